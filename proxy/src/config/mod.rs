@@ -1,0 +1,591 @@
+//! `config.yaml` in LiteLLM's format, read and validated once at boot.
+//!
+//! Everything the rest of the gateway needs is turned into typed values here; handlers never
+//! look at the file. Keys Switchboard does not use are reported as warnings (never silently
+//! dropped), and every error names the entry and the field it is about.
+
+mod env_refs;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+use serde::Deserialize;
+use serde_json::{Map, Value as Json};
+use serde_yaml::{Mapping, Value};
+use sha2::{Digest, Sha256};
+
+pub use env_refs::EnvSource;
+
+/// The validated configuration.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    pub models: Vec<ModelEntry>,
+    pub general: GeneralSettings,
+    pub litellm: LitellmSettings,
+    pub router: RouterSettings,
+    /// `environment_variables`: applied to the process before providers read their environment.
+    pub environment: BTreeMap<String, String>,
+    /// Keys that were read but are not used by Switchboard, one message each.
+    pub warnings: Vec<String>,
+}
+
+/// One `model_list` entry: an alias (model group member) routed to one deployment.
+#[derive(Debug, Clone)]
+pub struct ModelEntry {
+    /// Position in `model_list`, for messages.
+    pub index: usize,
+    /// The public name clients send as `model`.
+    pub model_name: String,
+    /// `litellm_params.model` as written, e.g. `bedrock/us.anthropic.claude-haiku-4-5-20251001-v1:0`.
+    pub model: String,
+    /// The provider prefix of `model` (`bedrock`, `openai`, ...).
+    pub provider: String,
+    /// `model` without the provider prefix: what the upstream is asked for.
+    pub provider_model: String,
+    pub params: LitellmParams,
+    /// `model_info` as written (free-form; shown by `/model/info`).
+    pub model_info: Map<String, Json>,
+    /// Stable deployment id: `model_info.id`, else a hash of the entry as written.
+    pub id: String,
+}
+
+impl ModelEntry {
+    /// How messages refer to this entry: `model_list[1] (claude-haiku)`.
+    pub fn label(&self) -> String {
+        format!("model_list[{}] ({})", self.index, self.model_name)
+    }
+}
+
+/// `litellm_params` of a deployment.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct LitellmParams {
+    pub model: String,
+    pub api_base: Option<String>,
+    pub api_key: Option<String>,
+    pub api_version: Option<String>,
+    pub organization: Option<String>,
+    pub aws_region_name: Option<String>,
+    pub aws_profile_name: Option<String>,
+    pub aws_access_key_id: Option<String>,
+    pub aws_secret_access_key: Option<String>,
+    pub aws_session_token: Option<String>,
+    pub aws_bedrock_runtime_endpoint: Option<String>,
+    /// Seconds.
+    pub timeout: Option<f64>,
+    /// Seconds to the first streamed byte.
+    pub stream_timeout: Option<f64>,
+    pub max_retries: Option<u32>,
+    pub rpm: Option<u64>,
+    pub tpm: Option<u64>,
+    pub weight: Option<f64>,
+    pub input_cost_per_token: Option<f64>,
+    pub output_cost_per_token: Option<f64>,
+    /// Request parameters applied when the client does not send them (`temperature`, `max_tokens`, ...).
+    #[serde(skip)]
+    pub default_request_params: Map<String, Json>,
+}
+
+impl LitellmParams {
+    /// Every secret this deployment holds, so that upstream messages can be scrubbed of them.
+    pub fn secrets(&self) -> Vec<String> {
+        [&self.api_key, &self.aws_secret_access_key, &self.aws_session_token]
+            .into_iter()
+            .flatten()
+            .filter(|s| s.len() >= 4)
+            .cloned()
+            .collect()
+    }
+}
+
+/// `general_settings`.
+#[derive(Debug, Clone)]
+pub struct GeneralSettings {
+    /// From `master_key` or the `LITELLM_MASTER_KEY` environment variable.
+    pub master_key: Option<String>,
+    /// From `database_url` or `DATABASE_URL`.
+    pub database_url: Option<String>,
+    pub max_request_size_bytes: usize,
+    /// An extra header clients may carry their key in (`litellm_key_header_name`).
+    pub key_header_name: Option<String>,
+}
+
+impl Default for GeneralSettings {
+    fn default() -> Self {
+        Self {
+            master_key: None,
+            database_url: None,
+            max_request_size_bytes: DEFAULT_MAX_REQUEST_SIZE_MB * 1024 * 1024,
+            key_header_name: None,
+        }
+    }
+}
+
+const DEFAULT_MAX_REQUEST_SIZE_MB: usize = 32;
+
+/// `litellm_settings`.
+#[derive(Debug, Clone)]
+pub struct LitellmSettings {
+    pub request_timeout: Duration,
+    pub num_retries: u32,
+}
+
+impl Default for LitellmSettings {
+    fn default() -> Self {
+        Self { request_timeout: Duration::from_secs(600), num_retries: 0 }
+    }
+}
+
+/// `router_settings`.
+#[derive(Debug, Clone, Default)]
+pub struct RouterSettings {
+    pub num_retries: Option<u32>,
+    pub timeout: Option<Duration>,
+    /// `model_group_alias`: another public name for a model group.
+    pub model_group_alias: BTreeMap<String, String>,
+}
+
+/// A configuration that cannot be used; each line names the entry and the field.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration{}:\n  - {}", source_suffix(.source_name), .problems.join("\n  - "))]
+pub struct ConfigError {
+    pub source_name: Option<String>,
+    pub problems: Vec<String>,
+}
+
+fn source_suffix(name: &Option<String>) -> String {
+    name.as_ref().map(|n| format!(" in {n}")).unwrap_or_default()
+}
+
+impl Config {
+    /// Reads and validates a config file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            source_name: Some(path.display().to_string()),
+            problems: vec![format!("cannot read the file: {e}")],
+        })?;
+        Self::from_yaml(&text).map_err(|mut e| {
+            e.source_name = Some(path.display().to_string());
+            e
+        })
+    }
+
+    /// Parses and validates a config document.
+    pub fn from_yaml(text: &str) -> Result<Config, ConfigError> {
+        let fail = |problems: Vec<String>| ConfigError { source_name: None, problems };
+        let doc: Value = if text.trim().is_empty() {
+            Value::Mapping(Mapping::new())
+        } else {
+            serde_yaml::from_str(text).map_err(|e| fail(vec![format!("not valid YAML: {e}")]))?
+        };
+        let mut doc = match doc {
+            Value::Mapping(m) => m,
+            Value::Null => Mapping::new(),
+            _ => return Err(fail(vec!["the document must be a mapping with model_list, general_settings, ...".into()])),
+        };
+
+        let mut problems = Vec::new();
+        let mut warnings = Vec::new();
+
+        let environment = match doc.remove("environment_variables") {
+            None | Some(Value::Null) => BTreeMap::new(),
+            Some(Value::Mapping(m)) => m
+                .into_iter()
+                .filter_map(|(k, v)| {
+                    let key = k.as_str()?.to_string();
+                    let value = match v {
+                        Value::String(s) => s,
+                        Value::Number(n) => n.to_string(),
+                        Value::Bool(b) => b.to_string(),
+                        _ => {
+                            problems.push(format!("environment_variables.{key}: must be a string"));
+                            return None;
+                        }
+                    };
+                    Some((key, value))
+                })
+                .collect(),
+            Some(_) => {
+                problems.push("environment_variables: must be a mapping of NAME: value".into());
+                BTreeMap::new()
+            }
+        };
+
+        // Hash deployments as written, before secrets are substituted into them.
+        let written_params: Vec<Option<String>> = match doc.get("model_list") {
+            Some(Value::Sequence(items)) => items
+                .iter()
+                .map(|item| serde_yaml::to_string(item).ok())
+                .collect(),
+            _ => Vec::new(),
+        };
+
+        let env = EnvSource { overrides: &environment };
+        for (key, value) in doc.iter_mut() {
+            let section = key.as_str().unwrap_or_default();
+            env_refs::resolve(value, section, &env, &mut problems);
+        }
+
+        let models = match doc.remove("model_list") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Sequence(items)) => items
+                .into_iter()
+                .enumerate()
+                .filter_map(|(index, item)| {
+                    let written = written_params.get(index).cloned().flatten().unwrap_or_default();
+                    parse_model_entry(index, item, &written, &mut problems, &mut warnings)
+                })
+                .collect(),
+            Some(_) => {
+                problems.push("model_list: must be a list of {model_name, litellm_params} entries".into());
+                Vec::new()
+            }
+        };
+
+        let general = parse_general(doc.remove("general_settings"), &mut problems, &mut warnings);
+        let litellm = parse_litellm(doc.remove("litellm_settings"), &mut problems, &mut warnings);
+        let router = parse_router(doc.remove("router_settings"), &mut problems, &mut warnings);
+
+        for (key, _) in doc {
+            let key = key.as_str().map(str::to_string).unwrap_or_else(|| format!("{key:?}"));
+            warnings.push(format!("{key}: section not supported by Switchboard; ignored"));
+        }
+
+        for (alias, target) in &router.model_group_alias {
+            if !models.iter().any(|m| &m.model_name == target) {
+                problems.push(format!(
+                    "router_settings.model_group_alias.{alias}: names model group '{target}', which model_list does not define"
+                ));
+            }
+        }
+
+        if !problems.is_empty() {
+            return Err(fail(problems));
+        }
+        Ok(Config { models, general, litellm, router, environment, warnings })
+    }
+
+    /// Sets `environment_variables` in the process environment, as LiteLLM does, so that the AWS
+    /// credential chain and other providers see them.
+    ///
+    /// # Safety
+    /// Must be called before any other thread is started (it mutates the process environment).
+    pub unsafe fn apply_environment(&self) {
+        for (k, v) in &self.environment {
+            // SAFETY: the caller guarantees no other thread reads the environment concurrently.
+            unsafe { std::env::set_var(k, v) };
+        }
+    }
+}
+
+/// `litellm_params` keys that are request parameters: applied as defaults to every call.
+const DEFAULT_REQUEST_PARAM_KEYS: &[&str] = &[
+    "temperature",
+    "top_p",
+    "max_tokens",
+    "max_completion_tokens",
+    "stop",
+    "seed",
+    "presence_penalty",
+    "frequency_penalty",
+    "reasoning_effort",
+    "response_format",
+    "parallel_tool_calls",
+];
+
+/// LiteLLM `litellm_params` keys that would change where or how a call is made; accepting them
+/// silently would send requests somewhere other than where the user meant.
+const UNSUPPORTED_PARAM_KEYS: &[&str] = &[
+    "aws_role_name",
+    "aws_session_name",
+    "aws_web_identity_token",
+    "aws_sts_endpoint",
+    "aws_external_id",
+    "vertex_project",
+    "vertex_location",
+    "vertex_credentials",
+    "litellm_credential_name",
+    "custom_llm_provider",
+];
+
+const TYPED_PARAM_KEYS: &[&str] = &[
+    "model",
+    "api_base",
+    "api_key",
+    "api_version",
+    "organization",
+    "aws_region_name",
+    "aws_profile_name",
+    "aws_access_key_id",
+    "aws_secret_access_key",
+    "aws_session_token",
+    "aws_bedrock_runtime_endpoint",
+    "timeout",
+    "stream_timeout",
+    "max_retries",
+    "rpm",
+    "tpm",
+    "weight",
+    "input_cost_per_token",
+    "output_cost_per_token",
+];
+
+fn parse_model_entry(
+    index: usize,
+    item: Value,
+    written: &str,
+    problems: &mut Vec<String>,
+    warnings: &mut Vec<String>,
+) -> Option<ModelEntry> {
+    let Value::Mapping(mut item) = item else {
+        problems.push(format!("model_list[{index}]: must be a mapping with model_name and litellm_params"));
+        return None;
+    };
+    let model_name = match item.remove("model_name") {
+        Some(Value::String(s)) if !s.trim().is_empty() => s,
+        Some(_) => {
+            problems.push(format!("model_list[{index}].model_name: must be a non-empty string"));
+            return None;
+        }
+        None => {
+            problems.push(format!("model_list[{index}].model_name: missing"));
+            return None;
+        }
+    };
+    let label = format!("model_list[{index}] ({model_name})");
+
+    let Some(Value::Mapping(mut params_map)) = item.remove("litellm_params") else {
+        problems.push(format!("{label}.litellm_params: missing, or not a mapping; it needs at least `model: <provider>/<model id>`"));
+        return None;
+    };
+
+    let mut default_request_params = Map::new();
+    let mut typed = Mapping::new();
+    for (key, value) in std::mem::take(&mut params_map) {
+        let Some(name) = key.as_str().map(str::to_string) else {
+            problems.push(format!("{label}.litellm_params: keys must be strings"));
+            continue;
+        };
+        if TYPED_PARAM_KEYS.contains(&name.as_str()) {
+            typed.insert(key, value);
+        } else if DEFAULT_REQUEST_PARAM_KEYS.contains(&name.as_str()) {
+            match serde_json::to_value(&value) {
+                Ok(v) => {
+                    default_request_params.insert(name, v);
+                }
+                Err(e) => problems.push(format!("{label}.litellm_params.{name}: {e}")),
+            }
+        } else if UNSUPPORTED_PARAM_KEYS.contains(&name.as_str()) {
+            problems.push(format!(
+                "{label}.litellm_params.{name}: not supported by Switchboard yet (for AWS roles, use aws_profile_name with a profile that assumes the role)"
+            ));
+        } else {
+            warnings.push(format!("{label}.litellm_params.{name}: not used by Switchboard; ignored"));
+        }
+    }
+
+    let mut params: LitellmParams = match serde_path_to_error::deserialize(Value::Mapping(typed)) {
+        Ok(p) => p,
+        Err(e) => {
+            let field = e.path().to_string();
+            let field = if field == "." { String::new() } else { format!(".{field}") };
+            problems.push(format!("{label}.litellm_params{field}: {}", e.into_inner()));
+            return None;
+        }
+    };
+    params.default_request_params = default_request_params;
+
+    for (name, value) in [("timeout", params.timeout), ("stream_timeout", params.stream_timeout)] {
+        if let Some(v) = value
+            && !(v.is_finite() && v > 0.0)
+        {
+            problems.push(format!("{label}.litellm_params.{name}: must be a positive number of seconds"));
+        }
+    }
+    for (name, url) in [("api_base", &params.api_base), ("aws_bedrock_runtime_endpoint", &params.aws_bedrock_runtime_endpoint)] {
+        if let Some(url) = url
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            problems.push(format!("{label}.litellm_params.{name}: '{url}' is not an http(s) URL"));
+        }
+    }
+    if params.aws_access_key_id.is_some() != params.aws_secret_access_key.is_some() {
+        problems.push(format!(
+            "{label}.litellm_params: aws_access_key_id and aws_secret_access_key must be given together"
+        ));
+    }
+
+    let (provider, provider_model) = match params.model.split_once('/') {
+        Some((p, m)) if !p.is_empty() && !m.is_empty() => (p.to_string(), m.to_string()),
+        _ => match infer_provider(&params.model) {
+            Some(p) => (p.to_string(), params.model.clone()),
+            None => {
+                problems.push(format!(
+                    "{label}.litellm_params.model: '{}' has no provider prefix; write it as <provider>/<model id>, e.g. bedrock/{} or openai/{}",
+                    params.model, params.model, params.model
+                ));
+                return None;
+            }
+        },
+    };
+
+    let model_info: Map<String, Json> = match item.remove("model_info") {
+        None | Some(Value::Null) => Map::new(),
+        Some(v @ Value::Mapping(_)) => match serde_json::to_value(&v) {
+            Ok(Json::Object(m)) => m,
+            _ => {
+                problems.push(format!("{label}.model_info: must be a mapping with string keys"));
+                Map::new()
+            }
+        },
+        Some(_) => {
+            problems.push(format!("{label}.model_info: must be a mapping"));
+            Map::new()
+        }
+    };
+    for (key, _) in item {
+        let key = key.as_str().map(str::to_string).unwrap_or_default();
+        warnings.push(format!("{label}.{key}: not used by Switchboard; ignored"));
+    }
+
+    let id = match model_info.get("id") {
+        Some(Json::String(s)) if !s.is_empty() => s.clone(),
+        Some(Json::Number(n)) => n.to_string(),
+        _ => hex::encode(Sha256::digest(written.as_bytes())),
+    };
+
+    Some(ModelEntry {
+        index,
+        model: params.model.clone(),
+        model_name,
+        provider,
+        provider_model,
+        params,
+        model_info,
+        id,
+    })
+}
+
+/// LiteLLM infers a provider for well-known OpenAI model names written without a prefix.
+fn infer_provider(model: &str) -> Option<&'static str> {
+    const OPENAI_PREFIXES: &[&str] = &["gpt-", "o1", "o3", "o4", "chatgpt-", "text-embedding-"];
+    OPENAI_PREFIXES.iter().any(|p| model.starts_with(p)).then_some("openai")
+}
+
+/// Reads the keys of a settings section through `take`, reporting type errors and unused keys.
+struct Section {
+    name: &'static str,
+    map: Mapping,
+}
+
+impl Section {
+    fn open(name: &'static str, value: Option<Value>, problems: &mut Vec<String>) -> Section {
+        let map = match value {
+            None | Some(Value::Null) => Mapping::new(),
+            Some(Value::Mapping(m)) => m,
+            Some(_) => {
+                problems.push(format!("{name}: must be a mapping"));
+                Mapping::new()
+            }
+        };
+        Section { name, map }
+    }
+
+    fn take<T: serde::de::DeserializeOwned>(&mut self, key: &str, problems: &mut Vec<String>) -> Option<T> {
+        let value = self.map.remove(key)?;
+        if value.is_null() {
+            return None;
+        }
+        match serde_yaml::from_value(value) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                problems.push(format!("{}.{key}: {e}", self.name));
+                None
+            }
+        }
+    }
+
+    /// Keys LiteLLM knows that have no effect here: reported, then dropped.
+    fn finish(self, warnings: &mut Vec<String>) {
+        for (key, _) in self.map {
+            let key = key.as_str().map(str::to_string).unwrap_or_default();
+            warnings.push(format!("{}.{key}: not supported by Switchboard; ignored", self.name));
+        }
+    }
+}
+
+fn parse_general(value: Option<Value>, problems: &mut Vec<String>, warnings: &mut Vec<String>) -> GeneralSettings {
+    let mut s = Section::open("general_settings", value, problems);
+    let mut g = GeneralSettings {
+        master_key: s
+            .take::<String>("master_key", problems)
+            .or_else(|| std::env::var("LITELLM_MASTER_KEY").ok())
+            .filter(|k| !k.is_empty()),
+        database_url: s
+            .take::<String>("database_url", problems)
+            .or_else(|| std::env::var("DATABASE_URL").ok())
+            .filter(|u| !u.is_empty()),
+        key_header_name: s.take::<String>("litellm_key_header_name", problems),
+        ..GeneralSettings::default()
+    };
+    if let Some(mb) = s.take::<f64>("max_request_size_mb", problems) {
+        if mb.is_finite() && mb > 0.0 {
+            g.max_request_size_bytes = (mb * 1024.0 * 1024.0) as usize;
+        } else {
+            problems.push("general_settings.max_request_size_mb: must be a positive number".into());
+        }
+    }
+    s.finish(warnings);
+    g
+}
+
+fn parse_litellm(value: Option<Value>, problems: &mut Vec<String>, warnings: &mut Vec<String>) -> LitellmSettings {
+    let mut s = Section::open("litellm_settings", value, problems);
+    let mut l = LitellmSettings::default();
+    if let Some(secs) = s.take::<f64>("request_timeout", problems) {
+        match positive_duration(secs) {
+            Some(d) => l.request_timeout = d,
+            None => problems.push("litellm_settings.request_timeout: must be a positive number of seconds".into()),
+        }
+    }
+    if let Some(n) = s.take::<u32>("num_retries", problems) {
+        l.num_retries = n;
+    }
+    // Options whose LiteLLM meaning is already Switchboard's behaviour.
+    for key in ["drop_params", "set_verbose", "json_logs", "telemetry"] {
+        s.map.remove(key);
+    }
+    s.finish(warnings);
+    l
+}
+
+fn parse_router(value: Option<Value>, problems: &mut Vec<String>, warnings: &mut Vec<String>) -> RouterSettings {
+    let mut s = Section::open("router_settings", value, problems);
+    let mut r = RouterSettings {
+        num_retries: s.take::<u32>("num_retries", problems),
+        model_group_alias: s.take("model_group_alias", problems).unwrap_or_default(),
+        ..RouterSettings::default()
+    };
+    if let Some(secs) = s.take::<f64>("timeout", problems) {
+        match positive_duration(secs) {
+            Some(d) => r.timeout = Some(d),
+            None => problems.push("router_settings.timeout: must be a positive number of seconds".into()),
+        }
+    }
+    if let Some(strategy) = s.take::<String>("routing_strategy", problems)
+        && strategy != "simple-shuffle"
+    {
+        warnings.push(format!(
+            "router_settings.routing_strategy: '{strategy}' is not supported yet; deployments of a group are picked by weighted shuffle"
+        ));
+    }
+    s.finish(warnings);
+    r
+}
+
+fn positive_duration(secs: f64) -> Option<Duration> {
+    (secs.is_finite() && secs > 0.0).then(|| Duration::from_secs_f64(secs))
+}
+
+#[cfg(test)]
+mod tests;

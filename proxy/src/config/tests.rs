@@ -1,0 +1,141 @@
+use super::*;
+
+/// The config of the seed article, as written there (with the Terraform placeholder filled in).
+const SEED_CONFIG: &str = r#"
+model_list:
+  - model_name: claude-sonnet
+    litellm_params:
+      model: bedrock/us.anthropic.claude-sonnet-4-5-20250929-v1:0
+      aws_region_name: us-east-1
+
+  - model_name: claude-haiku
+    litellm_params:
+      model: bedrock/us.anthropic.claude-haiku-4-5-20251001-v1:0
+      aws_region_name: us-east-1
+"#;
+
+#[test]
+fn seed_config_loads_as_written() {
+    let config = Config::from_yaml(SEED_CONFIG).expect("seed config must load");
+    assert_eq!(config.models.len(), 2);
+    let haiku = &config.models[1];
+    assert_eq!(haiku.model_name, "claude-haiku");
+    assert_eq!(haiku.provider, "bedrock");
+    assert_eq!(haiku.provider_model, "us.anthropic.claude-haiku-4-5-20251001-v1:0");
+    assert_eq!(haiku.params.aws_region_name.as_deref(), Some("us-east-1"));
+    assert_eq!(haiku.id.len(), 64, "generated ids are SHA-256 hex like LiteLLM's");
+    assert_ne!(config.models[0].id, haiku.id);
+    assert!(config.warnings.is_empty(), "{:?}", config.warnings);
+}
+
+#[test]
+fn empty_document_is_a_gateway_without_models() {
+    let config = Config::from_yaml("").unwrap();
+    assert!(config.models.is_empty());
+}
+
+#[test]
+fn deployment_id_is_stable_and_model_info_id_wins() {
+    let a = Config::from_yaml(SEED_CONFIG).unwrap();
+    let b = Config::from_yaml(SEED_CONFIG).unwrap();
+    assert_eq!(a.models[0].id, b.models[0].id);
+    let c = Config::from_yaml(
+        "model_list:\n  - model_name: x\n    litellm_params: {model: openai/gpt-4o}\n    model_info: {id: my-id, mode: chat}\n",
+    )
+    .unwrap();
+    assert_eq!(c.models[0].id, "my-id");
+    assert_eq!(c.models[0].model_info["mode"], "chat");
+}
+
+#[test]
+fn environment_references_resolve_everywhere_and_environment_variables_come_first() {
+    let config = Config::from_yaml(
+        r#"
+environment_variables:
+  SB_CFG_TEST_UPSTREAM_KEY: sk-from-file
+model_list:
+  - model_name: gpt
+    litellm_params:
+      model: openai/gpt-4o
+      api_key: os.environ/SB_CFG_TEST_UPSTREAM_KEY
+general_settings:
+  master_key: os.environ/SB_CFG_TEST_UPSTREAM_KEY
+"#,
+    )
+    .unwrap();
+    assert_eq!(config.models[0].params.api_key.as_deref(), Some("sk-from-file"));
+    assert_eq!(config.general.master_key.as_deref(), Some("sk-from-file"));
+    assert_eq!(config.environment["SB_CFG_TEST_UPSTREAM_KEY"], "sk-from-file");
+}
+
+#[test]
+fn errors_name_the_entry_and_the_field() {
+    let err = Config::from_yaml(
+        r#"
+model_list:
+  - model_name: ok
+    litellm_params: {model: openai/gpt-4o}
+  - model_name: bad-timeout
+    litellm_params: {model: openai/gpt-4o, timeout: soon}
+  - model_name: no-prefix
+    litellm_params: {model: claude-haiku}
+  - model_name: missing-env
+    litellm_params: {model: openai/gpt-4o, api_key: os.environ/SB_CFG_TEST_NOT_SET_ANYWHERE}
+  - litellm_params: {model: openai/gpt-4o}
+  - model_name: no-params
+  - model_name: half-aws
+    litellm_params: {model: bedrock/x, aws_access_key_id: AKID}
+  - model_name: role
+    litellm_params: {model: bedrock/x, aws_role_name: r}
+"#,
+    )
+    .unwrap_err();
+    let text = err.to_string();
+    for expected in [
+        "model_list[1] (bad-timeout).litellm_params.timeout: invalid type: string \"soon\"",
+        "model_list[2] (no-prefix).litellm_params.model: 'claude-haiku' has no provider prefix",
+        "model_list[3].litellm_params.api_key: environment variable SB_CFG_TEST_NOT_SET_ANYWHERE is not set",
+        "model_list[4].model_name: missing",
+        "model_list[5] (no-params).litellm_params: missing",
+        "model_list[6] (half-aws).litellm_params: aws_access_key_id and aws_secret_access_key must be given together",
+        "model_list[7] (role).litellm_params.aws_role_name: not supported",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+    assert!(!text.contains("model_list[0]"), "{text}");
+}
+
+#[test]
+fn unknown_keys_are_reported_not_dropped_silently() {
+    let config = Config::from_yaml(
+        r#"
+model_list:
+  - model_name: gpt
+    litellm_params: {model: openai/gpt-4o, temperature: 0.2, mystery: 1}
+general_settings: {alerting: [slack], max_request_size_mb: 1}
+guardrails: []
+"#,
+    )
+    .unwrap();
+    let w = config.warnings.join("\n");
+    assert!(w.contains("model_list[0] (gpt).litellm_params.mystery"), "{w}");
+    assert!(w.contains("general_settings.alerting"), "{w}");
+    assert!(w.contains("guardrails: section not supported"), "{w}");
+    assert_eq!(config.models[0].params.default_request_params["temperature"], 0.2);
+    assert_eq!(config.general.max_request_size_bytes, 1024 * 1024);
+}
+
+#[test]
+fn model_group_alias_must_name_a_group() {
+    let err = Config::from_yaml(
+        "model_list:\n  - model_name: a\n    litellm_params: {model: openai/x}\nrouter_settings:\n  model_group_alias: {b: nope}\n",
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("router_settings.model_group_alias.b: names model group 'nope'"), "{err}");
+}
+
+#[test]
+fn malformed_yaml_is_a_clear_error() {
+    let err = Config::from_yaml("model_list: [\n").unwrap_err();
+    assert!(err.to_string().contains("not valid YAML"), "{err}");
+}

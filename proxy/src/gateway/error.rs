@@ -1,0 +1,37 @@
+//! Errors of the request path. Their HTTP form (status, LiteLLM error type) is decided in one
+//! place, `http::error`.
+
+use crate::auth::AuthError;
+use crate::providers::ProviderError;
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum GatewayError {
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    /// The request body is not JSON.
+    #[error("Invalid JSON payload: {0}")]
+    InvalidJson(String),
+    #[error("{message}")]
+    InvalidRequest { message: String, param: Option<String> },
+    #[error("Request body is too large: the limit is {limit_bytes} bytes (general_settings.max_request_size_mb)")]
+    BodyTooLarge { limit_bytes: usize },
+    /// `model` names no model group; `available` lists the ones the caller may use.
+    #[error(
+        "{route}: Invalid model name passed in model={model}. Call `/v1/models` to view available models for your key. Available models: {}",
+        if available.is_empty() { "none configured".to_string() } else { available.join(", ") }
+    )]
+    UnknownModel { route: &'static str, model: String, available: Vec<String> },
+    #[error("The model '{0}' does not exist")]
+    ModelNotFound(String),
+    #[error("Not Found: {0}")]
+    RouteNotFound(String),
+    /// A provider call failed; `message` is already scrubbed of secrets.
+    #[error("{provider} error: {message}")]
+    Upstream { provider: String, error: ProviderError, message: String },
+}
+
+impl GatewayError {
+    pub fn invalid(message: impl Into<String>, param: Option<&str>) -> Self {
+        GatewayError::InvalidRequest { message: message.into(), param: param.map(str::to_string) }
+    }
+}

@@ -1,0 +1,77 @@
+//! Health routes: liveness and readiness (public, as in LiteLLM) and `/health`, which calls
+//! every deployment.
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::extract::{Query, State};
+use serde_json::{Value, json};
+
+use super::openai::deployment_info;
+use super::{AppState, Caller};
+use crate::gateway::GatewayError;
+
+pub async fn liveliness() -> Json<&'static str> {
+    Json("I'm alive!")
+}
+
+pub async fn readiness(State(state): State<AppState>) -> Json<Value> {
+    Json(json!({
+        "status": "healthy",
+        "db": "Not connected",
+        "cache": null,
+        "litellm_version": crate::VERSION,
+        "switchboard_version": crate::VERSION,
+        "success_callbacks": [],
+        "uptime_seconds": state.started.elapsed().as_secs(),
+        "models": state.gateway.model_names().len(),
+    }))
+}
+
+/// Calls each deployment (optionally only those of `?model=` or `?model_id=`) with a one-token
+/// request, concurrently, and reports which answered.
+pub async fn deployments(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, GatewayError> {
+    if !principal.is_admin() {
+        return Err(GatewayError::invalid("/health needs the master key", None));
+    }
+    let selected: Vec<_> = state
+        .gateway
+        .deployments()
+        .iter()
+        .filter(|d| query.get("model").is_none_or(|m| *m == d.entry.model_name))
+        .filter(|d| query.get("model_id").is_none_or(|id| *id == d.entry.id))
+        .cloned()
+        .collect();
+    let checks = selected.iter().map(|d| state.gateway.probe(d));
+    let results = futures::future::join_all(checks).await;
+
+    let mut healthy = Vec::new();
+    let mut unhealthy = Vec::new();
+    for (d, result) in selected.iter().zip(results) {
+        let mut row = deployment_info(d);
+        let mut entry = row["litellm_params"].take();
+        entry["model_id"] = json!(d.entry.id);
+        entry["model_name"] = json!(d.entry.model_name);
+        if let Some(base) = d.provider.api_base() {
+            entry["api_base"] = json!(base);
+        }
+        match result {
+            Ok(()) => healthy.push(entry),
+            Err(e) => {
+                entry["error"] = json!(e.to_string());
+                entry["exception_status"] = json!(super::status_of(&e).as_u16());
+                unhealthy.push(entry);
+            }
+        }
+    }
+    Ok(Json(json!({
+        "healthy_endpoints": healthy,
+        "unhealthy_endpoints": unhealthy,
+        "healthy_count": healthy.len(),
+        "unhealthy_count": unhealthy.len(),
+    })))
+}

@@ -1,0 +1,66 @@
+//! HTTP handlers: protocol work only (auth extraction, bodies, response shapes). Every route is
+//! served with and without the `/v1` prefix, as LiteLLM does.
+
+mod error;
+mod health;
+mod openai;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, FromRequestParts, State};
+use axum::http::Uri;
+use axum::http::request::Parts;
+use axum::routing::{get, post};
+
+use crate::auth::{Authenticator, Principal};
+use crate::gateway::{Gateway, GatewayError};
+
+pub use error::{error_event, error_json, status_of};
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub gateway: Arc<Gateway>,
+    pub auth: Arc<Authenticator>,
+    pub started: Instant,
+    pub max_body_bytes: usize,
+}
+
+/// The authenticated caller of a protected route.
+pub struct Caller(pub Principal);
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = GatewayError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        state.auth.authenticate(&parts.headers).map(Caller).map_err(GatewayError::from)
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    let max_body_bytes = state.max_body_bytes;
+    let mut router = Router::new()
+        .route("/health/liveliness", get(health::liveliness).options(health::liveliness))
+        .route("/health/liveness", get(health::liveliness).options(health::liveliness))
+        .route("/health/readiness", get(health::readiness).options(health::readiness))
+        .route("/health", get(health::deployments))
+        .route("/openai/deployments/{model}/chat/completions", post(openai::azure_chat_completions))
+        .route("/engines/{model}/chat/completions", post(openai::azure_chat_completions));
+    for prefix in ["", "/v1"] {
+        router = router
+            .route(&format!("{prefix}/chat/completions"), post(openai::chat_completions))
+            .route(&format!("{prefix}/models"), get(openai::list_models))
+            .route(&format!("{prefix}/models/{{*model}}"), get(openai::get_model))
+            .route(&format!("{prefix}/model/info"), get(openai::model_info));
+    }
+    router
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(max_body_bytes))
+        .with_state(state)
+}
+
+async fn not_found(State(_): State<AppState>, uri: Uri) -> GatewayError {
+    GatewayError::RouteNotFound(uri.path().to_string())
+}

@@ -1,0 +1,218 @@
+//! OpenAI-compatible routes: chat completions, models, model info.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+
+use axum::body::Body;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use bytes::Bytes;
+use futures::StreamExt;
+use http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use serde_json::{Map, Value, json};
+
+use super::{AppState, Caller, error_event};
+use crate::gateway::{ChatReply, Deployment, GatewayError, ReplyBody};
+use crate::schema::ChatRequest;
+
+/// The `created` LiteLLM reports for every model.
+const MODEL_CREATED: u64 = 1_677_610_602;
+
+pub async fn chat_completions(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, GatewayError> {
+    let request = parse_chat_request(&body_bytes(&state, body)?)?;
+    let reply = state.gateway.chat(&principal, request).await?;
+    Ok(reply_response(reply))
+}
+
+/// Azure-style routes carry the model in the path (`AzureOpenAI(azure_deployment=...)`).
+pub async fn azure_chat_completions(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    Path(model): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, GatewayError> {
+    let mut fields: Map<String, Value> = match serde_json::from_slice(&body_bytes(&state, body)?) {
+        Ok(Value::Object(m)) => m,
+        Ok(_) => return Err(GatewayError::invalid("the request body must be a JSON object", Some("request_body"))),
+        Err(e) => return Err(GatewayError::InvalidJson(e.to_string())),
+    };
+    fields.insert("model".into(), Value::String(model));
+    let request = serde_json::from_value(Value::Object(fields)).map_err(|e| GatewayError::invalid(e.to_string(), None))?;
+    let reply = state.gateway.chat(&principal, request).await?;
+    Ok(reply_response(reply))
+}
+
+fn body_bytes(state: &AppState, body: Result<Bytes, BytesRejection>) -> Result<Bytes, GatewayError> {
+    body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            GatewayError::BodyTooLarge { limit_bytes: state.max_body_bytes }
+        } else {
+            GatewayError::invalid(format!("could not read the request body: {rejection}"), Some("request_body"))
+        }
+    })
+}
+
+/// Parses the body once; errors say whether it is not JSON or which field is wrong.
+fn parse_chat_request(body: &[u8]) -> Result<ChatRequest, GatewayError> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let request: ChatRequest = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if inner.is_syntax() || inner.is_eof() {
+            return GatewayError::InvalidJson(inner.to_string());
+        }
+        let param = path.split(['.', '[']).next().filter(|p| !p.is_empty() && *p != "?").map(str::to_string);
+        let message = if path == "." { format!("Invalid request: {inner}") } else { format!("Invalid request: {path}: {inner}") };
+        GatewayError::InvalidRequest { message, param }
+    })?;
+    de.end().map_err(|e| GatewayError::InvalidJson(e.to_string()))?;
+    if request.messages.is_empty() {
+        return Err(GatewayError::invalid("Invalid request: messages must not be empty", Some("messages")));
+    }
+    Ok(request)
+}
+
+fn header(value: &str) -> HeaderValue {
+    HeaderValue::from_str(value).unwrap_or(HeaderValue::from_static("invalid"))
+}
+
+fn reply_response(reply: ChatReply) -> Response {
+    let mut headers = HeaderMap::with_capacity(8);
+    headers.insert(HeaderName::from_static("x-litellm-call-id"), header(&reply.call_id.to_string()));
+    headers.insert(HeaderName::from_static("x-litellm-model-id"), header(&reply.deployment.entry.id));
+    headers.insert(HeaderName::from_static("x-litellm-model-group"), header(&reply.model_group));
+    match reply.body {
+        ReplyBody::Json(body) => {
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            let ms = reply.started.elapsed().as_millis().to_string();
+            headers.insert(HeaderName::from_static("x-litellm-response-duration-ms"), header(&ms));
+            (headers, body).into_response()
+        }
+        ReplyBody::Stream(events) => {
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/event-stream; charset=utf-8"));
+            headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+            headers.insert(HeaderName::from_static("x-accel-buffering"), HeaderValue::from_static("no"));
+            let body = events.scan(false, |failed, item| {
+                let frame = match item {
+                    _ if *failed => None,
+                    Ok(bytes) => Some(bytes),
+                    Err(e) => {
+                        *failed = true;
+                        Some(error_event(&e))
+                    }
+                };
+                futures::future::ready(frame.map(Ok::<_, Infallible>))
+            });
+            (headers, Body::from_stream(body)).into_response()
+        }
+    }
+}
+
+pub async fn list_models(State(state): State<AppState>, Caller(principal): Caller) -> Json<Value> {
+    let data: Vec<Value> = state
+        .gateway
+        .models_for(&principal)
+        .into_iter()
+        .map(|name| json!({"id": name, "object": "model", "created": MODEL_CREATED, "owned_by": "openai"}))
+        .collect();
+    Json(json!({"data": data, "object": "list"}))
+}
+
+pub async fn get_model(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    Path(model): Path<String>,
+) -> Result<Json<Value>, GatewayError> {
+    if state.gateway.models_for(&principal).contains(&model.as_str()) {
+        Ok(Json(json!({"id": model, "object": "model", "created": MODEL_CREATED, "owned_by": "openai"})))
+    } else {
+        Err(GatewayError::ModelNotFound(model))
+    }
+}
+
+/// One row per deployment, secrets left out.
+pub async fn model_info(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    Query(query): Query<HashMap<String, String>>,
+) -> Json<Value> {
+    let visible = state.gateway.models_for(&principal);
+    let wanted_id = query.get("litellm_model_id");
+    let data: Vec<Value> = state
+        .gateway
+        .deployments()
+        .iter()
+        .filter(|d| visible.contains(&d.entry.model_name.as_str()))
+        .filter(|d| wanted_id.is_none_or(|id| *id == d.entry.id))
+        .map(|d| deployment_info(d))
+        .collect();
+    Json(json!({"data": data}))
+}
+
+/// A deployment as `/model/info` and `/health` show it: configuration without secrets.
+pub fn deployment_info(d: &Deployment) -> Value {
+    let p = &d.entry.params;
+    let mut params = Map::new();
+    params.insert("model".into(), json!(d.entry.model));
+    let optional = [
+        ("api_base", p.api_base.as_ref().map(|v| json!(v))),
+        ("api_version", p.api_version.as_ref().map(|v| json!(v))),
+        ("aws_region_name", p.aws_region_name.as_ref().map(|v| json!(v))),
+        ("aws_profile_name", p.aws_profile_name.as_ref().map(|v| json!(v))),
+        ("aws_bedrock_runtime_endpoint", p.aws_bedrock_runtime_endpoint.as_ref().map(|v| json!(v))),
+        ("timeout", p.timeout.map(|v| json!(v))),
+        ("stream_timeout", p.stream_timeout.map(|v| json!(v))),
+        ("max_retries", p.max_retries.map(|v| json!(v))),
+        ("rpm", p.rpm.map(|v| json!(v))),
+        ("tpm", p.tpm.map(|v| json!(v))),
+        ("weight", p.weight.map(|v| json!(v))),
+        ("input_cost_per_token", p.input_cost_per_token.map(|v| json!(v))),
+        ("output_cost_per_token", p.output_cost_per_token.map(|v| json!(v))),
+    ];
+    for (key, value) in optional {
+        if let Some(v) = value {
+            params.insert(key.into(), v);
+        }
+    }
+    for (k, v) in &p.default_request_params {
+        params.insert(k.clone(), v.clone());
+    }
+    let mut info = d.entry.model_info.clone();
+    info.insert("id".into(), json!(d.entry.id));
+    info.insert("db_model".into(), json!(false));
+    info.insert("litellm_provider".into(), json!(d.entry.provider));
+    info.entry("mode").or_insert(json!("chat"));
+    if let Some(c) = p.input_cost_per_token {
+        info.insert("input_cost_per_token".into(), json!(c));
+    }
+    if let Some(c) = p.output_cost_per_token {
+        info.insert("output_cost_per_token".into(), json!(c));
+    }
+    json!({"model_name": d.entry.model_name, "litellm_params": params, "model_info": info})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_errors_say_what_is_wrong() {
+        let err = parse_chat_request(b"{not json").err().unwrap();
+        assert!(matches!(err, GatewayError::InvalidJson(_)), "{err:?}");
+        let err = parse_chat_request(br#"{"model":"m"}"#).err().unwrap();
+        assert!(err.to_string().contains("missing field `messages`"), "{err}");
+        let err = parse_chat_request(br#"{"model":"m","messages":[{"role":"robot","content":"x"}]}"#).err().unwrap();
+        assert!(err.to_string().contains("messages[0].role"), "{err}");
+        let err = parse_chat_request(br#"{"model":"m","messages":[]}"#).err().unwrap();
+        assert!(err.to_string().contains("messages must not be empty"), "{err}");
+        let err = parse_chat_request(br#"{"model":"m","messages":[{"role":"user","content":"x"}]} trailing"#).err().unwrap();
+        assert!(matches!(err, GatewayError::InvalidJson(_)), "{err:?}");
+    }
+}

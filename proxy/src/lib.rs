@@ -1,0 +1,16 @@
+//! Switchboard: a LiteLLM-compatible LLM gateway.
+//!
+//! The layers, from the outside in: [`http`] (protocol only) → [`gateway`] (the request path)
+//! → [`providers`] (one module per upstream). [`config`] is read once at boot; [`auth`] decides
+//! who is calling.
+
+pub mod auth;
+pub mod config;
+pub mod gateway;
+pub mod http;
+pub mod providers;
+pub mod schema;
+pub mod server;
+
+/// The version reported by `/health/readiness`.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,122 @@
+//! The `switchboard` command line.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use switchboard::config::Config;
+
+#[derive(Parser)]
+#[command(name = "switchboard", version, about = "A LiteLLM-compatible LLM gateway")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the gateway.
+    Serve {
+        /// A LiteLLM config.yaml (model_list, general_settings, ...).
+        #[arg(long, env = "CONFIG_FILE_PATH")]
+        config: Option<PathBuf>,
+        #[arg(long, env = "HOST", default_value = "127.0.0.1")]
+        host: IpAddr,
+        #[arg(long, env = "PORT", default_value_t = 4000)]
+        port: u16,
+        /// Log lines as JSON objects.
+        #[arg(long)]
+        json_logs: bool,
+    },
+    /// Validate a config.yaml and list its models, without serving.
+    CheckConfig {
+        #[arg(long)]
+        config: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let (config_path, json_logs) = match &cli.command {
+        Command::Serve { config, json_logs, .. } => (config.clone(), *json_logs),
+        Command::CheckConfig { config } => (Some(config.clone()), false),
+    };
+    init_logging(json_logs);
+
+    let config = match config_path.as_deref().map(Config::load).transpose() {
+        Ok(c) => c.unwrap_or_default(),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    // SAFETY: no other thread exists yet; the runtime is built below.
+    unsafe { config.apply_environment() };
+
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Serve { host, port, .. } => {
+                switchboard::server::serve_until(config, SocketAddr::new(host, port), shutdown_signal()).await
+            }
+            Command::CheckConfig { .. } => {
+                let gateway = switchboard::gateway::Gateway::build(&config).await?;
+                for warning in &config.warnings {
+                    println!("warning: {warning}");
+                }
+                for d in gateway.deployments() {
+                    println!("{}\t{}\t{}", d.entry.model_name, d.entry.model, d.entry.id);
+                }
+                println!("ok: {} deployments, {} model names", gateway.deployments().len(), gateway.model_names().len());
+                Ok(())
+            }
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn init_logging(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SWITCHBOARD_LOG")
+        .or_else(|_| tracing_subscriber::EnvFilter::try_from_default_env())
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}

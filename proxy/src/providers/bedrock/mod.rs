@@ -1,0 +1,216 @@
+//! Amazon Bedrock through the Converse and ConverseStream APIs of `aws-sdk-bedrockruntime`.
+//!
+//! `bedrock/<model id>`, `bedrock/converse/<model id>` and inference-profile ids or ARNs all go
+//! through Converse, which speaks one format for every model family.
+
+mod document;
+mod request;
+mod response;
+mod stream;
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use aws_config::BehaviorVersion;
+use aws_config::meta::region::ProvideRegion;
+use aws_config::retry::RetryConfig;
+use aws_config::stalled_stream_protection::StalledStreamProtectionConfig;
+use aws_credential_types::Credentials;
+use aws_sdk_bedrockruntime::Client;
+use aws_sdk_bedrockruntime::config::Region;
+use aws_sdk_bedrockruntime::error::{ProvideErrorMetadata, SdkError};
+use aws_smithy_types::error::display::DisplayErrorContext;
+use futures::future::BoxFuture;
+
+use super::{CallOptions, ChatOutput, ChatStream, Provider, ProviderError, SharedClients, UsageSlot};
+use crate::config::{Config, ModelEntry};
+use crate::providers::DONE_EVENT;
+use crate::schema::ChatRequest;
+
+pub struct BedrockProvider {
+    client: Client,
+    model_id: String,
+    endpoint: String,
+}
+
+impl BedrockProvider {
+    pub async fn build(entry: &ModelEntry, config: &Config, clients: &SharedClients) -> Result<Self, String> {
+        let label = entry.label();
+        let params = &entry.params;
+        let model_id = entry
+            .provider_model
+            .strip_prefix("converse/")
+            .or_else(|| entry.provider_model.strip_prefix("invoke/"))
+            .unwrap_or(&entry.provider_model)
+            .to_string();
+        if model_id.is_empty() {
+            return Err(format!("{label}.litellm_params.model: the Bedrock model id is empty"));
+        }
+
+        let region = match &params.aws_region_name {
+            Some(r) => Some(r.clone()),
+            None => match std::env::var("AWS_REGION").or_else(|_| std::env::var("AWS_DEFAULT_REGION")) {
+                Ok(r) if !r.is_empty() => Some(r),
+                _ => profile_region(params.aws_profile_name.as_deref()).await,
+            },
+        };
+        let region = region.ok_or_else(|| {
+            format!("{label}.litellm_params.aws_region_name: no AWS region; set aws_region_name, AWS_REGION, or a region in the AWS profile")
+        })?;
+
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .http_client(clients.aws_http.clone())
+            .region(Region::new(region.clone()))
+            // Our own timeouts bound a stream; a model that thinks for a while is not stalled.
+            .stalled_stream_protection(StalledStreamProtectionConfig::disabled());
+        if let Some(profile) = &params.aws_profile_name {
+            loader = loader.profile_name(profile);
+        }
+        if let (Some(id), Some(secret)) = (&params.aws_access_key_id, &params.aws_secret_access_key) {
+            loader = loader.credentials_provider(Credentials::new(
+                id,
+                secret,
+                params.aws_session_token.clone(),
+                None,
+                "litellm_params",
+            ));
+        }
+        let sdk_config = loader.load().await;
+
+        let retries = params
+            .max_retries
+            .or(config.router.num_retries)
+            .unwrap_or(config.litellm.num_retries);
+        let mut builder = aws_sdk_bedrockruntime::config::Builder::from(&sdk_config)
+            .retry_config(RetryConfig::standard().with_max_attempts(retries.saturating_add(1)));
+        if let Some(endpoint) = &params.aws_bedrock_runtime_endpoint {
+            builder = builder.endpoint_url(endpoint);
+        }
+        let client = Client::from_conf(builder.build());
+        let endpoint = params
+            .aws_bedrock_runtime_endpoint
+            .clone()
+            .or_else(|| std::env::var("AWS_ENDPOINT_URL_BEDROCK_RUNTIME").ok())
+            .unwrap_or_else(|| format!("https://bedrock-runtime.{region}.amazonaws.com"));
+        Ok(Self { client, model_id, endpoint })
+    }
+
+    async fn chat_impl(&self, request: ChatRequest, options: CallOptions) -> Result<ChatOutput, ProviderError> {
+        let input = request::translate(&request)?;
+        let id = format!("chatcmpl-{}", options.call_id.simple());
+        let created = unix_now();
+        if request.is_stream() {
+            let output = self
+                .client
+                .converse_stream()
+                .model_id(&self.model_id)
+                .set_messages(Some(input.messages))
+                .set_system(Some(input.system).filter(|s| !s.is_empty()))
+                .set_inference_config(input.inference)
+                .set_tool_config(input.tool_config)
+                .send()
+                .await
+                .map_err(|e| sdk_error(e, |raw| Some(raw.status().as_u16())))?;
+            let usage = Arc::new(UsageSlot::default());
+            let translator = stream::Translator::new(id, created, options.alias.clone(), options.include_usage, usage.clone());
+            let events = futures::stream::unfold(
+                (output.stream, translator, false),
+                |(mut receiver, mut translator, finished)| async move {
+                    if finished {
+                        return None;
+                    }
+                    loop {
+                        match receiver.recv().await {
+                            Ok(Some(event)) => match translator.chunk(&event) {
+                                Ok(Some(bytes)) => return Some((Ok(bytes), (receiver, translator, false))),
+                                Ok(None) => continue,
+                                Err(e) => return Some((Err(e), (receiver, translator, true))),
+                            },
+                            Ok(None) => {
+                                return Some((Ok(bytes::Bytes::from_static(DONE_EVENT)), (receiver, translator, true)));
+                            }
+                            Err(e) => return Some((Err(sdk_error(e, |_| None)), (receiver, translator, true))),
+                        }
+                    }
+                },
+            );
+            return Ok(ChatOutput::Stream(ChatStream { events: Box::pin(events), usage }));
+        }
+        let output = self
+            .client
+            .converse()
+            .model_id(&self.model_id)
+            .set_messages(Some(input.messages))
+            .set_system(Some(input.system).filter(|s| !s.is_empty()))
+            .set_inference_config(input.inference)
+            .set_tool_config(input.tool_config)
+            .send()
+            .await
+            .map_err(|e| sdk_error(e, |raw| Some(raw.status().as_u16())))?;
+        let (body, usage) = response::completion(output, &id, created, &options.alias)?;
+        Ok(ChatOutput::Complete { body, usage })
+    }
+}
+
+impl Provider for BedrockProvider {
+    fn chat(&self, request: ChatRequest, options: CallOptions) -> BoxFuture<'_, Result<ChatOutput, ProviderError>> {
+        Box::pin(self.chat_impl(request, options))
+    }
+
+    fn api_base(&self) -> Option<String> {
+        Some(self.endpoint.clone())
+    }
+}
+
+async fn profile_region(profile: Option<&str>) -> Option<String> {
+    let mut provider = aws_config::profile::ProfileFileRegionProvider::builder();
+    if let Some(p) = profile {
+        provider = provider.profile_name(p);
+    }
+    provider.build().region().await.map(|r| r.to_string())
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+/// Maps an SDK failure to a provider error. `status_of` reads the HTTP status when the failure
+/// came with an HTTP response (stream events have none; their status comes from the code).
+fn sdk_error<E, R>(error: SdkError<E, R>, status_of: impl Fn(&R) -> Option<u16>) -> ProviderError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    let described = DisplayErrorContext(&error).to_string();
+    match error {
+        SdkError::ServiceError(ctx) => {
+            let code = ctx.err().code().map(str::to_string);
+            let status = status_of(ctx.raw()).unwrap_or_else(|| status_for_code(code.as_deref()));
+            let message = ctx.err().message().unwrap_or("no error message").to_string();
+            let message = match &code {
+                Some(c) => format!("{c}: {message}"),
+                None => message,
+            };
+            ProviderError::Upstream { status, code, message, retry_after: None }
+        }
+        SdkError::TimeoutError(_) => ProviderError::Timeout(std::time::Duration::ZERO),
+        SdkError::DispatchFailure(failure) if failure.is_timeout() => ProviderError::Timeout(std::time::Duration::ZERO),
+        SdkError::DispatchFailure(_) => ProviderError::Connect(described),
+        SdkError::ConstructionFailure(_) => ProviderError::InvalidRequest(described),
+        _ => ProviderError::Protocol(described),
+    }
+}
+
+/// HTTP statuses of Bedrock's errors, for errors that arrive inside an event stream.
+fn status_for_code(code: Option<&str>) -> u16 {
+    match code.map(|c| c.trim_end_matches("Exception").to_ascii_lowercase()) {
+        Some(c) if c == "throttling" || c == "modelnotready" => 429,
+        Some(c) if c == "validation" => 400,
+        Some(c) if c == "accessdenied" => 403,
+        Some(c) if c == "resourcenotfound" => 404,
+        Some(c) if c == "modeltimeout" => 408,
+        Some(c) if c == "modelerror" || c == "modelstreamerror" => 424,
+        Some(c) if c == "serviceunavailable" => 503,
+        _ => 500,
+    }
+}

@@ -1,0 +1,69 @@
+//! Bedrock Converse output → OpenAI chat completion.
+
+use aws_sdk_bedrockruntime::operation::converse::ConverseOutput;
+use aws_sdk_bedrockruntime::types::{ContentBlock, ConverseOutput as OutputUnion, ReasoningContentBlock, StopReason, TokenUsage};
+use bytes::Bytes;
+
+use super::document;
+use crate::providers::ProviderError;
+use crate::schema::{AssistantMessage, ChatCompletion, Choice, FunctionCall, ToolCall, Usage};
+
+pub fn finish_reason(stop: &StopReason) -> &'static str {
+    match stop {
+        StopReason::ToolUse => "tool_calls",
+        StopReason::MaxTokens | StopReason::ModelContextWindowExceeded => "length",
+        StopReason::GuardrailIntervened | StopReason::ContentFiltered => "content_filter",
+        _ => "stop",
+    }
+}
+
+pub fn usage(u: &TokenUsage) -> Usage {
+    let cached = u.cache_read_input_tokens().unwrap_or(0) + u.cache_write_input_tokens().unwrap_or(0);
+    let prompt = (u.input_tokens() + cached).max(0) as u64;
+    let completion = u.output_tokens().max(0) as u64;
+    Usage { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion }
+}
+
+pub fn completion(output: ConverseOutput, id: &str, created: u64, alias: &str) -> Result<(Bytes, Usage), ProviderError> {
+    let mut text = String::new();
+    let mut reasoning = String::new();
+    let mut tool_calls = Vec::new();
+    if let Some(OutputUnion::Message(message)) = &output.output {
+        for block in message.content() {
+            match block {
+                ContentBlock::Text(t) => text.push_str(t),
+                ContentBlock::ToolUse(call) => tool_calls.push(ToolCall {
+                    id: call.tool_use_id().to_string(),
+                    kind: "function".into(),
+                    function: FunctionCall {
+                        name: call.name().to_string(),
+                        arguments: serde_json::to_string(&document::to_json(call.input()))
+                            .map_err(|e| ProviderError::Protocol(e.to_string()))?,
+                    },
+                }),
+                ContentBlock::ReasoningContent(ReasoningContentBlock::ReasoningText(r)) => reasoning.push_str(r.text()),
+                _ => {}
+            }
+        }
+    }
+    let usage = output.usage.as_ref().map(usage).unwrap_or_default();
+    let body = ChatCompletion {
+        id,
+        object: "chat.completion",
+        created,
+        model: alias,
+        choices: vec![Choice {
+            index: 0,
+            message: AssistantMessage {
+                role: "assistant",
+                content: (!text.is_empty() || tool_calls.is_empty()).then_some(text),
+                tool_calls: (!tool_calls.is_empty()).then_some(tool_calls),
+                reasoning_content: (!reasoning.is_empty()).then_some(reasoning),
+            },
+            finish_reason: finish_reason(&output.stop_reason),
+        }],
+        usage,
+    };
+    let bytes = serde_json::to_vec(&body).map_err(|e| ProviderError::Protocol(e.to_string()))?;
+    Ok((Bytes::from(bytes), usage))
+}

@@ -1,0 +1,138 @@
+//! Upstream providers. Each module owns its translation; this file is only the contract and the
+//! registry that maps a `litellm_params.model` prefix to a module.
+
+pub mod bedrock;
+pub mod openai;
+mod sse;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures::future::BoxFuture;
+use futures::stream::BoxStream;
+
+use crate::config::{Config, ModelEntry};
+use crate::schema::{ChatRequest, Usage};
+
+pub use sse::{DONE_EVENT, data_event};
+
+/// What a provider is given with each call, besides the request.
+#[derive(Debug, Clone)]
+pub struct CallOptions {
+    /// The public model name the client asked for; answers carry it as `model`.
+    pub alias: Arc<str>,
+    /// Whether the client wants the final usage chunk of a stream.
+    pub include_usage: bool,
+    /// The gateway's id of this call (`x-litellm-call-id`); translating providers derive the
+    /// response id from it.
+    pub call_id: uuid::Uuid,
+}
+
+/// A provider's answer.
+pub enum ChatOutput {
+    /// A complete OpenAI chat completion, serialized, with `model` already set to the alias.
+    Complete { body: Bytes, usage: Usage },
+    /// Server-sent events, framed and ready to send, ending with `data: [DONE]`.
+    Stream(ChatStream),
+}
+
+pub struct ChatStream {
+    pub events: BoxStream<'static, Result<Bytes, ProviderError>>,
+    /// Filled by the stream when the upstream reports usage.
+    pub usage: Arc<UsageSlot>,
+}
+
+/// Usage seen by a stream, read once it ends.
+#[derive(Debug, Default)]
+pub struct UsageSlot(Mutex<Option<Usage>>);
+
+impl UsageSlot {
+    pub fn set(&self, usage: Usage) {
+        if let Ok(mut slot) = self.0.lock() {
+            *slot = Some(usage);
+        }
+    }
+
+    pub fn get(&self) -> Option<Usage> {
+        self.0.lock().ok().and_then(|slot| *slot)
+    }
+}
+
+/// A deployment's upstream.
+pub trait Provider: Send + Sync + 'static {
+    /// Sends one chat request (already parsed, `model` still the alias) to the upstream.
+    fn chat(&self, request: ChatRequest, options: CallOptions) -> BoxFuture<'_, Result<ChatOutput, ProviderError>>;
+
+    /// The upstream endpoint, for `/model/info` and health reports.
+    fn api_base(&self) -> Option<String>;
+}
+
+/// Why a provider call failed. Messages may contain upstream text; the gateway scrubs secrets
+/// from them before they leave the process.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ProviderError {
+    /// The upstream answered with an error status.
+    #[error("{message}")]
+    Upstream {
+        status: u16,
+        /// The upstream's error code or type, when it gave one (`ThrottlingException`, `rate_limit_exceeded`).
+        code: Option<String>,
+        message: String,
+        retry_after: Option<String>,
+    },
+    #[error("the upstream did not answer within {} s", .0.as_secs_f64())]
+    Timeout(Duration),
+    #[error("could not reach the upstream: {0}")]
+    Connect(String),
+    /// The request cannot be expressed for this provider.
+    #[error("{0}")]
+    InvalidRequest(String),
+    /// The upstream answered something that is not its protocol.
+    #[error("unexpected answer from the upstream: {0}")]
+    Protocol(String),
+}
+
+/// What providers share: one HTTP client and one AWS HTTP client for the whole process.
+#[derive(Clone)]
+pub struct SharedClients {
+    pub http: reqwest::Client,
+    pub aws_http: aws_smithy_runtime_api::client::http::SharedHttpClient,
+}
+
+impl SharedClients {
+    pub fn new() -> Result<Self, String> {
+        let http = reqwest::Client::builder()
+            .pool_idle_timeout(Duration::from_secs(90))
+            .tcp_nodelay(true)
+            .build()
+            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        let aws_http = aws_smithy_http_client::Builder::new()
+            .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
+                aws_smithy_http_client::tls::rustls_provider::CryptoMode::AwsLc,
+            ))
+            .build_https();
+        Ok(Self { http, aws_http })
+    }
+}
+
+/// Builds the provider of one `model_list` entry. Adding a provider means adding its module and
+/// one arm here.
+pub async fn build(
+    entry: &ModelEntry,
+    config: &Config,
+    clients: &SharedClients,
+) -> Result<Arc<dyn Provider>, String> {
+    match entry.provider.as_str() {
+        "bedrock" => Ok(Arc::new(bedrock::BedrockProvider::build(entry, config, clients).await?)),
+        p if openai::Flavor::from_prefix(p).is_some() => {
+            Ok(Arc::new(openai::OpenAiProvider::build(entry, clients)?))
+        }
+        other => Err(format!(
+            "{}.litellm_params.model: unknown or unsupported provider '{other}' in '{}'; supported: bedrock, {}",
+            entry.label(),
+            entry.model,
+            openai::Flavor::PREFIXES.join(", ")
+        )),
+    }
+}

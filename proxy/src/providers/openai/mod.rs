@@ -1,0 +1,274 @@
+//! OpenAI-compatible upstreams (`openai/`, `litellm_proxy/`, `hosted_vllm/`, and other servers
+//! that speak Chat Completions): the request is forwarded as the client sent it, with the
+//! deployment's model id and key; answers come back with the alias as `model`, and streams are
+//! passed through frame by frame.
+
+mod stream;
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use futures::StreamExt;
+use futures::future::BoxFuture;
+use http::HeaderValue;
+use http::header::{AUTHORIZATION, CONTENT_TYPE};
+use serde_json::Value;
+
+use super::{CallOptions, ChatOutput, ChatStream, Provider, ProviderError, SharedClients, UsageSlot};
+use crate::config::ModelEntry;
+use crate::schema::{ChatRequest, StreamOptions, Usage};
+
+/// The OpenAI-compatible providers Switchboard knows, with LiteLLM's prefixes and defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Flavor {
+    pub prefix: &'static str,
+    /// Where the upstream lives when `api_base` is not given.
+    default_api_base: Option<&'static str>,
+    /// Environment variables consulted, in order, when `api_base` / `api_key` are not given.
+    api_base_env: &'static [&'static str],
+    api_key_env: &'static [&'static str],
+}
+
+const FLAVORS: &[Flavor] = &[
+    Flavor { prefix: "openai", default_api_base: Some("https://api.openai.com/v1"), api_base_env: &["OPENAI_BASE_URL", "OPENAI_API_BASE"], api_key_env: &["OPENAI_API_KEY"] },
+    Flavor { prefix: "litellm_proxy", default_api_base: None, api_base_env: &["LITELLM_PROXY_API_BASE"], api_key_env: &["LITELLM_PROXY_API_KEY"] },
+    Flavor { prefix: "hosted_vllm", default_api_base: None, api_base_env: &["HOSTED_VLLM_API_BASE"], api_key_env: &["HOSTED_VLLM_API_KEY"] },
+    Flavor { prefix: "openai_like", default_api_base: None, api_base_env: &[], api_key_env: &[] },
+    Flavor { prefix: "lm_studio", default_api_base: Some("http://localhost:1234/v1"), api_base_env: &["LM_STUDIO_API_BASE"], api_key_env: &["LM_STUDIO_API_KEY"] },
+    Flavor { prefix: "groq", default_api_base: Some("https://api.groq.com/openai/v1"), api_base_env: &[], api_key_env: &["GROQ_API_KEY"] },
+    Flavor { prefix: "deepseek", default_api_base: Some("https://api.deepseek.com/v1"), api_base_env: &[], api_key_env: &["DEEPSEEK_API_KEY"] },
+    Flavor { prefix: "mistral", default_api_base: Some("https://api.mistral.ai/v1"), api_base_env: &[], api_key_env: &["MISTRAL_API_KEY"] },
+    Flavor { prefix: "together_ai", default_api_base: Some("https://api.together.xyz/v1"), api_base_env: &[], api_key_env: &["TOGETHERAI_API_KEY", "TOGETHER_API_KEY"] },
+    Flavor { prefix: "fireworks_ai", default_api_base: Some("https://api.fireworks.ai/inference/v1"), api_base_env: &[], api_key_env: &["FIREWORKS_AI_API_KEY", "FIREWORKS_API_KEY"] },
+    Flavor { prefix: "openrouter", default_api_base: Some("https://openrouter.ai/api/v1"), api_base_env: &[], api_key_env: &["OPENROUTER_API_KEY"] },
+    Flavor { prefix: "xai", default_api_base: Some("https://api.x.ai/v1"), api_base_env: &[], api_key_env: &["XAI_API_KEY"] },
+];
+
+impl Flavor {
+    pub const PREFIXES: &'static [&'static str] = &[
+        "openai", "litellm_proxy", "hosted_vllm", "openai_like", "lm_studio", "groq", "deepseek",
+        "mistral", "together_ai", "fireworks_ai", "openrouter", "xai",
+    ];
+
+    pub fn from_prefix(prefix: &str) -> Option<Flavor> {
+        FLAVORS.iter().copied().find(|f| f.prefix == prefix)
+    }
+}
+
+fn first_env(names: &[&str]) -> Option<String> {
+    names.iter().find_map(|n| std::env::var(n).ok().filter(|v| !v.is_empty()))
+}
+
+pub struct OpenAiProvider {
+    http: reqwest::Client,
+    api_base: String,
+    completions_url: String,
+    authorization: Option<HeaderValue>,
+    organization: Option<HeaderValue>,
+    upstream_model: Arc<str>,
+}
+
+impl OpenAiProvider {
+    pub fn build(entry: &ModelEntry, clients: &SharedClients) -> Result<Self, String> {
+        let label = entry.label();
+        let flavor = Flavor::from_prefix(&entry.provider)
+            .ok_or_else(|| format!("{label}: '{}' is not an OpenAI-compatible provider", entry.provider))?;
+        let api_base = entry
+            .params
+            .api_base
+            .clone()
+            .or_else(|| first_env(flavor.api_base_env))
+            .or_else(|| flavor.default_api_base.map(str::to_string))
+            .ok_or_else(|| format!("{label}.litellm_params.api_base: required for {}/ models", flavor.prefix))?;
+        let api_base = api_base.trim_end_matches('/').to_string();
+        let api_key = entry.params.api_key.clone().or_else(|| first_env(flavor.api_key_env));
+        let authorization = api_key
+            .map(|key| {
+                let mut v = HeaderValue::from_str(&format!("Bearer {key}"))
+                    .map_err(|_| format!("{label}.litellm_params.api_key: contains characters not allowed in a header"))?;
+                v.set_sensitive(true);
+                Ok::<_, String>(v)
+            })
+            .transpose()?;
+        let organization = entry
+            .params
+            .organization
+            .as_deref()
+            .map(|o| HeaderValue::from_str(o).map_err(|_| format!("{label}.litellm_params.organization: not a valid header value")))
+            .transpose()?;
+        Ok(Self {
+            http: clients.http.clone(),
+            completions_url: format!("{api_base}/chat/completions"),
+            api_base,
+            authorization,
+            organization,
+            upstream_model: entry.provider_model.as_str().into(),
+        })
+    }
+
+    async fn send(&self, request: &ChatRequest) -> Result<reqwest::Response, ProviderError> {
+        let body = serde_json::to_vec(request).map_err(|e| ProviderError::InvalidRequest(e.to_string()))?;
+        let mut builder = self
+            .http
+            .post(&self.completions_url)
+            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+            .body(body);
+        if let Some(auth) = &self.authorization {
+            builder = builder.header(AUTHORIZATION, auth.clone());
+        }
+        if let Some(org) = &self.organization {
+            builder = builder.header("openai-organization", org.clone());
+        }
+        let response = builder.send().await.map_err(transport_error)?;
+        if response.status().is_success() {
+            Ok(response)
+        } else {
+            Err(upstream_error(response).await)
+        }
+    }
+
+    async fn chat_impl(&self, mut request: ChatRequest, options: CallOptions) -> Result<ChatOutput, ProviderError> {
+        request.model = self.upstream_model.to_string();
+        if request.is_stream() {
+            // Usage is always requested upstream (it is what spend is computed from); the
+            // client sees the usage chunk only if it asked for it.
+            request.stream_options.get_or_insert_with(StreamOptions::default).include_usage = Some(true);
+            let response = self.send(&request).await?;
+            let usage = Arc::new(UsageSlot::default());
+            let rewriter = stream::Rewriter::new(options.alias.clone(), options.include_usage, usage.clone());
+            let events = rewriter.rewrite(response.bytes_stream().map(|r| r.map_err(transport_error)));
+            return Ok(ChatOutput::Stream(ChatStream { events: Box::pin(events), usage }));
+        }
+        let response = self.send(&request).await?;
+        let bytes = response.bytes().await.map_err(transport_error)?;
+        let mut answer: Value = serde_json::from_slice(&bytes)
+            .map_err(|e| ProviderError::Protocol(format!("the answer is not JSON ({e})")))?;
+        let Some(fields) = answer.as_object_mut() else {
+            return Err(ProviderError::Protocol("the answer is not a JSON object".into()));
+        };
+        fields.insert("model".into(), Value::String(options.alias.to_string()));
+        let usage: Usage = fields
+            .get("usage")
+            .and_then(|u| serde_json::from_value(u.clone()).ok())
+            .unwrap_or_default();
+        let body = serde_json::to_vec(&answer).map_err(|e| ProviderError::Protocol(e.to_string()))?;
+        Ok(ChatOutput::Complete { body: Bytes::from(body), usage })
+    }
+}
+
+impl Provider for OpenAiProvider {
+    fn chat(&self, request: ChatRequest, options: CallOptions) -> BoxFuture<'_, Result<ChatOutput, ProviderError>> {
+        Box::pin(self.chat_impl(request, options))
+    }
+
+    fn api_base(&self) -> Option<String> {
+        Some(self.api_base.clone())
+    }
+}
+
+pub(crate) fn transport_error(e: reqwest::Error) -> ProviderError {
+    let (timeout, connect) = (e.is_timeout(), e.is_connect());
+    // The URL is the deployment's api_base, which the client has no business seeing.
+    let text = error_chain(&e.without_url());
+    if timeout {
+        ProviderError::Timeout(std::time::Duration::ZERO)
+    } else if connect {
+        ProviderError::Connect(text)
+    } else {
+        ProviderError::Protocol(text)
+    }
+}
+
+/// An error with its causes, which is where reqwest keeps the useful part ("connection refused").
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// Maximum error-body size read from an upstream.
+const ERROR_BODY_LIMIT: usize = 64 * 1024;
+
+async fn upstream_error(response: reqwest::Response) -> ProviderError {
+    let status = response.status().as_u16();
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let body = read_limited(response, ERROR_BODY_LIMIT).await;
+    let (message, code) = error_message_from_body(&body);
+    ProviderError::Upstream { status, code, message, retry_after }
+}
+
+async fn read_limited(mut response: reqwest::Response, limit: usize) -> Bytes {
+    let mut buf = Vec::new();
+    while let Ok(Some(chunk)) = response.chunk().await {
+        let room = limit.saturating_sub(buf.len());
+        buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if buf.len() >= limit {
+            break;
+        }
+    }
+    Bytes::from(buf)
+}
+
+/// The message and code of an OpenAI-style error body (`{"error": {"message", "code", "type"}}`),
+/// or of the other shapes compatible servers use.
+fn error_message_from_body(body: &[u8]) -> (String, Option<String>) {
+    let text = || String::from_utf8_lossy(body).trim().chars().take(2000).collect::<String>();
+    let Ok(json) = serde_json::from_slice::<Value>(body) else {
+        let t = text();
+        return (if t.is_empty() { "no error message".into() } else { t }, None);
+    };
+    let err = json.get("error").unwrap_or(&json);
+    let message = err
+        .get("message")
+        .or_else(|| err.get("detail"))
+        .or_else(|| json.get("detail"))
+        .map(|m| match m {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        })
+        .or_else(|| err.as_str().map(str::to_string))
+        .unwrap_or_else(text);
+    let code = err
+        .get("code")
+        .or_else(|| err.get("type"))
+        .and_then(|c| match c {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        });
+    (message, code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_bodies_of_various_servers() {
+        let (m, c) = error_message_from_body(br#"{"error":{"message":"Rate limit","type":"requests","code":"rate_limit_exceeded"}}"#);
+        assert_eq!((m.as_str(), c.as_deref()), ("Rate limit", Some("rate_limit_exceeded")));
+        let (m, _) = error_message_from_body(br#"{"detail":"Not Found"}"#);
+        assert_eq!(m, "Not Found");
+        let (m, _) = error_message_from_body(b"<html>bad gateway</html>");
+        assert_eq!(m, "<html>bad gateway</html>");
+        let (m, _) = error_message_from_body(b"");
+        assert_eq!(m, "no error message");
+    }
+
+    #[test]
+    fn every_flavor_prefix_is_listed() {
+        assert_eq!(FLAVORS.len(), Flavor::PREFIXES.len());
+        for f in FLAVORS {
+            assert!(Flavor::PREFIXES.contains(&f.prefix));
+        }
+    }
+}

@@ -1,0 +1,271 @@
+//! Pass-through of an upstream's Chat Completions stream.
+//!
+//! Frames are forwarded as they arrive, touching only what the client must see differently:
+//! `model` becomes the alias (a byte splice, no JSON parse), and the usage chunk, which is
+//! always requested upstream, is parsed once to record usage and dropped unless the client
+//! asked for it.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use bytes::{BufMut, Bytes, BytesMut};
+use futures::{Stream, StreamExt};
+use memchr::memmem;
+use serde_json::Value;
+
+use crate::providers::{DONE_EVENT, ProviderError, UsageSlot};
+use crate::schema::Usage;
+
+pub struct Rewriter {
+    alias_json: Vec<u8>,
+    include_usage: bool,
+    usage: Arc<UsageSlot>,
+    pending: BytesMut,
+    saw_done: bool,
+    alias: Arc<str>,
+}
+
+impl Rewriter {
+    pub fn new(alias: Arc<str>, include_usage: bool, usage: Arc<UsageSlot>) -> Self {
+        let alias_json = serde_json::to_vec(&*alias).unwrap_or_else(|_| b"\"\"".to_vec());
+        Self { alias_json, include_usage, usage, pending: BytesMut::new(), saw_done: false, alias }
+    }
+
+    /// Rewrites an upstream byte stream into the client's; one output chunk per upstream read.
+    pub fn rewrite<S>(self, upstream: S) -> impl Stream<Item = Result<Bytes, ProviderError>> + Send + 'static
+    where
+        S: Stream<Item = Result<Bytes, ProviderError>> + Send + 'static,
+    {
+        struct State<S> {
+            rewriter: Rewriter,
+            upstream: std::pin::Pin<Box<S>>,
+            ready: VecDeque<Bytes>,
+            ended: bool,
+        }
+        let state = State { rewriter: self, upstream: Box::pin(upstream), ready: VecDeque::new(), ended: false };
+        futures::stream::unfold(state, |mut st| async move {
+            loop {
+                if let Some(b) = st.ready.pop_front() {
+                    return Some((Ok(b), st));
+                }
+                if st.ended {
+                    return None;
+                }
+                match st.upstream.next().await {
+                    Some(Ok(chunk)) => {
+                        let out = st.rewriter.push(&chunk);
+                        if !out.is_empty() {
+                            st.ready.push_back(out);
+                        }
+                    }
+                    Some(Err(e)) => {
+                        st.ended = true;
+                        return Some((Err(e), st));
+                    }
+                    None => {
+                        st.ended = true;
+                        let out = st.rewriter.finish();
+                        if !out.is_empty() {
+                            st.ready.push_back(out);
+                        }
+                    }
+                }
+            }
+        })
+    }
+
+    /// Takes one upstream read; returns the bytes to send for every event it completed.
+    pub fn push(&mut self, chunk: &[u8]) -> Bytes {
+        self.pending.extend_from_slice(chunk);
+        let mut out = BytesMut::with_capacity(chunk.len() + 64);
+        while let Some((end, delimiter)) = find_event_end(&self.pending) {
+            let event = self.pending.split_to(end + delimiter).freeze();
+            self.process_event(&event[..end], &mut out);
+        }
+        out.freeze()
+    }
+
+    /// The upstream ended: flush a last unterminated event, and make sure `[DONE]` is sent.
+    pub fn finish(&mut self) -> Bytes {
+        let mut out = BytesMut::new();
+        if !self.pending.iter().all(u8::is_ascii_whitespace) {
+            let event = std::mem::take(&mut self.pending).freeze();
+            self.process_event(&event, &mut out);
+        }
+        if !self.saw_done {
+            self.saw_done = true;
+            out.extend_from_slice(DONE_EVENT);
+        }
+        out.freeze()
+    }
+
+    fn process_event(&mut self, event: &[u8], out: &mut BytesMut) {
+        let mut forwarded_any = false;
+        for line in event.split(|&b| b == b'\n') {
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            let Some(payload) = line.strip_prefix(b"data:") else { continue };
+            let payload = payload.strip_prefix(b" ").unwrap_or(payload);
+            forwarded_any = true;
+            if payload == b"[DONE]" {
+                if !self.saw_done {
+                    self.saw_done = true;
+                    out.extend_from_slice(DONE_EVENT);
+                }
+            } else if has_usage_object(payload) {
+                self.usage_chunk(payload, out);
+            } else {
+                out.extend_from_slice(b"data: ");
+                splice_model(payload, &self.alias_json, out);
+                out.extend_from_slice(b"\n\n");
+            }
+        }
+        if !forwarded_any && !event.is_empty() {
+            // Comments and other fields (keep-alives): pass them on untouched.
+            out.extend_from_slice(event);
+            out.extend_from_slice(b"\n\n");
+        }
+    }
+
+    fn usage_chunk(&mut self, payload: &[u8], out: &mut BytesMut) {
+        let Ok(mut chunk) = serde_json::from_slice::<Value>(payload) else {
+            out.extend_from_slice(b"data: ");
+            out.extend_from_slice(payload);
+            out.extend_from_slice(b"\n\n");
+            return;
+        };
+        let Some(fields) = chunk.as_object_mut() else { return };
+        if let Some(usage) = fields.get("usage").and_then(|u| serde_json::from_value::<Usage>(u.clone()).ok()) {
+            self.usage.set(usage);
+        }
+        fields.insert("model".into(), Value::String(self.alias.to_string()));
+        if !self.include_usage {
+            let has_choices = fields.get("choices").and_then(Value::as_array).is_some_and(|c| !c.is_empty());
+            if !has_choices {
+                return;
+            }
+            fields.remove("usage");
+        }
+        out.extend_from_slice(b"data: ");
+        if serde_json::to_writer((&mut *out).writer(), &chunk).is_err() {
+            out.extend_from_slice(payload);
+        }
+        out.extend_from_slice(b"\n\n");
+    }
+}
+
+/// End of the first complete event in `buf`: (index of the blank line, its length).
+fn find_event_end(buf: &[u8]) -> Option<(usize, usize)> {
+    let lf = memmem::find(buf, b"\n\n").map(|i| (i, 2));
+    let crlf = memmem::find(buf, b"\r\n\r\n").map(|i| (i, 4));
+    match (lf, crlf) {
+        (Some(a), Some(b)) => Some(if a.0 <= b.0 { a } else { b }),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Whether a chunk carries a usage object (as opposed to `"usage": null` or none).
+fn has_usage_object(payload: &[u8]) -> bool {
+    memmem::find_iter(payload, b"\"usage\"").any(|i| {
+        let rest = skip_ws(&payload[i + 7..]);
+        rest.first() == Some(&b':') && skip_ws(&rest[1..]).first() == Some(&b'{')
+    })
+}
+
+fn skip_ws(b: &[u8]) -> &[u8] {
+    let n = b.iter().take_while(|c| c.is_ascii_whitespace()).count();
+    &b[n..]
+}
+
+/// Copies `payload` to `out` with the value of its first `"model"` string member replaced by
+/// `alias_json`. Chunks put `model` before `choices`, so the first match is the top-level one;
+/// a `"model"` inside message text would appear escaped (`\"model\"`) and cannot match.
+fn splice_model(payload: &[u8], alias_json: &[u8], out: &mut BytesMut) {
+    if let Some((start, end)) = model_value_span(payload) {
+        out.extend_from_slice(&payload[..start]);
+        out.extend_from_slice(alias_json);
+        out.extend_from_slice(&payload[end..]);
+    } else {
+        out.extend_from_slice(payload);
+    }
+}
+
+/// Byte span of the string value (quotes included) of the first `"model":` member.
+fn model_value_span(payload: &[u8]) -> Option<(usize, usize)> {
+    let key = memmem::find(payload, b"\"model\"")?;
+    if key > 0 && payload[key - 1] == b'\\' {
+        return None;
+    }
+    let after_key = key + 7;
+    let rest = &payload[after_key..];
+    let colon = rest.iter().position(|c| !c.is_ascii_whitespace())?;
+    if rest[colon] != b':' {
+        return None;
+    }
+    let value_rel = colon + 1 + rest[colon + 1..].iter().position(|c| !c.is_ascii_whitespace())?;
+    if rest[value_rel] != b'"' {
+        return None;
+    }
+    let start = after_key + value_rel;
+    let mut i = start + 1;
+    while i < payload.len() {
+        match payload[i] {
+            b'\\' => i += 2,
+            b'"' => return Some((start, i + 1)),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rewriter(include_usage: bool) -> (Rewriter, Arc<UsageSlot>) {
+        let slot = Arc::new(UsageSlot::default());
+        (Rewriter::new("claude-haiku".into(), include_usage, slot.clone()), slot)
+    }
+
+    const CHUNK: &str = r#"{"id":"c1","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini-2024","choices":[{"index":0,"delta":{"content":"say \"model\": \"x\""}}]}"#;
+    const USAGE: &str = r#"{"id":"c1","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini-2024","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":2,"total_tokens":5}}"#;
+
+    #[test]
+    fn rewrites_model_and_keeps_content_even_when_split_across_reads() {
+        let (mut r, _) = rewriter(false);
+        let whole = format!("data: {CHUNK}\n\n");
+        let (a, b) = whole.as_bytes().split_at(20);
+        assert!(r.push(a).is_empty());
+        let out = r.push(b);
+        let text = std::str::from_utf8(&out).unwrap();
+        let json: Value = serde_json::from_str(text.strip_prefix("data: ").unwrap().trim()).unwrap();
+        assert_eq!(json["model"], "claude-haiku");
+        assert_eq!(json["choices"][0]["delta"]["content"], "say \"model\": \"x\"");
+    }
+
+    #[test]
+    fn usage_chunk_is_recorded_and_hidden_unless_asked() {
+        let (mut r, slot) = rewriter(false);
+        let out = r.push(format!("data: {USAGE}\n\ndata: [DONE]\n\n").as_bytes());
+        assert_eq!(&out[..], DONE_EVENT);
+        assert_eq!(slot.get().unwrap().total_tokens, 5);
+
+        let (mut r, slot) = rewriter(true);
+        let out = r.push(format!("data: {USAGE}\r\n\r\n").as_bytes());
+        let text = std::str::from_utf8(&out).unwrap();
+        assert!(text.contains("\"model\":\"claude-haiku\"") && text.contains("\"total_tokens\":5"), "{text}");
+        assert_eq!(slot.get().unwrap().prompt_tokens, 3);
+        assert_eq!(&r.finish()[..], DONE_EVENT, "[DONE] is added when the upstream forgot it");
+    }
+
+    #[test]
+    fn null_usage_is_a_plain_chunk() {
+        assert!(!has_usage_object(br#"{"usage":null}"#));
+        assert!(has_usage_object(br#"{"usage" : {"a":1}}"#));
+    }
+
+    #[test]
+    fn comments_pass_through() {
+        let (mut r, _) = rewriter(false);
+        assert_eq!(&r.push(b": keep-alive\n\n")[..], b": keep-alive\n\n");
+    }
+}

@@ -1,0 +1,129 @@
+//! Binding, serving and shutting down.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::auth::Authenticator;
+use crate::config::{Config, ConfigError};
+use crate::gateway::Gateway;
+use crate::http::{AppState, router};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("cannot listen on {addr}: {source}{hint}")]
+    Bind { addr: SocketAddr, source: std::io::Error, hint: &'static str },
+    #[error(
+        "no master key is configured and {0} is not a loopback address: anyone who can reach it could use your models. \
+         Set general_settings.master_key (or LITELLM_MASTER_KEY), or listen on 127.0.0.1"
+    )]
+    OpenOnNetwork(SocketAddr),
+    #[error("{0}")]
+    Other(String),
+}
+
+/// How long in-flight requests get to finish at shutdown.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A gateway serving in the background (used by the CLI and by tests).
+pub struct RunningServer {
+    pub local_addr: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: JoinHandle<()>,
+}
+
+impl RunningServer {
+    /// Stops accepting, lets in-flight requests finish (bounded), and waits.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let _ = (&mut self.task).await;
+    }
+
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.local_addr)
+    }
+}
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+pub async fn bind(addr: SocketAddr) -> Result<TcpListener, StartError> {
+    TcpListener::bind(addr).await.map_err(|source| {
+        let hint = if source.kind() == std::io::ErrorKind::AddrInUse { " (the port is taken; pass another with --port)" } else { "" };
+        StartError::Bind { addr, source, hint }
+    })
+}
+
+/// Builds the gateway from `config` and serves it on `listener` until `shutdown` is dropped or
+/// fired.
+pub async fn start(config: Config, listener: TcpListener) -> Result<RunningServer, StartError> {
+    let local_addr = listener.local_addr().map_err(|e| StartError::Other(e.to_string()))?;
+    let auth = Authenticator::new(config.general.master_key.as_deref(), config.general.key_header_name.as_deref())
+        .map_err(StartError::Other)?;
+    if auth.is_open() && !local_addr.ip().is_loopback() {
+        return Err(StartError::OpenOnNetwork(local_addr));
+    }
+    let gateway = Gateway::build(&config).await?;
+    let state = AppState {
+        gateway: Arc::new(gateway),
+        auth: Arc::new(auth),
+        started: Instant::now(),
+        max_body_bytes: config.general.max_request_size_bytes,
+    };
+    let app = router(state);
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let (drain_tx, drain_rx) = oneshot::channel::<()>();
+        let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+            let _ = rx.await;
+            let _ = drain_tx.send(());
+        });
+        let drain_deadline = async move {
+            let _ = drain_rx.await;
+            tokio::time::sleep(DRAIN_TIMEOUT).await;
+        };
+        tokio::select! {
+            result = server => {
+                if let Err(e) = result {
+                    tracing::error!("server stopped: {e}");
+                }
+            }
+            () = drain_deadline => tracing::warn!("shutdown: requests still running after {DRAIN_TIMEOUT:?} were cut off"),
+        }
+    });
+    Ok(RunningServer { local_addr, shutdown: Some(tx), task })
+}
+
+/// Serves until `signal` completes, then shuts down gracefully.
+pub async fn serve_until(config: Config, addr: SocketAddr, signal: impl Future<Output = ()>) -> Result<(), StartError> {
+    for warning in &config.warnings {
+        tracing::warn!("config: {warning}");
+    }
+    if config.general.master_key.is_none() {
+        tracing::warn!("no master key configured: every request is accepted (allowed because the gateway listens on loopback only)");
+    } else if config.general.master_key.as_deref() == Some("sk-1234") {
+        tracing::warn!("the master key is the publicly known sk-1234; choose a random one before exposing this gateway");
+    }
+    let listener = bind(addr).await?;
+    let models = config.models.len();
+    let server = start(config, listener).await?;
+    tracing::info!("Switchboard {} listening on {} ({models} deployments)", crate::VERSION, server.base_url());
+    signal.await;
+    tracing::info!("shutting down");
+    server.shutdown().await;
+    Ok(())
+}
