@@ -74,7 +74,11 @@ fn main() -> ExitCode {
                 for d in gateway.deployments() {
                     println!("{}\t{}\t{}", d.entry.model_name, d.entry.model, d.entry.id);
                 }
-                println!("ok: {} deployments, {} model names", gateway.deployments().len(), gateway.model_names().len());
+                println!(
+                    "ok: {} deployments, {} model names",
+                    gateway.deployments().len(),
+                    gateway.model_names().len()
+                );
                 Ok(())
             }
         }

@@ -63,7 +63,11 @@ impl Drop for RunningServer {
 
 pub async fn bind(addr: SocketAddr) -> Result<TcpListener, StartError> {
     TcpListener::bind(addr).await.map_err(|source| {
-        let hint = if source.kind() == std::io::ErrorKind::AddrInUse { " (the port is taken; pass another with --port)" } else { "" };
+        let hint = if source.kind() == std::io::ErrorKind::AddrInUse {
+            " (the port is taken; pass another with --port)"
+        } else {
+            ""
+        };
         StartError::Bind { addr, source, hint }
     })
 }
@@ -114,9 +118,13 @@ pub async fn serve_until(config: Config, addr: SocketAddr, signal: impl Future<O
         tracing::warn!("config: {warning}");
     }
     if config.general.master_key.is_none() {
-        tracing::warn!("no master key configured: every request is accepted (allowed because the gateway listens on loopback only)");
+        tracing::warn!(
+            "no master key configured: every request is accepted (allowed because the gateway listens on loopback only)"
+        );
     } else if config.general.master_key.as_deref() == Some("sk-1234") {
-        tracing::warn!("the master key is the publicly known sk-1234; choose a random one before exposing this gateway");
+        tracing::warn!(
+            "the master key is the publicly known sk-1234; choose a random one before exposing this gateway"
+        );
     }
     let listener = bind(addr).await?;
     let models = config.models.len();

@@ -63,11 +63,7 @@ impl Authenticator {
             return Ok(Principal::Unauthenticated);
         };
         let key = presented_key(headers, self.extra_header.as_ref())?.ok_or(AuthError::NoKey)?;
-        if bool::from(digest(key).ct_eq(master)) {
-            Ok(Principal::Master)
-        } else {
-            Err(AuthError::InvalidKey)
-        }
+        if bool::from(digest(key).ct_eq(master)) { Ok(Principal::Master) } else { Err(AuthError::InvalidKey) }
     }
 }
 

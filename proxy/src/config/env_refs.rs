@@ -14,10 +14,7 @@ pub struct EnvSource<'a> {
 
 impl EnvSource<'_> {
     fn get(&self, name: &str) -> Option<String> {
-        self.overrides
-            .get(name)
-            .cloned()
-            .or_else(|| std::env::var(name).ok())
+        self.overrides.get(name).cloned().or_else(|| std::env::var(name).ok())
     }
 }
 
@@ -30,9 +27,8 @@ pub fn resolve(value: &mut Value, path: &str, env: &EnvSource<'_>, errors: &mut 
                 let name = name.trim();
                 match env.get(name) {
                     Some(v) => *s = v,
-                    None => errors.push(format!(
-                        "{path}: environment variable {name} is not set (referenced as {PREFIX}{name})"
-                    )),
+                    None => errors
+                        .push(format!("{path}: environment variable {name} is not set (referenced as {PREFIX}{name})")),
                 }
             }
         }
@@ -71,6 +67,10 @@ mod tests {
         resolve(&mut doc, "", &EnvSource { overrides: &overrides }, &mut errors);
         assert_eq!(doc["model_list"][0]["litellm_params"]["api_key"], Value::from("secret"));
         assert_eq!(errors.len(), 1);
-        assert!(errors[0].starts_with("model_list[0].litellm_params.api_base: environment variable SB_TEST_SURELY_MISSING"), "{}", errors[0]);
+        assert!(
+            errors[0].starts_with("model_list[0].litellm_params.api_base: environment variable SB_TEST_SURELY_MISSING"),
+            "{}",
+            errors[0]
+        );
     }
 }

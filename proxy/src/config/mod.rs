@@ -181,7 +181,9 @@ impl Config {
         let mut doc = match doc {
             Value::Mapping(m) => m,
             Value::Null => Mapping::new(),
-            _ => return Err(fail(vec!["the document must be a mapping with model_list, general_settings, ...".into()])),
+            _ => {
+                return Err(fail(vec!["the document must be a mapping with model_list, general_settings, ...".into()]));
+            }
         };
 
         let mut problems = Vec::new();
@@ -213,10 +215,7 @@ impl Config {
 
         // Hash deployments as written, before secrets are substituted into them.
         let written_params: Vec<Option<String>> = match doc.get("model_list") {
-            Some(Value::Sequence(items)) => items
-                .iter()
-                .map(|item| serde_yaml::to_string(item).ok())
-                .collect(),
+            Some(Value::Sequence(items)) => items.iter().map(|item| serde_yaml::to_string(item).ok()).collect(),
             _ => Vec::new(),
         };
 
@@ -355,7 +354,9 @@ fn parse_model_entry(
     let label = format!("model_list[{index}] ({model_name})");
 
     let Some(Value::Mapping(mut params_map)) = item.remove("litellm_params") else {
-        problems.push(format!("{label}.litellm_params: missing, or not a mapping; it needs at least `model: <provider>/<model id>`"));
+        problems.push(format!(
+            "{label}.litellm_params: missing, or not a mapping; it needs at least `model: <provider>/<model id>`"
+        ));
         return None;
     };
 
@@ -402,7 +403,9 @@ fn parse_model_entry(
             problems.push(format!("{label}.litellm_params.{name}: must be a positive number of seconds"));
         }
     }
-    for (name, url) in [("api_base", &params.api_base), ("aws_bedrock_runtime_endpoint", &params.aws_bedrock_runtime_endpoint)] {
+    for (name, url) in
+        [("api_base", &params.api_base), ("aws_bedrock_runtime_endpoint", &params.aws_bedrock_runtime_endpoint)]
+    {
         if let Some(url) = url
             && !(url.starts_with("http://") || url.starts_with("https://"))
         {

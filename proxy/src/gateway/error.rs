@@ -27,7 +27,7 @@ pub enum GatewayError {
     RouteNotFound(String),
     /// A provider call failed; `message` is already scrubbed of secrets.
     #[error("{provider} error: {message}")]
-    Upstream { provider: String, error: ProviderError, message: String },
+    Upstream { provider: String, error: Box<ProviderError>, message: String },
 }
 
 impl GatewayError {

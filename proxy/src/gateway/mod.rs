@@ -40,7 +40,7 @@ impl Deployment {
             other => other,
         };
         let message = redact::scrub(&error.to_string(), &self.secrets);
-        GatewayError::Upstream { provider: self.entry.provider.clone(), error, message }
+        GatewayError::Upstream { provider: self.entry.provider.clone(), error: Box::new(error), message }
     }
 }
 
@@ -172,7 +172,9 @@ impl Gateway {
         let output = match tokio::time::timeout(first_byte_limit, deployment.provider.chat(request, options)).await {
             Ok(Ok(output)) => output,
             Ok(Err(e)) => return Err(log.fail(deployment.upstream_error(e))),
-            Err(_) => return Err(log.fail(deployment.upstream_error(ProviderError::Timeout(first_byte_limit)))),
+            Err(_) => {
+                return Err(log.fail(deployment.upstream_error(ProviderError::Timeout(first_byte_limit))));
+            }
         };
 
         let body = match output {
@@ -188,7 +190,9 @@ impl Gateway {
                     Ok(Some(Ok(bytes))) => bytes,
                     Ok(Some(Err(e))) => return Err(log.fail(deployment.upstream_error(e))),
                     Ok(None) => Bytes::new(),
-                    Err(_) => return Err(log.fail(deployment.upstream_error(ProviderError::Timeout(first_byte_limit)))),
+                    Err(_) => {
+                        return Err(log.fail(deployment.upstream_error(ProviderError::Timeout(first_byte_limit))));
+                    }
                 };
                 log.usage = Some(stream.usage);
                 ReplyBody::Stream(Box::pin(guarded_stream(first, events, deployment.clone(), log)))
@@ -210,7 +214,12 @@ impl Gateway {
             include_usage: false,
             call_id: uuid::Uuid::new_v4(),
         };
-        match tokio::time::timeout(deployment.timeout.min(HEALTH_CHECK_TIMEOUT), deployment.provider.chat(request, options)).await {
+        match tokio::time::timeout(
+            deployment.timeout.min(HEALTH_CHECK_TIMEOUT),
+            deployment.provider.chat(request, options),
+        )
+        .await
+        {
             Ok(Ok(_)) => Ok(()),
             Ok(Err(e)) => Err(deployment.upstream_error(e)),
             Err(_) => Err(deployment.upstream_error(ProviderError::Timeout(HEALTH_CHECK_TIMEOUT))),
@@ -222,9 +231,7 @@ const HEALTH_CHECK_TIMEOUT: Duration = Duration::from_secs(30);
 
 fn deployment(entry: &ModelEntry, provider: Arc<dyn Provider>, config: &Config) -> Deployment {
     let secs = |s: Option<f64>| s.filter(|v| v.is_finite() && *v > 0.0).map(Duration::from_secs_f64);
-    let timeout = secs(entry.params.timeout)
-        .or(config.router.timeout)
-        .unwrap_or(config.litellm.request_timeout);
+    let timeout = secs(entry.params.timeout).or(config.router.timeout).unwrap_or(config.litellm.request_timeout);
     let weight = entry
         .params
         .weight
@@ -252,26 +259,29 @@ fn guarded_stream(
 ) -> impl Stream<Item = Result<Bytes, GatewayError>> + Send + 'static {
     let idle = deployment.timeout;
     let head = futures::stream::iter((!first.is_empty()).then_some(Ok(first)));
-    let tail = futures::stream::unfold((rest, deployment, log, false), move |(mut rest, deployment, mut log, done)| async move {
-        if done {
-            return None;
-        }
-        match tokio::time::timeout(idle, rest.next()).await {
-            Ok(Some(Ok(bytes))) => Some((Ok(bytes), (rest, deployment, log, false))),
-            Ok(None) => {
-                log.finish(200, None);
-                None
+    let tail = futures::stream::unfold(
+        (rest, deployment, log, false),
+        move |(mut rest, deployment, mut log, done)| async move {
+            if done {
+                return None;
             }
-            Ok(Some(Err(e))) => {
-                let err = log.fail(deployment.upstream_error(e));
-                Some((Err(err), (rest, deployment, log, true)))
+            match tokio::time::timeout(idle, rest.next()).await {
+                Ok(Some(Ok(bytes))) => Some((Ok(bytes), (rest, deployment, log, false))),
+                Ok(None) => {
+                    log.finish(200, None);
+                    None
+                }
+                Ok(Some(Err(e))) => {
+                    let err = log.fail(deployment.upstream_error(e));
+                    Some((Err(err), (rest, deployment, log, true)))
+                }
+                Err(_) => {
+                    let err = log.fail(deployment.upstream_error(ProviderError::Timeout(idle)));
+                    Some((Err(err), (rest, deployment, log, true)))
+                }
             }
-            Err(_) => {
-                let err = log.fail(deployment.upstream_error(ProviderError::Timeout(idle)));
-                Some((Err(err), (rest, deployment, log, true)))
-            }
-        }
-    });
+        },
+    );
     head.chain(tail)
 }
 
@@ -291,7 +301,18 @@ struct CallLog {
 
 impl CallLog {
     fn new(call_id: uuid::Uuid, alias: Arc<str>, deployment: Arc<Deployment>, started: Instant, stream: bool) -> Self {
-        Self { call_id, alias, deployment, started, stream, status: 0, completed: false, usage: None, final_usage: None, error: None }
+        Self {
+            call_id,
+            alias,
+            deployment,
+            started,
+            stream,
+            status: 0,
+            completed: false,
+            usage: None,
+            final_usage: None,
+            error: None,
+        }
     }
 
     fn finish(&mut self, status: u16, usage: Option<Usage>) {

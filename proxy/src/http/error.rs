@@ -36,8 +36,12 @@ fn describe(error: &GatewayError) -> (StatusCode, &'static str, Option<&str>) {
             (StatusCode::UNAUTHORIZED, "auth_error", Some("None"))
         }
         GatewayError::InvalidJson(_) => (StatusCode::BAD_REQUEST, "invalid_request_error", Some("request_body")),
-        GatewayError::InvalidRequest { param, .. } => (StatusCode::BAD_REQUEST, "invalid_request_error", param.as_deref()),
-        GatewayError::BodyTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "invalid_request_error", Some("request_body")),
+        GatewayError::InvalidRequest { param, .. } => {
+            (StatusCode::BAD_REQUEST, "invalid_request_error", param.as_deref())
+        }
+        GatewayError::BodyTooLarge { .. } => {
+            (StatusCode::PAYLOAD_TOO_LARGE, "invalid_request_error", Some("request_body"))
+        }
         GatewayError::UnknownModel { .. } => (StatusCode::BAD_REQUEST, "invalid_request_error", None),
         GatewayError::ModelNotFound(_) => (StatusCode::NOT_FOUND, "not_found_error", Some("model")),
         GatewayError::RouteNotFound(_) => (StatusCode::NOT_FOUND, "not_found_error", None),
@@ -54,7 +58,9 @@ fn upstream_status(error: &ProviderError) -> (StatusCode, &'static str, Option<&
             404 => (StatusCode::NOT_FOUND, "not_found_error", None),
             408 => (StatusCode::REQUEST_TIMEOUT, "timeout", None),
             504 => (StatusCode::GATEWAY_TIMEOUT, "timeout", None),
-            s @ 400..=499 => (StatusCode::from_u16(s).unwrap_or(StatusCode::BAD_REQUEST), "invalid_request_error", None),
+            s @ 400..=499 => {
+                (StatusCode::from_u16(s).unwrap_or(StatusCode::BAD_REQUEST), "invalid_request_error", None)
+            }
             _ => (StatusCode::BAD_GATEWAY, "internal_server_error", None),
         },
         ProviderError::Timeout(_) => (StatusCode::REQUEST_TIMEOUT, "timeout", None),
@@ -85,14 +91,17 @@ pub fn error_event(error: &GatewayError) -> Bytes {
 impl IntoResponse for GatewayError {
     fn into_response(self) -> Response {
         let (status, body) = error_json(&self);
-        let mut response = (status, [(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response();
+        let mut response = (status, [(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body)
+            .into_response();
         if status == StatusCode::TOO_MANY_REQUESTS {
-            let retry_after = match &self {
-                GatewayError::Upstream { error: ProviderError::Upstream { retry_after: Some(r), .. }, .. } => {
-                    HeaderValue::from_str(r).unwrap_or(HeaderValue::from_static("1"))
-                }
-                _ => HeaderValue::from_static("1"),
+            let upstream_retry_after = match &self {
+                GatewayError::Upstream { error, .. } => match error.as_ref() {
+                    ProviderError::Upstream { retry_after: Some(r), .. } => HeaderValue::from_str(r).ok(),
+                    _ => None,
+                },
+                _ => None,
             };
+            let retry_after = upstream_retry_after.unwrap_or(HeaderValue::from_static("1"));
             response.headers_mut().insert(http::header::RETRY_AFTER, retry_after);
         }
         response
@@ -110,8 +119,15 @@ mod tests {
     #[test]
     fn litellm_shapes() {
         let b = body(&GatewayError::Auth(AuthError::NoKey));
-        assert_eq!(b, serde_json::json!({"error": {"message": "Authentication Error, No api key passed in.", "type": "auth_error", "param": "None", "code": "401"}}));
-        let e = GatewayError::UnknownModel { route: "/chat/completions", model: "nope".into(), available: vec!["a".into(), "b".into()] };
+        assert_eq!(
+            b,
+            serde_json::json!({"error": {"message": "Authentication Error, No api key passed in.", "type": "auth_error", "param": "None", "code": "401"}})
+        );
+        let e = GatewayError::UnknownModel {
+            route: "/chat/completions",
+            model: "nope".into(),
+            available: vec!["a".into(), "b".into()],
+        };
         let b = body(&e);
         assert_eq!(b["error"]["code"], "400");
         assert_eq!(
@@ -124,7 +140,12 @@ mod tests {
     fn upstream_statuses() {
         let up = |status| GatewayError::Upstream {
             provider: "openai".into(),
-            error: ProviderError::Upstream { status, code: None, message: "m".into(), retry_after: Some("7".into()) },
+            error: Box::new(ProviderError::Upstream {
+                status,
+                code: None,
+                message: "m".into(),
+                retry_after: Some("7".into()),
+            }),
             message: "m".into(),
         };
         assert_eq!(status_of(&up(429)), StatusCode::TOO_MANY_REQUESTS);

@@ -55,10 +55,7 @@ pub fn router(state: AppState) -> Router {
             .route(&format!("{prefix}/models/{{*model}}"), get(openai::get_model))
             .route(&format!("{prefix}/model/info"), get(openai::model_info));
     }
-    router
-        .fallback(not_found)
-        .layer(DefaultBodyLimit::max(max_body_bytes))
-        .with_state(state)
+    router.fallback(not_found).layer(DefaultBodyLimit::max(max_body_bytes)).with_state(state)
 }
 
 async fn not_found(State(_): State<AppState>, uri: Uri) -> GatewayError {

@@ -3,11 +3,11 @@
 use std::collections::HashMap;
 use std::convert::Infallible;
 
+use axum::Json;
 use axum::body::Body;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use bytes::Bytes;
 use futures::StreamExt;
 use http::header::{CACHE_CONTROL, CONTENT_TYPE};
@@ -40,11 +40,14 @@ pub async fn azure_chat_completions(
 ) -> Result<Response, GatewayError> {
     let mut fields: Map<String, Value> = match serde_json::from_slice(&body_bytes(&state, body)?) {
         Ok(Value::Object(m)) => m,
-        Ok(_) => return Err(GatewayError::invalid("the request body must be a JSON object", Some("request_body"))),
+        Ok(_) => {
+            return Err(GatewayError::invalid("the request body must be a JSON object", Some("request_body")));
+        }
         Err(e) => return Err(GatewayError::InvalidJson(e.to_string())),
     };
     fields.insert("model".into(), Value::String(model));
-    let request = serde_json::from_value(Value::Object(fields)).map_err(|e| GatewayError::invalid(e.to_string(), None))?;
+    let request =
+        serde_json::from_value(Value::Object(fields)).map_err(|e| GatewayError::invalid(e.to_string(), None))?;
     let reply = state.gateway.chat(&principal, request).await?;
     Ok(reply_response(reply))
 }
@@ -69,7 +72,8 @@ fn parse_chat_request(body: &[u8]) -> Result<ChatRequest, GatewayError> {
             return GatewayError::InvalidJson(inner.to_string());
         }
         let param = path.split(['.', '[']).next().filter(|p| !p.is_empty() && *p != "?").map(str::to_string);
-        let message = if path == "." { format!("Invalid request: {inner}") } else { format!("Invalid request: {path}: {inner}") };
+        let message =
+            if path == "." { format!("Invalid request: {inner}") } else { format!("Invalid request: {path}: {inner}") };
         GatewayError::InvalidRequest { message, param }
     })?;
     de.end().map_err(|e| GatewayError::InvalidJson(e.to_string()))?;
@@ -212,7 +216,8 @@ mod tests {
         assert!(err.to_string().contains("messages[0].role"), "{err}");
         let err = parse_chat_request(br#"{"model":"m","messages":[]}"#).err().unwrap();
         assert!(err.to_string().contains("messages must not be empty"), "{err}");
-        let err = parse_chat_request(br#"{"model":"m","messages":[{"role":"user","content":"x"}]} trailing"#).err().unwrap();
+        let err =
+            parse_chat_request(br#"{"model":"m","messages":[{"role":"user","content":"x"}]} trailing"#).err().unwrap();
         assert!(matches!(err, GatewayError::InvalidJson(_)), "{err:?}");
     }
 }

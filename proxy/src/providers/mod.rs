@@ -118,16 +118,10 @@ impl SharedClients {
 
 /// Builds the provider of one `model_list` entry. Adding a provider means adding its module and
 /// one arm here.
-pub async fn build(
-    entry: &ModelEntry,
-    config: &Config,
-    clients: &SharedClients,
-) -> Result<Arc<dyn Provider>, String> {
+pub async fn build(entry: &ModelEntry, config: &Config, clients: &SharedClients) -> Result<Arc<dyn Provider>, String> {
     match entry.provider.as_str() {
         "bedrock" => Ok(Arc::new(bedrock::BedrockProvider::build(entry, config, clients).await?)),
-        p if openai::Flavor::from_prefix(p).is_some() => {
-            Ok(Arc::new(openai::OpenAiProvider::build(entry, clients)?))
-        }
+        p if openai::Flavor::from_prefix(p).is_some() => Ok(Arc::new(openai::OpenAiProvider::build(entry, clients)?)),
         other => Err(format!(
             "{}.litellm_params.model: unknown or unsupported provider '{other}' in '{}'; supported: bedrock, {}",
             entry.label(),

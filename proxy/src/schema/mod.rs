@@ -323,8 +323,7 @@ mod tests {
 
     #[test]
     fn defaults_fill_only_missing_fields() {
-        let mut req: ChatRequest =
-            serde_json::from_str(r#"{"model":"m","messages":[],"temperature":0.5}"#).unwrap();
+        let mut req: ChatRequest = serde_json::from_str(r#"{"model":"m","messages":[],"temperature":0.5}"#).unwrap();
         let defaults = serde_json::json!({"temperature": 0.1, "max_tokens": 64}).as_object().unwrap().clone();
         req.apply_defaults(&defaults).unwrap();
         assert_eq!(req.temperature, Some(0.5));

@@ -77,10 +77,7 @@ impl BedrockProvider {
         }
         let sdk_config = loader.load().await;
 
-        let retries = params
-            .max_retries
-            .or(config.router.num_retries)
-            .unwrap_or(config.litellm.num_retries);
+        let retries = params.max_retries.or(config.router.num_retries).unwrap_or(config.litellm.num_retries);
         let mut builder = aws_sdk_bedrockruntime::config::Builder::from(&sdk_config)
             .retry_config(RetryConfig::standard().with_max_attempts(retries.saturating_add(1)));
         if let Some(endpoint) = &params.aws_bedrock_runtime_endpoint {
@@ -112,7 +109,8 @@ impl BedrockProvider {
                 .await
                 .map_err(|e| sdk_error(e, |raw| Some(raw.status().as_u16())))?;
             let usage = Arc::new(UsageSlot::default());
-            let translator = stream::Translator::new(id, created, options.alias.clone(), options.include_usage, usage.clone());
+            let translator =
+                stream::Translator::new(id, created, options.alias.clone(), options.include_usage, usage.clone());
             let events = futures::stream::unfold(
                 (output.stream, translator, false),
                 |(mut receiver, mut translator, finished)| async move {
@@ -122,14 +120,18 @@ impl BedrockProvider {
                     loop {
                         match receiver.recv().await {
                             Ok(Some(event)) => match translator.chunk(&event) {
-                                Ok(Some(bytes)) => return Some((Ok(bytes), (receiver, translator, false))),
+                                Ok(Some(bytes)) => {
+                                    return Some((Ok(bytes), (receiver, translator, false)));
+                                }
                                 Ok(None) => continue,
                                 Err(e) => return Some((Err(e), (receiver, translator, true))),
                             },
                             Ok(None) => {
                                 return Some((Ok(bytes::Bytes::from_static(DONE_EVENT)), (receiver, translator, true)));
                             }
-                            Err(e) => return Some((Err(sdk_error(e, |_| None)), (receiver, translator, true))),
+                            Err(e) => {
+                                return Some((Err(sdk_error(e, |_| None)), (receiver, translator, true)));
+                            }
                         }
                     }
                 },

@@ -95,7 +95,14 @@ pub fn translate(request: &ChatRequest) -> Result<ConverseInput, ProviderError> 
     }
     if turns[0].role != ConversationRole::User {
         // Converse conversations must open with a user turn.
-        turns.insert(0, Turn { role: ConversationRole::User, tool_results: Vec::new(), blocks: vec![ContentBlock::Text(".".into())] });
+        turns.insert(
+            0,
+            Turn {
+                role: ConversationRole::User,
+                tool_results: Vec::new(),
+                blocks: vec![ContentBlock::Text(".".into())],
+            },
+        );
     }
 
     let messages = turns
@@ -186,13 +193,16 @@ fn image_block(part: &ContentPart, i: usize, j: usize) -> Result<ContentBlock, P
         )));
     };
     let (meta, data) = rest.split_once(',').ok_or_else(|| invalid(format!("{at}: malformed data URL")))?;
-    let mime = meta.strip_suffix(";base64").ok_or_else(|| invalid(format!("{at}: the data URL must be base64-encoded")))?;
+    let mime =
+        meta.strip_suffix(";base64").ok_or_else(|| invalid(format!("{at}: the data URL must be base64-encoded")))?;
     let format = match mime {
         "image/png" => ImageFormat::Png,
         "image/jpeg" | "image/jpg" => ImageFormat::Jpeg,
         "image/gif" => ImageFormat::Gif,
         "image/webp" => ImageFormat::Webp,
-        other => return Err(invalid(format!("{at}: image type '{other}' is not supported (png, jpeg, gif, webp are)"))),
+        other => {
+            return Err(invalid(format!("{at}: image type '{other}' is not supported (png, jpeg, gif, webp are)")));
+        }
     };
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(data.trim())
@@ -221,7 +231,11 @@ fn tool_input(arguments: &str) -> Value {
 
 fn inference_config(request: &ChatRequest) -> Option<InferenceConfiguration> {
     let stop = request.stop.clone().map(|s| s.into_vec());
-    if request.max_output_tokens().is_none() && request.temperature.is_none() && request.top_p.is_none() && stop.is_none() {
+    if request.max_output_tokens().is_none()
+        && request.temperature.is_none()
+        && request.top_p.is_none()
+        && stop.is_none()
+    {
         return None;
     }
     Some(
@@ -234,15 +248,18 @@ fn inference_config(request: &ChatRequest) -> Option<InferenceConfiguration> {
     )
 }
 
-fn tool_config(request: &ChatRequest, names_in_history: &BTreeSet<String>) -> Result<Option<ToolConfiguration>, ProviderError> {
-    let history_has_tools = !names_in_history.is_empty()
-        || request.messages.iter().any(|m| matches!(m.role, Role::Tool | Role::Function));
+fn tool_config(
+    request: &ChatRequest,
+    names_in_history: &BTreeSet<String>,
+) -> Result<Option<ToolConfiguration>, ProviderError> {
+    let history_has_tools =
+        !names_in_history.is_empty() || request.messages.iter().any(|m| matches!(m.role, Role::Tool | Role::Function));
     let choice = request.tool_choice.as_ref();
     let choice_none = matches!(choice, Some(ToolChoice::Mode(m)) if m == "none");
 
     let offered: &[OpenAiTool] = request.tools.as_deref().unwrap_or_default();
     let mut tools = Vec::new();
-    if !(choice_none && !history_has_tools) {
+    if !choice_none || history_has_tools {
         for (i, tool) in offered.iter().enumerate() {
             tools.push(tool_spec(tool, i)?);
         }
@@ -274,7 +291,9 @@ fn tool_config(request: &ChatRequest, names_in_history: &BTreeSet<String>) -> Re
             // Converse has no "none"; the tools stay declared only because the history needs them.
             "none" => None,
             "required" | "any" => Some(BedrockToolChoice::Any(AnyToolChoice::builder().build())),
-            other => return Err(invalid(format!("tool_choice: unknown value '{other}' (auto, none, required)"))),
+            other => {
+                return Err(invalid(format!("tool_choice: unknown value '{other}' (auto, none, required)")));
+            }
         },
         Some(ToolChoice::Named(named)) => Some(BedrockToolChoice::Tool(
             SpecificToolChoice::builder().name(&named.function.name).build().map_err(|e| invalid(e.to_string()))?,
@@ -303,7 +322,9 @@ fn tool_spec(tool: &OpenAiTool, i: usize) -> Result<Tool, ProviderError> {
     let schema = match &f.parameters {
         Some(v @ Value::Object(_)) => v.clone(),
         None | Some(Value::Null) => serde_json::json!({"type": "object", "properties": {}}),
-        Some(_) => return Err(invalid(format!("tools[{i}].function.parameters: must be a JSON schema object"))),
+        Some(_) => {
+            return Err(invalid(format!("tools[{i}].function.parameters: must be a JSON schema object")));
+        }
     };
     ToolSpecification::builder()
         .name(&f.name)

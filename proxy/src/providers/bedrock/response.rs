@@ -1,7 +1,9 @@
 //! Bedrock Converse output → OpenAI chat completion.
 
 use aws_sdk_bedrockruntime::operation::converse::ConverseOutput;
-use aws_sdk_bedrockruntime::types::{ContentBlock, ConverseOutput as OutputUnion, ReasoningContentBlock, StopReason, TokenUsage};
+use aws_sdk_bedrockruntime::types::{
+    ContentBlock, ConverseOutput as OutputUnion, ReasoningContentBlock, StopReason, TokenUsage,
+};
 use bytes::Bytes;
 
 use super::document;
@@ -24,7 +26,12 @@ pub fn usage(u: &TokenUsage) -> Usage {
     Usage { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion }
 }
 
-pub fn completion(output: ConverseOutput, id: &str, created: u64, alias: &str) -> Result<(Bytes, Usage), ProviderError> {
+pub fn completion(
+    output: ConverseOutput,
+    id: &str,
+    created: u64,
+    alias: &str,
+) -> Result<(Bytes, Usage), ProviderError> {
     let mut text = String::new();
     let mut reasoning = String::new();
     let mut tool_calls = Vec::new();

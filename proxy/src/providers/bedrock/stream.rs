@@ -3,7 +3,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use aws_sdk_bedrockruntime::types::{ContentBlockDelta, ContentBlockStart, ConverseStreamOutput, ReasoningContentBlockDelta};
+use aws_sdk_bedrockruntime::types::{
+    ContentBlockDelta, ContentBlockStart, ConverseStreamOutput, ReasoningContentBlockDelta,
+};
 use bytes::Bytes;
 
 use super::response::{finish_reason, usage};
@@ -35,7 +37,9 @@ impl Translator {
                 delta.content = Some("");
             }
             ConverseStreamOutput::ContentBlockStart(start) => {
-                let Some(ContentBlockStart::ToolUse(tool)) = start.start() else { return Ok(None) };
+                let Some(ContentBlockStart::ToolUse(tool)) = start.start() else {
+                    return Ok(None);
+                };
                 let index = self.tool_index(start.content_block_index());
                 delta.tool_calls = Some(vec![ToolCallDelta {
                     index,
@@ -62,7 +66,9 @@ impl Translator {
             },
             ConverseStreamOutput::MessageStop(stop) => finish = Some(finish_reason(stop.stop_reason())),
             ConverseStreamOutput::Metadata(meta) => {
-                let Some(u) = meta.usage() else { return Ok(None) };
+                let Some(u) = meta.usage() else {
+                    return Ok(None);
+                };
                 let u = usage(u);
                 self.usage.set(u);
                 if !self.include_usage {
@@ -80,7 +86,11 @@ impl Translator {
         *self.tool_index_of_block.entry(block).or_insert(next)
     }
 
-    fn frame(&self, choices: Vec<ChunkChoice<'_>>, usage: Option<crate::schema::Usage>) -> Result<Bytes, ProviderError> {
+    fn frame(
+        &self,
+        choices: Vec<ChunkChoice<'_>>,
+        usage: Option<crate::schema::Usage>,
+    ) -> Result<Bytes, ProviderError> {
         let chunk = ChatChunk {
             id: &self.id,
             object: "chat.completion.chunk",
@@ -96,8 +106,8 @@ impl Translator {
 #[cfg(test)]
 mod tests {
     use aws_sdk_bedrockruntime::types::{
-        ContentBlockDeltaEvent, ContentBlockStartEvent, ConverseStreamMetadataEvent, MessageStartEvent, MessageStopEvent,
-        StopReason, TokenUsage, ToolUseBlockDelta, ToolUseBlockStart,
+        ContentBlockDeltaEvent, ContentBlockStartEvent, ConverseStreamMetadataEvent, MessageStartEvent,
+        MessageStopEvent, StopReason, TokenUsage, ToolUseBlockDelta, ToolUseBlockStart,
     };
 
     use super::*;
@@ -112,7 +122,9 @@ mod tests {
         let slot = Arc::new(UsageSlot::default());
         let mut t = Translator::new("chatcmpl-1".into(), 7, "claude-haiku".into(), false, slot.clone());
         let start = t
-            .chunk(&ConverseStreamOutput::MessageStart(MessageStartEvent::builder().role("assistant".into()).build().unwrap()))
+            .chunk(&ConverseStreamOutput::MessageStart(
+                MessageStartEvent::builder().role("assistant".into()).build().unwrap(),
+            ))
             .unwrap()
             .unwrap();
         assert_eq!(json(&start)["choices"][0]["delta"], serde_json::json!({"role": "assistant", "content": ""}));
@@ -120,11 +132,16 @@ mod tests {
 
         let tool_start = ContentBlockStartEvent::builder()
             .content_block_index(1)
-            .start(ContentBlockStart::ToolUse(ToolUseBlockStart::builder().tool_use_id("tu1").name("get_weather").build().unwrap()))
+            .start(ContentBlockStart::ToolUse(
+                ToolUseBlockStart::builder().tool_use_id("tu1").name("get_weather").build().unwrap(),
+            ))
             .build()
             .unwrap();
         let c = json(&t.chunk(&ConverseStreamOutput::ContentBlockStart(tool_start)).unwrap().unwrap());
-        assert_eq!(c["choices"][0]["delta"]["tool_calls"][0], serde_json::json!({"index": 0, "id": "tu1", "type": "function", "function": {"name": "get_weather", "arguments": ""}}));
+        assert_eq!(
+            c["choices"][0]["delta"]["tool_calls"][0],
+            serde_json::json!({"index": 0, "id": "tu1", "type": "function", "function": {"name": "get_weather", "arguments": ""}})
+        );
 
         let frag = ContentBlockDeltaEvent::builder()
             .content_block_index(1)

@@ -30,24 +30,89 @@ pub struct Flavor {
 }
 
 const FLAVORS: &[Flavor] = &[
-    Flavor { prefix: "openai", default_api_base: Some("https://api.openai.com/v1"), api_base_env: &["OPENAI_BASE_URL", "OPENAI_API_BASE"], api_key_env: &["OPENAI_API_KEY"] },
-    Flavor { prefix: "litellm_proxy", default_api_base: None, api_base_env: &["LITELLM_PROXY_API_BASE"], api_key_env: &["LITELLM_PROXY_API_KEY"] },
-    Flavor { prefix: "hosted_vllm", default_api_base: None, api_base_env: &["HOSTED_VLLM_API_BASE"], api_key_env: &["HOSTED_VLLM_API_KEY"] },
+    Flavor {
+        prefix: "openai",
+        default_api_base: Some("https://api.openai.com/v1"),
+        api_base_env: &["OPENAI_BASE_URL", "OPENAI_API_BASE"],
+        api_key_env: &["OPENAI_API_KEY"],
+    },
+    Flavor {
+        prefix: "litellm_proxy",
+        default_api_base: None,
+        api_base_env: &["LITELLM_PROXY_API_BASE"],
+        api_key_env: &["LITELLM_PROXY_API_KEY"],
+    },
+    Flavor {
+        prefix: "hosted_vllm",
+        default_api_base: None,
+        api_base_env: &["HOSTED_VLLM_API_BASE"],
+        api_key_env: &["HOSTED_VLLM_API_KEY"],
+    },
     Flavor { prefix: "openai_like", default_api_base: None, api_base_env: &[], api_key_env: &[] },
-    Flavor { prefix: "lm_studio", default_api_base: Some("http://localhost:1234/v1"), api_base_env: &["LM_STUDIO_API_BASE"], api_key_env: &["LM_STUDIO_API_KEY"] },
-    Flavor { prefix: "groq", default_api_base: Some("https://api.groq.com/openai/v1"), api_base_env: &[], api_key_env: &["GROQ_API_KEY"] },
-    Flavor { prefix: "deepseek", default_api_base: Some("https://api.deepseek.com/v1"), api_base_env: &[], api_key_env: &["DEEPSEEK_API_KEY"] },
-    Flavor { prefix: "mistral", default_api_base: Some("https://api.mistral.ai/v1"), api_base_env: &[], api_key_env: &["MISTRAL_API_KEY"] },
-    Flavor { prefix: "together_ai", default_api_base: Some("https://api.together.xyz/v1"), api_base_env: &[], api_key_env: &["TOGETHERAI_API_KEY", "TOGETHER_API_KEY"] },
-    Flavor { prefix: "fireworks_ai", default_api_base: Some("https://api.fireworks.ai/inference/v1"), api_base_env: &[], api_key_env: &["FIREWORKS_AI_API_KEY", "FIREWORKS_API_KEY"] },
-    Flavor { prefix: "openrouter", default_api_base: Some("https://openrouter.ai/api/v1"), api_base_env: &[], api_key_env: &["OPENROUTER_API_KEY"] },
-    Flavor { prefix: "xai", default_api_base: Some("https://api.x.ai/v1"), api_base_env: &[], api_key_env: &["XAI_API_KEY"] },
+    Flavor {
+        prefix: "lm_studio",
+        default_api_base: Some("http://localhost:1234/v1"),
+        api_base_env: &["LM_STUDIO_API_BASE"],
+        api_key_env: &["LM_STUDIO_API_KEY"],
+    },
+    Flavor {
+        prefix: "groq",
+        default_api_base: Some("https://api.groq.com/openai/v1"),
+        api_base_env: &[],
+        api_key_env: &["GROQ_API_KEY"],
+    },
+    Flavor {
+        prefix: "deepseek",
+        default_api_base: Some("https://api.deepseek.com/v1"),
+        api_base_env: &[],
+        api_key_env: &["DEEPSEEK_API_KEY"],
+    },
+    Flavor {
+        prefix: "mistral",
+        default_api_base: Some("https://api.mistral.ai/v1"),
+        api_base_env: &[],
+        api_key_env: &["MISTRAL_API_KEY"],
+    },
+    Flavor {
+        prefix: "together_ai",
+        default_api_base: Some("https://api.together.xyz/v1"),
+        api_base_env: &[],
+        api_key_env: &["TOGETHERAI_API_KEY", "TOGETHER_API_KEY"],
+    },
+    Flavor {
+        prefix: "fireworks_ai",
+        default_api_base: Some("https://api.fireworks.ai/inference/v1"),
+        api_base_env: &[],
+        api_key_env: &["FIREWORKS_AI_API_KEY", "FIREWORKS_API_KEY"],
+    },
+    Flavor {
+        prefix: "openrouter",
+        default_api_base: Some("https://openrouter.ai/api/v1"),
+        api_base_env: &[],
+        api_key_env: &["OPENROUTER_API_KEY"],
+    },
+    Flavor {
+        prefix: "xai",
+        default_api_base: Some("https://api.x.ai/v1"),
+        api_base_env: &[],
+        api_key_env: &["XAI_API_KEY"],
+    },
 ];
 
 impl Flavor {
     pub const PREFIXES: &'static [&'static str] = &[
-        "openai", "litellm_proxy", "hosted_vllm", "openai_like", "lm_studio", "groq", "deepseek",
-        "mistral", "together_ai", "fireworks_ai", "openrouter", "xai",
+        "openai",
+        "litellm_proxy",
+        "hosted_vllm",
+        "openai_like",
+        "lm_studio",
+        "groq",
+        "deepseek",
+        "mistral",
+        "together_ai",
+        "fireworks_ai",
+        "openrouter",
+        "xai",
     ];
 
     pub fn from_prefix(prefix: &str) -> Option<Flavor> {
@@ -84,8 +149,9 @@ impl OpenAiProvider {
         let api_key = entry.params.api_key.clone().or_else(|| first_env(flavor.api_key_env));
         let authorization = api_key
             .map(|key| {
-                let mut v = HeaderValue::from_str(&format!("Bearer {key}"))
-                    .map_err(|_| format!("{label}.litellm_params.api_key: contains characters not allowed in a header"))?;
+                let mut v = HeaderValue::from_str(&format!("Bearer {key}")).map_err(|_| {
+                    format!("{label}.litellm_params.api_key: contains characters not allowed in a header")
+                })?;
                 v.set_sensitive(true);
                 Ok::<_, String>(v)
             })
@@ -94,7 +160,10 @@ impl OpenAiProvider {
             .params
             .organization
             .as_deref()
-            .map(|o| HeaderValue::from_str(o).map_err(|_| format!("{label}.litellm_params.organization: not a valid header value")))
+            .map(|o| {
+                HeaderValue::from_str(o)
+                    .map_err(|_| format!("{label}.litellm_params.organization: not a valid header value"))
+            })
             .transpose()?;
         Ok(Self {
             http: clients.http.clone(),
@@ -120,11 +189,7 @@ impl OpenAiProvider {
             builder = builder.header("openai-organization", org.clone());
         }
         let response = builder.send().await.map_err(transport_error)?;
-        if response.status().is_success() {
-            Ok(response)
-        } else {
-            Err(upstream_error(response).await)
-        }
+        if response.status().is_success() { Ok(response) } else { Err(upstream_error(response).await) }
     }
 
     async fn chat_impl(&self, mut request: ChatRequest, options: CallOptions) -> Result<ChatOutput, ProviderError> {
@@ -147,10 +212,7 @@ impl OpenAiProvider {
             return Err(ProviderError::Protocol("the answer is not a JSON object".into()));
         };
         fields.insert("model".into(), Value::String(options.alias.to_string()));
-        let usage: Usage = fields
-            .get("usage")
-            .and_then(|u| serde_json::from_value(u.clone()).ok())
-            .unwrap_or_default();
+        let usage: Usage = fields.get("usage").and_then(|u| serde_json::from_value(u.clone()).ok()).unwrap_or_default();
         let body = serde_json::to_vec(&answer).map_err(|e| ProviderError::Protocol(e.to_string()))?;
         Ok(ChatOutput::Complete { body: Bytes::from(body), usage })
     }
@@ -196,11 +258,7 @@ const ERROR_BODY_LIMIT: usize = 64 * 1024;
 
 async fn upstream_error(response: reqwest::Response) -> ProviderError {
     let status = response.status().as_u16();
-    let retry_after = response
-        .headers()
-        .get("retry-after")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
+    let retry_after = response.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_string);
     let body = read_limited(response, ERROR_BODY_LIMIT).await;
     let (message, code) = error_message_from_body(&body);
     ProviderError::Upstream { status, code, message, retry_after }
@@ -237,14 +295,11 @@ fn error_message_from_body(body: &[u8]) -> (String, Option<String>) {
         })
         .or_else(|| err.as_str().map(str::to_string))
         .unwrap_or_else(text);
-    let code = err
-        .get("code")
-        .or_else(|| err.get("type"))
-        .and_then(|c| match c {
-            Value::String(s) => Some(s.clone()),
-            Value::Number(n) => Some(n.to_string()),
-            _ => None,
-        });
+    let code = err.get("code").or_else(|| err.get("type")).and_then(|c| match c {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    });
     (message, code)
 }
 
@@ -254,7 +309,9 @@ mod tests {
 
     #[test]
     fn error_bodies_of_various_servers() {
-        let (m, c) = error_message_from_body(br#"{"error":{"message":"Rate limit","type":"requests","code":"rate_limit_exceeded"}}"#);
+        let (m, c) = error_message_from_body(
+            br#"{"error":{"message":"Rate limit","type":"requests","code":"rate_limit_exceeded"}}"#,
+        );
         assert_eq!((m.as_str(), c.as_deref()), ("Rate limit", Some("rate_limit_exceeded")));
         let (m, _) = error_message_from_body(br#"{"detail":"Not Found"}"#);
         assert_eq!(m, "Not Found");

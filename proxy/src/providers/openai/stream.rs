@@ -103,7 +103,9 @@ impl Rewriter {
         let mut forwarded_any = false;
         for line in event.split(|&b| b == b'\n') {
             let line = line.strip_suffix(b"\r").unwrap_or(line);
-            let Some(payload) = line.strip_prefix(b"data:") else { continue };
+            let Some(payload) = line.strip_prefix(b"data:") else {
+                continue;
+            };
             let payload = payload.strip_prefix(b" ").unwrap_or(payload);
             forwarded_any = true;
             if payload == b"[DONE]" {
@@ -133,7 +135,9 @@ impl Rewriter {
             out.extend_from_slice(b"\n\n");
             return;
         };
-        let Some(fields) = chunk.as_object_mut() else { return };
+        let Some(fields) = chunk.as_object_mut() else {
+            return;
+        };
         if let Some(usage) = fields.get("usage").and_then(|u| serde_json::from_value::<Usage>(u.clone()).ok()) {
             self.usage.set(usage);
         }

@@ -1,0 +1,155 @@
+//! Harness for end-to-end tests: a real gateway on an ephemeral port, the wire-protocol fakes
+//! behind it, and a plain HTTP client in front.
+
+use std::time::Duration;
+
+use reqwest::Response;
+use serde_json::Value;
+use switchboard::config::Config;
+use switchboard::server::{RunningServer, bind, start};
+pub use switchboard_fakes::bedrock::FakeBedrock;
+pub use switchboard_fakes::openai::FakeOpenAi;
+
+pub const MASTER_KEY: &str = "sk-test-master-0123456789";
+pub const UPSTREAM_KEY: &str = "sk-upstream-test";
+
+/// Fakes plus a gateway configured with aliases on both of them.
+pub struct Stack {
+    pub openai: FakeOpenAi,
+    pub bedrock: FakeBedrock,
+    pub gateway: RunningServer,
+    pub http: reqwest::Client,
+}
+
+/// The aliases every stack has, routed to the fakes: `gpt-4o-mini` → OpenAI fake, `claude-haiku`
+/// and `claude-sonnet` → Bedrock fake (the seed's inference profiles), and one alias per
+/// scripted failure.
+pub fn standard_config(openai: &FakeOpenAi, bedrock: &FakeBedrock, extra_general: &str) -> String {
+    let oa = openai.base_url();
+    let br = bedrock.endpoint_url();
+    let bedrock_params = format!(
+        "aws_region_name: us-east-1\n      aws_bedrock_runtime_endpoint: {br}\n      aws_access_key_id: AKIDTESTGATEWAY\n      aws_secret_access_key: gateway-test-secret"
+    );
+    let mut yaml = String::from("model_list:\n");
+    for (alias, model) in [
+        ("claude-haiku", "bedrock/us.anthropic.claude-haiku-4-5-20251001-v1:0"),
+        ("claude-sonnet", "bedrock/us.anthropic.claude-sonnet-4-5-20250929-v1:0"),
+        ("bedrock-throttled", "bedrock/fake-throttle"),
+        ("bedrock-denied", "bedrock/fake-access-denied"),
+        ("bedrock-midstream", "bedrock/fake-midstream-error"),
+        ("bedrock-hang", "bedrock/fake-hang-stream"),
+        ("bedrock-invalid", "bedrock/invalid-model-id"),
+    ] {
+        yaml.push_str(&format!(
+            "  - model_name: {alias}\n    litellm_params:\n      model: {model}\n      {bedrock_params}\n"
+        ));
+    }
+    for (alias, model, extra) in [
+        ("gpt-4o-mini", "openai/gpt-4o-mini", ""),
+        ("openai-throttled", "openai/fake-429", ""),
+        ("openai-broken", "openai/fake-500", ""),
+        ("openai-midstream", "openai/fake-midstream-error", ""),
+        ("openai-hang", "openai/fake-hang-stream", ""),
+        ("openai-slow", "openai/fake-slow", "\n      timeout: 0.5"),
+    ] {
+        yaml.push_str(&format!(
+            "  - model_name: {alias}\n    litellm_params:\n      model: {model}\n      api_base: {oa}\n      api_key: {UPSTREAM_KEY}{extra}\n"
+        ));
+    }
+    yaml.push_str(&format!(
+        "  - model_name: openai-wrong-key\n    litellm_params:\n      model: openai/gpt-4o-mini\n      api_base: {oa}\n      api_key: sk-wrong-upstream-key-987654321\n"
+    ));
+    yaml.push_str(&format!("general_settings:\n  master_key: {MASTER_KEY}\n{extra_general}"));
+    yaml
+}
+
+impl Stack {
+    pub async fn start() -> Stack {
+        Self::start_with("").await
+    }
+
+    /// A stack whose `general_settings` get extra lines (indented by two spaces).
+    pub async fn start_with(extra_general: &str) -> Stack {
+        init_tracing();
+        let openai = FakeOpenAi::start().await.expect("fake openai");
+        let bedrock = FakeBedrock::start().await.expect("fake bedrock");
+        let yaml = standard_config(&openai, &bedrock, extra_general);
+        let gateway = start_gateway(&yaml).await;
+        Stack { openai, bedrock, gateway, http: client() }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.gateway.base_url())
+    }
+
+    /// POST JSON with the master key.
+    pub async fn post(&self, path: &str, body: &Value) -> Response {
+        self.http.post(self.url(path)).bearer_auth(MASTER_KEY).json(body).send().await.expect("request")
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.http.get(self.url(path)).bearer_auth(MASTER_KEY).send().await.expect("request")
+    }
+
+    /// A chat completion with the master key: status and JSON body.
+    pub async fn chat(&self, body: Value) -> (u16, Value) {
+        let r = self.post("/v1/chat/completions", &body).await;
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// A streamed chat completion: status and the `data:` payloads in order.
+    pub async fn chat_stream(&self, body: Value) -> (u16, Vec<String>) {
+        let r = self.post("/v1/chat/completions", &body).await;
+        let status = r.status().as_u16();
+        let text = r.text().await.unwrap_or_default();
+        (status, sse_data(&text))
+    }
+}
+
+pub async fn start_gateway(yaml: &str) -> RunningServer {
+    let config = Config::from_yaml(yaml).expect("valid config");
+    let listener = bind("127.0.0.1:0".parse().expect("addr")).await.expect("bind");
+    start(config, listener).await.expect("gateway starts")
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("client")
+}
+
+/// The payloads of the `data:` lines of an SSE body.
+pub fn sse_data(text: &str) -> Vec<String> {
+    text.split("\n\n")
+        .filter_map(|event| event.lines().find_map(|l| l.strip_prefix("data: ")).map(str::to_string))
+        .collect()
+}
+
+/// Joins the text deltas of a stream's chunks.
+pub fn stream_text(events: &[String]) -> String {
+    events
+        .iter()
+        .filter_map(|e| serde_json::from_str::<Value>(e).ok())
+        .filter_map(|c| c["choices"][0]["delta"]["content"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// Waits until `check` holds, for at most `within`.
+pub async fn eventually(within: Duration, mut check: impl FnMut() -> bool) -> bool {
+    let deadline = tokio::time::Instant::now() + within;
+    while tokio::time::Instant::now() < deadline {
+        if check() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    check()
+}
+
+fn init_tracing() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("SWITCHBOARD_LOG").unwrap_or_else(|_| "warn".into()),
+        )
+        .with_test_writer()
+        .try_init();
+}

@@ -1,0 +1,93 @@
+//! Start-up: configuration problems stop the start with messages that name the entry; the
+//! standard AWS environment (`AWS_ENDPOINT_URL_BEDROCK_RUNTIME`, credentials) is honoured.
+
+use serde_json::{Value, json};
+use switchboard::config::Config;
+use switchboard::gateway::Gateway;
+use switchboard::server::{StartError, bind, start};
+use switchboard_tests::*;
+
+#[tokio::test]
+async fn unknown_provider_stops_the_start_naming_the_entry() {
+    let config = Config::from_yaml(
+        "model_list:\n  - model_name: ok\n    litellm_params: {model: openai/x, api_base: 'http://127.0.0.1:9/v1'}\n  - model_name: weird\n    litellm_params: {model: foo/bar}\n  - model_name: vllm\n    litellm_params: {model: hosted_vllm/llama}\n",
+    )
+    .unwrap();
+    let err = Gateway::build(&config).await.err().unwrap().to_string();
+    assert!(err.contains("model_list[1] (weird).litellm_params.model: unknown or unsupported provider 'foo'"), "{err}");
+    assert!(err.contains("model_list[2] (vllm).litellm_params.api_base: required for hosted_vllm/"), "{err}");
+    assert!(!err.contains("model_list[0]"), "{err}");
+}
+
+#[tokio::test]
+async fn no_master_key_is_refused_on_a_network_address() {
+    let listener = bind("0.0.0.0:0".parse().unwrap()).await.unwrap();
+    let err = start(Config::default(), listener).await.err().unwrap();
+    assert!(matches!(err, StartError::OpenOnNetwork(_)), "{err}");
+    assert!(err.to_string().contains("master_key"));
+}
+
+#[tokio::test]
+async fn no_master_key_on_loopback_lets_requests_in() {
+    let openai = FakeOpenAi::start().await.unwrap();
+    let gw = start_gateway(&format!(
+        "model_list:\n  - model_name: m\n    litellm_params: {{model: openai/gpt-4o-mini, api_base: '{}', api_key: {UPSTREAM_KEY}}}\n",
+        openai.base_url()
+    ))
+    .await;
+    let r = client()
+        .post(format!("{}/chat/completions", gw.base_url()))
+        .json(&json!({"model": "m", "messages": [{"role": "user", "content": "x"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+#[tokio::test]
+async fn port_in_use_is_a_clear_error() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let err = bind(taken.local_addr().unwrap()).await.err().unwrap().to_string();
+    assert!(err.contains("the port is taken"), "{err}");
+}
+
+#[tokio::test]
+async fn model_group_alias_and_several_deployments_per_group() {
+    let a = FakeOpenAi::start().await.unwrap();
+    let b = FakeOpenAi::start().await.unwrap();
+    let gw = start_gateway(&format!(
+        "model_list:\n  - model_name: pool\n    litellm_params: {{model: openai/gpt-4o-mini, api_base: '{}', api_key: {UPSTREAM_KEY}}}\n  - model_name: pool\n    litellm_params: {{model: openai/gpt-4o-mini, api_base: '{}', api_key: {UPSTREAM_KEY}}}\nrouter_settings:\n  model_group_alias: {{fast: pool}}\ngeneral_settings: {{master_key: {MASTER_KEY}}}\n",
+        a.base_url(),
+        b.base_url()
+    ))
+    .await;
+    let http = client();
+    for _ in 0..40 {
+        let r = http
+            .post(format!("{}/chat/completions", gw.base_url()))
+            .bearer_auth(MASTER_KEY)
+            .json(&json!({"model": "fast", "messages": [{"role": "user", "content": "x"}]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.json::<Value>().await.unwrap()["model"], "fast");
+    }
+    assert!(
+        !a.requests().is_empty() && !b.requests().is_empty(),
+        "both deployments served: {} / {}",
+        a.requests().len(),
+        b.requests().len()
+    );
+    let models: Value = http
+        .get(format!("{}/v1/models", gw.base_url()))
+        .bearer_auth(MASTER_KEY)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ids: Vec<&str> = models["data"].as_array().unwrap().iter().filter_map(|m| m["id"].as_str()).collect();
+    assert_eq!(ids, ["fast", "pool"]);
+}
