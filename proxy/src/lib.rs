@@ -8,9 +8,12 @@ pub mod auth;
 pub mod config;
 pub mod gateway;
 pub mod http;
+pub mod limits;
 pub mod providers;
 pub mod schema;
 pub mod server;
+pub mod spend;
+pub mod store;
 
 /// The version reported by `/health/readiness`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -25,6 +25,10 @@ enum Command {
         host: IpAddr,
         #[arg(long, env = "PORT", default_value_t = 4000)]
         port: u16,
+        /// SQLite file for keys, teams and spend (default: switchboard.db in the user's data
+        /// folder). `DATABASE_URL` / general_settings.database_url take PostgreSQL URLs.
+        #[arg(long)]
+        db: Option<PathBuf>,
         /// Log lines as JSON objects.
         #[arg(long)]
         json_logs: bool,
@@ -44,13 +48,16 @@ fn main() -> ExitCode {
     };
     init_logging(json_logs);
 
-    let config = match config_path.as_deref().map(Config::load).transpose() {
+    let mut config = match config_path.as_deref().map(Config::load).transpose() {
         Ok(c) => c.unwrap_or_default(),
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }
     };
+    if let Command::Serve { db: Some(path), .. } = &cli.command {
+        config.general.database_url = Some(switchboard::store::sqlite_url(path));
+    }
     // SAFETY: no other thread exists yet; the runtime is built below.
     unsafe { config.apply_environment() };
 
@@ -67,7 +74,8 @@ fn main() -> ExitCode {
                 switchboard::server::serve_until(config, SocketAddr::new(host, port), shutdown_signal()).await
             }
             Command::CheckConfig { .. } => {
-                let gateway = switchboard::gateway::Gateway::build(&config).await?;
+                let gateway =
+                    switchboard::gateway::Gateway::build(&config, Default::default(), None, Vec::new()).await?;
                 for warning in &config.warnings {
                     println!("warning: {warning}");
                 }

@@ -10,9 +10,12 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::auth::Authenticator;
+use crate::auth::registry::Registry;
 use crate::config::{Config, ConfigError};
-use crate::gateway::Gateway;
+use crate::gateway::{Gateway, governance};
 use crate::http::{AppState, router};
+use crate::spend::SpendWriter;
+use crate::store::{Store, StoreError, default_sqlite_path, sqlite_url};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -25,6 +28,8 @@ pub enum StartError {
          Set general_settings.master_key (or LITELLM_MASTER_KEY), or listen on 127.0.0.1"
     )]
     OpenOnNetwork(SocketAddr),
+    #[error("cannot open the database: {0}")]
+    Store(#[from] StoreError),
     #[error("{0}")]
     Other(String),
 }
@@ -72,21 +77,59 @@ pub async fn bind(addr: SocketAddr) -> Result<TcpListener, StartError> {
     })
 }
 
-/// Builds the gateway from `config` and serves it on `listener` until `shutdown` is dropped or
-/// fired.
+/// The database a config asks for: `database_url` / `DATABASE_URL`, else the embedded SQLite
+/// file in the user's data folder.
+pub fn database_url(config: &Config) -> String {
+    config.general.database_url.clone().unwrap_or_else(|| sqlite_url(&default_sqlite_path()))
+}
+
+/// Builds the gateway from `config` and serves it on `listener` until shut down.
 pub async fn start(config: Config, listener: TcpListener) -> Result<RunningServer, StartError> {
     let local_addr = listener.local_addr().map_err(|e| StartError::Other(e.to_string()))?;
-    let auth = Authenticator::new(config.general.master_key.as_deref(), config.general.key_header_name.as_deref())
-        .map_err(StartError::Other)?;
-    if auth.is_open() && !local_addr.ip().is_loopback() {
+    if config.general.master_key.is_none() && !local_addr.ip().is_loopback() {
         return Err(StartError::OpenOnNetwork(local_addr));
     }
-    let gateway = Gateway::build(&config).await?;
+    let store = Store::connect(&database_url(&config)).await?;
+    let snapshot = store.load().await?;
+    let registry = Arc::new(Registry::from_snapshot(&snapshot));
+    let writer = SpendWriter::spawn(store.clone(), config.general.spend_flush_interval);
+    let db_models = snapshot
+        .models
+        .iter()
+        .filter_map(|m| match config.model_entry(&m.model_id, &m.model_name, &m.litellm_params, &m.model_info) {
+            Ok(entry) => Some(entry),
+            Err(e) => {
+                tracing::error!("database model {} ({}) left out: {e}", m.model_id, m.model_name);
+                None
+            }
+        })
+        .collect();
+    let gateway = Arc::new(Gateway::build(&config, registry.clone(), Some(writer.sink()), db_models).await?);
+    let auth = Authenticator::new(
+        config.general.master_key.as_deref(),
+        config.general.key_header_name.as_deref(),
+        registry.clone(),
+    )
+    .map_err(StartError::Other)?;
+
+    // Budget periods end on their own, also for keys nobody is using.
+    let roller = {
+        let (registry, sink) = (registry.clone(), writer.sink());
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            loop {
+                tick.tick().await;
+                governance::roll_all(&registry, &sink, chrono::Utc::now());
+            }
+        })
+    };
+
     let state = AppState {
-        gateway: Arc::new(gateway),
+        gateway,
         auth: Arc::new(auth),
+        store: store.clone(),
+        config: Arc::new(config),
         started: Instant::now(),
-        max_body_bytes: config.general.max_request_size_bytes,
     };
     let app = router(state);
     let (tx, rx) = oneshot::channel::<()>();
@@ -108,6 +151,10 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningServe
             }
             () = drain_deadline => tracing::warn!("shutdown: requests still running after {DRAIN_TIMEOUT:?} were cut off"),
         }
+        roller.abort();
+        // Every spend row of the requests served is written before the process goes.
+        writer.shutdown().await;
+        store.close().await;
     });
     Ok(RunningServer { local_addr, shutdown: Some(tx), task })
 }

@@ -7,6 +7,7 @@ use reqwest::Response;
 use serde_json::Value;
 use switchboard::config::Config;
 use switchboard::server::{RunningServer, bind, start};
+use switchboard::store::sqlite_url;
 pub use switchboard_fakes::bedrock::FakeBedrock;
 pub use switchboard_fakes::openai::FakeOpenAi;
 
@@ -17,8 +18,98 @@ pub const UPSTREAM_KEY: &str = "sk-upstream-test";
 pub struct Stack {
     pub openai: FakeOpenAi,
     pub bedrock: FakeBedrock,
-    pub gateway: RunningServer,
+    pub gateway: TestGateway,
     pub http: reqwest::Client,
+}
+
+/// A database of its own for one test: a temporary SQLite file, or — when
+/// `SWITCHBOARD_TEST_DATABASE_URL` names a PostgreSQL server — a fresh schema there.
+pub struct TestDb {
+    pub url: String,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    Dir(std::path::PathBuf),
+    Schema { server: String, schema: String },
+}
+
+impl TestDb {
+    pub async fn new() -> TestDb {
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        match std::env::var("SWITCHBOARD_TEST_DATABASE_URL") {
+            Ok(server) if server.starts_with("postgres") => {
+                let schema = format!("sbtest_{}", &id[..16]);
+                let mut conn =
+                    <sqlx::PgConnection as sqlx::Connection>::connect(&server).await.expect("postgres reachable");
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+                    .execute(&mut conn)
+                    .await
+                    .expect("schema");
+                let sep = if server.contains('?') { '&' } else { '?' };
+                TestDb {
+                    url: format!("{server}{sep}options=-c%20search_path%3D{schema}"),
+                    cleanup: Cleanup::Schema { server, schema },
+                }
+            }
+            _ => {
+                let dir = std::env::temp_dir().join(format!("switchboard-test-{id}"));
+                std::fs::create_dir_all(&dir).expect("temp dir");
+                TestDb { url: sqlite_url(&dir.join("switchboard.db")), cleanup: Cleanup::Dir(dir) }
+            }
+        }
+    }
+
+    /// The SQLite file, when the database is one.
+    pub fn sqlite_path(&self) -> Option<std::path::PathBuf> {
+        match &self.cleanup {
+            Cleanup::Dir(dir) => Some(dir.join("switchboard.db")),
+            Cleanup::Schema { .. } => None,
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        match &self.cleanup {
+            Cleanup::Dir(dir) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            Cleanup::Schema { server, schema } => {
+                let (server, schema) = (server.clone(), schema.clone());
+                // Dropped from sync code: a short-lived thread with its own runtime.
+                let _ = std::thread::spawn(move || {
+                    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+                    rt.block_on(async {
+                        let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&server).await.ok()?;
+                        sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+                            .execute(&mut conn)
+                            .await
+                            .ok()
+                    })
+                })
+                .join();
+            }
+        }
+    }
+}
+
+/// A gateway on an ephemeral port with a database of its own.
+pub struct TestGateway {
+    pub server: RunningServer,
+    pub db: TestDb,
+}
+
+impl TestGateway {
+    pub fn base_url(&self) -> String {
+        self.server.base_url()
+    }
+
+    /// Stops the gateway (flushing spend) and hands back its database.
+    pub async fn shutdown(self) -> TestDb {
+        self.server.shutdown().await;
+        self.db
+    }
 }
 
 /// The aliases every stack has, routed to the fakes: `gpt-4o-mini` → OpenAI fake, `claude-haiku`
@@ -107,10 +198,18 @@ impl Stack {
     }
 }
 
-pub async fn start_gateway(yaml: &str) -> RunningServer {
-    let config = Config::from_yaml(yaml).expect("valid config");
+/// A gateway with `yaml`, on a database of its own.
+pub async fn start_gateway(yaml: &str) -> TestGateway {
+    start_gateway_on(yaml, TestDb::new().await).await
+}
+
+pub async fn start_gateway_on(yaml: &str, db: TestDb) -> TestGateway {
+    init_tracing();
+    let mut config = Config::from_yaml(yaml).expect("valid config");
+    config.general.database_url = Some(db.url.clone());
     let listener = bind("127.0.0.1:0".parse().expect("addr")).await.expect("bind");
-    start(config, listener).await.expect("gateway starts")
+    let server = start(config, listener).await.expect("gateway starts");
+    TestGateway { server, db }
 }
 
 pub fn client() -> reqwest::Client {

@@ -13,7 +13,7 @@ async fn unknown_provider_stops_the_start_naming_the_entry() {
         "model_list:\n  - model_name: ok\n    litellm_params: {model: openai/x, api_base: 'http://127.0.0.1:9/v1'}\n  - model_name: weird\n    litellm_params: {model: foo/bar}\n  - model_name: vllm\n    litellm_params: {model: hosted_vllm/llama}\n",
     )
     .unwrap();
-    let err = Gateway::build(&config).await.err().unwrap().to_string();
+    let err = Gateway::build(&config, Default::default(), None, Vec::new()).await.err().unwrap().to_string();
     assert!(err.contains("model_list[1] (weird).litellm_params.model: unknown or unsupported provider 'foo'"), "{err}");
     assert!(err.contains("model_list[2] (vllm).litellm_params.api_base: required for hosted_vllm/"), "{err}");
     assert!(!err.contains("model_list[0]"), "{err}");

@@ -108,6 +108,8 @@ pub struct GeneralSettings {
     pub max_request_size_bytes: usize,
     /// An extra header clients may carry their key in (`litellm_key_header_name`).
     pub key_header_name: Option<String>,
+    /// How often spend rows are written (`proxy_batch_write_at`, seconds).
+    pub spend_flush_interval: Duration,
 }
 
 impl Default for GeneralSettings {
@@ -117,6 +119,7 @@ impl Default for GeneralSettings {
             database_url: None,
             max_request_size_bytes: DEFAULT_MAX_REQUEST_SIZE_MB * 1024 * 1024,
             key_header_name: None,
+            spend_flush_interval: Duration::from_secs(1),
         }
     }
 }
@@ -262,6 +265,31 @@ impl Config {
             return Err(fail(problems));
         }
         Ok(Config { models, general, litellm, router, environment, warnings })
+    }
+
+    /// A model stored in the database (`/model/new`), validated like a `model_list` entry.
+    pub fn model_entry(
+        &self,
+        model_id: &str,
+        model_name: &str,
+        litellm_params: &Map<String, Json>,
+        model_info: &Map<String, Json>,
+    ) -> Result<ModelEntry, String> {
+        let mut info = model_info.clone();
+        info.insert("id".into(), Json::String(model_id.to_string()));
+        let item = serde_json::json!({"model_name": model_name, "litellm_params": litellm_params, "model_info": info});
+        let mut value = serde_yaml::to_value(&item).map_err(|e| e.to_string())?;
+        let mut problems = Vec::new();
+        env_refs::resolve(&mut value, "model", &EnvSource { overrides: &self.environment }, &mut problems);
+        let mut warnings = Vec::new();
+        let entry = parse_model_entry(0, value, "", &mut problems, &mut warnings);
+        match entry {
+            Some(mut e) if problems.is_empty() => {
+                e.index = self.models.len();
+                Ok(e)
+            }
+            _ => Err(problems.join("; ").replace("model_list[0]", "model")),
+        }
     }
 
     /// Sets `environment_variables` in the process environment, as LiteLLM does, so that the AWS
@@ -531,6 +559,14 @@ fn parse_general(value: Option<Value>, problems: &mut Vec<String>, warnings: &mu
         key_header_name: s.take::<String>("litellm_key_header_name", problems),
         ..GeneralSettings::default()
     };
+    if let Some(secs) = s.take::<f64>("proxy_batch_write_at", problems) {
+        match positive_duration(secs) {
+            Some(d) => g.spend_flush_interval = d,
+            None => problems.push("general_settings.proxy_batch_write_at: must be a positive number of seconds".into()),
+        }
+    }
+    // Always on in Switchboard: models added through the API are stored in the database.
+    s.map.remove("store_model_in_db");
     if let Some(mb) = s.take::<f64>("max_request_size_mb", problems) {
         if mb.is_finite() && mb > 0.0 {
             g.max_request_size_bytes = (mb * 1024.0 * 1024.0) as usize;

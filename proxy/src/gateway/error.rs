@@ -2,6 +2,7 @@
 //! place, `http::error`.
 
 use crate::auth::AuthError;
+use crate::auth::access::Denied;
 use crate::providers::ProviderError;
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -25,6 +26,21 @@ pub enum GatewayError {
     ModelNotFound(String),
     #[error("Not Found: {0}")]
     RouteNotFound(String),
+    #[error(
+        "The requested model '{model}' is not available for this API key, or the model name is invalid. Check the models available to you and try again."
+    )]
+    ModelAccessDenied { model: String, denied: Denied },
+    #[error("{0}")]
+    BudgetExceeded(String),
+    #[error("{message}")]
+    RateLimited { message: String, retry_after: u64 },
+    /// An admin route called with a key that is not an admin's.
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Internal(String),
     /// A provider call failed; `message` is already scrubbed of secrets.
     #[error("{provider} error: {message}")]
     Upstream { provider: String, error: Box<ProviderError>, message: String },

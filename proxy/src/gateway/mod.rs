@@ -1,24 +1,31 @@
-//! The request path: resolve the alias, pick a deployment, call its provider within the
-//! deployment's time limits, and account for the call.
+//! The request path: resolve the alias, check access and limits from memory, pick a
+//! deployment, call its provider within the deployment's time limits, and account for the call.
 
 mod error;
+pub mod governance;
 pub mod redact;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use arc_swap::ArcSwap;
 use bytes::Bytes;
+use chrono::{DateTime, Utc};
 use futures::stream::BoxStream;
 use futures::{Stream, StreamExt};
 use rand::Rng;
 
-use crate::auth::Principal;
+use crate::auth::registry::{Registry, format_time};
+use crate::auth::{MASTER_KEY_SPEND_ID, Principal};
 use crate::config::{Config, ConfigError, ModelEntry};
 use crate::providers::{self, CallOptions, ChatOutput, Provider, ProviderError, SharedClients, UsageSlot};
 use crate::schema::{ChatRequest, Usage};
+use crate::spend::{Price, SpendSink, WriterMessage, price_of};
+use crate::store::SpendLog;
 
 pub use error::GatewayError;
+use governance::Admission;
 
 /// One deployment of a model group.
 pub struct Deployment {
@@ -28,6 +35,10 @@ pub struct Deployment {
     pub timeout: Duration,
     /// Limit to the first streamed byte.
     pub stream_timeout: Duration,
+    /// USD per token, when known.
+    pub price: Option<Price>,
+    /// Added through `/model/new` (stored in the database) rather than config.yaml.
+    pub from_db: bool,
     secrets: Vec<String>,
     weight: f64,
 }
@@ -48,10 +59,26 @@ impl Deployment {
 pub struct ModelGroup {
     pub name: Arc<str>,
     pub deployments: Vec<Arc<Deployment>>,
+    /// `litellm_params.model` of the deployments (for wildcard access rules).
+    pub provider_models: Vec<String>,
+    /// `model_info.access_groups` of the deployments.
+    pub access_groups: Vec<String>,
     total_weight: f64,
 }
 
 impl ModelGroup {
+    fn new(name: &str, deployments: Vec<Arc<Deployment>>) -> ModelGroup {
+        let provider_models = deployments.iter().map(|d| d.entry.model.clone()).collect();
+        let access_groups = deployments
+            .iter()
+            .filter_map(|d| d.entry.model_info.get("access_groups").and_then(|g| g.as_array()))
+            .flatten()
+            .filter_map(|g| g.as_str().map(str::to_string))
+            .collect();
+        let total_weight = deployments.iter().map(|d| d.weight).sum();
+        ModelGroup { name: name.into(), deployments, provider_models, access_groups, total_weight }
+    }
+
     /// Weighted random choice (LiteLLM's simple-shuffle: `weight`, else `rpm`, else `tpm`, else uniform).
     fn pick(&self) -> &Arc<Deployment> {
         if self.deployments.len() == 1 || self.total_weight <= 0.0 {
@@ -69,13 +96,49 @@ impl ModelGroup {
     }
 }
 
-pub struct Gateway {
+/// The routing table; replaced whole when models are added or removed.
+struct Routes {
     /// Public names (model groups and `model_group_alias` entries) → group.
-    routes: HashMap<String, (Arc<str>, Arc<ModelGroup>)>,
-    /// Public names, sorted, for listings and error messages.
+    map: HashMap<String, (Arc<str>, Arc<ModelGroup>)>,
+    /// Public names, sorted.
     names: Vec<String>,
-    /// Every deployment, in config order.
+    /// Every deployment: config.yaml's in file order, then the database's.
     deployments: Vec<Arc<Deployment>>,
+}
+
+impl Routes {
+    fn new(deployments: Vec<Arc<Deployment>>, aliases: &BTreeMap<String, String>) -> Routes {
+        let mut groups: Vec<(String, Vec<Arc<Deployment>>)> = Vec::new();
+        for d in &deployments {
+            match groups.iter_mut().find(|(name, _)| *name == d.entry.model_name) {
+                Some((_, members)) => members.push(d.clone()),
+                None => groups.push((d.entry.model_name.clone(), vec![d.clone()])),
+            }
+        }
+        let mut map = HashMap::new();
+        for (name, members) in groups {
+            let group = Arc::new(ModelGroup::new(&name, members));
+            map.insert(name.clone(), (Arc::from(name.as_str()), group));
+        }
+        for (alias, target) in aliases {
+            if let Some((_, group)) = map.get(target).cloned() {
+                map.insert(alias.clone(), (Arc::from(alias.as_str()), group));
+            }
+        }
+        let mut names: Vec<String> = map.keys().cloned().collect();
+        names.sort();
+        Routes { map, names, deployments }
+    }
+}
+
+pub struct Gateway {
+    routes: ArcSwap<Routes>,
+    config: Config,
+    clients: SharedClients,
+    pub registry: Arc<Registry>,
+    spend: Option<SpendSink>,
+    /// Serializes model additions and removals.
+    model_changes: tokio::sync::Mutex<()>,
 }
 
 /// A successful call: the reply and what the HTTP layer reports about it.
@@ -84,6 +147,8 @@ pub struct ChatReply {
     pub deployment: Arc<Deployment>,
     pub model_group: Arc<str>,
     pub started: Instant,
+    /// USD cost, known up front for non-streamed answers.
+    pub cost: Option<f64>,
     pub body: ReplyBody,
 }
 
@@ -94,93 +159,158 @@ pub enum ReplyBody {
 }
 
 impl Gateway {
-    /// Builds every deployment's provider; any entry that cannot be served stops the start.
-    pub async fn build(config: &Config) -> Result<Gateway, ConfigError> {
+    /// Builds every deployment's provider (config.yaml's, then `db_models`); any config entry
+    /// that cannot be served stops the start. A database model that cannot be built is
+    /// reported and left out, so one bad row does not keep the gateway down.
+    pub async fn build(
+        config: &Config,
+        registry: Arc<Registry>,
+        spend: Option<SpendSink>,
+        db_models: Vec<ModelEntry>,
+    ) -> Result<Gateway, ConfigError> {
         let clients = SharedClients::new().map_err(|e| ConfigError { source_name: None, problems: vec![e] })?;
         let mut problems = Vec::new();
         let mut deployments = Vec::new();
         for entry in &config.models {
             match providers::build(entry, config, &clients).await {
-                Ok(provider) => deployments.push(Arc::new(deployment(entry, provider, config))),
+                Ok(provider) => deployments.push(Arc::new(deployment(entry, provider, config, false))),
                 Err(problem) => problems.push(problem),
             }
         }
         if !problems.is_empty() {
             return Err(ConfigError { source_name: None, problems });
         }
-
-        let mut groups: Vec<(String, Vec<Arc<Deployment>>)> = Vec::new();
-        for d in &deployments {
-            match groups.iter_mut().find(|(name, _)| *name == d.entry.model_name) {
-                Some((_, members)) => members.push(d.clone()),
-                None => groups.push((d.entry.model_name.clone(), vec![d.clone()])),
+        for entry in &db_models {
+            match providers::build(entry, config, &clients).await {
+                Ok(provider) => deployments.push(Arc::new(deployment(entry, provider, config, true))),
+                Err(problem) => tracing::error!("database model {} left out: {problem}", entry.id),
             }
         }
-        let mut routes = HashMap::new();
-        for (name, members) in groups {
-            let total_weight = members.iter().map(|d| d.weight).sum();
-            let group = Arc::new(ModelGroup { name: name.as_str().into(), deployments: members, total_weight });
-            routes.insert(name.clone(), (Arc::from(name.as_str()), group));
-        }
-        for (alias, target) in &config.router.model_group_alias {
-            if let Some((_, group)) = routes.get(target).cloned() {
-                routes.insert(alias.clone(), (Arc::from(alias.as_str()), group));
-            }
-        }
-        let mut names: Vec<String> = routes.keys().cloned().collect();
-        names.sort();
-        Ok(Gateway { routes, names, deployments })
+        let routes = Routes::new(deployments, &config.router.model_group_alias);
+        Ok(Gateway {
+            routes: ArcSwap::from_pointee(routes),
+            config: config.clone(),
+            clients,
+            registry,
+            spend,
+            model_changes: tokio::sync::Mutex::new(()),
+        })
     }
 
     /// Public model names, sorted.
-    pub fn model_names(&self) -> &[String] {
-        &self.names
+    pub fn model_names(&self) -> Vec<String> {
+        self.routes.load().names.clone()
     }
 
-    pub fn deployments(&self) -> &[Arc<Deployment>] {
-        &self.deployments
+    pub fn deployments(&self) -> Vec<Arc<Deployment>> {
+        self.routes.load().deployments.clone()
     }
 
-    pub fn group(&self, name: &str) -> Option<&Arc<ModelGroup>> {
-        self.routes.get(name).map(|(_, g)| g)
+    pub fn group(&self, name: &str) -> Option<Arc<ModelGroup>> {
+        self.routes.load().map.get(name).map(|(_, g)| g.clone())
     }
 
     /// Model names the caller may use.
-    pub fn models_for(&self, principal: &Principal) -> Vec<&str> {
-        self.names.iter().filter(|_| principal.is_admin()).map(String::as_str).collect()
+    pub fn models_for(&self, principal: &Principal) -> Vec<String> {
+        let routes = self.routes.load();
+        routes
+            .names
+            .iter()
+            .filter(|name| {
+                routes.map.get(*name).is_some_and(|(_, g)| governance::may_use(&self.registry, principal, g))
+            })
+            .cloned()
+            .collect()
+    }
+
+    pub fn spend_sink(&self) -> Option<&SpendSink> {
+        self.spend.as_ref()
+    }
+
+    /// Adds (or replaces, by id) a database model.
+    pub async fn put_model(&self, entry: ModelEntry) -> Result<Arc<Deployment>, String> {
+        let _guard = self.model_changes.lock().await;
+        let provider = providers::build(&entry, &self.config, &self.clients).await?;
+        let added = Arc::new(deployment(&entry, provider, &self.config, true));
+        let current = self.routes.load();
+        if current.deployments.iter().any(|d| d.entry.id == entry.id && !d.from_db) {
+            return Err(format!("model id {} belongs to config.yaml and cannot be changed through the API", entry.id));
+        }
+        let mut deployments: Vec<_> = current.deployments.iter().filter(|d| d.entry.id != entry.id).cloned().collect();
+        deployments.push(added.clone());
+        self.routes.store(Arc::new(Routes::new(deployments, &self.config.router.model_group_alias)));
+        Ok(added)
+    }
+
+    /// Removes a database model; config.yaml's models stay.
+    pub async fn remove_model(&self, id: &str) -> Result<(), String> {
+        let _guard = self.model_changes.lock().await;
+        let current = self.routes.load();
+        match current.deployments.iter().find(|d| d.entry.id == id) {
+            None => return Err(format!("Model with id={id} not found in db")),
+            Some(d) if !d.from_db => {
+                return Err(format!("Model with id={id} comes from config.yaml; edit the file to remove it"));
+            }
+            Some(_) => {}
+        }
+        let deployments = current.deployments.iter().filter(|d| d.entry.id != id).cloned().collect();
+        self.routes.store(Arc::new(Routes::new(deployments, &self.config.router.model_group_alias)));
+        Ok(())
     }
 
     pub async fn chat(&self, principal: &Principal, mut request: ChatRequest) -> Result<ChatReply, GatewayError> {
         let started = Instant::now();
+        let start_time = Utc::now();
         let call_id = uuid::Uuid::new_v4();
-        let Some((alias, group)) = self.routes.get(&request.model) else {
+        let routes = self.routes.load();
+        let Some((alias, group)) = routes.map.get(&request.model) else {
             return Err(GatewayError::UnknownModel {
                 route: "/chat/completions",
                 model: request.model,
-                available: self.models_for(principal).into_iter().map(str::to_string).collect(),
+                available: self.models_for(principal),
             });
         };
+        governance::check_access(&self.registry, principal, group)?;
+        let admission = governance::admit(&self.registry, self.spend.as_ref(), principal, start_time)?;
+
         let deployment = group.pick().clone();
         request
             .apply_defaults(&deployment.entry.params.default_request_params)
             .map_err(|e| GatewayError::invalid(format!("litellm_params defaults do not fit the request: {e}"), None))?;
         let options = CallOptions { alias: alias.clone(), include_usage: request.wants_stream_usage(), call_id };
         let stream = request.is_stream();
-        let mut log = CallLog::new(call_id, alias.clone(), deployment.clone(), started, stream);
+        let end_user = request.extra.get("user").and_then(|u| u.as_str()).map(str::to_string);
+        let mut log = CallLog {
+            call_id,
+            alias: alias.clone(),
+            deployment: deployment.clone(),
+            started,
+            start_time,
+            stream,
+            status: 0,
+            completed: false,
+            usage_slot: None,
+            usage: None,
+            response_id: None,
+            error: None,
+            admission,
+            spend: self.spend.clone(),
+            master: !matches!(principal, Principal::Key(_)),
+            end_user,
+        };
 
         let first_byte_limit = if stream { deployment.stream_timeout } else { deployment.timeout };
         let output = match tokio::time::timeout(first_byte_limit, deployment.provider.chat(request, options)).await {
             Ok(Ok(output)) => output,
             Ok(Err(e)) => return Err(log.fail(deployment.upstream_error(e))),
-            Err(_) => {
-                return Err(log.fail(deployment.upstream_error(ProviderError::Timeout(first_byte_limit))));
-            }
+            Err(_) => return Err(log.fail(deployment.upstream_error(ProviderError::Timeout(first_byte_limit)))),
         };
 
-        let body = match output {
-            ChatOutput::Complete { body, usage } => {
+        let (body, cost) = match output {
+            ChatOutput::Complete { body, usage, response_id } => {
+                log.response_id = response_id;
                 log.finish(200, Some(usage));
-                ReplyBody::Json(body)
+                (ReplyBody::Json(body), Some(crate::spend::cost(deployment.price.as_ref(), &usage)))
             }
             ChatOutput::Stream(stream) => {
                 let mut events = stream.events;
@@ -190,15 +320,13 @@ impl Gateway {
                     Ok(Some(Ok(bytes))) => bytes,
                     Ok(Some(Err(e))) => return Err(log.fail(deployment.upstream_error(e))),
                     Ok(None) => Bytes::new(),
-                    Err(_) => {
-                        return Err(log.fail(deployment.upstream_error(ProviderError::Timeout(first_byte_limit))));
-                    }
+                    Err(_) => return Err(log.fail(deployment.upstream_error(ProviderError::Timeout(first_byte_limit)))),
                 };
-                log.usage = Some(stream.usage);
-                ReplyBody::Stream(Box::pin(guarded_stream(first, events, deployment.clone(), log)))
+                log.usage_slot = Some(stream.usage);
+                (ReplyBody::Stream(Box::pin(guarded_stream(first, events, deployment.clone(), log))), None)
             }
         };
-        Ok(ChatReply { call_id, deployment, model_group: group.name.clone(), started, body })
+        Ok(ChatReply { call_id, deployment, model_group: group.name.clone(), started, cost, body })
     }
 
     /// Sends a minimal request to one deployment: the health check of `/health`.
@@ -214,22 +342,18 @@ impl Gateway {
             include_usage: false,
             call_id: uuid::Uuid::new_v4(),
         };
-        match tokio::time::timeout(
-            deployment.timeout.min(HEALTH_CHECK_TIMEOUT),
-            deployment.provider.chat(request, options),
-        )
-        .await
-        {
+        let limit = deployment.timeout.min(HEALTH_CHECK_TIMEOUT);
+        match tokio::time::timeout(limit, deployment.provider.chat(request, options)).await {
             Ok(Ok(_)) => Ok(()),
             Ok(Err(e)) => Err(deployment.upstream_error(e)),
-            Err(_) => Err(deployment.upstream_error(ProviderError::Timeout(HEALTH_CHECK_TIMEOUT))),
+            Err(_) => Err(deployment.upstream_error(ProviderError::Timeout(limit))),
         }
     }
 }
 
 const HEALTH_CHECK_TIMEOUT: Duration = Duration::from_secs(30);
 
-fn deployment(entry: &ModelEntry, provider: Arc<dyn Provider>, config: &Config) -> Deployment {
+fn deployment(entry: &ModelEntry, provider: Arc<dyn Provider>, config: &Config, from_db: bool) -> Deployment {
     let secs = |s: Option<f64>| s.filter(|v| v.is_finite() && *v > 0.0).map(Duration::from_secs_f64);
     let timeout = secs(entry.params.timeout).or(config.router.timeout).unwrap_or(config.litellm.request_timeout);
     let weight = entry
@@ -241,6 +365,8 @@ fn deployment(entry: &ModelEntry, provider: Arc<dyn Provider>, config: &Config) 
     Deployment {
         stream_timeout: secs(entry.params.stream_timeout).unwrap_or(timeout),
         timeout,
+        price: price_of(entry),
+        from_db,
         secrets: entry.params.secrets(),
         weight,
         provider,
@@ -248,9 +374,9 @@ fn deployment(entry: &ModelEntry, provider: Arc<dyn Provider>, config: &Config) 
     }
 }
 
-/// Forwards a stream's frames, bounding each silence by the deployment's timeout, and logs the
-/// call when the stream ends, fails, or is dropped because the client went away (which also
-/// drops, and so cancels, the upstream call).
+/// Forwards a stream's frames, bounding each silence by the deployment's timeout, and accounts
+/// for the call when the stream ends, fails, or is dropped because the client went away (which
+/// also drops, and so cancels, the upstream call).
 fn guarded_stream(
     first: Bytes,
     rest: BoxStream<'static, Result<Bytes, ProviderError>>,
@@ -285,40 +411,34 @@ fn guarded_stream(
     head.chain(tail)
 }
 
-/// The one log line of a call, written when the call is over whichever way it ended.
+/// The record of one call that reached a provider: written when the call is over, whichever
+/// way it ended — the log line, the charge to the caller's limits, and the spend row.
 struct CallLog {
     call_id: uuid::Uuid,
     alias: Arc<str>,
     deployment: Arc<Deployment>,
     started: Instant,
+    start_time: DateTime<Utc>,
     stream: bool,
     status: u16,
     completed: bool,
-    usage: Option<Arc<UsageSlot>>,
-    final_usage: Option<Usage>,
+    usage_slot: Option<Arc<UsageSlot>>,
+    usage: Option<Usage>,
+    response_id: Option<String>,
     error: Option<String>,
+    admission: Admission,
+    spend: Option<SpendSink>,
+    master: bool,
+    end_user: Option<String>,
 }
 
 impl CallLog {
-    fn new(call_id: uuid::Uuid, alias: Arc<str>, deployment: Arc<Deployment>, started: Instant, stream: bool) -> Self {
-        Self {
-            call_id,
-            alias,
-            deployment,
-            started,
-            stream,
-            status: 0,
-            completed: false,
-            usage: None,
-            final_usage: None,
-            error: None,
-        }
-    }
-
     fn finish(&mut self, status: u16, usage: Option<Usage>) {
         self.status = status;
         self.completed = true;
-        self.final_usage = usage;
+        if usage.is_some() {
+            self.usage = usage;
+        }
     }
 
     fn fail(&mut self, error: GatewayError) -> GatewayError {
@@ -331,22 +451,68 @@ impl CallLog {
 
 impl Drop for CallLog {
     fn drop(&mut self) {
-        let usage = self.final_usage.or_else(|| self.usage.as_ref().and_then(|u| u.get())).unwrap_or_default();
+        let slot = self.usage_slot.as_ref();
+        let usage = self.usage.or_else(|| slot.and_then(|u| u.get())).unwrap_or_default();
+        let response_id = self.response_id.take().or_else(|| slot.and_then(|u| u.response_id()));
         let outcome = if self.completed { "completed" } else { "client_disconnected" };
+        let latency_ms = self.started.elapsed().as_millis() as u64;
+        let cost = crate::spend::cost(self.deployment.price.as_ref(), &usage);
+        let now = Utc::now();
+        self.admission.charge(cost, usage.total_tokens, now);
         tracing::info!(
             target: "switchboard::request",
             call_id = %self.call_id,
             model = %self.alias,
             deployment = %self.deployment.entry.id,
             provider = %self.deployment.entry.provider,
+            key = self.admission.key_alias.as_deref().unwrap_or(if self.master { "master" } else { "" }),
             stream = self.stream,
             status = self.status,
             outcome,
-            latency_ms = self.started.elapsed().as_millis() as u64,
+            latency_ms,
             prompt_tokens = usage.prompt_tokens,
             completion_tokens = usage.completion_tokens,
+            cost,
             error = self.error.as_deref().unwrap_or(""),
             "chat completion"
         );
+        let Some(sink) = &self.spend else { return };
+        let status = if self.status == 200 { "success" } else { "failure" };
+        let mut metadata = serde_json::Map::new();
+        metadata.insert("litellm_call_id".into(), self.call_id.to_string().into());
+        metadata.insert("user_api_key_alias".into(), self.admission.key_alias.clone().into());
+        metadata.insert("user_api_key_team_id".into(), self.admission.team_id.clone().into());
+        metadata.insert("user_api_key_user_id".into(), self.admission.user_id.clone().into());
+        metadata.insert("status".into(), status.into());
+        metadata.insert("outcome".into(), outcome.into());
+        metadata.insert("stream".into(), self.stream.into());
+        if let Some(e) = &self.error {
+            metadata
+                .insert("error_information".into(), serde_json::json!({"error_message": e, "error_code": self.status}));
+        }
+        let entry = &self.deployment.entry;
+        sink.send(WriterMessage::Log(Box::new(SpendLog {
+            request_id: response_id.unwrap_or_else(|| self.call_id.to_string()),
+            call_type: "acompletion".into(),
+            api_key: self.admission.key_token.clone().unwrap_or_else(|| MASTER_KEY_SPEND_ID.to_string()),
+            key_alias: self.admission.key_alias.clone(),
+            team_id: self.admission.team_id.clone(),
+            user: self.admission.user_id.clone(),
+            end_user: self.end_user.take(),
+            model: entry.model.clone(),
+            model_id: entry.id.clone(),
+            model_group: self.alias.to_string(),
+            custom_llm_provider: entry.provider.clone(),
+            api_base: entry.params.api_base.clone(),
+            spend: cost,
+            prompt_tokens: usage.prompt_tokens,
+            completion_tokens: usage.completion_tokens,
+            total_tokens: usage.total_tokens,
+            start_time: format_time(self.start_time),
+            end_time: format_time(now),
+            request_duration_ms: latency_ms,
+            status: status.into(),
+            metadata,
+        })));
     }
 }

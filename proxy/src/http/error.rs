@@ -32,9 +32,14 @@ pub fn status_of(error: &GatewayError) -> StatusCode {
 fn describe(error: &GatewayError) -> (StatusCode, &'static str, Option<&str>) {
     match error {
         // LiteLLM sends the literal string "None" as param on auth errors.
-        GatewayError::Auth(AuthError::NoKey | AuthError::Malformed | AuthError::InvalidKey) => {
-            (StatusCode::UNAUTHORIZED, "auth_error", Some("None"))
-        }
+        GatewayError::Auth(AuthError::Expired { .. }) => (StatusCode::UNAUTHORIZED, "expired_key", Some("key")),
+        GatewayError::Auth(_) => (StatusCode::UNAUTHORIZED, "auth_error", Some("None")),
+        GatewayError::ModelAccessDenied { denied, .. } => (StatusCode::FORBIDDEN, (*denied).into(), Some("model")),
+        GatewayError::BudgetExceeded(_) => (StatusCode::BAD_REQUEST, "budget_exceeded", None),
+        GatewayError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "throttling_error", None),
+        GatewayError::Forbidden(_) => (StatusCode::FORBIDDEN, "auth_error", None),
+        GatewayError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found_error", None),
+        GatewayError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_server_error", None),
         GatewayError::InvalidJson(_) => (StatusCode::BAD_REQUEST, "invalid_request_error", Some("request_body")),
         GatewayError::InvalidRequest { param, .. } => {
             (StatusCode::BAD_REQUEST, "invalid_request_error", param.as_deref())
@@ -99,6 +104,7 @@ impl IntoResponse for GatewayError {
                     ProviderError::Upstream { retry_after: Some(r), .. } => HeaderValue::from_str(r).ok(),
                     _ => None,
                 },
+                GatewayError::RateLimited { retry_after, .. } => HeaderValue::from_str(&retry_after.to_string()).ok(),
                 _ => None,
             };
             let retry_after = upstream_retry_after.unwrap_or(HeaderValue::from_static("1"));

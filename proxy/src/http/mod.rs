@@ -1,6 +1,7 @@
 //! HTTP handlers: protocol work only (auth extraction, bodies, response shapes). Every route is
 //! served with and without the `/v1` prefix, as LiteLLM does.
 
+mod admin;
 mod error;
 mod health;
 mod openai;
@@ -15,7 +16,9 @@ use axum::http::request::Parts;
 use axum::routing::{get, post};
 
 use crate::auth::{Authenticator, Principal};
+use crate::config::Config;
 use crate::gateway::{Gateway, GatewayError};
+use crate::store::Store;
 
 pub use error::{error_event, error_json, status_of};
 
@@ -24,8 +27,9 @@ pub use error::{error_event, error_json, status_of};
 pub struct AppState {
     pub gateway: Arc<Gateway>,
     pub auth: Arc<Authenticator>,
+    pub store: Store,
+    pub config: Arc<Config>,
     pub started: Instant,
-    pub max_body_bytes: usize,
 }
 
 /// The authenticated caller of a protected route.
@@ -40,7 +44,7 @@ impl FromRequestParts<AppState> for Caller {
 }
 
 pub fn router(state: AppState) -> Router {
-    let max_body_bytes = state.max_body_bytes;
+    let max_body_bytes = state.config.general.max_request_size_bytes;
     let mut router = Router::new()
         .route("/health/liveliness", get(health::liveliness).options(health::liveliness))
         .route("/health/liveness", get(health::liveliness).options(health::liveliness))
@@ -55,7 +59,7 @@ pub fn router(state: AppState) -> Router {
             .route(&format!("{prefix}/models/{{*model}}"), get(openai::get_model))
             .route(&format!("{prefix}/model/info"), get(openai::model_info));
     }
-    router.fallback(not_found).layer(DefaultBodyLimit::max(max_body_bytes)).with_state(state)
+    router.merge(admin::routes()).fallback(not_found).layer(DefaultBodyLimit::max(max_body_bytes)).with_state(state)
 }
 
 async fn not_found(State(_): State<AppState>, uri: Uri) -> GatewayError {

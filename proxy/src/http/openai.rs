@@ -55,7 +55,7 @@ pub async fn azure_chat_completions(
 fn body_bytes(state: &AppState, body: Result<Bytes, BytesRejection>) -> Result<Bytes, GatewayError> {
     body.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            GatewayError::BodyTooLarge { limit_bytes: state.max_body_bytes }
+            GatewayError::BodyTooLarge { limit_bytes: state.config.general.max_request_size_bytes }
         } else {
             GatewayError::invalid(format!("could not read the request body: {rejection}"), Some("request_body"))
         }
@@ -97,6 +97,9 @@ fn reply_response(reply: ChatReply) -> Response {
             headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
             let ms = reply.started.elapsed().as_millis().to_string();
             headers.insert(HeaderName::from_static("x-litellm-response-duration-ms"), header(&ms));
+            if let Some(cost) = reply.cost {
+                headers.insert(HeaderName::from_static("x-litellm-response-cost"), header(&cost.to_string()));
+            }
             (headers, body).into_response()
         }
         ReplyBody::Stream(events) => {
@@ -123,7 +126,7 @@ pub async fn list_models(State(state): State<AppState>, Caller(principal): Calle
     let data: Vec<Value> = state
         .gateway
         .models_for(&principal)
-        .into_iter()
+        .iter()
         .map(|name| json!({"id": name, "object": "model", "created": MODEL_CREATED, "owned_by": "openai"}))
         .collect();
     Json(json!({"data": data, "object": "list"}))
@@ -134,7 +137,7 @@ pub async fn get_model(
     Caller(principal): Caller,
     Path(model): Path<String>,
 ) -> Result<Json<Value>, GatewayError> {
-    if state.gateway.models_for(&principal).contains(&model.as_str()) {
+    if state.gateway.models_for(&principal).contains(&model) {
         Ok(Json(json!({"id": model, "object": "model", "created": MODEL_CREATED, "owned_by": "openai"})))
     } else {
         Err(GatewayError::ModelNotFound(model))
@@ -153,7 +156,7 @@ pub async fn model_info(
         .gateway
         .deployments()
         .iter()
-        .filter(|d| visible.contains(&d.entry.model_name.as_str()))
+        .filter(|d| visible.contains(&d.entry.model_name))
         .filter(|d| wanted_id.is_none_or(|id| *id == d.entry.id))
         .map(|d| deployment_info(d))
         .collect();

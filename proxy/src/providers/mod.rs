@@ -32,7 +32,7 @@ pub struct CallOptions {
 /// A provider's answer.
 pub enum ChatOutput {
     /// A complete OpenAI chat completion, serialized, with `model` already set to the alias.
-    Complete { body: Bytes, usage: Usage },
+    Complete { body: Bytes, usage: Usage, response_id: Option<String> },
     /// Server-sent events, framed and ready to send, ending with `data: [DONE]`.
     Stream(ChatStream),
 }
@@ -43,19 +43,29 @@ pub struct ChatStream {
     pub usage: Arc<UsageSlot>,
 }
 
-/// Usage seen by a stream, read once it ends.
+/// What a stream learns about its answer (usage, the response id), read once it ends.
 #[derive(Debug, Default)]
-pub struct UsageSlot(Mutex<Option<Usage>>);
+pub struct UsageSlot(Mutex<(Option<Usage>, Option<String>)>);
 
 impl UsageSlot {
     pub fn set(&self, usage: Usage) {
         if let Ok(mut slot) = self.0.lock() {
-            *slot = Some(usage);
+            slot.0 = Some(usage);
         }
     }
 
     pub fn get(&self) -> Option<Usage> {
-        self.0.lock().ok().and_then(|slot| *slot)
+        self.0.lock().ok().and_then(|slot| slot.0)
+    }
+
+    pub fn set_response_id(&self, id: String) {
+        if let Ok(mut slot) = self.0.lock() {
+            slot.1 = Some(id);
+        }
+    }
+
+    pub fn response_id(&self) -> Option<String> {
+        self.0.lock().ok().and_then(|slot| slot.1.clone())
     }
 }
 

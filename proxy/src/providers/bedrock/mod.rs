@@ -109,6 +109,7 @@ impl BedrockProvider {
                 .await
                 .map_err(|e| sdk_error(e, |raw| Some(raw.status().as_u16())))?;
             let usage = Arc::new(UsageSlot::default());
+            usage.set_response_id(id.clone());
             let translator =
                 stream::Translator::new(id, created, options.alias.clone(), options.include_usage, usage.clone());
             let events = futures::stream::unfold(
@@ -150,7 +151,7 @@ impl BedrockProvider {
             .await
             .map_err(|e| sdk_error(e, |raw| Some(raw.status().as_u16())))?;
         let (body, usage) = response::completion(output, &id, created, &options.alias)?;
-        Ok(ChatOutput::Complete { body, usage })
+        Ok(ChatOutput::Complete { body, usage, response_id: Some(id) })
     }
 }
 

@@ -213,8 +213,9 @@ impl OpenAiProvider {
         };
         fields.insert("model".into(), Value::String(options.alias.to_string()));
         let usage: Usage = fields.get("usage").and_then(|u| serde_json::from_value(u.clone()).ok()).unwrap_or_default();
+        let response_id = fields.get("id").and_then(Value::as_str).map(str::to_string);
         let body = serde_json::to_vec(&answer).map_err(|e| ProviderError::Protocol(e.to_string()))?;
-        Ok(ChatOutput::Complete { body: Bytes::from(body), usage })
+        Ok(ChatOutput::Complete { body: Bytes::from(body), usage, response_id })
     }
 }
 

@@ -22,13 +22,14 @@ pub struct Rewriter {
     usage: Arc<UsageSlot>,
     pending: BytesMut,
     saw_done: bool,
+    saw_id: bool,
     alias: Arc<str>,
 }
 
 impl Rewriter {
     pub fn new(alias: Arc<str>, include_usage: bool, usage: Arc<UsageSlot>) -> Self {
         let alias_json = serde_json::to_vec(&*alias).unwrap_or_else(|_| b"\"\"".to_vec());
-        Self { alias_json, include_usage, usage, pending: BytesMut::new(), saw_done: false, alias }
+        Self { alias_json, include_usage, usage, pending: BytesMut::new(), saw_done: false, saw_id: false, alias }
     }
 
     /// Rewrites an upstream byte stream into the client's; one output chunk per upstream read.
@@ -116,6 +117,14 @@ impl Rewriter {
             } else if has_usage_object(payload) {
                 self.usage_chunk(payload, out);
             } else {
+                if !self.saw_id
+                    && let Some((start, end)) = string_member_span(payload, b"\"id\"")
+                {
+                    self.saw_id = true;
+                    if let Ok(id) = serde_json::from_slice::<String>(&payload[start..end]) {
+                        self.usage.set_response_id(id);
+                    }
+                }
                 out.extend_from_slice(b"data: ");
                 splice_model(payload, &self.alias_json, out);
                 out.extend_from_slice(b"\n\n");
@@ -184,7 +193,7 @@ fn skip_ws(b: &[u8]) -> &[u8] {
 /// `alias_json`. Chunks put `model` before `choices`, so the first match is the top-level one;
 /// a `"model"` inside message text would appear escaped (`\"model\"`) and cannot match.
 fn splice_model(payload: &[u8], alias_json: &[u8], out: &mut BytesMut) {
-    if let Some((start, end)) = model_value_span(payload) {
+    if let Some((start, end)) = string_member_span(payload, b"\"model\"") {
         out.extend_from_slice(&payload[..start]);
         out.extend_from_slice(alias_json);
         out.extend_from_slice(&payload[end..]);
@@ -193,13 +202,14 @@ fn splice_model(payload: &[u8], alias_json: &[u8], out: &mut BytesMut) {
     }
 }
 
-/// Byte span of the string value (quotes included) of the first `"model":` member.
-fn model_value_span(payload: &[u8]) -> Option<(usize, usize)> {
-    let key = memmem::find(payload, b"\"model\"")?;
-    if key > 0 && payload[key - 1] == b'\\' {
+/// Byte span of the string value (quotes included) of the first member named `key` (given
+/// with its quotes).
+fn string_member_span(payload: &[u8], key: &[u8]) -> Option<(usize, usize)> {
+    let at = memmem::find(payload, key)?;
+    if at > 0 && payload[at - 1] == b'\\' {
         return None;
     }
-    let after_key = key + 7;
+    let after_key = at + key.len();
     let rest = &payload[after_key..];
     let colon = rest.iter().position(|c| !c.is_ascii_whitespace())?;
     if rest[colon] != b':' {

@@ -1,0 +1,869 @@
+//! `bench`: starts the fake upstream, the gateway (a fresh process per scenario) and `oha`, each
+//! pinned to a stated core, runs the scenarios and writes `target/bench/results.{json,md}`.
+//! It builds nothing: `bench/run` builds the release binaries first.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, anyhow, bail};
+use clap::{Parser, ValueEnum};
+use serde_json::json;
+use switchboard_bench::http;
+use switchboard_bench::oha::{self, LoadRun};
+use switchboard_bench::procfs::{self, CpuSample};
+use switchboard_bench::report::{self, Auth, Outcome, Scenario, Target, Upstream};
+
+const MASTER_KEY: &str = "sk-bench-master";
+const BEDROCK_MODEL: &str = "anthropic.claude-3-haiku-20240307-v1:0";
+const PROMPT: &str = "Say hello in ten words.";
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum LitellmMode {
+    /// When `bench/.venv/bin/litellm` exists.
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Parser)]
+#[command(name = "bench", about = "Load benchmark of the Switchboard gateway (see bench/README.md)")]
+struct Args {
+    /// Directory holding the release binaries `switchboard` and `bench-upstream`.
+    #[arg(long, env = "BENCH_BIN_DIR")]
+    bin_dir: PathBuf,
+    /// The load generator.
+    #[arg(long, default_value = "bench/.tools/bin/oha")]
+    oha: PathBuf,
+    /// Where results.json, results.md and the logs go.
+    #[arg(long, default_value = "target/bench")]
+    out: PathBuf,
+    /// Seconds of load before each measured run (not measured).
+    #[arg(long, default_value_t = 3)]
+    warmup: u64,
+    /// Seconds of each measured run.
+    #[arg(long, default_value_t = 10)]
+    duration: u64,
+    /// Concurrent connections of the load generator (the same for the direct run).
+    #[arg(long, default_value_t = 64)]
+    connections: u32,
+    /// Core (taskset -c list) of the gateway.
+    #[arg(long, default_value = "0")]
+    gateway_core: String,
+    /// Core of the fake upstream.
+    #[arg(long, default_value = "1")]
+    upstream_core: String,
+    /// Core of the load generator.
+    #[arg(long, default_value = "1")]
+    loadgen_core: String,
+    /// Run only the scenarios whose name contains one of these (comma-separated); their direct
+    /// baselines are added. `--list` shows the names.
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<String>,
+    /// List the scenarios and exit.
+    #[arg(long)]
+    list: bool,
+    /// 1 s warm-up, 3 s measured: a smoke test of the harness, not figures.
+    #[arg(long)]
+    quick: bool,
+    /// Compare with LiteLLM Proxy.
+    #[arg(long, value_enum, default_value = "auto")]
+    litellm: LitellmMode,
+    #[arg(long, default_value = "bench/.venv/bin/litellm")]
+    litellm_bin: PathBuf,
+    /// Fixed rate of the LiteLLM comparison (LiteLLM tops out near 90 req/s on one core).
+    #[arg(long, default_value_t = 50)]
+    litellm_rate: u32,
+    /// Content chunks per streamed answer of the fake upstream.
+    #[arg(long, default_value_t = 10)]
+    chunks: usize,
+    /// Fixed delay of the fake upstream before it answers.
+    #[arg(long, default_value_t = 0)]
+    upstream_delay_ms: u64,
+}
+
+/// A process we started; stopped (SIGTERM, then SIGKILL) when dropped.
+struct Proc {
+    child: Child,
+}
+
+impl Proc {
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    fn exited(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.try_wait().ok().flatten()
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        if self.exited().is_some() {
+            return;
+        }
+        let _ = Command::new("kill").arg("-TERM").arg(self.pid().to_string()).status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if self.exited().is_some() {
+                return;
+            }
+            sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?.local_addr()?.port())
+}
+
+fn loopback(port: u16) -> SocketAddr {
+    SocketAddr::from((Ipv4Addr::LOCALHOST, port))
+}
+
+/// Variables of the caller's environment that would change what the processes under test do.
+const SCRUBBED_ENV: &[&str] = &[
+    "DATABASE_URL",
+    "LITELLM_MASTER_KEY",
+    "RUST_LOG",
+    "SWITCHBOARD_LOG",
+    "CONFIG_FILE_PATH",
+    "HOST",
+    "PORT",
+    "AWS_PROFILE",
+    "AWS_SESSION_TOKEN",
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_BEDROCK_RUNTIME",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "all_proxy",
+    "TOKIO_WORKER_THREADS",
+];
+
+fn pinned(core: &str, program: &Path) -> Command {
+    let mut command = Command::new("taskset");
+    command.arg("-c").arg(core).arg(program).stdin(Stdio::null());
+    for name in SCRUBBED_ENV {
+        command.env_remove(name);
+    }
+    command.env("NO_PROXY", "127.0.0.1,localhost").env("no_proxy", "127.0.0.1,localhost");
+    command
+}
+
+fn log_file(path: &Path) -> anyhow::Result<(Stdio, Stdio)> {
+    let file = std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    Ok((Stdio::from(file.try_clone()?), Stdio::from(file)))
+}
+
+fn tail(path: &Path, lines: usize) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+fn command_output(program: &str, args: &[&str]) -> Option<String> {
+    let out = Command::new(program).args(args).stderr(Stdio::null()).output().ok()?;
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+struct Ctx {
+    args: Args,
+    ticks_per_second: u64,
+    switchboard: PathBuf,
+    run_dir: PathBuf,
+    log_dir: PathBuf,
+    config: PathBuf,
+    upstream: Proc,
+    upstream_port: u16,
+    litellm: Option<PathBuf>,
+    /// Set once `/key/generate` answered 404.
+    no_virtual_keys: Option<String>,
+    db_counter: u32,
+}
+
+/// The gateway under test for one scenario.
+struct Gateway {
+    proc: Proc,
+    port: u16,
+    log: PathBuf,
+}
+
+fn gateway_config(upstream_port: u16) -> String {
+    format!(
+        "# Written by bench: the gateway under load, in front of bench-upstream.\n\
+         model_list:\n\
+         \x20 - model_name: bench-openai\n\
+         \x20   litellm_params:\n\
+         \x20     model: openai/bench\n\
+         \x20     api_base: http://127.0.0.1:{upstream_port}/v1\n\
+         \x20     api_key: sk-bench\n\
+         \x20 - model_name: bench-bedrock\n\
+         \x20   litellm_params:\n\
+         \x20     model: bedrock/{BEDROCK_MODEL}\n\
+         \x20     aws_region_name: us-east-1\n\
+         \x20     aws_bedrock_runtime_endpoint: http://127.0.0.1:{upstream_port}\n\
+         \x20     aws_access_key_id: bench\n\
+         \x20     aws_secret_access_key: bench\n\
+         general_settings:\n\
+         \x20 master_key: {MASTER_KEY}\n"
+    )
+}
+
+fn start_upstream(args: &Args, log_dir: &Path) -> anyhow::Result<(Proc, u16)> {
+    let bin = args.bin_dir.join("bench-upstream");
+    let log = log_dir.join("bench-upstream.log");
+    let (_, err) = log_file(&log)?;
+    let mut child = pinned(&args.upstream_core, &bin)
+        .args(["--port", "0", "--chunks", &args.chunks.to_string(), "--delay-ms", &args.upstream_delay_ms.to_string()])
+        .stdout(Stdio::piped())
+        .stderr(err)
+        .spawn()
+        .with_context(|| format!("cannot start {}", bin.display()))?;
+    let stdout = child.stdout.take().ok_or_else(|| anyhow!("no stdout"))?;
+    let proc = Proc { child };
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line)?;
+    let addr: SocketAddr = line
+        .trim()
+        .strip_prefix("listening on ")
+        .and_then(|a| a.parse().ok())
+        .ok_or_else(|| anyhow!("bench-upstream did not say where it listens ({line:?}); see {}", log.display()))?;
+    Ok((proc, addr.port()))
+}
+
+fn wait_ready(proc: &mut Proc, port: u16, timeout: Duration, what: &str, log: &Path) -> anyhow::Result<()> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(status) = proc.exited() {
+            bail!("{what} exited ({status}) before it was ready:\n{}", tail(log, 20));
+        }
+        if let Ok(r) = http::request(loopback(port), "GET", "/health/liveliness", &[], None, Duration::from_secs(2))
+            && r.status == 200
+        {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            bail!("{what} was not ready after {timeout:?}:\n{}", tail(log, 20));
+        }
+        sleep(Duration::from_millis(50));
+    }
+}
+
+impl Ctx {
+    fn start_switchboard(&mut self, scenario: &Scenario) -> anyhow::Result<Gateway> {
+        let port = free_port()?;
+        let log = self.log_dir.join(format!("{}.log", scenario.name));
+        let (out, err) = log_file(&log)?;
+        let mut command = pinned(&self.args.gateway_core, &self.switchboard);
+        command
+            .args(["serve", "--config"])
+            .arg(&self.config)
+            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+            .env("AWS_ACCESS_KEY_ID", "bench")
+            .env("AWS_SECRET_ACCESS_KEY", "bench")
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("SWITCHBOARD_LOG", scenario.log_level)
+            .stdout(out)
+            .stderr(err);
+        if scenario.auth == Auth::VirtualKey {
+            self.db_counter += 1;
+            let db = self.run_dir.join(format!("vkey-{}.db", self.db_counter));
+            let _ = std::fs::remove_file(&db);
+            command.env("DATABASE_URL", format!("sqlite://{}?mode=rwc", db.display()));
+        }
+        let child = command.spawn().with_context(|| format!("cannot start {}", self.switchboard.display()))?;
+        let mut proc = Proc { child };
+        wait_ready(&mut proc, port, Duration::from_secs(30), "switchboard", &log)?;
+        Ok(Gateway { proc, port, log })
+    }
+
+    fn start_litellm(&mut self, scenario: &Scenario) -> anyhow::Result<Gateway> {
+        let bin = self.litellm.clone().ok_or_else(|| anyhow!("no litellm"))?;
+        let port = free_port()?;
+        let log = self.log_dir.join(format!("{}.log", scenario.name));
+        let (out, err) = log_file(&log)?;
+        let child = pinned(&self.args.gateway_core, &bin)
+            .arg("--config")
+            .arg(&self.config)
+            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+            .env("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+            .env("AWS_ACCESS_KEY_ID", "bench")
+            .env("AWS_SECRET_ACCESS_KEY", "bench")
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("DISABLE_SCHEMA_UPDATE", "true")
+            .stdout(out)
+            .stderr(err)
+            .spawn()
+            .with_context(|| format!("cannot start {}", bin.display()))?;
+        let mut proc = Proc { child };
+        wait_ready(&mut proc, port, Duration::from_secs(240), "litellm", &log)?;
+        Ok(Gateway { proc, port, log })
+    }
+}
+
+/// Creates a team and a virtual key through the gateway's admin API (LiteLLM's). `Ok(None)`
+/// when the gateway has no such API yet.
+fn create_virtual_key(port: u16) -> anyhow::Result<Result<String, String>> {
+    let auth = format!("Bearer {MASTER_KEY}");
+    let headers = [("Authorization", auth.as_str())];
+    let call = |path: &str, body: serde_json::Value| -> anyhow::Result<Result<serde_json::Value, String>> {
+        let r =
+            http::request(loopback(port), "POST", path, &headers, Some(&body.to_string()), Duration::from_secs(10))?;
+        match r.status {
+            404 | 405 => Ok(Err(format!("skipped: gateway has no {path} yet"))),
+            200..=299 => {
+                Ok(Ok(serde_json::from_slice(&r.body).with_context(|| format!("{path} answered {}", r.text()))?))
+            }
+            status => bail!("{path} answered {status}: {}", r.text()),
+        }
+    };
+    let team = match call("/team/new", json!({ "team_alias": "bench", "models": ["bench-openai"] }))? {
+        Ok(team) => team,
+        Err(skip) => return Ok(Err(skip)),
+    };
+    let team_id = team["team_id"].as_str().ok_or_else(|| anyhow!("/team/new gave no team_id: {team}"))?;
+    let key = match call(
+        "/key/generate",
+        json!({
+            "team_id": team_id,
+            "key_alias": "bench",
+            "rpm_limit": 100_000_000u64,
+            "tpm_limit": 1_000_000_000u64,
+            "max_budget": 1_000_000,
+        }),
+    )? {
+        Ok(key) => key,
+        Err(skip) => return Ok(Err(skip)),
+    };
+    let key = key["key"].as_str().ok_or_else(|| anyhow!("/key/generate gave no key: {key}"))?;
+    Ok(Ok(key.to_owned()))
+}
+
+/// Path and body of a scenario's request.
+fn request_for(scenario: &Scenario) -> (String, String) {
+    let stream = if scenario.stream { r#","stream":true,"stream_options":{"include_usage":true}"# } else { "" };
+    match (scenario.target, scenario.upstream) {
+        (Target::Direct, Upstream::Openai) => (
+            "/v1/chat/completions".into(),
+            format!(
+                r#"{{"model":"bench","messages":[{{"role":"user","content":"{PROMPT}"}}],"max_tokens":32{stream}}}"#
+            ),
+        ),
+        (Target::Direct, Upstream::Bedrock) => (
+            format!("/model/{BEDROCK_MODEL}/{}", if scenario.stream { "converse-stream" } else { "converse" }),
+            format!(
+                r#"{{"messages":[{{"role":"user","content":[{{"text":"{PROMPT}"}}]}}],"inferenceConfig":{{"maxTokens":32}}}}"#
+            ),
+        ),
+        (_, upstream) => {
+            let model = if upstream == Upstream::Openai { "bench-openai" } else { "bench-bedrock" };
+            (
+                "/v1/chat/completions".into(),
+                format!(
+                    r#"{{"model":"{model}","messages":[{{"role":"user","content":"{PROMPT}"}}],"max_tokens":32{stream}}}"#
+                ),
+            )
+        }
+    }
+}
+
+/// One request before the load, so that a misconfiguration shows as a message, not a table of
+/// errors.
+fn probe(port: u16, path: &str, body: &str, key: Option<&str>, scenario: &Scenario) -> anyhow::Result<()> {
+    let auth = key.map(|k| format!("Bearer {k}"));
+    let headers: Vec<(&str, &str)> = auth.iter().map(|a| ("Authorization", a.as_str())).collect();
+    let r = http::request(loopback(port), "POST", path, &headers, Some(body), Duration::from_secs(30))?;
+    if r.status != 200 {
+        bail!("probe answered {}: {}", r.status, r.text().chars().take(400).collect::<String>());
+    }
+    let openai_out = scenario.target != Target::Direct || scenario.upstream == Upstream::Openai;
+    if scenario.stream && openai_out && !r.text().contains("data: [DONE]") {
+        bail!("probe stream did not end with data: [DONE]: {}", r.text().chars().take(400).collect::<String>());
+    }
+    if !scenario.stream && openai_out && !r.text().contains("\"choices\"") {
+        bail!("probe answer has no choices: {}", r.text().chars().take(400).collect::<String>());
+    }
+    Ok(())
+}
+
+fn run_oha(
+    ctx: &Ctx,
+    port: u16,
+    path: &str,
+    body: &str,
+    key: Option<&str>,
+    rate: Option<u32>,
+    seconds: u64,
+    measure: bool,
+) -> anyhow::Result<Option<LoadRun>> {
+    let mut command = Command::new("taskset");
+    command
+        .arg("-c")
+        .arg(&ctx.args.loadgen_core)
+        .arg(&ctx.args.oha)
+        .args(["--no-tui", "--worker-threads", "1", "--output-format"])
+        .arg(if measure { "json" } else { "quiet" })
+        .args(["-z", &format!("{seconds}s"), "-c", &ctx.args.connections.to_string()])
+        // Requests in flight at the deadline finish and count, so that the request count matches
+        // the CPU time measured.
+        .args(["-w", "-t", "10s", "-m", "POST", "-T", "application/json", "-d", body]);
+    if let Some(key) = key {
+        command.arg("-H").arg(format!("Authorization: Bearer {key}"));
+    }
+    if let Some(rate) = rate {
+        // Latency from the scheduled send time: queueing behind a slow answer counts.
+        command.args(["-q", &rate.to_string(), "--latency-correction"]);
+    }
+    command.arg(format!("http://127.0.0.1:{port}{path}"));
+    for name in SCRUBBED_ENV {
+        command.env_remove(name);
+    }
+    let out = command.stdin(Stdio::null()).stderr(Stdio::piped()).output().context("cannot run oha")?;
+    if !out.status.success() {
+        bail!("oha failed ({}): {}", out.status, String::from_utf8_lossy(&out.stderr));
+    }
+    if !measure {
+        return Ok(None);
+    }
+    Ok(Some(oha::parse(&String::from_utf8_lossy(&out.stdout))?))
+}
+
+const NOISE: &[&str] = &["rustc", "cc1", "cc1plus", "ld", "ld.lld", "lld"];
+
+/// Runs one scenario, end to end.
+fn run_scenario(ctx: &mut Ctx, scenario: &Scenario, done: &HashMap<String, Outcome>) -> Outcome {
+    match try_scenario(ctx, scenario, done) {
+        Ok(outcome) => outcome,
+        Err(e) => Outcome::empty(scenario.clone(), format!("failed: {e:#}")),
+    }
+}
+
+fn try_scenario(ctx: &mut Ctx, scenario: &Scenario, done: &HashMap<String, Outcome>) -> anyhow::Result<Outcome> {
+    if scenario.auth == Auth::VirtualKey
+        && let Some(why) = &ctx.no_virtual_keys
+    {
+        return Ok(Outcome::empty(scenario.clone(), why.clone()));
+    }
+    let noise_before = procfs::running_named(NOISE);
+    let mut gateway = match scenario.target {
+        Target::Direct => None,
+        Target::Switchboard => Some(ctx.start_switchboard(scenario)?),
+        Target::Litellm => Some(ctx.start_litellm(scenario)?),
+    };
+    let port = gateway.as_ref().map_or(ctx.upstream_port, |g| g.port);
+
+    let mut key = match scenario.target {
+        Target::Direct => None,
+        _ => Some(MASTER_KEY.to_owned()),
+    };
+    if scenario.auth == Auth::VirtualKey {
+        match create_virtual_key(port)? {
+            Ok(k) => key = Some(k),
+            Err(skip) => {
+                ctx.no_virtual_keys = Some(skip.clone());
+                return Ok(Outcome::empty(scenario.clone(), skip));
+            }
+        }
+    }
+    let (path, body) = request_for(scenario);
+    probe(port, &path, &body, key.as_deref(), scenario)?;
+
+    let gateway_pid = gateway.as_ref().map(|g| g.proc.pid());
+    sleep(Duration::from_millis(300));
+    let rss_idle = gateway_pid.and_then(|pid| procfs::status_kb(pid, "VmRSS"));
+
+    let (warmup, duration) = if ctx.args.quick { (1, 3) } else { (ctx.args.warmup, ctx.args.duration) };
+    if warmup > 0 {
+        run_oha(ctx, port, &path, &body, key.as_deref(), scenario.rate, warmup, false)?;
+    }
+    let up_pid = ctx.upstream.pid();
+    let sample = |pid: Option<u32>| pid.and_then(CpuSample::take);
+    let gw_before = sample(gateway_pid);
+    let up_before = sample(Some(up_pid));
+    let cores_before = procfs::core_times();
+    let load = run_oha(ctx, port, &path, &body, key.as_deref(), scenario.rate, duration, true)?
+        .ok_or_else(|| anyhow!("no oha report"))?;
+    // Let trailing work (a spend-log flush, a closing connection) land in the figures.
+    let mut gw_after = sample(gateway_pid);
+    let mut up_after = sample(Some(up_pid));
+    for _ in 0..15 {
+        sleep(Duration::from_millis(200));
+        let (g, u) = (sample(gateway_pid), sample(Some(up_pid)));
+        let same = g.as_ref().map(|s| s.ticks) == gw_after.as_ref().map(|s| s.ticks)
+            && u.as_ref().map(|s| s.ticks) == up_after.as_ref().map(|s| s.ticks);
+        gw_after = g;
+        up_after = u;
+        if same {
+            break;
+        }
+    }
+    let cores_after = procfs::core_times();
+    let rss_peak = gateway_pid.and_then(|pid| procfs::status_kb(pid, "VmHWM"));
+    let noise_after = procfs::running_named(NOISE);
+
+    if let Some(g) = gateway.as_mut()
+        && let Some(status) = g.proc.exited()
+    {
+        bail!("the gateway exited during the run ({status}):\n{}", tail(&g.log, 20));
+    }
+    drop(gateway);
+
+    let tps = ctx.ticks_per_second;
+    let cpu_of = |before: &Option<CpuSample>, after: &Option<CpuSample>| match (before, after) {
+        (Some(b), Some(a)) => {
+            let (seconds, precise) = b.seconds_until(a, tps);
+            report::cpu(seconds, precise, load.responses, load.seconds)
+        }
+        _ => None,
+    };
+    let gateway_cpu = cpu_of(&gw_before, &gw_after);
+    let upstream_cpu = cpu_of(&up_before, &up_after);
+    let baseline_name = (scenario.target != Target::Direct).then(|| scenario.baseline().name);
+    let added = baseline_name
+        .as_ref()
+        .and_then(|n| done.get(n))
+        .and_then(|b| b.load.as_ref())
+        .map(|b| report::added_latency(&load, b));
+    let mut outcome = Outcome::empty(scenario.clone(), "ok");
+    outcome.cpu_ratio = match (gateway_cpu, upstream_cpu) {
+        (Some(g), Some(u)) if u.us_per_request > 0.0 => Some(g.us_per_request / u.us_per_request),
+        _ => None,
+    };
+    outcome.gateway_cpu = gateway_cpu;
+    outcome.upstream_cpu = upstream_cpu;
+    outcome.added = added;
+    outcome.baseline = baseline_name;
+    outcome.rss_idle_mb = rss_idle.map(|kb| kb as f64 / 1024.0);
+    outcome.rss_peak_mb = rss_peak.map(|kb| kb as f64 / 1024.0);
+    outcome.core_busy_percent = procfs::core_busy_percent(&cores_before, &cores_after);
+    outcome.noisy = !noise_before.is_empty() || !noise_after.is_empty();
+    outcome.load = Some(load);
+    Ok(outcome)
+}
+
+fn scenarios(litellm: bool, litellm_rate: u32) -> Vec<Scenario> {
+    use Auth::*;
+    use Target::*;
+    use Upstream::*;
+    let sb = |up, stream, rate| Scenario::new(Switchboard, up, stream, rate, MasterKey);
+    let vk = |up, stream, rate| Scenario::new(Switchboard, up, stream, rate, VirtualKey);
+    let mut list = vec![
+        sb(Openai, false, None),
+        sb(Openai, false, Some(500)),
+        sb(Openai, false, Some(1000)),
+        sb(Openai, false, Some(2000)),
+        sb(Openai, false, Some(2000)).with_log_level("info"),
+        sb(Openai, true, Some(1000)),
+        sb(Bedrock, false, Some(2000)),
+        sb(Bedrock, true, Some(1000)),
+        vk(Openai, false, None),
+        vk(Openai, false, Some(1000)),
+        vk(Openai, false, Some(2000)),
+        vk(Openai, true, Some(1000)),
+    ];
+    if litellm {
+        list.push(sb(Openai, false, Some(litellm_rate)));
+        list.push(Scenario::new(Litellm, Openai, false, Some(litellm_rate), MasterKey));
+        list.push(Scenario::new(Litellm, Openai, false, None, MasterKey));
+    }
+    list
+}
+
+/// Keeps the selected gateway scenarios and puts each one's direct baseline just before it
+/// (once).
+fn with_baselines(gateway: Vec<Scenario>, only: &[String]) -> Vec<Scenario> {
+    let selected = |s: &Scenario| only.is_empty() || only.iter().any(|o| s.name.contains(o.as_str()));
+    let mut out: Vec<Scenario> = Vec::new();
+    for s in gateway {
+        let baseline = s.baseline();
+        let want_self = selected(&s);
+        let want_baseline = want_self || selected(&baseline);
+        if want_baseline && !out.iter().any(|o| o.name == baseline.name) {
+            out.push(baseline);
+        }
+        if want_self && !out.iter().any(|o| o.name == s.name) {
+            out.push(s);
+        }
+    }
+    out
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("bench: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run() -> anyhow::Result<ExitCode> {
+    let args = Args::parse();
+    let litellm = match args.litellm {
+        LitellmMode::Never => None,
+        LitellmMode::Auto => args.litellm_bin.exists().then(|| args.litellm_bin.clone()),
+        LitellmMode::Always => {
+            if !args.litellm_bin.exists() {
+                bail!("{} is missing: run bench/run --with-litellm", args.litellm_bin.display());
+            }
+            Some(args.litellm_bin.clone())
+        }
+    };
+    let plan = with_baselines(scenarios(litellm.is_some(), args.litellm_rate), &args.only);
+    if args.list {
+        for s in &plan {
+            println!("{}", s.name);
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    if plan.is_empty() {
+        bail!("no scenario matches --only {}", args.only.join(","));
+    }
+    let switchboard = args.bin_dir.join("switchboard");
+    for bin in [&switchboard, &args.bin_dir.join("bench-upstream"), &args.oha] {
+        if !bin.exists() {
+            bail!("{} is missing (bench/run builds and installs what is needed)", bin.display());
+        }
+    }
+    if command_output("taskset", &["-V"]).is_none() {
+        bail!("taskset is missing (Debian: apt-get install util-linux)");
+    }
+
+    std::fs::create_dir_all(&args.out)?;
+    let out = args.out.canonicalize()?;
+    let run_dir = out.join("run");
+    let log_dir = out.join("logs");
+    let _ = std::fs::remove_dir_all(&run_dir);
+    let _ = std::fs::remove_dir_all(&log_dir);
+    std::fs::create_dir_all(&run_dir)?;
+    std::fs::create_dir_all(&log_dir)?;
+
+    let started = command_output("date", &["-u", "+%Y-%m-%dT%H:%M:%SZ"]).unwrap_or_default();
+    let load_before = procfs::load_average();
+    let noise_at_start = procfs::running_named(NOISE);
+    let oha_version = command_output(&args.oha.to_string_lossy(), &["--version"]);
+    let litellm_version = litellm.as_ref().and_then(|bin| {
+        let python = bin.with_file_name("python");
+        command_output(
+            &python.to_string_lossy(),
+            &["-c", "import importlib.metadata as m; print(m.version('litellm'))"],
+        )
+    });
+    let meta = json!({
+        "date": started,
+        "machine": {
+            "cpu": procfs::cpu_model(),
+            "cores": std::thread::available_parallelism().map(|n| n.get()).ok(),
+            "kernel": std::fs::read_to_string("/proc/sys/kernel/osrelease").ok().map(|s| s.trim().to_owned()),
+            "os": std::fs::read_to_string("/etc/debian_version").ok().map(|s| format!("Debian {}", s.trim())),
+            "clock_ticks_per_second": procfs::clock_ticks_per_second(),
+        },
+        "versions": {
+            "switchboard": command_output(&switchboard.to_string_lossy(), &["--version"]),
+            "git_commit": command_output("git", &["rev-parse", "--short", "HEAD"]),
+            "git_dirty": command_output("git", &["status", "--porcelain", "--", "proxy"]).map(|s| !s.is_empty()),
+            "rustc": command_output("rustc", &["--version"]),
+            "oha": oha_version,
+            "litellm": litellm_version,
+        },
+        "settings": {
+            "warmup_s": if args.quick { 1 } else { args.warmup },
+            "duration_s": if args.quick { 3 } else { args.duration },
+            "connections": args.connections,
+            "gateway_core": args.gateway_core,
+            "upstream_core": args.upstream_core,
+            "loadgen_core": args.loadgen_core,
+            "stream_chunks": args.chunks,
+            "upstream_delay_ms": args.upstream_delay_ms,
+            "quick": args.quick,
+        },
+        "load_average_before": load_before,
+        "compilers_running_at_start": noise_at_start,
+    });
+    if !noise_at_start.is_empty() {
+        eprintln!(
+            "bench: warning: {} running: figures taken now are noise; re-run on a quiet machine",
+            noise_at_start.join(", ")
+        );
+    }
+
+    let (upstream, upstream_port) = start_upstream(&args, &log_dir)?;
+    let config = run_dir.join("config.yaml");
+    std::fs::write(&config, gateway_config(upstream_port))?;
+    println!(
+        "bench: {} scenarios; gateway on core {}, bench-upstream on core {} (port {upstream_port}), oha on core {}; \
+         {} s warm-up + {} s measured each{}",
+        plan.len(),
+        args.gateway_core,
+        args.upstream_core,
+        args.loadgen_core,
+        meta["settings"]["warmup_s"],
+        meta["settings"]["duration_s"],
+        if litellm.is_some() { "; with LiteLLM" } else { "" }
+    );
+    let mut ctx = Ctx {
+        ticks_per_second: procfs::clock_ticks_per_second(),
+        switchboard,
+        run_dir,
+        log_dir,
+        config,
+        upstream,
+        upstream_port,
+        litellm,
+        no_virtual_keys: None,
+        db_counter: 0,
+        args,
+    };
+
+    let mut outcomes: Vec<Outcome> = Vec::new();
+    let mut done: HashMap<String, Outcome> = HashMap::new();
+    for scenario in &plan {
+        let started = Instant::now();
+        let outcome = run_scenario(&mut ctx, scenario, &done);
+        print_progress(&outcome, started.elapsed());
+        if let Some(status) = ctx.upstream.exited() {
+            bail!("bench-upstream exited ({status}); see {}", ctx.log_dir.join("bench-upstream.log").display());
+        }
+        done.insert(scenario.name.clone(), outcome.clone());
+        outcomes.push(outcome);
+    }
+    drop(ctx.upstream);
+
+    let checks = report::check_targets(&outcomes);
+    let ratios = report::litellm_ratios(&outcomes, ctx.args.litellm_rate);
+    let mut meta = meta;
+    meta["load_average_after"] = json!(procfs::load_average());
+    let noisy: Vec<&str> = outcomes.iter().filter(|o| o.noisy).map(|o| o.scenario.name.as_str()).collect();
+
+    let table = report::text_table(&outcomes);
+    println!("\n{table}");
+    println!(
+        "rate: fixed req/s or max (saturation, {} connections); p50-p99: latency seen by oha; +pNN: minus the direct \
+         run at the same rate; gw/up µs/req: CPU time per request of the gateway and of the fake upstream; \
+         gw core%: share of the gateway's core it used.",
+        ctx.args.connections
+    );
+    println!("\nTargets (issue 4):\n{}", report::targets_text(&checks));
+    if !ratios.is_empty() {
+        println!("LiteLLM comparison:");
+        for r in &ratios {
+            println!("  {}: Switchboard {:.3}, LiteLLM {:.3} → {:.1}×", r.figure, r.switchboard, r.litellm, r.times);
+        }
+    }
+    if !noisy.is_empty() {
+        println!("\nNoisy (a compiler ran meanwhile): {}", noisy.join(", "));
+    }
+
+    let results = json!({
+        "meta": meta,
+        "scenarios": outcomes,
+        "targets": checks,
+        "litellm_ratios": ratios,
+    });
+    let json_path = out.join("results.json");
+    std::fs::write(&json_path, serde_json::to_string_pretty(&results)? + "\n")?;
+    let md_path = out.join("results.md");
+    std::fs::write(&md_path, markdown(&meta, &outcomes, &checks, &ratios, &noisy))?;
+    println!("\nWrote {} and {}", json_path.display(), md_path.display());
+
+    let failed = outcomes.iter().any(|o| o.status.starts_with("failed"));
+    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+fn print_progress(o: &Outcome, took: Duration) {
+    let took = took.as_secs_f64();
+    match (&o.load, o.ok()) {
+        (Some(load), true) => println!(
+            "{:<40} {:>8.0} req/s  p99 {:>7.3} ms  errors {:<5} gw {:>7} µs/req  up {:>6} µs/req  ({took:.0} s){}",
+            o.scenario.name,
+            load.rps,
+            load.p99_ms,
+            load.errors(),
+            o.gateway_cpu.map_or("-".into(), |c| format!("{:.1}", c.us_per_request)),
+            o.upstream_cpu.map_or("-".into(), |c| format!("{:.1}", c.us_per_request)),
+            if o.noisy { "  [noisy: a compiler ran]" } else { "" },
+        ),
+        _ => println!("{:<40} {} ({took:.0} s)", o.scenario.name, o.status),
+    }
+}
+
+fn markdown(
+    meta: &serde_json::Value,
+    outcomes: &[Outcome],
+    checks: &[report::TargetCheck],
+    ratios: &[report::Ratio],
+    noisy: &[&str],
+) -> String {
+    use std::fmt::Write as _;
+    let s = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => "?".into(),
+        other => other.to_string(),
+    };
+    let mut md = String::new();
+    let _ = writeln!(md, "# Switchboard benchmark results\n");
+    let _ = writeln!(
+        md,
+        "{} · {} ({} cores) · kernel {} · {} · switchboard {} (commit {}{}) · oha {} · {}{}\n",
+        s(&meta["date"]),
+        s(&meta["machine"]["cpu"]),
+        s(&meta["machine"]["cores"]),
+        s(&meta["machine"]["kernel"]),
+        s(&meta["machine"]["os"]),
+        s(&meta["versions"]["switchboard"]),
+        s(&meta["versions"]["git_commit"]),
+        if meta["versions"]["git_dirty"] == json!(true) { ", proxy/ modified" } else { "" },
+        s(&meta["versions"]["oha"]),
+        s(&meta["versions"]["rustc"]),
+        match &meta["versions"]["litellm"] {
+            serde_json::Value::String(v) => format!(" · litellm {v}"),
+            _ => String::new(),
+        },
+    );
+    let st = &meta["settings"];
+    let _ = writeln!(
+        md,
+        "Gateway on core {}, fake upstream on core {}, oha on core {}; {} connections; {} s warm-up, {} s measured per \
+         scenario. Load average before {}, after {}.\n",
+        s(&st["gateway_core"]),
+        s(&st["upstream_core"]),
+        s(&st["loadgen_core"]),
+        s(&st["connections"]),
+        s(&st["warmup_s"]),
+        s(&st["duration_s"]),
+        s(&meta["load_average_before"]),
+        s(&meta["load_average_after"]),
+    );
+    md.push_str(&report::markdown_table(outcomes));
+    let _ = writeln!(md, "\n## Targets\n");
+    for c in checks {
+        let verdict = match c.met {
+            Some(true) => "met",
+            Some(false) => "**missed**",
+            None => "not measured",
+        };
+        let _ = writeln!(md, "- {verdict}: {} — {} (`{}`)", c.target, c.measured, c.scenario);
+    }
+    if !ratios.is_empty() {
+        let _ = writeln!(md, "\n## LiteLLM comparison\n\n| figure | Switchboard | LiteLLM | × |\n|---|---|---|---|");
+        for r in ratios {
+            let _ = writeln!(md, "| {} | {:.3} | {:.3} | {:.1} |", r.figure, r.switchboard, r.litellm, r.times);
+        }
+    }
+    if !noisy.is_empty() {
+        let _ = writeln!(md, "\nNoisy (a compiler ran meanwhile): {}", noisy.join(", "));
+    }
+    md
+}

@@ -1,0 +1,97 @@
+//! Which models a caller may use, with LiteLLM's rules: an empty list, `*` or
+//! `all-proxy-models` allows everything; entries are model names, wildcards (`bedrock/*`,
+//! matched against the name and against the deployment's provider model), or access groups
+//! (`model_info.access_groups`); `all-team-models` on a key defers to its team; a key with a
+//! team may use what both allow.
+
+/// What a list entry is checked against for one model group.
+pub struct ModelFacts<'a> {
+    /// The public name.
+    pub name: &'a str,
+    /// `litellm_params.model` of each deployment.
+    pub provider_models: &'a [String],
+    /// `model_info.access_groups` of each deployment.
+    pub access_groups: &'a [String],
+}
+
+fn unrestricted(list: &[String]) -> bool {
+    list.is_empty() || list.iter().any(|m| m == "*" || m == "all-proxy-models")
+}
+
+pub fn list_allows(list: &[String], model: &ModelFacts<'_>) -> bool {
+    if unrestricted(list) {
+        return true;
+    }
+    list.iter().any(|entry| {
+        if entry == model.name || model.access_groups.iter().any(|g| g == entry) {
+            return true;
+        }
+        match entry.strip_suffix('*') {
+            Some(prefix) => {
+                model.name.starts_with(prefix) || model.provider_models.iter().any(|m| m.starts_with(prefix))
+            }
+            None => false,
+        }
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Denied {
+    Key,
+    Team,
+}
+
+/// Key list, then team list; `all-team-models` makes the key list defer to the team.
+pub fn check(key_models: &[String], team_models: Option<&[String]>, model: &ModelFacts<'_>) -> Result<(), Denied> {
+    let key_defers = key_models.iter().any(|m| m == "all-team-models");
+    if !key_defers && !list_allows(key_models, model) {
+        return Err(Denied::Key);
+    }
+    if let Some(team) = team_models
+        && !list_allows(team, model)
+    {
+        return Err(Denied::Team);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts<'a>(name: &'a str, provider: &'a [String], groups: &'a [String]) -> ModelFacts<'a> {
+        ModelFacts { name, provider_models: provider, access_groups: groups }
+    }
+
+    fn l(items: &[&str]) -> Vec<String> {
+        items.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn rules() {
+        let bedrock = l(&["bedrock/us.anthropic.claude-haiku-4-5-20251001-v1:0"]);
+        let groups = l(&["beta"]);
+        let haiku = facts("claude-haiku", &bedrock, &groups);
+        assert!(list_allows(&[], &haiku));
+        assert!(list_allows(&l(&["*"]), &haiku));
+        assert!(list_allows(&l(&["claude-haiku"]), &haiku));
+        assert!(list_allows(&l(&["bedrock/*"]), &haiku));
+        assert!(list_allows(&l(&["claude-*"]), &haiku));
+        assert!(list_allows(&l(&["beta"]), &haiku));
+        assert!(!list_allows(&l(&["claude-sonnet", "openai/*"]), &haiku));
+    }
+
+    #[test]
+    fn key_and_team_layers() {
+        let none: Vec<String> = vec![];
+        let haiku = facts("claude-haiku", &none, &none);
+        let team = l(&["claude-sonnet", "claude-haiku"]);
+        assert_eq!(check(&[], Some(&team), &haiku), Ok(()));
+        assert_eq!(check(&l(&["all-team-models"]), Some(&team), &haiku), Ok(()));
+        assert_eq!(check(&l(&["claude-sonnet"]), Some(&team), &haiku), Err(Denied::Key));
+        let gpt = facts("gpt-4o", &none, &none);
+        assert_eq!(check(&[], Some(&team), &gpt), Err(Denied::Team));
+        assert_eq!(check(&l(&["gpt-4o"]), Some(&team), &gpt), Err(Denied::Team), "key ∩ team");
+        assert_eq!(check(&[], None, &gpt), Ok(()));
+    }
+}

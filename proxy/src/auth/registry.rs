@@ -1,0 +1,188 @@
+//! Keys, teams and users in memory: what the request path reads instead of the database.
+//! The admin API writes the database first, then replaces the entry here, so a change (a
+//! blocked key, a new budget) applies to the very next request.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use chrono::{DateTime, Utc};
+
+use crate::limits::{BudgetDuration, Counters, parse_duration};
+use crate::store::{KeyRecord, Limits, Snapshot, TeamRecord, UserRecord};
+
+/// A record with its live counters. Counters outlive record updates.
+#[derive(Debug)]
+pub struct Tracked<R> {
+    pub record: R,
+    pub counters: Arc<Counters>,
+    pub budget_duration: Option<BudgetDuration>,
+    /// Parsed `expires` (keys only).
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+pub type KeyEntry = Tracked<KeyRecord>;
+pub type TeamEntry = Tracked<TeamRecord>;
+pub type UserEntry = Tracked<UserRecord>;
+
+/// What the registry needs to know about a record.
+pub trait Governed: Clone {
+    fn id(&self) -> &str;
+    fn limits(&self) -> &Limits;
+    fn limits_mut(&mut self) -> &mut Limits;
+    fn spend(&self) -> f64;
+    fn set_spend(&mut self, spend: f64);
+    fn expires(&self) -> Option<&str> {
+        None
+    }
+}
+
+macro_rules! governed {
+    ($t:ty, $id:ident) => {
+        impl Governed for $t {
+            fn id(&self) -> &str {
+                &self.$id
+            }
+            fn limits(&self) -> &Limits {
+                &self.limits
+            }
+            fn limits_mut(&mut self) -> &mut Limits {
+                &mut self.limits
+            }
+            fn spend(&self) -> f64 {
+                self.spend
+            }
+            fn set_spend(&mut self, spend: f64) {
+                self.spend = spend;
+            }
+        }
+    };
+}
+
+impl Governed for KeyRecord {
+    fn id(&self) -> &str {
+        &self.token
+    }
+    fn limits(&self) -> &Limits {
+        &self.limits
+    }
+    fn limits_mut(&mut self) -> &mut Limits {
+        &mut self.limits
+    }
+    fn spend(&self) -> f64 {
+        self.spend
+    }
+    fn set_spend(&mut self, spend: f64) {
+        self.spend = spend;
+    }
+    fn expires(&self) -> Option<&str> {
+        self.expires.as_deref()
+    }
+}
+governed!(TeamRecord, team_id);
+governed!(UserRecord, user_id);
+
+pub fn parse_time(text: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text).ok().map(|t| t.with_timezone(&Utc))
+}
+
+pub fn format_time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+impl<R: Governed> Tracked<R> {
+    /// The record as the admin API shows it: live spend and next reset.
+    pub fn snapshot(&self) -> R {
+        let mut r = self.record.clone();
+        r.set_spend(self.counters.spend());
+        r.limits_mut().budget_reset_at = self.counters.reset_at().map(format_time);
+        r
+    }
+
+    pub fn is_expired(&self, now: DateTime<Utc>) -> bool {
+        self.expires_at.is_some_and(|t| t <= now)
+    }
+}
+
+/// One kind of record, by id.
+pub struct Table<R> {
+    rows: RwLock<HashMap<String, Arc<Tracked<R>>>>,
+}
+
+impl<R: Governed> Default for Table<R> {
+    fn default() -> Self {
+        Self { rows: RwLock::new(HashMap::new()) }
+    }
+}
+
+impl<R: Governed> Table<R> {
+    pub fn get(&self, id: &str) -> Option<Arc<Tracked<R>>> {
+        self.rows.read().ok()?.get(id).cloned()
+    }
+
+    /// Inserts or replaces a record. An existing entry's counters are kept (its spend and
+    /// windows go on); a new entry starts from the record's spend.
+    pub fn put(&self, record: R) -> Arc<Tracked<R>> {
+        let budget_duration = record.limits().budget_duration.as_deref().and_then(|d| parse_duration(d).ok());
+        let reset_at = record.limits().budget_reset_at.as_deref().and_then(parse_time);
+        let expires_at = record.expires().and_then(parse_time);
+        let Ok(mut rows) = self.rows.write() else {
+            return Arc::new(Tracked {
+                counters: Arc::new(Counters::new(record.spend(), reset_at)),
+                record,
+                budget_duration,
+                expires_at,
+            });
+        };
+        let counters = match rows.get(record.id()) {
+            Some(old) => {
+                let c = old.counters.clone();
+                if old.record.limits().budget_duration != record.limits().budget_duration
+                    || old.record.limits().budget_reset_at != record.limits().budget_reset_at
+                {
+                    c.set_spend(c.spend(), reset_at);
+                }
+                c
+            }
+            None => Arc::new(Counters::new(record.spend(), reset_at)),
+        };
+        let entry = Arc::new(Tracked { record, counters, budget_duration, expires_at });
+        rows.insert(entry.record.id().to_string(), entry.clone());
+        entry
+    }
+
+    pub fn remove(&self, id: &str) -> Option<Arc<Tracked<R>>> {
+        self.rows.write().ok()?.remove(id)
+    }
+
+    pub fn all(&self) -> Vec<Arc<Tracked<R>>> {
+        self.rows.read().map(|rows| rows.values().cloned().collect()).unwrap_or_default()
+    }
+}
+
+#[derive(Default)]
+pub struct Registry {
+    pub keys: Table<KeyRecord>,
+    pub teams: Table<TeamRecord>,
+    pub users: Table<UserRecord>,
+}
+
+impl Registry {
+    pub fn from_snapshot(snapshot: &Snapshot) -> Registry {
+        let registry = Registry::default();
+        for k in &snapshot.keys {
+            registry.keys.put(k.clone());
+        }
+        for t in &snapshot.teams {
+            registry.teams.put(t.clone());
+        }
+        for u in &snapshot.users {
+            registry.users.put(u.clone());
+        }
+        registry
+    }
+
+    /// The key with this SHA-256 hex.
+    pub fn key(&self, token: &str) -> Option<Arc<KeyEntry>> {
+        self.keys.get(token)
+    }
+}

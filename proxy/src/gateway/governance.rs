@@ -1,0 +1,216 @@
+//! Who may call which model, within which limits, and what the call is charged — all from
+//! memory. A refused call costs a few lock round trips; an admitted one holds an [`Admission`]
+//! that is charged when the call ends.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use super::{GatewayError, ModelGroup};
+use crate::auth::Principal;
+use crate::auth::access::{self, Denied, ModelFacts};
+use crate::auth::registry::{Governed, Registry, Tracked, format_time};
+use crate::limits::{Counters, seconds_to_next_minute};
+use crate::spend::{SpendSink, WriterMessage};
+use crate::store::Entity;
+
+/// Whether `principal` may call `group`.
+pub fn check_access(registry: &Registry, principal: &Principal, group: &ModelGroup) -> Result<(), GatewayError> {
+    let Principal::Key(key) = principal else { return Ok(()) };
+    let facts =
+        ModelFacts { name: &group.name, provider_models: &group.provider_models, access_groups: &group.access_groups };
+    let team = key.record.team_id.as_deref().and_then(|t| registry.teams.get(t));
+    access::check(&key.record.models, team.as_ref().map(|t| t.record.models.as_slice()), &facts)
+        .map_err(|denied| GatewayError::ModelAccessDenied { model: group.name.to_string(), denied })
+}
+
+/// Whether `principal` may call a model group, for listings.
+pub fn may_use(registry: &Registry, principal: &Principal, group: &ModelGroup) -> bool {
+    check_access(registry, principal, group).is_ok()
+}
+
+/// An admitted call: the counters it will be charged to, and the concurrency slots it holds.
+#[derive(Default)]
+pub struct Admission {
+    charged: Vec<Arc<Counters>>,
+    slots: Vec<Arc<Counters>>,
+    pub key_token: Option<String>,
+    pub key_alias: Option<String>,
+    pub team_id: Option<String>,
+    pub user_id: Option<String>,
+}
+
+impl Admission {
+    /// Adds a finished call's cost and tokens to every limit it counted against.
+    pub fn charge(&self, cost: f64, tokens: u64, now: DateTime<Utc>) {
+        for c in &self.charged {
+            if cost > 0.0 {
+                c.add_spend(cost);
+            }
+            c.add_tokens(tokens, now);
+        }
+    }
+}
+
+impl Drop for Admission {
+    fn drop(&mut self) {
+        for c in &self.slots {
+            c.leave();
+        }
+    }
+}
+
+/// One entity the call counts against.
+struct Subject<'a> {
+    kind: Entity,
+    label: String,
+    counters: &'a Arc<Counters>,
+    limits: &'a crate::store::Limits,
+}
+
+/// Checks budgets, then token and request rates and concurrency, for the key and its team and
+/// user. Admission counts the request; a refusal leaves every counter as it was.
+pub fn admit(
+    registry: &Registry,
+    sink: Option<&SpendSink>,
+    principal: &Principal,
+    now: DateTime<Utc>,
+) -> Result<Admission, GatewayError> {
+    let Principal::Key(key) = principal else { return Ok(Admission::default()) };
+    let team = key.record.team_id.as_deref().and_then(|t| registry.teams.get(t));
+    let user = key.record.user_id.as_deref().and_then(|u| registry.users.get(u));
+
+    roll(key, Entity::Key, sink, now);
+    if let Some(t) = &team {
+        roll(t, Entity::Team, sink, now);
+    }
+    if let Some(u) = &user {
+        roll(u, Entity::User, sink, now);
+    }
+
+    let key_label = match &key.record.key_alias {
+        Some(alias) => format!("Key={alias} ({})", key.record.key_name),
+        None => format!("Key={}", key.record.key_name),
+    };
+    let mut subjects =
+        vec![Subject { kind: Entity::Key, label: key_label, counters: &key.counters, limits: &key.record.limits }];
+    if let Some(t) = &team {
+        subjects.push(Subject {
+            kind: Entity::Team,
+            label: format!("Team={}", t.record.team_id),
+            counters: &t.counters,
+            limits: &t.record.limits,
+        });
+    }
+    if let Some(u) = &user {
+        subjects.push(Subject {
+            kind: Entity::User,
+            label: format!("User={}", u.record.user_id),
+            counters: &u.counters,
+            limits: &u.record.limits,
+        });
+    }
+
+    for s in &subjects {
+        if let Some(max) = s.limits.max_budget {
+            let spend = s.counters.spend();
+            if spend >= max {
+                let message = match s.kind {
+                    Entity::User => format!("ExceededBudget: {} over budget. Spend={spend}, Budget={max}", s.label),
+                    _ => format!("Budget has been exceeded! {} Current cost: {spend}, Max budget: {max}", s.label),
+                };
+                return Err(GatewayError::BudgetExceeded(message));
+            }
+        }
+        if let Some(tpm) = s.limits.tpm_limit
+            && s.counters.tokens_exhausted(tpm, now)
+        {
+            return Err(rate_limited(s, "tokens", tpm, now));
+        }
+    }
+
+    let mut admission = Admission {
+        charged: Vec::with_capacity(subjects.len()),
+        slots: Vec::new(),
+        key_token: Some(key.record.token.clone()),
+        key_alias: key.record.key_alias.clone(),
+        team_id: key.record.team_id.clone(),
+        user_id: key.record.user_id.clone(),
+    };
+    let mut counted_requests: Vec<&Arc<Counters>> = Vec::new();
+    let undo = |counted: &[&Arc<Counters>]| counted.iter().for_each(|c| c.undo_request(now));
+    for s in &subjects {
+        if let Some(max) = s.limits.max_parallel_requests {
+            if !s.counters.try_enter(max) {
+                undo(&counted_requests);
+                return Err(GatewayError::RateLimited {
+                    message: format!(
+                        "Max parallel request limit reached for {}. Current limit: {max}",
+                        s.label.to_lowercase()
+                    ),
+                    retry_after: 1,
+                });
+            }
+            admission.slots.push(s.counters.clone());
+        }
+        if let Some(rpm) = s.limits.rpm_limit {
+            if !s.counters.try_request(rpm, now) {
+                undo(&counted_requests);
+                return Err(rate_limited(s, "requests", rpm, now));
+            }
+            counted_requests.push(s.counters);
+        }
+        admission.charged.push(s.counters.clone());
+    }
+    Ok(admission)
+}
+
+fn rate_limited(s: &Subject<'_>, kind: &str, limit: u64, now: DateTime<Utc>) -> GatewayError {
+    let retry_after = seconds_to_next_minute(now);
+    let resets = format_time(now + chrono::Duration::seconds(retry_after as i64));
+    GatewayError::RateLimited {
+        message: format!(
+            "Rate limit exceeded for {}. Limit type: {kind}. Current limit: {limit}, Remaining: 0. Limit resets at: {resets}",
+            s.label
+        ),
+        retry_after,
+    }
+}
+
+/// Starts a new budget period if the current one is over, and has the reset saved in order
+/// with the spend rows.
+fn roll<R: Governed + serde::Serialize>(
+    entry: &Tracked<R>,
+    kind: Entity,
+    sink: Option<&SpendSink>,
+    now: DateTime<Utc>,
+) {
+    if entry.counters.roll_budget(entry.budget_duration.as_ref(), now).is_some()
+        && let Some(sink) = sink
+    {
+        let document = serde_json::to_value(entry.snapshot()).unwrap_or_default();
+        sink.send(WriterMessage::Reset { entity: kind, id: entry.record.id().to_string(), document });
+    }
+}
+
+/// Budget periods of every entity, so idle ones reset too (run periodically).
+pub fn roll_all(registry: &Registry, sink: &SpendSink, now: DateTime<Utc>) {
+    for k in registry.keys.all() {
+        roll(&k, Entity::Key, Some(sink), now);
+    }
+    for t in registry.teams.all() {
+        roll(&t, Entity::Team, Some(sink), now);
+    }
+    for u in registry.users.all() {
+        roll(&u, Entity::User, Some(sink), now);
+    }
+}
+
+impl From<Denied> for &'static str {
+    fn from(d: Denied) -> Self {
+        match d {
+            Denied::Key => "key_model_access_denied",
+            Denied::Team => "team_model_access_denied",
+        }
+    }
+}

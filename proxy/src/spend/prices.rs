@@ -1,0 +1,113 @@
+//! LiteLLM's price map (`model_prices_and_context_window.json`), bundled as data.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+use crate::config::ModelEntry;
+
+const BUNDLED: &[u8] = include_bytes!("../../data/model_prices_and_context_window.json");
+
+/// USD per token, and what else `/model/info` shows about a model.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct Price {
+    #[serde(default)]
+    pub input_cost_per_token: Option<f64>,
+    #[serde(default)]
+    pub output_cost_per_token: Option<f64>,
+    #[serde(default)]
+    pub litellm_provider: Option<String>,
+    #[serde(default)]
+    pub mode: Option<String>,
+    #[serde(default)]
+    pub max_tokens: Option<u64>,
+    #[serde(default)]
+    pub max_input_tokens: Option<u64>,
+    #[serde(default)]
+    pub max_output_tokens: Option<u64>,
+    #[serde(default)]
+    pub supports_function_calling: Option<bool>,
+    #[serde(default)]
+    pub supports_vision: Option<bool>,
+}
+
+/// The price map, parsed once per process: `SWITCHBOARD_MODEL_PRICES` if set, else the bundled copy.
+pub fn price_map() -> &'static HashMap<String, Price> {
+    static MAP: OnceLock<HashMap<String, Price>> = OnceLock::new();
+    MAP.get_or_init(|| {
+        let from_file = std::env::var_os("SWITCHBOARD_MODEL_PRICES").and_then(|path| match std::fs::read(&path) {
+            Ok(bytes) => Some(bytes),
+            Err(e) => {
+                tracing::warn!("SWITCHBOARD_MODEL_PRICES={}: {e}; using the bundled price map", path.to_string_lossy());
+                None
+            }
+        });
+        parse(from_file.as_deref().unwrap_or(BUNDLED))
+    })
+}
+
+fn parse(bytes: &[u8]) -> HashMap<String, Price> {
+    // Entries whose fields do not fit (the `sample_spec` documentation entry) are skipped.
+    let raw: HashMap<String, serde_json::Value> = serde_json::from_slice(bytes).unwrap_or_default();
+    raw.into_iter().filter_map(|(k, v)| serde_json::from_value::<Price>(v).ok().map(|p| (k, p))).collect()
+}
+
+/// The price of a deployment: its own `input/output_cost_per_token` (litellm_params, then
+/// model_info), else the map entry of `model_info.base_model`, `provider/model`, `model`, and
+/// for Bedrock inference profiles the model without its region prefix.
+pub fn price_of(entry: &ModelEntry) -> Option<Price> {
+    let map = price_map();
+    let info_cost = |k: &str| entry.model_info.get(k).and_then(serde_json::Value::as_f64);
+    let base_model = entry.model_info.get("base_model").and_then(|v| v.as_str());
+    let model = entry.provider_model.strip_prefix("converse/").unwrap_or(&entry.provider_model);
+    let without_region =
+        model.split_once('.').filter(|(r, _)| matches!(*r, "us" | "eu" | "apac" | "global" | "jp" | "au"));
+    let mut candidates: Vec<String> = Vec::new();
+    candidates.extend(base_model.map(str::to_string));
+    candidates.push(format!("{}/{}", entry.provider, model));
+    candidates.push(model.to_string());
+    if let Some((_, bare)) = without_region {
+        candidates.push(format!("{}/{}", entry.provider, bare));
+        candidates.push(bare.to_string());
+    }
+    let mut price = candidates.iter().find_map(|k| map.get(k)).cloned();
+    let input = entry.params.input_cost_per_token.or_else(|| info_cost("input_cost_per_token"));
+    let output = entry.params.output_cost_per_token.or_else(|| info_cost("output_cost_per_token"));
+    if input.is_some() || output.is_some() {
+        let p = price.get_or_insert_with(Price::default);
+        p.input_cost_per_token = input.or(p.input_cost_per_token);
+        p.output_cost_per_token = output.or(p.output_cost_per_token);
+    }
+    price
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    fn entry(yaml_params: &str) -> ModelEntry {
+        let c =
+            Config::from_yaml(&format!("model_list:\n  - model_name: m\n    litellm_params: {yaml_params}\n")).unwrap();
+        c.models[0].clone()
+    }
+
+    #[test]
+    fn bundled_map_knows_the_seed_models() {
+        let p = price_of(&entry("{model: bedrock/us.anthropic.claude-haiku-4-5-20251001-v1:0}")).unwrap();
+        assert_eq!(p.input_cost_per_token, Some(1.1e-6));
+        assert_eq!(p.output_cost_per_token, Some(5.5e-6));
+        let p = price_of(&entry("{model: openai/gpt-4o-mini}")).unwrap();
+        assert_eq!(p.input_cost_per_token, Some(1.5e-7));
+        assert!(price_map().len() > 1000);
+    }
+
+    #[test]
+    fn deployment_prices_override_the_map() {
+        let p = price_of(&entry("{model: openai/gpt-4o-mini, input_cost_per_token: 0.5, output_cost_per_token: 1.5}"))
+            .unwrap();
+        assert_eq!((p.input_cost_per_token, p.output_cost_per_token), (Some(0.5), Some(1.5)));
+        assert!(price_of(&entry("{model: openai/no-such-model-anywhere}")).is_none());
+    }
+}

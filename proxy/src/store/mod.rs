@@ -1,0 +1,489 @@
+//! Persistence with sqlx: an embedded SQLite file by default, PostgreSQL when `DATABASE_URL`
+//! says so. The same queries serve both (records are JSON documents beside a few columns).
+//!
+//! Nothing here is called on the request path: the gateway serves from memory, and spend rows
+//! reach the database through the batched writer.
+
+pub mod records;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::{AnyPool, AssertSqlSafe, Row, SqlSafeStr};
+
+pub use records::*;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("database migration failed: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("corrupt record in {table}: {error}")]
+    Corrupt { table: &'static str, error: String },
+    #[error("{0}")]
+    Config(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DbKind {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    kind: DbKind,
+}
+
+const SQLITE_MIGRATIONS: &[(i64, &str, &str)] =
+    &[(1, "governance", include_str!("../../migrations/sqlite/0001_governance.sql"))];
+const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] =
+    &[(1, "governance", include_str!("../../migrations/postgres/0001_governance.sql"))];
+
+/// The default database: `switchboard.db` in the user's data folder.
+pub fn default_sqlite_path() -> PathBuf {
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    base.join("switchboard").join("switchboard.db")
+}
+
+/// `sqlite://...` for a path.
+pub fn sqlite_url(path: &std::path::Path) -> String {
+    format!("sqlite://{}?mode=rwc", path.display())
+}
+
+impl Store {
+    /// Connects and applies the migrations of the database's kind.
+    pub async fn connect(url: &str) -> Result<Store, StoreError> {
+        sqlx::any::install_default_drivers();
+        let kind = if url.starts_with("sqlite:") {
+            DbKind::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            DbKind::Postgres
+        } else {
+            return Err(StoreError::Config(format!(
+                "unsupported database URL '{}': use sqlite://PATH or postgres://...",
+                url.split('@').next_back().unwrap_or("")
+            )));
+        };
+        if kind == DbKind::Sqlite
+            && let Some(path) = url.strip_prefix("sqlite://").map(|p| p.split('?').next().unwrap_or(p))
+            && let Some(dir) = std::path::Path::new(path).parent()
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| StoreError::Config(format!("cannot create {}: {e}", dir.display())))?;
+        }
+        let pool = AnyPoolOptions::new()
+            .max_connections(if kind == DbKind::Sqlite { 4 } else { 10 })
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(url)
+            .await?;
+        if kind == DbKind::Sqlite {
+            // WAL lets the admin API read while the spend writer writes.
+            sqlx::query("PRAGMA journal_mode=WAL").execute(&pool).await?;
+        }
+        let store = Store { pool, kind };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    pub fn kind(&self) -> DbKind {
+        self.kind
+    }
+
+    async fn migrate(&self) -> Result<(), StoreError> {
+        let sources = match self.kind {
+            DbKind::Sqlite => SQLITE_MIGRATIONS,
+            DbKind::Postgres => POSTGRES_MIGRATIONS,
+        };
+        let migrations = sources
+            .iter()
+            .map(|(v, d, sql)| Migration::new(*v, (*d).into(), MigrationType::Simple, sql.into_sql_str(), false))
+            .collect();
+        let mut conn = self.pool.acquire().await?;
+        Migrator::with_migrations(migrations).run(&mut *conn).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Everything the gateway keeps in memory.
+    pub async fn load(&self) -> Result<Snapshot, StoreError> {
+        let mut keys: Vec<KeyRecord> = self.documents("virtual_keys", "token").await?;
+        let mut teams: Vec<TeamRecord> = self.documents("teams", "team_id").await?;
+        let mut users: Vec<UserRecord> = self.documents("users", "user_id").await?;
+        let models: Vec<ModelRecord> = self.documents("models", "model_id").await?;
+        // Spend lives in its column (the writer increments it), not in the document.
+        let spend = |table: &'static str, id: &'static str| self.spend_column(table, id);
+        let key_spend = spend("virtual_keys", "token").await?;
+        for k in &mut keys {
+            k.spend = key_spend.get(&k.token).copied().unwrap_or(0.0);
+        }
+        let team_spend = spend("teams", "team_id").await?;
+        for t in &mut teams {
+            t.spend = team_spend.get(&t.team_id).copied().unwrap_or(0.0);
+        }
+        let user_spend = spend("users", "user_id").await?;
+        for u in &mut users {
+            u.spend = user_spend.get(&u.user_id).copied().unwrap_or(0.0);
+        }
+        Ok(Snapshot { keys, teams, users, models })
+    }
+
+    async fn documents<T: DeserializeOwned>(
+        &self,
+        table: &'static str,
+        id: &'static str,
+    ) -> Result<Vec<T>, StoreError> {
+        let sql = format!("SELECT data FROM {table} ORDER BY created_at, {id}");
+        let rows = sqlx::query(AssertSqlSafe(sql)).fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|row| {
+                let data: String = row.try_get("data")?;
+                serde_json::from_str(&data).map_err(|e| StoreError::Corrupt { table, error: e.to_string() })
+            })
+            .collect()
+    }
+
+    async fn spend_column(&self, table: &'static str, id: &'static str) -> Result<HashMap<String, f64>, StoreError> {
+        let sql = format!("SELECT {id} AS id, spend FROM {table}");
+        let rows = sqlx::query(AssertSqlSafe(sql)).fetch_all(&self.pool).await?;
+        rows.iter().map(|r| Ok((r.try_get::<String, _>("id")?, r.try_get::<f64, _>("spend")?))).collect()
+    }
+
+    pub async fn put_key(&self, k: &KeyRecord) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO virtual_keys (token, key_alias, team_id, user_id, spend, data, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             ON CONFLICT (token) DO UPDATE SET key_alias = excluded.key_alias, team_id = excluded.team_id, \
+             user_id = excluded.user_id, data = excluded.data, updated_at = excluded.updated_at",
+        )
+        .bind(&k.token)
+        .bind(&k.key_alias)
+        .bind(&k.team_id)
+        .bind(&k.user_id)
+        .bind(k.spend)
+        .bind(to_json(k)?)
+        .bind(&k.created_at)
+        .bind(&k.updated_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn put_team(&self, t: &TeamRecord) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO teams (team_id, team_alias, spend, data, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (team_id) DO UPDATE SET team_alias = excluded.team_alias, data = excluded.data, \
+             updated_at = excluded.updated_at",
+        )
+        .bind(&t.team_id)
+        .bind(&t.team_alias)
+        .bind(t.spend)
+        .bind(to_json(t)?)
+        .bind(&t.created_at)
+        .bind(&t.updated_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn put_user(&self, u: &UserRecord) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO users (user_id, user_email, spend, data, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (user_id) DO UPDATE SET user_email = excluded.user_email, data = excluded.data, \
+             updated_at = excluded.updated_at",
+        )
+        .bind(&u.user_id)
+        .bind(&u.user_email)
+        .bind(u.spend)
+        .bind(to_json(u)?)
+        .bind(&u.created_at)
+        .bind(&u.updated_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn put_model(&self, m: &ModelRecord) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO models (model_id, model_name, data, created_at, updated_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (model_id) DO UPDATE SET model_name = excluded.model_name, data = excluded.data, \
+             updated_at = excluded.updated_at",
+        )
+        .bind(&m.model_id)
+        .bind(&m.model_name)
+        .bind(to_json(m)?)
+        .bind(&m.created_at)
+        .bind(&m.updated_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn delete(&self, entity: Entity, ids: &[String]) -> Result<(), StoreError> {
+        let (table, id) = entity.table();
+        let sql = format!("DELETE FROM {table} WHERE {id} = $1");
+        let mut tx = self.pool.begin().await?;
+        for value in ids {
+            sqlx::query(AssertSqlSafe(sql.clone())).bind(value).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Sets an entity's spend (budget resets, `/user/update {"spend": 0}`), with its document.
+    pub async fn set_spend(
+        &self,
+        entity: Entity,
+        id: &str,
+        spend: f64,
+        data: &impl Serialize,
+    ) -> Result<(), StoreError> {
+        let (table, column) = entity.table();
+        let sql = format!("UPDATE {table} SET spend = $1, data = $2 WHERE {column} = $3");
+        sqlx::query(AssertSqlSafe(sql)).bind(spend).bind(to_json(data)?).bind(id).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Writes a batch of spend rows and the running totals they add to, in one transaction.
+    pub async fn write_spend(&self, batch: &SpendBatch) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        for log in &batch.logs {
+            sqlx::query(
+                "INSERT INTO spend_logs (request_id, call_type, api_key, key_alias, team_id, user_id, end_user, model, \
+                 model_id, model_group, custom_llm_provider, api_base, spend, prompt_tokens, completion_tokens, total_tokens, \
+                 start_time, end_time, request_duration_ms, status, metadata) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) \
+                 ON CONFLICT (request_id) DO NOTHING",
+            )
+            .bind(&log.request_id)
+            .bind(&log.call_type)
+            .bind(&log.api_key)
+            .bind(&log.key_alias)
+            .bind(&log.team_id)
+            .bind(&log.user)
+            .bind(&log.end_user)
+            .bind(&log.model)
+            .bind(&log.model_id)
+            .bind(&log.model_group)
+            .bind(&log.custom_llm_provider)
+            .bind(&log.api_base)
+            .bind(log.spend)
+            .bind(log.prompt_tokens as i64)
+            .bind(log.completion_tokens as i64)
+            .bind(log.total_tokens as i64)
+            .bind(&log.start_time)
+            .bind(&log.end_time)
+            .bind(log.request_duration_ms as i64)
+            .bind(&log.status)
+            .bind(serde_json::to_string(&log.metadata).unwrap_or_else(|_| "{}".into()))
+            .execute(&mut *tx)
+            .await?;
+        }
+        for (token, (spend, last_active)) in &batch.keys {
+            sqlx::query("UPDATE virtual_keys SET spend = spend + $1, last_active = $2 WHERE token = $3")
+                .bind(*spend)
+                .bind(last_active)
+                .bind(token)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for (team, spend) in &batch.teams {
+            sqlx::query("UPDATE teams SET spend = spend + $1 WHERE team_id = $2")
+                .bind(*spend)
+                .bind(team)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for (user, spend) in &batch.users {
+            sqlx::query("UPDATE users SET spend = spend + $1 WHERE user_id = $2")
+                .bind(*spend)
+                .bind(user)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Spend rows, newest first.
+    pub async fn spend_logs(&self, filter: &SpendFilter) -> Result<Vec<SpendLog>, StoreError> {
+        let mut sql = String::from(
+            "SELECT request_id, call_type, api_key, key_alias, team_id, user_id, end_user, model, model_id, model_group, \
+             custom_llm_provider, api_base, spend, prompt_tokens, completion_tokens, total_tokens, start_time, end_time, \
+             request_duration_ms, status, metadata FROM spend_logs",
+        );
+        let mut args: Vec<&str> = Vec::new();
+        let mut conditions = Vec::new();
+        for (column, op, value) in [
+            ("request_id", "=", filter.request_id.as_deref()),
+            ("api_key", "=", filter.api_key.as_deref()),
+            ("team_id", "=", filter.team_id.as_deref()),
+            ("user_id", "=", filter.user_id.as_deref()),
+            ("model_group", "=", filter.model.as_deref()),
+            ("status", "=", filter.status.as_deref()),
+            ("start_time", ">=", filter.start.as_deref()),
+            ("start_time", "<", filter.end.as_deref()),
+        ] {
+            if let Some(v) = value {
+                args.push(v);
+                conditions.push(format!("{column} {op} ${}", args.len()));
+            }
+        }
+        if !conditions.is_empty() {
+            sql.push_str(" WHERE ");
+            sql.push_str(&conditions.join(" AND "));
+        }
+        sql.push_str(&format!(" ORDER BY start_time DESC LIMIT {}", filter.limit.clamp(1, 10_000)));
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for a in args {
+            query = query.bind(a);
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        rows.iter().map(spend_log_from_row).collect()
+    }
+
+    /// Total spend and request count grouped by a column of the spend logs.
+    pub async fn spend_by(&self, group: SpendGroup, since: Option<&str>) -> Result<Vec<SpendTotal>, StoreError> {
+        let column = match group {
+            SpendGroup::Key => "api_key",
+            SpendGroup::Team => "team_id",
+            SpendGroup::Model => "model_group",
+            SpendGroup::Day => "substr(start_time, 1, 10)",
+        };
+        let mut sql = format!(
+            "SELECT {column} AS grp, MAX(key_alias) AS alias, COALESCE(SUM(spend), 0.0) AS spend, COUNT(*) AS requests, \
+             COALESCE(SUM(total_tokens), 0) AS tokens FROM spend_logs"
+        );
+        if since.is_some() {
+            sql.push_str(" WHERE start_time >= $1");
+        }
+        sql.push_str(&format!(" GROUP BY {column} ORDER BY spend DESC"));
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        if let Some(s) = since {
+            query = query.bind(s);
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(SpendTotal {
+                    group: r.try_get::<Option<String>, _>("grp")?,
+                    alias: r.try_get::<Option<String>, _>("alias")?,
+                    spend: r.try_get::<f64, _>("spend")?,
+                    requests: r.try_get::<i64, _>("requests")?.max(0) as u64,
+                    tokens: r.try_get::<i64, _>("tokens")?.max(0) as u64,
+                })
+            })
+            .collect()
+    }
+}
+
+fn to_json(value: &impl Serialize) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|e| StoreError::Corrupt { table: "(serialize)", error: e.to_string() })
+}
+
+fn spend_log_from_row(r: &AnyRow) -> Result<SpendLog, StoreError> {
+    let metadata: String = r.try_get("metadata")?;
+    Ok(SpendLog {
+        request_id: r.try_get("request_id")?,
+        call_type: r.try_get("call_type")?,
+        api_key: r.try_get("api_key")?,
+        key_alias: r.try_get("key_alias")?,
+        team_id: r.try_get("team_id")?,
+        user: r.try_get("user_id")?,
+        end_user: r.try_get("end_user")?,
+        model: r.try_get("model")?,
+        model_id: r.try_get("model_id")?,
+        model_group: r.try_get("model_group")?,
+        custom_llm_provider: r.try_get("custom_llm_provider")?,
+        api_base: r.try_get("api_base")?,
+        spend: r.try_get("spend")?,
+        prompt_tokens: r.try_get::<i64, _>("prompt_tokens")?.max(0) as u64,
+        completion_tokens: r.try_get::<i64, _>("completion_tokens")?.max(0) as u64,
+        total_tokens: r.try_get::<i64, _>("total_tokens")?.max(0) as u64,
+        start_time: r.try_get("start_time")?,
+        end_time: r.try_get("end_time")?,
+        request_duration_ms: r.try_get::<i64, _>("request_duration_ms")?.max(0) as u64,
+        status: r.try_get("status")?,
+        metadata: serde_json::from_str(&metadata).unwrap_or_default(),
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entity {
+    Key,
+    Team,
+    User,
+    Model,
+}
+
+impl Entity {
+    fn table(self) -> (&'static str, &'static str) {
+        match self {
+            Entity::Key => ("virtual_keys", "token"),
+            Entity::Team => ("teams", "team_id"),
+            Entity::User => ("users", "user_id"),
+            Entity::Model => ("models", "model_id"),
+        }
+    }
+}
+
+/// Rows and totals accumulated by the spend writer between two flushes.
+#[derive(Debug, Default)]
+pub struct SpendBatch {
+    pub logs: Vec<SpendLog>,
+    /// Key hash → (spend to add, last active time).
+    pub keys: HashMap<String, (f64, String)>,
+    pub teams: HashMap<String, f64>,
+    pub users: HashMap<String, f64>,
+}
+
+impl SpendBatch {
+    pub fn is_empty(&self) -> bool {
+        self.logs.is_empty()
+    }
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct SpendFilter {
+    pub request_id: Option<String>,
+    pub api_key: Option<String>,
+    pub team_id: Option<String>,
+    pub user_id: Option<String>,
+    pub model: Option<String>,
+    pub status: Option<String>,
+    /// ISO 8601 bounds on the start time: `start` inclusive, `end` exclusive.
+    pub start: Option<String>,
+    pub end: Option<String>,
+    pub limit: usize,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum SpendGroup {
+    Key,
+    Team,
+    Model,
+    Day,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SpendTotal {
+    pub group: Option<String>,
+    pub alias: Option<String>,
+    pub spend: f64,
+    pub requests: u64,
+    pub tokens: u64,
+}

@@ -1,0 +1,150 @@
+//! The governance records, in the shapes LiteLLM's admin API returns them.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// Budget and rate limits, shared by keys, teams and users.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Limits {
+    pub max_budget: Option<f64>,
+    pub soft_budget: Option<f64>,
+    /// `30s`, `1h`, `7d`, `1mo`, ... : how often `spend` goes back to zero.
+    pub budget_duration: Option<String>,
+    /// When `spend` next goes back to zero (ISO 8601).
+    pub budget_reset_at: Option<String>,
+    pub tpm_limit: Option<u64>,
+    pub rpm_limit: Option<u64>,
+    pub max_parallel_requests: Option<u64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct KeyRecord {
+    /// SHA-256 hex of the key: its id. The clear key is never stored.
+    pub token: String,
+    /// `sk-...` plus the last 4 characters, for display.
+    pub key_name: String,
+    pub key_alias: Option<String>,
+    pub team_id: Option<String>,
+    pub user_id: Option<String>,
+    #[serde(default)]
+    pub models: Vec<String>,
+    #[serde(default)]
+    pub aliases: Map<String, Value>,
+    #[serde(flatten)]
+    pub limits: Limits,
+    #[serde(default)]
+    pub spend: f64,
+    /// ISO 8601; `None` never expires.
+    pub expires: Option<String>,
+    #[serde(default)]
+    pub blocked: bool,
+    #[serde(default)]
+    pub metadata: Map<String, Value>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub created_by: Option<String>,
+    pub last_active: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Member {
+    pub role: String,
+    pub user_id: Option<String>,
+    pub user_email: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TeamRecord {
+    pub team_id: String,
+    pub team_alias: Option<String>,
+    #[serde(default)]
+    pub models: Vec<String>,
+    #[serde(flatten)]
+    pub limits: Limits,
+    #[serde(default)]
+    pub spend: f64,
+    #[serde(default)]
+    pub blocked: bool,
+    #[serde(default)]
+    pub metadata: Map<String, Value>,
+    #[serde(default)]
+    pub members_with_roles: Vec<Member>,
+    #[serde(default)]
+    pub model_aliases: Map<String, Value>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UserRecord {
+    pub user_id: String,
+    pub user_email: Option<String>,
+    pub user_alias: Option<String>,
+    pub user_role: Option<String>,
+    #[serde(default)]
+    pub teams: Vec<String>,
+    #[serde(default)]
+    pub models: Vec<String>,
+    #[serde(flatten)]
+    pub limits: Limits,
+    #[serde(default)]
+    pub spend: f64,
+    #[serde(default)]
+    pub metadata: Map<String, Value>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// A model added through `/model/new`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ModelRecord {
+    pub model_id: String,
+    pub model_name: String,
+    pub litellm_params: Map<String, Value>,
+    #[serde(default)]
+    pub model_info: Map<String, Value>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// One request, as `/spend/logs` returns it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SpendLog {
+    pub request_id: String,
+    pub call_type: String,
+    /// SHA-256 of the virtual key; `litellm_master_key` for the master key.
+    pub api_key: String,
+    pub key_alias: Option<String>,
+    pub team_id: Option<String>,
+    pub user: Option<String>,
+    pub end_user: Option<String>,
+    pub model: String,
+    pub model_id: String,
+    pub model_group: String,
+    pub custom_llm_provider: String,
+    pub api_base: Option<String>,
+    pub spend: f64,
+    pub prompt_tokens: u64,
+    pub completion_tokens: u64,
+    pub total_tokens: u64,
+    #[serde(rename = "startTime")]
+    pub start_time: String,
+    #[serde(rename = "endTime")]
+    pub end_time: String,
+    pub request_duration_ms: u64,
+    pub status: String,
+    pub metadata: Map<String, Value>,
+}
+
+/// Everything the gateway keeps in memory, as loaded at start.
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    pub keys: Vec<KeyRecord>,
+    pub teams: Vec<TeamRecord>,
+    pub users: Vec<UserRecord>,
+    pub models: Vec<ModelRecord>,
+}
