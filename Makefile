@@ -12,8 +12,10 @@ PORT ?= 4000
 # The example config reads the master key from the environment; a development default keeps
 # `make run` a one-liner. Set your own for anything but a local try.
 export LITELLM_MASTER_KEY ?= sk-switchboard-dev-$(shell id -u)
+# The governance tests run a second time against this PostgreSQL server.
+TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: run serve build test test-rust test-clients lint bench clean
+.PHONY: run serve build test test-rust test-postgres test-clients lint bench refresh-prices clean
 
 ## Run the gateway on 127.0.0.1:$(PORT) with $(CONFIG) (until the desktop app lands).
 run: serve
@@ -25,11 +27,15 @@ serve: build
 build:
 	$(CARGO) build -p switchboard --bins
 
-## Everything: Rust unit and end-to-end tests, then the Python client suite.
-test: test-rust test-clients
+## Everything: Rust unit and end-to-end tests (SQLite, then the governance suites on
+## PostgreSQL), then the Python client suite.
+test: test-rust test-postgres test-clients
 
 test-rust:
 	$(CARGO) test --workspace
+
+test-postgres:
+	SWITCHBOARD_TEST_DATABASE_URL=$(TEST_POSTGRES_URL) $(CARGO) test -p switchboard-tests --test governance --test secrets
 
 test-clients: $(VENV)/.installed
 	$(CARGO) build -p switchboard -p switchboard-fakes --bins
@@ -39,6 +45,10 @@ $(VENV)/.installed: tests/clients/requirements.txt
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/clients/requirements.txt
 	touch $@
+
+## Copy LiteLLM's current price map from the litellm package in the client venv.
+refresh-prices: $(VENV)/.installed
+	cp "$$($(VENV)/bin/python -c 'import litellm, os; print(os.path.join(os.path.dirname(litellm.__file__), "model_prices_and_context_window_backup.json"))')" proxy/data/model_prices_and_context_window.json
 
 lint:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings

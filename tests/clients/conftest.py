@@ -392,7 +392,10 @@ def gateway(fakes: Fakes, tmp_path_factory) -> Gateway:
     log_path = workdir / "switchboard.log"
     log_f = open(log_path, "wb")
     proc = subprocess.Popen(
-        [str(exe), "serve", "--config", str(config_path), "--host", "127.0.0.1", "--port", str(port)],
+        [
+            str(exe), "serve", "--config", str(config_path), "--host", "127.0.0.1", "--port", str(port),
+            "--db", str(workdir / "switchboard.db"),
+        ],
         stdin=subprocess.DEVNULL,
         stdout=log_f,
         stderr=subprocess.STDOUT,

@@ -366,7 +366,7 @@ impl Store {
         };
         let mut sql = format!(
             "SELECT {column} AS grp, MAX(key_alias) AS alias, COALESCE(SUM(spend), 0.0) AS spend, COUNT(*) AS requests, \
-             COALESCE(SUM(total_tokens), 0) AS tokens FROM spend_logs"
+             CAST(COALESCE(SUM(total_tokens), 0) AS BIGINT) AS tokens FROM spend_logs"
         );
         if since.is_some() {
             sql.push_str(" WHERE start_time >= $1");

@@ -226,7 +226,7 @@ pub async fn update(State(state): State<AppState>, Admin(_): Admin, body: Bytes)
     }
     let mut response = key_view(&entry);
     if let Some(o) = response.as_object_mut() {
-        o.insert("key".into(), fields.get("key").cloned().unwrap_or_else(|| json!(entry.record.token)));
+        o.insert("key".into(), json!(entry.record.token));
     }
     Ok(Json(response))
 }
@@ -284,7 +284,8 @@ pub async fn info(
     if let Some(o) = view.as_object_mut() {
         o.remove("token");
     }
-    Ok(Json(json!({"key": asked.unwrap_or_else(|| entry.record.token.clone()), "info": view})))
+    // The key is answered by its hash: a clear key is shown once, at creation.
+    Ok(Json(json!({"key": entry.record.token, "info": view})))
 }
 
 pub async fn list(

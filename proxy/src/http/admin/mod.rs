@@ -97,7 +97,7 @@ pub fn parse_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, GatewayError> 
 
 pub fn store_error(e: StoreError) -> GatewayError {
     tracing::error!("admin API: {e}");
-    GatewayError::Internal(format!("the database refused the change: {e}"))
+    GatewayError::Internal(format!("database error: {e}"))
 }
 
 pub fn now() -> String {
