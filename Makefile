@@ -10,8 +10,9 @@ BIN_DIR := $(CARGO_TARGET_DIR)/debug
 CONFIG ?= docs/examples/config.yaml
 PORT ?= 4000
 # The example config reads the master key from the environment; a development default keeps
-# `make run` a one-liner. Set your own for anything but a local try.
-export LITELLM_MASTER_KEY ?= sk-switchboard-dev-$(shell id -u)
+# `make run` a one-liner. Set your own for anything but a local try. (Only `serve` sees it:
+# the tests must not inherit a master key.)
+LITELLM_MASTER_KEY ?= sk-switchboard-dev-$(shell id -u)
 # The governance tests run a second time against this PostgreSQL server.
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
 
@@ -21,8 +22,8 @@ TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
 run: serve
 
 serve: build
-	@echo "Master key: $$LITELLM_MASTER_KEY"
-	$(BIN_DIR)/switchboard serve --config $(CONFIG) --host 127.0.0.1 --port $(PORT)
+	@echo "Master key: $(LITELLM_MASTER_KEY)"
+	LITELLM_MASTER_KEY=$(LITELLM_MASTER_KEY) $(BIN_DIR)/switchboard serve --config $(CONFIG) --host 127.0.0.1 --port $(PORT)
 
 build:
 	$(CARGO) build -p switchboard --bins
