@@ -36,7 +36,7 @@ test-rust:
 	$(CARGO) test --workspace
 
 test-postgres:
-	SWITCHBOARD_TEST_DATABASE_URL=$(TEST_POSTGRES_URL) $(CARGO) test -p switchboard-tests --test governance --test secrets
+	SWITCHBOARD_TEST_DATABASE_URL=$(TEST_POSTGRES_URL) $(CARGO) test -p switchboard-tests --test governance --test secrets --test panel_api
 
 test-clients: $(VENV)/.installed
 	$(CARGO) build -p switchboard -p switchboard-fakes --bins

@@ -9,6 +9,7 @@ pub mod config;
 pub mod gateway;
 pub mod http;
 pub mod limits;
+pub mod logs;
 pub mod providers;
 pub mod schema;
 pub mod server;

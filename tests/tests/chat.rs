@@ -137,6 +137,7 @@ async fn streaming_usage_chunk_only_when_asked() {
         let usage_chunk: Value = serde_json::from_str(&events[events.len() - 2]).unwrap();
         assert_eq!(usage_chunk["choices"], json!([]), "{model}");
         assert_eq!(usage_chunk["usage"]["prompt_tokens"], 2, "{model}");
+        assert!(usage_chunk["usage"]["cost"].as_f64().unwrap() > 0.0, "{model}: LiteLLM's usage.cost");
         assert_eq!(usage_chunk["model"], model);
     }
     // The OpenAI upstream is always asked for usage (spend is computed from it).

@@ -19,7 +19,7 @@ use rand::Rng;
 use crate::auth::registry::{Registry, format_time};
 use crate::auth::{MASTER_KEY_SPEND_ID, Principal};
 use crate::config::{Config, ConfigError, ModelEntry};
-use crate::providers::{self, CallOptions, ChatOutput, Provider, ProviderError, SharedClients, UsageSlot};
+use crate::providers::{self, CallOptions, ChatOutput, Provider, ProviderError, SharedClients, TokenPrices, UsageSlot};
 use crate::schema::{ChatRequest, Usage};
 use crate::spend::{Price, SpendSink, WriterMessage, price_of};
 use crate::store::SpendLog;
@@ -139,7 +139,12 @@ pub struct Gateway {
     spend: Option<SpendSink>,
     /// Serializes model additions and removals.
     model_changes: tokio::sync::Mutex<()>,
+    /// Every finished call, for live views (the panel's request log).
+    events: tokio::sync::broadcast::Sender<Arc<SpendLog>>,
 }
+
+/// Calls a slow live-view subscriber may fall behind by before it misses some.
+const EVENT_BACKLOG: usize = 1024;
 
 /// A successful call: the reply and what the HTTP layer reports about it.
 pub struct ChatReply {
@@ -194,6 +199,7 @@ impl Gateway {
             registry,
             spend,
             model_changes: tokio::sync::Mutex::new(()),
+            events: tokio::sync::broadcast::channel(EVENT_BACKLOG).0,
         })
     }
 
@@ -225,6 +231,11 @@ impl Gateway {
 
     pub fn spend_sink(&self) -> Option<&SpendSink> {
         self.spend.as_ref()
+    }
+
+    /// Finished calls from now on, as spend rows.
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Arc<SpendLog>> {
+        self.events.subscribe()
     }
 
     /// Adds (or replaces, by id) a database model.
@@ -277,7 +288,12 @@ impl Gateway {
         request
             .apply_defaults(&deployment.entry.params.default_request_params)
             .map_err(|e| GatewayError::invalid(format!("litellm_params defaults do not fit the request: {e}"), None))?;
-        let options = CallOptions { alias: alias.clone(), include_usage: request.wants_stream_usage(), call_id };
+        let token_prices = deployment.price.as_ref().map(|p| TokenPrices {
+            input: p.input_cost_per_token.unwrap_or(0.0),
+            output: p.output_cost_per_token.unwrap_or(0.0),
+        });
+        let options =
+            CallOptions { alias: alias.clone(), include_usage: request.wants_stream_usage(), call_id, token_prices };
         let stream = request.is_stream();
         let end_user = request.extra.get("user").and_then(|u| u.as_str()).map(str::to_string);
         let mut log = CallLog {
@@ -295,6 +311,7 @@ impl Gateway {
             error: None,
             admission,
             spend: self.spend.clone(),
+            events: self.events.clone(),
             master: !matches!(principal, Principal::Key(_)),
             end_user,
         };
@@ -341,6 +358,7 @@ impl Gateway {
             alias: deployment.entry.model_name.as_str().into(),
             include_usage: false,
             call_id: uuid::Uuid::new_v4(),
+            token_prices: None,
         };
         let limit = deployment.timeout.min(HEALTH_CHECK_TIMEOUT);
         match tokio::time::timeout(limit, deployment.provider.chat(request, options)).await {
@@ -428,6 +446,7 @@ struct CallLog {
     error: Option<String>,
     admission: Admission,
     spend: Option<SpendSink>,
+    events: tokio::sync::broadcast::Sender<Arc<SpendLog>>,
     master: bool,
     end_user: Option<String>,
 }
@@ -491,7 +510,7 @@ impl Drop for CallLog {
                 .insert("error_information".into(), serde_json::json!({"error_message": e, "error_code": self.status}));
         }
         let entry = &self.deployment.entry;
-        sink.send(WriterMessage::Log(Box::new(SpendLog {
+        let log = SpendLog {
             request_id: response_id.unwrap_or_else(|| self.call_id.to_string()),
             call_type: "acompletion".into(),
             api_key: self.admission.key_token.clone().unwrap_or_else(|| MASTER_KEY_SPEND_ID.to_string()),
@@ -513,6 +532,10 @@ impl Drop for CallLog {
             request_duration_ms: latency_ms,
             status: status.into(),
             metadata,
-        })));
+        };
+        if self.events.receiver_count() > 0 {
+            let _ = self.events.send(Arc::new(log.clone()));
+        }
+        sink.send(WriterMessage::Log(Box::new(log)));
     }
 }

@@ -5,6 +5,8 @@ mod admin;
 mod error;
 mod health;
 mod openai;
+mod switchboard;
+mod ui;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -14,6 +16,7 @@ use axum::extract::{DefaultBodyLimit, FromRequestParts, State};
 use axum::http::Uri;
 use axum::http::request::Parts;
 use axum::routing::{get, post};
+use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, CorsLayer, ExposeHeaders};
 
 use crate::auth::{Authenticator, Principal};
 use crate::config::Config;
@@ -59,7 +62,32 @@ pub fn router(state: AppState) -> Router {
             .route(&format!("{prefix}/models/{{*model}}"), get(openai::get_model))
             .route(&format!("{prefix}/model/info"), get(openai::model_info));
     }
-    router.merge(admin::routes()).fallback(not_found).layer(DefaultBodyLimit::max(max_body_bytes)).with_state(state)
+    router
+        .route("/", get(ui::root))
+        .route("/ui", get(ui::root))
+        .route("/ui/", get(ui::index))
+        .route("/ui/{*path}", get(ui::file))
+        .route("/switchboard/info", get(switchboard::info))
+        .route("/switchboard/stats", get(switchboard::stats))
+        .route("/switchboard/requests/stream", get(switchboard::request_stream))
+        .route("/switchboard/spend/daily", get(switchboard::spend_daily))
+        .route("/switchboard/logs", get(switchboard::logs))
+        .merge(admin::routes())
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(max_body_bytes))
+        .layer(cors())
+        .with_state(state)
+}
+
+/// Browsers may call the API from any origin (a panel served by another gateway, a notebook):
+/// credentials travel in headers, never cookies, so there is nothing for another site to ride on.
+fn cors() -> CorsLayer {
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::any())
+        .allow_methods(AllowMethods::any())
+        .allow_headers(AllowHeaders::any())
+        .expose_headers(ExposeHeaders::any())
+        .max_age(std::time::Duration::from_secs(600))
 }
 
 async fn not_found(State(_): State<AppState>, uri: Uri) -> GatewayError {

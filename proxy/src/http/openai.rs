@@ -193,7 +193,7 @@ pub fn deployment_info(d: &Deployment) -> Value {
     }
     let mut info = d.entry.model_info.clone();
     info.insert("id".into(), json!(d.entry.id));
-    info.insert("db_model".into(), json!(false));
+    info.insert("db_model".into(), json!(d.from_db));
     info.insert("litellm_provider".into(), json!(d.entry.provider));
     info.entry("mode").or_insert(json!("chat"));
     if let Some(c) = p.input_cost_per_token {

@@ -27,6 +27,21 @@ pub struct CallOptions {
     /// The gateway's id of this call (`x-litellm-call-id`); translating providers derive the
     /// response id from it.
     pub call_id: uuid::Uuid,
+    /// USD per prompt and completion token, to report `usage.cost` in stream usage chunks as
+    /// LiteLLM does.
+    pub token_prices: Option<TokenPrices>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TokenPrices {
+    pub input: f64,
+    pub output: f64,
+}
+
+impl TokenPrices {
+    pub fn cost(&self, usage: &Usage) -> f64 {
+        usage.prompt_tokens as f64 * self.input + usage.completion_tokens as f64 * self.output
+    }
 }
 
 /// A provider's answer.

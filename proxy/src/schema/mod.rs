@@ -259,7 +259,16 @@ pub struct ChatChunk<'a> {
     pub model: &'a str,
     pub choices: Vec<ChunkChoice<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub usage: Option<Usage>,
+    pub usage: Option<ChunkUsage>,
+}
+
+/// The usage of a stream's last chunk, with LiteLLM's `cost` (USD) when the price is known.
+#[derive(Debug, Serialize)]
+pub struct ChunkUsage {
+    #[serde(flatten)]
+    pub tokens: Usage,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cost: Option<f64>,
 }
 
 #[derive(Debug, Serialize)]

@@ -391,6 +391,76 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Requests, errors and spend since `since` (ISO 8601), and in all.
+    pub async fn stats(&self, since: &str) -> Result<SpendStats, StoreError> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS requests, \
+             CAST(COALESCE(SUM(CASE WHEN status = 'failure' THEN 1 ELSE 0 END), 0) AS BIGINT) AS errors, \
+             COALESCE(SUM(spend), 0.0) AS spend FROM spend_logs WHERE start_time >= $1",
+        )
+        .bind(since)
+        .fetch_one(&self.pool)
+        .await?;
+        let all = sqlx::query("SELECT COUNT(*) AS requests, COALESCE(SUM(spend), 0.0) AS spend FROM spend_logs")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(SpendStats {
+            requests_today: row.try_get::<i64, _>("requests")?.max(0) as u64,
+            errors_today: row.try_get::<i64, _>("errors")?.max(0) as u64,
+            spend_today: row.try_get("spend")?,
+            requests_total: all.try_get::<i64, _>("requests")?.max(0) as u64,
+            spend_total: all.try_get("spend")?,
+        })
+    }
+
+    /// Spend per day and per key, team or model since `since` (ISO 8601).
+    pub async fn spend_daily(&self, group: SpendGroup, since: &str) -> Result<Vec<DailySpend>, StoreError> {
+        let column = match group {
+            SpendGroup::Key => "api_key",
+            SpendGroup::Team => "team_id",
+            SpendGroup::Model | SpendGroup::Day => "model_group",
+        };
+        let sql = format!(
+            "SELECT substr(start_time, 1, 10) AS day, {column} AS grp, MAX(key_alias) AS alias, \
+             COALESCE(SUM(spend), 0.0) AS spend, COUNT(*) AS requests, CAST(COALESCE(SUM(total_tokens), 0) AS BIGINT) AS tokens \
+             FROM spend_logs WHERE start_time >= $1 GROUP BY substr(start_time, 1, 10), {column} ORDER BY day, grp"
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql)).bind(since).fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(DailySpend {
+                    date: r.try_get("day")?,
+                    group: r.try_get("grp")?,
+                    label: r.try_get("alias")?,
+                    spend: r.try_get("spend")?,
+                    requests: r.try_get::<i64, _>("requests")?.max(0) as u64,
+                    tokens: r.try_get::<i64, _>("tokens")?.max(0) as u64,
+                })
+            })
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SpendStats {
+    pub requests_today: u64,
+    pub errors_today: u64,
+    pub spend_today: f64,
+    pub requests_total: u64,
+    pub spend_total: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DailySpend {
+    pub date: String,
+    pub group: Option<String>,
+    pub label: Option<String>,
+    pub spend: f64,
+    pub requests: u64,
+    pub tokens: u64,
+}
+
 fn to_json(value: &impl Serialize) -> Result<String, StoreError> {
     serde_json::to_string(value).map_err(|e| StoreError::Corrupt { table: "(serialize)", error: e.to_string() })
 }

@@ -2,7 +2,7 @@
 //! `/global/spend*`. Each write goes to the database first, then replaces the in-memory entry
 //! the request path reads, so it applies to the next request.
 
-mod keys;
+pub(super) mod keys;
 mod models;
 mod spend;
 mod teams;

@@ -110,8 +110,14 @@ impl BedrockProvider {
                 .map_err(|e| sdk_error(e, |raw| Some(raw.status().as_u16())))?;
             let usage = Arc::new(UsageSlot::default());
             usage.set_response_id(id.clone());
-            let translator =
-                stream::Translator::new(id, created, options.alias.clone(), options.include_usage, usage.clone());
+            let translator = stream::Translator::new(
+                id,
+                created,
+                options.alias.clone(),
+                options.include_usage,
+                usage.clone(),
+                options.token_prices,
+            );
             let events = futures::stream::unfold(
                 (output.stream, translator, false),
                 |(mut receiver, mut translator, finished)| async move {

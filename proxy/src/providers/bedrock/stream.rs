@@ -9,8 +9,8 @@ use aws_sdk_bedrockruntime::types::{
 use bytes::Bytes;
 
 use super::response::{finish_reason, usage};
-use crate::providers::{ProviderError, UsageSlot, data_event};
-use crate::schema::{ChatChunk, ChunkChoice, Delta, FunctionDelta, ToolCallDelta};
+use crate::providers::{ProviderError, TokenPrices, UsageSlot, data_event};
+use crate::schema::{ChatChunk, ChunkChoice, ChunkUsage, Delta, FunctionDelta, ToolCallDelta};
 
 pub struct Translator {
     id: String,
@@ -18,13 +18,21 @@ pub struct Translator {
     alias: Arc<str>,
     include_usage: bool,
     usage: Arc<UsageSlot>,
+    prices: Option<TokenPrices>,
     /// Converse numbers content blocks; OpenAI numbers tool calls.
     tool_index_of_block: HashMap<i32, u32>,
 }
 
 impl Translator {
-    pub fn new(id: String, created: u64, alias: Arc<str>, include_usage: bool, usage: Arc<UsageSlot>) -> Self {
-        Self { id, created, alias, include_usage, usage, tool_index_of_block: HashMap::new() }
+    pub fn new(
+        id: String,
+        created: u64,
+        alias: Arc<str>,
+        include_usage: bool,
+        usage: Arc<UsageSlot>,
+        prices: Option<TokenPrices>,
+    ) -> Self {
+        Self { id, created, alias, include_usage, usage, prices, tool_index_of_block: HashMap::new() }
     }
 
     /// The chunk for one event; `None` for events the client does not see.
@@ -74,7 +82,8 @@ impl Translator {
                 if !self.include_usage {
                     return Ok(None);
                 }
-                return self.frame(Vec::new(), Some(u)).map(Some);
+                let cost = self.prices.map(|p| p.cost(&u));
+                return self.frame(Vec::new(), Some(ChunkUsage { tokens: u, cost })).map(Some);
             }
             _ => return Ok(None),
         }
@@ -86,11 +95,7 @@ impl Translator {
         *self.tool_index_of_block.entry(block).or_insert(next)
     }
 
-    fn frame(
-        &self,
-        choices: Vec<ChunkChoice<'_>>,
-        usage: Option<crate::schema::Usage>,
-    ) -> Result<Bytes, ProviderError> {
+    fn frame(&self, choices: Vec<ChunkChoice<'_>>, usage: Option<ChunkUsage>) -> Result<Bytes, ProviderError> {
         let chunk = ChatChunk {
             id: &self.id,
             object: "chat.completion.chunk",
@@ -120,7 +125,7 @@ mod tests {
     #[test]
     fn tool_call_stream_becomes_openai_deltas() {
         let slot = Arc::new(UsageSlot::default());
-        let mut t = Translator::new("chatcmpl-1".into(), 7, "claude-haiku".into(), false, slot.clone());
+        let mut t = Translator::new("chatcmpl-1".into(), 7, "claude-haiku".into(), false, slot.clone(), None);
         let start = t
             .chunk(&ConverseStreamOutput::MessageStart(
                 MessageStartEvent::builder().role("assistant".into()).build().unwrap(),
@@ -162,9 +167,12 @@ mod tests {
         assert!(t.chunk(&ConverseStreamOutput::Metadata(meta.clone())).unwrap().is_none(), "usage hidden unless asked");
         assert_eq!(slot.get().unwrap().total_tokens, 14);
 
-        let mut with_usage = Translator::new("x".into(), 7, "a".into(), true, Arc::new(UsageSlot::default()));
+        let prices = TokenPrices { input: 0.5, output: 1.0 };
+        let mut with_usage =
+            Translator::new("x".into(), 7, "a".into(), true, Arc::new(UsageSlot::default()), Some(prices));
         let c = json(&with_usage.chunk(&ConverseStreamOutput::Metadata(meta)).unwrap().unwrap());
         assert_eq!(c["choices"], serde_json::json!([]));
         assert_eq!(c["usage"]["prompt_tokens"], 10);
+        assert_eq!(c["usage"]["cost"], 9.0, "10 × 0.5 + 4 × 1.0");
     }
 }

@@ -200,7 +200,12 @@ impl OpenAiProvider {
             request.stream_options.get_or_insert_with(StreamOptions::default).include_usage = Some(true);
             let response = self.send(&request).await?;
             let usage = Arc::new(UsageSlot::default());
-            let rewriter = stream::Rewriter::new(options.alias.clone(), options.include_usage, usage.clone());
+            let rewriter = stream::Rewriter::new(
+                options.alias.clone(),
+                options.include_usage,
+                usage.clone(),
+                options.token_prices,
+            );
             let events = rewriter.rewrite(response.bytes_stream().map(|r| r.map_err(transport_error)));
             return Ok(ChatOutput::Stream(ChatStream { events: Box::pin(events), usage }));
         }

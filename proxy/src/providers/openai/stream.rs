@@ -13,7 +13,7 @@ use futures::{Stream, StreamExt};
 use memchr::memmem;
 use serde_json::Value;
 
-use crate::providers::{DONE_EVENT, ProviderError, UsageSlot};
+use crate::providers::{DONE_EVENT, ProviderError, TokenPrices, UsageSlot};
 use crate::schema::Usage;
 
 pub struct Rewriter {
@@ -24,12 +24,22 @@ pub struct Rewriter {
     saw_done: bool,
     saw_id: bool,
     alias: Arc<str>,
+    prices: Option<TokenPrices>,
 }
 
 impl Rewriter {
-    pub fn new(alias: Arc<str>, include_usage: bool, usage: Arc<UsageSlot>) -> Self {
+    pub fn new(alias: Arc<str>, include_usage: bool, usage: Arc<UsageSlot>, prices: Option<TokenPrices>) -> Self {
         let alias_json = serde_json::to_vec(&*alias).unwrap_or_else(|_| b"\"\"".to_vec());
-        Self { alias_json, include_usage, usage, pending: BytesMut::new(), saw_done: false, saw_id: false, alias }
+        Self {
+            alias_json,
+            include_usage,
+            usage,
+            pending: BytesMut::new(),
+            saw_done: false,
+            saw_id: false,
+            alias,
+            prices,
+        }
     }
 
     /// Rewrites an upstream byte stream into the client's; one output chunk per upstream read.
@@ -149,6 +159,9 @@ impl Rewriter {
         };
         if let Some(usage) = fields.get("usage").and_then(|u| serde_json::from_value::<Usage>(u.clone()).ok()) {
             self.usage.set(usage);
+            if let (Some(prices), Some(Value::Object(u))) = (self.prices, fields.get_mut("usage")) {
+                u.entry("cost").or_insert_with(|| Value::from(prices.cost(&usage)));
+            }
         }
         fields.insert("model".into(), Value::String(self.alias.to_string()));
         if !self.include_usage {
@@ -237,7 +250,15 @@ mod tests {
 
     fn rewriter(include_usage: bool) -> (Rewriter, Arc<UsageSlot>) {
         let slot = Arc::new(UsageSlot::default());
-        (Rewriter::new("claude-haiku".into(), include_usage, slot.clone()), slot)
+        (
+            Rewriter::new(
+                "claude-haiku".into(),
+                include_usage,
+                slot.clone(),
+                Some(TokenPrices { input: 0.1, output: 1.0 }),
+            ),
+            slot,
+        )
     }
 
     const CHUNK: &str = r#"{"id":"c1","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini-2024","choices":[{"index":0,"delta":{"content":"say \"model\": \"x\""}}]}"#;
@@ -267,6 +288,7 @@ mod tests {
         let out = r.push(format!("data: {USAGE}\r\n\r\n").as_bytes());
         let text = std::str::from_utf8(&out).unwrap();
         assert!(text.contains("\"model\":\"claude-haiku\"") && text.contains("\"total_tokens\":5"), "{text}");
+        assert!(text.contains("\"cost\":2.3"), "3 × 0.1 + 2 × 1.0: {text}");
         assert_eq!(slot.get().unwrap().prompt_tokens, 3);
         assert_eq!(&r.finish()[..], DONE_EVENT, "[DONE] is added when the upstream forgot it");
     }
