@@ -37,7 +37,7 @@ pub trait Governed: Clone {
 }
 
 macro_rules! governed {
-    ($t:ty, $id:ident) => {
+    ($t:ty, $id:ident $(, expires: $expires:ident)?) => {
         impl Governed for $t {
             fn id(&self) -> &str {
                 &self.$id
@@ -54,30 +54,14 @@ macro_rules! governed {
             fn set_spend(&mut self, spend: f64) {
                 self.spend = spend;
             }
+            $(fn expires(&self) -> Option<&str> {
+                self.$expires.as_deref()
+            })?
         }
     };
 }
 
-impl Governed for KeyRecord {
-    fn id(&self) -> &str {
-        &self.token
-    }
-    fn limits(&self) -> &Limits {
-        &self.limits
-    }
-    fn limits_mut(&mut self) -> &mut Limits {
-        &mut self.limits
-    }
-    fn spend(&self) -> f64 {
-        self.spend
-    }
-    fn set_spend(&mut self, spend: f64) {
-        self.spend = spend;
-    }
-    fn expires(&self) -> Option<&str> {
-        self.expires.as_deref()
-    }
-}
+governed!(KeyRecord, token, expires: expires);
 governed!(TeamRecord, team_id);
 governed!(UserRecord, user_id);
 

@@ -398,28 +398,7 @@ pub async fn unblock(State(state): State<AppState>, Admin(_): Admin, body: Bytes
     set_blocked(&state, &body, false).await
 }
 
-/// Keys of a team, as team views show them.
-pub(super) fn team_keys(state: &AppState, team_id: &str) -> Vec<Value> {
-    state
-        .gateway
-        .registry
-        .keys
-        .all()
-        .iter()
-        .filter(|k| k.record.team_id.as_deref() == Some(team_id))
-        .map(|k| key_view(k))
-        .collect()
-}
-
-/// Keys of a user.
-pub(super) fn user_keys(state: &AppState, user_id: &str) -> Vec<Value> {
-    state
-        .gateway
-        .registry
-        .keys
-        .all()
-        .iter()
-        .filter(|k| k.record.user_id.as_deref() == Some(user_id))
-        .map(|k| key_view(k))
-        .collect()
+/// Keys that belong to a team or a user, as their views show them.
+pub(super) fn keys_where(state: &AppState, belongs: impl Fn(&KeyRecord) -> bool) -> Vec<Value> {
+    state.gateway.registry.keys.all().iter().filter(|k| belongs(&k.record)).map(|k| key_view(k)).collect()
 }

@@ -9,7 +9,7 @@ use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::keys::{ensure_user, team_keys};
+use super::keys::{ensure_user, keys_where};
 use super::{Admin, LIMIT_FIELDS, check_limits, merge, next_reset, now, object_body, parse_body, store_error};
 use crate::auth::registry::TeamEntry;
 use crate::gateway::GatewayError;
@@ -154,7 +154,7 @@ pub async fn info(
     Ok(Json(json!({
         "team_id": team_id,
         "team_info": team_view(&entry),
-        "keys": team_keys(&state, team_id),
+        "keys": keys_where(&state, |k| k.team_id.as_deref() == Some(team_id.as_str())),
         "team_memberships": memberships(&entry),
     })))
 }
@@ -176,7 +176,7 @@ pub async fn list(
         .map(|t| {
             let mut v = team_view(t);
             if let Some(o) = v.as_object_mut() {
-                o.insert("keys".into(), json!(team_keys(&state, &t.record.team_id)));
+                o.insert("keys".into(), json!(keys_where(&state, |k| k.team_id == Some(t.record.team_id.clone()))));
                 o.insert("team_memberships".into(), json!(memberships(t)));
             }
             v

@@ -9,7 +9,7 @@ use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::keys::{create_key, user_keys};
+use super::keys::{create_key, keys_where};
 use super::{Admin, LIMIT_FIELDS, check_limits, merge, next_reset, now, object_body, page, parse_body, store_error};
 use crate::auth::Principal;
 use crate::auth::registry::UserEntry;
@@ -117,7 +117,7 @@ pub async fn info(
     Ok(Json(json!({
         "user_id": user_id,
         "user_info": serde_json::to_value(entry.snapshot()).unwrap_or_default(),
-        "keys": user_keys(&state, &user_id),
+        "keys": keys_where(&state, |k| k.user_id.as_deref() == Some(user_id.as_str())),
         "teams": teams,
     })))
 }

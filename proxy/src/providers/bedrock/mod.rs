@@ -91,23 +91,30 @@ impl BedrockProvider {
             .unwrap_or_else(|| format!("https://bedrock-runtime.{region}.amazonaws.com"));
         Ok(Self { client, model_id, endpoint })
     }
+}
 
+/// Sends a translated request through either Converse builder (they share no trait).
+macro_rules! send_converse {
+    ($builder:expr, $model_id:expr, $input:expr) => {
+        $builder
+            .model_id($model_id)
+            .set_messages(Some($input.messages))
+            .set_system(Some($input.system).filter(|s| !s.is_empty()))
+            .set_inference_config($input.inference)
+            .set_tool_config($input.tool_config)
+            .send()
+            .await
+            .map_err(|e| sdk_error(e, |raw| Some(raw.status().as_u16())))
+    };
+}
+
+impl BedrockProvider {
     async fn chat_impl(&self, request: ChatRequest, options: CallOptions) -> Result<ChatOutput, ProviderError> {
         let input = request::translate(&request)?;
         let id = format!("chatcmpl-{}", options.call_id.simple());
         let created = unix_now();
         if request.is_stream() {
-            let output = self
-                .client
-                .converse_stream()
-                .model_id(&self.model_id)
-                .set_messages(Some(input.messages))
-                .set_system(Some(input.system).filter(|s| !s.is_empty()))
-                .set_inference_config(input.inference)
-                .set_tool_config(input.tool_config)
-                .send()
-                .await
-                .map_err(|e| sdk_error(e, |raw| Some(raw.status().as_u16())))?;
+            let output = send_converse!(self.client.converse_stream(), &self.model_id, input)?;
             let usage = Arc::new(UsageSlot::default());
             usage.set_response_id(id.clone());
             let translator = stream::Translator::new(
@@ -145,17 +152,7 @@ impl BedrockProvider {
             );
             return Ok(ChatOutput::Stream(ChatStream { events: Box::pin(events), usage }));
         }
-        let output = self
-            .client
-            .converse()
-            .model_id(&self.model_id)
-            .set_messages(Some(input.messages))
-            .set_system(Some(input.system).filter(|s| !s.is_empty()))
-            .set_inference_config(input.inference)
-            .set_tool_config(input.tool_config)
-            .send()
-            .await
-            .map_err(|e| sdk_error(e, |raw| Some(raw.status().as_u16())))?;
+        let output = send_converse!(self.client.converse(), &self.model_id, input)?;
         let (body, usage) = response::completion(output, &id, created, &options.alias)?;
         Ok(ChatOutput::Complete { body, usage, response_id: Some(id) })
     }
