@@ -11,17 +11,76 @@ use serde_json::{Value, json};
 /// Prompt tokens reported in every usage block.
 pub const PROMPT_TOKENS: u64 = 12;
 
+/// The `id` of every OpenAI answer: a fixed prefix and 16 hex digits that the fake overwrites
+/// with a counter, because the gateway files spend rows under the upstream's id and drops
+/// duplicates. A constant id would let it skip the insert and look cheaper than it is.
+pub const ID_PREFIX: &str = "chatcmpl-bench";
+const ID_DIGITS: usize = 16;
+
+/// An answer built once: the bytes, where the id digits are, and where each frame (SSE event,
+/// event-stream message) ends.
+pub struct Answer {
+    bytes: Bytes,
+    id_offsets: Vec<usize>,
+    /// End offset of each frame; one frame for a plain JSON answer.
+    frame_ends: Vec<usize>,
+}
+
+impl Answer {
+    fn new(frames: Vec<Bytes>) -> Answer {
+        let mut bytes = Vec::with_capacity(frames.iter().map(|f| f.len()).sum());
+        let mut frame_ends = Vec::with_capacity(frames.len());
+        for frame in &frames {
+            bytes.extend_from_slice(frame);
+            frame_ends.push(bytes.len());
+        }
+        let placeholder = format!("{ID_PREFIX}{}", "0".repeat(ID_DIGITS));
+        let id_offsets =
+            memchr::memmem::find_iter(&bytes, placeholder.as_bytes()).map(|at| at + ID_PREFIX.len()).collect();
+        Answer { bytes: Bytes::from(bytes), id_offsets, frame_ends }
+    }
+
+    /// The answer with id number `n` (a copy when the answer has an id, else shared bytes).
+    pub fn render(&self, n: u64) -> Bytes {
+        if self.id_offsets.is_empty() {
+            return self.bytes.clone();
+        }
+        let mut digits = [0u8; ID_DIGITS];
+        for (i, d) in digits.iter_mut().enumerate() {
+            *d = b"0123456789abcdef"[((n >> (4 * (ID_DIGITS - 1 - i))) & 0xf) as usize];
+        }
+        let mut out = bytes::BytesMut::from(&self.bytes[..]);
+        for &at in &self.id_offsets {
+            out[at..at + ID_DIGITS].copy_from_slice(&digits);
+        }
+        out.freeze()
+    }
+
+    /// Where each frame ends in `render`'s bytes.
+    pub fn frame_ends(&self) -> &[usize] {
+        &self.frame_ends
+    }
+
+    pub fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+}
+
 /// What the fake answers, per route.
 pub struct Responses {
     /// `POST /v1/chat/completions` without `"stream": true`.
-    pub openai_json: Bytes,
-    /// The same with `"stream": true`: one `data: ...\n\n` event per element, ending with
+    pub openai_json: Answer,
+    /// The same with `"stream": true`: one `data: ...\n\n` event per frame, ending with
     /// the usage chunk and `data: [DONE]`.
-    pub openai_sse: Vec<Bytes>,
+    pub openai_sse: Answer,
     /// `POST /model/{id}/converse`.
-    pub bedrock_json: Bytes,
-    /// `POST /model/{id}/converse-stream`: one event-stream frame per element.
-    pub bedrock_frames: Vec<Bytes>,
+    pub bedrock_json: Answer,
+    /// `POST /model/{id}/converse-stream`: one event-stream message per frame.
+    pub bedrock_frames: Answer,
 }
 
 fn piece(i: usize) -> String {
@@ -48,13 +107,17 @@ fn bedrock_usage(completion: usize) -> Value {
     })
 }
 
+fn placeholder_id() -> String {
+    format!("{ID_PREFIX}{}", "0".repeat(ID_DIGITS))
+}
+
 fn sse(value: &Value) -> Bytes {
     Bytes::from(format!("data: {value}\n\n"))
 }
 
 fn openai_chunk(choices: Value, usage: Option<Value>) -> Value {
     let mut chunk = json!({
-        "id": "chatcmpl-bench",
+        "id": placeholder_id(),
         "object": "chat.completion.chunk",
         "created": 1_700_000_000,
         "model": "bench",
@@ -82,7 +145,7 @@ impl Responses {
     /// Answers whose streams carry `chunks` content pieces.
     pub fn new(chunks: usize) -> Responses {
         let openai_json = json!({
-            "id": "chatcmpl-bench",
+            "id": placeholder_id(),
             "object": "chat.completion",
             "created": 1_700_000_000,
             "model": "bench",
@@ -128,10 +191,10 @@ impl Responses {
             .push(event_frame("metadata", &json!({ "usage": bedrock_usage(chunks), "metrics": { "latencyMs": 1 } })));
 
         Responses {
-            openai_json: Bytes::from(openai_json.to_string()),
-            openai_sse,
-            bedrock_json: Bytes::from(bedrock_json.to_string()),
-            bedrock_frames,
+            openai_json: Answer::new(vec![Bytes::from(openai_json.to_string())]),
+            openai_sse: Answer::new(openai_sse),
+            bedrock_json: Answer::new(vec![Bytes::from(bedrock_json.to_string())]),
+            bedrock_frames: Answer::new(bedrock_frames),
         }
     }
 }
@@ -197,26 +260,51 @@ mod tests {
         assert_eq!(route(true, "/v1/embeddings"), Route::NotFound);
     }
 
+    fn frames(answer: &Answer, n: u64) -> Vec<Bytes> {
+        let bytes = answer.render(n);
+        let mut start = 0;
+        answer
+            .frame_ends()
+            .iter()
+            .map(|&end| {
+                let frame = bytes.slice(start..end);
+                start = end;
+                frame
+            })
+            .collect()
+    }
+
     #[test]
     fn openai_stream_ends_with_usage_and_done() {
         let r = Responses::new(10);
-        assert_eq!(r.openai_sse.len(), 13);
-        let usage = std::str::from_utf8(&r.openai_sse[11]).unwrap();
+        let sse = frames(&r.openai_sse, 7);
+        assert_eq!(sse.len(), 13);
+        let usage = std::str::from_utf8(&sse[11]).unwrap();
         assert!(usage.starts_with("data: {") && usage.ends_with("\n\n"));
         let value: Value = serde_json::from_str(usage.trim_start_matches("data: ").trim()).unwrap();
         assert_eq!(value["choices"], json!([]));
         assert_eq!(value["usage"]["completion_tokens"], 10);
-        assert_eq!(&r.openai_sse[12][..], b"data: [DONE]\n\n");
-        let body: Value = serde_json::from_slice(&r.openai_json).unwrap();
+        assert_eq!(value["id"], "chatcmpl-bench0000000000000007");
+        assert_eq!(&sse[12][..], b"data: [DONE]\n\n");
+        let body: Value = serde_json::from_slice(&r.openai_json.render(0xabc)).unwrap();
         assert_eq!(body["usage"]["total_tokens"], 22);
+        assert_eq!(body["id"], "chatcmpl-bench0000000000000abc");
+        // Every chunk of one stream carries the same id.
+        let ids: Vec<String> = sse[..12]
+            .iter()
+            .map(|f| {
+                let v: Value = serde_json::from_slice(&f[6..]).unwrap();
+                v["id"].as_str().unwrap().to_owned()
+            })
+            .collect();
+        assert!(ids.iter().all(|id| id == "chatcmpl-bench0000000000000007"));
     }
 
     #[test]
     fn bedrock_frames_decode() {
         use aws_smithy_eventstream::frame::read_message_from;
         let r = Responses::new(3);
-        let types: Vec<String> = r
-            .bedrock_frames
+        let types: Vec<String> = frames(&r.bedrock_frames, 1)
             .iter()
             .map(|frame| {
                 let mut buf = frame.clone();

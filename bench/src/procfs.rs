@@ -62,6 +62,63 @@ pub fn cpu_ticks(pid: u32) -> Option<u64> {
     Some(total)
 }
 
+/// `(start time, utime + stime)` of a `/proc/<pid>/stat` line, in clock ticks.
+pub fn parse_stat_start_and_ticks(stat: &str) -> Option<(u64, u64)> {
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let fields: Vec<&str> = rest.split_ascii_whitespace().collect();
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    let start: u64 = fields.get(19)?.parse().ok()?;
+    Some((start, utime + stime))
+}
+
+/// Every process on the machine but kernel threads: pid → (start time, CPU ticks, name).
+pub type ProcessTable = std::collections::HashMap<u32, (u64, u64, String)>;
+
+pub fn process_table() -> ProcessTable {
+    let mut table = ProcessTable::new();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return table;
+    };
+    for entry in entries.flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|p| p.parse::<u32>().ok()) else { continue };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else { continue };
+        let name = stat.find('(').zip(stat.rfind(')')).map(|(a, b)| stat[a + 1..b].to_owned()).unwrap_or_default();
+        // Kernel threads (children of kthreadd, pid 2) are left out: their work on this machine
+        // is mostly done for the processes under test (socket and file writeback).
+        let kernel_thread =
+            pid == 2 || stat.rsplit(')').next().and_then(|r| r.split_ascii_whitespace().nth(1)) == Some("2");
+        if kernel_thread {
+            continue;
+        }
+        if let Some((start, ticks)) = parse_stat_start_and_ticks(&stat) {
+            table.insert(pid, (start, ticks, name));
+        }
+    }
+    table
+}
+
+/// CPU ticks that processes other than `ours` used between two tables, by process name, largest
+/// first. A process born in between counts whole; one that came and went in between is missed.
+pub fn foreign_ticks(before: &ProcessTable, after: &ProcessTable, ours: &[u32]) -> Vec<(String, u64)> {
+    let mut by_name: std::collections::HashMap<&str, u64> = std::collections::HashMap::new();
+    for (pid, (start, ticks, name)) in after {
+        if ours.contains(pid) {
+            continue;
+        }
+        let used = match before.get(pid) {
+            Some((start0, ticks0, _)) if start0 == start => ticks.saturating_sub(*ticks0),
+            _ => *ticks,
+        };
+        if used > 0 {
+            *by_name.entry(name).or_default() += used;
+        }
+    }
+    let mut out: Vec<(String, u64)> = by_name.into_iter().map(|(n, t)| (n.to_owned(), t)).collect();
+    out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    out
+}
+
 /// `key` (kB) of `/proc/<pid>/status`, summed over `pid` and its live descendants.
 pub fn status_kb(pid: u32, key: &str) -> Option<u64> {
     let mut total = 0;
@@ -248,6 +305,25 @@ mod tests {
         let d = CpuSample { ticks: 200, thread_ns: [(1, 1_000_000_001), (2, 1)].into() };
         assert_eq!(a.seconds_until(&d, 100), (1.0, false));
         assert_eq!(parse_schedstat_ns("48990739 18673609 153\n"), Some(48_990_739));
+    }
+
+    #[test]
+    fn foreign_cpu_counts_other_processes_only() {
+        let stat = "77 (rustc) R 1 2 3 4 5 6 7 8 9 10 300 45 0 0 20 0 1 0 98765 1 2";
+        assert_eq!(parse_stat_start_and_ticks(stat), Some((98765, 345)));
+        let entry = |start: u64, ticks: u64, name: &str| (start, ticks, name.to_owned());
+        let before: ProcessTable =
+            [(1, entry(10, 100, "gateway")), (2, entry(10, 50, "rustc")), (3, entry(10, 5, "old"))].into();
+        // pid 3 was replaced by a new process; pid 4 was born.
+        let after: ProcessTable = [
+            (1, entry(10, 900, "gateway")),
+            (2, entry(10, 80, "rustc")),
+            (3, entry(20, 7, "rustc")),
+            (4, entry(30, 1, "sh")),
+        ]
+        .into();
+        assert_eq!(foreign_ticks(&before, &after, &[1]), vec![("rustc".to_owned(), 37), ("sh".to_owned(), 1)]);
+        assert!(!process_table().is_empty());
     }
 
     #[test]

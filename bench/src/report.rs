@@ -152,10 +152,21 @@ pub struct Outcome {
     /// Gateway CPU per request over the upstream's.
     pub cpu_ratio: Option<f64>,
     pub rss_idle_mb: Option<f64>,
+    /// The idle RSS split: heap and other anonymous memory, and file-backed pages (the binary
+    /// and libraries).
+    pub rss_idle_anon_mb: Option<f64>,
+    pub rss_idle_file_mb: Option<f64>,
     pub rss_peak_mb: Option<f64>,
     /// Busy share of each core over the window, percent (all processes on the machine).
     pub core_busy_percent: Vec<f64>,
-    /// A compiler (or another noise source) ran during the scenario.
+    /// CPU that other processes on the machine used during the measured run, percent of one
+    /// core, and the largest users (`name: percent`).
+    pub foreign_cpu_percent: Option<f64>,
+    pub foreign_top: Vec<String>,
+    /// Rows in Switchboard's `spend_logs` after the scenario (probe, warm-up and measured
+    /// requests), when the `sqlite3` command is there to count them.
+    pub spend_rows: Option<u64>,
+    /// Other processes used more than a little CPU, or a compiler ran: the figures are suspect.
     pub noisy: bool,
 }
 
@@ -171,8 +182,13 @@ impl Outcome {
             upstream_cpu: None,
             cpu_ratio: None,
             rss_idle_mb: None,
+            rss_idle_anon_mb: None,
+            rss_idle_file_mb: None,
             rss_peak_mb: None,
             core_busy_percent: Vec::new(),
+            foreign_cpu_percent: None,
+            foreign_top: Vec::new(),
+            spend_rows: None,
             noisy: false,
         }
     }

@@ -1,7 +1,8 @@
 //! `bench-upstream`: the benchmark's fake OpenAI-compatible and Bedrock Runtime upstream.
 //!
-//! Lean on purpose: a single-threaded runtime, plain hyper, answers built once at start, no
-//! request recording, no JSON parsing. Any `Authorization` is accepted (the gateway signs
+//! Lean on purpose: a single-threaded runtime, plain hyper, answers built once at start (per
+//! request only a copy that stamps a unique id into OpenAI answers), no request recording, no
+//! JSON parsing. Any `Authorization` is accepted (the gateway signs
 //! Bedrock calls with SigV4; the signature is not checked).
 //!
 //! Prints `listening on <addr>` on stdout once it accepts connections.
@@ -10,6 +11,7 @@ use std::convert::Infallible;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -21,7 +23,7 @@ use hyper::header::{CONTENT_TYPE, HeaderValue};
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
-use switchboard_bench::fake::{Responses, Route, route, wants_stream};
+use switchboard_bench::fake::{Answer, Responses, Route, route, wants_stream};
 use tokio::net::TcpListener;
 
 #[derive(Parser)]
@@ -40,10 +42,11 @@ struct Args {
     delay_ms: u64,
 }
 
-/// A response body: one buffer, or a fixed list of frames sent as chunked transfer encoding.
+/// A response body: one buffer, or the frames of one buffer sent one by one (chunked transfer
+/// encoding, as a streaming upstream does).
 enum FakeBody {
     Full(Option<Bytes>),
-    Frames { frames: &'static [Bytes], next: usize },
+    Frames { bytes: Bytes, ends: &'static [usize], next: usize },
 }
 
 impl Body for FakeBody {
@@ -53,11 +56,11 @@ impl Body for FakeBody {
     fn poll_frame(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
         let frame = match &mut *self {
             FakeBody::Full(bytes) => bytes.take(),
-            FakeBody::Frames { frames, next } => {
-                let frame = frames.get(*next).cloned();
+            FakeBody::Frames { bytes, ends, next } => ends.get(*next).map(|&end| {
+                let start = if *next == 0 { 0 } else { ends[*next - 1] };
                 *next += 1;
-                frame
-            }
+                bytes.slice(start..end)
+            }),
         };
         Poll::Ready(frame.map(|b| Ok(Frame::data(b))))
     }
@@ -65,7 +68,7 @@ impl Body for FakeBody {
     fn is_end_stream(&self) -> bool {
         match self {
             FakeBody::Full(bytes) => bytes.is_none(),
-            FakeBody::Frames { frames, next } => *next >= frames.len(),
+            FakeBody::Frames { ends, next, .. } => *next >= ends.len(),
         }
     }
 
@@ -77,6 +80,13 @@ impl Body for FakeBody {
         }
     }
 }
+
+fn frames(answer: &'static Answer, n: u64) -> FakeBody {
+    FakeBody::Frames { bytes: answer.render(n), ends: answer.frame_ends(), next: 0 }
+}
+
+/// Numbers the answers (their ids must differ, see `fake::ID_PREFIX`).
+static ANSWERS: AtomicU64 = AtomicU64::new(0);
 
 const JSON: HeaderValue = HeaderValue::from_static("application/json");
 const SSE: HeaderValue = HeaderValue::from_static("text/event-stream");
@@ -103,15 +113,12 @@ async fn handle(
     if let Some(delay) = delay {
         tokio::time::sleep(delay).await;
     }
+    let n = ANSWERS.fetch_add(1, Ordering::Relaxed);
     let response = match route {
-        Route::ChatCompletions if wants_stream(&body) => {
-            respond(StatusCode::OK, SSE, FakeBody::Frames { frames: &responses.openai_sse, next: 0 })
-        }
-        Route::ChatCompletions => respond(StatusCode::OK, JSON, FakeBody::Full(Some(responses.openai_json.clone()))),
-        Route::Converse => respond(StatusCode::OK, JSON, FakeBody::Full(Some(responses.bedrock_json.clone()))),
-        Route::ConverseStream => {
-            respond(StatusCode::OK, EVENT_STREAM, FakeBody::Frames { frames: &responses.bedrock_frames, next: 0 })
-        }
+        Route::ChatCompletions if wants_stream(&body) => respond(StatusCode::OK, SSE, frames(&responses.openai_sse, n)),
+        Route::ChatCompletions => respond(StatusCode::OK, JSON, FakeBody::Full(Some(responses.openai_json.render(n)))),
+        Route::Converse => respond(StatusCode::OK, JSON, FakeBody::Full(Some(responses.bedrock_json.render(n)))),
+        Route::ConverseStream => respond(StatusCode::OK, EVENT_STREAM, frames(&responses.bedrock_frames, n)),
         Route::Health => respond(StatusCode::OK, JSON, FakeBody::Full(Some(Bytes::from_static(b"{\"ok\":true}")))),
         Route::NotFound => respond(
             StatusCode::NOT_FOUND,
