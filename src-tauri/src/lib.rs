@@ -1,0 +1,159 @@
+//! Switchboard's desktop shell: runs the gateway in-process on 127.0.0.1 and shows its panel.
+//! It starts, stops and reports; everything else is the gateway's API, used by the panel.
+//!
+//! - The gateway listens on 127.0.0.1:4000, or the next free port (`SWITCHBOARD_PORT` names
+//!   another first port), with its SQLite database in the app data folder and the config.yaml
+//!   chosen in the menu (remembered in `settings.json` in the app config folder).
+//! - The master key is generated on first run and kept in the OS keychain, or in a 0600 file
+//!   where no keychain service runs (see [`master_key`]).
+//! - The window loads the panel from the gateway (`/ui/`) with `window.__SWITCHBOARD__` set,
+//!   so the panel is signed in; while the gateway is stopped it shows a bundled page.
+//! - Quitting (menu, closing the window, SIGTERM/SIGINT) stops the gateway gracefully: in-flight
+//!   requests finish and spend is written to the database before the process exits.
+
+mod commands;
+mod gateway;
+mod logging;
+mod master_key;
+mod menu;
+mod paths;
+mod settings;
+mod shell;
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use tauri::{Manager, RunEvent};
+
+use crate::gateway::Gateway;
+use crate::paths::Paths;
+use crate::settings::Settings;
+use crate::shell::Shell;
+
+/// Runs the app until it quits; the exit code of the process.
+pub fn run() -> ExitCode {
+    let paths = match Paths::resolve() {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    logging::init(&paths.log_file());
+    for dir in [&paths.config_dir, &paths.data_dir] {
+        if let Err(e) = paths::create_private_dir(dir) {
+            tracing::error!("cannot create {}: {e}", dir.display());
+            return ExitCode::FAILURE;
+        }
+    }
+
+    let settings = Settings::load(&paths.settings_file());
+    // `environment_variables` of the remembered config.yaml are set now, while this is the only
+    // thread (setting the environment is not thread-safe). A config chosen later is told to
+    // quit and reopen for them.
+    let mut startup_problem = None;
+    let mut env_applied_for = None;
+    if let Some(path) = &settings.config_path {
+        match switchboard::config::Config::load(path) {
+            Ok(config) => {
+                // SAFETY: no other thread exists yet: logging has none, the async runtime and
+                // the GUI start below.
+                unsafe { config.apply_environment() };
+                env_applied_for = Some(path.clone());
+            }
+            Err(e) => {
+                startup_problem = Some(format!("{e}\n\nSwitchboard runs without it until you choose a valid file."))
+            }
+        }
+    }
+    let config_path = if startup_problem.is_some() { None } else { settings.config_path.clone() };
+
+    let (key, key_storage) = match master_key::load_or_create(&paths.key_file()) {
+        Ok(k) => k,
+        Err(e) => {
+            tracing::error!("no master key: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    tracing::info!("{}", key_storage.describe());
+
+    let first_port = match std::env::var("SWITCHBOARD_PORT") {
+        Ok(v) => {
+            let Ok(p) = v.parse::<u16>() else {
+                tracing::error!("SWITCHBOARD_PORT={v} is not a port number");
+                return ExitCode::FAILURE;
+            };
+            p
+        }
+        Err(_) => gateway::DEFAULT_PORT,
+    };
+    let gateway = Arc::new(Gateway::new(key, &paths.database(), first_port, config_path, env_applied_for));
+    let shell = Shell::new(gateway.clone(), paths, key_storage);
+
+    let app = tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
+        .manage(shell)
+        .invoke_handler(tauri::generate_handler![commands::gateway_status, commands::start_gateway])
+        .on_menu_event(menu::on_event)
+        .setup(move |app| {
+            let handle = app.handle().clone();
+            let shell = handle.state::<Shell>();
+            // Started before the window opens, so it opens on the panel.
+            let status = tauri::async_runtime::block_on(shell.gateway.start());
+            let (menu, handles) = menu::build(&handle, &shell.key_storage.describe())?;
+            handles.update(&status);
+            let _ = shell.menu.set(handles);
+            shell::create_window(&handle, &status, menu)?;
+            if let Some(problem) = startup_problem {
+                tracing::warn!("the remembered config.yaml is not used: {problem}");
+                shell::error_dialog(&handle, "Switchboard: config.yaml not used", problem);
+            }
+            quit_on_signals(&handle);
+            Ok(())
+        })
+        .build(tauri::generate_context!());
+    let app = match app {
+        Ok(app) => app,
+        Err(e) => {
+            tracing::error!("cannot start the desktop app: {e}");
+            tauri::async_runtime::block_on(gateway.stop_for_exit());
+            return ExitCode::FAILURE;
+        }
+    };
+    let code = app.run_return(|_app, event| {
+        if let RunEvent::ExitRequested { code: None, .. } = event {
+            // The last window was closed: quit, like the Quit item.
+            tracing::info!("window closed; quitting");
+        }
+    });
+    // The event loop has ended (Quit, window closed, signal): the gateway stops gracefully
+    // before the process exits.
+    tauri::async_runtime::block_on(gateway.stop_for_exit());
+    tracing::info!("bye");
+    ExitCode::from(u8::try_from(code).unwrap_or(1))
+}
+
+/// SIGTERM, SIGINT and SIGHUP quit like the menu's Quit (the gateway stops gracefully).
+fn quit_on_signals(app: &tauri::AppHandle) {
+    #[cfg(unix)]
+    {
+        let app = app.clone();
+        tauri::async_runtime::spawn(async move {
+            use tokio::signal::unix::{SignalKind, signal};
+            let (Ok(mut term), Ok(mut int), Ok(mut hup)) =
+                (signal(SignalKind::terminate()), signal(SignalKind::interrupt()), signal(SignalKind::hangup()))
+            else {
+                tracing::warn!("cannot listen for signals");
+                return;
+            };
+            tokio::select! {
+                _ = term.recv() => tracing::info!("SIGTERM received"),
+                _ = int.recv() => tracing::info!("SIGINT received"),
+                _ = hup.recv() => tracing::info!("SIGHUP received"),
+            }
+            shell::quit(&app);
+        });
+    }
+    #[cfg(not(unix))]
+    let _ = app;
+}

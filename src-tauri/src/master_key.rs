@@ -1,0 +1,176 @@
+//! The gateway's master key: generated on first run, kept in the OS keychain (Keychain,
+//! Credential Manager, Secret Service), or, where no keychain service runs, in a file only the
+//! user can read. The key itself is never logged.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use rand::Rng;
+
+const KEYCHAIN_SERVICE: &str = "Switchboard";
+const KEYCHAIN_ACCOUNT: &str = "gateway-master-key";
+
+/// Where the master key lives.
+#[derive(Debug, Clone, PartialEq)]
+pub enum KeyStorage {
+    Keychain,
+    /// A 0600 file; `reason` says why the keychain was not used.
+    File {
+        path: PathBuf,
+        reason: String,
+    },
+}
+
+impl KeyStorage {
+    /// One line for the menu and the status page.
+    pub fn describe(&self) -> String {
+        match self {
+            KeyStorage::Keychain => "Master key: in the OS keychain".to_string(),
+            KeyStorage::File { .. } => "Master key: stored in a 0600 file (no keychain service)".to_string(),
+        }
+    }
+}
+
+/// `sk-` and 32 random URL-safe characters.
+pub fn generate() -> String {
+    let body: String = rand::rng().sample_iter(rand::distr::Alphanumeric).take(32).map(char::from).collect();
+    format!("sk-{body}")
+}
+
+/// The master key of this user, created on first use.
+///
+/// Order: a key file written earlier (so a key, once in a file, stays the same key); else the
+/// keychain entry; else a new key, saved to the keychain, or to the file when the keychain
+/// cannot be reached.
+pub fn load_or_create(key_file: &Path) -> Result<(String, KeyStorage), String> {
+    if let Some(key) = read_key_file(key_file)? {
+        let reason = "the key was saved to this file earlier".to_string();
+        return Ok((key, KeyStorage::File { path: key_file.to_path_buf(), reason }));
+    }
+    let reason = match keychain::get() {
+        Ok(Some(key)) => return Ok((key, KeyStorage::Keychain)),
+        Ok(None) => {
+            let key = generate();
+            match keychain::set(&key) {
+                // Read back: some stores accept writes they cannot keep.
+                Ok(()) if keychain::get().ok().flatten().as_deref() == Some(key.as_str()) => {
+                    tracing::info!("generated a master key and stored it in the OS keychain");
+                    return Ok((key, KeyStorage::Keychain));
+                }
+                Ok(()) => "the keychain did not keep the key".to_string(),
+                Err(e) => e,
+            }
+        }
+        Err(e) => e,
+    };
+    let key = generate();
+    write_key_file(key_file, &key)?;
+    tracing::warn!("no keychain service ({reason}); the master key is stored in {} (mode 0600)", key_file.display());
+    Ok((key, KeyStorage::File { path: key_file.to_path_buf(), reason }))
+}
+
+fn read_key_file(path: &Path) -> Result<Option<String>, String> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => {
+            let key = text.trim();
+            if key.is_empty() || key.chars().any(char::is_whitespace) {
+                return Err(format!("{} does not hold a master key; remove it to generate a new one", path.display()));
+            }
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                if let Ok(meta) = std::fs::metadata(path)
+                    && meta.permissions().mode() & 0o077 != 0
+                {
+                    tracing::warn!("{} is readable by other users; setting its mode to 0600", path.display());
+                    let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+                }
+            }
+            Ok(Some(key.to_string()))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+    }
+}
+
+fn write_key_file(path: &Path, key: &str) -> Result<(), String> {
+    let fail = |e: std::io::Error| format!("cannot write the master key to {}: {e}", path.display());
+    if let Some(dir) = path.parent() {
+        crate::paths::create_private_dir(dir).map_err(fail)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path).map_err(fail)?;
+    file.write_all(key.as_bytes()).and_then(|()| file.write_all(b"\n")).and_then(|()| file.sync_all()).map_err(fail)
+}
+
+#[cfg(any(target_os = "linux", target_os = "macos", target_os = "windows"))]
+mod keychain {
+    use super::{KEYCHAIN_ACCOUNT, KEYCHAIN_SERVICE};
+
+    fn entry() -> Result<keyring::Entry, String> {
+        keyring::Entry::new(KEYCHAIN_SERVICE, KEYCHAIN_ACCOUNT).map_err(|e| e.to_string())
+    }
+
+    pub fn get() -> Result<Option<String>, String> {
+        match entry()?.get_password() {
+            Ok(key) => Ok(Some(key)),
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    pub fn set(key: &str) -> Result<(), String> {
+        entry()?.set_password(key).map_err(|e| e.to_string())
+    }
+}
+
+/// Platforms without a keychain store in `keyring`: always the file.
+#[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
+mod keychain {
+    pub fn get() -> Result<Option<String>, String> {
+        Err("no keychain support on this platform".into())
+    }
+    pub fn set(_key: &str) -> Result<(), String> {
+        Err("no keychain support on this platform".into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_keys_look_like_litellm_keys() {
+        let a = generate();
+        assert!(a.starts_with("sk-"));
+        assert_eq!(a.len(), 35);
+        assert!(a[3..].chars().all(|c| c.is_ascii_alphanumeric()));
+        assert_ne!(a, generate());
+    }
+
+    #[test]
+    fn key_file_is_private_and_read_back() {
+        let dir = std::env::temp_dir().join(format!("switchboard-app-key-{}", std::process::id()));
+        let file = dir.join("cfg").join("master_key");
+        assert_eq!(read_key_file(&file).unwrap(), None);
+        write_key_file(&file, "sk-test").unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+        assert_eq!(read_key_file(&file).unwrap().as_deref(), Some("sk-test"));
+        // Never overwritten once written.
+        assert!(write_key_file(&file, "sk-other").is_err());
+        let (key, storage) = load_or_create(&file).unwrap();
+        assert_eq!(key, "sk-test");
+        assert!(matches!(storage, KeyStorage::File { .. }));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

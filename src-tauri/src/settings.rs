@@ -1,0 +1,66 @@
+//! The app's remembered choices: a small JSON file in the app config folder.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Settings {
+    /// The config.yaml the user picked; the gateway runs without one when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_path: Option<PathBuf>,
+}
+
+impl Settings {
+    /// Reads the settings; a missing file is the defaults, an unreadable one is reported and
+    /// treated as the defaults (it is rewritten on the next change).
+    pub fn load(file: &Path) -> Settings {
+        match std::fs::read(file) {
+            Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or_else(|e| {
+                tracing::warn!("ignoring {}: {e}", file.display());
+                Settings::default()
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Settings::default(),
+            Err(e) => {
+                tracing::warn!("cannot read {}: {e}", file.display());
+                Settings::default()
+            }
+        }
+    }
+
+    /// Writes the settings atomically (a temporary file renamed over the old one).
+    pub fn save(&self, file: &Path) -> std::io::Result<()> {
+        if let Some(dir) = file.parent() {
+            crate::paths::create_private_dir(dir)?;
+        }
+        let tmp = file.with_extension("json.tmp");
+        {
+            let mut f = std::fs::File::create(&tmp)?;
+            f.write_all(&serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?)?;
+            f.write_all(b"\n")?;
+            f.sync_all()?;
+        }
+        std::fs::rename(&tmp, file)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_defaults() {
+        let dir = std::env::temp_dir().join(format!("switchboard-app-settings-{}", std::process::id()));
+        let file = dir.join("nested").join("settings.json");
+        assert_eq!(Settings::load(&file), Settings::default());
+
+        let s = Settings { config_path: Some(PathBuf::from("/tmp/config.yaml")) };
+        s.save(&file).unwrap();
+        assert_eq!(Settings::load(&file), s);
+
+        std::fs::write(&file, b"not json").unwrap();
+        assert_eq!(Settings::load(&file), Settings::default());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

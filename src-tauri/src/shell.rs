@@ -1,0 +1,296 @@
+//! What the menu, the window and the stopped page do: each action calls the gateway
+//! controller, then shows the result (title, menu, page). No logic of the gateway's own.
+
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+
+use tauri::{AppHandle, Manager, Url, WebviewUrl, WebviewWindow, WebviewWindowBuilder};
+use tauri_plugin_dialog::{DialogExt, MessageDialogKind};
+
+use crate::gateway::{Gateway, Status};
+use crate::master_key::KeyStorage;
+use crate::menu;
+use crate::paths::Paths;
+use crate::settings::Settings;
+
+pub const MAIN_WINDOW: &str = "main";
+/// The bundled page shown while the gateway is stopped.
+const LOCAL_PAGE: &str = "index.html";
+
+/// The app's state, managed by Tauri.
+pub struct Shell {
+    pub gateway: Arc<Gateway>,
+    pub paths: Paths,
+    pub key_storage: KeyStorage,
+    pub menu: OnceLock<menu::Handles>,
+    #[cfg(not(target_os = "linux"))]
+    clipboard: std::sync::Mutex<Option<arboard::Clipboard>>,
+}
+
+impl Shell {
+    pub fn new(gateway: Arc<Gateway>, paths: Paths, key_storage: KeyStorage) -> Shell {
+        Shell {
+            gateway,
+            paths,
+            key_storage,
+            menu: OnceLock::new(),
+            #[cfg(not(target_os = "linux"))]
+            clipboard: std::sync::Mutex::new(None),
+        }
+    }
+}
+
+/// The panel's address on a running gateway.
+pub fn panel_url(base: &str) -> Option<Url> {
+    Url::parse(&format!("{base}/ui/")).ok()
+}
+
+/// The bundled page's address (Tauri serves app assets on its own scheme).
+fn local_page_url() -> Url {
+    let base = if cfg!(any(windows, target_os = "android")) { "http://tauri.localhost/" } else { "tauri://localhost/" };
+    Url::parse(base).and_then(|u| u.join(LOCAL_PAGE)).expect("a valid URL")
+}
+
+fn is_local_page(url: &Url) -> bool {
+    url.scheme() == "tauri" || url.host_str() == Some("tauri.localhost")
+}
+
+/// Sets `window.__SWITCHBOARD__` before the panel's scripts run, so the panel skips its sign-in.
+/// Only on pages of the gateway (the navigation filter keeps the window on it); `url` is the
+/// page's own origin, right also after the gateway moved to another port.
+fn init_script(master_key: &str) -> String {
+    let key = serde_json::to_string(master_key).expect("a string serializes");
+    format!(
+        r#"(function () {{
+  if (location.protocol !== "http:" || location.hostname !== "127.0.0.1") return;
+  Object.defineProperty(window, "__SWITCHBOARD__", {{
+    value: Object.freeze({{ url: location.origin, masterKey: {key}, desktop: true }}),
+    enumerable: false, configurable: false, writable: false
+  }});
+}})();"#
+    )
+}
+
+/// Opens the main window on the panel (or on the stopped page).
+pub fn create_window(app: &AppHandle, status: &Status, menu: tauri::menu::Menu<tauri::Wry>) -> tauri::Result<()> {
+    let shell = app.state::<Shell>();
+    let url = match status.url.as_deref().and_then(panel_url) {
+        Some(u) => WebviewUrl::External(u),
+        None => WebviewUrl::App(LOCAL_PAGE.into()),
+    };
+    let gateway = shell.gateway.clone();
+    WebviewWindowBuilder::new(app, MAIN_WINDOW, url)
+        .title(title(status))
+        .inner_size(1200.0, 760.0)
+        .min_inner_size(640.0, 420.0)
+        .menu(menu)
+        .initialization_script(init_script(shell.gateway.master_key()))
+        .on_navigation(move |url| {
+            // The window shows the gateway's pages and the app's own page, nothing else: the
+            // master key is injected into gateway pages.
+            let allowed = is_local_page(url)
+                || url.as_str() == "about:blank"
+                || gateway.origin().is_some_and(|o| url.origin().ascii_serialization() == o);
+            if !allowed {
+                tracing::info!("not opening {url} in the Switchboard window");
+            }
+            allowed
+        })
+        .build()?;
+    Ok(())
+}
+
+fn title(status: &Status) -> String {
+    match (&status.url, &status.error) {
+        (Some(url), _) => format!("Switchboard — {url}"),
+        (None, Some(_)) => "Switchboard — the gateway did not start".to_string(),
+        (None, None) => "Switchboard — gateway stopped".to_string(),
+    }
+}
+
+fn main_window(app: &AppHandle) -> Option<WebviewWindow> {
+    app.get_webview_window(MAIN_WINDOW)
+}
+
+/// Shows `status`: window title, menu, and the page (the panel while the gateway runs, the
+/// stopped page otherwise). `reload` loads the panel again even if it is showing.
+pub fn refresh(app: &AppHandle, status: &Status, reload: bool) {
+    if let Some(handles) = app.state::<Shell>().menu.get() {
+        handles.update(status);
+    }
+    let Some(window) = main_window(app) else { return };
+    let _ = window.set_title(&title(status));
+    let current = window.url().ok();
+    let result = match status.url.as_deref().and_then(panel_url) {
+        Some(panel) => {
+            let on_panel = current.as_ref().is_some_and(|c| c.origin() == panel.origin());
+            if reload || !on_panel { window.navigate(panel) } else { Ok(()) }
+        }
+        None => {
+            if current.as_ref().is_some_and(is_local_page) {
+                window.eval("window.switchboardRefresh && window.switchboardRefresh()")
+            } else {
+                window.navigate(local_page_url())
+            }
+        }
+    };
+    if let Err(e) = result {
+        tracing::warn!("cannot update the window: {e}");
+    }
+}
+
+fn gateway(app: &AppHandle) -> Arc<Gateway> {
+    app.state::<Shell>().gateway.clone()
+}
+
+pub fn error_dialog(app: &AppHandle, title: &str, message: impl Into<String>) {
+    let mut dialog = app.dialog().message(message).title(title).kind(MessageDialogKind::Error);
+    if let Some(w) = main_window(app) {
+        dialog = dialog.parent(&w);
+    }
+    dialog.show(|_| {});
+}
+
+fn info_dialog(app: &AppHandle, title: &str, message: impl Into<String>) {
+    let mut dialog = app.dialog().message(message).title(title).kind(MessageDialogKind::Info);
+    if let Some(w) = main_window(app) {
+        dialog = dialog.parent(&w);
+    }
+    dialog.show(|_| {});
+}
+
+pub fn start(app: &AppHandle) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let status = gateway(&app).start().await;
+        refresh(&app, &status, false);
+    });
+}
+
+pub fn stop(app: &AppHandle) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let status = gateway(&app).stop().await;
+        refresh(&app, &status, false);
+    });
+}
+
+/// Reads the config.yaml again and restarts the gateway with it.
+pub fn restart(app: &AppHandle) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let path = gateway(&app).status().await.config_path;
+        switch_config(&app, path, false).await;
+    });
+}
+
+pub fn open_panel(app: &AppHandle) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let status = gateway(&app).status().await;
+        refresh(&app, &status, true);
+        if let Some(w) = main_window(&app) {
+            let _ = w.show();
+            let _ = w.set_focus();
+        }
+    });
+}
+
+pub fn copy_base_url(app: &AppHandle) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        if let Some(url) = gateway(&app).origin() {
+            set_clipboard(&app, url);
+        }
+    });
+}
+
+#[cfg(target_os = "linux")]
+fn set_clipboard(app: &AppHandle, text: String) {
+    // GTK's clipboard, on the GTK thread: works on X11 and Wayland alike.
+    let result = app.run_on_main_thread(move || {
+        let clipboard = gtk::Clipboard::get(&gtk::gdk::SELECTION_CLIPBOARD);
+        clipboard.set_text(&text);
+        clipboard.store();
+    });
+    if let Err(e) = result {
+        tracing::warn!("cannot copy to the clipboard: {e}");
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn set_clipboard(app: &AppHandle, text: String) {
+    let shell = app.state::<Shell>();
+    let mut slot = shell.clipboard.lock().unwrap_or_else(|e| e.into_inner());
+    if slot.is_none() {
+        *slot = arboard::Clipboard::new().map_err(|e| tracing::warn!("no clipboard: {e}")).ok();
+    }
+    if let Some(clipboard) = slot.as_mut() {
+        if let Err(e) = clipboard.set_text(text) {
+            tracing::warn!("cannot copy to the clipboard: {e}");
+        }
+    }
+}
+
+pub fn choose_config(app: &AppHandle) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let current = gateway(&app).status().await.config_path;
+        let mut dialog =
+            app.dialog().file().set_title("Choose a LiteLLM config.yaml").add_filter("YAML", &["yaml", "yml"]);
+        if let Some(dir) = current.as_deref().and_then(|p| p.parent()) {
+            dialog = dialog.set_directory(dir);
+        }
+        if let Some(w) = main_window(&app) {
+            dialog = dialog.set_parent(&w);
+        }
+        let app2 = app.clone();
+        dialog.pick_file(move |picked| {
+            let Some(picked) = picked else { return };
+            match picked.into_path() {
+                Ok(path) => {
+                    tauri::async_runtime::spawn(async move { switch_config(&app2, Some(path), true).await });
+                }
+                Err(e) => error_dialog(&app2, "Switchboard", format!("Cannot use that file: {e}")),
+            }
+        });
+    });
+}
+
+pub fn forget_config(app: &AppHandle) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move { switch_config(&app, None, true).await });
+}
+
+/// Restarts the gateway with `path`; remembers it when asked and when it started. An invalid
+/// file is shown in a dialog and the running gateway keeps running.
+async fn switch_config(app: &AppHandle, path: Option<PathBuf>, remember: bool) {
+    let gateway = gateway(app);
+    match gateway.use_config(path.clone()).await {
+        Ok((status, notices)) => {
+            if remember {
+                let file = app.state::<Shell>().paths.settings_file();
+                if let Err(e) = (Settings { config_path: path }).save(&file) {
+                    tracing::warn!("cannot remember the choice in {}: {e}", file.display());
+                }
+            }
+            refresh(app, &status, true);
+            if !notices.is_empty() {
+                info_dialog(app, "Switchboard", notices.join("\n\n"));
+            }
+        }
+        Err(message) => {
+            tracing::warn!("{message}");
+            let status = gateway.status().await;
+            refresh(app, &status, false);
+            error_dialog(app, "Switchboard: config.yaml not used", message);
+        }
+    }
+}
+
+/// Ends the event loop; the gateway is then stopped gracefully before the process exits
+/// (see `run`).
+pub fn quit(app: &AppHandle) {
+    tracing::info!("quitting");
+    app.exit(0);
+}

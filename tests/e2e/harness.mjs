@@ -1,0 +1,192 @@
+// Starts what the panel's end-to-end tests need: the fake upstreams, `switchboard serve` with a
+// config routing claude-haiku/claude-sonnet to the fake Bedrock, and headless Chromium.
+
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import { createRequire } from "node:module";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import readline from "node:readline";
+import { fileURLToPath } from "node:url";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const repo = path.resolve(here, "../..");
+export const uiDir = path.join(repo, "ui");
+export const MASTER_KEY = "sk-e2e-master";
+export const screenshotDir = process.env.SWITCHBOARD_SCREENSHOTS ?? path.join(repo, "target", "e2e-screenshots");
+
+// playwright-core is a dev dependency of the panel (ui/package.json).
+const require = createRequire(path.join(uiDir, "package.json"));
+const { chromium } = require("playwright-core");
+
+const binDir = process.env.SWITCHBOARD_BIN_DIR ?? "/var/tmp/switchboard-target/debug";
+const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor(url, ms = 20_000) {
+  const deadline = Date.now() + ms;
+  let last;
+  while (Date.now() < deadline) {
+    try {
+      const r = await fetch(url);
+      if (r.ok) return;
+      last = `HTTP ${r.status}`;
+    } catch (e) {
+      last = e.message;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not answer in ${ms} ms: ${last}`);
+}
+
+/** Serves ui/dist under /ui/ for a gateway that was compiled without it. */
+async function serveDist() {
+  const dist = path.join(uiDir, "dist");
+  if (!existsSync(path.join(dist, "index.html"))) throw new Error("ui/dist is missing: run `npm run build` in ui/ first");
+  const types = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml" };
+  const server = createServer((req, res) => {
+    const url = new URL(req.url, "http://x");
+    let rel = url.pathname.replace(/^\/ui\/?/, "") || "index.html";
+    let file = path.join(dist, path.normalize(rel));
+    if (!file.startsWith(dist) || !existsSync(file)) file = path.join(dist, "index.html");
+    res.writeHead(200, { "content-type": types[path.extname(file)] ?? "application/octet-stream" });
+    res.end(readFileSync(file));
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  return { server, url: `http://127.0.0.1:${server.address().port}/ui/` };
+}
+
+export async function startStack() {
+  for (const bin of ["fake-upstreams", "switchboard"]) {
+    if (!existsSync(path.join(binDir, bin))) {
+      throw new Error(`${path.join(binDir, bin)} is missing: cargo build -p switchboard -p switchboard-fakes --bins (SWITCHBOARD_BIN_DIR=${binDir})`);
+    }
+  }
+  if (!existsSync(chromiumPath)) throw new Error(`${chromiumPath} is missing: apt-get install chromium`);
+  mkdirSync(screenshotDir, { recursive: true });
+  const tmp = mkdtempSync(path.join(tmpdir(), "switchboard-e2e-"));
+  const children = [];
+  const logs = { gateway: "" };
+
+  const fakes = spawn(path.join(binDir, "fake-upstreams"), [], { stdio: ["pipe", "pipe", "inherit"] });
+  children.push(fakes);
+  const [line] = await Promise.race([
+    once(readline.createInterface({ input: fakes.stdout }), "line"),
+    once(fakes, "exit").then(() => {
+      throw new Error("fake-upstreams exited");
+    }),
+  ]);
+  const upstreams = JSON.parse(line);
+
+  const config = `model_list:
+  - model_name: claude-sonnet
+    litellm_params:
+      model: bedrock/us.anthropic.claude-sonnet-4-5-20250929-v1:0
+      aws_region_name: us-east-1
+      aws_bedrock_runtime_endpoint: ${upstreams.bedrock}
+  - model_name: claude-haiku
+    litellm_params:
+      model: bedrock/us.anthropic.claude-haiku-4-5-20251001-v1:0
+      aws_region_name: us-east-1
+      aws_bedrock_runtime_endpoint: ${upstreams.bedrock}
+general_settings:
+  master_key: ${MASTER_KEY}
+`;
+  writeFileSync(path.join(tmp, "config.yaml"), config);
+  const port = await freePort();
+  const gateway = spawn(
+    path.join(binDir, "switchboard"),
+    ["serve", "--config", path.join(tmp, "config.yaml"), "--host", "127.0.0.1", "--port", String(port), "--db", path.join(tmp, "sb.db")],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: {
+        PATH: process.env.PATH,
+        HOME: tmp,
+        AWS_ACCESS_KEY_ID: "AKIDTEST",
+        AWS_SECRET_ACCESS_KEY: "test",
+        AWS_REGION: "us-east-1",
+        AWS_EC2_METADATA_DISABLED: "true",
+      },
+    },
+  );
+  children.push(gateway);
+  gateway.stdout.on("data", (d) => (logs.gateway += d));
+  gateway.stderr.on("data", (d) => (logs.gateway += d));
+  const gatewayUrl = `http://127.0.0.1:${port}`;
+  await waitFor(`${gatewayUrl}/health/liveliness`);
+
+  // The panel: from the gateway at /ui/ when it was compiled with ui/dist, else served here.
+  let panelUrl = `${gatewayUrl}/ui/`;
+  let distServer = null;
+  const index = await fetch(panelUrl).then((r) => r.text()).catch(() => "");
+  if (!index.includes('id="root"')) {
+    const d = await serveDist();
+    distServer = d.server;
+    panelUrl = d.url;
+    console.log(`# the gateway does not serve the panel at /ui/: serving ui/dist at ${panelUrl}`);
+  }
+
+  // Playwright gives launch() a fresh temporary profile (--user-data-dir) of its own and
+  // refuses one passed in args.
+  const browser = await chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+
+  const stop = async () => {
+    await browser.close().catch(() => {});
+    distServer?.close();
+    for (const c of children.reverse()) {
+      if (c.exitCode === null) {
+        if (c === fakes) c.stdin.end();
+        c.kill("SIGTERM");
+        await Promise.race([once(c, "exit"), new Promise((r) => setTimeout(r, 3000))]);
+        if (c.exitCode === null) c.kill("SIGKILL");
+      }
+    }
+    rmSync(tmp, { recursive: true, force: true });
+  };
+
+  return { gatewayUrl, panelUrl, upstreams, browser, stop, logs };
+}
+
+/** A call to the gateway from the test itself (not the browser). */
+export async function api(gatewayUrl, method, p, body, key = MASTER_KEY) {
+  const r = await fetch(gatewayUrl + p, {
+    method,
+    headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await r.text();
+  let json = null;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = text;
+  }
+  return { status: r.status, json };
+}

@@ -1,0 +1,75 @@
+import { useCallback, useEffect, useRef, useState } from "react";
+
+export interface Async<T> {
+  data: T | undefined;
+  error: unknown;
+  loading: boolean;
+  reload: () => Promise<void>;
+  setData: (update: (current: T | undefined) => T | undefined) => void;
+}
+
+/**
+ * Loads `fn` now and whenever `deps` change. Keeps the previous data while reloading (no layout
+ * jump); `reload` refreshes after a change.
+ */
+export function useAsync<T>(fn: (signal: AbortSignal) => Promise<T>, deps: unknown[]): Async<T> {
+  const [data, setDataState] = useState<T | undefined>(undefined);
+  const [error, setError] = useState<unknown>(null);
+  const [loading, setLoading] = useState(true);
+  const fnRef = useRef(fn);
+  fnRef.current = fn;
+  const generation = useRef(0);
+
+  const run = useCallback(async () => {
+    const gen = ++generation.current;
+    const controller = new AbortController();
+    setLoading(true);
+    try {
+      const value = await fnRef.current(controller.signal);
+      if (gen === generation.current) {
+        setDataState(value);
+        setError(null);
+      }
+    } catch (e) {
+      if (gen === generation.current) setError(e);
+    } finally {
+      if (gen === generation.current) setLoading(false);
+    }
+  }, []);
+
+  useEffect(() => {
+    void run();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, deps);
+
+  const setData = useCallback((update: (current: T | undefined) => T | undefined) => setDataState(update), []);
+  return { data, error, loading, reload: run, setData };
+}
+
+/** Calls `fn` every `ms` while the page is visible. */
+export function useInterval(fn: () => void, ms: number | null): void {
+  const ref = useRef(fn);
+  ref.current = fn;
+  useEffect(() => {
+    if (ms == null) return;
+    const id = window.setInterval(() => {
+      if (document.visibilityState === "visible") ref.current();
+    }, ms);
+    return () => window.clearInterval(id);
+  }, [ms]);
+}
+
+/** The hash route: "#/keys" → "keys". */
+export function useHashRoute(): [string, (route: string) => void] {
+  const read = () => window.location.hash.replace(/^#\/?/, "").split("?")[0] || "overview";
+  const [route, setRoute] = useState(read);
+  useEffect(() => {
+    const onChange = () => setRoute(read());
+    window.addEventListener("hashchange", onChange);
+    return () => window.removeEventListener("hashchange", onChange);
+  }, []);
+  const go = useCallback((r: string) => {
+    window.location.hash = `#/${r}`;
+  }, []);
+  return [route, go];
+}

@@ -1,0 +1,352 @@
+// The gateway's admin API, as the panel uses it. Every call carries the master key; errors are
+// ApiError with the gateway's message.
+
+import { ApiError, apiErrorFrom, networkError } from "./errors";
+import { readSSE } from "./sse";
+
+export interface Limits {
+  max_budget?: number | null;
+  soft_budget?: number | null;
+  budget_duration?: string | null;
+  budget_reset_at?: string | null;
+  tpm_limit?: number | null;
+  rpm_limit?: number | null;
+  max_parallel_requests?: number | null;
+}
+
+export interface KeyRow extends Limits {
+  token: string;
+  token_id?: string;
+  key_name: string;
+  key_alias: string | null;
+  team_id: string | null;
+  user_id: string | null;
+  models: string[];
+  spend: number;
+  expires: string | null;
+  blocked: boolean;
+  status?: "active" | "blocked" | "expired";
+  last_active: string | null;
+  created_at: string;
+  metadata?: Record<string, unknown>;
+}
+
+export interface GeneratedKey extends KeyRow {
+  key: string;
+}
+
+export interface Member {
+  role: string;
+  user_id?: string | null;
+  user_email?: string | null;
+}
+
+export interface TeamRow extends Limits {
+  team_id: string;
+  team_alias: string | null;
+  models: string[];
+  spend: number;
+  blocked: boolean;
+  members_with_roles: Member[];
+  keys?: KeyRow[];
+  created_at: string;
+}
+
+export interface Deployment {
+  model_name: string;
+  litellm_params: {
+    model: string;
+    api_base?: string;
+    api_key?: string;
+    aws_region_name?: string;
+    aws_profile_name?: string;
+    aws_bedrock_runtime_endpoint?: string;
+    [k: string]: unknown;
+  };
+  model_info: {
+    id: string;
+    db_model?: boolean;
+    litellm_provider?: string;
+    mode?: string;
+    input_cost_per_token?: number;
+    output_cost_per_token?: number;
+    [k: string]: unknown;
+  };
+}
+
+export interface SpendLogRow {
+  request_id: string;
+  call_type?: string;
+  api_key: string;
+  key_alias: string | null;
+  team_id: string | null;
+  user: string | null;
+  model: string;
+  model_id?: string;
+  model_group: string;
+  custom_llm_provider: string;
+  api_base?: string | null;
+  spend: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  startTime: string;
+  endTime: string;
+  request_duration_ms: number;
+  status: string;
+  metadata: Record<string, unknown>;
+}
+
+export interface Readiness {
+  status: string;
+  db?: string;
+  litellm_version?: string;
+  switchboard_version?: string;
+  uptime_seconds?: number;
+  models?: number;
+}
+
+export interface Info {
+  version: string;
+  uptime_seconds: number;
+  database: string;
+  models: number;
+  deployments: number;
+}
+
+export interface Stats {
+  requests_today: number;
+  errors_today: number;
+  spend_today: number;
+  requests_total: number;
+  spend_total: number;
+}
+
+export interface DailySpendRow {
+  date: string;
+  group: string | null;
+  label: string | null;
+  spend: number;
+  requests: number;
+  tokens: number;
+}
+
+export interface LogLine {
+  ts: string;
+  level: string;
+  target: string;
+  message: string;
+}
+
+export interface HealthResult {
+  healthy_endpoints: Array<Record<string, unknown>>;
+  unhealthy_endpoints: Array<Record<string, unknown> & { error?: string }>;
+  healthy_count: number;
+  unhealthy_count: number;
+}
+
+export type Query = Record<string, string | number | boolean | null | undefined>;
+
+export function queryString(q: Query = {}): string {
+  const parts = Object.entries(q)
+    .filter(([, v]) => v !== undefined && v !== null && v !== "")
+    .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`);
+  return parts.length ? `?${parts.join("&")}` : "";
+}
+
+export class Gateway {
+  constructor(
+    readonly url: string,
+    private readonly key: string,
+  ) {}
+
+  get masterKey(): string {
+    return this.key;
+  }
+
+  async request<T>(method: "GET" | "POST", path: string, body?: unknown, opts: { signal?: AbortSignal; key?: string } = {}): Promise<T> {
+    let response: Response;
+    try {
+      response = await fetch(this.url + path, {
+        method,
+        headers: {
+          Authorization: `Bearer ${opts.key ?? this.key}`,
+          ...(body !== undefined ? { "Content-Type": "application/json" } : {}),
+        },
+        body: body !== undefined ? JSON.stringify(body) : undefined,
+        signal: opts.signal,
+      });
+    } catch (e) {
+      if (opts.signal?.aborted) throw e;
+      throw networkError(this.url, e);
+    }
+    const text = await response.text();
+    if (!response.ok) throw apiErrorFrom(response.status, text, response.headers.get("retry-after"), path);
+    if (!text) return undefined as T;
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      return text as T;
+    }
+  }
+
+  get<T>(path: string, q?: Query, signal?: AbortSignal): Promise<T> {
+    return this.request<T>("GET", path + queryString(q), undefined, { signal });
+  }
+
+  post<T>(path: string, body: unknown): Promise<T> {
+    return this.request<T>("POST", path, body);
+  }
+
+  // Health and info
+  liveliness(): Promise<string> {
+    return this.get<string>("/health/liveliness");
+  }
+  readiness(): Promise<Readiness> {
+    return this.get<Readiness>("/health/readiness");
+  }
+  info(): Promise<Info> {
+    return this.get<Info>("/switchboard/info");
+  }
+  stats(): Promise<Stats> {
+    return this.get<Stats>("/switchboard/stats");
+  }
+  health(model: string): Promise<HealthResult> {
+    return this.get<HealthResult>("/health", { model });
+  }
+  logs(limit = 200): Promise<LogLine[]> {
+    return this.get<LogLine[]>("/switchboard/logs", { limit });
+  }
+
+  // Models
+  async modelNames(): Promise<string[]> {
+    const r = await this.get<{ data: Array<{ id: string }> }>("/v1/models");
+    return r.data.map((m) => m.id);
+  }
+  async modelInfo(): Promise<Deployment[]> {
+    const r = await this.get<{ data: Deployment[] }>("/model/info");
+    return r.data;
+  }
+  newModel(body: { model_name: string; litellm_params: Record<string, unknown>; model_info?: Record<string, unknown> }): Promise<unknown> {
+    return this.post("/model/new", body);
+  }
+  updateModel(body: { model_name?: string; litellm_params?: Record<string, unknown>; model_info: { id: string } & Record<string, unknown> }): Promise<unknown> {
+    return this.post("/model/update", body);
+  }
+  deleteModel(id: string): Promise<unknown> {
+    return this.post("/model/delete", { id });
+  }
+  /** One real request to an alias: the Test button. */
+  testModel(model: string): Promise<{ choices: Array<{ message: { content: string | null } }>; usage?: { total_tokens: number } }> {
+    return this.post("/v1/chat/completions", { model, messages: [{ role: "user", content: "Say hello" }], max_tokens: 64 });
+  }
+
+  // Teams
+  teams(): Promise<TeamRow[]> {
+    return this.get<TeamRow[]>("/team/list");
+  }
+  newTeam(body: Record<string, unknown>): Promise<TeamRow> {
+    return this.post("/team/new", body);
+  }
+  updateTeam(body: Record<string, unknown> & { team_id: string }): Promise<{ team_id: string; data: TeamRow }> {
+    return this.post("/team/update", body);
+  }
+  deleteTeams(ids: string[]): Promise<{ deleted_teams: string[]; deleted_keys?: number }> {
+    return this.post("/team/delete", { team_ids: ids });
+  }
+  addMember(teamId: string, member: Member): Promise<TeamRow> {
+    return this.post("/team/member_add", { team_id: teamId, member });
+  }
+  removeMember(teamId: string, member: Member): Promise<TeamRow> {
+    return this.post("/team/member_delete", {
+      team_id: teamId,
+      ...(member.user_id ? { user_id: member.user_id } : { user_email: member.user_email }),
+    });
+  }
+  blockTeam(teamId: string, blocked: boolean): Promise<TeamRow> {
+    return this.post(blocked ? "/team/block" : "/team/unblock", { team_id: teamId });
+  }
+
+  // Keys
+  async keys(): Promise<KeyRow[]> {
+    const size = 1000;
+    const r = await this.get<{ keys: KeyRow[]; total_count: number }>("/key/list", { return_full_object: true, size });
+    return r.keys;
+  }
+  generateKey(body: Record<string, unknown>): Promise<GeneratedKey> {
+    return this.post("/key/generate", body);
+  }
+  updateKey(body: Record<string, unknown> & { key: string }): Promise<KeyRow> {
+    return this.post("/key/update", body);
+  }
+  blockKey(token: string, blocked: boolean): Promise<KeyRow> {
+    return this.post(blocked ? "/key/block" : "/key/unblock", { key: token });
+  }
+  regenerateKey(token: string): Promise<GeneratedKey> {
+    return this.post("/key/regenerate", { key: token });
+  }
+  deleteKeys(tokens: string[]): Promise<unknown> {
+    return this.post("/key/delete", { keys: tokens });
+  }
+
+  // Spend
+  spendLogs(q: Query = {}): Promise<SpendLogRow[]> {
+    return this.get<SpendLogRow[]>("/spend/logs", { limit: 200, ...q });
+  }
+  globalSpend(): Promise<{ spend: number }> {
+    return this.get("/global/spend");
+  }
+  spendByKey(): Promise<Array<{ api_key: string; key_alias: string | null; total_spend: number; requests?: number; total_tokens?: number }>> {
+    return this.get("/global/spend/keys", { limit: 1000 });
+  }
+  spendByTeam(): Promise<{ total_spend_per_team: Array<{ team_id: string; team_alias: string | null; total_spend: number; requests?: number }> }> {
+    return this.get("/global/spend/teams");
+  }
+  spendByModel(): Promise<Array<{ model: string; total_spend: number; requests?: number; total_tokens?: number }>> {
+    return this.get("/global/spend/models");
+  }
+  dailySpend(group: "team" | "key" | "model", days: number): Promise<DailySpendRow[]> {
+    return this.get("/switchboard/spend/daily", { group, days });
+  }
+
+  /**
+   * Follows `/switchboard/requests/stream` until `signal` aborts. Resolves when the stream ends
+   * (the caller reconnects); rejects with ApiError when the gateway refuses it (404: no such route).
+   */
+  async followRequests(onRow: (row: SpendLogRow) => void, signal: AbortSignal, onOpen?: () => void): Promise<void> {
+    let response: Response;
+    try {
+      response = await fetch(`${this.url}/switchboard/requests/stream`, {
+        headers: { Authorization: `Bearer ${this.key}`, Accept: "text/event-stream" },
+        signal,
+      });
+    } catch (e) {
+      if (signal.aborted) return;
+      throw networkError(this.url, e);
+    }
+    if (!response.ok || !response.body) {
+      const text = await response.text().catch(() => "");
+      throw apiErrorFrom(response.status, text, null, "/switchboard/requests/stream");
+    }
+    onOpen?.();
+    try {
+      await readSSE(response.body, (event) => {
+        if (!event.data || event.data === "[DONE]") return;
+        try {
+          const row = JSON.parse(event.data) as SpendLogRow;
+          if (row && typeof row === "object" && "request_id" in row) onRow(row);
+        } catch {
+          // a keep-alive or a frame that is not a row
+        }
+      });
+    } catch (e) {
+      if (signal.aborted) return;
+      throw e instanceof ApiError ? e : networkError(this.url, e);
+    }
+  }
+}
+
+/** Whether an error means "this gateway has no such route" (an older gateway, or LiteLLM). */
+export function isMissingRoute(e: unknown): boolean {
+  return e instanceof ApiError && (e.status === 404 || e.status === 405);
+}

@@ -1,0 +1,85 @@
+// Copyable snippets for the clients the seed article uses: the openai SDK, curl, the litellm
+// SDK (litellm_proxy/<alias>) and an AgentCore harness with model source LiteLLM.
+
+export type SnippetKind = "python" | "curl" | "litellm" | "harness";
+
+export interface SnippetInput {
+  /** The gateway URL, no trailing slash. */
+  gatewayUrl: string;
+  /** A model alias. */
+  model: string;
+  /** A key to show, or a placeholder. Never the master key unless the user picked it. */
+  apiKey?: string;
+}
+
+/** The OpenAI base URL: the gateway URL + /v1. */
+export function openaiBaseUrl(gatewayUrl: string): string {
+  return `${gatewayUrl.replace(/\/+$/, "")}/v1`;
+}
+
+export const KEY_PLACEHOLDER = "sk-your-virtual-key";
+
+function py(s: string): string {
+  return JSON.stringify(s);
+}
+
+function shellSingle(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+export function snippet(kind: SnippetKind, input: SnippetInput): string {
+  const base = input.gatewayUrl.replace(/\/+$/, "");
+  const key = input.apiKey || KEY_PLACEHOLDER;
+  const model = input.model || "claude-haiku";
+  switch (kind) {
+    case "python":
+      return [
+        "from openai import OpenAI",
+        "",
+        "client = OpenAI(",
+        `    base_url=${py(openaiBaseUrl(base))},`,
+        `    api_key=${py(key)},`,
+        ")",
+        "reply = client.chat.completions.create(",
+        `    model=${py(model)},`,
+        `    messages=[{"role": "user", "content": "Hello"}],`,
+        ")",
+        "print(reply.choices[0].message.content)",
+      ].join("\n");
+    case "curl": {
+      const body = JSON.stringify({ model, messages: [{ role: "user", content: "Hello" }] });
+      return [
+        `curl ${shellSingle(`${openaiBaseUrl(base)}/chat/completions`)} \\`,
+        `  -H ${shellSingle(`Authorization: Bearer ${key}`)} \\`,
+        `  -H 'Content-Type: application/json' \\`,
+        `  -d ${shellSingle(body)}`,
+      ].join("\n");
+    }
+    case "litellm":
+      return [
+        "import litellm",
+        "",
+        "reply = litellm.completion(",
+        `    model=${py(`litellm_proxy/${model}`)},  # litellm_proxy/ + the alias`,
+        `    api_base=${py(base)},`,
+        `    api_key=${py(key)},`,
+        `    messages=[{"role": "user", "content": "Hello"}],`,
+        ")",
+        "print(reply.choices[0].message.content)",
+      ].join("\n");
+    case "harness":
+      return [
+        "Model source:      LiteLLM",
+        `Model:             litellm_proxy/${model}`,
+        `LiteLLM API base:  ${base}`,
+        "Credential provider (API key): an AgentCore Identity API key holding a virtual key",
+      ].join("\n");
+  }
+}
+
+export const SNIPPET_LABELS: Record<SnippetKind, string> = {
+  python: "openai (Python)",
+  curl: "curl",
+  litellm: "litellm SDK",
+  harness: "AgentCore harness",
+};

@@ -1,0 +1,468 @@
+import { type KeyboardEvent, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
+import { Badge, CopyButton, ErrorNotice, Field, TextInput, copyText } from "../components/ui";
+import { useApp } from "../context";
+import { useAsync } from "../hooks";
+import { type ChatMessage, type Metrics, type ToolCall, SAMPLE_TOOL, assistantTurn, computeMetrics, prettyArguments, streamChat } from "../lib/chat";
+import type { ApiError } from "../lib/errors";
+import { formatCost, formatMs, formatRate, formatTokens } from "../lib/format";
+import { renderMarkdown } from "../lib/markdown";
+import { validateNumber } from "../lib/validate";
+
+type Turn =
+  | { kind: "user"; id: number; content: string }
+  | {
+      kind: "assistant";
+      id: number;
+      model: string;
+      content: string;
+      toolCalls: ToolCall[];
+      streaming: boolean;
+      stopped: boolean;
+      error: ApiError | null;
+      metrics: Metrics | null;
+      finishReason: string | null;
+      toolsAnswered?: boolean;
+    }
+  | { kind: "tool"; id: number; toolCallId: string; name: string; content: string };
+
+interface Pane {
+  id: number;
+  model: string;
+  turns: Turn[];
+}
+
+const OTHER = "__other__";
+let nextId = 1;
+
+/** The chat history a pane sends: failed and stopped-empty answers are left out. */
+export function historyOf(turns: Turn[], system: string): ChatMessage[] {
+  const out: ChatMessage[] = [];
+  if (system.trim()) out.push({ role: "system", content: system.trim() });
+  for (const t of turns) {
+    if (t.kind === "user") out.push({ role: "user", content: t.content });
+    else if (t.kind === "tool") out.push({ role: "tool", tool_call_id: t.toolCallId, content: t.content });
+    else if (!t.error && (t.content || t.toolCalls.length)) {
+      out.push(assistantTurn({ content: t.content, toolCalls: t.toolCalls, finishReason: null, usage: null, id: null, model: null, error: null }));
+    }
+  }
+  return out;
+}
+
+export function PlaygroundPage() {
+  const { gw, session, sessionKeys, playgroundKey, setPlaygroundKey } = useApp();
+  const models = useAsync(() => gw.modelNames(), [gw]);
+  const aliases = useMemo(() => models.data ?? [], [models.data]);
+
+  const [keyChoice, setKeyChoice] = useState<string>(() => playgroundKey ?? sessionKeys[0]?.token ?? "master");
+  const [pasted, setPasted] = useState("");
+  const [system, setSystem] = useState("");
+  const [temperature, setTemperature] = useState("0.7");
+  const [maxTokens, setMaxTokens] = useState("1024");
+  const [offerTool, setOfferTool] = useState(false);
+  const [input, setInput] = useState("");
+  const [panes, setPanes] = useState<Pane[]>([{ id: nextId++, model: "", turns: [] }]);
+  const controllers = useRef(new Map<number, AbortController>());
+  const inputRef = useRef<HTMLTextAreaElement>(null);
+
+  useEffect(() => {
+    if (playgroundKey) {
+      setKeyChoice(playgroundKey);
+      setPlaygroundKey(null);
+    }
+  }, [playgroundKey, setPlaygroundKey]);
+
+  // Models arrive: panes without a model take the first (the second pane the second).
+  useEffect(() => {
+    if (!aliases.length) return;
+    setPanes((ps) => ps.map((p, i) => (p.model ? p : { ...p, model: aliases[Math.min(i, aliases.length - 1)] })));
+  }, [aliases]);
+
+  const apiKey = keyChoice === "master" ? session.masterKey : keyChoice === "paste" ? pasted.trim() : (sessionKeys.find((k) => k.token === keyChoice)?.key ?? "");
+  const busy = panes.some((p) => p.turns.some((t) => t.kind === "assistant" && t.streaming));
+  const compare = panes.length > 1;
+  const tempError = validateNumber(temperature, { label: "Temperature" }) ?? (Number(temperature) > 2 ? "Temperature is at most 2" : null);
+  const maxError = validateNumber(maxTokens, { integer: true, min: 1, label: "Max tokens" });
+  const keyError = keyChoice === "paste" && !/^sk-\S{8,}$/.test(pasted.trim()) ? "Paste a key that starts with sk-" : null;
+  const canSend = !busy && !tempError && !maxError && !keyError && apiKey !== "";
+
+  const updateTurn = (paneId: number, turnId: number, patch: (t: Extract<Turn, { kind: "assistant" }>) => Partial<Extract<Turn, { kind: "assistant" }>>) => {
+    setPanes((ps) =>
+      ps.map((p) =>
+        p.id !== paneId ? p : { ...p, turns: p.turns.map((t) => (t.id === turnId && t.kind === "assistant" ? { ...t, ...patch(t) } : t)) },
+      ),
+    );
+  };
+
+  const run = async (pane: Pane, turns: Turn[]) => {
+    const turnId = nextId++;
+    const model = pane.model;
+    const assistant: Turn = { kind: "assistant", id: turnId, model, content: "", toolCalls: [], streaming: true, stopped: false, error: null, metrics: null, finishReason: null };
+    setPanes((ps) => ps.map((p) => (p.id === pane.id ? { ...p, turns: [...turns, assistant] } : p)));
+    const controller = new AbortController();
+    controllers.current.set(pane.id, controller);
+    const result = await streamChat({
+      gatewayUrl: session.url,
+      apiKey,
+      model,
+      messages: historyOf(turns, system),
+      temperature: temperature.trim() === "" ? undefined : Number(temperature),
+      maxTokens: maxTokens.trim() === "" ? undefined : Number(maxTokens),
+      tools: offerTool ? [SAMPLE_TOOL] : undefined,
+      signal: controller.signal,
+      onUpdate: (state) => updateTurn(pane.id, turnId, () => ({ content: state.content, toolCalls: state.toolCalls.map((c) => ({ ...c })) })),
+    });
+    controllers.current.delete(pane.id);
+    updateTurn(pane.id, turnId, () => ({
+      content: result.state.content,
+      toolCalls: result.state.toolCalls,
+      streaming: false,
+      stopped: result.aborted,
+      error: result.state.error,
+      finishReason: result.state.finishReason,
+      metrics: computeMetrics(result.timing, result.state.usage),
+    }));
+  };
+
+  const send = () => {
+    const text = input.trim();
+    if (!text || !canSend) return;
+    setInput("");
+    for (const pane of panes) {
+      if (!pane.model) continue;
+      void run(pane, [...pane.turns, { kind: "user", id: nextId++, content: text }]);
+    }
+  };
+
+  const stop = () => {
+    for (const c of controllers.current.values()) c.abort();
+  };
+
+  const answerTools = (pane: Pane, turn: Extract<Turn, { kind: "assistant" }>, results: string[]) => {
+    const turns = pane.turns.map((t) => (t.id === turn.id && t.kind === "assistant" ? { ...t, toolsAnswered: true } : t));
+    const toolTurns: Turn[] = turn.toolCalls.map((c, i) => ({ kind: "tool", id: nextId++, toolCallId: c.id, name: c.name, content: results[i] ?? "" }));
+    void run(pane, [...turns, ...toolTurns]);
+  };
+
+  const onKey = (e: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (e.key === "Enter" && !e.shiftKey && !e.nativeEvent.isComposing) {
+      e.preventDefault();
+      send();
+    }
+  };
+
+  useEffect(() => {
+    const onEsc = (e: globalThis.KeyboardEvent) => {
+      if (e.key === "Escape" && controllers.current.size && !document.querySelector(".modal-backdrop")) stop();
+    };
+    window.addEventListener("keydown", onEsc);
+    return () => window.removeEventListener("keydown", onEsc);
+  }, []);
+
+  const setCompare = (on: boolean) => {
+    if (on && panes.length === 1) {
+      const other = aliases.find((a) => a !== panes[0].model) ?? panes[0].model;
+      setPanes((ps) => [...ps, { id: nextId++, model: other, turns: [] }]);
+    } else if (!on && panes.length > 1) {
+      setPanes((ps) => ps.slice(0, 1));
+    }
+  };
+
+  const clear = () => setPanes((ps) => ps.map((p) => ({ ...p, turns: [] })));
+  const empty = panes.every((p) => p.turns.length === 0);
+
+  return (
+    <div className="page page-playground">
+      <aside className="pg-settings" aria-label="Playground settings">
+        <h1>Playground</h1>
+        <Field label="Key" htmlFor="pg-key" error={keyError} hint={keyChoice === "master" ? "The master key skips team and key limits." : undefined}>
+          <select id="pg-key" className="input" value={keyChoice} onChange={(e) => setKeyChoice(e.target.value)} data-testid="pg-key" disabled={busy}>
+            <option value="master">Master key (admin)</option>
+            {sessionKeys.map((k) => (
+              <option key={k.token} value={k.token}>
+                {k.alias ?? `${k.key.slice(0, 8)}…`} (this tab)
+              </option>
+            ))}
+            <option value="paste">Paste a key…</option>
+          </select>
+        </Field>
+        {keyChoice === "paste" && (
+          <Field label="Virtual key" htmlFor="pg-paste">
+            <TextInput id="pg-paste" value={pasted} onChange={setPasted} type="password" mono placeholder="sk-..." testid="pg-paste-key" />
+          </Field>
+        )}
+        <Field label="System prompt" htmlFor="pg-system" optional>
+          <textarea id="pg-system" className="input textarea" rows={4} value={system} onChange={(e) => setSystem(e.target.value)} placeholder="You are a helpful assistant." data-testid="pg-system" />
+        </Field>
+        <div className="form-row">
+          <Field label="Temperature" htmlFor="pg-temp" error={tempError}>
+            <TextInput id="pg-temp" value={temperature} onChange={setTemperature} inputMode="decimal" testid="pg-temperature" />
+          </Field>
+          <Field label="Max tokens" htmlFor="pg-max" error={maxError}>
+            <TextInput id="pg-max" value={maxTokens} onChange={setMaxTokens} inputMode="numeric" testid="pg-max-tokens" />
+          </Field>
+        </div>
+        <input type="range" min={0} max={2} step={0.1} value={Number(temperature) || 0} onChange={(e) => setTemperature(e.target.value)} aria-label="Temperature slider" className="range" />
+        <label className="check">
+          <input type="checkbox" checked={offerTool} onChange={(e) => setOfferTool(e.target.checked)} data-testid="pg-tools" /> Offer a tool: <code>get_weather</code>
+        </label>
+        <label className="check">
+          <input type="checkbox" checked={compare} onChange={(e) => setCompare(e.target.checked)} disabled={busy || aliases.length === 0} data-testid="pg-compare" /> Compare two models side by side
+        </label>
+        <div className="pg-actions">
+          <button type="button" className="btn btn-sm" onClick={clear} disabled={busy || empty} data-testid="pg-clear">
+            Clear conversation
+          </button>
+        </div>
+        <p className="muted small">
+          Enter sends, Shift+Enter adds a line, Esc stops. Change the model at any time: the next message goes to it, with the conversation so far.
+        </p>
+      </aside>
+
+      <section className="pg-main">
+        {models.error != null && <ErrorNotice error={models.error} ctx={{ admin: true, gatewayUrl: session.url }} />}
+        {models.data && aliases.length === 0 ? (
+          <div className="pg-panes">
+            <div className="empty" data-testid="empty-state">
+              <div className="empty-title">No models to chat with</div>
+              <div className="empty-text">
+                Add a model on the <a href="#/models">Models page</a> first.
+              </div>
+            </div>
+          </div>
+        ) : (
+          <div className={`pg-panes${compare ? " compare" : ""}`}>
+            {panes.map((pane, i) => (
+              <PaneView
+                key={pane.id}
+                pane={pane}
+                index={i}
+                aliases={aliases}
+                busy={busy}
+                gatewayUrl={session.url}
+                onModel={(m) => setPanes((ps) => ps.map((p) => (p.id === pane.id ? { ...p, model: m } : p)))}
+                onAnswerTools={(turn, results) => answerTools(pane, turn, results)}
+              />
+            ))}
+          </div>
+        )}
+        <div className="composer">
+          <textarea
+            ref={inputRef}
+            className="input textarea"
+            rows={2}
+            value={input}
+            onChange={(e) => setInput(e.target.value)}
+            onKeyDown={onKey}
+            placeholder={compare ? "Send the same message to both models…" : "Send a message…"}
+            data-testid="pg-input"
+            aria-label="Message"
+          />
+          {busy ? (
+            <button type="button" className="btn btn-danger" onClick={stop} data-testid="pg-stop">
+              Stop
+            </button>
+          ) : (
+            <button type="button" className="btn btn-primary" onClick={send} disabled={!canSend || !input.trim()} data-testid="pg-send">
+              Send
+            </button>
+          )}
+        </div>
+      </section>
+    </div>
+  );
+}
+
+function PaneView({
+  pane,
+  index,
+  aliases,
+  busy,
+  gatewayUrl,
+  onModel,
+  onAnswerTools,
+}: {
+  pane: Pane;
+  index: number;
+  aliases: string[];
+  busy: boolean;
+  gatewayUrl: string;
+  onModel: (m: string) => void;
+  onAnswerTools: (turn: Extract<Turn, { kind: "assistant" }>, results: string[]) => void;
+}) {
+  const scroller = useRef<HTMLDivElement>(null);
+  const stick = useRef(true);
+  const [custom, setCustom] = useState(false);
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (el && stick.current) el.scrollTop = el.scrollHeight;
+  });
+  const totals = pane.turns.reduce(
+    (acc, t) => {
+      if (t.kind === "assistant" && t.metrics) {
+        acc.cost += t.metrics.cost ?? 0;
+        acc.tokens += (t.metrics.promptTokens ?? 0) + (t.metrics.completionTokens ?? 0);
+      }
+      return acc;
+    },
+    { cost: 0, tokens: 0 },
+  );
+  const inList = aliases.includes(pane.model);
+  return (
+    <div className="pane" data-testid={`pane-${index}`}>
+      <div className="pane-head">
+        <label className="pane-model">
+          <span className="muted small">Model</span>
+          <select
+            className="input input-sm"
+            value={custom || (!inList && pane.model) ? OTHER : pane.model}
+            onChange={(e) => {
+              if (e.target.value === OTHER) {
+                setCustom(true);
+              } else {
+                setCustom(false);
+                onModel(e.target.value);
+              }
+            }}
+            disabled={busy}
+            data-testid={`pg-model-${index}`}
+          >
+            {aliases.map((a) => (
+              <option key={a} value={a}>
+                {a}
+              </option>
+            ))}
+            <option value={OTHER}>Other model name…</option>
+          </select>
+        </label>
+        {(custom || (!inList && pane.model)) && (
+          <input className="input input-sm mono" value={pane.model} onChange={(e) => onModel(e.target.value)} placeholder="e.g. litellm_proxy/claude-haiku" aria-label="Model name" disabled={busy} data-testid={`pg-model-custom-${index}`} />
+        )}
+        <span className="pane-totals muted small" data-testid={`pane-totals-${index}`}>
+          {totals.tokens ? `${formatTokens(totals.tokens)} tokens · ${formatCost(totals.cost)}` : ""}
+        </span>
+      </div>
+      <div
+        className="pane-scroll"
+        ref={scroller}
+        onScroll={(e) => {
+          const el = e.currentTarget;
+          stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+        }}
+        onClick={(e) => {
+          const target = e.target as HTMLElement;
+          if (target.matches("[data-copy-code]")) {
+            const pre = target.parentElement?.querySelector("pre");
+            if (pre) void copyText(pre.textContent ?? "").then(() => (target.textContent = "Copied"));
+          }
+        }}
+      >
+        {pane.turns.length === 0 && (
+          <div className="pane-empty muted">
+            {index === 0 ? "Pick a key and a model, then send a message." : "The same message goes to this model too."}
+          </div>
+        )}
+        {pane.turns.map((t) => (
+          <TurnView key={t.id} turn={t} gatewayUrl={gatewayUrl} onAnswerTools={onAnswerTools} busy={busy} />
+        ))}
+      </div>
+    </div>
+  );
+}
+
+function TurnView({
+  turn,
+  gatewayUrl,
+  onAnswerTools,
+  busy,
+}: {
+  turn: Turn;
+  gatewayUrl: string;
+  onAnswerTools: (turn: Extract<Turn, { kind: "assistant" }>, results: string[]) => void;
+  busy: boolean;
+}) {
+  if (turn.kind === "user") {
+    return (
+      <div className="msg msg-user" data-testid="msg-user">
+        <div className="msg-body">{turn.content}</div>
+      </div>
+    );
+  }
+  if (turn.kind === "tool") {
+    return (
+      <div className="msg msg-tool" data-testid="msg-tool">
+        <div className="msg-meta">
+          <Badge tone="violet">tool result</Badge> <span className="mono small">{turn.name}</span>
+        </div>
+        <pre className="tool-pre">{turn.content}</pre>
+      </div>
+    );
+  }
+  const m = turn.metrics;
+  return (
+    <div className={`msg msg-assistant${turn.error ? " msg-error" : ""}`} data-testid="msg-assistant" data-model={turn.model} data-streaming={turn.streaming ? "true" : "false"}>
+      <div className="msg-meta">
+        <Badge tone="blue">{turn.model}</Badge>
+        {turn.streaming && <span className="typing" aria-label="Streaming" />}
+        {turn.stopped && <Badge tone="amber">stopped</Badge>}
+        {turn.finishReason === "length" && <Badge tone="amber" title="max tokens reached">cut at max tokens</Badge>}
+        {!turn.streaming && turn.content && <CopyButton text={turn.content} small />}
+      </div>
+      {turn.content && <div className="md" data-testid="msg-content" dangerouslySetInnerHTML={{ __html: renderMarkdown(turn.content) }} />}
+      {turn.toolCalls.length > 0 && <ToolCalls turn={turn} onAnswer={onAnswerTools} busy={busy} />}
+      {turn.error && <ErrorNotice error={turn.error} ctx={{ model: turn.model, gatewayUrl }} compact testid="msg-error" />}
+      {!turn.streaming && m && !turn.error && (
+        <div className="metrics" data-testid="msg-metrics">
+          <span title="Time to first token">TTFT {formatMs(m.ttftMs)}</span>
+          <span>{formatRate(m.tokensPerSecond)}</span>
+          <span title="Tokens in / out">
+            {m.promptTokens != null ? `${formatTokens(m.promptTokens)} in · ${formatTokens(m.completionTokens)} out` : "no usage"}
+          </span>
+          <span data-testid="msg-cost" title="Cost reported by the gateway">
+            {m.cost != null ? formatCost(m.cost) : "cost n/a"}
+          </span>
+          <span title="Total time">{formatMs(m.totalMs)}</span>
+        </div>
+      )}
+    </div>
+  );
+}
+
+function ToolCalls({ turn, onAnswer, busy }: { turn: Extract<Turn, { kind: "assistant" }>; onAnswer: (turn: Extract<Turn, { kind: "assistant" }>, results: string[]) => void; busy: boolean }) {
+  const [results, setResults] = useState<string[]>(() => turn.toolCalls.map((c) => sampleResult(c)));
+  useEffect(() => {
+    if (!turn.streaming) setResults(turn.toolCalls.map((c) => sampleResult(c)));
+  }, [turn.streaming, turn.toolCalls]);
+  return (
+    <div className="tool-calls" data-testid="tool-calls">
+      {turn.toolCalls.map((c, i) => (
+        <div className="tool-call" key={c.id || i}>
+          <div className="msg-meta">
+            <Badge tone="violet">tool call</Badge> <span className="mono">{c.name}</span> <span className="muted small mono">{c.id}</span>
+          </div>
+          <pre className="tool-pre" data-testid="tool-arguments">{prettyArguments(c.arguments)}</pre>
+          {!turn.streaming && !turn.toolsAnswered && (
+            <textarea className="input textarea mono small" rows={2} value={results[i] ?? ""} onChange={(e) => setResults((r) => r.map((x, j) => (j === i ? e.target.value : x)))} aria-label={`Result of ${c.name}`} />
+          )}
+        </div>
+      ))}
+      {!turn.streaming && !turn.toolsAnswered && turn.finishReason === "tool_calls" && (
+        <button type="button" className="btn btn-sm" disabled={busy} onClick={() => onAnswer(turn, results)} data-testid="tool-send">
+          Send tool result{turn.toolCalls.length > 1 ? "s" : ""}
+        </button>
+      )}
+    </div>
+  );
+}
+
+function sampleResult(c: ToolCall): string {
+  if (c.name === "get_weather") {
+    let city = "Paris";
+    try {
+      city = (JSON.parse(c.arguments) as { city?: string }).city ?? city;
+    } catch {
+      // keep the default
+    }
+    return JSON.stringify({ city, temperature_c: 21, conditions: "sunny" });
+  }
+  return "{}";
+}
