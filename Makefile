@@ -1,5 +1,6 @@
-# Switchboard — the README's commands. `make run` starts the gateway; `make test` installs what
-# the tests need (a Python venv for the client suite) and runs everything.
+# Switchboard — the README's commands. `make run` opens the desktop app (the gateway in-process
+# with its panel); `make test` installs what the tests need (Debian packages, npm packages, a
+# Python venv) and runs everything.
 
 SHELL := /bin/bash
 export CARGO_TARGET_DIR ?= $(CURDIR)/target
@@ -7,45 +8,100 @@ CARGO ?= cargo
 PYTHON ?= python3
 VENV := $(CURDIR)/.venv
 BIN_DIR := $(CARGO_TARGET_DIR)/debug
+TOOLS_DIR ?= /var/tmp/switchboard-tools
+TAURI_DRIVER ?= $(TOOLS_DIR)/bin/tauri-driver
 CONFIG ?= docs/examples/config.yaml
 PORT ?= 4000
 # The example config reads the master key from the environment; a development default keeps
-# `make run` a one-liner. Set your own for anything but a local try. (Only `serve` sees it:
+# `make serve` a one-liner. Set your own for anything but a local try. (Only `serve` sees it:
 # the tests must not inherit a master key.)
 LITELLM_MASTER_KEY ?= sk-switchboard-dev-$(shell id -u)
 # The governance tests run a second time against this PostgreSQL server.
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
+# Debian packages: WebKitGTK to build and run the desktop app, Xvfb and the WebDriver for its
+# smoke test, Chromium for the panel's browser tests.
+APT_PACKAGES := libwebkit2gtk-4.1-dev xvfb xauth webkit2gtk-driver x11-utils imagemagick chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run serve build test test-rust test-postgres test-clients lint bench refresh-prices clean
+.PHONY: run app serve build ui deps test test-ui test-rust test-postgres test-clients test-deploy e2e desktop-test \
+	lint bench refresh-prices clean
 
-## Run the gateway on 127.0.0.1:$(PORT) with $(CONFIG) (until the desktop app lands).
-run: serve
+## The desktop app: the gateway in-process with its panel (on Xvfb :99 when there is no display).
+run: deps ui app
+	src-tauri/scripts/run-desktop.sh $(BIN_DIR)/switchboard-app
 
-serve: build
+app:
+	$(CARGO) build -p switchboard-app
+
+## The gateway alone, with the panel at http://127.0.0.1:$(PORT)/ui/ and $(CONFIG).
+serve: ui build
 	@echo "Master key: $(LITELLM_MASTER_KEY)"
 	LITELLM_MASTER_KEY=$(LITELLM_MASTER_KEY) $(BIN_DIR)/switchboard serve --config $(CONFIG) --host 127.0.0.1 --port $(PORT)
 
 build:
 	$(CARGO) build -p switchboard --bins
 
-## Everything: Rust unit and end-to-end tests (SQLite, then the governance suites on
-## PostgreSQL), then the Python client suite.
-test: test-rust test-postgres test-clients
+## Debian packages the app and the browser tests need (installed only when missing).
+deps:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages:" $$missing; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
 
-test-rust:
+ui/node_modules/.installed: ui/package.json ui/package-lock.json
+	cd ui && npm ci --no-audit --no-fund
+	touch $@
+
+## The panel (ui/dist), embedded into the gateway when it is compiled.
+ui: ui/node_modules/.installed
+	cd ui && npm run build
+
+## Everything: the panel's unit tests, Rust unit and end-to-end tests (SQLite, then the
+## governance suites on PostgreSQL), the Python client suite, the panel in Chromium, the
+## desktop app under Xvfb.
+test: deps $(VENV)/.installed ui test-ui test-rust test-postgres test-clients test-deploy e2e desktop-test
+
+test-ui: ui/node_modules/.installed
+	cd ui && npm test
+
+# The deploy crate's tests run CloudFormation against moto_server from the venv.
+test-rust: $(VENV)/.installed
 	$(CARGO) test --workspace
 
 test-postgres:
-	SWITCHBOARD_TEST_DATABASE_URL=$(TEST_POSTGRES_URL) $(CARGO) test -p switchboard-tests --test governance --test secrets --test panel_api
+	SWITCHBOARD_TEST_DATABASE_URL=$(TEST_POSTGRES_URL) $(CARGO) test -p switchboard-tests --test governance --test secrets --test panel_api --test agentcore
 
 test-clients: $(VENV)/.installed
 	$(CARGO) build -p switchboard -p switchboard-fakes --bins
 	SWITCHBOARD_BIN_DIR=$(BIN_DIR) $(VENV)/bin/pytest -c tests/clients/pytest.ini tests/clients
 
-$(VENV)/.installed: tests/clients/requirements.txt
+## The CloudFormation template under cfn-lint (every switch combination), the Dockerfile, and
+## the /deploy routes against moto.
+test-deploy: $(VENV)/.installed
+	$(CARGO) build -p switchboard -p switchboard-deploy --bins
+	SWITCHBOARD_BIN_DIR=$(BIN_DIR) $(VENV)/bin/pytest -c tests/deploy/pytest.ini tests/deploy
+
+## The panel in headless Chromium against a gateway with the fakes behind it.
+e2e: ui/node_modules/.installed
+	$(CARGO) build -p switchboard -p switchboard-fakes --bins
+	cd ui && SWITCHBOARD_BIN_DIR=$(BIN_DIR) npm run e2e
+
+$(TAURI_DRIVER):
+	$(CARGO) install tauri-driver --version 2.1.0 --locked --root $(TOOLS_DIR)
+
+## The desktop app under Xvfb through tauri-driver and WebKitWebDriver.
+desktop-test: app $(TAURI_DRIVER)
+	SWITCHBOARD_APP=$(BIN_DIR)/switchboard-app TAURI_DRIVER=$(TAURI_DRIVER) timeout -k 10 300 $(PYTHON) tests/desktop/smoke.py
+
+$(VENV)/.installed: tests/clients/requirements.txt tests/deploy/requirements.txt
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/clients/requirements.txt
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/clients/requirements.txt -r tests/deploy/requirements.txt
 	touch $@
+
+## Load benchmark (not part of `make test`); see bench/README.md.
+bench:
+	bench/run
 
 ## Copy LiteLLM's current price map from the litellm package in the client venv.
 refresh-prices: $(VENV)/.installed
@@ -57,4 +113,4 @@ lint:
 
 clean:
 	$(CARGO) clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) ui/node_modules ui/dist

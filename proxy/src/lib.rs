@@ -5,6 +5,7 @@
 //! who is calling.
 
 pub mod auth;
+pub mod aws;
 pub mod config;
 pub mod gateway;
 pub mod http;

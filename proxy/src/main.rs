@@ -38,18 +38,35 @@ enum Command {
         #[arg(long)]
         config: PathBuf,
     },
+    /// Amazon Bedrock AgentCore: credential providers, harnesses, doctor, wiring, playground
+    /// (talks to a running gateway's admin API).
+    Agentcore(switchboard::aws::cli::AgentCoreCli),
+    /// Deploy the gateway to AWS (ECS Fargate + ALB + RDS, CloudFormation): up, status, follow,
+    /// down, connection, validate, render, template.
+    Deploy {
+        #[command(subcommand)]
+        command: switchboard_deploy::cli::DeployCommand,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Command::Agentcore(args) = cli.command {
+        return agentcore(args);
+    }
+    if let Command::Deploy { command } = cli.command {
+        return deploy(command);
+    }
     let (config_path, json_logs) = match &cli.command {
         Command::Serve { config, json_logs, .. } => (config.clone(), *json_logs),
         Command::CheckConfig { config } => (Some(config.clone()), false),
+        Command::Agentcore(_) | Command::Deploy { .. } => (None, false),
     };
     init_logging(json_logs);
 
-    let mut config = match config_path.as_deref().map(Config::load).transpose() {
-        Ok(c) => c.unwrap_or_default(),
+    // Without a file, the environment (LITELLM_MASTER_KEY, DATABASE_URL) still applies.
+    let mut config = match config_path.as_deref().map_or_else(|| Config::from_yaml(""), Config::load) {
+        Ok(c) => c,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);
@@ -89,6 +106,7 @@ fn main() -> ExitCode {
                 );
                 Ok(())
             }
+            Command::Agentcore(_) | Command::Deploy { .. } => Ok(()),
         }
     });
     match result {
@@ -96,6 +114,34 @@ fn main() -> ExitCode {
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::from(2)
+        }
+    }
+}
+
+fn agentcore(args: switchboard::aws::cli::AgentCoreCli) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut stdout = std::io::stdout();
+    match runtime.block_on(switchboard::aws::cli::run(args, &mut stdout)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn deploy(command: switchboard_deploy::cli::DeployCommand) -> ExitCode {
+    match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt.block_on(switchboard_deploy::cli::run(command)),
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            ExitCode::FAILURE
         }
     }
 }

@@ -182,3 +182,13 @@ pub async fn serve_until(config: Config, addr: SocketAddr, signal: impl Future<O
     server.shutdown().await;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    /// The desktop app spawns the server from its own tasks.
+    #[allow(dead_code)]
+    fn start_is_send(config: crate::config::Config, listener: tokio::net::TcpListener) {
+        fn assert_send<T: Send>(_: T) {}
+        assert_send(super::start(config, listener));
+    }
+}

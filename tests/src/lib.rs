@@ -1,6 +1,8 @@
 //! Harness for end-to-end tests: a real gateway on an ephemeral port, the wire-protocol fakes
 //! behind it, and a plain HTTP client in front.
 
+pub mod agentcore;
+
 use std::time::Duration;
 
 use reqwest::Response;

@@ -110,6 +110,45 @@ pub struct GeneralSettings {
     pub key_header_name: Option<String>,
     /// How often spend rows are written (`proxy_batch_write_at`, seconds).
     pub spend_flush_interval: Duration,
+    /// The URL AWS reaches this gateway at (an AgentCore harness's LiteLLM API base):
+    /// `public_url`, else `SWITCHBOARD_PUBLIC_URL`.
+    pub public_url: Option<String>,
+    /// `agentcore`: how the gateway reaches Amazon Bedrock AgentCore.
+    pub agentcore: AgentCoreSettings,
+}
+
+/// `general_settings.agentcore`. Everything is optional: by default the standard AWS
+/// configuration applies (credential chain, profiles, `AWS_REGION`, `AWS_ENDPOINT_URL_*`), with a
+/// profile and region chosen per request.
+#[derive(Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentCoreSettings {
+    /// Region when a request names none (else `AWS_REGION`, else the profile's).
+    pub aws_region_name: Option<String>,
+    /// Profile when a request names none.
+    pub aws_profile_name: Option<String>,
+    pub aws_access_key_id: Option<String>,
+    pub aws_secret_access_key: Option<String>,
+    pub aws_session_token: Option<String>,
+    /// Endpoint of AgentCore Control (else `AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL`).
+    pub control_endpoint_url: Option<String>,
+    /// Endpoint of the AgentCore data plane, for InvokeHarness (else `AWS_ENDPOINT_URL_BEDROCK_AGENTCORE`).
+    pub runtime_endpoint_url: Option<String>,
+}
+
+impl std::fmt::Debug for AgentCoreSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let hidden = |v: &Option<String>| v.as_ref().map(|_| "[REDACTED]");
+        f.debug_struct("AgentCoreSettings")
+            .field("aws_region_name", &self.aws_region_name)
+            .field("aws_profile_name", &self.aws_profile_name)
+            .field("aws_access_key_id", &self.aws_access_key_id)
+            .field("aws_secret_access_key", &hidden(&self.aws_secret_access_key))
+            .field("aws_session_token", &hidden(&self.aws_session_token))
+            .field("control_endpoint_url", &self.control_endpoint_url)
+            .field("runtime_endpoint_url", &self.runtime_endpoint_url)
+            .finish()
+    }
 }
 
 impl Default for GeneralSettings {
@@ -120,6 +159,8 @@ impl Default for GeneralSettings {
             max_request_size_bytes: DEFAULT_MAX_REQUEST_SIZE_MB * 1024 * 1024,
             key_header_name: None,
             spend_flush_interval: Duration::from_secs(1),
+            public_url: None,
+            agentcore: AgentCoreSettings::default(),
         }
     }
 }
@@ -565,6 +606,17 @@ fn parse_general(value: Option<Value>, problems: &mut Vec<String>, warnings: &mu
             None => problems.push("general_settings.proxy_batch_write_at: must be a positive number of seconds".into()),
         }
     }
+    g.public_url = s
+        .take::<String>("public_url", problems)
+        .or_else(|| std::env::var("SWITCHBOARD_PUBLIC_URL").ok())
+        .map(|u| u.trim().trim_end_matches('/').to_string())
+        .filter(|u| !u.is_empty());
+    if let Some(u) = &g.public_url
+        && !(u.starts_with("http://") || u.starts_with("https://"))
+    {
+        problems.push(format!("general_settings.public_url: '{u}' must start with http:// or https://"));
+    }
+    g.agentcore = s.take("agentcore", problems).unwrap_or_default();
     // Always on in Switchboard: models added through the API are stored in the database.
     s.map.remove("store_model_in_db");
     if let Some(mb) = s.take::<f64>("max_request_size_mb", problems) {

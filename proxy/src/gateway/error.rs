@@ -44,6 +44,15 @@ pub enum GatewayError {
     /// A provider call failed; `message` is already scrubbed of secrets.
     #[error("{provider} error: {message}")]
     Upstream { provider: String, error: Box<ProviderError>, message: String },
+    /// An AWS call of the admin API failed (AgentCore): the service's words and the fix.
+    #[error("{0}")]
+    Aws(Box<crate::aws::AwsError>),
+}
+
+impl From<crate::aws::AwsError> for GatewayError {
+    fn from(e: crate::aws::AwsError) -> Self {
+        GatewayError::Aws(Box::new(e))
+    }
 }
 
 impl GatewayError {

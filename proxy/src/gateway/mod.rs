@@ -275,14 +275,19 @@ impl Gateway {
         let call_id = uuid::Uuid::new_v4();
         let routes = self.routes.load();
         let Some((alias, group)) = routes.map.get(&request.model) else {
-            return Err(GatewayError::UnknownModel {
+            let error = GatewayError::UnknownModel {
                 route: "/chat/completions",
-                model: request.model,
+                model: request.model.clone(),
                 available: self.models_for(principal),
-            });
+            };
+            return Err(self.refused(principal, &request.model, start_time, error));
         };
-        governance::check_access(&self.registry, principal, group)?;
-        let admission = governance::admit(&self.registry, self.spend.as_ref(), principal, start_time)?;
+        let admitted = governance::check_access(&self.registry, principal, group)
+            .and_then(|()| governance::admit(&self.registry, self.spend.as_ref(), principal, start_time));
+        let admission = match admitted {
+            Ok(a) => a,
+            Err(error) => return Err(self.refused(principal, alias, start_time, error)),
+        };
 
         let deployment = group.pick().clone();
         request
@@ -344,6 +349,42 @@ impl Gateway {
             }
         };
         Ok(ChatReply { call_id, deployment, model_group: group.name.clone(), started, cost, body })
+    }
+
+    /// Records a call the gateway refused before any provider saw it (unknown model, model not
+    /// allowed, budget, rate limit): a failure row for the spend log and the live feed, so that
+    /// refusals show up where users look for their requests.
+    fn refused(&self, principal: &Principal, model: &str, start_time: DateTime<Utc>, error: GatewayError) -> GatewayError {
+        let Some(sink) = &self.spend else { return error };
+        let key = principal.key();
+        let status = crate::http::status_of(&error).as_u16();
+        let mut metadata = serde_json::Map::new();
+        metadata.insert("user_api_key_alias".into(), key.and_then(|k| k.record.key_alias.clone()).into());
+        metadata.insert("user_api_key_team_id".into(), key.and_then(|k| k.record.team_id.clone()).into());
+        metadata.insert("status".into(), "failure".into());
+        metadata.insert("outcome".into(), "refused".into());
+        metadata.insert("error_information".into(), serde_json::json!({"error_message": error.to_string(), "error_code": status}));
+        let now = format_time(Utc::now());
+        let log = SpendLog {
+            request_id: uuid::Uuid::new_v4().to_string(),
+            call_type: "acompletion".into(),
+            api_key: key.map(|k| k.record.token.clone()).unwrap_or_else(|| MASTER_KEY_SPEND_ID.to_string()),
+            key_alias: key.and_then(|k| k.record.key_alias.clone()),
+            team_id: key.and_then(|k| k.record.team_id.clone()),
+            user: key.and_then(|k| k.record.user_id.clone()),
+            model_group: model.to_string(),
+            start_time: format_time(start_time),
+            end_time: now,
+            status: "failure".into(),
+            metadata,
+            ..SpendLog::default()
+        };
+        tracing::info!(target: "switchboard::request", model, status, outcome = "refused", error = %error, "chat completion");
+        if self.events.receiver_count() > 0 {
+            let _ = self.events.send(Arc::new(log.clone()));
+        }
+        sink.send(WriterMessage::Log(Box::new(log)));
+        error
     }
 
     /// Sends a minimal request to one deployment: the health check of `/health`.

@@ -22,6 +22,9 @@ struct ErrorFields<'a> {
     kind: &'a str,
     param: Option<&'a str>,
     code: &'a str,
+    /// What to do about it (AWS errors).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fix: Option<&'a str>,
 }
 
 pub fn status_of(error: &GatewayError) -> StatusCode {
@@ -51,6 +54,10 @@ fn describe(error: &GatewayError) -> (StatusCode, &'static str, Option<&str>) {
         GatewayError::ModelNotFound(_) => (StatusCode::NOT_FOUND, "not_found_error", Some("model")),
         GatewayError::RouteNotFound(_) => (StatusCode::NOT_FOUND, "not_found_error", None),
         GatewayError::Upstream { error, .. } => upstream_status(error),
+        GatewayError::Aws(e) => {
+            let (status, kind) = e.kind.http();
+            (StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY), kind, None)
+        }
     }
 }
 
@@ -79,7 +86,11 @@ fn upstream_status(error: &ProviderError) -> (StatusCode, &'static str, Option<&
 pub fn error_json(error: &GatewayError) -> (StatusCode, Vec<u8>) {
     let (status, kind, param) = describe(error);
     let message = error.to_string();
-    let body = ErrorBody { error: ErrorFields { message: &message, kind, param, code: status.as_str() } };
+    let fix = match error {
+        GatewayError::Aws(e) => Some(e.fix.as_str()),
+        _ => None,
+    };
+    let body = ErrorBody { error: ErrorFields { message: &message, kind, param, code: status.as_str(), fix } };
     (status, serde_json::to_vec(&body).unwrap_or_else(|_| b"{\"error\":{}}".to_vec()))
 }
 

@@ -4,6 +4,7 @@
 //! Nothing here is called on the request path: the gateway serves from memory, and spend rows
 //! reach the database through the batched writer.
 
+pub mod agentcore;
 pub mod records;
 
 use std::collections::HashMap;
@@ -42,10 +43,14 @@ pub struct Store {
     kind: DbKind,
 }
 
-const SQLITE_MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "governance", include_str!("../../migrations/sqlite/0001_governance.sql"))];
-const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "governance", include_str!("../../migrations/postgres/0001_governance.sql"))];
+const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "governance", include_str!("../../migrations/sqlite/0001_governance.sql")),
+    (2, "agentcore", include_str!("../../migrations/sqlite/0002_agentcore.sql")),
+];
+const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "governance", include_str!("../../migrations/postgres/0001_governance.sql")),
+    (2, "agentcore", include_str!("../../migrations/postgres/0002_agentcore.sql")),
+];
 
 /// The default database: `switchboard.db` in the user's data folder.
 pub fn default_sqlite_path() -> PathBuf {
@@ -111,7 +116,9 @@ impl Store {
             .map(|(v, d, sql)| Migration::new(*v, (*d).into(), MigrationType::Simple, sql.into_sql_str(), false))
             .collect();
         let mut conn = self.pool.acquire().await?;
-        Migrator::with_migrations(migrations).run(&mut *conn).await?;
+        // `run_direct` rather than `run`: `run`'s future is not `Send` (sqlx's "Acquire is not
+        // general enough"), and the desktop app spawns the server on its own tasks.
+        Migrator::with_migrations(migrations).run_direct(None, &mut *conn, false).await?;
         Ok(())
     }
 
@@ -126,16 +133,15 @@ impl Store {
         let mut users: Vec<UserRecord> = self.documents("users", "user_id").await?;
         let models: Vec<ModelRecord> = self.documents("models", "model_id").await?;
         // Spend lives in its column (the writer increments it), not in the document.
-        let spend = |table: &'static str, id: &'static str| self.spend_column(table, id);
-        let key_spend = spend("virtual_keys", "token").await?;
+        let key_spend = self.spend_column("virtual_keys", "token").await?;
         for k in &mut keys {
             k.spend = key_spend.get(&k.token).copied().unwrap_or(0.0);
         }
-        let team_spend = spend("teams", "team_id").await?;
+        let team_spend = self.spend_column("teams", "team_id").await?;
         for t in &mut teams {
             t.spend = team_spend.get(&t.team_id).copied().unwrap_or(0.0);
         }
-        let user_spend = spend("users", "user_id").await?;
+        let user_spend = self.spend_column("users", "user_id").await?;
         for u in &mut users {
             u.spend = user_spend.get(&u.user_id).copied().unwrap_or(0.0);
         }

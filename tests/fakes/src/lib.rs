@@ -4,6 +4,8 @@
 //!   (JSON and server-sent events).
 //! * [`bedrock::FakeBedrock`] speaks the Bedrock Runtime restJson1 protocol
 //!   (`Converse` and `ConverseStream`, the latter as AWS event-stream frames).
+//! * [`agentcore::FakeAgentCore`] speaks AgentCore Control (credential providers, harnesses)
+//!   and the data plane's `InvokeHarness`, whose harness calls its LiteLLM API base for real.
 //!
 //! Both validate requests strictly (like the real services do), record every
 //! request they receive (see [`RecordedRequest`]; also `GET`/`DELETE
@@ -29,6 +31,7 @@
 //! Streamed text is sent one word per chunk (each word with the whitespace that
 //! follows it), so the pieces concatenate to exactly the non-streamed text.
 
+pub mod agentcore;
 pub mod bedrock;
 pub mod openai;
 

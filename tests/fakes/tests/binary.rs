@@ -19,6 +19,9 @@ async fn prints_urls_and_exits_on_stdin_eof() {
     assert!(openai.starts_with("http://127.0.0.1:") && openai.ends_with("/v1"), "{line}");
     assert!(bedrock.starts_with("http://127.0.0.1:"), "{line}");
     assert!(line.starts_with("{\"openai\":"), "{line}");
+    for k in ["agentcore_control", "agentcore_runtime"] {
+        assert!(urls[k].as_str().unwrap().starts_with("http://127.0.0.1:"), "{line}");
+    }
 
     let active: serde_json::Value =
         reqwest::get(format!("{bedrock}/_fake/active_streams")).await.unwrap().json().await.unwrap();

@@ -2,6 +2,8 @@
 //! `/global/spend*`. Each write goes to the database first, then replaces the in-memory entry
 //! the request path reads, so it applies to the next request.
 
+mod agentcore;
+mod deploy;
 pub(super) mod keys;
 mod models;
 mod spend;
@@ -58,6 +60,8 @@ pub fn routes() -> Router<AppState> {
         .route("/global/spend/keys", get(spend::by_key))
         .route("/global/spend/teams", get(spend::by_team))
         .route("/global/spend/models", get(spend::by_model))
+        .merge(agentcore::routes())
+        .merge(deploy::routes())
 }
 
 /// A caller allowed to manage the gateway: the master key, or a key with the proxy_admin role.

@@ -1,6 +1,7 @@
-//! `fake-upstreams`: runs the fake OpenAI and Bedrock upstreams on 127.0.0.1.
+//! `fake-upstreams`: runs the fake OpenAI, Bedrock and AgentCore upstreams on 127.0.0.1.
 //!
-//! Prints one line of JSON (`{"openai":"http://127.0.0.1:P/v1","bedrock":"http://127.0.0.1:Q"}`)
+//! Prints one line of JSON (`{"openai":"http://127.0.0.1:P/v1","bedrock":"http://127.0.0.1:Q",
+//! "agentcore_control":"http://127.0.0.1:R","agentcore_runtime":"http://127.0.0.1:S"}`)
 //! and runs until SIGTERM/SIGINT or until stdin reaches EOF, so that a parent
 //! test process that dies takes the fakes down with it.
 
@@ -8,11 +9,12 @@ use std::io::{Read as _, Write as _};
 use std::net::SocketAddr;
 
 use clap::Parser;
+use switchboard_fakes::agentcore::FakeAgentCore;
 use switchboard_fakes::bedrock::FakeBedrock;
 use switchboard_fakes::openai::FakeOpenAi;
 
 #[derive(Parser, Debug)]
-#[command(name = "fake-upstreams", about = "Fake OpenAI and Bedrock Runtime upstreams")]
+#[command(name = "fake-upstreams", about = "Fake OpenAI, Bedrock Runtime and AgentCore upstreams")]
 struct Args {
     /// Port for the fake OpenAI API (0 picks a free port).
     #[arg(long, default_value_t = 0)]
@@ -37,10 +39,18 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let openai = FakeOpenAi::start_on(SocketAddr::from(([127, 0, 0, 1], args.openai_port))).await?;
     let bedrock = FakeBedrock::start_on(SocketAddr::from(([127, 0, 0, 1], args.bedrock_port))).await?;
+    let agentcore = FakeAgentCore::start().await?;
 
     {
         let mut stdout = std::io::stdout().lock();
-        writeln!(stdout, "{{\"openai\":\"{}\",\"bedrock\":\"{}\"}}", openai.base_url(), bedrock.endpoint_url())?;
+        writeln!(
+            stdout,
+            "{{\"openai\":\"{}\",\"bedrock\":\"{}\",\"agentcore_control\":\"{}\",\"agentcore_runtime\":\"{}\"}}",
+            openai.base_url(),
+            bedrock.endpoint_url(),
+            agentcore.control_endpoint_url(),
+            agentcore.runtime_endpoint_url()
+        )?;
         stdout.flush()?;
     }
 
@@ -72,6 +82,7 @@ async fn main() -> anyhow::Result<()> {
     }
     drop(openai);
     drop(bedrock);
+    drop(agentcore);
     // The stdin thread may still be blocked in read(): exit directly.
     std::process::exit(0);
 }

@@ -1,0 +1,63 @@
+//! The seed article's check of a deployed gateway: `curl <service_url>/health/liveliness`.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+pub const HEALTH_PATH: &str = "/health/liveliness";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    pub url: String,
+    /// 200 with the gateway's answer.
+    pub ok: bool,
+    pub status: Option<u16>,
+    pub body: Option<String>,
+    pub error: Option<String>,
+    pub attempts: u32,
+}
+
+/// Calls `<base>/health/liveliness` up to `attempts` times, `interval` apart, until it answers
+/// 200 (a new ALB target can take a few seconds to be registered).
+pub async fn check(base_url: &str, attempts: u32, interval: Duration) -> Health {
+    let url = format!("{}{HEALTH_PATH}", base_url.trim_end_matches('/'));
+    let client =
+        reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap_or_else(|_| reqwest::Client::new());
+    let mut last = Health { url: url.clone(), ok: false, status: None, body: None, error: None, attempts: 0 };
+    for attempt in 1..=attempts.max(1) {
+        if attempt > 1 {
+            tokio::time::sleep(interval).await;
+        }
+        last.attempts = attempt;
+        match client.get(&url).send().await {
+            Ok(resp) => {
+                let status = resp.status().as_u16();
+                let body = resp.text().await.unwrap_or_default();
+                last.status = Some(status);
+                last.body = Some(body.chars().take(500).collect());
+                last.error = None;
+                if status == 200 {
+                    last.ok = true;
+                    return last;
+                }
+            }
+            Err(e) => {
+                last.status = None;
+                last.body = None;
+                last.error = Some(error_chain(&e));
+            }
+        }
+    }
+    last
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
