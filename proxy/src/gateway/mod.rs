@@ -273,8 +273,9 @@ impl Gateway {
         let started = Instant::now();
         let start_time = Utc::now();
         let call_id = uuid::Uuid::new_v4();
-        let routes = self.routes.load();
-        let Some((alias, group)) = routes.map.get(&request.model) else {
+        // The routing table may be swapped meanwhile; the call keeps the group it started with.
+        let route = self.routes.load().map.get(&request.model).cloned();
+        let Some((alias, group)) = route else {
             let error = GatewayError::UnknownModel {
                 route: "/chat/completions",
                 model: request.model.clone(),
@@ -282,11 +283,11 @@ impl Gateway {
             };
             return Err(self.refused(principal, &request.model, start_time, error));
         };
-        let admitted = governance::check_access(&self.registry, principal, group)
+        let admitted = governance::check_access(&self.registry, principal, &group)
             .and_then(|()| governance::admit(&self.registry, self.spend.as_ref(), principal, start_time));
         let admission = match admitted {
             Ok(a) => a,
-            Err(error) => return Err(self.refused(principal, alias, start_time, error)),
+            Err(error) => return Err(self.refused(principal, &alias, start_time, error)),
         };
 
         let deployment = group.pick().clone();
@@ -354,7 +355,13 @@ impl Gateway {
     /// Records a call the gateway refused before any provider saw it (unknown model, model not
     /// allowed, budget, rate limit): a failure row for the spend log and the live feed, so that
     /// refusals show up where users look for their requests.
-    fn refused(&self, principal: &Principal, model: &str, start_time: DateTime<Utc>, error: GatewayError) -> GatewayError {
+    fn refused(
+        &self,
+        principal: &Principal,
+        model: &str,
+        start_time: DateTime<Utc>,
+        error: GatewayError,
+    ) -> GatewayError {
         let Some(sink) = &self.spend else { return error };
         let key = principal.key();
         let status = crate::http::status_of(&error).as_u16();
@@ -363,7 +370,10 @@ impl Gateway {
         metadata.insert("user_api_key_team_id".into(), key.and_then(|k| k.record.team_id.clone()).into());
         metadata.insert("status".into(), "failure".into());
         metadata.insert("outcome".into(), "refused".into());
-        metadata.insert("error_information".into(), serde_json::json!({"error_message": error.to_string(), "error_code": status}));
+        metadata.insert(
+            "error_information".into(),
+            serde_json::json!({"error_message": error.to_string(), "error_code": status}),
+        );
         let now = format_time(Utc::now());
         let log = SpendLog {
             request_id: uuid::Uuid::new_v4().to_string(),
