@@ -1,11 +1,49 @@
 //! Embeds the built panel (`ui/dist`) when it exists, so that one binary serves `/ui/`.
 //! Without a build, the gateway serves a page that says how to make one.
+//!
+//! Also reduces LiteLLM's price map (3 MB of JSON, kept as data in `data/`) to the fields the
+//! gateway reads, so that the binary carries and parses a fraction of it.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+/// The price-map fields `spend::prices::Price` reads, with the JSON type each must have.
+const PRICE_FIELDS: &[(&str, fn(&serde_json::Value) -> bool)] = &[
+    ("input_cost_per_token", serde_json::Value::is_number),
+    ("output_cost_per_token", serde_json::Value::is_number),
+    ("litellm_provider", serde_json::Value::is_string),
+    ("mode", serde_json::Value::is_string),
+    ("max_tokens", serde_json::Value::is_u64),
+    ("max_input_tokens", serde_json::Value::is_u64),
+    ("max_output_tokens", serde_json::Value::is_u64),
+    ("supports_function_calling", serde_json::Value::is_boolean),
+    ("supports_vision", serde_json::Value::is_boolean),
+];
+
+fn compact_price_map(manifest: &Path, out_dir: &Path) {
+    let source = manifest.join("data/model_prices_and_context_window.json");
+    println!("cargo:rerun-if-changed={}", source.display());
+    let text = std::fs::read_to_string(&source).expect("read the price map");
+    let full: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&text).expect("the price map is JSON");
+    let mut compact = serde_json::Map::new();
+    for (model, entry) in full {
+        let Some(fields) = entry.as_object() else { continue };
+        let kept: serde_json::Map<String, serde_json::Value> = PRICE_FIELDS
+            .iter()
+            .filter_map(|(name, fits)| fields.get(*name).filter(|v| fits(v)).map(|v| (name.to_string(), v.clone())))
+            .collect();
+        if !kept.is_empty() {
+            compact.insert(model, serde_json::Value::Object(kept));
+        }
+    }
+    let bytes = serde_json::to_vec(&compact).expect("serialize the price map");
+    std::fs::write(out_dir.join("prices.json"), bytes).expect("write prices.json");
+}
+
 fn main() {
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
+    compact_price_map(&manifest, &out_dir);
     let dist = manifest.join("../ui/dist");
     println!("cargo:rerun-if-changed={}", dist.display());
     let mut files = Vec::new();
@@ -20,8 +58,7 @@ fn main() {
         let _ = writeln!(code, "    ({rel:?}, include_bytes!({abs:?})),");
     }
     code.push_str("];\n");
-    let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("ui_assets.rs");
-    std::fs::write(out, code).expect("write ui_assets.rs");
+    std::fs::write(out_dir.join("ui_assets.rs"), code).expect("write ui_assets.rs");
 }
 
 fn collect(root: &Path, dir: &Path, files: &mut Vec<(String, String)>) {

@@ -135,6 +135,13 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningServe
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let (drain_tx, drain_rx) = oneshot::channel::<()>();
+        // Streams are many small writes: without TCP_NODELAY, Nagle's algorithm holds each one
+        // until the client's delayed ACK (~40 ms).
+        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!("TCP_NODELAY not set: {e}");
+            }
+        });
         let server = axum::serve(listener, app).with_graceful_shutdown(async move {
             let _ = rx.await;
             let _ = drain_tx.send(());

@@ -7,7 +7,8 @@ use serde::Deserialize;
 
 use crate::config::ModelEntry;
 
-const BUNDLED: &[u8] = include_bytes!("../../data/model_prices_and_context_window.json");
+/// `data/model_prices_and_context_window.json` reduced by build.rs to the fields below.
+const BUNDLED: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/prices.json"));
 
 /// USD per token, and what else `/model/info` shows about a model.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -43,12 +44,17 @@ pub fn price_map() -> &'static HashMap<String, Price> {
                 None
             }
         });
-        parse(from_file.as_deref().unwrap_or(BUNDLED))
+        match from_file {
+            Some(bytes) => parse_full(&bytes),
+            // Reduced at build time: every entry fits `Price`.
+            None => serde_json::from_slice(BUNDLED).unwrap_or_default(),
+        }
     })
 }
 
-fn parse(bytes: &[u8]) -> HashMap<String, Price> {
-    // Entries whose fields do not fit (the `sample_spec` documentation entry) are skipped.
+/// A full LiteLLM price map; entries whose fields do not fit (the `sample_spec` documentation
+/// entry) are skipped.
+fn parse_full(bytes: &[u8]) -> HashMap<String, Price> {
     let raw: HashMap<String, serde_json::Value> = serde_json::from_slice(bytes).unwrap_or_default();
     raw.into_iter().filter_map(|(k, v)| serde_json::from_value::<Price>(v).ok().map(|p| (k, p))).collect()
 }
