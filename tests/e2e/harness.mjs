@@ -70,7 +70,15 @@ async function serveDist() {
   return { server, url: `http://127.0.0.1:${server.address().port}/ui/` };
 }
 
-export async function startStack() {
+/**
+ * Options (all optional): `gatewayEnv`, more environment for `switchboard serve` (e.g.
+ * AWS_ENDPOINT_URL for moto); `serveDist`, serve ui/dist from here even when the gateway embeds a
+ * panel (SWITCHBOARD_E2E_SERVE_DIST=1 does the same: test a fresh `npm run build` without
+ * rebuilding the gateway); `agentcore`, point `general_settings.agentcore` at the fake AgentCore
+ * of fake-upstreams (static credentials) and set `public_url` to the gateway's own URL, so a
+ * harness of the fake calls this gateway (as tests/src/agentcore.rs does).
+ */
+export async function startStack({ gatewayEnv = {}, serveDist: forceDist = !!process.env.SWITCHBOARD_E2E_SERVE_DIST, agentcore = false } = {}) {
   for (const bin of ["fake-upstreams", "switchboard"]) {
     if (!existsSync(path.join(binDir, bin))) {
       throw new Error(`${path.join(binDir, bin)} is missing: cargo build -p switchboard -p switchboard-fakes --bins (SWITCHBOARD_BIN_DIR=${binDir})`);
@@ -92,6 +100,17 @@ export async function startStack() {
   ]);
   const upstreams = JSON.parse(line);
 
+  const port = await freePort();
+  const agentcoreSettings = agentcore
+    ? `  public_url: http://127.0.0.1:${port}
+  agentcore:
+    aws_region_name: us-east-1
+    aws_access_key_id: AKIDAGENTCOREE2E
+    aws_secret_access_key: agentcore-e2e-secret-0123456789abcdef
+    control_endpoint_url: ${upstreams.agentcore_control}
+    runtime_endpoint_url: ${upstreams.agentcore_runtime}
+`
+    : "";
   const config = `model_list:
   - model_name: claude-sonnet
     litellm_params:
@@ -105,9 +124,8 @@ export async function startStack() {
       aws_bedrock_runtime_endpoint: ${upstreams.bedrock}
 general_settings:
   master_key: ${MASTER_KEY}
-`;
+${agentcoreSettings}`;
   writeFileSync(path.join(tmp, "config.yaml"), config);
-  const port = await freePort();
   const gateway = spawn(
     path.join(binDir, "switchboard"),
     ["serve", "--config", path.join(tmp, "config.yaml"), "--host", "127.0.0.1", "--port", String(port), "--db", path.join(tmp, "sb.db")],
@@ -120,6 +138,7 @@ general_settings:
         AWS_SECRET_ACCESS_KEY: "test",
         AWS_REGION: "us-east-1",
         AWS_EC2_METADATA_DISABLED: "true",
+        ...gatewayEnv,
       },
     },
   );
@@ -133,11 +152,11 @@ general_settings:
   let panelUrl = `${gatewayUrl}/ui/`;
   let distServer = null;
   const index = await fetch(panelUrl).then((r) => r.text()).catch(() => "");
-  if (!index.includes('id="root"')) {
+  if (forceDist || !index.includes('id="root"')) {
     const d = await serveDist();
     distServer = d.server;
     panelUrl = d.url;
-    console.log(`# the gateway does not serve the panel at /ui/: serving ui/dist at ${panelUrl}`);
+    console.log(`# ${forceDist ? "serving ui/dist as asked" : "the gateway does not serve the panel at /ui/: serving ui/dist"} at ${panelUrl}`);
   }
 
   // Playwright gives launch() a fresh temporary profile (--user-data-dir) of its own and

@@ -63,7 +63,10 @@ async fn seed_recipe_key_calls_its_team_models_only() {
     assert_eq!(body["error"]["code"], "403");
     assert!(s.openai.requests().is_empty());
     let logs: Value = s.get(&format!("/spend/logs?api_key={key}&status=failure")).await.json().await.unwrap();
-    assert_eq!(logs[0]["model_group"], "gpt-4o-mini", "refusals are logged where users look for their requests: {logs}");
+    assert_eq!(
+        logs[0]["model_group"], "gpt-4o-mini",
+        "refusals are logged where users look for their requests: {logs}"
+    );
     assert_eq!(logs[0]["metadata"]["outcome"], "refused");
 
     let models: Value = s.http.get(s.url("/v1/models")).bearer_auth(&key).send().await.unwrap().json().await.unwrap();

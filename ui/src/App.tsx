@@ -2,7 +2,9 @@ import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { AppContext, type AppContextValue, type SessionKey, type ToastKind, useApp } from "./context";
 import { useHashRoute, useInterval } from "./hooks";
 import { Gateway } from "./lib/api";
-import { type Session, clearSession, loadSession, saveSession } from "./lib/session";
+import { type Session, SESSION_CHANGED, clearSession, loadSession, previousSession, saveSession, switchBack } from "./lib/session";
+import { AgentCorePage } from "./pages/AgentCore";
+import { DeployPage } from "./pages/Deploy";
 import { KeysPage } from "./pages/Keys";
 import { LogsPage } from "./pages/Logs";
 import { ModelsPage } from "./pages/Models";
@@ -22,6 +24,8 @@ export const NAV: Array<{ route: string; label: string; key: string }> = [
   { route: "requests", label: "Requests", key: "r" },
   { route: "spend", label: "Spend", key: "s" },
   { route: "logs", label: "Logs", key: "l" },
+  { route: "agentcore", label: "AgentCore", key: "a" },
+  { route: "deploy", label: "Deploy to AWS", key: "d" },
 ];
 
 interface Toast {
@@ -32,6 +36,12 @@ interface Toast {
 
 export function App() {
   const [session, setSession] = useState<Session | null>(() => loadSession());
+  // Switching this tab to another gateway (the deployed one) and back: lib/session.ts.
+  useEffect(() => {
+    const reload = () => setSession(loadSession());
+    window.addEventListener(SESSION_CHANGED, reload);
+    return () => window.removeEventListener(SESSION_CHANGED, reload);
+  }, []);
   if (!session) {
     return (
       <SignIn
@@ -48,7 +58,8 @@ export function App() {
       session={session}
       signOut={() => {
         clearSession();
-        setSession(null);
+        // null, or the desktop app's gateway when this tab had switched away from it.
+        setSession(loadSession());
         window.location.hash = "";
       }}
     />
@@ -149,6 +160,8 @@ function Shell({ session, signOut }: { session: Session; signOut: () => void }) 
           {page === "requests" && <RequestsPage />}
           {page === "spend" && <SpendPage />}
           {page === "logs" && <LogsPage />}
+          {page === "agentcore" && <AgentCorePage />}
+          {page === "deploy" && <DeployPage />}
         </main>
         <div className="toasts" aria-live="polite">
           {toasts.map((t) => (
@@ -173,6 +186,7 @@ function GatewayStatus() {
   }, [gw]);
   useEffect(check, [check]);
   useInterval(check, 10_000);
+  const previous = previousSession();
   return (
     <div className="gateway-box" data-testid="gateway-status">
       <div className="gateway-line">
@@ -182,6 +196,21 @@ function GatewayStatus() {
       <div className="gateway-url mono" title={session.url}>
         {session.url.replace(/^https?:\/\//, "")}
       </div>
+      {previous && (
+        <button
+          type="button"
+          className="btn btn-xs btn-sidebar btn-back"
+          onClick={() => {
+            switchBack();
+            window.location.hash = "#/deploy";
+            window.dispatchEvent(new Event(SESSION_CHANGED));
+          }}
+          data-testid="switch-back"
+          title={`Back to ${previous.url}`}
+        >
+          ← Back to {previous.injected ? "the local gateway" : previous.url.replace(/^https?:\/\//, "")}
+        </button>
+      )}
       {session.injected ? (
         <div className="gateway-signed" data-testid="signed-in-local">
           Signed in to the local gateway

@@ -321,10 +321,10 @@ export class AgentCoreApi {
   providers(): Promise<{ region: string; providers: Provider[] }> {
     return this.send("GET", "/agentcore/providers");
   }
-  createProvider(body: ProviderBody): Promise<StoredKey> {
+  createProvider(body: ProviderBody | Record<string, unknown>): Promise<StoredKey> {
     return this.send("POST", "/agentcore/providers", body as Record<string, unknown>);
   }
-  rotateProvider(name: string, body: ProviderBody): Promise<StoredKey> {
+  rotateProvider(name: string, body: ProviderBody | Record<string, unknown>): Promise<StoredKey> {
     return this.send("POST", `/agentcore/providers/${encodeURIComponent(name)}/rotate`, body as Record<string, unknown>);
   }
   deleteProvider(name: string): Promise<{ deleted: string; region: string }> {

@@ -345,6 +345,33 @@ const FIELD_OF: Record<string, FormKey> = {
   log_retention_days: "logRetentionDays",
 };
 
+/** The form's labels, for the list of fields to fix. */
+export const FIELD_LABELS: Record<FormKey, string> = {
+  region: "Region",
+  profile: "AWS profile",
+  namePrefix: "Name prefix",
+  imageUri: "Image URI",
+  arch: "Architecture",
+  cpu: "CPU",
+  memory: "Memory",
+  desiredCount: "Tasks",
+  enableRds: "RDS",
+  dbInstanceClass: "RDS instance class",
+  enableRedis: "Redis",
+  cacheNodeType: "Redis node type",
+  networkMode: "Network",
+  vpcCidr: "VPC CIDR",
+  vpcId: "VPC id",
+  publicSubnets: "Public subnets",
+  privateSubnets: "Private subnets",
+  https: "HTTPS",
+  certificateArn: "Certificate ARN",
+  domainName: "Domain name",
+  masterKeySecretArn: "Master key secret ARN",
+  modelsConfig: "Models (config.yaml)",
+  logRetentionDays: "Log retention",
+};
+
 export function formKeyOf(field: string): FormKey | null {
   return FIELD_OF[field] ?? null;
 }
@@ -422,6 +449,8 @@ export type RunKind = "up" | "down" | "follow";
 
 export interface RunState {
   kind: RunKind;
+  /** What the operation is for ("up" or "down"), also when re-attached with a follow. */
+  intent: "up" | "down" | null;
   region: string;
   stack: string;
   profile: string | null;
@@ -438,13 +467,18 @@ export interface RunState {
 }
 
 export type RunAction =
-  | { type: "start"; kind: RunKind; region: string; stack: string; profile: string | null; at: number }
+  | { type: "start"; kind: RunKind; intent?: "up" | "down" | null; region: string; stack: string; profile: string | null; at: number }
   | { type: "item"; item: ProgressItem }
   | { type: "lost"; error: unknown }
   | { type: "clear" };
 
-export function startRun(kind: RunKind, target: { region: string; stack: string; profile: string | null }, at = Date.now()): RunState {
-  return { kind, ...target, startedAt: at, plan: null, messages: [], events: [], progress: 0, done: null, lost: null };
+export function startRun(
+  kind: RunKind,
+  target: { region: string; stack: string; profile: string | null; intent?: "up" | "down" | null },
+  at = Date.now(),
+): RunState {
+  const intent = target.intent ?? (kind === "follow" ? null : kind);
+  return { kind, intent, region: target.region, stack: target.stack, profile: target.profile, startedAt: at, plan: null, messages: [], events: [], progress: 0, done: null, lost: null };
 }
 
 /** Takes one SSE item (or the end of the stream) into the state. */
@@ -492,8 +526,10 @@ export function runCounts(state: RunState): { done: number; inProgress: number; 
   const op = state.plan?.operation ?? state.done?.operation ?? null;
   const doneStatus = (s: string) =>
     op === "delete" ? s === "DELETE_COMPLETE" || s === "DELETE_SKIPPED" : op === "create" ? s === "CREATE_COMPLETE" : /_COMPLETE$/.test(s) && !/ROLLBACK/.test(s);
+  // Like the gateway's tracker: a resource that completed counts, even if a rollback deletes it.
+  const completed = new Set(state.events.filter((e) => e.resource_type !== STACK_TYPE && doneStatus(e.status)).map((e) => e.logical_id));
   return {
-    done: resources.filter((r) => doneStatus(r.status)).length,
+    done: completed.size,
     inProgress: resources.filter((r) => r.status.endsWith("_IN_PROGRESS")).length,
     failed: resources.filter((r) => r.status.endsWith("_FAILED")).length,
     total: state.plan?.total ?? 0,
@@ -519,7 +555,9 @@ export interface OutcomeView {
   title: string;
 }
 
-export function outcomeView(done: DoneItem): OutcomeView {
+export function outcomeView(done: DoneItem, intent: "up" | "down" | null = null): OutcomeView {
+  // Re-attached after a destroy that ended meanwhile: the stack is gone, as asked.
+  if (done.outcome === "not_found" && intent === "down") return { tone: "green", title: "Deleted" };
   switch (done.outcome) {
     case "succeeded":
       return { tone: "green", title: done.operation === "update" ? "Updated" : "Deployed" };
@@ -539,10 +577,26 @@ export function outcomeView(done: DoneItem): OutcomeView {
   }
 }
 
+/**
+ * The outcome's sentence without the failure it ends with (": <resource> (<type>) <status>:
+ * <reason>"), which the page shows apart.
+ */
+export function outcomeMessage(done: Pick<DoneItem, "message" | "failure">): string {
+  const f = done.failure;
+  if (!f) return done.message;
+  const at = done.message.indexOf(`: ${f.logical_id} (${f.resource_type})`);
+  return at > 0 ? `${done.message.slice(0, at)}.` : done.message;
+}
+
+/** "1 resource", "3 resources". */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
 /** The tone of the progress bar. */
 export function progressTone(state: RunState): "accent" | "ok" | "danger" | "warn" {
   if (state.done) {
-    const t = outcomeView(state.done).tone;
+    const t = outcomeView(state.done, state.intent).tone;
     return t === "green" || t === "blue" ? "ok" : t === "red" ? "danger" : "accent";
   }
   if (state.events.some((e) => e.status.endsWith("_FAILED") || e.status.startsWith("ROLLBACK") || e.status.includes("_ROLLBACK_"))) return "warn";
@@ -552,8 +606,8 @@ export function progressTone(state: RunState): "accent" | "ok" | "danger" | "war
 /** What the page's title line says while it runs. */
 export function runTitle(state: RunState): string {
   const op = state.plan?.operation ?? state.done?.operation;
-  if (state.done) return outcomeView(state.done).title;
-  if (op === "delete" || state.kind === "down") return `Destroying ${state.stack}…`;
+  if (state.done) return outcomeView(state.done, state.intent).title;
+  if (op === "delete" || state.intent === "down") return `Destroying ${state.stack}…`;
   if (op === "update") return `Updating ${state.stack}…`;
   if (op === "create") return `Deploying ${state.stack}…`;
   return state.kind === "follow" ? `Following ${state.stack}…` : `Preparing ${state.stack}…`;

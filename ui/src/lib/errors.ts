@@ -296,6 +296,9 @@ export function explainAws(message: string): Explanation {
 /** The readable head of an AWS error: the SDK's debug dump of the error chain is cut off. */
 export function awsSummary(message: string): string {
   const cut = message.search(/\s\((?:DispatchFailure|ServiceError|ConstructionFailure|TimeoutError|ResponseError)\(/);
-  const head = (cut >= 0 ? message.slice(0, cut) : message).split("\n")[0].trim();
+  const head = (cut >= 0 ? message.slice(0, cut) : message)
+    .split("\n")[0]
+    .trim()
+    .replace(/\.?\s*Attempted:$/, ".");
   return head.length > 400 ? `${head.slice(0, 400)}…` : head;
 }

@@ -34,6 +34,19 @@ export function matchesFilter(row: SpendLogRow, f: RequestFilter): boolean {
   return true;
 }
 
+/** The filter a link names: `#/requests?key=<token hash>&team=&model=&status=`. */
+export function filterFromHash(hash: string): RequestFilter {
+  const q = hash.indexOf("?");
+  if (q === -1) return {};
+  const params = new URLSearchParams(hash.slice(q + 1));
+  const f: RequestFilter = {};
+  for (const k of ["key", "team", "model", "status"] as const) {
+    const v = params.get(k);
+    if (v) f[k] = v;
+  }
+  return f;
+}
+
 /** The query string the gateway's /spend/logs understands for a filter. */
 export function filterQuery(f: RequestFilter): Record<string, string | undefined> {
   return { api_key: f.key, team_id: f.team, model: f.model, status: f.status };

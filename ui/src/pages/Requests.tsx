@@ -4,13 +4,13 @@ import { useApp } from "../context";
 import { useAsync } from "../hooks";
 import { type SpendLogRow, isMissingRoute } from "../lib/api";
 import { formatCost, formatMs, formatTime, formatTokens, shortId } from "../lib/format";
-import { type RequestFilter, filterQuery, matchesFilter, mergeRows, rowError } from "../lib/requests";
+import { type RequestFilter, filterFromHash, filterQuery, matchesFilter, mergeRows, rowError } from "../lib/requests";
 
 type Live = "connecting" | "live" | "polling" | "reconnecting" | "paused";
 
 export function RequestsPage() {
   const { gw, session } = useApp();
-  const [filter, setFilter] = useState<RequestFilter>({});
+  const [filter, setFilter] = useState<RequestFilter>(() => filterFromHash(window.location.hash));
   const [rows, setRows] = useState<SpendLogRow[]>([]);
   const [fresh, setFresh] = useState<Set<string>>(new Set());
   const [live, setLive] = useState<Live>("connecting");
