@@ -267,37 +267,35 @@ impl Store {
     /// Writes a batch of spend rows and the running totals they add to, in one transaction.
     pub async fn write_spend(&self, batch: &SpendBatch) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
-        for log in &batch.logs {
-            sqlx::query(
-                "INSERT INTO spend_logs (request_id, call_type, api_key, key_alias, team_id, user_id, end_user, model, \
-                 model_id, model_group, custom_llm_provider, api_base, spend, prompt_tokens, completion_tokens, total_tokens, \
-                 start_time, end_time, request_duration_ms, status, metadata) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) \
-                 ON CONFLICT (request_id) DO NOTHING",
-            )
-            .bind(&log.request_id)
-            .bind(&log.call_type)
-            .bind(&log.api_key)
-            .bind(&log.key_alias)
-            .bind(&log.team_id)
-            .bind(&log.user)
-            .bind(&log.end_user)
-            .bind(&log.model)
-            .bind(&log.model_id)
-            .bind(&log.model_group)
-            .bind(&log.custom_llm_provider)
-            .bind(&log.api_base)
-            .bind(log.spend)
-            .bind(log.prompt_tokens as i64)
-            .bind(log.completion_tokens as i64)
-            .bind(log.total_tokens as i64)
-            .bind(&log.start_time)
-            .bind(&log.end_time)
-            .bind(log.request_duration_ms as i64)
-            .bind(&log.status)
-            .bind(serde_json::to_string(&log.metadata).unwrap_or_else(|_| "{}".into()))
-            .execute(&mut *tx)
-            .await?;
+        // Many rows per statement: each statement is a round trip to the database (for SQLite,
+        // to sqlx's worker thread), which costs more than the row itself.
+        for rows in batch.logs.chunks(SPEND_ROWS_PER_INSERT) {
+            let mut query = sqlx::query(AssertSqlSafe(spend_insert_sql(rows.len())));
+            for log in rows {
+                query = query
+                    .bind(&log.request_id)
+                    .bind(&log.call_type)
+                    .bind(&log.api_key)
+                    .bind(&log.key_alias)
+                    .bind(&log.team_id)
+                    .bind(&log.user)
+                    .bind(&log.end_user)
+                    .bind(&log.model)
+                    .bind(&log.model_id)
+                    .bind(&log.model_group)
+                    .bind(&log.custom_llm_provider)
+                    .bind(&log.api_base)
+                    .bind(log.spend)
+                    .bind(log.prompt_tokens as i64)
+                    .bind(log.completion_tokens as i64)
+                    .bind(log.total_tokens as i64)
+                    .bind(&log.start_time)
+                    .bind(&log.end_time)
+                    .bind(log.request_duration_ms as i64)
+                    .bind(&log.status)
+                    .bind(serde_json::to_string(&log.metadata).unwrap_or_else(|_| "{}".into()));
+            }
+            query.execute(&mut *tx).await?;
         }
         for (token, (spend, last_active)) in &batch.keys {
             sqlx::query("UPDATE virtual_keys SET spend = spend + $1, last_active = $2 WHERE token = $3")
@@ -465,6 +463,34 @@ pub struct DailySpend {
     pub spend: f64,
     pub requests: u64,
     pub tokens: u64,
+}
+
+/// Rows per spend-log INSERT: 21 parameters each, well under SQLite's and PostgreSQL's limits.
+const SPEND_ROWS_PER_INSERT: usize = 50;
+const SPEND_LOG_COLUMNS: usize = 21;
+
+fn spend_insert_sql(rows: usize) -> String {
+    let mut sql = String::from(
+        "INSERT INTO spend_logs (request_id, call_type, api_key, key_alias, team_id, user_id, end_user, model, \
+         model_id, model_group, custom_llm_provider, api_base, spend, prompt_tokens, completion_tokens, total_tokens, \
+         start_time, end_time, request_duration_ms, status, metadata) VALUES ",
+    );
+    for row in 0..rows {
+        if row > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for col in 0..SPEND_LOG_COLUMNS {
+            if col > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('$');
+            sql.push_str(&(row * SPEND_LOG_COLUMNS + col + 1).to_string());
+        }
+        sql.push(')');
+    }
+    sql.push_str(" ON CONFLICT (request_id) DO NOTHING");
+    sql
 }
 
 fn to_json(value: &impl Serialize) -> Result<String, StoreError> {

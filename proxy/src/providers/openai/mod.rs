@@ -124,6 +124,13 @@ fn first_env(names: &[&str]) -> Option<String> {
     names.iter().find_map(|n| std::env::var(n).ok().filter(|v| !v.is_empty()))
 }
 
+/// The parts of an upstream answer the gateway reads.
+#[derive(serde::Deserialize)]
+struct AnswerHead {
+    id: Option<String>,
+    usage: Option<Usage>,
+}
+
 pub struct OpenAiProvider {
     http: reqwest::Client,
     api_base: String,
@@ -211,16 +218,14 @@ impl OpenAiProvider {
         }
         let response = self.send(&request).await?;
         let bytes = response.bytes().await.map_err(transport_error)?;
-        let mut answer: Value = serde_json::from_slice(&bytes)
-            .map_err(|e| ProviderError::Protocol(format!("the answer is not JSON ({e})")))?;
-        let Some(fields) = answer.as_object_mut() else {
-            return Err(ProviderError::Protocol("the answer is not a JSON object".into()));
-        };
-        fields.insert("model".into(), Value::String(options.alias.to_string()));
-        let usage: Usage = fields.get("usage").and_then(|u| serde_json::from_value(u.clone()).ok()).unwrap_or_default();
-        let response_id = fields.get("id").and_then(Value::as_str).map(str::to_string);
-        let body = serde_json::to_vec(&answer).map_err(|e| ProviderError::Protocol(e.to_string()))?;
-        Ok(ChatOutput::Complete { body: Bytes::from(body), usage, response_id })
+        // Read what the gateway needs (and check the answer is a JSON object), then pass the
+        // bytes on with only `model` changed, as streams are.
+        let head: AnswerHead = serde_json::from_slice(&bytes)
+            .map_err(|e| ProviderError::Protocol(format!("the answer is not a chat completion object ({e})")))?;
+        let alias_json = serde_json::to_vec(&*options.alias).map_err(|e| ProviderError::Protocol(e.to_string()))?;
+        let mut body = bytes::BytesMut::with_capacity(bytes.len() + alias_json.len());
+        stream::splice_model(&bytes, &alias_json, &mut body);
+        Ok(ChatOutput::Complete { body: body.freeze(), usage: head.usage.unwrap_or_default(), response_id: head.id })
     }
 }
 

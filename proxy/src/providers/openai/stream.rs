@@ -205,7 +205,7 @@ fn skip_ws(b: &[u8]) -> &[u8] {
 /// Copies `payload` to `out` with the value of its first `"model"` string member replaced by
 /// `alias_json`. Chunks put `model` before `choices`, so the first match is the top-level one;
 /// a `"model"` inside message text would appear escaped (`\"model\"`) and cannot match.
-fn splice_model(payload: &[u8], alias_json: &[u8], out: &mut BytesMut) {
+pub(super) fn splice_model(payload: &[u8], alias_json: &[u8], out: &mut BytesMut) {
     if let Some((start, end)) = string_member_span(payload, b"\"model\"") {
         out.extend_from_slice(&payload[..start]);
         out.extend_from_slice(alias_json);
