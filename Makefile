@@ -101,7 +101,7 @@ $(VENV)/.installed: tests/clients/requirements.txt tests/deploy/requirements.txt
 
 ## Load benchmark (not part of `make test`); see bench/README.md.
 bench:
-	bench/run
+	bench/run $(BENCH_ARGS)
 
 ## Copy LiteLLM's current price map from the litellm package in the client venv.
 refresh-prices: $(VENV)/.installed

@@ -758,6 +758,11 @@ fn run() -> anyhow::Result<ExitCode> {
         },
         "versions": {
             "switchboard": command_output(&switchboard.to_string_lossy(), &["--version"]),
+            "switchboard_built": std::fs::metadata(&switchboard)
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .and_then(|d| command_output("date", &["-u", "-d", &format!("@{}", d.as_secs()), "+%Y-%m-%dT%H:%M:%SZ"])),
             "git_commit": command_output("git", &["rev-parse", "--short", "HEAD"]),
             "git_dirty": command_output("git", &["status", "--porcelain", "--", "proxy"]).map(|s| !s.is_empty()),
             "rustc": command_output("rustc", &["--version"]),
@@ -934,15 +939,16 @@ fn markdown(
     let _ = writeln!(md, "# Switchboard benchmark results\n");
     let _ = writeln!(
         md,
-        "{} · {} ({} cores) · kernel {} · {} · switchboard {} (commit {}{}) · oha {} · {}{}\n",
+        "{} · {} ({} cores) · kernel {} · {} · {} (built {}; HEAD {}{}) · {} · {}{}\n",
         s(&meta["date"]),
         s(&meta["machine"]["cpu"]),
         s(&meta["machine"]["cores"]),
         s(&meta["machine"]["kernel"]),
         s(&meta["machine"]["os"]),
         s(&meta["versions"]["switchboard"]),
+        s(&meta["versions"]["switchboard_built"]),
         s(&meta["versions"]["git_commit"]),
-        if meta["versions"]["git_dirty"] == json!(true) { ", proxy/ modified" } else { "" },
+        if meta["versions"]["git_dirty"] == json!(true) { ", proxy/ modified in the work tree" } else { "" },
         s(&meta["versions"]["oha"]),
         s(&meta["versions"]["rustc"]),
         match &meta["versions"]["litellm"] {

@@ -62,14 +62,18 @@ pub fn cpu_ticks(pid: u32) -> Option<u64> {
     Some(total)
 }
 
-/// `(start time, utime + stime)` of a `/proc/<pid>/stat` line, in clock ticks.
+/// `(start time, utime + stime + cutime + cstime)` of a `/proc/<pid>/stat` line, in clock
+/// ticks. With the children's time, a compiler that started and ended between two samples still
+/// shows, in its parent (cargo, make, a test runner).
 pub fn parse_stat_start_and_ticks(stat: &str) -> Option<(u64, u64)> {
     let rest = &stat[stat.rfind(')')? + 1..];
     let fields: Vec<&str> = rest.split_ascii_whitespace().collect();
-    let utime: u64 = fields.get(11)?.parse().ok()?;
-    let stime: u64 = fields.get(12)?.parse().ok()?;
+    let mut ticks = 0;
+    for i in 11..=14 {
+        ticks += fields.get(i)?.parse::<u64>().ok()?;
+    }
     let start: u64 = fields.get(19)?.parse().ok()?;
-    Some((start, utime + stime))
+    Some((start, ticks))
 }
 
 /// Every process on the machine but kernel threads: pid → (start time, CPU ticks, name).
@@ -99,7 +103,8 @@ pub fn process_table() -> ProcessTable {
 }
 
 /// CPU ticks that processes other than `ours` used between two tables, by process name, largest
-/// first. A process born in between counts whole; one that came and went in between is missed.
+/// first. A process born in between counts whole; one that came and went in between shows in its
+/// parent's children time.
 pub fn foreign_ticks(before: &ProcessTable, after: &ProcessTable, ours: &[u32]) -> Vec<(String, u64)> {
     let mut by_name: std::collections::HashMap<&str, u64> = std::collections::HashMap::new();
     for (pid, (start, ticks, name)) in after {
@@ -309,8 +314,8 @@ mod tests {
 
     #[test]
     fn foreign_cpu_counts_other_processes_only() {
-        let stat = "77 (rustc) R 1 2 3 4 5 6 7 8 9 10 300 45 0 0 20 0 1 0 98765 1 2";
-        assert_eq!(parse_stat_start_and_ticks(stat), Some((98765, 345)));
+        let stat = "77 (cargo) R 1 2 3 4 5 6 7 8 9 10 300 45 1000 7 20 0 1 0 98765 1 2";
+        assert_eq!(parse_stat_start_and_ticks(stat), Some((98765, 1352)));
         let entry = |start: u64, ticks: u64, name: &str| (start, ticks, name.to_owned());
         let before: ProcessTable =
             [(1, entry(10, 100, "gateway")), (2, entry(10, 50, "rustc")), (3, entry(10, 5, "old"))].into();

@@ -449,7 +449,11 @@ pub fn litellm_ratios(outcomes: &[Outcome], rate: u32) -> Vec<Ratio> {
     let sb_max = find(outcomes, "switchboard-openai-max");
     let ll_max = find(outcomes, "litellm-openai-max");
     let mut push = |figure: String, sb: Option<f64>, ll: Option<f64>, inverse: bool| {
-        if let (Some(sb), Some(ll)) = (sb, ll) {
+        // A ratio needs two positive figures (an added latency within the noise is not one).
+        if let (Some(sb), Some(ll)) = (sb, ll)
+            && sb > 0.0
+            && ll > 0.0
+        {
             let times = if inverse { sb / ll } else { ll / sb };
             out.push(Ratio { figure, switchboard: sb, litellm: ll, times });
         }

@@ -270,7 +270,7 @@ impl Store {
         // Many rows per statement: each statement is a round trip to the database (for SQLite,
         // to sqlx's worker thread), which costs more than the row itself.
         for rows in batch.logs.chunks(SPEND_ROWS_PER_INSERT) {
-            let mut query = sqlx::query(AssertSqlSafe(spend_insert_sql(rows.len())));
+            let mut query = sqlx::query(AssertSqlSafe(spend_insert_sql(self.kind, rows.len())));
             for log in rows {
                 query = query
                     .bind(&log.request_id)
@@ -469,7 +469,9 @@ pub struct DailySpend {
 const SPEND_ROWS_PER_INSERT: usize = 50;
 const SPEND_LOG_COLUMNS: usize = 21;
 
-fn spend_insert_sql(rows: usize) -> String {
+/// The INSERT of `rows` spend rows. SQLite gets `?` placeholders: sqlx-sqlite looks numbered
+/// ones up by name, which SQLite does by scanning a list — quadratic in the parameter count.
+fn spend_insert_sql(kind: DbKind, rows: usize) -> String {
     let mut sql = String::from(
         "INSERT INTO spend_logs (request_id, call_type, api_key, key_alias, team_id, user_id, end_user, model, \
          model_id, model_group, custom_llm_provider, api_base, spend, prompt_tokens, completion_tokens, total_tokens, \
@@ -484,8 +486,13 @@ fn spend_insert_sql(rows: usize) -> String {
             if col > 0 {
                 sql.push_str(", ");
             }
-            sql.push('$');
-            sql.push_str(&(row * SPEND_LOG_COLUMNS + col + 1).to_string());
+            match kind {
+                DbKind::Sqlite => sql.push('?'),
+                DbKind::Postgres => {
+                    sql.push('$');
+                    sql.push_str(&(row * SPEND_LOG_COLUMNS + col + 1).to_string());
+                }
+            }
         }
         sql.push(')');
     }
@@ -522,6 +529,20 @@ fn spend_log_from_row(r: &AnyRow) -> Result<SpendLog, StoreError> {
         status: r.try_get("status")?,
         metadata: serde_json::from_str(&metadata).unwrap_or_default(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spend_insert_placeholders_per_database() {
+        let sqlite = spend_insert_sql(DbKind::Sqlite, 2);
+        assert_eq!(sqlite.matches('?').count(), 2 * SPEND_LOG_COLUMNS);
+        assert!(!sqlite.contains('$'));
+        let pg = spend_insert_sql(DbKind::Postgres, 2);
+        assert!(pg.contains("($1, $2,") && pg.contains("$42)"), "{pg}");
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -134,7 +134,8 @@ struct AnswerHead {
 pub struct OpenAiProvider {
     http: reqwest::Client,
     api_base: String,
-    completions_url: String,
+    /// Parsed once: reqwest would parse (and IDNA-check) a string URL on every request.
+    completions_url: reqwest::Url,
     authorization: Option<HeaderValue>,
     organization: Option<HeaderValue>,
     upstream_model: Arc<str>,
@@ -174,7 +175,8 @@ impl OpenAiProvider {
             .transpose()?;
         Ok(Self {
             http: clients.http.clone(),
-            completions_url: format!("{api_base}/chat/completions"),
+            completions_url: reqwest::Url::parse(&format!("{api_base}/chat/completions"))
+                .map_err(|e| format!("{label}.litellm_params.api_base: '{api_base}' is not a valid URL ({e})"))?,
             api_base,
             authorization,
             organization,
@@ -186,7 +188,7 @@ impl OpenAiProvider {
         let body = serde_json::to_vec(request).map_err(|e| ProviderError::InvalidRequest(e.to_string()))?;
         let mut builder = self
             .http
-            .post(&self.completions_url)
+            .post(self.completions_url.clone())
             .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
             .body(body);
         if let Some(auth) = &self.authorization {
