@@ -7,8 +7,11 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+/// Whether a JSON value has the type a field needs.
+type Fits = fn(&serde_json::Value) -> bool;
+
 /// The price-map fields `spend::prices::Price` reads, with the JSON type each must have.
-const PRICE_FIELDS: &[(&str, fn(&serde_json::Value) -> bool)] = &[
+const PRICE_FIELDS: &[(&str, Fits)] = &[
     ("input_cost_per_token", serde_json::Value::is_number),
     ("output_cost_per_token", serde_json::Value::is_number),
     ("litellm_provider", serde_json::Value::is_string),

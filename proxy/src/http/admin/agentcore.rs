@@ -117,6 +117,14 @@ fn env(
     })
 }
 
+/// A harness save: the saved harness, or the failure (an error, or the doctor's refusal).
+fn saved_or_failure<T: serde::Serialize>(result: Result<T, Failure>) -> Response {
+    match result {
+        Ok(saved) => (StatusCode::OK, Json(saved)).into_response(),
+        Err(f) => failure(f),
+    }
+}
+
 fn failure(f: Failure) -> Response {
     match f {
         Failure::Error(e) => e.into_response(),
@@ -344,10 +352,7 @@ pub async fn create_harness(
         let env = env(&state, &cell, caller, &headers)?;
         env.create_harness(&body.target, &body.form, Preflight::forced(body.force)).await
     };
-    match run.await {
-        Ok(saved) => (StatusCode::OK, Json(saved)).into_response(),
-        Err(f) => failure(f),
-    }
+    saved_or_failure(run.await)
 }
 
 pub async fn update_harness(
@@ -363,10 +368,7 @@ pub async fn update_harness(
         let env = env(&state, &cell, caller, &headers)?;
         env.update_harness(&body.target, &id, &body.form, Preflight::forced(body.force)).await
     };
-    match run.await {
-        Ok(saved) => (StatusCode::OK, Json(saved)).into_response(),
-        Err(f) => failure(f),
-    }
+    saved_or_failure(run.await)
 }
 
 pub async fn delete_harness(
