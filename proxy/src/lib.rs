@@ -11,6 +11,7 @@ pub mod gateway;
 pub mod http;
 pub mod limits;
 pub mod logs;
+pub mod master_key;
 pub mod providers;
 pub mod schema;
 pub mod server;

@@ -2,7 +2,9 @@
 
 use std::collections::VecDeque;
 use std::fmt::Write as _;
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
+
+use parking_lot::Mutex;
 
 use serde::Serialize;
 use tracing::field::{Field, Visit};
@@ -28,7 +30,8 @@ fn ring() -> &'static Mutex<VecDeque<LogLine>> {
 
 /// The most recent log lines, oldest first.
 pub fn recent(limit: usize) -> Vec<LogLine> {
-    ring().lock().map(|r| r.iter().skip(r.len().saturating_sub(limit)).cloned().collect()).unwrap_or_default()
+    let r = ring().lock();
+    r.iter().skip(r.len().saturating_sub(limit)).cloned().collect()
 }
 
 /// A layer that copies each event into the in-memory ring.
@@ -65,12 +68,11 @@ impl<S: tracing::Subscriber> Layer<S> for RingLayer {
             target: meta.target().to_string(),
             message: fields.0,
         };
-        if let Ok(mut r) = ring().lock() {
-            if r.len() == CAPACITY {
-                r.pop_front();
-            }
-            r.push_back(line);
+        let mut r = ring().lock();
+        if r.len() == CAPACITY {
+            r.pop_front();
         }
+        r.push_back(line);
     }
 }
 

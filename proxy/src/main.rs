@@ -73,7 +73,28 @@ fn main() -> ExitCode {
         }
     };
     if let Command::Serve { db: Some(path), .. } = &cli.command {
-        config.general.database_url = Some(switchboard::store::sqlite_url(path));
+        config.general.database_url = Some(switchboard::store::sqlite_url(path).into());
+    }
+    if matches!(cli.command, Command::Serve { .. }) && config.general.master_key.is_none() {
+        // Nobody gets in without a key, also on a laptop: any web page could otherwise drive
+        // the admin API of 127.0.0.1:4000. Make one, once, and tell where it is.
+        let path = switchboard::master_key::default_key_file();
+        match switchboard::master_key::load_or_create(&path) {
+            Ok((key, created)) => {
+                let how = if created { "made one" } else { "using the one made earlier" };
+                eprintln!(
+                    "No master key configured (general_settings.master_key or LITELLM_MASTER_KEY): {how}, kept in {} \
+                     (readable by you only). Clients send it as `Authorization: Bearer $(cat {})`.",
+                    path.display(),
+                    path.display()
+                );
+                config.general.master_key = Some(key);
+            }
+            Err(e) => {
+                eprintln!("error: no master key configured, and none could be made: {e}");
+                return ExitCode::from(2);
+            }
+        }
     }
     // SAFETY: no other thread exists yet; the runtime is built below.
     unsafe { config.apply_environment() };

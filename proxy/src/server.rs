@@ -16,6 +16,7 @@ use crate::gateway::{Gateway, governance};
 use crate::http::{AppState, router};
 use crate::spend::SpendWriter;
 use crate::store::{Store, StoreError, default_sqlite_path, sqlite_url};
+use secrecy::ExposeSecret;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -24,10 +25,9 @@ pub enum StartError {
     #[error("cannot listen on {addr}: {source}{hint}")]
     Bind { addr: SocketAddr, source: std::io::Error, hint: &'static str },
     #[error(
-        "no master key is configured and {0} is not a loopback address: anyone who can reach it could use your models. \
-         Set general_settings.master_key (or LITELLM_MASTER_KEY), or listen on 127.0.0.1"
+        "no master key: set general_settings.master_key or LITELLM_MASTER_KEY (`switchboard serve` makes one when neither is set)"
     )]
-    OpenOnNetwork(SocketAddr),
+    NoMasterKey,
     #[error("cannot open the database: {0}")]
     Store(#[from] StoreError),
     #[error("{0}")]
@@ -80,19 +80,25 @@ pub async fn bind(addr: SocketAddr) -> Result<TcpListener, StartError> {
 /// The database a config asks for: `database_url` / `DATABASE_URL`, else the embedded SQLite
 /// file in the user's data folder.
 pub fn database_url(config: &Config) -> String {
-    config.general.database_url.clone().unwrap_or_else(|| sqlite_url(&default_sqlite_path()))
+    match &config.general.database_url {
+        Some(url) => url.expose_secret().to_string(),
+        None => sqlite_url(&default_sqlite_path()),
+    }
 }
 
 /// Builds the gateway from `config` and serves it on `listener` until shut down.
 pub async fn start(config: Config, listener: TcpListener) -> Result<RunningServer, StartError> {
     let local_addr = listener.local_addr().map_err(|e| StartError::Other(e.to_string()))?;
-    if config.general.master_key.is_none() && !local_addr.ip().is_loopback() {
-        return Err(StartError::OpenOnNetwork(local_addr));
-    }
-    let store = Store::connect(&database_url(&config)).await?;
+    // Nobody gets in without a key: with none, any web page could drive the admin API.
+    let Some(master_key) = config.general.master_key.clone() else {
+        return Err(StartError::NoMasterKey);
+    };
+    let sealing_key = config.general.salt_key.as_ref().unwrap_or(&master_key);
+    let store = Store::connect(&database_url(&config)).await?.with_sealing_key(sealing_key)?;
     let snapshot = store.load().await?;
     let registry = Arc::new(Registry::from_snapshot(&snapshot));
-    let writer = SpendWriter::spawn(store.clone(), config.general.spend_flush_interval);
+    let writer =
+        SpendWriter::spawn(store.clone(), config.general.spend_flush_interval, config.general.spend_backlog_rows);
     let db_models = snapshot
         .models
         .iter()
@@ -105,12 +111,8 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningServe
         })
         .collect();
     let gateway = Arc::new(Gateway::build(&config, registry.clone(), Some(writer.sink()), db_models).await?);
-    let auth = Authenticator::new(
-        config.general.master_key.as_deref(),
-        config.general.key_header_name.as_deref(),
-        registry.clone(),
-    )
-    .map_err(StartError::Other)?;
+    let auth = Authenticator::new(&master_key, config.general.key_header_name.as_deref(), registry.clone())
+        .map_err(StartError::Other)?;
 
     // Budget periods end on their own, also for keys nobody is using.
     let roller = {
@@ -131,7 +133,7 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningServe
         config: Arc::new(config),
         started: Instant::now(),
     };
-    let app = router(state);
+    let app = router(state, local_addr);
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let (drain_tx, drain_rx) = oneshot::channel::<()>();
@@ -171,11 +173,7 @@ pub async fn serve_until(config: Config, addr: SocketAddr, signal: impl Future<O
     for warning in &config.warnings {
         tracing::warn!("config: {warning}");
     }
-    if config.general.master_key.is_none() {
-        tracing::warn!(
-            "no master key configured: every request is accepted (allowed because the gateway listens on loopback only)"
-        );
-    } else if config.general.master_key.as_deref() == Some("sk-1234") {
+    if config.general.master_key.as_ref().is_some_and(|k| k.expose_secret() == "sk-1234") {
         tracing::warn!(
             "the master key is the publicly known sk-1234; choose a random one before exposing this gateway"
         );

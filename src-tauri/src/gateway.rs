@@ -2,6 +2,7 @@
 //! Everything the gateway does is `switchboard`'s; this only decides where it listens, which
 //! config, database and master key it gets, and when it runs.
 
+use secrecy::{ExposeSecret, SecretString};
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::RwLock;
@@ -31,7 +32,7 @@ pub struct Status {
 }
 
 pub struct Gateway {
-    master_key: String,
+    master_key: SecretString,
     /// The app's SQLite database, used unless the config names a database.
     sqlite_url: String,
     first_port: u16,
@@ -52,7 +53,7 @@ struct State {
 
 impl Gateway {
     pub fn new(
-        master_key: String,
+        master_key: SecretString,
         database: &Path,
         first_port: u16,
         config_path: Option<PathBuf>,
@@ -68,7 +69,7 @@ impl Gateway {
         }
     }
 
-    pub fn master_key(&self) -> &str {
+    pub fn master_key(&self) -> &SecretString {
         &self.master_key
     }
 
@@ -165,7 +166,7 @@ impl Gateway {
                 path.map(|p| p.display().to_string()).unwrap_or_default()
             ));
         }
-        if config.general.master_key.as_deref().is_some_and(|k| k != self.master_key) {
+        if config.general.master_key.as_ref().is_some_and(|k| k.expose_secret() != self.master_key.expose_secret()) {
             notices.push(
                 "general_settings.master_key (or LITELLM_MASTER_KEY) is not used by the desktop app: \
                  the gateway uses the app's own master key"
@@ -174,7 +175,7 @@ impl Gateway {
         }
         config.general.master_key = Some(self.master_key.clone());
         if config.general.database_url.is_none() {
-            config.general.database_url = Some(self.sqlite_url.clone());
+            config.general.database_url = Some(self.sqlite_url.clone().into());
         } else {
             tracing::info!("database: the configured database_url (DATABASE_URL), not the app's SQLite file");
         }
@@ -273,7 +274,8 @@ mod tests {
         // Take a port, and ask for it.
         let blocker = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let taken = blocker.local_addr().unwrap().port();
-        let gateway = Gateway::new("sk-test-key".into(), &dir.join("db.sqlite"), taken, None, None);
+        let gateway =
+            Gateway::new(secrecy::SecretString::from("sk-test-key"), &dir.join("db.sqlite"), taken, None, None);
 
         let status = gateway.start().await;
         assert!(status.running, "{status:?}");

@@ -87,7 +87,7 @@ pub fn run() -> ExitCode {
         }
         Err(_) => gateway::DEFAULT_PORT,
     };
-    let gateway = Arc::new(Gateway::new(key, &paths.database(), first_port, config_path, env_applied_for));
+    let gateway = Arc::new(Gateway::new(key.into(), &paths.database(), first_port, config_path, env_applied_for));
     let shell = Shell::new(gateway.clone(), paths, key_storage);
 
     let app = tauri::Builder::default()

@@ -2,10 +2,9 @@
 //! Credential Manager, Secret Service), or, where no keychain service runs, in a file only the
 //! user can read. The key itself is never logged.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use rand::Rng;
+use switchboard::master_key::{generate, read_key_file, write_key_file};
 
 const KEYCHAIN_SERVICE: &str = "Switchboard";
 const KEYCHAIN_ACCOUNT: &str = "gateway-master-key";
@@ -29,12 +28,6 @@ impl KeyStorage {
             KeyStorage::File { .. } => "Master key: stored in a 0600 file (no keychain service)".to_string(),
         }
     }
-}
-
-/// `sk-` and 32 random URL-safe characters.
-pub fn generate() -> String {
-    let body: String = rand::rng().sample_iter(rand::distr::Alphanumeric).take(32).map(char::from).collect();
-    format!("sk-{body}")
 }
 
 /// The master key of this user, created on first use.
@@ -67,46 +60,6 @@ pub fn load_or_create(key_file: &Path) -> Result<(String, KeyStorage), String> {
     write_key_file(key_file, &key)?;
     tracing::warn!("no keychain service ({reason}); the master key is stored in {} (mode 0600)", key_file.display());
     Ok((key, KeyStorage::File { path: key_file.to_path_buf(), reason }))
-}
-
-fn read_key_file(path: &Path) -> Result<Option<String>, String> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => {
-            let key = text.trim();
-            if key.is_empty() || key.chars().any(char::is_whitespace) {
-                return Err(format!("{} does not hold a master key; remove it to generate a new one", path.display()));
-            }
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::PermissionsExt;
-                if let Ok(meta) = std::fs::metadata(path)
-                    && meta.permissions().mode() & 0o077 != 0
-                {
-                    tracing::warn!("{} is readable by other users; setting its mode to 0600", path.display());
-                    let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
-                }
-            }
-            Ok(Some(key.to_string()))
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
-    }
-}
-
-fn write_key_file(path: &Path, key: &str) -> Result<(), String> {
-    let fail = |e: std::io::Error| format!("cannot write the master key to {}: {e}", path.display());
-    if let Some(dir) = path.parent() {
-        crate::paths::create_private_dir(dir).map_err(fail)?;
-    }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path).map_err(fail)?;
-    file.write_all(key.as_bytes()).and_then(|()| file.write_all(b"\n")).and_then(|()| file.sync_all()).map_err(fail)
 }
 
 #[cfg(any(target_os = "linux", target_os = "macos", target_os = "windows"))]
@@ -144,15 +97,6 @@ mod keychain {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn generated_keys_look_like_litellm_keys() {
-        let a = generate();
-        assert!(a.starts_with("sk-"));
-        assert_eq!(a.len(), 35);
-        assert!(a[3..].chars().all(|c| c.is_ascii_alphanumeric()));
-        assert_ne!(a, generate());
-    }
 
     #[test]
     fn key_file_is_private_and_read_back() {

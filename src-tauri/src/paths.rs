@@ -48,15 +48,4 @@ impl Paths {
     }
 }
 
-/// Creates a folder (and its parents) readable by the user only.
-pub fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)
-    }
-    #[cfg(not(unix))]
-    {
-        std::fs::create_dir_all(dir)
-    }
-}
+pub use switchboard::master_key::create_private_dir;

@@ -2,7 +2,10 @@
 //! controller, then shows the result (title, menu, page). No logic of the gateway's own.
 
 use std::path::PathBuf;
-use std::sync::{Arc, OnceLock};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use secrecy::{ExposeSecret, SecretString};
 
 use tauri::{AppHandle, Manager, Url, WebviewUrl, WebviewWindow, WebviewWindowBuilder};
 use tauri_plugin_dialog::{DialogExt, MessageDialogKind};
@@ -13,7 +16,8 @@ use crate::menu;
 use crate::paths::Paths;
 use crate::settings::Settings;
 
-pub const MAIN_WINDOW: &str = "main";
+/// Labels of the main window: `main`, then `main-2`, ... when it is rebuilt for a new origin.
+const MAIN_WINDOW: &str = "main";
 /// The bundled page shown while the gateway is stopped.
 const LOCAL_PAGE: &str = "index.html";
 
@@ -23,6 +27,9 @@ pub struct Shell {
     pub paths: Paths,
     pub key_storage: KeyStorage,
     pub menu: OnceLock<menu::Handles>,
+    /// The gateway origin the window's session injection was made for (`None`: none yet).
+    window_origin: Mutex<Option<String>>,
+    windows_made: AtomicU32,
     #[cfg(not(target_os = "linux"))]
     clipboard: std::sync::Mutex<Option<arboard::Clipboard>>,
 }
@@ -34,6 +41,8 @@ impl Shell {
             paths,
             key_storage,
             menu: OnceLock::new(),
+            window_origin: Mutex::new(None),
+            windows_made: AtomicU32::new(0),
             #[cfg(not(target_os = "linux"))]
             clipboard: std::sync::Mutex::new(None),
         }
@@ -46,23 +55,26 @@ pub fn panel_url(base: &str) -> Option<Url> {
 }
 
 /// The bundled page's address (Tauri serves app assets on its own scheme).
-fn local_page_url() -> Url {
+fn local_page_url() -> Option<Url> {
     let base = if cfg!(any(windows, target_os = "android")) { "http://tauri.localhost/" } else { "tauri://localhost/" };
-    Url::parse(base).and_then(|u| u.join(LOCAL_PAGE)).expect("a valid URL")
+    Url::parse(base).and_then(|u| u.join(LOCAL_PAGE)).ok()
 }
 
 fn is_local_page(url: &Url) -> bool {
     url.scheme() == "tauri" || url.host_str() == Some("tauri.localhost")
 }
 
-/// Sets `window.__SWITCHBOARD__` before the panel's scripts run, so the panel skips its sign-in.
-/// Only on pages of the gateway (the navigation filter keeps the window on it); `url` is the
-/// page's own origin, right also after the gateway moved to another port.
-fn init_script(master_key: &str) -> String {
-    let key = serde_json::to_string(master_key).expect("a string serializes");
+/// Sets `window.__SWITCHBOARD__` before the panel's scripts run, so the panel skips its sign-in:
+/// only on a page whose origin is exactly the gateway's (scheme, host and port). Another local
+/// server, on another port of 127.0.0.1, never sees the key. Without a running gateway the
+/// script injects nothing; the window is rebuilt when the gateway's origin changes.
+fn init_script(master_key: &SecretString, gateway_origin: Option<&str>) -> String {
+    let Some(origin) = gateway_origin else { return String::new() };
+    let json = |s: &str| serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into());
+    let (key, origin) = (json(master_key.expose_secret()), json(origin));
     format!(
         r#"(function () {{
-  if (location.protocol !== "http:" || location.hostname !== "127.0.0.1") return;
+  if (location.origin !== {origin}) return;
   Object.defineProperty(window, "__SWITCHBOARD__", {{
     value: Object.freeze({{ url: location.origin, masterKey: {key}, desktop: true }}),
     enumerable: false, configurable: false, writable: false
@@ -79,12 +91,15 @@ pub fn create_window(app: &AppHandle, status: &Status, menu: tauri::menu::Menu<t
         None => WebviewUrl::App(LOCAL_PAGE.into()),
     };
     let gateway = shell.gateway.clone();
-    WebviewWindowBuilder::new(app, MAIN_WINDOW, url)
+    let made = shell.windows_made.fetch_add(1, Ordering::Relaxed);
+    let label = if made == 0 { MAIN_WINDOW.to_string() } else { format!("{MAIN_WINDOW}-{}", made + 1) };
+    *shell.window_origin.lock().unwrap_or_else(|e| e.into_inner()) = status.url.clone();
+    WebviewWindowBuilder::new(app, label, url)
         .title(title(status))
         .inner_size(1200.0, 760.0)
         .min_inner_size(640.0, 420.0)
         .menu(menu)
-        .initialization_script(init_script(shell.gateway.master_key()))
+        .initialization_script(init_script(shell.gateway.master_key(), status.url.as_deref()))
         .on_navigation(move |url| {
             // The window shows the gateway's pages and the app's own page, nothing else: the
             // master key is injected into gateway pages.
@@ -109,7 +124,34 @@ fn title(status: &Status) -> String {
 }
 
 fn main_window(app: &AppHandle) -> Option<WebviewWindow> {
-    app.get_webview_window(MAIN_WINDOW)
+    app.webview_windows().into_values().find(|w| w.label().starts_with(MAIN_WINDOW))
+}
+
+/// The window's session injection names one origin: when the gateway comes up at another
+/// (first start after a stopped launch, or its port was taken meanwhile), a new window with the
+/// right one replaces it. Returns whether it did.
+fn rebuild_for_origin(app: &AppHandle, window: &WebviewWindow, status: &Status) -> bool {
+    let shell = app.state::<Shell>();
+    let baked = shell.window_origin.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    if status.url.is_none() || baked == status.url {
+        return false;
+    }
+    let Some(menu) = window.menu() else { return false };
+    let (size, position) = (window.inner_size().ok(), window.outer_position().ok());
+    if let Err(e) = create_window(app, status, menu) {
+        tracing::warn!("cannot open the panel for {:?}: {e}", status.url);
+        return false;
+    }
+    if let Some(new) = main_window(app).filter(|w| w.label() != window.label()) {
+        if let Some(size) = size {
+            let _ = new.set_size(size);
+        }
+        if let Some(position) = position {
+            let _ = new.set_position(position);
+        }
+    }
+    let _ = window.destroy();
+    true
 }
 
 /// Shows `status`: window title, menu, and the page (the panel while the gateway runs, the
@@ -119,6 +161,9 @@ pub fn refresh(app: &AppHandle, status: &Status, reload: bool) {
         handles.update(status);
     }
     let Some(window) = main_window(app) else { return };
+    if rebuild_for_origin(app, &window, status) {
+        return;
+    }
     let _ = window.set_title(&title(status));
     let current = window.url().ok();
     let result = match status.url.as_deref().and_then(panel_url) {
@@ -126,13 +171,13 @@ pub fn refresh(app: &AppHandle, status: &Status, reload: bool) {
             let on_panel = current.as_ref().is_some_and(|c| c.origin() == panel.origin());
             if reload || !on_panel { window.navigate(panel) } else { Ok(()) }
         }
-        None => {
-            if current.as_ref().is_some_and(is_local_page) {
+        None => match local_page_url() {
+            _ if current.as_ref().is_some_and(is_local_page) => {
                 window.eval("window.switchboardRefresh && window.switchboardRefresh()")
-            } else {
-                window.navigate(local_page_url())
             }
-        }
+            Some(page) => window.navigate(page),
+            None => Ok(()),
+        },
     };
     if let Err(e) = result {
         tracing::warn!("cannot update the window: {e}");

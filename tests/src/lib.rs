@@ -144,6 +144,8 @@ pub fn standard_config(openai: &FakeOpenAi, bedrock: &FakeBedrock, extra_general
         ("openai-midstream", "openai/fake-midstream-error", ""),
         ("openai-hang", "openai/fake-hang-stream", ""),
         ("openai-slow", "openai/fake-slow", "\n      timeout: 0.5"),
+        ("openai-hostile", "openai/fake-hostile-error", ""),
+        ("openai-huge", "openai/fake-huge-answer", ""),
     ] {
         yaml.push_str(&format!(
             "  - model_name: {alias}\n    litellm_params:\n      model: {model}\n      api_base: {oa}\n      api_key: {UPSTREAM_KEY}{extra}\n"
@@ -208,7 +210,11 @@ pub async fn start_gateway(yaml: &str) -> TestGateway {
 pub async fn start_gateway_on(yaml: &str, db: TestDb) -> TestGateway {
     init_tracing();
     let mut config = Config::from_yaml(yaml).expect("valid config");
-    config.general.database_url = Some(db.url.clone());
+    config.general.database_url = Some(db.url.clone().into());
+    // What `switchboard serve` does for a config without one: the gateway always has a key.
+    if config.general.master_key.is_none() {
+        config.general.master_key = Some(MASTER_KEY.into());
+    }
     let listener = bind("127.0.0.1:0".parse().expect("addr")).await.expect("bind");
     let server = start(config, listener).await.expect("gateway starts");
     TestGateway { server, db }

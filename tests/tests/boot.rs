@@ -20,28 +20,39 @@ async fn unknown_provider_stops_the_start_naming_the_entry() {
 }
 
 #[tokio::test]
-async fn no_master_key_is_refused_on_a_network_address() {
-    let listener = bind("0.0.0.0:0".parse().unwrap()).await.unwrap();
-    let err = start(Config::default(), listener).await.err().unwrap();
-    assert!(matches!(err, StartError::OpenOnNetwork(_)), "{err}");
-    assert!(err.to_string().contains("master_key"));
+async fn the_server_never_runs_without_a_master_key() {
+    for addr in ["127.0.0.1:0", "0.0.0.0:0"] {
+        let listener = bind(addr.parse().unwrap()).await.unwrap();
+        let err = start(Config::default(), listener).await.err().unwrap();
+        assert!(matches!(err, StartError::NoMasterKey), "{addr}: {err}");
+        assert!(err.to_string().contains("master_key"), "{err}");
+    }
 }
 
 #[tokio::test]
-async fn no_master_key_on_loopback_lets_requests_in() {
+async fn a_config_without_a_master_key_still_needs_one() {
+    // Before: a loopback gateway without a master key let every request in, so any web page
+    // could drive it. Now the gateway has its own key (`switchboard serve` makes it).
     let openai = FakeOpenAi::start().await.unwrap();
     let gw = start_gateway(&format!(
         "model_list:\n  - model_name: m\n    litellm_params: {{model: openai/gpt-4o-mini, api_base: '{}', api_key: {UPSTREAM_KEY}}}\n",
         openai.base_url()
     ))
     .await;
+    let chat = json!({"model": "m", "messages": [{"role": "user", "content": "x"}]});
+    let r = client().post(format!("{}/chat/completions", gw.base_url())).json(&chat).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    let r = client().post(format!("{}/key/generate", gw.base_url())).json(&json!({})).send().await.unwrap();
+    assert_eq!(r.status(), 401);
     let r = client()
         .post(format!("{}/chat/completions", gw.base_url()))
-        .json(&json!({"model": "m", "messages": [{"role": "user", "content": "x"}]}))
+        .bearer_auth(MASTER_KEY)
+        .json(&chat)
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
+    assert!(openai.requests().len() == 1, "only the call with the key reached the upstream");
 }
 
 #[tokio::test]

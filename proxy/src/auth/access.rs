@@ -1,8 +1,8 @@
 //! Which models a caller may use, with LiteLLM's rules: an empty list, `*` or
 //! `all-proxy-models` allows everything; entries are model names, wildcards (`bedrock/*`,
 //! matched against the name and against the deployment's provider model), or access groups
-//! (`model_info.access_groups`); `all-team-models` on a key defers to its team; a key with a
-//! team may use what both allow.
+//! (`model_info.access_groups`); `all-team-models` on a key defers to its team; a key may use
+//! what its own list, its team's and its user's all allow.
 
 /// What a list entry is checked against for one model group.
 pub struct ModelFacts<'a> {
@@ -39,10 +39,17 @@ pub fn list_allows(list: &[String], model: &ModelFacts<'_>) -> bool {
 pub enum Denied {
     Key,
     Team,
+    User,
 }
 
-/// Key list, then team list; `all-team-models` makes the key list defer to the team.
-pub fn check(key_models: &[String], team_models: Option<&[String]>, model: &ModelFacts<'_>) -> Result<(), Denied> {
+/// Key list, then team list, then user list (key ∩ team ∩ user); `all-team-models` makes the
+/// key list defer to the team.
+pub fn check(
+    key_models: &[String],
+    team_models: Option<&[String]>,
+    user_models: Option<&[String]>,
+    model: &ModelFacts<'_>,
+) -> Result<(), Denied> {
     let key_defers = key_models.iter().any(|m| m == "all-team-models");
     if !key_defers && !list_allows(key_models, model) {
         return Err(Denied::Key);
@@ -51,6 +58,11 @@ pub fn check(key_models: &[String], team_models: Option<&[String]>, model: &Mode
         && !list_allows(team, model)
     {
         return Err(Denied::Team);
+    }
+    if let Some(user) = user_models
+        && !list_allows(user, model)
+    {
+        return Err(Denied::User);
     }
     Ok(())
 }
@@ -86,12 +98,17 @@ mod tests {
         let none: Vec<String> = vec![];
         let haiku = facts("claude-haiku", &none, &none);
         let team = l(&["claude-sonnet", "claude-haiku"]);
-        assert_eq!(check(&[], Some(&team), &haiku), Ok(()));
-        assert_eq!(check(&l(&["all-team-models"]), Some(&team), &haiku), Ok(()));
-        assert_eq!(check(&l(&["claude-sonnet"]), Some(&team), &haiku), Err(Denied::Key));
+        assert_eq!(check(&[], Some(&team), None, &haiku), Ok(()));
+        assert_eq!(check(&l(&["all-team-models"]), Some(&team), None, &haiku), Ok(()));
+        assert_eq!(check(&l(&["claude-sonnet"]), Some(&team), None, &haiku), Err(Denied::Key));
         let gpt = facts("gpt-4o", &none, &none);
-        assert_eq!(check(&[], Some(&team), &gpt), Err(Denied::Team));
-        assert_eq!(check(&l(&["gpt-4o"]), Some(&team), &gpt), Err(Denied::Team), "key ∩ team");
-        assert_eq!(check(&[], None, &gpt), Ok(()));
+        assert_eq!(check(&[], Some(&team), None, &gpt), Err(Denied::Team));
+        assert_eq!(check(&l(&["gpt-4o"]), Some(&team), None, &gpt), Err(Denied::Team), "key ∩ team");
+        assert_eq!(check(&[], None, None, &gpt), Ok(()));
+        let user = l(&["claude-haiku"]);
+        assert_eq!(check(&[], Some(&team), Some(&user), &haiku), Ok(()));
+        let sonnet = facts("claude-sonnet", &none, &none);
+        assert_eq!(check(&[], Some(&team), Some(&user), &sonnet), Err(Denied::User), "key ∩ team ∩ user");
+        assert_eq!(check(&[], None, Some(&[]), &gpt), Ok(()), "a user without a list may use everything");
     }
 }

@@ -13,6 +13,7 @@ use base64::Engine;
 use chrono::Utc;
 use http::{HeaderMap, HeaderName};
 use rand::RngCore;
+use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -21,24 +22,49 @@ use subtle::ConstantTimeEq;
 pub enum Principal {
     /// The master key: every model, every route, no limits.
     Master,
-    /// No master key is configured (allowed only on a loopback address): treated as the master.
-    Unauthenticated,
-    /// A virtual key issued by `/key/generate`.
-    Key(Arc<registry::KeyEntry>),
+    /// A virtual key issued by `/key/generate`, with the role it acts in.
+    Key(Arc<registry::KeyEntry>, Role),
+}
+
+/// What a caller may do with the admin API (LiteLLM's user roles).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// `proxy_admin`: everything the master key may do.
+    Admin,
+    /// `proxy_admin_viewer`: reads everything, changes nothing.
+    Viewer,
+    /// `internal_user` and the rest: its own key, user and spend only.
+    Member,
+}
+
+impl Role {
+    /// The role of a key: its user's `user_role`, or the key's own `metadata.role`
+    /// (Switchboard's first way of making an admin key).
+    pub fn of(key: &registry::KeyEntry, user_role: Option<&str>) -> Role {
+        let key_role = key.record.metadata.get("role").and_then(|r| r.as_str());
+        match (user_role, key_role) {
+            (Some("proxy_admin"), _) | (_, Some("proxy_admin")) => Role::Admin,
+            (Some("proxy_admin_viewer"), _) | (_, Some("proxy_admin_viewer")) => Role::Viewer,
+            _ => Role::Member,
+        }
+    }
 }
 
 impl Principal {
+    /// May change anything (the master key, or a `proxy_admin`).
     pub fn is_admin(&self) -> bool {
-        match self {
-            Principal::Master | Principal::Unauthenticated => true,
-            Principal::Key(k) => k.record.metadata.get("role").and_then(|r| r.as_str()) == Some("proxy_admin"),
-        }
+        matches!(self, Principal::Master | Principal::Key(_, Role::Admin))
+    }
+
+    /// May read anything (admins and `proxy_admin_viewer`s).
+    pub fn may_read_all(&self) -> bool {
+        matches!(self, Principal::Master | Principal::Key(_, Role::Admin | Role::Viewer))
     }
 
     pub fn key(&self) -> Option<&Arc<registry::KeyEntry>> {
         match self {
-            Principal::Key(k) => Some(k),
-            _ => None,
+            Principal::Key(k, _) => Some(k),
+            Principal::Master => None,
         }
     }
 }
@@ -46,8 +72,8 @@ impl Principal {
 impl PartialEq for Principal {
     fn eq(&self, other: &Self) -> bool {
         match (self, other) {
-            (Principal::Master, Principal::Master) | (Principal::Unauthenticated, Principal::Unauthenticated) => true,
-            (Principal::Key(a), Principal::Key(b)) => a.record.token == b.record.token,
+            (Principal::Master, Principal::Master) => true,
+            (Principal::Key(a, _), Principal::Key(b, _)) => a.record.token == b.record.token,
             _ => false,
         }
     }
@@ -90,14 +116,14 @@ pub enum AuthError {
 const BARE_KEY_HEADERS: &[&str] = &["api-key", "x-api-key", "x-goog-api-key", "ocp-apim-subscription-key"];
 
 pub struct Authenticator {
-    master_key_digest: Option<[u8; 32]>,
+    master_key_digest: [u8; 32],
     extra_header: Option<HeaderName>,
     registry: Arc<registry::Registry>,
 }
 
 impl Authenticator {
     pub fn new(
-        master_key: Option<&str>,
+        master_key: &SecretString,
         extra_header: Option<&str>,
         registry: Arc<registry::Registry>,
     ) -> Result<Self, String> {
@@ -107,25 +133,12 @@ impl Authenticator {
                     .map_err(|_| format!("general_settings.litellm_key_header_name: '{h}' is not a valid header name"))
             })
             .transpose()?;
-        Ok(Self { master_key_digest: master_key.map(digest), extra_header, registry })
-    }
-
-    /// Whether requests are accepted without a key (no master key configured).
-    pub fn is_open(&self) -> bool {
-        self.master_key_digest.is_none()
+        Ok(Self { master_key_digest: digest(master_key.expose_secret()), extra_header, registry })
     }
 
     pub fn authenticate(&self, headers: &HeaderMap) -> Result<Principal, AuthError> {
-        let key = presented_key(headers, self.extra_header.as_ref())?;
-        let Some(master) = &self.master_key_digest else {
-            // Open gateway: a virtual key still counts as itself (its limits and spend apply).
-            return match key.map(|k| self.virtual_key(k)) {
-                Some(Ok(p)) => Ok(p),
-                _ => Ok(Principal::Unauthenticated),
-            };
-        };
-        let key = key.ok_or(AuthError::NoKey)?;
-        if bool::from(digest(key).ct_eq(master)) {
+        let key = presented_key(headers, self.extra_header.as_ref())?.ok_or(AuthError::NoKey)?;
+        if bool::from(digest(key).ct_eq(&self.master_key_digest)) {
             return Ok(Principal::Master);
         }
         self.virtual_key(key)
@@ -148,7 +161,9 @@ impl Authenticator {
         {
             return Err(AuthError::TeamBlocked(team_id.clone()));
         }
-        Ok(Principal::Key(entry))
+        let user = entry.record.user_id.as_deref().and_then(|u| self.registry.users.get(u));
+        let role = Role::of(&entry, user.as_ref().and_then(|u| u.record.user_role.as_deref()));
+        Ok(Principal::Key(entry, role))
     }
 }
 
@@ -204,9 +219,13 @@ mod tests {
         h
     }
 
+    fn authenticator(extra_header: Option<&str>) -> Authenticator {
+        Authenticator::new(&SecretString::from("sk-master"), extra_header, Default::default()).unwrap()
+    }
+
     #[test]
     fn every_litellm_header_is_accepted() {
-        let auth = Authenticator::new(Some("sk-master"), Some("X-My-Key"), Default::default()).unwrap();
+        let auth = authenticator(Some("X-My-Key"));
         for h in [
             ("authorization", "Bearer sk-master"),
             ("authorization", "bearer sk-master"),
@@ -224,7 +243,7 @@ mod tests {
 
     #[test]
     fn missing_malformed_and_wrong_keys() {
-        let auth = Authenticator::new(Some("sk-master"), None, Default::default()).unwrap();
+        let auth = authenticator(None);
         assert_eq!(auth.authenticate(&headers(&[])), Err(AuthError::NoKey));
         assert_eq!(auth.authenticate(&headers(&[("authorization", "sk-master")])), Err(AuthError::Malformed));
         assert_eq!(auth.authenticate(&headers(&[("authorization", "Bearer sk-other")])), Err(AuthError::InvalidKey));
@@ -236,10 +255,24 @@ mod tests {
     }
 
     #[test]
-    fn without_master_key_everyone_is_let_in() {
-        let auth = Authenticator::new(None, None, Default::default()).unwrap();
-        assert!(auth.is_open());
-        assert_eq!(auth.authenticate(&headers(&[])), Ok(Principal::Unauthenticated));
+    fn roles_come_from_the_user_or_the_key() {
+        use crate::store::KeyRecord;
+        let key = |metadata: serde_json::Value| {
+            registry::Table::<KeyRecord>::default().put(KeyRecord {
+                token: "t".into(),
+                metadata: metadata.as_object().cloned().unwrap_or_default(),
+                ..Default::default()
+            })
+        };
+        let plain = key(serde_json::json!({}));
+        assert_eq!(Role::of(&plain, None), Role::Member);
+        assert_eq!(Role::of(&plain, Some("internal_user")), Role::Member);
+        assert_eq!(Role::of(&plain, Some("proxy_admin")), Role::Admin);
+        assert_eq!(Role::of(&plain, Some("proxy_admin_viewer")), Role::Viewer);
+        assert_eq!(Role::of(&key(serde_json::json!({"role": "proxy_admin"})), Some("internal_user")), Role::Admin);
+        let viewer = Principal::Key(plain.clone(), Role::Viewer);
+        assert!(viewer.may_read_all() && !viewer.is_admin());
+        assert!(Principal::Master.is_admin());
     }
 
     #[test]

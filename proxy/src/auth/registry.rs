@@ -3,7 +3,9 @@
 //! blocked key, a new budget) applies to the very next request.
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
+
+use parking_lot::RwLock;
 
 use chrono::{DateTime, Utc};
 
@@ -100,7 +102,7 @@ impl<R: Governed> Default for Table<R> {
 
 impl<R: Governed> Table<R> {
     pub fn get(&self, id: &str) -> Option<Arc<Tracked<R>>> {
-        self.rows.read().ok()?.get(id).cloned()
+        self.rows.read().get(id).cloned()
     }
 
     /// Inserts or replaces a record. An existing entry's counters are kept (its spend and
@@ -109,14 +111,7 @@ impl<R: Governed> Table<R> {
         let budget_duration = record.limits().budget_duration.as_deref().and_then(|d| parse_duration(d).ok());
         let reset_at = record.limits().budget_reset_at.as_deref().and_then(parse_time);
         let expires_at = record.expires().and_then(parse_time);
-        let Ok(mut rows) = self.rows.write() else {
-            return Arc::new(Tracked {
-                counters: Arc::new(Counters::new(record.spend(), reset_at)),
-                record,
-                budget_duration,
-                expires_at,
-            });
-        };
+        let mut rows = self.rows.write();
         let counters = match rows.get(record.id()) {
             Some(old) => {
                 let c = old.counters.clone();
@@ -134,12 +129,32 @@ impl<R: Governed> Table<R> {
         entry
     }
 
+    /// Replaces the record `old_id` with `record` under its own id (a regenerated key), keeping
+    /// the live counters: calls in flight on the old key are charged to the new one.
+    pub fn replace(&self, old_id: &str, record: R) -> Arc<Tracked<R>> {
+        let mut rows = self.rows.write();
+        let counters = match rows.remove(old_id) {
+            Some(old) => old.counters.clone(),
+            None => {
+                Arc::new(Counters::new(record.spend(), record.limits().budget_reset_at.as_deref().and_then(parse_time)))
+            }
+        };
+        let entry = Arc::new(Tracked {
+            budget_duration: record.limits().budget_duration.as_deref().and_then(|d| parse_duration(d).ok()),
+            expires_at: record.expires().and_then(parse_time),
+            record,
+            counters,
+        });
+        rows.insert(entry.record.id().to_string(), entry.clone());
+        entry
+    }
+
     pub fn remove(&self, id: &str) -> Option<Arc<Tracked<R>>> {
-        self.rows.write().ok()?.remove(id)
+        self.rows.write().remove(id)
     }
 
     pub fn all(&self) -> Vec<Arc<Tracked<R>>> {
-        self.rows.read().map(|rows| rows.values().cloned().collect()).unwrap_or_default()
+        self.rows.read().values().cloned().collect()
     }
 }
 
@@ -168,5 +183,27 @@ impl Registry {
     /// The key with this SHA-256 hex.
     pub fn key(&self, token: &str) -> Option<Arc<KeyEntry>> {
         self.keys.get(token)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A panic while the table's lock is held (a bug anywhere) must not lock every key out.
+    #[test]
+    fn a_panic_under_the_lock_does_not_disable_the_table() {
+        let table = Arc::new(Table::<KeyRecord>::default());
+        table.put(KeyRecord { token: "k".into(), ..Default::default() });
+        let held = table.clone();
+        let panicked = std::thread::spawn(move || {
+            let _guard = held.rows.write();
+            panic!("a bug while the registry is locked");
+        })
+        .join();
+        assert!(panicked.is_err());
+        assert!(table.get("k").is_some(), "keys are still found");
+        table.put(KeyRecord { token: "k2".into(), ..Default::default() });
+        assert_eq!(table.all().len(), 2);
     }
 }

@@ -5,6 +5,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use futures::{Stream, StreamExt};
+use secrecy::ExposeSecret;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
@@ -127,7 +128,8 @@ impl<G: Governance> Env<G> {
         match source {
             KeySource::Existing(key) => {
                 let token = crate::auth::hash_key(key.expose());
-                if self.config.general.master_key.as_deref().map(crate::auth::hash_key).as_deref() == Some(&token) {
+                let master = self.config.general.master_key.as_ref().map(|k| crate::auth::hash_key(k.expose_secret()));
+                if master.as_deref() == Some(token.as_str()) {
                     return Err(GatewayError::invalid(
                         "the master key must not be stored in AgentCore: give the harness a virtual key (generate \
                          one for a team here)",

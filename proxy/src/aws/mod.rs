@@ -23,6 +23,7 @@ use aws_config::retry::RetryConfig;
 use aws_config::stalled_stream_protection::StalledStreamProtectionConfig;
 use aws_credential_types::Credentials;
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
+use secrecy::ExposeSecret;
 use serde::Deserialize;
 
 pub use error::{AwsError, AwsErrorKind};
@@ -133,15 +134,16 @@ impl AgentCore {
         }
         let mut secrets = Vec::new();
         if let (Some(id), Some(secret)) = (&s.aws_access_key_id, &s.aws_secret_access_key) {
+            let token = s.aws_session_token.as_ref().map(|t| t.expose_secret().to_string());
             loader = loader.credentials_provider(Credentials::new(
                 id,
-                secret,
-                s.aws_session_token.clone(),
+                secret.expose_secret(),
+                token.clone(),
                 None,
                 "general_settings.agentcore",
             ));
-            secrets.push(secret.clone());
-            secrets.extend(s.aws_session_token.clone());
+            secrets.push(secret.expose_secret().to_string());
+            secrets.extend(token);
         }
         let sdk = loader.load().await;
         let mut control = aws_sdk_bedrockagentcorecontrol::config::Builder::from(&sdk);

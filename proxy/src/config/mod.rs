@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde_json::{Map, Value as Json};
 use serde_yaml::{Mapping, Value};
@@ -62,14 +63,14 @@ impl ModelEntry {
 pub struct LitellmParams {
     pub model: String,
     pub api_base: Option<String>,
-    pub api_key: Option<String>,
+    pub api_key: Option<SecretString>,
     pub api_version: Option<String>,
     pub organization: Option<String>,
     pub aws_region_name: Option<String>,
     pub aws_profile_name: Option<String>,
     pub aws_access_key_id: Option<String>,
-    pub aws_secret_access_key: Option<String>,
-    pub aws_session_token: Option<String>,
+    pub aws_secret_access_key: Option<SecretString>,
+    pub aws_session_token: Option<SecretString>,
     pub aws_bedrock_runtime_endpoint: Option<String>,
     /// Seconds.
     pub timeout: Option<f64>,
@@ -92,8 +93,9 @@ impl LitellmParams {
         [&self.api_key, &self.aws_secret_access_key, &self.aws_session_token]
             .into_iter()
             .flatten()
+            .map(|s| s.expose_secret())
             .filter(|s| s.len() >= 4)
-            .cloned()
+            .map(str::to_string)
             .collect()
     }
 }
@@ -101,15 +103,27 @@ impl LitellmParams {
 /// `general_settings`.
 #[derive(Debug, Clone)]
 pub struct GeneralSettings {
-    /// From `master_key` or the `LITELLM_MASTER_KEY` environment variable.
-    pub master_key: Option<String>,
-    /// From `database_url` or `DATABASE_URL`.
-    pub database_url: Option<String>,
+    /// From `master_key` or the `LITELLM_MASTER_KEY` environment variable. `switchboard serve`
+    /// makes one when neither is set (see `crate::master_key`); the server refuses to start
+    /// without one.
+    pub master_key: Option<SecretString>,
+    /// From `database_url` or `DATABASE_URL` (it may hold a password).
+    pub database_url: Option<SecretString>,
+    /// Host names the gateway answers besides loopback names, its bind address and
+    /// `public_url`'s host (`allowed_hosts`, `SWITCHBOARD_ALLOWED_HOSTS`): the DNS-rebinding guard.
+    pub allowed_hosts: Vec<String>,
+    /// Browser origins allowed besides the gateway's own, loopback pages and `public_url`
+    /// (`LITELLM_CORS_ORIGINS`, comma-separated, as LiteLLM reads it).
+    pub cors_origins: Vec<String>,
+    /// Key for provider secrets stored in the database (`LITELLM_SALT_KEY`, else the master key).
+    pub salt_key: Option<SecretString>,
     pub max_request_size_bytes: usize,
     /// An extra header clients may carry their key in (`litellm_key_header_name`).
     pub key_header_name: Option<String>,
     /// How often spend rows are written (`proxy_batch_write_at`, seconds).
     pub spend_flush_interval: Duration,
+    /// Spend rows kept in memory while the database cannot take them (`spend_backlog_rows`).
+    pub spend_backlog_rows: usize,
     /// The URL AWS reaches this gateway at (an AgentCore harness's LiteLLM API base):
     /// `public_url`, else `SWITCHBOARD_PUBLIC_URL`.
     pub public_url: Option<String>,
@@ -120,7 +134,7 @@ pub struct GeneralSettings {
 /// `general_settings.agentcore`. Everything is optional: by default the standard AWS
 /// configuration applies (credential chain, profiles, `AWS_REGION`, `AWS_ENDPOINT_URL_*`), with a
 /// profile and region chosen per request.
-#[derive(Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AgentCoreSettings {
     /// Region when a request names none (else `AWS_REGION`, else the profile's).
@@ -128,27 +142,12 @@ pub struct AgentCoreSettings {
     /// Profile when a request names none.
     pub aws_profile_name: Option<String>,
     pub aws_access_key_id: Option<String>,
-    pub aws_secret_access_key: Option<String>,
-    pub aws_session_token: Option<String>,
+    pub aws_secret_access_key: Option<SecretString>,
+    pub aws_session_token: Option<SecretString>,
     /// Endpoint of AgentCore Control (else `AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL`).
     pub control_endpoint_url: Option<String>,
     /// Endpoint of the AgentCore data plane, for InvokeHarness (else `AWS_ENDPOINT_URL_BEDROCK_AGENTCORE`).
     pub runtime_endpoint_url: Option<String>,
-}
-
-impl std::fmt::Debug for AgentCoreSettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let hidden = |v: &Option<String>| v.as_ref().map(|_| "[REDACTED]");
-        f.debug_struct("AgentCoreSettings")
-            .field("aws_region_name", &self.aws_region_name)
-            .field("aws_profile_name", &self.aws_profile_name)
-            .field("aws_access_key_id", &self.aws_access_key_id)
-            .field("aws_secret_access_key", &hidden(&self.aws_secret_access_key))
-            .field("aws_session_token", &hidden(&self.aws_session_token))
-            .field("control_endpoint_url", &self.control_endpoint_url)
-            .field("runtime_endpoint_url", &self.runtime_endpoint_url)
-            .finish()
-    }
 }
 
 impl Default for GeneralSettings {
@@ -156,9 +155,13 @@ impl Default for GeneralSettings {
         Self {
             master_key: None,
             database_url: None,
+            allowed_hosts: Vec::new(),
+            cors_origins: Vec::new(),
+            salt_key: None,
             max_request_size_bytes: DEFAULT_MAX_REQUEST_SIZE_MB * 1024 * 1024,
             key_header_name: None,
             spend_flush_interval: Duration::from_secs(1),
+            spend_backlog_rows: crate::spend::DEFAULT_BACKLOG_ROWS,
             public_url: None,
             agentcore: AgentCoreSettings::default(),
         }
@@ -592,11 +595,15 @@ fn parse_general(value: Option<Value>, problems: &mut Vec<String>, warnings: &mu
         master_key: s
             .take::<String>("master_key", problems)
             .or_else(|| std::env::var("LITELLM_MASTER_KEY").ok())
-            .filter(|k| !k.is_empty()),
+            .filter(|k| !k.is_empty())
+            .map(SecretString::from),
         database_url: s
             .take::<String>("database_url", problems)
             .or_else(|| std::env::var("DATABASE_URL").ok())
-            .filter(|u| !u.is_empty()),
+            .filter(|u| !u.is_empty())
+            .map(SecretString::from),
+        salt_key: std::env::var("LITELLM_SALT_KEY").ok().filter(|k| !k.is_empty()).map(SecretString::from),
+        cors_origins: env_list("LITELLM_CORS_ORIGINS"),
         key_header_name: s.take::<String>("litellm_key_header_name", problems),
         ..GeneralSettings::default()
     };
@@ -604,6 +611,13 @@ fn parse_general(value: Option<Value>, problems: &mut Vec<String>, warnings: &mu
         match positive_duration(secs) {
             Some(d) => g.spend_flush_interval = d,
             None => problems.push("general_settings.proxy_batch_write_at: must be a positive number of seconds".into()),
+        }
+    }
+    if let Some(rows) = s.take::<usize>("spend_backlog_rows", problems) {
+        if rows == 0 {
+            problems.push("general_settings.spend_backlog_rows: must be at least 1".into());
+        } else {
+            g.spend_backlog_rows = rows;
         }
     }
     g.public_url = s
@@ -617,6 +631,15 @@ fn parse_general(value: Option<Value>, problems: &mut Vec<String>, warnings: &mu
         problems.push(format!("general_settings.public_url: '{u}' must start with http:// or https://"));
     }
     g.agentcore = s.take("agentcore", problems).unwrap_or_default();
+    g.allowed_hosts = s.take::<Vec<String>>("allowed_hosts", problems).unwrap_or_default();
+    g.allowed_hosts.extend(env_list("SWITCHBOARD_ALLOWED_HOSTS"));
+    for host in &g.allowed_hosts {
+        if host.is_empty() || host.contains(['/', ' ', ':']) && !host.starts_with('[') {
+            problems.push(format!(
+                "general_settings.allowed_hosts: '{host}' is not a host name (write gateway.example.com, .example.com or *)"
+            ));
+        }
+    }
     // Always on in Switchboard: models added through the API are stored in the database.
     s.map.remove("store_model_in_db");
     if let Some(mb) = s.take::<f64>("max_request_size_mb", problems) {
@@ -672,6 +695,13 @@ fn parse_router(value: Option<Value>, problems: &mut Vec<String>, warnings: &mut
     }
     s.finish(warnings);
     r
+}
+
+/// A comma-separated list from the environment (empty entries dropped).
+fn env_list(name: &str) -> Vec<String> {
+    std::env::var(name)
+        .map(|v| v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect())
+        .unwrap_or_default()
 }
 
 fn positive_duration(secs: f64) -> Option<Duration> {

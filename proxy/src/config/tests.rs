@@ -63,8 +63,9 @@ general_settings:
 "#,
     )
     .unwrap();
-    assert_eq!(config.models[0].params.api_key.as_deref(), Some("sk-from-file"));
-    assert_eq!(config.general.master_key.as_deref(), Some("sk-from-file"));
+    use secrecy::ExposeSecret;
+    assert_eq!(config.models[0].params.api_key.as_ref().map(|k| k.expose_secret()), Some("sk-from-file"));
+    assert_eq!(config.general.master_key.as_ref().map(|k| k.expose_secret()), Some("sk-from-file"));
     assert_eq!(config.environment["SB_CFG_TEST_UPSTREAM_KEY"], "sk-from-file");
 }
 
@@ -138,4 +139,128 @@ fn model_group_alias_must_name_a_group() {
 fn malformed_yaml_is_a_clear_error() {
     let err = Config::from_yaml("model_list: [\n").unwrap_err();
     assert!(err.to_string().contains("not valid YAML"), "{err}");
+}
+
+#[test]
+fn secrets_never_print() {
+    let config = Config::from_yaml(
+        r#"
+model_list:
+  - model_name: gpt
+    litellm_params: {model: openai/gpt-4o, api_key: sk-upstream-secret-1}
+  - model_name: claude
+    litellm_params: {model: bedrock/x, aws_access_key_id: AKID, aws_secret_access_key: aws-secret-2, aws_session_token: aws-token-3}
+general_settings:
+  master_key: sk-master-secret-4
+  database_url: postgres://user:db-password-5@db/x
+  agentcore: {aws_access_key_id: AKID2, aws_secret_access_key: agentcore-secret-6, aws_session_token: agentcore-token-7}
+"#,
+    )
+    .unwrap();
+    let printed = format!("{config:?} {:?} {:#?}", config.models, config.general);
+    for secret in [
+        "sk-upstream-secret-1",
+        "aws-secret-2",
+        "aws-token-3",
+        "sk-master-secret-4",
+        "db-password-5",
+        "agentcore-secret-6",
+        "agentcore-token-7",
+    ] {
+        assert!(!printed.contains(secret), "{secret} printed by Debug");
+    }
+    assert!(printed.contains("REDACTED"), "{printed}");
+}
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// YAML scalars and small structures of any shape, as a user might mistype them.
+    fn yaml_value() -> impl Strategy<Value = serde_yaml::Value> {
+        let leaf = prop_oneof![
+            Just(serde_yaml::Value::Null),
+            any::<bool>().prop_map(serde_yaml::Value::Bool),
+            any::<i64>().prop_map(|n| serde_yaml::Value::Number(n.into())),
+            any::<f64>().prop_map(|n| serde_yaml::Value::Number(n.into())),
+            "\\PC{0,12}".prop_map(serde_yaml::Value::String),
+            prop_oneof![
+                Just("os.environ/SB_PROPTEST_UNSET"),
+                Just("openai/gpt-4o"),
+                Just("bedrock/x"),
+                Just("http://127.0.0.1:9"),
+            ]
+            .prop_map(|s| serde_yaml::Value::String(s.to_string())),
+        ];
+        leaf.prop_recursive(4, 32, 6, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(serde_yaml::Value::Sequence),
+                proptest::collection::vec(
+                    (
+                        prop_oneof![
+                            Just("model_list".to_string()),
+                            Just("model_name".to_string()),
+                            Just("litellm_params".to_string()),
+                            Just("model".to_string()),
+                            Just("api_base".to_string()),
+                            Just("timeout".to_string()),
+                            Just("general_settings".to_string()),
+                            Just("master_key".to_string()),
+                            Just("router_settings".to_string()),
+                            Just("model_group_alias".to_string()),
+                            Just("model_info".to_string()),
+                            Just("environment_variables".to_string()),
+                            "\\PC{0,8}",
+                        ],
+                        inner
+                    ),
+                    0..5
+                )
+                .prop_map(|pairs| {
+                    serde_yaml::Value::Mapping(
+                        pairs.into_iter().map(|(k, v)| (serde_yaml::Value::String(k), v)).collect(),
+                    )
+                }),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// Any text: a config or an error, never a panic.
+        #[test]
+        fn any_text_loads_or_fails_cleanly(text in "\\PC{0,200}") {
+            let _ = Config::from_yaml(&text);
+        }
+
+        /// Any document shape: a config or errors that name a field.
+        #[test]
+        fn any_shape_loads_or_names_the_problem(doc in yaml_value()) {
+            let text = serde_yaml::to_string(&doc).unwrap();
+            if let Err(e) = Config::from_yaml(&text) {
+                prop_assert!(!e.problems.is_empty());
+                prop_assert!(e.problems.iter().all(|p| !p.trim().is_empty()));
+            }
+        }
+
+        /// Well-formed entries always load, keep their names and order, and get distinct ids.
+        #[test]
+        fn valid_entries_load(names in proptest::collection::vec("[a-z][a-z0-9-]{0,12}", 1..6)) {
+            let mut yaml = String::from("model_list:\n");
+            for (i, n) in names.iter().enumerate() {
+                yaml.push_str(&format!(
+                    "  - model_name: {n}\n    litellm_params: {{model: openai/m{i}, api_base: 'http://127.0.0.1:9/v1'}}\n"
+                ));
+            }
+            let config = Config::from_yaml(&yaml).unwrap();
+            let loaded: Vec<&str> = config.models.iter().map(|m| m.model_name.as_str()).collect();
+            prop_assert_eq!(loaded, names.iter().map(String::as_str).collect::<Vec<_>>());
+            let mut ids: Vec<&str> = config.models.iter().map(|m| m.id.as_str()).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            prop_assert_eq!(ids.len(), names.len());
+        }
+    }
 }

@@ -14,6 +14,9 @@ pub enum GatewayError {
     InvalidJson(String),
     #[error("{message}")]
     InvalidRequest { message: String, param: Option<String> },
+    /// The admin API takes JSON only.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     #[error("Request body is too large: the limit is {limit_bytes} bytes (general_settings.max_request_size_mb)")]
     BodyTooLarge { limit_bytes: usize },
     /// `model` names no model group; `available` lists the ones the caller may use.

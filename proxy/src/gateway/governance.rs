@@ -16,12 +16,18 @@ use crate::store::Entity;
 
 /// Whether `principal` may call `group`.
 pub fn check_access(registry: &Registry, principal: &Principal, group: &ModelGroup) -> Result<(), GatewayError> {
-    let Principal::Key(key) = principal else { return Ok(()) };
+    let Some(key) = principal.key() else { return Ok(()) };
     let facts =
         ModelFacts { name: &group.name, provider_models: &group.provider_models, access_groups: &group.access_groups };
     let team = key.record.team_id.as_deref().and_then(|t| registry.teams.get(t));
-    access::check(&key.record.models, team.as_ref().map(|t| t.record.models.as_slice()), &facts)
-        .map_err(|denied| GatewayError::ModelAccessDenied { model: group.name.to_string(), denied })
+    let user = key.record.user_id.as_deref().and_then(|u| registry.users.get(u));
+    access::check(
+        &key.record.models,
+        team.as_ref().map(|t| t.record.models.as_slice()),
+        user.as_ref().map(|u| u.record.models.as_slice()),
+        &facts,
+    )
+    .map_err(|denied| GatewayError::ModelAccessDenied { model: group.name.to_string(), denied })
 }
 
 /// Whether `principal` may call a model group, for listings.
@@ -76,7 +82,7 @@ pub fn admit(
     principal: &Principal,
     now: DateTime<Utc>,
 ) -> Result<Admission, GatewayError> {
-    let Principal::Key(key) = principal else { return Ok(Admission::default()) };
+    let Some(key) = principal.key() else { return Ok(Admission::default()) };
     let team = key.record.team_id.as_deref().and_then(|t| registry.teams.get(t));
     let user = key.record.user_id.as_deref().and_then(|u| registry.users.get(u));
 
@@ -179,17 +185,17 @@ fn rate_limited(s: &Subject<'_>, kind: &str, limit: u64, now: DateTime<Utc>) -> 
 
 /// Starts a new budget period if the current one is over, and has the reset saved in order
 /// with the spend rows.
-fn roll<R: Governed + serde::Serialize>(
-    entry: &Tracked<R>,
-    kind: Entity,
-    sink: Option<&SpendSink>,
-    now: DateTime<Utc>,
-) {
-    if entry.counters.roll_budget(entry.budget_duration.as_ref(), now).is_some()
+fn roll<R: Governed>(entry: &Tracked<R>, kind: Entity, sink: Option<&SpendSink>, now: DateTime<Utc>) {
+    if let Some(reset) = entry.counters.roll_budget(entry.budget_duration.as_ref(), now)
         && let Some(sink) = sink
     {
-        let document = serde_json::to_value(entry.snapshot()).unwrap_or_default();
-        sink.send(WriterMessage::Reset { entity: kind, id: entry.record.id().to_string(), document });
+        sink.send(WriterMessage::SetSpend {
+            entity: kind,
+            id: entry.record.id().to_string(),
+            spend: 0.0,
+            reset_at: reset.next_reset_at.map(format_time),
+            done: None,
+        });
     }
 }
 
@@ -211,6 +217,7 @@ impl From<Denied> for &'static str {
         match d {
             Denied::Key => "key_model_access_denied",
             Denied::Team => "team_model_access_denied",
+            Denied::User => "user_model_access_denied",
         }
     }
 }

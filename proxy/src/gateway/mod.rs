@@ -238,35 +238,10 @@ impl Gateway {
         self.events.subscribe()
     }
 
-    /// Adds (or replaces, by id) a database model.
-    pub async fn put_model(&self, entry: ModelEntry) -> Result<Arc<Deployment>, String> {
-        let _guard = self.model_changes.lock().await;
-        let provider = providers::build(&entry, &self.config, &self.clients).await?;
-        let added = Arc::new(deployment(&entry, provider, &self.config, true));
-        let current = self.routes.load();
-        if current.deployments.iter().any(|d| d.entry.id == entry.id && !d.from_db) {
-            return Err(format!("model id {} belongs to config.yaml and cannot be changed through the API", entry.id));
-        }
-        let mut deployments: Vec<_> = current.deployments.iter().filter(|d| d.entry.id != entry.id).cloned().collect();
-        deployments.push(added.clone());
-        self.routes.store(Arc::new(Routes::new(deployments, &self.config.router.model_group_alias)));
-        Ok(added)
-    }
-
-    /// Removes a database model; config.yaml's models stay.
-    pub async fn remove_model(&self, id: &str) -> Result<(), String> {
-        let _guard = self.model_changes.lock().await;
-        let current = self.routes.load();
-        match current.deployments.iter().find(|d| d.entry.id == id) {
-            None => return Err(format!("Model with id={id} not found in db")),
-            Some(d) if !d.from_db => {
-                return Err(format!("Model with id={id} comes from config.yaml; edit the file to remove it"));
-            }
-            Some(_) => {}
-        }
-        let deployments = current.deployments.iter().filter(|d| d.entry.id != id).cloned().collect();
-        self.routes.store(Arc::new(Routes::new(deployments, &self.config.router.model_group_alias)));
-        Ok(())
+    /// Starts a change of database models; changes are serialized, so that what is checked and
+    /// built stays true until it is installed (after the database took it).
+    pub async fn change_models(&self) -> ModelChange<'_> {
+        ModelChange { gateway: self, _serialized: self.model_changes.lock().await }
     }
 
     pub async fn chat(&self, principal: &Principal, mut request: ChatRequest) -> Result<ChatReply, GatewayError> {
@@ -318,7 +293,7 @@ impl Gateway {
             admission,
             spend: self.spend.clone(),
             events: self.events.clone(),
-            master: !matches!(principal, Principal::Key(_)),
+            master: principal.key().is_none(),
             end_user,
         };
 
@@ -377,6 +352,7 @@ impl Gateway {
         let now = format_time(Utc::now());
         let log = SpendLog {
             request_id: uuid::Uuid::new_v4().to_string(),
+            response_id: None,
             call_type: "acompletion".into(),
             api_key: key.map(|k| k.record.token.clone()).unwrap_or_else(|| MASTER_KEY_SPEND_ID.to_string()),
             key_alias: key.and_then(|k| k.record.key_alias.clone()),
@@ -421,6 +397,52 @@ impl Gateway {
 }
 
 const HEALTH_CHECK_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// One change of the database models in the routing table (see [`Gateway::change_models`]).
+pub struct ModelChange<'a> {
+    gateway: &'a Gateway,
+    _serialized: tokio::sync::MutexGuard<'a, ()>,
+}
+
+impl ModelChange<'_> {
+    /// Builds (and so validates) a database model's deployment, serving nothing yet.
+    pub async fn build(&self, entry: &ModelEntry) -> Result<Arc<Deployment>, String> {
+        let g = self.gateway;
+        if g.routes.load().deployments.iter().any(|d| d.entry.id == entry.id && !d.from_db) {
+            return Err(format!("model id {} belongs to config.yaml and cannot be changed through the API", entry.id));
+        }
+        let provider = providers::build(entry, &g.config, &g.clients).await?;
+        Ok(Arc::new(deployment(entry, provider, &g.config, true)))
+    }
+
+    /// Serves `added` (replacing the deployment with its id).
+    pub fn install(&self, added: Arc<Deployment>) {
+        let g = self.gateway;
+        let current = g.routes.load();
+        let mut deployments: Vec<_> =
+            current.deployments.iter().filter(|d| d.entry.id != added.entry.id).cloned().collect();
+        deployments.push(added);
+        g.routes.store(Arc::new(Routes::new(deployments, &g.config.router.model_group_alias)));
+    }
+
+    /// Whether `id` is a database model that may be removed.
+    pub fn check_removable(&self, id: &str) -> Result<(), String> {
+        match self.gateway.routes.load().deployments.iter().find(|d| d.entry.id == id) {
+            None => Err(format!("Model with id={id} not found in db")),
+            Some(d) if !d.from_db => {
+                Err(format!("Model with id={id} comes from config.yaml; edit the file to remove it"))
+            }
+            Some(_) => Ok(()),
+        }
+    }
+
+    /// Stops serving a database model.
+    pub fn remove(&self, id: &str) {
+        let g = self.gateway;
+        let deployments = g.routes.load().deployments.iter().filter(|d| d.entry.id != id).cloned().collect();
+        g.routes.store(Arc::new(Routes::new(deployments, &g.config.router.model_group_alias)));
+    }
+}
 
 fn deployment(entry: &ModelEntry, provider: Arc<dyn Provider>, config: &Config, from_db: bool) -> Deployment {
     let secs = |s: Option<f64>| s.filter(|v| v.is_finite() && *v > 0.0).map(Duration::from_secs_f64);
@@ -562,7 +584,9 @@ impl Drop for CallLog {
         }
         let entry = &self.deployment.entry;
         let log = SpendLog {
-            request_id: response_id.unwrap_or_else(|| self.call_id.to_string()),
+            // One row per call: upstreams may repeat their ids (mocks, some self-hosted servers).
+            request_id: self.call_id.to_string(),
+            response_id,
             call_type: "acompletion".into(),
             api_key: self.admission.key_token.clone().unwrap_or_else(|| MASTER_KEY_SPEND_ID.to_string()),
             key_alias: self.admission.key_alias.clone(),

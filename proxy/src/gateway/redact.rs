@@ -1,4 +1,8 @@
 //! Scrubbing of secrets from text that leaves the process (upstream error messages, logs).
+//!
+//! The text is upstream-controlled, so the scan works on `str` slices split only where a
+//! search found an ASCII marker or a non-token character: every split is on a character
+//! boundary whatever the text holds.
 
 /// Replaces every known secret in `text`, and anything that looks like an API key
 /// (`sk-...`, `Bearer ...`), with a masked form.
@@ -12,39 +16,49 @@ pub fn scrub(text: &str, secrets: &[String]) -> String {
     mask_key_like_tokens(&out)
 }
 
+/// Tokens shorter than this are left alone (`sk-short`, `Bearer abc`): they are words, not keys.
+const MIN_TOKEN_LEN: usize = 12;
+
+fn is_token_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '-' || c == '_'
+}
+
+/// Where the next key-like token starts in `text`: (byte offset of the marker, marker length
+/// to keep in front of the token). An `sk-` token includes its marker; a `Bearer ` token is
+/// what follows it.
+fn next_marker(text: &str) -> Option<(usize, usize)> {
+    match (text.find("sk-"), text.find("Bearer ")) {
+        (None, None) => None,
+        (Some(s), Some(b)) if b < s => Some((b, "Bearer ".len())),
+        (Some(s), _) => Some((s, 0)),
+        (None, Some(b)) => Some((b, "Bearer ".len())),
+    }
+}
+
 /// Masks `sk-` tokens (keeping the last 4 characters, as LiteLLM and OpenAI display keys) and
 /// the token after `Bearer `.
 fn mask_key_like_tokens(text: &str) -> String {
-    let is_token_char = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
-    loop {
-        let sk = rest.find("sk-");
-        let bearer = rest.find("Bearer ");
-        let (at, skip) = match (sk, bearer) {
-            (None, None) => break,
-            (Some(s), Some(b)) if b < s => (b, 7),
-            (Some(s), _) => (s, 0),
-            (None, Some(b)) => (b, 7),
-        };
-        let boundary_ok = at == 0 || !rest[..at].chars().next_back().is_some_and(is_token_char);
-        let token_start = at + skip;
-        let token_len = rest[token_start..].find(|c: char| !is_token_char(c)).unwrap_or(rest.len() - token_start);
-        let token = &rest[token_start..token_start + token_len];
-        out.push_str(&rest[..token_start]);
-        if boundary_ok && token.len() >= 12 {
-            let tail: String = token.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
-            let head = if skip == 0 { "sk-" } else { "" };
-            out.push_str(&format!("{head}...{tail}"));
-        } else if token.is_empty() {
-            // Nothing to mask; step past the marker so the scan moves on.
-            out.push_str(&rest[token_start..(token_start + 1).min(rest.len())]);
-            rest = &rest[(token_start + 1).min(rest.len())..];
-            continue;
+    while let Some((at, marker_len)) = next_marker(rest) {
+        // `at` and `marker_len` delimit ASCII text found by `find`: both are char boundaries.
+        let (before, from_marker) = rest.split_at(at);
+        let (marker, after_marker) = from_marker.split_at(marker_len);
+        let token_len = after_marker.find(|c: char| !is_token_char(c)).unwrap_or(after_marker.len());
+        let (token, tail) = after_marker.split_at(token_len);
+        let at_word_start = !before.chars().next_back().is_some_and(is_token_char);
+        out.push_str(before);
+        out.push_str(marker);
+        if at_word_start && token.len() >= MIN_TOKEN_LEN {
+            // Token characters are ASCII: the last four bytes are the last four characters.
+            let last4 = token.get(token.len() - 4..).unwrap_or_default();
+            out.push_str(if marker_len == 0 { "sk-..." } else { "..." });
+            out.push_str(last4);
         } else {
             out.push_str(token);
         }
-        rest = &rest[token_start + token_len..];
+        // Progress: `marker` or `token` is not empty (an `sk-` token holds its marker).
+        rest = tail;
     }
     out.push_str(rest);
     out
@@ -52,6 +66,8 @@ fn mask_key_like_tokens(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::scrub;
 
     #[test]
@@ -63,12 +79,65 @@ mod tests {
         assert!(out.contains("sk-...3456"), "{out}");
         assert!(!out.contains("AKIDSECRETVALUE"), "{out}");
         assert!(!out.contains("abcdefghijklmnop"), "{out}");
+        assert!(out.contains("Bearer ...mnop"), "{out}");
     }
 
     #[test]
     fn ordinary_text_is_untouched() {
-        for text in ["task-list is fine", "sk-short", "no secrets here", "ends with Bearer "] {
+        for text in ["task-list is fine", "sk-short", "no secrets here", "ends with Bearer ", "Bearer é", "sk-é"] {
             assert_eq!(scrub(text, &[]), text);
+        }
+    }
+
+    #[test]
+    fn non_ascii_after_a_marker_does_not_panic() {
+        // Found by a security review: any non-ASCII character right after `Bearer ` panicked.
+        assert_eq!(scrub("upstream said: Bearer é", &[]), "upstream said: Bearer é");
+        assert_eq!(scrub("Bearer 日本語 sk-日本", &[]), "Bearer 日本語 sk-日本");
+        assert_eq!(scrub("Bearer\u{0} Bearer 🦀sk-abcdefghijklmnop", &[]), "Bearer\u{0} Bearer 🦀sk-...mnop");
+    }
+
+    proptest! {
+        /// Any text: no panic, and text without markers comes back as it was.
+        #[test]
+        fn never_panics_and_keeps_marker_free_text(text in "\\PC*") {
+            let out = scrub(&text, &[]);
+            if !text.contains("sk-") && !text.contains("Bearer ") {
+                prop_assert_eq!(out, text);
+            }
+        }
+
+        /// Text built from markers, token characters and multi-byte characters, where slicing
+        /// mistakes would show.
+        #[test]
+        fn never_panics_around_markers(parts in proptest::collection::vec(
+            prop_oneof![
+                Just("sk-".to_string()), Just("Bearer ".to_string()), Just("é".to_string()),
+                Just("🦀".to_string()), Just(" ".to_string()), "[a-zA-Z0-9_-]{0,20}",
+            ], 0..12))
+        {
+            let text: String = parts.concat();
+            let _ = scrub(&text, &["é".to_string()]);
+        }
+
+        /// A key embedded anywhere never survives.
+        #[test]
+        fn embedded_keys_are_masked(prefix in "\\PC{0,20}", key in "[a-zA-Z0-9]{12,40}", suffix in "[ .,;:]\\PC{0,20}") {
+            let sk = format!("sk-{key}");
+            let text = format!("{prefix} {sk}{suffix}");
+            let out = scrub(&text, &[]);
+            prop_assert!(!out.contains(&sk), "{}", out);
+            let bearer = format!("{prefix} Bearer {key}{suffix}");
+            let out = scrub(&bearer, &[]);
+            prop_assert!(!out.contains(&key), "{}", out);
+        }
+
+        /// Configured secrets are removed wherever they appear.
+        #[test]
+        fn configured_secrets_are_removed(prefix in "\\PC{0,20}", secret in "[A-Za-z0-9/+]{8,30}", suffix in "\\PC{0,20}") {
+            prop_assume!(!"[REDACTED]".contains(secret.as_str()));
+            let out = scrub(&format!("{prefix}{secret}{suffix}"), std::slice::from_ref(&secret));
+            prop_assert!(!out.contains(&secret), "{}", out);
         }
     }
 }

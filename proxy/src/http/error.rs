@@ -47,6 +47,9 @@ fn describe(error: &GatewayError) -> (StatusCode, &'static str, Option<&str>) {
         GatewayError::InvalidRequest { param, .. } => {
             (StatusCode::BAD_REQUEST, "invalid_request_error", param.as_deref())
         }
+        GatewayError::UnsupportedMediaType(_) => {
+            (StatusCode::UNSUPPORTED_MEDIA_TYPE, "invalid_request_error", Some("request_body"))
+        }
         GatewayError::BodyTooLarge { .. } => {
             (StatusCode::PAYLOAD_TOO_LARGE, "invalid_request_error", Some("request_body"))
         }

@@ -1,13 +1,21 @@
 //! HTTP handlers: protocol work only (auth extraction, bodies, response shapes). Every route is
 //! served with and without the `/v1` prefix, as LiteLLM does.
+//!
+//! Routes come in three groups: public (liveness, the panel's files), inference (OpenAI-style
+//! routes any page may call with a key, as LiteLLM allows) and admin (everything that manages
+//! the gateway or spends the user's AWS credentials: only the gateway's own and allowed pages,
+//! JSON bodies only). See `guard` for why.
 
 mod admin;
 mod error;
+mod guard;
 mod health;
 mod openai;
 mod switchboard;
 mod ui;
 
+use std::any::Any;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -15,7 +23,11 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRequestParts, State};
 use axum::http::Uri;
 use axum::http::request::Parts;
+use axum::middleware;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use http::HeaderValue;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, CorsLayer, ExposeHeaders};
 
 use crate::auth::{Authenticator, Principal};
@@ -24,6 +36,7 @@ use crate::gateway::{Gateway, GatewayError};
 use crate::store::Store;
 
 pub use error::{error_event, error_json, status_of};
+pub use guard::Guard;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -46,50 +59,111 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
-pub fn router(state: AppState) -> Router {
+pub fn router(state: AppState, listen: SocketAddr) -> Router {
     let max_body_bytes = state.config.general.max_request_size_bytes;
-    let mut router = Router::new()
+    let guard = Arc::new(Guard::new(&state.config, listen));
+
+    let public = Router::new()
         .route("/health/liveliness", get(health::liveliness).options(health::liveliness))
         .route("/health/liveness", get(health::liveliness).options(health::liveliness))
         .route("/health/readiness", get(health::readiness).options(health::readiness))
-        .route("/health", get(health::deployments))
+        .route("/", get(ui::root))
+        .route("/ui", get(ui::root))
+        .route("/ui/", get(ui::index))
+        .route("/ui/{*path}", get(ui::file));
+
+    let mut inference = Router::new()
         .route("/openai/deployments/{model}/chat/completions", post(openai::azure_chat_completions))
         .route("/engines/{model}/chat/completions", post(openai::azure_chat_completions));
     for prefix in ["", "/v1"] {
-        router = router
+        inference = inference
             .route(&format!("{prefix}/chat/completions"), post(openai::chat_completions))
             .route(&format!("{prefix}/models"), get(openai::list_models))
             .route(&format!("{prefix}/models/{{*model}}"), get(openai::get_model))
             .route(&format!("{prefix}/model/info"), get(openai::model_info));
     }
-    router
-        .route("/", get(ui::root))
-        .route("/ui", get(ui::root))
-        .route("/ui/", get(ui::index))
-        .route("/ui/{*path}", get(ui::file))
+    let inference_origins = match guard.inference_origins() {
+        Some(list) => AllowOrigin::list(list.iter().filter_map(|o| HeaderValue::from_str(o).ok())),
+        None => AllowOrigin::any(),
+    };
+    let inference = inference.layer(cors(inference_origins));
+
+    let admin = Router::new()
+        .route("/health", get(health::deployments))
         .route("/switchboard/info", get(switchboard::info))
         .route("/switchboard/stats", get(switchboard::stats))
         .route("/switchboard/requests/stream", get(switchboard::request_stream))
         .route("/switchboard/spend/daily", get(switchboard::spend_daily))
         .route("/switchboard/logs", get(switchboard::logs))
         .merge(admin::routes())
+        .layer(middleware::from_fn_with_state(guard.clone(), guard::check_admin_request))
+        .layer(cors(AllowOrigin::predicate(guard::admin_cors_predicate(guard.clone()))));
+
+    public
+        .merge(inference)
+        .merge(admin)
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(max_body_bytes))
-        .layer(cors())
+        .layer(middleware::from_fn_with_state(guard, guard::check_host))
+        .layer(CatchPanicLayer::custom(panic_response))
         .with_state(state)
 }
 
-/// Browsers may call the API from any origin (a panel served by another gateway, a notebook):
-/// credentials travel in headers, never cookies, so there is nothing for another site to ride on.
-fn cors() -> CorsLayer {
+/// Credentials travel in headers, never cookies: CORS only decides which pages may read answers.
+fn cors(origins: AllowOrigin) -> CorsLayer {
     CorsLayer::new()
-        .allow_origin(AllowOrigin::any())
+        .allow_origin(origins)
         .allow_methods(AllowMethods::any())
         .allow_headers(AllowHeaders::any())
         .expose_headers(ExposeHeaders::any())
         .max_age(std::time::Duration::from_secs(600))
 }
 
+/// A bug must not cost the client its answer: a panic in a handler becomes LiteLLM's 500 body,
+/// and the panic is logged (its message stays in the log, not in the answer).
+fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
+    let detail = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("(no message)");
+    tracing::error!("a request handler panicked: {detail}");
+    GatewayError::Internal(
+        "Internal Server Error: the gateway hit a bug while handling this request (it is logged)".into(),
+    )
+    .into_response()
+}
+
 async fn not_found(State(_): State<AppState>, uri: Uri) -> GatewayError {
     GatewayError::RouteNotFound(uri.path().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A handler that panics answers 500 in LiteLLM's shape, and the server goes on serving.
+    #[tokio::test]
+    async fn a_panicking_handler_answers_500_and_the_server_lives_on() {
+        async fn boom() -> &'static str {
+            panic!("detail only for the log 7f3a");
+        }
+        let app = Router::new()
+            .route("/boom", get(boom))
+            .route("/ok", get(|| async { "ok" }))
+            .layer(CatchPanicLayer::custom(panic_response));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let http = reqwest::Client::new();
+        for _ in 0..3 {
+            let r = http.get(format!("http://{addr}/boom")).send().await.unwrap();
+            assert_eq!(r.status(), 500);
+            let body: serde_json::Value = r.json().await.unwrap();
+            assert_eq!(body["error"]["type"], "internal_server_error");
+            assert_eq!(body["error"]["code"], "500");
+            assert!(!body["error"]["message"].as_str().unwrap().contains("7f3a"), "the panic stays in the log");
+        }
+        assert_eq!(http.get(format!("http://{addr}/ok")).send().await.unwrap().text().await.unwrap(), "ok");
+    }
 }

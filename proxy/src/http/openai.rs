@@ -106,6 +106,15 @@ fn reply_response(reply: ChatReply) -> Response {
             headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/event-stream; charset=utf-8"));
             headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
             headers.insert(HeaderName::from_static("x-accel-buffering"), HeaderValue::from_static("no"));
+            // A panic inside the stream (after the handler returned, out of the panic layer's
+            // reach) ends it with an error event instead of a cut connection.
+            let events = std::panic::AssertUnwindSafe(events).catch_unwind().map(|item| match item {
+                Ok(item) => item,
+                Err(_) => {
+                    tracing::error!("a response stream panicked");
+                    Err(GatewayError::Internal("Internal Server Error: the gateway hit a bug in this stream".into()))
+                }
+            });
             let body = events.scan(false, |failed, item| {
                 let frame = match item {
                     _ if *failed => None,
@@ -222,5 +231,99 @@ mod tests {
         let err =
             parse_chat_request(br#"{"model":"m","messages":[{"role":"user","content":"x"}]} trailing"#).err().unwrap();
         assert!(matches!(err, GatewayError::InvalidJson(_)), "{err:?}");
+    }
+
+    #[test]
+    fn deep_nesting_and_huge_numbers_are_refused_cleanly() {
+        let deep = format!(
+            r#"{{"model":"m","messages":[{{"role":"user","content":{}x{}}}]}}"#,
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        );
+        assert!(parse_chat_request(deep.as_bytes()).is_err());
+        let huge = br#"{"model":"m","max_tokens":1e999999,"messages":[{"role":"user","content":"x"}]}"#;
+        assert!(parse_chat_request(huge).is_err());
+        let big_int =
+            br#"{"model":"m","max_tokens":99999999999999999999999,"messages":[{"role":"user","content":"x"}]}"#;
+        assert!(parse_chat_request(big_int).is_err());
+    }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        /// JSON values of any shape (for mutating fields of a valid request).
+        fn json_value() -> impl Strategy<Value = Value> {
+            let leaf = prop_oneof![
+                Just(Value::Null),
+                any::<bool>().prop_map(Value::Bool),
+                any::<i64>().prop_map(Value::from),
+                any::<f64>().prop_map(Value::from),
+                "\\PC{0,16}".prop_map(Value::from),
+            ];
+            leaf.prop_recursive(4, 24, 5, |inner| {
+                prop_oneof![
+                    proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                    proptest::collection::btree_map("\\PC{0,8}", inner, 0..4)
+                        .prop_map(|m| Value::Object(m.into_iter().collect())),
+                ]
+            })
+        }
+
+        const FIELDS: &[&str] = &[
+            "model",
+            "messages",
+            "stream",
+            "stream_options",
+            "temperature",
+            "top_p",
+            "max_tokens",
+            "stop",
+            "tools",
+            "tool_choice",
+            "user",
+            "n",
+        ];
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(1024))]
+
+            /// Any bytes: a request or a 400 that says what is wrong, never a panic.
+            #[test]
+            fn any_bytes_parse_or_fail_cleanly(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
+                if let Err(e) = parse_chat_request(&bytes) {
+                    prop_assert!(matches!(e, GatewayError::InvalidJson(_) | GatewayError::InvalidRequest { .. }), "{:?}", e);
+                }
+            }
+
+            /// A valid request with one field replaced by any value: parsed, or refused naming
+            /// the field.
+            #[test]
+            fn any_field_value_parses_or_names_the_field(field in proptest::sample::select(FIELDS), value in json_value()) {
+                let mut request = serde_json::json!({
+                    "model": "m", "messages": [{"role": "user", "content": "hi"}], "stream": false
+                });
+                request[field] = value;
+                let body = serde_json::to_vec(&request).unwrap();
+                match parse_chat_request(&body) {
+                    Ok(parsed) => prop_assert!(!parsed.messages.is_empty()),
+                    Err(GatewayError::InvalidRequest { message, .. }) => prop_assert!(!message.is_empty()),
+                    Err(other) => prop_assert!(false, "unexpected error {:?}", other),
+                }
+            }
+
+            /// Text of any kind in messages survives parsing and serializing unchanged.
+            #[test]
+            fn message_text_round_trips(text in "\\PC*", name in "\\PC{1,10}") {
+                let body = serde_json::to_vec(&serde_json::json!({
+                    "model": name, "messages": [{"role": "user", "content": text}]
+                })).unwrap();
+                let parsed = parse_chat_request(&body).unwrap();
+                let back = serde_json::to_value(&parsed).unwrap();
+                prop_assert_eq!(back["messages"][0]["content"].as_str(), Some(text.as_str()));
+                prop_assert_eq!(back["model"].as_str(), Some(name.as_str()));
+            }
+        }
     }
 }

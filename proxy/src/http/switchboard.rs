@@ -18,12 +18,12 @@ use serde_json::{Value, json};
 use tokio::sync::broadcast::error::RecvError;
 
 use super::AppState;
-use super::admin::{Admin, store_error};
+use super::admin::{Reader, store_error};
 use crate::auth::registry::format_time;
 use crate::gateway::GatewayError;
 use crate::store::{DbKind, SpendGroup};
 
-pub async fn info(State(state): State<AppState>, Admin(_): Admin) -> Json<Value> {
+pub async fn info(State(state): State<AppState>, _: Reader) -> Json<Value> {
     Json(json!({
         "version": crate::VERSION,
         "uptime_seconds": state.started.elapsed().as_secs(),
@@ -33,7 +33,7 @@ pub async fn info(State(state): State<AppState>, Admin(_): Admin) -> Json<Value>
     }))
 }
 
-pub async fn stats(State(state): State<AppState>, Admin(_): Admin) -> Result<Json<Value>, GatewayError> {
+pub async fn stats(State(state): State<AppState>, _: Reader) -> Result<Json<Value>, GatewayError> {
     if let Some(sink) = state.gateway.spend_sink() {
         sink.flush().await;
     }
@@ -46,7 +46,7 @@ pub async fn stats(State(state): State<AppState>, Admin(_): Admin) -> Result<Jso
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
 /// Every call as it finishes, as a spend row: `data: {...}` server-sent events.
-pub async fn request_stream(State(state): State<AppState>, Admin(_): Admin) -> Response {
+pub async fn request_stream(State(state): State<AppState>, _: Reader) -> Response {
     let receiver = state.gateway.subscribe();
     let events = futures::stream::unfold(receiver, |mut receiver| async move {
         loop {
@@ -80,7 +80,7 @@ pub async fn request_stream(State(state): State<AppState>, Admin(_): Admin) -> R
 
 pub async fn spend_daily(
     State(state): State<AppState>,
-    Admin(_): Admin,
+    _: Reader,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, GatewayError> {
     let group = match query.get("group").map(String::as_str) {
@@ -114,7 +114,7 @@ pub async fn spend_daily(
     Ok(Json(serde_json::to_value(rows).unwrap_or_default()))
 }
 
-pub async fn logs(Admin(_): Admin, Query(query): Query<HashMap<String, String>>) -> Json<Value> {
+pub async fn logs(_: Reader, Query(query): Query<HashMap<String, String>>) -> Json<Value> {
     let limit = query.get("limit").and_then(|l| l.parse().ok()).unwrap_or(200).min(1000);
     Json(serde_json::to_value(crate::logs::recent(limit)).unwrap_or_default())
 }

@@ -2,8 +2,14 @@
 
 use axum::extract::Path;
 use axum::response::{IntoResponse, Redirect, Response};
-use http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS};
 use http::{HeaderValue, StatusCode};
+
+/// The panel holds the master key: no script but its own runs, no site frames it. It may talk
+/// to any gateway (a deployed one included), so `connect-src` is open to http(s).
+const CONTENT_SECURITY_POLICY_VALUE: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+    img-src 'self' data:; font-src 'self' data:; connect-src 'self' http: https:; object-src 'none'; \
+    base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 mod assets {
     include!(concat!(env!("OUT_DIR"), "/ui_assets.rs"));
@@ -27,6 +33,15 @@ pub async fn file(Path(path): Path<String>) -> Response {
 }
 
 fn asset(path: &str) -> Response {
+    let mut response = asset_response(path);
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONTENT_SECURITY_POLICY_VALUE));
+    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    response
+}
+
+fn asset_response(path: &str) -> Response {
     if assets::ASSETS.is_empty() {
         return ([(CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"))], NOT_BUILT).into_response();
     }

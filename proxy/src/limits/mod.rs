@@ -6,7 +6,7 @@
 
 mod duration;
 
-use std::sync::Mutex;
+use parking_lot::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::{DateTime, Utc};
@@ -66,30 +66,25 @@ impl Counters {
     }
 
     pub fn spend(&self) -> f64 {
-        self.spend.lock().map(|s| s.spend).unwrap_or(0.0)
+        self.spend.lock().spend
     }
 
     pub fn reset_at(&self) -> Option<DateTime<Utc>> {
-        self.spend.lock().ok().and_then(|s| s.reset_at)
+        self.spend.lock().reset_at
     }
 
     pub fn add_spend(&self, cost: f64) {
-        if let Ok(mut s) = self.spend.lock() {
-            s.spend += cost;
-        }
+        self.spend.lock().spend += cost;
     }
 
     /// Sets the spend (admin updates) and, optionally, the next reset time.
     pub fn set_spend(&self, spend: f64, reset_at: Option<DateTime<Utc>>) {
-        if let Ok(mut s) = self.spend.lock() {
-            s.spend = spend;
-            s.reset_at = reset_at;
-        }
+        *self.spend.lock() = SpendState { spend, reset_at };
     }
 
     /// Zeroes the spend if its budget period is over; returns the reset to persist.
     pub fn roll_budget(&self, duration: Option<&BudgetDuration>, now: DateTime<Utc>) -> Option<Reset> {
-        let mut s = self.spend.lock().ok()?;
+        let mut s = self.spend.lock();
         let due = s.reset_at.is_some_and(|at| at <= now);
         if !due {
             return None;
@@ -101,7 +96,7 @@ impl Counters {
 
     /// Counts one request in the current minute unless that would pass `limit`.
     pub fn try_request(&self, limit: u64, now: DateTime<Utc>) -> bool {
-        let Ok(mut w) = self.requests.lock() else { return false };
+        let mut w = self.requests.lock();
         let count = w.current(minute_of(now));
         if *count >= limit {
             return false;
@@ -112,21 +107,18 @@ impl Counters {
 
     /// Takes back a request counted by `try_request` (another limit refused the call).
     pub fn undo_request(&self, now: DateTime<Utc>) {
-        if let Ok(mut w) = self.requests.lock() {
-            let count = w.current(minute_of(now));
-            *count = count.saturating_sub(1);
-        }
+        let mut w = self.requests.lock();
+        let count = w.current(minute_of(now));
+        *count = count.saturating_sub(1);
     }
 
     /// Whether this minute's tokens already reached `limit`.
     pub fn tokens_exhausted(&self, limit: u64, now: DateTime<Utc>) -> bool {
-        self.tokens.lock().map(|mut w| *w.current(minute_of(now)) >= limit).unwrap_or(true)
+        *self.tokens.lock().current(minute_of(now)) >= limit
     }
 
     pub fn add_tokens(&self, tokens: u64, now: DateTime<Utc>) {
-        if let Ok(mut w) = self.tokens.lock() {
-            *w.current(minute_of(now)) += tokens;
-        }
+        *self.tokens.lock().current(minute_of(now)) += tokens;
     }
 
     /// Enters one call unless `limit` calls are already in flight.

@@ -5,7 +5,9 @@ pub mod bedrock;
 pub mod openai;
 mod sse;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+
+use parking_lot::Mutex;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -64,23 +66,19 @@ pub struct UsageSlot(Mutex<(Option<Usage>, Option<String>)>);
 
 impl UsageSlot {
     pub fn set(&self, usage: Usage) {
-        if let Ok(mut slot) = self.0.lock() {
-            slot.0 = Some(usage);
-        }
+        self.0.lock().0 = Some(usage);
     }
 
     pub fn get(&self) -> Option<Usage> {
-        self.0.lock().ok().and_then(|slot| slot.0)
+        self.0.lock().0
     }
 
     pub fn set_response_id(&self, id: String) {
-        if let Ok(mut slot) = self.0.lock() {
-            slot.1 = Some(id);
-        }
+        self.0.lock().1 = Some(id);
     }
 
     pub fn response_id(&self) -> Option<String> {
-        self.0.lock().ok().and_then(|slot| slot.1.clone())
+        self.0.lock().1.clone()
     }
 }
 
@@ -118,6 +116,15 @@ pub enum ProviderError {
     Protocol(String),
 }
 
+/// The longest TCP + TLS handshake with an upstream.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The largest non-streamed answer read from an upstream.
+pub const MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
+
+/// The largest single server-sent event read from an upstream stream.
+pub const MAX_EVENT_BYTES: usize = 16 * 1024 * 1024;
+
 /// What providers share: one HTTP client and one AWS HTTP client for the whole process.
 #[derive(Clone)]
 pub struct SharedClients {
@@ -129,6 +136,9 @@ impl SharedClients {
     pub fn new() -> Result<Self, String> {
         let http = reqwest::Client::builder()
             .pool_idle_timeout(Duration::from_secs(90))
+            // A host that never answers the handshake fails fast; the deployment's `timeout`
+            // bounds the rest of the call.
+            .connect_timeout(CONNECT_TIMEOUT)
             .tcp_nodelay(true)
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {e}"))?;

@@ -6,6 +6,7 @@
 
 pub mod agentcore;
 pub mod records;
+pub mod sealed;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -29,6 +30,9 @@ pub enum StoreError {
     Corrupt { table: &'static str, error: String },
     #[error("{0}")]
     Config(String),
+    /// A unique constraint refused the write.
+    #[error("already exists: {0}")]
+    Conflict(String),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,24 +45,34 @@ pub enum DbKind {
 pub struct Store {
     pool: AnyPool,
     kind: DbKind,
+    /// Encrypts provider secrets of stored models; without one they cannot be stored.
+    sealer: Option<std::sync::Arc<sealed::Sealer>>,
 }
 
 const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "governance", include_str!("../../migrations/sqlite/0001_governance.sql")),
     (2, "agentcore", include_str!("../../migrations/sqlite/0002_agentcore.sql")),
+    (3, "integrity", include_str!("../../migrations/sqlite/0003_integrity.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "governance", include_str!("../../migrations/postgres/0001_governance.sql")),
     (2, "agentcore", include_str!("../../migrations/postgres/0002_agentcore.sql")),
+    (3, "integrity", include_str!("../../migrations/postgres/0003_integrity.sql")),
 ];
 
-/// The default database: `switchboard.db` in the user's data folder.
-pub fn default_sqlite_path() -> PathBuf {
+/// The gateway's data folder: `switchboard` in the user's data folder (`XDG_DATA_HOME`, else
+/// `~/.local/share`).
+pub fn default_data_dir() -> PathBuf {
     let base = std::env::var_os("XDG_DATA_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
         .unwrap_or_else(|| PathBuf::from("."));
-    base.join("switchboard").join("switchboard.db")
+    base.join("switchboard")
+}
+
+/// The default database: `switchboard.db` in the data folder.
+pub fn default_sqlite_path() -> PathBuf {
+    default_data_dir().join("switchboard.db")
 }
 
 /// `sqlite://...` for a path.
@@ -69,6 +83,12 @@ pub fn sqlite_url(path: &std::path::Path) -> String {
 impl Store {
     /// Connects and applies the migrations of the database's kind.
     pub async fn connect(url: &str) -> Result<Store, StoreError> {
+        let store = Store::open(url).await?;
+        store.migrate(i64::MAX).await?;
+        Ok(store)
+    }
+
+    async fn open(url: &str) -> Result<Store, StoreError> {
         sqlx::any::install_default_drivers();
         let kind = if url.starts_with("sqlite:") {
             DbKind::Sqlite
@@ -97,28 +117,55 @@ impl Store {
             // WAL lets the admin API read while the spend writer writes.
             sqlx::query("PRAGMA journal_mode=WAL").execute(&pool).await?;
         }
-        let store = Store { pool, kind };
-        store.migrate().await?;
-        Ok(store)
+        Ok(Store { pool, kind, sealer: None })
     }
 
     pub fn kind(&self) -> DbKind {
         self.kind
     }
 
-    async fn migrate(&self) -> Result<(), StoreError> {
+    /// Stored models' provider secrets are sealed with this key (`LITELLM_SALT_KEY`, else the
+    /// master key).
+    pub fn with_sealing_key(mut self, key: &secrecy::SecretString) -> Result<Store, StoreError> {
+        let sealer = sealed::Sealer::new(key).map_err(|e| StoreError::Config(e.to_string()))?;
+        self.sealer = Some(std::sync::Arc::new(sealer));
+        Ok(self)
+    }
+
+    fn sealer(&self) -> Result<&sealed::Sealer, StoreError> {
+        self.sealer.as_deref().ok_or_else(|| StoreError::Config("no key to seal provider secrets with".into()))
+    }
+
+    /// A stored model with its provider secrets opened.
+    pub fn open_model(&self, model: &mut ModelRecord) -> Result<(), StoreError> {
+        if !sealed::has_sealed_secret(&model.litellm_params) {
+            return Ok(());
+        }
+        self.sealer()?.open_params(&mut model.litellm_params).map_err(|e| StoreError::Config(e.to_string()))
+    }
+
+    /// Applies the migrations up to `version`.
+    async fn migrate(&self, version: i64) -> Result<(), StoreError> {
         let sources = match self.kind {
             DbKind::Sqlite => SQLITE_MIGRATIONS,
             DbKind::Postgres => POSTGRES_MIGRATIONS,
         };
         let migrations = sources
             .iter()
+            .filter(|(v, _, _)| *v <= version)
             .map(|(v, d, sql)| Migration::new(*v, (*d).into(), MigrationType::Simple, sql.into_sql_str(), false))
             .collect();
         let mut conn = self.pool.acquire().await?;
         // `run_direct` rather than `run`: `run`'s future is not `Send` (sqlx's "Acquire is not
         // general enough"), and the desktop app spawns the server on its own tasks.
         Migrator::with_migrations(migrations).run_direct(None, &mut *conn, false).await?;
+        Ok(())
+    }
+
+    /// Runs one statement (tests use it to break and mend the database).
+    #[cfg(test)]
+    pub(crate) async fn execute(&self, sql: &'static str) -> Result<(), StoreError> {
+        sqlx::query(sql).execute(&self.pool).await?;
         Ok(())
     }
 
@@ -131,7 +178,18 @@ impl Store {
         let mut keys: Vec<KeyRecord> = self.documents("virtual_keys", "token").await?;
         let mut teams: Vec<TeamRecord> = self.documents("teams", "team_id").await?;
         let mut users: Vec<UserRecord> = self.documents("users", "user_id").await?;
-        let models: Vec<ModelRecord> = self.documents("models", "model_id").await?;
+        let stored_models: Vec<ModelRecord> = self.documents("models", "model_id").await?;
+        let mut models = Vec::with_capacity(stored_models.len());
+        for mut model in stored_models {
+            if self.sealer.is_some() && sealed::has_clear_secret(&model.litellm_params) {
+                // Written before secrets were sealed: seal it now, in place.
+                self.commit(&[Write::Model(&model)]).await?;
+            }
+            match self.open_model(&mut model) {
+                Ok(()) => models.push(model),
+                Err(e) => tracing::error!("database model {} ({}) left out: {e}", model.model_id, model.model_name),
+            }
+        }
         // Spend lives in its column (the writer increments it), not in the document.
         let key_spend = self.spend_column("virtual_keys", "token").await?;
         for k in &mut keys {
@@ -169,111 +227,64 @@ impl Store {
         rows.iter().map(|r| Ok((r.try_get::<String, _>("id")?, r.try_get::<f64, _>("spend")?))).collect()
     }
 
-    pub async fn put_key(&self, k: &KeyRecord) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO virtual_keys (token, key_alias, team_id, user_id, spend, data, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-             ON CONFLICT (token) DO UPDATE SET key_alias = excluded.key_alias, team_id = excluded.team_id, \
-             user_id = excluded.user_id, data = excluded.data, updated_at = excluded.updated_at",
-        )
-        .bind(&k.token)
-        .bind(&k.key_alias)
-        .bind(&k.team_id)
-        .bind(&k.user_id)
-        .bind(k.spend)
-        .bind(to_json(k)?)
-        .bind(&k.created_at)
-        .bind(&k.updated_at)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    pub async fn put_team(&self, t: &TeamRecord) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO teams (team_id, team_alias, spend, data, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6) \
-             ON CONFLICT (team_id) DO UPDATE SET team_alias = excluded.team_alias, data = excluded.data, \
-             updated_at = excluded.updated_at",
-        )
-        .bind(&t.team_id)
-        .bind(&t.team_alias)
-        .bind(t.spend)
-        .bind(to_json(t)?)
-        .bind(&t.created_at)
-        .bind(&t.updated_at)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    pub async fn put_user(&self, u: &UserRecord) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO users (user_id, user_email, spend, data, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6) \
-             ON CONFLICT (user_id) DO UPDATE SET user_email = excluded.user_email, data = excluded.data, \
-             updated_at = excluded.updated_at",
-        )
-        .bind(&u.user_id)
-        .bind(&u.user_email)
-        .bind(u.spend)
-        .bind(to_json(u)?)
-        .bind(&u.created_at)
-        .bind(&u.updated_at)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    pub async fn put_model(&self, m: &ModelRecord) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO models (model_id, model_name, data, created_at, updated_at) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (model_id) DO UPDATE SET model_name = excluded.model_name, data = excluded.data, \
-             updated_at = excluded.updated_at",
-        )
-        .bind(&m.model_id)
-        .bind(&m.model_name)
-        .bind(to_json(m)?)
-        .bind(&m.created_at)
-        .bind(&m.updated_at)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    pub async fn delete(&self, entity: Entity, ids: &[String]) -> Result<(), StoreError> {
-        let (table, id) = entity.table();
-        let sql = format!("DELETE FROM {table} WHERE {id} = $1");
+    /// Applies several changes in one transaction: all of them, or none.
+    pub async fn commit(&self, writes: &[Write<'_>]) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
-        for value in ids {
-            sqlx::query(AssertSqlSafe(sql.clone())).bind(value).execute(&mut *tx).await?;
+        for write in writes {
+            let result = match write {
+                Write::Model(m) if sealed::has_clear_secret(&m.litellm_params) => {
+                    let mut stored = (*m).clone();
+                    self.sealer()?
+                        .seal_params(&mut stored.litellm_params)
+                        .map_err(|e| StoreError::Config(e.to_string()))?;
+                    apply(&mut tx, &Write::Model(&stored)).await
+                }
+                other => apply(&mut tx, other).await,
+            };
+            result.map_err(conflict_or_database)?;
         }
-        tx.commit().await?;
+        tx.commit().await.map_err(conflict_or_database)?;
         Ok(())
     }
 
-    /// Sets an entity's spend (budget resets, `/user/update {"spend": 0}`), with its document.
+    /// Sets an entity's spend (a budget period ended, an admin override) and its next reset time,
+    /// without touching the rest of its record. Only the spend writer calls this, so that it
+    /// lands in order with the spend rows before it.
     pub async fn set_spend(
         &self,
         entity: Entity,
         id: &str,
         spend: f64,
-        data: &impl Serialize,
+        reset_at: Option<&str>,
     ) -> Result<(), StoreError> {
         let (table, column) = entity.table();
-        let sql = format!("UPDATE {table} SET spend = $1, data = $2 WHERE {column} = $3");
-        sqlx::query(AssertSqlSafe(sql)).bind(spend).bind(to_json(data)?).bind(id).execute(&self.pool).await?;
+        // The reset time lives in the JSON document; patch that field only.
+        let patch = match self.kind {
+            DbKind::Sqlite => "json_set(data, '$.budget_reset_at', $2)",
+            DbKind::Postgres => {
+                "jsonb_set(data::jsonb, '{budget_reset_at}', COALESCE(to_jsonb(CAST($2 AS TEXT)), 'null'::jsonb))::text"
+            }
+        };
+        let sql = format!("UPDATE {table} SET spend = $1, data = {patch} WHERE {column} = $3");
+        sqlx::query(AssertSqlSafe(sql)).bind(spend).bind(reset_at).bind(id).execute(&self.pool).await?;
         Ok(())
     }
 
-    /// Writes a batch of spend rows and the running totals they add to, in one transaction.
-    pub async fn write_spend(&self, batch: &SpendBatch) -> Result<(), StoreError> {
+    /// Writes spend rows and adds to the running totals, in one transaction. Rows already
+    /// written (a batch retried after its commit was not acknowledged) are skipped, and only the
+    /// rows inserted now add to the totals, so a retry never counts a call twice. `carried`
+    /// totals (of rows the writer could not keep while the database was away) are added as they are.
+    pub async fn write_spend(&self, rows: &[&SpendLog], carried: &Totals) -> Result<usize, StoreError> {
         let mut tx = self.pool.begin().await?;
+        let mut inserted = std::collections::HashSet::new();
         // Many rows per statement: each statement is a round trip to the database (for SQLite,
         // to sqlx's worker thread), which costs more than the row itself.
-        for rows in batch.logs.chunks(SPEND_ROWS_PER_INSERT) {
-            let mut query = sqlx::query(AssertSqlSafe(spend_insert_sql(self.kind, rows.len())));
-            for log in rows {
+        for chunk in rows.chunks(SPEND_ROWS_PER_INSERT) {
+            let mut query = sqlx::query(AssertSqlSafe(spend_insert_sql(self.kind, chunk.len())));
+            for log in chunk {
                 query = query
                     .bind(&log.request_id)
+                    .bind(&log.response_id)
                     .bind(&log.call_type)
                     .bind(&log.api_key)
                     .bind(&log.key_alias)
@@ -295,9 +306,15 @@ impl Store {
                     .bind(&log.status)
                     .bind(serde_json::to_string(&log.metadata).unwrap_or_else(|_| "{}".into()));
             }
-            query.execute(&mut *tx).await?;
+            for row in query.fetch_all(&mut *tx).await? {
+                inserted.insert(row.try_get::<String, _>("request_id")?);
+            }
         }
-        for (token, (spend, last_active)) in &batch.keys {
+        let mut totals = carried.clone();
+        for log in rows.iter().filter(|l| inserted.contains(&l.request_id)) {
+            totals.add(log);
+        }
+        for (token, (spend, last_active)) in &totals.keys {
             sqlx::query("UPDATE virtual_keys SET spend = spend + $1, last_active = $2 WHERE token = $3")
                 .bind(*spend)
                 .bind(last_active)
@@ -305,14 +322,14 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        for (team, spend) in &batch.teams {
+        for (team, spend) in &totals.teams {
             sqlx::query("UPDATE teams SET spend = spend + $1 WHERE team_id = $2")
                 .bind(*spend)
                 .bind(team)
                 .execute(&mut *tx)
                 .await?;
         }
-        for (user, spend) in &batch.users {
+        for (user, spend) in &totals.users {
             sqlx::query("UPDATE users SET spend = spend + $1 WHERE user_id = $2")
                 .bind(*spend)
                 .bind(user)
@@ -320,20 +337,37 @@ impl Store {
                 .await?;
         }
         tx.commit().await?;
-        Ok(())
+        Ok(inserted.len())
+    }
+
+    /// A stored model as it was written (secrets still sealed).
+    pub async fn model(&self, model_id: &str) -> Result<Option<ModelRecord>, StoreError> {
+        let row = sqlx::query("SELECT data FROM models WHERE model_id = $1")
+            .bind(model_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| {
+            let data: String = r.try_get("data")?;
+            serde_json::from_str(&data).map_err(|e| StoreError::Corrupt { table: "models", error: e.to_string() })
+        })
+        .transpose()
     }
 
     /// Spend rows, newest first.
     pub async fn spend_logs(&self, filter: &SpendFilter) -> Result<Vec<SpendLog>, StoreError> {
         let mut sql = String::from(
-            "SELECT request_id, call_type, api_key, key_alias, team_id, user_id, end_user, model, model_id, model_group, \
+            "SELECT request_id, response_id, call_type, api_key, key_alias, team_id, user_id, end_user, model, model_id, model_group, \
              custom_llm_provider, api_base, spend, prompt_tokens, completion_tokens, total_tokens, start_time, end_time, \
              request_duration_ms, status, metadata FROM spend_logs",
         );
         let mut args: Vec<&str> = Vec::new();
         let mut conditions = Vec::new();
+        if let Some(id) = filter.request_id.as_deref() {
+            // LiteLLM files rows under the upstream's response id; clients look them up by it.
+            args.push(id);
+            conditions.push("(request_id = $1 OR response_id = $1)".to_string());
+        }
         for (column, op, value) in [
-            ("request_id", "=", filter.request_id.as_deref()),
             ("api_key", "=", filter.api_key.as_deref()),
             ("team_id", "=", filter.team_id.as_deref()),
             ("user_id", "=", filter.user_id.as_deref()),
@@ -465,15 +499,15 @@ pub struct DailySpend {
     pub tokens: u64,
 }
 
-/// Rows per spend-log INSERT: 21 parameters each, well under SQLite's and PostgreSQL's limits.
+/// Rows per spend-log INSERT: 22 parameters each, well under SQLite's and PostgreSQL's limits.
 const SPEND_ROWS_PER_INSERT: usize = 50;
-const SPEND_LOG_COLUMNS: usize = 21;
+const SPEND_LOG_COLUMNS: usize = 22;
 
 /// The INSERT of `rows` spend rows. SQLite gets `?` placeholders: sqlx-sqlite looks numbered
 /// ones up by name, which SQLite does by scanning a list — quadratic in the parameter count.
 fn spend_insert_sql(kind: DbKind, rows: usize) -> String {
     let mut sql = String::from(
-        "INSERT INTO spend_logs (request_id, call_type, api_key, key_alias, team_id, user_id, end_user, model, \
+        "INSERT INTO spend_logs (request_id, response_id, call_type, api_key, key_alias, team_id, user_id, end_user, model, \
          model_id, model_group, custom_llm_provider, api_base, spend, prompt_tokens, completion_tokens, total_tokens, \
          start_time, end_time, request_duration_ms, status, metadata) VALUES ",
     );
@@ -496,18 +530,15 @@ fn spend_insert_sql(kind: DbKind, rows: usize) -> String {
         }
         sql.push(')');
     }
-    sql.push_str(" ON CONFLICT (request_id) DO NOTHING");
+    sql.push_str(" ON CONFLICT (request_id) DO NOTHING RETURNING request_id");
     sql
-}
-
-fn to_json(value: &impl Serialize) -> Result<String, StoreError> {
-    serde_json::to_string(value).map_err(|e| StoreError::Corrupt { table: "(serialize)", error: e.to_string() })
 }
 
 fn spend_log_from_row(r: &AnyRow) -> Result<SpendLog, StoreError> {
     let metadata: String = r.try_get("metadata")?;
     Ok(SpendLog {
         request_id: r.try_get("request_id")?,
+        response_id: r.try_get("response_id")?,
         call_type: r.try_get("call_type")?,
         api_key: r.try_get("api_key")?,
         key_alias: r.try_get("key_alias")?,
@@ -532,18 +563,7 @@ fn spend_log_from_row(r: &AnyRow) -> Result<SpendLog, StoreError> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn spend_insert_placeholders_per_database() {
-        let sqlite = spend_insert_sql(DbKind::Sqlite, 2);
-        assert_eq!(sqlite.matches('?').count(), 2 * SPEND_LOG_COLUMNS);
-        assert!(!sqlite.contains('$'));
-        let pg = spend_insert_sql(DbKind::Postgres, 2);
-        assert!(pg.contains("($1, $2,") && pg.contains("$42)"), "{pg}");
-    }
-}
+mod tests;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Entity {
@@ -551,6 +571,103 @@ pub enum Entity {
     Team,
     User,
     Model,
+}
+
+/// One change of an admin write; [`Store::commit`] applies several atomically.
+#[derive(Clone, Copy)]
+pub enum Write<'a> {
+    Key(&'a KeyRecord),
+    Team(&'a TeamRecord),
+    User(&'a UserRecord),
+    Model(&'a ModelRecord),
+    Delete(Entity, &'a str),
+}
+
+async fn apply(conn: &mut sqlx::AnyConnection, write: &Write<'_>) -> Result<(), sqlx::Error> {
+    match write {
+        Write::Key(k) => {
+            sqlx::query(
+                "INSERT INTO virtual_keys (token, key_alias, team_id, user_id, spend, data, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                 ON CONFLICT (token) DO UPDATE SET key_alias = excluded.key_alias, team_id = excluded.team_id, \
+                 user_id = excluded.user_id, data = excluded.data, updated_at = excluded.updated_at",
+            )
+            .bind(&k.token)
+            .bind(&k.key_alias)
+            .bind(&k.team_id)
+            .bind(&k.user_id)
+            .bind(k.spend)
+            .bind(document(*k)?)
+            .bind(&k.created_at)
+            .bind(&k.updated_at)
+            .execute(conn)
+            .await?;
+        }
+        Write::Team(t) => {
+            sqlx::query(
+                "INSERT INTO teams (team_id, team_alias, spend, data, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6) \
+                 ON CONFLICT (team_id) DO UPDATE SET team_alias = excluded.team_alias, data = excluded.data, \
+                 updated_at = excluded.updated_at",
+            )
+            .bind(&t.team_id)
+            .bind(&t.team_alias)
+            .bind(t.spend)
+            .bind(document(*t)?)
+            .bind(&t.created_at)
+            .bind(&t.updated_at)
+            .execute(conn)
+            .await?;
+        }
+        Write::User(u) => {
+            sqlx::query(
+                "INSERT INTO users (user_id, user_email, spend, data, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6) \
+                 ON CONFLICT (user_id) DO UPDATE SET user_email = excluded.user_email, data = excluded.data, \
+                 updated_at = excluded.updated_at",
+            )
+            .bind(&u.user_id)
+            .bind(&u.user_email)
+            .bind(u.spend)
+            .bind(document(*u)?)
+            .bind(&u.created_at)
+            .bind(&u.updated_at)
+            .execute(conn)
+            .await?;
+        }
+        Write::Model(m) => {
+            sqlx::query(
+                "INSERT INTO models (model_id, model_name, data, created_at, updated_at) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (model_id) DO UPDATE SET model_name = excluded.model_name, data = excluded.data, \
+                 updated_at = excluded.updated_at",
+            )
+            .bind(&m.model_id)
+            .bind(&m.model_name)
+            .bind(document(*m)?)
+            .bind(&m.created_at)
+            .bind(&m.updated_at)
+            .execute(conn)
+            .await?;
+        }
+        Write::Delete(entity, id) => {
+            let (table, column) = entity.table();
+            let sql = format!("DELETE FROM {table} WHERE {column} = $1");
+            sqlx::query(AssertSqlSafe(sql)).bind(*id).execute(conn).await?;
+        }
+    }
+    Ok(())
+}
+
+/// A record's JSON document (a failure is reported as a database encode error, so that `apply`
+/// has one error type).
+fn document<T: Serialize>(record: &T) -> Result<String, sqlx::Error> {
+    serde_json::to_string(record).map_err(|e| sqlx::Error::Encode(Box::new(e)))
+}
+
+/// A unique index said no (a key alias taken meanwhile): the caller words the refusal.
+fn conflict_or_database(e: sqlx::Error) -> StoreError {
+    match &e {
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(db.message().to_string()),
+        _ => StoreError::Database(e),
+    }
 }
 
 impl Entity {
@@ -564,19 +681,51 @@ impl Entity {
     }
 }
 
-/// Rows and totals accumulated by the spend writer between two flushes.
-#[derive(Debug, Default)]
-pub struct SpendBatch {
-    pub logs: Vec<SpendLog>,
+/// Spend to add to keys, teams and users.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Totals {
     /// Key hash → (spend to add, last active time).
     pub keys: HashMap<String, (f64, String)>,
     pub teams: HashMap<String, f64>,
     pub users: HashMap<String, f64>,
 }
 
-impl SpendBatch {
+impl Totals {
+    /// Adds what a spend row charges (master-key calls charge no key).
+    pub fn add(&mut self, log: &SpendLog) {
+        if log.api_key != crate::auth::MASTER_KEY_SPEND_ID {
+            let key = self.keys.entry(log.api_key.clone()).or_insert_with(|| (0.0, String::new()));
+            key.0 += log.spend;
+            if log.end_time > key.1 {
+                key.1.clone_from(&log.end_time);
+            }
+        }
+        if let Some(team) = &log.team_id {
+            *self.teams.entry(team.clone()).or_default() += log.spend;
+        }
+        if let Some(user) = &log.user {
+            *self.users.entry(user.clone()).or_default() += log.spend;
+        }
+    }
+
+    pub fn merge(&mut self, other: Totals) {
+        for (k, (spend, last)) in other.keys {
+            let key = self.keys.entry(k).or_insert_with(|| (0.0, String::new()));
+            key.0 += spend;
+            if last > key.1 {
+                key.1 = last;
+            }
+        }
+        for (t, spend) in other.teams {
+            *self.teams.entry(t).or_default() += spend;
+        }
+        for (u, spend) in other.users {
+            *self.users.entry(u).or_default() += spend;
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
-        self.logs.is_empty()
+        self.keys.is_empty() && self.teams.is_empty() && self.users.is_empty()
     }
 }
 

@@ -114,7 +114,10 @@ pub struct ModelRecord {
 /// One request, as `/spend/logs` returns it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SpendLog {
+    /// The gateway's call id (`x-litellm-call-id`): one row per call, whatever the upstream answers.
     pub request_id: String,
+    /// The upstream's id for its answer (`chatcmpl-...`), when it gave one.
+    pub response_id: Option<String>,
     pub call_type: String,
     /// SHA-256 of the virtual key; `litellm_master_key` for the master key.
     pub api_key: String,

@@ -27,8 +27,19 @@ use crate::server::{Server, Shared, Step, json_response, scripted_body};
 pub const DEFAULT_API_KEY: &str = "sk-upstream-test";
 
 /// Model ids listed by `GET /v1/models`.
-pub const MODELS: &[&str] =
-    &["gpt-4o-mini", "fake-429", "fake-500", "fake-slow", "fake-midstream-error", "fake-hang-stream"];
+pub const MODELS: &[&str] = &[
+    "gpt-4o-mini",
+    "fake-429",
+    "fake-500",
+    "fake-slow",
+    "fake-midstream-error",
+    "fake-hang-stream",
+    "fake-hostile-error",
+    "fake-huge-answer",
+];
+
+/// Size of the `fake-huge-answer` body: past the 64 MB a gateway should read.
+pub const HUGE_ANSWER_BYTES: usize = 65 * 1024 * 1024;
 
 const SERVICE: &str = "fake-openai";
 
@@ -86,6 +97,11 @@ impl FakeOpenAi {
     /// The bearer token required on every request; `None` accepts any (or no) key.
     pub fn set_expected_api_key(&self, key: Option<String>) {
         self.server.shared.set_expected_api_key(key);
+    }
+
+    /// Answers every call with this `id` (`None`: a fresh id each time, as OpenAI does).
+    pub fn set_fixed_response_id(&self, id: Option<String>) {
+        self.server.shared.set_fixed_response_id(id);
     }
 }
 
@@ -266,10 +282,25 @@ async fn chat_completions(State(shared): State<Arc<Shared>>, headers: HeaderMap,
             .into_response();
         }
         "fake-slow" => tokio::time::sleep(Duration::from_secs(3)).await,
+        // Upstream text the gateway must survive: a non-ASCII character right after `Bearer `.
+        "fake-hostile-error" => {
+            return ApiError::invalid("Invalid header Authorization: Bearer é… (ключ недействителен)", "")
+                .into_response();
+        }
+        // An answer no gateway should read into memory whole.
+        "fake-huge-answer" => {
+            let mut body = String::with_capacity(HUGE_ANSWER_BYTES + 64);
+            body.push_str(r#"{"id":"chatcmpl-huge","object":"chat.completion","padding":""#);
+            body.extend(std::iter::repeat_n('x', HUGE_ANSWER_BYTES));
+            body.push_str(r#""}"#);
+            return with_request_id(
+                ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response(),
+            );
+        }
         _ => {}
     }
     let reply = script::reply(&checked.conversation, SERVICE);
-    let id = format!("chatcmpl-{}", uuid::Uuid::new_v4().simple());
+    let id = shared.fixed_response_id().unwrap_or_else(|| format!("chatcmpl-{}", uuid::Uuid::new_v4().simple()));
     let created = script::unix_now();
     if checked.stream {
         stream_response(shared, &checked, &reply, &id, created)

@@ -31,6 +31,8 @@ pub(crate) struct Shared {
     active_streams: AtomicUsize,
     /// Only used by the OpenAI fake.
     expected_api_key: Mutex<Option<String>>,
+    /// OpenAI fake: answer every call with this id (as some test servers and proxies do).
+    fixed_response_id: Mutex<Option<String>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -44,7 +46,16 @@ impl Shared {
             requests: Mutex::new(Vec::new()),
             active_streams: AtomicUsize::new(0),
             expected_api_key: Mutex::new(expected_api_key),
+            fixed_response_id: Mutex::new(None),
         })
+    }
+
+    pub(crate) fn set_fixed_response_id(&self, id: Option<String>) {
+        *lock(&self.fixed_response_id) = id;
+    }
+
+    pub(crate) fn fixed_response_id(&self) -> Option<String> {
+        lock(&self.fixed_response_id).clone()
     }
 
     pub(crate) fn requests(&self) -> Vec<RecordedRequest> {

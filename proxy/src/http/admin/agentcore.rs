@@ -18,7 +18,7 @@ use http::{HeaderValue, StatusCode};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::{Admin, keys, parse_body, store_error, teams};
+use super::{Admin, keys, parse_body, teams};
 use crate::auth::Principal;
 use crate::auth::registry::KeyEntry;
 use crate::aws::agentcore::DEFAULT_PROVIDER_NAME;
@@ -27,7 +27,7 @@ use crate::aws::wiring::{self, WireRequest};
 use crate::aws::{AgentCore, ClearKey, Target};
 use crate::gateway::GatewayError;
 use crate::http::AppState;
-use crate::store::{Entity, TeamRecord};
+use crate::store::{Entity, TeamRecord, Write};
 
 /// The gateway's AgentCore service, built on first use from the config.
 type Service = Arc<OnceLock<Result<Arc<AgentCore>, String>>>;
@@ -64,7 +64,7 @@ impl Governance for AdminGovernance {
     }
 
     async fn delete_key(&self, token: &str) -> Result<(), GatewayError> {
-        self.state.store.delete(Entity::Key, &[token.to_string()]).await.map_err(store_error)?;
+        super::commit(&self.state, &[Write::Delete(Entity::Key, token)]).await?;
         self.state.gateway.registry.keys.remove(token);
         Ok(())
     }

@@ -12,13 +12,14 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::{
-    Admin, LIMIT_FIELDS, check_limits, ends_after, merge, next_reset, now, object_body, page, parse_body, store_error,
+    Admin, LIMIT_FIELDS, Reader, check_limits, commit, ends_after, merge, next_reset, now, object_body, page,
+    parse_body, set_spend, spend_field, store_error,
 };
 use crate::auth::registry::KeyEntry;
 use crate::auth::{Principal, generate_key, hash_key, key_name};
 use crate::gateway::GatewayError;
 use crate::http::{AppState, Caller};
-use crate::store::{Entity, KeyRecord, UserRecord};
+use crate::store::{Entity, KeyRecord, StoreError, UserRecord, Write};
 
 /// Fields `/key/update` may change.
 const UPDATABLE: &[&str] = &["key_alias", "models", "aliases", "metadata", "tags", "team_id", "user_id", "blocked"];
@@ -50,6 +51,15 @@ fn key_view(entry: &KeyEntry) -> Value {
     v
 }
 
+/// LiteLLM's refusal of a taken key alias.
+fn alias_taken(alias: &str) -> GatewayError {
+    GatewayError::invalid(
+        format!("Key with alias '{alias}' already exists. Unique key aliases across all keys are required."),
+        Some("key_alias"),
+    )
+}
+
+/// A quick answer from memory; the database's unique index decides races (`key_write_error`).
 fn check_alias_free(state: &AppState, alias: Option<&str>, except: Option<&str>) -> Result<(), GatewayError> {
     let Some(alias) = alias else { return Ok(()) };
     let taken = state
@@ -60,15 +70,24 @@ fn check_alias_free(state: &AppState, alias: Option<&str>, except: Option<&str>)
         .iter()
         .any(|k| k.record.key_alias.as_deref() == Some(alias) && Some(k.record.token.as_str()) != except);
     if taken {
-        return Err(GatewayError::invalid(format!("a key with alias '{alias}' already exists"), Some("key_alias")));
+        return Err(alias_taken(alias));
     }
     Ok(())
 }
 
-/// Makes sure a user named by a key or team exists (LiteLLM creates it on first mention).
-pub(super) async fn ensure_user(state: &AppState, user_id: &str, team: Option<&str>) -> Result<(), GatewayError> {
-    let registry = &state.gateway.registry;
-    let existing = registry.users.get(user_id);
+/// A failed key write: a taken alias (two creates raced) is the client's to fix.
+fn key_write_error(e: StoreError, alias: Option<&str>) -> GatewayError {
+    match (e, alias) {
+        (StoreError::Conflict(_), Some(alias)) => alias_taken(alias),
+        (e, _) => store_error(e),
+    }
+}
+
+/// The user record a key or team mention needs (LiteLLM creates a user on first mention, and
+/// adds the team to it): `None` when it exists as it should. Written by the caller, with the
+/// key or team, in one transaction.
+pub(super) fn user_to_ensure(state: &AppState, user_id: &str, team: Option<&str>) -> Option<UserRecord> {
+    let existing = state.gateway.registry.users.get(user_id);
     let mut changed = existing.is_none();
     let mut user = existing.map(|u| u.snapshot()).unwrap_or_else(|| UserRecord {
         user_id: user_id.to_string(),
@@ -82,21 +101,24 @@ pub(super) async fn ensure_user(state: &AppState, user_id: &str, team: Option<&s
         user.teams.push(t.to_string());
         changed = true;
     }
-    if !changed {
-        return Ok(());
-    }
-    user.updated_at = now();
-    state.store.put_user(&user).await.map_err(store_error)?;
-    registry.users.put(user);
-    Ok(())
+    changed.then(|| {
+        user.updated_at = now();
+        user
+    })
 }
 
-/// Creates a key from generate-style fields; returns the response (with the clear key) and the record.
-pub(super) async fn create_key(
+/// A key checked and ready to be written: the clear key (shown once) and its record.
+pub(super) struct NewKey {
+    pub clear: String,
+    pub record: KeyRecord,
+}
+
+/// Checks generate-style fields and builds the key, writing nothing.
+pub(super) fn prepare_key(
     state: &AppState,
     fields: &Map<String, Value>,
     created_by: &Principal,
-) -> Result<(Value, Arc<KeyEntry>), GatewayError> {
+) -> Result<NewKey, GatewayError> {
     check_limits(fields)?;
     let str_field = |f: &str| fields.get(f).and_then(Value::as_str).map(str::to_string);
     let key = match str_field("key") {
@@ -122,7 +144,7 @@ pub(super) async fn create_key(
     check_alias_free(state, str_field("key_alias").as_deref(), None)?;
     let created = now();
     let base = KeyRecord {
-        token: token.clone(),
+        token,
         key_name: key_name(&key),
         created_at: created.clone(),
         updated_at: created,
@@ -139,18 +161,51 @@ pub(super) async fn create_key(
     if let Some(d) = &record.limits.budget_duration {
         record.limits.budget_reset_at = Some(next_reset(d)?);
     }
-    if let Some(user) = record.user_id.clone() {
-        ensure_user(state, &user, record.team_id.as_deref()).await?;
+    Ok(NewKey { clear: key, record })
+}
+
+/// Writes prepared keys with the other records of the same change, in one transaction, then
+/// serves them; answers as `/key/generate` does (with the clear key).
+pub(super) async fn save_new_keys(
+    state: &AppState,
+    keys: Vec<NewKey>,
+    others: &[Write<'_>],
+    fields: &Map<String, Value>,
+) -> Result<Vec<(Value, Arc<KeyEntry>)>, GatewayError> {
+    let mut writes: Vec<Write> = others.to_vec();
+    writes.extend(keys.iter().map(|k| Write::Key(&k.record)));
+    let alias = keys.iter().find_map(|k| k.record.key_alias.as_deref());
+    state.store.commit(&writes).await.map_err(|e| key_write_error(e, alias))?;
+    Ok(keys
+        .into_iter()
+        .map(|new| {
+            let entry = state.gateway.registry.keys.put(new.record);
+            let mut response = key_view(&entry);
+            if let Some(o) = response.as_object_mut() {
+                o.insert("key".into(), json!(new.clear));
+                o.insert("duration".into(), fields.get("duration").cloned().unwrap_or(Value::Null));
+                o.insert("litellm_budget_table".into(), Value::Null);
+            }
+            (response, entry)
+        })
+        .collect())
+}
+
+/// Creates a key from generate-style fields (and the user it names, on first mention); returns
+/// the response (with the clear key) and the record.
+pub(super) async fn create_key(
+    state: &AppState,
+    fields: &Map<String, Value>,
+    created_by: &Principal,
+) -> Result<(Value, Arc<KeyEntry>), GatewayError> {
+    let new = prepare_key(state, fields, created_by)?;
+    let user = new.record.user_id.as_deref().and_then(|u| user_to_ensure(state, u, new.record.team_id.as_deref()));
+    let others: Vec<Write> = user.iter().map(Write::User).collect();
+    let mut saved = save_new_keys(state, vec![new], &others, fields).await?;
+    if let Some(user) = user {
+        state.gateway.registry.users.put(user);
     }
-    state.store.put_key(&record).await.map_err(store_error)?;
-    let entry = state.gateway.registry.keys.put(record);
-    let mut response = key_view(&entry);
-    if let Some(o) = response.as_object_mut() {
-        o.insert("key".into(), json!(key));
-        o.insert("duration".into(), fields.get("duration").cloned().unwrap_or(Value::Null));
-        o.insert("litellm_budget_table".into(), Value::Null);
-    }
-    Ok((response, entry))
+    saved.pop().ok_or_else(|| GatewayError::Internal("the new key was not saved".into()))
 }
 
 pub async fn generate(
@@ -211,18 +266,12 @@ pub async fn update(State(state): State<AppState>, Admin(_): Admin, body: Bytes)
     if fields.contains_key("budget_duration") {
         record.limits.budget_reset_at = record.limits.budget_duration.as_deref().map(next_reset).transpose()?;
     }
-    let spend_change = fields.get("spend").and_then(Value::as_f64);
-    if let Some(s) = spend_change {
-        record.spend = s;
-    }
+    let spend_change = spend_field(&fields)?;
     record.updated_at = now();
-    state.store.put_key(&record).await.map_err(store_error)?;
-    if let Some(s) = spend_change {
-        state.store.set_spend(Entity::Key, &record.token, s, &record).await.map_err(store_error)?;
-    }
+    state.store.commit(&[Write::Key(&record)]).await.map_err(|e| key_write_error(e, record.key_alias.as_deref()))?;
     let entry = state.gateway.registry.keys.put(record);
     if let Some(s) = spend_change {
-        entry.counters.set_spend(s, entry.counters.reset_at());
+        set_spend(&state, Entity::Key, &entry.record.token, &entry.counters, s).await;
     }
     let mut response = key_view(&entry);
     if let Some(o) = response.as_object_mut() {
@@ -259,7 +308,8 @@ pub async fn delete(State(state): State<AppState>, Admin(_): Admin, body: Bytes)
     if tokens.is_empty() {
         return Err(GatewayError::NotFound("none of the keys exist".into()));
     }
-    state.store.delete(Entity::Key, &tokens).await.map_err(store_error)?;
+    let writes: Vec<Write> = tokens.iter().map(|t| Write::Delete(Entity::Key, t)).collect();
+    commit(&state, &writes).await?;
     for t in &tokens {
         registry.keys.remove(t);
     }
@@ -274,10 +324,10 @@ pub async fn info(
     let asked = query.get("key").cloned();
     let entry = match (&asked, &caller) {
         (Some(k), _) => entry_or_404(&state, k)?,
-        (None, Principal::Key(own)) => own.clone(),
+        (None, Principal::Key(own, _)) => own.clone(),
         (None, _) => return Err(GatewayError::invalid("pass ?key=sk-... (or its hash)", Some("key"))),
     };
-    if !caller.is_admin() && caller.key().map(|k| &k.record.token) != Some(&entry.record.token) {
+    if !caller.may_read_all() && caller.key().map(|k| &k.record.token) != Some(&entry.record.token) {
         return Err(GatewayError::Forbidden("a key may only read its own info".into()));
     }
     let mut view = key_view(&entry);
@@ -290,7 +340,7 @@ pub async fn info(
 
 pub async fn list(
     State(state): State<AppState>,
-    Admin(_): Admin,
+    _: Reader,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, GatewayError> {
     let q = |k: &str| query.get(k).filter(|v| !v.is_empty());
@@ -340,12 +390,13 @@ async fn regenerate_key(state: &AppState, key: &str, fields: Map<String, Value>)
     if let Some(Value::String(d)) = fields.get("duration") {
         record.expires = Some(ends_after("duration", d)?);
     }
-    state.store.put_key(&record).await.map_err(store_error)?;
-    state.store.set_spend(Entity::Key, &record.token, record.spend, &record).await.map_err(store_error)?;
-    state.store.delete(Entity::Key, std::slice::from_ref(&old.record.token)).await.map_err(store_error)?;
-    let registry = &state.gateway.registry;
-    registry.keys.remove(&old.record.token);
-    let entry = registry.keys.put(record);
+    if state.gateway.registry.keys.get(&record.token).is_some() {
+        return Err(GatewayError::invalid("new_key is already a key", Some("new_key")));
+    }
+    // The new key (with the old one's spend) replaces the old one in one transaction: a failure
+    // leaves the old key working.
+    commit(&state, &[Write::Delete(Entity::Key, &old.record.token), Write::Key(&record)]).await?;
+    let entry = state.gateway.registry.keys.replace(&old.record.token, record);
     let mut response = key_view(&entry);
     if let Some(o) = response.as_object_mut() {
         o.insert("key".into(), json!(new_key));
@@ -385,7 +436,7 @@ async fn set_blocked(state: &AppState, body: &Bytes, blocked: bool) -> Result<Js
     let mut record = entry.snapshot();
     record.blocked = blocked;
     record.updated_at = now();
-    state.store.put_key(&record).await.map_err(store_error)?;
+    commit(state, &[Write::Key(&record)]).await?;
     let entry = state.gateway.registry.keys.put(record);
     Ok(Json(key_view(&entry)))
 }

@@ -1,6 +1,8 @@
 //! LiteLLM's management API: `/key/*`, `/team/*`, `/user/*`, `/model/*`, `/spend/*`,
-//! `/global/spend*`. Each write goes to the database first, then replaces the in-memory entry
-//! the request path reads, so it applies to the next request.
+//! `/global/spend*`. Each write goes to the database first — the rows one change touches in one
+//! transaction — then replaces the in-memory entries the request path reads, so it applies to
+//! the next request. Spend set by hand goes through the spend writer, in order with the rows of
+//! calls that ended before.
 
 mod agentcore;
 mod deploy;
@@ -24,8 +26,8 @@ use super::{AppState, Caller};
 use crate::auth::Principal;
 use crate::auth::registry::format_time;
 use crate::gateway::GatewayError;
-use crate::limits::parse_duration;
-use crate::store::StoreError;
+use crate::limits::{Counters, parse_duration};
+use crate::store::{Entity, StoreError, Write};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -64,8 +66,27 @@ pub fn routes() -> Router<AppState> {
         .merge(deploy::routes())
 }
 
-/// A caller allowed to manage the gateway: the master key, or a key with the proxy_admin role.
+/// A caller allowed to manage the gateway: the master key, or a key whose user (or the key
+/// itself) has the `proxy_admin` role.
 pub struct Admin(pub Principal);
+
+/// A caller allowed to read everything: admins and `proxy_admin_viewer`s.
+pub struct Reader;
+
+impl FromRequestParts<AppState> for Reader {
+    type Rejection = GatewayError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let Caller(principal) = Caller::from_request_parts(parts, state).await?;
+        if !principal.may_read_all() {
+            return Err(GatewayError::Forbidden(format!(
+                "Only the master key, a proxy_admin or a proxy_admin_viewer may call {}",
+                parts.uri.path()
+            )));
+        }
+        Ok(Reader)
+    }
+}
 
 impl FromRequestParts<AppState> for Admin {
     type Rejection = GatewayError;
@@ -102,6 +123,23 @@ pub fn parse_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, GatewayError> 
 pub fn store_error(e: StoreError) -> GatewayError {
     tracing::error!("admin API: {e}");
     GatewayError::Internal(format!("database error: {e}"))
+}
+
+/// Applies several writes in one transaction.
+pub async fn commit(state: &AppState, writes: &[Write<'_>]) -> Result<(), GatewayError> {
+    state.store.commit(writes).await.map_err(store_error)
+}
+
+/// Sets an entity's spend by hand: the live counter now, the database through the spend
+/// writer, after the rows of calls that ended before.
+pub async fn set_spend(state: &AppState, entity: Entity, id: &str, counters: &Counters, spend: f64) {
+    counters.set_spend(spend, counters.reset_at());
+    let reset_at = counters.reset_at().map(format_time);
+    if let Some(sink) = state.gateway.spend_sink()
+        && !sink.set_spend(entity, id, spend, reset_at).await
+    {
+        tracing::warn!("spend of {entity:?} {id} set in memory; the database will have it once it is reachable");
+    }
 }
 
 pub fn now() -> String {
@@ -172,6 +210,17 @@ pub fn check_limits(patch: &Map<String, Value>) -> Result<(), GatewayError> {
         return Err(GatewayError::invalid("soft_budget must be below max_budget", Some("soft_budget")));
     }
     Ok(())
+}
+
+/// `spend` of an update body: a non-negative number, when sent.
+pub fn spend_field(fields: &Map<String, Value>) -> Result<Option<f64>, GatewayError> {
+    match fields.get("spend") {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => match v.as_f64() {
+            Some(s) if s >= 0.0 && s.is_finite() => Ok(Some(s)),
+            _ => Err(GatewayError::invalid("spend must be a non-negative number", Some("spend"))),
+        },
+    }
 }
 
 /// The fields of a limits block that `merge` may set.

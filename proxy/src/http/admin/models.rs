@@ -1,5 +1,9 @@
 //! `/model/*`: models stored in the database, served beside config.yaml's. Config models are
 //! read-only here (edit the file).
+//!
+//! A change is built (and so validated) first, written to the database second, and served
+//! last: a refused or failed change leaves the model being served as it was. Provider secrets
+//! are sealed in the database (see `store::sealed`) and never shown.
 
 use axum::Json;
 use axum::extract::State;
@@ -7,10 +11,14 @@ use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::{Admin, now, parse_body, store_error};
+use super::{Admin, commit, now, parse_body, store_error};
 use crate::gateway::GatewayError;
 use crate::http::AppState;
-use crate::store::{Entity, ModelRecord};
+use crate::store::sealed::SECRET_PARAMS;
+use crate::store::{Entity, ModelRecord, Write};
+
+/// What the API shows in place of a secret; sent back unchanged, it keeps the stored one.
+const MASKED: &str = "********";
 
 #[derive(Deserialize)]
 struct NewModel {
@@ -20,12 +28,12 @@ struct NewModel {
     model_info: Map<String, Value>,
 }
 
-/// A stored model as the API returns it: secrets in `litellm_params` left out.
+/// A stored model as the API returns it: secrets in `litellm_params` masked.
 fn model_view(m: &ModelRecord) -> Value {
     let mut params = m.litellm_params.clone();
-    for secret in ["api_key", "aws_secret_access_key", "aws_session_token"] {
-        if params.contains_key(secret) {
-            params.insert(secret.into(), json!("********"));
+    for secret in SECRET_PARAMS {
+        if params.contains_key(*secret) {
+            params.insert((*secret).into(), json!(MASKED));
         }
     }
     json!({
@@ -39,59 +47,22 @@ fn model_view(m: &ModelRecord) -> Value {
     })
 }
 
+/// Builds `record`'s deployment (with its secrets opened), writes the record, then serves it.
 async fn save(state: &AppState, record: ModelRecord) -> Result<Json<Value>, GatewayError> {
     if record.model_name.trim().is_empty() {
         return Err(GatewayError::invalid("model_name must not be empty", Some("model_name")));
     }
+    let mut clear = record.clone();
+    state.store.open_model(&mut clear).map_err(|e| GatewayError::invalid(e.to_string(), Some("litellm_params")))?;
     let entry = state
         .config
-        .model_entry(&record.model_id, &record.model_name, &record.litellm_params, &record.model_info)
+        .model_entry(&clear.model_id, &clear.model_name, &clear.litellm_params, &clear.model_info)
         .map_err(|e| GatewayError::invalid(e, Some("litellm_params")))?;
-    // Built (and so validated) before anything is stored.
-    state.gateway.put_model(entry).await.map_err(|e| GatewayError::invalid(e, Some("litellm_params")))?;
-    if let Err(e) = state.store.put_model(&record).await {
-        let _ = state.gateway.remove_model(&record.model_id).await;
-        return Err(store_error(e));
-    }
+    let change = state.gateway.change_models().await;
+    let deployment = change.build(&entry).await.map_err(|e| GatewayError::invalid(e, Some("litellm_params")))?;
+    commit(state, &[Write::Model(&record)]).await?;
+    change.install(deployment);
     Ok(Json(model_view(&record)))
-}
-
-fn stored(state: &AppState, id: &str) -> Option<ModelRecord> {
-    state.gateway.deployments().iter().find(|d| d.from_db && d.entry.id == id).map(|d| {
-        let params = d.entry.params.clone();
-        let mut litellm_params = Map::new();
-        litellm_params.insert("model".into(), json!(d.entry.model));
-        for (k, v) in [
-            ("api_base", params.api_base.map(Value::from)),
-            ("api_key", params.api_key.map(Value::from)),
-            ("aws_region_name", params.aws_region_name.map(Value::from)),
-            ("aws_profile_name", params.aws_profile_name.map(Value::from)),
-            ("aws_access_key_id", params.aws_access_key_id.map(Value::from)),
-            ("aws_secret_access_key", params.aws_secret_access_key.map(Value::from)),
-            ("aws_session_token", params.aws_session_token.map(Value::from)),
-            ("aws_bedrock_runtime_endpoint", params.aws_bedrock_runtime_endpoint.map(Value::from)),
-            ("timeout", params.timeout.map(Value::from)),
-            ("input_cost_per_token", params.input_cost_per_token.map(Value::from)),
-            ("output_cost_per_token", params.output_cost_per_token.map(Value::from)),
-        ] {
-            if let Some(v) = v {
-                litellm_params.insert(k.into(), v);
-            }
-        }
-        for (k, v) in params.default_request_params {
-            litellm_params.insert(k, v);
-        }
-        let mut model_info = d.entry.model_info.clone();
-        model_info.remove("id");
-        ModelRecord {
-            model_id: d.entry.id.clone(),
-            model_name: d.entry.model_name.clone(),
-            litellm_params,
-            model_info,
-            created_at: String::new(),
-            updated_at: String::new(),
-        }
-    })
 }
 
 pub async fn new(State(state): State<AppState>, Admin(_): Admin, body: Bytes) -> Result<Json<Value>, GatewayError> {
@@ -124,6 +95,8 @@ struct UpdateModel {
     model_info: Map<String, Value>,
 }
 
+/// Patches the stored record: members sent replace the stored ones (`null` removes one), members
+/// not sent stay as they were.
 pub async fn update(State(state): State<AppState>, Admin(_): Admin, body: Bytes) -> Result<Json<Value>, GatewayError> {
     let req: UpdateModel = parse_body(&body)?;
     let id = req
@@ -132,30 +105,41 @@ pub async fn update(State(state): State<AppState>, Admin(_): Admin, body: Bytes)
         .and_then(Value::as_str)
         .ok_or_else(|| GatewayError::invalid("model_info.id names the model to update", Some("model_info")))?
         .to_string();
-    let mut record = stored(&state, &id).ok_or_else(|| {
+    let not_found = || {
         GatewayError::NotFound(format!(
             "Model with id={id} not found in db (config.yaml models are edited in the file)"
         ))
-    })?;
+    };
+    if !state.gateway.deployments().iter().any(|d| d.from_db && d.entry.id == id) {
+        return Err(not_found());
+    }
+    let mut record = state.store.model(&id).await.map_err(store_error)?.ok_or_else(not_found)?;
     if let Some(name) = req.model_name {
         record.model_name = name;
     }
-    if let Some(params) = req.litellm_params {
-        for (k, v) in params {
-            // A redacted secret sent back unchanged keeps the stored one.
-            if v == json!("********") {
-                continue;
+    for (k, v) in req.litellm_params.into_iter().flatten() {
+        match v {
+            Value::String(s) if s == MASKED => {}
+            Value::Null => {
+                record.litellm_params.remove(&k);
             }
-            record.litellm_params.insert(k, v);
+            v => {
+                record.litellm_params.insert(k, v);
+            }
         }
     }
     for (k, v) in req.model_info {
-        if k != "id" {
-            record.model_info.insert(k, v);
+        match (k.as_str(), v) {
+            ("id", _) => {}
+            (_, Value::Null) => {
+                record.model_info.remove(&k);
+            }
+            (_, v) => {
+                record.model_info.insert(k, v);
+            }
         }
     }
     record.updated_at = now();
-    record.created_at = record.updated_at.clone();
     save(&state, record).await
 }
 
@@ -166,7 +150,9 @@ struct DeleteModel {
 
 pub async fn delete(State(state): State<AppState>, Admin(_): Admin, body: Bytes) -> Result<Json<Value>, GatewayError> {
     let req: DeleteModel = parse_body(&body)?;
-    state.gateway.remove_model(&req.id).await.map_err(|e| GatewayError::invalid(e, Some("id")))?;
-    state.store.delete(Entity::Model, std::slice::from_ref(&req.id)).await.map_err(store_error)?;
+    let change = state.gateway.change_models().await;
+    change.check_removable(&req.id).map_err(|e| GatewayError::invalid(e, Some("id")))?;
+    commit(&state, &[Write::Delete(Entity::Model, &req.id)]).await?;
+    change.remove(&req.id);
     Ok(Json(json!({"message": format!("Model: {} deleted successfully", req.id)})))
 }

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::keys::token_of;
 use super::users::is_plain_key;
-use super::{Admin, store_error};
+use super::{Reader, store_error};
 use crate::gateway::GatewayError;
 use crate::http::{AppState, Caller};
 use crate::store::{SpendFilter, SpendGroup};
@@ -67,14 +67,14 @@ async fn totals(state: &AppState, group: SpendGroup) -> Result<Vec<crate::store:
     state.store.spend_by(group, None).await.map_err(store_error)
 }
 
-pub async fn global(State(state): State<AppState>, Admin(_): Admin) -> Result<Json<Value>, GatewayError> {
+pub async fn global(State(state): State<AppState>, _: Reader) -> Result<Json<Value>, GatewayError> {
     let total: f64 = totals(&state, SpendGroup::Key).await?.iter().map(|t| t.spend).sum();
     Ok(Json(json!({"spend": total, "max_budget": Value::Null})))
 }
 
 pub async fn by_key(
     State(state): State<AppState>,
-    Admin(_): Admin,
+    _: Reader,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, GatewayError> {
     let limit: usize = query.get("limit").and_then(|l| l.parse().ok()).unwrap_or(10);
@@ -87,7 +87,7 @@ pub async fn by_key(
     Ok(Json(Value::Array(rows)))
 }
 
-pub async fn by_team(State(state): State<AppState>, Admin(_): Admin) -> Result<Json<Value>, GatewayError> {
+pub async fn by_team(State(state): State<AppState>, _: Reader) -> Result<Json<Value>, GatewayError> {
     let totals = totals(&state, SpendGroup::Team).await?;
     let alias_of = |id: &Option<String>| {
         id.as_deref().and_then(|t| state.gateway.registry.teams.get(t)).and_then(|t| t.record.team_alias.clone())
@@ -105,7 +105,7 @@ pub async fn by_team(State(state): State<AppState>, Admin(_): Admin) -> Result<J
     Ok(Json(json!({"daily_spend": daily, "teams": names, "total_spend_per_team": per_team})))
 }
 
-pub async fn by_model(State(state): State<AppState>, Admin(_): Admin) -> Result<Json<Value>, GatewayError> {
+pub async fn by_model(State(state): State<AppState>, _: Reader) -> Result<Json<Value>, GatewayError> {
     let rows: Vec<Value> = totals(&state, SpendGroup::Model)
         .await?
         .into_iter()

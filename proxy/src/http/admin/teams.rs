@@ -9,12 +9,15 @@ use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::keys::{ensure_user, keys_where};
-use super::{Admin, LIMIT_FIELDS, check_limits, merge, next_reset, now, object_body, parse_body, store_error};
+use super::keys::{keys_where, user_to_ensure};
+use super::{
+    Admin, LIMIT_FIELDS, Reader, check_limits, commit, merge, next_reset, now, object_body, parse_body, set_spend,
+    spend_field,
+};
 use crate::auth::registry::TeamEntry;
 use crate::gateway::GatewayError;
 use crate::http::AppState;
-use crate::store::{Entity, Member, TeamRecord};
+use crate::store::{Entity, Member, TeamRecord, UserRecord, Write};
 
 const UPDATABLE: &[&str] = &["team_alias", "models", "metadata", "blocked", "model_aliases", "tags"];
 
@@ -39,13 +42,20 @@ fn required_team_id(fields: &Map<String, Value>) -> Result<String, GatewayError>
         .ok_or_else(|| GatewayError::invalid("team_id is required", Some("team_id")))
 }
 
-async fn save(state: &AppState, mut record: TeamRecord) -> Result<Arc<TeamEntry>, GatewayError> {
+/// Writes a team with the users its members need (and `also`), in one transaction.
+async fn save(state: &AppState, mut record: TeamRecord, also: &[UserRecord]) -> Result<Arc<TeamEntry>, GatewayError> {
     record.updated_at = now();
-    state.store.put_team(&record).await.map_err(store_error)?;
-    for m in &record.members_with_roles {
-        if let Some(user) = &m.user_id {
-            ensure_user(state, user, Some(&record.team_id)).await?;
-        }
+    let users: Vec<UserRecord> = record
+        .members_with_roles
+        .iter()
+        .filter_map(|m| m.user_id.as_deref())
+        .filter_map(|u| user_to_ensure(state, u, Some(&record.team_id)))
+        .collect();
+    let mut writes = vec![Write::Team(&record)];
+    writes.extend(users.iter().chain(also).map(Write::User));
+    commit(state, &writes).await?;
+    for user in users.into_iter().chain(also.iter().cloned()) {
+        state.gateway.registry.users.put(user);
     }
     Ok(state.gateway.registry.teams.put(record))
 }
@@ -64,11 +74,6 @@ pub async fn new(State(state): State<AppState>, Admin(_): Admin, body: Bytes) ->
         Some(id) if !id.trim().is_empty() => id.to_string(),
         _ => uuid::Uuid::new_v4().to_string(),
     };
-    if let Some(alias) = fields.get("team_alias").and_then(Value::as_str)
-        && registry.teams.all().iter().any(|t| t.record.team_alias.as_deref() == Some(alias))
-    {
-        return Err(GatewayError::invalid(format!("a team with alias '{alias}' already exists"), Some("team_alias")));
-    }
     let created = now();
     let base = TeamRecord { team_id, created_at: created.clone(), updated_at: created, ..Default::default() };
     let mut allowed: Vec<&str> = UPDATABLE.to_vec();
@@ -78,7 +83,7 @@ pub async fn new(State(state): State<AppState>, Admin(_): Admin, body: Bytes) ->
     if let Some(d) = &record.limits.budget_duration {
         record.limits.budget_reset_at = Some(next_reset(d)?);
     }
-    let entry = save(&state, record).await?;
+    let entry = save(&state, record, &[]).await?;
     Ok(Json(team_view(&entry)))
 }
 
@@ -92,14 +97,10 @@ pub async fn update(State(state): State<AppState>, Admin(_): Admin, body: Bytes)
     if fields.contains_key("budget_duration") {
         record.limits.budget_reset_at = record.limits.budget_duration.as_deref().map(next_reset).transpose()?;
     }
-    let spend = fields.get("spend").and_then(Value::as_f64);
+    let spend = spend_field(&fields)?;
+    let entry = save(&state, record, &[]).await?;
     if let Some(s) = spend {
-        record.spend = s;
-    }
-    let entry = save(&state, record).await?;
-    if let Some(s) = spend {
-        state.store.set_spend(Entity::Team, &entry.record.team_id, s, &entry.record).await.map_err(store_error)?;
-        entry.counters.set_spend(s, entry.counters.reset_at());
+        set_spend(&state, Entity::Team, &entry.record.team_id, &entry.counters, s).await;
     }
     Ok(Json(json!({"team_id": entry.record.team_id, "data": team_view(&entry)})))
 }
@@ -123,8 +124,9 @@ pub async fn delete(State(state): State<AppState>, Admin(_): Admin, body: Bytes)
         .filter(|k| k.record.team_id.as_ref().is_some_and(|t| req.team_ids.contains(t)))
         .map(|k| k.record.token.clone())
         .collect();
-    state.store.delete(Entity::Key, &keys).await.map_err(store_error)?;
-    state.store.delete(Entity::Team, &req.team_ids).await.map_err(store_error)?;
+    let mut writes: Vec<Write> = keys.iter().map(|k| Write::Delete(Entity::Key, k)).collect();
+    writes.extend(req.team_ids.iter().map(|t| Write::Delete(Entity::Team, t)));
+    commit(&state, &writes).await?;
     for k in &keys {
         registry.keys.remove(k);
     }
@@ -146,7 +148,7 @@ fn memberships(entry: &TeamEntry) -> Vec<Value> {
 
 pub async fn info(
     State(state): State<AppState>,
-    Admin(_): Admin,
+    _: Reader,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, GatewayError> {
     let team_id = query.get("team_id").ok_or_else(|| GatewayError::invalid("pass ?team_id=", Some("team_id")))?;
@@ -161,7 +163,7 @@ pub async fn info(
 
 pub async fn list(
     State(state): State<AppState>,
-    Admin(_): Admin,
+    _: Reader,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, GatewayError> {
     let mut teams = state.gateway.registry.teams.all();
@@ -226,7 +228,7 @@ pub async fn member_add(
             record.members_with_roles.push(m);
         }
     }
-    let entry = save(&state, record).await?;
+    let entry = save(&state, record, &[]).await?;
     let mut view = team_view(&entry);
     if let Some(o) = view.as_object_mut() {
         let users: Vec<Value> = entry
@@ -266,16 +268,14 @@ pub async fn member_delete(
     if record.members_with_roles.len() == before {
         return Err(GatewayError::NotFound("no such member in this team".into()));
     }
-    if let Some(user_id) = &req.user_id
-        && let Some(user) = state.gateway.registry.users.get(user_id)
-    {
+    // The user leaves the team in the same transaction as the team loses the member.
+    let user = req.user_id.as_deref().and_then(|u| state.gateway.registry.users.get(u)).map(|user| {
         let mut u = user.snapshot();
         u.teams.retain(|t| t != &req.team_id);
         u.updated_at = now();
-        state.store.put_user(&u).await.map_err(store_error)?;
-        state.gateway.registry.users.put(u);
-    }
-    let entry = save(&state, record).await?;
+        u
+    });
+    let entry = save(&state, record, user.as_slice()).await?;
     Ok(Json(team_view(&entry)))
 }
 
@@ -284,7 +284,7 @@ async fn set_blocked(state: &AppState, body: &Bytes, blocked: bool) -> Result<Js
     let entry = team_or_404(state, &required_team_id(&fields)?)?;
     let mut record = entry.snapshot();
     record.blocked = blocked;
-    let entry = save(state, record).await?;
+    let entry = save(state, record, &[]).await?;
     Ok(Json(team_view(&entry)))
 }
 

@@ -9,13 +9,16 @@ use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::keys::{create_key, keys_where};
-use super::{Admin, LIMIT_FIELDS, check_limits, merge, next_reset, now, object_body, page, parse_body, store_error};
+use super::keys::{keys_where, prepare_key, save_new_keys};
+use super::{
+    Admin, LIMIT_FIELDS, Reader, check_limits, commit, merge, next_reset, now, object_body, page, parse_body,
+    set_spend, spend_field,
+};
 use crate::auth::Principal;
 use crate::auth::registry::UserEntry;
 use crate::gateway::GatewayError;
 use crate::http::{AppState, Caller};
-use crate::store::{Entity, UserRecord};
+use crate::store::{Entity, UserRecord, Write};
 
 const UPDATABLE: &[&str] = &["user_email", "user_alias", "user_role", "teams", "models", "metadata"];
 const ROLES: &[&str] = &["proxy_admin", "proxy_admin_viewer", "internal_user", "internal_user_viewer"];
@@ -68,9 +71,8 @@ pub async fn new(
     if let Some(d) = &record.limits.budget_duration {
         record.limits.budget_reset_at = Some(next_reset(d)?);
     }
-    state.store.put_user(&record).await.map_err(store_error)?;
-    let entry = registry.users.put(record);
 
+    // The user and its key are written together: a refused key leaves no user behind.
     let mut response = json!({});
     if fields.get("auto_create_key").and_then(Value::as_bool) != Some(false) {
         // The user's key carries the key fields of the request, not the user's own limits.
@@ -81,9 +83,15 @@ pub async fn new(
             }
         }
         key_fields.insert("user_id".into(), json!(user_id));
-        let (key_response, _) = create_key(&state, &key_fields, &caller).await?;
-        response = key_response;
+        let key = prepare_key(&state, &key_fields, &caller)?;
+        let mut saved = save_new_keys(&state, vec![key], &[Write::User(&record)], &key_fields).await?;
+        if let Some((key_response, _)) = saved.pop() {
+            response = key_response;
+        }
+    } else {
+        commit(&state, &[Write::User(&record)]).await?;
     }
+    let entry = registry.users.put(record);
     if let (Some(o), Ok(Value::Object(user))) = (response.as_object_mut(), serde_json::to_value(entry.snapshot())) {
         for (k, v) in user {
             o.insert(k, v);
@@ -103,7 +111,7 @@ pub async fn info(
         (None, Some(u)) => u.clone(),
         (None, None) => return Err(GatewayError::invalid("pass ?user_id=", Some("user_id"))),
     };
-    if !caller.is_admin() && own.as_ref() != Some(&user_id) {
+    if !caller.may_read_all() && own.as_ref() != Some(&user_id) {
         return Err(GatewayError::Forbidden("a key may only read its own user's info".into()));
     }
     let entry = user_or_404(&state, &user_id)?;
@@ -137,18 +145,12 @@ pub async fn update(State(state): State<AppState>, Admin(_): Admin, body: Bytes)
     if fields.contains_key("budget_duration") {
         record.limits.budget_reset_at = record.limits.budget_duration.as_deref().map(next_reset).transpose()?;
     }
-    let spend = fields.get("spend").and_then(Value::as_f64);
-    if let Some(s) = spend {
-        record.spend = s;
-    }
+    let spend = spend_field(&fields)?;
     record.updated_at = now();
-    state.store.put_user(&record).await.map_err(store_error)?;
-    if let Some(s) = spend {
-        state.store.set_spend(Entity::User, &record.user_id, s, &record).await.map_err(store_error)?;
-    }
+    commit(&state, &[Write::User(&record)]).await?;
     let entry = state.gateway.registry.users.put(record);
     if let Some(s) = spend {
-        entry.counters.set_spend(s, entry.counters.reset_at());
+        set_spend(&state, Entity::User, &entry.record.user_id, &entry.counters, s).await;
     }
     Ok(Json(serde_json::to_value(entry.snapshot()).unwrap_or_default()))
 }
@@ -172,8 +174,9 @@ pub async fn delete(State(state): State<AppState>, Admin(_): Admin, body: Bytes)
         .filter(|k| k.record.user_id.as_ref().is_some_and(|u| req.user_ids.contains(u)))
         .map(|k| k.record.token.clone())
         .collect();
-    state.store.delete(Entity::Key, &keys).await.map_err(store_error)?;
-    state.store.delete(Entity::User, &req.user_ids).await.map_err(store_error)?;
+    let mut writes: Vec<Write> = keys.iter().map(|k| Write::Delete(Entity::Key, k)).collect();
+    writes.extend(req.user_ids.iter().map(|u| Write::Delete(Entity::User, u)));
+    commit(&state, &writes).await?;
     for k in &keys {
         registry.keys.remove(k);
     }
@@ -185,7 +188,7 @@ pub async fn delete(State(state): State<AppState>, Admin(_): Admin, body: Bytes)
 
 pub async fn list(
     State(state): State<AppState>,
-    Admin(_): Admin,
+    _: Reader,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, GatewayError> {
     let mut users = state.gateway.registry.users.all();
@@ -205,7 +208,7 @@ pub async fn list(
     ))
 }
 
-/// Whether a caller is a non-admin key (for routes that show only the caller's own data).
+/// Whether a caller sees only its own data (a key that may not read everything).
 pub fn is_plain_key(caller: &Principal) -> bool {
-    caller.key().is_some() && !caller.is_admin()
+    caller.key().is_some() && !caller.may_read_all()
 }

@@ -21,6 +21,7 @@ use aws_sdk_bedrockruntime::config::Region;
 use aws_sdk_bedrockruntime::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_types::error::display::DisplayErrorContext;
 use futures::future::BoxFuture;
+use secrecy::ExposeSecret;
 
 use super::{CallOptions, ChatOutput, ChatStream, Provider, ProviderError, SharedClients, UsageSlot};
 use crate::config::{Config, ModelEntry};
@@ -69,8 +70,8 @@ impl BedrockProvider {
         if let (Some(id), Some(secret)) = (&params.aws_access_key_id, &params.aws_secret_access_key) {
             loader = loader.credentials_provider(Credentials::new(
                 id,
-                secret,
-                params.aws_session_token.clone(),
+                secret.expose_secret(),
+                params.aws_session_token.as_ref().map(|t| t.expose_secret().to_string()),
                 None,
                 "litellm_params",
             ));

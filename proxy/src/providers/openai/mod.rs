@@ -12,6 +12,7 @@ use futures::StreamExt;
 use futures::future::BoxFuture;
 use http::HeaderValue;
 use http::header::{AUTHORIZATION, CONTENT_TYPE};
+use secrecy::ExposeSecret;
 use serde_json::Value;
 
 use super::{CallOptions, ChatOutput, ChatStream, Provider, ProviderError, SharedClients, UsageSlot};
@@ -154,7 +155,12 @@ impl OpenAiProvider {
             .or_else(|| flavor.default_api_base.map(str::to_string))
             .ok_or_else(|| format!("{label}.litellm_params.api_base: required for {}/ models", flavor.prefix))?;
         let api_base = api_base.trim_end_matches('/').to_string();
-        let api_key = entry.params.api_key.clone().or_else(|| first_env(flavor.api_key_env));
+        let api_key = entry
+            .params
+            .api_key
+            .as_ref()
+            .map(|k| k.expose_secret().to_string())
+            .or_else(|| first_env(flavor.api_key_env));
         let authorization = api_key
             .map(|key| {
                 let mut v = HeaderValue::from_str(&format!("Bearer {key}")).map_err(|_| {
@@ -219,7 +225,7 @@ impl OpenAiProvider {
             return Ok(ChatOutput::Stream(ChatStream { events: Box::pin(events), usage }));
         }
         let response = self.send(&request).await?;
-        let bytes = response.bytes().await.map_err(transport_error)?;
+        let bytes = read_capped(response, super::MAX_RESPONSE_BYTES).await?;
         // Read what the gateway needs (and check the answer is a JSON object), then pass the
         // bytes on with only `model` changed, as streams are.
         let head: AnswerHead = serde_json::from_slice(&bytes)
@@ -277,11 +283,26 @@ async fn upstream_error(response: reqwest::Response) -> ProviderError {
     ProviderError::Upstream { status, code, message, retry_after }
 }
 
+/// The whole body, refused past `limit` bytes (a broken or hostile upstream could send forever).
+async fn read_capped(mut response: reqwest::Response, limit: usize) -> Result<Bytes, ProviderError> {
+    if response.content_length().is_some_and(|n| n > limit as u64) {
+        return Err(ProviderError::Protocol(format!("the answer is larger than {} MB", limit / (1024 * 1024))));
+    }
+    let mut buf = bytes::BytesMut::new();
+    while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
+        if buf.len() + chunk.len() > limit {
+            return Err(ProviderError::Protocol(format!("the answer is larger than {} MB", limit / (1024 * 1024))));
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(buf.freeze())
+}
+
 async fn read_limited(mut response: reqwest::Response, limit: usize) -> Bytes {
     let mut buf = Vec::new();
     while let Ok(Some(chunk)) = response.chunk().await {
         let room = limit.saturating_sub(buf.len());
-        buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        buf.extend_from_slice(chunk.get(..chunk.len().min(room)).unwrap_or_default());
         if buf.len() >= limit {
             break;
         }

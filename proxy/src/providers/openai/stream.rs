@@ -13,7 +13,7 @@ use futures::{Stream, StreamExt};
 use memchr::memmem;
 use serde_json::Value;
 
-use crate::providers::{DONE_EVENT, ProviderError, TokenPrices, UsageSlot};
+use crate::providers::{DONE_EVENT, MAX_EVENT_BYTES, ProviderError, TokenPrices, UsageSlot};
 use crate::schema::Usage;
 
 pub struct Rewriter {
@@ -21,6 +21,8 @@ pub struct Rewriter {
     include_usage: bool,
     usage: Arc<UsageSlot>,
     pending: BytesMut,
+    /// How much of `pending` is known to hold no event end (so a long event is scanned once).
+    scanned: usize,
     saw_done: bool,
     saw_id: bool,
     alias: Arc<str>,
@@ -35,6 +37,7 @@ impl Rewriter {
             include_usage,
             usage,
             pending: BytesMut::new(),
+            scanned: 0,
             saw_done: false,
             saw_id: false,
             alias,
@@ -63,12 +66,14 @@ impl Rewriter {
                     return None;
                 }
                 match st.upstream.next().await {
-                    Some(Ok(chunk)) => {
-                        let out = st.rewriter.push(&chunk);
-                        if !out.is_empty() {
-                            st.ready.push_back(out);
+                    Some(Ok(chunk)) => match st.rewriter.push(&chunk) {
+                        Ok(out) if out.is_empty() => {}
+                        Ok(out) => st.ready.push_back(out),
+                        Err(e) => {
+                            st.ended = true;
+                            return Some((Err(e), st));
                         }
-                    }
+                    },
                     Some(Err(e)) => {
                         st.ended = true;
                         return Some((Err(e), st));
@@ -85,21 +90,34 @@ impl Rewriter {
         })
     }
 
-    /// Takes one upstream read; returns the bytes to send for every event it completed.
-    pub fn push(&mut self, chunk: &[u8]) -> Bytes {
+    /// Takes one upstream read; returns the bytes to send for every event it completed. An
+    /// event that grows past `MAX_EVENT_BYTES` without ending is an error, not a memory sink.
+    pub fn push(&mut self, chunk: &[u8]) -> Result<Bytes, ProviderError> {
         self.pending.extend_from_slice(chunk);
         let mut out = BytesMut::with_capacity(chunk.len() + 64);
-        while let Some((end, delimiter)) = find_event_end(&self.pending) {
+        // A delimiter may straddle the previous read: look back 3 bytes.
+        let mut from = self.scanned.saturating_sub(3);
+        while let Some((end, delimiter)) = find_event_end(self.pending.get(from..).unwrap_or_default()) {
+            let end = from + end;
             let event = self.pending.split_to(end + delimiter).freeze();
-            self.process_event(&event[..end], &mut out);
+            self.process_event(event.get(..end).unwrap_or_default(), &mut out);
+            from = 0;
         }
-        out.freeze()
+        self.scanned = self.pending.len();
+        if self.pending.len() > MAX_EVENT_BYTES {
+            return Err(ProviderError::Protocol(format!(
+                "a stream event longer than {} MB",
+                MAX_EVENT_BYTES / (1024 * 1024)
+            )));
+        }
+        Ok(out.freeze())
     }
 
     /// The upstream ended: flush a last unterminated event, and make sure `[DONE]` is sent.
     pub fn finish(&mut self) -> Bytes {
         let mut out = BytesMut::new();
         if !self.pending.iter().all(u8::is_ascii_whitespace) {
+            self.scanned = 0;
             let event = std::mem::take(&mut self.pending).freeze();
             self.process_event(&event, &mut out);
         }
@@ -128,10 +146,10 @@ impl Rewriter {
                 self.usage_chunk(payload, out);
             } else {
                 if !self.saw_id
-                    && let Some((start, end)) = string_member_span(payload, b"\"id\"")
+                    && let Some(id) = string_member_span(payload, b"\"id\"").and_then(|(s, e)| payload.get(s..e))
                 {
                     self.saw_id = true;
-                    if let Ok(id) = serde_json::from_slice::<String>(&payload[start..end]) {
+                    if let Ok(id) = serde_json::from_slice::<String>(id) {
                         self.usage.set_response_id(id);
                     }
                 }
@@ -192,26 +210,28 @@ fn find_event_end(buf: &[u8]) -> Option<(usize, usize)> {
 /// Whether a chunk carries a usage object (as opposed to `"usage": null` or none).
 fn has_usage_object(payload: &[u8]) -> bool {
     memmem::find_iter(payload, b"\"usage\"").any(|i| {
-        let rest = skip_ws(&payload[i + 7..]);
-        rest.first() == Some(&b':') && skip_ws(&rest[1..]).first() == Some(&b'{')
+        let rest = skip_ws(payload.get(i + 7..).unwrap_or_default());
+        rest.first() == Some(&b':') && skip_ws(rest.get(1..).unwrap_or_default()).first() == Some(&b'{')
     })
 }
 
 fn skip_ws(b: &[u8]) -> &[u8] {
     let n = b.iter().take_while(|c| c.is_ascii_whitespace()).count();
-    &b[n..]
+    b.get(n..).unwrap_or_default()
 }
 
 /// Copies `payload` to `out` with the value of its first `"model"` string member replaced by
 /// `alias_json`. Chunks put `model` before `choices`, so the first match is the top-level one;
 /// a `"model"` inside message text would appear escaped (`\"model\"`) and cannot match.
 pub(super) fn splice_model(payload: &[u8], alias_json: &[u8], out: &mut BytesMut) {
-    if let Some((start, end)) = string_member_span(payload, b"\"model\"") {
-        out.extend_from_slice(&payload[..start]);
-        out.extend_from_slice(alias_json);
-        out.extend_from_slice(&payload[end..]);
-    } else {
-        out.extend_from_slice(payload);
+    let span = string_member_span(payload, b"\"model\"");
+    match span.and_then(|(start, end)| Some((payload.get(..start)?, payload.get(end..)?))) {
+        Some((before, after)) => {
+            out.extend_from_slice(before);
+            out.extend_from_slice(alias_json);
+            out.extend_from_slice(after);
+        }
+        None => out.extend_from_slice(payload),
     }
 }
 
@@ -219,23 +239,23 @@ pub(super) fn splice_model(payload: &[u8], alias_json: &[u8], out: &mut BytesMut
 /// with its quotes).
 fn string_member_span(payload: &[u8], key: &[u8]) -> Option<(usize, usize)> {
     let at = memmem::find(payload, key)?;
-    if at > 0 && payload[at - 1] == b'\\' {
+    if at > 0 && payload.get(at - 1) == Some(&b'\\') {
         return None;
     }
     let after_key = at + key.len();
-    let rest = &payload[after_key..];
+    let rest = payload.get(after_key..)?;
     let colon = rest.iter().position(|c| !c.is_ascii_whitespace())?;
-    if rest[colon] != b':' {
+    if rest.get(colon) != Some(&b':') {
         return None;
     }
-    let value_rel = colon + 1 + rest[colon + 1..].iter().position(|c| !c.is_ascii_whitespace())?;
-    if rest[value_rel] != b'"' {
+    let value_rel = colon + 1 + rest.get(colon + 1..)?.iter().position(|c| !c.is_ascii_whitespace())?;
+    if rest.get(value_rel) != Some(&b'"') {
         return None;
     }
     let start = after_key + value_rel;
     let mut i = start + 1;
-    while i < payload.len() {
-        match payload[i] {
+    while let Some(c) = payload.get(i) {
+        match c {
             b'\\' => i += 2,
             b'"' => return Some((start, i + 1)),
             _ => i += 1,
@@ -269,8 +289,8 @@ mod tests {
         let (mut r, _) = rewriter(false);
         let whole = format!("data: {CHUNK}\n\n");
         let (a, b) = whole.as_bytes().split_at(20);
-        assert!(r.push(a).is_empty());
-        let out = r.push(b);
+        assert!(r.push(a).unwrap().is_empty());
+        let out = r.push(b).unwrap();
         let text = std::str::from_utf8(&out).unwrap();
         let json: Value = serde_json::from_str(text.strip_prefix("data: ").unwrap().trim()).unwrap();
         assert_eq!(json["model"], "claude-haiku");
@@ -280,12 +300,12 @@ mod tests {
     #[test]
     fn usage_chunk_is_recorded_and_hidden_unless_asked() {
         let (mut r, slot) = rewriter(false);
-        let out = r.push(format!("data: {USAGE}\n\ndata: [DONE]\n\n").as_bytes());
+        let out = r.push(format!("data: {USAGE}\n\ndata: [DONE]\n\n").as_bytes()).unwrap();
         assert_eq!(&out[..], DONE_EVENT);
         assert_eq!(slot.get().unwrap().total_tokens, 5);
 
         let (mut r, slot) = rewriter(true);
-        let out = r.push(format!("data: {USAGE}\r\n\r\n").as_bytes());
+        let out = r.push(format!("data: {USAGE}\r\n\r\n").as_bytes()).unwrap();
         let text = std::str::from_utf8(&out).unwrap();
         assert!(text.contains("\"model\":\"claude-haiku\"") && text.contains("\"total_tokens\":5"), "{text}");
         assert!(text.contains("\"cost\":2.3"), "3 × 0.1 + 2 × 1.0: {text}");
@@ -302,6 +322,91 @@ mod tests {
     #[test]
     fn comments_pass_through() {
         let (mut r, _) = rewriter(false);
-        assert_eq!(&r.push(b": keep-alive\n\n")[..], b": keep-alive\n\n");
+        assert_eq!(&r.push(b": keep-alive\n\n").unwrap()[..], b": keep-alive\n\n");
+    }
+
+    #[test]
+    fn an_endless_event_is_an_error_not_a_memory_sink() {
+        let (mut r, _) = rewriter(false);
+        let piece = vec![b'x'; 1024 * 1024];
+        let mut failed = false;
+        for _ in 0..20 {
+            if r.push(&piece).is_err() {
+                failed = true;
+                break;
+            }
+        }
+        assert!(failed, "an unterminated event past the limit ends the stream");
+    }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        fn chunk(id: &str, model: &str, content: &str) -> String {
+            serde_json::json!({"id": id, "object": "chat.completion.chunk", "created": 1, "model": model,
+                "choices": [{"index": 0, "delta": {"content": content}}]})
+            .to_string()
+        }
+
+        proptest! {
+            /// Whatever the upstream's model name and the text hold, the alias replaces the
+            /// model and the text arrives unchanged.
+            #[test]
+            fn splice_keeps_everything_but_the_model(model in "\\PC*", content in "\\PC*", alias in "\\PC{1,20}") {
+                let payload = chunk("c1", &model, &content);
+                let alias_json = serde_json::to_vec(&alias).unwrap();
+                let mut out = BytesMut::new();
+                splice_model(payload.as_bytes(), &alias_json, &mut out);
+                let v: Value = serde_json::from_slice(&out).unwrap();
+                prop_assert_eq!(v["model"].as_str(), Some(alias.as_str()));
+                prop_assert_eq!(v["choices"][0]["delta"]["content"].as_str(), Some(content.as_str()));
+            }
+
+            /// Arbitrary bytes never panic the splicer or the event parser.
+            #[test]
+            fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+                let mut out = BytesMut::new();
+                splice_model(&bytes, b"\"a\"", &mut out);
+                let (mut r, _) = rewriter(true);
+                let _ = r.push(&bytes);
+                let _ = r.finish();
+            }
+
+            /// However the upstream's bytes are cut into reads, the client gets the same bytes.
+            #[test]
+            fn reads_cut_anywhere_give_the_same_stream(
+                contents in proptest::collection::vec("\\PC{0,30}", 1..6),
+                cuts in proptest::collection::vec(0usize..400, 0..8),
+                crlf in any::<bool>(),
+            ) {
+                let sep = if crlf { "\r\n\r\n" } else { "\n\n" };
+                let mut whole = String::new();
+                for c in &contents {
+                    whole.push_str(&format!("data: {}{sep}", chunk("c1", "gpt-x", c)));
+                }
+                whole.push_str(&format!("data: {USAGE}{sep}data: [DONE]{sep}"));
+                let bytes = whole.as_bytes();
+
+                let (mut one, _) = rewriter(true);
+                let mut expected = one.push(bytes).unwrap().to_vec();
+                expected.extend_from_slice(&one.finish());
+
+                let mut points: Vec<usize> = cuts.into_iter().map(|c| c % (bytes.len() + 1)).collect();
+                points.sort_unstable();
+                let (mut pieces, slot) = rewriter(true);
+                let mut got = Vec::new();
+                let mut from = 0;
+                for p in points.into_iter().chain([bytes.len()]) {
+                    got.extend_from_slice(&pieces.push(&bytes[from..p]).unwrap());
+                    from = p;
+                }
+                got.extend_from_slice(&pieces.finish());
+                prop_assert_eq!(got, expected);
+                prop_assert_eq!(slot.get().map(|u| u.total_tokens), Some(5));
+                prop_assert_eq!(slot.response_id(), Some("c1".to_string()));
+            }
+        }
     }
 }

@@ -1,0 +1,216 @@
+//! The store against a real database: a temporary SQLite file, or PostgreSQL when
+//! `SWITCHBOARD_TEST_DATABASE_URL` names a server (`make test-postgres`), one schema per test.
+
+use serde_json::json;
+
+use super::*;
+
+/// A database of one test's own.
+struct TestDatabase {
+    url: String,
+    drop_schema: Option<(String, String)>,
+    dir: Option<std::path::PathBuf>,
+}
+
+impl TestDatabase {
+    async fn new() -> TestDatabase {
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        match std::env::var("SWITCHBOARD_TEST_DATABASE_URL") {
+            Ok(server) if server.starts_with("postgres") => {
+                let schema = format!("sbunit_{}", id.get(..16).unwrap_or(&id));
+                sqlx::any::install_default_drivers();
+                let pool = AnyPool::connect(&server).await.unwrap();
+                sqlx::query(AssertSqlSafe(format!("CREATE SCHEMA {schema}"))).execute(&pool).await.unwrap();
+                pool.close().await;
+                let sep = if server.contains('?') { '&' } else { '?' };
+                TestDatabase {
+                    url: format!("{server}{sep}options=-c%20search_path%3D{schema}"),
+                    drop_schema: Some((server, schema)),
+                    dir: None,
+                }
+            }
+            _ => {
+                let dir = std::env::temp_dir().join(format!("switchboard-store-{id}"));
+                TestDatabase { url: sqlite_url(&dir.join("db.sqlite")), drop_schema: None, dir: Some(dir) }
+            }
+        }
+    }
+
+    async fn cleanup(self) {
+        if let Some((server, schema)) = &self.drop_schema {
+            let pool = AnyPool::connect(server).await.unwrap();
+            sqlx::query(AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE"))).execute(&pool).await.unwrap();
+            pool.close().await;
+        }
+        if let Some(dir) = &self.dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+#[test]
+fn spend_insert_placeholders_per_database() {
+    let sqlite = spend_insert_sql(DbKind::Sqlite, 2);
+    assert_eq!(sqlite.matches('?').count(), 2 * SPEND_LOG_COLUMNS);
+    assert!(!sqlite.contains('$'));
+    let pg = spend_insert_sql(DbKind::Postgres, 2);
+    assert!(pg.contains("($1, $2,") && pg.contains("$44)"), "{pg}");
+    assert!(pg.ends_with("ON CONFLICT (request_id) DO NOTHING RETURNING request_id"), "{pg}");
+}
+
+fn key(token: &str, alias: Option<&str>, created_at: &str) -> KeyRecord {
+    KeyRecord {
+        token: token.into(),
+        key_name: "sk-...abcd".into(),
+        key_alias: alias.map(str::to_string),
+        created_at: created_at.into(),
+        updated_at: created_at.into(),
+        ..Default::default()
+    }
+}
+
+fn row(call_id: &str, key: &str, spend: f64) -> SpendLog {
+    let mut metadata = serde_json::Map::new();
+    metadata.insert("litellm_call_id".into(), json!(call_id));
+    SpendLog {
+        request_id: call_id.into(),
+        call_type: "acompletion".into(),
+        api_key: key.into(),
+        team_id: Some("team-1".into()),
+        model: "openai/gpt-4o-mini".into(),
+        model_id: "m".into(),
+        model_group: "gpt".into(),
+        custom_llm_provider: "openai".into(),
+        spend,
+        prompt_tokens: 1,
+        completion_tokens: 1,
+        total_tokens: 2,
+        start_time: "2026-12-01T00:00:00.000Z".into(),
+        end_time: "2026-12-01T00:00:01.000Z".into(),
+        status: "success".into(),
+        metadata,
+        ..Default::default()
+    }
+}
+
+/// A database made by the previous version (migrations 1 and 2), with rows filed under the
+/// upstream's ids and two keys sharing an alias, migrates without losing anything.
+#[tokio::test]
+async fn migration_from_the_previous_schema_keeps_every_row() {
+    let db = TestDatabase::new().await;
+    let old = Store::open(&db.url).await.unwrap();
+    old.migrate(2).await.unwrap();
+    old.commit(&[
+        Write::Key(&key("t-old", Some("shared"), "2026-01-01T00:00:00.000Z")),
+        Write::Key(&key("t-new", Some("shared"), "2026-02-01T00:00:00.000Z")),
+        Write::Key(&key("t-solo", Some("solo"), "2026-02-01T00:00:00.000Z")),
+        Write::Key(&key("t-none", None, "2026-02-01T00:00:00.000Z")),
+    ])
+    .await
+    .unwrap();
+    // The previous writer: rows keyed by the upstream's id, the call id in the metadata; a
+    // refused call keyed by its own uuid, with no call id.
+    for (id, call) in [("chatcmpl-1", Some("call-1")), ("chatcmpl-2", Some("call-2")), ("refused-3", None)] {
+        let mut metadata = serde_json::Map::new();
+        if let Some(call) = call {
+            metadata.insert("litellm_call_id".into(), json!(call));
+        }
+        let sql = "INSERT INTO spend_logs (request_id, call_type, api_key, model, model_id, model_group, \
+                   custom_llm_provider, spend, prompt_tokens, completion_tokens, total_tokens, start_time, end_time, \
+                   request_duration_ms, status, metadata) VALUES ($1, 'acompletion', 't-old', 'm', 'm', 'g', 'openai', \
+                   0.5, 1, 1, 2, '2026-12-01T00:00:00Z', '2026-12-01T00:00:01Z', 10, 'success', $2)";
+        sqlx::query(sql).bind(id).bind(serde_json::to_string(&metadata).unwrap()).execute(&old.pool).await.unwrap();
+    }
+    old.close().await;
+
+    let store = Store::connect(&db.url).await.unwrap();
+    let rows = store.spend_logs(&SpendFilter { limit: 100, ..Default::default() }).await.unwrap();
+    assert_eq!(rows.len(), 3, "no row lost");
+    let by_call = |call: &str| rows.iter().find(|r| r.request_id == call).cloned();
+    assert_eq!(by_call("call-1").unwrap().response_id.as_deref(), Some("chatcmpl-1"));
+    assert_eq!(by_call("call-2").unwrap().response_id.as_deref(), Some("chatcmpl-2"));
+    assert_eq!(by_call("refused-3").unwrap().response_id, None);
+    // A lookup by the upstream's id still finds the row.
+    let found =
+        store.spend_logs(&SpendFilter { request_id: Some("chatcmpl-2".into()), limit: 10, ..Default::default() }).await;
+    assert_eq!(found.unwrap().first().map(|r| r.request_id.clone()).as_deref(), Some("call-2"));
+
+    let snapshot = store.load().await.unwrap();
+    assert_eq!(snapshot.keys.len(), 4, "no key lost");
+    let alias = |t: &str| snapshot.keys.iter().find(|k| k.token == t).and_then(|k| k.key_alias.clone());
+    assert_eq!(alias("t-old").as_deref(), Some("shared"), "the oldest keeps its alias");
+    assert_eq!(alias("t-new").as_deref(), Some("shared-t-new"), "the document was renamed with the column");
+    assert_eq!(alias("t-solo").as_deref(), Some("solo"));
+    assert_eq!(alias("t-none"), None);
+    // From now on the database refuses a second key with an alias.
+    let err = store.commit(&[Write::Key(&key("t-x", Some("solo"), "2026-03-01T00:00:00.000Z"))]).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+    store.close().await;
+    db.cleanup().await;
+}
+
+/// Every write of one change lands, or none does.
+#[tokio::test]
+async fn a_commit_is_all_or_nothing() {
+    let db = TestDatabase::new().await;
+    let store = Store::connect(&db.url).await.unwrap();
+    store.commit(&[Write::Key(&key("a", Some("taken"), "2026-01-01T00:00:00.000Z"))]).await.unwrap();
+    let team = TeamRecord { team_id: "t".into(), created_at: "x".into(), updated_at: "x".into(), ..Default::default() };
+    let err = store
+        .commit(&[
+            Write::Team(&team),
+            Write::Delete(Entity::Key, "a"),
+            Write::Key(&key("b", Some("free"), "2026-01-01T00:00:00.000Z")),
+            Write::Key(&key("c", Some("free"), "2026-01-01T00:00:00.000Z")),
+        ])
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+    let snapshot = store.load().await.unwrap();
+    assert!(snapshot.teams.is_empty(), "the team of the failed change was not written");
+    assert_eq!(snapshot.keys.iter().map(|k| k.token.as_str()).collect::<Vec<_>>(), ["a"], "nor was the delete");
+    store.close().await;
+    db.cleanup().await;
+}
+
+/// A batch written twice (its commit was not acknowledged) counts each call once.
+#[tokio::test]
+async fn a_retried_batch_counts_each_call_once() {
+    let db = TestDatabase::new().await;
+    let store = Store::connect(&db.url).await.unwrap();
+    store.commit(&[Write::Key(&key("k", None, "2026-01-01T00:00:00.000Z"))]).await.unwrap();
+    let rows = [row("c1", "k", 1.0), row("c2", "k", 2.0)];
+    let refs: Vec<&SpendLog> = rows.iter().collect();
+    assert_eq!(store.write_spend(&refs, &Totals::default()).await.unwrap(), 2);
+    assert_eq!(store.write_spend(&refs, &Totals::default()).await.unwrap(), 0);
+    let snapshot = store.load().await.unwrap();
+    assert_eq!(snapshot.keys[0].spend, 3.0);
+    // Carried totals (of rows that could not be kept) are added as they are.
+    let mut carried = Totals::default();
+    carried.add(&row("c3", "k", 4.0));
+    store.write_spend(&[], &carried).await.unwrap();
+    assert_eq!(store.load().await.unwrap().keys[0].spend, 7.0);
+    store.close().await;
+    db.cleanup().await;
+}
+
+/// Setting spend patches the reset time in the document and leaves the rest of the record.
+#[tokio::test]
+async fn set_spend_touches_only_spend_and_the_reset_time() {
+    let db = TestDatabase::new().await;
+    let store = Store::connect(&db.url).await.unwrap();
+    let mut k = key("k", Some("keep-me"), "2026-01-01T00:00:00.000Z");
+    k.limits.budget_reset_at = Some("2026-01-02T00:00:00.000Z".into());
+    store.commit(&[Write::Key(&k)]).await.unwrap();
+    store.write_spend(&[&row("c1", "k", 5.0)], &Totals::default()).await.unwrap();
+    store.set_spend(Entity::Key, "k", 0.0, Some("2026-02-01T00:00:00.000Z")).await.unwrap();
+    let loaded = store.load().await.unwrap().keys.remove(0);
+    assert_eq!(loaded.spend, 0.0);
+    assert_eq!(loaded.limits.budget_reset_at.as_deref(), Some("2026-02-01T00:00:00.000Z"));
+    assert_eq!(loaded.key_alias.as_deref(), Some("keep-me"));
+    store.set_spend(Entity::Key, "k", 1.5, None).await.unwrap();
+    let loaded = store.load().await.unwrap().keys.remove(0);
+    assert_eq!((loaded.spend, loaded.limits.budget_reset_at), (1.5, None));
+    store.close().await;
+    db.cleanup().await;
+}

@@ -1,0 +1,82 @@
+//! Every call that reached an upstream is one spend row, whatever ids the upstream answers
+//! with. Runs on SQLite, and on PostgreSQL in `make test-postgres`.
+
+use std::collections::HashSet;
+
+use serde_json::{Value, json};
+use switchboard_tests::*;
+
+async fn admin(s: &Stack, path: &str, body: Value) -> Value {
+    let r = s.post(path, &body).await;
+    assert!(r.status().is_success(), "{path}: {}", r.status());
+    r.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn an_upstream_that_repeats_its_ids_still_gets_one_row_per_call() {
+    let s = Stack::start().await;
+    s.openai.set_fixed_response_id(Some("chatcmpl-always-the-same".into()));
+    let team = admin(&s, "/team/new", json!({"team_alias": "repeaters"})).await;
+    let team_id = team["team_id"].as_str().unwrap();
+    let key = admin(&s, "/key/generate", json!({"team_id": team_id, "key_alias": "repeat-key"})).await;
+    let key = key["key"].as_str().unwrap();
+
+    const CALLS: usize = 20;
+    let mut call_ids = HashSet::new();
+    for n in 0..CALLS {
+        let stream = n % 4 == 0;
+        let r = s
+            .http
+            .post(s.url("/v1/chat/completions"))
+            .bearer_auth(key)
+            .json(&json!({"model": "gpt-4o-mini", "stream": stream, "messages": [{"role": "user", "content": format!("call {n}")}]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        call_ids.insert(r.headers()["x-litellm-call-id"].to_str().unwrap().to_string());
+        let text = r.text().await.unwrap();
+        assert!(text.contains("chatcmpl-always-the-same"), "the upstream repeats itself: {text}");
+    }
+    assert_eq!(call_ids.len(), CALLS, "each call has its own id");
+
+    let rows: Value = s.get(&format!("/spend/logs?api_key={key}")).await.json().await.unwrap();
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), CALLS, "one row per call");
+    let row_ids: HashSet<String> = rows.iter().map(|r| r["request_id"].as_str().unwrap().to_string()).collect();
+    assert_eq!(row_ids, call_ids, "rows are filed under the gateway's call ids");
+    assert!(rows.iter().all(|r| r["response_id"] == "chatcmpl-always-the-same"), "the upstream's id is kept");
+    let total: f64 = rows.iter().map(|r| r["spend"].as_f64().unwrap()).sum();
+    assert!(total > 0.0);
+
+    // The totals per key, team and model are the sums of the rows.
+    let key_info: Value = s.get(&format!("/key/info?key={key}")).await.json().await.unwrap();
+    assert!((key_info["info"]["spend"].as_f64().unwrap() - total).abs() < 1e-9, "{key_info}");
+    let team_info: Value = s.get(&format!("/team/info?team_id={team_id}")).await.json().await.unwrap();
+    assert!((team_info["team_info"]["spend"].as_f64().unwrap() - total).abs() < 1e-9, "{team_info}");
+    let by_key: Value = s.get("/global/spend/keys").await.json().await.unwrap();
+    let mine = by_key.as_array().unwrap().iter().find(|k| k["key_alias"] == "repeat-key").unwrap();
+    assert_eq!(mine["requests"], CALLS);
+    assert!((mine["total_spend"].as_f64().unwrap() - total).abs() < 1e-9);
+    let by_model: Value = s.get("/global/spend/models").await.json().await.unwrap();
+    let model = by_model.as_array().unwrap().iter().find(|m| m["model"] == "gpt-4o-mini").unwrap();
+    assert_eq!(model["requests"], CALLS);
+    assert!((model["total_spend"].as_f64().unwrap() - total).abs() < 1e-9);
+    let by_team: Value = s.get("/global/spend/teams").await.json().await.unwrap();
+    let team_total =
+        by_team["total_spend_per_team"].as_array().unwrap().iter().find(|t| t["team_id"] == team_id).unwrap();
+    assert_eq!(team_total["requests"], CALLS);
+
+    // The same after a restart: the database has every row and the same totals.
+    let Stack { gateway, openai, bedrock, http } = s;
+    let db = gateway.shutdown().await;
+    let gateway = start_gateway_on(&standard_config(&openai, &bedrock, ""), db).await;
+    let get = |path: String| {
+        let http = http.clone();
+        let url = format!("{}{path}", gateway.base_url());
+        async move { http.get(url).bearer_auth(MASTER_KEY).send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    assert_eq!(get(format!("/spend/logs?api_key={key}")).await.as_array().unwrap().len(), CALLS);
+    let key_info = get(format!("/key/info?key={key}")).await;
+    assert!((key_info["info"]["spend"].as_f64().unwrap() - total).abs() < 1e-9, "{key_info}");
+}
