@@ -337,8 +337,10 @@ async fn run_inner(cmd: DeployCommand) -> Result<ExitCode, String> {
             let c = deployer.connection(&args.stack.stack).await.map_err(|e| e.to_string())?;
             if args.stack.json {
                 let mut v = serde_json::to_value(&c).unwrap_or_default();
-                if !args.show_key {
-                    v["master_key"] = serde_json::Value::Null;
+                if !args.show_key
+                    && let Some(o) = v.as_object_mut()
+                {
+                    o.insert("master_key".into(), serde_json::Value::Null);
                 }
                 println!("{v}");
             } else {

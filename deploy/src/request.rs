@@ -201,8 +201,9 @@ impl DeployRequest {
         let memory_options = fargate_memory_options(self.cpu);
         if memory_options.is_empty() {
             v.error("cpu", "Fargate CPU is 256, 512, 1024, 2048 or 4096 units (1024 = 1 vCPU)");
-        } else if !memory_options.contains(&self.memory) {
-            let (lo, hi) = (memory_options[0], memory_options[memory_options.len() - 1]);
+        } else if !memory_options.contains(&self.memory)
+            && let (Some(lo), Some(hi)) = (memory_options.first(), memory_options.last())
+        {
             v.error(
                 "memory",
                 format!("with {} CPU units Fargate takes {lo}-{hi} MiB in steps of 1024 (512 also with 256)", self.cpu),
@@ -240,7 +241,7 @@ impl DeployRequest {
                         v.error(field, format!("{bad:?} is not a subnet id (subnet- and 8 or 17 hexadecimal digits)"));
                     } else if ids.len() < 2 {
                         v.error(field, format!("two or more subnets in different Availability Zones for {what}"));
-                    } else if (1..ids.len()).any(|i| ids[..i].contains(&ids[i])) {
+                    } else if ids.iter().enumerate().any(|(i, id)| ids.iter().take(i).any(|earlier| earlier == id)) {
                         v.error(field, "a subnet is listed twice");
                     }
                 }
@@ -412,12 +413,16 @@ fn check_models_config(text: &str) -> Result<(), String> {
 
 pub fn check_region(region: &str) -> Result<(), String> {
     let parts: Vec<&str> = region.split('-').collect();
-    let ok = parts.len() >= 3
-        && parts[0].len() == 2
-        && parts[..parts.len() - 1].iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()))
-        && parts[parts.len() - 1].len() <= 2
-        && parts[parts.len() - 1].chars().all(|c| c.is_ascii_digit())
-        && !parts[parts.len() - 1].is_empty();
+    let ok = match parts.split_last() {
+        Some((number, words)) if words.len() >= 2 => {
+            words.first().is_some_and(|w| w.len() == 2)
+                && words.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()))
+                && number.len() <= 2
+                && !number.is_empty()
+                && number.chars().all(|c| c.is_ascii_digit())
+        }
+        _ => false,
+    };
     if ok { Ok(()) } else { Err("an AWS region such as us-east-1".into()) }
 }
 
@@ -474,7 +479,7 @@ fn check_image_uri(uri: &str) -> Result<ImageRef, String> {
         return Err("a tag is up to 128 letters, digits, _ . - (not starting with . or -)".into());
     }
     let mut components = name.split('/').collect::<Vec<_>>();
-    if components.len() > 1 && (components[0].contains(['.', ':']) || components[0] == "localhost") {
+    if components.len() > 1 && components.first().is_some_and(|c| c.contains(['.', ':']) || *c == "localhost") {
         let registry = components.remove(0);
         if !registry.chars().all(|c| c.is_ascii_alphanumeric() || ".-:".contains(c)) {
             return Err(bad());
@@ -494,9 +499,14 @@ fn check_image_uri(uri: &str) -> Result<ImageRef, String> {
 
 fn is_instance_class(s: &str, family: &str) -> bool {
     let parts: Vec<&str> = s.split('.').collect();
-    parts.len() == 3
-        && parts[0] == family
-        && parts[1..].iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
+    match parts.split_first() {
+        Some((first, rest)) => {
+            parts.len() == 3
+                && *first == family
+                && rest.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
+        }
+        None => false,
+    }
 }
 
 fn is_aws_id(s: &str, kind: &str) -> bool {

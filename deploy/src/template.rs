@@ -113,7 +113,13 @@ impl Template {
             .effective(params)?
             .into_iter()
             .map(|(k, v)| {
-                let is_list = self.json["Parameters"][&k]["Type"].as_str().is_some_and(|t| t.contains("List"));
+                let is_list = self
+                    .json
+                    .get("Parameters")
+                    .and_then(|p| p.get(&k))
+                    .and_then(|p| p.get("Type"))
+                    .and_then(Value::as_str)
+                    .is_some_and(|t| t.contains("List"));
                 let v = if is_list {
                     Value::Array(
                         v.split(',').filter(|s| !s.is_empty()).map(|s| Value::String(s.trim().into())).collect(),
@@ -248,14 +254,17 @@ fn apply(
         Value::Object(o) => {
             match single_key(v) {
                 Some(("Ref", Value::String(r))) if r == "AWS::NoValue" => return Ok(None),
-                Some(("Ref", Value::String(r))) if params.contains_key(r) => return Ok(Some(params[r].clone())),
+                Some(("Ref", Value::String(r))) if params.contains_key(r) => return Ok(params.get(r).cloned()),
                 Some(("Fn::If", Value::Array(args))) if args.len() == 3 => {
-                    let name =
-                        args[0].as_str().ok_or_else(|| TemplateError::Invalid("Fn::If without a name".into()))?;
+                    let name = args
+                        .first()
+                        .and_then(Value::as_str)
+                        .ok_or_else(|| TemplateError::Invalid("Fn::If without a name".into()))?;
                     let c = *conditions
                         .get(name)
                         .ok_or_else(|| TemplateError::Invalid(format!("unknown condition {name}")))?;
-                    return apply(&args[if c { 1 } else { 2 }], conditions, params);
+                    let branch = args.get(if c { 1 } else { 2 }).unwrap_or(&Value::Null);
+                    return apply(branch, conditions, params);
                 }
                 _ => {}
             }

@@ -4,6 +4,9 @@
 //! certificate, and a master key secret created beforehand (the form's "existing secret" choice).
 //! tests/deploy/moto_server.py gives moto CloudFormation's asynchronous events; see its docstring.
 
+// Test code: a failed expectation should stop the test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

@@ -1,6 +1,9 @@
 //! The rendered template, checked for what moto does not model (Fargate network mode, secrets,
 //! health check path, ports, roles) and for consistency in every combination of the switches.
 
+// Test code: a failed expectation should stop the test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
 use std::collections::BTreeSet;
 
 use serde_json::{Value, json};

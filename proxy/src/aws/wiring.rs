@@ -113,47 +113,44 @@ struct Run<F: FnMut(&Step)> {
 }
 
 impl<F: FnMut(&Step)> Run<F> {
-    fn step(&mut self, id: &str) -> &mut Step {
-        let i = self.result.steps.iter().position(|s| s.id == id).unwrap_or(0);
-        &mut self.result.steps[i]
-    }
-
-    fn send(&mut self, id: &str) {
-        let step = self.step(id).clone();
-        (self.emit)(&step);
+    /// Changes the step `id` (every run holds all of `STEPS`) and reports it.
+    fn update(&mut self, id: &str, change: impl FnOnce(&mut Step)) {
+        if let Some(step) = self.result.steps.iter_mut().find(|s| s.id == id) {
+            change(step);
+            (self.emit)(step);
+        }
     }
 
     fn start(&mut self, id: &str) {
-        self.step(id).status = StepStatus::Running;
-        self.send(id);
+        self.update(id, |s| s.status = StepStatus::Running);
     }
 
     fn done(&mut self, id: &str, message: String, detail: Option<Value>) {
-        let s = self.step(id);
-        s.status = StepStatus::Done;
-        s.message = Some(message);
-        s.detail = detail;
-        self.send(id);
+        self.update(id, |s| {
+            s.status = StepStatus::Done;
+            s.message = Some(message);
+            s.detail = detail;
+        });
     }
 
     fn fail(&mut self, id: &str, error: &GatewayError, detail: Option<Value>) {
         let (message, fix, err) = describe(error);
-        let s = self.step(id);
-        s.status = StepStatus::Failed;
-        s.message = Some(message);
-        s.fix = fix;
-        s.error = err;
-        s.detail = detail;
-        self.send(id);
+        self.update(id, |s| {
+            s.status = StepStatus::Failed;
+            s.message = Some(message);
+            s.fix = fix;
+            s.error = err;
+            s.detail = detail;
+        });
     }
 
     fn failed_with(&mut self, id: &str, message: String, fix: String, detail: Option<Value>) {
-        let s = self.step(id);
-        s.status = StepStatus::Failed;
-        s.message = Some(message);
-        s.fix = Some(fix);
-        s.detail = detail;
-        self.send(id);
+        self.update(id, |s| {
+            s.status = StepStatus::Failed;
+            s.message = Some(message);
+            s.fix = Some(fix);
+            s.detail = detail;
+        });
     }
 
     /// Ends a failed run: the message names the failed step, what was done, and what was not.
@@ -454,11 +451,12 @@ pub async fn run<G: Governance>(
             }
             Err((e, rolled_back)) => {
                 if rolled_back {
-                    let s = run.step("key");
-                    s.status = StepStatus::RolledBack;
-                    s.message =
-                        Some(format!("generated key {key_alias}, then deleted it again: AgentCore did not take it"));
-                    run.send("key");
+                    run.update("key", |s| {
+                        s.status = StepStatus::RolledBack;
+                        s.message = Some(format!(
+                            "generated key {key_alias}, then deleted it again: AgentCore did not take it"
+                        ));
+                    });
                 }
                 run.fail("provider", &e, None);
                 return run.stop();
@@ -499,8 +497,7 @@ pub async fn run<G: Governance>(
             }
             run.fail("harness", &e, None);
             if let Some(f) = fix_extra {
-                run.step("harness").fix = Some(f);
-                run.send("harness");
+                run.update("harness", |s| s.fix = Some(f));
             }
             return run.stop();
         }

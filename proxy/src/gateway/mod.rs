@@ -79,20 +79,21 @@ impl ModelGroup {
         ModelGroup { name: name.into(), deployments, provider_models, access_groups, total_weight }
     }
 
-    /// Weighted random choice (LiteLLM's simple-shuffle: `weight`, else `rpm`, else `tpm`, else uniform).
-    fn pick(&self) -> &Arc<Deployment> {
-        if self.deployments.len() == 1 || self.total_weight <= 0.0 {
-            let i = if self.deployments.len() == 1 { 0 } else { rand::rng().random_range(0..self.deployments.len()) };
-            return &self.deployments[i];
+    /// Weighted random choice (LiteLLM's simple-shuffle: `weight`, else `rpm`, else `tpm`, else
+    /// uniform). A group always has a deployment; `None` only if that ever stopped being true.
+    fn pick(&self) -> Option<&Arc<Deployment>> {
+        if self.deployments.len() <= 1 || self.total_weight <= 0.0 {
+            let i = if self.deployments.len() <= 1 { 0 } else { rand::rng().random_range(0..self.deployments.len()) };
+            return self.deployments.get(i);
         }
         let mut x = rand::rng().random_range(0.0..self.total_weight);
         for d in &self.deployments {
             if x < d.weight {
-                return d;
+                return Some(d);
             }
             x -= d.weight;
         }
-        &self.deployments[self.deployments.len() - 1]
+        self.deployments.last()
     }
 }
 
@@ -265,7 +266,9 @@ impl Gateway {
             Err(error) => return Err(self.refused(principal, &alias, start_time, error)),
         };
 
-        let deployment = group.pick().clone();
+        let Some(deployment) = group.pick().cloned() else {
+            return Err(GatewayError::Internal(format!("model group {} has no deployment", group.name)));
+        };
         request
             .apply_defaults(&deployment.entry.params.default_request_params)
             .map_err(|e| GatewayError::invalid(format!("litellm_params defaults do not fit the request: {e}"), None))?;

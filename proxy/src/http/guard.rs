@@ -119,7 +119,7 @@ impl Guard {
             return true;
         }
         let Some(text) = origin.to_str().ok().map(str::to_ascii_lowercase) else { return false };
-        if self.origins.iter().any(|o| *o == text) {
+        if self.origins.contains(&text) {
             return true;
         }
         // The desktop app's own page.

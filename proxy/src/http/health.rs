@@ -52,19 +52,22 @@ pub async fn deployments(
     let mut healthy = Vec::new();
     let mut unhealthy = Vec::new();
     for (d, result) in selected.iter().zip(results) {
-        let mut row = deployment_info(d);
-        let mut entry = row["litellm_params"].take();
-        entry["model_id"] = json!(d.entry.id);
-        entry["model_name"] = json!(d.entry.model_name);
+        let row = deployment_info(d);
+        let mut entry = match row.get("litellm_params") {
+            Some(Value::Object(params)) => params.clone(),
+            _ => serde_json::Map::new(),
+        };
+        entry.insert("model_id".into(), json!(d.entry.id));
+        entry.insert("model_name".into(), json!(d.entry.model_name));
         if let Some(base) = d.provider.api_base() {
-            entry["api_base"] = json!(base);
+            entry.insert("api_base".into(), json!(base));
         }
         match result {
-            Ok(()) => healthy.push(entry),
+            Ok(()) => healthy.push(Value::Object(entry)),
             Err(e) => {
-                entry["error"] = json!(e.to_string());
-                entry["exception_status"] = json!(super::status_of(&e).as_u16());
-                unhealthy.push(entry);
+                entry.insert("error".into(), json!(e.to_string()));
+                entry.insert("exception_status".into(), json!(super::status_of(&e).as_u16()));
+                unhealthy.push(Value::Object(entry));
             }
         }
     }

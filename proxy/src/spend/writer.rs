@@ -167,7 +167,7 @@ impl SpendWriter {
 
 /// An entry of the writer's queue, in the order it must reach the database.
 enum Item {
-    Row(SpendLog),
+    Row(Box<SpendLog>),
     /// Spend of rows whose detail was given up.
     Totals(Totals),
     Set {
@@ -251,7 +251,7 @@ impl Writer {
 
     fn accept(&mut self, message: WriterMessage) {
         match message {
-            WriterMessage::Log(log) => self.push_row(*log),
+            WriterMessage::Log(log) => self.push_row(log),
             WriterMessage::SetSpend { entity, id, spend, reset_at, done } => {
                 self.waiters += usize::from(done.is_some());
                 self.queue.push_back(Item::Set { entity, id, spend, reset_at, done })
@@ -263,7 +263,7 @@ impl Writer {
         }
     }
 
-    fn push_row(&mut self, row: SpendLog) {
+    fn push_row(&mut self, row: Box<SpendLog>) {
         if self.queued_rows < self.backlog_cap {
             self.queue.push_back(Item::Row(row));
             self.queued_rows += 1;
@@ -279,7 +279,7 @@ impl Writer {
             }
         }
         let folded = self.shared.rows_folded.fetch_add(1, Ordering::Relaxed);
-        if folded % 10_000 == 0 {
+        if folded.is_multiple_of(10_000) {
             tracing::error!(
                 "spend backlog full ({} rows waiting for the database): the detail of new calls is dropped, their spend \
                  still counts ({} calls so far)",
@@ -355,7 +355,7 @@ impl Writer {
                 self.shared.unavailable.store(true, Ordering::Relaxed);
                 *self.shared.last_error.lock() = Some(e.to_string());
                 self.put_back(batch);
-                if self.failures == 1 || self.failures % 10 == 0 {
+                if self.failures == 1 || self.failures.is_multiple_of(10) {
                     tracing::error!(
                         "spend rows not written ({} waiting, kept in memory; next try in {} s): {e}",
                         self.queued_rows,
@@ -429,7 +429,7 @@ async fn write(store: &Store, batch: &Batch) -> Result<(), StoreError> {
     let mut carried = Totals::default();
     for item in batch {
         match item {
-            Item::Row(row) => rows.push(row),
+            Item::Row(row) => rows.push(&**row),
             Item::Totals(t) => carried.merge(t.clone()),
             Item::Set { .. } | Item::Marker(_) => {}
         }

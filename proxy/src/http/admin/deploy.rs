@@ -101,8 +101,8 @@ async fn validate(Admin(_): Admin, Query(q): Query<ValidateQuery>, body: Bytes) 
     let mut out = serde_json::to_value(&plan).map_err(|e| GatewayError::Internal(e.to_string()))?;
     if q.whoami && switchboard_deploy::request::check_region(&req.region).is_ok() {
         match deployer(&req.region, req.profile.as_deref()).await?.whoami().await {
-            Ok(identity) => out["identity"] = json!(identity),
-            Err(e) => out["identity_error"] = json!(e.to_string()),
+            Ok(identity) => set(&mut out, "identity", json!(identity)),
+            Err(e) => set(&mut out, "identity_error", json!(e.to_string())),
         }
     }
     Ok(Json(out))
@@ -149,7 +149,7 @@ async fn status(Admin(_): Admin, Query(q): Query<StackQuery>) -> Result<Response
             if q.health
                 && let Some(url) = url
             {
-                out["health"] = json!(switchboard_deploy::health::check(&url, 1, Duration::ZERO).await);
+                set(&mut out, "health", json!(switchboard_deploy::health::check(&url, 1, Duration::ZERO).await));
             }
             Ok(Json(out).into_response())
         }
@@ -183,7 +183,7 @@ fn deploy_error(e: DeployError) -> Response {
     };
     let mut body = json!({"error": {"message": e.to_string(), "type": kind, "param": param, "code": status.as_str()}});
     if let DeployError::Invalid(v) = &e {
-        body["validation"] = json!(v);
+        set(&mut body, "validation", json!(v));
     }
     (status, Json(body)).into_response()
 }
@@ -208,4 +208,11 @@ fn sse(stream: ProgressStream) -> Response {
         }
     });
     (SSE_HEADERS, Body::from_stream(frames)).into_response()
+}
+
+/// Adds a member to a JSON object (answers are objects; anything else is left as it is).
+fn set(object: &mut Value, key: &str, value: Value) {
+    if let Some(o) = object.as_object_mut() {
+        o.insert(key.to_string(), value);
+    }
 }

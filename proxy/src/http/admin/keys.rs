@@ -395,7 +395,7 @@ async fn regenerate_key(state: &AppState, key: &str, fields: Map<String, Value>)
     }
     // The new key (with the old one's spend) replaces the old one in one transaction: a failure
     // leaves the old key working.
-    commit(&state, &[Write::Delete(Entity::Key, &old.record.token), Write::Key(&record)]).await?;
+    commit(state, &[Write::Delete(Entity::Key, &old.record.token), Write::Key(&record)]).await?;
     let entry = state.gateway.registry.keys.replace(&old.record.token, record);
     let mut response = key_view(&entry);
     if let Some(o) = response.as_object_mut() {

@@ -93,7 +93,7 @@ pub fn translate(request: &ChatRequest) -> Result<ConverseInput, ProviderError> 
     if turns.is_empty() {
         return Err(invalid("messages: Bedrock needs at least one user message besides system prompts"));
     }
-    if turns[0].role != ConversationRole::User {
+    if turns.first().is_some_and(|t| t.role != ConversationRole::User) {
         // Converse conversations must open with a user turn.
         turns.insert(
             0,
