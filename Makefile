@@ -19,8 +19,9 @@ LITELLM_MASTER_KEY ?= sk-switchboard-dev-$(shell id -u)
 # The governance tests run a second time against this PostgreSQL server.
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
 # Debian packages: WebKitGTK to build and run the desktop app, Xvfb and the WebDriver for its
-# smoke test, Chromium for the panel's browser tests.
-APT_PACKAGES := libwebkit2gtk-4.1-dev xvfb xauth webkit2gtk-driver x11-utils imagemagick chromium
+# smoke test, Chromium for the panel's browser tests, PostgreSQL's server binaries for the test
+# that stops its own database under load.
+APT_PACKAGES := libwebkit2gtk-4.1-dev xvfb xauth webkit2gtk-driver x11-utils imagemagick chromium postgresql
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run app serve build ui deps test test-ui test-rust test-postgres test-clients test-deploy e2e desktop-test \
@@ -70,7 +71,9 @@ test-rust: $(VENV)/.installed
 	$(CARGO) test --workspace
 
 test-postgres:
-	SWITCHBOARD_TEST_DATABASE_URL=$(TEST_POSTGRES_URL) $(CARGO) test -p switchboard-tests --test governance --test secrets --test panel_api --test agentcore
+	SWITCHBOARD_TEST_DATABASE_URL=$(TEST_POSTGRES_URL) $(CARGO) test -p switchboard-tests --test governance --test secrets \
+		--test panel_api --test agentcore --test security --test spend_rows
+	SWITCHBOARD_TEST_DATABASE_URL=$(TEST_POSTGRES_URL) $(CARGO) test -p switchboard --lib store::
 
 test-clients: $(VENV)/.installed
 	$(CARGO) build -p switchboard -p switchboard-fakes --bins

@@ -30,6 +30,7 @@ pub async fn info(State(state): State<AppState>, _: Reader) -> Json<Value> {
         "database": match state.store.kind() { DbKind::Sqlite => "sqlite", DbKind::Postgres => "postgres" },
         "models": state.gateway.model_names().len(),
         "deployments": state.gateway.deployments().len(),
+        "spend_writer": state.gateway.spend_sink().map(|s| s.status()),
     }))
 }
 

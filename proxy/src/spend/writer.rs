@@ -29,7 +29,7 @@ const CHANNEL_CAPACITY: usize = 65_536;
 /// Rows kept while the database cannot take them (~1.5 KB each).
 pub const DEFAULT_BACKLOG_ROWS: usize = 100_000;
 const FIRST_RETRY: Duration = Duration::from_secs(1);
-const MAX_RETRY: Duration = Duration::from_secs(30);
+const MAX_RETRY: Duration = Duration::from_secs(10);
 /// How long a clean stop keeps trying to write what is left.
 const STOP_DEADLINE: Duration = Duration::from_secs(15);
 /// How long a reader waits for earlier rows to be written before it reads anyway.

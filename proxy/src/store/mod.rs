@@ -110,7 +110,9 @@ impl Store {
         }
         let pool = AnyPoolOptions::new()
             .max_connections(if kind == DbKind::Sqlite { 4 } else { 10 })
-            .acquire_timeout(Duration::from_secs(10))
+            // A database that is away fails a query in seconds rather than holding it (the
+            // spend writer keeps its rows and retries; the admin API answers with the error).
+            .acquire_timeout(Duration::from_secs(3))
             .connect(url)
             .await?;
         if kind == DbKind::Sqlite {
