@@ -7,3 +7,4 @@ pub mod http;
 pub mod oha;
 pub mod procfs;
 pub mod report;
+pub mod soak;

@@ -1,5 +1,7 @@
 //! `bench`: starts the fake upstream, the gateway (a fresh process per scenario) and `oha`, each
 //! pinned to a stated core, runs the scenarios and writes `target/bench/results.{json,md}`.
+//! With `--soak`, instead: one gateway under a fixed rate for many minutes, its memory sampled
+//! every minute, written to `target/bench/soak.{json,md}`.
 //! It builds nothing: `bench/run` builds the release binaries first.
 
 use std::collections::HashMap;
@@ -17,6 +19,7 @@ use switchboard_bench::http;
 use switchboard_bench::oha::{self, LoadRun};
 use switchboard_bench::procfs::{self, CpuSample};
 use switchboard_bench::report::{self, Auth, Outcome, Scenario, Target, Upstream};
+use switchboard_bench::soak;
 
 const MASTER_KEY: &str = "sk-bench-master";
 const BEDROCK_MODEL: &str = "anthropic.claude-3-haiku-20240307-v1:0";
@@ -92,6 +95,16 @@ struct Args {
     /// Fixed delay of the fake upstream before it answers.
     #[arg(long, default_value_t = 0)]
     upstream_delay_ms: u64,
+    /// Instead of the scenarios: hold a fixed rate on one gateway (virtual key, spend to SQLite)
+    /// for `--soak-minutes` and report its RSS every minute, with the trend.
+    #[arg(long, conflicts_with_all = ["only", "list", "quick"])]
+    soak: bool,
+    /// Length of the soak, in minutes of load.
+    #[arg(long, default_value_t = 30, requires = "soak", value_parser = clap::value_parser!(u64).range(1..))]
+    soak_minutes: u64,
+    /// Fixed rate of the soak, req/s.
+    #[arg(long, default_value_t = 1000, requires = "soak", value_parser = clap::value_parser!(u32).range(1..))]
+    soak_rate: u32,
 }
 
 /// A process we started; stopped (SIGTERM, then SIGKILL) when dropped.
@@ -453,6 +466,13 @@ fn run_oha(ctx: &Ctx, spec: &LoadSpec, seconds: u64, measure: bool) -> anyhow::R
     Ok(Some(oha::parse(&String::from_utf8_lossy(&out.stdout))?))
 }
 
+/// Rows in Switchboard's `spend_logs`, when the `sqlite3` command is there to count them. After
+/// the gateway stopped: stopping flushes the spend writer.
+fn count_spend_rows(db: &Path) -> Option<u64> {
+    let url = format!("file:{}?mode=ro", db.display());
+    command_output("sqlite3", &[&url, "SELECT count(*) FROM spend_logs"]).and_then(|n| n.parse::<u64>().ok())
+}
+
 /// Longer than the gateway's spend-writer flush interval (1 s).
 const SETTLE: Duration = Duration::from_millis(1500);
 
@@ -586,10 +606,7 @@ fn try_scenario(ctx: &mut Ctx, scenario: &Scenario, done: &HashMap<String, Outco
     // Stopping flushes the spend writer; then its rows can be counted.
     let db = gateway.as_mut().and_then(|g| g.db.take());
     drop(gateway);
-    let spend_rows = db.and_then(|db| {
-        let url = format!("file:{}?mode=ro", db.display());
-        command_output("sqlite3", &[&url, "SELECT count(*) FROM spend_logs"]).and_then(|n| n.parse::<u64>().ok())
-    });
+    let spend_rows = db.as_deref().and_then(count_spend_rows);
 
     let tps = ctx.ticks_per_second;
     let cpu_of = |before: &Option<CpuSample>, after: &Option<CpuSample>| match (before, after) {
@@ -795,17 +812,19 @@ fn run() -> anyhow::Result<ExitCode> {
     let (upstream, upstream_port) = start_upstream(&args, &log_dir)?;
     let config = run_dir.join("config.yaml");
     std::fs::write(&config, gateway_config(upstream_port))?;
-    println!(
-        "bench: {} scenarios; gateway on core {}, bench-upstream on core {} (port {upstream_port}), oha on core {}; \
-         {} s warm-up + {} s measured each{}",
-        plan.len(),
-        args.gateway_core,
-        args.upstream_core,
-        args.loadgen_core,
-        meta["settings"]["warmup_s"],
-        meta["settings"]["duration_s"],
-        if litellm.is_some() { "; with LiteLLM" } else { "" }
-    );
+    if !args.soak {
+        println!(
+            "bench: {} scenarios; gateway on core {}, bench-upstream on core {} (port {upstream_port}), oha on core \
+             {}; {} s warm-up + {} s measured each{}",
+            plan.len(),
+            args.gateway_core,
+            args.upstream_core,
+            args.loadgen_core,
+            meta["settings"]["warmup_s"],
+            meta["settings"]["duration_s"],
+            if litellm.is_some() { "; with LiteLLM" } else { "" }
+        );
+    }
     let mut ctx = Ctx {
         ticks_per_second: procfs::clock_ticks_per_second(),
         switchboard,
@@ -819,6 +838,9 @@ fn run() -> anyhow::Result<ExitCode> {
         db_counter: 0,
         args,
     };
+    if ctx.args.soak {
+        return run_soak(&mut ctx, meta, &out);
+    }
 
     let mut outcomes: Vec<Outcome> = Vec::new();
     let mut done: HashMap<String, Outcome> = HashMap::new();
@@ -922,24 +944,20 @@ fn print_progress(o: &Outcome, took: Duration) {
     }
 }
 
-fn markdown(
-    meta: &serde_json::Value,
-    outcomes: &[Outcome],
-    checks: &[report::TargetCheck],
-    ratios: &[report::Ratio],
-    noisy: &[&str],
-) -> String {
-    use std::fmt::Write as _;
-    let s = |v: &serde_json::Value| match v {
+/// A JSON figure of the run's metadata as text; `?` when unknown.
+fn meta_text(v: &serde_json::Value) -> String {
+    match v {
         serde_json::Value::String(s) => s.clone(),
         serde_json::Value::Null => "?".into(),
         other => other.to_string(),
-    };
-    let mut md = String::new();
-    let _ = writeln!(md, "# Switchboard benchmark results\n");
-    let _ = writeln!(
-        md,
-        "{} · {} ({} cores) · kernel {} · {} · {} (built {}; HEAD {}{}) · {} · {}{}\n",
+    }
+}
+
+/// When, on what and with which builds: the first line of results.md and soak.md.
+fn versions_line(meta: &serde_json::Value) -> String {
+    let s = meta_text;
+    format!(
+        "{} · {} ({} cores) · kernel {} · {} · {} (built {}; HEAD {}{}) · {} · {}{}",
         s(&meta["date"]),
         s(&meta["machine"]["cpu"]),
         s(&meta["machine"]["cores"]),
@@ -955,7 +973,21 @@ fn markdown(
             serde_json::Value::String(v) => format!(" · litellm {v}"),
             _ => String::new(),
         },
-    );
+    )
+}
+
+fn markdown(
+    meta: &serde_json::Value,
+    outcomes: &[Outcome],
+    checks: &[report::TargetCheck],
+    ratios: &[report::Ratio],
+    noisy: &[&str],
+) -> String {
+    use std::fmt::Write as _;
+    let s = meta_text;
+    let mut md = String::new();
+    let _ = writeln!(md, "# Switchboard benchmark results\n");
+    let _ = writeln!(md, "{}\n", versions_line(meta));
     let st = &meta["settings"];
     let _ = writeln!(
         md,
@@ -988,6 +1020,247 @@ fn markdown(
     }
     if !noisy.is_empty() {
         let _ = writeln!(md, "\nNoisy (other processes used CPU meanwhile): {}", noisy.join(", "));
+    }
+    md
+}
+
+/// Seconds of each of the soak's load segments: one sample of the gateway per segment.
+const SOAK_SEGMENT_S: u64 = 60;
+
+/// The soak: one gateway with a virtual key (limits, budget, spend to a fresh SQLite file) under
+/// `--soak-rate` for `--soak-minutes`, its memory sampled when the load starts and after each
+/// minute. Writes soak.json and soak.md; fails when the soak did not run to its end.
+fn run_soak(ctx: &mut Ctx, mut meta: serde_json::Value, out: &Path) -> anyhow::Result<ExitCode> {
+    let (minutes, rate) = (ctx.args.soak_minutes, ctx.args.soak_rate);
+    let mut scenario = Scenario::new(Target::Switchboard, Upstream::Openai, false, Some(rate), Auth::VirtualKey);
+    // Its own log and SQLite file names, apart from the short scenario of the same shape.
+    scenario.name = format!("soak-{}", scenario.name);
+    if let Some(settings) = meta["settings"].as_object_mut() {
+        // The scenarios' timing does not apply here; the soak's does.
+        for key in ["warmup_s", "duration_s", "quick", "retries_when_noisy"] {
+            settings.remove(key);
+        }
+        settings.insert("soak_minutes".into(), json!(minutes));
+        settings.insert("soak_rate".into(), json!(rate));
+        settings.insert("soak_segment_s".into(), json!(SOAK_SEGMENT_S));
+    }
+    println!(
+        "bench: soak, {minutes} min at {rate} req/s ({}); gateway on core {}, bench-upstream on core {} (port {}), \
+         oha on core {}, {} connections",
+        scenario.name,
+        ctx.args.gateway_core,
+        ctx.args.upstream_core,
+        ctx.upstream_port,
+        ctx.args.loadgen_core,
+        ctx.args.connections
+    );
+    wait_quiet(ctx, Duration::from_secs(ctx.args.wait_quiet));
+    let mut gateway = ctx.start_switchboard(&scenario)?;
+    let key = match create_virtual_key(gateway.port)? {
+        Ok(key) => key,
+        Err(skip) => bail!("the soak needs a virtual key: {skip}"),
+    };
+    let (path, body) = request_for(&scenario);
+    probe(gateway.port, &path, &body, Some(&key), &scenario)?;
+
+    let spec = LoadSpec { port: gateway.port, path: &path, body: &body, key: Some(&key), rate: Some(rate) };
+    let mut samples = Vec::new();
+    // A soak that breaks off still reports the minutes it had: how memory went until then is
+    // what one wants to see.
+    let status = match soak_load(ctx, &spec, &mut gateway, minutes, &mut samples) {
+        Ok(()) => "ok".to_owned(),
+        Err(e) => format!("failed: {e:#}"),
+    };
+    // Stopping flushes the spend writer; then its rows can be counted.
+    let db = gateway.db.take();
+    drop(gateway);
+    let spend_rows = db.as_deref().and_then(count_spend_rows);
+    let database_mb = db.as_deref().and_then(database_mb);
+    meta["load_average_after"] = json!(procfs::load_average());
+    meta["compilers_running_at_end"] = json!(procfs::running_named(NOISE));
+
+    let trend = soak::trend(&samples);
+    let noisy: Vec<u64> =
+        samples.iter().filter(|m| m.foreign_cpu_percent.is_some_and(|p| p > NOISE_PERCENT)).map(|m| m.minute).collect();
+    let notes = soak_notes(&status, &noisy, spend_rows, database_mb);
+    println!("\n{}", soak::text_table(&samples));
+    for line in trend.as_ref().map(soak::summary_lines).unwrap_or_default() {
+        println!("{line}");
+    }
+    for line in &notes {
+        println!("{line}");
+    }
+
+    let results = json!({
+        "meta": meta,
+        "scenario": scenario,
+        "status": status,
+        "minutes": samples,
+        "trend": trend,
+        "noisy_minutes": noisy,
+        "spend_rows": spend_rows,
+        "database_mb": database_mb,
+    });
+    let json_path = out.join("soak.json");
+    std::fs::write(&json_path, serde_json::to_string_pretty(&results)? + "\n")?;
+    let md_path = out.join("soak.md");
+    std::fs::write(&md_path, soak_markdown(&meta, &scenario, &samples, trend.as_ref(), &notes))?;
+    println!("\nWrote {} and {}", json_path.display(), md_path.display());
+    Ok(if status == "ok" { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// Holds the soak's load, one oha run per minute back to back (the gap between two is oha
+/// starting and connecting, well under a second), and samples the gateway when the load starts
+/// and after each minute. Stops at the first failure; the minutes so far stay in `samples`.
+fn soak_load(
+    ctx: &mut Ctx,
+    spec: &LoadSpec,
+    gateway: &mut Gateway,
+    minutes: u64,
+    samples: &mut Vec<soak::Minute>,
+) -> anyhow::Result<()> {
+    let pid = gateway.proc.pid();
+    let start = Instant::now();
+    let (rss_mb, hwm_mb) = gateway_memory(gateway)?;
+    let db_mb = gateway.db.as_deref().and_then(database_mb);
+    println!("soak start of load: RSS {rss_mb:.1} MB (VmHWM {hwm_mb:.1})");
+    samples.push(soak::Minute {
+        minute: 0,
+        elapsed_s: 0.0,
+        rss_mb,
+        hwm_mb,
+        requests: 0,
+        errors: 0,
+        load: None,
+        wall_s: None,
+        gateway_cpu: None,
+        foreign_cpu_percent: None,
+        db_mb,
+    });
+    let mut cpu_before = CpuSample::take(pid);
+    let mut table_before = procfs::process_table();
+    for minute in 1..=minutes {
+        let segment = Instant::now();
+        let load = run_oha(ctx, spec, SOAK_SEGMENT_S, true)?.ok_or_else(|| anyhow!("no oha report"))?;
+        // Memory first, then the rest: the next minute's load should start at once.
+        let (rss_mb, hwm_mb) = gateway_memory(gateway)?;
+        let elapsed_s = start.elapsed().as_secs_f64();
+        let cpu_after = CpuSample::take(pid);
+        let table_after = procfs::process_table();
+        if let Some(status) = ctx.upstream.exited() {
+            bail!("bench-upstream exited ({status}); see {}", ctx.log_dir.join("bench-upstream.log").display());
+        }
+        let wall_s = segment.elapsed().as_secs_f64();
+        let gateway_cpu = match (&cpu_before, &cpu_after) {
+            (Some(b), Some(a)) => {
+                let (seconds, precise) = b.seconds_until(a, ctx.ticks_per_second);
+                report::cpu(seconds, precise, load.responses, wall_s)
+            }
+            _ => None,
+        };
+        let ours = procfs::process_tree(std::process::id());
+        let foreign: u64 = procfs::foreign_ticks(&table_before, &table_after, &ours).iter().map(|(_, t)| t).sum();
+        let sample = soak::Minute {
+            minute,
+            elapsed_s,
+            rss_mb,
+            hwm_mb,
+            requests: load.responses,
+            errors: load.errors(),
+            wall_s: Some(wall_s),
+            gateway_cpu,
+            foreign_cpu_percent: Some(foreign as f64 * 100.0 / ctx.ticks_per_second as f64 / wall_s),
+            db_mb: gateway.db.as_deref().and_then(database_mb),
+            load: Some(load),
+        };
+        println!(
+            "soak minute {minute:>3}/{minutes}: RSS {rss_mb:.1} MB (VmHWM {hwm_mb:.1}), {} requests, {} errors, \
+             p99 {:.3} ms",
+            sample.requests,
+            sample.errors,
+            sample.load.as_ref().map_or(f64::NAN, |l| l.p99_ms)
+        );
+        samples.push(sample);
+        (cpu_before, table_before) = (cpu_after, table_after);
+    }
+    Ok(())
+}
+
+/// `VmRSS` and `VmHWM` of the gateway, MB; an error when it is gone.
+fn gateway_memory(gateway: &mut Gateway) -> anyhow::Result<(f64, f64)> {
+    if let Some(status) = gateway.proc.exited() {
+        bail!("the gateway exited ({status}):\n{}", tail(&gateway.log, 20));
+    }
+    let pid = gateway.proc.pid();
+    let mb = |key: &str| {
+        procfs::status_kb(pid, key)
+            .map(|kb| kb as f64 / 1024.0)
+            .ok_or_else(|| anyhow!("cannot read the gateway's {key}"))
+    };
+    Ok((mb("VmRSS")?, mb("VmHWM")?))
+}
+
+/// Size of a SQLite database with its write-ahead log, MB.
+fn database_mb(db: &Path) -> Option<f64> {
+    let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).ok();
+    let wal = PathBuf::from(format!("{}-wal", db.display()));
+    Some((size(db)? + size(&wal).unwrap_or(0)) as f64 / (1024.0 * 1024.0))
+}
+
+/// What the soak's table and trend do not say: how it ended, disturbances, what it wrote.
+fn soak_notes(status: &str, noisy: &[u64], spend_rows: Option<u64>, database_mb: Option<f64>) -> Vec<String> {
+    let mut notes = Vec::new();
+    if status != "ok" {
+        notes.push(format!("soak {status}"));
+    }
+    if !noisy.is_empty() {
+        let list: Vec<String> = noisy.iter().map(u64::to_string).collect();
+        notes.push(format!(
+            "noisy minutes (other processes used more than {NOISE_PERCENT:.0}% of a core): {}",
+            list.join(", ")
+        ));
+    }
+    notes.push(format!(
+        "spend rows written: {}; spend database {}",
+        spend_rows.map_or_else(|| "not counted (no sqlite3)".into(), |n| n.to_string()),
+        database_mb.map_or_else(|| "-".into(), |mb| format!("{mb:.1} MB"))
+    ));
+    notes
+}
+
+fn soak_markdown(
+    meta: &serde_json::Value,
+    scenario: &Scenario,
+    samples: &[soak::Minute],
+    trend: Option<&soak::Trend>,
+    notes: &[String],
+) -> String {
+    use std::fmt::Write as _;
+    let s = meta_text;
+    let st = &meta["settings"];
+    let mut md = String::new();
+    let _ = writeln!(md, "# Switchboard soak\n");
+    let _ = writeln!(md, "{}\n", versions_line(meta));
+    let _ = writeln!(
+        md,
+        "`{}`: a virtual key with limits and a budget, OpenAI non-streamed requests, spend to SQLite; {} req/s for {} \
+         min in {} s segments of oha, {} connections. Gateway on core {}, fake upstream on core {}, oha on core {}. \
+         Load average before {}, after {}.\n",
+        scenario.name,
+        s(&st["soak_rate"]),
+        s(&st["soak_minutes"]),
+        s(&st["soak_segment_s"]),
+        s(&st["connections"]),
+        s(&st["gateway_core"]),
+        s(&st["upstream_core"]),
+        s(&st["loadgen_core"]),
+        s(&meta["load_average_before"]),
+        s(&meta["load_average_after"]),
+    );
+    md.push_str(&soak::markdown_table(samples));
+    md.push('\n');
+    for line in trend.map(soak::summary_lines).unwrap_or_default().iter().chain(notes) {
+        let _ = writeln!(md, "- {line}");
     }
     md
 }

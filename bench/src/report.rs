@@ -198,7 +198,8 @@ impl Outcome {
     }
 }
 
-fn f(v: Option<f64>, decimals: usize) -> String {
+/// A figure with `decimals`, or `-` when there is none.
+pub(crate) fn f(v: Option<f64>, decimals: usize) -> String {
     match v {
         Some(v) if v.is_finite() => format!("{v:.decimals$}"),
         _ => "-".to_owned(),

@@ -23,10 +23,20 @@ pub struct AwsTarget {
     pub credentials: Option<StaticCredentials>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct StaticCredentials {
     pub access_key_id: String,
     pub secret_access_key: String,
+}
+
+/// The secret never prints.
+impl std::fmt::Debug for StaticCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StaticCredentials")
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &"[REDACTED]")
+            .finish()
+    }
 }
 
 impl AwsTarget {
@@ -99,4 +109,23 @@ where
 /// CloudFormation's answer for a stack that does not exist (a ValidationError).
 pub fn is_missing_stack<E: ProvideErrorMetadata>(e: &E) -> bool {
     e.code() == Some("ValidationError") && e.message().is_some_and(|m| m.contains("does not exist"))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn credentials_never_print() {
+        let c = super::StaticCredentials { access_key_id: "AKID".into(), secret_access_key: "very-secret-1".into() };
+        let target = super::AwsTarget { credentials: Some(c), ..super::AwsTarget::new("us-east-1", None) };
+        let printed = format!("{target:?}");
+        assert!(!printed.contains("very-secret-1") && printed.contains("REDACTED"), "{printed}");
+        let connection = crate::flow::Connection {
+            stack_name: "s".into(),
+            url: "u".into(),
+            alb_dns_name: None,
+            master_key_secret_arn: "arn".into(),
+            master_key: "sk-deployed-secret-2".into(),
+        };
+        assert!(!format!("{connection:?}").contains("sk-deployed-secret-2"));
+    }
 }

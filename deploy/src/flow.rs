@@ -105,14 +105,27 @@ pub struct StackStatus {
     pub last_failures: Vec<Failure>,
 }
 
-/// How to manage the deployed gateway: its URL and master key.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// How to manage the deployed gateway: its URL and master key (sent to the panel, which needs
+/// it to manage that gateway; never printed by `Debug`).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Connection {
     pub stack_name: String,
     pub url: String,
     pub alb_dns_name: Option<String>,
     pub master_key_secret_arn: String,
     pub master_key: String,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("stack_name", &self.stack_name)
+            .field("url", &self.url)
+            .field("alb_dns_name", &self.alb_dns_name)
+            .field("master_key_secret_arn", &self.master_key_secret_arn)
+            .field("master_key", &"[REDACTED]")
+            .finish()
+    }
 }
 
 /// A stack as DescribeStacks reports it.

@@ -75,9 +75,12 @@ fn main() -> ExitCode {
     if let Command::Serve { db: Some(path), .. } = &cli.command {
         config.general.database_url = Some(switchboard::store::sqlite_url(path).into());
     }
-    if matches!(cli.command, Command::Serve { .. }) && config.general.master_key.is_none() {
+    let on_loopback = matches!(&cli.command, Command::Serve { host, .. } if host.is_loopback());
+    if on_loopback && config.general.master_key.is_none() {
         // Nobody gets in without a key, also on a laptop: any web page could otherwise drive
-        // the admin API of 127.0.0.1:4000. Make one, once, and tell where it is.
+        // the admin API of 127.0.0.1:4000. Make one, once, and tell where it is. (On a network
+        // address the operator chooses the key: one made inside a container nobody could read,
+        // so the server refuses to start instead.)
         let path = switchboard::master_key::default_key_file();
         match switchboard::master_key::load_or_create(&path) {
             Ok((key, created)) => {

@@ -25,7 +25,7 @@ pub enum StartError {
     #[error("cannot listen on {addr}: {source}{hint}")]
     Bind { addr: SocketAddr, source: std::io::Error, hint: &'static str },
     #[error(
-        "no master key: set general_settings.master_key or LITELLM_MASTER_KEY (`switchboard serve` makes one when neither is set)"
+        "no master key: set general_settings.master_key or LITELLM_MASTER_KEY (on 127.0.0.1, `switchboard serve` makes one when neither is set)"
     )]
     NoMasterKey,
     #[error("cannot open the database: {0}")]

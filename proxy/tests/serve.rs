@@ -45,3 +45,21 @@ async fn serve_without_a_master_key_makes_one_and_requires_it() {
     assert_eq!(r.status(), 200);
     assert!(again.log_text().contains("using the one made earlier"));
 }
+
+#[tokio::test]
+async fn serve_on_a_network_address_needs_a_key_chosen_by_the_operator() {
+    let dir = TempDir::new("serve-network");
+    let data = dir.path().join("data");
+    let config = config(dir.path(), "http://127.0.0.1:9/v1", "  proxy_batch_write_at: 1\n");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .args(["serve", "--host", "0.0.0.0", "--port", &free_port().to_string(), "--config"])
+        .arg(&config)
+        .env_remove("LITELLM_MASTER_KEY")
+        .env("XDG_DATA_HOME", &data)
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("no master key"), "{stderr}");
+    assert!(!data.join("switchboard").join("master_key").exists(), "no key nobody could read");
+}

@@ -143,6 +143,21 @@ class WebDriver:
     def script(self, source, *args):
         return self.s("POST", "/execute/sync", {"script": source, "args": list(args)})
 
+    def find(self, css):
+        """Whether an element matches `css` (no script: the panel's CSP forbids eval, which
+        WebKitWebDriver's script execution needs)."""
+        status, raw = request("POST", f"{self.base}/session/{self.session}/element",
+                              {"using": "css selector", "value": css})
+        return status == 200
+
+    def find_xpath(self, xpath):
+        status, raw = request("POST", f"{self.base}/session/{self.session}/element",
+                              {"using": "xpath", "value": xpath})
+        return status == 200
+
+    def navigate(self, url):
+        return self.s("POST", "/url", {"url": url})
+
     def async_script(self, source, *args):
         return self.s("POST", "/execute/async", {"script": source, "args": list(args)})
 
@@ -322,6 +337,26 @@ def main():
         ok(f"the window opened on the panel: {url} ({time.monotonic() - started:.1f} s)")
         check(taken_port < port <= taken_port + 50, f"port {taken_port} was taken; the gateway listens on {port}")
 
+        def panel_state():
+            if driver.find('[data-testid="signed-in-local"]'):
+                return "signed-in"
+            if driver.find('[data-testid="signin-form"]'):
+                return "sign-in-form"
+            if driver.find("h1.not-built"):
+                return "placeholder"
+            return None
+        state = wait_for("the panel to render", panel_state, timeout=30)
+        if state == "placeholder":
+            print("NOTE - this build embeds no panel (ui/dist): the gateway shows its placeholder page; "
+                  "build the panel (make ui) before the app to check the signed-in panel", flush=True)
+        else:
+            check(state == "signed-in", "the panel is signed in (no sign-in form)")
+
+        # The panel runs under a strict Content-Security-Policy (no eval), and WebKitWebDriver's
+        # script execution needs eval: the checks that need a script run on a page of the same
+        # origin served without one. The session is injected there too.
+        driver.navigate(f"{origin}/health/readiness")
+        wait_for("the readiness page", lambda: driver.url().endswith("/health/readiness"), timeout=30)
         injected = driver.script(
             "const s = window.__SWITCHBOARD__;"
             "return s ? {url: s.url, masterKey: s.masterKey, desktop: s.desktop, frozen: Object.isFrozen(s)} : null;"
@@ -336,20 +371,6 @@ def main():
         master_key = key_file.read_text().strip()
         check(master_key.startswith("sk-") and len(master_key) == 35, "the master key is sk- and 32 characters")
         check(injected["masterKey"] == master_key, "the panel got the stored master key")
-
-        def panel_state():
-            return driver.script(
-                "if (document.querySelector('[data-testid=\"signed-in-local\"]')) return 'signed-in';"
-                "if (document.querySelector('[data-testid=\"signin-form\"]')) return 'sign-in-form';"
-                "if (/The panel is not built/.test(document.body ? document.body.innerText : '')) return 'placeholder';"
-                "return null;"
-            )
-        state = wait_for("the panel to render", panel_state, timeout=30)
-        if state == "placeholder":
-            print("NOTE - this build embeds no panel (ui/dist): the gateway shows its placeholder page; "
-                  "build the panel (make ui) before the app to check the signed-in panel", flush=True)
-        else:
-            check(state == "signed-in", "the panel is signed in (no sign-in form)")
 
         # The key works from inside the window, against the gateway's admin API.
         api = driver.async_script(
@@ -374,6 +395,17 @@ def main():
         check(status == 200 and json.loads(body)["choices"][0]["message"]["content"] == "pong",
               "a chat completion through the gateway reaches the config's upstream")
 
+        # The app's own page (shown while the gateway is stopped) runs under the app's CSP: its
+        # script still runs and reaches the shell over IPC (it says the gateway is running).
+        driver.navigate("tauri://localhost/index.html")
+        running = wait_for("the app's page to ask the shell for the gateway's state", lambda: driver.find_xpath(
+            "//h1[@id='heading' and contains(., 'The gateway is running')]"), timeout=30)
+        check(running, "the app's own page runs its script under its CSP and talks to the shell")
+        driver.screenshot(SHOTS / "local-page.png")
+        ok(f"local page screenshot: {SHOTS / 'local-page.png'}")
+
+        driver.navigate(f"{origin}/ui/")
+        wait_for("the panel again", panel_state, timeout=30)
         driver.screenshot(SHOTS / "panel.png")
         ok(f"webview screenshot: {SHOTS / 'panel.png'}")
         importer = "/usr/bin/import" if os.access("/usr/bin/import", os.X_OK) else None

@@ -165,20 +165,6 @@ test("teams: empty state, then the seed's team with its two models", async () =>
   await row.waitFor();
   assert.match(await row.innerText(), /claude-sonnet/);
   assert.match(await row.innerText(), /claude-haiku/);
-  // A refusal the form could not foresee (the name was taken meanwhile): the gateway's message.
-  await page.getByTestId("add-team").click();
-  const taken = await api(stack.gatewayUrl, "POST", "/team/new", { team_alias: "taken-meanwhile" });
-  assert.equal(taken.status, 200);
-  await page.getByTestId("team-alias").fill("taken-meanwhile");
-  await page.getByTestId("team-save").click();
-  await page.getByTestId("form-error").waitFor();
-  assert.match(await page.getByTestId("form-error").innerText(), /a team with alias 'taken-meanwhile' already exists/);
-  await shot("04d-team-form-gateway-error");
-  await page.keyboard.press("Escape");
-  await api(stack.gatewayUrl, "POST", "/team/delete", { team_ids: [taken.json.team_id] });
-  await page.getByTestId("nav-overview").click();
-  await open("teams");
-  await row.waitFor();
   // Members.
   await row.getByTestId("team-members").click();
   await page.getByTestId("member-user").fill("kamino@example.com");
@@ -195,7 +181,16 @@ test("keys: generate the seed's key, see it once, copy it", async () => {
   await open("keys");
   await page.getByTestId("empty-state").waitFor();
   await shot("05a-keys-empty");
+  // A refusal the form could not foresee (the name was taken meanwhile): the gateway's message.
   await page.getByTestId("generate-key").click();
+  const taken = await api(stack.gatewayUrl, "POST", "/key/generate", { key_alias: "taken-meanwhile" });
+  assert.equal(taken.status, 200);
+  await page.getByTestId("key-alias").fill("taken-meanwhile");
+  await page.getByTestId("key-save").click();
+  await page.getByTestId("form-error").waitFor();
+  assert.match(await page.getByTestId("form-error").innerText(), /Key with alias 'taken-meanwhile' already exists/);
+  await shot("05c-key-form-gateway-error");
+  await api(stack.gatewayUrl, "POST", "/key/delete", { key_aliases: ["taken-meanwhile"] });
   await page.getByTestId("key-alias").fill("agentcore-harness-key");
   await page.getByTestId("key-team").selectOption({ label: "agentcore-harness" });
   await page.getByTestId("key-duration").fill("30 days");

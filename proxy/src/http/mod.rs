@@ -70,7 +70,8 @@ pub fn router(state: AppState, listen: SocketAddr) -> Router {
         .route("/", get(ui::root))
         .route("/ui", get(ui::root))
         .route("/ui/", get(ui::index))
-        .route("/ui/{*path}", get(ui::file));
+        .route("/ui/{*path}", get(ui::file))
+        .layer(cors(AllowOrigin::any()));
 
     let mut inference = Router::new()
         .route("/openai/deployments/{model}/chat/completions", post(openai::azure_chat_completions))

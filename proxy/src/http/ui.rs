@@ -16,7 +16,7 @@ mod assets {
 }
 
 const NOT_BUILT: &str = "<!doctype html><html><head><meta charset=utf-8><title>Switchboard</title></head>\
-<body style=\"font-family:system-ui;margin:3rem;max-width:40rem\"><h1>The panel is not built</h1>\
+<body style=\"font-family:system-ui;margin:3rem;max-width:40rem\"><h1 class=\"not-built\">The panel is not built</h1>\
 <p>This gateway was compiled without <code>ui/dist</code>. Run <code>make ui</code> (or <code>npm ci &amp;&amp; npm run build</code> \
 in <code>ui/</code>) and rebuild the gateway. The API works without it.</p></body></html>";
 
