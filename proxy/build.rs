@@ -51,7 +51,10 @@ fn main() {
     let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
     compact_price_map(&manifest, &out_dir);
     let dist = manifest.join("../ui/dist");
-    println!("cargo:rerun-if-changed={}", dist.display());
+    // A path that does not exist would make cargo run this script (and rebuild the gateway) on
+    // every build: before the panel is built, watch ui/ for dist/ to appear.
+    let watched = if dist.exists() { dist.clone() } else { manifest.join("../ui") };
+    println!("cargo:rerun-if-changed={}", watched.display());
     let mut files = Vec::new();
     if dist.join("index.html").is_file() {
         collect(&dist, &dist, &mut files);

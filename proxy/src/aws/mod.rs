@@ -190,21 +190,16 @@ pub fn key_token(key: &str) -> String {
 }
 
 /// A clear virtual key on its way into AgentCore. Never printed: its Debug form is masked.
-pub struct ClearKey(String);
+#[derive(Debug)]
+pub struct ClearKey(secrecy::SecretString);
 
 impl ClearKey {
     pub fn new(key: String) -> ClearKey {
-        ClearKey(key)
+        ClearKey(key.into())
     }
 
     pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for ClearKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("ClearKey([REDACTED])")
+        self.0.expose_secret()
     }
 }
 
@@ -235,6 +230,7 @@ mod tests {
         let h = crate::auth::hash_key("sk-1234");
         assert_eq!(super::key_token("sk-1234"), h);
         assert_eq!(super::key_token(&h.to_uppercase()), h);
-        assert_eq!(format!("{:?}", super::ClearKey::new("sk-1234".into())), "ClearKey([REDACTED])");
+        let printed = format!("{:?}", super::ClearKey::new("sk-1234".into()));
+        assert!(!printed.contains("sk-1234") && printed.contains("REDACTED"), "{printed}");
     }
 }
