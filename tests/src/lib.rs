@@ -173,6 +173,16 @@ impl Stack {
         Stack { openai, bedrock, gateway, http: client() }
     }
 
+    /// Stops the gateway (its spend written) and starts it again on the same database, with the
+    /// standard config: what a restart keeps.
+    pub async fn restart(self) -> Stack {
+        let Stack { openai, bedrock, gateway, http } = self;
+        let yaml = standard_config(&openai, &bedrock, "");
+        let db = gateway.shutdown().await;
+        let gateway = start_gateway_on(&yaml, db).await;
+        Stack { openai, bedrock, gateway, http }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.gateway.base_url())
     }

@@ -293,19 +293,8 @@ async fn a_key_alias_is_taken_once_however_many_ask_at_once() {
     let listed: Value = s.get("/key/list?key_alias=contested").await.json().await.unwrap();
     assert_eq!(listed["total_count"], 1);
     // And in the database: a restart loads one key.
-    let Stack { gateway, openai, bedrock, http } = s;
-    let yaml = standard_config(&openai, &bedrock, "");
-    let db = gateway.shutdown().await;
-    let gateway = start_gateway_on(&yaml, db).await;
-    let listed: Value = http
-        .get(format!("{}/key/list?key_alias=contested", gateway.base_url()))
-        .bearer_auth(MASTER_KEY)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let s = s.restart().await;
+    let listed: Value = s.get("/key/list?key_alias=contested").await.json().await.unwrap();
     assert_eq!(listed["total_count"], 1);
 }
 
@@ -344,18 +333,8 @@ async fn regenerate_keeps_spend_and_the_alias() {
     let new = fresh["key"].as_str().unwrap();
     assert_eq!(fresh["key_alias"], "rot");
     assert!((fresh["spend"].as_f64().unwrap() - spent).abs() < 1e-12);
-    let Stack { gateway, openai, bedrock, http } = s;
-    let db = gateway.shutdown().await;
-    let gateway = start_gateway_on(&standard_config(&openai, &bedrock, ""), db).await;
-    let info: Value = http
-        .get(format!("{}/key/info?key={new}", gateway.base_url()))
-        .bearer_auth(MASTER_KEY)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let s = s.restart().await;
+    let info: Value = s.get(&format!("/key/info?key={new}")).await.json().await.unwrap();
     assert!((info["info"]["spend"].as_f64().unwrap() - spent).abs() < 1e-12, "{info}");
     assert_eq!(info["info"]["key_alias"], "rot");
 }
@@ -441,21 +420,13 @@ async fn provider_secrets_are_encrypted_in_the_database() {
     assert_eq!(r.status(), 200);
     let sent = s.openai.requests().last().unwrap().headers.get("authorization").cloned().unwrap_or_default();
     assert_eq!(sent, format!("Bearer {secret}"), "the upstream gets the clear key");
-    let Stack { gateway, openai, bedrock, http } = s;
-    let yaml = standard_config(&openai, &bedrock, "");
-    let db = gateway.shutdown().await;
-    let stored = stored_models(&db).await;
+    let stored = stored_models(&s.gateway.db).await;
     assert!(!stored.contains(secret) && !stored.contains("aws-secret-added-456"), "{stored}");
     assert!(stored.contains("v2:gcm:"), "{stored}");
     // Still served after a restart (opened with the same master key).
-    let gateway = start_gateway_on(&yaml, db).await;
-    let r = http
-        .post(format!("{}/v1/chat/completions", gateway.base_url()))
-        .bearer_auth(MASTER_KEY)
-        .json(&chat("sealed"))
-        .send()
-        .await
-        .unwrap();
+    let s = s.restart().await;
+    let r =
+        s.http.post(s.url("/v1/chat/completions")).bearer_auth(MASTER_KEY).json(&chat("sealed")).send().await.unwrap();
     assert_eq!(r.status(), 200);
 }
 
@@ -490,28 +461,10 @@ async fn spend_set_by_hand_lands_after_the_calls_before_it() {
     }
     let updated = admin(&s, "/key/update", json!({"key": key, "spend": 0})).await;
     assert_eq!(updated["spend"], 0.0);
-    let Stack { gateway, openai, bedrock, http } = s;
-    let db = gateway.shutdown().await;
-    let gateway = start_gateway_on(&standard_config(&openai, &bedrock, ""), db).await;
-    let info: Value = http
-        .get(format!("{}/key/info?key={key}", gateway.base_url()))
-        .bearer_auth(MASTER_KEY)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let s = s.restart().await;
+    let info: Value = s.get(&format!("/key/info?key={key}")).await.json().await.unwrap();
     assert_eq!(info["info"]["spend"], 0.0, "the database agrees with what the API said: {info}");
-    let rows: Value = http
-        .get(format!("{}/spend/logs?api_key={key}", gateway.base_url()))
-        .bearer_auth(MASTER_KEY)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let rows: Value = s.get(&format!("/spend/logs?api_key={key}")).await.json().await.unwrap();
     assert_eq!(rows.as_array().unwrap().len(), 5, "the calls' rows are all there");
 }
 

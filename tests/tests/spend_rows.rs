@@ -68,15 +68,9 @@ async fn an_upstream_that_repeats_its_ids_still_gets_one_row_per_call() {
     assert_eq!(team_total["requests"], CALLS);
 
     // The same after a restart: the database has every row and the same totals.
-    let Stack { gateway, openai, bedrock, http } = s;
-    let db = gateway.shutdown().await;
-    let gateway = start_gateway_on(&standard_config(&openai, &bedrock, ""), db).await;
-    let get = |path: String| {
-        let http = http.clone();
-        let url = format!("{}{path}", gateway.base_url());
-        async move { http.get(url).bearer_auth(MASTER_KEY).send().await.unwrap().json::<Value>().await.unwrap() }
-    };
-    assert_eq!(get(format!("/spend/logs?api_key={key}")).await.as_array().unwrap().len(), CALLS);
-    let key_info = get(format!("/key/info?key={key}")).await;
+    let s = s.restart().await;
+    let rows: Value = s.get(&format!("/spend/logs?api_key={key}")).await.json().await.unwrap();
+    assert_eq!(rows.as_array().unwrap().len(), CALLS);
+    let key_info: Value = s.get(&format!("/key/info?key={key}")).await.json().await.unwrap();
     assert!((key_info["info"]["spend"].as_f64().unwrap() - total).abs() < 1e-9, "{key_info}");
 }
