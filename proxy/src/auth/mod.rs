@@ -79,8 +79,7 @@ impl PartialEq for Principal {
     }
 }
 
-/// What spend logs record as `api_key` for master-key calls (LiteLLM logs those under an alias too).
-pub const MASTER_KEY_SPEND_ID: &str = "litellm-proxy-master-key";
+pub use crate::store::MASTER_KEY_SPEND_ID;
 
 /// A new virtual key: `sk-` and 22 URL-safe random characters, like LiteLLM's.
 pub fn generate_key() -> String {

@@ -161,7 +161,7 @@ impl Default for GeneralSettings {
             max_request_size_bytes: DEFAULT_MAX_REQUEST_SIZE_MB * 1024 * 1024,
             key_header_name: None,
             spend_flush_interval: Duration::from_secs(1),
-            spend_backlog_rows: crate::spend::DEFAULT_BACKLOG_ROWS,
+            spend_backlog_rows: DEFAULT_SPEND_BACKLOG_ROWS,
             public_url: None,
             agentcore: AgentCoreSettings::default(),
         }
@@ -169,6 +169,9 @@ impl Default for GeneralSettings {
 }
 
 const DEFAULT_MAX_REQUEST_SIZE_MB: usize = 32;
+
+/// Spend rows kept in memory while the database cannot take them (~2 KB each).
+pub const DEFAULT_SPEND_BACKLOG_ROWS: usize = 100_000;
 
 /// `litellm_settings`.
 #[derive(Debug, Clone)]

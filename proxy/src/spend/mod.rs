@@ -4,7 +4,7 @@ pub mod prices;
 mod writer;
 
 pub use prices::{Price, price_of};
-pub use writer::{DEFAULT_BACKLOG_ROWS, SpendSink, SpendWriter, WriterMessage, WriterStatus};
+pub use writer::{SpendSink, SpendWriter, WriterMessage, WriterStatus};
 
 use crate::schema::Usage;
 

@@ -26,8 +26,6 @@ const MAX_BATCH: usize = 1000;
 /// Messages waiting for the writer task; it drains them continuously (database work runs
 /// beside it), so this fills only if the task itself is starved.
 const CHANNEL_CAPACITY: usize = 65_536;
-/// Rows kept while the database cannot take them (~1.5 KB each).
-pub const DEFAULT_BACKLOG_ROWS: usize = 100_000;
 const FIRST_RETRY: Duration = Duration::from_secs(1);
 const MAX_RETRY: Duration = Duration::from_secs(10);
 /// How long a clean stop keeps trying to write what is left.

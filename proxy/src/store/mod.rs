@@ -695,7 +695,7 @@ pub struct Totals {
 impl Totals {
     /// Adds what a spend row charges (master-key calls charge no key).
     pub fn add(&mut self, log: &SpendLog) {
-        if log.api_key != crate::auth::MASTER_KEY_SPEND_ID {
+        if log.api_key != MASTER_KEY_SPEND_ID {
             let key = self.keys.entry(log.api_key.clone()).or_insert_with(|| (0.0, String::new()));
             key.0 += log.spend;
             if log.end_time > key.1 {

@@ -111,6 +111,9 @@ pub struct ModelRecord {
     pub updated_at: String,
 }
 
+/// What spend logs record as `api_key` for master-key calls (LiteLLM logs those under an alias too).
+pub const MASTER_KEY_SPEND_ID: &str = "litellm-proxy-master-key";
+
 /// One request, as `/spend/logs` returns it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SpendLog {
