@@ -7,7 +7,6 @@ UPDATE spend_logs
        request_id = metadata::jsonb ->> 'litellm_call_id'
  WHERE metadata::jsonb ->> 'litellm_call_id' IS NOT NULL
    AND metadata::jsonb ->> 'litellm_call_id' <> request_id;
-CREATE INDEX spend_logs_response ON spend_logs (response_id);
 
 -- Key aliases are unique (as in LiteLLM), now in the database rather than only in memory.
 -- Duplicates made by earlier versions keep the oldest key's alias; the others get the first

@@ -248,7 +248,8 @@ impl Gateway {
     pub async fn chat(&self, principal: &Principal, mut request: ChatRequest) -> Result<ChatReply, GatewayError> {
         let started = Instant::now();
         let start_time = Utc::now();
-        let call_id = uuid::Uuid::new_v4();
+        // Time-ordered: spend rows are keyed by it, and new keys land at the end of the index.
+        let call_id = uuid::Uuid::now_v7();
         // The routing table may be swapped meanwhile; the call keeps the group it started with.
         let route = self.routes.load().map.get(&request.model).cloned();
         let Some((alias, group)) = route else {
@@ -354,7 +355,7 @@ impl Gateway {
         );
         let now = format_time(Utc::now());
         let log = SpendLog {
-            request_id: uuid::Uuid::new_v4().to_string(),
+            request_id: uuid::Uuid::now_v7().to_string(),
             response_id: None,
             call_type: "acompletion".into(),
             api_key: key.map(|k| k.record.token.clone()).unwrap_or_else(|| MASTER_KEY_SPEND_ID.to_string()),

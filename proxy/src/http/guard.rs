@@ -57,11 +57,15 @@ impl HostPattern {
         }
     }
 
+    /// `host` as it came (any case); patterns are lower-case.
     fn matches(&self, host: &str) -> bool {
         match self {
-            HostPattern::Exact(h) => h == host,
+            HostPattern::Exact(h) => h.eq_ignore_ascii_case(host),
             HostPattern::Domain(d) => {
-                host == d || host.strip_suffix(d.as_str()).is_some_and(|rest| rest.ends_with('.'))
+                host.eq_ignore_ascii_case(d)
+                    || (host.len() > d.len()
+                        && ends_with_ignore_case(host, d)
+                        && host.as_bytes().get(host.len() - d.len() - 1) == Some(&b'.'))
             }
         }
     }
@@ -99,10 +103,11 @@ impl Guard {
         let Some(patterns) = &self.hosts else { return Ok(()) };
         // No Host header: not a browser (browsers always send one).
         let Some(value) = headers.get(HOST) else { return Ok(()) };
+        // Every request passes here: no allocation unless refused.
         let Some(host) = value.to_str().ok().and_then(host_of) else {
             return Err("the Host header is not a host name".into());
         };
-        if is_loopback_name(&host) || patterns.iter().any(|p| p.matches(&host)) {
+        if is_loopback_name(host) || patterns.iter().any(|p| p.matches(host)) {
             Ok(())
         } else {
             Err(format!(
@@ -205,15 +210,24 @@ pub fn admin_cors_predicate(
 /// `localhost`, `*.localhost` (RFC 6761 keeps them on this machine) and loopback addresses.
 fn is_loopback_name(host: &str) -> bool {
     let host = host.trim_start_matches('[').trim_end_matches(']');
-    host == "localhost" || host.ends_with(".localhost") || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    host.eq_ignore_ascii_case("localhost")
+        || ends_with_ignore_case(host, ".localhost")
+        || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
-/// The host name of a `Host` header value, lower-case, without the port.
-fn host_of(value: &str) -> Option<String> {
-    let value = value.trim().to_ascii_lowercase();
-    let (name, _) = split_port(&value);
+fn ends_with_ignore_case(text: &str, suffix: &str) -> bool {
+    text.len() >= suffix.len()
+        && text
+            .as_bytes()
+            .get(text.len() - suffix.len()..)
+            .is_some_and(|end| end.eq_ignore_ascii_case(suffix.as_bytes()))
+}
+
+/// The host name of a `Host` header value (as written), without the port.
+fn host_of(value: &str) -> Option<&str> {
+    let (name, _) = split_port(value.trim());
     let name = name.trim_start_matches('[').trim_end_matches(']');
-    (!name.is_empty() && !name.contains(['/', ' ', '@'])).then(|| name.to_string())
+    (!name.is_empty() && !name.contains(['/', ' ', '@'])).then_some(name)
 }
 
 /// `host:port` → (`host`, port); `[::1]:4000` → (`[::1]`, 4000).

@@ -32,6 +32,8 @@ const MAX_RETRY: Duration = Duration::from_secs(10);
 const STOP_DEADLINE: Duration = Duration::from_secs(15);
 /// How long a reader waits for earlier rows to be written before it reads anyway.
 const FLUSH_WAIT: Duration = Duration::from_secs(5);
+/// Messages taken per wake-up of the writer.
+const RECEIVE_BURST: usize = 256;
 
 pub enum WriterMessage {
     Log(Box<SpendLog>),
@@ -206,8 +208,32 @@ impl Writer {
         let mut in_flight: Option<InFlight> = None;
         loop {
             tokio::select! {
-                message = rx.recv() => match message {
-                    Some(WriterMessage::Stop(done)) => {
+                message = rx.recv() => {
+                    // Under load, take what else is waiting in one go rather than one wake-up
+                    // (and one pass through this select) a row.
+                    let mut stop = None;
+                    let mut next = Some(message);
+                    let mut taken = 0;
+                    while let Some(message) = next.take() {
+                        match message {
+                            Some(WriterMessage::Stop(done)) => {
+                                stop = Some(Some(done));
+                                break;
+                            }
+                            Some(message) => self.accept(message),
+                            None => {
+                                stop = Some(None);
+                                break;
+                            }
+                        }
+                        taken += 1;
+                        if taken < RECEIVE_BURST {
+                            next = rx.try_recv().ok().map(Some);
+                        }
+                    }
+                    if let Some(done) = stop {
+                        // Everything sent before the stop (or before the last sender went) is
+                        // written, then the writer ends.
                         while let Ok(message) = rx.try_recv() {
                             self.accept(message);
                         }
@@ -215,22 +241,15 @@ impl Writer {
                             self.finished(task.await);
                         }
                         self.write_all_before(Instant::now() + STOP_DEADLINE).await;
-                        let _ = done.send(());
+                        if let Some(done) = done {
+                            let _ = done.send(());
+                        }
                         return;
                     }
-                    Some(message) => {
-                        self.accept(message);
-                        // Someone waits (a reader, an admin): write now rather than at the tick.
-                        if self.waiters > 0 && in_flight.is_none() {
-                            in_flight = self.start_write();
-                        }
-                    }
-                    None => {
-                        if let Some(task) = in_flight.take() {
-                            self.finished(task.await);
-                        }
-                        self.write_all_before(Instant::now() + STOP_DEADLINE).await;
-                        return;
+                    // A full batch, or someone waiting (a reader, an admin): write now rather
+                    // than at the tick.
+                    if (self.queued_rows >= MAX_BATCH || self.waiters > 0) && in_flight.is_none() {
+                        in_flight = self.start_write();
                     }
                 },
                 _ = ticker.tick(), if in_flight.is_none() => in_flight = self.start_write(),
@@ -328,8 +347,10 @@ impl Writer {
             return None;
         }
         let store = self.store.clone();
+        // After a failure, the failed batch may have been committed with its answer lost.
+        let retried = self.failures > 0;
         Some(tokio::spawn(async move {
-            let result = write(&store, &batch).await;
+            let result = write(&store, &batch, retried).await;
             (batch, result)
         }))
     }
@@ -396,7 +417,7 @@ impl Writer {
         self.retry_at = None;
         while !self.queue.is_empty() || !self.shared.overflow.lock().is_empty() {
             let batch = self.take_batch();
-            let result = write(&self.store, &batch).await;
+            let result = write(&self.store, &batch, self.failures > 0).await;
             self.finished(Ok((batch, result)));
             if self.failures > 0 {
                 if Instant::now() + FIRST_RETRY > deadline {
@@ -419,7 +440,7 @@ async fn wait(task: &mut Option<InFlight>) -> Result<(Batch, Result<(), StoreErr
     }
 }
 
-async fn write(store: &Store, batch: &Batch) -> Result<(), StoreError> {
+async fn write(store: &Store, batch: &Batch, retried: bool) -> Result<(), StoreError> {
     if let [Item::Set { entity, id, spend, reset_at, .. }] = batch.as_slice() {
         return store.set_spend(*entity, id, *spend, reset_at.as_deref()).await;
     }
@@ -435,7 +456,7 @@ async fn write(store: &Store, batch: &Batch) -> Result<(), StoreError> {
     if rows.is_empty() && carried.is_empty() {
         return Ok(());
     }
-    store.write_spend(&rows, &carried).await.map(|_| ())
+    store.write_spend(&rows, &carried, retried).await.map(|_| ())
 }
 
 #[cfg(test)]

@@ -272,13 +272,16 @@ impl Store {
         Ok(())
     }
 
-    /// Writes spend rows and adds to the running totals, in one transaction. Rows already
-    /// written (a batch retried after its commit was not acknowledged) are skipped, and only the
-    /// rows inserted now add to the totals, so a retry never counts a call twice. `carried`
-    /// totals (of rows the writer could not keep while the database was away) are added as they are.
-    pub async fn write_spend(&self, rows: &[&SpendLog], carried: &Totals) -> Result<usize, StoreError> {
+    /// Writes spend rows and adds to the running totals, in one transaction. `retried`: this batch
+    /// may have been committed already by an attempt whose acknowledgement was lost; the rows
+    /// already there are then skipped and add nothing, so a retry never counts a call twice.
+    /// `carried` totals (of rows the writer could not keep while the database was away) are
+    /// added as they are. Returns the rows inserted.
+    pub async fn write_spend(&self, rows: &[&SpendLog], carried: &Totals, retried: bool) -> Result<usize, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let mut inserted = std::collections::HashSet::new();
+        let written_before =
+            if retried { existing_spend_ids(&mut tx, self.kind, rows).await? } else { Default::default() };
+        let rows: Vec<&SpendLog> = rows.iter().copied().filter(|r| !written_before.contains(&r.request_id)).collect();
         // Many rows per statement: each statement is a round trip to the database (for SQLite,
         // to sqlx's worker thread), which costs more than the row itself.
         for chunk in rows.chunks(SPEND_ROWS_PER_INSERT) {
@@ -308,12 +311,10 @@ impl Store {
                     .bind(&log.status)
                     .bind(serde_json::to_string(&log.metadata).unwrap_or_else(|_| "{}".into()));
             }
-            for row in query.fetch_all(&mut *tx).await? {
-                inserted.insert(row.try_get::<String, _>("request_id")?);
-            }
+            query.execute(&mut *tx).await?;
         }
         let mut totals = carried.clone();
-        for log in rows.iter().filter(|l| inserted.contains(&l.request_id)) {
+        for log in &rows {
             totals.add(log);
         }
         for (token, (spend, last_active)) in &totals.keys {
@@ -339,7 +340,7 @@ impl Store {
                 .await?;
         }
         tx.commit().await?;
-        Ok(inserted.len())
+        Ok(rows.len())
     }
 
     /// A stored model as it was written (secrets still sealed).
@@ -532,8 +533,30 @@ fn spend_insert_sql(kind: DbKind, rows: usize) -> String {
         }
         sql.push(')');
     }
-    sql.push_str(" ON CONFLICT (request_id) DO NOTHING RETURNING request_id");
+    sql.push_str(" ON CONFLICT (request_id) DO NOTHING");
     sql
+}
+
+/// Which of `rows` are in the spend log already.
+async fn existing_spend_ids(
+    conn: &mut sqlx::AnyConnection,
+    kind: DbKind,
+    rows: &[&SpendLog],
+) -> Result<std::collections::HashSet<String>, StoreError> {
+    let mut found = std::collections::HashSet::new();
+    for chunk in rows.chunks(500) {
+        let placeholders: Vec<String> =
+            (1..=chunk.len()).map(|i| if kind == DbKind::Sqlite { "?".to_string() } else { format!("${i}") }).collect();
+        let sql = format!("SELECT request_id FROM spend_logs WHERE request_id IN ({})", placeholders.join(", "));
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for row in chunk {
+            query = query.bind(&row.request_id);
+        }
+        for r in query.fetch_all(&mut *conn).await? {
+            found.insert(r.try_get::<String, _>("request_id")?);
+        }
+    }
+    Ok(found)
 }
 
 fn spend_log_from_row(r: &AnyRow) -> Result<SpendLog, StoreError> {
