@@ -401,8 +401,8 @@ def main():
         running = wait_for("the app's page to ask the shell for the gateway's state", lambda: driver.find_xpath(
             "//h1[@id='heading' and contains(., 'The gateway is running')]"), timeout=30)
         check(running, "the app's own page runs its script under its CSP and talks to the shell")
-        driver.screenshot(SHOTS / "local-page.png")
-        ok(f"local page screenshot: {SHOTS / 'local-page.png'}")
+        # (No WebDriver screenshot of this page: WebKitWebDriver's screenshot of a tauri:// page
+        # under a CSP can take the driver down.)
 
         driver.navigate(f"{origin}/ui/")
         wait_for("the panel again", panel_state, timeout=30)
