@@ -110,7 +110,7 @@ bench:
 refresh-prices: $(VENV)/.installed
 	cp "$$($(VENV)/bin/python -c 'import litellm, os; print(os.path.join(os.path.dirname(litellm.__file__), "model_prices_and_context_window_backup.json"))')" proxy/data/model_prices_and_context_window.json
 
-lint:
+lint: deps
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) fmt --all -- --check
 

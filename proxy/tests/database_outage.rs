@@ -4,6 +4,9 @@
 //! The test runs its own cluster (Debian's PostgreSQL binaries: `initdb`, `pg_ctl`) in a
 //! temporary folder, so that it can stop and start it.
 
+// clippy.toml lets #[test] functions unwrap and index; the helpers beside them may too.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
 mod common;
 
 use std::path::{Path, PathBuf};
