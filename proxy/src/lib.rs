@@ -4,6 +4,7 @@
 //! → [`providers`] (one module per upstream). [`config`] is read once at boot; [`auth`] decides
 //! who is calling.
 
+pub mod admin;
 pub mod auth;
 pub mod aws;
 pub mod config;
@@ -13,10 +14,12 @@ pub mod limits;
 pub mod logs;
 pub mod master_key;
 pub mod providers;
+pub mod redact;
 pub mod schema;
 pub mod server;
 pub mod spend;
 pub mod store;
+pub mod time;
 
 /// The version reported by `/health/readiness`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

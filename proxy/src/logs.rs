@@ -63,7 +63,7 @@ impl<S: tracing::Subscriber> Layer<S> for RingLayer {
         event.record(&mut fields);
         let meta = event.metadata();
         let line = LogLine {
-            ts: crate::auth::registry::format_time(chrono::Utc::now()),
+            ts: crate::time::format_time(chrono::Utc::now()),
             level: meta.level().to_string(),
             target: meta.target().to_string(),
             message: fields.0,

@@ -9,6 +9,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use crate::admin::Core;
 use crate::auth::Authenticator;
 use crate::auth::registry::Registry;
 use crate::config::{Config, ConfigError};
@@ -126,11 +127,13 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningServe
         })
     };
 
+    let config = Arc::new(config);
     let state = AppState {
+        admin: Core::new(gateway.clone(), store.clone(), config.clone()),
         gateway,
         auth: Arc::new(auth),
         store: store.clone(),
-        config: Arc::new(config),
+        config,
         started: Instant::now(),
     };
     let app = router(state, local_addr);

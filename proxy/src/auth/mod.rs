@@ -152,7 +152,7 @@ impl Authenticator {
         if entry.is_expired(now) {
             return Err(AuthError::Expired {
                 expires: entry.record.expires.clone().unwrap_or_default(),
-                now: registry::format_time(now),
+                now: crate::time::format_time(now),
             });
         }
         if let Some(team_id) = &entry.record.team_id
@@ -173,6 +173,11 @@ fn digest(key: &str) -> [u8; 32] {
 /// SHA-256 hex of a key: the only form in which keys are stored or logged.
 pub fn hash_key(key: &str) -> String {
     hex::encode(digest(key))
+}
+
+/// A key given as `sk-...` or as its SHA-256 hex (as the admin API lists keys) → the stored token.
+pub fn token_of(key: &str) -> String {
+    if key.len() == 64 && key.bytes().all(|b| b.is_ascii_hexdigit()) { key.to_ascii_lowercase() } else { hash_key(key) }
 }
 
 /// The key a request carries, following LiteLLM's header precedence.

@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 
 use crate::limits::{BudgetDuration, Counters, parse_duration};
 use crate::store::{KeyRecord, Limits, Snapshot, TeamRecord, UserRecord};
+use crate::time::{format_time, parse_time};
 
 /// A record with its live counters. Counters outlive record updates.
 #[derive(Debug)]
@@ -66,14 +67,6 @@ macro_rules! governed {
 governed!(KeyRecord, token, expires: expires);
 governed!(TeamRecord, team_id);
 governed!(UserRecord, user_id);
-
-pub fn parse_time(text: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(text).ok().map(|t| t.with_timezone(&Utc))
-}
-
-pub fn format_time(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
 
 impl<R: Governed> Tracked<R> {
     /// The record as the admin API shows it: live spend and next reset.

@@ -350,7 +350,7 @@ async fn check_provider(ctx: &Ctx<'_>, draft: &Draft, report: &mut Report) -> Op
     report.subject.key = Some(key_ref.clone());
     let shown = record.key_alias.clone().unwrap_or_else(|| record.key_name.clone());
     if let Some(expected) = draft.expected_key.as_deref().filter(|e| !e.is_empty()) {
-        let token = super::key_token(expected);
+        let token = crate::auth::token_of(expected);
         if record.key_alias.as_deref() != Some(expected) && record.key_token != token {
             report.error(
                 "provider_other_key",

@@ -5,7 +5,7 @@ use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use serde::Serialize;
 
-/// The broad kind of an AWS failure; decides the HTTP status and the advice.
+/// The broad kind of an AWS failure; decides the advice (and, in the admin API, the status).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AwsErrorKind {
@@ -26,26 +26,6 @@ pub enum AwsErrorKind {
     Configuration,
 }
 
-impl AwsErrorKind {
-    /// HTTP status of the admin API's answer, and its error type.
-    pub fn http(self) -> (u16, &'static str) {
-        match self {
-            AwsErrorKind::Validation => (400, "aws_validation_error"),
-            AwsErrorKind::AccessDenied => (403, "aws_access_denied"),
-            AwsErrorKind::NotFound => (404, "aws_not_found"),
-            AwsErrorKind::Conflict => (409, "aws_conflict"),
-            AwsErrorKind::Throttling => (429, "aws_throttling"),
-            // As AgentCore answers it (ServiceQuotaExceededException is a 402).
-            AwsErrorKind::Quota => (402, "aws_quota_exceeded"),
-            AwsErrorKind::Credentials => (502, "aws_credentials_error"),
-            AwsErrorKind::Connection => (502, "aws_connection_error"),
-            AwsErrorKind::Timeout => (504, "aws_timeout"),
-            AwsErrorKind::Service => (502, "aws_service_error"),
-            AwsErrorKind::Configuration => (400, "aws_configuration_error"),
-        }
-    }
-}
-
 /// A failed AWS call: operation, the service's code and message, and the fix.
 #[derive(Debug, Clone, Serialize)]
 pub struct AwsError {
@@ -61,6 +41,10 @@ pub struct AwsError {
     pub status: Option<u16>,
     /// What to do about it.
     pub fix: String,
+    /// For failures that never reached the service: the SDK's whole account (error chain and
+    /// debug form), scrubbed; `message` is its last cause.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<Box<str>>,
 }
 
 impl std::fmt::Display for AwsError {
@@ -81,6 +65,7 @@ impl AwsError {
             message: message.into(),
             status: None,
             fix: fix.into(),
+            detail: None,
         }
     }
 
@@ -88,9 +73,10 @@ impl AwsError {
     pub fn from_sdk<E, R>(operation: &str, error: SdkError<E, R>, secrets: &[String]) -> AwsError
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
-        R: std::fmt::Debug + HttpStatus,
+        R: std::fmt::Debug + HttpStatus + Send + Sync + 'static,
     {
         let described = DisplayErrorContext(&error).to_string();
+        let cause = last_cause(&error);
         let (kind, code, message, status) = match &error {
             SdkError::ServiceError(ctx) => {
                 let code = ctx.err().code().unwrap_or("UnknownError").to_string();
@@ -98,32 +84,42 @@ impl AwsError {
                 let message = ctx.err().message().unwrap_or("no message").to_string();
                 (kind_of(&code, status), code, message, status)
             }
-            SdkError::TimeoutError(_) => (AwsErrorKind::Timeout, "Timeout".to_string(), described.clone(), None),
+            SdkError::TimeoutError(_) => (AwsErrorKind::Timeout, "Timeout".to_string(), cause, None),
             SdkError::DispatchFailure(f) if f.is_timeout() => {
-                (AwsErrorKind::Timeout, "Timeout".to_string(), described.clone(), None)
+                (AwsErrorKind::Timeout, "Timeout".to_string(), cause, None)
             }
             _ if looks_like_credentials(&described) => {
-                (AwsErrorKind::Credentials, "NoCredentials".to_string(), described.clone(), None)
+                (AwsErrorKind::Credentials, "NoCredentials".to_string(), cause, None)
             }
-            SdkError::DispatchFailure(_) => {
-                (AwsErrorKind::Connection, "ConnectionFailure".to_string(), described.clone(), None)
-            }
+            SdkError::DispatchFailure(_) => (AwsErrorKind::Connection, "ConnectionFailure".to_string(), cause, None),
             SdkError::ConstructionFailure(_) => {
-                (AwsErrorKind::Configuration, "InvalidRequest".to_string(), described.clone(), None)
+                (AwsErrorKind::Configuration, "InvalidRequest".to_string(), cause, None)
             }
-            _ => (AwsErrorKind::Service, "UnexpectedResponse".to_string(), described.clone(), None),
+            _ => (AwsErrorKind::Service, "UnexpectedResponse".to_string(), cause, None),
         };
-        let message = crate::gateway::redact::scrub(&message, secrets);
+        let detail = match &error {
+            SdkError::ServiceError(_) => None,
+            _ => Some(crate::redact::scrub(&described, secrets).into()),
+        };
+        let message = crate::redact::scrub(&message, secrets);
         let fix = fix_for(operation, kind, &code, &message);
-        AwsError { operation: operation.to_string(), kind, code, message, status, fix }
+        AwsError { operation: operation.to_string(), kind, code, message, status, fix, detail }
     }
 
     /// An error that arrived inside an event stream (after the HTTP answer).
     pub fn in_stream(operation: &str, code: &str, message: &str, secrets: &[String]) -> AwsError {
-        let message = crate::gateway::redact::scrub(message, secrets);
+        let message = crate::redact::scrub(message, secrets);
         let kind = kind_of(code, None);
         let fix = fix_for(operation, kind, code, &message);
-        AwsError { operation: operation.to_string(), kind, code: code.to_string(), message, status: None, fix }
+        AwsError {
+            operation: operation.to_string(),
+            kind,
+            code: code.to_string(),
+            message,
+            status: None,
+            fix,
+            detail: None,
+        }
     }
 }
 
@@ -142,6 +138,17 @@ impl HttpStatus for aws_smithy_types::event_stream::RawMessage {
     fn http_status(&self) -> Option<u16> {
         None
     }
+}
+
+/// The innermost cause of a failure ("Connection refused (os error 111)"): what went wrong,
+/// without the layers the SDK wrapped it in.
+fn last_cause(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = error;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    let text = cause.to_string();
+    if text.trim().is_empty() { error.to_string() } else { text }
 }
 
 fn looks_like_credentials(described: &str) -> bool {

@@ -10,15 +10,12 @@ pub mod agentcore;
 pub mod cli;
 pub mod doctor;
 mod error;
-pub mod manage;
-pub mod wiring;
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use aws_config::BehaviorVersion;
-use aws_config::meta::region::ProvideRegion;
 use aws_config::retry::RetryConfig;
 use aws_config::stalled_stream_protection::StalledStreamProtectionConfig;
 use aws_credential_types::Credentials;
@@ -92,7 +89,7 @@ impl AgentCore {
             Some(r) => r,
             None => match env_region() {
                 Some(r) => r,
-                None => profile_region(profile.as_deref()).await.ok_or_else(|| {
+                None => crate::providers::bedrock::profile_region(profile.as_deref()).await.ok_or_else(|| {
                     AwsError::configuration(
                         "Configure",
                         "NoRegion",
@@ -172,23 +169,6 @@ fn env_region() -> Option<String> {
     ["AWS_REGION", "AWS_DEFAULT_REGION"].iter().find_map(|n| std::env::var(n).ok().filter(|r| !r.is_empty()))
 }
 
-async fn profile_region(profile: Option<&str>) -> Option<String> {
-    let mut provider = aws_config::profile::ProfileFileRegionProvider::builder();
-    if let Some(p) = profile {
-        provider = provider.profile_name(p);
-    }
-    provider.build().region().await.map(|r| r.to_string())
-}
-
-/// A key given as `sk-...` or as its SHA-256 hex → the stored token.
-pub fn key_token(key: &str) -> String {
-    if key.len() == 64 && key.bytes().all(|b| b.is_ascii_hexdigit()) {
-        key.to_ascii_lowercase()
-    } else {
-        crate::auth::hash_key(key)
-    }
-}
-
 /// A clear virtual key on its way into AgentCore. Never printed: its Debug form is masked.
 #[derive(Debug)]
 pub struct ClearKey(secrecy::SecretString);
@@ -228,8 +208,8 @@ mod tests {
     #[test]
     fn keys_are_named_by_hash() {
         let h = crate::auth::hash_key("sk-1234");
-        assert_eq!(super::key_token("sk-1234"), h);
-        assert_eq!(super::key_token(&h.to_uppercase()), h);
+        assert_eq!(crate::auth::token_of("sk-1234"), h);
+        assert_eq!(crate::auth::token_of(&h.to_uppercase()), h);
         let printed = format!("{:?}", super::ClearKey::new("sk-1234".into()));
         assert!(!printed.contains("sk-1234") && printed.contains("REDACTED"), "{printed}");
     }

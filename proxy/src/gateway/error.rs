@@ -1,5 +1,5 @@
-//! Errors of the request path. Their HTTP form (status, LiteLLM error type) is decided in one
-//! place, `http::error`.
+//! Errors of the request path, and how LiteLLM classifies them (status, error type, `param`):
+//! the request log records the status, `http::error` renders the body.
 
 use crate::auth::AuthError;
 use crate::auth::access::Denied;
@@ -47,19 +47,58 @@ pub enum GatewayError {
     /// A provider call failed; `message` is already scrubbed of secrets.
     #[error("{provider} error: {message}")]
     Upstream { provider: String, error: Box<ProviderError>, message: String },
-    /// An AWS call of the admin API failed (AgentCore): the service's words and the fix.
-    #[error("{0}")]
-    Aws(Box<crate::aws::AwsError>),
-}
-
-impl From<crate::aws::AwsError> for GatewayError {
-    fn from(e: crate::aws::AwsError) -> Self {
-        GatewayError::Aws(Box::new(e))
-    }
 }
 
 impl GatewayError {
     pub fn invalid(message: impl Into<String>, param: Option<&str>) -> Self {
         GatewayError::InvalidRequest { message: message.into(), param: param.map(str::to_string) }
+    }
+
+    /// The HTTP status LiteLLM answers this error with.
+    pub fn status(&self) -> u16 {
+        self.classify().0
+    }
+
+    /// HTTP status, LiteLLM error type and `param`.
+    pub fn classify(&self) -> (u16, &'static str, Option<&str>) {
+        match self {
+            // LiteLLM sends the literal string "None" as param on auth errors.
+            GatewayError::Auth(AuthError::Expired { .. }) => (401, "expired_key", Some("key")),
+            GatewayError::Auth(_) => (401, "auth_error", Some("None")),
+            GatewayError::ModelAccessDenied { denied, .. } => (403, (*denied).into(), Some("model")),
+            GatewayError::BudgetExceeded(_) => (400, "budget_exceeded", None),
+            GatewayError::RateLimited { .. } => (429, "throttling_error", None),
+            GatewayError::Forbidden(_) => (403, "auth_error", None),
+            GatewayError::NotFound(_) => (404, "not_found_error", None),
+            GatewayError::Internal(_) => (500, "internal_server_error", None),
+            GatewayError::InvalidJson(_) => (400, "invalid_request_error", Some("request_body")),
+            GatewayError::InvalidRequest { param, .. } => (400, "invalid_request_error", param.as_deref()),
+            GatewayError::UnsupportedMediaType(_) => (415, "invalid_request_error", Some("request_body")),
+            GatewayError::BodyTooLarge { .. } => (413, "invalid_request_error", Some("request_body")),
+            GatewayError::UnknownModel { .. } => (400, "invalid_request_error", None),
+            GatewayError::ModelNotFound(_) => (404, "not_found_error", Some("model")),
+            GatewayError::RouteNotFound(_) => (404, "not_found_error", None),
+            GatewayError::Upstream { error, .. } => upstream_status(error),
+        }
+    }
+}
+
+/// LiteLLM's mapping of an upstream failure.
+fn upstream_status(error: &ProviderError) -> (u16, &'static str, Option<&'static str>) {
+    match error {
+        ProviderError::Upstream { status, .. } => match *status {
+            429 => (429, "throttling_error", None),
+            401 => (401, "authentication_error", None),
+            403 => (403, "permission_denied_error", None),
+            404 => (404, "not_found_error", None),
+            408 => (408, "timeout", None),
+            504 => (504, "timeout", None),
+            s @ 400..=499 => (s, "invalid_request_error", None),
+            _ => (502, "internal_server_error", None),
+        },
+        ProviderError::Timeout(_) => (408, "timeout", None),
+        ProviderError::Connect(_) => (502, "api_connection_error", None),
+        ProviderError::InvalidRequest(_) => (400, "invalid_request_error", None),
+        ProviderError::Protocol(_) => (502, "internal_server_error", None),
     }
 }

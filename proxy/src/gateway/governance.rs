@@ -9,10 +9,11 @@ use chrono::{DateTime, Utc};
 use super::{GatewayError, ModelGroup};
 use crate::auth::Principal;
 use crate::auth::access::{self, Denied, ModelFacts};
-use crate::auth::registry::{Governed, Registry, Tracked, format_time};
+use crate::auth::registry::{Governed, Registry, Tracked};
 use crate::limits::{Counters, seconds_to_next_minute};
 use crate::spend::{SpendSink, WriterMessage};
 use crate::store::Entity;
+use crate::time::format_time;
 
 /// Whether `principal` may call `group`.
 pub fn check_access(registry: &Registry, principal: &Principal, group: &ModelGroup) -> Result<(), GatewayError> {

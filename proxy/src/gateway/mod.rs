@@ -3,7 +3,6 @@
 
 mod error;
 pub mod governance;
-pub mod redact;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -16,13 +15,14 @@ use futures::stream::BoxStream;
 use futures::{Stream, StreamExt};
 use rand::Rng;
 
-use crate::auth::registry::{Registry, format_time};
+use crate::auth::registry::Registry;
 use crate::auth::{MASTER_KEY_SPEND_ID, Principal};
 use crate::config::{Config, ConfigError, ModelEntry};
 use crate::providers::{self, CallOptions, ChatOutput, Provider, ProviderError, SharedClients, TokenPrices, UsageSlot};
 use crate::schema::{ChatRequest, Usage};
 use crate::spend::{Price, SpendSink, WriterMessage, price_of};
 use crate::store::SpendLog;
+use crate::time::format_time;
 
 pub use error::GatewayError;
 use governance::Admission;
@@ -50,7 +50,7 @@ impl Deployment {
             ProviderError::Timeout(d) if d.is_zero() => ProviderError::Timeout(self.timeout),
             other => other,
         };
-        let message = redact::scrub(&error.to_string(), &self.secrets);
+        let message = crate::redact::scrub(&error.to_string(), &self.secrets);
         GatewayError::Upstream { provider: self.entry.provider.clone(), error: Box::new(error), message }
     }
 }
@@ -343,7 +343,7 @@ impl Gateway {
     ) -> GatewayError {
         let Some(sink) = &self.spend else { return error };
         let key = principal.key();
-        let status = crate::http::status_of(&error).as_u16();
+        let status = error.status();
         let mut metadata = serde_json::Map::new();
         metadata.insert("user_api_key_alias".into(), key.and_then(|k| k.record.key_alias.clone()).into());
         metadata.insert("user_api_key_team_id".into(), key.and_then(|k| k.record.team_id.clone()).into());
@@ -538,7 +538,7 @@ impl CallLog {
     }
 
     fn fail(&mut self, error: GatewayError) -> GatewayError {
-        self.status = crate::http::status_of(&error).as_u16();
+        self.status = error.status();
         self.completed = true;
         self.error = Some(error.to_string());
         error

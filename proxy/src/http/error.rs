@@ -1,18 +1,26 @@
-//! The one place where errors become HTTP: status, LiteLLM error type and body
-//! `{"error": {"message", "type", "param", "code"}}` (code is the status as a string).
+//! The one place where errors become HTTP answers: LiteLLM's body
+//! `{"error": {"message", "type", "param", "code"}}` (code is the status as a string), with the
+//! status and type each layer's error classifies itself with (`GatewayError::classify`,
+//! `AdminError::classify`). AWS failures add `fix` (what to do) and `detail` (the SDK's own
+//! account, for a bug report); a refused deploy form adds `validation`.
 
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use http::{HeaderValue, StatusCode};
 use serde::Serialize;
+use serde_json::Value;
+use switchboard_deploy::DeployError;
 
-use crate::auth::AuthError;
+use crate::admin::AdminError;
 use crate::gateway::GatewayError;
 use crate::providers::ProviderError;
 
 #[derive(Serialize)]
 struct ErrorBody<'a> {
     error: ErrorFields<'a>,
+    /// A refused deploy form: its field errors and warnings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    validation: Option<Value>,
 }
 
 #[derive(Serialize)]
@@ -25,76 +33,70 @@ struct ErrorFields<'a> {
     /// What to do about it (AWS errors).
     #[serde(skip_serializing_if = "Option::is_none")]
     fix: Option<&'a str>,
+    /// The SDK's account of an AWS failure (shown behind a toggle).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    detail: Option<&'a str>,
 }
 
-pub fn status_of(error: &GatewayError) -> StatusCode {
-    describe(error).0
+/// Everything an error body says.
+struct Described<'a> {
+    status: StatusCode,
+    kind: &'a str,
+    param: Option<&'a str>,
+    message: String,
+    fix: Option<&'a str>,
+    detail: Option<&'a str>,
+    validation: Option<Value>,
 }
 
-/// Status, LiteLLM error type and `param` of an error.
-fn describe(error: &GatewayError) -> (StatusCode, &'static str, Option<&str>) {
-    match error {
-        // LiteLLM sends the literal string "None" as param on auth errors.
-        GatewayError::Auth(AuthError::Expired { .. }) => (StatusCode::UNAUTHORIZED, "expired_key", Some("key")),
-        GatewayError::Auth(_) => (StatusCode::UNAUTHORIZED, "auth_error", Some("None")),
-        GatewayError::ModelAccessDenied { denied, .. } => (StatusCode::FORBIDDEN, (*denied).into(), Some("model")),
-        GatewayError::BudgetExceeded(_) => (StatusCode::BAD_REQUEST, "budget_exceeded", None),
-        GatewayError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "throttling_error", None),
-        GatewayError::Forbidden(_) => (StatusCode::FORBIDDEN, "auth_error", None),
-        GatewayError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found_error", None),
-        GatewayError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_server_error", None),
-        GatewayError::InvalidJson(_) => (StatusCode::BAD_REQUEST, "invalid_request_error", Some("request_body")),
-        GatewayError::InvalidRequest { param, .. } => {
-            (StatusCode::BAD_REQUEST, "invalid_request_error", param.as_deref())
-        }
-        GatewayError::UnsupportedMediaType(_) => {
-            (StatusCode::UNSUPPORTED_MEDIA_TYPE, "invalid_request_error", Some("request_body"))
-        }
-        GatewayError::BodyTooLarge { .. } => {
-            (StatusCode::PAYLOAD_TOO_LARGE, "invalid_request_error", Some("request_body"))
-        }
-        GatewayError::UnknownModel { .. } => (StatusCode::BAD_REQUEST, "invalid_request_error", None),
-        GatewayError::ModelNotFound(_) => (StatusCode::NOT_FOUND, "not_found_error", Some("model")),
-        GatewayError::RouteNotFound(_) => (StatusCode::NOT_FOUND, "not_found_error", None),
-        GatewayError::Upstream { error, .. } => upstream_status(error),
-        GatewayError::Aws(e) => {
-            let (status, kind) = e.kind.http();
-            (StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY), kind, None)
-        }
+impl Described<'_> {
+    fn body(&self) -> Vec<u8> {
+        let body = ErrorBody {
+            error: ErrorFields {
+                message: &self.message,
+                kind: self.kind,
+                param: self.param,
+                code: self.status.as_str(),
+                fix: self.fix,
+                detail: self.detail,
+            },
+            validation: self.validation.clone(),
+        };
+        serde_json::to_vec(&body).unwrap_or_else(|_| b"{\"error\":{}}".to_vec())
     }
 }
 
-fn upstream_status(error: &ProviderError) -> (StatusCode, &'static str, Option<&'static str>) {
-    match error {
-        ProviderError::Upstream { status, .. } => match *status {
-            429 => (StatusCode::TOO_MANY_REQUESTS, "throttling_error", None),
-            401 => (StatusCode::UNAUTHORIZED, "authentication_error", None),
-            403 => (StatusCode::FORBIDDEN, "permission_denied_error", None),
-            404 => (StatusCode::NOT_FOUND, "not_found_error", None),
-            408 => (StatusCode::REQUEST_TIMEOUT, "timeout", None),
-            504 => (StatusCode::GATEWAY_TIMEOUT, "timeout", None),
-            s @ 400..=499 => {
-                (StatusCode::from_u16(s).unwrap_or(StatusCode::BAD_REQUEST), "invalid_request_error", None)
-            }
-            _ => (StatusCode::BAD_GATEWAY, "internal_server_error", None),
+fn status<'a>(
+    (code, kind, param): (u16, &'static str, Option<&'a str>),
+) -> (StatusCode, &'static str, Option<&'a str>) {
+    (StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), kind, param)
+}
+
+fn gateway(error: &GatewayError) -> Described<'_> {
+    let (status, kind, param) = status(error.classify());
+    Described { status, kind, param, message: error.to_string(), fix: None, detail: None, validation: None }
+}
+
+fn admin(error: &AdminError) -> Described<'_> {
+    let (status, kind, param) = status(error.classify());
+    let (fix, detail) = match error {
+        AdminError::Aws(e) => (Some(e.fix.as_str()), e.detail.as_deref()),
+        _ => (None, None),
+    };
+    let validation = match error {
+        AdminError::Deploy(e) => match e.as_ref() {
+            DeployError::Invalid(v) => serde_json::to_value(v).ok(),
+            _ => None,
         },
-        ProviderError::Timeout(_) => (StatusCode::REQUEST_TIMEOUT, "timeout", None),
-        ProviderError::Connect(_) => (StatusCode::BAD_GATEWAY, "api_connection_error", None),
-        ProviderError::InvalidRequest(_) => (StatusCode::BAD_REQUEST, "invalid_request_error", None),
-        ProviderError::Protocol(_) => (StatusCode::BAD_GATEWAY, "internal_server_error", None),
-    }
-}
-
-/// The JSON error body of an error.
-pub fn error_json(error: &GatewayError) -> (StatusCode, Vec<u8>) {
-    let (status, kind, param) = describe(error);
-    let message = error.to_string();
-    let fix = match error {
-        GatewayError::Aws(e) => Some(e.fix.as_str()),
         _ => None,
     };
-    let body = ErrorBody { error: ErrorFields { message: &message, kind, param, code: status.as_str(), fix } };
-    (status, serde_json::to_vec(&body).unwrap_or_else(|_| b"{\"error\":{}}".to_vec()))
+    Described { status, kind, param, message: error.to_string(), fix, detail, validation }
+}
+
+/// The JSON error body of a request-path error.
+pub fn error_json(error: &GatewayError) -> (StatusCode, Vec<u8>) {
+    let d = gateway(error);
+    (d.status, d.body())
 }
 
 /// An error that happens after a stream started: a final `data: {"error": ...}` event.
@@ -107,11 +109,14 @@ pub fn error_event(error: &GatewayError) -> Bytes {
     Bytes::from(frame)
 }
 
+fn json_response(status: StatusCode, body: Vec<u8>) -> Response {
+    (status, [(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response()
+}
+
 impl IntoResponse for GatewayError {
     fn into_response(self) -> Response {
         let (status, body) = error_json(&self);
-        let mut response = (status, [(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body)
-            .into_response();
+        let mut response = json_response(status, body);
         if status == StatusCode::TOO_MANY_REQUESTS {
             let upstream_retry_after = match &self {
                 GatewayError::Upstream { error, .. } => match error.as_ref() {
@@ -128,9 +133,17 @@ impl IntoResponse for GatewayError {
     }
 }
 
+impl IntoResponse for AdminError {
+    fn into_response(self) -> Response {
+        let d = admin(&self);
+        json_response(d.status, d.body())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::auth::AuthError;
 
     fn body(e: &GatewayError) -> serde_json::Value {
         serde_json::from_slice(&error_json(e).1).unwrap()
@@ -168,12 +181,25 @@ mod tests {
             }),
             message: "m".into(),
         };
-        assert_eq!(status_of(&up(429)), StatusCode::TOO_MANY_REQUESTS);
-        assert_eq!(status_of(&up(500)), StatusCode::BAD_GATEWAY);
-        assert_eq!(status_of(&up(503)), StatusCode::BAD_GATEWAY);
-        assert_eq!(status_of(&up(504)), StatusCode::GATEWAY_TIMEOUT);
-        assert_eq!(status_of(&up(422)), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(up(429).status(), 429);
+        assert_eq!(up(500).status(), 502);
+        assert_eq!(up(503).status(), 502);
+        assert_eq!(up(504).status(), 504);
+        assert_eq!(up(422).status(), 422);
         let response = up(429).into_response();
         assert_eq!(response.headers()["retry-after"], "7");
+    }
+
+    #[test]
+    fn admin_errors_answer_in_the_same_shape() {
+        let error = AdminError::invalid("team_id is required", Some("team_id"));
+        let d = admin(&error);
+        let (status, bytes) = (d.status, d.body());
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        let b: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(
+            b,
+            serde_json::json!({"error": {"message": "team_id is required", "type": "invalid_request_error", "param": "team_id", "code": "400"}})
+        );
     }
 }

@@ -66,7 +66,7 @@ pub async fn deployments(
             Ok(()) => healthy.push(Value::Object(entry)),
             Err(e) => {
                 entry.insert("error".into(), json!(e.to_string()));
-                entry.insert("exception_status".into(), json!(super::status_of(&e).as_u16()));
+                entry.insert("exception_status".into(), json!(e.status()));
                 unhealthy.push(Value::Object(entry));
             }
         }

@@ -11,6 +11,7 @@ mod error;
 mod guard;
 mod health;
 mod openai;
+mod sse;
 mod switchboard;
 mod ui;
 
@@ -30,17 +31,20 @@ use http::HeaderValue;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, CorsLayer, ExposeHeaders};
 
+use crate::admin::Core;
 use crate::auth::{Authenticator, Principal};
 use crate::config::Config;
 use crate::gateway::{Gateway, GatewayError};
 use crate::store::Store;
 
-pub use error::{error_event, error_json, status_of};
+pub use error::{error_event, error_json};
 pub use guard::Guard;
 
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
+    /// The admin core (the same gateway, store and config), for the management routes.
+    pub admin: Core,
     pub gateway: Arc<Gateway>,
     pub auth: Arc<Authenticator>,
     pub store: Store,

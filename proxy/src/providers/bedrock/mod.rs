@@ -169,7 +169,8 @@ impl Provider for BedrockProvider {
     }
 }
 
-async fn profile_region(profile: Option<&str>) -> Option<String> {
+/// The region a profile names in the shared AWS config files.
+pub(crate) async fn profile_region(profile: Option<&str>) -> Option<String> {
     let mut provider = aws_config::profile::ProfileFileRegionProvider::builder();
     if let Some(p) = profile {
         provider = provider.profile_name(p);

@@ -9,15 +9,16 @@ use secrecy::ExposeSecret;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::agentcore::{
+use crate::admin::AdminError;
+use crate::auth::registry::KeyEntry;
+use crate::aws::agentcore::{
     self, DEFAULT_PROVIDER_NAME, HarnessChange, HarnessSpec, HarnessView, KeyRef, LITELLM_PREFIX, LiteLlmModel,
     ProviderRef, ProviderView,
 };
-use super::doctor::{self, Draft, Report};
-use super::{AgentCore, AwsError, ClearKey, Clients, Target};
-use crate::auth::registry::KeyEntry;
+use crate::aws::doctor::{self, Draft, Report};
+use crate::aws::{AgentCore, AwsError, ClearKey, Clients, Target};
 use crate::config::Config;
-use crate::gateway::{Gateway, GatewayError};
+use crate::gateway::Gateway;
 use crate::store::agentcore::ProviderKeyRecord;
 use crate::store::{Store, TeamRecord};
 
@@ -28,10 +29,10 @@ pub trait Governance: Send + Sync + 'static {
     fn generate_key(
         &self,
         fields: Map<String, Value>,
-    ) -> impl Future<Output = Result<(ClearKey, Arc<KeyEntry>), GatewayError>> + Send;
-    fn delete_key(&self, token: &str) -> impl Future<Output = Result<(), GatewayError>> + Send;
+    ) -> impl Future<Output = Result<(ClearKey, Arc<KeyEntry>), AdminError>> + Send;
+    fn delete_key(&self, token: &str) -> impl Future<Output = Result<(), AdminError>> + Send;
     /// Creates a team from `/team/new` fields.
-    fn create_team(&self, fields: Map<String, Value>) -> impl Future<Output = Result<TeamRecord, GatewayError>> + Send;
+    fn create_team(&self, fields: Map<String, Value>) -> impl Future<Output = Result<TeamRecord, AdminError>> + Send;
 }
 
 /// Everything an AgentCore operation of the admin API can reach. Owned, so that a long
@@ -50,12 +51,12 @@ pub struct Env<G> {
 /// Why an operation did not happen: an error, or the doctor's findings (before saving).
 #[derive(Debug)]
 pub enum Failure {
-    Error(GatewayError),
+    Error(AdminError),
     Doctor(Box<Report>),
 }
 
-impl From<GatewayError> for Failure {
-    fn from(e: GatewayError) -> Self {
+impl From<AdminError> for Failure {
+    fn from(e: AdminError) -> Self {
         Failure::Error(e)
     }
 }
@@ -64,11 +65,6 @@ impl From<AwsError> for Failure {
     fn from(e: AwsError) -> Self {
         Failure::Error(e.into())
     }
-}
-
-fn store_error(e: crate::store::StoreError) -> GatewayError {
-    tracing::error!("agentcore: {e}");
-    GatewayError::Internal(format!("database error: {e}"))
 }
 
 impl<G: Governance> Env<G> {
@@ -81,8 +77,8 @@ impl<G: Governance> Env<G> {
     }
 
     /// The records of which key is in which provider, by ARN.
-    pub async fn records(&self) -> Result<Vec<ProviderKeyRecord>, GatewayError> {
-        self.store.provider_keys().await.map_err(store_error)
+    pub async fn records(&self) -> Result<Vec<ProviderKeyRecord>, AdminError> {
+        self.store.provider_keys().await.map_err(AdminError::from)
     }
 
     fn view(&self, info: &agentcore::ProviderInfo, record: Option<&ProviderKeyRecord>) -> ProviderView {
@@ -98,7 +94,7 @@ impl<G: Governance> Env<G> {
     // -----------------------------------------------------------------------
     // Credential providers
 
-    pub async fn list_providers(&self, target: &Target) -> Result<(String, Vec<ProviderView>), GatewayError> {
+    pub async fn list_providers(&self, target: &Target) -> Result<(String, Vec<ProviderView>), AdminError> {
         let clients = self.clients(target).await?;
         let providers = agentcore::list_providers(&clients).await?;
         let records = self.records().await?;
@@ -124,20 +120,20 @@ impl<G: Governance> Env<G> {
         &self,
         name: &str,
         source: KeySource,
-    ) -> Result<(ClearKey, Arc<KeyEntry>, bool), GatewayError> {
+    ) -> Result<(ClearKey, Arc<KeyEntry>, bool), AdminError> {
         match source {
             KeySource::Existing(key) => {
                 let token = crate::auth::hash_key(key.expose());
                 let master = self.config.general.master_key.as_ref().map(|k| crate::auth::hash_key(k.expose_secret()));
                 if master.as_deref() == Some(token.as_str()) {
-                    return Err(GatewayError::invalid(
+                    return Err(AdminError::invalid(
                         "the master key must not be stored in AgentCore: give the harness a virtual key (generate \
                          one for a team here)",
                         Some("key"),
                     ));
                 }
                 let entry = self.gateway.registry.keys.get(&token).ok_or_else(|| {
-                    GatewayError::invalid(
+                    AdminError::invalid(
                         "this is not a key of this gateway: pass the sk-... value of one of its virtual keys, or \
                          generate one",
                         Some("key"),
@@ -164,8 +160,8 @@ impl<G: Governance> Env<G> {
         name: &str,
         source: KeySource,
         rotate: bool,
-    ) -> Result<StoredKey, GatewayError> {
-        agentcore::check_provider_name(name).map_err(|m| GatewayError::invalid(m, Some("name")))?;
+    ) -> Result<StoredKey, AdminError> {
+        agentcore::check_provider_name(name).map_err(|m| AdminError::invalid(m, Some("name")))?;
         let clients = self.clients(target).await?;
         let (key, entry, generated) = self.obtain_key(name, source).await?;
         self.put_key(&clients, name, key, &entry, generated, rotate).await.map_err(|(e, _)| e)
@@ -182,7 +178,7 @@ impl<G: Governance> Env<G> {
         entry: &KeyEntry,
         generated: bool,
         rotate: bool,
-    ) -> Result<StoredKey, (GatewayError, bool)> {
+    ) -> Result<StoredKey, (AdminError, bool)> {
         let result = if rotate {
             agentcore::update_provider(clients, name, &key).await
         } else {
@@ -209,9 +205,9 @@ impl<G: Governance> Env<G> {
                 return Err((e.into(), rolled_back));
             }
         };
-        let fail = |e: crate::store::StoreError| (store_error(e), false);
+        let fail = |e: crate::store::StoreError| (AdminError::from(e), false);
         let previous = self.store.provider_key(&info.arn).await.map_err(fail)?;
-        let now = crate::auth::registry::format_time(chrono::Utc::now());
+        let now = crate::time::format_time(chrono::Utc::now());
         let record = ProviderKeyRecord {
             credential_provider_arn: info.arn.clone(),
             name: info.name.clone(),
@@ -246,25 +242,25 @@ impl<G: Governance> Env<G> {
         })
     }
 
-    pub async fn delete_provider(&self, target: &Target, name: &str) -> Result<Value, GatewayError> {
-        agentcore::check_provider_name(name).map_err(|m| GatewayError::invalid(m, Some("name")))?;
+    pub async fn delete_provider(&self, target: &Target, name: &str) -> Result<Value, AdminError> {
+        agentcore::check_provider_name(name).map_err(|m| AdminError::invalid(m, Some("name")))?;
         let clients = self.clients(target).await?;
         let info = agentcore::get_provider(&clients, name).await?;
         agentcore::delete_provider(&clients, name).await?;
         if let Some(info) = info {
-            self.store.delete_provider_key(&info.arn).await.map_err(store_error)?;
+            self.store.delete_provider_key(&info.arn).await.map_err(AdminError::from)?;
         }
         Ok(json!({"deleted": name, "region": clients.region}))
     }
 
     /// The ARN AgentCore gave a provider (never typed by the user).
-    pub async fn provider_arn(&self, clients: &Clients, name: &str) -> Result<String, GatewayError> {
-        agentcore::check_provider_name(name).map_err(|m| GatewayError::invalid(m, Some("credential_provider")))?;
+    pub async fn provider_arn(&self, clients: &Clients, name: &str) -> Result<String, AdminError> {
+        agentcore::check_provider_name(name).map_err(|m| AdminError::invalid(m, Some("credential_provider")))?;
         match agentcore::get_provider(clients, name).await? {
             Some(info) => Ok(info.arn),
             None => Err(AwsError {
                 operation: "GetApiKeyCredentialProvider".into(),
-                kind: super::AwsErrorKind::NotFound,
+                kind: crate::aws::AwsErrorKind::NotFound,
                 code: "ResourceNotFoundException".into(),
                 message: format!("credential provider '{name}' does not exist in {}", clients.region),
                 status: Some(404),
@@ -272,6 +268,7 @@ impl<G: Governance> Env<G> {
                     "Create it first with a key of this gateway (POST /agentcore/providers {{\"name\": \"{name}\"}}), \
                      or pick an existing provider."
                 ),
+                detail: None,
             }
             .into()),
         }
@@ -281,9 +278,9 @@ impl<G: Governance> Env<G> {
     // Harnesses
 
     /// Fills in the credential provider of a harness view, with the key stored in it.
-    async fn with_provider(&self, mut view: HarnessView) -> Result<HarnessView, GatewayError> {
+    async fn with_provider(&self, mut view: HarnessView) -> Result<HarnessView, AdminError> {
         if let Some(arn) = view.model.as_ref().and_then(|m| m.api_key_arn.clone()) {
-            let record = self.store.provider_key(&arn).await.map_err(store_error)?;
+            let record = self.store.provider_key(&arn).await.map_err(AdminError::from)?;
             view.credential_provider = Some(ProviderRef {
                 name: agentcore::provider_name_from_arn(&arn).map(str::to_string),
                 key: record.as_ref().map(|r| KeyRef::of_record(r, &self.gateway.registry)),
@@ -294,7 +291,7 @@ impl<G: Governance> Env<G> {
     }
 
     /// Harnesses with status, model source and model id.
-    pub async fn list_harnesses(&self, target: &Target) -> Result<(String, Vec<HarnessView>), GatewayError> {
+    pub async fn list_harnesses(&self, target: &Target) -> Result<(String, Vec<HarnessView>), AdminError> {
         let clients = self.clients(target).await?;
         let summaries = agentcore::list_harnesses(&clients).await?;
         let details: Vec<HarnessView> = futures::stream::iter(summaries.into_iter().enumerate())
@@ -320,17 +317,17 @@ impl<G: Governance> Env<G> {
         Ok((clients.region.clone(), views))
     }
 
-    pub async fn harness(&self, target: &Target, id: &str) -> Result<HarnessView, GatewayError> {
+    pub async fn harness(&self, target: &Target, id: &str) -> Result<HarnessView, AdminError> {
         let clients = self.clients(target).await?;
         let h = agentcore::get_harness(&clients, id).await?;
         self.with_provider(agentcore::harness_view(&h)).await
     }
 
     /// `litellm_proxy/<alias>` for a model picked from the gateway's aliases.
-    pub fn model_id(&self, model: &str) -> Result<String, GatewayError> {
+    pub fn model_id(&self, model: &str) -> Result<String, AdminError> {
         let alias = model.trim().strip_prefix(LITELLM_PREFIX).unwrap_or(model.trim());
         if self.gateway.group(alias).is_none() {
-            return Err(GatewayError::invalid(
+            return Err(AdminError::invalid(
                 format!("the gateway has no model '{alias}'; pick one of: {}", self.gateway.model_names().join(", ")),
                 Some("model"),
             ));
@@ -367,9 +364,9 @@ impl<G: Governance> Env<G> {
 
     pub async fn create_harness(&self, target: &Target, form: &HarnessForm, mode: Preflight) -> Result<Saved, Failure> {
         form.check()?;
-        let name = form.harness_name.clone().ok_or_else(|| required("harness_name"))?;
-        let role = form.execution_role_arn.clone().ok_or_else(|| required("execution_role_arn"))?;
-        let model = form.model.as_deref().ok_or_else(|| required("model"))?;
+        let name = form.harness_name.clone().ok_or_else(|| AdminError::required("harness_name"))?;
+        let role = form.execution_role_arn.clone().ok_or_else(|| AdminError::required("execution_role_arn"))?;
+        let model = form.model.as_deref().ok_or_else(|| AdminError::required("model"))?;
         let model_id = self.model_id(model)?;
         let clients = self.clients(target).await?;
         let provider = form.credential_provider.as_deref().unwrap_or(DEFAULT_PROVIDER_NAME);
@@ -405,7 +402,7 @@ impl<G: Governance> Env<G> {
     ) -> Result<Saved, Failure> {
         form.check()?;
         if form.harness_name.is_some() {
-            return Err(GatewayError::invalid("a harness cannot be renamed", Some("harness_name")).into());
+            return Err(AdminError::invalid("a harness cannot be renamed", Some("harness_name")).into());
         }
         let clients = self.clients(target).await?;
         let current = agentcore::get_harness(&clients, id).await?;
@@ -421,7 +418,7 @@ impl<G: Governance> Env<G> {
                 (Some(m), _) => self.model_id(m)?,
                 (None, Some(e)) => e.model_id.clone(),
                 (None, None) => {
-                    return Err(GatewayError::invalid(
+                    return Err(AdminError::invalid(
                         "this harness does not use model source LiteLLM yet: pass `model` (one of the gateway's \
                          models) to switch it",
                         Some("model"),
@@ -463,7 +460,7 @@ impl<G: Governance> Env<G> {
         Ok(Saved { harness: self.with_provider(agentcore::harness_view(&h)).await?, doctor })
     }
 
-    pub async fn delete_harness(&self, target: &Target, id: &str) -> Result<Value, GatewayError> {
+    pub async fn delete_harness(&self, target: &Target, id: &str) -> Result<Value, AdminError> {
         let clients = self.clients(target).await?;
         agentcore::delete_harness(&clients, id).await?;
         Ok(json!({"deleted": id, "region": clients.region}))
@@ -504,13 +501,13 @@ impl<G: Governance> Env<G> {
         id: &str,
         session_id: Option<&str>,
         message: &str,
-    ) -> Result<(Value, impl Stream<Item = Result<Value, AwsError>> + Send + 'static + use<G>), GatewayError> {
+    ) -> Result<(Value, impl Stream<Item = Result<Value, AwsError>> + Send + 'static + use<G>), AdminError> {
         if message.trim().is_empty() {
-            return Err(GatewayError::invalid("message is empty", Some("message")));
+            return Err(AdminError::invalid("message is empty", Some("message")));
         }
         let session = match session_id.filter(|s| !s.is_empty()) {
             Some(s) => {
-                agentcore::check_session_id(s).map_err(|m| GatewayError::invalid(m, Some("session_id")))?;
+                agentcore::check_session_id(s).map_err(|m| AdminError::invalid(m, Some("session_id")))?;
                 s.to_string()
             }
             None => agentcore::new_session_id(),
@@ -546,10 +543,6 @@ impl Preflight {
     pub fn forced(force: bool) -> Preflight {
         if force { Preflight::Force } else { Preflight::Block }
     }
-}
-
-pub fn required(field: &str) -> GatewayError {
-    GatewayError::invalid(format!("{field} is required"), Some(field))
 }
 
 /// Where the key for a credential provider comes from.
@@ -599,38 +592,38 @@ pub struct HarnessForm {
 
 impl HarnessForm {
     /// Checks made before anything is sent.
-    pub fn check(&self) -> Result<(), GatewayError> {
+    pub fn check(&self) -> Result<(), AdminError> {
         if let Some(name) = &self.harness_name {
-            agentcore::check_harness_name(name).map_err(|m| GatewayError::invalid(m, Some("harness_name")))?;
+            agentcore::check_harness_name(name).map_err(|m| AdminError::invalid(m, Some("harness_name")))?;
         }
         if let Some(role) = &self.execution_role_arn {
-            agentcore::check_execution_role(role).map_err(|m| GatewayError::invalid(m, Some("execution_role_arn")))?;
+            agentcore::check_execution_role(role).map_err(|m| AdminError::invalid(m, Some("execution_role_arn")))?;
         }
         if let Some(t) = self.max_tokens
             && t < 1
         {
-            return Err(GatewayError::invalid("max_tokens must be at least 1", Some("max_tokens")));
+            return Err(AdminError::invalid("max_tokens must be at least 1", Some("max_tokens")));
         }
         if let Some(t) = self.temperature
             && !(0.0..=2.0).contains(&t)
         {
-            return Err(GatewayError::invalid("temperature must be between 0 and 2", Some("temperature")));
+            return Err(AdminError::invalid("temperature must be between 0 and 2", Some("temperature")));
         }
         if let Some(p) = self.top_p
             && !(0.0..=1.0).contains(&p)
         {
-            return Err(GatewayError::invalid("top_p must be between 0 and 1", Some("top_p")));
+            return Err(AdminError::invalid("top_p must be between 0 and 1", Some("top_p")));
         }
         if let Some(b) = &self.api_base
             && !(b.starts_with("http://") || b.starts_with("https://"))
         {
-            return Err(GatewayError::invalid(
+            return Err(AdminError::invalid(
                 format!("api_base '{b}' must be an http(s) URL (the gateway's public URL)"),
                 Some("api_base"),
             ));
         }
         if let Some(p) = &self.credential_provider {
-            agentcore::check_provider_name(p).map_err(|m| GatewayError::invalid(m, Some("credential_provider")))?;
+            agentcore::check_provider_name(p).map_err(|m| AdminError::invalid(m, Some("credential_provider")))?;
         }
         Ok(())
     }

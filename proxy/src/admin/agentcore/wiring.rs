@@ -8,12 +8,12 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use super::agentcore::{self, DEFAULT_PROVIDER_NAME, HarnessView, KeyRef, ProviderView};
-use super::doctor::{self, Draft, Report};
 use super::manage::{Env, Failure, Governance, HarnessForm, Preflight};
-use super::{AwsError, AwsErrorKind, Target};
+use crate::admin::AdminError;
 use crate::auth::access::{ModelFacts, list_allows};
-use crate::gateway::GatewayError;
+use crate::aws::agentcore::{self, DEFAULT_PROVIDER_NAME, HarnessView, KeyRef, ProviderView};
+use crate::aws::doctor::{self, Draft, Report};
+use crate::aws::{AwsError, AwsErrorKind, Target};
 
 pub const DEFAULT_TEAM_ALIAS: &str = "agentcore-harness";
 pub const DEFAULT_KEY_ALIAS: &str = "agentcore-harness-key";
@@ -133,7 +133,7 @@ impl<F: FnMut(&Step)> Run<F> {
         });
     }
 
-    fn fail(&mut self, id: &str, error: &GatewayError, detail: Option<Value>) {
+    fn fail(&mut self, id: &str, error: &AdminError, detail: Option<Value>) {
         let (message, fix, err) = describe(error);
         self.update(id, |s| {
             s.status = StepStatus::Failed;
@@ -183,9 +183,9 @@ impl<F: FnMut(&Step)> Run<F> {
     }
 }
 
-fn describe(error: &GatewayError) -> (String, Option<String>, Option<StepError>) {
+fn describe(error: &AdminError) -> (String, Option<String>, Option<StepError>) {
     match error {
-        GatewayError::Aws(e) => (
+        AdminError::Aws(e) => (
             format!("{}: {}", e.code, e.message),
             Some(e.fix.clone()),
             Some(StepError {
@@ -246,24 +246,24 @@ pub async fn run<G: Governance>(
     let checked = (|| {
         req.harness.check()?;
         agentcore::check_provider_name(&provider_name)
-            .map_err(|m| GatewayError::invalid(m, Some("credential_provider")))?;
-        let model = req.harness.model.as_deref().ok_or_else(|| super::manage::required("model"))?;
+            .map_err(|m| AdminError::invalid(m, Some("credential_provider")))?;
+        let model = req.harness.model.as_deref().ok_or_else(|| AdminError::required("model"))?;
         let model_id = env.model_id(model)?;
         if req.harness_id.is_none() {
             if req.harness.harness_name.is_none() {
-                return Err(GatewayError::invalid(
+                return Err(AdminError::invalid(
                     "harness_name is required to create a harness (or pass harness_id to wire an existing one)",
                     Some("harness_name"),
                 ));
             }
             if req.harness.execution_role_arn.is_none() {
-                return Err(super::manage::required("execution_role_arn"));
+                return Err(AdminError::required("execution_role_arn"));
             }
         }
         if let Some(t) = &req.team_id
             && env.gateway.registry.teams.get(t).is_none()
         {
-            return Err(GatewayError::invalid(format!("team_id '{t}' does not exist"), Some("team_id")));
+            return Err(AdminError::invalid(format!("team_id '{t}' does not exist"), Some("team_id")));
         }
         Ok(model_id)
     })();
@@ -482,7 +482,7 @@ pub async fn run<G: Governance>(
         Ok(s) => s.harness,
         Err(Failure::Error(e)) => {
             let mut fix_extra = None;
-            if let GatewayError::Aws(a) = &e
+            if let AdminError::Aws(a) = &e
                 && a.kind == AwsErrorKind::Conflict
                 && let Some(name) = &req.harness.harness_name
                 && let Ok(list) = agentcore::list_harnesses(&clients).await
@@ -571,6 +571,7 @@ pub async fn run<G: Governance>(
                     .find_map(|c| report.findings.iter().find(|f| f.check == *c))
                     .map(|f| f.fix.clone())
                     .unwrap_or_else(|| "Check the harness with the doctor in a moment.".into()),
+                detail: None,
             };
             run.fail("ready", &error.into(), serde_json::to_value(&report).ok());
             return run.stop();

@@ -1,0 +1,189 @@
+//! The AgentCore work of the panel (credential providers, harnesses, doctor, one-click wiring,
+//! harness playground): AgentCore calls (`crate::aws`) combined with the gateway's keys, teams
+//! and records. Keys and teams are made by the admin core's own functions.
+
+pub mod manage;
+pub mod wiring;
+
+use std::sync::{Arc, OnceLock};
+
+use futures::{Stream, StreamExt};
+use serde_json::{Map, Value, json};
+
+use self::manage::{Env, Governance, KeySource};
+use super::{AdminError, Core, Fields, keys, teams};
+use crate::auth::Principal;
+use crate::auth::registry::KeyEntry;
+use crate::aws::agentcore::{DEFAULT_PROVIDER_NAME, LITELLM_PREFIX};
+use crate::aws::{AgentCore, ClearKey, Target};
+use crate::store::TeamRecord;
+
+/// The gateway's AgentCore service, built on first use from the config (a gateway that never
+/// touches AgentCore never loads AWS credentials).
+#[derive(Clone, Default)]
+pub struct Service(Arc<OnceLock<Result<Arc<AgentCore>, String>>>);
+
+/// Key and team creation for the AgentCore work, on behalf of `caller`.
+pub struct CoreGovernance {
+    core: Core,
+    caller: Principal,
+}
+
+impl Governance for CoreGovernance {
+    async fn generate_key(&self, fields: Fields) -> Result<(ClearKey, Arc<KeyEntry>), AdminError> {
+        let generated = keys::generate(&self.core, &fields, &self.caller).await?;
+        Ok((ClearKey::new(generated.clear), generated.entry))
+    }
+
+    async fn delete_key(&self, token: &str) -> Result<(), AdminError> {
+        keys::delete_token(&self.core, token).await
+    }
+
+    async fn create_team(&self, fields: Fields) -> Result<TeamRecord, AdminError> {
+        teams::create(&self.core, &fields).await
+    }
+}
+
+/// What an AgentCore operation of `caller` can reach. `default_api_base` is the gateway's URL as
+/// the caller reached it, used when neither the request nor `public_url` names one.
+pub fn env(
+    core: &Core,
+    caller: Principal,
+    default_api_base: Option<String>,
+) -> Result<Env<CoreGovernance>, AdminError> {
+    let service = core
+        .agentcore
+        .0
+        .get_or_init(|| AgentCore::new(core.config.general.agentcore.clone()).map(Arc::new))
+        .clone()
+        .map_err(AdminError::Internal)?;
+    Ok(Env {
+        gateway: core.gateway.clone(),
+        store: core.store.clone(),
+        config: core.config.clone(),
+        service,
+        governance: CoreGovernance { core: core.clone(), caller },
+        default_api_base: core.config.general.public_url.clone().or(default_api_base),
+    })
+}
+
+/// The AgentCore page's defaults and choices.
+pub fn settings(core: &Core, default_api_base: Option<String>) -> Value {
+    let a = &core.config.general.agentcore;
+    let models: Vec<Value> = core
+        .gateway
+        .model_names()
+        .into_iter()
+        .map(|m| json!({"alias": m, "model_id": format!("{LITELLM_PREFIX}{m}")}))
+        .collect();
+    json!({
+        "public_url": core.config.general.public_url,
+        "default_api_base": core.config.general.public_url.clone().or(default_api_base),
+        "region": a.aws_region_name.clone()
+            .or_else(|| std::env::var("AWS_REGION").ok())
+            .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok()),
+        "profile": a.aws_profile_name.clone().or_else(|| std::env::var("AWS_PROFILE").ok()),
+        "profiles": aws_profiles(),
+        "regions": ["us-east-1", "us-east-2", "us-west-2", "ap-south-1", "ap-southeast-1", "ap-southeast-2",
+                    "ap-northeast-1", "eu-central-1", "eu-west-1"],
+        "models": models,
+        "defaults": {
+            "credential_provider": DEFAULT_PROVIDER_NAME,
+            "team_alias": wiring::DEFAULT_TEAM_ALIAS,
+            "key_alias": wiring::DEFAULT_KEY_ALIAS,
+        },
+    })
+}
+
+/// Profile names in the shared AWS config and credentials files.
+fn aws_profiles() -> Vec<String> {
+    let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
+    let file = |var: &str, default: &str| {
+        std::env::var_os(var).map(std::path::PathBuf::from).or_else(|| home.as_ref().map(|h| h.join(default)))
+    };
+    let mut names = Vec::new();
+    for (path, is_config) in [
+        (file("AWS_CONFIG_FILE", ".aws/config"), true),
+        (file("AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials"), false),
+    ] {
+        let Some(text) = path.and_then(|p| std::fs::read_to_string(p).ok()) else { continue };
+        for line in text.lines() {
+            let Some(section) = line.trim().strip_prefix('[').and_then(|l| l.strip_suffix(']')) else { continue };
+            let section = section.trim();
+            let name = if is_config {
+                match section.strip_prefix("profile") {
+                    Some(rest) if rest.starts_with(char::is_whitespace) => rest.trim(),
+                    _ if section == "default" => section,
+                    _ => continue,
+                }
+            } else {
+                section
+            };
+            if !name.is_empty() && !names.iter().any(|n| n == name) {
+                names.push(name.to_string());
+            }
+        }
+    }
+    names.sort();
+    names
+}
+
+/// Where a credential provider's key comes from: `key` (a key of this gateway, in clear) or
+/// `generate` (`true`, or `/key/generate` fields).
+pub fn key_source(key: Option<&str>, generate: Option<&Value>) -> Result<KeySource, AdminError> {
+    let generate = match generate {
+        None | Some(Value::Null) | Some(Value::Bool(false)) => None,
+        Some(Value::Bool(true)) => Some(Map::new()),
+        Some(Value::Object(m)) => Some(m.clone()),
+        Some(_) => {
+            return Err(AdminError::invalid(
+                "generate must be true or an object of /key/generate fields",
+                Some("generate"),
+            ));
+        }
+    };
+    match (key, generate) {
+        (Some(_), Some(_)) => Err(AdminError::invalid("pass either key or generate, not both", Some("key"))),
+        (Some(k), None) => Ok(KeySource::Existing(ClearKey::new(k.trim().to_string()))),
+        (None, Some(fields)) => Ok(KeySource::Generate(fields)),
+        (None, None) => Err(AdminError::invalid(
+            "name the key to store: `key` (the sk-... value of a key of this gateway) or `generate` (a new key, \
+             optionally with team_id and key_alias)",
+            Some("key"),
+        )),
+    }
+}
+
+/// One turn of the harness playground as events `{"type": ...}`: `session` first (its
+/// session_id continues the conversation), then the harness's events, then `done` — or an
+/// `error` event (with the fix) that ends it.
+pub async fn invoke(
+    env: &Env<CoreGovernance>,
+    target: &Target,
+    harness_id: &str,
+    session_id: Option<&str>,
+    message: &str,
+) -> Result<impl Stream<Item = Value> + Send + 'static, AdminError> {
+    let (head, events) = env.invoke(target, harness_id, session_id, message).await?;
+    let mut failed = false;
+    let events = events
+        .map(|item| match item {
+            Ok(v) => v,
+            Err(e) => json!({
+                "type": "error", "kind": e.kind, "code": e.code, "message": e.message, "fix": e.fix, "status": e.status,
+            }),
+        })
+        .chain(futures::stream::once(async { Value::Null }))
+        .filter_map(move |v| {
+            let out = match &v {
+                Value::Null if failed => None,
+                Value::Null => Some(json!({"type": "done"})),
+                v => {
+                    failed |= v["type"] == "error";
+                    Some(v.clone())
+                }
+            };
+            futures::future::ready(out)
+        });
+    Ok(futures::stream::once(async move { head }).chain(events))
+}

@@ -1,0 +1,403 @@
+//! Virtual keys. The clear key is returned once, by generate and regenerate; only its SHA-256
+//! is stored, listed or logged.
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use serde_json::{Value, json};
+
+use super::{
+    AdminError, Core, Fields, LIMIT_FIELDS, check_limits, ends_after, merge, next_reset, now, page, spend_field,
+};
+use crate::auth::registry::KeyEntry;
+use crate::auth::{Principal, generate_key, hash_key, key_name, token_of};
+use crate::store::{Entity, KeyRecord, StoreError, UserRecord, Write};
+
+/// Fields `/key/update` may change.
+const UPDATABLE: &[&str] = &["key_alias", "models", "aliases", "metadata", "tags", "team_id", "user_id", "blocked"];
+
+pub fn entry_or_404(core: &Core, key: &str) -> Result<Arc<KeyEntry>, AdminError> {
+    core.gateway.registry.keys.get(&token_of(key)).ok_or_else(|| AdminError::NotFound("Key not found".into()))
+}
+
+/// What the admin API shows of a key: the record with live spend and its status.
+pub fn key_view(entry: &KeyEntry) -> Value {
+    let mut v = serde_json::to_value(entry.snapshot()).unwrap_or_default();
+    let status = if entry.record.blocked {
+        "blocked"
+    } else if entry.is_expired(Utc::now()) {
+        "expired"
+    } else {
+        "active"
+    };
+    if let Some(o) = v.as_object_mut() {
+        o.insert("status".into(), json!(status));
+        o.insert("token_id".into(), json!(entry.record.token));
+    }
+    v
+}
+
+/// LiteLLM's refusal of a taken key alias.
+fn alias_taken(alias: &str) -> AdminError {
+    AdminError::invalid(
+        format!("Key with alias '{alias}' already exists. Unique key aliases across all keys are required."),
+        Some("key_alias"),
+    )
+}
+
+/// Whether a key other than `except` has `alias`.
+pub fn alias_in_use(core: &Core, alias: &str, except: Option<&str>) -> bool {
+    core.gateway
+        .registry
+        .keys
+        .all()
+        .iter()
+        .any(|k| k.record.key_alias.as_deref() == Some(alias) && Some(k.record.token.as_str()) != except)
+}
+
+/// A quick answer from memory; the database's unique index decides races (`key_write_error`).
+fn check_alias_free(core: &Core, alias: Option<&str>, except: Option<&str>) -> Result<(), AdminError> {
+    match alias {
+        Some(alias) if alias_in_use(core, alias, except) => Err(alias_taken(alias)),
+        _ => Ok(()),
+    }
+}
+
+/// A failed key write: a taken alias (two creates raced) is the client's to fix.
+fn key_write_error(e: StoreError, alias: Option<&str>) -> AdminError {
+    match (e, alias) {
+        (StoreError::Conflict(_), Some(alias)) => alias_taken(alias),
+        (e, _) => e.into(),
+    }
+}
+
+/// The user record a key or team mention needs (LiteLLM creates a user on first mention, and
+/// adds the team to it): `None` when it exists as it should. Written by the caller, with the
+/// key or team, in one transaction.
+pub(super) fn user_to_ensure(core: &Core, user_id: &str, team: Option<&str>) -> Option<UserRecord> {
+    let existing = core.gateway.registry.users.get(user_id);
+    let mut changed = existing.is_none();
+    let mut user = existing.map(|u| u.snapshot()).unwrap_or_else(|| UserRecord {
+        user_id: user_id.to_string(),
+        user_role: Some("internal_user".into()),
+        created_at: now(),
+        ..Default::default()
+    });
+    if let Some(t) = team
+        && !user.teams.iter().any(|x| x == t)
+    {
+        user.teams.push(t.to_string());
+        changed = true;
+    }
+    changed.then(|| {
+        user.updated_at = now();
+        user
+    })
+}
+
+/// A key checked and ready to be written: the clear key (shown once) and its record.
+pub(super) struct NewKey {
+    pub clear: String,
+    pub record: KeyRecord,
+}
+
+/// Checks generate-style fields and builds the key, writing nothing.
+pub(super) fn prepare_key(core: &Core, fields: &Fields, created_by: &Principal) -> Result<NewKey, AdminError> {
+    check_limits(fields)?;
+    let str_field = |f: &str| fields.get(f).and_then(Value::as_str).map(str::to_string);
+    let key = match str_field("key") {
+        Some(k) if k.starts_with("sk-") && k.len() >= 16 => k,
+        Some(_) => {
+            return Err(AdminError::invalid("key must start with 'sk-' and be at least 16 characters", Some("key")));
+        }
+        None => generate_key(),
+    };
+    let token = hash_key(&key);
+    if core.gateway.registry.keys.get(&token).is_some() {
+        return Err(AdminError::invalid("this key already exists", Some("key")));
+    }
+    let team_id = str_field("team_id");
+    if let Some(t) = &team_id
+        && core.gateway.registry.teams.get(t).is_none()
+    {
+        return Err(AdminError::invalid(
+            format!("team_id '{t}' does not exist; create it with /team/new"),
+            Some("team_id"),
+        ));
+    }
+    check_alias_free(core, str_field("key_alias").as_deref(), None)?;
+    let created = now();
+    let base = KeyRecord {
+        token,
+        key_name: key_name(&key),
+        created_at: created.clone(),
+        updated_at: created,
+        created_by: Some(if created_by.key().is_some() { "admin key".into() } else { "master key".into() }),
+        ..Default::default()
+    };
+    let mut all_fields: Vec<&str> = UPDATABLE.to_vec();
+    all_fields.extend_from_slice(LIMIT_FIELDS);
+    all_fields.push("spend");
+    let mut record: KeyRecord = merge(&base, fields, &all_fields)?;
+    if let Some(d) = str_field("duration").filter(|d| d != "-1") {
+        record.expires = Some(ends_after("duration", &d)?);
+    }
+    if let Some(d) = &record.limits.budget_duration {
+        record.limits.budget_reset_at = Some(next_reset(d)?);
+    }
+    Ok(NewKey { clear: key, record })
+}
+
+/// A key just made: `/key/generate`'s answer (with the clear key, shown once) and the live entry.
+pub struct Generated {
+    pub response: Value,
+    pub clear: String,
+    pub entry: Arc<KeyEntry>,
+}
+
+/// Writes prepared keys with the other records of the same change, in one transaction, then
+/// serves them.
+pub(super) async fn save_new_keys(
+    core: &Core,
+    keys: Vec<NewKey>,
+    others: &[Write<'_>],
+    fields: &Fields,
+) -> Result<Vec<Generated>, AdminError> {
+    let mut writes: Vec<Write> = others.to_vec();
+    writes.extend(keys.iter().map(|k| Write::Key(&k.record)));
+    let alias = keys.iter().find_map(|k| k.record.key_alias.as_deref());
+    core.store.commit(&writes).await.map_err(|e| key_write_error(e, alias))?;
+    Ok(keys
+        .into_iter()
+        .map(|new| {
+            let entry = core.gateway.registry.keys.put(new.record);
+            let mut response = key_view(&entry);
+            if let Some(o) = response.as_object_mut() {
+                o.insert("key".into(), json!(new.clear));
+                o.insert("duration".into(), fields.get("duration").cloned().unwrap_or(Value::Null));
+                o.insert("litellm_budget_table".into(), Value::Null);
+            }
+            Generated { response, clear: new.clear, entry }
+        })
+        .collect())
+}
+
+/// `/key/generate`: a key from generate-style fields (and the user it names, on first mention).
+pub async fn generate(core: &Core, fields: &Fields, created_by: &Principal) -> Result<Generated, AdminError> {
+    let new = prepare_key(core, fields, created_by)?;
+    let user = new.record.user_id.as_deref().and_then(|u| user_to_ensure(core, u, new.record.team_id.as_deref()));
+    let others: Vec<Write> = user.iter().map(Write::User).collect();
+    let mut saved = save_new_keys(core, vec![new], &others, fields).await?;
+    if let Some(user) = user {
+        core.gateway.registry.users.put(user);
+    }
+    saved.pop().ok_or_else(|| AdminError::Internal("the new key was not saved".into()))
+}
+
+/// The key a body names: `key` (clear or hash), else `key_alias`.
+fn named_key(core: &Core, fields: &Fields) -> Result<Arc<KeyEntry>, AdminError> {
+    if let Some(k) = fields.get("key").and_then(Value::as_str) {
+        return entry_or_404(core, k);
+    }
+    if let Some(alias) = fields.get("key_alias").and_then(Value::as_str) {
+        return core
+            .gateway
+            .registry
+            .keys
+            .all()
+            .into_iter()
+            .find(|k| k.record.key_alias.as_deref() == Some(alias))
+            .ok_or_else(|| AdminError::NotFound(format!("no key with alias '{alias}'")));
+    }
+    Err(AdminError::invalid("name the key: `key` (sk-... or its hash) or `key_alias`", Some("key")))
+}
+
+/// `/key/update`.
+pub async fn update(core: &Core, fields: &Fields) -> Result<Value, AdminError> {
+    check_limits(fields)?;
+    let entry = named_key(core, fields)?;
+    let current = entry.snapshot();
+    if let Some(alias) = fields.get("key_alias").and_then(Value::as_str)
+        && fields.contains_key("key")
+    {
+        check_alias_free(core, Some(alias), Some(&current.token))?;
+    }
+    if let Some(t) = fields.get("team_id").and_then(Value::as_str)
+        && core.gateway.registry.teams.get(t).is_none()
+    {
+        return Err(AdminError::invalid(format!("team_id '{t}' does not exist"), Some("team_id")));
+    }
+    let mut allowed: Vec<&str> = UPDATABLE.to_vec();
+    allowed.extend_from_slice(LIMIT_FIELDS);
+    if !fields.contains_key("key") {
+        allowed.retain(|f| *f != "key_alias");
+    }
+    let mut record: KeyRecord = merge(&current, fields, &allowed)?;
+    match fields.get("duration") {
+        Some(Value::Null) => record.expires = None,
+        Some(Value::String(d)) if d == "-1" => record.expires = None,
+        Some(Value::String(d)) => record.expires = Some(ends_after("duration", d)?),
+        _ => {}
+    }
+    if fields.contains_key("budget_duration") {
+        record.limits.budget_reset_at = record.limits.budget_duration.as_deref().map(next_reset).transpose()?;
+    }
+    let spend_change = spend_field(fields)?;
+    record.updated_at = now();
+    core.store.commit(&[Write::Key(&record)]).await.map_err(|e| key_write_error(e, record.key_alias.as_deref()))?;
+    let entry = core.gateway.registry.keys.put(record);
+    if let Some(s) = spend_change {
+        core.set_spend(Entity::Key, &entry.record.token, &entry.counters, s).await;
+    }
+    let mut response = key_view(&entry);
+    if let Some(o) = response.as_object_mut() {
+        o.insert("key".into(), json!(entry.record.token));
+    }
+    Ok(response)
+}
+
+/// `/key/delete`: keys named by key (clear or hash) or alias; returns the names deleted.
+pub async fn delete(core: &Core, keys: &[String], key_aliases: &[String]) -> Result<Vec<String>, AdminError> {
+    let registry = &core.gateway.registry;
+    let mut tokens = Vec::new();
+    let mut deleted = Vec::new();
+    for k in keys {
+        if let Some(e) = registry.keys.get(&token_of(k)) {
+            tokens.push(e.record.token.clone());
+            deleted.push(k.clone());
+        }
+    }
+    for alias in key_aliases {
+        for e in registry.keys.all().iter().filter(|e| e.record.key_alias.as_deref() == Some(alias.as_str())) {
+            tokens.push(e.record.token.clone());
+            deleted.push(alias.clone());
+        }
+    }
+    if tokens.is_empty() {
+        return Err(AdminError::NotFound("none of the keys exist".into()));
+    }
+    let writes: Vec<Write> = tokens.iter().map(|t| Write::Delete(Entity::Key, t)).collect();
+    core.commit(&writes).await?;
+    for t in &tokens {
+        registry.keys.remove(t);
+    }
+    Ok(deleted)
+}
+
+/// `/key/info`: a key by its clear value or hash, else the caller's own. A key that may not read
+/// everything reads only itself.
+pub fn info(core: &Core, caller: &Principal, asked: Option<&str>) -> Result<Value, AdminError> {
+    let entry = match (asked, caller) {
+        (Some(k), _) => entry_or_404(core, k)?,
+        (None, Principal::Key(own, _)) => own.clone(),
+        (None, _) => return Err(AdminError::invalid("pass ?key=sk-... (or its hash)", Some("key"))),
+    };
+    if !caller.may_read_all() && caller.key().map(|k| &k.record.token) != Some(&entry.record.token) {
+        return Err(AdminError::Forbidden("a key may only read its own info".into()));
+    }
+    let mut view = key_view(&entry);
+    if let Some(o) = view.as_object_mut() {
+        o.remove("token");
+    }
+    // The key is answered by its hash: a clear key is shown once, at creation.
+    Ok(json!({"key": entry.record.token, "info": view}))
+}
+
+/// `/key/list`'s filters and page.
+#[derive(Debug, Default)]
+pub struct KeyQuery {
+    pub team_id: Option<String>,
+    pub user_id: Option<String>,
+    pub key_alias: Option<String>,
+    pub key_hash: Option<String>,
+    pub ascending: bool,
+    pub page: usize,
+    pub size: usize,
+    /// Whole keys instead of their hashes.
+    pub full: bool,
+}
+
+/// `/key/list`.
+pub fn list(core: &Core, q: &KeyQuery) -> Value {
+    let matches = |want: &Option<String>, have: Option<&String>| want.as_ref().is_none_or(|w| have == Some(w));
+    let mut keys: Vec<Arc<KeyEntry>> = core
+        .gateway
+        .registry
+        .keys
+        .all()
+        .into_iter()
+        .filter(|k| matches(&q.team_id, k.record.team_id.as_ref()))
+        .filter(|k| matches(&q.user_id, k.record.user_id.as_ref()))
+        .filter(|k| matches(&q.key_alias, k.record.key_alias.as_ref()))
+        .filter(|k| matches(&q.key_hash, Some(&k.record.token)))
+        .collect();
+    keys.sort_by(|a, b| a.record.created_at.cmp(&b.record.created_at).then(a.record.token.cmp(&b.record.token)));
+    if !q.ascending {
+        keys.reverse();
+    }
+    let (current, total_pages) = page(&keys, q.page, q.size);
+    let items: Vec<Value> = current.iter().map(|k| if q.full { key_view(k) } else { json!(k.record.token) }).collect();
+    json!({
+        "keys": items,
+        "total_count": keys.len(),
+        "current_page": q.page.max(1),
+        "total_pages": total_pages,
+    })
+}
+
+/// `/key/regenerate`: a new clear key (given, or made) replaces `key`, keeping its spend and
+/// settings (with the changes `fields` asks for).
+pub async fn regenerate(core: &Core, key: &str, fields: &Fields) -> Result<Value, AdminError> {
+    let old = entry_or_404(core, key)?;
+    let new_key = match fields.get("new_key").and_then(Value::as_str) {
+        Some(k) if k.starts_with("sk-") && k.len() >= 16 => k.to_string(),
+        Some(_) => return Err(AdminError::invalid("new_key must start with 'sk-'", Some("new_key"))),
+        None => generate_key(),
+    };
+    check_limits(fields)?;
+    let mut allowed: Vec<&str> = UPDATABLE.to_vec();
+    allowed.extend_from_slice(LIMIT_FIELDS);
+    allowed.retain(|f| *f != "key_alias");
+    let mut record: KeyRecord = merge(&old.snapshot(), fields, &allowed)?;
+    record.token = hash_key(&new_key);
+    record.key_name = key_name(&new_key);
+    record.updated_at = now();
+    if let Some(Value::String(d)) = fields.get("duration") {
+        record.expires = Some(ends_after("duration", d)?);
+    }
+    if core.gateway.registry.keys.get(&record.token).is_some() {
+        return Err(AdminError::invalid("new_key is already a key", Some("new_key")));
+    }
+    // The new key (with the old one's spend) replaces the old one in one transaction: a failure
+    // leaves the old key working.
+    core.commit(&[Write::Delete(Entity::Key, &old.record.token), Write::Key(&record)]).await?;
+    let entry = core.gateway.registry.keys.replace(&old.record.token, record);
+    let mut response = key_view(&entry);
+    if let Some(o) = response.as_object_mut() {
+        o.insert("key".into(), json!(new_key));
+    }
+    Ok(response)
+}
+
+/// `/key/block` and `/key/unblock`.
+pub async fn set_blocked(core: &Core, fields: &Fields, blocked: bool) -> Result<Value, AdminError> {
+    let entry = named_key(core, fields)?;
+    let mut record = entry.snapshot();
+    record.blocked = blocked;
+    record.updated_at = now();
+    core.commit(&[Write::Key(&record)]).await?;
+    let entry = core.gateway.registry.keys.put(record);
+    Ok(key_view(&entry))
+}
+
+/// Deletes one key by its stored token.
+pub async fn delete_token(core: &Core, token: &str) -> Result<(), AdminError> {
+    core.commit(&[Write::Delete(Entity::Key, token)]).await?;
+    core.gateway.registry.keys.remove(token);
+    Ok(())
+}
+
+/// Keys that belong to a team or a user, as their views show them.
+pub(super) fn keys_where(core: &Core, belongs: impl Fn(&KeyRecord) -> bool) -> Vec<Value> {
+    core.gateway.registry.keys.all().iter().filter(|k| belongs(&k.record)).map(|k| key_view(k)).collect()
+}

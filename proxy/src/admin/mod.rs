@@ -1,0 +1,159 @@
+//! The admin core: what LiteLLM's management API does (keys, teams, users, models, spend) and
+//! Switchboard's AgentCore and deploy work, as plain functions over the store and the live
+//! registry. The HTTP handlers, the desktop shell and the AgentCore wiring all call these;
+//! none of them calls a handler.
+//!
+//! Each write goes to the database first — the rows one change touches in one transaction —
+//! then replaces the in-memory entries the request path reads, so it applies to the next
+//! request. Spend set by hand goes through the spend writer, in order with the rows of calls
+//! that ended before.
+
+pub mod agentcore;
+pub mod deploy;
+mod error;
+pub mod keys;
+pub mod models;
+pub mod spend;
+pub mod teams;
+pub mod users;
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+pub use error::AdminError;
+
+use crate::config::Config;
+use crate::gateway::Gateway;
+use crate::limits::{Counters, parse_duration};
+use crate::store::{Entity, Store, Write};
+use crate::time::format_time;
+
+/// The fields of a LiteLLM management request (`/key/generate`, `/team/update`, ...), as sent:
+/// merge-patch semantics depend on which members are present.
+pub type Fields = Map<String, Value>;
+
+/// What the admin core works on: the live gateway (registry, models, spend writer), the
+/// database and the boot configuration.
+#[derive(Clone)]
+pub struct Core {
+    pub gateway: Arc<Gateway>,
+    pub store: Store,
+    pub config: Arc<Config>,
+    pub agentcore: agentcore::Service,
+}
+
+impl Core {
+    pub fn new(gateway: Arc<Gateway>, store: Store, config: Arc<Config>) -> Core {
+        Core { gateway, store, config, agentcore: agentcore::Service::default() }
+    }
+
+    /// Applies several writes in one transaction.
+    pub async fn commit(&self, writes: &[Write<'_>]) -> Result<(), AdminError> {
+        Ok(self.store.commit(writes).await?)
+    }
+
+    /// Sets an entity's spend by hand: the live counter now, the database through the spend
+    /// writer, after the rows of calls that ended before.
+    pub async fn set_spend(&self, entity: Entity, id: &str, counters: &Counters, spend: f64) {
+        counters.set_spend(spend, counters.reset_at());
+        let reset_at = counters.reset_at().map(format_time);
+        if let Some(sink) = self.gateway.spend_sink()
+            && !sink.set_spend(entity, id, spend, reset_at).await
+        {
+            tracing::warn!("spend of {entity:?} {id} set in memory; the database will have it once it is reachable");
+        }
+    }
+}
+
+pub fn now() -> String {
+    format_time(Utc::now())
+}
+
+/// Checks a duration field and returns when it ends from now.
+pub fn ends_after(field: &str, text: &str) -> Result<String, AdminError> {
+    let d = parse_duration(text).map_err(|e| AdminError::invalid(format!("{field}: {e}"), Some(field)))?;
+    Ok(format_time(d.after(Utc::now())))
+}
+
+/// The next reset of a budget period starting now.
+pub fn next_reset(text: &str) -> Result<String, AdminError> {
+    let d = parse_duration(text)
+        .map_err(|e| AdminError::invalid(format!("budget_duration: {e}"), Some("budget_duration")))?;
+    Ok(format_time(d.next_after(Utc::now())))
+}
+
+/// Applies the members of `patch` named in `fields` to `record` (merge-patch: a member set to
+/// null clears the field; members not sent stay as they are).
+pub fn merge<T: Serialize + DeserializeOwned>(record: &T, patch: &Fields, fields: &[&str]) -> Result<T, AdminError> {
+    let mut value = serde_json::to_value(record).map_err(|e| AdminError::Internal(e.to_string()))?;
+    if let Some(obj) = value.as_object_mut() {
+        for f in fields {
+            if let Some(v) = patch.get(*f) {
+                obj.insert((*f).to_string(), v.clone());
+            }
+        }
+    }
+    serde_json::from_value(value).map_err(|e| AdminError::invalid(e.to_string(), None))
+}
+
+/// Checks the limit fields shared by keys, teams and users.
+pub fn check_limits(patch: &Fields) -> Result<(), AdminError> {
+    for f in ["max_budget", "soft_budget"] {
+        if let Some(v) = patch.get(f)
+            && !v.is_null()
+            && !v.as_f64().is_some_and(|x| x >= 0.0 && x.is_finite())
+        {
+            return Err(AdminError::invalid(format!("{f} must be a non-negative number"), Some(f)));
+        }
+    }
+    for f in ["tpm_limit", "rpm_limit", "max_parallel_requests"] {
+        if let Some(v) = patch.get(f)
+            && !v.is_null()
+            && v.as_u64().is_none()
+        {
+            return Err(AdminError::invalid(format!("{f} must be a non-negative integer"), Some(f)));
+        }
+    }
+    for f in ["models", "tags"] {
+        if let Some(v) = patch.get(f)
+            && !v.is_null()
+            && !v.as_array().is_some_and(|a| a.iter().all(Value::is_string))
+        {
+            return Err(AdminError::invalid(format!("{f} must be a list of strings"), Some(f)));
+        }
+    }
+    if let (Some(soft), Some(max)) =
+        (patch.get("soft_budget").and_then(Value::as_f64), patch.get("max_budget").and_then(Value::as_f64))
+        && soft >= max
+    {
+        return Err(AdminError::invalid("soft_budget must be below max_budget", Some("soft_budget")));
+    }
+    Ok(())
+}
+
+/// `spend` of an update body: a non-negative number, when sent.
+pub fn spend_field(fields: &Fields) -> Result<Option<f64>, AdminError> {
+    match fields.get("spend") {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => match v.as_f64() {
+            Some(s) if s >= 0.0 && s.is_finite() => Ok(Some(s)),
+            _ => Err(AdminError::invalid("spend must be a non-negative number", Some("spend"))),
+        },
+    }
+}
+
+/// The fields of a limits block that `merge` may set.
+pub const LIMIT_FIELDS: &[&str] =
+    &["max_budget", "soft_budget", "budget_duration", "tpm_limit", "rpm_limit", "max_parallel_requests"];
+
+/// Page arithmetic shared by the list routes.
+pub fn page<T: Clone>(items: &[T], page: usize, size: usize) -> (Vec<T>, usize) {
+    let size = size.clamp(1, 1000);
+    let total_pages = items.len().div_ceil(size).max(1);
+    let start = (page.max(1) - 1) * size;
+    (items.iter().skip(start).take(size).cloned().collect(), total_pages)
+}

@@ -1,0 +1,147 @@
+//! Models stored in the database, served beside config.yaml's. Config models are read-only here
+//! (edit the file).
+//!
+//! A change is built (and so validated) first, written to the database second, and served
+//! last: a refused or failed change leaves the model being served as it was. Provider secrets
+//! are sealed in the database (see `store::sealed`) and never shown.
+
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use super::{AdminError, Core, now};
+use crate::store::sealed::SECRET_PARAMS;
+use crate::store::{Entity, ModelRecord, Write};
+
+/// What the API shows in place of a secret; sent back unchanged, it keeps the stored one.
+const MASKED: &str = "********";
+
+/// `/model/new`'s body.
+#[derive(Deserialize)]
+pub struct NewModel {
+    pub model_name: String,
+    pub litellm_params: Map<String, Value>,
+    #[serde(default)]
+    pub model_info: Map<String, Value>,
+}
+
+/// `/model/update`'s body: `model_info.id` names the model.
+#[derive(Deserialize)]
+pub struct ModelPatch {
+    pub model_name: Option<String>,
+    pub litellm_params: Option<Map<String, Value>>,
+    pub model_info: Map<String, Value>,
+}
+
+/// A stored model as the API returns it: secrets in `litellm_params` masked.
+fn model_view(m: &ModelRecord) -> Value {
+    let mut params = m.litellm_params.clone();
+    for secret in SECRET_PARAMS {
+        if params.contains_key(*secret) {
+            params.insert((*secret).into(), json!(MASKED));
+        }
+    }
+    json!({
+        "model_id": m.model_id,
+        "model_name": m.model_name,
+        "litellm_params": params,
+        "model_info": m.model_info,
+        "created_at": m.created_at,
+        "updated_at": m.updated_at,
+        "db_model": true,
+    })
+}
+
+/// Builds `record`'s deployment (with its secrets opened), writes the record, then serves it.
+async fn save(core: &Core, record: ModelRecord) -> Result<Value, AdminError> {
+    if record.model_name.trim().is_empty() {
+        return Err(AdminError::invalid("model_name must not be empty", Some("model_name")));
+    }
+    let mut clear = record.clone();
+    core.store.open_model(&mut clear).map_err(|e| AdminError::invalid(e.to_string(), Some("litellm_params")))?;
+    let entry = core
+        .config
+        .model_entry(&clear.model_id, &clear.model_name, &clear.litellm_params, &clear.model_info)
+        .map_err(|e| AdminError::invalid(e, Some("litellm_params")))?;
+    let change = core.gateway.change_models().await;
+    let deployment = change.build(&entry).await.map_err(|e| AdminError::invalid(e, Some("litellm_params")))?;
+    core.commit(&[Write::Model(&record)]).await?;
+    change.install(deployment);
+    Ok(model_view(&record))
+}
+
+/// `/model/new`.
+pub async fn create(core: &Core, req: NewModel) -> Result<Value, AdminError> {
+    let model_id = match req.model_info.get("id") {
+        Some(Value::String(id)) if !id.is_empty() => id.clone(),
+        _ => uuid::Uuid::new_v4().to_string(),
+    };
+    if core.gateway.deployments().iter().any(|d| d.entry.id == model_id) {
+        return Err(AdminError::invalid(format!("a model with id {model_id} already exists"), Some("model_info")));
+    }
+    let mut model_info = req.model_info;
+    model_info.remove("id");
+    let created = now();
+    let record = ModelRecord {
+        model_id,
+        model_name: req.model_name,
+        litellm_params: req.litellm_params,
+        model_info,
+        created_at: created.clone(),
+        updated_at: created,
+    };
+    save(core, record).await
+}
+
+/// `/model/update`: patches the stored record: members sent replace the stored ones (`null`
+/// removes one), members not sent stay as they were.
+pub async fn update(core: &Core, req: ModelPatch) -> Result<Value, AdminError> {
+    let id = req
+        .model_info
+        .get("id")
+        .and_then(Value::as_str)
+        .ok_or_else(|| AdminError::invalid("model_info.id names the model to update", Some("model_info")))?
+        .to_string();
+    let not_found = || {
+        AdminError::NotFound(format!("Model with id={id} not found in db (config.yaml models are edited in the file)"))
+    };
+    if !core.gateway.deployments().iter().any(|d| d.from_db && d.entry.id == id) {
+        return Err(not_found());
+    }
+    let mut record = core.store.model(&id).await?.ok_or_else(not_found)?;
+    if let Some(name) = req.model_name {
+        record.model_name = name;
+    }
+    for (k, v) in req.litellm_params.into_iter().flatten() {
+        match v {
+            Value::String(s) if s == MASKED => {}
+            Value::Null => {
+                record.litellm_params.remove(&k);
+            }
+            v => {
+                record.litellm_params.insert(k, v);
+            }
+        }
+    }
+    for (k, v) in req.model_info {
+        match (k.as_str(), v) {
+            ("id", _) => {}
+            (_, Value::Null) => {
+                record.model_info.remove(&k);
+            }
+            (_, v) => {
+                record.model_info.insert(k, v);
+            }
+        }
+    }
+    record.updated_at = now();
+    save(core, record).await
+}
+
+/// `/model/delete`.
+pub async fn delete(core: &Core, id: &str) -> Result<(), AdminError> {
+    let change = core.gateway.change_models().await;
+    change.check_removable(id).map_err(|e| AdminError::invalid(e, Some("id")))?;
+    core.commit(&[Write::Delete(Entity::Model, id)]).await?;
+    change.remove(id);
+    Ok(())
+}

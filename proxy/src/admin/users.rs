@@ -1,0 +1,191 @@
+//! Internal users, their limits, and (by default) a key of their own.
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+
+use super::keys::{keys_where, prepare_key, save_new_keys};
+use super::{AdminError, Core, Fields, LIMIT_FIELDS, check_limits, merge, next_reset, now, page, spend_field};
+use crate::auth::Principal;
+use crate::auth::registry::UserEntry;
+use crate::store::{Entity, UserRecord, Write};
+
+const UPDATABLE: &[&str] = &["user_email", "user_alias", "user_role", "teams", "models", "metadata"];
+const ROLES: &[&str] = &["proxy_admin", "proxy_admin_viewer", "internal_user", "internal_user_viewer"];
+
+fn user_or_404(core: &Core, user_id: &str) -> Result<Arc<UserEntry>, AdminError> {
+    core.gateway
+        .registry
+        .users
+        .get(user_id)
+        .ok_or_else(|| AdminError::NotFound(format!("User not found, user_id={user_id}")))
+}
+
+fn check_role(fields: &Fields) -> Result<(), AdminError> {
+    match fields.get("user_role").and_then(Value::as_str) {
+        Some(r) if !ROLES.contains(&r) => {
+            Err(AdminError::invalid(format!("user_role must be one of {}", ROLES.join(", ")), Some("user_role")))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `/user/new`: the user and (unless `auto_create_key` is false) its key, written together: a
+/// refused key leaves no user behind.
+pub async fn create(core: &Core, fields: &Fields, caller: &Principal) -> Result<Value, AdminError> {
+    check_limits(fields)?;
+    check_role(fields)?;
+    let registry = &core.gateway.registry;
+    let user_id = match fields.get("user_id").and_then(Value::as_str) {
+        Some(id) if registry.users.get(id).is_some() => {
+            return Err(AdminError::invalid(format!("User with id={id} already exists"), Some("user_id")));
+        }
+        Some(id) if !id.trim().is_empty() => id.to_string(),
+        _ => uuid::Uuid::new_v4().to_string(),
+    };
+    let created = now();
+    let base = UserRecord {
+        user_id: user_id.clone(),
+        user_role: Some("internal_user".into()),
+        created_at: created.clone(),
+        updated_at: created,
+        ..Default::default()
+    };
+    let mut allowed: Vec<&str> = UPDATABLE.to_vec();
+    allowed.extend_from_slice(LIMIT_FIELDS);
+    let mut record: UserRecord = merge(&base, fields, &allowed)?;
+    if let Some(d) = &record.limits.budget_duration {
+        record.limits.budget_reset_at = Some(next_reset(d)?);
+    }
+
+    let mut response = json!({});
+    if fields.get("auto_create_key").and_then(Value::as_bool) != Some(false) {
+        // The user's key carries the key fields of the request, not the user's own limits.
+        let mut key_fields = Fields::new();
+        for f in ["key_alias", "duration", "aliases", "tags", "key"] {
+            if let Some(v) = fields.get(f) {
+                key_fields.insert(f.into(), v.clone());
+            }
+        }
+        key_fields.insert("user_id".into(), json!(user_id));
+        let key = prepare_key(core, &key_fields, caller)?;
+        let mut saved = save_new_keys(core, vec![key], &[Write::User(&record)], &key_fields).await?;
+        if let Some(generated) = saved.pop() {
+            response = generated.response;
+        }
+    } else {
+        core.commit(&[Write::User(&record)]).await?;
+    }
+    let entry = registry.users.put(record);
+    if let (Some(o), Ok(Value::Object(user))) = (response.as_object_mut(), serde_json::to_value(entry.snapshot())) {
+        for (k, v) in user {
+            o.insert(k, v);
+        }
+    }
+    Ok(response)
+}
+
+/// `/user/info`: a user by id, else the caller's own; a key that may not read everything reads
+/// only its own user.
+pub fn info(core: &Core, caller: &Principal, asked: Option<&str>) -> Result<Value, AdminError> {
+    let own = caller.key().and_then(|k| k.record.user_id.clone());
+    let user_id = match (asked, &own) {
+        (Some(u), _) => u.to_string(),
+        (None, Some(u)) => u.clone(),
+        (None, None) => return Err(AdminError::invalid("pass ?user_id=", Some("user_id"))),
+    };
+    if !caller.may_read_all() && own.as_ref() != Some(&user_id) {
+        return Err(AdminError::Forbidden("a key may only read its own user's info".into()));
+    }
+    let entry = user_or_404(core, &user_id)?;
+    let teams: Vec<Value> = entry
+        .record
+        .teams
+        .iter()
+        .filter_map(|t| core.gateway.registry.teams.get(t))
+        .map(|t| serde_json::to_value(t.snapshot()).unwrap_or_default())
+        .collect();
+    Ok(json!({
+        "user_id": user_id,
+        "user_info": serde_json::to_value(entry.snapshot()).unwrap_or_default(),
+        "keys": keys_where(core, |k| k.user_id.as_deref() == Some(user_id.as_str())),
+        "teams": teams,
+    }))
+}
+
+/// `/user/update`.
+pub async fn update(core: &Core, fields: &Fields) -> Result<UserRecord, AdminError> {
+    check_limits(fields)?;
+    check_role(fields)?;
+    let user_id = fields.get("user_id").and_then(Value::as_str).ok_or_else(|| AdminError::required("user_id"))?;
+    let entry = user_or_404(core, user_id)?;
+    let mut allowed: Vec<&str> = UPDATABLE.to_vec();
+    allowed.extend_from_slice(LIMIT_FIELDS);
+    let mut record: UserRecord = merge(&entry.snapshot(), fields, &allowed)?;
+    if fields.contains_key("budget_duration") {
+        record.limits.budget_reset_at = record.limits.budget_duration.as_deref().map(next_reset).transpose()?;
+    }
+    let spend = spend_field(fields)?;
+    record.updated_at = now();
+    core.commit(&[Write::User(&record)]).await?;
+    let entry = core.gateway.registry.users.put(record);
+    if let Some(s) = spend {
+        core.set_spend(Entity::User, &entry.record.user_id, &entry.counters, s).await;
+    }
+    Ok(entry.snapshot())
+}
+
+/// `/user/delete`: the users and their keys; returns how many keys went with them.
+pub async fn delete(core: &Core, user_ids: &[String]) -> Result<usize, AdminError> {
+    for id in user_ids {
+        user_or_404(core, id)?;
+    }
+    let registry = &core.gateway.registry;
+    let keys: Vec<String> = registry
+        .keys
+        .all()
+        .iter()
+        .filter(|k| k.record.user_id.as_ref().is_some_and(|u| user_ids.contains(u)))
+        .map(|k| k.record.token.clone())
+        .collect();
+    let mut writes: Vec<Write> = keys.iter().map(|k| Write::Delete(Entity::Key, k)).collect();
+    writes.extend(user_ids.iter().map(|u| Write::Delete(Entity::User, u)));
+    core.commit(&writes).await?;
+    for k in &keys {
+        registry.keys.remove(k);
+    }
+    for u in user_ids {
+        registry.users.remove(u);
+    }
+    Ok(keys.len())
+}
+
+/// `/user/list`'s filters and page.
+#[derive(Debug, Default)]
+pub struct UserQuery {
+    pub role: Option<String>,
+    pub team: Option<String>,
+    pub page: usize,
+    pub page_size: usize,
+}
+
+/// `/user/list`.
+pub fn list(core: &Core, q: &UserQuery) -> Value {
+    let mut users = core.gateway.registry.users.all();
+    if let Some(role) = &q.role {
+        users.retain(|u| u.record.user_role.as_ref() == Some(role));
+    }
+    if let Some(team) = &q.team {
+        users.retain(|u| u.record.teams.contains(team));
+    }
+    users.sort_by(|a, b| a.record.created_at.cmp(&b.record.created_at).then(a.record.user_id.cmp(&b.record.user_id)));
+    let page_number = q.page.max(1);
+    let (rows, total_pages) = page(&users, page_number, q.page_size);
+    let rows: Vec<Value> = rows.iter().map(|u| serde_json::to_value(u.snapshot()).unwrap_or_default()).collect();
+    json!({"users": rows, "total": users.len(), "page": page_number, "page_size": q.page_size, "total_pages": total_pages})
+}
+
+/// Whether a caller sees only its own data (a key that may not read everything).
+pub fn is_plain_key(caller: &Principal) -> bool {
+    caller.key().is_some() && !caller.may_read_all()
+}
