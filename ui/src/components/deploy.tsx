@@ -23,9 +23,9 @@ import {
   statusTone,
 } from "../lib/deploy";
 import { type StackTarget, stackConnection } from "../lib/deployApi";
-import { ApiError, awsSummary, explainError } from "../lib/errors";
+import { ApiError, awsMessageParts, explainError } from "../lib/errors";
 import { switchSession, SESSION_CHANGED } from "../lib/session";
-import { Badge, CopyButton, CopyField, Modal, Spinner, TextInput, copyText } from "./ui";
+import { Badge, CopyButton, CopyField, ErrorDetails, Modal, Spinner, TextInput, copyText } from "./ui";
 
 const badgeTone = (t: Tone): "green" | "red" | "amber" | "blue" | "neutral" => t;
 
@@ -44,22 +44,18 @@ export function CfnStatus({ status, testid }: { status: string | null | undefine
 export function AwsErrorNotice({ error, testid = "deploy-error", compact }: { error: unknown; testid?: string; compact?: boolean }) {
   const e = typeof error === "string" ? new ApiError({ status: 502, type: "aws_error", message: error }) : error;
   const { title, hint } = explainError(e, { admin: true });
-  const raw = e instanceof ApiError ? e.message : null;
-  const summary = raw ? awsSummary(raw) : null;
-  const status = e instanceof ApiError && e.status ? `${e.status}${e.type ? ` ${e.type}` : ""}` : null;
+  const api = e instanceof ApiError ? e : null;
+  const parts = api ? awsMessageParts(api.message, api.detail) : null;
+  const fix = api?.fix || hint;
+  const status = api?.status ? `${api.status}${api.type ? ` ${api.type}` : ""}` : null;
   return (
     <div className={`notice notice-error${compact ? " compact" : ""}`} role="alert" data-testid={testid}>
       <div className="notice-title">{title}</div>
-      {hint && hint !== summary && <div className="notice-hint">{hint}</div>}
-      {raw && raw !== title && (
+      {fix && fix !== parts?.summary && <div className="notice-hint">{fix}</div>}
+      {api && parts && api.message !== title && (
         <div className="notice-raw">
-          {status && <span className="mono">{status}</span>} <span className="raw-message">{summary}</span>
-          {summary !== raw.trim() && (
-            <details className="raw-details">
-              <summary>Full error</summary>
-              <pre>{raw}</pre>
-            </details>
-          )}
+          {status && <span className="mono">{status}</span>} <span className="raw-message">{parts.summary}</span>
+          {parts.detail && <ErrorDetails text={parts.detail} />}
         </div>
       )}
     </div>
