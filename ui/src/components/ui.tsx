@@ -193,18 +193,32 @@ export function ConfirmDialog({
 
 export function ErrorNotice({ error, ctx, compact, testid = "error" }: { error: unknown; ctx?: ExplainContext; compact?: boolean; testid?: string }) {
   const { title, hint } = explainError(error, ctx);
-  const raw = error instanceof ApiError ? error.message : null;
-  const status = error instanceof ApiError && error.status ? `${error.status}${error.type ? ` ${error.type}` : ""}` : null;
+  const api = error instanceof ApiError ? error : null;
+  const raw = api?.message ?? null;
+  const status = api?.status ? `${api.status}${api.type ? ` ${api.type}` : ""}` : null;
+  // The gateway's own fix, when it sends one, knows more than the panel's guess.
+  const fix = api?.fix || hint;
   return (
     <div className={`notice notice-error${compact ? " compact" : ""}`} role="alert" data-testid={testid}>
       <div className="notice-title">{title}</div>
-      {hint && <div className="notice-hint">{hint}</div>}
+      {fix && <div className="notice-hint">{fix}</div>}
       {raw && raw !== title && (
         <div className="notice-raw">
           {status && <span className="mono">{status}</span>} <span className="raw-message">{raw}</span>
         </div>
       )}
+      {api?.detail && <ErrorDetails text={api.detail} />}
     </div>
+  );
+}
+
+/** The raw text behind an error (an AWS SDK's error chain): folded away; long text wraps and scrolls. */
+export function ErrorDetails({ text, testid }: { text: string; testid?: string }) {
+  return (
+    <details className="raw-details" data-testid={testid}>
+      <summary>Details</summary>
+      <pre>{text}</pre>
+    </details>
   );
 }
 

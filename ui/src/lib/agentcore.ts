@@ -1,9 +1,9 @@
 // The AgentCore admin API (`/agentcore/*`, docs/agentcore.md) as the panel uses it: credential
 // providers, harnesses, the doctor, the one-click wiring and the harness playground (both SSE).
-// AWS errors carry `fix` (what to do) and refusals by the doctor carry its report.
+// Refusals by the doctor carry its report (an AWS error's `fix` and `detail` are its ApiError's).
 
 import type { Gateway } from "./api";
-import { ApiError, apiErrorFrom, explainError, networkError } from "./errors";
+import { ApiError, apiErrorFrom, awsMessageParts, explainError, networkError } from "./errors";
 import { readSSE } from "./sse";
 
 // ---------- shapes ----------
@@ -105,7 +105,7 @@ export interface WireStep {
   status: StepStatus;
   message: string | null;
   fix: string | null;
-  error: { kind: string; code: string; message: string; status: number | null } | null;
+  error: { kind: string; code: string; message: string; status: number | null; detail?: string | null } | null;
   detail: unknown;
 }
 
@@ -144,23 +144,13 @@ export interface Saved {
 
 // ---------- errors ----------
 
-/** An error of the AgentCore API: the gateway's ApiError plus `fix` and the doctor's report. */
+/** An error of the AgentCore API: the gateway's ApiError plus the doctor's report. */
 export class AgentCoreError extends ApiError {
-  readonly fix: string | null;
   readonly doctor: DoctorReport | null;
 
-  constructor(base: ApiError, fix: string | null, doctor: DoctorReport | null) {
-    super({
-      status: base.status,
-      message: base.message,
-      type: base.type,
-      param: base.param,
-      code: base.code,
-      retryAfter: base.retryAfter,
-      path: base.path,
-    });
+  constructor(base: ApiError, doctor: DoctorReport | null) {
+    super(base);
     this.name = "AgentCoreError";
-    this.fix = fix;
     this.doctor = doctor;
   }
 
@@ -177,16 +167,14 @@ export class AgentCoreError extends ApiError {
 
 export function agentCoreErrorFrom(status: number, text: string, retryAfter: string | null, path: string): AgentCoreError {
   const base = apiErrorFrom(status, text, retryAfter, path);
-  let fix: string | null = null;
   let doctor: DoctorReport | null = null;
   try {
-    const json = JSON.parse(text) as { error?: { fix?: unknown }; doctor?: DoctorReport };
-    if (json && typeof json.error === "object" && typeof json.error?.fix === "string") fix = json.error.fix;
+    const json = JSON.parse(text) as { doctor?: DoctorReport };
     if (json && json.doctor && Array.isArray(json.doctor.findings)) doctor = json.doctor;
   } catch {
     // not JSON: the message is the text
   }
-  return new AgentCoreError(base, fix, doctor);
+  return new AgentCoreError(base, doctor);
 }
 
 const AWS_TITLES: Record<string, string> = {
@@ -207,32 +195,35 @@ const AWS_TITLES: Record<string, string> = {
 
 export interface AwsExplanation {
   title: string;
-  /** The service's (or the gateway's) own words. */
+  /** The service's (or the gateway's) own words, short. */
   message: string;
   /** What to do. */
   fix: string;
   code: string | null;
+  /** The raw text behind the message (the SDK's error chain), for a "Details" toggle. */
+  detail: string | null;
 }
 
 /** Title, the service's message and what to do, for any error of the AgentCore API. */
 export function explainAgentCoreError(e: unknown): AwsExplanation {
   if (e instanceof ApiError && (AWS_TITLES[e.type] || e.type.startsWith("aws_"))) {
-    const fix = e instanceof AgentCoreError && e.fix ? e.fix : "";
+    const { summary, detail } = awsMessageParts(e.message, e.detail);
     return {
       title: AWS_TITLES[e.type] ?? "AgentCore failed.",
-      message: e.message,
-      fix,
+      message: summary,
+      fix: e.fix ?? "",
       code: e.status ? `${e.status} ${e.type}` : e.type,
+      detail,
     };
   }
   const { title, hint } = explainError(e, { admin: true });
   const raw = e instanceof ApiError ? e.message : "";
-  const fix = e instanceof AgentCoreError && e.fix ? e.fix : hint;
   return {
     title,
     message: raw && raw !== title ? raw : "",
-    fix,
+    fix: (e instanceof ApiError && e.fix) || hint,
     code: e instanceof ApiError && e.status ? `${e.status}${e.type ? ` ${e.type}` : ""}` : null,
+    detail: e instanceof ApiError ? e.detail : null,
   };
 }
 

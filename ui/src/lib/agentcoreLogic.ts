@@ -456,7 +456,7 @@ export interface HarnessTurn {
   stopReason: string | null;
   usage: Usage | null;
   latencyMs: number | null;
-  error: { kind: string | null; code: string | null; message: string; fix: string | null } | null;
+  error: { kind: string | null; code: string | null; message: string; fix: string | null; detail: string | null } | null;
   done: boolean;
   /** Messages seen so far (message_start); block indices restart at each. */
   messages: number;
@@ -563,7 +563,7 @@ export function applyInvokeEvent(turn: HarnessTurn, e: InvokeEvent): HarnessTurn
       t.latencyMs = typeof e.latency_ms === "number" ? e.latency_ms : null;
       break;
     case "error":
-      t.error = { kind: str(e.kind), code: str(e.code), message: str(e.message) ?? "The harness failed", fix: str(e.fix) };
+      t.error = { kind: str(e.kind), code: str(e.code), message: str(e.message) ?? "The harness failed", fix: str(e.fix), detail: typeof e.detail === "string" ? e.detail : null };
       t.done = true;
       break;
     case "done":

@@ -13,7 +13,7 @@ import { readSSE } from "./sse";
 export class DeployRefused extends ApiError {
   readonly validation: { errors: FieldIssue[]; warnings: FieldIssue[] } | null;
   constructor(base: ApiError, validation: { errors: FieldIssue[]; warnings: FieldIssue[] } | null) {
-    super({ status: base.status, message: base.message, type: base.type, param: base.param, code: base.code, path: base.path });
+    super(base);
     this.validation = validation;
   }
 }

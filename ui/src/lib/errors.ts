@@ -1,11 +1,15 @@
-// Errors as the gateway returns them ({"error": {message, type, param, code}}) and a readable
-// explanation of what to do about them.
+// Errors as the gateway returns them ({"error": {message, type, param, code, fix, detail}}) and a
+// readable explanation of what to do about them.
 
 export interface ErrorBody {
   message: string;
   type?: string | null;
   param?: string | null;
   code?: string | number | null;
+  /** What to do about it, when the gateway knows (AWS and AgentCore errors). */
+  fix?: string | null;
+  /** The raw text behind a short message (an AWS SDK's error chain): for a "Details" toggle. */
+  detail?: string | null;
 }
 
 export class ApiError extends Error {
@@ -14,6 +18,8 @@ export class ApiError extends Error {
   readonly type: string;
   readonly param: string | null;
   readonly code: string | null;
+  readonly fix: string | null;
+  readonly detail: string | null;
   /** Seconds, from the retry-after header of a 429. */
   readonly retryAfter: number | null;
   readonly path: string;
@@ -24,6 +30,8 @@ export class ApiError extends Error {
     type?: string | null;
     param?: string | null;
     code?: string | number | null;
+    fix?: string | null;
+    detail?: string | null;
     retryAfter?: number | null;
     path?: string;
   }) {
@@ -33,6 +41,8 @@ export class ApiError extends Error {
     this.type = init.type ?? "";
     this.param = init.param ?? null;
     this.code = init.code == null ? null : String(init.code);
+    this.fix = init.fix || null;
+    this.detail = init.detail || null;
     this.retryAfter = init.retryAfter ?? null;
     this.path = init.path ?? "";
   }
@@ -69,6 +79,8 @@ export function errorBodyOf(json: unknown): ErrorBody | null {
       type: typeof inner.type === "string" ? inner.type : null,
       param: typeof inner.param === "string" ? inner.param : null,
       code: (inner.code as string | number | null | undefined) ?? null,
+      fix: typeof inner.fix === "string" ? inner.fix : null,
+      detail: typeof inner.detail === "string" ? inner.detail : null,
     };
   }
   return null;
@@ -83,6 +95,8 @@ export function apiErrorFrom(status: number, text: string, retryAfterHeader: str
     type: body.type,
     param: body.param,
     code: body.code ?? String(status),
+    fix: body.fix,
+    detail: body.detail,
     retryAfter: Number.isFinite(retry) ? retry : null,
     path,
   });
@@ -135,7 +149,8 @@ export function explainError(error: unknown, ctx: ExplainContext = {}): Explanat
       hint: `Check that it is running${ctx.gatewayUrl ? ` at ${ctx.gatewayUrl}` : ""} and that the URL is right.`,
     };
   }
-  if (error.type === "aws_error") return explainAws(m);
+  // The detail may name what the short message leaves out (the credential chain, the profile).
+  if (error.type === "aws_error") return explainAws(error.detail ? `${m}\n${error.detail}` : m);
   if (error.status === 401 || error.type === "auth_error" && error.status !== 403) {
     if (error.type === "expired_key" || /Expired Key/i.test(m)) {
       return { title: "The key has expired.", hint: "Generate a new key, or extend this one's duration on the Keys page." };
@@ -291,6 +306,17 @@ export function explainAws(message: string): Explanation {
     return { title: "AWS is throttling the requests.", hint: "Wait a moment and try again." };
   }
   return { title: "AWS returned an error.", hint: awsSummary(m) };
+}
+
+/**
+ * What an AWS error shows up front, and the raw text behind its "Details" toggle: the gateway's
+ * short message and its `detail`; from a gateway that sends no detail, the message cut before the
+ * SDK's debug dump, the whole message behind the toggle.
+ */
+export function awsMessageParts(message: string, detail: string | null): { summary: string; detail: string | null } {
+  if (detail) return { summary: message, detail };
+  const summary = awsSummary(message);
+  return { summary, detail: summary === message.trim() ? null : message };
 }
 
 /** The readable head of an AWS error: the SDK's debug dump of the error chain is cut off. */

@@ -85,6 +85,8 @@ export function normalizeUrl(value: string): string {
 
 export type Errors<T> = Partial<Record<keyof T, string>>;
 
-export function hasErrors<T>(errors: Errors<T>): boolean {
+export type FieldErrors = Partial<Record<string, string | null>>;
+
+export function hasErrors(errors: FieldErrors): boolean {
   return Object.values(errors).some(Boolean);
 }

@@ -1,11 +1,11 @@
-import { type FormEvent, useMemo, useState } from "react";
+import { useMemo, useState } from "react";
+import { FormDialog } from "../components/FormDialog";
 import { BudgetBar, ConfirmDialog, CopyField, EmptyState, ErrorNotice, Field, ModelChips, Modal, MultiSelect, PageHeader, Spinner, StatusBadge, TextInput } from "../components/ui";
 import { useApp } from "../context";
 import { useAsync } from "../hooks";
 import type { GeneratedKey, KeyRow, TeamRow } from "../lib/api";
 import { type KeyForm, emptyKeyForm, keyPayload, modelsForTeam, validateKeyForm } from "../lib/forms";
 import { formatRelative } from "../lib/format";
-import { hasErrors } from "../lib/validate";
 import { LimitsFields } from "./shared";
 
 type Confirm = { kind: "delete" | "regenerate" | "block"; key: KeyRow };
@@ -241,70 +241,49 @@ export function KeysPage() {
 function GenerateDialog({ keys, teams, aliases, onClose, onCreated }: { keys: KeyRow[]; teams: TeamRow[]; aliases: string[]; onClose: () => void; onCreated: (k: GeneratedKey) => void }) {
   const { gw } = useApp();
   const [form, setForm] = useState<KeyForm>(() => ({ ...emptyKeyForm(), teamId: teams.length === 1 ? teams[0].team_id : "" }));
-  const [submitted, setSubmitted] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const errors = submitted ? validateKeyForm(form, keys) : {};
   const set = <K extends keyof KeyForm>(k: K) => (v: KeyForm[K]) => setForm((f) => ({ ...f, [k]: v }));
   const team = teams.find((t) => t.team_id === form.teamId);
   const options = modelsForTeam(team, aliases);
 
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setSubmitted(true);
-    if (hasErrors(validateKeyForm(form, keys))) return;
-    setBusy(true);
-    setError(null);
-    try {
-      onCreated(await gw.generateKey(keyPayload(form)));
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
-  };
-
   return (
-    <Modal
+    <FormDialog
       title="Generate a key"
-      onClose={onClose}
       testid="key-dialog"
-      footer={
-        <>
-          <button type="button" className="btn" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" form="key-form" className="btn btn-primary" disabled={busy} data-testid="key-save">
-            {busy ? "Generating…" : "Generate key"}
-          </button>
-        </>
-      }
+      formId="key-form"
+      submitLabel="Generate key"
+      busyLabel="Generating…"
+      submitTestid="key-save"
+      validate={() => validateKeyForm(form, keys)}
+      onSubmit={async () => onCreated(await gw.generateKey(keyPayload(form)))}
+      onClose={onClose}
     >
-      <form id="key-form" onSubmit={submit} noValidate className="form">
-        <div className="form-row">
-          <Field label="Name" htmlFor="k-alias" error={errors.alias} optional hint="e.g. agentcore-harness-key">
-            <TextInput id="k-alias" value={form.alias} onChange={set("alias")} testid="key-alias" placeholder="agentcore-harness-key" invalid={!!errors.alias} autoFocus />
+      {(errors) => (
+        <>
+          <div className="form-row">
+            <Field label="Name" htmlFor="k-alias" error={errors.alias} optional hint="e.g. agentcore-harness-key">
+              <TextInput id="k-alias" value={form.alias} onChange={set("alias")} testid="key-alias" placeholder="agentcore-harness-key" invalid={!!errors.alias} autoFocus />
+            </Field>
+            <Field label="Team" htmlFor="k-team" optional hint={team ? "The team's models and budget apply too" : "No team: only the key's own limits"}>
+              <select id="k-team" className="input" value={form.teamId} onChange={(e) => setForm((f) => ({ ...f, teamId: e.target.value, models: [] }))} data-testid="key-team">
+                <option value="">No team</option>
+                {teams.map((t) => (
+                  <option key={t.team_id} value={t.team_id}>
+                    {t.team_alias ?? t.team_id}
+                  </option>
+                ))}
+              </select>
+            </Field>
+          </div>
+          <Field label="Models" hint={team ? "None selected: every model the team allows" : "None selected: every model"}>
+            <MultiSelect options={options} value={form.models} onChange={set("models")} testid="key-models" />
           </Field>
-          <Field label="Team" htmlFor="k-team" optional hint={team ? "The team's models and budget apply too" : "No team: only the key's own limits"}>
-            <select id="k-team" className="input" value={form.teamId} onChange={(e) => setForm((f) => ({ ...f, teamId: e.target.value, models: [] }))} data-testid="key-team">
-              <option value="">No team</option>
-              {teams.map((t) => (
-                <option key={t.team_id} value={t.team_id}>
-                  {t.team_alias ?? t.team_id}
-                </option>
-              ))}
-            </select>
+          <Field label="Expires after" htmlFor="k-duration" error={errors.duration} optional hint="30d, 12h, 2w, 1mo… empty: never">
+            <TextInput id="k-duration" value={form.duration} onChange={set("duration")} placeholder="30d" testid="key-duration" invalid={!!errors.duration} />
           </Field>
-        </div>
-        <Field label="Models" hint={team ? "None selected: every model the team allows" : "None selected: every model"}>
-          <MultiSelect options={options} value={form.models} onChange={set("models")} testid="key-models" />
-        </Field>
-        <Field label="Expires after" htmlFor="k-duration" error={errors.duration} optional hint="30d, 12h, 2w, 1mo… empty: never">
-          <TextInput id="k-duration" value={form.duration} onChange={set("duration")} placeholder="30d" testid="key-duration" invalid={!!errors.duration} />
-        </Field>
-        <LimitsFields form={form} errors={errors} onChange={(k, v) => setForm((f) => ({ ...f, [k]: v }))} prefix="key" />
-        {error != null && <ErrorNotice error={error} ctx={{ admin: true }} testid="form-error" />}
-      </form>
-    </Modal>
+          <LimitsFields form={form} errors={errors} onChange={(k, v) => setForm((f) => ({ ...f, [k]: v }))} prefix="key" />
+        </>
+      )}
+    </FormDialog>
   );
 }
 

@@ -1,9 +1,9 @@
-import { type FormEvent, useState } from "react";
-import { Badge, ConfirmDialog, EmptyState, ErrorNotice, Field, Modal, PageHeader, Spinner, TextInput } from "../components/ui";
+import { useState } from "react";
+import { FormDialog } from "../components/FormDialog";
+import { Badge, ConfirmDialog, EmptyState, ErrorNotice, Field, PageHeader, Spinner, TextInput } from "../components/ui";
 import { useApp } from "../context";
 import { useAsync } from "../hooks";
 import type { Deployment } from "../lib/api";
-import { hasErrors } from "../lib/validate";
 import {
   type ModelForm,
   PROVIDERS,
@@ -203,108 +203,90 @@ function ModelDialog({ deployment, onClose, onSaved }: { deployment: Deployment 
   const { gw } = useApp();
   const editing = deployment != null;
   const [form, setForm] = useState<ModelForm>(() => (deployment ? modelFormOf(deployment) : emptyModelForm()));
-  const [submitted, setSubmitted] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const errors = submitted ? validateModelForm(form, { editing }) : {};
   const set = <K extends keyof ModelForm>(k: K) => (v: ModelForm[K]) => setForm((f) => ({ ...f, [k]: v }));
   const bedrock = providerKind(form.provider) === "bedrock";
 
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setSubmitted(true);
-    if (hasErrors(validateModelForm(form, { editing }))) return;
-    setBusy(true);
-    setError(null);
-    try {
-      const body = modelPayload(form, { editing });
-      if (deployment) await gw.updateModel({ ...body, model_info: { id: deployment.model_info.id } });
-      else await gw.newModel(body);
-      onSaved(body.model_name);
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
+  const save = async () => {
+    const body = modelPayload(form, { editing });
+    if (deployment) await gw.updateModel({ ...body, model_info: { id: deployment.model_info.id } });
+    else await gw.newModel(body);
+    onSaved(body.model_name);
   };
 
   return (
-    <Modal
+    <FormDialog
       title={editing ? `Edit ${deployment.model_name}` : "Add a model"}
-      onClose={onClose}
       testid="model-dialog"
-      footer={
-        <>
-          <button type="button" className="btn" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" form="model-form" className="btn btn-primary" disabled={busy} data-testid="model-save">
-            {busy ? "Saving…" : editing ? "Save" : "Add model"}
-          </button>
-        </>
-      }
+      formId="model-form"
+      submitLabel={editing ? "Save" : "Add model"}
+      submitTestid="model-save"
+      validate={() => validateModelForm(form, { editing })}
+      onSubmit={save}
+      onClose={onClose}
     >
-      <form id="model-form" onSubmit={submit} noValidate className="form">
-        <Field label="Alias" htmlFor="m-alias" error={errors.alias} hint={<>The name clients send as <code>model</code>; LiteLLM clients write <code>litellm_proxy/{form.alias || "<alias>"}</code>.</>}>
-          <TextInput id="m-alias" value={form.alias} onChange={set("alias")} testid="model-alias" placeholder="claude-haiku" invalid={!!errors.alias} autoFocus />
-        </Field>
-        <Field label="Provider" htmlFor="m-provider">
-          <select id="m-provider" className="input" value={form.provider} onChange={(e) => set("provider")(e.target.value)} data-testid="model-provider">
-            {PROVIDERS.map((p) => (
-              <option key={p.id} value={p.id}>
-                {p.label}
-              </option>
-            ))}
-          </select>
-        </Field>
-        {bedrock ? (
-          <>
-            <Field
-              label="Model id or inference profile"
-              htmlFor="m-id"
-              error={errors.modelId}
-              hint={<>A model id (anthropic.claude-…), a cross-region inference profile (us.anthropic.claude-…) or an ARN.</>}
-            >
-              <TextInput id="m-id" value={form.modelId} onChange={set("modelId")} testid="model-id" mono placeholder="us.anthropic.claude-haiku-4-5-20251001-v1:0" invalid={!!errors.modelId} />
-            </Field>
-            <div className="form-row">
-              <Field label="Region" htmlFor="m-region" error={errors.region} optional hint="Else the AWS default chain's">
-                <TextInput id="m-region" value={form.region} onChange={set("region")} testid="model-region" mono placeholder="us-east-1" invalid={!!errors.region} />
-              </Field>
-              <Field label="AWS profile" htmlFor="m-profile" error={errors.profile} optional hint="From ~/.aws/config">
-                <TextInput id="m-profile" value={form.profile} onChange={set("profile")} testid="model-profile" mono placeholder="default" invalid={!!errors.profile} />
-              </Field>
-            </div>
-            <Field label="Bedrock Runtime endpoint" htmlFor="m-endpoint" error={errors.endpoint} optional hint="Only for a VPC endpoint or a test double">
-              <TextInput id="m-endpoint" value={form.endpoint} onChange={set("endpoint")} testid="model-endpoint" mono placeholder="https://bedrock-runtime.us-east-1.amazonaws.com" invalid={!!errors.endpoint} />
-            </Field>
-          </>
-        ) : (
-          <>
-            <Field label="Model" htmlFor="m-id" error={errors.modelId} hint="The name the upstream server knows, e.g. gpt-4o-mini">
-              <TextInput id="m-id" value={form.modelId} onChange={set("modelId")} testid="model-id" mono placeholder="gpt-4o-mini" invalid={!!errors.modelId} />
-            </Field>
-            <Field label="Base URL" htmlFor="m-base" error={errors.apiBase} optional={form.provider === "openai"} hint="The OpenAI-compatible endpoint, including /v1">
-              <TextInput id="m-base" value={form.apiBase} onChange={set("apiBase")} testid="model-api-base" mono placeholder="http://127.0.0.1:8000/v1" invalid={!!errors.apiBase} />
-            </Field>
-            <Field label="API key" htmlFor="m-key" optional hint={editing ? "Leave empty to keep the stored key. os.environ/NAME reads it from the gateway's environment." : "os.environ/NAME reads it from the gateway's environment"}>
-              <TextInput id="m-key" value={form.apiKey} onChange={set("apiKey")} testid="model-api-key" mono type="password" placeholder={editing ? "********" : "sk-... or os.environ/OPENAI_API_KEY"} />
-            </Field>
-          </>
-        )}
-        <div className="form-row">
-          <Field label="Input cost (USD / 1M tokens)" htmlFor="m-in" error={errors.inputCost} optional hint="Else LiteLLM's price map">
-            <TextInput id="m-in" value={form.inputCost} onChange={set("inputCost")} inputMode="decimal" testid="model-input-cost" invalid={!!errors.inputCost} />
+      {(errors) => (
+        <>
+          <Field label="Alias" htmlFor="m-alias" error={errors.alias} hint={<>The name clients send as <code>model</code>; LiteLLM clients write <code>litellm_proxy/{form.alias || "<alias>"}</code>.</>}>
+            <TextInput id="m-alias" value={form.alias} onChange={set("alias")} testid="model-alias" placeholder="claude-haiku" invalid={!!errors.alias} autoFocus />
           </Field>
-          <Field label="Output cost (USD / 1M tokens)" htmlFor="m-out" error={errors.outputCost} optional>
-            <TextInput id="m-out" value={form.outputCost} onChange={set("outputCost")} inputMode="decimal" testid="model-output-cost" invalid={!!errors.outputCost} />
+          <Field label="Provider" htmlFor="m-provider">
+            <select id="m-provider" className="input" value={form.provider} onChange={(e) => set("provider")(e.target.value)} data-testid="model-provider">
+              {PROVIDERS.map((p) => (
+                <option key={p.id} value={p.id}>
+                  {p.label}
+                </option>
+              ))}
+            </select>
           </Field>
-        </div>
-        <div className="preview muted small">
-          <span>Sends </span>
-          <code>model: {`${form.provider}/${form.modelId.trim() || "…"}`}</code>
-        </div>
-        {error != null && <ErrorNotice error={error} ctx={{ admin: true }} testid="form-error" />}
-      </form>
-    </Modal>
+          {bedrock ? (
+            <>
+              <Field
+                label="Model id or inference profile"
+                htmlFor="m-id"
+                error={errors.modelId}
+                hint={<>A model id (anthropic.claude-…), a cross-region inference profile (us.anthropic.claude-…) or an ARN.</>}
+              >
+                <TextInput id="m-id" value={form.modelId} onChange={set("modelId")} testid="model-id" mono placeholder="us.anthropic.claude-haiku-4-5-20251001-v1:0" invalid={!!errors.modelId} />
+              </Field>
+              <div className="form-row">
+                <Field label="Region" htmlFor="m-region" error={errors.region} optional hint="Else the AWS default chain's">
+                  <TextInput id="m-region" value={form.region} onChange={set("region")} testid="model-region" mono placeholder="us-east-1" invalid={!!errors.region} />
+                </Field>
+                <Field label="AWS profile" htmlFor="m-profile" error={errors.profile} optional hint="From ~/.aws/config">
+                  <TextInput id="m-profile" value={form.profile} onChange={set("profile")} testid="model-profile" mono placeholder="default" invalid={!!errors.profile} />
+                </Field>
+              </div>
+              <Field label="Bedrock Runtime endpoint" htmlFor="m-endpoint" error={errors.endpoint} optional hint="Only for a VPC endpoint or a test double">
+                <TextInput id="m-endpoint" value={form.endpoint} onChange={set("endpoint")} testid="model-endpoint" mono placeholder="https://bedrock-runtime.us-east-1.amazonaws.com" invalid={!!errors.endpoint} />
+              </Field>
+            </>
+          ) : (
+            <>
+              <Field label="Model" htmlFor="m-id" error={errors.modelId} hint="The name the upstream server knows, e.g. gpt-4o-mini">
+                <TextInput id="m-id" value={form.modelId} onChange={set("modelId")} testid="model-id" mono placeholder="gpt-4o-mini" invalid={!!errors.modelId} />
+              </Field>
+              <Field label="Base URL" htmlFor="m-base" error={errors.apiBase} optional={form.provider === "openai"} hint="The OpenAI-compatible endpoint, including /v1">
+                <TextInput id="m-base" value={form.apiBase} onChange={set("apiBase")} testid="model-api-base" mono placeholder="http://127.0.0.1:8000/v1" invalid={!!errors.apiBase} />
+              </Field>
+              <Field label="API key" htmlFor="m-key" optional hint={editing ? "Leave empty to keep the stored key. os.environ/NAME reads it from the gateway's environment." : "os.environ/NAME reads it from the gateway's environment"}>
+                <TextInput id="m-key" value={form.apiKey} onChange={set("apiKey")} testid="model-api-key" mono type="password" placeholder={editing ? "********" : "sk-... or os.environ/OPENAI_API_KEY"} />
+              </Field>
+            </>
+          )}
+          <div className="form-row">
+            <Field label="Input cost (USD / 1M tokens)" htmlFor="m-in" error={errors.inputCost} optional hint="Else LiteLLM's price map">
+              <TextInput id="m-in" value={form.inputCost} onChange={set("inputCost")} inputMode="decimal" testid="model-input-cost" invalid={!!errors.inputCost} />
+            </Field>
+            <Field label="Output cost (USD / 1M tokens)" htmlFor="m-out" error={errors.outputCost} optional>
+              <TextInput id="m-out" value={form.outputCost} onChange={set("outputCost")} inputMode="decimal" testid="model-output-cost" invalid={!!errors.outputCost} />
+            </Field>
+          </div>
+          <div className="preview muted small">
+            <span>Sends </span>
+            <code>model: {`${form.provider}/${form.modelId.trim() || "…"}`}</code>
+          </div>
+        </>
+      )}
+    </FormDialog>
   );
 }

@@ -1,11 +1,11 @@
 import { type FormEvent, useState } from "react";
+import { FormDialog } from "../components/FormDialog";
 import { Badge, BudgetBar, ConfirmDialog, EmptyState, ErrorNotice, Field, ModelChips, Modal, MultiSelect, PageHeader, Spinner, TextInput } from "../components/ui";
 import { useApp } from "../context";
 import { useAsync } from "../hooks";
 import type { Member, TeamRow } from "../lib/api";
 import { type TeamForm, emptyTeamForm, teamFormOf, teamPayload, validateTeamForm } from "../lib/forms";
 import { shortId } from "../lib/format";
-import { hasErrors } from "../lib/validate";
 import { LimitsFields, limitsSummary } from "./shared";
 
 export function TeamsPage() {
@@ -185,55 +185,37 @@ export function TeamsPage() {
 function TeamDialog({ team, teams, aliases, onClose, onSaved }: { team: TeamRow | null; teams: TeamRow[]; aliases: string[]; onClose: () => void; onSaved: (name: string) => void }) {
   const { gw } = useApp();
   const [form, setForm] = useState<TeamForm>(() => (team ? teamFormOf(team) : emptyTeamForm()));
-  const [submitted, setSubmitted] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const errors = submitted ? validateTeamForm(form, teams, team?.team_id) : {};
   const set = <K extends keyof TeamForm>(k: K) => (v: TeamForm[K]) => setForm((f) => ({ ...f, [k]: v }));
 
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setSubmitted(true);
-    if (hasErrors(validateTeamForm(form, teams, team?.team_id))) return;
-    setBusy(true);
-    setError(null);
-    try {
-      if (team) await gw.updateTeam({ team_id: team.team_id, ...teamPayload(form, true) });
-      else await gw.newTeam(teamPayload(form));
-      onSaved(form.alias.trim());
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
+  const save = async () => {
+    if (team) await gw.updateTeam({ team_id: team.team_id, ...teamPayload(form, true) });
+    else await gw.newTeam(teamPayload(form));
+    onSaved(form.alias.trim());
   };
 
   return (
-    <Modal
+    <FormDialog
       title={team ? `Edit team ${team.team_alias ?? ""}` : "Create a team"}
-      onClose={onClose}
       testid="team-dialog"
-      footer={
-        <>
-          <button type="button" className="btn" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" form="team-form" className="btn btn-primary" disabled={busy} data-testid="team-save">
-            {busy ? "Saving…" : team ? "Save" : "Create team"}
-          </button>
-        </>
-      }
+      formId="team-form"
+      submitLabel={team ? "Save" : "Create team"}
+      submitTestid="team-save"
+      validate={() => validateTeamForm(form, teams, team?.team_id)}
+      onSubmit={save}
+      onClose={onClose}
     >
-      <form id="team-form" onSubmit={submit} noValidate className="form">
-        <Field label="Name" htmlFor="t-alias" error={errors.alias} hint="Letters, digits, - _ . (e.g. agentcore-harness)">
-          <TextInput id="t-alias" value={form.alias} onChange={set("alias")} testid="team-alias" placeholder="agentcore-harness" invalid={!!errors.alias} autoFocus />
-        </Field>
-        <Field label="Allowed models" hint="Keys of this team may call only these aliases">
-          <MultiSelect options={aliases} value={form.models} onChange={set("models")} testid="team-models" emptyLabel="No models yet: add one on the Models page" />
-        </Field>
-        <LimitsFields form={form} errors={errors} onChange={(k, v) => setForm((f) => ({ ...f, [k]: v }))} prefix="team" />
-        {error != null && <ErrorNotice error={error} ctx={{ admin: true }} testid="form-error" />}
-      </form>
-    </Modal>
+      {(errors) => (
+        <>
+          <Field label="Name" htmlFor="t-alias" error={errors.alias} hint="Letters, digits, - _ . (e.g. agentcore-harness)">
+            <TextInput id="t-alias" value={form.alias} onChange={set("alias")} testid="team-alias" placeholder="agentcore-harness" invalid={!!errors.alias} autoFocus />
+          </Field>
+          <Field label="Allowed models" hint="Keys of this team may call only these aliases">
+            <MultiSelect options={aliases} value={form.models} onChange={set("models")} testid="team-models" emptyLabel="No models yet: add one on the Models page" />
+          </Field>
+          <LimitsFields form={form} errors={errors} onChange={(k, v) => setForm((f) => ({ ...f, [k]: v }))} prefix="team" />
+        </>
+      )}
+    </FormDialog>
   );
 }
 

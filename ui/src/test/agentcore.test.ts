@@ -367,7 +367,7 @@ describe("the playground's stream", () => {
       { type: "error", kind: "runtime_client", code: "RuntimeClientError", message: "litellm.BadRequestError: LLM Provider NOT provided", fix: "Use litellm_proxy/<alias>", status: 424 },
     ]);
     expect(t.done).toBe(true);
-    expect(t.error).toEqual({ kind: "runtime_client", code: "RuntimeClientError", message: "litellm.BadRequestError: LLM Provider NOT provided", fix: "Use litellm_proxy/<alias>" });
+    expect(t.error).toEqual({ kind: "runtime_client", code: "RuntimeClientError", message: "litellm.BadRequestError: LLM Provider NOT provided", fix: "Use litellm_proxy/<alias>", detail: null });
   });
 
   it("does not mutate the turn it is given", () => {

@@ -7,7 +7,7 @@ import type { AgentCoreApi, Harness } from "../../lib/agentcore";
 import { type Block, type HarnessTurn, LITELLM_PREFIX, applyInvokeEvent, emptyTurn, lacksPrefix, settling, switchTarget } from "../../lib/agentcoreLogic";
 import { formatMs, formatTokens } from "../../lib/format";
 import { renderMarkdown } from "../../lib/markdown";
-import { Badge, CopyButton } from "../ui";
+import { Badge, CopyButton, ErrorDetails } from "../ui";
 import { AwsErrorNotice, FixText, HarnessStatusBadge } from "./parts";
 
 interface PlayTurn {
@@ -253,6 +253,7 @@ function TurnView({ t }: { t: PlayTurn }) {
                 <span className="ac-fix-label">What to do:</span> <FixText text={turn.error.fix} />
               </div>
             )}
+            {turn.error.detail && <ErrorDetails text={turn.error.detail} />}
           </div>
         )}
         {t.error != null && <AwsErrorNotice error={t.error} testid="hp-error" compact />}

@@ -2,13 +2,14 @@
 // of this gateway pasted (never shown back), one generated in this tab, or a new key generated
 // for a team in the same step (its value goes to AgentCore only).
 
-import { type FormEvent, useState } from "react";
+import { useState } from "react";
 import type { SessionKey } from "../../context";
 import type { TeamRow } from "../../lib/api";
 import type { AgentCoreApi, Provider, StoredKey } from "../../lib/agentcore";
 import { type KeySourceChoice, nextKeyAlias, providerBody, validateProviderName } from "../../lib/agentcoreLogic";
 import { validateName, validateNumber } from "../../lib/validate";
-import { Field, Modal, TextInput } from "../ui";
+import { FormDialog } from "../FormDialog";
+import { Field, TextInput } from "../ui";
 import { AwsErrorNotice, KeyHeld } from "./parts";
 
 type Source = "generate" | "paste" | "tab";
@@ -43,18 +44,14 @@ export function ProviderDialog({
   });
   const [keyAlias, setKeyAlias] = useState(() => (rotating ? nextKeyAlias(provider?.key?.key_alias, defaults.keyAlias) : defaults.keyAlias));
   const [maxBudget, setMaxBudget] = useState("");
-  const [submitted, setSubmitted] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
 
-  const errors = {
-    name: !rotating && submitted ? validateProviderName(name) : null,
-    pasted: submitted && source === "paste" ? (/^sk-\S{8,}$/.test(pasted.trim()) ? null : "Paste a virtual key of this gateway (sk-…)") : null,
-    tabKey: submitted && source === "tab" && !tabKey ? "Pick a key" : null,
-    keyAlias: submitted && source === "generate" ? validateName(keyAlias, "Key alias") : null,
-    maxBudget: submitted && source === "generate" ? validateNumber(maxBudget, { label: "Max budget" }) : null,
-  };
-  const invalid = Object.values(errors).some(Boolean);
+  const validate = () => ({
+    name: rotating ? null : validateProviderName(name),
+    pasted: source === "paste" && !/^sk-\S{8,}$/.test(pasted.trim()) ? "Paste a virtual key of this gateway (sk-…)" : null,
+    tabKey: source === "tab" && !tabKey ? "Pick a key" : null,
+    keyAlias: source === "generate" ? validateName(keyAlias, "Key alias") : null,
+    maxBudget: source === "generate" ? validateNumber(maxBudget, { label: "Max budget" }) : null,
+  });
 
   const choice = (): KeySourceChoice => {
     if (source === "paste") return { kind: "paste", key: pasted };
@@ -62,113 +59,93 @@ export function ProviderDialog({
     return { kind: "generate", teamId, keyAlias, maxBudget };
   };
 
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setSubmitted(true);
-    const check = {
-      name: !rotating ? validateProviderName(name) : null,
-      pasted: source === "paste" && !/^sk-\S{8,}$/.test(pasted.trim()),
-      tab: source === "tab" && !tabKey,
-      alias: source === "generate" ? validateName(keyAlias, "Key alias") : null,
-      budget: source === "generate" ? validateNumber(maxBudget, { label: "Max budget" }) : null,
-    };
-    if (Object.values(check).some(Boolean)) return;
-    setBusy(true);
-    setError(null);
-    try {
-      const stored = rotating ? await api.rotateProvider(provider.name, providerBody(null, choice())) : await api.createProvider(providerBody(name, choice()));
-      setPasted("");
-      onSaved(stored);
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
+  const save = async () => {
+    const stored = rotating ? await api.rotateProvider(provider.name, providerBody(null, choice())) : await api.createProvider(providerBody(name, choice()));
+    setPasted("");
+    onSaved(stored);
   };
 
   return (
-    <Modal
+    <FormDialog
       title={rotating ? `Rotate the key of ${provider.name}` : "New credential provider (API key)"}
-      onClose={onClose}
       testid="provider-dialog"
-      footer={
-        <>
-          <button type="button" className="btn" onClick={onClose} disabled={busy}>
-            Cancel
-          </button>
-          <button type="submit" form="provider-form" className="btn btn-primary" disabled={busy || (submitted && invalid)} data-testid="provider-save">
-            {busy ? "Saving…" : rotating ? "Rotate key" : "Create provider"}
-          </button>
-        </>
-      }
+      formId="provider-form"
+      submitLabel={rotating ? "Rotate key" : "Create provider"}
+      submitTestid="provider-save"
+      validate={validate}
+      onSubmit={save}
+      onClose={onClose}
+      errorNotice={(error) => <AwsErrorNotice error={error} testid="provider-error" />}
     >
-      <form id="provider-form" className="form" onSubmit={submit} noValidate>
-        {rotating ? (
-          <p className="ac-current">
-            Now: <KeyHeld provider={provider} />. The provider will hold the new key (UpdateApiKeyCredentialProvider); harnesses using it pick it up, the old key keeps working until you block or delete it.
-          </p>
-        ) : (
-          <Field label="Name" htmlFor="pv-name" error={errors.name} hint="AgentCore Identity → Outbound Auth → API key. The harness form offers it by name; its ARN is AgentCore's.">
-            <TextInput id="pv-name" value={name} onChange={setName} testid="provider-name" mono invalid={!!errors.name} />
-          </Field>
-        )}
-        <fieldset className="fieldset">
-          <legend>The virtual key it holds</legend>
-          <label className="check">
-            <input type="radio" name="pv-source" checked={source === "generate"} onChange={() => setSource("generate")} data-testid="provider-source-generate" /> Generate a new key for a team (its value goes to AgentCore only)
-          </label>
-          {sessionKeys.length > 0 && (
-            <label className="check">
-              <input type="radio" name="pv-source" checked={source === "tab"} onChange={() => setSource("tab")} data-testid="provider-source-tab" /> A key generated in this tab
-            </label>
+      {(errors) => (
+        <>
+          {rotating ? (
+            <p className="ac-current">
+              Now: <KeyHeld provider={provider} />. The provider will hold the new key (UpdateApiKeyCredentialProvider); harnesses using it pick it up, the old key keeps working until you block or delete it.
+            </p>
+          ) : (
+            <Field label="Name" htmlFor="pv-name" error={errors.name} hint="AgentCore Identity → Outbound Auth → API key. The harness form offers it by name; its ARN is AgentCore's.">
+              <TextInput id="pv-name" value={name} onChange={setName} testid="provider-name" mono invalid={!!errors.name} />
+            </Field>
           )}
-          <label className="check">
-            <input type="radio" name="pv-source" checked={source === "paste"} onChange={() => setSource("paste")} data-testid="provider-source-paste" /> Paste an existing key of this gateway
-          </label>
-          {source === "generate" && (
-            <div className="ac-indent">
-              <div className="form-row">
-                <Field label="Team" htmlFor="pv-team" hint={teams.length === 0 ? "No team yet: the key will belong to none (or use Wire everything, which creates one)." : "The team decides which models the key may call."}>
-                  <select id="pv-team" className="input" value={teamId} onChange={(e) => setTeamId(e.target.value)} data-testid="provider-team">
-                    <option value="">No team</option>
-                    {teams.map((t) => (
-                      <option key={t.team_id} value={t.team_id}>
-                        {t.team_alias ?? t.team_id}
+          <fieldset className="fieldset">
+            <legend>The virtual key it holds</legend>
+            <label className="check">
+              <input type="radio" name="pv-source" checked={source === "generate"} onChange={() => setSource("generate")} data-testid="provider-source-generate" /> Generate a new key for a team (its value goes to AgentCore only)
+            </label>
+            {sessionKeys.length > 0 && (
+              <label className="check">
+                <input type="radio" name="pv-source" checked={source === "tab"} onChange={() => setSource("tab")} data-testid="provider-source-tab" /> A key generated in this tab
+              </label>
+            )}
+            <label className="check">
+              <input type="radio" name="pv-source" checked={source === "paste"} onChange={() => setSource("paste")} data-testid="provider-source-paste" /> Paste an existing key of this gateway
+            </label>
+            {source === "generate" && (
+              <div className="ac-indent">
+                <div className="form-row">
+                  <Field label="Team" htmlFor="pv-team" hint={teams.length === 0 ? "No team yet: the key will belong to none (or use Wire everything, which creates one)." : "The team decides which models the key may call."}>
+                    <select id="pv-team" className="input" value={teamId} onChange={(e) => setTeamId(e.target.value)} data-testid="provider-team">
+                      <option value="">No team</option>
+                      {teams.map((t) => (
+                        <option key={t.team_id} value={t.team_id}>
+                          {t.team_alias ?? t.team_id}
+                        </option>
+                      ))}
+                    </select>
+                  </Field>
+                  <Field label="Key alias" htmlFor="pv-alias" error={errors.keyAlias}>
+                    <TextInput id="pv-alias" value={keyAlias} onChange={setKeyAlias} testid="provider-key-alias" mono invalid={!!errors.keyAlias} />
+                  </Field>
+                </div>
+                <Field label="Max budget (USD)" htmlFor="pv-budget" error={errors.maxBudget} optional>
+                  <TextInput id="pv-budget" value={maxBudget} onChange={setMaxBudget} inputMode="decimal" testid="provider-max-budget" invalid={!!errors.maxBudget} />
+                </Field>
+              </div>
+            )}
+            {source === "tab" && (
+              <div className="ac-indent">
+                <Field label="Key" htmlFor="pv-tab" error={errors.tabKey}>
+                  <select id="pv-tab" className="input" value={tabKey} onChange={(e) => setTabKey(e.target.value)} data-testid="provider-tab-key">
+                    {sessionKeys.map((k) => (
+                      <option key={k.token} value={k.token}>
+                        {k.alias ?? "(no alias)"} · {k.key.slice(0, 3)}…{k.key.slice(-4)}
                       </option>
                     ))}
                   </select>
                 </Field>
-                <Field label="Key alias" htmlFor="pv-alias" error={errors.keyAlias}>
-                  <TextInput id="pv-alias" value={keyAlias} onChange={setKeyAlias} testid="provider-key-alias" mono invalid={!!errors.keyAlias} />
+              </div>
+            )}
+            {source === "paste" && (
+              <div className="ac-indent">
+                <Field label="Virtual key" htmlFor="pv-key" error={errors.pasted} hint="A key of this gateway, so it can tell which key the provider holds. It is sent to AgentCore and never shown again.">
+                  <TextInput id="pv-key" type="password" value={pasted} onChange={setPasted} placeholder="sk-..." testid="provider-key-input" mono invalid={!!errors.pasted} />
                 </Field>
               </div>
-              <Field label="Max budget (USD)" htmlFor="pv-budget" error={errors.maxBudget} optional>
-                <TextInput id="pv-budget" value={maxBudget} onChange={setMaxBudget} inputMode="decimal" testid="provider-max-budget" invalid={!!errors.maxBudget} />
-              </Field>
-            </div>
-          )}
-          {source === "tab" && (
-            <div className="ac-indent">
-              <Field label="Key" htmlFor="pv-tab" error={errors.tabKey}>
-                <select id="pv-tab" className="input" value={tabKey} onChange={(e) => setTabKey(e.target.value)} data-testid="provider-tab-key">
-                  {sessionKeys.map((k) => (
-                    <option key={k.token} value={k.token}>
-                      {k.alias ?? "(no alias)"} · {k.key.slice(0, 3)}…{k.key.slice(-4)}
-                    </option>
-                  ))}
-                </select>
-              </Field>
-            </div>
-          )}
-          {source === "paste" && (
-            <div className="ac-indent">
-              <Field label="Virtual key" htmlFor="pv-key" error={errors.pasted} hint="A key of this gateway, so it can tell which key the provider holds. It is sent to AgentCore and never shown again.">
-                <TextInput id="pv-key" type="password" value={pasted} onChange={setPasted} placeholder="sk-..." testid="provider-key-input" mono invalid={!!errors.pasted} />
-              </Field>
-            </div>
-          )}
-        </fieldset>
-      </form>
-      {error != null && <AwsErrorNotice error={error} testid="provider-error" />}
-    </Modal>
+            )}
+          </fieldset>
+        </>
+      )}
+    </FormDialog>
   );
 }

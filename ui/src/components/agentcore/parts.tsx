@@ -5,9 +5,9 @@ import { useState } from "react";
 import type { DoctorReport, KeyRef, Provider, WireStep } from "../../lib/agentcore";
 import { explainAgentCoreError } from "../../lib/agentcore";
 import { harnessStatusTone, keyStatusTone, providerKeyLabel, stepDoctor } from "../../lib/agentcoreLogic";
-import { Badge, CopyButton } from "../ui";
+import { Badge, CopyButton, ErrorDetails } from "../ui";
 
-/** An error of the AgentCore API: what happened, the service's message, and what to do. */
+/** An error of the AgentCore API: what happened, the service's message, what to do, the raw detail folded away. */
 export function AwsErrorNotice({ error, testid = "aws-error", compact }: { error: unknown; testid?: string; compact?: boolean }) {
   const x = explainAgentCoreError(error);
   return (
@@ -23,6 +23,7 @@ export function AwsErrorNotice({ error, testid = "aws-error", compact }: { error
           <span className="ac-fix-label">What to do:</span> <FixText text={x.fix} />
         </div>
       )}
+      {x.detail && <ErrorDetails text={x.detail} testid={`${testid}-detail`} />}
     </div>
   );
 }
@@ -136,6 +137,7 @@ export function WireSteps({ steps }: { steps: WireStep[] }) {
                   <span className="ac-fix-label">What to do:</span> <FixText text={s.fix} />
                 </div>
               )}
+              {s.error?.detail && <ErrorDetails text={s.error.detail} />}
               {report && (s.status === "failed" || report.findings.length > 0) && (
                 <details className="ac-step-detail" open={s.status === "failed"}>
                   <summary className="small">

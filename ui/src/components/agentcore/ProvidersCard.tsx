@@ -1,0 +1,94 @@
+// The credential providers of the region: the key each holds (and its team), its ARN, Rotate and
+// Delete.
+
+import type { Provider } from "../../lib/agentcore";
+import { formatRelative } from "../../lib/format";
+import { Spinner } from "../ui";
+import { AwsErrorNotice, KeyHeld, LongId } from "./parts";
+
+export function ProvidersCard({
+  region,
+  providers,
+  loading,
+  error,
+  teamName,
+  onNew,
+  onRotate,
+  onDelete,
+}: {
+  region: string;
+  providers: Provider[];
+  loading: boolean;
+  error: unknown;
+  teamName: (id: string | null) => string | null;
+  onNew: () => void;
+  onRotate: (p: Provider) => void;
+  onDelete: (p: Provider) => void;
+}) {
+  return (
+    <div className="card ac-card" data-testid="providers-card">
+      <div className="card-head">
+        <div>
+          <h2>Credential providers (API key)</h2>
+          <div className="muted small">AgentCore Identity → Outbound Auth, in {region || "the default region"}: the virtual key a harness sends to this gateway.</div>
+        </div>
+        <button type="button" className="btn btn-sm" onClick={onNew} data-testid="provider-new">
+          New provider
+        </button>
+      </div>
+      {error != null && <AwsErrorNotice error={error} testid="providers-error" />}
+      {loading && <Spinner label="Listing credential providers…" />}
+      {!loading && error == null && providers.length === 0 && (
+        <div className="ac-empty-line muted" data-testid="providers-empty">
+          No API-key credential provider in {region || "this region"} yet.
+        </div>
+      )}
+      {providers.length > 0 && (
+        <table className="table ac-table" data-testid="providers-table">
+          <colgroup>
+            <col style={{ width: "17%" }} />
+            <col style={{ width: "30%" }} />
+            <col />
+            <col style={{ width: "110px" }} />
+            <col style={{ width: "190px" }} />
+          </colgroup>
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th>Key it holds</th>
+              <th>ARN</th>
+              <th>Updated</th>
+              <th className="right">Actions</th>
+            </tr>
+          </thead>
+          <tbody>
+            {providers.map((p) => (
+              <tr key={p.name} data-testid="provider-row" data-name={p.name}>
+                <td className="wrap">
+                  <strong>{p.name}</strong>
+                </td>
+                <td>
+                  <KeyHeld provider={p} teamName={teamName} />
+                </td>
+                <td className="ac-arn-cell">
+                  <LongId value={p.credential_provider_arn} />
+                </td>
+                <td className="small" title={p.last_updated_time ?? ""}>
+                  {p.last_updated_time ? formatRelative(p.last_updated_time) : <span className="muted">—</span>}
+                </td>
+                <td className="right nowrap">
+                  <button type="button" className="btn btn-sm btn-ghost" onClick={() => onRotate(p)} data-testid="provider-rotate">
+                    Rotate key
+                  </button>
+                  <button type="button" className="btn btn-sm btn-ghost danger" onClick={() => onDelete(p)} data-testid="provider-delete">
+                    Delete
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}
