@@ -40,7 +40,7 @@ enum Command {
     },
     /// Amazon Bedrock AgentCore: credential providers, harnesses, doctor, wiring, playground
     /// (talks to a running gateway's admin API).
-    Agentcore(switchboard::aws::cli::AgentCoreCli),
+    Agentcore(switchboard_cli::agentcore::AgentCoreCli),
     /// Deploy the gateway to AWS (ECS Fargate + ALB + RDS, CloudFormation): up, status, follow,
     /// down, connection, validate, render, template.
     Deploy {
@@ -142,7 +142,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn agentcore(args: switchboard::aws::cli::AgentCoreCli) -> ExitCode {
+fn agentcore(args: switchboard_cli::agentcore::AgentCoreCli) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -151,7 +151,7 @@ fn agentcore(args: switchboard::aws::cli::AgentCoreCli) -> ExitCode {
         }
     };
     let mut stdout = std::io::stdout();
-    match runtime.block_on(switchboard::aws::cli::run(args, &mut stdout)) {
+    match runtime.block_on(switchboard_cli::agentcore::run(args, &mut stdout)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");

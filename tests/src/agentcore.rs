@@ -85,9 +85,9 @@ impl AgentCoreStack {
         let url = self.gateway_url();
         let mut argv: Vec<&str> = vec!["agentcore", "--url", &url, "--master-key", MASTER_KEY];
         argv.extend_from_slice(args);
-        let cli = switchboard::aws::cli::AgentCoreCli::parse_args(argv).expect("valid arguments");
+        let cli = switchboard_cli::agentcore::AgentCoreCli::parse_args(argv).expect("valid arguments");
         let mut out = Vec::new();
-        let result = switchboard::aws::cli::run(cli, &mut out).await;
+        let result = switchboard_cli::agentcore::run(cli, &mut out).await;
         (result, String::from_utf8_lossy(&out).into_owned())
     }
 

@@ -7,7 +7,6 @@
 //! (profile, region) and cached.
 
 pub mod agentcore;
-pub mod cli;
 pub mod doctor;
 mod error;
 
