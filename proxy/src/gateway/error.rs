@@ -41,8 +41,6 @@ pub enum GatewayError {
     #[error("{0}")]
     Forbidden(String),
     #[error("{0}")]
-    NotFound(String),
-    #[error("{0}")]
     Internal(String),
     /// A provider call failed; `message` is already scrubbed of secrets.
     #[error("{provider} error: {message}")]
@@ -69,7 +67,6 @@ impl GatewayError {
             GatewayError::BudgetExceeded(_) => (400, "budget_exceeded", None),
             GatewayError::RateLimited { .. } => (429, "throttling_error", None),
             GatewayError::Forbidden(_) => (403, "auth_error", None),
-            GatewayError::NotFound(_) => (404, "not_found_error", None),
             GatewayError::Internal(_) => (500, "internal_server_error", None),
             GatewayError::InvalidJson(_) => (400, "invalid_request_error", Some("request_body")),
             GatewayError::InvalidRequest { param, .. } => (400, "invalid_request_error", param.as_deref()),

@@ -171,6 +171,7 @@ pub async fn invoke(
             Ok(v) => v,
             Err(e) => json!({
                 "type": "error", "kind": e.kind, "code": e.code, "message": e.message, "fix": e.fix, "status": e.status,
+                "detail": e.detail,
             }),
         })
         .chain(futures::stream::once(async { Value::Null }))

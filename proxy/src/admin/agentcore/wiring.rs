@@ -62,6 +62,9 @@ pub struct StepError {
     pub code: String,
     pub message: String,
     pub status: Option<u16>,
+    /// The SDK's account of a failure that never reached AWS (see `AwsError::detail`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -196,6 +199,7 @@ fn describe(error: &AdminError) -> (String, Option<String>, Option<StepError>) {
                 code: e.code.clone(),
                 message: e.message.clone(),
                 status: e.status,
+                detail: e.detail.as_deref().map(str::to_string),
             }),
         ),
         other => (other.to_string(), None, None),
