@@ -25,7 +25,7 @@ APT_PACKAGES := libwebkit2gtk-4.1-dev xvfb xauth webkit2gtk-driver x11-utils ima
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run app serve build ui deps test test-ui test-rust test-postgres test-clients test-deploy e2e desktop-test \
-	lint bench refresh-prices clean
+	lint bench api-types refresh-prices clean
 
 ## The desktop app: the gateway in-process with its panel (on Xvfb :99 when there is no display).
 run: deps ui app
@@ -101,6 +101,11 @@ $(VENV)/.installed: tests/clients/requirements.txt tests/deploy/requirements.txt
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/clients/requirements.txt -r tests/deploy/requirements.txt
 	touch $@
+
+## The admin API's OpenAPI document and the panel's TypeScript types, written anew from the
+## Rust types (a test fails while the committed copies are stale).
+api-types:
+	SWITCHBOARD_WRITE_API=1 $(CARGO) test -p switchboard --test openapi
 
 ## Load benchmark (not part of `make test`); see bench/README.md.
 bench:

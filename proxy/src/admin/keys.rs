@@ -4,7 +4,9 @@
 use std::sync::Arc;
 
 use chrono::Utc;
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
 
 use super::{
     AdminError, Core, Fields, LIMIT_FIELDS, check_limits, ends_after, merge, next_reset, now, page, spend_field,
@@ -20,21 +22,85 @@ pub fn entry_or_404(core: &Core, key: &str) -> Result<Arc<KeyEntry>, AdminError>
     core.gateway.registry.keys.get(&token_of(key)).ok_or_else(|| AdminError::NotFound("Key not found".into()))
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyStatus {
+    Active,
+    Blocked,
+    Expired,
+}
+
+/// A key as the admin API shows it: the record (live spend, next reset) and its status.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct KeyView {
+    #[serde(flatten)]
+    pub record: KeyRecord,
+    pub status: KeyStatus,
+    /// The key's hash (LiteLLM's name for it in lists).
+    pub token_id: String,
+}
+
+/// `/key/generate`'s answer: the key, with its clear value (shown this once).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct GeneratedKey {
+    #[serde(flatten)]
+    pub view: KeyView,
+    /// The clear key (`sk-...`): shown once, never stored.
+    pub key: String,
+    /// The `duration` the key was asked with.
+    #[schema(value_type = Option<String>)]
+    pub duration: Option<Value>,
+    /// Always null (LiteLLM's budget table is not used).
+    #[schema(value_type = Option<Object>)]
+    pub litellm_budget_table: Option<Value>,
+}
+
+/// A changed key: `key` is its hash (`/key/update`) or its new clear value (`/key/regenerate`).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ChangedKey {
+    #[serde(flatten)]
+    pub view: KeyView,
+    pub key: String,
+}
+
+/// `/key/info`'s answer: the key by its hash (a clear key is shown once, at creation).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct KeyInfo {
+    pub key: String,
+    pub info: KeyView,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DeletedKeys {
+    pub deleted_keys: Vec<String>,
+}
+
+/// A key in `/key/list`: its hash, or the whole key with `return_full_object=true`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum ListedKey {
+    Hash(String),
+    Key(Box<KeyView>),
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct KeyList {
+    pub keys: Vec<ListedKey>,
+    pub total_count: usize,
+    pub current_page: usize,
+    pub total_pages: usize,
+}
+
 /// What the admin API shows of a key: the record with live spend and its status.
-pub fn key_view(entry: &KeyEntry) -> Value {
-    let mut v = serde_json::to_value(entry.snapshot()).unwrap_or_default();
+pub fn key_view(entry: &KeyEntry) -> KeyView {
     let status = if entry.record.blocked {
-        "blocked"
+        KeyStatus::Blocked
     } else if entry.is_expired(Utc::now()) {
-        "expired"
+        KeyStatus::Expired
     } else {
-        "active"
+        KeyStatus::Active
     };
-    if let Some(o) = v.as_object_mut() {
-        o.insert("status".into(), json!(status));
-        o.insert("token_id".into(), json!(entry.record.token));
-    }
-    v
+    KeyView { record: entry.snapshot(), status, token_id: entry.record.token.clone() }
 }
 
 /// LiteLLM's refusal of a taken key alias.
@@ -150,8 +216,7 @@ pub(super) fn prepare_key(core: &Core, fields: &Fields, created_by: &Principal) 
 
 /// A key just made: `/key/generate`'s answer (with the clear key, shown once) and the live entry.
 pub struct Generated {
-    pub response: Value,
-    pub clear: String,
+    pub answer: GeneratedKey,
     pub entry: Arc<KeyEntry>,
 }
 
@@ -171,13 +236,13 @@ pub(super) async fn save_new_keys(
         .into_iter()
         .map(|new| {
             let entry = core.gateway.registry.keys.put(new.record);
-            let mut response = key_view(&entry);
-            if let Some(o) = response.as_object_mut() {
-                o.insert("key".into(), json!(new.clear));
-                o.insert("duration".into(), fields.get("duration").cloned().unwrap_or(Value::Null));
-                o.insert("litellm_budget_table".into(), Value::Null);
-            }
-            Generated { response, clear: new.clear, entry }
+            let answer = GeneratedKey {
+                view: key_view(&entry),
+                key: new.clear,
+                duration: fields.get("duration").cloned(),
+                litellm_budget_table: None,
+            };
+            Generated { answer, entry }
         })
         .collect())
 }
@@ -213,7 +278,7 @@ fn named_key(core: &Core, fields: &Fields) -> Result<Arc<KeyEntry>, AdminError> 
 }
 
 /// `/key/update`.
-pub async fn update(core: &Core, fields: &Fields) -> Result<Value, AdminError> {
+pub async fn update(core: &Core, fields: &Fields) -> Result<ChangedKey, AdminError> {
     check_limits(fields)?;
     let entry = named_key(core, fields)?;
     let current = entry.snapshot();
@@ -249,15 +314,11 @@ pub async fn update(core: &Core, fields: &Fields) -> Result<Value, AdminError> {
     if let Some(s) = spend_change {
         core.set_spend(Entity::Key, &entry.record.token, &entry.counters, s).await;
     }
-    let mut response = key_view(&entry);
-    if let Some(o) = response.as_object_mut() {
-        o.insert("key".into(), json!(entry.record.token));
-    }
-    Ok(response)
+    Ok(ChangedKey { view: key_view(&entry), key: entry.record.token.clone() })
 }
 
 /// `/key/delete`: keys named by key (clear or hash) or alias; returns the names deleted.
-pub async fn delete(core: &Core, keys: &[String], key_aliases: &[String]) -> Result<Vec<String>, AdminError> {
+pub async fn delete(core: &Core, keys: &[String], key_aliases: &[String]) -> Result<DeletedKeys, AdminError> {
     let registry = &core.gateway.registry;
     let mut tokens = Vec::new();
     let mut deleted = Vec::new();
@@ -281,12 +342,12 @@ pub async fn delete(core: &Core, keys: &[String], key_aliases: &[String]) -> Res
     for t in &tokens {
         registry.keys.remove(t);
     }
-    Ok(deleted)
+    Ok(DeletedKeys { deleted_keys: deleted })
 }
 
 /// `/key/info`: a key by its clear value or hash, else the caller's own. A key that may not read
 /// everything reads only itself.
-pub fn info(core: &Core, caller: &Principal, asked: Option<&str>) -> Result<Value, AdminError> {
+pub fn info(core: &Core, caller: &Principal, asked: Option<&str>) -> Result<KeyInfo, AdminError> {
     let entry = match (asked, caller) {
         (Some(k), _) => entry_or_404(core, k)?,
         (None, Principal::Key(own, _)) => own.clone(),
@@ -295,12 +356,9 @@ pub fn info(core: &Core, caller: &Principal, asked: Option<&str>) -> Result<Valu
     if !caller.may_read_all() && caller.key().map(|k| &k.record.token) != Some(&entry.record.token) {
         return Err(AdminError::Forbidden("a key may only read its own info".into()));
     }
-    let mut view = key_view(&entry);
-    if let Some(o) = view.as_object_mut() {
-        o.remove("token");
-    }
-    // The key is answered by its hash: a clear key is shown once, at creation.
-    Ok(json!({"key": entry.record.token, "info": view}))
+    let mut info = key_view(&entry);
+    info.record.token = String::new();
+    Ok(KeyInfo { key: entry.record.token.clone(), info })
 }
 
 /// `/key/list`'s filters and page.
@@ -318,7 +376,7 @@ pub struct KeyQuery {
 }
 
 /// `/key/list`.
-pub fn list(core: &Core, q: &KeyQuery) -> Value {
+pub fn list(core: &Core, q: &KeyQuery) -> KeyList {
     let matches = |want: &Option<String>, have: Option<&String>| want.as_ref().is_none_or(|w| have == Some(w));
     let mut keys: Vec<Arc<KeyEntry>> = core
         .gateway
@@ -336,18 +394,16 @@ pub fn list(core: &Core, q: &KeyQuery) -> Value {
         keys.reverse();
     }
     let (current, total_pages) = page(&keys, q.page, q.size);
-    let items: Vec<Value> = current.iter().map(|k| if q.full { key_view(k) } else { json!(k.record.token) }).collect();
-    json!({
-        "keys": items,
-        "total_count": keys.len(),
-        "current_page": q.page.max(1),
-        "total_pages": total_pages,
-    })
+    let keys_on_page = current
+        .iter()
+        .map(|k| if q.full { ListedKey::Key(Box::new(key_view(k))) } else { ListedKey::Hash(k.record.token.clone()) })
+        .collect();
+    KeyList { keys: keys_on_page, total_count: keys.len(), current_page: q.page.max(1), total_pages }
 }
 
 /// `/key/regenerate`: a new clear key (given, or made) replaces `key`, keeping its spend and
 /// settings (with the changes `fields` asks for).
-pub async fn regenerate(core: &Core, key: &str, fields: &Fields) -> Result<Value, AdminError> {
+pub async fn regenerate(core: &Core, key: &str, fields: &Fields) -> Result<ChangedKey, AdminError> {
     let old = entry_or_404(core, key)?;
     let new_key = match fields.get("new_key").and_then(Value::as_str) {
         Some(k) if k.starts_with("sk-") && k.len() >= 16 => k.to_string(),
@@ -372,15 +428,11 @@ pub async fn regenerate(core: &Core, key: &str, fields: &Fields) -> Result<Value
     // leaves the old key working.
     core.commit(&[Write::Delete(Entity::Key, &old.record.token), Write::Key(&record)]).await?;
     let entry = core.gateway.registry.keys.replace(&old.record.token, record);
-    let mut response = key_view(&entry);
-    if let Some(o) = response.as_object_mut() {
-        o.insert("key".into(), json!(new_key));
-    }
-    Ok(response)
+    Ok(ChangedKey { view: key_view(&entry), key: new_key })
 }
 
 /// `/key/block` and `/key/unblock`.
-pub async fn set_blocked(core: &Core, fields: &Fields, blocked: bool) -> Result<Value, AdminError> {
+pub async fn set_blocked(core: &Core, fields: &Fields, blocked: bool) -> Result<KeyView, AdminError> {
     let entry = named_key(core, fields)?;
     let mut record = entry.snapshot();
     record.blocked = blocked;
@@ -398,6 +450,6 @@ pub async fn delete_token(core: &Core, token: &str) -> Result<(), AdminError> {
 }
 
 /// Keys that belong to a team or a user, as their views show them.
-pub(super) fn keys_where(core: &Core, belongs: impl Fn(&KeyRecord) -> bool) -> Vec<Value> {
+pub(super) fn keys_where(core: &Core, belongs: impl Fn(&KeyRecord) -> bool) -> Vec<KeyView> {
     core.gateway.registry.keys.all().iter().filter(|k| belongs(&k.record)).map(|k| key_view(k)).collect()
 }

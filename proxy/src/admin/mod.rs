@@ -13,6 +13,7 @@ pub mod deploy;
 mod error;
 pub mod keys;
 pub mod models;
+pub mod requests;
 pub mod spend;
 pub mod teams;
 pub mod users;

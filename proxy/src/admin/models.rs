@@ -5,8 +5,9 @@
 //! last: a refused or failed change leaves the model being served as it was. Provider secrets
 //! are sealed in the database (see `store::sealed`) and never shown.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
+use utoipa::ToSchema;
 
 use super::{AdminError, Core, now};
 use crate::store::sealed::SECRET_PARAMS;
@@ -15,44 +16,70 @@ use crate::store::{Entity, ModelRecord, Write};
 /// What the API shows in place of a secret; sent back unchanged, it keeps the stored one.
 const MASKED: &str = "********";
 
-/// `/model/new`'s body.
-#[derive(Deserialize)]
+/// `/model/new`'s body, as in config.yaml's `model_list`.
+#[derive(Deserialize, ToSchema)]
 pub struct NewModel {
     pub model_name: String,
+    /// `model` (`bedrock/...`, `openai/...`), `api_base`, `api_key`, ...
+    #[schema(value_type = Object)]
     pub litellm_params: Map<String, Value>,
+    /// `id` (made when absent), and anything else to keep with the model.
     #[serde(default)]
+    #[schema(value_type = Object)]
     pub model_info: Map<String, Value>,
 }
 
-/// `/model/update`'s body: `model_info.id` names the model.
-#[derive(Deserialize)]
+/// `/model/update`'s body: `model_info.id` names the model; members sent replace the stored ones
+/// (`null` removes one, a masked secret keeps it).
+#[derive(Deserialize, ToSchema)]
 pub struct ModelPatch {
     pub model_name: Option<String>,
+    #[schema(value_type = Option<Object>)]
     pub litellm_params: Option<Map<String, Value>>,
+    #[schema(value_type = Object)]
     pub model_info: Map<String, Value>,
 }
 
 /// A stored model as the API returns it: secrets in `litellm_params` masked.
-fn model_view(m: &ModelRecord) -> Value {
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ModelView {
+    pub model_id: String,
+    pub model_name: String,
+    #[schema(value_type = Object)]
+    pub litellm_params: Map<String, Value>,
+    #[schema(value_type = Object)]
+    pub model_info: Map<String, Value>,
+    pub created_at: String,
+    pub updated_at: String,
+    /// Always true: stored in the database (config.yaml's models are not served here).
+    pub db_model: bool,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ModelDeleted {
+    pub message: String,
+}
+
+fn model_view(m: &ModelRecord) -> ModelView {
     let mut params = m.litellm_params.clone();
     for secret in SECRET_PARAMS {
         if params.contains_key(*secret) {
             params.insert((*secret).into(), json!(MASKED));
         }
     }
-    json!({
-        "model_id": m.model_id,
-        "model_name": m.model_name,
-        "litellm_params": params,
-        "model_info": m.model_info,
-        "created_at": m.created_at,
-        "updated_at": m.updated_at,
-        "db_model": true,
-    })
+    ModelView {
+        model_id: m.model_id.clone(),
+        model_name: m.model_name.clone(),
+        litellm_params: params,
+        model_info: m.model_info.clone(),
+        created_at: m.created_at.clone(),
+        updated_at: m.updated_at.clone(),
+        db_model: true,
+    }
 }
 
 /// Builds `record`'s deployment (with its secrets opened), writes the record, then serves it.
-async fn save(core: &Core, record: ModelRecord) -> Result<Value, AdminError> {
+async fn save(core: &Core, record: ModelRecord) -> Result<ModelView, AdminError> {
     if record.model_name.trim().is_empty() {
         return Err(AdminError::invalid("model_name must not be empty", Some("model_name")));
     }
@@ -70,7 +97,7 @@ async fn save(core: &Core, record: ModelRecord) -> Result<Value, AdminError> {
 }
 
 /// `/model/new`.
-pub async fn create(core: &Core, req: NewModel) -> Result<Value, AdminError> {
+pub async fn create(core: &Core, req: NewModel) -> Result<ModelView, AdminError> {
     let model_id = match req.model_info.get("id") {
         Some(Value::String(id)) if !id.is_empty() => id.clone(),
         _ => uuid::Uuid::new_v4().to_string(),
@@ -94,7 +121,7 @@ pub async fn create(core: &Core, req: NewModel) -> Result<Value, AdminError> {
 
 /// `/model/update`: patches the stored record: members sent replace the stored ones (`null`
 /// removes one), members not sent stay as they were.
-pub async fn update(core: &Core, req: ModelPatch) -> Result<Value, AdminError> {
+pub async fn update(core: &Core, req: ModelPatch) -> Result<ModelView, AdminError> {
     let id = req
         .model_info
         .get("id")
@@ -138,10 +165,10 @@ pub async fn update(core: &Core, req: ModelPatch) -> Result<Value, AdminError> {
 }
 
 /// `/model/delete`.
-pub async fn delete(core: &Core, id: &str) -> Result<(), AdminError> {
+pub async fn delete(core: &Core, id: &str) -> Result<ModelDeleted, AdminError> {
     let change = core.gateway.change_models().await;
     change.check_removable(id).map_err(|e| AdminError::invalid(e, Some("id")))?;
     core.commit(&[Write::Delete(Entity::Model, id)]).await?;
     change.remove(id);
-    Ok(())
+    Ok(ModelDeleted { message: format!("Model: {id} deleted successfully") })
 }

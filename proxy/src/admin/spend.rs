@@ -5,13 +5,81 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Duration as Days, Utc};
 
-use serde_json::{Value, json};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::users::is_plain_key;
 use super::{AdminError, Core};
 use crate::auth::Principal;
-use crate::store::{SpendFilter, SpendGroup, SpendTotal};
+use crate::store::{DailySpend, SpendFilter, SpendGroup, SpendLog, SpendStats, SpendTotal};
 use crate::time::format_time;
+
+/// `/spend/logs`: the rows, or totals per day with `summarize=true` and both dates.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum SpendLogs {
+    Rows(Vec<SpendLog>),
+    Days(Vec<DaySummary>),
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DaySummary {
+    /// The day, `YYYY-MM-DD`.
+    #[serde(rename = "startTime")]
+    pub start_time: String,
+    pub spend: f64,
+    /// Spend per model group that day.
+    pub models: HashMap<String, f64>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct GlobalSpend {
+    pub spend: f64,
+    /// Always null: the gateway has no global budget.
+    pub max_budget: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct KeySpend {
+    /// The key's hash.
+    pub api_key: Option<String>,
+    pub key_alias: Option<String>,
+    pub total_spend: f64,
+    pub requests: u64,
+    pub total_tokens: u64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TeamSpend {
+    pub team_id: Option<String>,
+    pub team_alias: Option<String>,
+    pub total_spend: f64,
+    pub requests: u64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DaySpend {
+    pub date: Option<String>,
+    pub total_spend: f64,
+    pub requests: u64,
+}
+
+/// `/global/spend/teams`, in LiteLLM's shape.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TeamSpendReport {
+    pub daily_spend: Vec<DaySpend>,
+    /// Team aliases (else ids), in the order of `total_spend_per_team`.
+    pub teams: Vec<Option<String>>,
+    pub total_spend_per_team: Vec<TeamSpend>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ModelSpend {
+    pub model: Option<String>,
+    pub total_spend: f64,
+    pub requests: u64,
+    pub total_tokens: u64,
+}
 
 async fn flushed(core: &Core) {
     if let Some(sink) = core.gateway.spend_sink() {
@@ -26,7 +94,7 @@ pub async fn logs(
     caller: &Principal,
     mut filter: SpendFilter,
     summarize: bool,
-) -> Result<Value, AdminError> {
+) -> Result<SpendLogs, AdminError> {
     flushed(core).await;
     if is_plain_key(caller) {
         filter.api_key = caller.key().map(|k| k.record.token.clone());
@@ -40,13 +108,11 @@ pub async fn logs(
             e.0 += r.spend;
             *e.1.entry(r.model_group.clone()).or_default() += r.spend;
         }
-        let out: Vec<Value> = days
-            .into_iter()
-            .map(|(day, (spend, models))| json!({"startTime": day, "spend": spend, "models": models}))
-            .collect();
-        return Ok(Value::Array(out));
+        let days =
+            days.into_iter().map(|(start_time, (spend, models))| DaySummary { start_time, spend, models }).collect();
+        return Ok(SpendLogs::Days(days));
     }
-    Ok(serde_json::to_value(rows).unwrap_or_default())
+    Ok(SpendLogs::Rows(rows))
 }
 
 async fn totals(core: &Core, group: SpendGroup) -> Result<Vec<SpendTotal>, AdminError> {
@@ -55,61 +121,68 @@ async fn totals(core: &Core, group: SpendGroup) -> Result<Vec<SpendTotal>, Admin
 }
 
 /// `/global/spend`.
-pub async fn global(core: &Core) -> Result<Value, AdminError> {
-    let total: f64 = totals(core, SpendGroup::Key).await?.iter().map(|t| t.spend).sum();
-    Ok(json!({"spend": total, "max_budget": Value::Null}))
+pub async fn global(core: &Core) -> Result<GlobalSpend, AdminError> {
+    let spend: f64 = totals(core, SpendGroup::Key).await?.iter().map(|t| t.spend).sum();
+    Ok(GlobalSpend { spend, max_budget: None })
 }
 
 /// `/global/spend/keys`: the `limit` keys that spent most.
-pub async fn by_key(core: &Core, limit: usize) -> Result<Value, AdminError> {
-    let rows: Vec<Value> = totals(core, SpendGroup::Key)
+pub async fn by_key(core: &Core, limit: usize) -> Result<Vec<KeySpend>, AdminError> {
+    Ok(totals(core, SpendGroup::Key)
         .await?
         .into_iter()
         .take(limit)
-        .map(|t| json!({"api_key": t.group, "key_alias": t.alias, "total_spend": t.spend, "requests": t.requests, "total_tokens": t.tokens}))
-        .collect();
-    Ok(Value::Array(rows))
+        .map(|t| KeySpend {
+            api_key: t.group,
+            key_alias: t.alias,
+            total_spend: t.spend,
+            requests: t.requests,
+            total_tokens: t.tokens,
+        })
+        .collect())
 }
 
 /// `/global/spend/teams`.
-pub async fn by_team(core: &Core) -> Result<Value, AdminError> {
+pub async fn by_team(core: &Core) -> Result<TeamSpendReport, AdminError> {
     let totals = totals(core, SpendGroup::Team).await?;
     let alias_of = |id: &Option<String>| {
         id.as_deref().and_then(|t| core.gateway.registry.teams.get(t)).and_then(|t| t.record.team_alias.clone())
     };
-    let per_team: Vec<Value> = totals
+    let teams: Vec<&SpendTotal> = totals.iter().filter(|t| t.group.is_some()).collect();
+    let total_spend_per_team = teams
         .iter()
-        .filter(|t| t.group.is_some())
-        .map(|t| json!({"team_id": t.group, "team_alias": alias_of(&t.group), "total_spend": t.spend, "requests": t.requests}))
+        .map(|t| TeamSpend {
+            team_id: t.group.clone(),
+            team_alias: alias_of(&t.group),
+            total_spend: t.spend,
+            requests: t.requests,
+        })
         .collect();
-    let names: Vec<Value> =
-        totals.iter().filter(|t| t.group.is_some()).map(|t| json!(alias_of(&t.group).or(t.group.clone()))).collect();
+    let names = teams.iter().map(|t| alias_of(&t.group).or(t.group.clone())).collect();
     let daily = core.store.spend_by(SpendGroup::Day, None).await?;
-    let daily: Vec<Value> =
-        daily.iter().map(|d| json!({"date": d.group, "total_spend": d.spend, "requests": d.requests})).collect();
-    Ok(json!({"daily_spend": daily, "teams": names, "total_spend_per_team": per_team}))
+    let daily_spend =
+        daily.into_iter().map(|d| DaySpend { date: d.group, total_spend: d.spend, requests: d.requests }).collect();
+    Ok(TeamSpendReport { daily_spend, teams: names, total_spend_per_team })
 }
 
 /// `/global/spend/models`.
-pub async fn by_model(core: &Core) -> Result<Value, AdminError> {
-    let rows: Vec<Value> = totals(core, SpendGroup::Model)
+pub async fn by_model(core: &Core) -> Result<Vec<ModelSpend>, AdminError> {
+    Ok(totals(core, SpendGroup::Model)
         .await?
         .into_iter()
-        .map(|t| json!({"model": t.group, "total_spend": t.spend, "requests": t.requests, "total_tokens": t.tokens}))
-        .collect();
-    Ok(Value::Array(rows))
+        .map(|t| ModelSpend { model: t.group, total_spend: t.spend, requests: t.requests, total_tokens: t.tokens })
+        .collect())
 }
 
 /// Today's figures (since midnight UTC), for the panel's overview.
-pub async fn today(core: &Core) -> Result<Value, AdminError> {
+pub async fn today(core: &Core) -> Result<SpendStats, AdminError> {
     flushed(core).await;
     let midnight = Utc::now().date_naive().and_hms_opt(0, 0, 0).map(|t| t.and_utc()).unwrap_or_else(Utc::now);
-    let stats = core.store.stats(&format_time(midnight)).await?;
-    Ok(serde_json::to_value(stats).unwrap_or_default())
+    Ok(core.store.stats(&format_time(midnight)).await?)
 }
 
 /// Spend per day and `group` over the last `days` days (today included), labelled for charts.
-pub async fn daily(core: &Core, group: SpendGroup, days: i64) -> Result<Value, AdminError> {
+pub async fn daily(core: &Core, group: SpendGroup, days: i64) -> Result<Vec<DailySpend>, AdminError> {
     flushed(core).await;
     let since = Utc::now().date_naive() - Days::days(days - 1);
     let since = since.and_hms_opt(0, 0, 0).map(|t| format_time(t.and_utc())).unwrap_or_default();
@@ -124,5 +197,5 @@ pub async fn daily(core: &Core, group: SpendGroup, days: i64) -> Result<Value, A
             _ => r.group.clone(),
         };
     }
-    Ok(serde_json::to_value(rows).unwrap_or_default())
+    Ok(rows)
 }

@@ -2,12 +2,60 @@
 
 use std::sync::Arc;
 
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
 
-use super::keys::{keys_where, user_to_ensure};
+use super::keys::{KeyView, keys_where, user_to_ensure};
 use super::{AdminError, Core, Fields, LIMIT_FIELDS, check_limits, merge, next_reset, now, spend_field};
 use crate::auth::registry::TeamEntry;
 use crate::store::{Entity, Member, TeamRecord, UserRecord, Write};
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UpdatedTeam {
+    pub team_id: String,
+    pub data: TeamRecord,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DeletedTeams {
+    pub deleted_teams: Vec<String>,
+    /// How many keys of theirs went with them.
+    pub deleted_keys: usize,
+}
+
+/// A member of a team, by user id.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Membership {
+    pub user_id: String,
+    pub team_id: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TeamInfo {
+    pub team_id: String,
+    pub team_info: TeamRecord,
+    pub keys: Vec<KeyView>,
+    pub team_memberships: Vec<Membership>,
+}
+
+/// A team in `/team/list`, with its keys and memberships.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ListedTeam {
+    #[serde(flatten)]
+    pub team: TeamRecord,
+    pub keys: Vec<KeyView>,
+    pub team_memberships: Vec<Membership>,
+}
+
+/// `/team/member_add`'s answer: the team, and its members' user records.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TeamWithMembers {
+    #[serde(flatten)]
+    pub team: TeamRecord,
+    pub updated_users: Vec<UserRecord>,
+    pub updated_team_memberships: Vec<Membership>,
+}
 
 const UPDATABLE: &[&str] = &["team_alias", "models", "metadata", "blocked", "model_aliases", "tags"];
 
@@ -17,10 +65,6 @@ fn team_or_404(core: &Core, team_id: &str) -> Result<Arc<TeamEntry>, AdminError>
         .teams
         .get(team_id)
         .ok_or_else(|| AdminError::NotFound(format!("Team not found, team_id={team_id}")))
-}
-
-fn team_view(entry: &TeamEntry) -> Value {
-    serde_json::to_value(entry.snapshot()).unwrap_or_default()
 }
 
 fn required_team_id(fields: &Fields) -> Result<String, AdminError> {
@@ -71,7 +115,7 @@ pub async fn create(core: &Core, fields: &Fields) -> Result<TeamRecord, AdminErr
 }
 
 /// `/team/update`.
-pub async fn update(core: &Core, fields: &Fields) -> Result<Value, AdminError> {
+pub async fn update(core: &Core, fields: &Fields) -> Result<UpdatedTeam, AdminError> {
     check_limits(fields)?;
     let entry = team_or_404(core, &required_team_id(fields)?)?;
     let mut allowed: Vec<&str> = UPDATABLE.to_vec();
@@ -85,13 +129,13 @@ pub async fn update(core: &Core, fields: &Fields) -> Result<Value, AdminError> {
     if let Some(s) = spend {
         core.set_spend(Entity::Team, &entry.record.team_id, &entry.counters, s).await;
     }
-    Ok(json!({"team_id": entry.record.team_id, "data": team_view(&entry)}))
+    Ok(UpdatedTeam { team_id: entry.record.team_id.clone(), data: entry.snapshot() })
 }
 
-/// `/team/delete`: the teams and their keys; returns how many keys went with them.
-pub async fn delete(core: &Core, team_ids: &[String]) -> Result<usize, AdminError> {
+/// `/team/delete`: the teams and their keys.
+pub async fn delete(core: &Core, team_ids: Vec<String>) -> Result<DeletedTeams, AdminError> {
     let registry = &core.gateway.registry;
-    for id in team_ids {
+    for id in &team_ids {
         team_or_404(core, id)?;
     }
     let keys: Vec<String> = registry
@@ -107,35 +151,35 @@ pub async fn delete(core: &Core, team_ids: &[String]) -> Result<usize, AdminErro
     for k in &keys {
         registry.keys.remove(k);
     }
-    for t in team_ids {
+    for t in &team_ids {
         registry.teams.remove(t);
     }
-    Ok(keys.len())
+    Ok(DeletedTeams { deleted_teams: team_ids, deleted_keys: keys.len() })
 }
 
-fn memberships(entry: &TeamEntry) -> Vec<Value> {
+fn memberships(entry: &TeamEntry) -> Vec<Membership> {
     entry
         .record
         .members_with_roles
         .iter()
         .filter_map(|m| m.user_id.as_ref())
-        .map(|u| json!({"user_id": u, "team_id": entry.record.team_id}))
+        .map(|u| Membership { user_id: u.clone(), team_id: entry.record.team_id.clone() })
         .collect()
 }
 
 /// `/team/info`.
-pub fn info(core: &Core, team_id: &str) -> Result<Value, AdminError> {
+pub fn info(core: &Core, team_id: &str) -> Result<TeamInfo, AdminError> {
     let entry = team_or_404(core, team_id)?;
-    Ok(json!({
-        "team_id": team_id,
-        "team_info": team_view(&entry),
-        "keys": keys_where(core, |k| k.team_id.as_deref() == Some(team_id)),
-        "team_memberships": memberships(&entry),
-    }))
+    Ok(TeamInfo {
+        team_id: team_id.to_string(),
+        team_info: entry.snapshot(),
+        keys: keys_where(core, |k| k.team_id.as_deref() == Some(team_id)),
+        team_memberships: memberships(&entry),
+    })
 }
 
 /// `/team/list`: every team (or `user_id`'s), with its keys and memberships.
-pub fn list(core: &Core, user_id: Option<&str>) -> Value {
+pub fn list(core: &Core, user_id: Option<&str>) -> Vec<ListedTeam> {
     let mut teams = core.gateway.registry.teams.all();
     if let Some(user) = user_id {
         teams.retain(|t| t.record.members_with_roles.iter().any(|m| m.user_id.as_deref() == Some(user)));
@@ -143,22 +187,18 @@ pub fn list(core: &Core, user_id: Option<&str>) -> Value {
     teams.sort_by(|a, b| {
         a.record.team_alias.cmp(&b.record.team_alias).then(a.record.created_at.cmp(&b.record.created_at))
     });
-    let rows: Vec<Value> = teams
+    teams
         .iter()
-        .map(|t| {
-            let mut v = team_view(t);
-            if let Some(o) = v.as_object_mut() {
-                o.insert("keys".into(), json!(keys_where(core, |k| k.team_id == Some(t.record.team_id.clone()))));
-                o.insert("team_memberships".into(), json!(memberships(t)));
-            }
-            v
+        .map(|t| ListedTeam {
+            team: t.snapshot(),
+            keys: keys_where(core, |k| k.team_id.as_deref() == Some(t.record.team_id.as_str())),
+            team_memberships: memberships(t),
         })
-        .collect();
-    Value::Array(rows)
+        .collect()
 }
 
 /// `/team/member_add`: adds members, or changes the role of those already in.
-pub async fn add_members(core: &Core, team_id: &str, members: Vec<Member>) -> Result<Value, AdminError> {
+pub async fn add_members(core: &Core, team_id: &str, members: Vec<Member>) -> Result<TeamWithMembers, AdminError> {
     let entry = team_or_404(core, team_id)?;
     let mut record = entry.snapshot();
     for m in members {
@@ -178,20 +218,15 @@ pub async fn add_members(core: &Core, team_id: &str, members: Vec<Member>) -> Re
         }
     }
     let entry = save(core, record, &[]).await?;
-    let mut view = team_view(&entry);
-    if let Some(o) = view.as_object_mut() {
-        let users: Vec<Value> = entry
-            .record
-            .members_with_roles
-            .iter()
-            .filter_map(|m| m.user_id.as_deref())
-            .filter_map(|u| core.gateway.registry.users.get(u))
-            .map(|u| serde_json::to_value(u.snapshot()).unwrap_or_default())
-            .collect();
-        o.insert("updated_users".into(), json!(users));
-        o.insert("updated_team_memberships".into(), json!(memberships(&entry)));
-    }
-    Ok(view)
+    let updated_users = entry
+        .record
+        .members_with_roles
+        .iter()
+        .filter_map(|m| m.user_id.as_deref())
+        .filter_map(|u| core.gateway.registry.users.get(u))
+        .map(|u| u.snapshot())
+        .collect();
+    Ok(TeamWithMembers { team: entry.snapshot(), updated_users, updated_team_memberships: memberships(&entry) })
 }
 
 /// `/team/member_delete`: the member named by user id or email.
@@ -200,7 +235,7 @@ pub async fn remove_member(
     team_id: &str,
     user_id: Option<&str>,
     user_email: Option<&str>,
-) -> Result<Value, AdminError> {
+) -> Result<TeamRecord, AdminError> {
     let entry = team_or_404(core, team_id)?;
     let mut record = entry.snapshot();
     let before = record.members_with_roles.len();
@@ -218,15 +253,13 @@ pub async fn remove_member(
         u.updated_at = now();
         u
     });
-    let entry = save(core, record, user.as_slice()).await?;
-    Ok(team_view(&entry))
+    Ok(save(core, record, user.as_slice()).await?.snapshot())
 }
 
 /// `/team/block` and `/team/unblock`.
-pub async fn set_blocked(core: &Core, fields: &Fields, blocked: bool) -> Result<Value, AdminError> {
+pub async fn set_blocked(core: &Core, fields: &Fields, blocked: bool) -> Result<TeamRecord, AdminError> {
     let entry = team_or_404(core, &required_team_id(fields)?)?;
     let mut record = entry.snapshot();
     record.blocked = blocked;
-    let entry = save(core, record, &[]).await?;
-    Ok(team_view(&entry))
+    Ok(save(core, record, &[]).await?.snapshot())
 }

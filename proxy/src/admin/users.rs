@@ -2,13 +2,54 @@
 
 use std::sync::Arc;
 
+use serde::Serialize;
 use serde_json::{Value, json};
+use utoipa::ToSchema;
 
-use super::keys::{keys_where, prepare_key, save_new_keys};
+use super::keys::{KeyStatus, KeyView, keys_where, prepare_key, save_new_keys};
 use super::{AdminError, Core, Fields, LIMIT_FIELDS, check_limits, merge, next_reset, now, page, spend_field};
 use crate::auth::Principal;
 use crate::auth::registry::UserEntry;
-use crate::store::{Entity, UserRecord, Write};
+use crate::store::{Entity, TeamRecord, UserRecord, Write};
+
+/// `/user/new`'s answer, as LiteLLM gives it: the user's record merged with its new key's (when
+/// `auto_create_key` is not false), `key` being the clear key, shown this once. (Describes the
+/// answer, which is built by merging the two records.)
+#[derive(Serialize, ToSchema)]
+pub struct CreatedUser {
+    #[serde(flatten)]
+    pub user: UserRecord,
+    pub key: Option<String>,
+    pub key_name: Option<String>,
+    pub key_alias: Option<String>,
+    pub token_id: Option<String>,
+    pub status: Option<KeyStatus>,
+    pub expires: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UserInfo {
+    pub user_id: String,
+    pub user_info: UserRecord,
+    pub keys: Vec<KeyView>,
+    pub teams: Vec<TeamRecord>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DeletedUsers {
+    pub deleted_users: Vec<String>,
+    /// How many keys of theirs went with them.
+    pub deleted_keys: usize,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UserList {
+    pub users: Vec<UserRecord>,
+    pub total: usize,
+    pub page: usize,
+    pub page_size: usize,
+    pub total_pages: usize,
+}
 
 const UPDATABLE: &[&str] = &["user_email", "user_alias", "user_role", "teams", "models", "metadata"];
 const ROLES: &[&str] = &["proxy_admin", "proxy_admin_viewer", "internal_user", "internal_user_viewer"];
@@ -71,7 +112,7 @@ pub async fn create(core: &Core, fields: &Fields, caller: &Principal) -> Result<
         let key = prepare_key(core, &key_fields, caller)?;
         let mut saved = save_new_keys(core, vec![key], &[Write::User(&record)], &key_fields).await?;
         if let Some(generated) = saved.pop() {
-            response = generated.response;
+            response = serde_json::to_value(generated.answer).unwrap_or_default();
         }
     } else {
         core.commit(&[Write::User(&record)]).await?;
@@ -87,7 +128,7 @@ pub async fn create(core: &Core, fields: &Fields, caller: &Principal) -> Result<
 
 /// `/user/info`: a user by id, else the caller's own; a key that may not read everything reads
 /// only its own user.
-pub fn info(core: &Core, caller: &Principal, asked: Option<&str>) -> Result<Value, AdminError> {
+pub fn info(core: &Core, caller: &Principal, asked: Option<&str>) -> Result<UserInfo, AdminError> {
     let own = caller.key().and_then(|k| k.record.user_id.clone());
     let user_id = match (asked, &own) {
         (Some(u), _) => u.to_string(),
@@ -98,19 +139,14 @@ pub fn info(core: &Core, caller: &Principal, asked: Option<&str>) -> Result<Valu
         return Err(AdminError::Forbidden("a key may only read its own user's info".into()));
     }
     let entry = user_or_404(core, &user_id)?;
-    let teams: Vec<Value> = entry
-        .record
-        .teams
-        .iter()
-        .filter_map(|t| core.gateway.registry.teams.get(t))
-        .map(|t| serde_json::to_value(t.snapshot()).unwrap_or_default())
-        .collect();
-    Ok(json!({
-        "user_id": user_id,
-        "user_info": serde_json::to_value(entry.snapshot()).unwrap_or_default(),
-        "keys": keys_where(core, |k| k.user_id.as_deref() == Some(user_id.as_str())),
-        "teams": teams,
-    }))
+    let teams =
+        entry.record.teams.iter().filter_map(|t| core.gateway.registry.teams.get(t)).map(|t| t.snapshot()).collect();
+    Ok(UserInfo {
+        keys: keys_where(core, |k| k.user_id.as_deref() == Some(user_id.as_str())),
+        user_info: entry.snapshot(),
+        user_id,
+        teams,
+    })
 }
 
 /// `/user/update`.
@@ -135,9 +171,9 @@ pub async fn update(core: &Core, fields: &Fields) -> Result<UserRecord, AdminErr
     Ok(entry.snapshot())
 }
 
-/// `/user/delete`: the users and their keys; returns how many keys went with them.
-pub async fn delete(core: &Core, user_ids: &[String]) -> Result<usize, AdminError> {
-    for id in user_ids {
+/// `/user/delete`: the users and their keys.
+pub async fn delete(core: &Core, user_ids: Vec<String>) -> Result<DeletedUsers, AdminError> {
+    for id in &user_ids {
         user_or_404(core, id)?;
     }
     let registry = &core.gateway.registry;
@@ -154,10 +190,10 @@ pub async fn delete(core: &Core, user_ids: &[String]) -> Result<usize, AdminErro
     for k in &keys {
         registry.keys.remove(k);
     }
-    for u in user_ids {
+    for u in &user_ids {
         registry.users.remove(u);
     }
-    Ok(keys.len())
+    Ok(DeletedUsers { deleted_users: user_ids, deleted_keys: keys.len() })
 }
 
 /// `/user/list`'s filters and page.
@@ -170,7 +206,7 @@ pub struct UserQuery {
 }
 
 /// `/user/list`.
-pub fn list(core: &Core, q: &UserQuery) -> Value {
+pub fn list(core: &Core, q: &UserQuery) -> UserList {
     let mut users = core.gateway.registry.users.all();
     if let Some(role) = &q.role {
         users.retain(|u| u.record.user_role.as_ref() == Some(role));
@@ -181,8 +217,13 @@ pub fn list(core: &Core, q: &UserQuery) -> Value {
     users.sort_by(|a, b| a.record.created_at.cmp(&b.record.created_at).then(a.record.user_id.cmp(&b.record.user_id)));
     let page_number = q.page.max(1);
     let (rows, total_pages) = page(&users, page_number, q.page_size);
-    let rows: Vec<Value> = rows.iter().map(|u| serde_json::to_value(u.snapshot()).unwrap_or_default()).collect();
-    json!({"users": rows, "total": users.len(), "page": page_number, "page_size": q.page_size, "total_pages": total_pages})
+    UserList {
+        users: rows.iter().map(|u| u.snapshot()).collect(),
+        total: users.len(),
+        page: page_number,
+        page_size: q.page_size,
+        total_pages,
+    }
 }
 
 /// Whether a caller sees only its own data (a key that may not read everything).

@@ -15,20 +15,27 @@ use crate::admin::AdminError;
 use crate::gateway::GatewayError;
 use crate::providers::ProviderError;
 
-#[derive(Serialize)]
-struct ErrorBody<'a> {
+/// LiteLLM's error body.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = ErrorResponse)]
+pub struct ErrorBody<'a> {
     error: ErrorFields<'a>,
     /// A refused deploy form: its field errors and warnings.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
     validation: Option<Value>,
 }
 
-#[derive(Serialize)]
-struct ErrorFields<'a> {
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = ErrorDetail)]
+pub struct ErrorFields<'a> {
     message: &'a str,
+    /// LiteLLM's error type: `auth_error`, `invalid_request_error`, `not_found_error`, ...
     #[serde(rename = "type")]
     kind: &'a str,
+    /// The field at fault, when one is.
     param: Option<&'a str>,
+    /// The HTTP status, as a string.
     code: &'a str,
     /// What to do about it (AWS errors).
     #[serde(skip_serializing_if = "Option::is_none")]

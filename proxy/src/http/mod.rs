@@ -11,6 +11,7 @@ mod error;
 mod guard;
 mod health;
 mod openai;
+pub mod openapi;
 mod sse;
 mod switchboard;
 mod ui;
@@ -75,6 +76,8 @@ pub fn router(state: AppState, listen: SocketAddr) -> Router {
         .route("/ui", get(ui::root))
         .route("/ui/", get(ui::index))
         .route("/ui/{*path}", get(ui::file))
+        .route("/openapi.json", get(openapi::json))
+        .route("/docs", get(openapi::page))
         .layer(cors(AllowOrigin::any()));
 
     let mut inference = Router::new()

@@ -14,7 +14,7 @@ use tokio::sync::broadcast::error::RecvError;
 use super::admin::Reader;
 use super::{AppState, sse};
 use crate::admin::{AdminError, spend};
-use crate::store::{DbKind, SpendGroup};
+use crate::store::{DailySpend, DbKind, SpendGroup, SpendStats};
 
 pub async fn info(State(state): State<AppState>, _: Reader) -> Json<Value> {
     Json(json!({
@@ -27,7 +27,7 @@ pub async fn info(State(state): State<AppState>, _: Reader) -> Json<Value> {
     }))
 }
 
-pub async fn stats(State(state): State<AppState>, _: Reader) -> Result<Json<Value>, AdminError> {
+pub async fn stats(State(state): State<AppState>, _: Reader) -> Result<Json<SpendStats>, AdminError> {
     Ok(Json(spend::today(&state.admin).await?))
 }
 
@@ -51,7 +51,7 @@ pub async fn spend_daily(
     State(state): State<AppState>,
     _: Reader,
     Query(query): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, AdminError> {
+) -> Result<Json<Vec<DailySpend>>, AdminError> {
     let group = match query.get("group").map(String::as_str) {
         None | Some("model") => SpendGroup::Model,
         Some("team") => SpendGroup::Team,

@@ -483,7 +483,7 @@ impl Store {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SpendStats {
     pub requests_today: u64,
     pub errors_today: u64,
@@ -492,7 +492,7 @@ pub struct SpendStats {
     pub spend_total: f64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DailySpend {
     pub date: String,
     pub group: Option<String>,

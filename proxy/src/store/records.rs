@@ -2,9 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use utoipa::ToSchema;
 
 /// Budget and rate limits, shared by keys, teams and users.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Limits {
     pub max_budget: Option<f64>,
     pub soft_budget: Option<f64>,
@@ -17,9 +18,11 @@ pub struct Limits {
     pub max_parallel_requests: Option<u64>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct KeyRecord {
-    /// SHA-256 hex of the key: its id. The clear key is never stored.
+    /// SHA-256 hex of the key: its id. The clear key is never stored. (`/key/info` answers it
+    /// as `key` and leaves it out here.)
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub token: String,
     /// `sk-...` plus the last 4 characters, for display.
     pub key_name: String,
@@ -28,6 +31,7 @@ pub struct KeyRecord {
     pub user_id: Option<String>,
     #[serde(default)]
     pub models: Vec<String>,
+    #[schema(value_type = Object)]
     #[serde(default)]
     pub aliases: Map<String, Value>,
     #[serde(flatten)]
@@ -38,6 +42,7 @@ pub struct KeyRecord {
     pub expires: Option<String>,
     #[serde(default)]
     pub blocked: bool,
+    #[schema(value_type = Object)]
     #[serde(default)]
     pub metadata: Map<String, Value>,
     #[serde(default)]
@@ -48,14 +53,14 @@ pub struct KeyRecord {
     pub last_active: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Member {
     pub role: String,
     pub user_id: Option<String>,
     pub user_email: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct TeamRecord {
     pub team_id: String,
     pub team_alias: Option<String>,
@@ -67,10 +72,12 @@ pub struct TeamRecord {
     pub spend: f64,
     #[serde(default)]
     pub blocked: bool,
+    #[schema(value_type = Object)]
     #[serde(default)]
     pub metadata: Map<String, Value>,
     #[serde(default)]
     pub members_with_roles: Vec<Member>,
+    #[schema(value_type = Object)]
     #[serde(default)]
     pub model_aliases: Map<String, Value>,
     #[serde(default)]
@@ -79,7 +86,7 @@ pub struct TeamRecord {
     pub updated_at: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct UserRecord {
     pub user_id: String,
     pub user_email: Option<String>,
@@ -93,6 +100,7 @@ pub struct UserRecord {
     pub limits: Limits,
     #[serde(default)]
     pub spend: f64,
+    #[schema(value_type = Object)]
     #[serde(default)]
     pub metadata: Map<String, Value>,
     pub created_at: String,
@@ -100,11 +108,13 @@ pub struct UserRecord {
 }
 
 /// A model added through `/model/new`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ModelRecord {
     pub model_id: String,
     pub model_name: String,
+    #[schema(value_type = Object)]
     pub litellm_params: Map<String, Value>,
+    #[schema(value_type = Object)]
     #[serde(default)]
     pub model_info: Map<String, Value>,
     pub created_at: String,
@@ -115,7 +125,7 @@ pub struct ModelRecord {
 pub const MASTER_KEY_SPEND_ID: &str = "litellm-proxy-master-key";
 
 /// One request, as `/spend/logs` returns it.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct SpendLog {
     /// The gateway's call id (`x-litellm-call-id`): one row per call, whatever the upstream answers.
     pub request_id: String,
@@ -143,6 +153,7 @@ pub struct SpendLog {
     pub end_time: String,
     pub request_duration_ms: u64,
     pub status: String,
+    #[schema(value_type = Object)]
     pub metadata: Map<String, Value>,
 }
 

@@ -32,7 +32,7 @@ pub struct CoreGovernance {
 impl Governance for CoreGovernance {
     async fn generate_key(&self, fields: Fields) -> Result<(ClearKey, Arc<KeyEntry>), AdminError> {
         let generated = keys::generate(&self.core, &fields, &self.caller).await?;
-        Ok((ClearKey::new(generated.clear), generated.entry))
+        Ok((ClearKey::new(generated.answer.key), generated.entry))
     }
 
     async fn delete_key(&self, token: &str) -> Result<(), AdminError> {

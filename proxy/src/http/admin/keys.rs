@@ -5,53 +5,61 @@ use std::collections::HashMap;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use bytes::Bytes;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::{Admin, Params, Reader, object_body, parse_body};
-use crate::admin::{AdminError, keys};
+use crate::admin::AdminError;
+use crate::admin::keys::{self, ChangedKey, DeletedKeys, GeneratedKey, KeyInfo, KeyList, KeyView};
+use crate::admin::requests::{
+    DeleteKeysRequest, GenerateKeyRequest, KeyNameRequest, RegenerateKeyRequest, UpdateKeyRequest,
+};
+use crate::http::error::ErrorBody as ErrorResponse;
 use crate::http::{AppState, Caller};
 
+#[utoipa::path(post, path = "/key/generate", tag = "keys", summary = "Generate a virtual key", request_body = GenerateKeyRequest, responses((status = 200, body = GeneratedKey), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
 pub async fn generate(
     State(state): State<AppState>,
     Admin(caller): Admin,
     body: Bytes,
-) -> Result<Json<Value>, AdminError> {
+) -> Result<Json<GeneratedKey>, AdminError> {
     let fields = object_body(&body)?;
-    Ok(Json(keys::generate(&state.admin, &fields, &caller).await?.response))
+    Ok(Json(keys::generate(&state.admin, &fields, &caller).await?.answer))
 }
 
-pub async fn update(State(state): State<AppState>, Admin(_): Admin, body: Bytes) -> Result<Json<Value>, AdminError> {
+#[utoipa::path(post, path = "/key/update", tag = "keys", summary = "Change a key", request_body = UpdateKeyRequest, responses((status = 200, body = ChangedKey), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
+pub async fn update(
+    State(state): State<AppState>,
+    Admin(_): Admin,
+    body: Bytes,
+) -> Result<Json<ChangedKey>, AdminError> {
     Ok(Json(keys::update(&state.admin, &object_body(&body)?).await?))
 }
 
-#[derive(Deserialize)]
-struct DeleteKeys {
-    #[serde(default)]
-    keys: Vec<String>,
-    #[serde(default)]
-    key_aliases: Vec<String>,
+#[utoipa::path(post, path = "/key/delete", tag = "keys", summary = "Delete keys", request_body = DeleteKeysRequest, responses((status = 200, body = DeletedKeys), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
+pub async fn delete(
+    State(state): State<AppState>,
+    Admin(_): Admin,
+    body: Bytes,
+) -> Result<Json<DeletedKeys>, AdminError> {
+    let req: DeleteKeysRequest = parse_body(&body)?;
+    Ok(Json(keys::delete(&state.admin, &req.keys, &req.key_aliases).await?))
 }
 
-pub async fn delete(State(state): State<AppState>, Admin(_): Admin, body: Bytes) -> Result<Json<Value>, AdminError> {
-    let req: DeleteKeys = parse_body(&body)?;
-    let deleted = keys::delete(&state.admin, &req.keys, &req.key_aliases).await?;
-    Ok(Json(json!({"deleted_keys": deleted})))
-}
-
+#[utoipa::path(get, path = "/key/info", tag = "keys", summary = "A key, or the caller's own", params(("key" = Option<String>, Query, description = "The key (clear or hash); the caller's own when absent")), responses((status = 200, body = KeyInfo), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
 pub async fn info(
     State(state): State<AppState>,
     Caller(caller): Caller,
     Query(query): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, AdminError> {
+) -> Result<Json<KeyInfo>, AdminError> {
     Ok(Json(keys::info(&state.admin, &caller, query.get("key").map(String::as_str))?))
 }
 
+#[utoipa::path(get, path = "/key/list", tag = "keys", summary = "Keys, a page at a time", params(("team_id" = Option<String>, Query), ("user_id" = Option<String>, Query), ("key_alias" = Option<String>, Query), ("key_hash" = Option<String>, Query), ("sort_order" = Option<String>, Query, description = "asc or desc (default)"), ("page" = Option<usize>, Query), ("size" = Option<usize>, Query), ("return_full_object" = Option<bool>, Query, description = "Whole keys instead of hashes")), responses((status = 200, body = KeyList), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
 pub async fn list(
     State(state): State<AppState>,
     _: Reader,
     Query(query): Query<HashMap<String, String>>,
-) -> Json<Value> {
+) -> Json<KeyList> {
     let p = Params(query);
     let q = keys::KeyQuery {
         team_id: p.text("team_id"),
@@ -66,12 +74,13 @@ pub async fn list(
     Json(keys::list(&state.admin, &q))
 }
 
+#[utoipa::path(post, path = "/key/regenerate", tag = "keys", summary = "Replace a key's clear value", request_body = RegenerateKeyRequest, responses((status = 200, body = ChangedKey), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
 pub async fn regenerate(
     State(state): State<AppState>,
     Admin(_): Admin,
     Query(query): Query<HashMap<String, String>>,
     body: Bytes,
-) -> Result<Json<Value>, AdminError> {
+) -> Result<Json<ChangedKey>, AdminError> {
     let fields = object_body(&body)?;
     let key = fields
         .get("key")
@@ -82,19 +91,22 @@ pub async fn regenerate(
     Ok(Json(keys::regenerate(&state.admin, &key, &fields).await?))
 }
 
+#[utoipa::path(post, path = "/key/{key}/regenerate", tag = "keys", summary = "Replace a key's clear value", request_body = RegenerateKeyRequest, params(("key" = String, Path, description = "The key (clear or hash)")), responses((status = 200, body = ChangedKey), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
 pub async fn regenerate_path(
     State(state): State<AppState>,
     Admin(_): Admin,
     Path(key): Path<String>,
     body: Bytes,
-) -> Result<Json<Value>, AdminError> {
+) -> Result<Json<ChangedKey>, AdminError> {
     Ok(Json(keys::regenerate(&state.admin, &key, &object_body(&body)?).await?))
 }
 
-pub async fn block(State(state): State<AppState>, Admin(_): Admin, body: Bytes) -> Result<Json<Value>, AdminError> {
+#[utoipa::path(post, path = "/key/block", tag = "keys", summary = "Block a key", request_body = KeyNameRequest, responses((status = 200, body = KeyView), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
+pub async fn block(State(state): State<AppState>, Admin(_): Admin, body: Bytes) -> Result<Json<KeyView>, AdminError> {
     Ok(Json(keys::set_blocked(&state.admin, &object_body(&body)?, true).await?))
 }
 
-pub async fn unblock(State(state): State<AppState>, Admin(_): Admin, body: Bytes) -> Result<Json<Value>, AdminError> {
+#[utoipa::path(post, path = "/key/unblock", tag = "keys", summary = "Unblock a key", request_body = KeyNameRequest, responses((status = 200, body = KeyView), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
+pub async fn unblock(State(state): State<AppState>, Admin(_): Admin, body: Bytes) -> Result<Json<KeyView>, AdminError> {
     Ok(Json(keys::set_blocked(&state.admin, &object_body(&body)?, false).await?))
 }

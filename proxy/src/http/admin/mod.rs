@@ -62,6 +62,43 @@ pub fn routes() -> Router<AppState> {
         .merge(deploy::routes())
 }
 
+/// LiteLLM's management routes in the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    keys::generate,
+    keys::update,
+    keys::delete,
+    keys::info,
+    keys::list,
+    keys::regenerate,
+    keys::regenerate_path,
+    keys::block,
+    keys::unblock,
+    teams::new,
+    teams::update,
+    teams::delete,
+    teams::info,
+    teams::list,
+    teams::member_add,
+    teams::member_delete,
+    teams::block,
+    teams::unblock,
+    users::new,
+    users::info,
+    users::update,
+    users::delete,
+    users::list,
+    models::new,
+    models::update,
+    models::delete,
+    spend::logs,
+    spend::global,
+    spend::by_key,
+    spend::by_team,
+    spend::by_model,
+))]
+pub struct ManagementApi;
+
 /// A caller allowed to manage the gateway: the master key, or a key whose user (or the key
 /// itself) has the `proxy_admin` role.
 pub struct Admin(pub Principal);

@@ -4,14 +4,16 @@ use std::collections::HashMap;
 
 use axum::Json;
 use axum::extract::{Query, State};
-use serde_json::Value;
 
 use super::{Params, Reader};
-use crate::admin::{AdminError, spend};
+use crate::admin::AdminError;
+use crate::admin::spend::{self, GlobalSpend, KeySpend, ModelSpend, SpendLogs, TeamSpendReport};
 use crate::auth::token_of;
+use crate::http::error::ErrorBody as ErrorResponse;
 use crate::http::{AppState, Caller};
 use crate::store::SpendFilter;
 
+#[utoipa::path(get, path = "/spend/logs", tag = "spend", summary = "Spend rows, newest first (a plain key sees its own)", params(("api_key" = Option<String>, Query, description = "Clear key or hash"), ("user_id" = Option<String>, Query), ("team_id" = Option<String>, Query), ("request_id" = Option<String>, Query, description = "The call id or the upstream's response id"), ("model" = Option<String>, Query), ("status" = Option<String>, Query), ("start_date" = Option<String>, Query, description = "YYYY-MM-DD or ISO 8601"), ("end_date" = Option<String>, Query), ("limit" = Option<usize>, Query), ("summarize" = Option<bool>, Query, description = "Totals per day (with both dates)")), responses((status = 200, body = SpendLogs), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
 /// Rows newest first; filters `api_key` (clear or hash), `user_id`, `team_id`, `request_id`,
 /// `model`, `status`, `start_date`/`end_date` (YYYY-MM-DD or ISO), `limit`. With both dates and
 /// `summarize=true`, totals per day.
@@ -19,7 +21,7 @@ pub async fn logs(
     State(state): State<AppState>,
     Caller(caller): Caller,
     Query(query): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, AdminError> {
+) -> Result<Json<SpendLogs>, AdminError> {
     let p = Params(query);
     let filter = SpendFilter {
         request_id: p.text("request_id"),
@@ -36,22 +38,26 @@ pub async fn logs(
     Ok(Json(spend::logs(&state.admin, &caller, filter, p.is("summarize", "true")).await?))
 }
 
-pub async fn global(State(state): State<AppState>, _: Reader) -> Result<Json<Value>, AdminError> {
+#[utoipa::path(get, path = "/global/spend", tag = "spend", summary = "Total spend", responses((status = 200, body = GlobalSpend), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
+pub async fn global(State(state): State<AppState>, _: Reader) -> Result<Json<GlobalSpend>, AdminError> {
     Ok(Json(spend::global(&state.admin).await?))
 }
 
+#[utoipa::path(get, path = "/global/spend/keys", tag = "spend", summary = "The keys that spent most", params(("limit" = Option<usize>, Query)), responses((status = 200, body = Vec<KeySpend>), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
 pub async fn by_key(
     State(state): State<AppState>,
     _: Reader,
     Query(query): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, AdminError> {
+) -> Result<Json<Vec<KeySpend>>, AdminError> {
     Ok(Json(spend::by_key(&state.admin, Params(query).number("limit", 10)).await?))
 }
 
-pub async fn by_team(State(state): State<AppState>, _: Reader) -> Result<Json<Value>, AdminError> {
+#[utoipa::path(get, path = "/global/spend/teams", tag = "spend", summary = "Spend per team and per day", responses((status = 200, body = TeamSpendReport), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
+pub async fn by_team(State(state): State<AppState>, _: Reader) -> Result<Json<TeamSpendReport>, AdminError> {
     Ok(Json(spend::by_team(&state.admin).await?))
 }
 
-pub async fn by_model(State(state): State<AppState>, _: Reader) -> Result<Json<Value>, AdminError> {
+#[utoipa::path(get, path = "/global/spend/models", tag = "spend", summary = "Spend per model group", responses((status = 200, body = Vec<ModelSpend>), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
+pub async fn by_model(State(state): State<AppState>, _: Reader) -> Result<Json<Vec<ModelSpend>>, AdminError> {
     Ok(Json(spend::by_model(&state.admin).await?))
 }

@@ -5,100 +5,102 @@ use std::collections::HashMap;
 use axum::Json;
 use axum::extract::{Query, State};
 use bytes::Bytes;
-use serde::Deserialize;
-use serde_json::{Value, json};
 
 use super::{Admin, Reader, object_body, parse_body};
-use crate::admin::{AdminError, teams};
+use crate::admin::AdminError;
+use crate::admin::requests::{
+    DeleteTeamsRequest, MemberAddRequest, MemberDeleteRequest, Members, NewTeamRequest, TeamIdRequest,
+    UpdateTeamRequest,
+};
+use crate::admin::teams::{self, DeletedTeams, ListedTeam, TeamInfo, TeamWithMembers, UpdatedTeam};
 use crate::http::AppState;
-use crate::store::Member;
+use crate::http::error::ErrorBody as ErrorResponse;
+use crate::store::TeamRecord;
 
-pub async fn new(State(state): State<AppState>, Admin(_): Admin, body: Bytes) -> Result<Json<Value>, AdminError> {
-    let team = teams::create(&state.admin, &object_body(&body)?).await?;
-    Ok(Json(serde_json::to_value(team).unwrap_or_default()))
+#[utoipa::path(post, path = "/team/new", tag = "teams", summary = "Create a team", request_body = NewTeamRequest, responses((status = 200, body = TeamRecord), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
+pub async fn new(State(state): State<AppState>, Admin(_): Admin, body: Bytes) -> Result<Json<TeamRecord>, AdminError> {
+    Ok(Json(teams::create(&state.admin, &object_body(&body)?).await?))
 }
 
-pub async fn update(State(state): State<AppState>, Admin(_): Admin, body: Bytes) -> Result<Json<Value>, AdminError> {
+#[utoipa::path(post, path = "/team/update", tag = "teams", summary = "Change a team", request_body = UpdateTeamRequest, responses((status = 200, body = UpdatedTeam), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
+pub async fn update(
+    State(state): State<AppState>,
+    Admin(_): Admin,
+    body: Bytes,
+) -> Result<Json<UpdatedTeam>, AdminError> {
     Ok(Json(teams::update(&state.admin, &object_body(&body)?).await?))
 }
 
-#[derive(Deserialize)]
-struct DeleteTeams {
-    team_ids: Vec<String>,
-}
-
+#[utoipa::path(post, path = "/team/delete", tag = "teams", summary = "Delete teams and their keys", request_body = DeleteTeamsRequest, responses((status = 200, body = DeletedTeams), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
 /// Deletes teams and their keys.
-pub async fn delete(State(state): State<AppState>, Admin(_): Admin, body: Bytes) -> Result<Json<Value>, AdminError> {
-    let req: DeleteTeams = parse_body(&body)?;
-    let deleted_keys = teams::delete(&state.admin, &req.team_ids).await?;
-    Ok(Json(json!({"deleted_teams": req.team_ids, "deleted_keys": deleted_keys})))
+pub async fn delete(
+    State(state): State<AppState>,
+    Admin(_): Admin,
+    body: Bytes,
+) -> Result<Json<DeletedTeams>, AdminError> {
+    let req: DeleteTeamsRequest = parse_body(&body)?;
+    Ok(Json(teams::delete(&state.admin, req.team_ids).await?))
 }
 
+#[utoipa::path(get, path = "/team/info", tag = "teams", summary = "A team, its keys and members", params(("team_id" = String, Query)), responses((status = 200, body = TeamInfo), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
 pub async fn info(
     State(state): State<AppState>,
     _: Reader,
     Query(query): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, AdminError> {
+) -> Result<Json<TeamInfo>, AdminError> {
     let team_id = query.get("team_id").ok_or_else(|| AdminError::invalid("pass ?team_id=", Some("team_id")))?;
     Ok(Json(teams::info(&state.admin, team_id)?))
 }
 
+#[utoipa::path(get, path = "/team/list", tag = "teams", summary = "Every team (or a user's), with keys and members", params(("user_id" = Option<String>, Query)), responses((status = 200, body = Vec<ListedTeam>), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
 pub async fn list(
     State(state): State<AppState>,
     _: Reader,
     Query(query): Query<HashMap<String, String>>,
-) -> Json<Value> {
+) -> Json<Vec<ListedTeam>> {
     Json(teams::list(&state.admin, query.get("user_id").map(String::as_str)))
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum OneOrMany {
-    One(Member),
-    Many(Vec<Member>),
-}
-
-#[derive(Deserialize)]
-struct MemberAdd {
-    team_id: String,
-    member: OneOrMany,
-}
-
+#[utoipa::path(post, path = "/team/member_add", tag = "teams", summary = "Add members (or change their role)", request_body = MemberAddRequest, responses((status = 200, body = TeamWithMembers), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
 pub async fn member_add(
     State(state): State<AppState>,
     Admin(_): Admin,
     body: Bytes,
-) -> Result<Json<Value>, AdminError> {
-    let req: MemberAdd = parse_body(&body)?;
+) -> Result<Json<TeamWithMembers>, AdminError> {
+    let req: MemberAddRequest = parse_body(&body)?;
     let members = match req.member {
-        OneOrMany::One(m) => vec![m],
-        OneOrMany::Many(v) => v,
+        Members::One(m) => vec![m],
+        Members::Many(v) => v,
     };
     Ok(Json(teams::add_members(&state.admin, &req.team_id, members).await?))
 }
 
-#[derive(Deserialize)]
-struct MemberDelete {
-    team_id: String,
-    user_id: Option<String>,
-    user_email: Option<String>,
-}
-
+#[utoipa::path(post, path = "/team/member_delete", tag = "teams", summary = "Remove a member", request_body = MemberDeleteRequest, responses((status = 200, body = TeamRecord), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
 pub async fn member_delete(
     State(state): State<AppState>,
     Admin(_): Admin,
     body: Bytes,
-) -> Result<Json<Value>, AdminError> {
-    let req: MemberDelete = parse_body(&body)?;
+) -> Result<Json<TeamRecord>, AdminError> {
+    let req: MemberDeleteRequest = parse_body(&body)?;
     let team =
         teams::remove_member(&state.admin, &req.team_id, req.user_id.as_deref(), req.user_email.as_deref()).await?;
     Ok(Json(team))
 }
 
-pub async fn block(State(state): State<AppState>, Admin(_): Admin, body: Bytes) -> Result<Json<Value>, AdminError> {
+#[utoipa::path(post, path = "/team/block", tag = "teams", summary = "Block a team", request_body = TeamIdRequest, responses((status = 200, body = TeamRecord), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
+pub async fn block(
+    State(state): State<AppState>,
+    Admin(_): Admin,
+    body: Bytes,
+) -> Result<Json<TeamRecord>, AdminError> {
     Ok(Json(teams::set_blocked(&state.admin, &object_body(&body)?, true).await?))
 }
 
-pub async fn unblock(State(state): State<AppState>, Admin(_): Admin, body: Bytes) -> Result<Json<Value>, AdminError> {
+#[utoipa::path(post, path = "/team/unblock", tag = "teams", summary = "Unblock a team", request_body = TeamIdRequest, responses((status = 200, body = TeamRecord), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
+pub async fn unblock(
+    State(state): State<AppState>,
+    Admin(_): Admin,
+    body: Bytes,
+) -> Result<Json<TeamRecord>, AdminError> {
     Ok(Json(teams::set_blocked(&state.admin, &object_body(&body)?, false).await?))
 }

@@ -5,47 +5,56 @@ use std::collections::HashMap;
 use axum::Json;
 use axum::extract::{Query, State};
 use bytes::Bytes;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::{Admin, Params, Reader, object_body, parse_body};
-use crate::admin::{AdminError, users};
+use crate::admin::AdminError;
+use crate::admin::requests::{DeleteUsersRequest, NewUserRequest, UpdateUserRequest};
+use crate::admin::users::{self, CreatedUser, DeletedUsers, UserInfo, UserList};
+use crate::http::error::ErrorBody as ErrorResponse;
 use crate::http::{AppState, Caller};
+use crate::store::UserRecord;
 
+#[utoipa::path(post, path = "/user/new", tag = "users", summary = "Create a user (and a key of its own)", request_body = NewUserRequest, responses((status = 200, body = CreatedUser), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
 pub async fn new(State(state): State<AppState>, Admin(caller): Admin, body: Bytes) -> Result<Json<Value>, AdminError> {
     Ok(Json(users::create(&state.admin, &object_body(&body)?, &caller).await?))
 }
 
+#[utoipa::path(get, path = "/user/info", tag = "users", summary = "A user, its keys and teams", params(("user_id" = Option<String>, Query, description = "The caller's own user when absent")), responses((status = 200, body = UserInfo), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
 pub async fn info(
     State(state): State<AppState>,
     Caller(caller): Caller,
     Query(query): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, AdminError> {
+) -> Result<Json<UserInfo>, AdminError> {
     Ok(Json(users::info(&state.admin, &caller, query.get("user_id").map(String::as_str))?))
 }
 
-pub async fn update(State(state): State<AppState>, Admin(_): Admin, body: Bytes) -> Result<Json<Value>, AdminError> {
-    let user = users::update(&state.admin, &object_body(&body)?).await?;
-    Ok(Json(serde_json::to_value(user).unwrap_or_default()))
+#[utoipa::path(post, path = "/user/update", tag = "users", summary = "Change a user", request_body = UpdateUserRequest, responses((status = 200, body = UserRecord), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
+pub async fn update(
+    State(state): State<AppState>,
+    Admin(_): Admin,
+    body: Bytes,
+) -> Result<Json<UserRecord>, AdminError> {
+    Ok(Json(users::update(&state.admin, &object_body(&body)?).await?))
 }
 
-#[derive(Deserialize)]
-struct DeleteUsers {
-    user_ids: Vec<String>,
-}
-
+#[utoipa::path(post, path = "/user/delete", tag = "users", summary = "Delete users and their keys", request_body = DeleteUsersRequest, responses((status = 200, body = DeletedUsers), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
 /// Deletes users and their keys.
-pub async fn delete(State(state): State<AppState>, Admin(_): Admin, body: Bytes) -> Result<Json<Value>, AdminError> {
-    let req: DeleteUsers = parse_body(&body)?;
-    let deleted_keys = users::delete(&state.admin, &req.user_ids).await?;
-    Ok(Json(json!({"deleted_users": req.user_ids, "deleted_keys": deleted_keys})))
+pub async fn delete(
+    State(state): State<AppState>,
+    Admin(_): Admin,
+    body: Bytes,
+) -> Result<Json<DeletedUsers>, AdminError> {
+    let req: DeleteUsersRequest = parse_body(&body)?;
+    Ok(Json(users::delete(&state.admin, req.user_ids).await?))
 }
 
+#[utoipa::path(get, path = "/user/list", tag = "users", summary = "Users, a page at a time", params(("role" = Option<String>, Query), ("team" = Option<String>, Query), ("page" = Option<usize>, Query), ("page_size" = Option<usize>, Query)), responses((status = 200, body = UserList), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
 pub async fn list(
     State(state): State<AppState>,
     _: Reader,
     Query(query): Query<HashMap<String, String>>,
-) -> Json<Value> {
+) -> Json<UserList> {
     let p = Params(query);
     let q = users::UserQuery {
         role: p.text("role"),

@@ -1,0 +1,236 @@
+//! The bodies of LiteLLM's management routes, as the OpenAPI document and the panel's types
+//! describe them. The core reads these bodies as [`super::Fields`] — which members are present
+//! matters (merge-patch: a member set to null clears it, one left out keeps its value) — and
+//! checks each member it uses; these types say what each member may be.
+
+#![allow(dead_code)] // Read by the OpenAPI document, not by the code.
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use utoipa::ToSchema;
+
+use crate::store::Member;
+
+/// Budget and rate limits a key, team or user may be given.
+#[derive(Deserialize, ToSchema)]
+pub struct LimitFields {
+    /// USD; requests are refused once `spend` reaches it.
+    pub max_budget: Option<f64>,
+    /// USD; below `max_budget`: crossing it only warns.
+    pub soft_budget: Option<f64>,
+    /// `30s`, `1h`, `7d`, `1mo`, ...: how often `spend` goes back to zero.
+    pub budget_duration: Option<String>,
+    pub tpm_limit: Option<u64>,
+    pub rpm_limit: Option<u64>,
+    pub max_parallel_requests: Option<u64>,
+}
+
+/// `/key/generate`.
+#[derive(Deserialize, ToSchema)]
+pub struct GenerateKeyRequest {
+    /// The clear key to use (`sk-...`, 16 characters at least); made when absent.
+    pub key: Option<String>,
+    /// Unique across keys.
+    pub key_alias: Option<String>,
+    pub team_id: Option<String>,
+    /// A user made on first mention.
+    pub user_id: Option<String>,
+    /// Model groups the key may call (empty: all its team and user may).
+    pub models: Option<Vec<String>>,
+    #[schema(value_type = Option<Object>)]
+    pub aliases: Option<Map<String, Value>>,
+    #[schema(value_type = Option<Object>)]
+    pub metadata: Option<Map<String, Value>>,
+    pub tags: Option<Vec<String>>,
+    /// How long the key lives (`30d`, ...; `-1` or absent: forever).
+    pub duration: Option<String>,
+    pub blocked: Option<bool>,
+    /// Spend to start from (USD).
+    pub spend: Option<f64>,
+    #[serde(flatten)]
+    pub limits: LimitFields,
+}
+
+/// `/key/update`: the key named by `key` (clear or hash) or `key_alias`; members sent change.
+#[derive(Deserialize, ToSchema)]
+pub struct UpdateKeyRequest {
+    pub key: Option<String>,
+    /// Names the key when `key` is absent; renames it when `key` is present.
+    pub key_alias: Option<String>,
+    pub team_id: Option<String>,
+    pub user_id: Option<String>,
+    pub models: Option<Vec<String>>,
+    #[schema(value_type = Option<Object>)]
+    pub aliases: Option<Map<String, Value>>,
+    #[schema(value_type = Option<Object>)]
+    pub metadata: Option<Map<String, Value>>,
+    pub tags: Option<Vec<String>>,
+    /// From now (`null` or `-1`: never expires).
+    pub duration: Option<String>,
+    pub blocked: Option<bool>,
+    /// Sets the key's spend (USD).
+    pub spend: Option<f64>,
+    #[serde(flatten)]
+    pub limits: LimitFields,
+}
+
+/// `/key/regenerate` (and `/key/{key}/regenerate`): a new clear key for the same record.
+#[derive(Deserialize, ToSchema)]
+pub struct RegenerateKeyRequest {
+    /// The key to replace (clear or hash); in the path for `/key/{key}/regenerate`.
+    pub key: Option<String>,
+    /// The new clear key; made when absent.
+    pub new_key: Option<String>,
+    pub duration: Option<String>,
+    pub models: Option<Vec<String>>,
+    #[schema(value_type = Option<Object>)]
+    pub metadata: Option<Map<String, Value>>,
+    #[serde(flatten)]
+    pub limits: LimitFields,
+}
+
+/// `/key/delete`.
+#[derive(Deserialize, ToSchema)]
+pub struct DeleteKeysRequest {
+    /// Clear keys or hashes.
+    #[serde(default)]
+    pub keys: Vec<String>,
+    #[serde(default)]
+    pub key_aliases: Vec<String>,
+}
+
+/// `/key/block`, `/key/unblock`: the key by `key` (clear or hash) or `key_alias`.
+#[derive(Deserialize, ToSchema)]
+pub struct KeyNameRequest {
+    pub key: Option<String>,
+    pub key_alias: Option<String>,
+}
+
+/// `/team/new`.
+#[derive(Deserialize, ToSchema)]
+pub struct NewTeamRequest {
+    /// Made when absent.
+    pub team_id: Option<String>,
+    pub team_alias: Option<String>,
+    pub models: Option<Vec<String>>,
+    #[schema(value_type = Option<Object>)]
+    pub metadata: Option<Map<String, Value>>,
+    pub blocked: Option<bool>,
+    #[schema(value_type = Option<Object>)]
+    pub model_aliases: Option<Map<String, Value>>,
+    pub tags: Option<Vec<String>>,
+    pub members_with_roles: Option<Vec<Member>>,
+    #[serde(flatten)]
+    pub limits: LimitFields,
+}
+
+/// `/team/update`: `team_id` names the team; members sent change.
+#[derive(Deserialize, ToSchema)]
+pub struct UpdateTeamRequest {
+    pub team_id: String,
+    pub team_alias: Option<String>,
+    pub models: Option<Vec<String>>,
+    #[schema(value_type = Option<Object>)]
+    pub metadata: Option<Map<String, Value>>,
+    pub blocked: Option<bool>,
+    #[schema(value_type = Option<Object>)]
+    pub model_aliases: Option<Map<String, Value>>,
+    pub tags: Option<Vec<String>>,
+    /// Sets the team's spend (USD).
+    pub spend: Option<f64>,
+    #[serde(flatten)]
+    pub limits: LimitFields,
+}
+
+/// `/team/block`, `/team/unblock`.
+#[derive(Deserialize, ToSchema)]
+pub struct TeamIdRequest {
+    pub team_id: String,
+}
+
+/// `/team/delete`.
+#[derive(Deserialize, ToSchema)]
+pub struct DeleteTeamsRequest {
+    pub team_ids: Vec<String>,
+}
+
+/// `/team/member_add`: one member or several.
+#[derive(Deserialize, ToSchema)]
+pub struct MemberAddRequest {
+    pub team_id: String,
+    pub member: Members,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum Members {
+    One(Member),
+    Many(Vec<Member>),
+}
+
+/// `/team/member_delete`: the member by `user_id` or `user_email`.
+#[derive(Deserialize, ToSchema)]
+pub struct MemberDeleteRequest {
+    pub team_id: String,
+    pub user_id: Option<String>,
+    pub user_email: Option<String>,
+}
+
+/// `/user/new`: the user, and (unless `auto_create_key` is false) a key of its own with the key
+/// fields given here.
+#[derive(Deserialize, ToSchema)]
+pub struct NewUserRequest {
+    /// Made when absent.
+    pub user_id: Option<String>,
+    pub user_email: Option<String>,
+    pub user_alias: Option<String>,
+    /// `proxy_admin`, `proxy_admin_viewer`, `internal_user` (default), `internal_user_viewer`.
+    pub user_role: Option<String>,
+    pub teams: Option<Vec<String>>,
+    pub models: Option<Vec<String>>,
+    #[schema(value_type = Option<Object>)]
+    pub metadata: Option<Map<String, Value>>,
+    /// Default true.
+    pub auto_create_key: Option<bool>,
+    /// The key's alias.
+    pub key_alias: Option<String>,
+    /// The key's duration.
+    pub duration: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    pub aliases: Option<Map<String, Value>>,
+    pub tags: Option<Vec<String>>,
+    /// The key's clear value; made when absent.
+    pub key: Option<String>,
+    #[serde(flatten)]
+    pub limits: LimitFields,
+}
+
+/// `/user/update`: `user_id` names the user; members sent change.
+#[derive(Deserialize, ToSchema)]
+pub struct UpdateUserRequest {
+    pub user_id: String,
+    pub user_email: Option<String>,
+    pub user_alias: Option<String>,
+    pub user_role: Option<String>,
+    pub teams: Option<Vec<String>>,
+    pub models: Option<Vec<String>>,
+    #[schema(value_type = Option<Object>)]
+    pub metadata: Option<Map<String, Value>>,
+    /// Sets the user's spend (USD).
+    pub spend: Option<f64>,
+    #[serde(flatten)]
+    pub limits: LimitFields,
+}
+
+/// `/user/delete`.
+#[derive(Deserialize, ToSchema)]
+pub struct DeleteUsersRequest {
+    pub user_ids: Vec<String>,
+}
+
+/// `/model/delete`.
+#[derive(Deserialize, ToSchema)]
+pub struct DeleteModelRequest {
+    /// `model_info.id` of a model added through `/model/new`.
+    pub id: String,
+}
