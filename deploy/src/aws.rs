@@ -11,7 +11,7 @@ use aws_sdk_cloudformation::error::{DisplayErrorContext, ProvideErrorMetadata};
 use serde::{Deserialize, Serialize};
 
 /// Where to deploy: region and profile (from the form), plus overrides for tests.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AwsTarget {
     pub region: String,
     /// A profile of `~/.aws/config`; `None` = the default credential chain.

@@ -39,7 +39,7 @@ const CACHE_HOURLY: &[(&str, f64)] =
 /// Secrets Manager, per secret-month.
 const SECRET_MONTH: f64 = 0.40;
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct CostLine {
     pub item: String,
     pub detail: String,
@@ -47,7 +47,7 @@ pub struct CostLine {
     pub monthly_usd: Option<f64>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct CostEstimate {
     pub lines: Vec<CostLine>,
     /// The sum of the lines that have a price.

@@ -79,7 +79,7 @@ impl FlowOptions {
 }
 
 /// Who the credentials belong to (STS GetCallerIdentity).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Identity {
     pub account: String,
     pub arn: String,
@@ -87,7 +87,7 @@ pub struct Identity {
 }
 
 /// What is deployed under a stack name.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct StackStatus {
     pub stack_name: String,
     pub region: String,
@@ -107,7 +107,7 @@ pub struct StackStatus {
 
 /// How to manage the deployed gateway: its URL and master key (sent to the panel, which needs
 /// it to manage that gateway; never printed by `Debug`).
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Connection {
     pub stack_name: String,
     pub url: String,

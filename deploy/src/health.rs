@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 pub const HEALTH_PATH: &str = "/health/liveliness";
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Health {
     pub url: String,
     /// 200 with the gateway's answer.

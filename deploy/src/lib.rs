@@ -27,7 +27,7 @@ pub use request::{DeployRequest, FieldIssue, Network, Validation};
 pub use template::{Resource, TEMPLATE_YAML, Template};
 
 /// What a form would deploy: checked, with the stack's parameters, resources and cost.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Plan {
     pub ok: bool,
     pub stack_name: String,

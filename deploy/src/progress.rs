@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::health::Health;
 
 /// One CloudFormation stack event.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct StackEvent {
     pub event_id: String,
     /// The resource's name in the template (the stack's own events carry the stack name).
@@ -30,7 +30,7 @@ impl StackEvent {
 
 pub const STACK_TYPE: &str = "AWS::CloudFormation::Stack";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Operation {
     Create,
@@ -58,7 +58,7 @@ impl Operation {
 }
 
 /// A change the change set will make.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PlannedChange {
     /// Add, Modify, Remove, ...
     pub action: String,
@@ -69,7 +69,7 @@ pub struct PlannedChange {
 }
 
 /// A resource that failed, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Failure {
     pub logical_id: String,
     pub resource_type: String,
@@ -77,7 +77,7 @@ pub struct Failure {
     pub reason: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// Created or updated.
@@ -98,7 +98,7 @@ pub enum Outcome {
 }
 
 /// The last item of every progress stream.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Done {
     pub outcome: Outcome,
     pub operation: Option<Operation>,
@@ -118,7 +118,7 @@ pub struct Done {
 }
 
 /// An item of a progress stream. Serialized with a `type` member: `message`, `plan`, `event`, `done`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Progress {
     Message {

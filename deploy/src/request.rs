@@ -11,7 +11,7 @@ pub const MAX_PARAMETER_BYTES: usize = 4096;
 
 /// The deploy form. Field names are the JSON the panel sends; every field but `region` and
 /// `image_uri` has a default.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct DeployRequest {
     /// AWS region, e.g. `us-east-1`.
@@ -44,7 +44,7 @@ pub struct DeployRequest {
     pub log_retention_days: u32,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, utoipa::ToSchema)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum CpuArchitecture {
     #[default]
@@ -64,7 +64,7 @@ impl CpuArchitecture {
 }
 
 /// Where the gateway runs: a new VPC, or subnets of an existing one.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "mode", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Network {
     /// A VPC with two public and two private subnets (quarters of `vpc_cidr`) in two AZs, an
@@ -114,14 +114,14 @@ impl Default for DeployRequest {
 }
 
 /// A problem with one field of the form (`field` is the JSON name, dotted for nested ones).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FieldIssue {
     pub field: String,
     pub message: String,
 }
 
 /// The outcome of validating a form: errors stop the deploy, warnings are shown.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Validation {
     pub errors: Vec<FieldIssue>,
     pub warnings: Vec<FieldIssue>,

@@ -32,7 +32,7 @@ pub struct Template {
 }
 
 /// A resource of the template.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Resource {
     pub logical_id: String,
     pub resource_type: String,

@@ -15,7 +15,7 @@ use tracing_subscriber::{EnvFilter, Layer};
 /// Lines kept for `/switchboard/logs`.
 const CAPACITY: usize = 1000;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct LogLine {
     pub ts: String,
     pub level: String,

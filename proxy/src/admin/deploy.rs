@@ -1,9 +1,11 @@
 //! Deploying the gateway to the user's AWS account: the work is in `switchboard_deploy`; this is
 //! what the admin API adds (the form's choices, a plan with the caller's identity).
 
-use serde_json::{Value, json};
+use serde::Serialize;
+use switchboard_deploy::health::Health;
 use switchboard_deploy::request::{LOG_RETENTION_DAYS, MAX_DESIRED_COUNT, fargate_memory_options};
-use switchboard_deploy::{AwsTarget, DeployRequest, Deployer};
+use switchboard_deploy::{AwsTarget, DeployRequest, Deployer, Identity, Plan, StackStatus};
+use utoipa::ToSchema;
 
 use super::AdminError;
 
@@ -13,33 +15,79 @@ pub async fn deployer(region: &str, profile: Option<&str>) -> Result<Deployer, A
     Ok(Deployer::connect(&AwsTarget::new(region, profile)).await)
 }
 
-/// The form's defaults and choices.
-pub fn options() -> Value {
-    let cpu: Vec<Value> =
-        [256, 512, 1024, 2048, 4096].iter().map(|c| json!({"cpu": c, "memory": fargate_memory_options(*c)})).collect();
-    json!({
-        "defaults": DeployRequest::default(),
-        "fargate_sizes": cpu,
-        "cpu_architectures": ["X86_64", "ARM64"],
-        "max_desired_count": MAX_DESIRED_COUNT,
-        "log_retention_days": LOG_RETENTION_DAYS,
-        "cost_basis": switchboard_deploy::cost::PRICES_BASIS,
-    })
+/// The deploy form's defaults and choices.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Options {
+    pub defaults: DeployRequest,
+    pub fargate_sizes: Vec<FargateSize>,
+    pub cpu_architectures: Vec<String>,
+    pub max_desired_count: u32,
+    pub log_retention_days: Vec<u32>,
+    /// Where the cost estimate's prices come from, and when.
+    pub cost_basis: String,
+}
+
+/// A Fargate CPU size and the memory sizes it allows (MiB).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FargateSize {
+    pub cpu: u32,
+    pub memory: Vec<u32>,
+}
+
+/// A checked form: what it would create and cost, and (when asked) who the credentials are.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CheckedPlan {
+    #[serde(flatten)]
+    pub plan: Plan,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identity: Option<Identity>,
+    /// Why the credentials could not be checked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identity_error: Option<String>,
+}
+
+/// A stack's state, with one call to its `/health/liveliness` when asked.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct StackReport {
+    #[serde(flatten)]
+    pub status: StackStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health: Option<Health>,
+}
+
+pub fn options() -> Options {
+    Options {
+        defaults: DeployRequest::default(),
+        fargate_sizes: [256, 512, 1024, 2048, 4096]
+            .into_iter()
+            .map(|cpu| FargateSize { cpu, memory: fargate_memory_options(cpu) })
+            .collect(),
+        cpu_architectures: vec!["X86_64".into(), "ARM64".into()],
+        max_desired_count: MAX_DESIRED_COUNT,
+        log_retention_days: LOG_RETENTION_DAYS.to_vec(),
+        cost_basis: switchboard_deploy::cost::PRICES_BASIS.to_string(),
+    }
 }
 
 /// Checks a form (field errors and warnings), lists what it would create and estimates the
 /// monthly cost; nothing is created. With `whoami`, also the identity the credentials are.
-pub async fn plan(req: &DeployRequest, whoami: bool) -> Result<Value, AdminError> {
-    let plan = switchboard_deploy::plan(req);
-    let mut out = serde_json::to_value(&plan).map_err(|e| AdminError::Internal(e.to_string()))?;
+pub async fn plan(req: &DeployRequest, whoami: bool) -> Result<CheckedPlan, AdminError> {
+    let mut checked = CheckedPlan { plan: switchboard_deploy::plan(req), identity: None, identity_error: None };
     if whoami && switchboard_deploy::request::check_region(&req.region).is_ok() {
-        let (key, value) = match deployer(&req.region, req.profile.as_deref()).await?.whoami().await {
-            Ok(identity) => ("identity", json!(identity)),
-            Err(e) => ("identity_error", json!(e.to_string())),
-        };
-        if let Some(o) = out.as_object_mut() {
-            o.insert(key.into(), value);
+        match deployer(&req.region, req.profile.as_deref()).await?.whoami().await {
+            Ok(identity) => checked.identity = Some(identity),
+            Err(e) => checked.identity_error = Some(e.to_string()),
         }
     }
-    Ok(out)
+    Ok(checked)
+}
+
+/// A stack's state (and its health when `health`).
+pub async fn status(d: &Deployer, stack: &str, health: bool) -> Result<StackReport, AdminError> {
+    let status = d.status(stack).await?;
+    let health = match status.outputs.get("ServiceUrl") {
+        Some(url) if health => Some(switchboard_deploy::health::check(url, 1, std::time::Duration::ZERO).await),
+        _ => None,
+    };
+    Ok(StackReport { status, health })
 }

@@ -145,7 +145,7 @@ pub fn litellm_error_fix(message: &str) -> Option<String> {
 // Views
 
 /// The key a credential provider holds, as far as the gateway knows it (never the key itself).
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct KeyRef {
     /// SHA-256 hex of the key.
     pub token: String,
@@ -176,7 +176,7 @@ impl KeyRef {
 }
 
 /// An API-key credential provider.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ProviderView {
     pub name: String,
     pub credential_provider_arn: String,
@@ -187,7 +187,8 @@ pub struct ProviderView {
 }
 
 /// A harness's model configuration, whatever its source.
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Default, utoipa::ToSchema)]
+#[schema(as = HarnessModelConfig)]
 pub struct ModelView {
     /// `litellm`, `bedrock`, `openai`, `gemini` or `unknown`.
     pub source: &'static str,
@@ -202,7 +203,7 @@ pub struct ModelView {
 }
 
 /// A harness, as listed or as shown in full.
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Default, utoipa::ToSchema)]
 pub struct HarnessView {
     pub harness_id: String,
     pub harness_name: String,
@@ -222,7 +223,7 @@ pub struct HarnessView {
     pub credential_provider: Option<ProviderRef>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ProviderRef {
     pub name: Option<String>,
     pub credential_provider_arn: String,

@@ -21,14 +21,14 @@ use crate::auth::registry::KeyEntry;
 use crate::gateway::{Gateway, governance};
 use crate::store::Store;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     Error,
     Warning,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Finding {
     pub check: &'static str,
     pub severity: Severity,
@@ -36,14 +36,14 @@ pub struct Finding {
     pub fix: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Passed {
     pub check: &'static str,
     pub message: String,
 }
 
 /// What was checked.
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Default, utoipa::ToSchema)]
 pub struct Subject {
     pub harness_id: Option<String>,
     pub harness_status: Option<String>,
@@ -55,7 +55,7 @@ pub struct Subject {
     pub key: Option<KeyRef>,
 }
 
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Default, utoipa::ToSchema)]
 pub struct Report {
     /// No errors (warnings may remain).
     pub ok: bool,

@@ -6,7 +6,7 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use serde::Serialize;
 
 /// The broad kind of an AWS failure; decides the advice (and, in the admin API, the status).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AwsErrorKind {
     Validation,
@@ -27,7 +27,7 @@ pub enum AwsErrorKind {
 }
 
 /// A failed AWS call: operation, the service's code and message, and the fix.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AwsError {
     /// `CreateHarness`, `InvokeHarness`, ...
     pub operation: String,

@@ -27,7 +27,7 @@ pub use error::{AwsError, AwsErrorKind};
 use crate::config::AgentCoreSettings;
 
 /// The account and region a request is about (chosen in the panel).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct Target {
     pub region: Option<String>,
     pub profile: Option<String>,

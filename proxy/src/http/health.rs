@@ -5,11 +5,31 @@ use std::collections::HashMap;
 
 use axum::Json;
 use axum::extract::{Query, State};
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::{Map, Value, json};
 
 use super::openai::deployment_info;
 use super::{AppState, Caller};
 use crate::gateway::GatewayError;
+use crate::http::error::ErrorBody as ErrorResponse;
+
+/// `/health` in the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(deployments))]
+pub struct HealthApi;
+
+/// `/health`'s answer, as LiteLLM gives it: each deployment's `litellm_params` (secrets left
+/// out) with `model_id`, `model_name`, `api_base`, and for the unhealthy `error` and
+/// `exception_status`.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct HealthReport {
+    #[schema(value_type = Vec<Object>)]
+    pub healthy_endpoints: Vec<Map<String, Value>>,
+    #[schema(value_type = Vec<Object>)]
+    pub unhealthy_endpoints: Vec<Map<String, Value>>,
+    pub healthy_count: usize,
+    pub unhealthy_count: usize,
+}
 
 pub async fn liveliness() -> Json<&'static str> {
     Json("I'm alive!")
@@ -30,11 +50,14 @@ pub async fn readiness(State(state): State<AppState>) -> Json<Value> {
 
 /// Calls each deployment (optionally only those of `?model=` or `?model_id=`) with a one-token
 /// request, concurrently, and reports which answered.
+#[utoipa::path(get, path = "/health", tag = "switchboard", summary = "Call every deployment once and report which answered",
+    params(("model" = Option<String>, Query), ("model_id" = Option<String>, Query)),
+    responses((status = 200, body = HealthReport), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
 pub async fn deployments(
     State(state): State<AppState>,
     Caller(principal): Caller,
     Query(query): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, GatewayError> {
+) -> Result<Json<HealthReport>, GatewayError> {
     if !principal.is_admin() {
         return Err(GatewayError::invalid("/health needs the master key", None));
     }
@@ -63,18 +86,18 @@ pub async fn deployments(
             entry.insert("api_base".into(), json!(base));
         }
         match result {
-            Ok(()) => healthy.push(Value::Object(entry)),
+            Ok(()) => healthy.push(entry),
             Err(e) => {
                 entry.insert("error".into(), json!(e.to_string()));
                 entry.insert("exception_status".into(), json!(e.status()));
-                unhealthy.push(Value::Object(entry));
+                unhealthy.push(entry);
             }
         }
     }
-    Ok(Json(json!({
-        "healthy_endpoints": healthy,
-        "unhealthy_endpoints": unhealthy,
-        "healthy_count": healthy.len(),
-        "unhealthy_count": unhealthy.len(),
-    })))
+    Ok(Json(HealthReport {
+        healthy_count: healthy.len(),
+        unhealthy_count: unhealthy.len(),
+        healthy_endpoints: healthy,
+        unhealthy_endpoints: unhealthy,
+    }))
 }

@@ -8,29 +8,58 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::response::sse::Event;
 use futures::StreamExt;
-use serde_json::{Value, json};
+use serde::Serialize;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::admin::Reader;
 use super::{AppState, sse};
 use crate::admin::{AdminError, spend};
-use crate::store::{DailySpend, DbKind, SpendGroup, SpendStats};
+use crate::http::error::ErrorBody as ErrorResponse;
+use crate::logs::LogLine;
+use crate::spend::WriterStatus;
+use crate::store::{DailySpend, DbKind, SpendGroup, SpendLog, SpendStats};
 
-pub async fn info(State(state): State<AppState>, _: Reader) -> Json<Value> {
-    Json(json!({
-        "version": crate::VERSION,
-        "uptime_seconds": state.started.elapsed().as_secs(),
-        "database": match state.store.kind() { DbKind::Sqlite => "sqlite", DbKind::Postgres => "postgres" },
-        "models": state.gateway.model_names().len(),
-        "deployments": state.gateway.deployments().len(),
-        "spend_writer": state.gateway.spend_sink().map(|s| s.status()),
-    }))
+/// Switchboard's own routes in the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(info, stats, request_stream, spend_daily, logs))]
+pub struct SwitchboardApi;
+
+/// The gateway's facts, for the panel's overview.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct GatewayInfo {
+    pub version: String,
+    pub uptime_seconds: u64,
+    /// `sqlite` or `postgres`.
+    pub database: String,
+    /// Model groups served.
+    pub models: usize,
+    pub deployments: usize,
+    /// The spend writer's state (absent without a database writer).
+    pub spend_writer: Option<WriterStatus>,
 }
 
+#[utoipa::path(get, path = "/switchboard/info", tag = "switchboard", summary = "The gateway's facts", responses((status = 200, body = GatewayInfo), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
+pub async fn info(State(state): State<AppState>, _: Reader) -> Json<GatewayInfo> {
+    Json(GatewayInfo {
+        version: crate::VERSION.to_string(),
+        uptime_seconds: state.started.elapsed().as_secs(),
+        database: match state.store.kind() {
+            DbKind::Sqlite => "sqlite",
+            DbKind::Postgres => "postgres",
+        }
+        .to_string(),
+        models: state.gateway.model_names().len(),
+        deployments: state.gateway.deployments().len(),
+        spend_writer: state.gateway.spend_sink().map(|s| s.status()),
+    })
+}
+
+#[utoipa::path(get, path = "/switchboard/stats", tag = "switchboard", summary = "Today's figures (since midnight UTC)", responses((status = 200, body = SpendStats), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
 pub async fn stats(State(state): State<AppState>, _: Reader) -> Result<Json<SpendStats>, AdminError> {
     Ok(Json(spend::today(&state.admin).await?))
 }
 
+#[utoipa::path(get, path = "/switchboard/requests/stream", tag = "switchboard", summary = "Every call as it finishes, as a spend row", responses((status = 200, description = "Server-sent events: `data: <json>` each", content_type = "text/event-stream", body = SpendLog), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
 /// Every call as it finishes, as a spend row: `data: {...}` server-sent events.
 pub async fn request_stream(State(state): State<AppState>, _: Reader) -> Response {
     let receiver = state.gateway.subscribe();
@@ -47,6 +76,7 @@ pub async fn request_stream(State(state): State<AppState>, _: Reader) -> Respons
     sse::events(events.boxed(), "keep-alive")
 }
 
+#[utoipa::path(get, path = "/switchboard/spend/daily", tag = "switchboard", summary = "Spend per day and team, key or model", params(("group" = Option<String>, Query, description = "team, key or model (default)"), ("days" = Option<u32>, Query, description = "1 to 366 (default 30)")), responses((status = 200, body = Vec<DailySpend>), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
 pub async fn spend_daily(
     State(state): State<AppState>,
     _: Reader,
@@ -64,7 +94,8 @@ pub async fn spend_daily(
     Ok(Json(spend::daily(&state.admin, group, days).await?))
 }
 
-pub async fn logs(_: Reader, Query(query): Query<HashMap<String, String>>) -> Json<Value> {
+#[utoipa::path(get, path = "/switchboard/logs", tag = "switchboard", summary = "Recent log lines, oldest first", params(("limit" = Option<usize>, Query, description = "At most 1000 (default 200)")), responses((status = 200, body = Vec<LogLine>), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
+pub async fn logs(_: Reader, Query(query): Query<HashMap<String, String>>) -> Json<Vec<LogLine>> {
     let limit = query.get("limit").and_then(|l| l.parse().ok()).unwrap_or(200).min(1000);
-    Json(serde_json::to_value(crate::logs::recent(limit)).unwrap_or_default())
+    Json(crate::logs::recent(limit))
 }

@@ -51,7 +51,7 @@ pub enum WriterMessage {
 }
 
 /// What the writer is up to, for `/switchboard/info` and the logs.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct WriterStatus {
     /// Rows waiting to be written.
     pub backlog_rows: u64,

@@ -132,7 +132,7 @@ pub struct SpendLog {
     /// The upstream's id for its answer (`chatcmpl-...`), when it gave one.
     pub response_id: Option<String>,
     pub call_type: String,
-    /// SHA-256 of the virtual key; `litellm_master_key` for the master key.
+    /// SHA-256 of the virtual key; `litellm-proxy-master-key` for the master key.
     pub api_key: String,
     pub key_alias: Option<String>,
     pub team_id: Option<String>,

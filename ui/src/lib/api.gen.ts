@@ -6,6 +6,41 @@ export type ChangedKey = KeyView & {
   key: string;
 };
 
+/** A checked form: what it would create and cost, and (when asked) who the credentials are. */
+export type CheckedPlan = Plan & {
+  identity?: null | Identity;
+  /** Why the credentials could not be checked. */
+  identity_error?: string | null;
+};
+
+/** How to manage the deployed gateway: its URL and master key (sent to the panel, which needs it to manage that gateway; never printed by `Debug`). */
+export type Connection = {
+  alb_dns_name?: string | null;
+  master_key: string;
+  master_key_secret_arn: string;
+  stack_name: string;
+  url: string;
+};
+
+export type CostEstimate = {
+  basis: string;
+  excludes: string;
+  lines: CostLine[];
+  /** Set when the deploy region is not the one the table is for. */
+  region_note?: string | null;
+  /** The sum of the lines that have a price. */
+  total_monthly_usd: number;
+};
+
+export type CostLine = {
+  detail: string;
+  item: string;
+  /** `None` when the table has no price for the chosen size. */
+  monthly_usd?: number | null;
+};
+
+export type CpuArchitecture = "X86_64" | "ARM64";
+
 /** `/user/new`'s answer, as LiteLLM gives it: the user's record merged with its new key's (when `auto_create_key` is not false), `key` being the clear key, shown this once. (Describes the answer, which is built by merging the two records.) */
 export type CreatedUser = UserRecord & {
   expires?: string | null;
@@ -14,6 +49,15 @@ export type CreatedUser = UserRecord & {
   key_name?: string | null;
   status?: null | KeyStatus;
   token_id?: string | null;
+};
+
+export type DailySpend = {
+  date: string;
+  group?: string | null;
+  label?: string | null;
+  requests: number;
+  spend: number;
+  tokens: number;
 };
 
 export type DaySpend = {
@@ -53,6 +97,12 @@ export type DeleteUsersRequest = {
   user_ids: string[];
 };
 
+/** A credential provider or harness deleted (by name or id), in the region it was in. */
+export type Deleted = {
+  deleted: string;
+  region: string;
+};
+
 export type DeletedKeys = {
   deleted_keys: string[];
 };
@@ -67,6 +117,76 @@ export type DeletedUsers = {
   /** How many keys of theirs went with them. */
   deleted_keys: number;
   deleted_users: string[];
+};
+
+/** The deploy form. Field names are the JSON the panel sends; every field but `region` and `image_uri` has a default. */
+export type DeployRequest = {
+  cache_node_type?: string;
+  /** An ACM certificate ARN in `region`: HTTPS on 443, and 80 redirects to it. */
+  certificate_arn?: string | null;
+  /** Fargate CPU units (256, 512, 1024, 2048, 4096). */
+  cpu?: number;
+  cpu_architecture?: CpuArchitecture;
+  db_instance_class?: string;
+  desired_count?: number;
+  /** With a certificate: the name it covers (you point a CNAME at the ALB); used for the URL. */
+  domain_name?: string | null;
+  enable_rds?: boolean;
+  enable_redis?: boolean;
+  /** The gateway image (deploy/Dockerfile), e.g. `<account>.dkr.ecr.<region>.amazonaws.com/switchboard:0.1.0`. */
+  image_uri?: string;
+  log_retention_days?: number;
+  /** An existing secret holding the master key; empty = generate `sk-` + 48 characters. */
+  master_key_secret_arn?: string | null;
+  /** Fargate memory in MiB; a valid combination with `cpu`. */
+  memory?: number;
+  /** A LiteLLM config.yaml (text); empty = the seed's claude-sonnet and claude-haiku in `region`. */
+  models_config?: string | null;
+  /** Names the stack, the ECS cluster, the log group (`/ecs/<prefix>`) and tags. */
+  name_prefix?: string;
+  network?: Network;
+  /** A profile of `~/.aws/config` (SSO works); empty = the default credential chain. */
+  profile?: string | null;
+  /** AWS region, e.g. `us-east-1`. */
+  region?: string;
+};
+
+export type DoctorBody = Target & DoctorRequest;
+
+/** `POST /agentcore/doctor`: a harness (with fields overridden), or a draft. */
+export type DoctorRequest = {
+  api_base?: string | null;
+  credential_provider?: string | null;
+  harness_id?: string | null;
+  /** The key the provider should hold: alias, or hash. */
+  key?: string | null;
+  /** The model id as it would be sent (`litellm_proxy/claude-haiku`; a bare alias is a finding). */
+  model?: string | null;
+};
+
+/** The last item of every progress stream. */
+export type Done = {
+  failure?: null | Failure;
+  /** Every failed event of the operation, in order. */
+  failures: Failure[];
+  health?: null | Health;
+  /** One sentence for the user. */
+  message: string;
+  operation?: null | Operation;
+  outcome: Outcome;
+  /** The stack's outputs (ServiceUrl, AlbDnsName, MasterKeySecretArn, ...). */
+  outputs: Record<string, string>;
+  stack_id?: string | null;
+  stack_name: string;
+  stack_status?: string | null;
+};
+
+export type DownBody = {
+  /** Must repeat `stack`. */
+  confirm?: string;
+  profile?: string | null;
+  region: string;
+  stack?: string;
 };
 
 export type ErrorDetail = {
@@ -88,6 +208,45 @@ export type ErrorResponse = {
   error: ErrorDetail;
   /** A refused deploy form: its field errors and warnings. */
   validation?: Record<string, unknown> | null;
+};
+
+/** A resource that failed, and why. */
+export type Failure = {
+  logical_id: string;
+  reason: string;
+  resource_type: string;
+  status: string;
+};
+
+/** A Fargate CPU size and the memory sizes it allows (MiB). */
+export type FargateSize = {
+  cpu: number;
+  memory: number[];
+};
+
+/** A problem with one field of the form (`field` is the JSON name, dotted for nested ones). */
+export type FieldIssue = {
+  field: string;
+  message: string;
+};
+
+export type Finding = {
+  check: string;
+  fix: string;
+  message: string;
+  severity: Severity;
+};
+
+/** The gateway's facts, for the panel's overview. */
+export type GatewayInfo = {
+  /** `sqlite` or `postgres`. */
+  database: string;
+  deployments: number;
+  /** Model groups served. */
+  models: number;
+  spend_writer?: null | WriterStatus;
+  uptime_seconds: number;
+  version: string;
 };
 
 /** `/key/generate`. */
@@ -125,6 +284,103 @@ export type GlobalSpend = {
   /** Always null: the gateway has no global budget. */
   max_budget?: number | null;
   spend: number;
+};
+
+export type HarnessBody = Target & HarnessForm & {
+  /** Save even when the doctor finds problems. */
+  force?: boolean;
+};
+
+/** The harness form: create (`harness_name`, `execution_role_arn`, `model` required) or edit. */
+export type HarnessForm = {
+  api_base?: string | null;
+  /** Credential provider name (default `litellm-proxy`); its ARN comes from AgentCore. */
+  credential_provider?: string | null;
+  execution_role_arn?: string | null;
+  /** The key the provider should hold (alias or hash), for the doctor. */
+  expected_key?: string | null;
+  harness_name?: string | null;
+  max_tokens?: number | null;
+  /** A gateway alias (`claude-haiku`); `litellm_proxy/claude-haiku` is taken too. */
+  model?: string | null;
+  system_prompt?: string | null;
+  temperature?: number | null;
+  top_p?: number | null;
+};
+
+export type HarnessList = {
+  harnesses: HarnessView[];
+  region: string;
+};
+
+/** A model group as a harness names it. */
+export type HarnessModel = {
+  alias: string;
+  /** `litellm_proxy/<alias>`. */
+  model_id: string;
+};
+
+/** A harness's model configuration, whatever its source. */
+export type HarnessModelConfig = {
+  /** The gateway alias (LiteLLM model ids with the `litellm_proxy/` prefix). */
+  alias?: string | null;
+  api_base?: string | null;
+  api_key_arn?: string | null;
+  max_tokens?: number | null;
+  model_id: string;
+  /** `litellm`, `bedrock`, `openai`, `gemini` or `unknown`. */
+  source: string;
+  temperature?: number | null;
+  top_p?: number | null;
+};
+
+/** A harness, as listed or as shown in full. */
+export type HarnessView = {
+  arn: string;
+  created_at?: string | null;
+  credential_provider?: null | ProviderRef;
+  execution_role_arn?: string | null;
+  failure_reason?: string | null;
+  harness_id: string;
+  harness_name: string;
+  harness_version?: string | null;
+  max_iterations?: number | null;
+  max_tokens?: number | null;
+  model?: null | HarnessModelConfig;
+  status: string;
+  system_prompt?: string | null;
+  timeout_seconds?: number | null;
+  updated_at?: string | null;
+};
+
+export type Health = {
+  attempts: number;
+  body?: string | null;
+  error?: string | null;
+  /** 200 with the gateway's answer. */
+  ok: boolean;
+  status?: number | null;
+  url: string;
+};
+
+/** `/health`'s answer, as LiteLLM gives it: each deployment's `litellm_params` (secrets left out) with `model_id`, `model_name`, `api_base`, and for the unhealthy `error` and `exception_status`. */
+export type HealthReport = {
+  healthy_count: number;
+  healthy_endpoints: Array<Record<string, unknown>>;
+  unhealthy_count: number;
+  unhealthy_endpoints: Array<Record<string, unknown>>;
+};
+
+/** Who the credentials belong to (STS GetCallerIdentity). */
+export type Identity = {
+  account: string;
+  arn: string;
+  region: string;
+};
+
+export type InvokeBody = Target & {
+  message: string;
+  session_id?: string | null;
 };
 
 /** `/key/info`'s answer: the key by its hash (a clear key is shown once, at creation). */
@@ -166,6 +422,18 @@ export type KeyRecord = Limits & {
   token?: string;
   updated_at: string;
   user_id?: string | null;
+};
+
+/** The key a credential provider holds, as far as the gateway knows it (never the key itself). */
+export type KeyRef = {
+  key_alias?: string | null;
+  /** `sk-...abcd`. */
+  key_name: string;
+  /** `active`, `blocked`, `expired`, or `deleted` (no longer a key of this gateway). */
+  status: string;
+  team_id?: string | null;
+  /** SHA-256 hex of the key. */
+  token: string;
 };
 
 export type KeySpend = {
@@ -219,6 +487,13 @@ export type ListedKey = string | KeyView;
 export type ListedTeam = TeamRecord & {
   keys: KeyView[];
   team_memberships: Membership[];
+};
+
+export type LogLine = {
+  level: string;
+  message: string;
+  target: string;
+  ts: string;
 };
 
 export type Member = {
@@ -278,6 +553,17 @@ export type ModelView = {
   updated_at: string;
 };
 
+/** Where the gateway runs: a new VPC, or subnets of an existing one. */
+export type Network = {
+  mode: "new";
+  vpc_cidr?: string;
+} | {
+  mode: "existing";
+  private_subnet_ids: string[];
+  public_subnet_ids: string[];
+  vpc_id: string;
+};
+
 /** `/model/new`'s body, as in config.yaml's `model_list`. */
 export type NewModel = {
   /** `model` (`bedrock/...`, `openai/...`), `api_base`, `api_key`, ... */
@@ -323,6 +609,100 @@ export type NewUserRequest = LimitFields & {
   user_role?: string | null;
 };
 
+export type Operation = "create" | "update" | "delete";
+
+/** The deploy form's defaults and choices. */
+export type Options = {
+  /** Where the cost estimate's prices come from, and when. */
+  cost_basis: string;
+  cpu_architectures: string[];
+  defaults: DeployRequest;
+  fargate_sizes: FargateSize[];
+  log_retention_days: number[];
+  max_desired_count: number;
+};
+
+export type Outcome = "succeeded" | "no_changes" | "rolled_back" | "failed" | "deleted" | "not_found" | "error";
+
+export type Passed = {
+  check: string;
+  message: string;
+};
+
+/** What a form would deploy: checked, with the stack's parameters, resources and cost. */
+export type Plan = {
+  errors: FieldIssue[];
+  estimate: CostEstimate;
+  ok: boolean;
+  /** The CloudFormation parameters (empty when the form has errors). */
+  parameters: Record<string, string>;
+  region: string;
+  /** The resources CloudFormation would create (empty when the form has errors). */
+  resources: Resource[];
+  stack_name: string;
+  warnings: FieldIssue[];
+};
+
+/** A change the change set will make. */
+export type PlannedChange = {
+  /** Add, Modify, Remove, ... */
+  action: string;
+  logical_id: string;
+  /** For Modify: True, False or Conditional. */
+  replacement?: string | null;
+  resource_type: string;
+};
+
+/** An item of a progress stream. Serialized with a `type` member: `message`, `plan`, `event`, `done`. */
+export type Progress = {
+  text: string;
+  type: "message";
+} | {
+  change_set_id?: string | null;
+  changes: PlannedChange[];
+  operation: Operation;
+  stack_id: string;
+  stack_name: string;
+  /** How many resources the progress fraction counts. */
+  total: number;
+  type: "plan";
+} | StackEvent & {
+  /** Resources done / resources of the operation, 0.0 to 1.0. */
+  progress: number;
+} & {
+  type: "event";
+} | Done & {
+  type: "done";
+};
+
+export type ProviderBody = Target & {
+  /** `true`, or `/key/generate` fields (`team_id`, `key_alias`, `max_budget`, ...). */
+  generate?: unknown;
+  /** A key of this gateway, in clear (the gateway keeps only hashes). */
+  key?: string | null;
+  name?: string | null;
+};
+
+export type ProviderList = {
+  providers: ProviderView[];
+  region: string;
+};
+
+export type ProviderRef = {
+  credential_provider_arn: string;
+  key?: null | KeyRef;
+  name?: string | null;
+};
+
+/** An API-key credential provider. */
+export type ProviderView = {
+  created_time?: string | null;
+  credential_provider_arn: string;
+  key?: null | KeyRef;
+  last_updated_time?: string | null;
+  name: string;
+};
+
 /** `/key/regenerate` (and `/key/{key}/regenerate`): a new clear key for the same record. */
 export type RegenerateKeyRequest = LimitFields & {
   duration?: string | null;
@@ -334,10 +714,48 @@ export type RegenerateKeyRequest = LimitFields & {
   new_key?: string | null;
 };
 
+export type Report = {
+  errors: number;
+  findings: Finding[];
+  /** No errors (warnings may remain). */
+  ok: boolean;
+  passed: Passed[];
+  subject: Subject;
+  warnings: number;
+};
+
+/** A resource of the template. */
+export type Resource = {
+  logical_id: string;
+  resource_type: string;
+};
+
+/** A saved harness and the doctor's report made before saving. */
+export type Saved = {
+  doctor?: null | Report;
+  harness: HarnessView;
+};
+
+/** The AgentCore page's defaults and choices. */
+export type Settings = {
+  /** The gateway's URL a harness should call: `public_url`, else the URL the panel reached. */
+  default_api_base?: string | null;
+  defaults: WiringDefaults;
+  models: HarnessModel[];
+  profile?: string | null;
+  /** Profiles in the shared AWS config and credentials files. */
+  profiles: string[];
+  public_url?: string | null;
+  region?: string | null;
+  regions: string[];
+};
+
+export type Severity = "error" | "warning";
+
 /** One request, as `/spend/logs` returns it. */
 export type SpendLog = {
   api_base?: string | null;
-  /** SHA-256 of the virtual key; `litellm_master_key` for the master key. */
+  /** SHA-256 of the virtual key; `litellm-proxy-master-key` for the master key. */
   api_key: string;
   call_type: string;
   completion_tokens: number;
@@ -366,6 +784,100 @@ export type SpendLog = {
 /** `/spend/logs`: the rows, or totals per day with `summarize=true` and both dates. */
 export type SpendLogs = SpendLog[] | DaySummary[];
 
+export type SpendStats = {
+  errors_today: number;
+  requests_today: number;
+  requests_total: number;
+  spend_today: number;
+  spend_total: number;
+};
+
+/** One CloudFormation stack event. */
+export type StackEvent = {
+  event_id: string;
+  /** The resource's name in the template (the stack's own events carry the stack name). */
+  logical_id: string;
+  physical_id: string;
+  reason?: string | null;
+  resource_type: string;
+  /** CREATE_IN_PROGRESS, CREATE_COMPLETE, CREATE_FAILED, DELETE_COMPLETE, ... */
+  status: string;
+  /** RFC 3339. */
+  timestamp: string;
+};
+
+/** A stack's state, with one call to its `/health/liveliness` when asked. */
+export type StackReport = StackStatus & {
+  health?: null | Health;
+};
+
+/** What is deployed under a stack name. */
+export type StackStatus = {
+  created?: string | null;
+  exists: boolean;
+  /** An operation is running (follow it with `follow`). */
+  in_progress: boolean;
+  /** The resources that failed in the last operation, with their reasons. */
+  last_failures: Failure[];
+  last_updated?: string | null;
+  outputs: Record<string, string>;
+  parameters: Record<string, string>;
+  region: string;
+  stack_id?: string | null;
+  stack_name: string;
+  status?: string | null;
+  status_reason?: string | null;
+};
+
+export type Step = {
+  detail?: unknown;
+  error?: null | StepError;
+  fix?: string | null;
+  /** `preflight`, `team`, `key`, `provider`, `harness`, `ready`. */
+  id: string;
+  message?: string | null;
+  status: StepStatus;
+  title: string;
+};
+
+export type StepError = {
+  code: string;
+  /** The SDK's account of a failure that never reached AWS (see `AwsError::detail`). */
+  detail?: string | null;
+  kind: string;
+  message: string;
+  status?: number | null;
+};
+
+export type StepStatus = "not_started" | "running" | "done" | "failed" | "rolled_back";
+
+/** A credential provider that now holds a key. */
+export type StoredKey = {
+  /** Whether the key was generated for it (its value went to AgentCore only). */
+  key_generated: boolean;
+  previous_key?: null | KeyRef;
+  provider: ProviderView;
+  region: string;
+};
+
+/** What was checked. */
+export type Subject = {
+  alias?: string | null;
+  api_base?: string | null;
+  credential_provider?: string | null;
+  credential_provider_arn?: string | null;
+  harness_id?: string | null;
+  harness_status?: string | null;
+  key?: null | KeyRef;
+  model_id?: string | null;
+};
+
+/** The account and region a request is about (chosen in the panel). */
+export type Target = {
+  profile?: string | null;
+  region?: string | null;
+};
+
 /** `/team/block`, `/team/unblock`. */
 export type TeamIdRequest = {
   team_id: string;
@@ -390,6 +902,11 @@ export type TeamRecord = Limits & {
   team_alias?: string | null;
   team_id: string;
   updated_at: string;
+};
+
+export type TeamRef = {
+  team_alias?: string | null;
+  team_id: string;
 };
 
 export type TeamSpend = {
@@ -488,5 +1005,58 @@ export type UserRecord = Limits & {
   user_email?: string | null;
   user_id: string;
   user_role?: string | null;
+};
+
+export type WireBody = Target & WireRequest;
+
+/** `POST /agentcore/wire`. */
+export type WireRequest = HarnessForm & {
+  /** Go on despite the doctor's errors (for example a loopback API base in a test). */
+  force?: boolean;
+  /** Wire this existing harness instead of creating one. */
+  harness_id?: string | null;
+  /** Alias of the key generated for the harness (default `agentcore-harness-key`). */
+  key_alias?: string | null;
+  /** More `/key/generate` fields for that key (max_budget, budget_duration, rpm_limit, ...). */
+  key_settings?: Record<string, unknown>;
+  /** Models of a new team (default: every model of the gateway, so the harness can switch). */
+  models?: string[] | null;
+  /** ...or the team with this alias, created if missing (default `agentcore-harness`). */
+  team_alias?: string | null;
+  /** Use this existing team... */
+  team_id?: string | null;
+  /** How long to wait for the harness to be READY (default 60 s, at most 600). */
+  wait_seconds?: number | null;
+};
+
+/** The outcome: every step, and what exists now. */
+export type WireResult = {
+  doctor?: null | Report;
+  fix?: string | null;
+  harness?: null | HarnessView;
+  key?: null | KeyRef;
+  message: string;
+  ok: boolean;
+  provider?: null | ProviderView;
+  region?: string | null;
+  steps: Step[];
+  team?: null | TeamRef;
+};
+
+export type WiringDefaults = {
+  credential_provider: string;
+  key_alias: string;
+  team_alias: string;
+};
+
+/** What the writer is up to, for `/switchboard/info` and the logs. */
+export type WriterStatus = {
+  /** Rows waiting to be written. */
+  backlog_rows: number;
+  /** The last write failed; rows are kept and retried. */
+  database_unavailable: boolean;
+  last_error?: string | null;
+  /** Rows whose detail was given up (the backlog was full); their spend was still counted. */
+  rows_folded: number;
 };
 

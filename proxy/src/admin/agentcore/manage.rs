@@ -48,6 +48,13 @@ pub struct Env<G> {
     pub default_api_base: Option<String>,
 }
 
+/// A credential provider or harness deleted (by name or id), in the region it was in.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Deleted {
+    pub deleted: String,
+    pub region: String,
+}
+
 /// Why an operation did not happen: an error, or the doctor's findings (before saving).
 #[derive(Debug)]
 pub enum Failure {
@@ -242,7 +249,7 @@ impl<G: Governance> Env<G> {
         })
     }
 
-    pub async fn delete_provider(&self, target: &Target, name: &str) -> Result<Value, AdminError> {
+    pub async fn delete_provider(&self, target: &Target, name: &str) -> Result<Deleted, AdminError> {
         agentcore::check_provider_name(name).map_err(|m| AdminError::invalid(m, Some("name")))?;
         let clients = self.clients(target).await?;
         let info = agentcore::get_provider(&clients, name).await?;
@@ -250,7 +257,7 @@ impl<G: Governance> Env<G> {
         if let Some(info) = info {
             self.store.delete_provider_key(&info.arn).await.map_err(AdminError::from)?;
         }
-        Ok(json!({"deleted": name, "region": clients.region}))
+        Ok(Deleted { deleted: name.to_string(), region: clients.region.clone() })
     }
 
     /// The ARN AgentCore gave a provider (never typed by the user).
@@ -460,10 +467,10 @@ impl<G: Governance> Env<G> {
         Ok(Saved { harness: self.with_provider(agentcore::harness_view(&h)).await?, doctor })
     }
 
-    pub async fn delete_harness(&self, target: &Target, id: &str) -> Result<Value, AdminError> {
+    pub async fn delete_harness(&self, target: &Target, id: &str) -> Result<Deleted, AdminError> {
         let clients = self.clients(target).await?;
         agentcore::delete_harness(&clients, id).await?;
-        Ok(json!({"deleted": id, "region": clients.region}))
+        Ok(Deleted { deleted: id.to_string(), region: clients.region.clone() })
     }
 
     // -----------------------------------------------------------------------
@@ -554,7 +561,7 @@ pub enum KeySource {
 }
 
 /// A credential provider that now holds a key.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct StoredKey {
     pub region: String,
     pub provider: ProviderView,
@@ -565,14 +572,14 @@ pub struct StoredKey {
 }
 
 /// A saved harness and the doctor's report made before saving.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct Saved {
     pub harness: HarnessView,
     pub doctor: Option<Report>,
 }
 
 /// The harness form: create (`harness_name`, `execution_role_arn`, `model` required) or edit.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct HarnessForm {
     pub harness_name: Option<String>,
     pub execution_role_arn: Option<String>,
@@ -639,7 +646,7 @@ impl HarnessForm {
 }
 
 /// `POST /agentcore/doctor`: a harness (with fields overridden), or a draft.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct DoctorRequest {
     pub harness_id: Option<String>,
     /// The model id as it would be sent (`litellm_proxy/claude-haiku`; a bare alias is a finding).

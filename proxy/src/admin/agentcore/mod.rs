@@ -8,13 +8,15 @@ pub mod wiring;
 use std::sync::{Arc, OnceLock};
 
 use futures::{Stream, StreamExt};
+use serde::Serialize;
 use serde_json::{Map, Value, json};
+use utoipa::ToSchema;
 
 use self::manage::{Env, Governance, KeySource};
 use super::{AdminError, Core, Fields, keys, teams};
 use crate::auth::Principal;
 use crate::auth::registry::KeyEntry;
-use crate::aws::agentcore::{DEFAULT_PROVIDER_NAME, LITELLM_PREFIX};
+use crate::aws::agentcore::{DEFAULT_PROVIDER_NAME, HarnessView, LITELLM_PREFIX, ProviderView};
 use crate::aws::{AgentCore, ClearKey, Target};
 use crate::store::TeamRecord;
 
@@ -22,6 +24,61 @@ use crate::store::TeamRecord;
 /// touches AgentCore never loads AWS credentials).
 #[derive(Clone, Default)]
 pub struct Service(Arc<OnceLock<Result<Arc<AgentCore>, String>>>);
+
+/// The AgentCore page's defaults and choices.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Settings {
+    pub public_url: Option<String>,
+    /// The gateway's URL a harness should call: `public_url`, else the URL the panel reached.
+    pub default_api_base: Option<String>,
+    pub region: Option<String>,
+    pub profile: Option<String>,
+    /// Profiles in the shared AWS config and credentials files.
+    pub profiles: Vec<String>,
+    pub regions: Vec<String>,
+    pub models: Vec<HarnessModel>,
+    pub defaults: WiringDefaults,
+}
+
+/// A model group as a harness names it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct HarnessModel {
+    pub alias: String,
+    /// `litellm_proxy/<alias>`.
+    pub model_id: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct WiringDefaults {
+    pub credential_provider: String,
+    pub team_alias: String,
+    pub key_alias: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProviderList {
+    pub region: String,
+    pub providers: Vec<ProviderView>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct HarnessList {
+    pub region: String,
+    pub harnesses: Vec<HarnessView>,
+}
+
+/// Regions where AgentCore harnesses can run, offered by the panel.
+const REGIONS: &[&str] = &[
+    "us-east-1",
+    "us-east-2",
+    "us-west-2",
+    "ap-south-1",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-northeast-1",
+    "eu-central-1",
+    "eu-west-1",
+];
 
 /// Key and team creation for the AgentCore work, on behalf of `caller`.
 pub struct CoreGovernance {
@@ -68,31 +125,32 @@ pub fn env(
 }
 
 /// The AgentCore page's defaults and choices.
-pub fn settings(core: &Core, default_api_base: Option<String>) -> Value {
+pub fn settings(core: &Core, default_api_base: Option<String>) -> Settings {
     let a = &core.config.general.agentcore;
-    let models: Vec<Value> = core
+    let models = core
         .gateway
         .model_names()
         .into_iter()
-        .map(|m| json!({"alias": m, "model_id": format!("{LITELLM_PREFIX}{m}")}))
+        .map(|m| HarnessModel { model_id: format!("{LITELLM_PREFIX}{m}"), alias: m })
         .collect();
-    json!({
-        "public_url": core.config.general.public_url,
-        "default_api_base": core.config.general.public_url.clone().or(default_api_base),
-        "region": a.aws_region_name.clone()
+    Settings {
+        public_url: core.config.general.public_url.clone(),
+        default_api_base: core.config.general.public_url.clone().or(default_api_base),
+        region: a
+            .aws_region_name
+            .clone()
             .or_else(|| std::env::var("AWS_REGION").ok())
             .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok()),
-        "profile": a.aws_profile_name.clone().or_else(|| std::env::var("AWS_PROFILE").ok()),
-        "profiles": aws_profiles(),
-        "regions": ["us-east-1", "us-east-2", "us-west-2", "ap-south-1", "ap-southeast-1", "ap-southeast-2",
-                    "ap-northeast-1", "eu-central-1", "eu-west-1"],
-        "models": models,
-        "defaults": {
-            "credential_provider": DEFAULT_PROVIDER_NAME,
-            "team_alias": wiring::DEFAULT_TEAM_ALIAS,
-            "key_alias": wiring::DEFAULT_KEY_ALIAS,
+        profile: a.aws_profile_name.clone().or_else(|| std::env::var("AWS_PROFILE").ok()),
+        profiles: aws_profiles(),
+        regions: REGIONS.iter().map(|r| r.to_string()).collect(),
+        models,
+        defaults: WiringDefaults {
+            credential_provider: DEFAULT_PROVIDER_NAME.to_string(),
+            team_alias: wiring::DEFAULT_TEAM_ALIAS.to_string(),
+            key_alias: wiring::DEFAULT_KEY_ALIAS.to_string(),
         },
-    })
+    }
 }
 
 /// Profile names in the shared AWS config and credentials files.

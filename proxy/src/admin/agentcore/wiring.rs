@@ -19,7 +19,7 @@ pub const DEFAULT_TEAM_ALIAS: &str = "agentcore-harness";
 pub const DEFAULT_KEY_ALIAS: &str = "agentcore-harness-key";
 
 /// `POST /agentcore/wire`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct WireRequest {
     /// Use this existing team...
     pub team_id: Option<String>,
@@ -45,7 +45,7 @@ pub struct WireRequest {
     pub wait_seconds: Option<u64>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum StepStatus {
     NotStarted,
@@ -56,7 +56,7 @@ pub enum StepStatus {
     RolledBack,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct StepError {
     pub kind: String,
     pub code: String,
@@ -67,7 +67,7 @@ pub struct StepError {
     pub detail: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Step {
     /// `preflight`, `team`, `key`, `provider`, `harness`, `ready`.
     pub id: &'static str,
@@ -88,14 +88,14 @@ const STEPS: &[(&str, &str)] = &[
     ("ready", "Harness READY"),
 ];
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TeamRef {
     pub team_id: String,
     pub team_alias: Option<String>,
 }
 
 /// The outcome: every step, and what exists now.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct WireResult {
     pub ok: bool,
     pub message: String,

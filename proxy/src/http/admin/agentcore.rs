@@ -15,14 +15,38 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{Admin, parse_body};
+use crate::admin::agentcore::manage::{Deleted, Saved, StoredKey};
 use crate::admin::agentcore::manage::{DoctorRequest, Env, Failure, HarnessForm, Preflight};
+use crate::admin::agentcore::wiring::WireResult;
 use crate::admin::agentcore::wiring::{self, WireRequest};
-use crate::admin::agentcore::{self, CoreGovernance};
+use crate::admin::agentcore::{self, CoreGovernance, HarnessList, ProviderList, Settings};
 use crate::admin::{AdminError, Core};
 use crate::auth::Principal;
 use crate::aws::Target;
 use crate::aws::agentcore::DEFAULT_PROVIDER_NAME;
+use crate::aws::agentcore::HarnessView;
+use crate::aws::doctor::Report;
+use crate::http::error::ErrorBody as ErrorResponse;
 use crate::http::{AppState, sse};
+
+/// The AgentCore routes in the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    settings,
+    list_providers,
+    create_provider,
+    rotate_provider,
+    delete_provider,
+    list_harnesses,
+    get_harness,
+    create_harness,
+    update_harness,
+    delete_harness,
+    doctor,
+    invoke,
+    wire
+))]
+pub struct AgentCoreApi;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -69,21 +93,23 @@ fn saved_or_failure<T: serde::Serialize>(result: Result<T, Failure>) -> Response
     }
 }
 
-async fn settings(State(state): State<AppState>, Admin(_): Admin, headers: HeaderMap) -> Json<Value> {
+#[utoipa::path(get, path = "/agentcore/settings", tag = "agentcore", summary = "The AgentCore page's defaults and choices", responses((status = 200, body = Settings), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
+async fn settings(State(state): State<AppState>, Admin(_): Admin, headers: HeaderMap) -> Json<Settings> {
     Json(agentcore::settings(&state.admin, request_base(&headers)))
 }
 
+#[utoipa::path(get, path = "/agentcore/providers", tag = "agentcore", summary = "API-key credential providers, with the gateway key each holds", params(("region" = Option<String>, Query, description = "AWS region (default: the gateway's)"), ("profile" = Option<String>, Query, description = "AWS profile")), responses((status = 200, body = ProviderList), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
 async fn list_providers(
     State(state): State<AppState>,
     Admin(caller): Admin,
     headers: HeaderMap,
     Query(target): Query<Target>,
-) -> Result<Json<Value>, AdminError> {
+) -> Result<Json<ProviderList>, AdminError> {
     let (region, providers) = env(&state.admin, caller, &headers)?.list_providers(&target).await?;
-    Ok(Json(json!({"region": region, "providers": providers})))
+    Ok(Json(ProviderList { region, providers }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct ProviderBody {
     #[serde(flatten)]
     target: Target,
@@ -101,75 +127,81 @@ async fn store_provider_key(
     name: Option<String>,
     body: &Bytes,
     rotate: bool,
-) -> Result<Json<Value>, AdminError> {
+) -> Result<Json<StoredKey>, AdminError> {
     let body: ProviderBody = parse_body(body)?;
     let source = agentcore::key_source(body.key.as_deref(), body.generate.as_ref())?;
     let env = env(&state.admin, caller, headers)?;
     let name = name.or(body.name).unwrap_or_else(|| DEFAULT_PROVIDER_NAME.to_string());
     let stored = env.store_key(&body.target, &name, source, rotate).await?;
-    Ok(Json(serde_json::to_value(stored).unwrap_or_default()))
+    Ok(Json(stored))
 }
 
+#[utoipa::path(post, path = "/agentcore/providers", tag = "agentcore", summary = "Create a credential provider holding a key of this gateway", request_body = ProviderBody, responses((status = 200, body = StoredKey), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
 async fn create_provider(
     State(state): State<AppState>,
     Admin(caller): Admin,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Json<Value>, AdminError> {
+) -> Result<Json<StoredKey>, AdminError> {
     store_provider_key(&state, caller, &headers, None, &body, false).await
 }
 
+#[utoipa::path(post, path = "/agentcore/providers/{name}/rotate", tag = "agentcore", summary = "Put another key in a credential provider", request_body = ProviderBody, params(("name" = String, Path)), responses((status = 200, body = StoredKey), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
 async fn rotate_provider(
     State(state): State<AppState>,
     Admin(caller): Admin,
     headers: HeaderMap,
     Path(name): Path<String>,
     body: Bytes,
-) -> Result<Json<Value>, AdminError> {
+) -> Result<Json<StoredKey>, AdminError> {
     store_provider_key(&state, caller, &headers, Some(name), &body, true).await
 }
 
+#[utoipa::path(delete, path = "/agentcore/providers/{name}", tag = "agentcore", summary = "Delete a credential provider", params(("name" = String, Path), ("region" = Option<String>, Query, description = "AWS region (default: the gateway's)"), ("profile" = Option<String>, Query, description = "AWS profile")), responses((status = 200, body = Deleted), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
 async fn delete_provider(
     State(state): State<AppState>,
     Admin(caller): Admin,
     headers: HeaderMap,
     Path(name): Path<String>,
     Query(target): Query<Target>,
-) -> Result<Json<Value>, AdminError> {
+) -> Result<Json<Deleted>, AdminError> {
     Ok(Json(env(&state.admin, caller, &headers)?.delete_provider(&target, &name).await?))
 }
 
+#[utoipa::path(get, path = "/agentcore/harnesses", tag = "agentcore", summary = "Harnesses", params(("region" = Option<String>, Query, description = "AWS region (default: the gateway's)"), ("profile" = Option<String>, Query, description = "AWS profile")), responses((status = 200, body = HarnessList), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
 async fn list_harnesses(
     State(state): State<AppState>,
     Admin(caller): Admin,
     headers: HeaderMap,
     Query(target): Query<Target>,
-) -> Result<Json<Value>, AdminError> {
+) -> Result<Json<HarnessList>, AdminError> {
     let (region, harnesses) = env(&state.admin, caller, &headers)?.list_harnesses(&target).await?;
-    Ok(Json(json!({"region": region, "harnesses": harnesses})))
+    Ok(Json(HarnessList { region, harnesses }))
 }
 
+#[utoipa::path(get, path = "/agentcore/harnesses/{id}", tag = "agentcore", summary = "A harness", params(("id" = String, Path), ("region" = Option<String>, Query, description = "AWS region (default: the gateway's)"), ("profile" = Option<String>, Query, description = "AWS profile")), responses((status = 200, body = HarnessView), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
 async fn get_harness(
     State(state): State<AppState>,
     Admin(caller): Admin,
     headers: HeaderMap,
     Path(id): Path<String>,
     Query(target): Query<Target>,
-) -> Result<Json<Value>, AdminError> {
-    let harness = env(&state.admin, caller, &headers)?.harness(&target, &id).await?;
-    Ok(Json(serde_json::to_value(harness).unwrap_or_default()))
+) -> Result<Json<HarnessView>, AdminError> {
+    Ok(Json(env(&state.admin, caller, &headers)?.harness(&target, &id).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct HarnessBody {
     #[serde(flatten)]
     target: Target,
     #[serde(flatten)]
     form: HarnessForm,
+    /// Save even when the doctor finds problems.
     #[serde(default)]
     force: bool,
 }
 
+#[utoipa::path(post, path = "/agentcore/harnesses", tag = "agentcore", summary = "Create a harness whose model source is this gateway (the doctor checks it first)", request_body = HarnessBody, responses((status = 200, body = Saved), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
 async fn create_harness(
     State(state): State<AppState>,
     Admin(caller): Admin,
@@ -184,6 +216,7 @@ async fn create_harness(
     saved_or_failure(run.await)
 }
 
+#[utoipa::path(patch, path = "/agentcore/harnesses/{id}", tag = "agentcore", summary = "Change a harness (the doctor checks it first)", request_body = HarnessBody, params(("id" = String, Path)), responses((status = 200, body = Saved), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
 async fn update_harness(
     State(state): State<AppState>,
     Admin(caller): Admin,
@@ -199,17 +232,18 @@ async fn update_harness(
     saved_or_failure(run.await)
 }
 
+#[utoipa::path(delete, path = "/agentcore/harnesses/{id}", tag = "agentcore", summary = "Delete a harness", params(("id" = String, Path), ("region" = Option<String>, Query, description = "AWS region (default: the gateway's)"), ("profile" = Option<String>, Query, description = "AWS profile")), responses((status = 200, body = Deleted), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
 async fn delete_harness(
     State(state): State<AppState>,
     Admin(caller): Admin,
     headers: HeaderMap,
     Path(id): Path<String>,
     Query(target): Query<Target>,
-) -> Result<Json<Value>, AdminError> {
+) -> Result<Json<Deleted>, AdminError> {
     Ok(Json(env(&state.admin, caller, &headers)?.delete_harness(&target, &id).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct DoctorBody {
     #[serde(flatten)]
     target: Target,
@@ -217,18 +251,18 @@ struct DoctorBody {
     request: DoctorRequest,
 }
 
+#[utoipa::path(post, path = "/agentcore/doctor", tag = "agentcore", summary = "Check a harness (saved or drafted) against the gateway", request_body = DoctorBody, responses((status = 200, body = Report), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
 async fn doctor(
     State(state): State<AppState>,
     Admin(caller): Admin,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Json<Value>, AdminError> {
+) -> Result<Json<Report>, AdminError> {
     let body: DoctorBody = parse_body(&body)?;
-    let report = env(&state.admin, caller, &headers)?.doctor(&body.target, &body.request).await;
-    Ok(Json(serde_json::to_value(report).unwrap_or_default()))
+    Ok(Json(env(&state.admin, caller, &headers)?.doctor(&body.target, &body.request).await))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct InvokeBody {
     #[serde(flatten)]
     target: Target,
@@ -236,6 +270,7 @@ struct InvokeBody {
     message: String,
 }
 
+#[utoipa::path(post, path = "/agentcore/harnesses/{id}/invoke", tag = "agentcore", summary = "One turn of the harness playground: `session`, the harness's events, then `done` or `error`", request_body = InvokeBody, params(("id" = String, Path)), responses((status = 200, description = "Server-sent events: `data: <json>` each", content_type = "text/event-stream", body = Object), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
 /// One turn of the harness playground, as server-sent events (see `admin::agentcore::invoke`).
 async fn invoke(
     State(state): State<AppState>,
@@ -250,7 +285,7 @@ async fn invoke(
     Ok(sse::feed(events, "waiting for the harness"))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct WireBody {
     #[serde(flatten)]
     target: Target,
@@ -258,6 +293,7 @@ struct WireBody {
     request: WireRequest,
 }
 
+#[utoipa::path(post, path = "/agentcore/wire", tag = "agentcore", summary = "Wire team, key, credential provider and harness in one go (events with `Accept: text/event-stream`)", request_body = WireBody, params(("stream" = Option<bool>, Query, description = "Server-sent events of each step, then the result")), responses((status = 200, body = WireResult), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
 /// The one-click wiring. JSON by default (every step with its status); with
 /// `Accept: text/event-stream` or `?stream=true`, server-sent events: `{"type": "step", "step":
 /// {...}}` as each step changes, then `{"type": "result", "result": {...}}`.

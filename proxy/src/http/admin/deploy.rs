@@ -2,8 +2,6 @@
 //! `switchboard_deploy`, reached through `crate::admin::deploy`). Master key (or admin key) only.
 //! `up`, `follow` and `down` answer with server-sent events of the stack's progress.
 
-use std::time::Duration;
-
 use axum::extract::Query;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -12,13 +10,18 @@ use bytes::Bytes;
 use http::HeaderValue;
 use http::header::CACHE_CONTROL;
 use serde::Deserialize;
-use serde_json::{Value, json};
-use switchboard_deploy::{DeployError, DeployRequest, ProgressStream};
+use switchboard_deploy::{Connection, DeployError, DeployRequest, Progress, ProgressStream};
 
 use super::{Admin, parse_body};
 use crate::admin::AdminError;
-use crate::admin::deploy::{deployer, options as form_options, plan};
+use crate::admin::deploy::{self as core, CheckedPlan, Options, StackReport, deployer};
+use crate::http::error::ErrorBody as ErrorResponse;
 use crate::http::{AppState, sse};
+
+/// The deploy routes in the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(options, validate, up, follow, down, status, connection))]
+pub struct DeployApi;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -47,7 +50,7 @@ fn default_stack() -> String {
     DeployRequest::default().name_prefix
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct DownBody {
     #[serde(default = "default_stack")]
     stack: String,
@@ -65,16 +68,23 @@ struct ValidateQuery {
     whoami: bool,
 }
 
-async fn options(Admin(_): Admin) -> Json<Value> {
-    Json(form_options())
+#[utoipa::path(get, path = "/deploy/options", tag = "deploy", summary = "The deploy form's defaults and choices", responses((status = 200, body = Options), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
+async fn options(Admin(_): Admin) -> Json<Options> {
+    Json(core::options())
 }
 
+#[utoipa::path(post, path = "/deploy/validate", tag = "deploy", summary = "Check a form: field errors, what it would create, the monthly cost", request_body = DeployRequest, params(("whoami" = Option<bool>, Query, description = "Also check the credentials")), responses((status = 200, body = CheckedPlan), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
 /// Always 200 for a form: `ok` says whether it can be deployed.
-async fn validate(Admin(_): Admin, Query(q): Query<ValidateQuery>, body: Bytes) -> Result<Json<Value>, AdminError> {
+async fn validate(
+    Admin(_): Admin,
+    Query(q): Query<ValidateQuery>,
+    body: Bytes,
+) -> Result<Json<CheckedPlan>, AdminError> {
     let req: DeployRequest = parse_body(&body)?;
-    Ok(Json(plan(&req, q.whoami).await?))
+    Ok(Json(core::plan(&req, q.whoami).await?))
 }
 
+#[utoipa::path(post, path = "/deploy/up", tag = "deploy", summary = "Create or update the stack: its progress as events", request_body = DeployRequest, responses((status = 200, description = "Server-sent events: `data: <json>` each", content_type = "text/event-stream", body = Progress), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
 /// Creates or updates the stack: 400 with `validation` when the form has errors, else events.
 async fn up(Admin(_): Admin, body: Bytes) -> Result<Response, AdminError> {
     let req: DeployRequest = parse_body(&body)?;
@@ -86,11 +96,13 @@ async fn up(Admin(_): Admin, body: Bytes) -> Result<Response, AdminError> {
     Ok(progress(d.up(&req)?))
 }
 
+#[utoipa::path(get, path = "/deploy/follow", tag = "deploy", summary = "Follow an operation under way: its progress as events", params(("stack" = Option<String>, Query, description = "Default switchboard"), ("region" = String, Query), ("profile" = Option<String>, Query)), responses((status = 200, description = "Server-sent events: `data: <json>` each", content_type = "text/event-stream", body = Progress), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
 async fn follow(Admin(_): Admin, Query(q): Query<StackQuery>) -> Result<Response, AdminError> {
     let d = deployer(&q.region, q.profile.as_deref()).await?;
     Ok(progress(d.follow(&q.stack)))
 }
 
+#[utoipa::path(post, path = "/deploy/down", tag = "deploy", summary = "Delete the stack (confirm with its name): its progress as events", request_body = DownBody, responses((status = 200, description = "Server-sent events: `data: <json>` each", content_type = "text/event-stream", body = Progress), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
 /// Deletes the stack; `confirm` must be the stack name.
 async fn down(Admin(_): Admin, body: Bytes) -> Result<Response, AdminError> {
     let b: DownBody = parse_body(&body)?;
@@ -101,20 +113,13 @@ async fn down(Admin(_): Admin, body: Bytes) -> Result<Response, AdminError> {
     Ok(progress(d.down(&b.stack, &b.confirm)?))
 }
 
-async fn status(Admin(_): Admin, Query(q): Query<StackQuery>) -> Result<Json<Value>, AdminError> {
+#[utoipa::path(get, path = "/deploy/status", tag = "deploy", summary = "The stack's state and outputs", params(("stack" = Option<String>, Query, description = "Default switchboard"), ("region" = String, Query), ("profile" = Option<String>, Query), ("health" = Option<bool>, Query, description = "Also call the deployed gateway once")), responses((status = 200, body = StackReport), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
+async fn status(Admin(_): Admin, Query(q): Query<StackQuery>) -> Result<Json<StackReport>, AdminError> {
     let d = deployer(&q.region, q.profile.as_deref()).await?;
-    let s = d.status(&q.stack).await?;
-    let url = s.outputs.get("ServiceUrl").cloned();
-    let mut out = json!(s);
-    if q.health
-        && let Some(url) = url
-        && let Some(o) = out.as_object_mut()
-    {
-        o.insert("health".into(), json!(switchboard_deploy::health::check(&url, 1, Duration::ZERO).await));
-    }
-    Ok(Json(out))
+    Ok(Json(core::status(&d, &q.stack, q.health).await?))
 }
 
+#[utoipa::path(get, path = "/deploy/connection", tag = "deploy", summary = "The deployed gateway's URL and master key", params(("stack" = Option<String>, Query, description = "Default switchboard"), ("region" = String, Query), ("profile" = Option<String>, Query)), responses((status = 200, body = Connection), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
 /// The deployed gateway's URL and master key, for "manage the deployed gateway". The key
 /// leaves this gateway only here, to an admin, on request.
 async fn connection(Admin(_): Admin, Query(q): Query<StackQuery>) -> Result<Response, AdminError> {

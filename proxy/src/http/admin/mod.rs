@@ -99,6 +99,9 @@ pub fn routes() -> Router<AppState> {
 ))]
 pub struct ManagementApi;
 
+pub use agentcore::AgentCoreApi;
+pub use deploy::DeployApi;
+
 /// A caller allowed to manage the gateway: the master key, or a key whose user (or the key
 /// itself) has the `proxy_admin` role.
 pub struct Admin(pub Principal);
