@@ -1,56 +1,35 @@
 // The gateway's admin API, as the panel uses it. Every call carries the master key; errors are
-// ApiError with the gateway's message.
+// ApiError with the gateway's message. The requests and answers of the routes docs/openapi.json
+// documents are its generated types (api.gen.ts); the shapes declared here are of the routes it
+// does not document yet.
 
+import type {
+  ChangedKey,
+  DeleteKeysRequest,
+  DeleteTeamsRequest,
+  DeletedKeys,
+  DeletedTeams,
+  GenerateKeyRequest,
+  GeneratedKey,
+  KeyList,
+  KeyNameRequest,
+  KeyView,
+  ListedKey,
+  ListedTeam,
+  Member,
+  MemberAddRequest,
+  MemberDeleteRequest,
+  NewTeamRequest,
+  RegenerateKeyRequest,
+  TeamIdRequest,
+  TeamRecord,
+  TeamWithMembers,
+  UpdateKeyRequest,
+  UpdateTeamRequest,
+  UpdatedTeam,
+} from "./api.gen";
 import { ApiError, apiErrorFrom, networkError } from "./errors";
 import { readSSE } from "./sse";
-
-export interface Limits {
-  max_budget?: number | null;
-  soft_budget?: number | null;
-  budget_duration?: string | null;
-  budget_reset_at?: string | null;
-  tpm_limit?: number | null;
-  rpm_limit?: number | null;
-  max_parallel_requests?: number | null;
-}
-
-export interface KeyRow extends Limits {
-  token: string;
-  token_id?: string;
-  key_name: string;
-  key_alias: string | null;
-  team_id: string | null;
-  user_id: string | null;
-  models: string[];
-  spend: number;
-  expires: string | null;
-  blocked: boolean;
-  status?: "active" | "blocked" | "expired";
-  last_active: string | null;
-  created_at: string;
-  metadata?: Record<string, unknown>;
-}
-
-export interface GeneratedKey extends KeyRow {
-  key: string;
-}
-
-export interface Member {
-  role: string;
-  user_id?: string | null;
-  user_email?: string | null;
-}
-
-export interface TeamRow extends Limits {
-  team_id: string;
-  team_alias: string | null;
-  models: string[];
-  spend: number;
-  blocked: boolean;
-  members_with_roles: Member[];
-  keys?: KeyRow[];
-  created_at: string;
-}
 
 export interface Deployment {
   model_name: string;
@@ -242,51 +221,53 @@ export class Gateway {
   }
 
   // Teams
-  teams(): Promise<TeamRow[]> {
-    return this.get<TeamRow[]>("/team/list");
+  teams(): Promise<ListedTeam[]> {
+    return this.get<ListedTeam[]>("/team/list");
   }
-  newTeam(body: Record<string, unknown>): Promise<TeamRow> {
-    return this.post("/team/new", body);
+  newTeam(body: NewTeamRequest): Promise<TeamRecord> {
+    return this.post<TeamRecord>("/team/new", body);
   }
-  updateTeam(body: Record<string, unknown> & { team_id: string }): Promise<{ team_id: string; data: TeamRow }> {
-    return this.post("/team/update", body);
+  updateTeam(body: UpdateTeamRequest): Promise<UpdatedTeam> {
+    return this.post<UpdatedTeam>("/team/update", body);
   }
-  deleteTeams(ids: string[]): Promise<{ deleted_teams: string[]; deleted_keys?: number }> {
-    return this.post("/team/delete", { team_ids: ids });
+  deleteTeams(ids: string[]): Promise<DeletedTeams> {
+    return this.post<DeletedTeams>("/team/delete", { team_ids: ids } satisfies DeleteTeamsRequest);
   }
-  addMember(teamId: string, member: Member): Promise<TeamRow> {
-    return this.post("/team/member_add", { team_id: teamId, member });
+  addMember(teamId: string, member: Member): Promise<TeamWithMembers> {
+    return this.post<TeamWithMembers>("/team/member_add", { team_id: teamId, member } satisfies MemberAddRequest);
   }
-  removeMember(teamId: string, member: Member): Promise<TeamRow> {
-    return this.post("/team/member_delete", {
+  removeMember(teamId: string, member: Member): Promise<TeamRecord> {
+    return this.post<TeamRecord>("/team/member_delete", {
       team_id: teamId,
       ...(member.user_id ? { user_id: member.user_id } : { user_email: member.user_email }),
-    });
+    } satisfies MemberDeleteRequest);
   }
-  blockTeam(teamId: string, blocked: boolean): Promise<TeamRow> {
-    return this.post(blocked ? "/team/block" : "/team/unblock", { team_id: teamId });
+  blockTeam(teamId: string, blocked: boolean): Promise<TeamRecord> {
+    return this.post<TeamRecord>(blocked ? "/team/block" : "/team/unblock", { team_id: teamId } satisfies TeamIdRequest);
   }
 
   // Keys
-  async keys(): Promise<KeyRow[]> {
+  /** Every key, whole (`return_full_object=true`: no bare hashes in the list). */
+  async keys(): Promise<KeyView[]> {
     const size = 1000;
-    const r = await this.get<{ keys: KeyRow[]; total_count: number }>("/key/list", { return_full_object: true, size });
-    return r.keys;
+    const r = await this.get<KeyList>("/key/list", { return_full_object: true, size });
+    return r.keys.filter(isKeyView);
   }
-  generateKey(body: Record<string, unknown>): Promise<GeneratedKey> {
-    return this.post("/key/generate", body);
+  generateKey(body: GenerateKeyRequest): Promise<GeneratedKey> {
+    return this.post<GeneratedKey>("/key/generate", body);
   }
-  updateKey(body: Record<string, unknown> & { key: string }): Promise<KeyRow> {
-    return this.post("/key/update", body);
+  updateKey(body: UpdateKeyRequest): Promise<ChangedKey> {
+    return this.post<ChangedKey>("/key/update", body);
   }
-  blockKey(token: string, blocked: boolean): Promise<KeyRow> {
-    return this.post(blocked ? "/key/block" : "/key/unblock", { key: token });
+  blockKey(token: string, blocked: boolean): Promise<KeyView> {
+    return this.post<KeyView>(blocked ? "/key/block" : "/key/unblock", { key: token } satisfies KeyNameRequest);
   }
-  regenerateKey(token: string): Promise<GeneratedKey> {
-    return this.post("/key/regenerate", { key: token });
+  /** A new clear key (`key`) for the same record. */
+  regenerateKey(token: string): Promise<ChangedKey> {
+    return this.post<ChangedKey>("/key/regenerate", { key: token } satisfies RegenerateKeyRequest);
   }
-  deleteKeys(tokens: string[]): Promise<unknown> {
-    return this.post("/key/delete", { keys: tokens });
+  deleteKeys(tokens: string[]): Promise<DeletedKeys> {
+    return this.post<DeletedKeys>("/key/delete", { keys: tokens } satisfies DeleteKeysRequest);
   }
 
   // Spend
@@ -344,6 +325,10 @@ export class Gateway {
       throw e instanceof ApiError ? e : networkError(this.url, e);
     }
   }
+}
+
+function isKeyView(k: ListedKey): k is KeyView {
+  return typeof k !== "string";
 }
 
 /** Whether an error means "this gateway has no such route" (an older gateway, or LiteLLM). */

@@ -107,7 +107,7 @@ export function RequestsPage() {
           <option value="">All keys</option>
           <option value="litellm-proxy-master-key">master key</option>
           {(lists.data?.keys ?? []).map((k) => (
-            <option key={k.token} value={k.token}>
+            <option key={k.token_id} value={k.token_id}>
               {k.key_alias ?? k.key_name}
             </option>
           ))}
