@@ -6,6 +6,7 @@
 import type {
   ChangedKey,
   DeleteKeysRequest,
+  DeleteModelRequest,
   DeleteTeamsRequest,
   DeletedKeys,
   DeletedTeams,
@@ -19,6 +20,10 @@ import type {
   Member,
   MemberAddRequest,
   MemberDeleteRequest,
+  ModelDeleted,
+  ModelPatch,
+  ModelView,
+  NewModel,
   NewTeamRequest,
   RegenerateKeyRequest,
   TeamIdRequest,
@@ -206,14 +211,15 @@ export class Gateway {
     const r = await this.get<{ data: Deployment[] }>("/model/info");
     return r.data;
   }
-  newModel(body: { model_name: string; litellm_params: Record<string, unknown>; model_info?: Record<string, unknown> }): Promise<unknown> {
-    return this.post("/model/new", body);
+  newModel(body: NewModel): Promise<ModelView> {
+    return this.post<ModelView>("/model/new", body);
   }
-  updateModel(body: { model_name?: string; litellm_params?: Record<string, unknown>; model_info: { id: string } & Record<string, unknown> }): Promise<unknown> {
-    return this.post("/model/update", body);
+  /** `model_info.id` names the model. */
+  updateModel(body: ModelPatch & { model_info: { id: string } }): Promise<ModelView> {
+    return this.post<ModelView>("/model/update", body);
   }
-  deleteModel(id: string): Promise<unknown> {
-    return this.post("/model/delete", { id });
+  deleteModel(id: string): Promise<ModelDeleted> {
+    return this.post<ModelDeleted>("/model/delete", { id } satisfies DeleteModelRequest);
   }
   /** One real request to an alias: the Test button. */
   testModel(model: string): Promise<{ choices: Array<{ message: { content: string | null } }>; usage?: { total_tokens: number } }> {

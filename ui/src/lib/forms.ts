@@ -2,7 +2,7 @@
 // they are tested without a browser.
 
 import type { Deployment } from "./api";
-import type { GenerateKeyRequest, KeyView, LimitFields, Limits, NewTeamRequest, TeamRecord, UpdateTeamRequest } from "./api.gen";
+import type { GenerateKeyRequest, KeyView, LimitFields, Limits, NewModel, NewTeamRequest, TeamRecord, UpdateTeamRequest } from "./api.gen";
 import {
   type Errors,
   numberOrUndefined,
@@ -116,8 +116,8 @@ export function validateModelForm(f: ModelForm, opts: { editing?: boolean } = {}
   return e;
 }
 
-/** The /model/new (or /model/update) body of a form. */
-export function modelPayload(f: ModelForm, opts: { editing?: boolean } = {}): { model_name: string; litellm_params: Record<string, unknown> } {
+/** The /model/new body of a form (with the model's `model_info.id`, its /model/update body). */
+export function modelPayload(f: ModelForm, opts: { editing?: boolean } = {}): NewModel {
   const params: Record<string, unknown> = { model: `${f.provider}/${f.modelId.trim()}` };
   const set = (k: string, v: string) => {
     const t = v.trim();
