@@ -12,8 +12,10 @@ import type {
   DeletedTeams,
   GenerateKeyRequest,
   GeneratedKey,
+  GlobalSpend,
   KeyList,
   KeyNameRequest,
+  KeySpend,
   KeyView,
   ListedKey,
   ListedTeam,
@@ -22,12 +24,16 @@ import type {
   MemberDeleteRequest,
   ModelDeleted,
   ModelPatch,
+  ModelSpend,
   ModelView,
   NewModel,
   NewTeamRequest,
   RegenerateKeyRequest,
+  SpendLog,
+  SpendLogs,
   TeamIdRequest,
   TeamRecord,
+  TeamSpendReport,
   TeamWithMembers,
   UpdateKeyRequest,
   UpdateTeamRequest,
@@ -56,29 +62,6 @@ export interface Deployment {
     output_cost_per_token?: number;
     [k: string]: unknown;
   };
-}
-
-export interface SpendLogRow {
-  request_id: string;
-  call_type?: string;
-  api_key: string;
-  key_alias: string | null;
-  team_id: string | null;
-  user: string | null;
-  model: string;
-  model_id?: string;
-  model_group: string;
-  custom_llm_provider: string;
-  api_base?: string | null;
-  spend: number;
-  prompt_tokens: number;
-  completion_tokens: number;
-  total_tokens: number;
-  startTime: string;
-  endTime: string;
-  request_duration_ms: number;
-  status: string;
-  metadata: Record<string, unknown>;
 }
 
 export interface Readiness {
@@ -277,30 +260,31 @@ export class Gateway {
   }
 
   // Spend
-  spendLogs(q: Query = {}): Promise<SpendLogRow[]> {
-    return this.get<SpendLogRow[]>("/spend/logs", { limit: 200, ...q });
+  /** The rows (the panel never asks for `summarize`, which answers totals per day instead). */
+  spendLogs(q: Query = {}): Promise<SpendLog[]> {
+    return this.get<Extract<SpendLogs, SpendLog[]>>("/spend/logs", { limit: 200, ...q });
   }
-  globalSpend(): Promise<{ spend: number }> {
-    return this.get("/global/spend");
+  globalSpend(): Promise<GlobalSpend> {
+    return this.get<GlobalSpend>("/global/spend");
   }
-  spendByKey(): Promise<Array<{ api_key: string; key_alias: string | null; total_spend: number; requests?: number; total_tokens?: number }>> {
-    return this.get("/global/spend/keys", { limit: 1000 });
+  spendByKey(): Promise<KeySpend[]> {
+    return this.get<KeySpend[]>("/global/spend/keys", { limit: 1000 });
   }
-  spendByTeam(): Promise<{ total_spend_per_team: Array<{ team_id: string; team_alias: string | null; total_spend: number; requests?: number }> }> {
-    return this.get("/global/spend/teams");
+  spendByTeam(): Promise<TeamSpendReport> {
+    return this.get<TeamSpendReport>("/global/spend/teams");
   }
-  spendByModel(): Promise<Array<{ model: string; total_spend: number; requests?: number; total_tokens?: number }>> {
-    return this.get("/global/spend/models");
+  spendByModel(): Promise<ModelSpend[]> {
+    return this.get<ModelSpend[]>("/global/spend/models");
   }
   dailySpend(group: "team" | "key" | "model", days: number): Promise<DailySpendRow[]> {
     return this.get("/switchboard/spend/daily", { group, days });
   }
 
   /**
-   * Follows `/switchboard/requests/stream` until `signal` aborts. Resolves when the stream ends
+   * Follows `/switchboard/requests/stream` (its events are /spend/logs rows) until `signal` aborts. Resolves when the stream ends
    * (the caller reconnects); rejects with ApiError when the gateway refuses it (404: no such route).
    */
-  async followRequests(onRow: (row: SpendLogRow) => void, signal: AbortSignal, onOpen?: () => void): Promise<void> {
+  async followRequests(onRow: (row: SpendLog) => void, signal: AbortSignal, onOpen?: () => void): Promise<void> {
     let response: Response;
     try {
       response = await fetch(`${this.url}/switchboard/requests/stream`, {
@@ -320,7 +304,7 @@ export class Gateway {
       await readSSE(response.body, (event) => {
         if (!event.data || event.data === "[DONE]") return;
         try {
-          const row = JSON.parse(event.data) as SpendLogRow;
+          const row = JSON.parse(event.data) as SpendLog;
           if (row && typeof row === "object" && "request_id" in row) onRow(row);
         } catch {
           // a keep-alive or a frame that is not a row

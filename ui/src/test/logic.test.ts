@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { Deployment, SpendLogRow } from "../lib/api";
+import type { Deployment } from "../lib/api";
 import { Gateway, queryString } from "../lib/api";
-import type { KeyView, TeamRecord } from "../lib/api.gen";
+import type { KeyView, SpendLog, TeamRecord } from "../lib/api.gen";
 import {
   emptyKeyForm,
   emptyModelForm,
@@ -24,14 +24,16 @@ import { injectedSession, loadSession, saveSession, clearSession, defaultGateway
 import { buildChart, dailyFromLogs, lastDays, niceScale } from "../lib/spend";
 import { historyOf } from "../pages/Playground";
 
-const row = (over: Partial<SpendLogRow>): SpendLogRow => ({
+const row = (over: Partial<SpendLog>): SpendLog => ({
   request_id: "r",
+  call_type: "acompletion",
   api_key: "hash1",
   key_alias: "k1",
   team_id: "t1",
   user: null,
   model: "bedrock/x",
   model_group: "claude-haiku",
+  model_id: "m1",
   custom_llm_provider: "bedrock",
   spend: 0.01,
   prompt_tokens: 1,
