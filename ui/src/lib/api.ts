@@ -1,56 +1,46 @@
 // The gateway's admin API, as the panel uses it. Every call carries the master key; errors are
-// ApiError with the gateway's message.
+// ApiError with the gateway's message. The requests and answers of the routes docs/openapi.json
+// documents are its generated types (api.gen.ts); the shapes declared here are of the routes it
+// does not document yet.
 
+import type {
+  ChangedKey,
+  DeleteKeysRequest,
+  DeleteModelRequest,
+  DeleteTeamsRequest,
+  DeletedKeys,
+  DeletedTeams,
+  GenerateKeyRequest,
+  GeneratedKey,
+  GlobalSpend,
+  KeyList,
+  KeyNameRequest,
+  KeySpend,
+  KeyView,
+  ListedKey,
+  ListedTeam,
+  Member,
+  MemberAddRequest,
+  MemberDeleteRequest,
+  ModelDeleted,
+  ModelPatch,
+  ModelSpend,
+  ModelView,
+  NewModel,
+  NewTeamRequest,
+  RegenerateKeyRequest,
+  SpendLog,
+  SpendLogs,
+  TeamIdRequest,
+  TeamRecord,
+  TeamSpendReport,
+  TeamWithMembers,
+  UpdateKeyRequest,
+  UpdateTeamRequest,
+  UpdatedTeam,
+} from "./api.gen";
 import { ApiError, apiErrorFrom, networkError } from "./errors";
 import { readSSE } from "./sse";
-
-export interface Limits {
-  max_budget?: number | null;
-  soft_budget?: number | null;
-  budget_duration?: string | null;
-  budget_reset_at?: string | null;
-  tpm_limit?: number | null;
-  rpm_limit?: number | null;
-  max_parallel_requests?: number | null;
-}
-
-export interface KeyRow extends Limits {
-  token: string;
-  token_id?: string;
-  key_name: string;
-  key_alias: string | null;
-  team_id: string | null;
-  user_id: string | null;
-  models: string[];
-  spend: number;
-  expires: string | null;
-  blocked: boolean;
-  status?: "active" | "blocked" | "expired";
-  last_active: string | null;
-  created_at: string;
-  metadata?: Record<string, unknown>;
-}
-
-export interface GeneratedKey extends KeyRow {
-  key: string;
-}
-
-export interface Member {
-  role: string;
-  user_id?: string | null;
-  user_email?: string | null;
-}
-
-export interface TeamRow extends Limits {
-  team_id: string;
-  team_alias: string | null;
-  models: string[];
-  spend: number;
-  blocked: boolean;
-  members_with_roles: Member[];
-  keys?: KeyRow[];
-  created_at: string;
-}
 
 export interface Deployment {
   model_name: string;
@@ -72,29 +62,6 @@ export interface Deployment {
     output_cost_per_token?: number;
     [k: string]: unknown;
   };
-}
-
-export interface SpendLogRow {
-  request_id: string;
-  call_type?: string;
-  api_key: string;
-  key_alias: string | null;
-  team_id: string | null;
-  user: string | null;
-  model: string;
-  model_id?: string;
-  model_group: string;
-  custom_llm_provider: string;
-  api_base?: string | null;
-  spend: number;
-  prompt_tokens: number;
-  completion_tokens: number;
-  total_tokens: number;
-  startTime: string;
-  endTime: string;
-  request_duration_ms: number;
-  status: string;
-  metadata: Record<string, unknown>;
 }
 
 export interface Readiness {
@@ -227,14 +194,15 @@ export class Gateway {
     const r = await this.get<{ data: Deployment[] }>("/model/info");
     return r.data;
   }
-  newModel(body: { model_name: string; litellm_params: Record<string, unknown>; model_info?: Record<string, unknown> }): Promise<unknown> {
-    return this.post("/model/new", body);
+  newModel(body: NewModel): Promise<ModelView> {
+    return this.post<ModelView>("/model/new", body);
   }
-  updateModel(body: { model_name?: string; litellm_params?: Record<string, unknown>; model_info: { id: string } & Record<string, unknown> }): Promise<unknown> {
-    return this.post("/model/update", body);
+  /** `model_info.id` names the model. */
+  updateModel(body: ModelPatch & { model_info: { id: string } }): Promise<ModelView> {
+    return this.post<ModelView>("/model/update", body);
   }
-  deleteModel(id: string): Promise<unknown> {
-    return this.post("/model/delete", { id });
+  deleteModel(id: string): Promise<ModelDeleted> {
+    return this.post<ModelDeleted>("/model/delete", { id } satisfies DeleteModelRequest);
   }
   /** One real request to an alias: the Test button. */
   testModel(model: string): Promise<{ choices: Array<{ message: { content: string | null } }>; usage?: { total_tokens: number } }> {
@@ -242,78 +210,81 @@ export class Gateway {
   }
 
   // Teams
-  teams(): Promise<TeamRow[]> {
-    return this.get<TeamRow[]>("/team/list");
+  teams(): Promise<ListedTeam[]> {
+    return this.get<ListedTeam[]>("/team/list");
   }
-  newTeam(body: Record<string, unknown>): Promise<TeamRow> {
-    return this.post("/team/new", body);
+  newTeam(body: NewTeamRequest): Promise<TeamRecord> {
+    return this.post<TeamRecord>("/team/new", body);
   }
-  updateTeam(body: Record<string, unknown> & { team_id: string }): Promise<{ team_id: string; data: TeamRow }> {
-    return this.post("/team/update", body);
+  updateTeam(body: UpdateTeamRequest): Promise<UpdatedTeam> {
+    return this.post<UpdatedTeam>("/team/update", body);
   }
-  deleteTeams(ids: string[]): Promise<{ deleted_teams: string[]; deleted_keys?: number }> {
-    return this.post("/team/delete", { team_ids: ids });
+  deleteTeams(ids: string[]): Promise<DeletedTeams> {
+    return this.post<DeletedTeams>("/team/delete", { team_ids: ids } satisfies DeleteTeamsRequest);
   }
-  addMember(teamId: string, member: Member): Promise<TeamRow> {
-    return this.post("/team/member_add", { team_id: teamId, member });
+  addMember(teamId: string, member: Member): Promise<TeamWithMembers> {
+    return this.post<TeamWithMembers>("/team/member_add", { team_id: teamId, member } satisfies MemberAddRequest);
   }
-  removeMember(teamId: string, member: Member): Promise<TeamRow> {
-    return this.post("/team/member_delete", {
+  removeMember(teamId: string, member: Member): Promise<TeamRecord> {
+    return this.post<TeamRecord>("/team/member_delete", {
       team_id: teamId,
       ...(member.user_id ? { user_id: member.user_id } : { user_email: member.user_email }),
-    });
+    } satisfies MemberDeleteRequest);
   }
-  blockTeam(teamId: string, blocked: boolean): Promise<TeamRow> {
-    return this.post(blocked ? "/team/block" : "/team/unblock", { team_id: teamId });
+  blockTeam(teamId: string, blocked: boolean): Promise<TeamRecord> {
+    return this.post<TeamRecord>(blocked ? "/team/block" : "/team/unblock", { team_id: teamId } satisfies TeamIdRequest);
   }
 
   // Keys
-  async keys(): Promise<KeyRow[]> {
+  /** Every key, whole (`return_full_object=true`: no bare hashes in the list). */
+  async keys(): Promise<KeyView[]> {
     const size = 1000;
-    const r = await this.get<{ keys: KeyRow[]; total_count: number }>("/key/list", { return_full_object: true, size });
-    return r.keys;
+    const r = await this.get<KeyList>("/key/list", { return_full_object: true, size });
+    return r.keys.filter(isKeyView);
   }
-  generateKey(body: Record<string, unknown>): Promise<GeneratedKey> {
-    return this.post("/key/generate", body);
+  generateKey(body: GenerateKeyRequest): Promise<GeneratedKey> {
+    return this.post<GeneratedKey>("/key/generate", body);
   }
-  updateKey(body: Record<string, unknown> & { key: string }): Promise<KeyRow> {
-    return this.post("/key/update", body);
+  updateKey(body: UpdateKeyRequest): Promise<ChangedKey> {
+    return this.post<ChangedKey>("/key/update", body);
   }
-  blockKey(token: string, blocked: boolean): Promise<KeyRow> {
-    return this.post(blocked ? "/key/block" : "/key/unblock", { key: token });
+  blockKey(token: string, blocked: boolean): Promise<KeyView> {
+    return this.post<KeyView>(blocked ? "/key/block" : "/key/unblock", { key: token } satisfies KeyNameRequest);
   }
-  regenerateKey(token: string): Promise<GeneratedKey> {
-    return this.post("/key/regenerate", { key: token });
+  /** A new clear key (`key`) for the same record. */
+  regenerateKey(token: string): Promise<ChangedKey> {
+    return this.post<ChangedKey>("/key/regenerate", { key: token } satisfies RegenerateKeyRequest);
   }
-  deleteKeys(tokens: string[]): Promise<unknown> {
-    return this.post("/key/delete", { keys: tokens });
+  deleteKeys(tokens: string[]): Promise<DeletedKeys> {
+    return this.post<DeletedKeys>("/key/delete", { keys: tokens } satisfies DeleteKeysRequest);
   }
 
   // Spend
-  spendLogs(q: Query = {}): Promise<SpendLogRow[]> {
-    return this.get<SpendLogRow[]>("/spend/logs", { limit: 200, ...q });
+  /** The rows (the panel never asks for `summarize`, which answers totals per day instead). */
+  spendLogs(q: Query = {}): Promise<SpendLog[]> {
+    return this.get<Extract<SpendLogs, SpendLog[]>>("/spend/logs", { limit: 200, ...q });
   }
-  globalSpend(): Promise<{ spend: number }> {
-    return this.get("/global/spend");
+  globalSpend(): Promise<GlobalSpend> {
+    return this.get<GlobalSpend>("/global/spend");
   }
-  spendByKey(): Promise<Array<{ api_key: string; key_alias: string | null; total_spend: number; requests?: number; total_tokens?: number }>> {
-    return this.get("/global/spend/keys", { limit: 1000 });
+  spendByKey(): Promise<KeySpend[]> {
+    return this.get<KeySpend[]>("/global/spend/keys", { limit: 1000 });
   }
-  spendByTeam(): Promise<{ total_spend_per_team: Array<{ team_id: string; team_alias: string | null; total_spend: number; requests?: number }> }> {
-    return this.get("/global/spend/teams");
+  spendByTeam(): Promise<TeamSpendReport> {
+    return this.get<TeamSpendReport>("/global/spend/teams");
   }
-  spendByModel(): Promise<Array<{ model: string; total_spend: number; requests?: number; total_tokens?: number }>> {
-    return this.get("/global/spend/models");
+  spendByModel(): Promise<ModelSpend[]> {
+    return this.get<ModelSpend[]>("/global/spend/models");
   }
   dailySpend(group: "team" | "key" | "model", days: number): Promise<DailySpendRow[]> {
     return this.get("/switchboard/spend/daily", { group, days });
   }
 
   /**
-   * Follows `/switchboard/requests/stream` until `signal` aborts. Resolves when the stream ends
+   * Follows `/switchboard/requests/stream` (its events are /spend/logs rows) until `signal` aborts. Resolves when the stream ends
    * (the caller reconnects); rejects with ApiError when the gateway refuses it (404: no such route).
    */
-  async followRequests(onRow: (row: SpendLogRow) => void, signal: AbortSignal, onOpen?: () => void): Promise<void> {
+  async followRequests(onRow: (row: SpendLog) => void, signal: AbortSignal, onOpen?: () => void): Promise<void> {
     let response: Response;
     try {
       response = await fetch(`${this.url}/switchboard/requests/stream`, {
@@ -333,7 +304,7 @@ export class Gateway {
       await readSSE(response.body, (event) => {
         if (!event.data || event.data === "[DONE]") return;
         try {
-          const row = JSON.parse(event.data) as SpendLogRow;
+          const row = JSON.parse(event.data) as SpendLog;
           if (row && typeof row === "object" && "request_id" in row) onRow(row);
         } catch {
           // a keep-alive or a frame that is not a row
@@ -344,6 +315,10 @@ export class Gateway {
       throw e instanceof ApiError ? e : networkError(this.url, e);
     }
   }
+}
+
+function isKeyView(k: ListedKey): k is KeyView {
+  return typeof k !== "string";
 }
 
 /** Whether an error means "this gateway has no such route" (an older gateway, or LiteLLM). */

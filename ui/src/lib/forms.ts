@@ -1,7 +1,8 @@
 // Form state → request bodies for models, teams and keys, with validation. Pure functions so
 // they are tested without a browser.
 
-import type { Deployment, KeyRow, TeamRow } from "./api";
+import type { Deployment } from "./api";
+import type { GenerateKeyRequest, KeyView, LimitFields, Limits, NewModel, NewTeamRequest, TeamRecord, UpdateTeamRequest } from "./api.gen";
 import {
   type Errors,
   numberOrUndefined,
@@ -115,8 +116,8 @@ export function validateModelForm(f: ModelForm, opts: { editing?: boolean } = {}
   return e;
 }
 
-/** The /model/new (or /model/update) body of a form. */
-export function modelPayload(f: ModelForm, opts: { editing?: boolean } = {}): { model_name: string; litellm_params: Record<string, unknown> } {
+/** The /model/new body of a form (with the model's `model_info.id`, its /model/update body). */
+export function modelPayload(f: ModelForm, opts: { editing?: boolean } = {}): NewModel {
   const params: Record<string, unknown> = { model: `${f.provider}/${f.modelId.trim()}` };
   const set = (k: string, v: string) => {
     const t = v.trim();
@@ -181,7 +182,7 @@ export function emptyLimits(): LimitsForm {
   return { maxBudget: "", budgetDuration: "", tpm: "", rpm: "", parallel: "" };
 }
 
-export function limitsFormOf(r: { max_budget?: number | null; budget_duration?: string | null; tpm_limit?: number | null; rpm_limit?: number | null; max_parallel_requests?: number | null }): LimitsForm {
+export function limitsFormOf(r: Limits): LimitsForm {
   const s = (v: number | null | undefined) => (v == null ? "" : String(v));
   return {
     maxBudget: s(r.max_budget),
@@ -203,9 +204,9 @@ export function validateLimits(f: LimitsForm): Errors<LimitsForm> {
 }
 
 /** Limits as body fields; on edit an emptied field is sent as null (clears it). */
-export function limitsPayload(f: LimitsForm, editing = false): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  const put = (k: string, v: unknown) => {
+export function limitsPayload(f: LimitsForm, editing = false): LimitFields {
+  const out: LimitFields = {};
+  const put = <K extends keyof LimitFields>(k: K, v: LimitFields[K] | undefined) => {
     if (v !== undefined) out[k] = v;
     else if (editing) out[k] = null;
   };
@@ -228,11 +229,11 @@ export function emptyTeamForm(): TeamForm {
   return { alias: "", models: [], ...emptyLimits() };
 }
 
-export function teamFormOf(t: TeamRow): TeamForm {
-  return { alias: t.team_alias ?? "", models: [...t.models], ...limitsFormOf(t) };
+export function teamFormOf(t: TeamRecord): TeamForm {
+  return { alias: t.team_alias ?? "", models: [...(t.models ?? [])], ...limitsFormOf(t) };
 }
 
-export function validateTeamForm(f: TeamForm, existing: TeamRow[] = [], editingId?: string): Errors<TeamForm> {
+export function validateTeamForm(f: TeamForm, existing: TeamRecord[] = [], editingId?: string): Errors<TeamForm> {
   const e: Errors<TeamForm> = { ...validateLimits(f) };
   e.alias = validateName(f.alias, "Team name", { required: true }) ?? undefined;
   if (!e.alias && existing.some((t) => t.team_alias === f.alias.trim() && t.team_id !== editingId)) {
@@ -241,8 +242,14 @@ export function validateTeamForm(f: TeamForm, existing: TeamRow[] = [], editingI
   return e;
 }
 
-export function teamPayload(f: TeamForm, editing = false): Record<string, unknown> {
-  return { team_alias: f.alias.trim(), models: f.models, ...limitsPayload(f, editing) };
+/** The /team/new body of a form. */
+export function teamPayload(f: TeamForm): NewTeamRequest {
+  return { team_alias: f.alias.trim(), models: f.models, ...limitsPayload(f) };
+}
+
+/** The /team/update body of a form: emptied limits are sent as null (cleared). */
+export function teamUpdatePayload(f: TeamForm, teamId: string): UpdateTeamRequest {
+  return { team_id: teamId, team_alias: f.alias.trim(), models: f.models, ...limitsPayload(f, true) };
 }
 
 // ---------- keys ----------
@@ -258,7 +265,7 @@ export function emptyKeyForm(): KeyForm {
   return { alias: "", teamId: "", models: [], duration: "", ...emptyLimits() };
 }
 
-export function validateKeyForm(f: KeyForm, existing: KeyRow[] = []): Errors<KeyForm> {
+export function validateKeyForm(f: KeyForm, existing: KeyView[] = []): Errors<KeyForm> {
   const e: Errors<KeyForm> = { ...validateLimits(f) };
   e.alias = validateName(f.alias, "Key name") ?? undefined;
   if (!e.alias && f.alias.trim() && existing.some((k) => k.key_alias === f.alias.trim())) {
@@ -268,8 +275,9 @@ export function validateKeyForm(f: KeyForm, existing: KeyRow[] = []): Errors<Key
   return e;
 }
 
-export function keyPayload(f: KeyForm): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...limitsPayload(f) };
+/** The /key/generate body of a form. */
+export function keyPayload(f: KeyForm): GenerateKeyRequest {
+  const out: GenerateKeyRequest = { ...limitsPayload(f) };
   if (f.alias.trim()) out.key_alias = f.alias.trim();
   if (f.teamId) out.team_id = f.teamId;
   if (f.models.length) out.models = f.models;
@@ -278,7 +286,8 @@ export function keyPayload(f: KeyForm): Record<string, unknown> {
 }
 
 /** Models a key of `team` may be limited to: the team's list, or every alias when it allows all. */
-export function modelsForTeam(team: TeamRow | undefined, aliases: string[]): string[] {
-  if (!team || team.models.length === 0 || team.models.some((m) => m === "*" || m === "all-proxy-models")) return aliases;
-  return team.models;
+export function modelsForTeam(team: TeamRecord | undefined, aliases: string[]): string[] {
+  const models = team?.models ?? [];
+  if (models.length === 0 || models.some((m) => m === "*" || m === "all-proxy-models")) return aliases;
+  return models;
 }

@@ -1,6 +1,6 @@
 // The live request log: merging streamed rows into the list and filtering them.
 
-import type { SpendLogRow } from "./api";
+import type { SpendLog } from "./api.gen";
 
 export interface RequestFilter {
   key?: string; // token hash
@@ -12,9 +12,9 @@ export interface RequestFilter {
 export const MAX_ROWS = 500;
 
 /** New rows first, no duplicates (by request_id), at most `max` rows. */
-export function mergeRows(current: SpendLogRow[], incoming: SpendLogRow[], max = MAX_ROWS): SpendLogRow[] {
+export function mergeRows(current: SpendLog[], incoming: SpendLog[], max = MAX_ROWS): SpendLog[] {
   const seen = new Set<string>();
-  const out: SpendLogRow[] = [];
+  const out: SpendLog[] = [];
   const all = [...incoming, ...current].sort((a, b) => (b.startTime ?? "").localeCompare(a.startTime ?? ""));
   for (const row of all) {
     const id = row.request_id || `${row.startTime}-${row.api_key}`;
@@ -26,7 +26,7 @@ export function mergeRows(current: SpendLogRow[], incoming: SpendLogRow[], max =
   return out;
 }
 
-export function matchesFilter(row: SpendLogRow, f: RequestFilter): boolean {
+export function matchesFilter(row: SpendLog, f: RequestFilter): boolean {
   if (f.key && row.api_key !== f.key) return false;
   if (f.team && row.team_id !== f.team) return false;
   if (f.model && row.model_group !== f.model && row.model !== f.model) return false;
@@ -53,7 +53,7 @@ export function filterQuery(f: RequestFilter): Record<string, string | undefined
 }
 
 /** The error message stored with a failed request, if any. */
-export function rowError(row: SpendLogRow): string | null {
+export function rowError(row: SpendLog): string | null {
   const info = row.metadata?.error_information as Record<string, unknown> | undefined;
   if (!info) {
     const outcome = row.metadata?.outcome;
@@ -67,7 +67,7 @@ export function rowError(row: SpendLogRow): string | null {
 }
 
 /** Today's (UTC day) totals from rows, for gateways without /switchboard/stats. */
-export function todayTotals(rows: SpendLogRow[], now: Date = new Date()): { requests: number; errors: number; spend: number } {
+export function todayTotals(rows: SpendLog[], now: Date = new Date()): { requests: number; errors: number; spend: number } {
   const day = now.toISOString().slice(0, 10);
   let requests = 0;
   let errors = 0;

@@ -1,6 +1,7 @@
 // Spend over time: daily rows → a stacked series per group (top N, the rest as "other").
 
-import type { DailySpendRow, SpendLogRow } from "./api";
+import type { DailySpendRow } from "./api";
+import type { SpendLog } from "./api.gen";
 
 export interface Series {
   key: string;
@@ -58,7 +59,7 @@ export function buildChart(rows: DailySpendRow[], days: string[], metric: Metric
 
 /** Daily rows from spend-log rows, for gateways without /switchboard/spend/daily. */
 export function dailyFromLogs(
-  logs: SpendLogRow[],
+  logs: SpendLog[],
   group: "team" | "key" | "model",
   teamAlias: (id: string) => string | null = () => null,
 ): DailySpendRow[] {

@@ -3,12 +3,14 @@ import { FormDialog } from "../components/FormDialog";
 import { BudgetBar, ConfirmDialog, CopyField, EmptyState, ErrorNotice, Field, ModelChips, Modal, MultiSelect, PageHeader, Spinner, StatusBadge, TextInput } from "../components/ui";
 import { useApp } from "../context";
 import { useAsync } from "../hooks";
-import type { GeneratedKey, KeyRow, TeamRow } from "../lib/api";
+import type { ChangedKey, GeneratedKey, KeyView, ListedTeam } from "../lib/api.gen";
 import { type KeyForm, emptyKeyForm, keyPayload, modelsForTeam, validateKeyForm } from "../lib/forms";
 import { formatRelative } from "../lib/format";
 import { LimitsFields } from "./shared";
 
-type Confirm = { kind: "delete" | "regenerate" | "block"; key: KeyRow };
+type Confirm = { kind: "delete" | "regenerate" | "block"; key: KeyView };
+/** A key with its clear value, shown once: generated, or regenerated. */
+type ClearKey = GeneratedKey | ChangedKey;
 
 export function KeysPage() {
   const { gw, toast, session, sessionKeys, rememberKey, forgetKey, setPlaygroundKey, go } = useApp();
@@ -17,14 +19,14 @@ export function KeysPage() {
     return { keys, teams, aliases };
   }, [gw]);
   const [generating, setGenerating] = useState(false);
-  const [created, setCreated] = useState<{ key: GeneratedKey; regenerated: boolean } | null>(null);
+  const [created, setCreated] = useState<{ key: ClearKey; regenerated: boolean } | null>(null);
   const [confirm, setConfirm] = useState<Confirm | null>(null);
   const [filter, setFilter] = useState("");
   const keys = data.data?.keys ?? [];
   const teams = data.data?.teams ?? [];
   const teamName = useMemo(() => {
     const m = new Map(teams.map((t) => [t.team_id, t.team_alias ?? t.team_id]));
-    return (id: string | null) => (id ? (m.get(id) ?? id) : null);
+    return (id: string | null | undefined) => (id ? (m.get(id) ?? id) : null);
   }, [teams]);
   const shown = keys.filter((k) => {
     const f = filter.trim().toLowerCase();
@@ -32,14 +34,14 @@ export function KeysPage() {
     return [k.key_alias, k.key_name, teamName(k.team_id), k.status].some((v) => v?.toLowerCase().includes(f));
   });
 
-  const showCreated = (key: GeneratedKey, regenerated: boolean) => {
-    rememberKey({ token: key.token, alias: key.key_alias, key: key.key });
+  const showCreated = (key: ClearKey, regenerated: boolean) => {
+    rememberKey({ token: key.token_id, alias: key.key_alias ?? null, key: key.key });
     setCreated({ key, regenerated });
   };
 
-  const unblock = async (k: KeyRow) => {
+  const unblock = async (k: KeyView) => {
     try {
-      await gw.blockKey(k.token, false);
+      await gw.blockKey(k.token_id, false);
       toast(`${k.key_alias ?? k.key_name} unblocked`);
       await data.reload();
     } catch (e) {
@@ -108,10 +110,10 @@ export function KeysPage() {
             </thead>
             <tbody>
               {shown.map((k) => {
-                const clear = sessionKeys.find((s) => s.token === k.token);
+                const clear = sessionKeys.find((s) => s.token === k.token_id);
                 const status = k.status ?? (k.blocked ? "blocked" : "active");
                 return (
-                  <tr key={k.token} data-testid="key-row" data-alias={k.key_alias ?? ""} data-status={status}>
+                  <tr key={k.token_id} data-testid="key-row" data-alias={k.key_alias ?? ""} data-status={status}>
                     <td className="wrap" title={k.key_alias ?? k.key_name}>
                       <strong>{k.key_alias ?? "(no name)"}</strong>
                       <div className="mono muted small">{k.key_name}</div>
@@ -120,10 +122,10 @@ export function KeysPage() {
                       {teamName(k.team_id) ?? <span className="muted">—</span>}
                     </td>
                     <td>
-                      <ModelChips models={k.models} max={2} allLabel={k.team_id ? "team's models" : "all models"} />
+                      <ModelChips models={k.models ?? []} max={2} allLabel={k.team_id ? "team's models" : "all models"} />
                     </td>
                     <td>
-                      <BudgetBar spend={k.spend} budget={k.max_budget} />
+                      <BudgetBar spend={k.spend ?? 0} budget={k.max_budget} />
                     </td>
                     <td className="small" title={k.expires ?? "never"}>
                       {k.expires ? formatRelative(k.expires) : <span className="muted">never</span>}
@@ -141,7 +143,7 @@ export function KeysPage() {
                           className="btn btn-sm btn-ghost"
                           title="This key was generated in this tab: try it in the playground"
                           onClick={() => {
-                            setPlaygroundKey(k.token);
+                            setPlaygroundKey(k.token_id);
                             go("playground");
                           }}
                           data-testid="try-key"
@@ -199,8 +201,8 @@ export function KeysPage() {
           confirmLabel="Delete key"
           body={<p>Clients using this key are refused from the next request. This cannot be undone; its spend stays in the request log.</p>}
           onConfirm={async () => {
-            await gw.deleteKeys([confirm.key.token]);
-            forgetKey(confirm.key.token);
+            await gw.deleteKeys([confirm.key.token_id]);
+            forgetKey(confirm.key.token_id);
             toast("Key deleted");
             await data.reload();
           }}
@@ -213,7 +215,7 @@ export function KeysPage() {
           confirmLabel="Block key"
           body={<p>Requests with this key are refused until it is unblocked.</p>}
           onConfirm={async () => {
-            await gw.blockKey(confirm.key.token, true);
+            await gw.blockKey(confirm.key.token_id, true);
             toast(`${confirm.key.key_alias ?? "Key"} blocked`);
             await data.reload();
           }}
@@ -226,8 +228,8 @@ export function KeysPage() {
           confirmLabel="Regenerate"
           body={<p>A new key replaces this one, with the same settings and spend. The current key stops working now: update every client that uses it.</p>}
           onConfirm={async () => {
-            const k = await gw.regenerateKey(confirm.key.token);
-            forgetKey(confirm.key.token);
+            const k = await gw.regenerateKey(confirm.key.token_id);
+            forgetKey(confirm.key.token_id);
             showCreated(k, true);
             await data.reload();
           }}
@@ -238,7 +240,7 @@ export function KeysPage() {
   );
 }
 
-function GenerateDialog({ keys, teams, aliases, onClose, onCreated }: { keys: KeyRow[]; teams: TeamRow[]; aliases: string[]; onClose: () => void; onCreated: (k: GeneratedKey) => void }) {
+function GenerateDialog({ keys, teams, aliases, onClose, onCreated }: { keys: KeyView[]; teams: ListedTeam[]; aliases: string[]; onClose: () => void; onCreated: (k: GeneratedKey) => void }) {
   const { gw } = useApp();
   const [form, setForm] = useState<KeyForm>(() => ({ ...emptyKeyForm(), teamId: teams.length === 1 ? teams[0].team_id : "" }));
   const set = <K extends keyof KeyForm>(k: K) => (v: KeyForm[K]) => setForm((f) => ({ ...f, [k]: v }));
@@ -287,7 +289,7 @@ function GenerateDialog({ keys, teams, aliases, onClose, onCreated }: { keys: Ke
   );
 }
 
-function KeyCreatedDialog({ created, regenerated, onClose }: { created: GeneratedKey; regenerated: boolean; onClose: () => void }) {
+function KeyCreatedDialog({ created, regenerated, onClose }: { created: ClearKey; regenerated: boolean; onClose: () => void }) {
   const { setPlaygroundKey, go } = useApp();
   return (
     <Modal
@@ -300,7 +302,7 @@ function KeyCreatedDialog({ created, regenerated, onClose }: { created: Generate
             type="button"
             className="btn"
             onClick={() => {
-              setPlaygroundKey(created.token);
+              setPlaygroundKey(created.token_id);
               onClose();
               go("playground");
             }}

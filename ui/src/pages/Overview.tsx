@@ -2,7 +2,8 @@ import { useState } from "react";
 import { CopyButton, CopyField, ErrorNotice, PageHeader, StatusBadge } from "../components/ui";
 import { useApp } from "../context";
 import { useAsync, useInterval } from "../hooks";
-import { type Info, type SpendLogRow, type Stats, isMissingRoute } from "../lib/api";
+import { type Info, type Stats, isMissingRoute } from "../lib/api";
+import type { SpendLog } from "../lib/api.gen";
 import { formatCost, formatMs, formatTime, formatTokens, formatUptime } from "../lib/format";
 import { todayTotals } from "../lib/requests";
 import { KEY_PLACEHOLDER, SNIPPET_LABELS, type SnippetKind, openaiBaseUrl, snippet } from "../lib/snippets";
@@ -11,7 +12,7 @@ interface OverviewData {
   info: Info | null;
   stats: Stats;
   statsExact: boolean;
-  recent: SpendLogRow[];
+  recent: SpendLog[];
   aliases: string[];
   teams: number;
   keys: number;

@@ -2,7 +2,8 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import { Badge, CopyButton, EmptyState, ErrorNotice, Modal, PageHeader, StatusBadge } from "../components/ui";
 import { useApp } from "../context";
 import { useAsync } from "../hooks";
-import { type SpendLogRow, isMissingRoute } from "../lib/api";
+import { isMissingRoute } from "../lib/api";
+import type { SpendLog } from "../lib/api.gen";
 import { formatCost, formatMs, formatTime, formatTokens, shortId } from "../lib/format";
 import { type RequestFilter, filterFromHash, filterQuery, matchesFilter, mergeRows, rowError } from "../lib/requests";
 
@@ -11,11 +12,11 @@ type Live = "connecting" | "live" | "polling" | "reconnecting" | "paused";
 export function RequestsPage() {
   const { gw, session } = useApp();
   const [filter, setFilter] = useState<RequestFilter>(() => filterFromHash(window.location.hash));
-  const [rows, setRows] = useState<SpendLogRow[]>([]);
+  const [rows, setRows] = useState<SpendLog[]>([]);
   const [fresh, setFresh] = useState<Set<string>>(new Set());
   const [live, setLive] = useState<Live>("connecting");
   const [paused, setPaused] = useState(false);
-  const [detail, setDetail] = useState<SpendLogRow | null>(null);
+  const [detail, setDetail] = useState<SpendLog | null>(null);
   const filterRef = useRef(filter);
   filterRef.current = filter;
   const pausedRef = useRef(paused);
@@ -37,7 +38,7 @@ export function RequestsPage() {
     const controller = new AbortController();
     let stopped = false;
     let pollTimer = 0;
-    const add = (incoming: SpendLogRow[]) => {
+    const add = (incoming: SpendLog[]) => {
       if (pausedRef.current) return;
       const matching = incoming.filter((r) => matchesFilter(r, filterRef.current));
       if (!matching.length) return;
@@ -86,7 +87,7 @@ export function RequestsPage() {
   const setF = (k: keyof RequestFilter) => (v: string) => setFilter((f) => ({ ...f, [k]: v || undefined }));
   const anyFilter = Object.values(filter).some(Boolean);
   const shown = rows.filter((r) => matchesFilter(r, filter));
-  const keyLabel = (r: SpendLogRow) => r.key_alias ?? (r.api_key === "litellm-proxy-master-key" ? "master key" : shortId(r.api_key, 8, 0));
+  const keyLabel = (r: SpendLog) => r.key_alias ?? (r.api_key === "litellm-proxy-master-key" ? "master key" : shortId(r.api_key, 8, 0));
 
   return (
     <div className="page">
@@ -107,7 +108,7 @@ export function RequestsPage() {
           <option value="">All keys</option>
           <option value="litellm-proxy-master-key">master key</option>
           {(lists.data?.keys ?? []).map((k) => (
-            <option key={k.token} value={k.token}>
+            <option key={k.token_id} value={k.token_id}>
               {k.key_alias ?? k.key_name}
             </option>
           ))}
@@ -235,7 +236,7 @@ function LiveIndicator({ state }: { state: Live }) {
   );
 }
 
-function RequestDetail({ row, teamName, onClose }: { row: SpendLogRow; teamName?: string; onClose: () => void }) {
+function RequestDetail({ row, teamName, onClose }: { row: SpendLog; teamName?: string; onClose: () => void }) {
   const err = rowError(row);
   const json = JSON.stringify(row, null, 2);
   return (

@@ -3,8 +3,8 @@ import { FormDialog } from "../components/FormDialog";
 import { Badge, BudgetBar, ConfirmDialog, EmptyState, ErrorNotice, Field, ModelChips, Modal, MultiSelect, PageHeader, Spinner, TextInput } from "../components/ui";
 import { useApp } from "../context";
 import { useAsync } from "../hooks";
-import type { Member, TeamRow } from "../lib/api";
-import { type TeamForm, emptyTeamForm, teamFormOf, teamPayload, validateTeamForm } from "../lib/forms";
+import type { ListedTeam, Member } from "../lib/api.gen";
+import { type TeamForm, emptyTeamForm, teamFormOf, teamPayload, teamUpdatePayload, validateTeamForm } from "../lib/forms";
 import { shortId } from "../lib/format";
 import { LimitsFields, limitsSummary } from "./shared";
 
@@ -14,14 +14,14 @@ export function TeamsPage() {
     const [teams, aliases] = await Promise.all([gw.teams(), gw.modelNames()]);
     return { teams, aliases };
   }, [gw]);
-  const [editing, setEditing] = useState<TeamRow | "new" | null>(null);
+  const [editing, setEditing] = useState<ListedTeam | "new" | null>(null);
   const [members, setMembers] = useState<string | null>(null);
-  const [confirm, setConfirm] = useState<{ kind: "delete" | "block"; team: TeamRow } | null>(null);
+  const [confirm, setConfirm] = useState<{ kind: "delete" | "block"; team: ListedTeam } | null>(null);
   const teams = data.data?.teams ?? [];
   const aliases = data.data?.aliases ?? [];
   const membersTeam = teams.find((t) => t.team_id === members);
 
-  const unblock = async (t: TeamRow) => {
+  const unblock = async (t: ListedTeam) => {
     try {
       await gw.blockTeam(t.team_id, false);
       toast(`Team ${t.team_alias ?? t.team_id} unblocked`);
@@ -89,14 +89,14 @@ export function TeamsPage() {
                     </div>
                   </td>
                   <td>
-                    <ModelChips models={t.models} max={3} />
+                    <ModelChips models={t.models ?? []} max={3} />
                   </td>
                   <td>
-                    <BudgetBar spend={t.spend} budget={t.max_budget} />
+                    <BudgetBar spend={t.spend ?? 0} budget={t.max_budget} />
                   </td>
                   <td className="small">{limitsSummary(t)}</td>
-                  <td className="num">{t.members_with_roles.length}</td>
-                  <td className="num">{t.keys?.length ?? 0}</td>
+                  <td className="num">{t.members_with_roles?.length ?? 0}</td>
+                  <td className="num">{t.keys.length}</td>
                   <td className="right nowrap">
                     <button type="button" className="btn btn-sm btn-ghost" onClick={() => setEditing(t)} data-testid="edit-team">
                       Edit
@@ -140,12 +140,12 @@ export function TeamsPage() {
       {confirm?.kind === "delete" && (
         <ConfirmDialog
           title={`Delete team ${confirm.team.team_alias ?? confirm.team.team_id}?`}
-          confirmLabel={confirm.team.keys?.length ? `Delete team and ${confirm.team.keys.length} key${confirm.team.keys.length > 1 ? "s" : ""}` : "Delete team"}
+          confirmLabel={confirm.team.keys.length ? `Delete team and ${confirm.team.keys.length} key${confirm.team.keys.length > 1 ? "s" : ""}` : "Delete team"}
           body={
             <>
               <p>
                 The team and <strong>all its keys</strong> are deleted
-                {confirm.team.keys?.length ? (
+                {confirm.team.keys.length ? (
                   <>
                     {" "}
                     — {confirm.team.keys.length} key{confirm.team.keys.length > 1 ? "s" : ""}:{" "}
@@ -182,13 +182,13 @@ export function TeamsPage() {
   );
 }
 
-function TeamDialog({ team, teams, aliases, onClose, onSaved }: { team: TeamRow | null; teams: TeamRow[]; aliases: string[]; onClose: () => void; onSaved: (name: string) => void }) {
+function TeamDialog({ team, teams, aliases, onClose, onSaved }: { team: ListedTeam | null; teams: ListedTeam[]; aliases: string[]; onClose: () => void; onSaved: (name: string) => void }) {
   const { gw } = useApp();
   const [form, setForm] = useState<TeamForm>(() => (team ? teamFormOf(team) : emptyTeamForm()));
   const set = <K extends keyof TeamForm>(k: K) => (v: TeamForm[K]) => setForm((f) => ({ ...f, [k]: v }));
 
   const save = async () => {
-    if (team) await gw.updateTeam({ team_id: team.team_id, ...teamPayload(form, true) });
+    if (team) await gw.updateTeam(teamUpdatePayload(form, team.team_id));
     else await gw.newTeam(teamPayload(form));
     onSaved(form.alias.trim());
   };
@@ -219,7 +219,7 @@ function TeamDialog({ team, teams, aliases, onClose, onSaved }: { team: TeamRow 
   );
 }
 
-function MembersDialog({ team, onClose, onChanged }: { team: TeamRow; onClose: () => void; onChanged: () => void }) {
+function MembersDialog({ team, onClose, onChanged }: { team: ListedTeam; onClose: () => void; onChanged: () => void }) {
   const { gw, toast } = useApp();
   const [who, setWho] = useState("");
   const [role, setRole] = useState<"user" | "admin">("user");
@@ -227,6 +227,7 @@ function MembersDialog({ team, onClose, onChanged }: { team: TeamRow; onClose: (
   const [fieldError, setFieldError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [removing, setRemoving] = useState<Member | null>(null);
+  const members = team.members_with_roles ?? [];
 
   const add = async (e: FormEvent) => {
     e.preventDefault();
@@ -256,7 +257,7 @@ function MembersDialog({ team, onClose, onChanged }: { team: TeamRow; onClose: (
 
   return (
     <Modal title={`Members of ${team.team_alias ?? team.team_id}`} onClose={onClose} testid="members-dialog">
-      {team.members_with_roles.length === 0 ? (
+      {members.length === 0 ? (
         <p className="muted">No members yet. Members are users (by id or email); keys generated for a user count toward their budget too.</p>
       ) : (
         <table className="table table-compact">
@@ -268,7 +269,7 @@ function MembersDialog({ team, onClose, onChanged }: { team: TeamRow; onClose: (
             </tr>
           </thead>
           <tbody>
-            {team.members_with_roles.map((m) => (
+            {members.map((m) => (
               <tr key={`${m.user_id ?? ""}|${m.user_email ?? ""}`} data-testid="member-row">
                 <td className="ellipsis">{m.user_id ?? m.user_email}</td>
                 <td>

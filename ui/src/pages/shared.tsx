@@ -1,5 +1,5 @@
 import { Field, TextInput } from "../components/ui";
-import type { Limits } from "../lib/api";
+import type { Limits } from "../lib/api.gen";
 import type { LimitsForm } from "../lib/forms";
 import { formatCost, formatTokens } from "../lib/format";
 import type { Errors } from "../lib/validate";

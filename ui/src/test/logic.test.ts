@@ -1,6 +1,7 @@
-import { describe, expect, it } from "vitest";
-import type { Deployment, SpendLogRow, TeamRow } from "../lib/api";
-import { queryString } from "../lib/api";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { Deployment } from "../lib/api";
+import { Gateway, queryString } from "../lib/api";
+import type { KeyView, SpendLog, TeamRecord } from "../lib/api.gen";
 import {
   emptyKeyForm,
   emptyModelForm,
@@ -12,6 +13,7 @@ import {
   modelsForTeam,
   splitModel,
   teamPayload,
+  teamUpdatePayload,
   validateKeyForm,
   validateModelForm,
   validateTeamForm,
@@ -22,14 +24,16 @@ import { injectedSession, loadSession, saveSession, clearSession, defaultGateway
 import { buildChart, dailyFromLogs, lastDays, niceScale } from "../lib/spend";
 import { historyOf } from "../pages/Playground";
 
-const row = (over: Partial<SpendLogRow>): SpendLogRow => ({
+const row = (over: Partial<SpendLog>): SpendLog => ({
   request_id: "r",
+  call_type: "acompletion",
   api_key: "hash1",
   key_alias: "k1",
   team_id: "t1",
   user: null,
   model: "bedrock/x",
   model_group: "claude-haiku",
+  model_id: "m1",
   custom_llm_provider: "bedrock",
   spend: 0.01,
   prompt_tokens: 1,
@@ -95,7 +99,7 @@ describe("model forms", () => {
 });
 
 describe("team and key forms", () => {
-  const team: TeamRow = { team_id: "t1", team_alias: "agentcore-harness", models: ["claude-sonnet", "claude-haiku"], spend: 0, blocked: false, members_with_roles: [], created_at: "" };
+  const team: TeamRecord = { team_id: "t1", team_alias: "agentcore-harness", models: ["claude-sonnet", "claude-haiku"], spend: 0, blocked: false, members_with_roles: [], created_at: "", updated_at: "" };
   it("builds the seed's team", () => {
     const f = { ...emptyTeamForm(), alias: "agentcore-harness", models: ["claude-sonnet", "claude-haiku"] };
     expect(Object.values(validateTeamForm(f)).filter(Boolean)).toEqual([]);
@@ -108,7 +112,8 @@ describe("team and key forms", () => {
     expect(e.budgetDuration).toBeTruthy();
     expect(e.rpm).toMatch(/whole/);
     expect(validateTeamForm({ ...emptyTeamForm(), alias: "agentcore-harness" }, [team], "t1").alias).toBeUndefined();
-    expect(teamPayload({ ...emptyTeamForm(), alias: "x", maxBudget: "5", budgetDuration: "monthly" }, true)).toEqual({
+    expect(teamUpdatePayload({ ...emptyTeamForm(), alias: "x", maxBudget: "5", budgetDuration: "monthly" }, "t1")).toStrictEqual({
+      team_id: "t1",
       team_alias: "x",
       models: [],
       max_budget: 5,
@@ -128,6 +133,20 @@ describe("team and key forms", () => {
     expect(modelsForTeam(team, ["a", "claude-haiku"])).toEqual(["claude-sonnet", "claude-haiku"]);
     expect(modelsForTeam({ ...team, models: [] }, ["a"])).toEqual(["a"]);
     expect(modelsForTeam(undefined, ["a"])).toEqual(["a"]);
+    const { models: _, ...noModels } = team;
+    expect(modelsForTeam(noModels, ["a"])).toEqual(["a"]);
+  });
+});
+
+describe("gateway client", () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  it("lists whole keys, without bare hashes", async () => {
+    const key: KeyView = { token_id: "h1", key_name: "sk-...abcd", status: "active", created_at: "", updated_at: "" };
+    const fetchMock = vi.fn().mockResolvedValue(new Response(JSON.stringify({ keys: ["h0", key], total_count: 2, current_page: 1, total_pages: 1 })));
+    vi.stubGlobal("fetch", fetchMock);
+    expect(await new Gateway("http://gw", "sk-master").keys()).toEqual([key]);
+    expect(fetchMock.mock.calls[0][0]).toBe("http://gw/key/list?return_full_object=true&size=1000");
   });
 });
 

@@ -4,7 +4,7 @@
 
 import { useState } from "react";
 import type { SessionKey } from "../../context";
-import type { TeamRow } from "../../lib/api";
+import type { ListedTeam } from "../../lib/api.gen";
 import type { AgentCoreApi, Provider, StoredKey } from "../../lib/agentcore";
 import { type KeySourceChoice, nextKeyAlias, providerBody, validateProviderName } from "../../lib/agentcoreLogic";
 import { validateName, validateNumber } from "../../lib/validate";
@@ -26,7 +26,7 @@ export function ProviderDialog({
   api: AgentCoreApi;
   /** Rotating this provider's key; else creating a provider. */
   provider: Provider | null;
-  teams: TeamRow[];
+  teams: ListedTeam[];
   sessionKeys: SessionKey[];
   defaults: { name: string; keyAlias: string; teamAlias: string };
   onClose: () => void;

@@ -4,7 +4,7 @@
 
 import { type FormEvent, useEffect, useRef, useState } from "react";
 import { flushSync } from "react-dom";
-import type { TeamRow } from "../../lib/api";
+import type { ListedTeam } from "../../lib/api.gen";
 import type { AgentCoreApi, Harness, Provider, WireResult } from "../../lib/agentcore";
 import {
   type HarnessFormState,
@@ -37,7 +37,7 @@ export function WirePanel({
   aliases: string[];
   harnesses: Harness[];
   providers: Provider[];
-  teams: TeamRow[];
+  teams: ListedTeam[];
   defaults: { alias: string; provider: string; apiBase: string; teamAlias: string; keyAlias: string };
   deployedUrl: string | null;
   onWired: (r: WireResult) => void;
