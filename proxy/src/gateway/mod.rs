@@ -3,8 +3,9 @@
 
 mod error;
 pub mod governance;
+mod models;
+mod routes;
 
-use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -13,124 +14,21 @@ use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use futures::stream::BoxStream;
 use futures::{Stream, StreamExt};
-use rand::Rng;
 
 use crate::auth::registry::Registry;
 use crate::auth::{MASTER_KEY_SPEND_ID, Principal};
 use crate::config::{Config, ConfigError, ModelEntry};
-use crate::providers::{self, CallOptions, ChatOutput, Provider, ProviderError, SharedClients, TokenPrices, UsageSlot};
+use crate::providers::{self, CallOptions, ChatOutput, ProviderError, SharedClients, TokenPrices, UsageSlot};
 use crate::schema::{ChatRequest, Usage};
-use crate::spend::{Price, SpendSink, WriterMessage, price_of};
+use crate::spend::{SpendSink, WriterMessage};
 use crate::store::SpendLog;
 use crate::time::format_time;
 
 pub use error::GatewayError;
 use governance::Admission;
-
-/// One deployment of a model group.
-pub struct Deployment {
-    pub entry: ModelEntry,
-    pub provider: Arc<dyn Provider>,
-    /// Whole-call limit for non-streamed calls, and the longest silence within a stream.
-    pub timeout: Duration,
-    /// Limit to the first streamed byte.
-    pub stream_timeout: Duration,
-    /// USD per token, when known.
-    pub price: Option<Price>,
-    /// Added through `/model/new` (stored in the database) rather than config.yaml.
-    pub from_db: bool,
-    secrets: Vec<String>,
-    weight: f64,
-}
-
-impl Deployment {
-    fn upstream_error(&self, error: ProviderError) -> GatewayError {
-        let error = match error {
-            // Providers report a timeout without knowing the limit that fired.
-            ProviderError::Timeout(d) if d.is_zero() => ProviderError::Timeout(self.timeout),
-            other => other,
-        };
-        let message = crate::redact::scrub(&error.to_string(), &self.secrets);
-        GatewayError::Upstream { provider: self.entry.provider.clone(), error: Box::new(error), message }
-    }
-}
-
-/// A public model name and the deployments behind it.
-pub struct ModelGroup {
-    pub name: Arc<str>,
-    pub deployments: Vec<Arc<Deployment>>,
-    /// `litellm_params.model` of the deployments (for wildcard access rules).
-    pub provider_models: Vec<String>,
-    /// `model_info.access_groups` of the deployments.
-    pub access_groups: Vec<String>,
-    total_weight: f64,
-}
-
-impl ModelGroup {
-    fn new(name: &str, deployments: Vec<Arc<Deployment>>) -> ModelGroup {
-        let provider_models = deployments.iter().map(|d| d.entry.model.clone()).collect();
-        let access_groups = deployments
-            .iter()
-            .filter_map(|d| d.entry.model_info.get("access_groups").and_then(|g| g.as_array()))
-            .flatten()
-            .filter_map(|g| g.as_str().map(str::to_string))
-            .collect();
-        let total_weight = deployments.iter().map(|d| d.weight).sum();
-        ModelGroup { name: name.into(), deployments, provider_models, access_groups, total_weight }
-    }
-
-    /// Weighted random choice (LiteLLM's simple-shuffle: `weight`, else `rpm`, else `tpm`, else
-    /// uniform). A group always has a deployment; `None` only if that ever stopped being true.
-    fn pick(&self) -> Option<&Arc<Deployment>> {
-        if self.deployments.len() <= 1 || self.total_weight <= 0.0 {
-            let i = if self.deployments.len() <= 1 { 0 } else { rand::rng().random_range(0..self.deployments.len()) };
-            return self.deployments.get(i);
-        }
-        let mut x = rand::rng().random_range(0.0..self.total_weight);
-        for d in &self.deployments {
-            if x < d.weight {
-                return Some(d);
-            }
-            x -= d.weight;
-        }
-        self.deployments.last()
-    }
-}
-
-/// The routing table; replaced whole when models are added or removed.
-struct Routes {
-    /// Public names (model groups and `model_group_alias` entries) → group.
-    map: HashMap<String, (Arc<str>, Arc<ModelGroup>)>,
-    /// Public names, sorted.
-    names: Vec<String>,
-    /// Every deployment: config.yaml's in file order, then the database's.
-    deployments: Vec<Arc<Deployment>>,
-}
-
-impl Routes {
-    fn new(deployments: Vec<Arc<Deployment>>, aliases: &BTreeMap<String, String>) -> Routes {
-        let mut groups: Vec<(String, Vec<Arc<Deployment>>)> = Vec::new();
-        for d in &deployments {
-            match groups.iter_mut().find(|(name, _)| *name == d.entry.model_name) {
-                Some((_, members)) => members.push(d.clone()),
-                None => groups.push((d.entry.model_name.clone(), vec![d.clone()])),
-            }
-        }
-        let mut map = HashMap::new();
-        for (name, members) in groups {
-            let group = Arc::new(ModelGroup::new(&name, members));
-            map.insert(name.clone(), (Arc::from(name.as_str()), group));
-        }
-        for (alias, target) in aliases {
-            if let Some((_, group)) = map.get(target).cloned() {
-                map.insert(alias.clone(), (Arc::from(alias.as_str()), group));
-            }
-        }
-        let mut names: Vec<String> = map.keys().cloned().collect();
-        names.sort();
-        Routes { map, names, deployments }
-    }
-}
+pub use models::ModelChange;
+pub use routes::{Deployment, ModelGroup};
+use routes::{Routes, deployment};
 
 pub struct Gateway {
     routes: ArcSwap<Routes>,
@@ -401,73 +299,6 @@ impl Gateway {
 }
 
 const HEALTH_CHECK_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// One change of the database models in the routing table (see [`Gateway::change_models`]).
-pub struct ModelChange<'a> {
-    gateway: &'a Gateway,
-    _serialized: tokio::sync::MutexGuard<'a, ()>,
-}
-
-impl ModelChange<'_> {
-    /// Builds (and so validates) a database model's deployment, serving nothing yet.
-    pub async fn build(&self, entry: &ModelEntry) -> Result<Arc<Deployment>, String> {
-        let g = self.gateway;
-        if g.routes.load().deployments.iter().any(|d| d.entry.id == entry.id && !d.from_db) {
-            return Err(format!("model id {} belongs to config.yaml and cannot be changed through the API", entry.id));
-        }
-        let provider = providers::build(entry, &g.config, &g.clients).await?;
-        Ok(Arc::new(deployment(entry, provider, &g.config, true)))
-    }
-
-    /// Serves `added` (replacing the deployment with its id).
-    pub fn install(&self, added: Arc<Deployment>) {
-        let g = self.gateway;
-        let current = g.routes.load();
-        let mut deployments: Vec<_> =
-            current.deployments.iter().filter(|d| d.entry.id != added.entry.id).cloned().collect();
-        deployments.push(added);
-        g.routes.store(Arc::new(Routes::new(deployments, &g.config.router.model_group_alias)));
-    }
-
-    /// Whether `id` is a database model that may be removed.
-    pub fn check_removable(&self, id: &str) -> Result<(), String> {
-        match self.gateway.routes.load().deployments.iter().find(|d| d.entry.id == id) {
-            None => Err(format!("Model with id={id} not found in db")),
-            Some(d) if !d.from_db => {
-                Err(format!("Model with id={id} comes from config.yaml; edit the file to remove it"))
-            }
-            Some(_) => Ok(()),
-        }
-    }
-
-    /// Stops serving a database model.
-    pub fn remove(&self, id: &str) {
-        let g = self.gateway;
-        let deployments = g.routes.load().deployments.iter().filter(|d| d.entry.id != id).cloned().collect();
-        g.routes.store(Arc::new(Routes::new(deployments, &g.config.router.model_group_alias)));
-    }
-}
-
-fn deployment(entry: &ModelEntry, provider: Arc<dyn Provider>, config: &Config, from_db: bool) -> Deployment {
-    let secs = |s: Option<f64>| s.filter(|v| v.is_finite() && *v > 0.0).map(Duration::from_secs_f64);
-    let timeout = secs(entry.params.timeout).or(config.router.timeout).unwrap_or(config.litellm.request_timeout);
-    let weight = entry
-        .params
-        .weight
-        .or(entry.params.rpm.map(|r| r as f64))
-        .or(entry.params.tpm.map(|t| t as f64))
-        .unwrap_or(1.0);
-    Deployment {
-        stream_timeout: secs(entry.params.stream_timeout).unwrap_or(timeout),
-        timeout,
-        price: price_of(entry),
-        from_db,
-        secrets: entry.params.secrets(),
-        weight,
-        provider,
-        entry: entry.clone(),
-    }
-}
 
 /// Forwards a stream's frames, bounding each silence by the deployment's timeout, and accounts
 /// for the call when the stream ends, fails, or is dropped because the client went away (which
