@@ -3,6 +3,7 @@
 
 use switchboard_deploy::DeployError;
 
+use crate::aws::doctor::Report;
 use crate::aws::{AwsError, AwsErrorKind};
 use crate::store::StoreError;
 
@@ -25,6 +26,13 @@ pub enum AdminError {
     /// A deployment was refused or failed.
     #[error("{0}")]
     Deploy(Box<DeployError>),
+    /// A harness the doctor found problems with, not saved.
+    #[error(
+        "The doctor found {} problem(s); nothing was saved. Fix them, or send \"force\": true to save anyway.\n{}",
+        .0.errors,
+        .0.summary()
+    )]
+    DoctorFindings(Box<Report>),
 }
 
 impl AdminError {
@@ -46,6 +54,7 @@ impl AdminError {
             AdminError::NotFound(_) => (404, "not_found_error", None),
             AdminError::Internal(_) => (500, "internal_server_error", None),
             AdminError::Aws(e) => aws_status(e.kind),
+            AdminError::DoctorFindings(_) => (400, "doctor_findings", None),
             AdminError::Deploy(e) => match e.as_ref() {
                 DeployError::Invalid(_) => (400, "invalid_request_error", None),
                 DeployError::Confirmation { .. } => (400, "invalid_request_error", Some("confirm")),

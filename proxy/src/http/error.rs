@@ -2,7 +2,8 @@
 //! `{"error": {"message", "type", "param", "code"}}` (code is the status as a string), with the
 //! status and type each layer's error classifies itself with (`GatewayError::classify`,
 //! `AdminError::classify`). AWS failures add `fix` (what to do) and `detail` (the SDK's own
-//! account, for a bug report); a refused deploy form adds `validation`.
+//! account, for a bug report); a refused deploy form adds `validation`, a harness the doctor
+//! refused adds `doctor` (its report).
 
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
@@ -12,6 +13,7 @@ use serde_json::Value;
 use switchboard_deploy::DeployError;
 
 use crate::admin::AdminError;
+use crate::aws::doctor::Report;
 use crate::gateway::GatewayError;
 use crate::providers::ProviderError;
 
@@ -24,6 +26,10 @@ pub struct ErrorBody<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     validation: Option<Value>,
+    /// A harness not saved: the doctor's report.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Report>)]
+    doctor: Option<Value>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -54,6 +60,7 @@ struct Described<'a> {
     fix: Option<&'a str>,
     detail: Option<&'a str>,
     validation: Option<Value>,
+    doctor: Option<Value>,
 }
 
 impl Described<'_> {
@@ -68,6 +75,7 @@ impl Described<'_> {
                 detail: self.detail,
             },
             validation: self.validation.clone(),
+            doctor: self.doctor.clone(),
         };
         serde_json::to_vec(&body).unwrap_or_else(|_| b"{\"error\":{}}".to_vec())
     }
@@ -81,7 +89,16 @@ fn status<'a>(
 
 fn gateway(error: &GatewayError) -> Described<'_> {
     let (status, kind, param) = status(error.classify());
-    Described { status, kind, param, message: error.to_string(), fix: None, detail: None, validation: None }
+    Described {
+        status,
+        kind,
+        param,
+        message: error.to_string(),
+        fix: None,
+        detail: None,
+        validation: None,
+        doctor: None,
+    }
 }
 
 fn admin(error: &AdminError) -> Described<'_> {
@@ -97,7 +114,11 @@ fn admin(error: &AdminError) -> Described<'_> {
         },
         _ => None,
     };
-    Described { status, kind, param, message: error.to_string(), fix, detail, validation }
+    let doctor = match error {
+        AdminError::DoctorFindings(report) => serde_json::to_value(report).ok(),
+        _ => None,
+    };
+    Described { status, kind, param, message: error.to_string(), fix, detail, validation, doctor }
 }
 
 /// The JSON error body of a request-path error.

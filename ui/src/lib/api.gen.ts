@@ -205,6 +205,7 @@ export type ErrorDetail = {
 
 /** LiteLLM's error body. */
 export type ErrorResponse = {
+  doctor?: null | Report;
   error: ErrorDetail;
   /** A refused deploy form: its field errors and warnings. */
   validation?: Record<string, unknown> | null;

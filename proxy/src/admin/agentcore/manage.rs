@@ -68,6 +68,15 @@ impl From<AdminError> for Failure {
     }
 }
 
+impl From<Failure> for AdminError {
+    fn from(f: Failure) -> Self {
+        match f {
+            Failure::Error(e) => e,
+            Failure::Doctor(report) => AdminError::DoctorFindings(report),
+        }
+    }
+}
+
 impl From<AwsError> for Failure {
     fn from(e: AwsError) -> Self {
         Failure::Error(e.into())

@@ -15,6 +15,14 @@ use crate::aws::agentcore::{self, DEFAULT_PROVIDER_NAME, HarnessView, KeyRef, Pr
 use crate::aws::doctor::{self, Draft, Report};
 use crate::aws::{AwsError, AwsErrorKind, Target};
 
+/// What a streamed wiring sends: each step as it changes, then the result.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum WireEvent {
+    Step { step: Box<Step> },
+    Result { result: Box<WireResult> },
+}
+
 pub const DEFAULT_TEAM_ALIAS: &str = "agentcore-harness";
 pub const DEFAULT_KEY_ALIAS: &str = "agentcore-harness-key";
 

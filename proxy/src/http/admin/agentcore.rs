@@ -9,16 +9,15 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use bytes::Bytes;
-use http::StatusCode;
 use http::header::ACCEPT;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::{Admin, parse_body};
 use crate::admin::agentcore::manage::{Deleted, Saved, StoredKey};
-use crate::admin::agentcore::manage::{DoctorRequest, Env, Failure, HarnessForm, Preflight};
-use crate::admin::agentcore::wiring::WireResult;
+use crate::admin::agentcore::manage::{DoctorRequest, Env, HarnessForm, Preflight};
 use crate::admin::agentcore::wiring::{self, WireRequest};
+use crate::admin::agentcore::wiring::{WireEvent, WireResult};
 use crate::admin::agentcore::{self, CoreGovernance, HarnessList, ProviderList, Settings};
 use crate::admin::{AdminError, Core};
 use crate::auth::Principal;
@@ -71,26 +70,6 @@ fn request_base(headers: &HeaderMap) -> Option<String> {
 
 fn env(core: &Core, caller: Principal, headers: &HeaderMap) -> Result<Env<CoreGovernance>, AdminError> {
     agentcore::env(core, caller, request_base(headers))
-}
-
-/// A harness save: the saved harness, or the failure (an error, or the doctor's refusal).
-fn saved_or_failure<T: serde::Serialize>(result: Result<T, Failure>) -> Response {
-    match result {
-        Ok(saved) => (StatusCode::OK, Json(saved)).into_response(),
-        Err(Failure::Error(e)) => e.into_response(),
-        Err(Failure::Doctor(report)) => {
-            let message = format!(
-                "The doctor found {} problem(s); nothing was saved. Fix them, or send \"force\": true to save anyway.\n{}",
-                report.errors,
-                report.summary()
-            );
-            let body = json!({
-                "error": {"message": message, "type": "doctor_findings", "param": null, "code": "400"},
-                "doctor": *report,
-            });
-            (StatusCode::BAD_REQUEST, Json(body)).into_response()
-        }
-    }
 }
 
 #[utoipa::path(get, path = "/agentcore/settings", tag = "agentcore", summary = "The AgentCore page's defaults and choices", responses((status = 200, body = Settings), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
@@ -207,13 +186,10 @@ async fn create_harness(
     Admin(caller): Admin,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
-    let run = async {
-        let body: HarnessBody = parse_body(&body)?;
-        let env = env(&state.admin, caller, &headers)?;
-        env.create_harness(&body.target, &body.form, Preflight::forced(body.force)).await
-    };
-    saved_or_failure(run.await)
+) -> Result<Json<Saved>, AdminError> {
+    let body: HarnessBody = parse_body(&body)?;
+    let env = env(&state.admin, caller, &headers)?;
+    Ok(Json(env.create_harness(&body.target, &body.form, Preflight::forced(body.force)).await?))
 }
 
 #[utoipa::path(patch, path = "/agentcore/harnesses/{id}", tag = "agentcore", summary = "Change a harness (the doctor checks it first)", request_body = HarnessBody, params(("id" = String, Path)), responses((status = 200, body = Saved), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
@@ -223,13 +199,10 @@ async fn update_harness(
     headers: HeaderMap,
     Path(id): Path<String>,
     body: Bytes,
-) -> Response {
-    let run = async {
-        let body: HarnessBody = parse_body(&body)?;
-        let env = env(&state.admin, caller, &headers)?;
-        env.update_harness(&body.target, &id, &body.form, Preflight::forced(body.force)).await
-    };
-    saved_or_failure(run.await)
+) -> Result<Json<Saved>, AdminError> {
+    let body: HarnessBody = parse_body(&body)?;
+    let env = env(&state.admin, caller, &headers)?;
+    Ok(Json(env.update_harness(&body.target, &id, &body.form, Preflight::forced(body.force)).await?))
 }
 
 #[utoipa::path(delete, path = "/agentcore/harnesses/{id}", tag = "agentcore", summary = "Delete a harness", params(("id" = String, Path), ("region" = Option<String>, Query, description = "AWS region (default: the gateway's)"), ("profile" = Option<String>, Query, description = "AWS profile")), responses((status = 200, body = Deleted), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
@@ -312,21 +285,21 @@ async fn wire(
         let result = wiring::run(&env, &body.target, body.request, |_| {}).await;
         return Ok(Json(result).into_response());
     }
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<Value>();
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<WireEvent>();
     // The wiring runs to its end even if the viewer goes away: stopping between two AWS calls
     // would leave things half-done.
     tokio::spawn(async move {
         let steps = tx.clone();
         let result = wiring::run(&env, &body.target, body.request, move |step| {
-            let _ = steps.send(json!({"type": "step", "step": step}));
+            let _ = steps.send(WireEvent::Step { step: Box::new(step.clone()) });
         })
         .await;
-        let _ = tx.send(json!({"type": "result", "result": result}));
+        let _ = tx.send(WireEvent::Result { result: Box::new(result) });
     });
     Ok(sse::feed(tokio_stream_of(rx), "wiring"))
 }
 
 /// The values sent on `rx`, until every sender is gone.
-fn tokio_stream_of(rx: tokio::sync::mpsc::UnboundedReceiver<Value>) -> impl futures::Stream<Item = Value> {
+fn tokio_stream_of<T>(rx: tokio::sync::mpsc::UnboundedReceiver<T>) -> impl futures::Stream<Item = T> {
     futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|v| (v, rx)) })
 }
