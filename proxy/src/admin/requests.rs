@@ -25,12 +25,10 @@ pub struct LimitFields {
     pub max_parallel_requests: Option<u64>,
 }
 
-/// `/key/generate`.
+/// The members of a key that `/key/generate` sets and `/key/update` changes.
 #[derive(Deserialize, ToSchema)]
-pub struct GenerateKeyRequest {
-    /// The clear key to use (`sk-...`, 16 characters at least); made when absent.
-    pub key: Option<String>,
-    /// Unique across keys.
+pub struct KeyFields {
+    /// Unique across keys. (`/key/update` names the key by it when `key` is absent.)
     pub key_alias: Option<String>,
     pub team_id: Option<String>,
     /// A user made on first mention.
@@ -42,36 +40,30 @@ pub struct GenerateKeyRequest {
     #[schema(value_type = Option<Object>)]
     pub metadata: Option<Map<String, Value>>,
     pub tags: Option<Vec<String>>,
-    /// How long the key lives (`30d`, ...; `-1` or absent: forever).
+    /// How long the key lives from now (`30d`, ...; `-1`: forever).
     pub duration: Option<String>,
     pub blocked: Option<bool>,
-    /// Spend to start from (USD).
+    /// The key's spend (USD).
     pub spend: Option<f64>,
     #[serde(flatten)]
     pub limits: LimitFields,
+}
+
+/// `/key/generate`.
+#[derive(Deserialize, ToSchema)]
+pub struct GenerateKeyRequest {
+    /// The clear key to use (`sk-...`, 16 characters at least); made when absent.
+    pub key: Option<String>,
+    #[serde(flatten)]
+    pub fields: KeyFields,
 }
 
 /// `/key/update`: the key named by `key` (clear or hash) or `key_alias`; members sent change.
 #[derive(Deserialize, ToSchema)]
 pub struct UpdateKeyRequest {
     pub key: Option<String>,
-    /// Names the key when `key` is absent; renames it when `key` is present.
-    pub key_alias: Option<String>,
-    pub team_id: Option<String>,
-    pub user_id: Option<String>,
-    pub models: Option<Vec<String>>,
-    #[schema(value_type = Option<Object>)]
-    pub aliases: Option<Map<String, Value>>,
-    #[schema(value_type = Option<Object>)]
-    pub metadata: Option<Map<String, Value>>,
-    pub tags: Option<Vec<String>>,
-    /// From now (`null` or `-1`: never expires).
-    pub duration: Option<String>,
-    pub blocked: Option<bool>,
-    /// Sets the key's spend (USD).
-    pub spend: Option<f64>,
     #[serde(flatten)]
-    pub limits: LimitFields,
+    pub fields: KeyFields,
 }
 
 /// `/key/regenerate` (and `/key/{key}/regenerate`): a new clear key for the same record.
@@ -106,11 +98,9 @@ pub struct KeyNameRequest {
     pub key_alias: Option<String>,
 }
 
-/// `/team/new`.
+/// The members of a team that `/team/new` sets and `/team/update` changes.
 #[derive(Deserialize, ToSchema)]
-pub struct NewTeamRequest {
-    /// Made when absent.
-    pub team_id: Option<String>,
+pub struct TeamFields {
     pub team_alias: Option<String>,
     pub models: Option<Vec<String>>,
     #[schema(value_type = Option<Object>)]
@@ -119,27 +109,28 @@ pub struct NewTeamRequest {
     #[schema(value_type = Option<Object>)]
     pub model_aliases: Option<Map<String, Value>>,
     pub tags: Option<Vec<String>>,
-    pub members_with_roles: Option<Vec<Member>>,
     #[serde(flatten)]
     pub limits: LimitFields,
+}
+
+/// `/team/new`.
+#[derive(Deserialize, ToSchema)]
+pub struct NewTeamRequest {
+    /// Made when absent.
+    pub team_id: Option<String>,
+    pub members_with_roles: Option<Vec<Member>>,
+    #[serde(flatten)]
+    pub fields: TeamFields,
 }
 
 /// `/team/update`: `team_id` names the team; members sent change.
 #[derive(Deserialize, ToSchema)]
 pub struct UpdateTeamRequest {
     pub team_id: String,
-    pub team_alias: Option<String>,
-    pub models: Option<Vec<String>>,
-    #[schema(value_type = Option<Object>)]
-    pub metadata: Option<Map<String, Value>>,
-    pub blocked: Option<bool>,
-    #[schema(value_type = Option<Object>)]
-    pub model_aliases: Option<Map<String, Value>>,
-    pub tags: Option<Vec<String>>,
     /// Sets the team's spend (USD).
     pub spend: Option<f64>,
     #[serde(flatten)]
-    pub limits: LimitFields,
+    pub fields: TeamFields,
 }
 
 /// `/team/block`, `/team/unblock`.
@@ -176,12 +167,9 @@ pub struct MemberDeleteRequest {
     pub user_email: Option<String>,
 }
 
-/// `/user/new`: the user, and (unless `auto_create_key` is false) a key of its own with the key
-/// fields given here.
+/// The members of a user that `/user/new` sets and `/user/update` changes.
 #[derive(Deserialize, ToSchema)]
-pub struct NewUserRequest {
-    /// Made when absent.
-    pub user_id: Option<String>,
+pub struct UserFields {
     pub user_email: Option<String>,
     pub user_alias: Option<String>,
     /// `proxy_admin`, `proxy_admin_viewer`, `internal_user` (default), `internal_user_viewer`.
@@ -190,36 +178,41 @@ pub struct NewUserRequest {
     pub models: Option<Vec<String>>,
     #[schema(value_type = Option<Object>)]
     pub metadata: Option<Map<String, Value>>,
+    #[serde(flatten)]
+    pub limits: LimitFields,
+}
+
+/// `/user/new`: the user, and (unless `auto_create_key` is false) a key of its own with the key
+/// members given here.
+#[derive(Deserialize, ToSchema)]
+pub struct NewUserRequest {
+    /// Made when absent.
+    pub user_id: Option<String>,
     /// Default true.
     pub auto_create_key: Option<bool>,
     /// The key's alias.
     pub key_alias: Option<String>,
     /// The key's duration.
     pub duration: Option<String>,
+    /// The key's model aliases.
     #[schema(value_type = Option<Object>)]
     pub aliases: Option<Map<String, Value>>,
+    /// The key's tags.
     pub tags: Option<Vec<String>>,
     /// The key's clear value; made when absent.
     pub key: Option<String>,
     #[serde(flatten)]
-    pub limits: LimitFields,
+    pub fields: UserFields,
 }
 
 /// `/user/update`: `user_id` names the user; members sent change.
 #[derive(Deserialize, ToSchema)]
 pub struct UpdateUserRequest {
     pub user_id: String,
-    pub user_email: Option<String>,
-    pub user_alias: Option<String>,
-    pub user_role: Option<String>,
-    pub teams: Option<Vec<String>>,
-    pub models: Option<Vec<String>>,
-    #[schema(value_type = Option<Object>)]
-    pub metadata: Option<Map<String, Value>>,
     /// Sets the user's spend (USD).
     pub spend: Option<f64>,
     #[serde(flatten)]
-    pub limits: LimitFields,
+    pub fields: UserFields,
 }
 
 /// `/user/delete`.

@@ -251,24 +251,9 @@ export type GatewayInfo = {
 };
 
 /** `/key/generate`. */
-export type GenerateKeyRequest = LimitFields & {
-  aliases?: Record<string, unknown> | null;
-  blocked?: boolean | null;
-  /** How long the key lives (`30d`, ...; `-1` or absent: forever). */
-  duration?: string | null;
+export type GenerateKeyRequest = KeyFields & {
   /** The clear key to use (`sk-...`, 16 characters at least); made when absent. */
   key?: string | null;
-  /** Unique across keys. */
-  key_alias?: string | null;
-  metadata?: Record<string, unknown> | null;
-  /** Model groups the key may call (empty: all its team and user may). */
-  models?: string[] | null;
-  /** Spend to start from (USD). */
-  spend?: number | null;
-  tags?: string[] | null;
-  team_id?: string | null;
-  /** A user made on first mention. */
-  user_id?: string | null;
 };
 
 /** `/key/generate`'s answer: the key, with its clear value (shown this once). */
@@ -382,6 +367,25 @@ export type Identity = {
 export type InvokeBody = Target & {
   message: string;
   session_id?: string | null;
+};
+
+/** The members of a key that `/key/generate` sets and `/key/update` changes. */
+export type KeyFields = LimitFields & {
+  aliases?: Record<string, unknown> | null;
+  blocked?: boolean | null;
+  /** How long the key lives from now (`30d`, ...; `-1`: forever). */
+  duration?: string | null;
+  /** Unique across keys. (`/key/update` names the key by it when `key` is absent.) */
+  key_alias?: string | null;
+  metadata?: Record<string, unknown> | null;
+  /** Model groups the key may call (empty: all its team and user may). */
+  models?: string[] | null;
+  /** The key's spend (USD). */
+  spend?: number | null;
+  tags?: string[] | null;
+  team_id?: string | null;
+  /** A user made on first mention. */
+  user_id?: string | null;
 };
 
 /** `/key/info`'s answer: the key by its hash (a clear key is shown once, at creation). */
@@ -575,20 +579,15 @@ export type NewModel = {
 };
 
 /** `/team/new`. */
-export type NewTeamRequest = LimitFields & {
-  blocked?: boolean | null;
+export type NewTeamRequest = TeamFields & {
   members_with_roles?: Member[] | null;
-  metadata?: Record<string, unknown> | null;
-  model_aliases?: Record<string, unknown> | null;
-  models?: string[] | null;
-  tags?: string[] | null;
-  team_alias?: string | null;
   /** Made when absent. */
   team_id?: string | null;
 };
 
-/** `/user/new`: the user, and (unless `auto_create_key` is false) a key of its own with the key fields given here. */
-export type NewUserRequest = LimitFields & {
+/** `/user/new`: the user, and (unless `auto_create_key` is false) a key of its own with the key members given here. */
+export type NewUserRequest = UserFields & {
+  /** The key's model aliases. */
   aliases?: Record<string, unknown> | null;
   /** Default true. */
   auto_create_key?: boolean | null;
@@ -598,16 +597,10 @@ export type NewUserRequest = LimitFields & {
   key?: string | null;
   /** The key's alias. */
   key_alias?: string | null;
-  metadata?: Record<string, unknown> | null;
-  models?: string[] | null;
+  /** The key's tags. */
   tags?: string[] | null;
-  teams?: string[] | null;
-  user_alias?: string | null;
-  user_email?: string | null;
   /** Made when absent. */
   user_id?: string | null;
-  /** `proxy_admin`, `proxy_admin_viewer`, `internal_user` (default), `internal_user_viewer`. */
-  user_role?: string | null;
 };
 
 export type Operation = "create" | "update" | "delete";
@@ -879,6 +872,16 @@ export type Target = {
   region?: string | null;
 };
 
+/** The members of a team that `/team/new` sets and `/team/update` changes. */
+export type TeamFields = LimitFields & {
+  blocked?: boolean | null;
+  metadata?: Record<string, unknown> | null;
+  model_aliases?: Record<string, unknown> | null;
+  models?: string[] | null;
+  tags?: string[] | null;
+  team_alias?: string | null;
+};
+
 /** `/team/block`, `/team/unblock`. */
 export type TeamIdRequest = {
   team_id: string;
@@ -932,52 +935,38 @@ export type TeamWithMembers = TeamRecord & {
 };
 
 /** `/key/update`: the key named by `key` (clear or hash) or `key_alias`; members sent change. */
-export type UpdateKeyRequest = LimitFields & {
-  aliases?: Record<string, unknown> | null;
-  blocked?: boolean | null;
-  /** From now (`null` or `-1`: never expires). */
-  duration?: string | null;
+export type UpdateKeyRequest = KeyFields & {
   key?: string | null;
-  /** Names the key when `key` is absent; renames it when `key` is present. */
-  key_alias?: string | null;
-  metadata?: Record<string, unknown> | null;
-  models?: string[] | null;
-  /** Sets the key's spend (USD). */
-  spend?: number | null;
-  tags?: string[] | null;
-  team_id?: string | null;
-  user_id?: string | null;
 };
 
 /** `/team/update`: `team_id` names the team; members sent change. */
-export type UpdateTeamRequest = LimitFields & {
-  blocked?: boolean | null;
-  metadata?: Record<string, unknown> | null;
-  model_aliases?: Record<string, unknown> | null;
-  models?: string[] | null;
+export type UpdateTeamRequest = TeamFields & {
   /** Sets the team's spend (USD). */
   spend?: number | null;
-  tags?: string[] | null;
-  team_alias?: string | null;
   team_id: string;
 };
 
 /** `/user/update`: `user_id` names the user; members sent change. */
-export type UpdateUserRequest = LimitFields & {
-  metadata?: Record<string, unknown> | null;
-  models?: string[] | null;
+export type UpdateUserRequest = UserFields & {
   /** Sets the user's spend (USD). */
   spend?: number | null;
-  teams?: string[] | null;
-  user_alias?: string | null;
-  user_email?: string | null;
   user_id: string;
-  user_role?: string | null;
 };
 
 export type UpdatedTeam = {
   data: TeamRecord;
   team_id: string;
+};
+
+/** The members of a user that `/user/new` sets and `/user/update` changes. */
+export type UserFields = LimitFields & {
+  metadata?: Record<string, unknown> | null;
+  models?: string[] | null;
+  teams?: string[] | null;
+  user_alias?: string | null;
+  user_email?: string | null;
+  /** `proxy_admin`, `proxy_admin_viewer`, `internal_user` (default), `internal_user_viewer`. */
+  user_role?: string | null;
 };
 
 export type UserInfo = {
