@@ -3,126 +3,34 @@
 // Refusals by the doctor carry its report (an AWS error's `fix` and `detail` are its ApiError's).
 
 import type { Gateway } from "./api";
+import type {
+  Deleted,
+  DoctorBody,
+  ErrorResponse,
+  HarnessBody,
+  HarnessList,
+  HarnessView,
+  InvokeBody,
+  ProviderBody,
+  ProviderList,
+  Report,
+  Saved,
+  Settings,
+  Step,
+  StoredKey,
+  Target,
+  WireBody,
+  WireResult,
+} from "./api.gen";
 import { ApiError, apiErrorFrom, awsMessageParts, explainError, networkError } from "./errors";
 import { readSSE } from "./sse";
 
 // ---------- shapes ----------
+// The requests and answers are the generated types of docs/openapi.json (api.gen.ts); declared
+// here are only the events of the two streams, which the document does not describe.
 
-export interface Target {
-  region?: string;
-  profile?: string;
-}
-
-export interface AgentCoreSettings {
-  public_url: string | null;
-  default_api_base: string | null;
-  region: string | null;
-  profile: string | null;
-  profiles: string[];
-  regions: string[];
-  models: Array<{ alias: string; model_id: string }>;
-  defaults: { credential_provider: string; team_alias: string; key_alias: string };
-}
-
-/** The key a provider holds, as far as the gateway knows it (never the key itself). */
-export interface KeyRef {
-  token: string;
-  key_alias: string | null;
-  key_name: string;
-  team_id: string | null;
-  status: "active" | "blocked" | "expired" | "deleted" | string;
-}
-
-export interface Provider {
-  name: string;
-  credential_provider_arn: string;
-  created_time: string | null;
-  last_updated_time: string | null;
-  /** null: the provider holds a key this gateway did not store (created in the console). */
-  key: KeyRef | null;
-}
-
-export interface ModelView {
-  source: "litellm" | "bedrock" | "openai" | "gemini" | "unknown" | string;
-  model_id: string;
-  alias?: string | null;
-  api_key_arn: string | null;
-  api_base: string | null;
-  max_tokens: number | null;
-  temperature: number | null;
-  top_p: number | null;
-}
-
-export interface Harness {
-  harness_id: string;
-  harness_name: string;
-  arn: string;
-  status: string;
-  failure_reason: string | null;
-  harness_version: string | null;
-  execution_role_arn: string | null;
-  created_at: string | null;
-  updated_at: string | null;
-  /** null in lists when the harness's details could not be read. */
-  model: ModelView | null;
-  system_prompt: string | null;
-  max_iterations: number | null;
-  max_tokens: number | null;
-  timeout_seconds: number | null;
-  credential_provider: { name: string | null; credential_provider_arn: string; key: KeyRef | null } | null;
-}
-
-export interface Finding {
-  check: string;
-  severity: "error" | "warning" | string;
-  message: string;
-  fix: string;
-}
-
-export interface DoctorReport {
-  ok: boolean;
-  errors: number;
-  warnings: number;
-  findings: Finding[];
-  passed: Array<{ check: string; message: string }>;
-  subject: {
-    harness_id: string | null;
-    harness_status: string | null;
-    model_id: string | null;
-    alias: string | null;
-    api_base: string | null;
-    credential_provider: string | null;
-    credential_provider_arn: string | null;
-    key: KeyRef | null;
-  };
-}
-
-export type StepStatus = "not_started" | "running" | "done" | "failed" | "rolled_back";
-
-export interface WireStep {
-  id: string;
-  title: string;
-  status: StepStatus;
-  message: string | null;
-  fix: string | null;
-  error: { kind: string; code: string; message: string; status: number | null; detail?: string | null } | null;
-  detail: unknown;
-}
-
-export interface WireResult {
-  ok: boolean;
-  message: string;
-  fix: string | null;
-  region: string | null;
-  steps: WireStep[];
-  team: { team_id: string; team_alias: string | null } | null;
-  key: KeyRef | null;
-  provider: Provider | null;
-  harness: Harness | null;
-  doctor: DoctorReport | null;
-}
-
-export type WireEvent = { type: "step"; step: WireStep } | { type: "result"; result: WireResult };
+/** An event of `POST /agentcore/wire?stream=true`: each step as it changes, then the result. */
+export type WireEvent = { type: "step"; step: Step } | { type: "result"; result: WireResult };
 
 /** One harness stream event (`session`, `text`, `tool_use_start`, ..., `error`, `done`). */
 export interface InvokeEvent {
@@ -130,25 +38,13 @@ export interface InvokeEvent {
   [member: string]: unknown;
 }
 
-export interface StoredKey {
-  region: string;
-  provider: Provider;
-  key_generated: boolean;
-  previous_key: KeyRef | null;
-}
-
-export interface Saved {
-  harness: Harness;
-  doctor: DoctorReport | null;
-}
-
 // ---------- errors ----------
 
 /** An error of the AgentCore API: the gateway's ApiError plus the doctor's report. */
 export class AgentCoreError extends ApiError {
-  readonly doctor: DoctorReport | null;
+  readonly doctor: Report | null;
 
-  constructor(base: ApiError, doctor: DoctorReport | null) {
+  constructor(base: ApiError, doctor: Report | null) {
     super(base);
     this.name = "AgentCoreError";
     this.doctor = doctor;
@@ -165,11 +61,17 @@ export class AgentCoreError extends ApiError {
   }
 }
 
+/**
+ * A harness save the doctor refused (400, `doctor_findings`): LiteLLM's error body with the
+ * doctor's report beside it. docs/openapi.json's ErrorResponse does not list `doctor`.
+ */
+type DoctorRefusal = ErrorResponse & { doctor?: Report };
+
 export function agentCoreErrorFrom(status: number, text: string, retryAfter: string | null, path: string): AgentCoreError {
   const base = apiErrorFrom(status, text, retryAfter, path);
-  let doctor: DoctorReport | null = null;
+  let doctor: Report | null = null;
   try {
-    const json = JSON.parse(text) as { doctor?: DoctorReport };
+    const json = JSON.parse(text) as DoctorRefusal;
     if (json && json.doctor && Array.isArray(json.doctor.findings)) doctor = json.doctor;
   } catch {
     // not JSON: the message is the text
@@ -232,14 +134,19 @@ export function explainAgentCoreError(e: unknown): AwsExplanation {
 type Method = "GET" | "POST" | "PATCH" | "DELETE";
 
 function query(target: Target): string {
-  const parts = Object.entries(target)
-    .filter(([, v]) => typeof v === "string" && v !== "")
-    .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v as string)}`);
+  const parts: string[] = [];
+  for (const [k, v] of [
+    ["region", target.region],
+    ["profile", target.profile],
+  ] as const) {
+    if (v) parts.push(`${k}=${encodeURIComponent(v)}`);
+  }
   return parts.length ? `?${parts.join("&")}` : "";
 }
 
-function withTarget(body: Record<string, unknown>, target: Target): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...body };
+/** The body with the page's region and profile (a body's own are replaced by the page's). */
+function withTarget<B extends Target>(body: B, target: Target): B {
+  const out: B = { ...body };
   if (target.region) out.region = target.region;
   if (target.profile) out.profile = target.profile;
   return out;
@@ -251,7 +158,7 @@ export class AgentCoreApi {
     readonly target: Target = {},
   ) {}
 
-  private async send<T>(method: Method, path: string, body?: Record<string, unknown>, signal?: AbortSignal): Promise<T> {
+  private async send<T>(method: Method, path: string, body?: Target, signal?: AbortSignal): Promise<T> {
     const url = method === "GET" || method === "DELETE" ? path + query(this.target) : path;
     let response: Response;
     try {
@@ -274,7 +181,7 @@ export class AgentCoreApi {
   }
 
   /** A POST answered with server-sent events; errors before the stream starts are thrown. */
-  private async stream(path: string, body: Record<string, unknown>, onData: (value: unknown) => void, signal?: AbortSignal): Promise<void> {
+  private async stream(path: string, body: Target, onData: (value: unknown) => void, signal?: AbortSignal): Promise<void> {
     let response: Response;
     try {
       response = await fetch(this.gw.url + path, {
@@ -305,45 +212,45 @@ export class AgentCoreApi {
     });
   }
 
-  settings(): Promise<AgentCoreSettings> {
-    return this.send("GET", "/agentcore/settings");
+  settings(): Promise<Settings> {
+    return this.send<Settings>("GET", "/agentcore/settings");
   }
 
-  providers(): Promise<{ region: string; providers: Provider[] }> {
-    return this.send("GET", "/agentcore/providers");
+  providers(): Promise<ProviderList> {
+    return this.send<ProviderList>("GET", "/agentcore/providers");
   }
-  createProvider(body: ProviderBody | Record<string, unknown>): Promise<StoredKey> {
-    return this.send("POST", "/agentcore/providers", body as Record<string, unknown>);
+  createProvider(body: ProviderBody): Promise<StoredKey> {
+    return this.send<StoredKey>("POST", "/agentcore/providers", body);
   }
-  rotateProvider(name: string, body: ProviderBody | Record<string, unknown>): Promise<StoredKey> {
-    return this.send("POST", `/agentcore/providers/${encodeURIComponent(name)}/rotate`, body as Record<string, unknown>);
+  rotateProvider(name: string, body: ProviderBody): Promise<StoredKey> {
+    return this.send<StoredKey>("POST", `/agentcore/providers/${encodeURIComponent(name)}/rotate`, body);
   }
-  deleteProvider(name: string): Promise<{ deleted: string; region: string }> {
-    return this.send("DELETE", `/agentcore/providers/${encodeURIComponent(name)}`);
-  }
-
-  harnesses(): Promise<{ region: string; harnesses: Harness[] }> {
-    return this.send("GET", "/agentcore/harnesses");
-  }
-  harness(id: string): Promise<Harness> {
-    return this.send("GET", `/agentcore/harnesses/${encodeURIComponent(id)}`);
-  }
-  createHarness(body: Record<string, unknown>): Promise<Saved> {
-    return this.send("POST", "/agentcore/harnesses", body);
-  }
-  updateHarness(id: string, body: Record<string, unknown>): Promise<Saved> {
-    return this.send("PATCH", `/agentcore/harnesses/${encodeURIComponent(id)}`, body);
-  }
-  deleteHarness(id: string): Promise<{ deleted: string; region: string }> {
-    return this.send("DELETE", `/agentcore/harnesses/${encodeURIComponent(id)}`);
+  deleteProvider(name: string): Promise<Deleted> {
+    return this.send<Deleted>("DELETE", `/agentcore/providers/${encodeURIComponent(name)}`);
   }
 
-  doctor(body: Record<string, unknown>): Promise<DoctorReport> {
-    return this.send("POST", "/agentcore/doctor", body);
+  harnesses(): Promise<HarnessList> {
+    return this.send<HarnessList>("GET", "/agentcore/harnesses");
+  }
+  harness(id: string): Promise<HarnessView> {
+    return this.send<HarnessView>("GET", `/agentcore/harnesses/${encodeURIComponent(id)}`);
+  }
+  createHarness(body: HarnessBody): Promise<Saved> {
+    return this.send<Saved>("POST", "/agentcore/harnesses", body);
+  }
+  updateHarness(id: string, body: HarnessBody): Promise<Saved> {
+    return this.send<Saved>("PATCH", `/agentcore/harnesses/${encodeURIComponent(id)}`, body);
+  }
+  deleteHarness(id: string): Promise<Deleted> {
+    return this.send<Deleted>("DELETE", `/agentcore/harnesses/${encodeURIComponent(id)}`);
+  }
+
+  doctor(body: DoctorBody): Promise<Report> {
+    return this.send<Report>("POST", "/agentcore/doctor", body);
   }
 
   /** The one-click wiring, step by step as it happens; resolves with the final result. */
-  async wire(body: Record<string, unknown>, onEvent: (e: WireEvent) => void, signal?: AbortSignal): Promise<WireResult | null> {
+  async wire(body: WireBody, onEvent: (e: WireEvent) => void, signal?: AbortSignal): Promise<WireResult | null> {
     let result: WireResult | null = null;
     await this.stream(
       "/agentcore/wire?stream=true",
@@ -361,10 +268,10 @@ export class AgentCoreApi {
   }
 
   /** One turn of the harness playground: the harness's events as they arrive. */
-  invoke(harnessId: string, body: { message: string; session_id?: string }, onEvent: (e: InvokeEvent) => void, signal?: AbortSignal): Promise<void> {
+  invoke(harnessId: string, body: InvokeBody, onEvent: (e: InvokeEvent) => void, signal?: AbortSignal): Promise<void> {
     return this.stream(
       `/agentcore/harnesses/${encodeURIComponent(harnessId)}/invoke`,
-      body as unknown as Record<string, unknown>,
+      body,
       (v) => {
         if (v && typeof v === "object" && typeof (v as InvokeEvent).type === "string") onEvent(v as InvokeEvent);
       },
@@ -372,8 +279,3 @@ export class AgentCoreApi {
     );
   }
 }
-
-/** `POST /agentcore/providers` and `/rotate`: a key in clear, or a key generated for a team. */
-export type ProviderBody =
-  | { name?: string; key: string }
-  | { name?: string; generate: true | { team_id?: string; key_alias?: string; [field: string]: unknown } };

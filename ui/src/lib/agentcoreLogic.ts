@@ -2,7 +2,8 @@
 // harness form → request bodies, where the API base is reachable from, the model switch, and
 // reducers for the wiring's and the playground's event streams.
 
-import type { DoctorReport, Harness, InvokeEvent, Provider, WireEvent, WireResult, WireStep } from "./agentcore";
+import type { InvokeEvent, WireEvent } from "./agentcore";
+import type { DoctorRequest, GenerateKeyRequest, HarnessBody, HarnessForm, HarnessView, ProviderBody, ProviderView, Report, Step, WireRequest, WireResult } from "./api.gen";
 
 export const LITELLM_PREFIX = "litellm_proxy/";
 
@@ -70,7 +71,7 @@ export function modelIdOf(alias: string): string {
 }
 
 /** The alias of a harness's model, also for a bare id (the seed's `claude-haiku`). */
-export function aliasOf(h: Harness): string | null {
+export function aliasOf(h: HarnessView): string | null {
   const m = h.model;
   if (!m || m.source !== "litellm") return null;
   if (m.alias) return m.alias;
@@ -78,7 +79,7 @@ export function aliasOf(h: Harness): string | null {
 }
 
 /** A LiteLLM model id without the prefix: LiteLLM inside the harness fails with "LLM Provider NOT provided". */
-export function lacksPrefix(h: Harness): boolean {
+export function lacksPrefix(h: HarnessView): boolean {
   return h.model?.source === "litellm" && !h.model.model_id.startsWith(LITELLM_PREFIX);
 }
 
@@ -86,7 +87,7 @@ export function lacksPrefix(h: Harness): boolean {
  * The alias "switch model" goes to: haiku ↔ sonnet (the seed's switch), else the other alias of a
  * gateway with two. A harness with a bare id is "switched" to its own alias (adding the prefix).
  */
-export function switchTarget(h: Harness, aliases: string[]): string | null {
+export function switchTarget(h: HarnessView, aliases: string[]): string | null {
   const current = aliasOf(h);
   if (h.model?.source !== "litellm" || current == null) return null;
   if (lacksPrefix(h) && aliases.includes(current)) return current;
@@ -138,7 +139,7 @@ export function emptyHarnessForm(defaults: { alias?: string; provider?: string; 
 const num = (n: number | null | undefined) => (n == null ? "" : String(n));
 
 /** The form to edit `h`. */
-export function harnessFormOf(h: Harness): HarnessFormState {
+export function harnessFormOf(h: HarnessView): HarnessFormState {
   const m = h.model;
   return {
     name: h.harness_name,
@@ -213,8 +214,8 @@ const numberOrUndefined = (v: string): number | undefined => (v.trim() === "" ? 
 const textOrUndefined = (v: string): string | undefined => (v.trim() === "" ? undefined : v.trim());
 
 /** The members shared by create and wire. The model is the alias; the gateway sends `litellm_proxy/<alias>`. */
-function formMembers(f: HarnessFormState): Record<string, unknown> {
-  const body: Record<string, unknown> = {
+function formMembers(f: HarnessFormState): HarnessForm {
+  const body: HarnessForm = {
     model: f.alias.trim().replace(LITELLM_PREFIX, ""),
     credential_provider: textOrUndefined(f.provider),
     api_base: textOrUndefined(f.apiBase)?.replace(/\/+$/, ""),
@@ -226,13 +227,16 @@ function formMembers(f: HarnessFormState): Record<string, unknown> {
   return dropUndefined(body);
 }
 
-function dropUndefined(o: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+/** `o` without its undefined members. */
+function dropUndefined<T extends object>(o: T): T {
+  const out = { ...o };
+  for (const k of Object.keys(out) as Array<keyof T>) if (out[k] === undefined) delete out[k];
+  return out;
 }
 
 /** `POST /agentcore/harnesses`. */
-export function harnessCreateBody(f: HarnessFormState, force = false): Record<string, unknown> {
-  return dropUndefined({
+export function harnessCreateBody(f: HarnessFormState, force = false): HarnessBody {
+  return dropUndefined<HarnessBody>({
     harness_name: f.name.trim(),
     execution_role_arn: f.roleArn.trim(),
     ...formMembers(f),
@@ -244,9 +248,9 @@ export function harnessCreateBody(f: HarnessFormState, force = false): Record<st
  * `PATCH /agentcore/harnesses/{id}`: only what changed, so a new system prompt alone does not
  * touch the model (and needs no doctor). Clearing a number keeps the current value.
  */
-export function harnessPatchBody(f: HarnessFormState, original: Harness, force = false): Record<string, unknown> {
+export function harnessPatchBody(f: HarnessFormState, original: HarnessView, force = false): HarnessBody {
   const before = harnessFormOf(original);
-  const out: Record<string, unknown> = {};
+  const out: HarnessBody = {};
   const changed = (k: keyof HarnessFormState) => f[k].trim() !== before[k].trim();
   if (changed("roleArn") && f.roleArn.trim()) out.execution_role_arn = f.roleArn.trim();
   if (changed("systemPrompt")) out.system_prompt = f.systemPrompt.trim();
@@ -277,8 +281,8 @@ export interface WireOptions {
 }
 
 /** `POST /agentcore/wire`. */
-export function wireRequestBody(f: HarnessFormState, o: WireOptions, force = false): Record<string, unknown> {
-  const body: Record<string, unknown> = {
+export function wireRequestBody(f: HarnessFormState, o: WireOptions, force = false): WireRequest {
+  const body: WireRequest = {
     ...formMembers(f),
     team_id: textOrUndefined(o.teamId ?? ""),
     team_alias: o.teamId ? undefined : textOrUndefined(o.teamAlias),
@@ -298,8 +302,8 @@ export function wireRequestBody(f: HarnessFormState, o: WireOptions, force = fal
 }
 
 /** `POST /agentcore/doctor` for what the form would save (the model id as it would be sent). */
-export function doctorBodyOfForm(f: HarnessFormState, harnessId?: string): Record<string, unknown> {
-  return dropUndefined({
+export function doctorBodyOfForm(f: HarnessFormState, harnessId?: string): DoctorRequest {
+  return dropUndefined<DoctorRequest>({
     harness_id: harnessId,
     model: f.alias.trim() ? modelIdOf(f.alias) : undefined,
     api_base: textOrUndefined(f.apiBase)?.replace(/\/+$/, ""),
@@ -364,7 +368,7 @@ export function classifyApiBase(url: string | null | undefined): Reachability {
 // ---------- lists ----------
 
 /** "holds key agentcore-harness-key" / "holds a key this gateway didn't store". */
-export function providerKeyLabel(p: Pick<Provider, "key">): string {
+export function providerKeyLabel(p: Pick<ProviderView, "key">): string {
   if (!p.key) return "holds a key this gateway didn't store";
   return `holds key ${p.key.key_alias ?? p.key.key_name}`;
 }
@@ -390,7 +394,7 @@ export function keyStatusTone(status: string): Tone {
 // ---------- the wiring's stream ----------
 
 export interface WireState {
-  steps: WireStep[];
+  steps: Step[];
   result: WireResult | null;
 }
 
@@ -419,8 +423,8 @@ export function applyWireEvent(state: WireState, e: WireEvent): WireState {
 }
 
 /** The doctor's report a step carries (preflight and ready), if any. */
-export function stepDoctor(step: WireStep): DoctorReport | null {
-  const d = step.detail as DoctorReport | null;
+export function stepDoctor(step: Step): Report | null {
+  const d = step.detail as Report | null;
   return d && typeof d === "object" && Array.isArray(d.findings) ? d : null;
 }
 
@@ -595,11 +599,11 @@ export function nextKeyAlias(alias: string | null | undefined, fallback = "agent
 export type KeySourceChoice = { kind: "paste"; key: string } | { kind: "tab"; key: string } | { kind: "generate"; teamId: string; keyAlias: string; maxBudget: string };
 
 /** The body of `POST /agentcore/providers` (or `/rotate`, without the name). */
-export function providerBody(name: string | null, source: KeySourceChoice): Record<string, unknown> {
-  const body: Record<string, unknown> = {};
+export function providerBody(name: string | null, source: KeySourceChoice): ProviderBody {
+  const body: ProviderBody = {};
   if (name != null && name.trim()) body.name = name.trim();
   if (source.kind === "generate") {
-    const gen: Record<string, unknown> = {};
+    const gen: GenerateKeyRequest = {};
     if (source.teamId) gen.team_id = source.teamId;
     if (source.keyAlias.trim()) gen.key_alias = source.keyAlias.trim();
     if (source.maxBudget.trim() !== "") gen.max_budget = Number(source.maxBudget.trim());

@@ -5,20 +5,24 @@
 
 import type {
   ChangedKey,
+  DailySpend,
   DeleteKeysRequest,
   DeleteModelRequest,
   DeleteTeamsRequest,
   DeletedKeys,
   DeletedTeams,
+  GatewayInfo,
   GenerateKeyRequest,
   GeneratedKey,
   GlobalSpend,
+  HealthReport,
   KeyList,
   KeyNameRequest,
   KeySpend,
   KeyView,
   ListedKey,
   ListedTeam,
+  LogLine,
   Member,
   MemberAddRequest,
   MemberDeleteRequest,
@@ -31,6 +35,7 @@ import type {
   RegenerateKeyRequest,
   SpendLog,
   SpendLogs,
+  SpendStats,
   TeamIdRequest,
   TeamRecord,
   TeamSpendReport,
@@ -71,45 +76,6 @@ export interface Readiness {
   switchboard_version?: string;
   uptime_seconds?: number;
   models?: number;
-}
-
-export interface Info {
-  version: string;
-  uptime_seconds: number;
-  database: string;
-  models: number;
-  deployments: number;
-}
-
-export interface Stats {
-  requests_today: number;
-  errors_today: number;
-  spend_today: number;
-  requests_total: number;
-  spend_total: number;
-}
-
-export interface DailySpendRow {
-  date: string;
-  group: string | null;
-  label: string | null;
-  spend: number;
-  requests: number;
-  tokens: number;
-}
-
-export interface LogLine {
-  ts: string;
-  level: string;
-  target: string;
-  message: string;
-}
-
-export interface HealthResult {
-  healthy_endpoints: Array<Record<string, unknown>>;
-  unhealthy_endpoints: Array<Record<string, unknown> & { error?: string }>;
-  healthy_count: number;
-  unhealthy_count: number;
 }
 
 export type Query = Record<string, string | number | boolean | null | undefined>;
@@ -172,14 +138,14 @@ export class Gateway {
   readiness(): Promise<Readiness> {
     return this.get<Readiness>("/health/readiness");
   }
-  info(): Promise<Info> {
-    return this.get<Info>("/switchboard/info");
+  info(): Promise<GatewayInfo> {
+    return this.get<GatewayInfo>("/switchboard/info");
   }
-  stats(): Promise<Stats> {
-    return this.get<Stats>("/switchboard/stats");
+  stats(): Promise<SpendStats> {
+    return this.get<SpendStats>("/switchboard/stats");
   }
-  health(model: string): Promise<HealthResult> {
-    return this.get<HealthResult>("/health", { model });
+  health(model: string): Promise<HealthReport> {
+    return this.get<HealthReport>("/health", { model });
   }
   logs(limit = 200): Promise<LogLine[]> {
     return this.get<LogLine[]>("/switchboard/logs", { limit });
@@ -276,8 +242,8 @@ export class Gateway {
   spendByModel(): Promise<ModelSpend[]> {
     return this.get<ModelSpend[]>("/global/spend/models");
   }
-  dailySpend(group: "team" | "key" | "model", days: number): Promise<DailySpendRow[]> {
-    return this.get("/switchboard/spend/daily", { group, days });
+  dailySpend(group: "team" | "key" | "model", days: number): Promise<DailySpend[]> {
+    return this.get<DailySpend[]>("/switchboard/spend/daily", { group, days });
   }
 
   /**

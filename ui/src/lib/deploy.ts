@@ -3,179 +3,27 @@
 // destroy from its server-sent items, colours of CloudFormation statuses, and what the page keeps
 // in sessionStorage. No React, no fetch: unit-tested in src/test/deploy.test.ts.
 
+import type { CpuArchitecture, DeployRequest, FieldIssue, Options as DeployOptions, Progress } from "./api.gen";
+
 // ---------------------------------------------------------------- the gateway's JSON
+// The requests and answers are the generated types of docs/openapi.json (api.gen.ts).
 
-export type CpuArchitecture = "X86_64" | "ARM64";
+/** The items of a progress stream, by `type` (members of the generated Progress). */
+export type PlanItem = Extract<Progress, { type: "plan" }>;
+export type EventItem = Extract<Progress, { type: "event" }>;
+export type DoneItem = Extract<Progress, { type: "done" }>;
 
-export type NetworkRequest =
-  | { mode: "new"; vpc_cidr: string }
-  | { mode: "existing"; vpc_id: string; public_subnet_ids: string[]; private_subnet_ids: string[] };
-
-/** The body of POST /deploy/validate and /deploy/up. */
-export interface DeployRequest {
-  region: string;
-  profile: string | null;
-  name_prefix: string;
-  image_uri: string;
-  cpu_architecture: CpuArchitecture;
-  cpu: number;
-  memory: number;
-  desired_count?: number;
-  enable_rds: boolean;
-  db_instance_class: string;
-  enable_redis: boolean;
-  cache_node_type: string;
-  network: NetworkRequest;
-  certificate_arn: string | null;
-  domain_name: string | null;
-  master_key_secret_arn: string | null;
-  models_config: string | null;
-  log_retention_days: number;
+/** The architectures the options offer that the deploy request takes (the options list strings). */
+export function cpuArchitectures(options: Pick<DeployOptions, "cpu_architectures">): CpuArchitecture[] {
+  return options.cpu_architectures.filter(isCpuArchitecture);
 }
 
-export interface DeployOptions {
-  defaults: Partial<DeployRequest>;
-  fargate_sizes: Array<{ cpu: number; memory: number[] }>;
-  cpu_architectures: CpuArchitecture[];
-  max_desired_count: number;
-  log_retention_days: number[];
-  cost_basis: string;
+function isCpuArchitecture(a: string): a is CpuArchitecture {
+  return a === "X86_64" || a === "ARM64";
 }
-
-export interface FieldIssue {
-  field: string;
-  message: string;
-}
-
-export interface CostLine {
-  item: string;
-  detail: string;
-  monthly_usd: number | null;
-}
-
-export interface CostEstimate {
-  lines: CostLine[];
-  total_monthly_usd: number;
-  basis: string;
-  region_note: string | null;
-  excludes: string;
-}
-
-export interface Identity {
-  account: string;
-  arn: string;
-  region: string;
-}
-
-/** The answer of POST /deploy/validate. */
-export interface ValidateResult {
-  ok: boolean;
-  stack_name: string;
-  region: string;
-  errors: FieldIssue[];
-  warnings: FieldIssue[];
-  parameters: Record<string, string>;
-  resources: Array<{ logical_id: string; resource_type: string }>;
-  estimate: CostEstimate;
-  identity?: Identity;
-  identity_error?: string;
-}
-
-export interface Failure {
-  logical_id: string;
-  resource_type: string;
-  status: string;
-  reason: string;
-}
-
-export interface Health {
-  url: string;
-  ok: boolean;
-  status: number | null;
-  body: string | null;
-  error: string | null;
-  attempts: number;
-}
-
-export interface StackStatus {
-  stack_name: string;
-  region: string;
-  exists: boolean;
-  stack_id: string | null;
-  status: string | null;
-  status_reason: string | null;
-  in_progress: boolean;
-  created: string | null;
-  last_updated: string | null;
-  outputs: Record<string, string>;
-  parameters: Record<string, string>;
-  last_failures: Failure[];
-  health?: Health;
-}
-
-export interface Connection {
-  stack_name: string;
-  url: string;
-  alb_dns_name: string | null;
-  master_key_secret_arn: string;
-  master_key: string;
-}
-
-export type Operation = "create" | "update" | "delete";
-export type Outcome = "succeeded" | "no_changes" | "rolled_back" | "failed" | "deleted" | "not_found" | "error";
-
-export interface PlannedChange {
-  action: string;
-  logical_id: string;
-  resource_type: string;
-  replacement: string | null;
-}
-
-export interface MessageItem {
-  type: "message";
-  text: string;
-}
-
-export interface PlanItem {
-  type: "plan";
-  operation: Operation;
-  stack_name: string;
-  stack_id: string;
-  change_set_id: string | null;
-  changes: PlannedChange[];
-  total: number;
-}
-
-export interface EventItem {
-  type: "event";
-  event_id: string;
-  logical_id: string;
-  physical_id: string;
-  resource_type: string;
-  status: string;
-  reason: string | null;
-  timestamp: string;
-  progress: number;
-}
-
-export interface DoneItem {
-  type: "done";
-  outcome: Outcome;
-  operation: Operation | null;
-  stack_name: string;
-  stack_id: string | null;
-  stack_status: string | null;
-  message: string;
-  failure: Failure | null;
-  failures: Failure[];
-  outputs: Record<string, string>;
-  health: Health | null;
-}
-
-export type ProgressItem = MessageItem | PlanItem | EventItem | DoneItem;
 
 /** A progress item from one SSE `data:` line; null for anything else. */
-export function parseProgressItem(data: string): ProgressItem | null {
+export function parseProgressItem(data: string): Progress | null {
   let v: unknown;
   try {
     v = JSON.parse(data);
@@ -184,7 +32,7 @@ export function parseProgressItem(data: string): ProgressItem | null {
   }
   if (!v || typeof v !== "object") return null;
   const t = (v as { type?: unknown }).type;
-  if (t === "message" || t === "plan" || t === "event" || t === "done") return v as ProgressItem;
+  if (t === "message" || t === "plan" || t === "event" || t === "done") return v as Progress;
   return null;
 }
 
@@ -221,7 +69,7 @@ export type FormKey = keyof DeployForm;
 /** The seed article deploys to us-east-1; the gateway's defaults leave the region empty. */
 export const DEFAULT_REGION = "us-east-1";
 
-export function formFromDefaults(d: Partial<DeployRequest> = {}): DeployForm {
+export function formFromDefaults(d: DeployRequest = {}): DeployForm {
   const net = d.network;
   return {
     region: d.region || DEFAULT_REGION,
@@ -237,7 +85,7 @@ export function formFromDefaults(d: Partial<DeployRequest> = {}): DeployForm {
     enableRedis: d.enable_redis ?? false,
     cacheNodeType: d.cache_node_type ?? "cache.t4g.micro",
     networkMode: net?.mode === "existing" ? "existing" : "new",
-    vpcCidr: net?.mode === "new" ? net.vpc_cidr : "10.0.0.0/16",
+    vpcCidr: (net?.mode === "new" ? net.vpc_cidr : undefined) ?? "10.0.0.0/16",
     vpcId: net?.mode === "existing" ? net.vpc_id : "",
     publicSubnets: net?.mode === "existing" ? net.public_subnet_ids.join(", ") : "",
     privateSubnets: net?.mode === "existing" ? net.private_subnet_ids.join(", ") : "",
@@ -468,7 +316,7 @@ export interface RunState {
 
 export type RunAction =
   | { type: "start"; kind: RunKind; intent?: "up" | "down" | null; region: string; stack: string; profile: string | null; at: number }
-  | { type: "item"; item: ProgressItem }
+  | { type: "item"; item: Progress }
   | { type: "lost"; error: unknown }
   | { type: "clear" };
 

@@ -4,18 +4,46 @@
 
 import type { Gateway, Query } from "./api";
 import { queryString } from "./api";
-import type { Connection, DeployOptions, DeployRequest, FieldIssue, ProgressItem, StackStatus, ValidateResult } from "./deploy";
+import type { CheckedPlan, Connection, DeployRequest, DownBody, ErrorResponse, FieldIssue, Options, Progress, StackReport } from "./api.gen";
 import { parseProgressItem } from "./deploy";
 import { ApiError, apiErrorFrom, networkError } from "./errors";
 import { readSSE } from "./sse";
 
+/**
+ * The `validation` of a refused form's error body: its field errors and warnings. (ErrorResponse
+ * types it as an untyped object: the gateway's Validation is not in docs/openapi.json.)
+ */
+export interface Validation {
+  errors: FieldIssue[];
+  warnings: FieldIssue[];
+}
+
 /** A refused POST /deploy/up: the gateway's field errors and warnings come with it. */
 export class DeployRefused extends ApiError {
-  readonly validation: { errors: FieldIssue[]; warnings: FieldIssue[] } | null;
-  constructor(base: ApiError, validation: { errors: FieldIssue[]; warnings: FieldIssue[] } | null) {
+  readonly validation: Validation | null;
+  constructor(base: ApiError, validation: Validation | null) {
     super(base);
     this.validation = validation;
   }
+}
+
+function isFieldIssue(i: unknown): i is FieldIssue {
+  return typeof i === "object" && i !== null && "field" in i && typeof i.field === "string" && "message" in i && typeof i.message === "string";
+}
+
+function isFieldIssues(v: unknown): v is FieldIssue[] {
+  return Array.isArray(v) && v.every(isFieldIssue);
+}
+
+/** The field errors and warnings of an error body, when it has them. */
+export function validationOf(text: string): Validation | null {
+  try {
+    const v = (JSON.parse(text) as Partial<ErrorResponse> | null)?.validation;
+    if (v && isFieldIssues(v.errors)) return { errors: v.errors, warnings: isFieldIssues(v.warnings) ? v.warnings : [] };
+  } catch {
+    // not JSON
+  }
+  return null;
 }
 
 export interface StackTarget {
@@ -28,16 +56,16 @@ function target(t: StackTarget): Query {
   return { region: t.region, stack: t.stack, profile: t.profile || undefined };
 }
 
-export function deployOptions(gw: Gateway, signal?: AbortSignal): Promise<DeployOptions> {
-  return gw.get<DeployOptions>("/deploy/options", undefined, signal);
+export function deployOptions(gw: Gateway, signal?: AbortSignal): Promise<Options> {
+  return gw.get<Options>("/deploy/options", undefined, signal);
 }
 
-export function validateDeploy(gw: Gateway, body: DeployRequest, opts: { whoami?: boolean; signal?: AbortSignal } = {}): Promise<ValidateResult> {
-  return gw.request<ValidateResult>("POST", `/deploy/validate${opts.whoami ? "?whoami=true" : ""}`, body, { signal: opts.signal });
+export function validateDeploy(gw: Gateway, body: DeployRequest, opts: { whoami?: boolean; signal?: AbortSignal } = {}): Promise<CheckedPlan> {
+  return gw.request<CheckedPlan>("POST", `/deploy/validate${opts.whoami ? "?whoami=true" : ""}`, body, { signal: opts.signal });
 }
 
-export function stackStatus(gw: Gateway, t: StackTarget, opts: { health?: boolean; signal?: AbortSignal } = {}): Promise<StackStatus> {
-  return gw.get<StackStatus>("/deploy/status", { ...target(t), health: opts.health ? true : undefined }, opts.signal);
+export function stackStatus(gw: Gateway, t: StackTarget, opts: { health?: boolean; signal?: AbortSignal } = {}): Promise<StackReport> {
+  return gw.get<StackReport>("/deploy/status", { ...target(t), health: opts.health ? true : undefined }, opts.signal);
 }
 
 export function stackConnection(gw: Gateway, t: StackTarget): Promise<Connection> {
@@ -54,7 +82,7 @@ export type DeployCall =
  * ApiError (DeployRefused for an invalid form) when the gateway refuses to start it, and with a
  * network error when the connection breaks; resolves quietly when `signal` aborts.
  */
-export async function streamDeploy(gw: Gateway, call: DeployCall, onItem: (item: ProgressItem) => void, signal: AbortSignal): Promise<void> {
+export async function streamDeploy(gw: Gateway, call: DeployCall, onItem: (item: Progress) => void, signal: AbortSignal): Promise<void> {
   let path: string;
   let init: RequestInit;
   const headers: Record<string, string> = { Authorization: `Bearer ${gw.masterKey}`, Accept: "text/event-stream" };
@@ -64,7 +92,7 @@ export async function streamDeploy(gw: Gateway, call: DeployCall, onItem: (item:
   } else {
     path = call.kind === "up" ? "/deploy/up" : "/deploy/down";
     const body =
-      call.kind === "up" ? call.body : { region: call.target.region, stack: call.target.stack, profile: call.target.profile || undefined, confirm: call.confirm };
+      call.kind === "up" ? call.body : ({ region: call.target.region, stack: call.target.stack, profile: call.target.profile || undefined, confirm: call.confirm } satisfies DownBody);
     init = { method: "POST", headers: { ...headers, "Content-Type": "application/json" }, body: JSON.stringify(body) };
   }
   let response: Response;
@@ -77,14 +105,7 @@ export async function streamDeploy(gw: Gateway, call: DeployCall, onItem: (item:
   if (!response.ok || !response.body) {
     const text = await response.text().catch(() => "");
     const base = apiErrorFrom(response.status, text, null, path.split("?")[0]);
-    let validation: DeployRefused["validation"] = null;
-    try {
-      const v = (JSON.parse(text) as { validation?: DeployRefused["validation"] }).validation;
-      if (v && Array.isArray(v.errors)) validation = { errors: v.errors, warnings: v.warnings ?? [] };
-    } catch {
-      // not JSON
-    }
-    throw new DeployRefused(base, validation);
+    throw new DeployRefused(base, validationOf(text));
   }
   try {
     await readSSE(response.body, (event) => {

@@ -1,7 +1,6 @@
 // Spend over time: daily rows → a stacked series per group (top N, the rest as "other").
 
-import type { DailySpendRow } from "./api";
-import type { SpendLog } from "./api.gen";
+import type { DailySpend, SpendLog } from "./api.gen";
 
 export interface Series {
   key: string;
@@ -27,7 +26,7 @@ export function lastDays(n: number, today: Date = new Date()): string[] {
 
 export type Metric = "spend" | "requests" | "tokens";
 
-export function buildChart(rows: DailySpendRow[], days: string[], metric: Metric = "spend", top = 6): Chart {
+export function buildChart(rows: DailySpend[], days: string[], metric: Metric = "spend", top = 6): Chart {
   const index = new Map(days.map((d, i) => [d, i]));
   const groups = new Map<string, Series>();
   for (const r of rows) {
@@ -62,8 +61,8 @@ export function dailyFromLogs(
   logs: SpendLog[],
   group: "team" | "key" | "model",
   teamAlias: (id: string) => string | null = () => null,
-): DailySpendRow[] {
-  const map = new Map<string, DailySpendRow>();
+): DailySpend[] {
+  const map = new Map<string, DailySpend>();
   for (const l of logs) {
     const date = (l.startTime ?? "").slice(0, 10);
     const g = group === "team" ? l.team_id : group === "key" ? l.api_key : l.model_group;

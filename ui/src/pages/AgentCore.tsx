@@ -19,7 +19,7 @@ import { AwsErrorNotice } from "../components/agentcore/parts";
 import "../components/agentcore/agentcore.css";
 import { EmptyState, PageHeader, Spinner } from "../components/ui";
 import { useApp } from "../context";
-import type { Harness } from "../lib/agentcore";
+import type { HarnessView } from "../lib/api.gen";
 import { LITELLM_PREFIX } from "../lib/agentcoreLogic";
 
 type Tab = "resources" | "wire" | "doctor" | "playground";
@@ -49,7 +49,7 @@ export function AgentCorePage() {
     setDialog(null);
   };
 
-  const switchModel = async (h: Harness, alias: string, force = false) => {
+  const switchModel = async (h: HarnessView, alias: string, force = false) => {
     setSwitching(h.harness_id);
     try {
       const saved = await api.updateHarness(h.harness_id, force ? { model: alias, force: true } : { model: alias });

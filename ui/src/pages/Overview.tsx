@@ -2,15 +2,15 @@ import { useState } from "react";
 import { CopyButton, CopyField, ErrorNotice, PageHeader, StatusBadge } from "../components/ui";
 import { useApp } from "../context";
 import { useAsync, useInterval } from "../hooks";
-import { type Info, type Stats, isMissingRoute } from "../lib/api";
-import type { SpendLog } from "../lib/api.gen";
+import { isMissingRoute } from "../lib/api";
+import type { GatewayInfo, SpendLog, SpendStats } from "../lib/api.gen";
 import { formatCost, formatMs, formatTime, formatTokens, formatUptime } from "../lib/format";
 import { todayTotals } from "../lib/requests";
 import { KEY_PLACEHOLDER, SNIPPET_LABELS, type SnippetKind, openaiBaseUrl, snippet } from "../lib/snippets";
 
 interface OverviewData {
-  info: Info | null;
-  stats: Stats;
+  info: GatewayInfo | null;
+  stats: SpendStats;
   statsExact: boolean;
   recent: SpendLog[];
   aliases: string[];
@@ -25,7 +25,7 @@ export function OverviewPage() {
       gw.info().catch(async (e) => {
         if (!isMissingRoute(e)) throw e;
         const r = await gw.readiness();
-        return { version: r.switchboard_version ?? r.litellm_version ?? "?", uptime_seconds: r.uptime_seconds ?? NaN, database: r.db ?? "?", models: r.models ?? 0, deployments: NaN } as Info;
+        return { version: r.switchboard_version ?? r.litellm_version ?? "?", uptime_seconds: r.uptime_seconds ?? NaN, database: r.db ?? "?", models: r.models ?? 0, deployments: NaN } satisfies GatewayInfo;
       }),
       gw.stats().catch((e) => (isMissingRoute(e) ? null : Promise.reject(e))),
       gw.spendLogs({ limit: 200 }),

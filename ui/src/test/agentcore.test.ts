@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { AgentCoreError, agentCoreErrorFrom, explainAgentCoreError, type Harness, type InvokeEvent, type WireResult, type WireStep } from "../lib/agentcore";
+import { AgentCoreError, agentCoreErrorFrom, explainAgentCoreError, type InvokeEvent } from "../lib/agentcore";
+import type { HarnessView, Step, WireResult } from "../lib/api.gen";
 import {
   aliasOf,
   applyInvokeEvent,
@@ -31,7 +32,7 @@ import { filterFromHash } from "../lib/requests";
 
 const ROLE = "arn:aws:iam::123456789012:role/AgentCoreHarnessRole";
 
-function harness(over: Partial<Harness> = {}, model: Partial<NonNullable<Harness["model"]>> | null = {}): Harness {
+function harness(over: Partial<HarnessView> = {}, model: Partial<NonNullable<HarnessView["model"]>> | null = {}): HarnessView {
   return {
     harness_id: "seed_harness-6t6swt99ge",
     harness_name: "seed_harness",
@@ -109,6 +110,15 @@ describe("models", () => {
     expect(switchTarget(harness({}, { model_id: "litellm_proxy/a", alias: "a" }), ["a", "b", "c"])).toBeNull();
     expect(switchTarget(harness({}, { source: "bedrock", model_id: "us.anthropic.x", alias: null }), aliases)).toBeNull();
     expect(switchTarget(harness({}, null), aliases)).toBeNull();
+  });
+  it("reads a harness with only the members the schema requires", () => {
+    const bare: HarnessView = { arn: "arn:h", harness_id: "h-1", harness_name: "h", status: "READY", model: { model_id: "litellm_proxy/claude-haiku", source: "litellm" } };
+    expect(aliasOf(bare)).toBe("claude-haiku");
+    expect(lacksPrefix(bare)).toBe(false);
+    expect(switchTarget(bare, ["claude-haiku", "claude-sonnet"])).toBe("claude-sonnet");
+    expect(harnessFormOf(bare)).toMatchObject({ name: "h", roleArn: "", alias: "claude-haiku", provider: "", apiBase: "", systemPrompt: "", maxTokens: "" });
+    expect(aliasOf({ ...bare, model: undefined })).toBeNull();
+    expect(providerKeyLabel({})).toBe("holds a key this gateway didn't store");
   });
   it("offers to fix the seed's bare model id", () => {
     const bare = harness({}, { model_id: "claude-haiku", alias: null });
@@ -271,7 +281,7 @@ describe("AWS errors", () => {
 });
 
 describe("the wiring's stream", () => {
-  const step = (id: string, status: WireStep["status"], more: Partial<WireStep> = {}): WireStep => ({ id, title: id, status, message: null, fix: null, error: null, detail: null, ...more });
+  const step = (id: string, status: Step["status"], more: Partial<Step> = {}): Step => ({ id, title: id, status, message: null, fix: null, error: null, detail: null, ...more });
 
   it("updates each step in place as it changes, then takes the result", () => {
     let s = initialWireState();

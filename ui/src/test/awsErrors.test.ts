@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { agentCoreErrorFrom, explainAgentCoreError } from "../lib/agentcore";
 import { applyInvokeEvent, emptyTurn } from "../lib/agentcoreLogic";
-import { DeployRefused } from "../lib/deployApi";
+import { DeployRefused, validationOf } from "../lib/deployApi";
 import { ApiError, apiErrorFrom, awsMessageParts, errorBodyOf, explainError, parseErrorBody } from "../lib/errors";
 
 const SDK_DUMP =
@@ -42,6 +42,17 @@ describe("error bodies with fix and detail", () => {
     const d = new DeployRefused(apiErrorFrom(502, withDetail, null, "/deploy/up"), null);
     expect(d.detail).toBe(SDK_DUMP);
     expect(d.fix).toBe(FIX);
+  });
+
+  it("reads a refused form's field errors and warnings", () => {
+    const issue = { field: "region", message: "an AWS region such as us-east-1" };
+    const refused = JSON.stringify({ error: { message: "invalid", type: "invalid_request_error", code: "400" }, validation: { errors: [issue], warnings: [] } });
+    expect(validationOf(refused)).toEqual({ errors: [issue], warnings: [] });
+    expect(validationOf(JSON.stringify({ error: { message: "m" }, validation: { errors: [issue] } }))).toEqual({ errors: [issue], warnings: [] });
+    expect(validationOf(JSON.stringify({ error: { message: "m" }, validation: { errors: [{ field: 1 }] } }))).toBeNull();
+    expect(validationOf(withDetail)).toBeNull();
+    expect(validationOf("not json")).toBeNull();
+    expect(validationOf("null")).toBeNull();
   });
 });
 

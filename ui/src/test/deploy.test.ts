@@ -1,13 +1,14 @@
 import { describe, expect, it } from "vitest";
+import type { Progress } from "../lib/api.gen";
 import {
   DEPLOYED_STACK_KEY,
   DEPLOYED_URL_KEY,
   type DoneItem,
   type EventItem,
   type PlanItem,
-  type ProgressItem,
   type RunState,
   clearRunning,
+  cpuArchitectures,
   deployedUrl,
   elapsed,
   formFromDefaults,
@@ -122,6 +123,16 @@ describe("deploy form → request body", () => {
     expect(requestBody({ ...f, https: true }).certificate_arn).toBe("arn:aws:acm:us-east-1:1:certificate/x");
   });
 
+  it("reads defaults with only what the schema requires (every member has a serde default)", () => {
+    const f = formFromDefaults({ network: { mode: "new" } });
+    expect(f).toMatchObject({ region: "us-east-1", namePrefix: "switchboard", networkMode: "new", vpcCidr: "10.0.0.0/16", arch: "X86_64", cpu: 512, memory: 1024 });
+    expect(formFromDefaults({}).vpcCidr).toBe("10.0.0.0/16");
+  });
+
+  it("offers the architectures the request takes", () => {
+    expect(cpuArchitectures({ cpu_architectures: ["X86_64", "ARM64", "RISCV"] })).toEqual(["X86_64", "ARM64"]);
+  });
+
   it("leaves out a count that is not a number and says so next to the field", () => {
     const f = { ...formFromDefaults(DEFAULTS), desiredCount: "two" };
     expect("desired_count" in requestBody(f)).toBe(false);
@@ -222,7 +233,7 @@ const done = (over: Partial<DoneItem>): DoneItem => ({
   ...over,
 });
 
-function feed(items: ProgressItem[], kind: RunState["kind"] = "up"): RunState {
+function feed(items: Progress[], kind: RunState["kind"] = "up"): RunState {
   let s = runReducer(null, { type: "start", kind, region: "us-east-1", stack: "gw", profile: null, at: 0 });
   for (const item of items) s = runReducer(s, { type: "item", item });
   return s!;
@@ -230,7 +241,7 @@ function feed(items: ProgressItem[], kind: RunState["kind"] = "up"): RunState {
 
 describe("progress over the SSE items", () => {
   it("reads the items of a stream, keep-alives and partial frames included", () => {
-    const items: ProgressItem[] = [];
+    const items: Progress[] = [];
     const p = new SSEParser((e) => {
       const item = parseProgressItem(e.data);
       if (item) items.push(item);

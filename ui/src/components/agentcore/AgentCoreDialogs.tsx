@@ -2,7 +2,8 @@
 // doctor refused, and the confirmations of deletes. One is open at a time.
 
 import { useApp } from "../../context";
-import { AgentCoreError, type Harness, type Provider } from "../../lib/agentcore";
+import { AgentCoreError } from "../../lib/agentcore";
+import type { HarnessView, ProviderView } from "../../lib/api.gen";
 import { LITELLM_PREFIX, providerKeyLabel, switchTarget } from "../../lib/agentcoreLogic";
 import { ConfirmDialog, Modal } from "../ui";
 import { HarnessDetails } from "./HarnessDetails";
@@ -12,12 +13,12 @@ import { AwsErrorNotice, DoctorReportView } from "./parts";
 import type { AgentCoreData } from "./useAgentCore";
 
 export type Dialog =
-  | { kind: "harness"; harness: Harness | null }
-  | { kind: "provider"; provider: Provider | null }
+  | { kind: "harness"; harness: HarnessView | null }
+  | { kind: "provider"; provider: ProviderView | null }
   | { kind: "details"; harnessId: string; doctor?: boolean }
-  | { kind: "delete-harness"; harness: Harness }
-  | { kind: "delete-provider"; provider: Provider }
-  | { kind: "switch"; harness: Harness; alias: string; error: unknown }
+  | { kind: "delete-harness"; harness: HarnessView }
+  | { kind: "delete-provider"; provider: ProviderView }
+  | { kind: "switch"; harness: HarnessView; alias: string; error: unknown }
   | null;
 
 export function AgentCoreDialogs({
@@ -36,7 +37,7 @@ export function AgentCoreDialogs({
   switching: string | null;
   play: (harnessId: string) => void;
   openRequests: (token: string) => void;
-  switchModel: (h: Harness, alias: string, force?: boolean) => void;
+  switchModel: (h: HarnessView, alias: string, force?: boolean) => void;
 }) {
   const { toast, sessionKeys } = useApp();
   const { api, aliases, providerList, defaults, deployedUrl, teams, harnesses, providers, region, reloadAll } = ac;
@@ -130,7 +131,7 @@ export function AgentCoreDialogs({
   );
 }
 
-function SwitchRefused({ harness, alias, error, busy, onClose, onForce }: { harness: Harness; alias: string; error: unknown; busy: boolean; onClose: () => void; onForce: () => void }) {
+function SwitchRefused({ harness, alias, error, busy, onClose, onForce }: { harness: HarnessView; alias: string; error: unknown; busy: boolean; onClose: () => void; onForce: () => void }) {
   const refused = error instanceof AgentCoreError && error.refusedByDoctor ? error : null;
   return (
     <Modal

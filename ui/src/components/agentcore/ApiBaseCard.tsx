@@ -1,7 +1,7 @@
 // The API base the harnesses of this page's forms call, whether AWS can reach it, and the deployed
 // gateway's URL offered instead.
 
-import type { AgentCoreSettings } from "../../lib/agentcore";
+import type { Settings } from "../../lib/api.gen";
 import { classifyApiBase } from "../../lib/agentcoreLogic";
 import { Badge } from "../ui";
 
@@ -13,7 +13,7 @@ export function ApiBaseCard({
   deployedUrl,
   hidden,
 }: {
-  settings: AgentCoreSettings;
+  settings: Settings;
   apiBase: string;
   /** The API base chosen on this page, if any. */
   override: string | null;

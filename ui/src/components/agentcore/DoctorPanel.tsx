@@ -2,7 +2,8 @@
 // provider), each finding with its fix.
 
 import { type FormEvent, useState } from "react";
-import type { AgentCoreApi, DoctorReport, Harness, Provider } from "../../lib/agentcore";
+import type { AgentCoreApi } from "../../lib/agentcore";
+import type { DoctorRequest, HarnessView, ProviderView, Report } from "../../lib/api.gen";
 import { LITELLM_PREFIX } from "../../lib/agentcoreLogic";
 import { Field, TextInput } from "../ui";
 import { AwsErrorNotice, DoctorReportView } from "./parts";
@@ -17,8 +18,8 @@ export function DoctorPanel({
   onSubject,
 }: {
   api: AgentCoreApi;
-  harnesses: Harness[];
-  providers: Provider[];
+  harnesses: HarnessView[];
+  providers: ProviderView[];
   aliases: string[];
   defaults: { alias: string; provider: string; apiBase: string };
   /** A harness id, or "" for a draft. */
@@ -30,7 +31,7 @@ export function DoctorPanel({
   const [provider, setProvider] = useState(defaults.provider);
   const [keyAlias, setKeyAlias] = useState("");
   const [busy, setBusy] = useState(false);
-  const [report, setReport] = useState<DoctorReport | null>(null);
+  const [report, setReport] = useState<Report | null>(null);
   const [error, setError] = useState<unknown>(null);
 
   const run = async (e?: FormEvent) => {
@@ -38,7 +39,7 @@ export function DoctorPanel({
     setBusy(true);
     setError(null);
     try {
-      const body: Record<string, unknown> = subject
+      const body: DoctorRequest = subject
         ? { harness_id: subject }
         : {
             model: model.trim() || undefined,

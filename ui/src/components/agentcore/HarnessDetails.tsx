@@ -1,7 +1,8 @@
 // A harness's details as AgentCore has them, with the doctor on demand.
 
 import { useEffect, useState } from "react";
-import type { AgentCoreApi, DoctorReport, Harness } from "../../lib/agentcore";
+import type { AgentCoreApi } from "../../lib/agentcore";
+import type { HarnessView, Report } from "../../lib/api.gen";
 import { LITELLM_PREFIX, lacksPrefix } from "../../lib/agentcoreLogic";
 import { formatRelative } from "../../lib/format";
 import { Badge, Modal } from "../ui";
@@ -22,7 +23,7 @@ export function HarnessDetails({
 }: {
   onDelete: () => void;
   api: AgentCoreApi;
-  harness: Harness;
+  harness: HarnessView;
   /** Run the doctor as soon as the details open. */
   autoDoctor?: boolean;
   onClose: () => void;
@@ -33,7 +34,7 @@ export function HarnessDetails({
   onSwitch: (alias: string) => void;
   switching: boolean;
 }) {
-  const [report, setReport] = useState<DoctorReport | null>(null);
+  const [report, setReport] = useState<Report | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const h = harness;

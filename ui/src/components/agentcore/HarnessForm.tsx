@@ -3,7 +3,8 @@
 // `litellm_proxy/<alias>`; the credential provider is picked, its ARN comes from AgentCore.
 
 import { type FormEvent, useEffect, useRef, useState } from "react";
-import { type AgentCoreApi, AgentCoreError, type DoctorReport, type Harness, type Provider, type Saved } from "../../lib/agentcore";
+import { type AgentCoreApi, AgentCoreError } from "../../lib/agentcore";
+import type { HarnessView, ProviderView, Report, Saved } from "../../lib/api.gen";
 import {
   type HarnessFormErrors,
   type HarnessFormMode,
@@ -38,7 +39,7 @@ export function HarnessFields({
   errors: HarnessFormErrors;
   mode: HarnessFormMode;
   aliases: string[];
-  providers: Provider[];
+  providers: ProviderView[];
   apiBaseDefault: string;
   deployedUrl: string | null;
   prefix: string;
@@ -196,9 +197,9 @@ export function HarnessDialog({
 }: {
   api: AgentCoreApi;
   /** Editing this harness; else creating one. */
-  harness: Harness | null;
+  harness: HarnessView | null;
   aliases: string[];
-  providers: Provider[];
+  providers: ProviderView[];
   defaults: { alias: string; provider: string; apiBase: string };
   deployedUrl: string | null;
   onClose: () => void;
@@ -212,7 +213,7 @@ export function HarnessDialog({
   );
   const [submitted, setSubmitted] = useState(false);
   const [busy, setBusy] = useState<"doctor" | "save" | null>(null);
-  const [report, setReport] = useState<DoctorReport | null>(null);
+  const [report, setReport] = useState<Report | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [refused, setRefused] = useState<AgentCoreError | null>(null);
   const errors = submitted ? validateHarnessForm(form, mode, { aliases }) : {};

@@ -3,7 +3,8 @@
 // multi-turn until "New session".
 
 import { type KeyboardEvent, useEffect, useLayoutEffect, useRef, useState } from "react";
-import type { AgentCoreApi, Harness } from "../../lib/agentcore";
+import type { AgentCoreApi } from "../../lib/agentcore";
+import type { HarnessView } from "../../lib/api.gen";
 import { type Block, type HarnessTurn, LITELLM_PREFIX, applyInvokeEvent, emptyTurn, lacksPrefix, settling, switchTarget } from "../../lib/agentcoreLogic";
 import { formatMs, formatTokens } from "../../lib/format";
 import { renderMarkdown } from "../../lib/markdown";
@@ -40,11 +41,11 @@ export function HarnessPlayground({
   onRequests,
 }: {
   api: AgentCoreApi;
-  harnesses: Harness[];
+  harnesses: HarnessView[];
   aliases: string[];
   selected: string;
   onSelect: (id: string) => void;
-  onSwitch: (h: Harness, alias: string) => void;
+  onSwitch: (h: HarnessView, alias: string) => void;
   switching: boolean;
   onRequests: (token: string) => void;
 }) {

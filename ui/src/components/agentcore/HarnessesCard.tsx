@@ -1,7 +1,7 @@
 // The harnesses of the region: status, model source and id (a bare id lacking litellm_proxy/ is
 // flagged), the provider and its key, and the one-click switch, Try, Doctor and Edit.
 
-import type { Harness } from "../../lib/agentcore";
+import type { HarnessView } from "../../lib/api.gen";
 import { LITELLM_PREFIX, lacksPrefix, settling, switchTarget } from "../../lib/agentcoreLogic";
 import { Badge, Spinner } from "../ui";
 import { AwsErrorNotice, HarnessStatusBadge, KeyHeld } from "./parts";
@@ -22,18 +22,18 @@ export function HarnessesCard({
   onSwitch,
 }: {
   region: string;
-  harnesses: Harness[];
+  harnesses: HarnessView[];
   aliases: string[];
   loading: boolean;
   error: unknown;
   switching: string | null;
   onNew: () => void;
   onWire: () => void;
-  onOpen: (h: Harness) => void;
-  onDoctor: (h: Harness) => void;
-  onEdit: (h: Harness) => void;
-  onPlay: (h: Harness) => void;
-  onSwitch: (h: Harness, alias: string) => void;
+  onOpen: (h: HarnessView) => void;
+  onDoctor: (h: HarnessView) => void;
+  onEdit: (h: HarnessView) => void;
+  onPlay: (h: HarnessView) => void;
+  onSwitch: (h: HarnessView, alias: string) => void;
 }) {
   return (
     <div className="card ac-card" data-testid="harnesses-card">

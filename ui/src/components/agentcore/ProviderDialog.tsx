@@ -5,7 +5,8 @@
 import { useState } from "react";
 import type { SessionKey } from "../../context";
 import type { ListedTeam } from "../../lib/api.gen";
-import type { AgentCoreApi, Provider, StoredKey } from "../../lib/agentcore";
+import type { AgentCoreApi } from "../../lib/agentcore";
+import type { ProviderView, StoredKey } from "../../lib/api.gen";
 import { type KeySourceChoice, nextKeyAlias, providerBody, validateProviderName } from "../../lib/agentcoreLogic";
 import { validateName, validateNumber } from "../../lib/validate";
 import { FormDialog } from "../FormDialog";
@@ -25,7 +26,7 @@ export function ProviderDialog({
 }: {
   api: AgentCoreApi;
   /** Rotating this provider's key; else creating a provider. */
-  provider: Provider | null;
+  provider: ProviderView | null;
   teams: ListedTeam[];
   sessionKeys: SessionKey[];
   defaults: { name: string; keyAlias: string; teamAlias: string };

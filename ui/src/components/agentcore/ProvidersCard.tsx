@@ -1,7 +1,7 @@
 // The credential providers of the region: the key each holds (and its team), its ARN, Rotate and
 // Delete.
 
-import type { Provider } from "../../lib/agentcore";
+import type { ProviderView } from "../../lib/api.gen";
 import { formatRelative } from "../../lib/format";
 import { Spinner } from "../ui";
 import { AwsErrorNotice, KeyHeld, LongId } from "./parts";
@@ -17,13 +17,13 @@ export function ProvidersCard({
   onDelete,
 }: {
   region: string;
-  providers: Provider[];
+  providers: ProviderView[];
   loading: boolean;
   error: unknown;
   teamName: (id: string | null) => string | null;
   onNew: () => void;
-  onRotate: (p: Provider) => void;
-  onDelete: (p: Provider) => void;
+  onRotate: (p: ProviderView) => void;
+  onDelete: (p: ProviderView) => void;
 }) {
   return (
     <div className="card ac-card" data-testid="providers-card">

@@ -1,9 +1,9 @@
 // Where the page looks: the AWS region and profile of the AgentCore calls, and Refresh.
 
-import type { AgentCoreSettings } from "../../lib/agentcore";
+import type { Settings } from "../../lib/api.gen";
 import type { AgentCoreData } from "./useAgentCore";
 
-export function TargetPicker({ ac, settings: s }: { ac: AgentCoreData; settings: AgentCoreSettings }) {
+export function TargetPicker({ ac, settings: s }: { ac: AgentCoreData; settings: Settings }) {
   const { target, setTarget, region, regions, providers, harnesses, reloadAll } = ac;
   return (
     <>

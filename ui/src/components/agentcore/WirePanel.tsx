@@ -5,7 +5,8 @@
 import { type FormEvent, useEffect, useRef, useState } from "react";
 import { flushSync } from "react-dom";
 import type { ListedTeam } from "../../lib/api.gen";
-import type { AgentCoreApi, Harness, Provider, WireResult } from "../../lib/agentcore";
+import type { AgentCoreApi } from "../../lib/agentcore";
+import type { HarnessView, ProviderView, WireResult } from "../../lib/api.gen";
 import {
   type HarnessFormState,
   type WireState,
@@ -35,8 +36,8 @@ export function WirePanel({
 }: {
   api: AgentCoreApi;
   aliases: string[];
-  harnesses: Harness[];
-  providers: Provider[];
+  harnesses: HarnessView[];
+  providers: ProviderView[];
   teams: ListedTeam[];
   defaults: { alias: string; provider: string; apiBase: string; teamAlias: string; keyAlias: string };
   deployedUrl: string | null;

@@ -2,7 +2,7 @@
 // wiring's steps, which key a provider holds, long ARNs.
 
 import { useState } from "react";
-import type { DoctorReport, KeyRef, Provider, WireStep } from "../../lib/agentcore";
+import type { KeyRef, ProviderView, Report, Step } from "../../lib/api.gen";
 import { explainAgentCoreError } from "../../lib/agentcore";
 import { harnessStatusTone, keyStatusTone, providerKeyLabel, stepDoctor } from "../../lib/agentcoreLogic";
 import { Badge, CopyButton, ErrorDetails } from "../ui";
@@ -42,7 +42,7 @@ export function FixText({ text }: { text: string }) {
 }
 
 /** The doctor's findings, each with its fix; the checks that passed on demand. */
-export function DoctorReportView({ report, testid = "doctor-report", title }: { report: DoctorReport; testid?: string; title?: string }) {
+export function DoctorReportView({ report, testid = "doctor-report", title }: { report: Report; testid?: string; title?: string }) {
   const [showPassed, setShowPassed] = useState(false);
   const s = report.subject;
   const summary = report.ok
@@ -109,7 +109,7 @@ const STATUS_LABEL: Record<string, string> = {
 const STATUS_MARK: Record<string, string> = { not_started: "", running: "", done: "✓", failed: "✕", rolled_back: "↺" };
 
 /** The six steps of the wiring, as they progress. */
-export function WireSteps({ steps }: { steps: WireStep[] }) {
+export function WireSteps({ steps }: { steps: Step[] }) {
   return (
     <ol className="ac-steps" data-testid="wire-steps">
       {steps.map((s, i) => {
@@ -155,8 +155,8 @@ export function WireSteps({ steps }: { steps: WireStep[] }) {
 }
 
 /** "holds key agentcore-harness-key" (+ its status), or the warning for a key made elsewhere. */
-export function KeyHeld({ provider, teamName }: { provider: Pick<Provider, "key">; teamName?: (id: string | null) => string | null }) {
-  const k: KeyRef | null = provider.key;
+export function KeyHeld({ provider, teamName }: { provider: Pick<ProviderView, "key">; teamName?: (id: string | null) => string | null }) {
+  const k: KeyRef | null = provider.key ?? null;
   if (!k) {
     return (
       <span className="ac-keyheld unknown" data-testid="provider-key" title="Created outside this gateway (e.g. in the AWS console): rotate it to a key of this gateway to see and govern its traffic.">
@@ -164,7 +164,7 @@ export function KeyHeld({ provider, teamName }: { provider: Pick<Provider, "key"
       </span>
     );
   }
-  const team = teamName?.(k.team_id);
+  const team = teamName?.(k.team_id ?? null);
   return (
     <span className="ac-keyheld" data-testid="provider-key">
       <span className="ac-keyheld-text">{providerKeyLabel(provider)}</span>{" "}

@@ -6,7 +6,8 @@ import { useCallback, useMemo, useState } from "react";
 import { useApp } from "../../context";
 import { useAsync, useInterval } from "../../hooks";
 import { isMissingRoute } from "../../lib/api";
-import { AgentCoreApi, type Target } from "../../lib/agentcore";
+import { AgentCoreApi } from "../../lib/agentcore";
+import type { Target } from "../../lib/api.gen";
 import { settling } from "../../lib/agentcoreLogic";
 
 const TARGET_KEY = "switchboard.agentcore.target";

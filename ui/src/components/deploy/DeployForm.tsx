@@ -2,7 +2,8 @@
 // data stores, its network and HTTPS, and the advanced settings.
 
 import type { ReactNode } from "react";
-import { type DeployForm, type DeployOptions, type FormKey, cpuLabel, memoryChoices, memoryLabel, withCpu } from "../../lib/deploy";
+import type { Options as DeployOptions } from "../../lib/api.gen";
+import { type DeployForm, type FormKey, cpuArchitectures, cpuLabel, memoryChoices, memoryLabel, withCpu } from "../../lib/deploy";
 import { Field, TextInput } from "../ui";
 import { AwsErrorNotice } from "./parts";
 import type { IdentityCheck } from "./useDeploy";
@@ -113,7 +114,7 @@ export function DeployFormView({
           </Field>
           <Field label="Architecture" error={errors.arch} hint={form.arch === "ARM64" ? "~20% cheaper; the image must be arm64" : "ARM64 is ~20% cheaper"}>
             <div className="segmented" data-testid="deploy-arch">
-              {options.cpu_architectures.map((a) => (
+              {cpuArchitectures(options).map((a) => (
                 <button key={a} type="button" className={form.arch === a ? "on" : ""} aria-pressed={form.arch === a} onClick={() => set("arch", a)} data-value={a}>
                   {a === "X86_64" ? "x86-64" : "ARM64"}
                 </button>

@@ -1,7 +1,8 @@
 // The column beside the deploy form: the gateway's verdict on the form, the cost estimate, the
 // resources it creates, whether the stack exists, and the Deploy (or Update) button.
 
-import { FIELD_LABELS, type FormKey, type StackStatus, type ValidateResult, formatMonthly, issuesByField, resourceSummary, sentence, shortType } from "../../lib/deploy";
+import type { CheckedPlan, StackReport } from "../../lib/api.gen";
+import { FIELD_LABELS, type FormKey, formatMonthly, issuesByField, resourceSummary, sentence, shortType } from "../../lib/deploy";
 import { formatRelative } from "../../lib/format";
 import type { DeployRefused, StackTarget } from "../../lib/deployApi";
 import { Spinner } from "../ui";
@@ -72,7 +73,7 @@ function ValidationSummary({
   onField,
 }: {
   check: Check;
-  current: ValidateResult | undefined;
+  current: CheckedPlan | undefined;
   fieldErrors: Partial<Record<FormKey, string>>;
   onField: (k: FormKey) => void;
 }) {
@@ -126,7 +127,7 @@ function ValidationSummary({
   );
 }
 
-function CostView({ result }: { result: ValidateResult }) {
+function CostView({ result }: { result: CheckedPlan }) {
   const e = result.estimate;
   return (
     <div className="cost" data-testid="deploy-cost">
@@ -160,7 +161,7 @@ function CostView({ result }: { result: ValidateResult }) {
   );
 }
 
-function ResourcesView({ result }: { result: ValidateResult }) {
+function ResourcesView({ result }: { result: CheckedPlan }) {
   const groups = resourceSummary(result.resources);
   return (
     <details className="resources" data-testid="deploy-resources">
@@ -187,7 +188,7 @@ function StackLine({
   onFollow,
 }: {
   info: StackInfo;
-  current: StackStatus | undefined;
+  current: StackReport | undefined;
   targetOk: boolean;
   target: StackTarget | null;
   onFollow: () => void;

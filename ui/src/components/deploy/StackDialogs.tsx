@@ -3,7 +3,7 @@
 
 import { useEffect, useState } from "react";
 import { useApp } from "../../context";
-import type { Connection } from "../../lib/deploy";
+import type { Connection } from "../../lib/api.gen";
 import { type StackTarget, stackConnection } from "../../lib/deployApi";
 import { switchSession, SESSION_CHANGED } from "../../lib/session";
 import { CopyButton, CopyField, Modal, Spinner, TextInput, copyText } from "../ui";

@@ -1,7 +1,8 @@
 // Small pieces of the "Deploy to AWS" page: stack statuses, AWS errors, the progress bar, a failed
 // resource, the stack's outputs and the health check.
 
-import { type Failure, type Health, type Tone, shortType, statusTone } from "../../lib/deploy";
+import type { Failure, Health } from "../../lib/api.gen";
+import { type Tone, shortType, statusTone } from "../../lib/deploy";
 import { ApiError, awsMessageParts, explainError } from "../../lib/errors";
 import { Badge, CopyField, ErrorDetails } from "../ui";
 

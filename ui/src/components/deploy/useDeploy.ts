@@ -3,16 +3,12 @@
 
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from "react";
 import type { Gateway } from "../../lib/api";
+import type { CheckedPlan, Options as DeployOptions, DeployRequest, Identity, StackReport } from "../../lib/api.gen";
 import {
   type DeployForm,
-  type DeployOptions,
-  type DeployRequest,
   type FormKey,
-  type Identity,
   type RunKind,
   type RunTarget,
-  type StackStatus,
-  type ValidateResult,
   clearRunning,
   formFromDefaults,
   loadForm,
@@ -31,7 +27,7 @@ const PREFIX_RE = /^[a-z](?!.*--)[a-z0-9-]{1,30}[a-z0-9]$/;
 /** The gateway's check of the form whose request body has `key`. */
 export interface Check {
   key: string;
-  result?: ValidateResult;
+  result?: CheckedPlan;
   error?: unknown;
   pending: boolean;
 }
@@ -39,7 +35,7 @@ export interface Check {
 /** The stack the form names (region|stack|profile is `key`). */
 export interface StackInfo {
   key: string;
-  status?: StackStatus;
+  status?: StackReport;
   error?: unknown;
   loading: boolean;
 }
