@@ -24,7 +24,7 @@ pub struct ErrorBody<'a> {
     error: ErrorFields<'a>,
     /// A refused deploy form: its field errors and warnings.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<switchboard_deploy::Validation>)]
     validation: Option<Value>,
     /// A harness not saved: the doctor's report.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -207,8 +207,7 @@ export type ErrorDetail = {
 export type ErrorResponse = {
   doctor?: null | Report;
   error: ErrorDetail;
-  /** A refused deploy form: its field errors and warnings. */
-  validation?: Record<string, unknown> | null;
+  validation?: null | Validation;
 };
 
 /** A resource that failed, and why. */
@@ -995,6 +994,12 @@ export type UserRecord = Limits & {
   user_email?: string | null;
   user_id: string;
   user_role?: string | null;
+};
+
+/** The outcome of validating a form: errors stop the deploy, warnings are shown. */
+export type Validation = {
+  errors: FieldIssue[];
+  warnings: FieldIssue[];
 };
 
 export type WireBody = Target & WireRequest;
