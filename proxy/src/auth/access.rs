@@ -42,6 +42,24 @@ pub enum Denied {
     User,
 }
 
+impl Denied {
+    /// Who refused, as LiteLLM's message names it.
+    pub fn subject(self) -> &'static str {
+        match self {
+            Denied::Key => "key",
+            Denied::Team => "team",
+            Denied::User => "user",
+        }
+    }
+}
+
+/// A list as LiteLLM's messages print it (Python's `repr`): `['a', 'b']`.
+pub fn python_list(items: &[String]) -> String {
+    let quoted: Vec<String> =
+        items.iter().map(|i| format!("'{}'", i.replace('\\', "\\\\").replace('\'', "\\'"))).collect();
+    format!("[{}]", quoted.join(", "))
+}
+
 /// Key list, then team list, then user list (key ∩ team ∩ user); `all-team-models` makes the
 /// key list defer to the team.
 pub fn check(
@@ -110,5 +128,12 @@ mod tests {
         let sonnet = facts("claude-sonnet", &none, &none);
         assert_eq!(check(&[], Some(&team), Some(&user), &sonnet), Err(Denied::User), "key ∩ team ∩ user");
         assert_eq!(check(&[], None, Some(&[]), &gpt), Ok(()), "a user without a list may use everything");
+    }
+
+    #[test]
+    fn lists_print_as_litellm_prints_them() {
+        assert_eq!(python_list(&l(&["gpt-4o", "claude-haiku"])), "['gpt-4o', 'claude-haiku']");
+        assert_eq!(python_list(&[]), "[]");
+        assert_eq!(python_list(&l(&["it's"])), "['it\\'s']");
     }
 }

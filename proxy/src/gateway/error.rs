@@ -29,10 +29,13 @@ pub enum GatewayError {
     ModelNotFound(String),
     #[error("Not Found: {0}")]
     RouteNotFound(String),
+    /// LiteLLM's words, which its clients and tests match on.
     #[error(
-        "The requested model '{model}' is not available for this API key, or the model name is invalid. Check the models available to you and try again."
+        "{subject} not allowed to access model. This {subject} can only access models={}. Tried to access {model}",
+        crate::auth::access::python_list(allowed),
+        subject = denied.subject()
     )]
-    ModelAccessDenied { model: String, denied: Denied },
+    ModelAccessDenied { model: String, denied: Denied, allowed: Vec<String> },
     #[error("{0}")]
     BudgetExceeded(String),
     #[error("{message}")]

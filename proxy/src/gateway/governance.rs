@@ -22,13 +22,16 @@ pub fn check_access(registry: &Registry, principal: &Principal, group: &ModelGro
         ModelFacts { name: &group.name, provider_models: &group.provider_models, access_groups: &group.access_groups };
     let team = key.record.team_id.as_deref().and_then(|t| registry.teams.get(t));
     let user = key.record.user_id.as_deref().and_then(|u| registry.users.get(u));
-    access::check(
-        &key.record.models,
-        team.as_ref().map(|t| t.record.models.as_slice()),
-        user.as_ref().map(|u| u.record.models.as_slice()),
-        &facts,
-    )
-    .map_err(|denied| GatewayError::ModelAccessDenied { model: group.name.to_string(), denied })
+    let team_models = team.as_ref().map(|t| t.record.models.as_slice());
+    let user_models = user.as_ref().map(|u| u.record.models.as_slice());
+    access::check(&key.record.models, team_models, user_models, &facts).map_err(|denied| {
+        let allowed = match denied {
+            Denied::Key => key.record.models.as_slice(),
+            Denied::Team => team_models.unwrap_or_default(),
+            Denied::User => user_models.unwrap_or_default(),
+        };
+        GatewayError::ModelAccessDenied { model: group.name.to_string(), denied, allowed: allowed.to_vec() }
+    })
 }
 
 /// Whether `principal` may call a model group, for listings.
