@@ -61,6 +61,12 @@ async fn seed_recipe_key_calls_its_team_models_only() {
     assert_eq!(status, 403, "{body}");
     assert_eq!(body["error"]["type"], "team_model_access_denied");
     assert_eq!(body["error"]["code"], "403");
+    assert_eq!(
+        body["error"]["message"],
+        "team not allowed to access model. This team can only access models=['claude-sonnet', 'claude-haiku']. \
+         Tried to access gpt-4o-mini",
+        "LiteLLM's words: its clients match on them"
+    );
     assert!(s.openai.requests().is_empty());
     let logs: Value = s.get(&format!("/spend/logs?api_key={key}&status=failure")).await.json().await.unwrap();
     assert_eq!(
@@ -93,6 +99,10 @@ async fn key_model_rules_wildcards_and_team_intersection() {
     let narrow = narrow["key"].as_str().unwrap();
     let (status, body, _) = post_as(&s, narrow, "/v1/chat/completions", &chat_body("claude-sonnet")).await;
     assert_eq!((status, body["error"]["type"].as_str()), (403, Some("key_model_access_denied")), "{body}");
+    assert_eq!(
+        body["error"]["message"],
+        "key not allowed to access model. This key can only access models=['claude-haiku']. Tried to access claude-sonnet"
+    );
 
     let bedrock_only = admin(&s, "/key/generate", json!({"models": ["bedrock/*"]})).await;
     let bedrock_only = bedrock_only["key"].as_str().unwrap();
@@ -503,4 +513,55 @@ async fn only_admins_manage_and_keys_read_only_themselves() {
     assert_eq!(r.status(), 400);
     let r = s.post("/key/generate", &json!({"duration": "forever"})).await;
     assert_eq!(r.status(), 400);
+}
+
+/// LiteLLM's clients send null for "not set" in admin bodies (its own UI and SDK do); unknown
+/// members are ignored.
+#[tokio::test]
+async fn null_members_and_unknown_fields_in_admin_bodies() {
+    let s = Stack::start().await;
+    let nulls = json!({
+        "metadata": null, "aliases": null, "models": null, "tags": null, "blocked": null, "duration": null,
+        "max_budget": null, "budget_duration": null, "team_id": null, "user_id": null, "key_alias": null,
+        "a_field_of_a_later_litellm": {"x": 1}
+    });
+    let key = admin(&s, "/key/generate", nulls.clone()).await;
+    assert_eq!(
+        (key["models"].clone(), key["metadata"].clone(), key["blocked"].clone()),
+        (json!([]), json!({}), json!(false))
+    );
+    assert!(key.get("a_field_of_a_later_litellm").is_none(), "{key}");
+    let clear = key["key"].as_str().unwrap().to_string();
+    assert_eq!(post_as(&s, &clear, "/v1/chat/completions", &chat_body("claude-haiku")).await.0, 200);
+
+    let team = admin(
+        &s,
+        "/team/new",
+        json!({"team_alias": "nulls", "models": null, "metadata": null, "tags": null, "members_with_roles": null,
+               "model_aliases": null, "blocked": null, "max_budget": null}),
+    )
+    .await;
+    assert_eq!(team["models"], json!([]));
+    let user = admin(
+        &s,
+        "/user/new",
+        json!({"user_id": "u-nulls", "models": null, "teams": null, "metadata": null, "user_role": null,
+               "auto_create_key": null, "key_alias": null}),
+    )
+    .await;
+    assert_eq!(user["user_id"], "u-nulls");
+    assert!(user["key"].as_str().is_some_and(|k| k.starts_with("sk-")), "a key by default: {user}");
+
+    // On update, null clears: the key's model list (empty: every model) and its budget.
+    let narrowed = admin(&s, "/key/update", json!({"key": clear, "models": ["claude-haiku"], "max_budget": 5.0})).await;
+    assert_eq!(narrowed["models"], json!(["claude-haiku"]));
+    let cleared =
+        admin(&s, "/key/update", json!({"key": clear, "models": null, "max_budget": null, "tags": null})).await;
+    assert_eq!((cleared["models"].clone(), cleared["max_budget"].clone()), (json!([]), Value::Null), "{cleared}");
+    assert_eq!(post_as(&s, &clear, "/v1/chat/completions", &chat_body("gpt-4o-mini")).await.0, 200);
+
+    let deleted = admin(&s, "/key/delete", json!({"keys": [clear], "key_aliases": null})).await;
+    assert_eq!(deleted["deleted_keys"].as_array().map(Vec::len), Some(1));
+    let r = s.post("/model/new", &json!({"model_name": "nulls", "litellm_params": {"model": "openai/gpt-4o-mini", "api_base": s.openai.base_url(), "api_key": "sk-x"}, "model_info": null})).await;
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap_or_default());
 }

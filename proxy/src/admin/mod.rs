@@ -87,18 +87,32 @@ pub fn next_reset(text: &str) -> Result<String, AdminError> {
     Ok(format_time(d.next_after(Utc::now())))
 }
 
-/// Applies the members of `patch` named in `fields` to `record` (merge-patch: a member set to
-/// null clears the field; members not sent stay as they are).
+/// Applies the members of `patch` named in `fields` to `record` (merge-patch: members not sent
+/// stay as they are). A member sent as null clears the field, as LiteLLM's clients send null for
+/// "not set": a list or map becomes empty (an empty `models` list allows every model), a flag
+/// false, an optional value absent; `spend` is left alone (it is set through `spend_field`).
 pub fn merge<T: Serialize + DeserializeOwned>(record: &T, patch: &Fields, fields: &[&str]) -> Result<T, AdminError> {
     let mut value = serde_json::to_value(record).map_err(|e| AdminError::Internal(e.to_string()))?;
     if let Some(obj) = value.as_object_mut() {
         for f in fields {
-            if let Some(v) = patch.get(*f) {
-                obj.insert((*f).to_string(), v.clone());
-            }
+            let Some(v) = patch.get(*f) else { continue };
+            let v = match (v, obj.get(*f)) {
+                (Value::Null, Some(Value::Array(_))) => Value::Array(Vec::new()),
+                (Value::Null, Some(Value::Object(_))) => Value::Object(Map::new()),
+                (Value::Null, Some(Value::Bool(_))) => Value::Bool(false),
+                (Value::Null, Some(Value::Number(_))) if *f == "spend" => continue,
+                (v, _) => v.clone(),
+            };
+            obj.insert((*f).to_string(), v);
         }
     }
-    serde_json::from_value(value).map_err(|e| AdminError::invalid(e.to_string(), None))
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let field = e.path().to_string();
+        match field.as_str() {
+            "." => AdminError::invalid(e.into_inner().to_string(), None),
+            _ => AdminError::invalid(format!("{field}: {}", e.into_inner()), field.split(['.', '[']).next()),
+        }
+    })
 }
 
 /// Checks the limit fields shared by keys, teams and users.
@@ -157,4 +171,35 @@ pub fn page<T: Clone>(items: &[T], page: usize, size: usize) -> (Vec<T>, usize) 
     let total_pages = items.len().div_ceil(size).max(1);
     let start = (page.max(1) - 1) * size;
     (items.iter().skip(start).take(size).cloned().collect(), total_pages)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::KeyRecord;
+
+    fn patch(v: Value) -> Fields {
+        v.as_object().cloned().unwrap_or_default()
+    }
+
+    #[test]
+    fn null_members_clear_as_litellm_clients_mean_them() {
+        let mut key =
+            KeyRecord { token: "t".into(), key_name: "k".into(), spend: 2.5, blocked: true, ..Default::default() };
+        key.models = vec!["gpt-4o".into()];
+        key.limits.max_budget = Some(10.0);
+        key.metadata.insert("team".into(), Value::from("a"));
+        let fields = ["models", "metadata", "aliases", "tags", "blocked", "max_budget", "key_alias", "spend"];
+        let null_everywhere = patch(serde_json::json!({
+            "models": null, "metadata": null, "aliases": null, "tags": null, "blocked": null,
+            "max_budget": null, "key_alias": null, "spend": null, "not_a_field": 1
+        }));
+        let merged = merge(&key, &null_everywhere, &fields).unwrap();
+        assert!(merged.models.is_empty() && merged.metadata.is_empty() && merged.tags.is_empty());
+        assert!(!merged.blocked);
+        assert_eq!(merged.limits.max_budget, None);
+        assert_eq!(merged.spend, 2.5, "spend is set through spend_field only");
+        let wrong = merge(&key, &patch(serde_json::json!({"models": "gpt-4o"})), &fields).unwrap_err();
+        assert!(matches!(&wrong, AdminError::Invalid { param: Some(p), .. } if p == "models"), "{wrong:?}");
+    }
 }

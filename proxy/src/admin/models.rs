@@ -24,7 +24,7 @@ pub struct NewModel {
     #[schema(value_type = Object)]
     pub litellm_params: Map<String, Value>,
     /// `id` (made when absent), and anything else to keep with the model.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::requests::null_as_default")]
     #[schema(value_type = Object)]
     pub model_info: Map<String, Value>,
 }

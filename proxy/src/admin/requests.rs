@@ -5,11 +5,20 @@
 
 #![allow(dead_code)] // Read by the OpenAPI document, not by the code.
 
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use crate::store::Member;
+
+/// A member sent as null reads as absent (LiteLLM's clients send null for "not set").
+pub fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
+}
 
 /// Budget and rate limits a key, team or user may be given.
 #[derive(Deserialize, ToSchema)]
@@ -85,9 +94,9 @@ pub struct RegenerateKeyRequest {
 #[derive(Deserialize, ToSchema)]
 pub struct DeleteKeysRequest {
     /// Clear keys or hashes.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub keys: Vec<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub key_aliases: Vec<String>,
 }
 

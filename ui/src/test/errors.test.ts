@@ -46,7 +46,7 @@ describe("explainError", () => {
   });
 
   it("names the model a team does not allow", () => {
-    const x = explainError(err(403, "The requested model 'gpt-4o' is not available for this API key", "team_model_access_denied"), { model: "gpt-4o" });
+    const x = explainError(err(403, "team not allowed to access model. This team can only access models=['claude-haiku']. Tried to access gpt-4o", "team_model_access_denied"), { model: "gpt-4o" });
     expect(x.title).toBe("This key's team doesn't allow gpt-4o.");
     expect(explainError(err(403, "x", "key_model_access_denied"), { model: "m" }).title).toBe("This key doesn't allow m.");
   });
