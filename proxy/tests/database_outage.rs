@@ -149,7 +149,11 @@ async fn postgres_away_for_a_minute_under_load_loses_no_spend_row() {
             gateway.rss_mb(),
             info["spend_writer"]["database_unavailable"]
         );
-        reported_unavailable |= info["spend_writer"]["database_unavailable"] == true;
+        if info["spend_writer"]["database_unavailable"] == true {
+            reported_unavailable = true;
+            let ready = gateway.get("/health/readiness").await;
+            assert_eq!((ready["status"].as_str(), ready["db"].as_str()), (Some("healthy"), Some("Not connected")));
+        }
     }
     assert!(reported_unavailable, "/switchboard/info says the database is away");
     let during_outage = load.answered() - answered_before;
@@ -164,6 +168,7 @@ async fn postgres_away_for_a_minute_under_load_loses_no_spend_row() {
     loop {
         let info = gateway.get("/switchboard/info").await;
         if info["spend_writer"]["backlog_rows"] == 0 && info["spend_writer"]["database_unavailable"] == false {
+            assert_eq!(gateway.get("/health/readiness").await["db"], "connected");
             break;
         }
         assert!(back_at.elapsed() < Duration::from_secs(60), "the backlog did not drain: {info}");

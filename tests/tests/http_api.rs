@@ -13,6 +13,7 @@ async fn health_routes_are_public_and_litellm_shaped() {
     }
     let r: Value = s.http.get(s.url("/health/readiness")).send().await.unwrap().json().await.unwrap();
     assert_eq!(r["status"], "healthy");
+    assert_eq!(r["db"], "connected", "the embedded SQLite is a database too: {r}");
     assert!(r["litellm_version"].is_string());
 }
 
