@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use super::{
     AdminError, Core, Fields, LIMIT_FIELDS, check_limits, ends_after, merge, next_reset, now, page, spend_field,
 };
-use crate::auth::registry::KeyEntry;
+use crate::auth::registry::{KeyEntry, Registry};
 use crate::auth::{Principal, generate_key, hash_key, key_name, token_of};
 use crate::store::{Entity, KeyRecord, StoreError, UserRecord, Write};
 
@@ -112,9 +112,8 @@ fn alias_taken(alias: &str) -> AdminError {
 }
 
 /// Whether a key other than `except` has `alias`.
-pub fn alias_in_use(core: &Core, alias: &str, except: Option<&str>) -> bool {
-    core.gateway
-        .registry
+pub fn alias_in_use(registry: &Registry, alias: &str, except: Option<&str>) -> bool {
+    registry
         .keys
         .all()
         .iter()
@@ -124,7 +123,7 @@ pub fn alias_in_use(core: &Core, alias: &str, except: Option<&str>) -> bool {
 /// A quick answer from memory; the database's unique index decides races (`key_write_error`).
 fn check_alias_free(core: &Core, alias: Option<&str>, except: Option<&str>) -> Result<(), AdminError> {
     match alias {
-        Some(alias) if alias_in_use(core, alias, except) => Err(alias_taken(alias)),
+        Some(alias) if alias_in_use(&core.gateway.registry, alias, except) => Err(alias_taken(alias)),
         _ => Ok(()),
     }
 }

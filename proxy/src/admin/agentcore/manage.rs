@@ -123,8 +123,7 @@ impl<G: Governance> Env<G> {
 
     /// A free key alias for a key generated for provider `name`.
     fn free_alias(&self, base: &str) -> String {
-        let taken =
-            |alias: &str| self.gateway.registry.keys.all().iter().any(|k| k.record.key_alias.as_deref() == Some(alias));
+        let taken = |alias: &str| crate::admin::keys::alias_in_use(&self.gateway.registry, alias, None);
         if !taken(base) {
             return base.to_string();
         }
