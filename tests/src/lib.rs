@@ -124,35 +124,38 @@ pub fn standard_config(openai: &FakeOpenAi, bedrock: &FakeBedrock, extra_general
         "aws_region_name: us-east-1\n      aws_bedrock_runtime_endpoint: {br}\n      aws_access_key_id: AKIDTESTGATEWAY\n      aws_secret_access_key: gateway-test-secret"
     );
     let mut yaml = String::from("model_list:\n");
-    for (alias, model) in [
-        ("claude-haiku", "bedrock/us.anthropic.claude-haiku-4-5-20251001-v1:0"),
-        ("claude-sonnet", "bedrock/us.anthropic.claude-sonnet-4-5-20250929-v1:0"),
-        ("bedrock-throttled", "bedrock/fake-throttle"),
-        ("bedrock-denied", "bedrock/fake-access-denied"),
-        ("bedrock-midstream", "bedrock/fake-midstream-error"),
-        ("bedrock-hang", "bedrock/fake-hang-stream"),
-        ("bedrock-invalid", "bedrock/invalid-model-id"),
+    // The scripted failures are not retried (`max_retries: 0`), so each test sees one upstream
+    // call per request; the router's retries are tested in tests/router.rs.
+    const ONCE: &str = "\n      max_retries: 0";
+    for (alias, model, extra) in [
+        ("claude-haiku", "bedrock/us.anthropic.claude-haiku-4-5-20251001-v1:0", ""),
+        ("claude-sonnet", "bedrock/us.anthropic.claude-sonnet-4-5-20250929-v1:0", ""),
+        ("bedrock-throttled", "bedrock/fake-throttle", ONCE),
+        ("bedrock-denied", "bedrock/fake-access-denied", ONCE),
+        ("bedrock-midstream", "bedrock/fake-midstream-error", ONCE),
+        ("bedrock-hang", "bedrock/fake-hang-stream", ONCE),
+        ("bedrock-invalid", "bedrock/invalid-model-id", ONCE),
     ] {
         yaml.push_str(&format!(
-            "  - model_name: {alias}\n    litellm_params:\n      model: {model}\n      {bedrock_params}\n"
+            "  - model_name: {alias}\n    litellm_params:\n      model: {model}\n      {bedrock_params}{extra}\n"
         ));
     }
     for (alias, model, extra) in [
         ("gpt-4o-mini", "openai/gpt-4o-mini", ""),
-        ("openai-throttled", "openai/fake-429", ""),
-        ("openai-broken", "openai/fake-500", ""),
-        ("openai-midstream", "openai/fake-midstream-error", ""),
-        ("openai-hang", "openai/fake-hang-stream", ""),
-        ("openai-slow", "openai/fake-slow", "\n      timeout: 0.5"),
-        ("openai-hostile", "openai/fake-hostile-error", ""),
-        ("openai-huge", "openai/fake-huge-answer", ""),
+        ("openai-throttled", "openai/fake-429", ONCE),
+        ("openai-broken", "openai/fake-500", ONCE),
+        ("openai-midstream", "openai/fake-midstream-error", ONCE),
+        ("openai-hang", "openai/fake-hang-stream", ONCE),
+        ("openai-slow", "openai/fake-slow", "\n      timeout: 0.5\n      max_retries: 0"),
+        ("openai-hostile", "openai/fake-hostile-error", ONCE),
+        ("openai-huge", "openai/fake-huge-answer", ONCE),
     ] {
         yaml.push_str(&format!(
             "  - model_name: {alias}\n    litellm_params:\n      model: {model}\n      api_base: {oa}\n      api_key: {UPSTREAM_KEY}{extra}\n"
         ));
     }
     yaml.push_str(&format!(
-        "  - model_name: openai-wrong-key\n    litellm_params:\n      model: openai/gpt-4o-mini\n      api_base: {oa}\n      api_key: sk-wrong-upstream-key-987654321\n"
+        "  - model_name: openai-wrong-key\n    litellm_params:\n      model: openai/gpt-4o-mini\n      api_base: {oa}\n      api_key: sk-wrong-upstream-key-987654321{ONCE}\n"
     ));
     yaml.push_str(&format!("general_settings:\n  master_key: {MASTER_KEY}\n{extra_general}"));
     yaml

@@ -440,7 +440,7 @@ fn check_key(gateway: &Gateway, key: &Arc<KeyEntry>, alias: Option<&str>, report
     }
     let Some(alias) = alias else { return };
     let Some(group) = gateway.group(alias) else { return };
-    match governance::check_access(registry, &Principal::Key(key.clone(), crate::auth::Role::Member), &group) {
+    match governance::check_access(registry, &Principal::Key(key.clone(), crate::auth::Role::Member), &group.facts()) {
         Ok(()) => report.pass("key_model_access", format!("key {shown} may call '{alias}'")),
         Err(_) => {
             let whose = if team.is_some() { "the key's team (/team/update) or the key" } else { "the key" };

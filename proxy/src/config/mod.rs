@@ -5,6 +5,7 @@
 //! dropped), and every error names the entry and the field it is about.
 
 mod env_refs;
+mod router;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -17,6 +18,7 @@ use serde_yaml::{Mapping, Value};
 use sha2::{Digest, Sha256};
 
 pub use env_refs::EnvSource;
+pub use router::{DEFAULT_NUM_RETRIES, Fallbacks, GroupAlias, RouterSettings, RoutingStrategy, parse_fallback_list};
 
 /// The validated configuration.
 #[derive(Debug, Clone, Default)]
@@ -80,6 +82,8 @@ pub struct LitellmParams {
     pub rpm: Option<u64>,
     pub tpm: Option<u64>,
     pub weight: Option<f64>,
+    /// Seconds this deployment rests after failing (else `router_settings.cooldown_time`).
+    pub cooldown_time: Option<f64>,
     pub input_cost_per_token: Option<f64>,
     pub output_cost_per_token: Option<f64>,
     /// Request parameters applied when the client does not send them (`temperature`, `max_tokens`, ...).
@@ -173,26 +177,16 @@ const DEFAULT_MAX_REQUEST_SIZE_MB: usize = 32;
 /// Spend rows kept in memory while the database cannot take them (~2 KB each).
 pub const DEFAULT_SPEND_BACKLOG_ROWS: usize = 100_000;
 
-/// `litellm_settings`.
+/// `litellm_settings` (its router keys are read into [`RouterSettings`]).
 #[derive(Debug, Clone)]
 pub struct LitellmSettings {
     pub request_timeout: Duration,
-    pub num_retries: u32,
 }
 
 impl Default for LitellmSettings {
     fn default() -> Self {
-        Self { request_timeout: Duration::from_secs(600), num_retries: 0 }
+        Self { request_timeout: Duration::from_secs(600) }
     }
-}
-
-/// `router_settings`.
-#[derive(Debug, Clone, Default)]
-pub struct RouterSettings {
-    pub num_retries: Option<u32>,
-    pub timeout: Option<Duration>,
-    /// `model_group_alias`: another public name for a model group.
-    pub model_group_alias: BTreeMap<String, String>,
 }
 
 /// A configuration that cannot be used; each line names the entry and the field.
@@ -292,8 +286,8 @@ impl Config {
         };
 
         let general = parse_general(doc.remove("general_settings"), &mut problems, &mut warnings);
-        let litellm = parse_litellm(doc.remove("litellm_settings"), &mut problems, &mut warnings);
-        let router = parse_router(doc.remove("router_settings"), &mut problems, &mut warnings);
+        let (litellm, router_keys) = parse_litellm(doc.remove("litellm_settings"), &mut problems, &mut warnings);
+        let router = router::parse_router(doc.remove("router_settings"), router_keys, &mut problems, &mut warnings);
 
         for (key, _) in doc {
             let key = key.as_str().map(str::to_string).unwrap_or_else(|| format!("{key:?}"));
@@ -301,9 +295,19 @@ impl Config {
         }
 
         for (alias, target) in &router.model_group_alias {
-            if !models.iter().any(|m| &m.model_name == target) {
+            if !models.iter().any(|m| m.model_name == target.model) {
                 problems.push(format!(
-                    "router_settings.model_group_alias.{alias}: names model group '{target}', which model_list does not define"
+                    "router_settings.model_group_alias.{alias}: names model group '{}', which model_list does not define",
+                    target.model
+                ));
+            }
+        }
+        // Fallbacks may name groups added later through the API, so an unknown name is a warning.
+        for (setting, group) in router.fallbacks.named_groups() {
+            let known = models.iter().any(|m| m.model_name == group) || router.model_group_alias.contains_key(group);
+            if !known {
+                warnings.push(format!(
+                    "router_settings.{setting}: model group '{group}' is not in model_list; calls fall back to it only once it is added"
                 ));
             }
         }
@@ -400,6 +404,7 @@ const TYPED_PARAM_KEYS: &[&str] = &[
     "rpm",
     "tpm",
     "weight",
+    "cooldown_time",
     "input_cost_per_token",
     "output_cost_per_token",
 ];
@@ -471,7 +476,11 @@ fn parse_model_entry(
     };
     params.default_request_params = default_request_params;
 
-    for (name, value) in [("timeout", params.timeout), ("stream_timeout", params.stream_timeout)] {
+    for (name, value) in [
+        ("timeout", params.timeout),
+        ("stream_timeout", params.stream_timeout),
+        ("cooldown_time", params.cooldown_time),
+    ] {
         if let Some(v) = value
             && !(v.is_finite() && v > 0.0)
         {
@@ -506,6 +515,21 @@ fn parse_model_entry(
             }
         },
     };
+
+    if provider.contains('*') {
+        problems.push(format!(
+            "{label}.litellm_params.model: '{}' leaves the provider open; name it, e.g. openai/* or bedrock/*",
+            params.model
+        ));
+        return None;
+    }
+    if params.model.contains('*') && !model_name.contains('*') {
+        problems.push(format!(
+            "{label}.litellm_params.model: '{}' is a wildcard, so model_name must be one too (e.g. '*' or '{}/*'): the part of the requested name it matches fills the '*'",
+            params.model, provider
+        ));
+        return None;
+    }
 
     let model_info: Map<String, Json> = match item.remove("model_info") {
         None | Some(Value::Null) => Map::new(),
@@ -545,7 +569,7 @@ fn parse_model_entry(
 }
 
 /// LiteLLM infers a provider for well-known OpenAI model names written without a prefix.
-fn infer_provider(model: &str) -> Option<&'static str> {
+pub fn infer_provider(model: &str) -> Option<&'static str> {
     const OPENAI_PREFIXES: &[&str] = &["gpt-", "o1", "o3", "o4", "chatgpt-", "text-embedding-"];
     OPENAI_PREFIXES.iter().any(|p| model.starts_with(p)).then_some("openai")
 }
@@ -656,8 +680,13 @@ fn parse_general(value: Option<Value>, problems: &mut Vec<String>, warnings: &mu
     g
 }
 
-fn parse_litellm(value: Option<Value>, problems: &mut Vec<String>, warnings: &mut Vec<String>) -> LitellmSettings {
+fn parse_litellm(
+    value: Option<Value>,
+    problems: &mut Vec<String>,
+    warnings: &mut Vec<String>,
+) -> (LitellmSettings, router::SharedRouterKeys) {
     let mut s = Section::open("litellm_settings", value, problems);
+    let router_keys = router::SharedRouterKeys::take(&mut s, problems);
     let mut l = LitellmSettings::default();
     if let Some(secs) = s.take::<f64>("request_timeout", problems) {
         match positive_duration(secs) {
@@ -665,39 +694,12 @@ fn parse_litellm(value: Option<Value>, problems: &mut Vec<String>, warnings: &mu
             None => problems.push("litellm_settings.request_timeout: must be a positive number of seconds".into()),
         }
     }
-    if let Some(n) = s.take::<u32>("num_retries", problems) {
-        l.num_retries = n;
-    }
     // Options whose LiteLLM meaning is already Switchboard's behaviour.
     for key in ["drop_params", "set_verbose", "json_logs", "telemetry"] {
         s.map.remove(key);
     }
     s.finish(warnings);
-    l
-}
-
-fn parse_router(value: Option<Value>, problems: &mut Vec<String>, warnings: &mut Vec<String>) -> RouterSettings {
-    let mut s = Section::open("router_settings", value, problems);
-    let mut r = RouterSettings {
-        num_retries: s.take::<u32>("num_retries", problems),
-        model_group_alias: s.take("model_group_alias", problems).unwrap_or_default(),
-        ..RouterSettings::default()
-    };
-    if let Some(secs) = s.take::<f64>("timeout", problems) {
-        match positive_duration(secs) {
-            Some(d) => r.timeout = Some(d),
-            None => problems.push("router_settings.timeout: must be a positive number of seconds".into()),
-        }
-    }
-    if let Some(strategy) = s.take::<String>("routing_strategy", problems)
-        && strategy != "simple-shuffle"
-    {
-        warnings.push(format!(
-            "router_settings.routing_strategy: '{strategy}' is not supported yet; deployments of a group are picked by weighted shuffle"
-        ));
-    }
-    s.finish(warnings);
-    r
+    (l, router_keys)
 }
 
 /// A comma-separated list from the environment (empty entries dropped).

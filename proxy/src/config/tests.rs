@@ -264,3 +264,74 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn router_settings_as_litellm_documents_them() {
+    let config = Config::from_yaml(
+        r#"
+model_list:
+  - model_name: a
+    litellm_params: {model: openai/x, cooldown_time: 30, max_retries: 1}
+  - model_name: b
+    litellm_params: {model: openai/y}
+  - model_name: "openai/*"
+    litellm_params: {model: "openai/*"}
+litellm_settings:
+  num_retries: 4
+  fallbacks: [{"a": ["b"]}]
+  allowed_fails: 3
+router_settings:
+  routing_strategy: latency-based-routing
+  routing_strategy_args: {lowest_latency_buffer: 0.5}
+  context_window_fallbacks: [{"a": ["b"]}]
+  default_fallbacks: ["b"]
+  cooldown_time: 10
+  num_retries: 1
+  model_group_alias: {"gpt-4": "a", "hidden-b": {"model": "b", "hidden": true}}
+"#,
+    )
+    .unwrap();
+    let r = &config.router;
+    assert_eq!(r.strategy, RoutingStrategy::LatencyBased);
+    assert_eq!(r.lowest_latency_buffer, 0.5);
+    assert_eq!(r.num_retries, Some(1), "router_settings wins over litellm_settings");
+    assert_eq!(r.allowed_fails, Some(3), "router keys are read from litellm_settings too");
+    assert_eq!(r.fallbacks.generic, vec![("a".to_string(), vec!["b".to_string()])]);
+    assert_eq!(r.fallbacks.context_window.len(), 1);
+    assert_eq!(r.fallbacks.default, vec!["b"]);
+    assert_eq!(r.cooldown_time, Duration::from_secs(10));
+    assert_eq!(r.model_group_alias["hidden-b"], GroupAlias { model: "b".into(), hidden: true });
+    assert_eq!(config.models[0].params.cooldown_time, Some(30.0));
+    assert!(config.warnings.is_empty(), "{:?}", config.warnings);
+}
+
+#[test]
+fn router_mistakes_are_named_in_one_report() {
+    let err = Config::from_yaml(
+        r#"
+model_list:
+  - model_name: a
+    litellm_params: {model: "*"}
+router_settings:
+  routing_strategy: fastest
+  fallbacks: {"a": "b"}
+  cooldown_time: -1
+"#,
+    )
+    .unwrap_err()
+    .to_string();
+    for expected in [
+        "model_list[0] (a).litellm_params.model: '*' has no provider prefix",
+        "router_settings.routing_strategy: 'fastest' is not a routing strategy",
+        "router_settings.fallbacks: must be a list",
+        "router_settings.cooldown_time: must be a positive number",
+    ] {
+        assert!(err.contains(expected), "missing '{expected}' in:\n{err}");
+    }
+    let warned = Config::from_yaml(
+        "model_list:\n  - model_name: a\n    litellm_params: {model: openai/x}\nrouter_settings:\n  fallbacks: [{\"a\": [\"later\"]}]\n  redis_host: localhost\n",
+    )
+    .unwrap();
+    assert!(warned.warnings.iter().any(|w| w.contains("'later' is not in model_list")), "{:?}", warned.warnings);
+    assert!(warned.warnings.iter().any(|w| w.contains("redis_host")), "{:?}", warned.warnings);
+}

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use super::{GatewayError, ModelGroup};
+use super::GatewayError;
 use crate::auth::Principal;
 use crate::auth::access::{self, Denied, ModelFacts};
 use crate::auth::registry::{Governed, Registry, Tracked};
@@ -15,28 +15,21 @@ use crate::spend::{SpendSink, WriterMessage};
 use crate::store::Entity;
 use crate::time::format_time;
 
-/// Whether `principal` may call `group`.
-pub fn check_access(registry: &Registry, principal: &Principal, group: &ModelGroup) -> Result<(), GatewayError> {
+/// Whether `principal` may call the model `facts` describe.
+pub fn check_access(registry: &Registry, principal: &Principal, facts: &ModelFacts<'_>) -> Result<(), GatewayError> {
     let Some(key) = principal.key() else { return Ok(()) };
-    let facts =
-        ModelFacts { name: &group.name, provider_models: &group.provider_models, access_groups: &group.access_groups };
     let team = key.record.team_id.as_deref().and_then(|t| registry.teams.get(t));
     let user = key.record.user_id.as_deref().and_then(|u| registry.users.get(u));
     let team_models = team.as_ref().map(|t| t.record.models.as_slice());
     let user_models = user.as_ref().map(|u| u.record.models.as_slice());
-    access::check(&key.record.models, team_models, user_models, &facts).map_err(|denied| {
+    access::check(&key.record.models, team_models, user_models, facts).map_err(|denied| {
         let allowed = match denied {
             Denied::Key => key.record.models.as_slice(),
             Denied::Team => team_models.unwrap_or_default(),
             Denied::User => user_models.unwrap_or_default(),
         };
-        GatewayError::ModelAccessDenied { model: group.name.to_string(), denied, allowed: allowed.to_vec() }
+        GatewayError::ModelAccessDenied { model: facts.name.to_string(), denied, allowed: allowed.to_vec() }
     })
-}
-
-/// Whether `principal` may call a model group, for listings.
-pub fn may_use(registry: &Registry, principal: &Principal, group: &ModelGroup) -> bool {
-    check_access(registry, principal, group).is_ok()
 }
 
 /// An admitted call: the counters it will be charged to, and the concurrency slots it holds.

@@ -1,10 +1,18 @@
 //! The request path: resolve the alias, check access and limits from memory, pick a
-//! deployment, call its provider within the deployment's time limits, and account for the call.
+//! deployment, call its provider within the deployment's time limits (retrying and falling back
+//! as LiteLLM's router does), and account for the call.
 
+mod call_log;
+mod controls;
 mod error;
 pub mod governance;
+mod health;
+mod mock;
 mod models;
+mod reliability;
 mod routes;
+mod strategy;
+mod wildcard;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -12,23 +20,25 @@ use std::time::{Duration, Instant};
 use arc_swap::ArcSwap;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
+use futures::StreamExt;
 use futures::stream::BoxStream;
-use futures::{Stream, StreamExt};
 
 use crate::auth::registry::Registry;
 use crate::auth::{MASTER_KEY_SPEND_ID, Principal};
-use crate::config::{Config, ConfigError, ModelEntry};
+use crate::config::{Config, ConfigError, DEFAULT_NUM_RETRIES, ModelEntry};
 use crate::providers::{self, CallOptions, ChatOutput, ProviderError, SharedClients, TokenPrices, UsageSlot};
 use crate::schema::{ChatRequest, Usage};
 use crate::spend::{SpendSink, WriterMessage};
 use crate::store::SpendLog;
 use crate::time::format_time;
 
+use call_log::{CallLog, CallStart, guarded_stream};
+use controls::Controls;
+pub use controls::seconds;
 pub use error::GatewayError;
-use governance::Admission;
 pub use models::ModelChange;
 pub use routes::{Deployment, ModelGroup};
-use routes::{Routes, deployment};
+use routes::{Route, Routes, deployment};
 
 pub struct Gateway {
     routes: ArcSwap<Routes>,
@@ -54,6 +64,60 @@ pub struct ChatReply {
     /// USD cost, known up front for non-streamed answers.
     pub cost: Option<f64>,
     pub body: ReplyBody,
+    /// Retries on the group that answered (`x-litellm-attempted-retries`).
+    pub attempted_retries: u32,
+    pub max_retries: u32,
+    /// Fallback groups tried (`x-litellm-attempted-fallbacks`).
+    pub attempted_fallbacks: u32,
+    /// The limit the answering attempt ran under (`x-litellm-timeout`).
+    pub timeout: Duration,
+    /// Time spent in the gateway rather than waiting for upstreams (`x-litellm-overhead-duration-ms`).
+    pub overhead: Duration,
+}
+
+/// What the HTTP layer read from headers for a call.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct CallHints {
+    /// `x-litellm-timeout`.
+    pub timeout: Option<Duration>,
+}
+
+/// What one attempt got: a whole answer, or a stream whose first frame has arrived.
+enum Answer {
+    Complete { body: Bytes, usage: Usage, response_id: Option<String> },
+    Stream { first: Bytes, events: BoxStream<'static, Result<Bytes, ProviderError>>, usage: Arc<UsageSlot> },
+}
+
+/// `mock_testing_*`: the failure that makes the requested group hand over to its fallbacks.
+fn mock_testing_failure(controls: &Controls, group: &str) -> Option<GatewayError> {
+    let t = &controls.mock_testing;
+    if !t.any() {
+        return None;
+    }
+    let (status, code, message) = if t.rate_limit_error {
+        (
+            429,
+            "rate_limit_exceeded",
+            format!("This is a mock exception for model={group}, to trigger a rate limit error."),
+        )
+    } else if t.context_window_fallbacks {
+        (
+            400,
+            "context_length_exceeded",
+            format!("This is a mock exception for model={group}, to trigger a context window fallback."),
+        )
+    } else if t.content_policy_fallbacks {
+        (
+            400,
+            "content_policy_violation",
+            format!("This is a mock exception for model={group}, to trigger a content policy fallback."),
+        )
+    } else {
+        (500, "internal_server_error", format!("This is a mock exception for model={group}, to trigger a fallback."))
+    };
+    let error =
+        ProviderError::Upstream { status, code: Some(code.into()), message: message.clone(), retry_after: None };
+    Some(GatewayError::Upstream { provider: "litellm".into(), error: Box::new(error), message })
 }
 
 pub enum ReplyBody {
@@ -76,7 +140,7 @@ impl Gateway {
         let mut problems = Vec::new();
         let mut deployments = Vec::new();
         for entry in &config.models {
-            match providers::build(entry, config, &clients).await {
+            match providers::build(entry, &clients).await {
                 Ok(provider) => deployments.push(Arc::new(deployment(entry, provider, config, false))),
                 Err(problem) => problems.push(problem),
             }
@@ -85,7 +149,7 @@ impl Gateway {
             return Err(ConfigError { source_name: None, problems });
         }
         for entry in &db_models {
-            match providers::build(entry, config, &clients).await {
+            match providers::build(entry, &clients).await {
                 Ok(provider) => deployments.push(Arc::new(deployment(entry, provider, config, true))),
                 Err(problem) => tracing::error!("database model {} left out: {problem}", entry.id),
             }
@@ -115,14 +179,17 @@ impl Gateway {
         self.routes.load().map.get(name).map(|(_, g)| g.clone())
     }
 
-    /// Model names the caller may use.
+    /// Model names the caller may use (wildcard groups are not listed: they serve any name).
     pub fn models_for(&self, principal: &Principal) -> Vec<String> {
         let routes = self.routes.load();
         routes
             .names
             .iter()
             .filter(|name| {
-                routes.map.get(*name).is_some_and(|(_, g)| governance::may_use(&self.registry, principal, g))
+                routes.map.get(*name).is_some_and(|(_, g)| {
+                    let facts = crate::auth::access::ModelFacts { name, ..g.facts() };
+                    governance::check_access(&self.registry, principal, &facts).is_ok()
+                })
             })
             .cloned()
             .collect()
@@ -143,14 +210,27 @@ impl Gateway {
         ModelChange { gateway: self, _serialized: self.model_changes.lock().await }
     }
 
-    pub async fn chat(&self, principal: &Principal, mut request: ChatRequest) -> Result<ChatReply, GatewayError> {
+    /// One chat call: LiteLLM's control parameters taken out, the model resolved (aliases,
+    /// wildcards), access and limits checked once, then attempts on the group's deployments with
+    /// retries, and fallback groups in turn, until one answers.
+    pub async fn chat(
+        &self,
+        principal: &Principal,
+        mut request: ChatRequest,
+        hints: CallHints,
+    ) -> Result<ChatReply, GatewayError> {
         let started = Instant::now();
         let start_time = Utc::now();
         // Time-ordered: spend rows are keyed by it, and new keys land at the end of the index.
         let call_id = uuid::Uuid::now_v7();
-        // The routing table may be swapped meanwhile; the call keeps the group it started with.
-        let route = self.routes.load().map.get(&request.model).cloned();
-        let Some((alias, group)) = route else {
+        let mut controls = Controls::take(&mut request)?;
+        if hints.timeout.is_some() {
+            controls.timeout = hints.timeout;
+        }
+        let requested = self.aliased(principal, &request.model);
+        // The routing table may be swapped meanwhile; the call keeps the one it started with.
+        let routes = self.routes.load_full();
+        let Some(route) = routes.resolve(&requested) else {
             let error = GatewayError::UnknownModel {
                 route: "/chat/completions",
                 model: request.model.clone(),
@@ -158,75 +238,261 @@ impl Gateway {
             };
             return Err(self.refused(principal, &request.model, start_time, error));
         };
-        let admitted = governance::check_access(&self.registry, principal, &group)
+        let admitted = self
+            .check_route_access(principal, &route, &request.model)
             .and_then(|()| governance::admit(&self.registry, self.spend.as_ref(), principal, start_time));
         let admission = match admitted {
             Ok(a) => a,
-            Err(error) => return Err(self.refused(principal, &alias, start_time, error)),
+            Err(error) => return Err(self.refused(principal, &route.alias, start_time, error)),
         };
 
-        let Some(deployment) = group.pick().cloned() else {
-            return Err(GatewayError::Internal(format!("model group {} has no deployment", group.name)));
+        let stream = request.is_stream();
+        let settings = &self.config.router;
+        let mut log: Option<CallLog> = None;
+        let mut pending = Some(admission);
+        let mut current = route;
+        let mut fallbacks: Option<std::collections::VecDeque<String>> = None;
+        let mut attempted_fallbacks = 0u32;
+        let mut upstream_time = Duration::ZERO;
+        let mut last_error;
+        loop {
+            let group = current.group.clone();
+            let mut tried: Vec<Arc<Deployment>> = Vec::new();
+            let mut retries = 0u32;
+            let mut max_retries = controls.num_retries;
+            let forced_failure =
+                (attempted_fallbacks == 0).then(|| mock_testing_failure(&controls, &group.name)).flatten();
+            let outcome = loop {
+                if let Some(error) = &forced_failure {
+                    break Err(error.clone());
+                }
+                let deployment = match strategy::pick(&group, settings, stream, &tried) {
+                    Ok(d) => d,
+                    Err(e) => break Err(e),
+                };
+                let allowed = *max_retries.get_or_insert_with(|| {
+                    deployment.max_retries.or(settings.num_retries).unwrap_or(DEFAULT_NUM_RETRIES)
+                });
+                tried.push(deployment.clone());
+                let log = log.get_or_insert_with(|| {
+                    let call =
+                        CallStart { call_id, started, start_time, principal, request: &request, controls: &controls };
+                    CallLog::new(
+                        self,
+                        &call,
+                        pending.take().unwrap_or_default(),
+                        deployment.clone(),
+                        current.alias.clone(),
+                    )
+                });
+                log.attempt_on(deployment.clone(), current.alias.clone());
+                let attempt_started = Instant::now();
+                let result = self.attempt(&deployment, &current, &request, &controls, call_id).await;
+                upstream_time += attempt_started.elapsed();
+                match result {
+                    Ok(answer) => break Ok((deployment, answer, attempt_started)),
+                    Err(error) => {
+                        let others = group.deployments.len() > 1;
+                        deployment.health.failed(
+                            health::Failure { status: error.status(), group_has_others: others },
+                            settings,
+                            deployment.cooldown,
+                        );
+                        if retries < allowed && reliability::retryable(&error, others) {
+                            let now = Instant::now();
+                            let other_healthy = group
+                                .deployments
+                                .iter()
+                                .any(|d| !Arc::ptr_eq(d, &deployment) && !d.health.cooling_down(now));
+                            let wait = reliability::backoff(&error, retries, other_healthy, settings);
+                            tracing::info!(target: "switchboard::router", model = %group.name, deployment = %deployment.entry.id, retry = retries + 1, wait_ms = wait.as_millis() as u64, error = %error, "retrying");
+                            tokio::time::sleep(wait).await;
+                            retries += 1;
+                            continue;
+                        }
+                        break Err(error);
+                    }
+                }
+            };
+            match outcome {
+                Ok((deployment, answer, attempt_started)) => {
+                    let Some(mut log) = log else {
+                        return Err(GatewayError::Internal("a call answered without being logged".into()));
+                    };
+                    log.attempted_retries = retries;
+                    log.attempted_fallbacks = attempted_fallbacks;
+                    let timeout =
+                        controls.timeout.unwrap_or(if stream { deployment.stream_timeout } else { deployment.timeout });
+                    let (body, cost) = match answer {
+                        Answer::Complete { body, usage, response_id } => {
+                            deployment.health.succeeded(
+                                attempt_started.elapsed(),
+                                false,
+                                Some(usage.completion_tokens),
+                            );
+                            log.response_id = response_id;
+                            log.finish(200, Some(usage));
+                            (ReplyBody::Json(body), Some(crate::spend::cost(deployment.price.as_ref(), &usage)))
+                        }
+                        Answer::Stream { first, events, usage } => {
+                            deployment.health.succeeded(attempt_started.elapsed(), true, None);
+                            log.usage_slot = Some(usage);
+                            (ReplyBody::Stream(Box::pin(guarded_stream(first, events, deployment.clone(), log))), None)
+                        }
+                    };
+                    return Ok(ChatReply {
+                        call_id,
+                        deployment,
+                        // A wildcard group is known by the name it was asked for, as in LiteLLM.
+                        model_group: if current.captures.is_some() {
+                            current.alias.clone()
+                        } else {
+                            group.name.clone()
+                        },
+                        started,
+                        cost,
+                        body,
+                        attempted_retries: retries,
+                        max_retries: max_retries.unwrap_or(0),
+                        attempted_fallbacks,
+                        timeout,
+                        overhead: started.elapsed().saturating_sub(upstream_time),
+                    });
+                }
+                Err(error) => last_error = error,
+            }
+            let queue = fallbacks.get_or_insert_with(|| {
+                let kind = reliability::FailureKind::of(&last_error);
+                reliability::fallback_groups(&group.name, kind, &controls, settings).into()
+            });
+            let mut next = None;
+            while let Some(name) = queue.pop_front() {
+                let Some(route) = routes.resolve(&name) else {
+                    tracing::warn!(target: "switchboard::router", fallback = %name, "fallback model group does not exist; skipped");
+                    continue;
+                };
+                // A client may only fall back to models it may call; configured fallbacks are the
+                // administrator's choice.
+                let from_request = controls.fallbacks.as_ref().is_some_and(|f| f.contains(&name))
+                    || controls.context_window_fallbacks.as_ref().is_some_and(|f| f.contains(&name))
+                    || controls.content_policy_fallbacks.as_ref().is_some_and(|f| f.contains(&name));
+                if from_request && self.check_route_access(principal, &route, &name).is_err() {
+                    tracing::warn!(target: "switchboard::router", fallback = %name, "the key may not use this fallback; skipped");
+                    continue;
+                }
+                next = Some(route);
+                break;
+            }
+            match next {
+                Some(route) => {
+                    tracing::info!(target: "switchboard::router", from = %group.name, to = %route.group.name, error = %last_error, "falling back");
+                    attempted_fallbacks += 1;
+                    current = route;
+                }
+                None => break,
+            }
+        }
+        match log {
+            Some(mut log) => {
+                log.attempted_fallbacks = attempted_fallbacks;
+                Err(log.fail(last_error))
+            }
+            None => Err(self.refused(principal, &request.model, start_time, last_error)),
+        }
+    }
+
+    /// One attempt on one deployment, within its time limits; a stream counts as answered once
+    /// its first frame arrived (a failure before that can still be retried).
+    async fn attempt(
+        &self,
+        deployment: &Arc<Deployment>,
+        route: &Route,
+        request: &ChatRequest,
+        controls: &Controls,
+        call_id: uuid::Uuid,
+    ) -> Result<Answer, GatewayError> {
+        let defaulted;
+        let request = if deployment.entry.params.default_request_params.is_empty() {
+            request
+        } else {
+            let mut copy = request.clone();
+            copy.apply_defaults(&deployment.entry.params.default_request_params).map_err(|e| {
+                GatewayError::invalid(format!("litellm_params defaults do not fit the request: {e}"), None)
+            })?;
+            defaulted = copy;
+            &defaulted
         };
-        request
-            .apply_defaults(&deployment.entry.params.default_request_params)
-            .map_err(|e| GatewayError::invalid(format!("litellm_params defaults do not fit the request: {e}"), None))?;
+        let stream = request.is_stream();
         let token_prices = deployment.price.as_ref().map(|p| TokenPrices {
             input: p.input_cost_per_token.unwrap_or(0.0),
             output: p.output_cost_per_token.unwrap_or(0.0),
         });
-        let options =
-            CallOptions { alias: alias.clone(), include_usage: request.wants_stream_usage(), call_id, token_prices };
-        let stream = request.is_stream();
-        let end_user = request.extra.get("user").and_then(|u| u.as_str()).map(str::to_string);
-        let mut log = CallLog {
+        let options = CallOptions {
+            alias: route.alias.clone(),
+            include_usage: request.wants_stream_usage(),
             call_id,
-            alias: alias.clone(),
-            deployment: deployment.clone(),
-            started,
-            start_time,
-            stream,
-            status: 0,
-            completed: false,
-            usage_slot: None,
-            usage: None,
-            response_id: None,
-            error: None,
-            admission,
-            spend: self.spend.clone(),
-            events: self.events.clone(),
-            master: principal.key().is_none(),
-            end_user,
+            token_prices,
+            upstream_model: route.upstream_model(deployment),
         };
-
-        let first_byte_limit = if stream { deployment.stream_timeout } else { deployment.timeout };
-        let output = match tokio::time::timeout(first_byte_limit, deployment.provider.chat(request, options)).await {
-            Ok(Ok(output)) => output,
-            Ok(Err(e)) => return Err(log.fail(deployment.upstream_error(e))),
-            Err(_) => return Err(log.fail(deployment.upstream_error(ProviderError::Timeout(first_byte_limit)))),
+        let limit = if stream {
+            controls.stream_timeout.or(controls.timeout).unwrap_or(deployment.stream_timeout)
+        } else {
+            controls.timeout.unwrap_or(deployment.timeout)
         };
-
-        let (body, cost) = match output {
-            ChatOutput::Complete { body, usage, response_id } => {
-                log.response_id = response_id;
-                log.finish(200, Some(usage));
-                (ReplyBody::Json(body), Some(crate::spend::cost(deployment.price.as_ref(), &usage)))
+        let call = async {
+            match &controls.mock {
+                Some(mock) => mock::answer(mock, request, &options, limit).await,
+                None => deployment.provider.chat(request, options).await,
             }
+        };
+        let output = match tokio::time::timeout(limit, call).await {
+            Ok(Ok(output)) => output,
+            Ok(Err(e)) => return Err(deployment.upstream_error(e)),
+            Err(_) => return Err(deployment.upstream_error(ProviderError::Timeout(limit))),
+        };
+        match output {
+            ChatOutput::Complete { body, usage, response_id } => Ok(Answer::Complete { body, usage, response_id }),
             ChatOutput::Stream(stream) => {
                 let mut events = stream.events;
                 // Wait for the first frame so that a failure before any byte is sent is an HTTP
-                // error, not an error event inside a 200 response.
-                let first = match tokio::time::timeout(first_byte_limit, events.next()).await {
+                // error (and may be retried), not an error event inside a 200 response.
+                let first = match tokio::time::timeout(limit, events.next()).await {
                     Ok(Some(Ok(bytes))) => bytes,
-                    Ok(Some(Err(e))) => return Err(log.fail(deployment.upstream_error(e))),
+                    Ok(Some(Err(e))) => return Err(deployment.upstream_error(e)),
                     Ok(None) => Bytes::new(),
-                    Err(_) => return Err(log.fail(deployment.upstream_error(ProviderError::Timeout(first_byte_limit)))),
+                    Err(_) => return Err(deployment.upstream_error(ProviderError::Timeout(limit))),
                 };
-                log.usage_slot = Some(stream.usage);
-                (ReplyBody::Stream(Box::pin(guarded_stream(first, events, deployment.clone(), log))), None)
+                Ok(Answer::Stream { first, events, usage: stream.usage })
             }
-        };
-        Ok(ChatReply { call_id, deployment, model_group: group.name.clone(), started, cost, body })
+        }
+    }
+
+    /// The model a key asks for, after its own `aliases` and its team's `model_aliases`.
+    fn aliased(&self, principal: &Principal, model: &str) -> String {
+        let Some(key) = principal.key() else { return model.to_string() };
+        let mut name = model.to_string();
+        if let Some(target) = key.record.aliases.get(&name).and_then(|v| v.as_str()) {
+            name = target.to_string();
+        }
+        if let Some(team) = key.record.team_id.as_deref().and_then(|t| self.registry.teams.get(t))
+            && let Some(target) = team.record.model_aliases.get(&name).and_then(|v| v.as_str())
+        {
+            name = target.to_string();
+        }
+        name
+    }
+
+    /// Access to a resolved route; a name given by an alias is also allowed as asked.
+    fn check_route_access(&self, principal: &Principal, route: &Route, asked: &str) -> Result<(), GatewayError> {
+        let (provider_models, _) = route.access_facts();
+        let checked = governance::check_access(&self.registry, principal, &route.facts(&provider_models));
+        if checked.is_err() && asked != &*route.alias {
+            let asked_facts = crate::auth::access::ModelFacts { name: asked, provider_models: &[], access_groups: &[] };
+            if governance::check_access(&self.registry, principal, &asked_facts).is_ok() {
+                return Ok(());
+            }
+        }
+        checked
     }
 
     /// Records a call the gateway refused before any provider saw it (unknown model, model not
@@ -283,14 +549,20 @@ impl Gateway {
             "max_tokens": 1
         }))
         .map_err(|e| GatewayError::invalid(e.to_string(), None))?;
+        // A wildcard deployment is checked with `model_info.health_check_model`, as LiteLLM does.
+        let upstream_model = deployment.entry.model_info.get("health_check_model").and_then(|m| m.as_str()).map(|m| {
+            let id = m.strip_prefix(&format!("{}/", deployment.entry.provider)).unwrap_or(m);
+            Arc::from(id)
+        });
         let options = CallOptions {
             alias: deployment.entry.model_name.as_str().into(),
             include_usage: false,
             call_id: uuid::Uuid::new_v4(),
             token_prices: None,
+            upstream_model,
         };
         let limit = deployment.timeout.min(HEALTH_CHECK_TIMEOUT);
-        match tokio::time::timeout(limit, deployment.provider.chat(request, options)).await {
+        match tokio::time::timeout(limit, deployment.provider.chat(&request, options)).await {
             Ok(Ok(_)) => Ok(()),
             Ok(Err(e)) => Err(deployment.upstream_error(e)),
             Err(_) => Err(deployment.upstream_error(ProviderError::Timeout(limit))),
@@ -299,153 +571,3 @@ impl Gateway {
 }
 
 const HEALTH_CHECK_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// Forwards a stream's frames, bounding each silence by the deployment's timeout, and accounts
-/// for the call when the stream ends, fails, or is dropped because the client went away (which
-/// also drops, and so cancels, the upstream call).
-fn guarded_stream(
-    first: Bytes,
-    rest: BoxStream<'static, Result<Bytes, ProviderError>>,
-    deployment: Arc<Deployment>,
-    log: CallLog,
-) -> impl Stream<Item = Result<Bytes, GatewayError>> + Send + 'static {
-    let idle = deployment.timeout;
-    let head = futures::stream::iter((!first.is_empty()).then_some(Ok(first)));
-    let tail = futures::stream::unfold(
-        (rest, deployment, log, false),
-        move |(mut rest, deployment, mut log, done)| async move {
-            if done {
-                return None;
-            }
-            match tokio::time::timeout(idle, rest.next()).await {
-                Ok(Some(Ok(bytes))) => Some((Ok(bytes), (rest, deployment, log, false))),
-                Ok(None) => {
-                    log.finish(200, None);
-                    None
-                }
-                Ok(Some(Err(e))) => {
-                    let err = log.fail(deployment.upstream_error(e));
-                    Some((Err(err), (rest, deployment, log, true)))
-                }
-                Err(_) => {
-                    let err = log.fail(deployment.upstream_error(ProviderError::Timeout(idle)));
-                    Some((Err(err), (rest, deployment, log, true)))
-                }
-            }
-        },
-    );
-    head.chain(tail)
-}
-
-/// The record of one call that reached a provider: written when the call is over, whichever
-/// way it ended — the log line, the charge to the caller's limits, and the spend row.
-struct CallLog {
-    call_id: uuid::Uuid,
-    alias: Arc<str>,
-    deployment: Arc<Deployment>,
-    started: Instant,
-    start_time: DateTime<Utc>,
-    stream: bool,
-    status: u16,
-    completed: bool,
-    usage_slot: Option<Arc<UsageSlot>>,
-    usage: Option<Usage>,
-    response_id: Option<String>,
-    error: Option<String>,
-    admission: Admission,
-    spend: Option<SpendSink>,
-    events: tokio::sync::broadcast::Sender<Arc<SpendLog>>,
-    master: bool,
-    end_user: Option<String>,
-}
-
-impl CallLog {
-    fn finish(&mut self, status: u16, usage: Option<Usage>) {
-        self.status = status;
-        self.completed = true;
-        if usage.is_some() {
-            self.usage = usage;
-        }
-    }
-
-    fn fail(&mut self, error: GatewayError) -> GatewayError {
-        self.status = error.status();
-        self.completed = true;
-        self.error = Some(error.to_string());
-        error
-    }
-}
-
-impl Drop for CallLog {
-    fn drop(&mut self) {
-        let slot = self.usage_slot.as_ref();
-        let usage = self.usage.or_else(|| slot.and_then(|u| u.get())).unwrap_or_default();
-        let response_id = self.response_id.take().or_else(|| slot.and_then(|u| u.response_id()));
-        let outcome = if self.completed { "completed" } else { "client_disconnected" };
-        let latency_ms = self.started.elapsed().as_millis() as u64;
-        let cost = crate::spend::cost(self.deployment.price.as_ref(), &usage);
-        let now = Utc::now();
-        self.admission.charge(cost, usage.total_tokens, now);
-        tracing::info!(
-            target: "switchboard::request",
-            call_id = %self.call_id,
-            model = %self.alias,
-            deployment = %self.deployment.entry.id,
-            provider = %self.deployment.entry.provider,
-            key = self.admission.key_alias.as_deref().unwrap_or(if self.master { "master" } else { "" }),
-            stream = self.stream,
-            status = self.status,
-            outcome,
-            latency_ms,
-            prompt_tokens = usage.prompt_tokens,
-            completion_tokens = usage.completion_tokens,
-            cost,
-            error = self.error.as_deref().unwrap_or(""),
-            "chat completion"
-        );
-        let Some(sink) = &self.spend else { return };
-        let status = if self.status == 200 { "success" } else { "failure" };
-        let mut metadata = serde_json::Map::new();
-        metadata.insert("litellm_call_id".into(), self.call_id.to_string().into());
-        metadata.insert("user_api_key_alias".into(), self.admission.key_alias.clone().into());
-        metadata.insert("user_api_key_team_id".into(), self.admission.team_id.clone().into());
-        metadata.insert("user_api_key_user_id".into(), self.admission.user_id.clone().into());
-        metadata.insert("status".into(), status.into());
-        metadata.insert("outcome".into(), outcome.into());
-        metadata.insert("stream".into(), self.stream.into());
-        if let Some(e) = &self.error {
-            metadata
-                .insert("error_information".into(), serde_json::json!({"error_message": e, "error_code": self.status}));
-        }
-        let entry = &self.deployment.entry;
-        let log = SpendLog {
-            // One row per call: upstreams may repeat their ids (mocks, some self-hosted servers).
-            request_id: self.call_id.to_string(),
-            response_id,
-            call_type: "acompletion".into(),
-            api_key: self.admission.key_token.clone().unwrap_or_else(|| MASTER_KEY_SPEND_ID.to_string()),
-            key_alias: self.admission.key_alias.clone(),
-            team_id: self.admission.team_id.clone(),
-            user: self.admission.user_id.clone(),
-            end_user: self.end_user.take(),
-            model: entry.model.clone(),
-            model_id: entry.id.clone(),
-            model_group: self.alias.to_string(),
-            custom_llm_provider: entry.provider.clone(),
-            api_base: entry.params.api_base.clone(),
-            spend: cost,
-            prompt_tokens: usage.prompt_tokens,
-            completion_tokens: usage.completion_tokens,
-            total_tokens: usage.total_tokens,
-            start_time: format_time(self.start_time),
-            end_time: format_time(now),
-            request_duration_ms: latency_ms,
-            status: status.into(),
-            metadata,
-        };
-        if self.events.receiver_count() > 0 {
-            let _ = self.events.send(Arc::new(log.clone()));
-        }
-        sink.send(WriterMessage::Log(Box::new(log)));
-    }
-}

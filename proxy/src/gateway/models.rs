@@ -20,7 +20,7 @@ impl ModelChange<'_> {
         if g.routes.load().deployments.iter().any(|d| d.entry.id == entry.id && !d.from_db) {
             return Err(format!("model id {} belongs to config.yaml and cannot be changed through the API", entry.id));
         }
-        let provider = providers::build(entry, &g.config, &g.clients).await?;
+        let provider = providers::build(entry, &g.clients).await?;
         Ok(Arc::new(deployment(entry, provider, &g.config, true)))
     }
 

@@ -1,14 +1,16 @@
-//! The routing table: deployments, the model groups they form, and public names (groups and
-//! `model_group_alias` entries). Replaced whole when models are added or removed.
+//! The routing table: deployments, the model groups they form, and public names (groups,
+//! `model_group_alias` entries and wildcard patterns). Replaced whole when models are added or
+//! removed; deployments (and what the router learned about them) carry over.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
-use rand::Rng;
-
 use super::GatewayError;
-use crate::config::{Config, ModelEntry};
+use super::health::DeploymentHealth;
+use super::wildcard::{self, Pattern};
+use crate::auth::access::ModelFacts;
+use crate::config::{Config, GroupAlias, ModelEntry, infer_provider};
 use crate::providers::{Provider, ProviderError};
 use crate::spend::{Price, price_of};
 
@@ -24,8 +26,13 @@ pub struct Deployment {
     pub price: Option<Price>,
     /// Added through `/model/new` (stored in the database) rather than config.yaml.
     pub from_db: bool,
+    /// `litellm_params.max_retries`: retries of calls that start on this deployment.
+    pub max_retries: Option<u32>,
+    /// `litellm_params.cooldown_time`.
+    pub cooldown: Option<Duration>,
+    pub health: Arc<DeploymentHealth>,
     secrets: Vec<String>,
-    weight: f64,
+    pub(super) weight: f64,
 }
 
 impl Deployment {
@@ -48,11 +55,12 @@ pub struct ModelGroup {
     pub provider_models: Vec<String>,
     /// `model_info.access_groups` of the deployments.
     pub access_groups: Vec<String>,
-    total_weight: f64,
+    /// Set when the name is a wildcard (`*`, `openai/*`).
+    pub pattern: Option<Pattern>,
 }
 
 impl ModelGroup {
-    fn new(name: &str, deployments: Vec<Arc<Deployment>>) -> ModelGroup {
+    pub(super) fn new(name: &str, deployments: Vec<Arc<Deployment>>) -> ModelGroup {
         let provider_models = deployments.iter().map(|d| d.entry.model.clone()).collect();
         let access_groups = deployments
             .iter()
@@ -60,25 +68,54 @@ impl ModelGroup {
             .flatten()
             .filter_map(|g| g.as_str().map(str::to_string))
             .collect();
-        let total_weight = deployments.iter().map(|d| d.weight).sum();
-        ModelGroup { name: name.into(), deployments, provider_models, access_groups, total_weight }
+        ModelGroup { name: name.into(), deployments, provider_models, access_groups, pattern: Pattern::new(name) }
     }
 
-    /// Weighted random choice (LiteLLM's simple-shuffle: `weight`, else `rpm`, else `tpm`, else
-    /// uniform). A group always has a deployment; `None` only if that ever stopped being true.
-    pub(super) fn pick(&self) -> Option<&Arc<Deployment>> {
-        if self.deployments.len() <= 1 || self.total_weight <= 0.0 {
-            let i = if self.deployments.len() <= 1 { 0 } else { rand::rng().random_range(0..self.deployments.len()) };
-            return self.deployments.get(i);
+    /// What access rules check for a call by this group's own name.
+    pub fn facts(&self) -> ModelFacts<'_> {
+        ModelFacts { name: &self.name, provider_models: &self.provider_models, access_groups: &self.access_groups }
+    }
+}
+
+/// A requested name, resolved: the group that serves it and, for a wildcard group, what the
+/// `*`s matched.
+#[derive(Clone)]
+pub struct Route {
+    /// The name answers and logs carry: the requested name (or the alias it was asked by).
+    pub alias: Arc<str>,
+    pub group: Arc<ModelGroup>,
+    pub captures: Option<Arc<[String]>>,
+}
+
+impl Route {
+    /// `litellm_params.model` of `deployment` for this call (wildcards filled in).
+    pub fn model_of(&self, deployment: &Deployment) -> String {
+        match &self.captures {
+            Some(c) => wildcard::fill(&deployment.entry.model, c),
+            None => deployment.entry.model.clone(),
         }
-        let mut x = rand::rng().random_range(0.0..self.total_weight);
-        for d in &self.deployments {
-            if x < d.weight {
-                return Some(d);
-            }
-            x -= d.weight;
-        }
-        self.deployments.last()
+    }
+
+    /// The model id the upstream is asked for, when a wildcard decides it.
+    pub fn upstream_model(&self, deployment: &Deployment) -> Option<Arc<str>> {
+        self.captures.as_ref()?;
+        let model = self.model_of(deployment);
+        let id = model.strip_prefix(&format!("{}/", deployment.entry.provider)).unwrap_or(&model).to_string();
+        Some(id.into())
+    }
+
+    /// Checks access against what was asked for (a wildcard call is checked as the model it
+    /// resolves to, so `openai/*` on a key allows `gpt-4o` through a `*` group).
+    pub fn access_facts(&self) -> (Vec<String>, &[String]) {
+        let provider_models = match &self.captures {
+            Some(_) => self.group.deployments.iter().map(|d| self.model_of(d)).collect(),
+            None => self.group.provider_models.clone(),
+        };
+        (provider_models, &self.group.access_groups)
+    }
+
+    pub fn facts<'a>(&'a self, provider_models: &'a [String]) -> ModelFacts<'a> {
+        ModelFacts { name: &self.alias, provider_models, access_groups: &self.group.access_groups }
     }
 }
 
@@ -86,14 +123,16 @@ impl ModelGroup {
 pub(super) struct Routes {
     /// Public names (model groups and `model_group_alias` entries) → group.
     pub(super) map: HashMap<String, (Arc<str>, Arc<ModelGroup>)>,
-    /// Public names, sorted.
+    /// Wildcard groups, most specific first (LiteLLM's order).
+    patterns: Vec<Arc<ModelGroup>>,
+    /// Listed names, sorted (hidden aliases and wildcards left out).
     pub(super) names: Vec<String>,
     /// Every deployment: config.yaml's in file order, then the database's.
     pub(super) deployments: Vec<Arc<Deployment>>,
 }
 
 impl Routes {
-    pub(super) fn new(deployments: Vec<Arc<Deployment>>, aliases: &BTreeMap<String, String>) -> Routes {
+    pub(super) fn new(deployments: Vec<Arc<Deployment>>, aliases: &BTreeMap<String, GroupAlias>) -> Routes {
         let mut groups: Vec<(String, Vec<Arc<Deployment>>)> = Vec::new();
         for d in &deployments {
             match groups.iter_mut().find(|(name, _)| *name == d.entry.model_name) {
@@ -102,18 +141,47 @@ impl Routes {
             }
         }
         let mut map = HashMap::new();
+        let mut patterns = Vec::new();
         for (name, members) in groups {
             let group = Arc::new(ModelGroup::new(&name, members));
+            if group.pattern.is_some() {
+                patterns.push(group.clone());
+            }
             map.insert(name.clone(), (Arc::from(name.as_str()), group));
         }
+        patterns.sort_by_key(|g| std::cmp::Reverse(g.pattern.as_ref().map(Pattern::specificity)));
+        let mut names: Vec<String> =
+            map.iter().filter(|(_, (_, g))| g.pattern.is_none()).map(|(name, _)| name.clone()).collect();
         for (alias, target) in aliases {
-            if let Some((_, group)) = map.get(target).cloned() {
+            if let Some((_, group)) = map.get(&target.model).cloned() {
                 map.insert(alias.clone(), (Arc::from(alias.as_str()), group));
+                if !target.hidden {
+                    names.push(alias.clone());
+                }
             }
         }
-        let mut names: Vec<String> = map.keys().cloned().collect();
         names.sort();
-        Routes { map, names, deployments }
+        names.dedup();
+        Routes { map, patterns, names, deployments }
+    }
+
+    /// The group serving `name`: an exact name or alias first, then the most specific wildcard
+    /// that matches it as written or with the provider LiteLLM infers (`gpt-4o` → `openai/gpt-4o`).
+    pub(super) fn resolve(&self, name: &str) -> Option<Route> {
+        if let Some((alias, group)) = self.map.get(name)
+            && group.pattern.is_none()
+        {
+            return Some(Route { alias: alias.clone(), group: group.clone(), captures: None });
+        }
+        let inferred = infer_provider(name).map(|p| format!("{p}/{name}"));
+        for candidate in std::iter::once(name).chain(inferred.as_deref()) {
+            for group in &self.patterns {
+                if let Some(captures) = group.pattern.as_ref().and_then(|p| p.captures(candidate)) {
+                    return Some(Route { alias: name.into(), group: group.clone(), captures: Some(captures.into()) });
+                }
+            }
+        }
+        None
     }
 }
 
@@ -137,6 +205,9 @@ pub(super) fn deployment(
         timeout,
         price: price_of(entry),
         from_db,
+        max_retries: entry.params.max_retries,
+        cooldown: secs(entry.params.cooldown_time),
+        health: Arc::default(),
         secrets: entry.params.secrets(),
         weight,
         provider,

@@ -70,6 +70,9 @@ pub async fn deployments(
         .iter()
         .filter(|d| query.get("model").is_none_or(|m| *m == d.entry.model_name))
         .filter(|d| query.get("model_id").is_none_or(|id| *id == d.entry.id))
+        // A wildcard deployment serves whatever is asked; it is checked only with the model
+        // `model_info.health_check_model` names (as LiteLLM does).
+        .filter(|d| !d.entry.model.contains('*') || d.entry.model_info.contains_key("health_check_model"))
         .cloned()
         .collect();
     let checks = selected.iter().map(|d| state.gateway.probe(d));

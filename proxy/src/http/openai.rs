@@ -15,7 +15,7 @@ use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use serde_json::{Map, Value, json};
 
 use super::{AppState, Caller, error_event};
-use crate::gateway::{ChatReply, Deployment, GatewayError, ReplyBody};
+use crate::gateway::{CallHints, ChatReply, Deployment, GatewayError, ReplyBody};
 use crate::schema::ChatRequest;
 
 /// The `created` LiteLLM reports for every model.
@@ -24,11 +24,24 @@ const MODEL_CREATED: u64 = 1_677_610_602;
 pub async fn chat_completions(
     State(state): State<AppState>,
     Caller(principal): Caller,
+    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, GatewayError> {
     let request = parse_chat_request(&body_bytes(&state, body)?)?;
-    let reply = state.gateway.chat(&principal, request).await?;
+    let reply = state.gateway.chat(&principal, request, call_hints(&headers)?).await?;
     Ok(reply_response(reply))
+}
+
+/// LiteLLM's request headers that tune a call.
+fn call_hints(headers: &HeaderMap) -> Result<CallHints, GatewayError> {
+    let timeout = match headers.get("x-litellm-timeout") {
+        None => None,
+        Some(v) => {
+            let text = v.to_str().map(|t| serde_json::Value::String(t.to_string())).ok();
+            crate::gateway::seconds(text, "x-litellm-timeout")?
+        }
+    };
+    Ok(CallHints { timeout })
 }
 
 /// Azure-style routes carry the model in the path (`AzureOpenAI(azure_deployment=...)`).
@@ -36,6 +49,7 @@ pub async fn azure_chat_completions(
     State(state): State<AppState>,
     Caller(principal): Caller,
     Path(model): Path<String>,
+    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, GatewayError> {
     let mut fields: Map<String, Value> = match serde_json::from_slice(&body_bytes(&state, body)?) {
@@ -48,7 +62,7 @@ pub async fn azure_chat_completions(
     fields.insert("model".into(), Value::String(model));
     let request =
         serde_json::from_value(Value::Object(fields)).map_err(|e| GatewayError::invalid(e.to_string(), None))?;
-    let reply = state.gateway.chat(&principal, request).await?;
+    let reply = state.gateway.chat(&principal, request, call_hints(&headers)?).await?;
     Ok(reply_response(reply))
 }
 
@@ -88,10 +102,19 @@ fn header(value: &str) -> HeaderValue {
 }
 
 fn reply_response(reply: ChatReply) -> Response {
-    let mut headers = HeaderMap::with_capacity(8);
+    let mut headers = HeaderMap::with_capacity(16);
     headers.insert(HeaderName::from_static("x-litellm-call-id"), header(&reply.call_id.to_string()));
     headers.insert(HeaderName::from_static("x-litellm-model-id"), header(&reply.deployment.entry.id));
     headers.insert(HeaderName::from_static("x-litellm-model-group"), header(&reply.model_group));
+    headers.insert(HeaderName::from_static("x-litellm-attempted-retries"), HeaderValue::from(reply.attempted_retries));
+    headers.insert(HeaderName::from_static("x-litellm-max-retries"), HeaderValue::from(reply.max_retries));
+    headers
+        .insert(HeaderName::from_static("x-litellm-attempted-fallbacks"), HeaderValue::from(reply.attempted_fallbacks));
+    headers.insert(HeaderName::from_static("x-litellm-timeout"), header(&reply.timeout.as_secs_f64().to_string()));
+    headers.insert(
+        HeaderName::from_static("x-litellm-overhead-duration-ms"),
+        header(&format!("{:.3}", reply.overhead.as_secs_f64() * 1000.0)),
+    );
     match reply.body {
         ReplyBody::Json(body) => {
             headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));

@@ -14,7 +14,7 @@ use bytes::Bytes;
 use futures::future::BoxFuture;
 use futures::stream::BoxStream;
 
-use crate::config::{Config, ModelEntry};
+use crate::config::ModelEntry;
 use crate::schema::{ChatRequest, Usage};
 
 pub use sse::{DONE_EVENT, data_event};
@@ -32,6 +32,9 @@ pub struct CallOptions {
     /// USD per prompt and completion token, to report `usage.cost` in stream usage chunks as
     /// LiteLLM does.
     pub token_prices: Option<TokenPrices>,
+    /// The upstream model id when the call decides it (a wildcard route), instead of the
+    /// deployment's own.
+    pub upstream_model: Option<Arc<str>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -84,8 +87,13 @@ impl UsageSlot {
 
 /// A deployment's upstream.
 pub trait Provider: Send + Sync + 'static {
-    /// Sends one chat request (already parsed, `model` still the alias) to the upstream.
-    fn chat(&self, request: ChatRequest, options: CallOptions) -> BoxFuture<'_, Result<ChatOutput, ProviderError>>;
+    /// Sends one chat request (already parsed, `model` still the alias) to the upstream. The
+    /// request is borrowed so that a failed attempt can be retried without copying it.
+    fn chat<'a>(
+        &'a self,
+        request: &'a ChatRequest,
+        options: CallOptions,
+    ) -> BoxFuture<'a, Result<ChatOutput, ProviderError>>;
 
     /// The upstream endpoint, for `/model/info` and health reports.
     fn api_base(&self) -> Option<String>;
@@ -153,9 +161,9 @@ impl SharedClients {
 
 /// Builds the provider of one `model_list` entry. Adding a provider means adding its module and
 /// one arm here.
-pub async fn build(entry: &ModelEntry, config: &Config, clients: &SharedClients) -> Result<Arc<dyn Provider>, String> {
+pub async fn build(entry: &ModelEntry, clients: &SharedClients) -> Result<Arc<dyn Provider>, String> {
     match entry.provider.as_str() {
-        "bedrock" => Ok(Arc::new(bedrock::BedrockProvider::build(entry, config, clients).await?)),
+        "bedrock" => Ok(Arc::new(bedrock::BedrockProvider::build(entry, clients).await?)),
         p if openai::Flavor::from_prefix(p).is_some() => Ok(Arc::new(openai::OpenAiProvider::build(entry, clients)?)),
         other => Err(format!(
             "{}.litellm_params.model: unknown or unsupported provider '{other}' in '{}'; supported: bedrock, {}",

@@ -64,6 +64,64 @@ impl ChatRequest {
     }
 }
 
+/// A request as an OpenAI-compatible upstream receives it: the client's fields, borrowed, with
+/// the upstream's model id and, for streams, the usage chunk always asked for (spend is computed
+/// from it). Serializing this view saves copying the conversation for every attempt.
+#[derive(Debug, Serialize)]
+pub struct UpstreamChat<'a> {
+    pub model: &'a str,
+    pub messages: &'a [ChatMessage],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stream: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stream_options: Option<std::borrow::Cow<'a, StreamOptions>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub temperature: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub top_p: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_tokens: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_completion_tokens: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stop: Option<&'a Stop>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tools: Option<&'a [Tool]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tool_choice: Option<&'a ToolChoice>,
+    #[serde(flatten)]
+    pub extra: &'a Map<String, Value>,
+}
+
+impl ChatRequest {
+    pub fn upstream<'a>(&'a self, model: &'a str) -> UpstreamChat<'a> {
+        let stream_options = match (&self.stream_options, self.is_stream()) {
+            (Some(o), true) if o.include_usage == Some(true) => Some(std::borrow::Cow::Borrowed(o)),
+            (Some(o), true) => {
+                Some(std::borrow::Cow::Owned(StreamOptions { include_usage: Some(true), extra: o.extra.clone() }))
+            }
+            (None, true) => {
+                Some(std::borrow::Cow::Owned(StreamOptions { include_usage: Some(true), extra: Map::new() }))
+            }
+            (o, false) => o.as_ref().map(std::borrow::Cow::Borrowed),
+        };
+        UpstreamChat {
+            model,
+            messages: &self.messages,
+            stream: self.stream,
+            stream_options,
+            temperature: self.temperature,
+            top_p: self.top_p,
+            max_tokens: self.max_tokens,
+            max_completion_tokens: self.max_completion_tokens,
+            stop: self.stop.as_ref(),
+            tools: self.tools.as_deref(),
+            tool_choice: self.tool_choice.as_ref(),
+            extra: &self.extra,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub struct StreamOptions {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -328,6 +386,25 @@ mod tests {
         assert_eq!(back["messages"][2]["tool_call_id"], "c1");
         assert_eq!(back["seed"], 7);
         assert!(back["messages"][1].get("content").is_none());
+    }
+
+    #[test]
+    fn the_upstream_view_is_the_request_with_its_model_and_stream_usage() {
+        let body = serde_json::json!({"model": "alias", "messages": [{"role": "user", "content": "hi"}],
+            "stream": false, "temperature": 0.2, "top_p": 0.9, "max_tokens": 5, "max_completion_tokens": 6,
+            "stop": ["x"], "tools": [{"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}],
+            "tool_choice": "auto", "stream_options": {"include_usage": false, "other": 1}, "seed": 3, "user": "u"});
+        let req: ChatRequest = serde_json::from_value(body.clone()).unwrap();
+        let mut expected = body;
+        expected["model"] = "upstream-id".into();
+        assert_eq!(serde_json::to_value(req.upstream("upstream-id")).unwrap(), expected, "every field carried over");
+
+        let streamed: ChatRequest =
+            serde_json::from_str(r#"{"model":"m","messages":[],"stream":true,"stream_options":{"other":1}}"#).unwrap();
+        let view = serde_json::to_value(streamed.upstream("u")).unwrap();
+        assert_eq!(view["stream_options"], serde_json::json!({"include_usage": true, "other": 1}));
+        let bare: ChatRequest = serde_json::from_str(r#"{"model":"m","messages":[],"stream":true}"#).unwrap();
+        assert_eq!(serde_json::to_value(bare.upstream("u")).unwrap()["stream_options"]["include_usage"], true);
     }
 
     #[test]

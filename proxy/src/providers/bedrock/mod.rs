@@ -24,7 +24,7 @@ use futures::future::BoxFuture;
 use secrecy::ExposeSecret;
 
 use super::{CallOptions, ChatOutput, ChatStream, Provider, ProviderError, SharedClients, UsageSlot};
-use crate::config::{Config, ModelEntry};
+use crate::config::ModelEntry;
 use crate::providers::DONE_EVENT;
 use crate::schema::ChatRequest;
 
@@ -35,15 +35,10 @@ pub struct BedrockProvider {
 }
 
 impl BedrockProvider {
-    pub async fn build(entry: &ModelEntry, config: &Config, clients: &SharedClients) -> Result<Self, String> {
+    pub async fn build(entry: &ModelEntry, clients: &SharedClients) -> Result<Self, String> {
         let label = entry.label();
         let params = &entry.params;
-        let model_id = entry
-            .provider_model
-            .strip_prefix("converse/")
-            .or_else(|| entry.provider_model.strip_prefix("invoke/"))
-            .unwrap_or(&entry.provider_model)
-            .to_string();
+        let model_id = strip_api_prefix(&entry.provider_model).to_string();
         if model_id.is_empty() {
             return Err(format!("{label}.litellm_params.model: the Bedrock model id is empty"));
         }
@@ -78,9 +73,9 @@ impl BedrockProvider {
         }
         let sdk_config = loader.load().await;
 
-        let retries = params.max_retries.or(config.router.num_retries).unwrap_or(config.litellm.num_retries);
-        let mut builder = aws_sdk_bedrockruntime::config::Builder::from(&sdk_config)
-            .retry_config(RetryConfig::standard().with_max_attempts(retries.saturating_add(1)));
+        // The gateway's router retries every provider alike (and counts the retries it reports).
+        let mut builder =
+            aws_sdk_bedrockruntime::config::Builder::from(&sdk_config).retry_config(RetryConfig::disabled());
         if let Some(endpoint) = &params.aws_bedrock_runtime_endpoint {
             builder = builder.endpoint_url(endpoint);
         }
@@ -110,12 +105,16 @@ macro_rules! send_converse {
 }
 
 impl BedrockProvider {
-    async fn chat_impl(&self, request: ChatRequest, options: CallOptions) -> Result<ChatOutput, ProviderError> {
-        let input = request::translate(&request)?;
+    async fn chat_impl(&self, request: &ChatRequest, options: CallOptions) -> Result<ChatOutput, ProviderError> {
+        let input = request::translate(request)?;
+        let model_id = match options.upstream_model.as_deref() {
+            Some(m) => strip_api_prefix(m),
+            None => &self.model_id,
+        };
         let id = format!("chatcmpl-{}", options.call_id.simple());
         let created = unix_now();
         if request.is_stream() {
-            let output = send_converse!(self.client.converse_stream(), &self.model_id, input)?;
+            let output = send_converse!(self.client.converse_stream(), model_id, input)?;
             let usage = Arc::new(UsageSlot::default());
             usage.set_response_id(id.clone());
             let translator = stream::Translator::new(
@@ -153,20 +152,29 @@ impl BedrockProvider {
             );
             return Ok(ChatOutput::Stream(ChatStream { events: Box::pin(events), usage }));
         }
-        let output = send_converse!(self.client.converse(), &self.model_id, input)?;
+        let output = send_converse!(self.client.converse(), model_id, input)?;
         let (body, usage) = response::completion(output, &id, created, &options.alias)?;
         Ok(ChatOutput::Complete { body, usage, response_id: Some(id) })
     }
 }
 
 impl Provider for BedrockProvider {
-    fn chat(&self, request: ChatRequest, options: CallOptions) -> BoxFuture<'_, Result<ChatOutput, ProviderError>> {
+    fn chat<'a>(
+        &'a self,
+        request: &'a ChatRequest,
+        options: CallOptions,
+    ) -> BoxFuture<'a, Result<ChatOutput, ProviderError>> {
         Box::pin(self.chat_impl(request, options))
     }
 
     fn api_base(&self) -> Option<String> {
         Some(self.endpoint.clone())
     }
+}
+
+/// `converse/` and `invoke/` choose LiteLLM's Bedrock API; both go through Converse here.
+fn strip_api_prefix(model: &str) -> &str {
+    model.strip_prefix("converse/").or_else(|| model.strip_prefix("invoke/")).unwrap_or(model)
 }
 
 /// The region a profile names in the shared AWS config files.

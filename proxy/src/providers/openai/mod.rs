@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use super::{CallOptions, ChatOutput, ChatStream, Provider, ProviderError, SharedClients, UsageSlot};
 use crate::config::ModelEntry;
-use crate::schema::{ChatRequest, StreamOptions, Usage};
+use crate::schema::{ChatRequest, UpstreamChat, Usage};
 
 /// The OpenAI-compatible providers Switchboard knows, with LiteLLM's prefixes and defaults.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -190,7 +190,7 @@ impl OpenAiProvider {
         })
     }
 
-    async fn send(&self, request: &ChatRequest) -> Result<reqwest::Response, ProviderError> {
+    async fn send(&self, request: &UpstreamChat<'_>) -> Result<reqwest::Response, ProviderError> {
         let body = serde_json::to_vec(request).map_err(|e| ProviderError::InvalidRequest(e.to_string()))?;
         let mut builder = self
             .http
@@ -207,13 +207,13 @@ impl OpenAiProvider {
         if response.status().is_success() { Ok(response) } else { Err(upstream_error(response).await) }
     }
 
-    async fn chat_impl(&self, mut request: ChatRequest, options: CallOptions) -> Result<ChatOutput, ProviderError> {
-        request.model = self.upstream_model.to_string();
+    async fn chat_impl(&self, request: &ChatRequest, options: CallOptions) -> Result<ChatOutput, ProviderError> {
+        let model = options.upstream_model.as_deref().unwrap_or(&self.upstream_model);
+        // Usage is always requested upstream for streams (it is what spend is computed from); the
+        // client sees the usage chunk only if it asked for it.
+        let upstream = request.upstream(model);
         if request.is_stream() {
-            // Usage is always requested upstream (it is what spend is computed from); the
-            // client sees the usage chunk only if it asked for it.
-            request.stream_options.get_or_insert_with(StreamOptions::default).include_usage = Some(true);
-            let response = self.send(&request).await?;
+            let response = self.send(&upstream).await?;
             let usage = Arc::new(UsageSlot::default());
             let rewriter = stream::Rewriter::new(
                 options.alias.clone(),
@@ -224,7 +224,7 @@ impl OpenAiProvider {
             let events = rewriter.rewrite(response.bytes_stream().map(|r| r.map_err(transport_error)));
             return Ok(ChatOutput::Stream(ChatStream { events: Box::pin(events), usage }));
         }
-        let response = self.send(&request).await?;
+        let response = self.send(&upstream).await?;
         let bytes = read_capped(response, super::MAX_RESPONSE_BYTES).await?;
         // Read what the gateway needs (and check the answer is a JSON object), then pass the
         // bytes on with only `model` changed, as streams are.
@@ -238,7 +238,11 @@ impl OpenAiProvider {
 }
 
 impl Provider for OpenAiProvider {
-    fn chat(&self, request: ChatRequest, options: CallOptions) -> BoxFuture<'_, Result<ChatOutput, ProviderError>> {
+    fn chat<'a>(
+        &'a self,
+        request: &'a ChatRequest,
+        options: CallOptions,
+    ) -> BoxFuture<'a, Result<ChatOutput, ProviderError>> {
         Box::pin(self.chat_impl(request, options))
     }
 
