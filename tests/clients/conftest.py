@@ -325,11 +325,13 @@ model_list:
       model: openai/fake-429
       api_base: {openai}
       api_key: os.environ/UPSTREAM_KEY
+      max_retries: 0
   - model_name: bedrock-throttled
     litellm_params:
       model: bedrock/fake-throttle
       aws_region_name: us-east-1
       aws_bedrock_runtime_endpoint: {bedrock}
+      max_retries: 0
 general_settings:
   master_key: {master}
 """

@@ -579,3 +579,36 @@ def test_upstream_throttling_error_type_matches_litellm(gateway, alias):
         c.close()
     assert ei.value.type == "throttling_error", ei.value.body
     assert ei.value.code == "429"
+
+
+# --------------------------------------------------------------------------------------
+# LiteLLM's request parameters, sent the way SDK users send them (``extra_body``)
+# --------------------------------------------------------------------------------------
+
+
+def test_mock_response_through_extra_body_answers_without_the_upstream(client, fakes):
+    before = len(fakes.openai_chat_requests())
+    resp = client.chat.completions.create(
+        model="gpt-4o-mini",
+        messages=[{"role": "user", "content": "anything"}],
+        extra_body={"mock_response": "mocked by the gateway", "metadata": {"suite": "clients"}},
+    )
+    assert resp.choices[0].message.content == "mocked by the gateway"
+    assert (resp.usage.prompt_tokens, resp.usage.completion_tokens) == (10, 20)
+    assert len(fakes.openai_chat_requests()) == before, "a mock never reaches the upstream"
+
+
+def test_request_fallbacks_through_extra_body(client, fakes):
+    """A throttled group hands the call to the request's fallback; nothing LiteLLM-only goes upstream."""
+    raw = client.chat.completions.with_raw_response.create(
+        model="openai-throttled",
+        messages=[{"role": "user", "content": "fall back please"}],
+        extra_body={"fallbacks": ["gpt-4o-mini"], "num_retries": 0, "tags": ["clients"]},
+    )
+    resp = raw.parse()
+    assert resp.model == "gpt-4o-mini"
+    assert raw.headers["x-litellm-attempted-fallbacks"] == "1"
+    sent = [r.body for r in fakes.openai_chat_requests()[-2:]]
+    assert [b["model"] for b in sent] == ["fake-429", "gpt-4o-mini"]
+    for body in sent:
+        assert not {"fallbacks", "num_retries", "tags"} & set(body), body
