@@ -65,13 +65,16 @@ fn main() -> ExitCode {
     init_logging(json_logs);
 
     // Without a file, the environment (LITELLM_MASTER_KEY, DATABASE_URL) still applies.
-    let mut config = match config_path.as_deref().map_or_else(|| Config::from_yaml(""), Config::load) {
-        Ok(c) => c,
+    let (mut config, problems) = match config_path.as_deref().map_or_else(|| Config::parse(""), Config::load_report) {
+        Ok(parsed) => parsed,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }
     };
+    if !problems.is_empty() {
+        return report_problems(&config, problems, config_path.as_deref());
+    }
     if let Command::Serve { db: Some(path), .. } = &cli.command {
         config.general.database_url = Some(switchboard::store::sqlite_url(path).into());
     }
@@ -140,6 +143,20 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// One report with every mistake in the file, the providers' included, rather than one per
+/// restart.
+fn report_problems(config: &Config, mut problems: Vec<String>, path: Option<&std::path::Path>) -> ExitCode {
+    // SAFETY: no other thread exists yet (the providers read the file's environment_variables).
+    unsafe { config.apply_environment() };
+    match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => problems.extend(rt.block_on(switchboard::gateway::Gateway::provider_problems(config))),
+        Err(e) => problems.push(format!("(the providers were not checked: cannot start the async runtime: {e})")),
+    }
+    let report = switchboard::config::ConfigError { source_name: path.map(|p| p.display().to_string()), problems };
+    eprintln!("error: {report}");
+    ExitCode::from(2)
 }
 
 fn agentcore(args: switchboard_cli::agentcore::AgentCoreCli) -> ExitCode {

@@ -88,6 +88,19 @@ async fn wildcard_groups_serve_any_name_with_the_matched_part_as_the_upstream_mo
 }
 
 #[tokio::test]
+async fn a_restricted_key_is_refused_before_the_model_is_looked_up() {
+    let s = Stack::start().await;
+    let key = new_key(&s, json!({"models": ["gpt-4o-mini"]})).await;
+    let (status, body, _) = call(&s, &key, &ask("no-such-model")).await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body["error"]["type"], "key_model_access_denied", "LiteLLM checks access first");
+    let open = new_key(&s, json!({})).await;
+    let (status, body, _) = call(&s, &open, &ask("no-such-model")).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("Invalid model name passed in model=no-such-model"));
+}
+
+#[tokio::test]
 async fn a_wildcard_model_needs_a_wildcard_name() {
     let err = switchboard::config::Config::from_yaml(
         "model_list:\n  - model_name: my-openai\n    litellm_params: {model: openai/*}\n",

@@ -204,11 +204,23 @@ fn source_suffix(name: &Option<String>) -> String {
 impl Config {
     /// Reads and validates a config file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let (config, problems) = Self::load_report(path)?;
+        if problems.is_empty() {
+            Ok(config)
+        } else {
+            Err(ConfigError { source_name: Some(path.display().to_string()), problems })
+        }
+    }
+
+    /// Reads a config file, keeping what is valid beside the list of problems, so that one report
+    /// can name every mistake (with those the providers find, see `gateway::provider_problems`).
+    /// Only an unreadable file or a document that is not a YAML mapping fails outright.
+    pub fn load_report(path: &Path) -> Result<(Config, Vec<String>), ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
             source_name: Some(path.display().to_string()),
             problems: vec![format!("cannot read the file: {e}")],
         })?;
-        Self::from_yaml(&text).map_err(|mut e| {
+        Self::parse(&text).map_err(|mut e| {
             e.source_name = Some(path.display().to_string());
             e
         })
@@ -216,6 +228,12 @@ impl Config {
 
     /// Parses and validates a config document.
     pub fn from_yaml(text: &str) -> Result<Config, ConfigError> {
+        let (config, problems) = Self::parse(text)?;
+        if problems.is_empty() { Ok(config) } else { Err(ConfigError { source_name: None, problems }) }
+    }
+
+    /// Parses a config document: the valid parts, and every problem found.
+    pub fn parse(text: &str) -> Result<(Config, Vec<String>), ConfigError> {
         let fail = |problems: Vec<String>| ConfigError { source_name: None, problems };
         let doc: Value = if text.trim().is_empty() {
             Value::Mapping(Mapping::new())
@@ -312,10 +330,7 @@ impl Config {
             }
         }
 
-        if !problems.is_empty() {
-            return Err(fail(problems));
-        }
-        Ok(Config { models, general, litellm, router, environment, warnings })
+        Ok((Config { models, general, litellm, router, environment, warnings }, problems))
     }
 
     /// A model stored in the database (`/model/new`), validated like a `model_list` entry.

@@ -166,6 +166,22 @@ impl Gateway {
         })
     }
 
+    /// What the providers find wrong with the config's models (a missing region, a provider
+    /// Switchboard does not serve...), without serving anything.
+    pub async fn provider_problems(config: &Config) -> Vec<String> {
+        let clients = match SharedClients::new() {
+            Ok(c) => c,
+            Err(e) => return vec![e],
+        };
+        let mut problems = Vec::new();
+        for entry in &config.models {
+            if let Err(problem) = providers::build(entry, &clients).await {
+                problems.push(problem);
+            }
+        }
+        problems
+    }
+
     /// Public model names, sorted.
     pub fn model_names(&self) -> Vec<String> {
         self.routes.load().names.clone()
@@ -231,6 +247,13 @@ impl Gateway {
         // The routing table may be swapped meanwhile; the call keeps the one it started with.
         let routes = self.routes.load_full();
         let Some(route) = routes.resolve(&requested) else {
+            // As in LiteLLM, a key learns only about models it may call: its access is checked
+            // before the name is looked up.
+            let asked =
+                crate::auth::access::ModelFacts { name: &request.model, provider_models: &[], access_groups: &[] };
+            if let Err(denied) = governance::check_access(&self.registry, principal, &asked) {
+                return Err(self.refused(principal, &request.model, start_time, denied));
+            }
             let error = GatewayError::UnknownModel {
                 route: "/chat/completions",
                 model: request.model.clone(),
