@@ -79,10 +79,15 @@ async fn seed_recipe_key_calls_its_team_models_only() {
     let ids: Vec<&str> = models["data"].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap()).collect();
     assert_eq!(ids, ["claude-haiku", "claude-sonnet"]);
 
+    // LiteLLM checks access before the name: a key learns of no model outside its team's list.
     let (status, body, _) = post_as(&s, &key, "/v1/chat/completions", &chat_body("nope")).await;
-    assert_eq!(status, 400);
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body["error"]["type"], "team_model_access_denied");
     assert!(
-        body["error"]["message"].as_str().unwrap().ends_with("Available models: claude-haiku, claude-sonnet"),
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("models=['claude-sonnet', 'claude-haiku']. Tried to access nope"),
         "{body}"
     );
 
