@@ -276,7 +276,8 @@ impl Gateway {
         let mut current = route;
         let mut fallbacks: Option<std::collections::VecDeque<String>> = None;
         let mut attempted_fallbacks = 0u32;
-        let mut upstream_time = Duration::ZERO;
+        // Time spent waiting on upstreams or backing off: what is not the gateway's overhead.
+        let mut waited = Duration::ZERO;
         let mut last_error;
         loop {
             let group = current.group.clone();
@@ -311,7 +312,7 @@ impl Gateway {
                 log.attempt_on(deployment.clone(), current.alias.clone());
                 let attempt_started = Instant::now();
                 let result = self.attempt(&deployment, &current, &request, &controls, call_id).await;
-                upstream_time += attempt_started.elapsed();
+                waited += attempt_started.elapsed();
                 match result {
                     Ok(answer) => break Ok((deployment, answer, attempt_started)),
                     Err(error) => {
@@ -330,6 +331,7 @@ impl Gateway {
                             let wait = reliability::backoff(&error, retries, other_healthy, settings);
                             tracing::info!(target: "switchboard::router", model = %group.name, deployment = %deployment.entry.id, retry = retries + 1, wait_ms = wait.as_millis() as u64, error = %error, "retrying");
                             tokio::time::sleep(wait).await;
+                            waited += wait;
                             retries += 1;
                             continue;
                         }
@@ -379,7 +381,7 @@ impl Gateway {
                         max_retries: max_retries.unwrap_or(0),
                         attempted_fallbacks,
                         timeout,
-                        overhead: started.elapsed().saturating_sub(upstream_time),
+                        overhead: started.elapsed().saturating_sub(waited),
                     });
                 }
                 Err(error) => last_error = error,
