@@ -10,6 +10,7 @@
 
 pub mod agentcore;
 pub mod deploy;
+pub mod end_users;
 mod error;
 pub mod keys;
 pub mod models;

@@ -10,7 +10,7 @@ use parking_lot::RwLock;
 use chrono::{DateTime, Utc};
 
 use crate::limits::{BudgetDuration, Counters, parse_duration};
-use crate::store::{KeyRecord, Limits, Snapshot, TeamRecord, UserRecord};
+use crate::store::{EndUserRecord, KeyRecord, Limits, Snapshot, TeamRecord, UserRecord};
 use crate::time::{format_time, parse_time};
 
 /// A record with its live counters. Counters outlive record updates.
@@ -26,6 +26,7 @@ pub struct Tracked<R> {
 pub type KeyEntry = Tracked<KeyRecord>;
 pub type TeamEntry = Tracked<TeamRecord>;
 pub type UserEntry = Tracked<UserRecord>;
+pub type EndUserEntry = Tracked<EndUserRecord>;
 
 /// What the registry needs to know about a record.
 pub trait Governed: Clone {
@@ -67,6 +68,7 @@ macro_rules! governed {
 governed!(KeyRecord, token, expires: expires);
 governed!(TeamRecord, team_id);
 governed!(UserRecord, user_id);
+governed!(EndUserRecord, user_id);
 
 impl<R: Governed> Tracked<R> {
     /// The record as the admin API shows it: live spend and next reset.
@@ -142,6 +144,27 @@ impl<R: Governed> Table<R> {
         entry
     }
 
+    /// The entry for `id`, made from `make` if there is none yet (one lock when it exists).
+    pub fn get_or_put(&self, id: &str, make: impl FnOnce() -> R) -> Arc<Tracked<R>> {
+        if let Some(entry) = self.get(id) {
+            return entry;
+        }
+        let mut rows = self.rows.write();
+        if let Some(entry) = rows.get(id) {
+            return entry.clone();
+        }
+        let record = make();
+        let reset_at = record.limits().budget_reset_at.as_deref().and_then(parse_time);
+        let entry = Arc::new(Tracked {
+            budget_duration: record.limits().budget_duration.as_deref().and_then(|d| parse_duration(d).ok()),
+            expires_at: None,
+            counters: Arc::new(Counters::new(record.spend(), reset_at)),
+            record,
+        });
+        rows.insert(id.to_string(), entry.clone());
+        entry
+    }
+
     pub fn remove(&self, id: &str) -> Option<Arc<Tracked<R>>> {
         self.rows.write().remove(id)
     }
@@ -156,6 +179,8 @@ pub struct Registry {
     pub keys: Table<KeyRecord>,
     pub teams: Table<TeamRecord>,
     pub users: Table<UserRecord>,
+    /// Customers: those created through `/end_user/new` and those requests have named.
+    pub end_users: Table<EndUserRecord>,
 }
 
 impl Registry {
@@ -169,6 +194,9 @@ impl Registry {
         }
         for u in &snapshot.users {
             registry.users.put(u.clone());
+        }
+        for e in &snapshot.end_users {
+            registry.end_users.put(e.clone());
         }
         registry
     }

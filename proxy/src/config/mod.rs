@@ -181,11 +181,13 @@ pub const DEFAULT_SPEND_BACKLOG_ROWS: usize = 100_000;
 #[derive(Debug, Clone)]
 pub struct LitellmSettings {
     pub request_timeout: Duration,
+    /// `max_end_user_budget`: the budget of every customer without one of its own.
+    pub max_end_user_budget: Option<f64>,
 }
 
 impl Default for LitellmSettings {
     fn default() -> Self {
-        Self { request_timeout: Duration::from_secs(600) }
+        Self { request_timeout: Duration::from_secs(600), max_end_user_budget: None }
     }
 }
 
@@ -707,6 +709,13 @@ fn parse_litellm(
         match positive_duration(secs) {
             Some(d) => l.request_timeout = d,
             None => problems.push("litellm_settings.request_timeout: must be a positive number of seconds".into()),
+        }
+    }
+    if let Some(budget) = s.take::<f64>("max_end_user_budget", problems) {
+        if budget.is_finite() && budget >= 0.0 {
+            l.max_end_user_budget = Some(budget);
+        } else {
+            problems.push("litellm_settings.max_end_user_budget: must be a number of USD, 0 or more".into());
         }
     }
     // Options whose LiteLLM meaning is already Switchboard's behaviour.

@@ -17,7 +17,7 @@ use super::health::InFlight;
 use super::{Deployment, Gateway, GatewayError};
 use crate::auth::{MASTER_KEY_SPEND_ID, Principal};
 use crate::providers::{ProviderError, UsageSlot};
-use crate::schema::{ChatRequest, Usage};
+use crate::schema::Usage;
 use crate::spend::{SpendSink, WriterMessage};
 use crate::store::SpendLog;
 use crate::time::format_time;
@@ -93,8 +93,10 @@ pub(super) struct CallStart<'a> {
     pub started: Instant,
     pub start_time: DateTime<Utc>,
     pub principal: &'a Principal,
-    pub request: &'a ChatRequest,
     pub controls: &'a Controls,
+    pub stream: bool,
+    /// The customer the call is for.
+    pub end_user: Option<String>,
 }
 
 impl CallLog {
@@ -112,7 +114,7 @@ impl CallLog {
             in_flight: None,
             started: call.started,
             start_time: call.start_time,
-            stream: call.request.is_stream(),
+            stream: call.stream,
             status: 0,
             completed: false,
             usage_slot: None,
@@ -123,7 +125,7 @@ impl CallLog {
             spend: gateway.spend.clone(),
             events: gateway.events.clone(),
             master: call.principal.key().is_none(),
-            end_user: call.request.extra.get("user").and_then(|u| u.as_str()).map(str::to_string),
+            end_user: call.end_user.clone(),
             attempted_retries: 0,
             attempted_fallbacks: 0,
             tags: call.controls.tags.clone(),

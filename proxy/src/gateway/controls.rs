@@ -27,6 +27,9 @@ pub struct Controls {
     /// `tags` and `metadata`: recorded with the call, never sent upstream.
     pub tags: Vec<String>,
     pub metadata: Option<Map<String, Value>>,
+    /// The customer named by `litellm_metadata.user` or `metadata.user_id` (the body's `user`
+    /// is an OpenAI parameter and stays in the request).
+    pub end_user: Option<String>,
 }
 
 /// `mock_response` and its companions: an answer made up by the gateway, for users' tests.
@@ -202,6 +205,9 @@ impl Controls {
         {
             c.tags.extend(tags.iter().filter_map(|t| t.as_str().map(str::to_string)));
         }
+        let litellm_user = p.get("litellm_metadata").and_then(|m| m.get("user")).and_then(Value::as_str);
+        let metadata_user = c.metadata.as_ref().and_then(|m| m.get("user_id")).and_then(Value::as_str);
+        c.end_user = litellm_user.or(metadata_user).filter(|u| !u.is_empty()).map(str::to_string);
         let mock_timeout = flag(p.remove("mock_timeout"), "mock_timeout")?;
         let response = match p.remove("mock_response") {
             None | Some(Value::Null) if mock_timeout => Some(MockResponse::Timeout),

@@ -12,7 +12,7 @@ use crate::auth::access::{self, Denied, ModelFacts};
 use crate::auth::registry::{Governed, Registry, Tracked};
 use crate::limits::{Counters, seconds_to_next_minute};
 use crate::spend::{SpendSink, WriterMessage};
-use crate::store::Entity;
+use crate::store::{EndUserRecord, Entity};
 use crate::time::format_time;
 
 /// Whether `principal` may call the model `facts` describe.
@@ -69,17 +69,47 @@ struct Subject<'a> {
     label: String,
     counters: &'a Arc<Counters>,
     limits: &'a crate::store::Limits,
+    /// `limits.max_budget`, or a default that applies to this kind (customers).
+    max_budget: Option<f64>,
 }
 
-/// Checks budgets, then token and request rates and concurrency, for the key and its team and
-/// user. Admission counts the request; a refusal leaves every counter as it was.
+/// The customer a call is for (LiteLLM's end user), and the budget customers get by default
+/// (`litellm_settings.max_end_user_budget`).
+#[derive(Debug, Clone, Copy)]
+pub struct Customer<'a> {
+    pub id: &'a str,
+    pub default_budget: Option<f64>,
+}
+
+/// Checks budgets, then token and request rates and concurrency, for the key, its team and
+/// user, and the customer the call is for. Admission counts the request; a refusal leaves every
+/// counter as it was. (The master key is not limited, as in LiteLLM; its calls still add to
+/// their customer's spend.)
 pub fn admit(
     registry: &Registry,
     sink: Option<&SpendSink>,
     principal: &Principal,
+    customer: Option<Customer<'_>>,
     now: DateTime<Utc>,
 ) -> Result<Admission, GatewayError> {
-    let Some(key) = principal.key() else { return Ok(Admission::default()) };
+    let customer_entry =
+        customer.map(|c| registry.end_users.get_or_put(c.id, || EndUserRecord::first_seen(c.id, &format_time(now))));
+    let Some(key) = principal.key() else {
+        let mut admission = Admission::default();
+        if let Some(c) = &customer_entry {
+            roll(c, Entity::EndUser, sink, now);
+            admission.charged.push(c.counters.clone());
+        }
+        return Ok(admission);
+    };
+    if let Some(c) = &customer_entry
+        && c.record.blocked
+    {
+        return Err(GatewayError::Forbidden(format!(
+            "End User={} is blocked from making LLM API calls. A proxy admin can lift it with /end_user/unblock.",
+            c.record.user_id
+        )));
+    }
     let team = key.record.team_id.as_deref().and_then(|t| registry.teams.get(t));
     let user = key.record.user_id.as_deref().and_then(|u| registry.users.get(u));
 
@@ -95,14 +125,20 @@ pub fn admit(
         Some(alias) => format!("Key={alias} ({})", key.record.key_name),
         None => format!("Key={}", key.record.key_name),
     };
-    let mut subjects =
-        vec![Subject { kind: Entity::Key, label: key_label, counters: &key.counters, limits: &key.record.limits }];
+    let mut subjects = vec![Subject {
+        kind: Entity::Key,
+        label: key_label,
+        counters: &key.counters,
+        limits: &key.record.limits,
+        max_budget: key.record.limits.max_budget,
+    }];
     if let Some(t) = &team {
         subjects.push(Subject {
             kind: Entity::Team,
             label: format!("Team={}", t.record.team_id),
             counters: &t.counters,
             limits: &t.record.limits,
+            max_budget: t.record.limits.max_budget,
         });
     }
     if let Some(u) = &user {
@@ -111,15 +147,30 @@ pub fn admit(
             label: format!("User={}", u.record.user_id),
             counters: &u.counters,
             limits: &u.record.limits,
+            max_budget: u.record.limits.max_budget,
+        });
+    }
+    if let (Some(c), Some(customer)) = (&customer_entry, customer) {
+        roll(c, Entity::EndUser, sink, now);
+        subjects.push(Subject {
+            kind: Entity::EndUser,
+            label: format!("End User={}", c.record.user_id),
+            counters: &c.counters,
+            limits: &c.record.limits,
+            max_budget: c.record.limits.max_budget.or(customer.default_budget),
         });
     }
 
     for s in &subjects {
-        if let Some(max) = s.limits.max_budget {
+        if let Some(max) = s.max_budget {
             let spend = s.counters.spend();
-            if spend >= max {
+            // LiteLLM refuses a customer only once it is over its budget, everyone else once at it.
+            let over = if s.kind == Entity::EndUser { spend > max } else { spend >= max };
+            if over {
                 let message = match s.kind {
-                    Entity::User => format!("ExceededBudget: {} over budget. Spend={spend}, Budget={max}", s.label),
+                    Entity::User | Entity::EndUser => {
+                        format!("ExceededBudget: {} over budget. Spend={spend}, Budget={max}", s.label)
+                    }
                     _ => format!("Budget has been exceeded! {} Current cost: {spend}, Max budget: {max}", s.label),
                 };
                 return Err(GatewayError::BudgetExceeded(message));
@@ -206,6 +257,9 @@ pub fn roll_all(registry: &Registry, sink: &SpendSink, now: DateTime<Utc>) {
     }
     for u in registry.users.all() {
         roll(&u, Entity::User, Some(sink), now);
+    }
+    for e in registry.end_users.all() {
+        roll(&e, Entity::EndUser, Some(sink), now);
     }
 }
 

@@ -76,10 +76,12 @@ pub struct ChatReply {
 }
 
 /// What the HTTP layer read from headers for a call.
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Default, Clone)]
 pub struct CallHints {
     /// `x-litellm-timeout`.
     pub timeout: Option<Duration>,
+    /// `x-litellm-end-user-id` / `x-litellm-customer-id`: the customer, before the body's `user`.
+    pub end_user: Option<String>,
 }
 
 /// What one attempt got: a whole answer, or a stream whose first frame has arrived.
@@ -261,9 +263,20 @@ impl Gateway {
             };
             return Err(self.refused(principal, &request.model, start_time, error));
         };
+        // The customer (LiteLLM's end user): a header, else the body's `user`, else LiteLLM's
+        // metadata fields.
+        let end_user = hints
+            .end_user
+            .or_else(|| {
+                request.extra.get("user").and_then(|u| u.as_str()).filter(|u| !u.is_empty()).map(str::to_string)
+            })
+            .or_else(|| controls.end_user.take());
+        let customer = end_user
+            .as_deref()
+            .map(|id| governance::Customer { id, default_budget: self.config.litellm.max_end_user_budget });
         let admitted = self
             .check_route_access(principal, &route, &request.model)
-            .and_then(|()| governance::admit(&self.registry, self.spend.as_ref(), principal, start_time));
+            .and_then(|()| governance::admit(&self.registry, self.spend.as_ref(), principal, customer, start_time));
         let admission = match admitted {
             Ok(a) => a,
             Err(error) => return Err(self.refused(principal, &route.alias, start_time, error)),
@@ -299,8 +312,15 @@ impl Gateway {
                 });
                 tried.push(deployment.clone());
                 let log = log.get_or_insert_with(|| {
-                    let call =
-                        CallStart { call_id, started, start_time, principal, request: &request, controls: &controls };
+                    let call = CallStart {
+                        call_id,
+                        started,
+                        start_time,
+                        principal,
+                        controls: &controls,
+                        stream,
+                        end_user: end_user.clone(),
+                    };
                     CallLog::new(
                         self,
                         &call,

@@ -41,7 +41,13 @@ fn call_hints(headers: &HeaderMap) -> Result<CallHints, GatewayError> {
             crate::gateway::seconds(text, "x-litellm-timeout")?
         }
     };
-    Ok(CallHints { timeout })
+    let end_user = ["x-litellm-end-user-id", "x-litellm-customer-id"]
+        .iter()
+        .find_map(|h| headers.get(*h).and_then(|v| v.to_str().ok()))
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_string);
+    Ok(CallHints { timeout, end_user })
 }
 
 /// Azure-style routes carry the model in the path (`AzureOpenAI(azure_deployment=...)`).

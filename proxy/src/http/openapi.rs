@@ -13,7 +13,7 @@ use utoipa::openapi::OpenApi as Document;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::admin::{AgentCoreApi, DeployApi, ManagementApi};
+use super::admin::{AgentCoreApi, DeployApi, EndUsersApi, ManagementApi};
 use super::health::HealthApi;
 use super::switchboard::SwitchboardApi;
 
@@ -30,6 +30,7 @@ use super::switchboard::SwitchboardApi;
         (name = "keys", description = "Virtual keys: the clear key is shown once, when made"),
         (name = "teams", description = "Teams, their models, limits and members"),
         (name = "users", description = "Internal users"),
+        (name = "customers", description = "Customers (end users): the `user` of a request, its spend, budget and block"),
         (name = "models", description = "Models stored in the database, beside config.yaml's"),
         (name = "spend", description = "What was spent, by whom, on what"),
         (name = "switchboard", description = "The panel's own: gateway facts, live request feed, charts, logs"),
@@ -59,6 +60,7 @@ pub fn document() -> Document {
     doc.merge(ManagementApi::openapi());
     doc.merge(AgentCoreApi::openapi());
     doc.merge(DeployApi::openapi());
+    doc.merge(EndUsersApi::openapi());
     doc.merge(SwitchboardApi::openapi());
     doc.merge(HealthApi::openapi());
     doc.info.version = crate::VERSION.to_string();

@@ -53,11 +53,13 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "governance", include_str!("../../migrations/sqlite/0001_governance.sql")),
     (2, "agentcore", include_str!("../../migrations/sqlite/0002_agentcore.sql")),
     (3, "integrity", include_str!("../../migrations/sqlite/0003_integrity.sql")),
+    (4, "end_users", include_str!("../../migrations/sqlite/0004_end_users.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "governance", include_str!("../../migrations/postgres/0001_governance.sql")),
     (2, "agentcore", include_str!("../../migrations/postgres/0002_agentcore.sql")),
     (3, "integrity", include_str!("../../migrations/postgres/0003_integrity.sql")),
+    (4, "end_users", include_str!("../../migrations/postgres/0004_end_users.sql")),
 ];
 
 /// The gateway's data folder: `switchboard` in the user's data folder (`XDG_DATA_HOME`, else
@@ -205,7 +207,12 @@ impl Store {
         for u in &mut users {
             u.spend = user_spend.get(&u.user_id).copied().unwrap_or(0.0);
         }
-        Ok(Snapshot { keys, teams, users, models })
+        let mut end_users: Vec<EndUserRecord> = self.documents("end_users", "user_id").await?;
+        let end_user_spend = self.spend_column("end_users", "user_id").await?;
+        for e in &mut end_users {
+            e.spend = end_user_spend.get(&e.user_id).copied().unwrap_or(0.0);
+        }
+        Ok(Snapshot { keys, teams, users, models, end_users })
     }
 
     async fn documents<T: DeserializeOwned>(
@@ -338,6 +345,20 @@ impl Store {
                 .bind(user)
                 .execute(&mut *tx)
                 .await?;
+        }
+        // A customer is recorded the first time a request names it, as LiteLLM upserts it.
+        for (end_user, (spend, seen)) in &totals.end_users {
+            let first = EndUserRecord::first_seen(end_user, seen);
+            sqlx::query(
+                "INSERT INTO end_users (user_id, spend, data, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) \
+                 ON CONFLICT (user_id) DO UPDATE SET spend = end_users.spend + excluded.spend",
+            )
+            .bind(end_user)
+            .bind(*spend)
+            .bind(document(&first)?)
+            .bind(seen)
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
         Ok(rows.len())
@@ -596,6 +617,7 @@ pub enum Entity {
     Team,
     User,
     Model,
+    EndUser,
 }
 
 /// One change of an admin write; [`Store::commit`] applies several atomically.
@@ -605,6 +627,7 @@ pub enum Write<'a> {
     Team(&'a TeamRecord),
     User(&'a UserRecord),
     Model(&'a ModelRecord),
+    EndUser(&'a EndUserRecord),
     Delete(Entity, &'a str),
 }
 
@@ -672,6 +695,23 @@ async fn apply(conn: &mut sqlx::AnyConnection, write: &Write<'_>) -> Result<(), 
             .execute(conn)
             .await?;
         }
+        Write::EndUser(e) => {
+            sqlx::query(
+                "INSERT INTO end_users (user_id, alias, spend, data, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6) \
+                 ON CONFLICT (user_id) DO UPDATE SET alias = excluded.alias, data = excluded.data, \
+                 updated_at = excluded.updated_at",
+            )
+            .bind(&e.user_id)
+            .bind(&e.alias)
+            // The column is the spend writer's: a customer requests named before it was written
+            // gets its spend from the writer's rows, not twice.
+            .bind(0.0_f64)
+            .bind(document(*e)?)
+            .bind(&e.created_at)
+            .bind(&e.updated_at)
+            .execute(conn)
+            .await?;
+        }
         Write::Delete(entity, id) => {
             let (table, column) = entity.table();
             let sql = format!("DELETE FROM {table} WHERE {column} = $1");
@@ -702,6 +742,7 @@ impl Entity {
             Entity::Team => ("teams", "team_id"),
             Entity::User => ("users", "user_id"),
             Entity::Model => ("models", "model_id"),
+            Entity::EndUser => ("end_users", "user_id"),
         }
     }
 }
@@ -713,6 +754,8 @@ pub struct Totals {
     pub keys: HashMap<String, (f64, String)>,
     pub teams: HashMap<String, f64>,
     pub users: HashMap<String, f64>,
+    /// Customer → (spend to add, first time seen in these rows).
+    pub end_users: HashMap<String, (f64, String)>,
 }
 
 impl Totals {
@@ -731,6 +774,10 @@ impl Totals {
         if let Some(user) = &log.user {
             *self.users.entry(user.clone()).or_default() += log.spend;
         }
+        if let Some(end_user) = log.end_user.as_ref().filter(|e| !e.is_empty()) {
+            let e = self.end_users.entry(end_user.clone()).or_insert_with(|| (0.0, log.start_time.clone()));
+            e.0 += log.spend;
+        }
     }
 
     pub fn merge(&mut self, other: Totals) {
@@ -747,10 +794,14 @@ impl Totals {
         for (u, spend) in other.users {
             *self.users.entry(u).or_default() += spend;
         }
+        for (e, (spend, seen)) in other.end_users {
+            let entry = self.end_users.entry(e).or_insert_with(|| (0.0, seen));
+            entry.0 += spend;
+        }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.keys.is_empty() && self.teams.is_empty() && self.users.is_empty()
+        self.keys.is_empty() && self.teams.is_empty() && self.users.is_empty() && self.end_users.is_empty()
     }
 }
 

@@ -107,6 +107,38 @@ pub struct UserRecord {
     pub updated_at: String,
 }
 
+/// A customer (LiteLLM's end user): the `user` a request names. Its limits are LiteLLM's
+/// `litellm_budget_table` (the admin API shows them under that name).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct EndUserRecord {
+    pub user_id: String,
+    pub alias: Option<String>,
+    #[serde(default)]
+    pub blocked: bool,
+    pub allowed_model_region: Option<String>,
+    pub default_model: Option<String>,
+    /// The `/budget/new` budget it was given, by id (kept as given).
+    pub budget_id: Option<String>,
+    #[serde(flatten)]
+    pub limits: Limits,
+    #[serde(default)]
+    pub spend: f64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl EndUserRecord {
+    /// A customer first named by a request at `seen`.
+    pub fn first_seen(user_id: &str, seen: &str) -> EndUserRecord {
+        EndUserRecord {
+            user_id: user_id.to_string(),
+            created_at: seen.to_string(),
+            updated_at: seen.to_string(),
+            ..EndUserRecord::default()
+        }
+    }
+}
+
 /// A model added through `/model/new`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ModelRecord {
@@ -164,4 +196,5 @@ pub struct Snapshot {
     pub teams: Vec<TeamRecord>,
     pub users: Vec<UserRecord>,
     pub models: Vec<ModelRecord>,
+    pub end_users: Vec<EndUserRecord>,
 }

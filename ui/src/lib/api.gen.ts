@@ -1,6 +1,10 @@
 // Generated from docs/openapi.json by proxy/tests/openapi.rs (`make api-types`): do not edit.
 // The admin API's request and response types, as the gateway's Rust types declare them.
 
+export type BlockedEndUsers = {
+  blocked_users: EndUserView[];
+};
+
 /** A changed key: `key` is its hash (`/key/update`) or its new clear value (`/key/regenerate`). */
 export type ChangedKey = KeyView & {
   key: string;
@@ -103,6 +107,11 @@ export type Deleted = {
   region: string;
 };
 
+export type DeletedEndUsers = {
+  deleted_customers: number;
+  message: string;
+};
+
 export type DeletedKeys = {
   deleted_keys: string[];
 };
@@ -187,6 +196,43 @@ export type DownBody = {
   profile?: string | null;
   region: string;
   stack?: string;
+};
+
+/** `/end_user/delete`, `/end_user/block`, `/end_user/unblock`. */
+export type EndUserIds = {
+  user_ids: string[];
+};
+
+/** `/end_user/new` and `/end_user/update`. */
+export type EndUserRequest = {
+  alias?: string | null;
+  /** `eu` or `us`. */
+  allowed_model_region?: string | null;
+  blocked?: boolean | null;
+  budget_duration?: string | null;
+  budget_id?: string | null;
+  default_model?: string | null;
+  max_budget?: number | null;
+  max_parallel_requests?: number | null;
+  rpm_limit?: number | null;
+  /** `/end_user/update` only: sets the spend. */
+  spend?: number | null;
+  tpm_limit?: number | null;
+  user_id: string;
+};
+
+/** A customer as LiteLLM shows it: its limits under `litellm_budget_table` (null without any). */
+export type EndUserView = {
+  alias?: string | null;
+  allowed_model_region?: string | null;
+  blocked: boolean;
+  budget_id?: string | null;
+  created_at: string;
+  default_model?: string | null;
+  litellm_budget_table?: null | Limits;
+  spend: number;
+  updated_at: string;
+  user_id: string;
 };
 
 export type ErrorDetail = {

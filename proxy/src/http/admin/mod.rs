@@ -4,6 +4,7 @@
 
 mod agentcore;
 mod deploy;
+mod end_users;
 mod keys;
 mod models;
 mod spend;
@@ -60,6 +61,7 @@ pub fn routes() -> Router<AppState> {
         .route("/global/spend/models", get(spend::by_model))
         .merge(agentcore::routes())
         .merge(deploy::routes())
+        .merge(end_users::routes())
 }
 
 /// LiteLLM's management routes in the OpenAPI document.
@@ -101,6 +103,7 @@ pub struct ManagementApi;
 
 pub use agentcore::AgentCoreApi;
 pub use deploy::DeployApi;
+pub use end_users::EndUsersApi;
 
 /// A caller allowed to manage the gateway: the master key, or a key whose user (or the key
 /// itself) has the `proxy_admin` role.
