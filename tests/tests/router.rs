@@ -316,32 +316,28 @@ async fn key_aliases_and_team_model_aliases_rename_the_model() {
     assert_eq!(status, 403, "the team may use the model by its alias only");
 }
 
+/// A chat call with the master key and one extra request header.
+async fn call_with_header(s: &Stack, header: (&str, &str), body: &Value) -> reqwest::Response {
+    s.http
+        .post(s.url("/v1/chat/completions"))
+        .bearer_auth(MASTER_KEY)
+        .header(header.0, header.1)
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn the_timeout_header_bounds_each_attempt_and_router_headers_are_sent() {
     let models = "  - model_name: sluggish\n    litellm_params:\n      model: openai/fake-slow\n      api_base: {oa}\n      api_key: {key}\n      max_retries: 0\n";
     let s = stack_with(models, "").await;
     let started = Instant::now();
-    let r = s
-        .http
-        .post(s.url("/v1/chat/completions"))
-        .bearer_auth(MASTER_KEY)
-        .header("x-litellm-timeout", "0.5")
-        .json(&ask("sluggish"))
-        .send()
-        .await
-        .unwrap();
+    let r = call_with_header(&s, ("x-litellm-timeout", "0.5"), &ask("sluggish")).await;
     assert_eq!(r.status(), 408);
     assert!(started.elapsed() < Duration::from_secs(2), "the 3 s upstream was cut at 0.5 s");
 
-    let r = s
-        .http
-        .post(s.url("/v1/chat/completions"))
-        .bearer_auth(MASTER_KEY)
-        .header("x-litellm-timeout", "7")
-        .json(&ask("gpt-4o-mini"))
-        .send()
-        .await
-        .unwrap();
+    let r = call_with_header(&s, ("x-litellm-timeout", "7"), &ask("gpt-4o-mini")).await;
     assert_eq!(r.status(), 200);
     let h = r.headers();
     assert_eq!(header(h, "x-litellm-timeout"), "7");
@@ -350,14 +346,6 @@ async fn the_timeout_header_bounds_each_attempt_and_router_headers_are_sent() {
     let overhead: f64 = header(h, "x-litellm-overhead-duration-ms").parse().unwrap();
     assert!((0.0..1000.0).contains(&overhead), "{overhead}");
 
-    let r = s
-        .http
-        .post(s.url("/v1/chat/completions"))
-        .bearer_auth(MASTER_KEY)
-        .header("x-litellm-timeout", "soon")
-        .json(&ask("gpt-4o-mini"))
-        .send()
-        .await
-        .unwrap();
+    let r = call_with_header(&s, ("x-litellm-timeout", "soon"), &ask("gpt-4o-mini")).await;
     assert_eq!(r.status(), 400);
 }
