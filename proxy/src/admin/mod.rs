@@ -8,6 +8,7 @@
 //! request. Spend set by hand goes through the spend writer, in order with the rows of calls
 //! that ended before.
 
+pub mod access;
 pub mod agentcore;
 pub mod deploy;
 mod error;

@@ -154,11 +154,14 @@ pub struct DeleteTeamsRequest {
     pub team_ids: Vec<String>,
 }
 
-/// `/team/member_add`: one member or several.
+/// `/team/member_add`: one member or several. A member named by `user_email` alone is the user
+/// with that email (made when there is none).
 #[derive(Deserialize, ToSchema)]
 pub struct MemberAddRequest {
     pub team_id: String,
     pub member: Members,
+    /// The members' budget in this team (USD).
+    pub max_budget_in_team: Option<f64>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -174,6 +177,19 @@ pub struct MemberDeleteRequest {
     pub team_id: String,
     pub user_id: Option<String>,
     pub user_email: Option<String>,
+}
+
+/// `/team/member_update`: the member by `user_id` or `user_email`; `role` and
+/// `max_budget_in_team` change when sent.
+#[derive(Deserialize, ToSchema)]
+pub struct MemberUpdateRequest {
+    pub team_id: String,
+    pub user_id: Option<String>,
+    pub user_email: Option<String>,
+    /// `admin` or `user`.
+    pub role: Option<String>,
+    /// The member's budget in this team (USD).
+    pub max_budget_in_team: Option<f64>,
 }
 
 /// The members of a user that `/user/new` sets and `/user/update` changes.

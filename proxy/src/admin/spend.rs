@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 
 use super::users::is_plain_key;
 use super::{AdminError, Core};
-use crate::auth::Principal;
+use crate::auth::{Principal, Role};
 use crate::store::{DailySpend, SpendFilter, SpendGroup, SpendLog, SpendStats, SpendTotal};
 use crate::time::format_time;
 
@@ -87,7 +87,8 @@ async fn flushed(core: &Core) {
     }
 }
 
-/// `/spend/logs`: rows newest first; a key that may not read everything sees only its own rows.
+/// `/spend/logs`: rows newest first; a key that may not read everything sees only its own rows
+/// (an internal user's key: its user's).
 /// With both dates and `summarize`, totals per day.
 pub async fn logs(
     core: &Core,
@@ -97,7 +98,12 @@ pub async fn logs(
 ) -> Result<SpendLogs, AdminError> {
     flushed(core).await;
     if is_plain_key(caller) {
-        filter.api_key = caller.key().map(|k| k.record.token.clone());
+        // An internal user (or viewer) sees the rows of its user's keys; a key without a role
+        // its own rows.
+        match (caller.role(), caller.user_id()) {
+            (Role::Member | Role::MemberViewer, Some(user)) => filter.user_id = Some(user.to_string()),
+            _ => filter.api_key = caller.key().map(|k| k.record.token.clone()),
+        }
     }
     let rows = core.store.spend_logs(&filter).await?;
     if summarize && filter.start.is_some() && filter.end.is_some() {

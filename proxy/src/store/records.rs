@@ -58,6 +58,10 @@ pub struct Member {
     pub role: String,
     pub user_id: Option<String>,
     pub user_email: Option<String>,
+    /// The member's budget in this team (USD), set by `/team/member_update` (LiteLLM keeps it in
+    /// a team membership; it is shown there, in `team_memberships`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_budget_in_team: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]

@@ -501,15 +501,23 @@ export type LogLine = {
 };
 
 export type Member = {
+  /** The member's budget in this team (USD), set by `/team/member_update` (LiteLLM keeps it in a team membership; it is shown there, in `team_memberships`). */
+  max_budget_in_team?: number | null;
   role: string;
   user_email?: string | null;
   user_id?: string | null;
 };
 
-/** `/team/member_add`: one member or several. */
+/** `/team/member_add`: one member or several. A member named by `user_email` alone is the user with that email (made when there is none). */
 export type MemberAddRequest = {
+  /** The members' budget in this team (USD). */
+  max_budget_in_team?: number | null;
   member: Members;
   team_id: string;
+};
+
+export type MemberBudget = {
+  max_budget?: number | null;
 };
 
 /** `/team/member_delete`: the member by `user_id` or `user_email`. */
@@ -519,10 +527,22 @@ export type MemberDeleteRequest = {
   user_id?: string | null;
 };
 
+/** `/team/member_update`: the member by `user_id` or `user_email`; `role` and `max_budget_in_team` change when sent. */
+export type MemberUpdateRequest = {
+  /** The member's budget in this team (USD). */
+  max_budget_in_team?: number | null;
+  /** `admin` or `user`. */
+  role?: string | null;
+  team_id: string;
+  user_email?: string | null;
+  user_id?: string | null;
+};
+
 export type Members = Member | Member[];
 
 /** A member of a team, by user id. */
 export type Membership = {
+  litellm_budget_table?: null | MemberBudget;
   team_id: string;
   user_id: string;
 };
@@ -949,6 +969,14 @@ export type UpdateTeamRequest = TeamFields & {
 export type UpdateUserRequest = UserFields & {
   /** Sets the user's spend (USD). */
   spend?: number | null;
+  user_id: string;
+};
+
+/** `/team/member_update`'s answer, as LiteLLM gives it. */
+export type UpdatedMember = {
+  max_budget_in_team?: number | null;
+  team_id: string;
+  user_email?: string | null;
   user_id: string;
 };
 

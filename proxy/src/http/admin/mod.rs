@@ -14,14 +14,16 @@ use std::collections::HashMap;
 
 use axum::Router;
 use axum::extract::FromRequestParts;
+use axum::http::Method;
 use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::{AppState, Caller};
-use crate::admin::{AdminError, Fields};
+use crate::admin::{AdminError, Fields, access};
 use crate::auth::Principal;
 use crate::gateway::GatewayError;
 
@@ -43,6 +45,7 @@ pub fn routes() -> Router<AppState> {
         .route("/team/list", get(teams::list))
         .route("/team/member_add", post(teams::member_add))
         .route("/team/member_delete", post(teams::member_delete))
+        .route("/team/member_update", post(teams::member_update))
         .route("/team/block", post(teams::block))
         .route("/team/unblock", post(teams::unblock))
         .route("/user/new", post(users::new))
@@ -81,6 +84,7 @@ pub fn routes() -> Router<AppState> {
     teams::list,
     teams::member_add,
     teams::member_delete,
+    teams::member_update,
     teams::block,
     teams::unblock,
     users::new,
@@ -101,6 +105,21 @@ pub struct ManagementApi;
 
 pub use agentcore::AgentCoreApi;
 pub use deploy::DeployApi;
+
+/// The caller of a LiteLLM management route, admitted by its role for this route
+/// (`admin::access::check_route`); what it may do inside the route is the admin core's to decide.
+pub struct Manager(pub Principal);
+
+impl FromRequestParts<AppState> for Manager {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let Caller(principal) = Caller::from_request_parts(parts, state).await.map_err(IntoResponse::into_response)?;
+        let write = !matches!(parts.method, Method::GET | Method::HEAD);
+        access::check_route(&principal, parts.uri.path(), write).map_err(IntoResponse::into_response)?;
+        Ok(Manager(principal))
+    }
+}
 
 /// A caller allowed to manage the gateway: the master key, or a key whose user (or the key
 /// itself) has the `proxy_admin` role.

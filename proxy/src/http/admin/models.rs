@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::State;
 use bytes::Bytes;
 
-use super::{Admin, parse_body};
+use super::{Manager, parse_body};
 use crate::admin::AdminError;
 use crate::admin::models::{self, ModelDeleted, ModelPatch, ModelView, NewModel};
 use crate::admin::requests::DeleteModelRequest;
@@ -12,25 +12,17 @@ use crate::http::AppState;
 use crate::http::error::ErrorBody as ErrorResponse;
 
 #[utoipa::path(post, path = "/model/new", tag = "models", summary = "Add a model (stored in the database)", request_body = NewModel, responses((status = 200, body = ModelView), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
-pub async fn new(State(state): State<AppState>, Admin(_): Admin, body: Bytes) -> Result<Json<ModelView>, AdminError> {
+pub async fn new(State(state): State<AppState>, _: Manager, body: Bytes) -> Result<Json<ModelView>, AdminError> {
     Ok(Json(models::create(&state.admin, parse_body(&body)?).await?))
 }
 
 #[utoipa::path(post, path = "/model/update", tag = "models", summary = "Change a stored model", request_body = ModelPatch, responses((status = 200, body = ModelView), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
-pub async fn update(
-    State(state): State<AppState>,
-    Admin(_): Admin,
-    body: Bytes,
-) -> Result<Json<ModelView>, AdminError> {
+pub async fn update(State(state): State<AppState>, _: Manager, body: Bytes) -> Result<Json<ModelView>, AdminError> {
     Ok(Json(models::update(&state.admin, parse_body(&body)?).await?))
 }
 
 #[utoipa::path(post, path = "/model/delete", tag = "models", summary = "Remove a stored model", request_body = DeleteModelRequest, responses((status = 200, body = ModelDeleted), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
-pub async fn delete(
-    State(state): State<AppState>,
-    Admin(_): Admin,
-    body: Bytes,
-) -> Result<Json<ModelDeleted>, AdminError> {
+pub async fn delete(State(state): State<AppState>, _: Manager, body: Bytes) -> Result<Json<ModelDeleted>, AdminError> {
     let req: DeleteModelRequest = parse_body(&body)?;
     Ok(Json(models::delete(&state.admin, &req.id).await?))
 }

@@ -1,0 +1,393 @@
+//! LiteLLM's admin API as LiteLLM 1.108+ answers it: self-service by role (internal users manage
+//! their own keys, team admins their team), team membership routes, `/user/update` upserts,
+//! model groups, the spend report and the route list. Runs on SQLite, and on PostgreSQL when
+//! `SWITCHBOARD_TEST_DATABASE_URL` is set (`make test-postgres`).
+
+use serde_json::{Value, json};
+use switchboard_tests::*;
+
+/// A request with `key`: status and JSON body.
+async fn call(s: &Stack, key: &str, method: &str, path: &str, body: Value) -> (u16, Value) {
+    let request = s.http.request(method.parse().unwrap(), s.url(path)).bearer_auth(key);
+    let request = if method == "GET" { request } else { request.json(&body) };
+    let r = request.send().await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+async fn get(s: &Stack, key: &str, path: &str) -> (u16, Value) {
+    call(s, key, "GET", path, Value::Null).await
+}
+
+async fn post(s: &Stack, key: &str, path: &str, body: Value) -> (u16, Value) {
+    call(s, key, "POST", path, body).await
+}
+
+/// A master-key call that must succeed.
+async fn admin(s: &Stack, path: &str, body: Value) -> Value {
+    let (status, v) = post(s, MASTER_KEY, path, body.clone()).await;
+    assert_eq!(status, 200, "{path} {body} → {v}");
+    v
+}
+
+/// A user with `role` and the key `/user/new` made for it.
+async fn user_key(s: &Stack, user_id: &str, role: &str, extra: Value) -> String {
+    let mut body = json!({"user_id": user_id, "user_role": role});
+    if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+        b.extend(e.clone());
+    }
+    admin(s, "/user/new", body).await["key"].as_str().unwrap().to_string()
+}
+
+fn error_of(body: &Value) -> (&str, &str) {
+    (body["error"]["type"].as_str().unwrap_or(""), body["error"]["message"].as_str().unwrap_or(""))
+}
+
+fn chat_body(model: &str) -> Value {
+    json!({"model": model, "messages": [{"role": "user", "content": "hello there"}]})
+}
+
+/// An `internal_user` manages its own keys: made for itself, never for another user, with no
+/// models beyond its own; it reads, changes and deletes its own keys only.
+#[tokio::test]
+async fn an_internal_user_manages_its_own_keys() {
+    let s = Stack::start().await;
+    let ana = "ana-lima-01";
+    let ana_key = user_key(&s, ana, "internal_user", json!({"models": ["claude-haiku", "gpt-4o-mini"]})).await;
+    let bo_key = admin(&s, "/key/generate", json!({"user_id": "bo", "key_alias": "bo-key"})).await;
+    let bo_key = bo_key["key"].as_str().unwrap().to_string();
+
+    let (status, made) =
+        post(&s, &ana_key, "/key/generate", json!({"key_alias": "ana-2", "models": ["claude-haiku"]})).await;
+    assert_eq!(status, 200, "{made}");
+    assert_eq!(made["user_id"], ana, "a key an internal user makes is its own");
+    assert_eq!(made["created_by"], ana, "LiteLLM records the creating key's user");
+    let own = made["key"].as_str().unwrap().to_string();
+    let (status, _) = post(&s, &own, "/v1/chat/completions", chat_body("claude-haiku")).await;
+    assert_eq!(status, 200, "the new key works");
+
+    let (status, body) = post(&s, &ana_key, "/key/generate", json!({"user_id": "bo"})).await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(
+        error_of(&body),
+        ("auth_error", "User can only create keys for themselves. Got user_id=bo, Your ID=ana-lima-01")
+    );
+    let (status, body) = post(&s, &ana_key, "/key/generate", json!({"models": ["claude-sonnet"]})).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(
+        error_of(&body).1,
+        "Model not in allowed user models. User allowed models=['claude-haiku', 'gpt-4o-mini']. User id=ana-lima-01"
+    );
+    let (status, body) = post(&s, &ana_key, "/key/generate", json!({"metadata": {"role": "proxy_admin"}})).await;
+    assert_eq!(status, 403, "a user may not make itself an admin key: {body}");
+
+    // It lists and reads its own keys, not bo's.
+    let (status, list) = get(&s, &ana_key, "/key/list?return_full_object=true").await;
+    assert_eq!(status, 200, "{list}");
+    assert_eq!(list["total_count"], 2, "{list}");
+    assert!(list["keys"].as_array().unwrap().iter().all(|k| k["user_id"] == ana), "{list}");
+    assert_eq!(get(&s, &ana_key, &format!("/key/info?key={own}")).await.0, 200);
+    let (status, body) = get(&s, &ana_key, &format!("/key/info?key={bo_key}")).await;
+    assert_eq!(status, 403);
+    assert_eq!(error_of(&body).1, "You are not allowed to access this key's info. Your role=internal_user");
+
+    // It changes its own keys, not bo's, and cannot hand one to bo.
+    let (status, body) = post(&s, &ana_key, "/key/update", json!({"key": own, "max_budget": 1.5})).await;
+    assert_eq!((status, body["max_budget"].as_f64()), (200, Some(1.5)), "{body}");
+    let (status, body) = post(&s, &ana_key, "/key/update", json!({"key": bo_key, "max_budget": 100})).await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(error_of(&body).1, "User can only create keys for themselves. Got user_id=bo, Your ID=ana-lima-01");
+    let (status, body) = post(&s, &ana_key, "/key/update", json!({"key": own, "user_id": "bo"})).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(error_of(&body).1.starts_with("User=bo is not allowed to update key="), "{body}");
+    let (status, body) = post(&s, &ana_key, "/key/update", json!({"key": own, "models": ["claude-sonnet"]})).await;
+    assert_eq!(status, 400, "no models beyond its own on update either: {body}");
+
+    // It deletes its own keys, not bo's (and a refusal deletes nothing).
+    let (status, body) = post(&s, &ana_key, "/key/delete", json!({"keys": [bo_key, own]})).await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(error_of(&body).1, "You are not authorized to delete this key");
+    assert_eq!(post(&s, &own, "/v1/chat/completions", chat_body("claude-haiku")).await.0, 200);
+    let (status, body) = post(&s, &ana_key, "/key/delete", json!({"keys": [own]})).await;
+    assert_eq!((status, body["deleted_keys"].as_array().map(Vec::len)), (200, Some(1)), "{body}");
+    assert_eq!(post(&s, &bo_key, "/v1/chat/completions", chat_body("gpt-4o-mini")).await.0, 200);
+
+    // Admin routes: LiteLLM's 401, naming the route, the role and the masked user id.
+    let (status, body) = post(&s, &ana_key, "/team/new", json!({"team_alias": "mine"})).await;
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(
+        error_of(&body),
+        (
+            "auth_error",
+            "Authentication Error, Only proxy admin can be used to generate, delete, update info for new \
+             keys/users/teams. Route=/team/new. Your role=internal_user. Your user_id=ana-li***01"
+        )
+    );
+    assert_eq!(body["error"]["param"], "None");
+    assert_eq!(get(&s, &ana_key, "/global/spend/keys").await.0, 401, "other tenants' spend is for admins");
+    assert_eq!(post(&s, &ana_key, "/user/update", json!({"user_id": ana, "max_budget": 1000})).await.0, 401);
+    assert_eq!(post(&s, &ana_key, "/key/block", json!({"key": bo_key})).await.0, 401);
+    let (status, body) = get(&s, &ana_key, "/user/info?user_id=bo").await;
+    assert_eq!(status, 403);
+    assert_eq!(error_of(&body).1, "key not allowed to access this user's info. user_id=bo, key's user_id=ana-lima-01");
+    assert_eq!(get(&s, &ana_key, "/user/info").await.0, 200);
+}
+
+/// `internal_user_viewer` reads its own things and changes nothing; a proxy admin viewer reads
+/// everything and changes nothing, in LiteLLM's words.
+#[tokio::test]
+async fn viewers_read_and_change_nothing() {
+    let s = Stack::start().await;
+    let viewer = user_key(&s, "vi-viewer", "internal_user_viewer", json!({})).await;
+    assert_eq!(get(&s, &viewer, "/key/info").await.0, 200);
+    let (status, list) = get(&s, &viewer, "/key/list").await;
+    assert_eq!((status, list["total_count"].as_u64()), (200, Some(1)), "{list}");
+    assert_eq!(get(&s, &viewer, "/spend/logs").await.0, 200);
+    let (status, body) = post(&s, &viewer, "/key/generate", json!({})).await;
+    assert_eq!(status, 401, "{body}");
+    assert!(error_of(&body).1.contains("Route=/key/generate. Your role=internal_user_viewer."), "{body}");
+    let (status, _) = post(&s, &viewer, "/key/delete", json!({"keys": [viewer]})).await;
+    assert_eq!(status, 401);
+    assert_eq!(post(&s, &viewer, "/v1/chat/completions", chat_body("gpt-4o-mini")).await.0, 200, "still a key");
+
+    let admin_viewer = user_key(&s, "audit", "proxy_admin_viewer", json!({})).await;
+    assert_eq!(get(&s, &admin_viewer, "/key/list").await.0, 200);
+    assert_eq!(get(&s, &admin_viewer, "/global/spend/keys").await.0, 200);
+    let (status, body) = post(&s, &admin_viewer, "/key/generate", json!({})).await;
+    assert_eq!(status, 403);
+    assert_eq!(
+        error_of(&body).1,
+        "user not allowed to access this route, role= proxy_admin_viewer. Trying to access: /key/generate"
+    );
+}
+
+/// A team key reads its own team; a team's `admin` member manages that team's members and keys
+/// and no other team's; a `user` member may not make team keys (LiteLLM's default team member
+/// permissions).
+#[tokio::test]
+async fn team_keys_and_team_admins() {
+    let s = Stack::start().await;
+    let ana_key = user_key(&s, "ana", "internal_user", json!({})).await;
+    let bo_key = user_key(&s, "bo", "internal_user", json!({})).await;
+    let team = admin(
+        &s,
+        "/team/new",
+        json!({"team_alias": "research", "members_with_roles": [{"role": "admin", "user_id": "ana"}, {"role": "user", "user_id": "bo"}]}),
+    )
+    .await;
+    let team_id = team["team_id"].as_str().unwrap().to_string();
+    let other = admin(&s, "/team/new", json!({"team_alias": "other"})).await;
+    let other_id = other["team_id"].as_str().unwrap().to_string();
+
+    // A key of the team reads its team, not another.
+    let team_key = admin(&s, "/key/generate", json!({"team_id": team_id})).await["key"].as_str().unwrap().to_string();
+    let (status, info) = get(&s, &team_key, &format!("/team/info?team_id={team_id}")).await;
+    assert_eq!(status, 200, "{info}");
+    assert_eq!(info["team_info"]["team_alias"], "research");
+    let (status, body) = get(&s, &team_key, &format!("/team/info?team_id={other_id}")).await;
+    assert_eq!(status, 403);
+    assert_eq!(error_of(&body).1, format!("User=None not authorized to access this team={other_id}"));
+    // So do its members; a non-member does not.
+    assert_eq!(get(&s, &bo_key, &format!("/team/info?team_id={team_id}")).await.0, 200);
+    let (status, teams) = get(&s, &bo_key, "/team/list").await;
+    assert_eq!(status, 200);
+    assert_eq!(teams.as_array().unwrap().len(), 1, "a member lists its own teams: {teams}");
+    assert_eq!(get(&s, &bo_key, "/team/list?user_id=ana").await.0, 401);
+
+    // The team admin manages members.
+    let (status, added) = post(
+        &s,
+        &ana_key,
+        "/team/member_add",
+        json!({"team_id": team_id, "member": {"role": "user", "user_id": "cy"}}),
+    )
+    .await;
+    assert_eq!(status, 200, "{added}");
+    assert!(added["members_with_roles"].as_array().unwrap().iter().any(|m| m["user_id"] == "cy"));
+    let (status, updated) = post(
+        &s,
+        &ana_key,
+        "/team/member_update",
+        json!({"team_id": team_id, "user_id": "cy", "role": "admin", "max_budget_in_team": 5.0}),
+    )
+    .await;
+    assert_eq!(status, 200, "{updated}");
+    assert_eq!(
+        updated,
+        json!({"team_id": team_id, "user_id": "cy", "user_email": null, "max_budget_in_team": 5.0}),
+        "LiteLLM's TeamMemberUpdateResponse"
+    );
+    let info = admin_get(&s, &format!("/team/info?team_id={team_id}")).await;
+    let cy = info["team_info"]["members_with_roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["user_id"] == "cy")
+        .unwrap()
+        .clone();
+    assert_eq!(cy["role"], "admin");
+    let membership =
+        info["team_memberships"].as_array().unwrap().iter().find(|m| m["user_id"] == "cy").unwrap().clone();
+    assert_eq!(membership["litellm_budget_table"]["max_budget"], 5.0, "{info}");
+    let (status, _) = post(&s, &ana_key, "/team/member_delete", json!({"team_id": team_id, "user_id": "cy"})).await;
+    assert_eq!(status, 200);
+
+    // ... and the team's keys: its own team keys, and keys of the team made by others.
+    let (status, made) =
+        post(&s, &ana_key, "/key/generate", json!({"team_id": team_id, "key_alias": "ana-team"})).await;
+    assert_eq!(status, 200, "{made}");
+    assert_eq!((made["team_id"].as_str(), made["user_id"].as_str()), (Some(team_id.as_str()), Some("ana")));
+    let (status, body) = post(&s, &ana_key, "/key/update", json!({"key": team_key, "max_budget": 3})).await;
+    assert_eq!(status, 200, "a team admin manages the team's keys: {body}");
+    assert_eq!(get(&s, &ana_key, &format!("/key/info?key={team_key}")).await.0, 200);
+
+    // Not another team's.
+    let (status, body) = post(
+        &s,
+        &ana_key,
+        "/team/member_add",
+        json!({"team_id": other_id, "member": {"role": "user", "user_id": "dee"}}),
+    )
+    .await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(
+        error_of(&body).1,
+        format!("Call not allowed. User not proxy admin OR team admin. route=/team/member_add, team_id={other_id}")
+    );
+    let (status, body) = post(&s, &ana_key, "/key/generate", json!({"team_id": other_id})).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(error_of(&body).1, format!("User=ana not assigned to team={other_id}"));
+
+    // A `user` member: no team keys, no member changes.
+    let (status, body) = post(&s, &bo_key, "/key/generate", json!({"team_id": team_id})).await;
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(body["error"]["type"], "team_member_permission_error");
+    assert_eq!(body["error"]["param"], "/key/generate");
+    assert!(
+        error_of(&body).1.starts_with(
+            "Team member does not have permissions for endpoint: /key/generate. You only have access to the \
+             following endpoints: ['/key/info', '/key/health'] for team "
+        ),
+        "{body}"
+    );
+    let (status, body) = post(&s, &bo_key, "/key/delete", json!({"keys": [team_key]})).await;
+    assert_eq!((status, body["error"]["type"].as_str()), (401, Some("team_member_permission_error")), "{body}");
+    assert_eq!(post(&s, &bo_key, "/team/member_delete", json!({"team_id": team_id, "user_id": "ana"})).await.0, 403);
+
+    let (status, _) = post(&s, &ana_key, "/key/delete", json!({"keys": [team_key]})).await;
+    assert_eq!(status, 200, "the team admin deletes the team's key");
+}
+
+async fn admin_get(s: &Stack, path: &str) -> Value {
+    let (status, v) = get(s, MASTER_KEY, path).await;
+    assert_eq!(status, 200, "{path} → {v}");
+    v
+}
+
+/// A user whose role is `proxy_admin` has every right through its key; a team it creates has it
+/// as an `admin` member, as LiteLLM adds the creator.
+#[tokio::test]
+async fn a_proxy_admin_users_key_manages_everything_and_joins_the_teams_it_makes() {
+    let s = Stack::start().await;
+    let root = user_key(&s, "root-admin", "proxy_admin", json!({})).await;
+    let (status, team) = post(
+        &s,
+        &root,
+        "/team/new",
+        json!({"team_alias": "made-by-root", "members_with_roles": [{"role": "user", "user_id": "eve"}]}),
+    )
+    .await;
+    assert_eq!(status, 200, "{team}");
+    assert_eq!(
+        team["members_with_roles"],
+        json!([{"role": "user", "user_id": "eve", "user_email": null}, {"role": "admin", "user_id": "root-admin", "user_email": null}])
+    );
+    let root_user = admin_get(&s, "/user/info?user_id=root-admin").await;
+    assert_eq!(root_user["user_info"]["teams"], json!([team["team_id"]]));
+    let (status, made) = post(&s, &root, "/key/generate", json!({"user_id": "someone-else"})).await;
+    assert_eq!((status, made["user_id"].as_str()), (200, Some("someone-else")), "{made}");
+    assert_eq!(post(&s, &root, "/user/new", json!({"user_id": "new-user"})).await.0, 200);
+    assert_eq!(get(&s, &root, "/global/spend/keys").await.0, 200);
+    let (_, list) = get(&s, &root, "/key/list").await;
+    assert_eq!(list["total_count"], 3, "every key: {list}");
+    // The master key makes teams without a member for itself (it has no user).
+    let plain = admin(&s, "/team/new", json!({"team_alias": "by-master"})).await;
+    assert_eq!(plain["members_with_roles"], json!([]));
+}
+
+/// `/user/update` of an unknown user creates it (LiteLLM upserts), with the fields sent only.
+#[tokio::test]
+async fn user_update_upserts_an_unknown_user() {
+    let s = Stack::start().await;
+    let updated = admin(
+        &s,
+        "/user/update",
+        json!({"user_id": "late-comer", "max_budget": 7.5, "user_email": "late@example.com"}),
+    )
+    .await;
+    assert_eq!(updated["user_id"], "late-comer");
+    assert_eq!(updated["max_budget"], 7.5);
+    let info = admin_get(&s, "/user/info?user_id=late-comer").await;
+    assert_eq!(info["user_info"]["user_email"], "late@example.com");
+    assert_eq!(info["user_info"]["user_role"], Value::Null, "no role is invented");
+    assert_eq!(info["keys"], json!([]), "and no key");
+    let again = admin(&s, "/user/update", json!({"user_id": "late-comer", "user_alias": "Late"})).await;
+    assert_eq!((again["max_budget"].as_f64(), again["user_alias"].as_str()), (Some(7.5), Some("Late")));
+    let (status, _) = post(&s, MASTER_KEY, "/user/update", json!({"max_budget": 1})).await;
+    assert_eq!(status, 400, "user_id is still required");
+    // It survives a restart: it was written, not only served.
+    let s = s.restart().await;
+    assert_eq!(admin_get(&s, "/user/info?user_id=late-comer").await["user_info"]["max_budget"], 7.5);
+}
+
+/// Team membership routes as LiteLLM answers them: removing a non-member is a 400, a member
+/// named by email is the user with that email (made when there is none).
+#[tokio::test]
+async fn team_members_by_email_and_removals_of_non_members() {
+    let s = Stack::start().await;
+    admin(&s, "/user/new", json!({"user_id": "fay", "user_email": "fay@example.com", "auto_create_key": false})).await;
+    let team = admin(&s, "/team/new", json!({"team_alias": "ops"})).await;
+    let team_id = team["team_id"].as_str().unwrap().to_string();
+
+    let added = admin(
+        &s,
+        "/team/member_add",
+        json!({"team_id": team_id, "member": [{"role": "user", "user_email": "fay@example.com"}, {"role": "admin", "user_email": "gus@example.com"}]}),
+    )
+    .await;
+    let members = added["members_with_roles"].as_array().unwrap();
+    assert_eq!(
+        members[0],
+        json!({"role": "user", "user_id": "fay", "user_email": "fay@example.com"}),
+        "linked to the user with that email"
+    );
+    let gus_id = members[1]["user_id"].as_str().expect("a user made for the new email").to_string();
+    let gus = admin_get(&s, &format!("/user/info?user_id={gus_id}")).await;
+    assert_eq!(gus["user_info"]["user_email"], "gus@example.com");
+    assert_eq!(gus["user_info"]["teams"], json!([team_id]));
+    let fay = admin_get(&s, "/user/info?user_id=fay").await;
+    assert_eq!(fay["user_info"]["teams"], json!([team_id]), "the existing user joined the team");
+    assert_eq!(added["updated_users"].as_array().map(Vec::len), Some(2), "{added}");
+
+    let (status, body) =
+        post(&s, MASTER_KEY, "/team/member_delete", json!({"team_id": team_id, "user_id": "nobody"})).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(error_of(&body).1, "User not found in team");
+    let (status, body) = post(&s, MASTER_KEY, "/team/member_delete", json!({"team_id": team_id})).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(error_of(&body).1, "Either user_id or user_email needs to be passed in");
+    let after = admin(&s, "/team/member_delete", json!({"team_id": team_id, "user_email": "gus@example.com"})).await;
+    assert_eq!(after["members_with_roles"].as_array().map(Vec::len), Some(1));
+    let gus = admin_get(&s, &format!("/user/info?user_id={gus_id}")).await;
+    assert_eq!(gus["user_info"]["teams"], json!([]), "removed by email, the user left the team");
+
+    let (status, body) =
+        post(&s, MASTER_KEY, "/team/member_update", json!({"team_id": team_id, "user_id": "nobody", "role": "admin"}))
+            .await;
+    assert_eq!(status, 400, "{body}");
+    let updated =
+        admin(&s, "/team/member_update", json!({"team_id": team_id, "user_email": "fay@example.com", "role": "admin"}))
+            .await;
+    assert_eq!(updated["user_id"], "fay");
+    assert_eq!(updated["max_budget_in_team"], Value::Null);
+}
