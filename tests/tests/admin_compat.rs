@@ -391,3 +391,115 @@ async fn team_members_by_email_and_removals_of_non_members() {
     assert_eq!(updated["user_id"], "fay");
     assert_eq!(updated["max_budget_in_team"], Value::Null);
 }
+
+/// `/model_group/info` in LiteLLM's shape, from the gateway's model groups, limited to what the
+/// key may call.
+#[tokio::test]
+async fn model_group_info_describes_the_groups_a_key_may_call() {
+    let s = Stack::start().await;
+    let all = admin_get(&s, "/model_group/info").await;
+    let groups = all["data"].as_array().unwrap();
+    let haiku = groups.iter().find(|g| g["model_group"] == "claude-haiku").expect("claude-haiku").clone();
+    assert_eq!(haiku["providers"], json!(["bedrock"]));
+    assert_eq!(haiku["mode"], "chat");
+    assert_eq!(haiku["max_input_tokens"], 200000);
+    assert_eq!(haiku["max_output_tokens"], 64000);
+    assert_eq!(haiku["input_cost_per_token"], 1.1e-6, "the inference profile's price");
+    assert_eq!(haiku["output_cost_per_token"], 5.5e-6);
+    assert_eq!(haiku["supports_function_calling"], true);
+    assert_eq!(haiku["supports_vision"], true);
+    assert_eq!((haiku["tpm"].clone(), haiku["rpm"].clone()), (Value::Null, Value::Null));
+    assert!(haiku["supported_openai_params"].as_array().unwrap().contains(&json!("tools")));
+    let mini = groups.iter().find(|g| g["model_group"] == "gpt-4o-mini").unwrap();
+    assert_eq!((mini["providers"].clone(), mini["max_input_tokens"].clone()), (json!(["openai"]), json!(128000)));
+
+    // Two deployments of one group: limits add up, flags from model_info count.
+    for rpm in [10, 30] {
+        admin(
+            &s,
+            "/model/new",
+            json!({"model_name": "pooled", "litellm_params": {"model": "openai/gpt-4o-mini", "api_base": s.openai.base_url(), "api_key": "sk-x", "rpm": rpm, "tpm": 1000},
+                   "model_info": {"supports_reasoning": true}}),
+        )
+        .await;
+    }
+    let pooled = admin_get(&s, "/model_group/info?model_group=pooled").await;
+    assert_eq!(pooled["data"].as_array().map(Vec::len), Some(1), "{pooled}");
+    let pooled = &pooled["data"][0];
+    assert_eq!((pooled["rpm"].clone(), pooled["tpm"].clone()), (json!(40), json!(2000)));
+    assert_eq!(pooled["supports_reasoning"], true);
+    assert_eq!(pooled["providers"], json!(["openai"]));
+
+    // A key sees the groups it may call (LiteLLM's test_get_personal_models_for_user).
+    let key = user_key(&s, "narrow", "internal_user", json!({"models": ["claude-haiku"]})).await;
+    let (status, mine) = get(&s, &key, "/model_group/info").await;
+    assert_eq!(status, 200, "{mine}");
+    let names: Vec<&str> =
+        mine["data"].as_array().unwrap().iter().map(|g| g["model_group"].as_str().unwrap()).collect();
+    assert_eq!(names, ["claude-haiku"]);
+}
+
+/// `/global/spend/report`: per day and team (default), per day and customer, per key, in
+/// LiteLLM's shapes; both dates are required.
+#[tokio::test]
+async fn global_spend_report_by_team_customer_and_key() {
+    let s = Stack::start().await;
+    let team = admin(&s, "/team/new", json!({"team_alias": "reporting"})).await;
+    let team_key =
+        admin(&s, "/key/generate", json!({"team_id": team["team_id"]})).await["key"].as_str().unwrap().to_string();
+    let lone_key = admin(&s, "/key/generate", json!({})).await["key"].as_str().unwrap().to_string();
+    let mut body = chat_body("claude-haiku");
+    body["user"] = json!("customer-1");
+    assert_eq!(post(&s, &team_key, "/v1/chat/completions", body).await.0, 200);
+    assert_eq!(post(&s, &lone_key, "/v1/chat/completions", chat_body("gpt-4o-mini")).await.0, 200);
+    let rows = admin_get(&s, "/spend/logs").await;
+    let rows = rows.as_array().unwrap();
+    let day = rows[0]["startTime"].as_str().unwrap()[..10].to_string();
+    let row_of = |key: &str| rows.iter().find(|r| r["api_key"] == switchboard::auth::hash_key(key)).unwrap().clone();
+    let (team_row, lone_row) = (row_of(&team_key), row_of(&lone_key));
+
+    let report = admin_get(&s, &format!("/global/spend/report?start_date={day}&end_date={day}")).await;
+    assert_eq!(report.as_array().map(Vec::len), Some(1), "{report}");
+    assert_eq!(report[0]["group_by_day"], format!("{day}T00:00:00+00:00"));
+    let teams = report[0]["teams"].as_array().unwrap();
+    let reporting = teams.iter().find(|t| t["team_name"] == "reporting").expect("the team, by alias");
+    assert_eq!(reporting["total_spend"], team_row["spend"]);
+    assert_eq!(
+        reporting["metadata"],
+        json!([{"model": team_row["model"], "api_key": team_row["api_key"], "spend": team_row["spend"], "total_tokens": team_row["total_tokens"]}])
+    );
+    let unassigned = teams.iter().find(|t| t["team_name"] == "Unassigned Team").expect("spend without a team");
+    assert_eq!(unassigned["total_spend"], lone_row["spend"]);
+
+    let by_customer =
+        admin_get(&s, &format!("/global/spend/report?start_date={day}&end_date={day}&group_by=customer")).await;
+    let customers = by_customer[0]["customers"].as_array().unwrap();
+    assert_eq!(customers.len(), 2, "{by_customer}");
+    assert!(customers.iter().any(|c| c["customer"] == "customer-1" && c["total_spend"] == team_row["spend"]));
+    assert!(customers.iter().any(|c| c["customer"].is_null()));
+
+    let by_key = admin_get(&s, &format!("/global/spend/report?start_date={day}&end_date={day}&group_by=api_key")).await;
+    let keys = by_key.as_array().unwrap();
+    assert_eq!(keys.len(), 2);
+    assert!(keys[0]["total_cost"].as_f64() >= keys[1]["total_cost"].as_f64(), "most spent first");
+    let team_entry = keys.iter().find(|k| k["api_key"] == team_row["api_key"]).unwrap();
+    assert_eq!(
+        team_entry,
+        &json!({"api_key": team_row["api_key"], "total_cost": team_row["spend"], "total_input_tokens": team_row["prompt_tokens"],
+                "total_output_tokens": team_row["completion_tokens"],
+                "model_details": [{"model": team_row["model"], "total_cost": team_row["spend"], "total_input_tokens": team_row["prompt_tokens"], "total_output_tokens": team_row["completion_tokens"]}]})
+    );
+    let one = admin_get(&s, &format!("/global/spend/report?start_date={day}&end_date={day}&api_key={lone_key}")).await;
+    assert_eq!(one.as_array().map(Vec::len), Some(1));
+    assert_eq!(one[0]["api_key"], lone_row["api_key"]);
+
+    assert_eq!(admin_get(&s, "/global/spend/report?start_date=2000-01-01&end_date=2000-01-31").await, json!([]));
+    let (status, body) = get(&s, MASTER_KEY, &format!("/global/spend/report?start_date={day}")).await;
+    assert_eq!(status, 400);
+    assert_eq!(error_of(&body).1, "Please provide start_date and end_date");
+    let (status, _) =
+        get(&s, MASTER_KEY, &format!("/global/spend/report?start_date={day}&end_date={day}&group_by=model")).await;
+    assert_eq!(status, 400);
+    let member = user_key(&s, "curious", "internal_user", json!({})).await;
+    assert_eq!(get(&s, &member, &format!("/global/spend/report?start_date={day}&end_date={day}")).await.0, 401);
+}

@@ -433,6 +433,57 @@ impl Store {
 }
 
 impl Store {
+    /// Spend and tokens per day, team, customer, key and model between `start` (inclusive) and
+    /// `end` (exclusive), both ISO 8601: what `/global/spend/report` arranges by team, customer
+    /// or key. `user_id` and `api_key` narrow it down.
+    pub async fn spend_report(
+        &self,
+        start: &str,
+        end: &str,
+        user_id: Option<&str>,
+        api_key: Option<&str>,
+    ) -> Result<Vec<SpendReportRow>, StoreError> {
+        let mut sql = String::from(
+            "SELECT substr(start_time, 1, 10) AS day, team_id, end_user, api_key, model, \
+             COALESCE(SUM(spend), 0.0) AS spend, CAST(COALESCE(SUM(prompt_tokens), 0) AS BIGINT) AS prompt_tokens, \
+             CAST(COALESCE(SUM(completion_tokens), 0) AS BIGINT) AS completion_tokens, \
+             CAST(COALESCE(SUM(total_tokens), 0) AS BIGINT) AS total_tokens \
+             FROM spend_logs WHERE start_time >= $1 AND start_time < $2",
+        );
+        let mut args = vec![start, end];
+        for (column, value) in [("user_id", user_id), ("api_key", api_key)] {
+            if let Some(v) = value {
+                args.push(v);
+                sql.push_str(&format!(" AND {column} = ${}", args.len()));
+            }
+        }
+        sql.push_str(
+            " GROUP BY substr(start_time, 1, 10), team_id, end_user, api_key, model \
+             ORDER BY day, team_id, end_user, api_key, model",
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for a in args {
+            query = query.bind(a);
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        let count = |r: &AnyRow, c: &str| -> Result<u64, sqlx::Error> { Ok(r.try_get::<i64, _>(c)?.max(0) as u64) };
+        rows.iter()
+            .map(|r| {
+                Ok(SpendReportRow {
+                    day: r.try_get("day")?,
+                    team_id: r.try_get("team_id")?,
+                    end_user: r.try_get("end_user")?,
+                    api_key: r.try_get("api_key")?,
+                    model: r.try_get("model")?,
+                    spend: r.try_get("spend")?,
+                    prompt_tokens: count(r, "prompt_tokens")?,
+                    completion_tokens: count(r, "completion_tokens")?,
+                    total_tokens: count(r, "total_tokens")?,
+                })
+            })
+            .collect()
+    }
+
     /// Requests, errors and spend since `since` (ISO 8601), and in all.
     pub async fn stats(&self, since: &str) -> Result<SpendStats, StoreError> {
         let row = sqlx::query(
@@ -774,6 +825,21 @@ pub enum SpendGroup {
     Team,
     Model,
     Day,
+}
+
+/// One group of `Store::spend_report`.
+#[derive(Debug, Clone)]
+pub struct SpendReportRow {
+    /// `YYYY-MM-DD`.
+    pub day: String,
+    pub team_id: Option<String>,
+    pub end_user: Option<String>,
+    pub api_key: String,
+    pub model: String,
+    pub spend: f64,
+    pub prompt_tokens: u64,
+    pub completion_tokens: u64,
+    pub total_tokens: u64,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -51,6 +51,18 @@ export type CreatedUser = UserRecord & {
   token_id?: string | null;
 };
 
+export type CustomerOfDay = {
+  /** The request's `user` (end user); null for requests without one. */
+  customer?: string | null;
+  metadata: ReportEntry[];
+  total_spend: number;
+};
+
+export type CustomersOfDay = {
+  customers: CustomerOfDay[];
+  group_by_day: string;
+};
+
 export type DailySpend = {
   date: string;
   group?: string | null;
@@ -440,6 +452,14 @@ export type KeyRef = {
   token: string;
 };
 
+export type KeyReport = {
+  api_key: string;
+  model_details: ModelReport[];
+  total_cost: number;
+  total_input_tokens: number;
+  total_output_tokens: number;
+};
+
 export type KeySpend = {
   /** The key's hash. */
   api_key?: string | null;
@@ -551,11 +571,48 @@ export type ModelDeleted = {
   message: string;
 };
 
+/** A model group as `/model_group/info` shows it (LiteLLM's `ModelGroupInfo`): what its deployments offer together. */
+export type ModelGroupInfo = {
+  /** Always null: clients may not send their own provider credentials. */
+  configurable_clientside_auth_params?: string[] | null;
+  /** USD per token: the highest of the deployments', when known. */
+  input_cost_per_token?: number | null;
+  /** The largest of the deployments', when known. */
+  max_input_tokens?: number | null;
+  max_output_tokens?: number | null;
+  /** `chat` unless the model says otherwise. */
+  mode: string;
+  model_group: string;
+  output_cost_per_token?: number | null;
+  /** The deployments' providers (`bedrock`, `openai`, ...), each once. */
+  providers: string[];
+  rpm?: number | null;
+  supported_openai_params: string[];
+  supports_function_calling: boolean;
+  supports_parallel_function_calling: boolean;
+  supports_reasoning: boolean;
+  supports_vision: boolean;
+  supports_web_search: boolean;
+  /** The sum of the deployments' `tpm` / `rpm`, when any sets one. */
+  tpm?: number | null;
+};
+
+export type ModelGroups = {
+  data: ModelGroupInfo[];
+};
+
 /** `/model/update`'s body: `model_info.id` names the model; members sent replace the stored ones (`null` removes one, a masked secret keeps it). */
 export type ModelPatch = {
   litellm_params?: Record<string, unknown> | null;
   model_info: Record<string, unknown>;
   model_name?: string | null;
+};
+
+export type ModelReport = {
+  model: string;
+  total_cost: number;
+  total_input_tokens: number;
+  total_output_tokens: number;
 };
 
 export type ModelSpend = {
@@ -737,6 +794,15 @@ export type Report = {
   warnings: number;
 };
 
+/** A model and key's spend within a team or customer, on one day. */
+export type ReportEntry = {
+  /** The key's hash. */
+  api_key: string;
+  model: string;
+  spend: number;
+  total_tokens: number;
+};
+
 /** A resource of the template. */
 export type Resource = {
   logical_id: string;
@@ -796,6 +862,9 @@ export type SpendLog = {
 
 /** `/spend/logs`: the rows, or totals per day with `summarize=true` and both dates. */
 export type SpendLogs = SpendLog[] | DaySummary[];
+
+/** `/global/spend/report`, in LiteLLM's three shapes. */
+export type SpendReport = TeamsOfDay[] | CustomersOfDay[] | KeyReport[];
 
 export type SpendStats = {
   errors_today: number;
@@ -913,6 +982,13 @@ export type TeamInfo = {
   team_memberships: Membership[];
 };
 
+export type TeamOfDay = {
+  metadata: ReportEntry[];
+  /** The team's alias; "Unassigned Team" for spend without one (as LiteLLM names it). */
+  team_name: string;
+  total_spend: number;
+};
+
 export type TeamRecord = Limits & {
   blocked?: boolean;
   created_at: string;
@@ -951,6 +1027,12 @@ export type TeamSpendReport = {
 export type TeamWithMembers = TeamRecord & {
   updated_team_memberships: Membership[];
   updated_users: UserRecord[];
+};
+
+export type TeamsOfDay = {
+  /** Midnight UTC of the day (`2024-05-10T00:00:00+00:00`). */
+  group_by_day: string;
+  teams: TeamOfDay[];
 };
 
 /** `/key/update`: the key named by `key` (clear or hash) or `key_alias`; members sent change. */

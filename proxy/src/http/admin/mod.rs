@@ -56,11 +56,13 @@ pub fn routes() -> Router<AppState> {
         .route("/model/new", post(models::new))
         .route("/model/update", post(models::update))
         .route("/model/delete", post(models::delete))
+        .route("/model_group/info", get(models::group_info))
         .route("/spend/logs", get(spend::logs))
         .route("/global/spend", get(spend::global))
         .route("/global/spend/keys", get(spend::by_key))
         .route("/global/spend/teams", get(spend::by_team))
         .route("/global/spend/models", get(spend::by_model))
+        .route("/global/spend/report", get(spend::report))
         .merge(agentcore::routes())
         .merge(deploy::routes())
 }
@@ -95,11 +97,13 @@ pub fn routes() -> Router<AppState> {
     models::new,
     models::update,
     models::delete,
+    models::group_info,
     spend::logs,
     spend::global,
     spend::by_key,
     spend::by_team,
     spend::by_model,
+    spend::report,
 ))]
 pub struct ManagementApi;
 

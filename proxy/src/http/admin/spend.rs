@@ -7,7 +7,9 @@ use axum::extract::{Query, State};
 
 use super::{Manager, Params};
 use crate::admin::AdminError;
-use crate::admin::spend::{self, GlobalSpend, KeySpend, ModelSpend, SpendLogs, TeamSpendReport};
+use crate::admin::spend::{
+    self, GlobalSpend, KeySpend, ModelSpend, ReportQuery, SpendLogs, SpendReport, TeamSpendReport,
+};
 use crate::auth::token_of;
 use crate::http::AppState;
 use crate::http::error::ErrorBody as ErrorResponse;
@@ -60,4 +62,21 @@ pub async fn by_team(State(state): State<AppState>, _: Manager) -> Result<Json<T
 #[utoipa::path(get, path = "/global/spend/models", tag = "spend", summary = "Spend per model group", responses((status = 200, body = Vec<ModelSpend>), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
 pub async fn by_model(State(state): State<AppState>, _: Manager) -> Result<Json<Vec<ModelSpend>>, AdminError> {
     Ok(Json(spend::by_model(&state.admin).await?))
+}
+
+#[utoipa::path(get, path = "/global/spend/report", tag = "spend", summary = "Spend per day and team, customer or key", params(("start_date" = String, Query, description = "YYYY-MM-DD"), ("end_date" = String, Query, description = "YYYY-MM-DD, included"), ("group_by" = Option<String>, Query, description = "team (default), customer or api_key"), ("api_key" = Option<String>, Query, description = "One key (clear or hash): the api_key shape"), ("internal_user_id" = Option<String>, Query, description = "One user's keys: the api_key shape")), responses((status = 200, body = SpendReport), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
+pub async fn report(
+    State(state): State<AppState>,
+    _: Manager,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Json<SpendReport>, AdminError> {
+    let p = Params(query);
+    let q = ReportQuery {
+        start_date: p.text("start_date"),
+        end_date: p.text("end_date"),
+        group_by: p.text("group_by"),
+        api_key: p.text("api_key"),
+        internal_user_id: p.text("internal_user_id"),
+    };
+    Ok(Json(spend::report(&state.admin, &q).await?))
 }
