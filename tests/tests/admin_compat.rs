@@ -503,3 +503,59 @@ async fn global_spend_report_by_team_customer_and_key() {
     let member = user_key(&s, "curious", "internal_user", json!({})).await;
     assert_eq!(get(&s, &member, &format!("/global/spend/report?start_date={day}&end_date={day}")).await.0, 401);
 }
+
+/// `GET /routes` lists what the gateway serves, as LiteLLM lists its own routes (public, as
+/// in LiteLLM), and every route it lists is served.
+#[tokio::test]
+async fn routes_lists_every_route_served() {
+    let s = Stack::start().await;
+    let r = s.http.get(s.url("/routes")).send().await.unwrap();
+    assert_eq!(r.status(), 200, "public, as in LiteLLM");
+    let body: Value = r.json().await.unwrap();
+    let routes = body["routes"].as_array().unwrap();
+    let find = |path: &str, method: &str| {
+        routes.iter().find(|r| r["path"] == path && r["methods"].as_array().unwrap().contains(&json!(method))).cloned()
+    };
+    let generate = find("/key/generate", "POST").expect("/key/generate");
+    assert_eq!(generate["name"], "generate");
+    assert_eq!(generate["endpoint"], "generate");
+    for (path, method) in [
+        ("/team/member_update", "POST"),
+        ("/model_group/info", "GET"),
+        ("/global/spend/report", "GET"),
+        ("/health/readiness/details", "GET"),
+        ("/v1/chat/completions", "POST"),
+        ("/routes", "GET"),
+    ] {
+        assert!(find(path, method).is_some(), "{method} {path} is listed");
+    }
+    let mut seen = std::collections::HashSet::new();
+    for r in routes {
+        assert!(seen.insert((r["path"].to_string(), r["methods"].to_string())), "listed once: {r}");
+    }
+    // Each listed management read answers (none is a 404 of the router).
+    for r in routes {
+        let path = r["path"].as_str().unwrap();
+        let management =
+            ["/key/", "/team/", "/user/", "/model", "/spend/", "/global/"].iter().any(|p| path.starts_with(p));
+        if r["methods"][0] == "GET" && management && !path.contains('{') {
+            let (status, body) = get(&s, MASTER_KEY, path).await;
+            assert_ne!(status, 404, "{path}: {body}");
+            assert_ne!(body["error"]["type"], "not_found_error", "{path} is served: {body}");
+        }
+    }
+}
+
+/// `/health/readiness/details`: LiteLLM's authenticated readiness diagnostics.
+#[tokio::test]
+async fn readiness_details_for_admins() {
+    let s = Stack::start().await;
+    let details = admin_get(&s, "/health/readiness/details").await;
+    assert_eq!(details["status"], "healthy");
+    assert_eq!(details["db"], "connected");
+    assert!(details["litellm_version"].is_string() && details["log_level"].is_string(), "{details}");
+    assert!(details["is_detailed_debug"].is_boolean() && details["success_callbacks"].is_array());
+    assert_eq!(s.http.get(s.url("/health/readiness/details")).send().await.unwrap().status(), 401, "needs a key");
+    let member = user_key(&s, "ops-member", "internal_user", json!({})).await;
+    assert_eq!(get(&s, &member, "/health/readiness/details").await.0, 403);
+}

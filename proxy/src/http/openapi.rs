@@ -21,9 +21,10 @@ use super::switchboard::SwitchboardApi;
 #[openapi(
     info(
         title = "Switchboard admin API",
-        description = "LiteLLM's management API (keys, teams, users, models, spend) and Switchboard's own routes. \
-                       Every route takes the master key, or a key with the proxy_admin role (reads: also \
-                       proxy_admin_viewer), as `Authorization: Bearer sk-...`. Errors answer in LiteLLM's shape."
+        description = "LiteLLM's management API (keys, teams, users, models, spend) and Switchboard's own routes, \
+                       with a key as `Authorization: Bearer sk-...`. The master key and proxy_admin keys may call \
+                       everything, proxy_admin_viewer keys every read; internal users manage their own keys and team \
+                       admins their teams, as in LiteLLM. Errors answer in LiteLLM's shape."
     ),
     modifiers(&Conventions),
     tags(
