@@ -559,3 +559,141 @@ async fn readiness_details_for_admins() {
     let member = user_key(&s, "ops-member", "internal_user", json!({})).await;
     assert_eq!(get(&s, &member, "/health/readiness/details").await.0, 403);
 }
+
+/// `/budget/*` in LiteLLM's shapes (`LiteLLM_BudgetTable` rows), stored in the database.
+#[tokio::test]
+async fn budgets_are_made_read_changed_and_deleted() {
+    let s = Stack::start().await;
+    let made = admin(
+        &s,
+        "/budget/new",
+        json!({"budget_id": "gold", "max_budget": 100.0, "rpm_limit": 60, "budget_duration": "30d"}),
+    )
+    .await;
+    assert_eq!(made["budget_id"], "gold");
+    assert_eq!((made["max_budget"].as_f64(), made["rpm_limit"].as_u64()), (Some(100.0), Some(60)));
+    assert!(made["budget_reset_at"].is_string(), "the first reset is one period away: {made}");
+    assert_eq!(made["created_by"], "default_user_id", "the master key, as LiteLLM names it");
+    let (status, body) = post(&s, MASTER_KEY, "/budget/new", json!({"budget_id": "gold"})).await;
+    assert_eq!(status, 400);
+    assert_eq!(error_of(&body).1, "Budget with id 'gold' already exists.");
+    let (status, body) = post(&s, MASTER_KEY, "/budget/new", json!({"max_budget": -1})).await;
+    assert_eq!(status, 400);
+    assert_eq!(error_of(&body).1, "max_budget must be a non-negative finite number. Received: -1");
+    let silver = admin(&s, "/budget/new", json!({"soft_budget": 5.0})).await;
+    assert!(silver["budget_id"].as_str().is_some_and(|id| !id.is_empty()), "an id is made");
+
+    let updated =
+        admin(&s, "/budget/update", json!({"budget_id": "gold", "max_budget": 150.0, "rpm_limit": null})).await;
+    assert_eq!((updated["max_budget"].as_f64(), updated["rpm_limit"].clone()), (Some(150.0), Value::Null));
+    assert_eq!(updated["budget_duration"], "30d", "members not sent stay");
+    let (status, body) = post(&s, MASTER_KEY, "/budget/update", json!({"max_budget": 1})).await;
+    assert_eq!((status, error_of(&body).1), (400, "budget_id is required"));
+
+    let info = admin(&s, "/budget/info", json!({"budgets": ["gold"]})).await;
+    assert_eq!(info.as_array().map(Vec::len), Some(1));
+    assert_eq!(info[0]["max_budget"], 150.0);
+    assert_eq!(admin_get(&s, "/budget/list").await.as_array().map(Vec::len), Some(2));
+
+    let s = s.restart().await;
+    let deleted = admin(&s, "/budget/delete", json!({"id": "gold"})).await;
+    assert_eq!(deleted["budget_id"], "gold", "kept across a restart, and the deleted row is answered");
+    assert_eq!(admin_get(&s, "/budget/list").await.as_array().map(Vec::len), Some(1));
+    let member = user_key(&s, "saver", "internal_user", json!({})).await;
+    assert_eq!(get(&s, &member, "/budget/list").await.0, 401, "budgets are for admins");
+}
+
+/// `/organization/*` in LiteLLM's shapes: an organization gets a budget from the limits sent,
+/// members are users (made when new), and it can be changed and deleted.
+#[tokio::test]
+async fn organizations_with_budgets_and_members() {
+    let s = Stack::start().await;
+    let org = admin(
+        &s,
+        "/organization/new",
+        json!({"organization_alias": "acme", "models": ["claude-haiku"], "max_budget": 50.0, "tpm_limit": 1000}),
+    )
+    .await;
+    let org_id = org["organization_id"].as_str().unwrap().to_string();
+    assert_eq!((org["organization_alias"].as_str(), org["models"].clone()), (Some("acme"), json!(["claude-haiku"])));
+    let budget_id = org["budget_id"].as_str().expect("every organization has a budget").to_string();
+    let info = admin_get(&s, &format!("/organization/info?organization_id={org_id}")).await;
+    assert_eq!(info["litellm_budget_table"]["budget_id"], budget_id.as_str());
+    assert_eq!(info["litellm_budget_table"]["max_budget"], 50.0);
+    assert_eq!(info["litellm_budget_table"]["tpm_limit"], 1000);
+    assert_eq!((info["members"].clone(), info["spend"].clone()), (json!([]), json!(0.0)));
+    let (status, _) = post(&s, MASTER_KEY, "/organization/new", json!({"models": []})).await;
+    assert_eq!(status, 400, "organization_alias is required");
+    let shared = admin(&s, "/organization/new", json!({"organization_alias": "beta", "budget_id": budget_id})).await;
+    assert_eq!(shared["budget_id"], budget_id.as_str(), "a named budget is used, not copied");
+
+    admin(&s, "/user/new", json!({"user_id": "hal", "user_email": "hal@example.com", "auto_create_key": false})).await;
+    let added = admin(
+        &s,
+        "/organization/member_add",
+        json!({"organization_id": org_id, "member": [{"role": "org_admin", "user_email": "hal@example.com"}, {"role": "internal_user", "user_id": "ivy"}], "max_budget_in_organization": 10.0}),
+    )
+    .await;
+    assert_eq!(added["organization_id"], org_id.as_str());
+    let memberships = added["updated_organization_memberships"].as_array().unwrap();
+    assert_eq!(
+        (memberships[0]["user_id"].as_str(), memberships[0]["user_role"].as_str()),
+        (Some("hal"), Some("org_admin"))
+    );
+    assert_eq!(memberships[1]["user_id"], "ivy");
+    let member_budget = memberships[1]["budget_id"].as_str().expect("a budget of its own in the organization");
+    assert_eq!(admin(&s, "/budget/info", json!({"budgets": [member_budget]})).await[0]["max_budget"], 10.0);
+    assert_eq!(added["updated_users"].as_array().map(Vec::len), Some(2));
+    assert_eq!(admin_get(&s, "/user/info?user_id=ivy").await["user_info"]["user_id"], "ivy", "a new user was made");
+    let (status, _) = post(
+        &s,
+        MASTER_KEY,
+        "/organization/member_add",
+        json!({"organization_id": org_id, "member": {"role": "owner", "user_id": "x"}}),
+    )
+    .await;
+    assert_eq!(status, 400, "roles are LiteLLM's organization roles");
+    let (status, _) = post(
+        &s,
+        MASTER_KEY,
+        "/organization/member_add",
+        json!({"organization_id": "nope", "member": {"role": "internal_user", "user_id": "x"}}),
+    )
+    .await;
+    assert_eq!(status, 404);
+
+    let r = s
+        .http
+        .patch(s.url("/organization/update"))
+        .bearer_auth(MASTER_KEY)
+        .json(&json!({"organization_id": org_id, "organization_alias": "acme-corp"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let updated: Value = r.json().await.unwrap();
+    assert_eq!(
+        (updated["organization_alias"].as_str(), updated["models"].clone()),
+        (Some("acme-corp"), json!(["claude-haiku"]))
+    );
+    let list = admin_get(&s, "/organization/list").await;
+    assert_eq!(list.as_array().map(Vec::len), Some(2));
+    assert_eq!(list[0]["members"].as_array().map(Vec::len), Some(2), "{list}");
+
+    let (status, body) = post(&s, MASTER_KEY, "/budget/delete", json!({"id": budget_id})).await;
+    assert_eq!(status, 400, "a budget in use is kept: {body}");
+    let r = s
+        .http
+        .delete(s.url("/organization/delete"))
+        .bearer_auth(MASTER_KEY)
+        .json(&json!({"organization_ids": [org_id]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let deleted: Value = r.json().await.unwrap();
+    assert_eq!(deleted[0]["organization_id"], org_id.as_str());
+    assert_eq!(get(&s, MASTER_KEY, &format!("/organization/info?organization_id={org_id}")).await.0, 404);
+    let member = user_key(&s, "outsider", "internal_user", json!({})).await;
+    assert_eq!(post(&s, &member, "/organization/new", json!({"organization_alias": "mine"})).await.0, 401);
+}

@@ -10,10 +10,12 @@
 
 pub mod access;
 pub mod agentcore;
+pub mod budgets;
 pub mod deploy;
 mod error;
 pub mod keys;
 pub mod models;
+pub mod organizations;
 pub mod requests;
 pub mod spend;
 pub mod teams;

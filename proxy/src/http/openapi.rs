@@ -33,6 +33,8 @@ use super::switchboard::SwitchboardApi;
         (name = "users", description = "Internal users"),
         (name = "models", description = "Models stored in the database, beside config.yaml's"),
         (name = "spend", description = "What was spent, by whom, on what"),
+        (name = "budgets", description = "Budgets with an id, for organizations and their members"),
+        (name = "organizations", description = "Organizations: users with a budget and a model list"),
         (name = "switchboard", description = "The panel's own: gateway facts, live request feed, charts, logs"),
         (name = "agentcore", description = "Amazon Bedrock AgentCore harnesses wired to this gateway"),
         (name = "deploy", description = "Deploying the gateway to the user's AWS account (CloudFormation)"),

@@ -53,11 +53,13 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "governance", include_str!("../../migrations/sqlite/0001_governance.sql")),
     (2, "agentcore", include_str!("../../migrations/sqlite/0002_agentcore.sql")),
     (3, "integrity", include_str!("../../migrations/sqlite/0003_integrity.sql")),
+    (4, "organizations_budgets", include_str!("../../migrations/sqlite/0004_organizations_budgets.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "governance", include_str!("../../migrations/postgres/0001_governance.sql")),
     (2, "agentcore", include_str!("../../migrations/postgres/0002_agentcore.sql")),
     (3, "integrity", include_str!("../../migrations/postgres/0003_integrity.sql")),
+    (4, "organizations_budgets", include_str!("../../migrations/postgres/0004_organizations_budgets.sql")),
 ];
 
 /// The gateway's data folder: `switchboard` in the user's data folder (`XDG_DATA_HOME`, else
@@ -221,6 +223,16 @@ impl Store {
                 serde_json::from_str(&data).map_err(|e| StoreError::Corrupt { table, error: e.to_string() })
             })
             .collect()
+    }
+
+    /// Every budget (`/budget/*`), oldest first.
+    pub async fn budgets(&self) -> Result<Vec<BudgetRecord>, StoreError> {
+        self.documents("budgets", "budget_id").await
+    }
+
+    /// Every organization (`/organization/*`), oldest first.
+    pub async fn organizations(&self) -> Result<Vec<OrganizationRecord>, StoreError> {
+        self.documents("organizations", "organization_id").await
     }
 
     async fn spend_column(&self, table: &'static str, id: &'static str) -> Result<HashMap<String, f64>, StoreError> {
@@ -647,6 +659,8 @@ pub enum Entity {
     Team,
     User,
     Model,
+    Budget,
+    Organization,
 }
 
 /// One change of an admin write; [`Store::commit`] applies several atomically.
@@ -656,6 +670,8 @@ pub enum Write<'a> {
     Team(&'a TeamRecord),
     User(&'a UserRecord),
     Model(&'a ModelRecord),
+    Budget(&'a BudgetRecord),
+    Organization(&'a OrganizationRecord),
     Delete(Entity, &'a str),
 }
 
@@ -723,6 +739,34 @@ async fn apply(conn: &mut sqlx::AnyConnection, write: &Write<'_>) -> Result<(), 
             .execute(conn)
             .await?;
         }
+        Write::Budget(b) => {
+            sqlx::query(
+                "INSERT INTO budgets (budget_id, data, created_at, updated_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (budget_id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at",
+            )
+            .bind(&b.budget_id)
+            .bind(document(*b)?)
+            .bind(&b.created_at)
+            .bind(&b.updated_at)
+            .execute(conn)
+            .await?;
+        }
+        Write::Organization(o) => {
+            sqlx::query(
+                "INSERT INTO organizations (organization_id, organization_alias, budget_id, data, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6) \
+                 ON CONFLICT (organization_id) DO UPDATE SET organization_alias = excluded.organization_alias, \
+                 budget_id = excluded.budget_id, data = excluded.data, updated_at = excluded.updated_at",
+            )
+            .bind(&o.organization_id)
+            .bind(&o.organization_alias)
+            .bind(&o.budget_id)
+            .bind(document(*o)?)
+            .bind(&o.created_at)
+            .bind(&o.updated_at)
+            .execute(conn)
+            .await?;
+        }
         Write::Delete(entity, id) => {
             let (table, column) = entity.table();
             let sql = format!("DELETE FROM {table} WHERE {column} = $1");
@@ -753,6 +797,8 @@ impl Entity {
             Entity::Team => ("teams", "team_id"),
             Entity::User => ("users", "user_id"),
             Entity::Model => ("models", "model_id"),
+            Entity::Budget => ("budgets", "budget_id"),
+            Entity::Organization => ("organizations", "organization_id"),
         }
     }
 }

@@ -1,6 +1,45 @@
 // Generated from docs/openapi.json by proxy/tests/openapi.rs (`make api-types`): do not edit.
 // The admin API's request and response types, as the gateway's Rust types declare them.
 
+/** `/budget/info`: the budgets by id. */
+export type BudgetIdsRequest = {
+  budgets: string[];
+};
+
+/** A budget (`/budget/new`), as LiteLLM's `LiteLLM_BudgetTable` shows it. */
+export type BudgetRecord = {
+  budget_duration?: string | null;
+  budget_id: string;
+  budget_reset_at?: string | null;
+  created_at: string;
+  created_by?: string | null;
+  max_budget?: number | null;
+  max_parallel_requests?: number | null;
+  /** Per-model budgets, as sent (`{"gpt-4o": {"budget_limit": 10, "time_period": "1d"}}`). */
+  model_max_budget?: Record<string, unknown>;
+  rpm_limit?: number | null;
+  soft_budget?: number | null;
+  tpm_limit?: number | null;
+  updated_at: string;
+  updated_by?: string | null;
+};
+
+/** `/budget/new` and `/budget/update` (which needs `budget_id`): LiteLLM's `BudgetNewRequest`. */
+export type BudgetRequest = {
+  /** `30s`, `1h`, `7d`, `1mo`, ... */
+  budget_duration?: string | null;
+  /** Made when absent (`/budget/new`). */
+  budget_id?: string | null;
+  /** The first reset (default: one `budget_duration` from now). */
+  budget_reset_at?: string | null;
+  max_budget?: number | null;
+  max_parallel_requests?: number | null;
+  model_max_budget?: Record<string, unknown> | null;
+  rpm_limit?: number | null;
+  soft_budget?: number | null;
+  tpm_limit?: number | null;
+};
+
 /** A changed key: `key` is its hash (`/key/update`) or its new clear value (`/key/regenerate`). */
 export type ChangedKey = KeyView & {
   key: string;
@@ -86,6 +125,11 @@ export type DaySummary = {
   startTime: string;
 };
 
+/** `/budget/delete`. */
+export type DeleteBudgetRequest = {
+  id: string;
+};
+
 /** `/key/delete`. */
 export type DeleteKeysRequest = {
   key_aliases?: string[];
@@ -97,6 +141,11 @@ export type DeleteKeysRequest = {
 export type DeleteModelRequest = {
   /** `model_info.id` of a model added through `/model/new`. */
   id: string;
+};
+
+/** `/organization/delete`. */
+export type DeleteOrganizationsRequest = {
+  organization_ids: string[];
 };
 
 /** `/team/delete`. */
@@ -654,6 +703,23 @@ export type NewModel = {
   model_name: string;
 };
 
+/** `/organization/new`: the organization, with a budget from the limits here unless `budget_id` names one. */
+export type NewOrganizationRequest = {
+  budget_duration?: string | null;
+  budget_id?: string | null;
+  max_budget?: number | null;
+  max_parallel_requests?: number | null;
+  metadata?: Record<string, unknown> | null;
+  model_max_budget?: Record<string, unknown> | null;
+  models?: string[] | null;
+  organization_alias: string;
+  /** Made when absent. */
+  organization_id?: string | null;
+  rpm_limit?: number | null;
+  soft_budget?: number | null;
+  tpm_limit?: number | null;
+};
+
 /** `/team/new`. */
 export type NewTeamRequest = TeamFields & {
   members_with_roles?: Member[] | null;
@@ -690,6 +756,67 @@ export type Options = {
   fargate_sizes: FargateSize[];
   log_retention_days: number[];
   max_desired_count: number;
+};
+
+/** A member to add: by `user_id` or `user_email`, with its role in the organization. */
+export type OrgMember = {
+  /** `org_admin`, `internal_user` or `internal_user_viewer`. */
+  role: string;
+  user_email?: string | null;
+  user_id?: string | null;
+};
+
+export type OrgMembers = OrgMember | OrgMember[];
+
+/** An organization as `/organization/info` and `/organization/list` show it: with its budget (and its teams: none, as teams do not belong to organizations here). */
+export type OrganizationInfo = OrganizationRecord & {
+  litellm_budget_table?: null | BudgetRecord;
+  teams: Array<Record<string, unknown>>;
+};
+
+/** `/organization/member_add`: one member or several. */
+export type OrganizationMemberAddRequest = {
+  /** Each member's budget in the organization (USD). */
+  max_budget_in_organization?: number | null;
+  member: OrgMembers;
+  organization_id: string;
+};
+
+/** `/organization/member_add`'s answer. */
+export type OrganizationMembersAdded = {
+  organization_id: string;
+  updated_organization_memberships: OrganizationMembership[];
+  updated_users: UserRecord[];
+};
+
+/** A member of an organization (LiteLLM's `LiteLLM_OrganizationMembership`). */
+export type OrganizationMembership = {
+  /** The member's budget in the organization (`max_budget_in_organization`), when one is set. */
+  budget_id?: string | null;
+  created_at: string;
+  organization_id: string;
+  spend?: number;
+  updated_at: string;
+  user_id: string;
+  /** `org_admin`, `internal_user` or `internal_user_viewer`. */
+  user_role?: string | null;
+};
+
+/** An organization (`/organization/new`), as LiteLLM's `LiteLLM_OrganizationTable` shows it; its members are kept with it. */
+export type OrganizationRecord = {
+  /** The organization's budget (`/budget/*`); made from the limits sent with `/organization/new` when none is named. */
+  budget_id?: string | null;
+  created_at: string;
+  created_by?: string | null;
+  members?: OrganizationMembership[];
+  metadata?: Record<string, unknown>;
+  model_spend?: Record<string, unknown>;
+  models?: string[];
+  organization_alias?: string | null;
+  organization_id: string;
+  spend?: number;
+  updated_at: string;
+  updated_by?: string | null;
 };
 
 export type Outcome = "succeeded" | "no_changes" | "rolled_back" | "failed" | "deleted" | "not_found" | "error";
@@ -1038,6 +1165,15 @@ export type TeamsOfDay = {
 /** `/key/update`: the key named by `key` (clear or hash) or `key_alias`; members sent change. */
 export type UpdateKeyRequest = KeyFields & {
   key?: string | null;
+};
+
+/** `/organization/update`: `organization_id` names it; members sent change. */
+export type UpdateOrganizationRequest = {
+  budget_id?: string | null;
+  metadata?: Record<string, unknown> | null;
+  models?: string[] | null;
+  organization_alias?: string | null;
+  organization_id: string;
 };
 
 /** `/team/update`: `team_id` names the team; members sent change. */

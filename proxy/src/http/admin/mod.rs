@@ -6,6 +6,7 @@ mod agentcore;
 mod deploy;
 mod keys;
 mod models;
+mod organizations;
 mod spend;
 mod teams;
 mod users;
@@ -17,7 +18,7 @@ use axum::extract::FromRequestParts;
 use axum::http::Method;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, patch, post};
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -57,6 +58,17 @@ pub fn routes() -> Router<AppState> {
         .route("/model/update", post(models::update))
         .route("/model/delete", post(models::delete))
         .route("/model_group/info", get(models::group_info))
+        .route("/budget/new", post(organizations::budget_new))
+        .route("/budget/update", post(organizations::budget_update))
+        .route("/budget/info", post(organizations::budget_info))
+        .route("/budget/list", get(organizations::budget_list))
+        .route("/budget/delete", post(organizations::budget_delete))
+        .route("/organization/new", post(organizations::organization_new))
+        .route("/organization/info", get(organizations::organization_info))
+        .route("/organization/list", get(organizations::organization_list))
+        .route("/organization/update", patch(organizations::organization_update))
+        .route("/organization/delete", delete(organizations::organization_delete))
+        .route("/organization/member_add", post(organizations::organization_member_add))
         .route("/spend/logs", get(spend::logs))
         .route("/global/spend", get(spend::global))
         .route("/global/spend/keys", get(spend::by_key))
@@ -98,6 +110,17 @@ pub fn routes() -> Router<AppState> {
     models::update,
     models::delete,
     models::group_info,
+    organizations::budget_new,
+    organizations::budget_update,
+    organizations::budget_info,
+    organizations::budget_list,
+    organizations::budget_delete,
+    organizations::organization_new,
+    organizations::organization_info,
+    organizations::organization_list,
+    organizations::organization_update,
+    organizations::organization_delete,
+    organizations::organization_member_add,
     spend::logs,
     spend::global,
     spend::by_key,
