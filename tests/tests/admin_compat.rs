@@ -103,6 +103,15 @@ async fn an_internal_user_manages_its_own_keys() {
     let (status, body) = post(&s, &ana_key, "/key/update", json!({"key": own, "models": ["claude-sonnet"]})).await;
     assert_eq!(status, 400, "no models beyond its own on update either: {body}");
 
+    // It regenerates its own keys, not bo's.
+    let (status, fresh) = post(&s, &ana_key, "/key/regenerate", json!({"key": own})).await;
+    assert_eq!(status, 200, "{fresh}");
+    let own = fresh["key"].as_str().unwrap().to_string();
+    assert_eq!(post(&s, &ana_key, &format!("/key/{bo_key}/regenerate"), json!({})).await.0, 403);
+    let (status, body) = post(&s, &ana_key, "/key/regenerate", json!({"key": bo_key})).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(!error_of(&body).1.contains(&bo_key), "no clear key in a refusal: {body}");
+
     // It deletes its own keys, not bo's (and a refusal deletes nothing).
     let (status, body) = post(&s, &ana_key, "/key/delete", json!({"keys": [bo_key, own]})).await;
     assert_eq!(status, 403, "{body}");
@@ -149,6 +158,11 @@ async fn viewers_read_and_change_nothing() {
     let (status, _) = post(&s, &viewer, "/key/delete", json!({"keys": [viewer]})).await;
     assert_eq!(status, 401);
     assert_eq!(post(&s, &viewer, "/v1/chat/completions", chat_body("gpt-4o-mini")).await.0, 200, "still a key");
+
+    // A role set on the key alone (no user) makes no keys: there is no one to make them for.
+    let userless = admin(&s, "/key/generate", json!({"metadata": {"role": "internal_user"}})).await;
+    let (status, body) = post(&s, userless["key"].as_str().unwrap(), "/key/generate", json!({})).await;
+    assert_eq!(status, 401, "{body}");
 
     let admin_viewer = user_key(&s, "audit", "proxy_admin_viewer", json!({})).await;
     assert_eq!(get(&s, &admin_viewer, "/key/list").await.0, 200);

@@ -244,6 +244,10 @@ pub fn check_new_key(core: &Core, caller: &Principal, fields: &mut Fields) -> Re
         return Ok(());
     }
     let own = caller.user_id().map(str::to_string);
+    // The role came from the key's own metadata: without a user there is no one to make keys for.
+    if own.is_none() {
+        return Err(admin_only(caller, "/key/generate"));
+    }
     match (fields.get("user_id").and_then(Value::as_str), &own) {
         (Some(asked), own) if Some(asked) != own.as_deref() => {
             return Err(AdminError::Forbidden(format!(
