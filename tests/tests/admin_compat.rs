@@ -571,7 +571,11 @@ async fn readiness_details_for_admins() {
     assert!(details["is_detailed_debug"].is_boolean() && details["success_callbacks"].is_array());
     assert_eq!(s.http.get(s.url("/health/readiness/details")).send().await.unwrap().status(), 401, "needs a key");
     let member = user_key(&s, "ops-member", "internal_user", json!({})).await;
-    assert_eq!(get(&s, &member, "/health/readiness/details").await.0, 403);
+    let (status, body) = get(&s, &member, "/health/readiness/details").await;
+    assert_eq!(status, 401, "{body}");
+    assert!(error_of(&body).1.contains("Route=/health/readiness/details. Your role=internal_user."), "{body}");
+    let viewer = user_key(&s, "ops-viewer", "proxy_admin_viewer", json!({})).await;
+    assert_eq!(get(&s, &viewer, "/health/readiness/details").await.0, 200);
 }
 
 /// `/budget/*` in LiteLLM's shapes (`LiteLLM_BudgetTable` rows), stored in the database.

@@ -8,7 +8,7 @@ use axum::extract::{Query, State};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use super::admin::Reader;
+use super::admin::Manager;
 use super::openai::deployment_info;
 use super::{AppState, Caller};
 use crate::gateway::GatewayError;
@@ -44,10 +44,10 @@ pub async fn readiness(State(state): State<AppState>) -> Json<Value> {
 
 /// `/health/readiness/details`: what LiteLLM 1.8x moved behind a key (its public readiness keeps
 /// only `status`; Switchboard's still answers everything, see docs/compatibility.md), plus the
-/// log level. For admins and viewers: diagnostics.
+/// log level. For admins and viewers (others: LiteLLM's 401), as LiteLLM's role checks decide.
 #[utoipa::path(get, path = "/health/readiness/details", tag = "switchboard", summary = "Readiness with the database, cache, version and log level",
     responses((status = 200, body = Object), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
-pub async fn readiness_details(State(state): State<AppState>, _: Reader) -> Json<Value> {
+pub async fn readiness_details(State(state): State<AppState>, _: Manager) -> Json<Value> {
     let mut facts = readiness_facts(&state);
     let level = tracing::level_filters::LevelFilter::current();
     if let Some(o) = facts.as_object_mut() {
