@@ -254,6 +254,17 @@ async fn team_keys_and_team_admins() {
     let (status, body) = post(&s, &ana_key, "/key/update", json!({"key": team_key, "max_budget": 3})).await;
     assert_eq!(status, 200, "a team admin manages the team's keys: {body}");
     assert_eq!(get(&s, &ana_key, &format!("/key/info?key={team_key}")).await.0, 200);
+    // Its list holds its own keys; with include_team_keys, the team's too (LiteLLM's flag).
+    let (_, own_list) = get(&s, &ana_key, "/key/list").await;
+    assert_eq!(own_list["total_count"], 2, "its user key and its team key: {own_list}");
+    let (_, with_team) = get(&s, &ana_key, "/key/list?include_team_keys=true").await;
+    assert_eq!(with_team["total_count"], 3, "and the team's key made by the admin: {with_team}");
+    let (status, body) = get(&s, &ana_key, "/key/list?user_id=bo").await;
+    assert_eq!((status, error_of(&body).1), (403, "You are not authorized to check another user's keys"));
+    let (status, body) = get(&s, &ana_key, &format!("/key/list?team_id={other_id}")).await;
+    assert_eq!((status, error_of(&body).1), (403, "You are not authorized to check this team's keys"));
+    let (status, body) = get(&s, &team_key, "/key/list").await;
+    assert_eq!(status, 403, "a key without a user lists nothing, as in LiteLLM: {body}");
 
     // Not another team's.
     let (status, body) = post(

@@ -140,6 +140,51 @@ pub fn may_see_key(core: &Core, caller: &Principal, key: &KeyRecord) -> bool {
     team_of(core, key).is_some_and(|t| team_role(caller, &t) == Some("admin"))
 }
 
+/// Whose keys a non-admin lists: its user's, and the teams it administers.
+pub struct KeyListScope {
+    pub user_id: String,
+    pub admin_teams: Vec<String>,
+}
+
+/// `/key/list`'s checks for a key that may not read everything, with LiteLLM's refusals (403):
+/// a user of its own, its own user's keys, its own teams', keys it may see. `None`: no limit.
+pub fn key_list_scope(
+    core: &Core,
+    caller: &Principal,
+    user_id: Option<&str>,
+    team_id: Option<&str>,
+    key_hash: Option<&str>,
+) -> Result<Option<KeyListScope>, AdminError> {
+    if caller.may_read_all() {
+        return Ok(None);
+    }
+    let Some(own) = caller.user_id() else {
+        return Err(AdminError::Forbidden(
+            "You are not authorized to access this endpoint. No 'user_id' is associated with your API key.".into(),
+        ));
+    };
+    if user_id.is_some_and(|u| u != own) {
+        return Err(AdminError::Forbidden("You are not authorized to check another user's keys".into()));
+    }
+    let teams: Vec<TeamRecord> = core.gateway.registry.teams.all().iter().map(|t| t.snapshot()).collect();
+    if let Some(t) = team_id
+        && !teams.iter().any(|team| team.team_id == t && team_role(caller, team).is_some())
+    {
+        return Err(AdminError::Forbidden("You are not authorized to check this team's keys".into()));
+    }
+    if let Some(h) = key_hash
+        && core.gateway.registry.keys.get(h).is_some_and(|k| !may_see_key(core, caller, &k.record))
+    {
+        return Err(AdminError::Forbidden(format!(
+            "You are not allowed to access this key's info. Your role={}",
+            caller.role().litellm_name()
+        )));
+    }
+    let admin_teams =
+        teams.iter().filter(|t| team_role(caller, t) == Some("admin")).map(|t| t.team_id.clone()).collect();
+    Ok(Some(KeyListScope { user_id: own.to_string(), admin_teams }))
+}
+
 fn team_of(core: &Core, key: &KeyRecord) -> Option<TeamRecord> {
     key.team_id.as_deref().and_then(|t| core.gateway.registry.teams.get(t)).map(|t| t.snapshot())
 }

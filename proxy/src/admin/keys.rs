@@ -398,11 +398,15 @@ pub struct KeyQuery {
     pub size: usize,
     /// Whole keys instead of their hashes.
     pub full: bool,
+    /// For a non-admin: also the keys of teams it administers.
+    pub include_team_keys: bool,
 }
 
-/// `/key/list`: what the caller may see (everything for readers of everything; else its own
-/// keys, its user's and those of teams it administers).
-pub fn list(core: &Core, caller: &Principal, q: &KeyQuery) -> KeyList {
+/// `/key/list`: every key for readers of everything; for others, as LiteLLM: their user's keys
+/// (and with `include_team_keys`, the keys of teams they administer).
+pub fn list(core: &Core, caller: &Principal, q: &KeyQuery) -> Result<KeyList, AdminError> {
+    let scope =
+        access::key_list_scope(core, caller, q.user_id.as_deref(), q.team_id.as_deref(), q.key_hash.as_deref())?;
     let matches = |want: &Option<String>, have: Option<&String>| want.as_ref().is_none_or(|w| have == Some(w));
     let mut keys: Vec<Arc<KeyEntry>> = core
         .gateway
@@ -414,7 +418,12 @@ pub fn list(core: &Core, caller: &Principal, q: &KeyQuery) -> KeyList {
         .filter(|k| matches(&q.user_id, k.record.user_id.as_ref()))
         .filter(|k| matches(&q.key_alias, k.record.key_alias.as_ref()))
         .filter(|k| matches(&q.key_hash, Some(&k.record.token)))
-        .filter(|k| access::may_see_key(core, caller, &k.record))
+        .filter(|k| {
+            scope.as_ref().is_none_or(|s| {
+                k.record.user_id.as_deref() == Some(s.user_id.as_str())
+                    || (q.include_team_keys && k.record.team_id.as_ref().is_some_and(|t| s.admin_teams.contains(t)))
+            })
+        })
         .collect();
     keys.sort_by(|a, b| a.record.created_at.cmp(&b.record.created_at).then(a.record.token.cmp(&b.record.token)));
     if !q.ascending {
@@ -425,7 +434,7 @@ pub fn list(core: &Core, caller: &Principal, q: &KeyQuery) -> KeyList {
         .iter()
         .map(|k| if q.full { ListedKey::Key(Box::new(key_view(k))) } else { ListedKey::Hash(k.record.token.clone()) })
         .collect();
-    KeyList { keys: keys_on_page, total_count: keys.len(), current_page: q.page.max(1), total_pages }
+    Ok(KeyList { keys: keys_on_page, total_count: keys.len(), current_page: q.page.max(1), total_pages })
 }
 
 /// `/key/regenerate`: a new clear key (given, or made) replaces `key`, keeping its spend and

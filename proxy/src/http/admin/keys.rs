@@ -54,12 +54,12 @@ pub async fn info(
     Ok(Json(keys::info(&state.admin, &caller, query.get("key").map(String::as_str))?))
 }
 
-#[utoipa::path(get, path = "/key/list", tag = "keys", summary = "Keys, a page at a time", params(("team_id" = Option<String>, Query), ("user_id" = Option<String>, Query), ("key_alias" = Option<String>, Query), ("key_hash" = Option<String>, Query), ("sort_order" = Option<String>, Query, description = "asc or desc (default)"), ("page" = Option<usize>, Query), ("size" = Option<usize>, Query), ("return_full_object" = Option<bool>, Query, description = "Whole keys instead of hashes")), responses((status = 200, body = KeyList), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
+#[utoipa::path(get, path = "/key/list", tag = "keys", summary = "Keys, a page at a time", params(("team_id" = Option<String>, Query), ("user_id" = Option<String>, Query), ("key_alias" = Option<String>, Query), ("key_hash" = Option<String>, Query), ("sort_order" = Option<String>, Query, description = "asc or desc (default)"), ("page" = Option<usize>, Query), ("size" = Option<usize>, Query), ("return_full_object" = Option<bool>, Query, description = "Whole keys instead of hashes"), ("include_team_keys" = Option<bool>, Query, description = "A non-admin: also the keys of teams it administers")), responses((status = 200, body = KeyList), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
 pub async fn list(
     State(state): State<AppState>,
     Manager(caller): Manager,
     Query(query): Query<HashMap<String, String>>,
-) -> Json<KeyList> {
+) -> Result<Json<KeyList>, AdminError> {
     let p = Params(query);
     let q = keys::KeyQuery {
         team_id: p.text("team_id"),
@@ -70,8 +70,9 @@ pub async fn list(
         page: p.number("page", 1),
         size: p.number("size", 10),
         full: p.is("return_full_object", "true"),
+        include_team_keys: p.is("include_team_keys", "true"),
     };
-    Json(keys::list(&state.admin, &caller, &q))
+    Ok(Json(keys::list(&state.admin, &caller, &q)?))
 }
 
 #[utoipa::path(post, path = "/key/regenerate", tag = "keys", summary = "Replace a key's clear value", request_body = RegenerateKeyRequest, responses((status = 200, body = ChangedKey), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
