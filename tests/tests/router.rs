@@ -349,3 +349,32 @@ async fn the_timeout_header_bounds_each_attempt_and_router_headers_are_sent() {
     let r = call_with_header(&s, ("x-litellm-timeout", "soon"), &ask("gpt-4o-mini")).await;
     assert_eq!(r.status(), 400);
 }
+
+#[tokio::test]
+async fn models_lists_access_groups_when_asked() {
+    let models = "  - model_name: grouped\n    litellm_params:\n      model: openai/gpt-4o-mini\n      api_base: {oa}\n      api_key: {key}\n    model_info:\n      access_groups: [beta]\n";
+    let s = stack_with(models, "").await;
+    let ids = |v: Value| -> Vec<String> {
+        v["data"].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap().to_string()).collect()
+    };
+    let list = |key: String, query: &'static str| {
+        let s = &s;
+        async move {
+            let r = s.http.get(s.url(&format!("/v1/models{query}"))).bearer_auth(key).send().await.unwrap();
+            ids(r.json().await.unwrap())
+        }
+    };
+    let all = list(MASTER_KEY.into(), "?include_model_access_groups=true").await;
+    assert!(all.contains(&"grouped".to_string()) && all.contains(&"beta".to_string()), "{all:?}");
+    assert!(!list(MASTER_KEY.into(), "").await.contains(&"beta".to_string()), "only when asked");
+    assert_eq!(
+        list(MASTER_KEY.into(), "?include_model_access_groups=true&only_model_access_groups=true").await,
+        ["beta"]
+    );
+    assert!(list(MASTER_KEY.into(), "?only_model_access_groups=true").await.is_empty(), "as LiteLLM: nothing");
+
+    let beta = new_key(&s, json!({"models": ["beta"]})).await;
+    assert_eq!(list(beta, "?include_model_access_groups=True").await, ["grouped", "beta"]);
+    let other = new_key(&s, json!({"models": ["gpt-4o-mini"]})).await;
+    assert_eq!(list(other, "?include_model_access_groups=true").await, ["gpt-4o-mini"]);
+}

@@ -113,6 +113,38 @@ fn fields_allowed() -> Vec<&'static str> {
     allowed
 }
 
+/// A `budget_id` gives the customer that budget's limits (a pricing tier), where the request
+/// sets none of its own. They are copied: a later change of the budget does not reach customers
+/// already on it.
+async fn apply_budget(core: &Core, fields: &Fields, record: &mut EndUserRecord) -> Result<(), AdminError> {
+    let Some(id) = fields.get("budget_id").and_then(Value::as_str) else { return Ok(()) };
+    let budget = super::budgets::find(core, id)
+        .await?
+        .ok_or_else(|| AdminError::invalid(format!("Budget not found, budget_id={id}"), Some("budget_id")))?;
+    let limits = &mut record.limits;
+    let unset = |name: &str| !fields.contains_key(name);
+    if unset("max_budget") {
+        limits.max_budget = budget.max_budget;
+    }
+    if unset("soft_budget") {
+        limits.soft_budget = budget.soft_budget;
+    }
+    if unset("tpm_limit") {
+        limits.tpm_limit = budget.tpm_limit;
+    }
+    if unset("rpm_limit") {
+        limits.rpm_limit = budget.rpm_limit;
+    }
+    if unset("max_parallel_requests") {
+        limits.max_parallel_requests = budget.max_parallel_requests;
+    }
+    if unset("budget_duration") {
+        limits.budget_duration = budget.budget_duration;
+        limits.budget_reset_at = limits.budget_duration.as_deref().map(next_reset).transpose()?;
+    }
+    Ok(())
+}
+
 /// `/end_user/new`.
 pub async fn create(core: &Core, fields: &Fields) -> Result<EndUserView, AdminError> {
     check(fields)?;
@@ -122,6 +154,7 @@ pub async fn create(core: &Core, fields: &Fields) -> Result<EndUserView, AdminEr
     }
     let base = EndUserRecord::first_seen(&user_id, &now());
     let mut record: EndUserRecord = merge(&base, fields, &fields_allowed())?;
+    apply_budget(core, fields, &mut record).await?;
     if let Some(d) = &record.limits.budget_duration {
         record.limits.budget_reset_at = Some(next_reset(d)?);
     }
@@ -142,6 +175,7 @@ pub async fn update(core: &Core, fields: &Fields) -> Result<EndUserView, AdminEr
     if fields.contains_key("budget_duration") {
         record.limits.budget_reset_at = record.limits.budget_duration.as_deref().map(next_reset).transpose()?;
     }
+    apply_budget(core, fields, &mut record).await?;
     let spend = spend_field(fields)?;
     record.updated_at = now();
     core.commit(&[Write::EndUser(&record)]).await?;

@@ -16,6 +16,14 @@ pub enum AdminError {
     Invalid { message: String, param: Option<String> },
     #[error("{0}")]
     Forbidden(String),
+    /// Refused by role (LiteLLM answers these 401, most with its "Authentication Error, "
+    /// prefix, which the message carries).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// A team member whose role in the team does not allow the route (LiteLLM's
+    /// `team_member_permission_error`, 401, `param` the route).
+    #[error("{message}")]
+    TeamPermission { message: String, route: String },
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
@@ -51,6 +59,8 @@ impl AdminError {
             AdminError::InvalidJson(_) => (400, "invalid_request_error", Some("request_body")),
             AdminError::Invalid { param, .. } => (400, "invalid_request_error", param.as_deref()),
             AdminError::Forbidden(_) => (403, "auth_error", None),
+            AdminError::Unauthorized(_) => (401, "auth_error", Some("None")),
+            AdminError::TeamPermission { route, .. } => (401, "team_member_permission_error", Some(route)),
             AdminError::NotFound(_) => (404, "not_found_error", None),
             AdminError::Internal(_) => (500, "internal_server_error", None),
             AdminError::Aws(e) => aws_status(e.kind),

@@ -9,7 +9,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::{
-    AdminError, Core, Fields, LIMIT_FIELDS, check_limits, ends_after, merge, next_reset, now, page, spend_field,
+    AdminError, Core, Fields, LIMIT_FIELDS, access, check_limits, ends_after, merge, next_reset, now, page, spend_field,
 };
 use crate::auth::registry::{KeyEntry, Registry};
 use crate::auth::{Principal, generate_key, hash_key, key_name, token_of};
@@ -197,7 +197,12 @@ pub(super) fn prepare_key(core: &Core, fields: &Fields, created_by: &Principal) 
         key_name: key_name(&key),
         created_at: created.clone(),
         updated_at: created,
-        created_by: Some(if created_by.key().is_some() { "admin key".into() } else { "master key".into() }),
+        // As LiteLLM records it: the creating key's user, when it has one.
+        created_by: Some(match (created_by.user_id(), created_by.key()) {
+            (Some(user), _) => user.to_string(),
+            (None, Some(_)) => "admin key".into(),
+            (None, None) => "master key".into(),
+        }),
         ..Default::default()
     };
     let mut all_fields: Vec<&str> = UPDATABLE.to_vec();
@@ -247,7 +252,11 @@ pub(super) async fn save_new_keys(
 }
 
 /// `/key/generate`: a key from generate-style fields (and the user it names, on first mention).
+/// A non-admin makes keys for itself only (see `access::check_new_key`).
 pub async fn generate(core: &Core, fields: &Fields, created_by: &Principal) -> Result<Generated, AdminError> {
+    let mut fields = fields.clone();
+    access::check_new_key(core, created_by, &mut fields)?;
+    let fields = &fields;
     let new = prepare_key(core, fields, created_by)?;
     let user = new.record.user_id.as_deref().and_then(|u| user_to_ensure(core, u, new.record.team_id.as_deref()));
     let others: Vec<Write> = user.iter().map(Write::User).collect();
@@ -276,11 +285,13 @@ fn named_key(core: &Core, fields: &Fields) -> Result<Arc<KeyEntry>, AdminError> 
     Err(AdminError::invalid("name the key: `key` (sk-... or its hash) or `key_alias`", Some("key")))
 }
 
-/// `/key/update`.
-pub async fn update(core: &Core, fields: &Fields) -> Result<ChangedKey, AdminError> {
+/// `/key/update`. A non-admin changes its own keys, and those of teams it administers.
+pub async fn update(core: &Core, caller: &Principal, fields: &Fields) -> Result<ChangedKey, AdminError> {
     check_limits(fields)?;
     let entry = named_key(core, fields)?;
     let current = entry.snapshot();
+    access::check_key_change(core, caller, &current, "/key/update")?;
+    access::check_key_update(core, caller, &current, fields)?;
     if let Some(alias) = fields.get("key_alias").and_then(Value::as_str)
         && fields.contains_key("key")
     {
@@ -316,8 +327,15 @@ pub async fn update(core: &Core, fields: &Fields) -> Result<ChangedKey, AdminErr
     Ok(ChangedKey { view: key_view(&entry), key: entry.record.token.clone() })
 }
 
-/// `/key/delete`: keys named by key (clear or hash) or alias; returns the names deleted.
-pub async fn delete(core: &Core, keys: &[String], key_aliases: &[String]) -> Result<DeletedKeys, AdminError> {
+/// `/key/delete`: keys named by key (clear or hash) or alias; returns the names deleted. A
+/// non-admin deletes its own keys and those of teams it administers; one key it may not delete
+/// and none is deleted.
+pub async fn delete(
+    core: &Core,
+    caller: &Principal,
+    keys: &[String],
+    key_aliases: &[String],
+) -> Result<DeletedKeys, AdminError> {
     let registry = &core.gateway.registry;
     let mut tokens = Vec::new();
     let mut deleted = Vec::new();
@@ -336,6 +354,11 @@ pub async fn delete(core: &Core, keys: &[String], key_aliases: &[String]) -> Res
     if tokens.is_empty() {
         return Err(AdminError::NotFound("none of the keys exist".into()));
     }
+    for t in &tokens {
+        if let Some(e) = registry.keys.get(t) {
+            access::check_key_change(core, caller, &e.record, "/key/delete")?;
+        }
+    }
     let writes: Vec<Write> = tokens.iter().map(|t| Write::Delete(Entity::Key, t)).collect();
     core.commit(&writes).await?;
     for t in &tokens {
@@ -345,15 +368,18 @@ pub async fn delete(core: &Core, keys: &[String], key_aliases: &[String]) -> Res
 }
 
 /// `/key/info`: a key by its clear value or hash, else the caller's own. A key that may not read
-/// everything reads only itself.
+/// everything reads itself, its user's keys and the keys of teams it administers.
 pub fn info(core: &Core, caller: &Principal, asked: Option<&str>) -> Result<KeyInfo, AdminError> {
     let entry = match (asked, caller) {
         (Some(k), _) => entry_or_404(core, k)?,
         (None, Principal::Key(own, _)) => own.clone(),
         (None, _) => return Err(AdminError::invalid("pass ?key=sk-... (or its hash)", Some("key"))),
     };
-    if !caller.may_read_all() && caller.key().map(|k| &k.record.token) != Some(&entry.record.token) {
-        return Err(AdminError::Forbidden("a key may only read its own info".into()));
+    if !access::may_see_key(core, caller, &entry.record) {
+        return Err(AdminError::Forbidden(format!(
+            "You are not allowed to access this key's info. Your role={}",
+            caller.role().litellm_name()
+        )));
     }
     let mut info = key_view(&entry);
     info.record.token = String::new();
@@ -372,10 +398,15 @@ pub struct KeyQuery {
     pub size: usize,
     /// Whole keys instead of their hashes.
     pub full: bool,
+    /// For a non-admin: also the keys of teams it administers.
+    pub include_team_keys: bool,
 }
 
-/// `/key/list`.
-pub fn list(core: &Core, q: &KeyQuery) -> KeyList {
+/// `/key/list`: every key for readers of everything; for others, as LiteLLM: their user's keys
+/// (and with `include_team_keys`, the keys of teams they administer).
+pub fn list(core: &Core, caller: &Principal, q: &KeyQuery) -> Result<KeyList, AdminError> {
+    let scope =
+        access::key_list_scope(core, caller, q.user_id.as_deref(), q.team_id.as_deref(), q.key_hash.as_deref())?;
     let matches = |want: &Option<String>, have: Option<&String>| want.as_ref().is_none_or(|w| have == Some(w));
     let mut keys: Vec<Arc<KeyEntry>> = core
         .gateway
@@ -387,6 +418,12 @@ pub fn list(core: &Core, q: &KeyQuery) -> KeyList {
         .filter(|k| matches(&q.user_id, k.record.user_id.as_ref()))
         .filter(|k| matches(&q.key_alias, k.record.key_alias.as_ref()))
         .filter(|k| matches(&q.key_hash, Some(&k.record.token)))
+        .filter(|k| {
+            scope.as_ref().is_none_or(|s| {
+                k.record.user_id.as_deref() == Some(s.user_id.as_str())
+                    || (q.include_team_keys && k.record.team_id.as_ref().is_some_and(|t| s.admin_teams.contains(t)))
+            })
+        })
         .collect();
     keys.sort_by(|a, b| a.record.created_at.cmp(&b.record.created_at).then(a.record.token.cmp(&b.record.token)));
     if !q.ascending {
@@ -397,13 +434,15 @@ pub fn list(core: &Core, q: &KeyQuery) -> KeyList {
         .iter()
         .map(|k| if q.full { ListedKey::Key(Box::new(key_view(k))) } else { ListedKey::Hash(k.record.token.clone()) })
         .collect();
-    KeyList { keys: keys_on_page, total_count: keys.len(), current_page: q.page.max(1), total_pages }
+    Ok(KeyList { keys: keys_on_page, total_count: keys.len(), current_page: q.page.max(1), total_pages })
 }
 
 /// `/key/regenerate`: a new clear key (given, or made) replaces `key`, keeping its spend and
-/// settings (with the changes `fields` asks for).
-pub async fn regenerate(core: &Core, key: &str, fields: &Fields) -> Result<ChangedKey, AdminError> {
+/// settings (with the changes `fields` asks for). A non-admin regenerates the keys it may update.
+pub async fn regenerate(core: &Core, caller: &Principal, key: &str, fields: &Fields) -> Result<ChangedKey, AdminError> {
     let old = entry_or_404(core, key)?;
+    access::check_key_change(core, caller, &old.record, "/key/regenerate")?;
+    access::check_key_update(core, caller, &old.record, fields)?;
     let new_key = match fields.get("new_key").and_then(Value::as_str) {
         Some(k) if k.starts_with("sk-") && k.len() >= 16 => k.to_string(),
         Some(_) => return Err(AdminError::invalid("new_key must start with 'sk-'", Some("new_key"))),

@@ -8,12 +8,15 @@
 //! request. Spend set by hand goes through the spend writer, in order with the rows of calls
 //! that ended before.
 
+pub mod access;
 pub mod agentcore;
+pub mod budgets;
 pub mod deploy;
 pub mod end_users;
 mod error;
 pub mod keys;
 pub mod models;
+pub mod organizations;
 pub mod requests;
 pub mod spend;
 pub mod teams;

@@ -172,3 +172,125 @@ pub async fn delete(core: &Core, id: &str) -> Result<ModelDeleted, AdminError> {
     change.remove(id);
     Ok(ModelDeleted { message: format!("Model: {id} deleted successfully") })
 }
+
+/// Request parameters the gateway takes on chat completions for every provider (Bedrock
+/// translates them; OpenAI-compatible upstreams get the body as sent).
+const SUPPORTED_OPENAI_PARAMS: &[&str] = &[
+    "max_completion_tokens",
+    "max_tokens",
+    "stop",
+    "stream",
+    "stream_options",
+    "temperature",
+    "tool_choice",
+    "tools",
+    "top_p",
+];
+
+/// A model group as `/model_group/info` shows it (LiteLLM's `ModelGroupInfo`): what its
+/// deployments offer together.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ModelGroupInfo {
+    pub model_group: String,
+    /// The deployments' providers (`bedrock`, `openai`, ...), each once.
+    pub providers: Vec<String>,
+    /// The largest of the deployments', when known.
+    pub max_input_tokens: Option<u64>,
+    pub max_output_tokens: Option<u64>,
+    /// USD per token: the highest of the deployments', when known.
+    pub input_cost_per_token: Option<f64>,
+    pub output_cost_per_token: Option<f64>,
+    /// `chat` unless the model says otherwise.
+    pub mode: String,
+    /// The sum of the deployments' `tpm` / `rpm`, when any sets one.
+    pub tpm: Option<u64>,
+    pub rpm: Option<u64>,
+    pub supports_parallel_function_calling: bool,
+    pub supports_vision: bool,
+    pub supports_web_search: bool,
+    pub supports_reasoning: bool,
+    pub supports_function_calling: bool,
+    pub supported_openai_params: Vec<String>,
+    /// Always null: clients may not send their own provider credentials.
+    #[schema(value_type = Option<Vec<String>>)]
+    pub configurable_clientside_auth_params: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ModelGroups {
+    pub data: Vec<ModelGroupInfo>,
+}
+
+/// `/model_group/info`: the groups the caller may call (or `model_group` alone), by name.
+pub fn group_info(core: &Core, caller: &crate::auth::Principal, model_group: Option<&str>) -> ModelGroups {
+    let data = core
+        .gateway
+        .models_for(caller)
+        .into_iter()
+        .filter(|name| model_group.is_none_or(|m| m == name))
+        .filter_map(|name| core.gateway.group(&name))
+        .map(|group| describe_group(&group.name, &group.deployments))
+        .collect();
+    ModelGroups { data }
+}
+
+fn describe_group(name: &str, deployments: &[std::sync::Arc<crate::gateway::Deployment>]) -> ModelGroupInfo {
+    let mut info = ModelGroupInfo {
+        model_group: name.to_string(),
+        providers: Vec::new(),
+        max_input_tokens: None,
+        max_output_tokens: None,
+        input_cost_per_token: None,
+        output_cost_per_token: None,
+        mode: "chat".into(),
+        tpm: None,
+        rpm: None,
+        supports_parallel_function_calling: false,
+        supports_vision: false,
+        supports_web_search: false,
+        supports_reasoning: false,
+        supports_function_calling: false,
+        supported_openai_params: SUPPORTED_OPENAI_PARAMS.iter().map(|p| p.to_string()).collect(),
+        configurable_clientside_auth_params: None,
+    };
+    let larger = |a: Option<u64>, b: Option<u64>| a.max(b);
+    let dearer = |a: Option<f64>, b: Option<f64>| match (a, b) {
+        (Some(x), Some(y)) => Some(x.max(y)),
+        (x, y) => x.or(y),
+    };
+    for d in deployments {
+        let entry = &d.entry;
+        if !info.providers.contains(&entry.provider) {
+            info.providers.push(entry.provider.clone());
+        }
+        // `model_info` as written wins over the price map, as in LiteLLM.
+        let written = |k: &str| entry.model_info.get(k);
+        let flag = |k: &str, known: Option<bool>| written(k).and_then(Value::as_bool).or(known).unwrap_or(false);
+        let price = d.price.clone().unwrap_or_default();
+        info.max_input_tokens = larger(
+            info.max_input_tokens,
+            written("max_input_tokens").and_then(Value::as_u64).or(price.max_input_tokens),
+        );
+        info.max_output_tokens = larger(
+            info.max_output_tokens,
+            written("max_output_tokens").and_then(Value::as_u64).or(price.max_output_tokens).or(price.max_tokens),
+        );
+        info.input_cost_per_token = dearer(info.input_cost_per_token, price.input_cost_per_token);
+        info.output_cost_per_token = dearer(info.output_cost_per_token, price.output_cost_per_token);
+        if let Some(mode) = written("mode").and_then(Value::as_str).or(price.mode.as_deref()) {
+            info.mode = mode.to_string();
+        }
+        if let Some(t) = entry.params.tpm {
+            info.tpm = Some(info.tpm.unwrap_or(0) + t);
+        }
+        if let Some(r) = entry.params.rpm {
+            info.rpm = Some(info.rpm.unwrap_or(0) + r);
+        }
+        info.supports_function_calling |= flag("supports_function_calling", price.supports_function_calling);
+        info.supports_vision |= flag("supports_vision", price.supports_vision);
+        info.supports_parallel_function_calling |= flag("supports_parallel_function_calling", None);
+        info.supports_web_search |= flag("supports_web_search", None);
+        info.supports_reasoning |= flag("supports_reasoning", None);
+    }
+    info
+}

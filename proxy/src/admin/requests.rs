@@ -154,11 +154,14 @@ pub struct DeleteTeamsRequest {
     pub team_ids: Vec<String>,
 }
 
-/// `/team/member_add`: one member or several.
+/// `/team/member_add`: one member or several. A member named by `user_email` alone is the user
+/// with that email (made when there is none).
 #[derive(Deserialize, ToSchema)]
 pub struct MemberAddRequest {
     pub team_id: String,
     pub member: Members,
+    /// The members' budget in this team (USD).
+    pub max_budget_in_team: Option<f64>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -174,6 +177,19 @@ pub struct MemberDeleteRequest {
     pub team_id: String,
     pub user_id: Option<String>,
     pub user_email: Option<String>,
+}
+
+/// `/team/member_update`: the member by `user_id` or `user_email`; `role` and
+/// `max_budget_in_team` change when sent.
+#[derive(Deserialize, ToSchema)]
+pub struct MemberUpdateRequest {
+    pub team_id: String,
+    pub user_id: Option<String>,
+    pub user_email: Option<String>,
+    /// `admin` or `user`.
+    pub role: Option<String>,
+    /// The member's budget in this team (USD).
+    pub max_budget_in_team: Option<f64>,
 }
 
 /// The members of a user that `/user/new` sets and `/user/update` changes.
@@ -235,4 +251,88 @@ pub struct DeleteUsersRequest {
 pub struct DeleteModelRequest {
     /// `model_info.id` of a model added through `/model/new`.
     pub id: String,
+}
+
+/// `/budget/new` and `/budget/update` (which needs `budget_id`): LiteLLM's `BudgetNewRequest`.
+#[derive(Deserialize, ToSchema)]
+pub struct BudgetRequest {
+    /// Made when absent (`/budget/new`).
+    pub budget_id: Option<String>,
+    pub max_budget: Option<f64>,
+    pub soft_budget: Option<f64>,
+    pub max_parallel_requests: Option<u64>,
+    pub tpm_limit: Option<u64>,
+    pub rpm_limit: Option<u64>,
+    #[schema(value_type = Option<Object>)]
+    pub model_max_budget: Option<Map<String, Value>>,
+    /// `30s`, `1h`, `7d`, `1mo`, ...
+    pub budget_duration: Option<String>,
+    /// The first reset (default: one `budget_duration` from now).
+    pub budget_reset_at: Option<String>,
+}
+
+/// `/budget/info`: the budgets by id.
+#[derive(Deserialize, ToSchema)]
+pub struct BudgetIdsRequest {
+    pub budgets: Vec<String>,
+}
+
+/// `/budget/delete`.
+#[derive(Deserialize, ToSchema)]
+pub struct DeleteBudgetRequest {
+    pub id: String,
+}
+
+/// `/organization/new`: the organization, with a budget from the limits here unless `budget_id`
+/// names one.
+#[derive(Deserialize, ToSchema)]
+pub struct NewOrganizationRequest {
+    pub organization_alias: String,
+    /// Made when absent.
+    pub organization_id: Option<String>,
+    pub models: Option<Vec<String>>,
+    #[schema(value_type = Option<Object>)]
+    pub metadata: Option<Map<String, Value>>,
+    pub budget_id: Option<String>,
+    pub max_budget: Option<f64>,
+    pub soft_budget: Option<f64>,
+    pub tpm_limit: Option<u64>,
+    pub rpm_limit: Option<u64>,
+    pub max_parallel_requests: Option<u64>,
+    pub budget_duration: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    pub model_max_budget: Option<Map<String, Value>>,
+}
+
+/// `/organization/update`: `organization_id` names it; members sent change.
+#[derive(Deserialize, ToSchema)]
+pub struct UpdateOrganizationRequest {
+    pub organization_id: String,
+    pub organization_alias: Option<String>,
+    pub models: Option<Vec<String>>,
+    #[schema(value_type = Option<Object>)]
+    pub metadata: Option<Map<String, Value>>,
+    pub budget_id: Option<String>,
+}
+
+/// `/organization/delete`.
+#[derive(Deserialize, ToSchema)]
+pub struct DeleteOrganizationsRequest {
+    pub organization_ids: Vec<String>,
+}
+
+/// `/organization/member_add`: one member or several.
+#[derive(Deserialize, ToSchema)]
+pub struct OrganizationMemberAddRequest {
+    pub organization_id: String,
+    pub member: OrgMembers,
+    /// Each member's budget in the organization (USD).
+    pub max_budget_in_organization: Option<f64>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum OrgMembers {
+    One(crate::admin::organizations::OrgMember),
+    Many(Vec<crate::admin::organizations::OrgMember>),
 }

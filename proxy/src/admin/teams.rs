@@ -7,7 +7,8 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::keys::{KeyView, keys_where, user_to_ensure};
-use super::{AdminError, Core, Fields, LIMIT_FIELDS, check_limits, merge, next_reset, now, spend_field};
+use super::{AdminError, Core, Fields, LIMIT_FIELDS, access, check_limits, merge, next_reset, now, spend_field};
+use crate::auth::Principal;
 use crate::auth::registry::TeamEntry;
 use crate::store::{Entity, Member, TeamRecord, UserRecord, Write};
 
@@ -29,6 +30,23 @@ pub struct DeletedTeams {
 pub struct Membership {
     pub user_id: String,
     pub team_id: String,
+    /// The member's budget in the team (`/team/member_update`'s `max_budget_in_team`), in
+    /// LiteLLM's shape; null when none is set.
+    pub litellm_budget_table: Option<MemberBudget>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MemberBudget {
+    pub max_budget: Option<f64>,
+}
+
+/// `/team/member_update`'s answer, as LiteLLM gives it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UpdatedMember {
+    pub team_id: String,
+    pub user_id: String,
+    pub user_email: Option<String>,
+    pub max_budget_in_team: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -71,13 +89,15 @@ fn required_team_id(fields: &Fields) -> Result<String, AdminError> {
     fields.get("team_id").and_then(Value::as_str).map(str::to_string).ok_or_else(|| AdminError::required("team_id"))
 }
 
-/// Writes a team with the users its members need (and `also`), in one transaction.
+/// Writes a team with the users its members need (and `also`, which wins over them), in one
+/// transaction.
 async fn save(core: &Core, mut record: TeamRecord, also: &[UserRecord]) -> Result<Arc<TeamEntry>, AdminError> {
     record.updated_at = now();
     let users: Vec<UserRecord> = record
         .members_with_roles
         .iter()
         .filter_map(|m| m.user_id.as_deref())
+        .filter(|u| !also.iter().any(|a| a.user_id == *u))
         .filter_map(|u| user_to_ensure(core, u, Some(&record.team_id)))
         .collect();
     let mut writes = vec![Write::Team(&record)];
@@ -89,8 +109,9 @@ async fn save(core: &Core, mut record: TeamRecord, also: &[UserRecord]) -> Resul
     Ok(core.gateway.registry.teams.put(record))
 }
 
-/// `/team/new`: returns the team as stored.
-pub async fn create(core: &Core, fields: &Fields) -> Result<TeamRecord, AdminError> {
+/// `/team/new`: returns the team as stored. The creating key's user joins the team as an
+/// `admin` member, as in LiteLLM (unless the body already lists it).
+pub async fn create(core: &Core, caller: &Principal, fields: &Fields) -> Result<TeamRecord, AdminError> {
     check_limits(fields)?;
     let team_id = match fields.get("team_id").and_then(Value::as_str) {
         Some(id) if core.gateway.registry.teams.get(id).is_some() => {
@@ -110,6 +131,15 @@ pub async fn create(core: &Core, fields: &Fields) -> Result<TeamRecord, AdminErr
     let mut record: TeamRecord = merge(&base, fields, &allowed)?;
     if let Some(d) = &record.limits.budget_duration {
         record.limits.budget_reset_at = Some(next_reset(d)?);
+    }
+    if let Some(creator) = caller.user_id()
+        && !record.members_with_roles.iter().any(|m| m.user_id.as_deref() == Some(creator))
+    {
+        record.members_with_roles.push(Member {
+            role: "admin".into(),
+            user_id: Some(creator.to_string()),
+            ..Default::default()
+        });
     }
     Ok(save(core, record, &[]).await?.snapshot())
 }
@@ -162,14 +192,20 @@ fn memberships(entry: &TeamEntry) -> Vec<Membership> {
         .record
         .members_with_roles
         .iter()
-        .filter_map(|m| m.user_id.as_ref())
-        .map(|u| Membership { user_id: u.clone(), team_id: entry.record.team_id.clone() })
+        .filter_map(|m| {
+            m.user_id.as_ref().map(|u| Membership {
+                user_id: u.clone(),
+                team_id: entry.record.team_id.clone(),
+                litellm_budget_table: m.max_budget_in_team.map(|b| MemberBudget { max_budget: Some(b) }),
+            })
+        })
         .collect()
 }
 
-/// `/team/info`.
-pub fn info(core: &Core, team_id: &str) -> Result<TeamInfo, AdminError> {
+/// `/team/info`: for readers of everything, the team's own keys and its members.
+pub fn info(core: &Core, caller: &Principal, team_id: &str) -> Result<TeamInfo, AdminError> {
     let entry = team_or_404(core, team_id)?;
+    access::check_team_read(caller, &entry.record)?;
     Ok(TeamInfo {
         team_id: team_id.to_string(),
         team_info: entry.snapshot(),
@@ -178,46 +214,88 @@ pub fn info(core: &Core, team_id: &str) -> Result<TeamInfo, AdminError> {
     })
 }
 
-/// `/team/list`: every team (or `user_id`'s), with its keys and memberships.
-pub fn list(core: &Core, user_id: Option<&str>) -> Vec<ListedTeam> {
+/// `/team/list`: every team (or `user_id`'s), with its keys and memberships. A key that may not
+/// read everything lists its user's teams (and its own team); asking for another user's is
+/// refused, as in LiteLLM.
+pub fn list(core: &Core, caller: &Principal, user_id: Option<&str>) -> Result<Vec<ListedTeam>, AdminError> {
     let mut teams = core.gateway.registry.teams.all();
+    if !caller.may_read_all() {
+        if user_id.is_some() && user_id != caller.user_id() {
+            return Err(AdminError::Unauthorized(format!(
+                "Only admin users can query all teams/other teams. Your user role={}",
+                caller.role().litellm_name()
+            )));
+        }
+        teams.retain(|t| access::check_team_read(caller, &t.record).is_ok());
+    }
     if let Some(user) = user_id {
         teams.retain(|t| t.record.members_with_roles.iter().any(|m| m.user_id.as_deref() == Some(user)));
     }
     teams.sort_by(|a, b| {
         a.record.team_alias.cmp(&b.record.team_alias).then(a.record.created_at.cmp(&b.record.created_at))
     });
-    teams
+    Ok(teams
         .iter()
         .map(|t| ListedTeam {
             team: t.snapshot(),
             keys: keys_where(core, |k| k.team_id.as_deref() == Some(t.record.team_id.as_str())),
             team_memberships: memberships(t),
         })
-        .collect()
+        .collect())
 }
 
-/// `/team/member_add`: adds members, or changes the role of those already in.
-pub async fn add_members(core: &Core, team_id: &str, members: Vec<Member>) -> Result<TeamWithMembers, AdminError> {
+/// `/team/member_add` (for admins and the team's admins): adds members, or changes the role of
+/// those already in. A member named by `user_email` alone is the user with that email, made
+/// (with a new id) when there is none, as LiteLLM does.
+pub async fn add_members(
+    core: &Core,
+    caller: &Principal,
+    team_id: &str,
+    members: Vec<Member>,
+    max_budget_in_team: Option<f64>,
+) -> Result<TeamWithMembers, AdminError> {
     let entry = team_or_404(core, team_id)?;
+    access::check_team_admin(caller, &entry.record, "/team/member_add")?;
+    check_member_budget(max_budget_in_team)?;
     let mut record = entry.snapshot();
-    for m in members {
+    let mut new_users: Vec<UserRecord> = Vec::new();
+    for mut m in members {
         if m.user_id.is_none() && m.user_email.is_none() {
             return Err(AdminError::invalid("a member needs user_id or user_email", Some("member")));
         }
         if !matches!(m.role.as_str(), "admin" | "user") {
             return Err(AdminError::invalid("member role must be 'admin' or 'user'", Some("member")));
         }
+        if let (None, Some(email)) = (&m.user_id, &m.user_email) {
+            m.user_id = Some(
+                match user_with_email(core, email).or_else(|| {
+                    new_users.iter().find(|u| u.user_email.as_deref() == Some(email)).map(|u| u.user_id.clone())
+                }) {
+                    Some(id) => id,
+                    None => {
+                        let user = new_member_user(email, team_id);
+                        let id = user.user_id.clone();
+                        new_users.push(user);
+                        id
+                    }
+                },
+            );
+        }
+        if max_budget_in_team.is_some() {
+            m.max_budget_in_team = max_budget_in_team;
+        }
         let same = |x: &Member| {
             (m.user_id.is_some() && x.user_id == m.user_id) || (m.user_email.is_some() && x.user_email == m.user_email)
         };
         if let Some(existing) = record.members_with_roles.iter_mut().find(|x| same(x)) {
             existing.role = m.role.clone();
+            existing.user_id = existing.user_id.take().or(m.user_id);
+            existing.max_budget_in_team = m.max_budget_in_team.or(existing.max_budget_in_team);
         } else {
             record.members_with_roles.push(m);
         }
     }
-    let entry = save(core, record, &[]).await?;
+    let entry = save(core, record, &new_users).await?;
     let updated_users = entry
         .record
         .members_with_roles
@@ -229,31 +307,44 @@ pub async fn add_members(core: &Core, team_id: &str, members: Vec<Member>) -> Re
     Ok(TeamWithMembers { team: entry.snapshot(), updated_users, updated_team_memberships: memberships(&entry) })
 }
 
-/// `/team/member_delete`: the member named by user id or email.
+/// `/team/member_delete` (for admins and the team's admins): the member named by user id or
+/// email. Naming no member, or one not in the team, is refused with 400, as in LiteLLM.
 pub async fn remove_member(
     core: &Core,
+    caller: &Principal,
     team_id: &str,
     user_id: Option<&str>,
     user_email: Option<&str>,
 ) -> Result<TeamRecord, AdminError> {
-    let entry = team_or_404(core, team_id)?;
-    let mut record = entry.snapshot();
-    let before = record.members_with_roles.len();
-    record.members_with_roles.retain(|m| {
-        !((user_id.is_some() && m.user_id.as_deref() == user_id)
-            || (user_email.is_some() && m.user_email.as_deref() == user_email))
-    });
-    if record.members_with_roles.len() == before {
-        return Err(AdminError::NotFound("no such member in this team".into()));
+    if user_id.is_none() && user_email.is_none() {
+        return Err(AdminError::invalid("Either user_id or user_email needs to be passed in", Some("user_id")));
     }
-    // The user leaves the team in the same transaction as the team loses the member.
-    let user = user_id.and_then(|u| core.gateway.registry.users.get(u)).map(|user| {
-        let mut u = user.snapshot();
-        u.teams.retain(|t| t != team_id);
-        u.updated_at = now();
-        u
-    });
-    Ok(save(core, record, user.as_slice()).await?.snapshot())
+    let entry = team_or_404(core, team_id)?;
+    access::check_team_admin(caller, &entry.record, "/team/member_delete")?;
+    let mut record = entry.snapshot();
+    let is_named = |m: &Member| {
+        (user_id.is_some() && m.user_id.as_deref() == user_id)
+            || (user_email.is_some() && m.user_email.as_deref() == user_email)
+    };
+    let leaving: Vec<String> =
+        record.members_with_roles.iter().filter(|m| is_named(m)).filter_map(|m| m.user_id.clone()).collect();
+    let before = record.members_with_roles.len();
+    record.members_with_roles.retain(|m| !is_named(m));
+    if record.members_with_roles.len() == before {
+        return Err(AdminError::invalid("User not found in team", Some("user_id")));
+    }
+    // The users leave the team in the same transaction as the team loses the members.
+    let users: Vec<UserRecord> = leaving
+        .iter()
+        .filter_map(|u| core.gateway.registry.users.get(u))
+        .map(|user| {
+            let mut u = user.snapshot();
+            u.teams.retain(|t| t != team_id);
+            u.updated_at = now();
+            u
+        })
+        .collect();
+    Ok(save(core, record, &users).await?.snapshot())
 }
 
 /// `/team/block` and `/team/unblock`.
@@ -262,4 +353,94 @@ pub async fn set_blocked(core: &Core, fields: &Fields, blocked: bool) -> Result<
     let mut record = entry.snapshot();
     record.blocked = blocked;
     Ok(save(core, record, &[]).await?.snapshot())
+}
+
+/// `/team/member_update` (for admins and the team's admins): a member's role and budget in the
+/// team, the member named by user id or email.
+pub async fn update_member(
+    core: &Core,
+    caller: &Principal,
+    team_id: &str,
+    user_id: Option<&str>,
+    user_email: Option<&str>,
+    role: Option<&str>,
+    max_budget_in_team: Option<f64>,
+) -> Result<UpdatedMember, AdminError> {
+    if user_id.is_none() && user_email.is_none() {
+        return Err(AdminError::invalid("Either user_id or user_email needs to be passed in", Some("user_id")));
+    }
+    let entry = team_or_404(core, team_id)?;
+    access::check_team_admin(caller, &entry.record, "/team/member_update")?;
+    if let Some(r) = role
+        && !matches!(r, "admin" | "user")
+    {
+        return Err(AdminError::invalid("role must be 'admin' or 'user'", Some("role")));
+    }
+    check_member_budget(max_budget_in_team)?;
+    let mut record = entry.snapshot();
+    let member = record
+        .members_with_roles
+        .iter_mut()
+        .find(|m| {
+            (user_id.is_some() && m.user_id.as_deref() == user_id)
+                || (user_id.is_none() && user_email.is_some() && m.user_email.as_deref() == user_email)
+        })
+        .ok_or_else(|| {
+            AdminError::invalid(
+                format!(
+                    "User id doesn't exist in team table. Data=team_id={team_id} user_id={} user_email={}",
+                    user_id.unwrap_or("None"),
+                    user_email.unwrap_or("None")
+                ),
+                Some("user_id"),
+            )
+        })?;
+    if let Some(r) = role {
+        member.role = r.to_string();
+    }
+    if let Some(e) = user_email {
+        member.user_email = Some(e.to_string());
+    }
+    if max_budget_in_team.is_some() {
+        member.max_budget_in_team = max_budget_in_team;
+    }
+    let answer = UpdatedMember {
+        team_id: team_id.to_string(),
+        user_id: member.user_id.clone().unwrap_or_default(),
+        user_email: user_email.map(str::to_string),
+        max_budget_in_team,
+    };
+    save(core, record, &[]).await?;
+    Ok(answer)
+}
+
+fn check_member_budget(budget: Option<f64>) -> Result<(), AdminError> {
+    match budget {
+        Some(b) if !(b >= 0.0 && b.is_finite()) => {
+            Err(AdminError::invalid("max_budget_in_team must be a non-negative number", Some("max_budget_in_team")))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The user whose email this is (the oldest, should several share it).
+fn user_with_email(core: &Core, email: &str) -> Option<String> {
+    let mut users = core.gateway.registry.users.all();
+    users.retain(|u| u.record.user_email.as_deref() == Some(email));
+    users.sort_by(|a, b| a.record.created_at.cmp(&b.record.created_at));
+    users.first().map(|u| u.record.user_id.clone())
+}
+
+/// A user made for a team member known by email only (LiteLLM gives it a new id).
+fn new_member_user(email: &str, team_id: &str) -> UserRecord {
+    let created = now();
+    UserRecord {
+        user_id: uuid::Uuid::new_v4().to_string(),
+        user_email: Some(email.to_string()),
+        user_role: Some("internal_user".into()),
+        teams: vec![team_id.to_string()],
+        created_at: created.clone(),
+        updated_at: created,
+        ..Default::default()
+    }
 }

@@ -136,7 +136,10 @@ pub fn info(core: &Core, caller: &Principal, asked: Option<&str>) -> Result<User
         (None, None) => return Err(AdminError::invalid("pass ?user_id=", Some("user_id"))),
     };
     if !caller.may_read_all() && own.as_ref() != Some(&user_id) {
-        return Err(AdminError::Forbidden("a key may only read its own user's info".into()));
+        return Err(AdminError::Forbidden(format!(
+            "key not allowed to access this user's info. user_id={user_id}, key's user_id={}",
+            own.as_deref().unwrap_or("None")
+        )));
     }
     let entry = user_or_404(core, &user_id)?;
     let teams =
@@ -149,15 +152,30 @@ pub fn info(core: &Core, caller: &Principal, asked: Option<&str>) -> Result<User
     })
 }
 
-/// `/user/update`.
+/// `/user/update`. An unknown `user_id` is created with the fields sent (LiteLLM upserts), and
+/// nothing else: no role unless one is sent, no key.
 pub async fn update(core: &Core, fields: &Fields) -> Result<UserRecord, AdminError> {
     check_limits(fields)?;
     check_role(fields)?;
-    let user_id = fields.get("user_id").and_then(Value::as_str).ok_or_else(|| AdminError::required("user_id"))?;
-    let entry = user_or_404(core, user_id)?;
+    let user_id = match fields.get("user_id").and_then(Value::as_str) {
+        Some(id) if !id.trim().is_empty() => id,
+        _ => return Err(AdminError::required("user_id")),
+    };
+    let current = match core.gateway.registry.users.get(user_id) {
+        Some(entry) => entry.snapshot(),
+        None => {
+            let created = now();
+            UserRecord {
+                user_id: user_id.to_string(),
+                created_at: created.clone(),
+                updated_at: created,
+                ..Default::default()
+            }
+        }
+    };
     let mut allowed: Vec<&str> = UPDATABLE.to_vec();
     allowed.extend_from_slice(LIMIT_FIELDS);
-    let mut record: UserRecord = merge(&entry.snapshot(), fields, &allowed)?;
+    let mut record: UserRecord = merge(&current, fields, &allowed)?;
     if fields.contains_key("budget_duration") {
         record.limits.budget_reset_at = record.limits.budget_duration.as_deref().map(next_reset).transpose()?;
     }

@@ -85,6 +85,33 @@ pub fn check(
     Ok(())
 }
 
+/// The access group names (`model_info.access_groups`) a caller may see listed, as LiteLLM's
+/// `/models?include_model_access_groups=true` lists them: the group names in the key's list
+/// (in the team's, when the key has none or defers to it with `all-team-models`), or every group
+/// when neither list restricts. `all_groups` is every group the deployments name.
+pub fn visible_access_groups(
+    key_models: &[String],
+    team_models: Option<&[String]>,
+    all_groups: &[String],
+) -> Vec<String> {
+    let key_defers = key_models.iter().any(|m| m == "all-team-models");
+    let list = if !key_defers && !unrestricted(key_models) {
+        key_models
+    } else {
+        match team_models {
+            Some(team) if !unrestricted(team) => team,
+            _ => all_groups,
+        }
+    };
+    let mut groups: Vec<String> = Vec::new();
+    for entry in list {
+        if all_groups.contains(entry) && !groups.contains(entry) {
+            groups.push(entry.clone());
+        }
+    }
+    groups
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,6 +155,18 @@ mod tests {
         let sonnet = facts("claude-sonnet", &none, &none);
         assert_eq!(check(&[], Some(&team), Some(&user), &sonnet), Err(Denied::User), "key ∩ team ∩ user");
         assert_eq!(check(&[], None, Some(&[]), &gpt), Ok(()), "a user without a list may use everything");
+    }
+
+    #[test]
+    fn access_groups_a_caller_sees() {
+        let all = l(&["beta", "internal"]);
+        assert_eq!(visible_access_groups(&[], None, &all), all, "unrestricted: every group");
+        assert_eq!(visible_access_groups(&l(&["beta", "gpt-4o"]), None, &all), l(&["beta"]));
+        assert_eq!(visible_access_groups(&l(&["gpt-4o"]), None, &all), Vec::<String>::new());
+        let team = l(&["internal"]);
+        assert_eq!(visible_access_groups(&[], Some(&team), &all), l(&["internal"]), "the team's list");
+        assert_eq!(visible_access_groups(&l(&["all-team-models"]), Some(&team), &all), l(&["internal"]));
+        assert_eq!(visible_access_groups(&l(&["*"]), Some(&[]), &all), all);
     }
 
     #[test]

@@ -33,19 +33,43 @@ pub enum Role {
     Admin,
     /// `proxy_admin_viewer`: reads everything, changes nothing.
     Viewer,
-    /// `internal_user` and the rest: its own key, user and spend only.
+    /// `internal_user`: manages its own keys (and, as a team's `admin` member, that team's keys
+    /// and members), reads its own user and spend.
     Member,
+    /// `internal_user_viewer`: reads its own keys, user and spend; changes nothing.
+    MemberViewer,
+    /// A key without a role (no user, or a user without `user_role`): reads its own key, its
+    /// team and its user only, as LiteLLM lets such keys do.
+    Plain,
 }
 
 impl Role {
     /// The role of a key: its user's `user_role`, or the key's own `metadata.role`
-    /// (Switchboard's first way of making an admin key).
+    /// (Switchboard's first way of making an admin key); the stronger of the two.
     pub fn of(key: &registry::KeyEntry, user_role: Option<&str>) -> Role {
         let key_role = key.record.metadata.get("role").and_then(|r| r.as_str());
-        match (user_role, key_role) {
-            (Some("proxy_admin"), _) | (_, Some("proxy_admin")) => Role::Admin,
-            (Some("proxy_admin_viewer"), _) | (_, Some("proxy_admin_viewer")) => Role::Viewer,
-            _ => Role::Member,
+        let is = |name: &str| user_role == Some(name) || key_role == Some(name);
+        if is("proxy_admin") {
+            Role::Admin
+        } else if is("proxy_admin_viewer") {
+            Role::Viewer
+        } else if is("internal_user") {
+            Role::Member
+        } else if is("internal_user_viewer") {
+            Role::MemberViewer
+        } else {
+            Role::Plain
+        }
+    }
+
+    /// The role as LiteLLM names it in its refusals (`unknown` when there is none).
+    pub fn litellm_name(self) -> &'static str {
+        match self {
+            Role::Admin => "proxy_admin",
+            Role::Viewer => "proxy_admin_viewer",
+            Role::Member => "internal_user",
+            Role::MemberViewer => "internal_user_viewer",
+            Role::Plain => "unknown",
         }
     }
 }
@@ -59,6 +83,19 @@ impl Principal {
     /// May read anything (admins and `proxy_admin_viewer`s).
     pub fn may_read_all(&self) -> bool {
         matches!(self, Principal::Master | Principal::Key(_, Role::Admin | Role::Viewer))
+    }
+
+    /// The role the caller acts in (the master key is an admin).
+    pub fn role(&self) -> Role {
+        match self {
+            Principal::Master => Role::Admin,
+            Principal::Key(_, role) => *role,
+        }
+    }
+
+    /// The user the calling key belongs to.
+    pub fn user_id(&self) -> Option<&str> {
+        self.key().and_then(|k| k.record.user_id.as_deref())
     }
 
     pub fn key(&self) -> Option<&Arc<registry::KeyEntry>> {
@@ -269,8 +306,9 @@ mod tests {
             })
         };
         let plain = key(serde_json::json!({}));
-        assert_eq!(Role::of(&plain, None), Role::Member);
+        assert_eq!(Role::of(&plain, None), Role::Plain);
         assert_eq!(Role::of(&plain, Some("internal_user")), Role::Member);
+        assert_eq!(Role::of(&plain, Some("internal_user_viewer")), Role::MemberViewer);
         assert_eq!(Role::of(&plain, Some("proxy_admin")), Role::Admin);
         assert_eq!(Role::of(&plain, Some("proxy_admin_viewer")), Role::Viewer);
         assert_eq!(Role::of(&key(serde_json::json!({"role": "proxy_admin"})), Some("internal_user")), Role::Admin);

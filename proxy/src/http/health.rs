@@ -8,6 +8,7 @@ use axum::extract::{Query, State};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
+use super::admin::Manager;
 use super::openai::deployment_info;
 use super::{AppState, Caller};
 use crate::gateway::GatewayError;
@@ -15,7 +16,7 @@ use crate::http::error::ErrorBody as ErrorResponse;
 
 /// `/health` in the OpenAPI document.
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(deployments))]
+#[openapi(paths(deployments, readiness_details))]
 pub struct HealthApi;
 
 /// `/health`'s answer, as LiteLLM gives it: each deployment's `litellm_params` (secrets left
@@ -38,8 +39,28 @@ pub async fn liveliness() -> Json<&'static str> {
 /// `db` follows the spend writer's last write (no database round trip per probe): "connected"
 /// while writes succeed, "Not connected" while the database is away (requests keep being served).
 pub async fn readiness(State(state): State<AppState>) -> Json<Value> {
+    Json(readiness_facts(&state))
+}
+
+/// `/health/readiness/details`: what LiteLLM 1.8x moved behind a key (its public readiness keeps
+/// only `status`; Switchboard's still answers everything, see docs/compatibility.md), plus the
+/// log level. For admins and viewers (others: LiteLLM's 401), as LiteLLM's role checks decide.
+#[utoipa::path(get, path = "/health/readiness/details", tag = "switchboard", summary = "Readiness with the database, cache, version and log level",
+    responses((status = 200, body = Object), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
+pub async fn readiness_details(State(state): State<AppState>, _: Manager) -> Json<Value> {
+    let mut facts = readiness_facts(&state);
+    let level = tracing::level_filters::LevelFilter::current();
+    if let Some(o) = facts.as_object_mut() {
+        o.insert("log_level".into(), json!(level.to_string().to_ascii_uppercase()));
+        o.insert("is_detailed_debug".into(), json!(level >= tracing::level_filters::LevelFilter::DEBUG));
+        o.insert("use_aiohttp_transport".into(), json!(false));
+    }
+    Json(facts)
+}
+
+fn readiness_facts(state: &AppState) -> Value {
     let db_away = state.gateway.spend_sink().is_none_or(|s| s.status().database_unavailable);
-    Json(json!({
+    json!({
         "status": "healthy",
         "db": if db_away { "Not connected" } else { "connected" },
         "cache": null,
@@ -48,7 +69,7 @@ pub async fn readiness(State(state): State<AppState>) -> Json<Value> {
         "success_callbacks": [],
         "uptime_seconds": state.started.elapsed().as_secs(),
         "models": state.gateway.model_names().len(),
-    }))
+    })
 }
 
 /// Calls each deployment (optionally only those of `?model=` or `?model_id=`) with a one-token

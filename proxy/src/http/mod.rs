@@ -12,6 +12,7 @@ mod guard;
 mod health;
 mod openai;
 pub mod openapi;
+mod routes;
 mod sse;
 mod switchboard;
 mod ui;
@@ -72,6 +73,7 @@ pub fn router(state: AppState, listen: SocketAddr) -> Router {
         .route("/health/liveliness", get(health::liveliness).options(health::liveliness))
         .route("/health/liveness", get(health::liveliness).options(health::liveliness))
         .route("/health/readiness", get(health::readiness).options(health::readiness))
+        .route("/routes", get(routes::list))
         .route("/", get(ui::root))
         .route("/ui", get(ui::root))
         .route("/ui/", get(ui::index))
@@ -98,6 +100,7 @@ pub fn router(state: AppState, listen: SocketAddr) -> Router {
 
     let admin = Router::new()
         .route("/health", get(health::deployments))
+        .route("/health/readiness/details", get(health::readiness_details))
         .route("/switchboard/info", get(switchboard::info))
         .route("/switchboard/stats", get(switchboard::stats))
         .route("/switchboard/requests/stream", get(switchboard::request_stream))

@@ -160,10 +160,47 @@ fn reply_response(reply: ChatReply) -> Response {
     }
 }
 
-pub async fn list_models(State(state): State<AppState>, Caller(principal): Caller) -> Json<Value> {
-    let data: Vec<Value> = state
-        .gateway
-        .models_for(&principal)
+/// `/models`: the model groups the key may call. `include_model_access_groups=true` adds the
+/// names of the access groups it may use, `only_model_access_groups=true` leaves out the models:
+/// as in LiteLLM, the groups alone when both are set, nothing when `only_...` comes alone.
+pub async fn list_models(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    Query(query): Query<HashMap<String, String>>,
+) -> Json<Value> {
+    // As FastAPI reads a bool: true, 1, yes or on, in any case.
+    let flag = |name: &str| {
+        query.get(name).is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "true" | "1" | "yes" | "on"))
+    };
+    let mut ids = if flag("only_model_access_groups") { Vec::new() } else { state.gateway.models_for(&principal) };
+    if flag("include_model_access_groups") {
+        let mut all: Vec<String> = state
+            .gateway
+            .model_names()
+            .iter()
+            .filter_map(|name| state.gateway.group(name))
+            .flat_map(|g| g.access_groups.clone())
+            .collect();
+        all.sort();
+        all.dedup();
+        let groups = match principal.key() {
+            None => all,
+            Some(key) => {
+                let team = key.record.team_id.as_deref().and_then(|t| state.gateway.registry.teams.get(t));
+                crate::auth::access::visible_access_groups(
+                    &key.record.models,
+                    team.as_ref().map(|t| t.record.models.as_slice()),
+                    &all,
+                )
+            }
+        };
+        for g in groups {
+            if !ids.contains(&g) {
+                ids.push(g);
+            }
+        }
+    }
+    let data: Vec<Value> = ids
         .iter()
         .map(|name| json!({"id": name, "object": "model", "created": MODEL_CREATED, "owned_by": "openai"}))
         .collect();

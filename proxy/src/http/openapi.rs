@@ -21,9 +21,10 @@ use super::switchboard::SwitchboardApi;
 #[openapi(
     info(
         title = "Switchboard admin API",
-        description = "LiteLLM's management API (keys, teams, users, models, spend) and Switchboard's own routes. \
-                       Every route takes the master key, or a key with the proxy_admin role (reads: also \
-                       proxy_admin_viewer), as `Authorization: Bearer sk-...`. Errors answer in LiteLLM's shape."
+        description = "LiteLLM's management API (keys, teams, users, models, spend) and Switchboard's own routes, \
+                       with a key as `Authorization: Bearer sk-...`. The master key and proxy_admin keys may call \
+                       everything, proxy_admin_viewer keys every read; internal users manage their own keys and team \
+                       admins their teams, as in LiteLLM. Errors answer in LiteLLM's shape."
     ),
     modifiers(&Conventions),
     tags(
@@ -33,6 +34,8 @@ use super::switchboard::SwitchboardApi;
         (name = "customers", description = "Customers (end users): the `user` of a request, its spend, budget and block"),
         (name = "models", description = "Models stored in the database, beside config.yaml's"),
         (name = "spend", description = "What was spent, by whom, on what"),
+        (name = "budgets", description = "Budgets with an id, for organizations and their members"),
+        (name = "organizations", description = "Organizations: users with a budget and a model list"),
         (name = "switchboard", description = "The panel's own: gateway facts, live request feed, charts, logs"),
         (name = "agentcore", description = "Amazon Bedrock AgentCore harnesses wired to this gateway"),
         (name = "deploy", description = "Deploying the gateway to the user's AWS account (CloudFormation)"),

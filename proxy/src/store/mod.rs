@@ -53,13 +53,15 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "governance", include_str!("../../migrations/sqlite/0001_governance.sql")),
     (2, "agentcore", include_str!("../../migrations/sqlite/0002_agentcore.sql")),
     (3, "integrity", include_str!("../../migrations/sqlite/0003_integrity.sql")),
-    (4, "end_users", include_str!("../../migrations/sqlite/0004_end_users.sql")),
+    (4, "organizations_budgets", include_str!("../../migrations/sqlite/0004_organizations_budgets.sql")),
+    (5, "end_users", include_str!("../../migrations/sqlite/0005_end_users.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "governance", include_str!("../../migrations/postgres/0001_governance.sql")),
     (2, "agentcore", include_str!("../../migrations/postgres/0002_agentcore.sql")),
     (3, "integrity", include_str!("../../migrations/postgres/0003_integrity.sql")),
-    (4, "end_users", include_str!("../../migrations/postgres/0004_end_users.sql")),
+    (4, "organizations_budgets", include_str!("../../migrations/postgres/0004_organizations_budgets.sql")),
+    (5, "end_users", include_str!("../../migrations/postgres/0005_end_users.sql")),
 ];
 
 /// The gateway's data folder: `switchboard` in the user's data folder (`XDG_DATA_HOME`, else
@@ -228,6 +230,16 @@ impl Store {
                 serde_json::from_str(&data).map_err(|e| StoreError::Corrupt { table, error: e.to_string() })
             })
             .collect()
+    }
+
+    /// Every budget (`/budget/*`), oldest first.
+    pub async fn budgets(&self) -> Result<Vec<BudgetRecord>, StoreError> {
+        self.documents("budgets", "budget_id").await
+    }
+
+    /// Every organization (`/organization/*`), oldest first.
+    pub async fn organizations(&self) -> Result<Vec<OrganizationRecord>, StoreError> {
+        self.documents("organizations", "organization_id").await
     }
 
     async fn spend_column(&self, table: &'static str, id: &'static str) -> Result<HashMap<String, f64>, StoreError> {
@@ -454,6 +466,57 @@ impl Store {
 }
 
 impl Store {
+    /// Spend and tokens per day, team, customer, key and model between `start` (inclusive) and
+    /// `end` (exclusive), both ISO 8601: what `/global/spend/report` arranges by team, customer
+    /// or key. `user_id` and `api_key` narrow it down.
+    pub async fn spend_report(
+        &self,
+        start: &str,
+        end: &str,
+        user_id: Option<&str>,
+        api_key: Option<&str>,
+    ) -> Result<Vec<SpendReportRow>, StoreError> {
+        let mut sql = String::from(
+            "SELECT substr(start_time, 1, 10) AS day, team_id, end_user, api_key, model, \
+             COALESCE(SUM(spend), 0.0) AS spend, CAST(COALESCE(SUM(prompt_tokens), 0) AS BIGINT) AS prompt_tokens, \
+             CAST(COALESCE(SUM(completion_tokens), 0) AS BIGINT) AS completion_tokens, \
+             CAST(COALESCE(SUM(total_tokens), 0) AS BIGINT) AS total_tokens \
+             FROM spend_logs WHERE start_time >= $1 AND start_time < $2",
+        );
+        let mut args = vec![start, end];
+        for (column, value) in [("user_id", user_id), ("api_key", api_key)] {
+            if let Some(v) = value {
+                args.push(v);
+                sql.push_str(&format!(" AND {column} = ${}", args.len()));
+            }
+        }
+        sql.push_str(
+            " GROUP BY substr(start_time, 1, 10), team_id, end_user, api_key, model \
+             ORDER BY day, team_id, end_user, api_key, model",
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for a in args {
+            query = query.bind(a);
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        let count = |r: &AnyRow, c: &str| -> Result<u64, sqlx::Error> { Ok(r.try_get::<i64, _>(c)?.max(0) as u64) };
+        rows.iter()
+            .map(|r| {
+                Ok(SpendReportRow {
+                    day: r.try_get("day")?,
+                    team_id: r.try_get("team_id")?,
+                    end_user: r.try_get("end_user")?,
+                    api_key: r.try_get("api_key")?,
+                    model: r.try_get("model")?,
+                    spend: r.try_get("spend")?,
+                    prompt_tokens: count(r, "prompt_tokens")?,
+                    completion_tokens: count(r, "completion_tokens")?,
+                    total_tokens: count(r, "total_tokens")?,
+                })
+            })
+            .collect()
+    }
+
     /// Requests, errors and spend since `since` (ISO 8601), and in all.
     pub async fn stats(&self, since: &str) -> Result<SpendStats, StoreError> {
         let row = sqlx::query(
@@ -617,6 +680,8 @@ pub enum Entity {
     Team,
     User,
     Model,
+    Budget,
+    Organization,
     EndUser,
 }
 
@@ -627,6 +692,8 @@ pub enum Write<'a> {
     Team(&'a TeamRecord),
     User(&'a UserRecord),
     Model(&'a ModelRecord),
+    Budget(&'a BudgetRecord),
+    Organization(&'a OrganizationRecord),
     EndUser(&'a EndUserRecord),
     Delete(Entity, &'a str),
 }
@@ -695,6 +762,34 @@ async fn apply(conn: &mut sqlx::AnyConnection, write: &Write<'_>) -> Result<(), 
             .execute(conn)
             .await?;
         }
+        Write::Budget(b) => {
+            sqlx::query(
+                "INSERT INTO budgets (budget_id, data, created_at, updated_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (budget_id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at",
+            )
+            .bind(&b.budget_id)
+            .bind(document(*b)?)
+            .bind(&b.created_at)
+            .bind(&b.updated_at)
+            .execute(conn)
+            .await?;
+        }
+        Write::Organization(o) => {
+            sqlx::query(
+                "INSERT INTO organizations (organization_id, organization_alias, budget_id, data, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6) \
+                 ON CONFLICT (organization_id) DO UPDATE SET organization_alias = excluded.organization_alias, \
+                 budget_id = excluded.budget_id, data = excluded.data, updated_at = excluded.updated_at",
+            )
+            .bind(&o.organization_id)
+            .bind(&o.organization_alias)
+            .bind(&o.budget_id)
+            .bind(document(*o)?)
+            .bind(&o.created_at)
+            .bind(&o.updated_at)
+            .execute(conn)
+            .await?;
+        }
         Write::EndUser(e) => {
             sqlx::query(
                 "INSERT INTO end_users (user_id, alias, spend, data, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6) \
@@ -742,6 +837,8 @@ impl Entity {
             Entity::Team => ("teams", "team_id"),
             Entity::User => ("users", "user_id"),
             Entity::Model => ("models", "model_id"),
+            Entity::Budget => ("budgets", "budget_id"),
+            Entity::Organization => ("organizations", "organization_id"),
             Entity::EndUser => ("end_users", "user_id"),
         }
     }
@@ -825,6 +922,21 @@ pub enum SpendGroup {
     Team,
     Model,
     Day,
+}
+
+/// One group of `Store::spend_report`.
+#[derive(Debug, Clone)]
+pub struct SpendReportRow {
+    /// `YYYY-MM-DD`.
+    pub day: String,
+    pub team_id: Option<String>,
+    pub end_user: Option<String>,
+    pub api_key: String,
+    pub model: String,
+    pub spend: f64,
+    pub prompt_tokens: u64,
+    pub completion_tokens: u64,
+    pub total_tokens: u64,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -58,6 +58,10 @@ pub struct Member {
     pub role: String,
     pub user_id: Option<String>,
     pub user_email: Option<String>,
+    /// The member's budget in this team (USD), set by `/team/member_update` (LiteLLM keeps it in
+    /// a team membership; it is shown there, in `team_memberships`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_budget_in_team: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -197,4 +201,67 @@ pub struct Snapshot {
     pub users: Vec<UserRecord>,
     pub models: Vec<ModelRecord>,
     pub end_users: Vec<EndUserRecord>,
+}
+
+/// A budget (`/budget/new`), as LiteLLM's `LiteLLM_BudgetTable` shows it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct BudgetRecord {
+    pub budget_id: String,
+    pub max_budget: Option<f64>,
+    pub soft_budget: Option<f64>,
+    pub max_parallel_requests: Option<u64>,
+    pub tpm_limit: Option<u64>,
+    pub rpm_limit: Option<u64>,
+    /// Per-model budgets, as sent (`{"gpt-4o": {"budget_limit": 10, "time_period": "1d"}}`).
+    #[schema(value_type = Object)]
+    #[serde(default)]
+    pub model_max_budget: Map<String, Value>,
+    pub budget_duration: Option<String>,
+    pub budget_reset_at: Option<String>,
+    pub created_at: String,
+    pub created_by: Option<String>,
+    pub updated_at: String,
+    pub updated_by: Option<String>,
+}
+
+/// An organization (`/organization/new`), as LiteLLM's `LiteLLM_OrganizationTable` shows it;
+/// its members are kept with it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct OrganizationRecord {
+    pub organization_id: String,
+    pub organization_alias: Option<String>,
+    /// The organization's budget (`/budget/*`); made from the limits sent with `/organization/new`
+    /// when none is named.
+    pub budget_id: Option<String>,
+    #[schema(value_type = Object)]
+    #[serde(default)]
+    pub metadata: Map<String, Value>,
+    #[serde(default)]
+    pub models: Vec<String>,
+    #[serde(default)]
+    pub spend: f64,
+    #[schema(value_type = Object)]
+    #[serde(default)]
+    pub model_spend: Map<String, Value>,
+    #[serde(default)]
+    pub members: Vec<OrganizationMembership>,
+    pub created_at: String,
+    pub created_by: Option<String>,
+    pub updated_at: String,
+    pub updated_by: Option<String>,
+}
+
+/// A member of an organization (LiteLLM's `LiteLLM_OrganizationMembership`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct OrganizationMembership {
+    pub user_id: String,
+    pub organization_id: String,
+    /// `org_admin`, `internal_user` or `internal_user_viewer`.
+    pub user_role: Option<String>,
+    #[serde(default)]
+    pub spend: f64,
+    /// The member's budget in the organization (`max_budget_in_organization`), when one is set.
+    pub budget_id: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
 }

@@ -5,6 +5,45 @@ export type BlockedEndUsers = {
   blocked_users: EndUserView[];
 };
 
+/** `/budget/info`: the budgets by id. */
+export type BudgetIdsRequest = {
+  budgets: string[];
+};
+
+/** A budget (`/budget/new`), as LiteLLM's `LiteLLM_BudgetTable` shows it. */
+export type BudgetRecord = {
+  budget_duration?: string | null;
+  budget_id: string;
+  budget_reset_at?: string | null;
+  created_at: string;
+  created_by?: string | null;
+  max_budget?: number | null;
+  max_parallel_requests?: number | null;
+  /** Per-model budgets, as sent (`{"gpt-4o": {"budget_limit": 10, "time_period": "1d"}}`). */
+  model_max_budget?: Record<string, unknown>;
+  rpm_limit?: number | null;
+  soft_budget?: number | null;
+  tpm_limit?: number | null;
+  updated_at: string;
+  updated_by?: string | null;
+};
+
+/** `/budget/new` and `/budget/update` (which needs `budget_id`): LiteLLM's `BudgetNewRequest`. */
+export type BudgetRequest = {
+  /** `30s`, `1h`, `7d`, `1mo`, ... */
+  budget_duration?: string | null;
+  /** Made when absent (`/budget/new`). */
+  budget_id?: string | null;
+  /** The first reset (default: one `budget_duration` from now). */
+  budget_reset_at?: string | null;
+  max_budget?: number | null;
+  max_parallel_requests?: number | null;
+  model_max_budget?: Record<string, unknown> | null;
+  rpm_limit?: number | null;
+  soft_budget?: number | null;
+  tpm_limit?: number | null;
+};
+
 /** A changed key: `key` is its hash (`/key/update`) or its new clear value (`/key/regenerate`). */
 export type ChangedKey = KeyView & {
   key: string;
@@ -55,6 +94,18 @@ export type CreatedUser = UserRecord & {
   token_id?: string | null;
 };
 
+export type CustomerOfDay = {
+  /** The request's `user` (end user); null for requests without one. */
+  customer?: string | null;
+  metadata: ReportEntry[];
+  total_spend: number;
+};
+
+export type CustomersOfDay = {
+  customers: CustomerOfDay[];
+  group_by_day: string;
+};
+
 export type DailySpend = {
   date: string;
   group?: string | null;
@@ -78,6 +129,11 @@ export type DaySummary = {
   startTime: string;
 };
 
+/** `/budget/delete`. */
+export type DeleteBudgetRequest = {
+  id: string;
+};
+
 /** `/key/delete`. */
 export type DeleteKeysRequest = {
   key_aliases?: string[];
@@ -89,6 +145,11 @@ export type DeleteKeysRequest = {
 export type DeleteModelRequest = {
   /** `model_info.id` of a model added through `/model/new`. */
   id: string;
+};
+
+/** `/organization/delete`. */
+export type DeleteOrganizationsRequest = {
+  organization_ids: string[];
 };
 
 /** `/team/delete`. */
@@ -486,6 +547,14 @@ export type KeyRef = {
   token: string;
 };
 
+export type KeyReport = {
+  api_key: string;
+  model_details: ModelReport[];
+  total_cost: number;
+  total_input_tokens: number;
+  total_output_tokens: number;
+};
+
 export type KeySpend = {
   /** The key's hash. */
   api_key?: string | null;
@@ -547,15 +616,23 @@ export type LogLine = {
 };
 
 export type Member = {
+  /** The member's budget in this team (USD), set by `/team/member_update` (LiteLLM keeps it in a team membership; it is shown there, in `team_memberships`). */
+  max_budget_in_team?: number | null;
   role: string;
   user_email?: string | null;
   user_id?: string | null;
 };
 
-/** `/team/member_add`: one member or several. */
+/** `/team/member_add`: one member or several. A member named by `user_email` alone is the user with that email (made when there is none). */
 export type MemberAddRequest = {
+  /** The members' budget in this team (USD). */
+  max_budget_in_team?: number | null;
   member: Members;
   team_id: string;
+};
+
+export type MemberBudget = {
+  max_budget?: number | null;
 };
 
 /** `/team/member_delete`: the member by `user_id` or `user_email`. */
@@ -565,10 +642,22 @@ export type MemberDeleteRequest = {
   user_id?: string | null;
 };
 
+/** `/team/member_update`: the member by `user_id` or `user_email`; `role` and `max_budget_in_team` change when sent. */
+export type MemberUpdateRequest = {
+  /** The member's budget in this team (USD). */
+  max_budget_in_team?: number | null;
+  /** `admin` or `user`. */
+  role?: string | null;
+  team_id: string;
+  user_email?: string | null;
+  user_id?: string | null;
+};
+
 export type Members = Member | Member[];
 
 /** A member of a team, by user id. */
 export type Membership = {
+  litellm_budget_table?: null | MemberBudget;
   team_id: string;
   user_id: string;
 };
@@ -577,11 +666,48 @@ export type ModelDeleted = {
   message: string;
 };
 
+/** A model group as `/model_group/info` shows it (LiteLLM's `ModelGroupInfo`): what its deployments offer together. */
+export type ModelGroupInfo = {
+  /** Always null: clients may not send their own provider credentials. */
+  configurable_clientside_auth_params?: string[] | null;
+  /** USD per token: the highest of the deployments', when known. */
+  input_cost_per_token?: number | null;
+  /** The largest of the deployments', when known. */
+  max_input_tokens?: number | null;
+  max_output_tokens?: number | null;
+  /** `chat` unless the model says otherwise. */
+  mode: string;
+  model_group: string;
+  output_cost_per_token?: number | null;
+  /** The deployments' providers (`bedrock`, `openai`, ...), each once. */
+  providers: string[];
+  rpm?: number | null;
+  supported_openai_params: string[];
+  supports_function_calling: boolean;
+  supports_parallel_function_calling: boolean;
+  supports_reasoning: boolean;
+  supports_vision: boolean;
+  supports_web_search: boolean;
+  /** The sum of the deployments' `tpm` / `rpm`, when any sets one. */
+  tpm?: number | null;
+};
+
+export type ModelGroups = {
+  data: ModelGroupInfo[];
+};
+
 /** `/model/update`'s body: `model_info.id` names the model; members sent replace the stored ones (`null` removes one, a masked secret keeps it). */
 export type ModelPatch = {
   litellm_params?: Record<string, unknown> | null;
   model_info: Record<string, unknown>;
   model_name?: string | null;
+};
+
+export type ModelReport = {
+  model: string;
+  total_cost: number;
+  total_input_tokens: number;
+  total_output_tokens: number;
 };
 
 export type ModelSpend = {
@@ -623,6 +749,23 @@ export type NewModel = {
   model_name: string;
 };
 
+/** `/organization/new`: the organization, with a budget from the limits here unless `budget_id` names one. */
+export type NewOrganizationRequest = {
+  budget_duration?: string | null;
+  budget_id?: string | null;
+  max_budget?: number | null;
+  max_parallel_requests?: number | null;
+  metadata?: Record<string, unknown> | null;
+  model_max_budget?: Record<string, unknown> | null;
+  models?: string[] | null;
+  organization_alias: string;
+  /** Made when absent. */
+  organization_id?: string | null;
+  rpm_limit?: number | null;
+  soft_budget?: number | null;
+  tpm_limit?: number | null;
+};
+
 /** `/team/new`. */
 export type NewTeamRequest = TeamFields & {
   members_with_roles?: Member[] | null;
@@ -659,6 +802,67 @@ export type Options = {
   fargate_sizes: FargateSize[];
   log_retention_days: number[];
   max_desired_count: number;
+};
+
+/** A member to add: by `user_id` or `user_email`, with its role in the organization. */
+export type OrgMember = {
+  /** `org_admin`, `internal_user` or `internal_user_viewer`. */
+  role: string;
+  user_email?: string | null;
+  user_id?: string | null;
+};
+
+export type OrgMembers = OrgMember | OrgMember[];
+
+/** An organization as `/organization/info` and `/organization/list` show it: with its budget (and its teams: none, as teams do not belong to organizations here). */
+export type OrganizationInfo = OrganizationRecord & {
+  litellm_budget_table?: null | BudgetRecord;
+  teams: Array<Record<string, unknown>>;
+};
+
+/** `/organization/member_add`: one member or several. */
+export type OrganizationMemberAddRequest = {
+  /** Each member's budget in the organization (USD). */
+  max_budget_in_organization?: number | null;
+  member: OrgMembers;
+  organization_id: string;
+};
+
+/** `/organization/member_add`'s answer. */
+export type OrganizationMembersAdded = {
+  organization_id: string;
+  updated_organization_memberships: OrganizationMembership[];
+  updated_users: UserRecord[];
+};
+
+/** A member of an organization (LiteLLM's `LiteLLM_OrganizationMembership`). */
+export type OrganizationMembership = {
+  /** The member's budget in the organization (`max_budget_in_organization`), when one is set. */
+  budget_id?: string | null;
+  created_at: string;
+  organization_id: string;
+  spend?: number;
+  updated_at: string;
+  user_id: string;
+  /** `org_admin`, `internal_user` or `internal_user_viewer`. */
+  user_role?: string | null;
+};
+
+/** An organization (`/organization/new`), as LiteLLM's `LiteLLM_OrganizationTable` shows it; its members are kept with it. */
+export type OrganizationRecord = {
+  /** The organization's budget (`/budget/*`); made from the limits sent with `/organization/new` when none is named. */
+  budget_id?: string | null;
+  created_at: string;
+  created_by?: string | null;
+  members?: OrganizationMembership[];
+  metadata?: Record<string, unknown>;
+  model_spend?: Record<string, unknown>;
+  models?: string[];
+  organization_alias?: string | null;
+  organization_id: string;
+  spend?: number;
+  updated_at: string;
+  updated_by?: string | null;
 };
 
 export type Outcome = "succeeded" | "no_changes" | "rolled_back" | "failed" | "deleted" | "not_found" | "error";
@@ -763,6 +967,15 @@ export type Report = {
   warnings: number;
 };
 
+/** A model and key's spend within a team or customer, on one day. */
+export type ReportEntry = {
+  /** The key's hash. */
+  api_key: string;
+  model: string;
+  spend: number;
+  total_tokens: number;
+};
+
 /** A resource of the template. */
 export type Resource = {
   logical_id: string;
@@ -822,6 +1035,9 @@ export type SpendLog = {
 
 /** `/spend/logs`: the rows, or totals per day with `summarize=true` and both dates. */
 export type SpendLogs = SpendLog[] | DaySummary[];
+
+/** `/global/spend/report`, in LiteLLM's three shapes. */
+export type SpendReport = TeamsOfDay[] | CustomersOfDay[] | KeyReport[];
 
 export type SpendStats = {
   errors_today: number;
@@ -939,6 +1155,13 @@ export type TeamInfo = {
   team_memberships: Membership[];
 };
 
+export type TeamOfDay = {
+  metadata: ReportEntry[];
+  /** The team's alias; "Unassigned Team" for spend without one (as LiteLLM names it). */
+  team_name: string;
+  total_spend: number;
+};
+
 export type TeamRecord = Limits & {
   blocked?: boolean;
   created_at: string;
@@ -979,9 +1202,24 @@ export type TeamWithMembers = TeamRecord & {
   updated_users: UserRecord[];
 };
 
+export type TeamsOfDay = {
+  /** Midnight UTC of the day (`2024-05-10T00:00:00+00:00`). */
+  group_by_day: string;
+  teams: TeamOfDay[];
+};
+
 /** `/key/update`: the key named by `key` (clear or hash) or `key_alias`; members sent change. */
 export type UpdateKeyRequest = KeyFields & {
   key?: string | null;
+};
+
+/** `/organization/update`: `organization_id` names it; members sent change. */
+export type UpdateOrganizationRequest = {
+  budget_id?: string | null;
+  metadata?: Record<string, unknown> | null;
+  models?: string[] | null;
+  organization_alias?: string | null;
+  organization_id: string;
 };
 
 /** `/team/update`: `team_id` names the team; members sent change. */
@@ -995,6 +1233,14 @@ export type UpdateTeamRequest = TeamFields & {
 export type UpdateUserRequest = UserFields & {
   /** Sets the user's spend (USD). */
   spend?: number | null;
+  user_id: string;
+};
+
+/** `/team/member_update`'s answer, as LiteLLM gives it. */
+export type UpdatedMember = {
+  max_budget_in_team?: number | null;
+  team_id: string;
+  user_email?: string | null;
   user_id: string;
 };
 

@@ -97,7 +97,7 @@ impl Governance for CoreGovernance {
     }
 
     async fn create_team(&self, fields: Fields) -> Result<TeamRecord, AdminError> {
-        teams::create(&self.core, &fields).await
+        teams::create(&self.core, &self.caller, &fields).await
     }
 }
 

@@ -7,19 +7,19 @@ use axum::extract::{Path, Query, State};
 use bytes::Bytes;
 use serde_json::Value;
 
-use super::{Admin, Params, Reader, object_body, parse_body};
+use super::{Manager, Params, object_body, parse_body};
 use crate::admin::AdminError;
 use crate::admin::keys::{self, ChangedKey, DeletedKeys, GeneratedKey, KeyInfo, KeyList, KeyView};
 use crate::admin::requests::{
     DeleteKeysRequest, GenerateKeyRequest, KeyNameRequest, RegenerateKeyRequest, UpdateKeyRequest,
 };
+use crate::http::AppState;
 use crate::http::error::ErrorBody as ErrorResponse;
-use crate::http::{AppState, Caller};
 
 #[utoipa::path(post, path = "/key/generate", tag = "keys", summary = "Generate a virtual key", request_body = GenerateKeyRequest, responses((status = 200, body = GeneratedKey), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
 pub async fn generate(
     State(state): State<AppState>,
-    Admin(caller): Admin,
+    Manager(caller): Manager,
     body: Bytes,
 ) -> Result<Json<GeneratedKey>, AdminError> {
     let fields = object_body(&body)?;
@@ -29,37 +29,37 @@ pub async fn generate(
 #[utoipa::path(post, path = "/key/update", tag = "keys", summary = "Change a key", request_body = UpdateKeyRequest, responses((status = 200, body = ChangedKey), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
 pub async fn update(
     State(state): State<AppState>,
-    Admin(_): Admin,
+    Manager(caller): Manager,
     body: Bytes,
 ) -> Result<Json<ChangedKey>, AdminError> {
-    Ok(Json(keys::update(&state.admin, &object_body(&body)?).await?))
+    Ok(Json(keys::update(&state.admin, &caller, &object_body(&body)?).await?))
 }
 
 #[utoipa::path(post, path = "/key/delete", tag = "keys", summary = "Delete keys", request_body = DeleteKeysRequest, responses((status = 200, body = DeletedKeys), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
 pub async fn delete(
     State(state): State<AppState>,
-    Admin(_): Admin,
+    Manager(caller): Manager,
     body: Bytes,
 ) -> Result<Json<DeletedKeys>, AdminError> {
     let req: DeleteKeysRequest = parse_body(&body)?;
-    Ok(Json(keys::delete(&state.admin, &req.keys, &req.key_aliases).await?))
+    Ok(Json(keys::delete(&state.admin, &caller, &req.keys, &req.key_aliases).await?))
 }
 
 #[utoipa::path(get, path = "/key/info", tag = "keys", summary = "A key, or the caller's own", params(("key" = Option<String>, Query, description = "The key (clear or hash); the caller's own when absent")), responses((status = 200, body = KeyInfo), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
 pub async fn info(
     State(state): State<AppState>,
-    Caller(caller): Caller,
+    Manager(caller): Manager,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<KeyInfo>, AdminError> {
     Ok(Json(keys::info(&state.admin, &caller, query.get("key").map(String::as_str))?))
 }
 
-#[utoipa::path(get, path = "/key/list", tag = "keys", summary = "Keys, a page at a time", params(("team_id" = Option<String>, Query), ("user_id" = Option<String>, Query), ("key_alias" = Option<String>, Query), ("key_hash" = Option<String>, Query), ("sort_order" = Option<String>, Query, description = "asc or desc (default)"), ("page" = Option<usize>, Query), ("size" = Option<usize>, Query), ("return_full_object" = Option<bool>, Query, description = "Whole keys instead of hashes")), responses((status = 200, body = KeyList), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
+#[utoipa::path(get, path = "/key/list", tag = "keys", summary = "Keys, a page at a time", params(("team_id" = Option<String>, Query), ("user_id" = Option<String>, Query), ("key_alias" = Option<String>, Query), ("key_hash" = Option<String>, Query), ("sort_order" = Option<String>, Query, description = "asc or desc (default)"), ("page" = Option<usize>, Query), ("size" = Option<usize>, Query), ("return_full_object" = Option<bool>, Query, description = "Whole keys instead of hashes"), ("include_team_keys" = Option<bool>, Query, description = "A non-admin: also the keys of teams it administers")), responses((status = 200, body = KeyList), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
 pub async fn list(
     State(state): State<AppState>,
-    _: Reader,
+    Manager(caller): Manager,
     Query(query): Query<HashMap<String, String>>,
-) -> Json<KeyList> {
+) -> Result<Json<KeyList>, AdminError> {
     let p = Params(query);
     let q = keys::KeyQuery {
         team_id: p.text("team_id"),
@@ -70,14 +70,15 @@ pub async fn list(
         page: p.number("page", 1),
         size: p.number("size", 10),
         full: p.is("return_full_object", "true"),
+        include_team_keys: p.is("include_team_keys", "true"),
     };
-    Json(keys::list(&state.admin, &q))
+    Ok(Json(keys::list(&state.admin, &caller, &q)?))
 }
 
 #[utoipa::path(post, path = "/key/regenerate", tag = "keys", summary = "Replace a key's clear value", request_body = RegenerateKeyRequest, responses((status = 200, body = ChangedKey), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
 pub async fn regenerate(
     State(state): State<AppState>,
-    Admin(_): Admin,
+    Manager(caller): Manager,
     Query(query): Query<HashMap<String, String>>,
     body: Bytes,
 ) -> Result<Json<ChangedKey>, AdminError> {
@@ -88,25 +89,25 @@ pub async fn regenerate(
         .map(str::to_string)
         .or_else(|| query.get("key").cloned())
         .ok_or_else(|| AdminError::invalid("name the key to regenerate: `key`", Some("key")))?;
-    Ok(Json(keys::regenerate(&state.admin, &key, &fields).await?))
+    Ok(Json(keys::regenerate(&state.admin, &caller, &key, &fields).await?))
 }
 
 #[utoipa::path(post, path = "/key/{key}/regenerate", tag = "keys", summary = "Replace a key's clear value", request_body = RegenerateKeyRequest, params(("key" = String, Path, description = "The key (clear or hash)")), responses((status = 200, body = ChangedKey), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
 pub async fn regenerate_path(
     State(state): State<AppState>,
-    Admin(_): Admin,
+    Manager(caller): Manager,
     Path(key): Path<String>,
     body: Bytes,
 ) -> Result<Json<ChangedKey>, AdminError> {
-    Ok(Json(keys::regenerate(&state.admin, &key, &object_body(&body)?).await?))
+    Ok(Json(keys::regenerate(&state.admin, &caller, &key, &object_body(&body)?).await?))
 }
 
 #[utoipa::path(post, path = "/key/block", tag = "keys", summary = "Block a key", request_body = KeyNameRequest, responses((status = 200, body = KeyView), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
-pub async fn block(State(state): State<AppState>, Admin(_): Admin, body: Bytes) -> Result<Json<KeyView>, AdminError> {
+pub async fn block(State(state): State<AppState>, _: Manager, body: Bytes) -> Result<Json<KeyView>, AdminError> {
     Ok(Json(keys::set_blocked(&state.admin, &object_body(&body)?, true).await?))
 }
 
 #[utoipa::path(post, path = "/key/unblock", tag = "keys", summary = "Unblock a key", request_body = KeyNameRequest, responses((status = 200, body = KeyView), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
-pub async fn unblock(State(state): State<AppState>, Admin(_): Admin, body: Bytes) -> Result<Json<KeyView>, AdminError> {
+pub async fn unblock(State(state): State<AppState>, _: Manager, body: Bytes) -> Result<Json<KeyView>, AdminError> {
     Ok(Json(keys::set_blocked(&state.admin, &object_body(&body)?, false).await?))
 }

@@ -7,6 +7,7 @@ mod deploy;
 mod end_users;
 mod keys;
 mod models;
+mod organizations;
 mod spend;
 mod teams;
 mod users;
@@ -15,14 +16,16 @@ use std::collections::HashMap;
 
 use axum::Router;
 use axum::extract::FromRequestParts;
+use axum::http::Method;
 use axum::http::request::Parts;
-use axum::routing::{get, post};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, patch, post};
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::{AppState, Caller};
-use crate::admin::{AdminError, Fields};
+use crate::admin::{AdminError, Fields, access};
 use crate::auth::Principal;
 use crate::gateway::GatewayError;
 
@@ -44,6 +47,7 @@ pub fn routes() -> Router<AppState> {
         .route("/team/list", get(teams::list))
         .route("/team/member_add", post(teams::member_add))
         .route("/team/member_delete", post(teams::member_delete))
+        .route("/team/member_update", post(teams::member_update))
         .route("/team/block", post(teams::block))
         .route("/team/unblock", post(teams::unblock))
         .route("/user/new", post(users::new))
@@ -54,11 +58,24 @@ pub fn routes() -> Router<AppState> {
         .route("/model/new", post(models::new))
         .route("/model/update", post(models::update))
         .route("/model/delete", post(models::delete))
+        .route("/model_group/info", get(models::group_info))
+        .route("/budget/new", post(organizations::budget_new))
+        .route("/budget/update", post(organizations::budget_update))
+        .route("/budget/info", post(organizations::budget_info))
+        .route("/budget/list", get(organizations::budget_list))
+        .route("/budget/delete", post(organizations::budget_delete))
+        .route("/organization/new", post(organizations::organization_new))
+        .route("/organization/info", get(organizations::organization_info))
+        .route("/organization/list", get(organizations::organization_list))
+        .route("/organization/update", patch(organizations::organization_update))
+        .route("/organization/delete", delete(organizations::organization_delete))
+        .route("/organization/member_add", post(organizations::organization_member_add))
         .route("/spend/logs", get(spend::logs))
         .route("/global/spend", get(spend::global))
         .route("/global/spend/keys", get(spend::by_key))
         .route("/global/spend/teams", get(spend::by_team))
         .route("/global/spend/models", get(spend::by_model))
+        .route("/global/spend/report", get(spend::report))
         .merge(agentcore::routes())
         .merge(deploy::routes())
         .merge(end_users::routes())
@@ -83,6 +100,7 @@ pub fn routes() -> Router<AppState> {
     teams::list,
     teams::member_add,
     teams::member_delete,
+    teams::member_update,
     teams::block,
     teams::unblock,
     users::new,
@@ -93,17 +111,45 @@ pub fn routes() -> Router<AppState> {
     models::new,
     models::update,
     models::delete,
+    models::group_info,
+    organizations::budget_new,
+    organizations::budget_update,
+    organizations::budget_info,
+    organizations::budget_list,
+    organizations::budget_delete,
+    organizations::organization_new,
+    organizations::organization_info,
+    organizations::organization_list,
+    organizations::organization_update,
+    organizations::organization_delete,
+    organizations::organization_member_add,
     spend::logs,
     spend::global,
     spend::by_key,
     spend::by_team,
     spend::by_model,
+    spend::report,
 ))]
 pub struct ManagementApi;
 
 pub use agentcore::AgentCoreApi;
 pub use deploy::DeployApi;
 pub use end_users::EndUsersApi;
+
+/// The caller of a LiteLLM management route, admitted by its role for this route
+/// (`admin::access::check_route`); what it may do inside the route is the admin core's to decide.
+pub struct Manager(pub Principal);
+
+impl FromRequestParts<AppState> for Manager {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let Caller(principal) = Caller::from_request_parts(parts, state).await.map_err(IntoResponse::into_response)?;
+        let write = !matches!(parts.method, Method::GET | Method::HEAD);
+        access::check_route(&principal, parts.uri.path(), write).map_err(IntoResponse::into_response)?;
+        Ok(Manager(principal))
+    }
+}
 
 /// A caller allowed to manage the gateway: the master key, or a key whose user (or the key
 /// itself) has the `proxy_admin` role.

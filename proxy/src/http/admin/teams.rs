@@ -6,38 +6,34 @@ use axum::Json;
 use axum::extract::{Query, State};
 use bytes::Bytes;
 
-use super::{Admin, Reader, object_body, parse_body};
+use super::{Manager, object_body, parse_body};
 use crate::admin::AdminError;
 use crate::admin::requests::{
-    DeleteTeamsRequest, MemberAddRequest, MemberDeleteRequest, Members, NewTeamRequest, TeamIdRequest,
-    UpdateTeamRequest,
+    DeleteTeamsRequest, MemberAddRequest, MemberDeleteRequest, MemberUpdateRequest, Members, NewTeamRequest,
+    TeamIdRequest, UpdateTeamRequest,
 };
-use crate::admin::teams::{self, DeletedTeams, ListedTeam, TeamInfo, TeamWithMembers, UpdatedTeam};
+use crate::admin::teams::{self, DeletedTeams, ListedTeam, TeamInfo, TeamWithMembers, UpdatedMember, UpdatedTeam};
 use crate::http::AppState;
 use crate::http::error::ErrorBody as ErrorResponse;
 use crate::store::TeamRecord;
 
 #[utoipa::path(post, path = "/team/new", tag = "teams", summary = "Create a team", request_body = NewTeamRequest, responses((status = 200, body = TeamRecord), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
-pub async fn new(State(state): State<AppState>, Admin(_): Admin, body: Bytes) -> Result<Json<TeamRecord>, AdminError> {
-    Ok(Json(teams::create(&state.admin, &object_body(&body)?).await?))
+pub async fn new(
+    State(state): State<AppState>,
+    Manager(caller): Manager,
+    body: Bytes,
+) -> Result<Json<TeamRecord>, AdminError> {
+    Ok(Json(teams::create(&state.admin, &caller, &object_body(&body)?).await?))
 }
 
 #[utoipa::path(post, path = "/team/update", tag = "teams", summary = "Change a team", request_body = UpdateTeamRequest, responses((status = 200, body = UpdatedTeam), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
-pub async fn update(
-    State(state): State<AppState>,
-    Admin(_): Admin,
-    body: Bytes,
-) -> Result<Json<UpdatedTeam>, AdminError> {
+pub async fn update(State(state): State<AppState>, _: Manager, body: Bytes) -> Result<Json<UpdatedTeam>, AdminError> {
     Ok(Json(teams::update(&state.admin, &object_body(&body)?).await?))
 }
 
 #[utoipa::path(post, path = "/team/delete", tag = "teams", summary = "Delete teams and their keys", request_body = DeleteTeamsRequest, responses((status = 200, body = DeletedTeams), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
 /// Deletes teams and their keys.
-pub async fn delete(
-    State(state): State<AppState>,
-    Admin(_): Admin,
-    body: Bytes,
-) -> Result<Json<DeletedTeams>, AdminError> {
+pub async fn delete(State(state): State<AppState>, _: Manager, body: Bytes) -> Result<Json<DeletedTeams>, AdminError> {
     let req: DeleteTeamsRequest = parse_body(&body)?;
     Ok(Json(teams::delete(&state.admin, req.team_ids).await?))
 }
@@ -45,26 +41,26 @@ pub async fn delete(
 #[utoipa::path(get, path = "/team/info", tag = "teams", summary = "A team, its keys and members", params(("team_id" = String, Query)), responses((status = 200, body = TeamInfo), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
 pub async fn info(
     State(state): State<AppState>,
-    _: Reader,
+    Manager(caller): Manager,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<TeamInfo>, AdminError> {
     let team_id = query.get("team_id").ok_or_else(|| AdminError::invalid("pass ?team_id=", Some("team_id")))?;
-    Ok(Json(teams::info(&state.admin, team_id)?))
+    Ok(Json(teams::info(&state.admin, &caller, team_id)?))
 }
 
 #[utoipa::path(get, path = "/team/list", tag = "teams", summary = "Every team (or a user's), with keys and members", params(("user_id" = Option<String>, Query)), responses((status = 200, body = Vec<ListedTeam>), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
 pub async fn list(
     State(state): State<AppState>,
-    _: Reader,
+    Manager(caller): Manager,
     Query(query): Query<HashMap<String, String>>,
-) -> Json<Vec<ListedTeam>> {
-    Json(teams::list(&state.admin, query.get("user_id").map(String::as_str)))
+) -> Result<Json<Vec<ListedTeam>>, AdminError> {
+    Ok(Json(teams::list(&state.admin, &caller, query.get("user_id").map(String::as_str))?))
 }
 
 #[utoipa::path(post, path = "/team/member_add", tag = "teams", summary = "Add members (or change their role)", request_body = MemberAddRequest, responses((status = 200, body = TeamWithMembers), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
 pub async fn member_add(
     State(state): State<AppState>,
-    Admin(_): Admin,
+    Manager(caller): Manager,
     body: Bytes,
 ) -> Result<Json<TeamWithMembers>, AdminError> {
     let req: MemberAddRequest = parse_body(&body)?;
@@ -72,35 +68,48 @@ pub async fn member_add(
         Members::One(m) => vec![m],
         Members::Many(v) => v,
     };
-    Ok(Json(teams::add_members(&state.admin, &req.team_id, members).await?))
+    Ok(Json(teams::add_members(&state.admin, &caller, &req.team_id, members, req.max_budget_in_team).await?))
 }
 
 #[utoipa::path(post, path = "/team/member_delete", tag = "teams", summary = "Remove a member", request_body = MemberDeleteRequest, responses((status = 200, body = TeamRecord), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
 pub async fn member_delete(
     State(state): State<AppState>,
-    Admin(_): Admin,
+    Manager(caller): Manager,
     body: Bytes,
 ) -> Result<Json<TeamRecord>, AdminError> {
     let req: MemberDeleteRequest = parse_body(&body)?;
     let team =
-        teams::remove_member(&state.admin, &req.team_id, req.user_id.as_deref(), req.user_email.as_deref()).await?;
+        teams::remove_member(&state.admin, &caller, &req.team_id, req.user_id.as_deref(), req.user_email.as_deref())
+            .await?;
     Ok(Json(team))
 }
 
-#[utoipa::path(post, path = "/team/block", tag = "teams", summary = "Block a team", request_body = TeamIdRequest, responses((status = 200, body = TeamRecord), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
-pub async fn block(
+#[utoipa::path(post, path = "/team/member_update", tag = "teams", summary = "Change a member's role or budget in the team", request_body = MemberUpdateRequest, responses((status = 200, body = UpdatedMember), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
+pub async fn member_update(
     State(state): State<AppState>,
-    Admin(_): Admin,
+    Manager(caller): Manager,
     body: Bytes,
-) -> Result<Json<TeamRecord>, AdminError> {
+) -> Result<Json<UpdatedMember>, AdminError> {
+    let req: MemberUpdateRequest = parse_body(&body)?;
+    let member = teams::update_member(
+        &state.admin,
+        &caller,
+        &req.team_id,
+        req.user_id.as_deref(),
+        req.user_email.as_deref(),
+        req.role.as_deref(),
+        req.max_budget_in_team,
+    )
+    .await?;
+    Ok(Json(member))
+}
+
+#[utoipa::path(post, path = "/team/block", tag = "teams", summary = "Block a team", request_body = TeamIdRequest, responses((status = 200, body = TeamRecord), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
+pub async fn block(State(state): State<AppState>, _: Manager, body: Bytes) -> Result<Json<TeamRecord>, AdminError> {
     Ok(Json(teams::set_blocked(&state.admin, &object_body(&body)?, true).await?))
 }
 
 #[utoipa::path(post, path = "/team/unblock", tag = "teams", summary = "Unblock a team", request_body = TeamIdRequest, responses((status = 200, body = TeamRecord), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
-pub async fn unblock(
-    State(state): State<AppState>,
-    Admin(_): Admin,
-    body: Bytes,
-) -> Result<Json<TeamRecord>, AdminError> {
+pub async fn unblock(State(state): State<AppState>, _: Manager, body: Bytes) -> Result<Json<TeamRecord>, AdminError> {
     Ok(Json(teams::set_blocked(&state.admin, &object_body(&body)?, false).await?))
 }

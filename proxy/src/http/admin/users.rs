@@ -7,44 +7,40 @@ use axum::extract::{Query, State};
 use bytes::Bytes;
 use serde_json::Value;
 
-use super::{Admin, Params, Reader, object_body, parse_body};
+use super::{Manager, Params, object_body, parse_body};
 use crate::admin::AdminError;
 use crate::admin::requests::{DeleteUsersRequest, NewUserRequest, UpdateUserRequest};
 use crate::admin::users::{self, CreatedUser, DeletedUsers, UserInfo, UserList};
+use crate::http::AppState;
 use crate::http::error::ErrorBody as ErrorResponse;
-use crate::http::{AppState, Caller};
 use crate::store::UserRecord;
 
 #[utoipa::path(post, path = "/user/new", tag = "users", summary = "Create a user (and a key of its own)", request_body = NewUserRequest, responses((status = 200, body = CreatedUser), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
-pub async fn new(State(state): State<AppState>, Admin(caller): Admin, body: Bytes) -> Result<Json<Value>, AdminError> {
+pub async fn new(
+    State(state): State<AppState>,
+    Manager(caller): Manager,
+    body: Bytes,
+) -> Result<Json<Value>, AdminError> {
     Ok(Json(users::create(&state.admin, &object_body(&body)?, &caller).await?))
 }
 
 #[utoipa::path(get, path = "/user/info", tag = "users", summary = "A user, its keys and teams", params(("user_id" = Option<String>, Query, description = "The caller's own user when absent")), responses((status = 200, body = UserInfo), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
 pub async fn info(
     State(state): State<AppState>,
-    Caller(caller): Caller,
+    Manager(caller): Manager,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<UserInfo>, AdminError> {
     Ok(Json(users::info(&state.admin, &caller, query.get("user_id").map(String::as_str))?))
 }
 
 #[utoipa::path(post, path = "/user/update", tag = "users", summary = "Change a user", request_body = UpdateUserRequest, responses((status = 200, body = UserRecord), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
-pub async fn update(
-    State(state): State<AppState>,
-    Admin(_): Admin,
-    body: Bytes,
-) -> Result<Json<UserRecord>, AdminError> {
+pub async fn update(State(state): State<AppState>, _: Manager, body: Bytes) -> Result<Json<UserRecord>, AdminError> {
     Ok(Json(users::update(&state.admin, &object_body(&body)?).await?))
 }
 
 #[utoipa::path(post, path = "/user/delete", tag = "users", summary = "Delete users and their keys", request_body = DeleteUsersRequest, responses((status = 200, body = DeletedUsers), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
 /// Deletes users and their keys.
-pub async fn delete(
-    State(state): State<AppState>,
-    Admin(_): Admin,
-    body: Bytes,
-) -> Result<Json<DeletedUsers>, AdminError> {
+pub async fn delete(State(state): State<AppState>, _: Manager, body: Bytes) -> Result<Json<DeletedUsers>, AdminError> {
     let req: DeleteUsersRequest = parse_body(&body)?;
     Ok(Json(users::delete(&state.admin, req.user_ids).await?))
 }
@@ -52,7 +48,7 @@ pub async fn delete(
 #[utoipa::path(get, path = "/user/list", tag = "users", summary = "Users, a page at a time", params(("role" = Option<String>, Query), ("team" = Option<String>, Query), ("page" = Option<usize>, Query), ("page_size" = Option<usize>, Query)), responses((status = 200, body = UserList), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
 pub async fn list(
     State(state): State<AppState>,
-    _: Reader,
+    _: Manager,
     Query(query): Query<HashMap<String, String>>,
 ) -> Json<UserList> {
     let p = Params(query);

@@ -1,0 +1,277 @@
+//! Organizations (`/organization/*`): groups of users with a budget and a model list, in
+//! LiteLLM's shapes. They are records for now: teams and keys do not belong to one, and the
+//! request path does not read them.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use super::budgets::{BUDGET_FIELDS, build, changed_by, find};
+use super::{AdminError, Core, Fields, merge, now};
+use crate::auth::Principal;
+use crate::store::{BudgetRecord, Entity, OrganizationMembership, OrganizationRecord, UserRecord, Write};
+
+/// An organization as `/organization/info` and `/organization/list` show it: with its budget
+/// (and its teams: none, as teams do not belong to organizations here).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OrganizationInfo {
+    #[serde(flatten)]
+    pub organization: OrganizationRecord,
+    pub litellm_budget_table: Option<BudgetRecord>,
+    #[schema(value_type = Vec<Object>)]
+    pub teams: Vec<Value>,
+}
+
+/// A member to add: by `user_id` or `user_email`, with its role in the organization.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct OrgMember {
+    /// `org_admin`, `internal_user` or `internal_user_viewer`.
+    pub role: String,
+    pub user_id: Option<String>,
+    pub user_email: Option<String>,
+}
+
+/// `/organization/member_add`'s answer.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OrganizationMembersAdded {
+    pub organization_id: String,
+    pub updated_users: Vec<UserRecord>,
+    pub updated_organization_memberships: Vec<OrganizationMembership>,
+}
+
+const UPDATABLE: &[&str] = &["organization_alias", "models", "metadata", "budget_id"];
+const MEMBER_ROLES: &[&str] = &["org_admin", "internal_user", "internal_user_viewer"];
+
+async fn organization_or_404(core: &Core, id: &str) -> Result<OrganizationRecord, AdminError> {
+    core.store
+        .organizations()
+        .await?
+        .into_iter()
+        .find(|o| o.organization_id == id)
+        .ok_or_else(|| AdminError::NotFound(format!("Organization not found for organization_id={id}")))
+}
+
+fn required_id(fields: &Fields) -> Result<String, AdminError> {
+    fields
+        .get("organization_id")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .ok_or_else(|| AdminError::required("organization_id"))
+}
+
+/// `/organization/new`: the organization, and its budget from the limits sent when no
+/// `budget_id` names one (as LiteLLM: every organization has a budget), in one transaction.
+pub async fn create(core: &Core, caller: &Principal, fields: &Fields) -> Result<OrganizationRecord, AdminError> {
+    if !fields.get("organization_alias").is_some_and(Value::is_string) {
+        return Err(AdminError::required("organization_alias"));
+    }
+    let existing = core.store.organizations().await?;
+    let id = match fields.get("organization_id").and_then(Value::as_str) {
+        Some(id) if existing.iter().any(|o| o.organization_id == id) => {
+            return Err(AdminError::invalid(
+                format!("Organization id = {id} already exists. Please use a different organization id."),
+                Some("organization_id"),
+            ));
+        }
+        Some(id) if !id.trim().is_empty() => id.to_string(),
+        _ => uuid::Uuid::new_v4().to_string(),
+    };
+    let named_budget = fields.get("budget_id").and_then(Value::as_str);
+    let new_budget = match named_budget {
+        Some(b) => {
+            find(core, b)
+                .await?
+                .ok_or_else(|| AdminError::invalid(format!("Budget not found for budget_id={b}"), Some("budget_id")))?;
+            None
+        }
+        None => {
+            let budget_fields: Fields = fields
+                .iter()
+                .filter(|(k, _)| BUDGET_FIELDS.contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            Some(build(caller, &budget_fields, None)?)
+        }
+    };
+    let created = now();
+    let base = OrganizationRecord {
+        organization_id: id,
+        created_at: created.clone(),
+        updated_at: created,
+        created_by: Some(changed_by(caller)),
+        updated_by: Some(changed_by(caller)),
+        ..Default::default()
+    };
+    let mut record: OrganizationRecord = merge(&base, fields, UPDATABLE)?;
+    if let Some(b) = &new_budget {
+        record.budget_id = Some(b.budget_id.clone());
+    }
+    let mut writes: Vec<Write> = new_budget.iter().map(Write::Budget).collect();
+    writes.push(Write::Organization(&record));
+    core.commit(&writes).await?;
+    Ok(record)
+}
+
+async fn with_budget(core: &Core, organization: OrganizationRecord) -> Result<OrganizationInfo, AdminError> {
+    let budget = match &organization.budget_id {
+        Some(b) => find(core, b).await?,
+        None => None,
+    };
+    Ok(OrganizationInfo { organization, litellm_budget_table: budget, teams: Vec::new() })
+}
+
+/// `/organization/info`.
+pub async fn info(core: &Core, id: &str) -> Result<OrganizationInfo, AdminError> {
+    let organization = organization_or_404(core, id).await?;
+    with_budget(core, organization).await
+}
+
+/// `/organization/list`: every organization, oldest first.
+pub async fn list(core: &Core) -> Result<Vec<OrganizationInfo>, AdminError> {
+    let budgets = core.store.budgets().await?;
+    Ok(core
+        .store
+        .organizations()
+        .await?
+        .into_iter()
+        .map(|o| {
+            let budget = o.budget_id.as_deref().and_then(|b| budgets.iter().find(|x| x.budget_id == b)).cloned();
+            OrganizationInfo { organization: o, litellm_budget_table: budget, teams: Vec::new() }
+        })
+        .collect())
+}
+
+/// `/organization/update`: alias, models, metadata, budget (which must exist).
+pub async fn update(core: &Core, caller: &Principal, fields: &Fields) -> Result<OrganizationRecord, AdminError> {
+    let current = organization_or_404(core, &required_id(fields)?).await?;
+    if let Some(b) = fields.get("budget_id").and_then(Value::as_str)
+        && find(core, b).await?.is_none()
+    {
+        return Err(AdminError::invalid(format!("Budget not found for budget_id={b}"), Some("budget_id")));
+    }
+    let mut record: OrganizationRecord = merge(&current, fields, UPDATABLE)?;
+    record.updated_at = now();
+    record.updated_by = Some(changed_by(caller));
+    core.commit(&[Write::Organization(&record)]).await?;
+    Ok(record)
+}
+
+/// `/organization/delete`: the organizations deleted (all named must exist).
+pub async fn delete(core: &Core, ids: &[String]) -> Result<Vec<OrganizationRecord>, AdminError> {
+    if ids.is_empty() {
+        return Err(AdminError::invalid(
+            "organization_ids must name at least one organization",
+            Some("organization_ids"),
+        ));
+    }
+    let mut deleted = Vec::new();
+    for id in ids {
+        deleted.push(organization_or_404(core, id).await?);
+    }
+    let writes: Vec<Write> = ids.iter().map(|id| Write::Delete(Entity::Organization, id)).collect();
+    core.commit(&writes).await?;
+    Ok(deleted)
+}
+
+/// `/organization/member_add`: members by user id or email; a user that does not exist is made
+/// (with a new id when only an email is given), as LiteLLM does. A member already in changes
+/// role. `max_budget_in_organization` gives each a budget of its own in the organization.
+pub async fn add_members(
+    core: &Core,
+    caller: &Principal,
+    organization_id: &str,
+    members: Vec<OrgMember>,
+    max_budget_in_organization: Option<f64>,
+) -> Result<OrganizationMembersAdded, AdminError> {
+    let mut organization = organization_or_404(core, organization_id).await?;
+    let registry = &core.gateway.registry;
+    let mut users: Vec<UserRecord> = Vec::new();
+    let mut budgets: Vec<BudgetRecord> = Vec::new();
+    let mut memberships: Vec<OrganizationMembership> = Vec::new();
+    let stamp = now();
+    for m in members {
+        if !MEMBER_ROLES.contains(&m.role.as_str()) {
+            return Err(AdminError::invalid(
+                format!("member role must be one of {}", MEMBER_ROLES.join(", ")),
+                Some("member"),
+            ));
+        }
+        let by_id = m.user_id.as_deref().and_then(|u| registry.users.get(u));
+        let by_email = m.user_email.as_deref().and_then(|e| {
+            let mut found = registry.users.all();
+            found.retain(|u| u.record.user_email.as_deref() == Some(e));
+            found.sort_by(|a, b| a.record.created_at.cmp(&b.record.created_at));
+            found.into_iter().next()
+        });
+        let user = match by_id.or(by_email) {
+            Some(existing) => existing.snapshot(),
+            None if m.user_id.is_none() && m.user_email.is_none() => {
+                return Err(AdminError::invalid("a member needs user_id or user_email", Some("member")));
+            }
+            None => {
+                let user = UserRecord {
+                    user_id: m.user_id.clone().unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
+                    user_email: m.user_email.clone(),
+                    user_role: Some("internal_user".into()),
+                    created_at: stamp.clone(),
+                    updated_at: stamp.clone(),
+                    ..Default::default()
+                };
+                users.push(user.clone());
+                user
+            }
+        };
+        let budget_id = match max_budget_in_organization {
+            Some(max) => {
+                let mut fields = Fields::new();
+                fields.insert("max_budget".into(), Value::from(max));
+                let budget = build(caller, &fields, None)?;
+                let id = budget.budget_id.clone();
+                budgets.push(budget);
+                Some(id)
+            }
+            None => None,
+        };
+        let membership = match organization.members.iter_mut().find(|x| x.user_id == user.user_id) {
+            Some(existing) => {
+                existing.user_role = Some(m.role.clone());
+                existing.budget_id = budget_id.or(existing.budget_id.take());
+                existing.updated_at = stamp.clone();
+                existing.clone()
+            }
+            None => {
+                let membership = OrganizationMembership {
+                    user_id: user.user_id.clone(),
+                    organization_id: organization_id.to_string(),
+                    user_role: Some(m.role.clone()),
+                    spend: 0.0,
+                    budget_id,
+                    created_at: stamp.clone(),
+                    updated_at: stamp.clone(),
+                };
+                organization.members.push(membership.clone());
+                membership
+            }
+        };
+        memberships.push(membership);
+        if !users.iter().any(|u| u.user_id == user.user_id) {
+            users.push(user);
+        }
+    }
+    organization.updated_at = stamp;
+    organization.updated_by = Some(changed_by(caller));
+    let new_users: Vec<UserRecord> =
+        users.iter().filter(|u| registry.users.get(&u.user_id).is_none()).cloned().collect();
+    let mut writes: Vec<Write> = budgets.iter().map(Write::Budget).collect();
+    writes.extend(new_users.iter().map(Write::User));
+    writes.push(Write::Organization(&organization));
+    core.commit(&writes).await?;
+    for user in new_users {
+        registry.users.put(user);
+    }
+    Ok(OrganizationMembersAdded {
+        organization_id: organization_id.to_string(),
+        updated_users: users,
+        updated_organization_memberships: memberships,
+    })
+}
