@@ -138,3 +138,24 @@ async fn max_end_user_budget_is_every_customers_budget_and_the_master_key_is_not
     let (_, customer) = info(&s, "/end_user/info", "walk-in").await;
     assert!(customer["spend"].as_f64().unwrap() > 0.0000001, "the master key's call was still charged: {customer}");
 }
+
+#[tokio::test]
+async fn a_budget_tier_gives_its_customers_its_limits() {
+    let s = Stack::start().await;
+    let key = new_key(&s).await;
+    admin(&s, "/budget/new", json!({"budget_id": "free-tier", "max_budget": 0.0000001, "rpm_limit": 100})).await;
+    let customer = admin(&s, "/customer/new", json!({"user_id": "tiered", "budget_id": "free-tier"})).await;
+    assert_eq!(customer["budget_id"], "free-tier");
+    assert_eq!(customer["litellm_budget_table"]["max_budget"], 0.0000001);
+    assert_eq!(customer["litellm_budget_table"]["rpm_limit"], 100);
+    assert_eq!(call_for(&s, &key, "tiered").await.0, 200);
+    assert_eq!(call_for(&s, &key, "tiered").await.0, 400, "over the tier's budget");
+
+    // A limit sent with the customer wins over the tier's; an unknown tier is refused.
+    let own = admin(&s, "/customer/new", json!({"user_id": "vip", "budget_id": "free-tier", "max_budget": 5.0})).await;
+    assert_eq!(own["litellm_budget_table"]["max_budget"], 5.0);
+    let r = s.post("/customer/new", &json!({"user_id": "lost", "budget_id": "no-such-tier"})).await;
+    assert_eq!(r.status(), 400);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["message"], "Budget not found, budget_id=no-such-tier");
+}
