@@ -551,6 +551,8 @@ async fn routes_lists_every_route_served() {
         ("/health/readiness/details", "GET"),
         ("/v1/chat/completions", "POST"),
         ("/routes", "GET"),
+        ("/end_user/new", "POST"),
+        ("/customer/list", "GET"),
     ] {
         assert!(find(path, method).is_some(), "{method} {path} is listed");
     }
@@ -562,7 +564,9 @@ async fn routes_lists_every_route_served() {
     for r in routes {
         let path = r["path"].as_str().unwrap();
         let management =
-            ["/key/", "/team/", "/user/", "/model", "/spend/", "/global/"].iter().any(|p| path.starts_with(p));
+            ["/key/", "/team/", "/user/", "/model", "/spend/", "/global/", "/end_user/", "/customer/"]
+                .iter()
+                .any(|p| path.starts_with(p));
         if r["methods"][0] == "GET" && management && !path.contains('{') {
             let (status, body) = get(&s, MASTER_KEY, path).await;
             assert_ne!(status, 404, "{path}: {body}");

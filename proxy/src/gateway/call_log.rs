@@ -135,7 +135,6 @@ impl CallLog {
 
     /// The call is (again) trying `deployment`, as `alias`.
     pub(super) fn attempt_on(&mut self, deployment: Arc<Deployment>, alias: Arc<str>) {
-        self.in_flight = None;
         self.in_flight = Some(deployment.health.start());
         self.deployment = deployment;
         self.alias = alias;

@@ -90,6 +90,16 @@ enum Answer {
     Stream { first: Bytes, events: BoxStream<'static, Result<Bytes, ProviderError>>, usage: Arc<UsageSlot> },
 }
 
+/// How long one attempt may take (to its first byte, for a stream): the request's limit, else
+/// the deployment's.
+fn attempt_limit(controls: &Controls, deployment: &Deployment, stream: bool) -> Duration {
+    if stream {
+        controls.stream_timeout.or(controls.timeout).unwrap_or(deployment.stream_timeout)
+    } else {
+        controls.timeout.unwrap_or(deployment.timeout)
+    }
+}
+
 /// `mock_testing_*`: the failure that makes the requested group hand over to its fallbacks.
 fn mock_testing_failure(controls: &Controls, group: &str) -> Option<GatewayError> {
     let t = &controls.mock_testing;
@@ -366,8 +376,7 @@ impl Gateway {
                     };
                     log.attempted_retries = retries;
                     log.attempted_fallbacks = attempted_fallbacks;
-                    let timeout =
-                        controls.timeout.unwrap_or(if stream { deployment.stream_timeout } else { deployment.timeout });
+                    let timeout = attempt_limit(&controls, &deployment, stream);
                     let (body, cost) = match answer {
                         Answer::Complete { body, usage, response_id } => {
                             deployment.health.succeeded(
@@ -479,11 +488,7 @@ impl Gateway {
             token_prices,
             upstream_model: route.upstream_model(deployment),
         };
-        let limit = if stream {
-            controls.stream_timeout.or(controls.timeout).unwrap_or(deployment.stream_timeout)
-        } else {
-            controls.timeout.unwrap_or(deployment.timeout)
-        };
+        let limit = attempt_limit(controls, deployment, stream);
         let call = async {
             match &controls.mock {
                 Some(mock) => mock::answer(mock, request, &options, limit).await,
@@ -513,23 +518,26 @@ impl Gateway {
     }
 
     /// The model a key asks for, after its own `aliases` and its team's `model_aliases`.
-    fn aliased(&self, principal: &Principal, model: &str) -> String {
-        let Some(key) = principal.key() else { return model.to_string() };
-        let mut name = model.to_string();
-        if let Some(target) = key.record.aliases.get(&name).and_then(|v| v.as_str()) {
-            name = target.to_string();
+    fn aliased<'a>(&self, principal: &Principal, model: &'a str) -> std::borrow::Cow<'a, str> {
+        let Some(key) = principal.key() else { return model.into() };
+        let mut name: std::borrow::Cow<'a, str> = model.into();
+        if let Some(target) = key.record.aliases.get(model).and_then(|v| v.as_str()) {
+            name = target.to_string().into();
         }
         if let Some(team) = key.record.team_id.as_deref().and_then(|t| self.registry.teams.get(t))
-            && let Some(target) = team.record.model_aliases.get(&name).and_then(|v| v.as_str())
+            && let Some(target) = team.record.model_aliases.get(name.as_ref()).and_then(|v| v.as_str())
         {
-            name = target.to_string();
+            name = target.to_string().into();
         }
         name
     }
 
     /// Access to a resolved route; a name given by an alias is also allowed as asked.
     fn check_route_access(&self, principal: &Principal, route: &Route, asked: &str) -> Result<(), GatewayError> {
-        let (provider_models, _) = route.access_facts();
+        if principal.key().is_none() {
+            return Ok(());
+        }
+        let provider_models = route.provider_models();
         let checked = governance::check_access(&self.registry, principal, &route.facts(&provider_models));
         if checked.is_err() && asked != &*route.alias {
             let asked_facts = crate::auth::access::ModelFacts { name: asked, provider_models: &[], access_groups: &[] };

@@ -104,14 +104,14 @@ impl Route {
         Some(id.into())
     }
 
-    /// Checks access against what was asked for (a wildcard call is checked as the model it
-    /// resolves to, so `openai/*` on a key allows `gpt-4o` through a `*` group).
-    pub fn access_facts(&self) -> (Vec<String>, &[String]) {
-        let provider_models = match &self.captures {
-            Some(_) => self.group.deployments.iter().map(|d| self.model_of(d)).collect(),
-            None => self.group.provider_models.clone(),
-        };
-        (provider_models, &self.group.access_groups)
+    /// `litellm_params.model` of the deployments for this call, which access rules also match
+    /// (a wildcard call as the model it resolves to, so `openai/*` on a key allows `gpt-4o`
+    /// through a `*` group). Borrowed for a plain group: no copy per request.
+    pub fn provider_models(&self) -> std::borrow::Cow<'_, [String]> {
+        match &self.captures {
+            Some(_) => std::borrow::Cow::Owned(self.group.deployments.iter().map(|d| self.model_of(d)).collect()),
+            None => std::borrow::Cow::Borrowed(&self.group.provider_models),
+        }
     }
 
     pub fn facts<'a>(&'a self, provider_models: &'a [String]) -> ModelFacts<'a> {

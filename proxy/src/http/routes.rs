@@ -27,6 +27,14 @@ const UNDOCUMENTED: &[(&str, &str, &str)] = &[
     ("GET", "/v1/models/{model}", "get_model"),
     ("GET", "/model/info", "model_info"),
     ("GET", "/v1/model/info", "model_info"),
+    // LiteLLM's second name for each /end_user route.
+    ("POST", "/customer/new", "new"),
+    ("GET", "/customer/info", "info"),
+    ("POST", "/customer/update", "update"),
+    ("POST", "/customer/delete", "delete"),
+    ("GET", "/customer/list", "list"),
+    ("POST", "/customer/block", "block"),
+    ("POST", "/customer/unblock", "unblock"),
 ];
 
 #[derive(Debug, Clone, Serialize)]
