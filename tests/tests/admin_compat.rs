@@ -563,10 +563,9 @@ async fn routes_lists_every_route_served() {
     // Each listed management read answers (none is a 404 of the router).
     for r in routes {
         let path = r["path"].as_str().unwrap();
-        let management =
-            ["/key/", "/team/", "/user/", "/model", "/spend/", "/global/", "/end_user/", "/customer/"]
-                .iter()
-                .any(|p| path.starts_with(p));
+        let management = ["/key/", "/team/", "/user/", "/model", "/spend/", "/global/", "/end_user/", "/customer/"]
+            .iter()
+            .any(|p| path.starts_with(p));
         if r["methods"][0] == "GET" && management && !path.contains('{') {
             let (status, body) = get(&s, MASTER_KEY, path).await;
             assert_ne!(status, 404, "{path}: {body}");
