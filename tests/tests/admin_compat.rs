@@ -729,3 +729,49 @@ async fn organizations_with_budgets_and_members() {
     let member = user_key(&s, "outsider", "internal_user", json!({})).await;
     assert_eq!(post(&s, &member, "/organization/new", json!({"organization_alias": "mine"})).await.0, 401);
 }
+
+/// A team in an organization: the organization's budget limits the calls of the team's keys
+/// (whichever team of the organization spends it), what they spend is the organization's, and
+/// a change of its budget applies to the next call.
+#[tokio::test]
+async fn an_organizations_budget_limits_its_teams() {
+    let s = Stack::start().await;
+    let org = admin(&s, "/organization/new", json!({"organization_alias": "thrifty", "max_budget": 0.0000001})).await;
+    let org_id = org["organization_id"].as_str().unwrap().to_string();
+    let team_a = admin(&s, "/team/new", json!({"team_alias": "a", "organization_id": org_id})).await;
+    assert_eq!(team_a["organization_id"], org_id.as_str());
+    let team_b = admin(&s, "/team/new", json!({"team_alias": "b", "organization_id": org_id})).await;
+    let key_a =
+        admin(&s, "/key/generate", json!({"team_id": team_a["team_id"]})).await["key"].as_str().unwrap().to_string();
+    let key_b =
+        admin(&s, "/key/generate", json!({"team_id": team_b["team_id"]})).await["key"].as_str().unwrap().to_string();
+
+    let (status, body) = post(&s, &key_a, "/v1/chat/completions", chat_body("gpt-4o-mini")).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = post(&s, &key_b, "/v1/chat/completions", chat_body("gpt-4o-mini")).await;
+    assert_eq!(status, 400, "team a spent the organization's budget: {body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.contains(&format!("Organization={org_id}")), "{message}");
+
+    let info = admin_get(&s, &format!("/organization/info?organization_id={org_id}")).await;
+    assert!(info["spend"].as_f64().unwrap() > 0.0, "{info}");
+    let teams: Vec<&str> =
+        info["teams"].as_array().unwrap().iter().map(|t| t["team_alias"].as_str().unwrap()).collect();
+    assert_eq!(teams, ["a", "b"]);
+
+    // Raising the organization's budget lets its teams call again at once.
+    let budget_id = org["budget_id"].as_str().unwrap();
+    admin(&s, "/budget/update", json!({"budget_id": budget_id, "max_budget": 10.0})).await;
+    let (status, body) = post(&s, &key_b, "/v1/chat/completions", chat_body("gpt-4o-mini")).await;
+    assert_eq!(status, 200, "{body}");
+
+    // The organization's spend is kept: a restart reads it back.
+    let spent = admin_get(&s, &format!("/organization/info?organization_id={org_id}")).await["spend"].as_f64().unwrap();
+    let s = s.restart().await;
+    let again = admin_get(&s, &format!("/organization/info?organization_id={org_id}")).await;
+    assert!((again["spend"].as_f64().unwrap() - spent).abs() < 1e-12, "{again} vs {spent}");
+
+    let (status, body) = post(&s, MASTER_KEY, "/team/new", json!({"organization_id": "no-such-org"})).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(error_of(&body).1, "Organization not found for organization_id=no-such-org");
+}

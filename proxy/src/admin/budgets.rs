@@ -87,6 +87,7 @@ pub async fn create(core: &Core, caller: &Principal, fields: &Fields) -> Result<
     }
     let record = build(caller, fields, id)?;
     core.commit(&[Write::Budget(&record)]).await?;
+    super::organizations::refresh_limits(core).await?;
     Ok(record)
 }
 
@@ -106,6 +107,7 @@ pub async fn update(core: &Core, caller: &Principal, fields: &Fields) -> Result<
     record.updated_at = now();
     record.updated_by = Some(changed_by(caller));
     core.commit(&[Write::Budget(&record)]).await?;
+    super::organizations::refresh_limits(core).await?;
     Ok(record)
 }
 
@@ -141,5 +143,6 @@ pub async fn delete(core: &Core, id: &str) -> Result<BudgetRecord, AdminError> {
         ));
     }
     core.commit(&[Write::Delete(Entity::Budget, id)]).await?;
+    super::organizations::refresh_limits(core).await?;
     Ok(record)
 }

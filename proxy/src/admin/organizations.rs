@@ -1,6 +1,7 @@
-//! Organizations (`/organization/*`): groups of users with a budget and a model list, in
-//! LiteLLM's shapes. They are records for now: teams and keys do not belong to one, and the
-//! request path does not read them.
+//! Organizations (`/organization/*`): groups of teams and users with a budget and a model list,
+//! in LiteLLM's shapes. A team joins one with its `organization_id`; the organization's budget
+//! (max budget, rate limits, budget period) then limits the calls of the team's keys, and what
+//! they spend adds to the organization's spend.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -12,7 +13,7 @@ use crate::auth::Principal;
 use crate::store::{BudgetRecord, Entity, OrganizationMembership, OrganizationRecord, UserRecord, Write};
 
 /// An organization as `/organization/info` and `/organization/list` show it: with its budget
-/// (and its teams: none, as teams do not belong to organizations here).
+/// and its teams.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct OrganizationInfo {
     #[serde(flatten)]
@@ -109,7 +110,42 @@ pub async fn create(core: &Core, caller: &Principal, fields: &Fields) -> Result<
     let mut writes: Vec<Write> = new_budget.iter().map(Write::Budget).collect();
     writes.push(Write::Organization(&record));
     core.commit(&writes).await?;
+    refresh_limits(core).await?;
     Ok(record)
+}
+
+/// Puts every organization's budget into the registry the request path reads (after any change
+/// of an organization or a budget; there are few of either).
+pub async fn refresh_limits(core: &Core) -> Result<(), AdminError> {
+    let registry = &core.gateway.registry.organizations;
+    let current = core.store.organization_limits().await?;
+    for entry in registry.all() {
+        if !current.iter().any(|c| c.organization_id == entry.record.organization_id) {
+            registry.remove(&entry.record.organization_id);
+        }
+    }
+    for limits in current {
+        registry.put(limits);
+    }
+    Ok(())
+}
+
+/// An organization with its budget, its teams and its live spend.
+fn shown(core: &Core, mut organization: OrganizationRecord, budget: Option<BudgetRecord>) -> OrganizationInfo {
+    let registry = &core.gateway.registry;
+    if let Some(live) = registry.organizations.get(&organization.organization_id) {
+        organization.spend = live.counters.spend();
+    }
+    let mut teams: Vec<_> = registry
+        .teams
+        .all()
+        .into_iter()
+        .filter(|t| t.record.organization_id.as_deref() == Some(organization.organization_id.as_str()))
+        .map(|t| t.snapshot())
+        .collect();
+    teams.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.team_id.cmp(&b.team_id)));
+    let teams = teams.into_iter().filter_map(|t| serde_json::to_value(t).ok()).collect();
+    OrganizationInfo { organization, litellm_budget_table: budget, teams }
 }
 
 async fn with_budget(core: &Core, organization: OrganizationRecord) -> Result<OrganizationInfo, AdminError> {
@@ -117,7 +153,7 @@ async fn with_budget(core: &Core, organization: OrganizationRecord) -> Result<Or
         Some(b) => find(core, b).await?,
         None => None,
     };
-    Ok(OrganizationInfo { organization, litellm_budget_table: budget, teams: Vec::new() })
+    Ok(shown(core, organization, budget))
 }
 
 /// `/organization/info`.
@@ -136,7 +172,7 @@ pub async fn list(core: &Core) -> Result<Vec<OrganizationInfo>, AdminError> {
         .into_iter()
         .map(|o| {
             let budget = o.budget_id.as_deref().and_then(|b| budgets.iter().find(|x| x.budget_id == b)).cloned();
-            OrganizationInfo { organization: o, litellm_budget_table: budget, teams: Vec::new() }
+            shown(core, o, budget)
         })
         .collect())
 }
@@ -153,6 +189,7 @@ pub async fn update(core: &Core, caller: &Principal, fields: &Fields) -> Result<
     record.updated_at = now();
     record.updated_by = Some(changed_by(caller));
     core.commit(&[Write::Organization(&record)]).await?;
+    refresh_limits(core).await?;
     Ok(record)
 }
 
@@ -170,6 +207,7 @@ pub async fn delete(core: &Core, ids: &[String]) -> Result<Vec<OrganizationRecor
     }
     let writes: Vec<Write> = ids.iter().map(|id| Write::Delete(Entity::Organization, id)).collect();
     core.commit(&writes).await?;
+    refresh_limits(core).await?;
     Ok(deleted)
 }
 

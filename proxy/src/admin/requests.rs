@@ -118,6 +118,8 @@ pub struct TeamFields {
     #[schema(value_type = Option<Object>)]
     pub model_aliases: Option<Map<String, Value>>,
     pub tags: Option<Vec<String>>,
+    /// The organization the team joins (it must exist): its budget limits the team's calls.
+    pub organization_id: Option<String>,
     #[serde(flatten)]
     pub limits: LimitFields,
 }

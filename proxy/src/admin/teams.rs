@@ -75,7 +75,18 @@ pub struct TeamWithMembers {
     pub updated_team_memberships: Vec<Membership>,
 }
 
-const UPDATABLE: &[&str] = &["team_alias", "models", "metadata", "blocked", "model_aliases", "tags"];
+const UPDATABLE: &[&str] = &["team_alias", "models", "metadata", "blocked", "model_aliases", "tags", "organization_id"];
+
+/// A team may only join an organization that exists (its budget then limits the team's calls).
+fn check_organization(core: &Core, fields: &Fields) -> Result<(), AdminError> {
+    match fields.get("organization_id").and_then(Value::as_str) {
+        Some(id) if core.gateway.registry.organizations.get(id).is_none() => Err(AdminError::invalid(
+            format!("Organization not found for organization_id={id}"),
+            Some("organization_id"),
+        )),
+        _ => Ok(()),
+    }
+}
 
 fn team_or_404(core: &Core, team_id: &str) -> Result<Arc<TeamEntry>, AdminError> {
     core.gateway
@@ -113,6 +124,7 @@ async fn save(core: &Core, mut record: TeamRecord, also: &[UserRecord]) -> Resul
 /// `admin` member, as in LiteLLM (unless the body already lists it).
 pub async fn create(core: &Core, caller: &Principal, fields: &Fields) -> Result<TeamRecord, AdminError> {
     check_limits(fields)?;
+    check_organization(core, fields)?;
     let team_id = match fields.get("team_id").and_then(Value::as_str) {
         Some(id) if core.gateway.registry.teams.get(id).is_some() => {
             return Err(AdminError::invalid(
@@ -147,6 +159,7 @@ pub async fn create(core: &Core, caller: &Principal, fields: &Fields) -> Result<
 /// `/team/update`.
 pub async fn update(core: &Core, fields: &Fields) -> Result<UpdatedTeam, AdminError> {
     check_limits(fields)?;
+    check_organization(core, fields)?;
     let entry = team_or_404(core, &required_team_id(fields)?)?;
     let mut allowed: Vec<&str> = UPDATABLE.to_vec();
     allowed.extend_from_slice(LIMIT_FIELDS);

@@ -10,7 +10,7 @@ use parking_lot::RwLock;
 use chrono::{DateTime, Utc};
 
 use crate::limits::{BudgetDuration, Counters, parse_duration};
-use crate::store::{EndUserRecord, KeyRecord, Limits, Snapshot, TeamRecord, UserRecord};
+use crate::store::{EndUserRecord, KeyRecord, Limits, OrganizationLimits, Snapshot, TeamRecord, UserRecord};
 use crate::time::{format_time, parse_time};
 
 /// A record with its live counters. Counters outlive record updates.
@@ -27,6 +27,7 @@ pub type KeyEntry = Tracked<KeyRecord>;
 pub type TeamEntry = Tracked<TeamRecord>;
 pub type UserEntry = Tracked<UserRecord>;
 pub type EndUserEntry = Tracked<EndUserRecord>;
+pub type OrganizationEntry = Tracked<OrganizationLimits>;
 
 /// What the registry needs to know about a record.
 pub trait Governed: Clone {
@@ -69,6 +70,7 @@ governed!(KeyRecord, token, expires: expires);
 governed!(TeamRecord, team_id);
 governed!(UserRecord, user_id);
 governed!(EndUserRecord, user_id);
+governed!(OrganizationLimits, organization_id);
 
 impl<R: Governed> Tracked<R> {
     /// The record as the admin API shows it: live spend and next reset.
@@ -181,6 +183,8 @@ pub struct Registry {
     pub users: Table<UserRecord>,
     /// Customers: those created through `/end_user/new` and those requests have named.
     pub end_users: Table<EndUserRecord>,
+    /// Organizations' budgets and spend (their teams' calls count against them).
+    pub organizations: Table<OrganizationLimits>,
 }
 
 impl Registry {
@@ -197,6 +201,9 @@ impl Registry {
         }
         for e in &snapshot.end_users {
             registry.end_users.put(e.clone());
+        }
+        for o in &snapshot.organizations {
+            registry.organizations.put(o.clone());
         }
         registry
     }

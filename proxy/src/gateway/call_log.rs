@@ -191,6 +191,9 @@ impl Drop for CallLog {
         metadata.insert("user_api_key_alias".into(), self.admission.key_alias.clone().into());
         metadata.insert("user_api_key_team_id".into(), self.admission.team_id.clone().into());
         metadata.insert("user_api_key_user_id".into(), self.admission.user_id.clone().into());
+        if let Some(org) = &self.admission.organization_id {
+            metadata.insert(crate::store::ORG_ID_METADATA.into(), org.clone().into());
+        }
         metadata.insert("status".into(), status.into());
         metadata.insert("outcome".into(), outcome.into());
         metadata.insert("stream".into(), self.stream.into());

@@ -41,6 +41,8 @@ pub struct Admission {
     pub key_alias: Option<String>,
     pub team_id: Option<String>,
     pub user_id: Option<String>,
+    /// The organization of the key's team.
+    pub organization_id: Option<String>,
 }
 
 impl Admission {
@@ -112,8 +114,13 @@ pub fn admit(
     }
     let team = key.record.team_id.as_deref().and_then(|t| registry.teams.get(t));
     let user = key.record.user_id.as_deref().and_then(|u| registry.users.get(u));
+    let organization =
+        team.as_ref().and_then(|t| t.record.organization_id.as_deref()).and_then(|o| registry.organizations.get(o));
 
     roll(key, Entity::Key, sink, now);
+    if let Some(o) = &organization {
+        roll(o, Entity::Organization, sink, now);
+    }
     if let Some(t) = &team {
         roll(t, Entity::Team, sink, now);
     }
@@ -148,6 +155,15 @@ pub fn admit(
             counters: &u.counters,
             limits: &u.record.limits,
             max_budget: u.record.limits.max_budget,
+        });
+    }
+    if let Some(o) = &organization {
+        subjects.push(Subject {
+            kind: Entity::Organization,
+            label: format!("Organization={}", o.record.organization_id),
+            counters: &o.counters,
+            limits: &o.record.limits,
+            max_budget: o.record.limits.max_budget,
         });
     }
     if let (Some(c), Some(customer)) = (&customer_entry, customer) {
@@ -190,6 +206,7 @@ pub fn admit(
         key_alias: key.record.key_alias.clone(),
         team_id: key.record.team_id.clone(),
         user_id: key.record.user_id.clone(),
+        organization_id: organization.as_ref().map(|o| o.record.organization_id.clone()),
     };
     let mut counted_requests: Vec<&Arc<Counters>> = Vec::new();
     let undo = |counted: &[&Arc<Counters>]| counted.iter().for_each(|c| c.undo_request(now));
@@ -260,6 +277,9 @@ pub fn roll_all(registry: &Registry, sink: &SpendSink, now: DateTime<Utc>) {
     }
     for e in registry.end_users.all() {
         roll(&e, Entity::EndUser, Some(sink), now);
+    }
+    for o in registry.organizations.all() {
+        roll(&o, Entity::Organization, Some(sink), now);
     }
 }
 

@@ -55,6 +55,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (3, "integrity", include_str!("../../migrations/sqlite/0003_integrity.sql")),
     (4, "organizations_budgets", include_str!("../../migrations/sqlite/0004_organizations_budgets.sql")),
     (5, "end_users", include_str!("../../migrations/sqlite/0005_end_users.sql")),
+    (6, "organization_spend", include_str!("../../migrations/sqlite/0006_organization_spend.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "governance", include_str!("../../migrations/postgres/0001_governance.sql")),
@@ -62,6 +63,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (3, "integrity", include_str!("../../migrations/postgres/0003_integrity.sql")),
     (4, "organizations_budgets", include_str!("../../migrations/postgres/0004_organizations_budgets.sql")),
     (5, "end_users", include_str!("../../migrations/postgres/0005_end_users.sql")),
+    (6, "organization_spend", include_str!("../../migrations/postgres/0006_organization_spend.sql")),
 ];
 
 /// The gateway's data folder: `switchboard` in the user's data folder (`XDG_DATA_HOME`, else
@@ -214,7 +216,8 @@ impl Store {
         for e in &mut end_users {
             e.spend = end_user_spend.get(&e.user_id).copied().unwrap_or(0.0);
         }
-        Ok(Snapshot { keys, teams, users, models, end_users })
+        let organizations = self.organization_limits().await?;
+        Ok(Snapshot { keys, teams, users, models, end_users, organizations })
     }
 
     async fn documents<T: DeserializeOwned>(
@@ -237,9 +240,28 @@ impl Store {
         self.documents("budgets", "budget_id").await
     }
 
-    /// Every organization (`/organization/*`), oldest first.
+    /// Every organization (`/organization/*`), oldest first, with its spend.
     pub async fn organizations(&self) -> Result<Vec<OrganizationRecord>, StoreError> {
-        self.documents("organizations", "organization_id").await
+        let mut organizations: Vec<OrganizationRecord> = self.documents("organizations", "organization_id").await?;
+        let spend = self.spend_column("organizations", "organization_id").await?;
+        for o in &mut organizations {
+            o.spend = spend.get(&o.organization_id).copied().unwrap_or(0.0);
+        }
+        Ok(organizations)
+    }
+
+    /// What limits each organization's calls: its budget's limits and its spend.
+    pub async fn organization_limits(&self) -> Result<Vec<OrganizationLimits>, StoreError> {
+        let budgets = self.budgets().await?;
+        Ok(self
+            .organizations()
+            .await?
+            .iter()
+            .map(|o| {
+                let budget = o.budget_id.as_deref().and_then(|b| budgets.iter().find(|x| x.budget_id == b));
+                OrganizationLimits::of(o, budget)
+            })
+            .collect())
     }
 
     async fn spend_column(&self, table: &'static str, id: &'static str) -> Result<HashMap<String, f64>, StoreError> {
@@ -355,6 +377,13 @@ impl Store {
             sqlx::query("UPDATE users SET spend = spend + $1 WHERE user_id = $2")
                 .bind(*spend)
                 .bind(user)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for (organization, spend) in &totals.organizations {
+            sqlx::query("UPDATE organizations SET spend = spend + $1 WHERE organization_id = $2")
+                .bind(*spend)
+                .bind(organization)
                 .execute(&mut *tx)
                 .await?;
         }
@@ -853,6 +882,7 @@ pub struct Totals {
     pub users: HashMap<String, f64>,
     /// Customer → (spend to add, first time seen in these rows).
     pub end_users: HashMap<String, (f64, String)>,
+    pub organizations: HashMap<String, f64>,
 }
 
 impl Totals {
@@ -870,6 +900,9 @@ impl Totals {
         }
         if let Some(user) = &log.user {
             *self.users.entry(user.clone()).or_default() += log.spend;
+        }
+        if let Some(org) = log.metadata.get(ORG_ID_METADATA).and_then(|o| o.as_str()) {
+            *self.organizations.entry(org.to_string()).or_default() += log.spend;
         }
         if let Some(end_user) = log.end_user.as_ref().filter(|e| !e.is_empty()) {
             let e = self.end_users.entry(end_user.clone()).or_insert_with(|| (0.0, log.start_time.clone()));
@@ -891,6 +924,9 @@ impl Totals {
         for (u, spend) in other.users {
             *self.users.entry(u).or_default() += spend;
         }
+        for (o, spend) in other.organizations {
+            *self.organizations.entry(o).or_default() += spend;
+        }
         for (e, (spend, seen)) in other.end_users {
             let entry = self.end_users.entry(e).or_insert_with(|| (0.0, seen));
             entry.0 += spend;
@@ -898,7 +934,11 @@ impl Totals {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.keys.is_empty() && self.teams.is_empty() && self.users.is_empty() && self.end_users.is_empty()
+        self.keys.is_empty()
+            && self.teams.is_empty()
+            && self.users.is_empty()
+            && self.end_users.is_empty()
+            && self.organizations.is_empty()
     }
 }
 

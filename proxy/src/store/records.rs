@@ -86,6 +86,9 @@ pub struct TeamRecord {
     pub model_aliases: Map<String, Value>,
     #[serde(default)]
     pub tags: Vec<String>,
+    /// The organization the team belongs to: its budget and limits apply to the team's calls.
+    #[serde(default)]
+    pub organization_id: Option<String>,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -201,6 +204,7 @@ pub struct Snapshot {
     pub users: Vec<UserRecord>,
     pub models: Vec<ModelRecord>,
     pub end_users: Vec<EndUserRecord>,
+    pub organizations: Vec<OrganizationLimits>,
 }
 
 /// A budget (`/budget/new`), as LiteLLM's `LiteLLM_BudgetTable` shows it.
@@ -249,6 +253,34 @@ pub struct OrganizationRecord {
     pub created_by: Option<String>,
     pub updated_at: String,
     pub updated_by: Option<String>,
+}
+
+/// The spend-row metadata member naming the organization a call counts against (LiteLLM's).
+pub const ORG_ID_METADATA: &str = "user_api_key_org_id";
+
+/// What the request path needs of an organization: the limits of its budget and its spend.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OrganizationLimits {
+    pub organization_id: String,
+    pub limits: Limits,
+    pub spend: f64,
+}
+
+impl OrganizationLimits {
+    pub fn of(organization: &OrganizationRecord, budget: Option<&BudgetRecord>) -> OrganizationLimits {
+        let limits = budget
+            .map(|b| Limits {
+                max_budget: b.max_budget,
+                soft_budget: b.soft_budget,
+                budget_duration: b.budget_duration.clone(),
+                budget_reset_at: b.budget_reset_at.clone(),
+                tpm_limit: b.tpm_limit,
+                rpm_limit: b.rpm_limit,
+                max_parallel_requests: b.max_parallel_requests,
+            })
+            .unwrap_or_default();
+        OrganizationLimits { organization_id: organization.organization_id.clone(), limits, spend: organization.spend }
+    }
 }
 
 /// A member of an organization (LiteLLM's `LiteLLM_OrganizationMembership`).

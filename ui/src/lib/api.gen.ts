@@ -814,7 +814,7 @@ export type OrgMember = {
 
 export type OrgMembers = OrgMember | OrgMember[];
 
-/** An organization as `/organization/info` and `/organization/list` show it: with its budget (and its teams: none, as teams do not belong to organizations here). */
+/** An organization as `/organization/info` and `/organization/list` show it: with its budget and its teams. */
 export type OrganizationInfo = OrganizationRecord & {
   litellm_budget_table?: null | BudgetRecord;
   teams: Array<Record<string, unknown>>;
@@ -1139,6 +1139,8 @@ export type TeamFields = LimitFields & {
   metadata?: Record<string, unknown> | null;
   model_aliases?: Record<string, unknown> | null;
   models?: string[] | null;
+  /** The organization the team joins (it must exist): its budget limits the team's calls. */
+  organization_id?: string | null;
   tags?: string[] | null;
   team_alias?: string | null;
 };
@@ -1169,6 +1171,8 @@ export type TeamRecord = Limits & {
   metadata?: Record<string, unknown>;
   model_aliases?: Record<string, unknown>;
   models?: string[];
+  /** The organization the team belongs to: its budget and limits apply to the team's calls. */
+  organization_id?: string | null;
   spend?: number;
   tags?: string[];
   team_alias?: string | null;
