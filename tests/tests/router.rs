@@ -80,8 +80,12 @@ async fn wildcard_groups_serve_any_name_with_the_matched_part_as_the_upstream_mo
 
     // A key limited to openai/* reaches the wildcard's OpenAI models and nothing else.
     let key = new_key(&s, json!({"models": ["openai/*"]})).await;
-    let (status, body, _) = call(&s, &key, &ask("openai/gpt-4o-mini")).await;
+    let (status, body, headers) = call(&s, &key, &ask("openai/gpt-4o-mini")).await;
     assert_eq!(status, 200, "{body}");
+    let cost: f64 = header(&headers, "x-litellm-response-cost").parse().unwrap();
+    assert!(cost > 0.0, "a wildcard call is priced as the model it names (else budgets would not bite)");
+    let info: Value = s.get(&format!("/key/info?key={key}")).await.json().await.unwrap();
+    assert_eq!(info["info"]["spend"].as_f64().unwrap(), cost, "and charged");
     let (status, body, _) = call(&s, &key, &ask("us.anthropic.claude-3-5-haiku-20241022-v1:0")).await;
     assert_eq!(status, 403, "{body}");
     assert_eq!(body["error"]["type"], "key_model_access_denied");

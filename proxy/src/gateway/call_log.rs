@@ -16,7 +16,7 @@ use super::governance::Admission;
 use super::health::InFlight;
 use super::{Deployment, Gateway, GatewayError};
 use crate::auth::{MASTER_KEY_SPEND_ID, Principal};
-use crate::providers::{ProviderError, UsageSlot};
+use crate::providers::{ProviderError, TokenPrices, UsageSlot};
 use crate::schema::Usage;
 use crate::spend::{SpendSink, WriterMessage};
 use crate::store::SpendLog;
@@ -64,8 +64,9 @@ pub(super) struct CallLog {
     call_id: uuid::Uuid,
     /// The name the answering group was called by (a fallback's, after a fallback).
     alias: Arc<str>,
-    /// The deployment of the latest attempt.
+    /// The deployment of the latest attempt, and its price for this call.
     deployment: Arc<Deployment>,
+    prices: Option<TokenPrices>,
     in_flight: Option<InFlight>,
     started: Instant,
     start_time: DateTime<Utc>,
@@ -110,6 +111,7 @@ impl CallLog {
         CallLog {
             call_id: call.call_id,
             alias,
+            prices: None,
             deployment,
             in_flight: None,
             started: call.started,
@@ -134,7 +136,8 @@ impl CallLog {
     }
 
     /// The call is (again) trying `deployment`, as `alias`.
-    pub(super) fn attempt_on(&mut self, deployment: Arc<Deployment>, alias: Arc<str>) {
+    pub(super) fn attempt_on(&mut self, deployment: Arc<Deployment>, alias: Arc<str>, prices: Option<TokenPrices>) {
+        self.prices = prices;
         self.in_flight = Some(deployment.health.start());
         self.deployment = deployment;
         self.alias = alias;
@@ -163,7 +166,7 @@ impl Drop for CallLog {
         let response_id = self.response_id.take().or_else(|| slot.and_then(|u| u.response_id()));
         let outcome = if self.completed { "completed" } else { "client_disconnected" };
         let latency_ms = self.started.elapsed().as_millis() as u64;
-        let cost = crate::spend::cost(self.deployment.price.as_ref(), &usage);
+        let cost = self.prices.map(|p| p.cost(&usage)).unwrap_or(0.0);
         let now = Utc::now();
         self.admission.charge(cost, usage.total_tokens, now);
         self.deployment.health.add_tokens(usage.total_tokens);

@@ -339,12 +339,13 @@ impl Gateway {
                         current.alias.clone(),
                     )
                 });
-                log.attempt_on(deployment.clone(), current.alias.clone());
+                let prices = current.token_prices(&deployment);
+                log.attempt_on(deployment.clone(), current.alias.clone(), prices);
                 let attempt_started = Instant::now();
-                let result = self.attempt(&deployment, &current, &request, &controls, call_id).await;
+                let result = self.attempt(&deployment, &current, &request, &controls, call_id, prices).await;
                 waited += attempt_started.elapsed();
                 match result {
-                    Ok(answer) => break Ok((deployment, answer, attempt_started)),
+                    Ok(answer) => break Ok((deployment, answer, attempt_started, prices)),
                     Err(error) => {
                         let others = group.deployments.len() > 1;
                         deployment.health.failed(
@@ -370,7 +371,7 @@ impl Gateway {
                 }
             };
             match outcome {
-                Ok((deployment, answer, attempt_started)) => {
+                Ok((deployment, answer, attempt_started, prices)) => {
                     let Some(mut log) = log else {
                         return Err(GatewayError::Internal("a call answered without being logged".into()));
                     };
@@ -386,7 +387,7 @@ impl Gateway {
                             );
                             log.response_id = response_id;
                             log.finish(200, Some(usage));
-                            (ReplyBody::Json(body), Some(crate::spend::cost(deployment.price.as_ref(), &usage)))
+                            (ReplyBody::Json(body), Some(prices.map(|p| p.cost(&usage)).unwrap_or(0.0)))
                         }
                         Answer::Stream { first, events, usage } => {
                             deployment.health.succeeded(attempt_started.elapsed(), true, None);
@@ -464,6 +465,7 @@ impl Gateway {
         request: &ChatRequest,
         controls: &Controls,
         call_id: uuid::Uuid,
+        token_prices: Option<TokenPrices>,
     ) -> Result<Answer, GatewayError> {
         let defaulted;
         let request = if deployment.entry.params.default_request_params.is_empty() {
@@ -477,10 +479,6 @@ impl Gateway {
             &defaulted
         };
         let stream = request.is_stream();
-        let token_prices = deployment.price.as_ref().map(|p| TokenPrices {
-            input: p.input_cost_per_token.unwrap_or(0.0),
-            output: p.output_cost_per_token.unwrap_or(0.0),
-        });
         let options = CallOptions {
             alias: route.alias.clone(),
             include_usage: request.wants_stream_usage(),

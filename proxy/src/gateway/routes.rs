@@ -11,8 +11,8 @@ use super::health::DeploymentHealth;
 use super::wildcard::{self, Pattern};
 use crate::auth::access::ModelFacts;
 use crate::config::{Config, GroupAlias, ModelEntry, infer_provider};
-use crate::providers::{Provider, ProviderError};
-use crate::spend::{Price, price_of};
+use crate::providers::{Provider, ProviderError, TokenPrices};
+use crate::spend::{Price, price_for, price_of};
 
 /// One deployment of a model group.
 pub struct Deployment {
@@ -102,6 +102,18 @@ impl Route {
         let model = self.model_of(deployment);
         let id = model.strip_prefix(&format!("{}/", deployment.entry.provider)).unwrap_or(&model).to_string();
         Some(id.into())
+    }
+
+    /// USD per token of a call on `deployment`: a wildcard call is priced as the model it names.
+    pub fn token_prices(&self, deployment: &Deployment) -> Option<TokenPrices> {
+        let of = |p: &Price| TokenPrices {
+            input: p.input_cost_per_token.unwrap_or(0.0),
+            output: p.output_cost_per_token.unwrap_or(0.0),
+        };
+        match self.upstream_model(deployment) {
+            Some(model) => price_for(&deployment.entry, &model).as_ref().map(of),
+            None => deployment.price.as_ref().map(of),
+        }
     }
 
     /// `litellm_params.model` of the deployments for this call, which access rules also match

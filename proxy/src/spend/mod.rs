@@ -3,7 +3,7 @@
 pub mod prices;
 mod writer;
 
-pub use prices::{Price, price_of};
+pub use prices::{Price, price_for, price_of};
 pub use writer::{SpendSink, SpendWriter, WriterMessage, WriterStatus};
 
 use crate::schema::Usage;

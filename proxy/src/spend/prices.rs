@@ -63,10 +63,16 @@ fn parse_full(bytes: &[u8]) -> HashMap<String, Price> {
 /// model_info), else the map entry of `model_info.base_model`, `provider/model`, `model`, and
 /// for Bedrock inference profiles the model without its region prefix.
 pub fn price_of(entry: &ModelEntry) -> Option<Price> {
+    price_for(entry, &entry.provider_model)
+}
+
+/// The price of `entry` when it calls `provider_model` (a wildcard deployment calls the model
+/// the request named).
+pub fn price_for(entry: &ModelEntry, provider_model: &str) -> Option<Price> {
     let map = price_map();
     let info_cost = |k: &str| entry.model_info.get(k).and_then(serde_json::Value::as_f64);
     let base_model = entry.model_info.get("base_model").and_then(|v| v.as_str());
-    let model = entry.provider_model.strip_prefix("converse/").unwrap_or(&entry.provider_model);
+    let model = provider_model.strip_prefix("converse/").unwrap_or(provider_model);
     let without_region =
         model.split_once('.').filter(|(r, _)| matches!(*r, "us" | "eu" | "apac" | "global" | "jp" | "au"));
     let mut candidates: Vec<String> = Vec::new();
