@@ -8,7 +8,7 @@ use parking_lot::Mutex;
 
 use crate::config::RouterSettings;
 
-/// One deployment's live state. A short lock per call start and end; nothing else.
+/// One deployment's live state, behind one short lock taken when a call starts, answers and ends.
 #[derive(Debug, Default)]
 pub struct DeploymentHealth {
     state: Mutex<State>,
