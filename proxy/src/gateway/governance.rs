@@ -75,6 +75,13 @@ struct Subject<'a> {
     max_budget: Option<f64>,
 }
 
+impl<'a> Subject<'a> {
+    fn of<R: Governed>(entry: &'a Tracked<R>, kind: Entity, label: String) -> Subject<'a> {
+        let limits = entry.record.limits();
+        Subject { kind, label, counters: &entry.counters, limits, max_budget: limits.max_budget }
+    }
+}
+
 /// The customer a call is for (LiteLLM's end user), and the budget customers get by default
 /// (`litellm_settings.max_end_user_budget`).
 #[derive(Debug, Clone, Copy)]
@@ -132,49 +139,19 @@ pub fn admit(
         Some(alias) => format!("Key={alias} ({})", key.record.key_name),
         None => format!("Key={}", key.record.key_name),
     };
-    let mut subjects = vec![Subject {
-        kind: Entity::Key,
-        label: key_label,
-        counters: &key.counters,
-        limits: &key.record.limits,
-        max_budget: key.record.limits.max_budget,
-    }];
-    if let Some(t) = &team {
-        subjects.push(Subject {
-            kind: Entity::Team,
-            label: format!("Team={}", t.record.team_id),
-            counters: &t.counters,
-            limits: &t.record.limits,
-            max_budget: t.record.limits.max_budget,
-        });
-    }
-    if let Some(u) = &user {
-        subjects.push(Subject {
-            kind: Entity::User,
-            label: format!("User={}", u.record.user_id),
-            counters: &u.counters,
-            limits: &u.record.limits,
-            max_budget: u.record.limits.max_budget,
-        });
-    }
-    if let Some(o) = &organization {
-        subjects.push(Subject {
-            kind: Entity::Organization,
-            label: format!("Organization={}", o.record.organization_id),
-            counters: &o.counters,
-            limits: &o.record.limits,
-            max_budget: o.record.limits.max_budget,
-        });
-    }
+    let mut subjects = vec![Subject::of(key, Entity::Key, key_label)];
+    subjects.extend(team.as_ref().map(|t| Subject::of(t, Entity::Team, format!("Team={}", t.record.team_id))));
+    subjects.extend(user.as_ref().map(|u| Subject::of(u, Entity::User, format!("User={}", u.record.user_id))));
+    subjects.extend(
+        organization
+            .as_ref()
+            .map(|o| Subject::of(o, Entity::Organization, format!("Organization={}", o.record.organization_id))),
+    );
     if let (Some(c), Some(customer)) = (&customer_entry, customer) {
         roll(c, Entity::EndUser, sink, now);
-        subjects.push(Subject {
-            kind: Entity::EndUser,
-            label: format!("End User={}", c.record.user_id),
-            counters: &c.counters,
-            limits: &c.record.limits,
-            max_budget: c.record.limits.max_budget.or(customer.default_budget),
-        });
+        let mut subject = Subject::of(c, Entity::EndUser, format!("End User={}", c.record.user_id));
+        subject.max_budget = subject.max_budget.or(customer.default_budget);
+        subjects.push(subject);
     }
 
     for s in &subjects {
