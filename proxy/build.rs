@@ -17,6 +17,8 @@ type Fits = fn(&serde_json::Value) -> bool;
 const PRICE_FIELDS: &[(&str, Fits)] = &[
     ("input_cost_per_token", serde_json::Value::is_number),
     ("output_cost_per_token", serde_json::Value::is_number),
+    ("cache_read_input_token_cost", serde_json::Value::is_number),
+    ("cache_creation_input_token_cost", serde_json::Value::is_number),
     ("litellm_provider", serde_json::Value::is_string),
     ("mode", serde_json::Value::is_string),
     ("max_tokens", serde_json::Value::is_u64),

@@ -13,7 +13,13 @@ use crate::providers::{CallOptions, ChatOutput, ChatStream, DONE_EVENT, Provider
 use crate::schema::{ChatRequest, Usage};
 
 /// LiteLLM's mock usage.
-const MOCK_USAGE: Usage = Usage { prompt_tokens: 10, completion_tokens: 20, total_tokens: 30 };
+const MOCK_USAGE: Usage = Usage {
+    prompt_tokens: 10,
+    completion_tokens: 20,
+    total_tokens: 30,
+    cache_read_input_tokens: 0,
+    cache_creation_input_tokens: 0,
+};
 
 /// Characters per streamed chunk, as LiteLLM's mock stream.
 const CHUNK_CHARS: usize = 3;

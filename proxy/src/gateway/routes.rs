@@ -109,6 +109,8 @@ impl Route {
         let of = |p: &Price| TokenPrices {
             input: p.input_cost_per_token.unwrap_or(0.0),
             output: p.output_cost_per_token.unwrap_or(0.0),
+            cache_read: p.cache_read_input_token_cost,
+            cache_write: p.cache_creation_input_token_cost,
         };
         match self.upstream_model(deployment) {
             Some(model) => price_for(&deployment.entry, &model).as_ref().map(of),

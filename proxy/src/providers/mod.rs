@@ -37,15 +37,44 @@ pub struct CallOptions {
     pub upstream_model: Option<Arc<str>>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct TokenPrices {
     pub input: f64,
     pub output: f64,
+    /// Prompt-cache reads and writes, where the model prices them apart from other input.
+    pub cache_read: Option<f64>,
+    pub cache_write: Option<f64>,
 }
 
 impl TokenPrices {
+    pub fn new(input: f64, output: f64) -> Self {
+        TokenPrices { input, output, cache_read: None, cache_write: None }
+    }
+
+    /// USD cost of a call, as LiteLLM computes it: cache reads and writes at their own prices
+    /// (else as other input), the rest of the prompt and the completion at theirs.
     pub fn cost(&self, usage: &Usage) -> f64 {
-        usage.prompt_tokens as f64 * self.input + usage.completion_tokens as f64 * self.output
+        usage.uncached_prompt_tokens() as f64 * self.input
+            + usage.cache_read_input_tokens as f64 * self.cache_read.unwrap_or(self.input)
+            + usage.cache_creation_input_tokens as f64 * self.cache_write.unwrap_or(self.input)
+            + usage.completion_tokens as f64 * self.output
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cost_prices_cache_reads_and_writes_apart() {
+        let gpt4o = TokenPrices::new(2.5e-6, 1e-5);
+        assert!((gpt4o.cost(&Usage::new(10, 5)) - 7.5e-5).abs() < 1e-12, "LiteLLM's gpt-4o example");
+        let haiku = TokenPrices { input: 8e-7, output: 4e-6, cache_read: Some(8e-8), cache_write: Some(1e-6) };
+        let usage = Usage { cache_read_input_tokens: 1000, cache_creation_input_tokens: 100, ..Usage::new(1110, 20) };
+        let expected = 10.0 * 8e-7 + 1000.0 * 8e-8 + 100.0 * 1e-6 + 20.0 * 4e-6;
+        assert!((haiku.cost(&usage) - expected).abs() < 1e-15, "{}", haiku.cost(&usage));
+        let unpriced_cache = TokenPrices::new(1.0, 0.0);
+        assert_eq!(unpriced_cache.cost(&usage), 1110.0, "cache tokens at the input price when not priced apart");
     }
 }
 
@@ -94,6 +123,16 @@ pub trait Provider: Send + Sync + 'static {
         request: &'a ChatRequest,
         options: CallOptions,
     ) -> BoxFuture<'a, Result<ChatOutput, ProviderError>>;
+
+    /// The prompt tokens of `request` as the upstream counts them, for
+    /// `/v1/messages/count_tokens`; `None` when the upstream has no way to count.
+    fn count_tokens<'a>(
+        &'a self,
+        _request: &'a ChatRequest,
+        _options: CallOptions,
+    ) -> BoxFuture<'a, Result<Option<u64>, ProviderError>> {
+        Box::pin(async { Ok(None) })
+    }
 
     /// The upstream endpoint, for `/model/info` and health reports.
     fn api_base(&self) -> Option<String>;

@@ -236,6 +236,9 @@ pub struct Tool {
     #[serde(rename = "type", default = "function_kind")]
     pub kind: String,
     pub function: FunctionDefinition,
+    /// `cache_control` and whatever else a provider may understand.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -269,7 +272,8 @@ pub struct NamedFunction {
     pub name: String,
 }
 
-/// Token counts of one call.
+/// Token counts of one call. `prompt_tokens` includes the prompt-cache reads and writes, which
+/// LiteLLM reports beside it (and prices apart).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
 pub struct Usage {
     #[serde(default)]
@@ -278,6 +282,26 @@ pub struct Usage {
     pub completion_tokens: u64,
     #[serde(default)]
     pub total_tokens: u64,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub cache_read_input_tokens: u64,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub cache_creation_input_tokens: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+impl Usage {
+    pub fn new(prompt_tokens: u64, completion_tokens: u64) -> Self {
+        Usage { prompt_tokens, completion_tokens, total_tokens: prompt_tokens + completion_tokens, ..Usage::default() }
+    }
+
+    /// Prompt tokens that were neither read from nor written to a prompt cache (Anthropic's
+    /// `input_tokens`).
+    pub fn uncached_prompt_tokens(&self) -> u64 {
+        self.prompt_tokens.saturating_sub(self.cache_read_input_tokens + self.cache_creation_input_tokens)
+    }
 }
 
 /// A complete (non-streamed) answer, as built by translating providers.
@@ -306,6 +330,24 @@ pub struct AssistantMessage {
     pub tool_calls: Option<Vec<ToolCall>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reasoning_content: Option<String>,
+    /// LiteLLM's `thinking_blocks`: the reasoning with its signature, to be sent back in later turns.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub thinking_blocks: Option<Vec<ThinkingBlock>>,
+}
+
+/// One block of a model's reasoning, as LiteLLM reports it.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ThinkingBlock {
+    Thinking {
+        #[serde(default)]
+        thinking: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        signature: Option<String>,
+    },
+    RedactedThinking {
+        data: String,
+    },
 }
 
 /// One streamed chunk, as built by translating providers.
@@ -345,6 +387,9 @@ pub struct Delta<'a> {
     pub content: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reasoning_content: Option<&'a str>,
+    /// A reasoning block's signature or redacted content, as it arrives.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub thinking_blocks: Option<[ThinkingBlock; 1]>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tool_calls: Option<Vec<ToolCallDelta<'a>>>,
 }

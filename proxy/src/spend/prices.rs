@@ -18,6 +18,10 @@ pub struct Price {
     #[serde(default)]
     pub output_cost_per_token: Option<f64>,
     #[serde(default)]
+    pub cache_read_input_token_cost: Option<f64>,
+    #[serde(default)]
+    pub cache_creation_input_token_cost: Option<f64>,
+    #[serde(default)]
     pub litellm_provider: Option<String>,
     #[serde(default)]
     pub mode: Option<String>,
@@ -86,10 +90,14 @@ pub fn price_for(entry: &ModelEntry, provider_model: &str) -> Option<Price> {
     let mut price = candidates.iter().find_map(|k| map.get(k)).cloned();
     let input = entry.params.input_cost_per_token.or_else(|| info_cost("input_cost_per_token"));
     let output = entry.params.output_cost_per_token.or_else(|| info_cost("output_cost_per_token"));
-    if input.is_some() || output.is_some() {
+    let cache_read = info_cost("cache_read_input_token_cost");
+    let cache_write = info_cost("cache_creation_input_token_cost");
+    if input.is_some() || output.is_some() || cache_read.is_some() || cache_write.is_some() {
         let p = price.get_or_insert_with(Price::default);
         p.input_cost_per_token = input.or(p.input_cost_per_token);
         p.output_cost_per_token = output.or(p.output_cost_per_token);
+        p.cache_read_input_token_cost = cache_read.or(p.cache_read_input_token_cost);
+        p.cache_creation_input_token_cost = cache_write.or(p.cache_creation_input_token_cost);
     }
     price
 }
@@ -110,6 +118,8 @@ mod tests {
         let p = price_of(&entry("{model: bedrock/us.anthropic.claude-haiku-4-5-20251001-v1:0}")).unwrap();
         assert_eq!(p.input_cost_per_token, Some(1.1e-6));
         assert_eq!(p.output_cost_per_token, Some(5.5e-6));
+        assert_eq!(p.cache_read_input_token_cost, Some(1.1e-7), "prompt-cache prices come along");
+        assert_eq!(p.cache_creation_input_token_cost, Some(1.375e-6));
         let p = price_of(&entry("{model: openai/gpt-4o-mini}")).unwrap();
         assert_eq!(p.input_cost_per_token, Some(1.5e-7));
         assert!(price_map().len() > 1000);

@@ -120,6 +120,7 @@ async fn unknown_operation() -> Response {
 enum Operation {
     Converse,
     ConverseStream,
+    CountTokens,
 }
 
 fn authorized(headers: &HeaderMap) -> bool {
@@ -146,6 +147,8 @@ async fn model_operation(State(shared): State<Arc<Shared>>, uri: Uri, headers: H
         (label, Operation::ConverseStream)
     } else if let Some(label) = rest.strip_suffix("/converse") {
         (label, Operation::Converse)
+    } else if let Some(label) = rest.strip_suffix("/count-tokens") {
+        (label, Operation::CountTokens)
     } else {
         return unknown_operation().await;
     };
@@ -154,7 +157,7 @@ async fn model_operation(State(shared): State<Arc<Shared>>, uri: Uri, headers: H
         return validation_error("The provided model identifier is invalid.");
     }
 
-    let request = match serde_json::from_slice::<Value>(&body) {
+    let mut request = match serde_json::from_slice::<Value>(&body) {
         Ok(Value::Object(map)) => map,
         _ => {
             return aws_error(
@@ -164,6 +167,16 @@ async fn model_operation(State(shared): State<Arc<Shared>>, uri: Uri, headers: H
             );
         }
     };
+    if operation == Operation::CountTokens {
+        // CountTokens wraps a Converse request: {"input": {"converse": {...}}}.
+        match request.remove("input") {
+            Some(Value::Object(mut input)) => match input.remove("converse") {
+                Some(Value::Object(converse)) => request = converse,
+                _ => return validation_error("CountTokens input must hold a converse request."),
+            },
+            _ => return validation_error(&not_null("input")),
+        }
+    }
     let conversation = match validate(&request) {
         Ok(conversation) => conversation,
         Err(message) => return validation_error(&message),
@@ -192,10 +205,15 @@ async fn model_operation(State(shared): State<Arc<Shared>>, uri: Uri, headers: H
         _ => {}
     }
 
+    if operation == Operation::CountTokens {
+        let body = json!({ "inputTokens": conversation.prompt_words.max(1) });
+        return with_request_id(json_response(StatusCode::OK, &body));
+    }
     let reply = script::reply(&conversation, SERVICE);
+    let extras = Extras::of(&conversation, &reply, &shared, &model_id);
     match operation {
-        Operation::Converse => converse_response(&reply),
-        Operation::ConverseStream => match stream_response(shared, &model_id, &reply) {
+        Operation::CountTokens | Operation::Converse => converse_response(&reply, &extras),
+        Operation::ConverseStream => match stream_response(shared, &model_id, &reply, &extras) {
             Ok(response) => response,
             Err(err) => {
                 tracing::error!("fake-bedrock: could not encode the event stream: {err}");
@@ -218,26 +236,85 @@ fn tool_use_id() -> String {
     format!("tooluse_{}", script::random_chars(ALPHANUMERIC, 22))
 }
 
-fn usage_json(reply: &Reply) -> Value {
-    json!({
-        "inputTokens": reply.prompt_tokens,
-        "outputTokens": reply.completion_tokens,
-        "totalTokens": reply.total_tokens(),
-    })
+/// What Claude adds to a reply on Bedrock beyond the script: its reasoning when thinking is on,
+/// and the prompt-cache counts.
+struct Extras {
+    /// (text, signature)
+    thinking: Option<(String, String)>,
+    cache_read: u64,
+    cache_write: u64,
 }
 
-fn converse_response(reply: &Reply) -> Response {
-    let content = match &reply.output {
-        Output::Text(text) => json!([{ "text": text }]),
-        Output::ToolCall { name, arguments } => json!([
-            { "text": TOOL_PREAMBLE },
-            { "toolUse": { "toolUseId": tool_use_id(), "name": name, "input": arguments } },
-        ]),
-    };
+impl Extras {
+    fn of(conversation: &Conversation, reply: &Reply, shared: &Shared, model_id: &str) -> Extras {
+        let thinking = conversation.thinking.then(|| {
+            let text = format!("Thinking about: {}", conversation.user_text);
+            let signature = signature_for(&text);
+            (text, signature)
+        });
+        let (mut cache_read, mut cache_write) = (0, 0);
+        if let Some((prefix, words)) = conversation.cache_prefix {
+            let key = hash_of(&(model_id, prefix));
+            // A prefix too short to cache is not cached, as on Bedrock (its minimum is larger).
+            let words = (words as u64).min(reply.prompt_tokens);
+            if words >= MIN_CACHED_WORDS {
+                if shared.cache_hit(key) {
+                    cache_read = words;
+                } else {
+                    cache_write = words;
+                }
+            }
+        }
+        Extras { thinking, cache_read, cache_write }
+    }
+}
+
+/// The fewest prompt words the fake caches.
+const MIN_CACHED_WORDS: u64 = 8;
+
+fn hash_of(value: &impl std::hash::Hash) -> u64 {
+    use std::hash::{DefaultHasher, Hasher};
+    let mut hasher = DefaultHasher::new();
+    value.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// The fake's signature of a thinking text; Claude refuses a thinking block whose signature does
+/// not match what it produced.
+fn signature_for(text: &str) -> String {
+    format!("fake-signature-{:016x}", hash_of(&text))
+}
+
+fn usage_json(reply: &Reply, extras: &Extras) -> Value {
+    let uncached = reply.prompt_tokens - extras.cache_read - extras.cache_write;
+    let mut usage = json!({
+        "inputTokens": uncached,
+        "outputTokens": reply.completion_tokens,
+        "totalTokens": reply.total_tokens(),
+    });
+    if extras.cache_read + extras.cache_write > 0 {
+        usage["cacheReadInputTokens"] = extras.cache_read.into();
+        usage["cacheWriteInputTokens"] = extras.cache_write.into();
+    }
+    usage
+}
+
+fn converse_response(reply: &Reply, extras: &Extras) -> Response {
+    let mut content = Vec::new();
+    if let Some((text, signature)) = &extras.thinking {
+        content.push(json!({ "reasoningContent": { "reasoningText": { "text": text, "signature": signature } } }));
+    }
+    match &reply.output {
+        Output::Text(text) => content.push(json!({ "text": text })),
+        Output::ToolCall { name, arguments } => {
+            content.push(json!({ "text": TOOL_PREAMBLE }));
+            content.push(json!({ "toolUse": { "toolUseId": tool_use_id(), "name": name, "input": arguments } }));
+        }
+    }
     let body = json!({
         "output": { "message": { "role": "assistant", "content": content } },
         "stopReason": stop_reason(reply.finish),
-        "usage": usage_json(reply),
+        "usage": usage_json(reply, extras),
         "metrics": { "latencyMs": 12 },
     });
     with_request_id(json_response(StatusCode::OK, &body))
@@ -280,10 +357,26 @@ fn stream_response(
     shared: Arc<Shared>,
     model_id: &str,
     reply: &Reply,
+    extras: &Extras,
 ) -> Result<Response, aws_smithy_eventstream::error::Error> {
     let start = event_frame("messageStart", &json!({ "role": "assistant" }))?;
 
     let mut content = Vec::new();
+    // Reasoning comes first, as block 0; the answer's blocks follow it.
+    let first = usize::from(extras.thinking.is_some());
+    if let Some((text, signature)) = &extras.thinking {
+        for piece in script::stream_pieces(text) {
+            content.push(event_frame(
+                "contentBlockDelta",
+                &json!({ "contentBlockIndex": 0, "delta": { "reasoningContent": { "text": piece } } }),
+            )?);
+        }
+        content.push(event_frame(
+            "contentBlockDelta",
+            &json!({ "contentBlockIndex": 0, "delta": { "reasoningContent": { "signature": signature } } }),
+        )?);
+        content.push(event_frame("contentBlockStop", &json!({ "contentBlockIndex": 0 }))?);
+    }
     let text_block = |text: &str, index: usize, content: &mut Vec<Bytes>| {
         for piece in script::stream_pieces(text) {
             content.push(event_frame(
@@ -295,29 +388,30 @@ fn stream_response(
         Ok::<(), aws_smithy_eventstream::error::Error>(())
     };
     match &reply.output {
-        Output::Text(text) => text_block(text, 0, &mut content)?,
+        Output::Text(text) => text_block(text, first, &mut content)?,
         Output::ToolCall { name, arguments } => {
-            text_block(TOOL_PREAMBLE, 0, &mut content)?;
+            text_block(TOOL_PREAMBLE, first, &mut content)?;
+            let index = first + 1;
             content.push(event_frame(
                 "contentBlockStart",
                 &json!({
-                    "contentBlockIndex": 1,
+                    "contentBlockIndex": index,
                     "start": { "toolUse": { "toolUseId": tool_use_id(), "name": name } },
                 }),
             )?);
-            let (first, second) = script::split_in_two(&arguments.to_string());
-            for part in [first, second] {
+            let (head, tail) = script::split_in_two(&arguments.to_string());
+            for part in [head, tail] {
                 content.push(event_frame(
                     "contentBlockDelta",
-                    &json!({ "contentBlockIndex": 1, "delta": { "toolUse": { "input": part } } }),
+                    &json!({ "contentBlockIndex": index, "delta": { "toolUse": { "input": part } } }),
                 )?);
             }
-            content.push(event_frame("contentBlockStop", &json!({ "contentBlockIndex": 1 }))?);
+            content.push(event_frame("contentBlockStop", &json!({ "contentBlockIndex": index }))?);
         }
     }
     let tail = [
         event_frame("messageStop", &json!({ "stopReason": stop_reason(reply.finish) }))?,
-        event_frame("metadata", &json!({ "usage": usage_json(reply), "metrics": { "latencyMs": 12 } }))?,
+        event_frame("metadata", &json!({ "usage": usage_json(reply, extras), "metrics": { "latencyMs": 12 } }))?,
     ];
 
     let mut steps = Vec::new();
@@ -436,6 +530,10 @@ fn object_at<'a>(value: &'a Value, path: &str) -> Check<&'a Map<String, Value>> 
 /// What one message contributed.
 #[derive(Default)]
 struct MessageInfo {
+    /// A cachePoint block ends the cached prefix here.
+    cache_point: bool,
+    /// The first block is reasoning, with this (text, signature).
+    leading_reasoning: Option<(String, Option<String>)>,
     texts: Vec<String>,
     image_notes: Vec<String>,
     tool_use_ids: Vec<String>,
@@ -445,6 +543,14 @@ struct MessageInfo {
 
 fn validate(request: &Map<String, Value>) -> Check<Conversation> {
     let mut conversation = Conversation::default();
+    // The text so far, for the cache prefix a cachePoint closes.
+    let mut prefix = std::hash::DefaultHasher::new();
+    conversation.thinking = request
+        .get("additionalModelRequestFields")
+        .and_then(|f| f.get("thinking"))
+        .and_then(|t| t.get("type"))
+        .and_then(Value::as_str)
+        == Some("enabled");
 
     // system
     if let Some(system) = present(request.get("system")) {
@@ -457,6 +563,7 @@ fn validate(request: &Map<String, Value>) -> Check<Conversation> {
             match member {
                 "text" => match value.as_str() {
                     Some(text) if !is_blank(text) => {
+                        std::hash::Hash::hash(text, &mut prefix);
                         conversation.prompt_words += script::word_count(text);
                     }
                     _ => {
@@ -468,6 +575,10 @@ fn validate(request: &Map<String, Value>) -> Check<Conversation> {
                 },
                 _ => {
                     object_at(value, &format!("{path}.{member}"))?;
+                    if member == "cachePoint" {
+                        conversation.cache_prefix =
+                            Some((std::hash::Hasher::finish(&prefix), conversation.prompt_words));
+                    }
                 }
             }
         }
@@ -580,10 +691,32 @@ fn validate(request: &Map<String, Value>) -> Check<Conversation> {
         }
 
         for text in &info.texts {
+            std::hash::Hash::hash(text, &mut prefix);
             conversation.prompt_words += script::word_count(text);
         }
         for (_, _, text) in &info.tool_results {
+            std::hash::Hash::hash(text, &mut prefix);
             conversation.prompt_words += script::word_count(text);
+        }
+        if info.cache_point {
+            conversation.cache_prefix = Some((std::hash::Hasher::finish(&prefix), conversation.prompt_words));
+        }
+        // Claude with thinking on wants its signed reasoning back at the head of an assistant
+        // turn that used tools (the tool loop's turn).
+        if conversation.thinking && !is_user && !info.tool_use_ids.is_empty() {
+            match &info.leading_reasoning {
+                None => {
+                    return Err(format!(
+                        "messages.{i}.content.0.type: Expected `thinking` or `redacted_thinking`, but found \
+                         `tool_use`. When `thinking` is enabled, a final `assistant` message must start with a \
+                         thinking block (preceeding the lastmost set of `tool_use` and `tool_result` blocks)."
+                    ));
+                }
+                Some((text, signature)) if signature.as_deref() != Some(signature_for(text).as_str()) => {
+                    return Err(format!("messages.{i}.content.0: Invalid `signature` in `thinking` block"));
+                }
+                Some(_) => {}
+            }
         }
         if is_user {
             if info.tool_results.is_empty() {
@@ -710,9 +843,22 @@ fn validate_content_block(i: usize, j: usize, is_user: bool, block: &Value, info
             }
             info.tool_results.push((j, id, texts.join(" ")));
         }
+        "reasoningContent" => {
+            let reasoning = object_at(value, &format!("{path}.reasoningContent"))?;
+            if let Some(Value::Object(text)) = reasoning.get("reasoningText")
+                && j == 0
+            {
+                let said = text.get("text").and_then(Value::as_str).unwrap_or_default().to_owned();
+                let signature = text.get("signature").and_then(Value::as_str).map(str::to_owned);
+                info.leading_reasoning = Some((said, signature));
+            }
+        }
         other => {
-            // reasoningContent, cachePoint, guardContent, video, audio, ...
+            // cachePoint, guardContent, video, audio, ...
             object_at(value, &format!("{path}.{other}"))?;
+            if other == "cachePoint" {
+                info.cache_point = true;
+            }
         }
     }
     Ok(())

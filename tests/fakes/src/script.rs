@@ -19,6 +19,10 @@ pub(crate) struct Conversation {
     pub prompt_words: usize,
     /// The request's max tokens setting.
     pub max_tokens: Option<u64>,
+    /// Bedrock: the prompt up to its last cache point, as (hash of its text, words).
+    pub cache_prefix: Option<(u64, usize)>,
+    /// Bedrock: Claude's extended thinking was asked for (`additionalModelRequestFields.thinking`).
+    pub thinking: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

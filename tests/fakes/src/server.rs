@@ -33,6 +33,8 @@ pub(crate) struct Shared {
     expected_api_key: Mutex<Option<String>>,
     /// OpenAI fake: answer every call with this id (as some test servers and proxies do).
     fixed_response_id: Mutex<Option<String>>,
+    /// Bedrock fake: the prompt prefixes cached so far (a hash of the text up to a cache point).
+    cached_prefixes: Mutex<std::collections::HashSet<u64>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -47,7 +49,13 @@ impl Shared {
             active_streams: AtomicUsize::new(0),
             expected_api_key: Mutex::new(expected_api_key),
             fixed_response_id: Mutex::new(None),
+            cached_prefixes: Mutex::new(std::collections::HashSet::new()),
         })
+    }
+
+    /// Whether `prefix` was cached before; caches it if not (as a prompt cache does).
+    pub(crate) fn cache_hit(&self, prefix: u64) -> bool {
+        !lock(&self.cached_prefixes).insert(prefix)
     }
 
     pub(crate) fn set_fixed_response_id(&self, id: Option<String>) {

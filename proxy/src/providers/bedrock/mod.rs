@@ -19,6 +19,7 @@ use aws_credential_types::Credentials;
 use aws_sdk_bedrockruntime::Client;
 use aws_sdk_bedrockruntime::config::Region;
 use aws_sdk_bedrockruntime::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_bedrockruntime::types::{ConverseTokensRequest, CountTokensInput};
 use aws_smithy_types::error::display::DisplayErrorContext;
 use futures::future::BoxFuture;
 use secrecy::ExposeSecret;
@@ -98,6 +99,7 @@ macro_rules! send_converse {
             .set_system(Some($input.system).filter(|s| !s.is_empty()))
             .set_inference_config($input.inference)
             .set_tool_config($input.tool_config)
+            .set_additional_model_request_fields($input.additional)
             .send()
             .await
             .map_err(|e| sdk_error(e, |raw| Some(raw.status().as_u16())))
@@ -158,6 +160,35 @@ impl BedrockProvider {
     }
 }
 
+impl BedrockProvider {
+    async fn count_tokens_impl(
+        &self,
+        request: &ChatRequest,
+        options: CallOptions,
+    ) -> Result<Option<u64>, ProviderError> {
+        let input = request::translate(request)?;
+        let model_id = match options.upstream_model.as_deref() {
+            Some(m) => strip_api_prefix(m),
+            None => &self.model_id,
+        };
+        let converse = ConverseTokensRequest::builder()
+            .set_messages(Some(input.messages))
+            .set_system(Some(input.system).filter(|s| !s.is_empty()))
+            .set_tool_config(input.tool_config)
+            .set_additional_model_request_fields(input.additional)
+            .build();
+        let output = self
+            .client
+            .count_tokens()
+            .model_id(model_id)
+            .input(CountTokensInput::Converse(converse))
+            .send()
+            .await
+            .map_err(|e| sdk_error(e, |raw| Some(raw.status().as_u16())))?;
+        Ok(Some(output.input_tokens().max(0) as u64))
+    }
+}
+
 impl Provider for BedrockProvider {
     fn chat<'a>(
         &'a self,
@@ -165,6 +196,14 @@ impl Provider for BedrockProvider {
         options: CallOptions,
     ) -> BoxFuture<'a, Result<ChatOutput, ProviderError>> {
         Box::pin(self.chat_impl(request, options))
+    }
+
+    fn count_tokens<'a>(
+        &'a self,
+        request: &'a ChatRequest,
+        options: CallOptions,
+    ) -> BoxFuture<'a, Result<Option<u64>, ProviderError>> {
+        Box::pin(self.count_tokens_impl(request, options))
     }
 
     fn api_base(&self) -> Option<String> {

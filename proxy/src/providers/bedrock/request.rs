@@ -8,12 +8,12 @@
 use std::collections::BTreeSet;
 
 use aws_sdk_bedrockruntime::types::{
-    AnyToolChoice, AutoToolChoice, ContentBlock, ConversationRole, ImageBlock, ImageFormat, ImageSource,
-    InferenceConfiguration, Message, SpecificToolChoice, SystemContentBlock, Tool, ToolChoice as BedrockToolChoice,
-    ToolConfiguration, ToolInputSchema, ToolResultBlock, ToolResultContentBlock, ToolResultStatus, ToolSpecification,
-    ToolUseBlock,
+    AnyToolChoice, AutoToolChoice, CachePointBlock, CachePointType, CacheTtl, ContentBlock, ConversationRole,
+    ImageBlock, ImageFormat, ImageSource, InferenceConfiguration, Message, ReasoningContentBlock, ReasoningTextBlock,
+    SpecificToolChoice, SystemContentBlock, Tool, ToolChoice as BedrockToolChoice, ToolConfiguration, ToolInputSchema,
+    ToolResultBlock, ToolResultContentBlock, ToolResultStatus, ToolSpecification, ToolUseBlock,
 };
-use aws_smithy_types::Blob;
+use aws_smithy_types::{Blob, Document};
 use base64::Engine;
 use serde_json::Value;
 
@@ -26,6 +26,8 @@ pub struct ConverseInput {
     pub system: Vec<SystemContentBlock>,
     pub inference: Option<InferenceConfiguration>,
     pub tool_config: Option<ToolConfiguration>,
+    /// Model-specific fields Converse passes through (`thinking`, `top_k`).
+    pub additional: Option<Document>,
 }
 
 fn invalid(msg: impl Into<String>) -> ProviderError {
@@ -46,17 +48,17 @@ pub fn translate(request: &ChatRequest) -> Result<ConverseInput, ProviderError> 
 
     for (i, message) in request.messages.iter().enumerate() {
         match message.role {
-            Role::System | Role::Developer => {
-                for text in texts(message, i)? {
-                    system.push(SystemContentBlock::Text(text));
-                }
-            }
+            Role::System | Role::Developer => system.extend(system_blocks(message, i)?),
             Role::User => {
-                let blocks = user_blocks(message, i)?;
+                let mut blocks = user_blocks(message, i)?;
+                if let Some(point) = cache_point(message.extra.get("cache_control"), || format!("messages[{i}]"))? {
+                    blocks.push(ContentBlock::CachePoint(point));
+                }
                 push(&mut turns, ConversationRole::User, Vec::new(), blocks);
             }
             Role::Assistant => {
-                let mut blocks: Vec<ContentBlock> = texts(message, i)?.into_iter().map(ContentBlock::Text).collect();
+                let mut blocks = reasoning_blocks(message, i)?;
+                blocks.extend(texts(message, i)?.into_iter().map(ContentBlock::Text));
                 for call in message.tool_calls.iter().flatten() {
                     tool_names_in_history.insert(call.function.name.clone());
                     blocks.push(ContentBlock::ToolUse(
@@ -67,6 +69,9 @@ pub fn translate(request: &ChatRequest) -> Result<ConverseInput, ProviderError> 
                             .build()
                             .map_err(|e| invalid(format!("messages[{i}].tool_calls: {e}")))?,
                     ));
+                }
+                if let Some(point) = cache_point(message.extra.get("cache_control"), || format!("messages[{i}]"))? {
+                    blocks.push(ContentBlock::CachePoint(point));
                 }
                 push(&mut turns, ConversationRole::Assistant, Vec::new(), blocks);
             }
@@ -85,7 +90,11 @@ pub fn translate(request: &ChatRequest) -> Result<ConverseInput, ProviderError> 
                     .status(ToolResultStatus::Success)
                     .build()
                     .map_err(|e| invalid(format!("messages[{i}]: {e}")))?;
-                push(&mut turns, ConversationRole::User, vec![ContentBlock::ToolResult(result)], Vec::new());
+                let mut results = vec![ContentBlock::ToolResult(result)];
+                if let Some(point) = cache_point(message.extra.get("cache_control"), || format!("messages[{i}]"))? {
+                    results.push(ContentBlock::CachePoint(point));
+                }
+                push(&mut turns, ConversationRole::User, results, Vec::new());
             }
         }
     }
@@ -120,7 +129,103 @@ pub fn translate(request: &ChatRequest) -> Result<ConverseInput, ProviderError> 
         system,
         inference: inference_config(request),
         tool_config: tool_config(request, &tool_names_in_history)?,
+        additional: additional_fields(request),
     })
+}
+
+/// Anthropic's `cache_control` (LiteLLM takes it on messages, content parts and tools) as a
+/// Converse cache point after the block it marks.
+/// `at` names the marked block in an error.
+fn cache_point(
+    cache_control: Option<&Value>,
+    at: impl Fn() -> String,
+) -> Result<Option<CachePointBlock>, ProviderError> {
+    let Some(control) = cache_control.filter(|c| !c.is_null()) else { return Ok(None) };
+    let ttl = match control.get("ttl").and_then(Value::as_str) {
+        None => None,
+        Some("5m") => Some(CacheTtl::FiveMinutes),
+        Some("1h") => Some(CacheTtl::OneHour),
+        Some(other) => return Err(invalid(format!("{}.cache_control.ttl: '{other}' is not 5m or 1h", at()))),
+    };
+    CachePointBlock::builder()
+        .r#type(CachePointType::Default)
+        .set_ttl(ttl)
+        .build()
+        .map(Some)
+        .map_err(|e| invalid(format!("{}.cache_control: {e}", at())))
+}
+
+/// A system message's texts, each followed by its cache point if it has one.
+fn system_blocks(message: &ChatMessage, i: usize) -> Result<Vec<SystemContentBlock>, ProviderError> {
+    let mut blocks = Vec::new();
+    match &message.content {
+        Some(MessageContent::Parts(parts)) => {
+            for (j, part) in parts.iter().enumerate() {
+                if part.kind != "text" {
+                    return Err(invalid(format!(
+                        "messages[{i}].content[{j}]: a system message cannot hold a '{}' part",
+                        part.kind
+                    )));
+                }
+                blocks.extend(part.text.as_deref().and_then(non_blank).map(SystemContentBlock::Text));
+                if let Some(point) =
+                    cache_point(part.extra.get("cache_control"), || format!("messages[{i}].content[{j}]"))?
+                {
+                    blocks.push(SystemContentBlock::CachePoint(point));
+                }
+            }
+        }
+        _ => blocks.extend(texts(message, i)?.into_iter().map(SystemContentBlock::Text)),
+    }
+    if let Some(point) = cache_point(message.extra.get("cache_control"), || format!("messages[{i}]"))? {
+        blocks.push(SystemContentBlock::CachePoint(point));
+    }
+    Ok(blocks)
+}
+
+/// An assistant turn's earlier reasoning (LiteLLM's `thinking_blocks`), which Claude needs back
+/// with its signature when thinking is on and the turn used tools.
+fn reasoning_blocks(message: &ChatMessage, i: usize) -> Result<Vec<ContentBlock>, ProviderError> {
+    let Some(Value::Array(items)) = message.extra.get("thinking_blocks") else { return Ok(Vec::new()) };
+    let mut blocks = Vec::with_capacity(items.len());
+    for (j, item) in items.iter().enumerate() {
+        let at = format!("messages[{i}].thinking_blocks[{j}]");
+        let block = match item.get("type").and_then(Value::as_str) {
+            Some("thinking") => {
+                let text = item.get("thinking").and_then(Value::as_str).unwrap_or_default();
+                let signature = item.get("signature").and_then(Value::as_str);
+                ReasoningContentBlock::ReasoningText(
+                    ReasoningTextBlock::builder()
+                        .text(text)
+                        .set_signature(signature.map(str::to_string))
+                        .build()
+                        .map_err(|e| invalid(format!("{at}: {e}")))?,
+                )
+            }
+            Some("redacted_thinking") => {
+                let data = item.get("data").and_then(Value::as_str).unwrap_or_default();
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(data)
+                    .map_err(|e| invalid(format!("{at}.data: invalid base64 ({e})")))?;
+                ReasoningContentBlock::RedactedContent(Blob::new(bytes))
+            }
+            _ => return Err(invalid(format!("{at}.type: must be 'thinking' or 'redacted_thinking'"))),
+        };
+        blocks.push(ContentBlock::ReasoningContent(block));
+    }
+    Ok(blocks)
+}
+
+/// Request fields that Converse has no parameter for but Claude takes through
+/// `additionalModelRequestFields`, as LiteLLM sends them.
+fn additional_fields(request: &ChatRequest) -> Option<Document> {
+    let mut fields = std::collections::HashMap::new();
+    for name in ["thinking", "top_k"] {
+        if let Some(value) = request.extra.get(name).filter(|v| !v.is_null()) {
+            fields.insert(name.to_string(), document::from_json(value));
+        }
+    }
+    (!fields.is_empty()).then_some(Document::Object(fields))
 }
 
 /// Appends blocks to the last turn when it has the same role (Converse wants alternation),
@@ -179,6 +284,9 @@ fn user_blocks(message: &ChatMessage, i: usize) -> Result<Vec<ContentBlock>, Pro
                     "messages[{i}].content[{j}]: content parts of type '{other}' are not supported for Bedrock models (text and image_url are)"
                 )));
             }
+        }
+        if let Some(point) = cache_point(part.extra.get("cache_control"), || format!("messages[{i}].content[{j}]"))? {
+            blocks.push(ContentBlock::CachePoint(point));
         }
     }
     Ok(blocks)
@@ -262,6 +370,9 @@ fn tool_config(
     if !choice_none || history_has_tools {
         for (i, tool) in offered.iter().enumerate() {
             tools.push(tool_spec(tool, i)?);
+            if let Some(point) = cache_point(tool.extra.get("cache_control"), || format!("tools[{i}]"))? {
+                tools.push(Tool::CachePoint(point));
+            }
         }
     }
     if tools.is_empty() {

@@ -4,11 +4,12 @@ use aws_sdk_bedrockruntime::operation::converse::ConverseOutput;
 use aws_sdk_bedrockruntime::types::{
     ContentBlock, ConverseOutput as OutputUnion, ReasoningContentBlock, StopReason, TokenUsage,
 };
+use base64::Engine;
 use bytes::Bytes;
 
 use super::document;
 use crate::providers::ProviderError;
-use crate::schema::{AssistantMessage, ChatCompletion, Choice, FunctionCall, ToolCall, Usage};
+use crate::schema::{AssistantMessage, ChatCompletion, Choice, FunctionCall, ThinkingBlock, ToolCall, Usage};
 
 pub fn finish_reason(stop: &StopReason) -> &'static str {
     match stop {
@@ -19,11 +20,17 @@ pub fn finish_reason(stop: &StopReason) -> &'static str {
     }
 }
 
+/// Converse counts cache reads and writes apart from `inputTokens`; OpenAI's `prompt_tokens`
+/// includes them.
 pub fn usage(u: &TokenUsage) -> Usage {
-    let cached = u.cache_read_input_tokens().unwrap_or(0) + u.cache_write_input_tokens().unwrap_or(0);
-    let prompt = (u.input_tokens() + cached).max(0) as u64;
-    let completion = u.output_tokens().max(0) as u64;
-    Usage { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion }
+    let read = u.cache_read_input_tokens().unwrap_or(0).max(0) as u64;
+    let written = u.cache_write_input_tokens().unwrap_or(0).max(0) as u64;
+    let prompt = u.input_tokens().max(0) as u64 + read + written;
+    Usage {
+        cache_read_input_tokens: read,
+        cache_creation_input_tokens: written,
+        ..Usage::new(prompt, u.output_tokens().max(0) as u64)
+    }
 }
 
 pub fn completion(
@@ -34,6 +41,7 @@ pub fn completion(
 ) -> Result<(Bytes, Usage), ProviderError> {
     let mut text = String::new();
     let mut reasoning = String::new();
+    let mut thinking_blocks = Vec::new();
     let mut tool_calls = Vec::new();
     if let Some(OutputUnion::Message(message)) = &output.output {
         for block in message.content() {
@@ -48,7 +56,18 @@ pub fn completion(
                             .map_err(|e| ProviderError::Protocol(e.to_string()))?,
                     },
                 }),
-                ContentBlock::ReasoningContent(ReasoningContentBlock::ReasoningText(r)) => reasoning.push_str(r.text()),
+                ContentBlock::ReasoningContent(ReasoningContentBlock::ReasoningText(r)) => {
+                    reasoning.push_str(r.text());
+                    thinking_blocks.push(ThinkingBlock::Thinking {
+                        thinking: r.text().to_string(),
+                        signature: r.signature().map(str::to_string),
+                    });
+                }
+                ContentBlock::ReasoningContent(ReasoningContentBlock::RedactedContent(data)) => {
+                    thinking_blocks.push(ThinkingBlock::RedactedThinking {
+                        data: base64::engine::general_purpose::STANDARD.encode(data.as_ref()),
+                    });
+                }
                 _ => {}
             }
         }
@@ -66,6 +85,7 @@ pub fn completion(
                 content: (!text.is_empty() || tool_calls.is_empty()).then_some(text),
                 tool_calls: (!tool_calls.is_empty()).then_some(tool_calls),
                 reasoning_content: (!reasoning.is_empty()).then_some(reasoning),
+                thinking_blocks: (!thinking_blocks.is_empty()).then_some(thinking_blocks),
             },
             finish_reason: finish_reason(&output.stop_reason),
         }],

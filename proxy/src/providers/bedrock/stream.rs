@@ -6,11 +6,12 @@ use std::sync::Arc;
 use aws_sdk_bedrockruntime::types::{
     ContentBlockDelta, ContentBlockStart, ConverseStreamOutput, ReasoningContentBlockDelta,
 };
+use base64::Engine;
 use bytes::Bytes;
 
 use super::response::{finish_reason, usage};
 use crate::providers::{ProviderError, TokenPrices, UsageSlot, data_event};
-use crate::schema::{ChatChunk, ChunkChoice, ChunkUsage, Delta, FunctionDelta, ToolCallDelta};
+use crate::schema::{ChatChunk, ChunkChoice, ChunkUsage, Delta, FunctionDelta, ThinkingBlock, ToolCallDelta};
 
 pub struct Translator {
     id: String,
@@ -69,6 +70,15 @@ impl Translator {
                 }
                 Some(ContentBlockDelta::ReasoningContent(ReasoningContentBlockDelta::Text(text))) => {
                     delta.reasoning_content = Some(text);
+                }
+                Some(ContentBlockDelta::ReasoningContent(ReasoningContentBlockDelta::Signature(signature))) => {
+                    delta.thinking_blocks =
+                        Some([ThinkingBlock::Thinking { thinking: String::new(), signature: Some(signature.clone()) }]);
+                }
+                Some(ContentBlockDelta::ReasoningContent(ReasoningContentBlockDelta::RedactedContent(data))) => {
+                    delta.thinking_blocks = Some([ThinkingBlock::RedactedThinking {
+                        data: base64::engine::general_purpose::STANDARD.encode(data.as_ref()),
+                    }]);
                 }
                 _ => return Ok(None),
             },
@@ -167,7 +177,7 @@ mod tests {
         assert!(t.chunk(&ConverseStreamOutput::Metadata(meta.clone())).unwrap().is_none(), "usage hidden unless asked");
         assert_eq!(slot.get().unwrap().total_tokens, 14);
 
-        let prices = TokenPrices { input: 0.5, output: 1.0 };
+        let prices = TokenPrices::new(0.5, 1.0);
         let mut with_usage =
             Translator::new("x".into(), 7, "a".into(), true, Arc::new(UsageSlot::default()), Some(prices));
         let c = json(&with_usage.chunk(&ConverseStreamOutput::Metadata(meta)).unwrap().unwrap());

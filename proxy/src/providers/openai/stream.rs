@@ -270,15 +270,7 @@ mod tests {
 
     fn rewriter(include_usage: bool) -> (Rewriter, Arc<UsageSlot>) {
         let slot = Arc::new(UsageSlot::default());
-        (
-            Rewriter::new(
-                "claude-haiku".into(),
-                include_usage,
-                slot.clone(),
-                Some(TokenPrices { input: 0.1, output: 1.0 }),
-            ),
-            slot,
-        )
+        (Rewriter::new("claude-haiku".into(), include_usage, slot.clone(), Some(TokenPrices::new(0.1, 1.0))), slot)
     }
 
     const CHUNK: &str = r#"{"id":"c1","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini-2024","choices":[{"index":0,"delta":{"content":"say \"model\": \"x\""}}]}"#;
