@@ -2,7 +2,7 @@
 //!
 //! The layers, from the outside in: [`http`] (protocol only) → [`gateway`] (the request path)
 //! → [`providers`] (one module per upstream). [`config`] is read once at boot; [`auth`] decides
-//! who is calling.
+//! who is calling. [`messages`] serves Anthropic's Messages API over the chat path.
 
 pub mod admin;
 pub mod auth;
@@ -13,6 +13,7 @@ pub mod http;
 pub mod limits;
 pub mod logs;
 pub mod master_key;
+pub mod messages;
 pub mod providers;
 pub mod redact;
 pub mod schema;

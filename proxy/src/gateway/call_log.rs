@@ -82,6 +82,7 @@ pub(super) struct CallLog {
     events: tokio::sync::broadcast::Sender<Arc<SpendLog>>,
     master: bool,
     end_user: Option<String>,
+    kind: super::CallKind,
     pub(super) attempted_retries: u32,
     pub(super) attempted_fallbacks: u32,
     tags: Vec<String>,
@@ -98,6 +99,7 @@ pub(super) struct CallStart<'a> {
     pub stream: bool,
     /// The customer the call is for.
     pub end_user: Option<String>,
+    pub kind: super::CallKind,
 }
 
 impl CallLog {
@@ -128,6 +130,7 @@ impl CallLog {
             events: gateway.events.clone(),
             master: call.principal.key().is_none(),
             end_user: call.end_user.clone(),
+            kind: call.kind,
             attempted_retries: 0,
             attempted_fallbacks: 0,
             tags: call.controls.tags.clone(),
@@ -221,7 +224,7 @@ impl Drop for CallLog {
             // One row per call: upstreams may repeat their ids (mocks, some self-hosted servers).
             request_id: self.call_id.to_string(),
             response_id,
-            call_type: "acompletion".into(),
+            call_type: self.kind.call_type().into(),
             api_key: self.admission.key_token.clone().unwrap_or_else(|| MASTER_KEY_SPEND_ID.to_string()),
             key_alias: self.admission.key_alias.clone(),
             team_id: self.admission.team_id.clone(),

@@ -75,9 +75,36 @@ pub struct ChatReply {
     pub overhead: Duration,
 }
 
-/// What the HTTP layer read from headers for a call.
+/// Which API a call came in through: it names the route in errors and the call type in spend rows.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub enum CallKind {
+    #[default]
+    ChatCompletions,
+    /// Anthropic's Messages API, served through the chat path.
+    AnthropicMessages,
+}
+
+impl CallKind {
+    pub fn route(self) -> &'static str {
+        match self {
+            CallKind::ChatCompletions => "/chat/completions",
+            CallKind::AnthropicMessages => "/v1/messages",
+        }
+    }
+
+    /// LiteLLM's `call_type` in spend logs.
+    pub fn call_type(self) -> &'static str {
+        match self {
+            CallKind::ChatCompletions => "acompletion",
+            CallKind::AnthropicMessages => "anthropic_messages",
+        }
+    }
+}
+
+/// What the HTTP layer read from headers (and its route) for a call.
 #[derive(Debug, Default, Clone)]
 pub struct CallHints {
+    pub kind: CallKind,
     /// `x-litellm-timeout`.
     pub timeout: Option<Duration>,
     /// `x-litellm-end-user-id` / `x-litellm-customer-id`: the customer, before the body's `user`.
@@ -264,14 +291,14 @@ impl Gateway {
             let asked =
                 crate::auth::access::ModelFacts { name: &request.model, provider_models: &[], access_groups: &[] };
             if let Err(denied) = governance::check_access(&self.registry, principal, &asked) {
-                return Err(self.refused(principal, &request.model, start_time, denied));
+                return Err(self.refused(principal, &request.model, start_time, hints.kind, denied));
             }
             let error = GatewayError::UnknownModel {
-                route: "/chat/completions",
+                route: hints.kind.route(),
                 model: request.model.clone(),
                 available: self.models_for(principal),
             };
-            return Err(self.refused(principal, &request.model, start_time, error));
+            return Err(self.refused(principal, &request.model, start_time, hints.kind, error));
         };
         // The customer (LiteLLM's end user): a header, else the body's `user`, else LiteLLM's
         // metadata fields.
@@ -289,7 +316,7 @@ impl Gateway {
             .and_then(|()| governance::admit(&self.registry, self.spend.as_ref(), principal, customer, start_time));
         let admission = match admitted {
             Ok(a) => a,
-            Err(error) => return Err(self.refused(principal, &route.alias, start_time, error)),
+            Err(error) => return Err(self.refused(principal, &route.alias, start_time, hints.kind, error)),
         };
 
         let stream = request.is_stream();
@@ -330,6 +357,7 @@ impl Gateway {
                         controls: &controls,
                         stream,
                         end_user: end_user.clone(),
+                        kind: hints.kind,
                     };
                     CallLog::new(
                         self,
@@ -452,7 +480,7 @@ impl Gateway {
                 log.attempted_fallbacks = attempted_fallbacks;
                 Err(log.fail(last_error))
             }
-            None => Err(self.refused(principal, &request.model, start_time, last_error)),
+            None => Err(self.refused(principal, &request.model, start_time, hints.kind, last_error)),
         }
     }
 
@@ -515,6 +543,57 @@ impl Gateway {
         }
     }
 
+    /// The prompt tokens of `request` on the model it names, as the provider of one of the
+    /// model's deployments counts them; `None` when it cannot (the caller estimates). The key
+    /// must be allowed the model; nothing is spent or rate-limited, as in LiteLLM.
+    pub async fn count_tokens(
+        &self,
+        principal: &Principal,
+        request: &ChatRequest,
+        route_name: &'static str,
+    ) -> Result<Option<u64>, GatewayError> {
+        let requested = self.aliased(principal, &request.model);
+        let routes = self.routes.load_full();
+        let Some(route) = routes.resolve(&requested) else {
+            let asked =
+                crate::auth::access::ModelFacts { name: &request.model, provider_models: &[], access_groups: &[] };
+            governance::check_access(&self.registry, principal, &asked)?;
+            return Err(GatewayError::UnknownModel {
+                route: route_name,
+                model: request.model.clone(),
+                available: self.models_for(principal),
+            });
+        };
+        self.check_route_access(principal, &route, &request.model)?;
+        let now = Instant::now();
+        let group = &route.group;
+        let Some(deployment) =
+            group.deployments.iter().find(|d| !d.health.cooling_down(now)).or_else(|| group.deployments.first())
+        else {
+            return Ok(None);
+        };
+        let options = CallOptions {
+            alias: route.alias.clone(),
+            include_usage: false,
+            call_id: uuid::Uuid::now_v7(),
+            token_prices: None,
+            upstream_model: route.upstream_model(deployment),
+        };
+        match tokio::time::timeout(deployment.timeout, deployment.provider.count_tokens(request, options)).await {
+            Ok(Ok(count)) => Ok(count),
+            // A count is an estimate to a client (Claude Code sizes its context with it): one the
+            // upstream cannot give is estimated rather than failed.
+            Ok(Err(e)) => {
+                tracing::warn!(model = %route.alias, deployment = %deployment.entry.id, error = %e, "the upstream could not count tokens; estimating");
+                Ok(None)
+            }
+            Err(_) => {
+                tracing::warn!(model = %route.alias, deployment = %deployment.entry.id, "the upstream did not count tokens in time; estimating");
+                Ok(None)
+            }
+        }
+    }
+
     /// The model a key asks for, after its own `aliases` and its team's `model_aliases`.
     fn aliased<'a>(&self, principal: &Principal, model: &'a str) -> std::borrow::Cow<'a, str> {
         let Some(key) = principal.key() else { return model.into() };
@@ -554,6 +633,7 @@ impl Gateway {
         principal: &Principal,
         model: &str,
         start_time: DateTime<Utc>,
+        kind: CallKind,
         error: GatewayError,
     ) -> GatewayError {
         let Some(sink) = &self.spend else { return error };
@@ -572,7 +652,7 @@ impl Gateway {
         let log = SpendLog {
             request_id: uuid::Uuid::now_v7().to_string(),
             response_id: None,
-            call_type: "acompletion".into(),
+            call_type: kind.call_type().into(),
             api_key: key.map(|k| k.record.token.clone()).unwrap_or_else(|| MASTER_KEY_SPEND_ID.to_string()),
             key_alias: key.and_then(|k| k.record.key_alias.clone()),
             team_id: key.and_then(|k| k.record.team_id.clone()),

@@ -4,6 +4,10 @@
 //! `AdminError::classify`). AWS failures add `fix` (what to do) and `detail` (the SDK's own
 //! account, for a bug report); a refused deploy form adds `validation`, a harness the doctor
 //! refused adds `doctor` (its report).
+//!
+//! Anthropic's routes answer errors in Anthropic's shape instead
+//! (`{"type": "error", "error": {"type", "message"}}`, see [`AnthropicError`]): its SDKs and
+//! Claude Code read that one.
 
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
@@ -144,21 +148,87 @@ fn json_response(status: StatusCode, body: Vec<u8>) -> Response {
 impl IntoResponse for GatewayError {
     fn into_response(self) -> Response {
         let (status, body) = error_json(&self);
-        let mut response = json_response(status, body);
-        if status == StatusCode::TOO_MANY_REQUESTS {
-            let upstream_retry_after = match &self {
-                GatewayError::Upstream { error, .. } => match error.as_ref() {
-                    ProviderError::Upstream { retry_after: Some(r), .. } => HeaderValue::from_str(r).ok(),
-                    _ => None,
-                },
-                GatewayError::RateLimited { retry_after, .. } => HeaderValue::from_str(&retry_after.to_string()).ok(),
-                _ => None,
-            };
-            let retry_after = upstream_retry_after.unwrap_or(HeaderValue::from_static("1"));
-            response.headers_mut().insert(http::header::RETRY_AFTER, retry_after);
-        }
-        response
+        with_retry_after(json_response(status, body), &self)
     }
+}
+
+/// A request-path error on an Anthropic route.
+pub struct AnthropicError(pub GatewayError);
+
+impl From<GatewayError> for AnthropicError {
+    fn from(error: GatewayError) -> Self {
+        AnthropicError(error)
+    }
+}
+
+/// Anthropic's error type for a status (what its SDKs raise is chosen by the status).
+fn anthropic_kind(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 | 415 | 422 => "invalid_request_error",
+        401 => "authentication_error",
+        403 => "permission_error",
+        404 => "not_found_error",
+        413 => "request_too_large",
+        429 => "rate_limit_error",
+        408 | 504 => "timeout_error",
+        529 => "overloaded_error",
+        _ => "api_error",
+    }
+}
+
+/// The JSON error body of a request-path error in Anthropic's shape.
+pub fn anthropic_error_json(error: &GatewayError) -> (StatusCode, Vec<u8>) {
+    #[derive(Serialize)]
+    struct Body<'a> {
+        #[serde(rename = "type")]
+        kind: &'static str,
+        error: Detail<'a>,
+    }
+    #[derive(Serialize)]
+    struct Detail<'a> {
+        #[serde(rename = "type")]
+        kind: &'static str,
+        message: &'a str,
+    }
+    let (status, _, _) = status(error.classify());
+    let message = error.to_string();
+    let body = Body { kind: "error", error: Detail { kind: anthropic_kind(status), message: &message } };
+    (status, serde_json::to_vec(&body).unwrap_or_else(|_| b"{\"type\":\"error\"}".to_vec()))
+}
+
+/// An error after an Anthropic stream started: its `error` event.
+pub fn anthropic_error_event(error: &GatewayError) -> Bytes {
+    let (_, json) = anthropic_error_json(error);
+    let mut frame = Vec::with_capacity(json.len() + 24);
+    frame.extend_from_slice(b"event: error\ndata: ");
+    frame.extend_from_slice(&json);
+    frame.extend_from_slice(b"\n\n");
+    Bytes::from(frame)
+}
+
+impl IntoResponse for AnthropicError {
+    fn into_response(self) -> Response {
+        let (status, body) = anthropic_error_json(&self.0);
+        with_retry_after(json_response(status, body), &self.0)
+    }
+}
+
+/// A 429 tells when to come back: the upstream's `retry-after`, the limit's window, else 1 s.
+fn with_retry_after(mut response: Response, error: &GatewayError) -> Response {
+    if response.status() != StatusCode::TOO_MANY_REQUESTS {
+        return response;
+    }
+    let upstream_retry_after = match error {
+        GatewayError::Upstream { error, .. } => match error.as_ref() {
+            ProviderError::Upstream { retry_after: Some(r), .. } => HeaderValue::from_str(r).ok(),
+            _ => None,
+        },
+        GatewayError::RateLimited { retry_after, .. } => HeaderValue::from_str(&retry_after.to_string()).ok(),
+        _ => None,
+    };
+    let retry_after = upstream_retry_after.unwrap_or(HeaderValue::from_static("1"));
+    response.headers_mut().insert(http::header::RETRY_AFTER, retry_after);
+    response
 }
 
 impl IntoResponse for AdminError {
@@ -216,6 +286,25 @@ mod tests {
         assert_eq!(up(422).status(), 422);
         let response = up(429).into_response();
         assert_eq!(response.headers()["retry-after"], "7");
+    }
+
+    #[test]
+    fn anthropic_routes_answer_in_anthropic_shape() {
+        let (status, bytes) = anthropic_error_json(&GatewayError::Auth(AuthError::NoKey));
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        let b: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(
+            b,
+            serde_json::json!({"type": "error", "error": {"type": "authentication_error", "message": "Authentication Error, No api key passed in."}})
+        );
+        let limited = GatewayError::RateLimited { message: "slow down".into(), retry_after: 3 };
+        let response = AnthropicError(limited.clone()).into_response();
+        assert_eq!(response.status(), 429);
+        assert_eq!(response.headers()["retry-after"], "3");
+        let event = anthropic_error_event(&limited);
+        let text = std::str::from_utf8(&event).unwrap();
+        assert!(text.starts_with("event: error\ndata: {\"type\":\"error\""), "{text}");
+        assert!(text.contains("rate_limit_error") && text.ends_with("\n\n"), "{text}");
     }
 
     #[test]

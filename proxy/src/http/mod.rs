@@ -7,11 +7,13 @@
 //! JSON bodies only). See `guard` for why.
 
 mod admin;
+mod anthropic;
 mod error;
 mod guard;
 mod health;
 mod openai;
 pub mod openapi;
+mod reply;
 mod routes;
 mod sse;
 mod switchboard;
@@ -88,6 +90,8 @@ pub fn router(state: AppState, listen: SocketAddr) -> Router {
     for prefix in ["", "/v1"] {
         inference = inference
             .route(&format!("{prefix}/chat/completions"), post(openai::chat_completions))
+            .route(&format!("{prefix}/messages"), post(anthropic::messages))
+            .route(&format!("{prefix}/messages/count_tokens"), post(anthropic::count_tokens))
             .route(&format!("{prefix}/models"), get(openai::list_models))
             .route(&format!("{prefix}/models/{{*model}}"), get(openai::get_model))
             .route(&format!("{prefix}/model/info"), get(openai::model_info));

@@ -1,21 +1,17 @@
 //! OpenAI-compatible routes: chat completions, models, model info.
 
 use std::collections::HashMap;
-use std::convert::Infallible;
 
 use axum::Json;
-use axum::body::Body;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use bytes::Bytes;
-use futures::StreamExt;
-use http::header::{CACHE_CONTROL, CONTENT_TYPE};
-use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use http::{HeaderMap, StatusCode};
 use serde_json::{Map, Value, json};
 
-use super::{AppState, Caller, error_event};
-use crate::gateway::{CallHints, ChatReply, Deployment, GatewayError, ReplyBody};
+use super::{AppState, Caller, error_event, reply};
+use crate::gateway::{CallHints, ChatReply, Deployment, GatewayError};
 use crate::schema::ChatRequest;
 
 /// The `created` LiteLLM reports for every model.
@@ -33,7 +29,7 @@ pub async fn chat_completions(
 }
 
 /// LiteLLM's request headers that tune a call.
-fn call_hints(headers: &HeaderMap) -> Result<CallHints, GatewayError> {
+pub(super) fn call_hints(headers: &HeaderMap) -> Result<CallHints, GatewayError> {
     let timeout = match headers.get("x-litellm-timeout") {
         None => None,
         Some(v) => {
@@ -47,7 +43,7 @@ fn call_hints(headers: &HeaderMap) -> Result<CallHints, GatewayError> {
         .map(str::trim)
         .filter(|v| !v.is_empty())
         .map(str::to_string);
-    Ok(CallHints { timeout, end_user })
+    Ok(CallHints { timeout, end_user, ..CallHints::default() })
 }
 
 /// Azure-style routes carry the model in the path (`AzureOpenAI(azure_deployment=...)`).
@@ -72,7 +68,7 @@ pub async fn azure_chat_completions(
     Ok(reply_response(reply))
 }
 
-fn body_bytes(state: &AppState, body: Result<Bytes, BytesRejection>) -> Result<Bytes, GatewayError> {
+pub(super) fn body_bytes(state: &AppState, body: Result<Bytes, BytesRejection>) -> Result<Bytes, GatewayError> {
     body.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             GatewayError::BodyTooLarge { limit_bytes: state.config.general.max_request_size_bytes }
@@ -84,8 +80,18 @@ fn body_bytes(state: &AppState, body: Result<Bytes, BytesRejection>) -> Result<B
 
 /// Parses the body once; errors say whether it is not JSON or which field is wrong.
 fn parse_chat_request(body: &[u8]) -> Result<ChatRequest, GatewayError> {
+    let request: ChatRequest = parse_body(body)?;
+    if request.messages.is_empty() {
+        return Err(GatewayError::invalid("Invalid request: messages must not be empty", Some("messages")));
+    }
+    Ok(request)
+}
+
+/// Parses a JSON body into a route's request type; errors say whether it is not JSON or which
+/// field is wrong.
+pub(super) fn parse_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, GatewayError> {
     let mut de = serde_json::Deserializer::from_slice(body);
-    let request: ChatRequest = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+    let request: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
         if inner.is_syntax() || inner.is_eof() {
@@ -97,67 +103,11 @@ fn parse_chat_request(body: &[u8]) -> Result<ChatRequest, GatewayError> {
         GatewayError::InvalidRequest { message, param }
     })?;
     de.end().map_err(|e| GatewayError::InvalidJson(e.to_string()))?;
-    if request.messages.is_empty() {
-        return Err(GatewayError::invalid("Invalid request: messages must not be empty", Some("messages")));
-    }
     Ok(request)
 }
 
-fn header(value: &str) -> HeaderValue {
-    HeaderValue::from_str(value).unwrap_or(HeaderValue::from_static("invalid"))
-}
-
 fn reply_response(reply: ChatReply) -> Response {
-    let mut headers = HeaderMap::with_capacity(16);
-    headers.insert(HeaderName::from_static("x-litellm-call-id"), header(&reply.call_id.to_string()));
-    headers.insert(HeaderName::from_static("x-litellm-model-id"), header(&reply.deployment.entry.id));
-    headers.insert(HeaderName::from_static("x-litellm-model-group"), header(&reply.model_group));
-    headers.insert(HeaderName::from_static("x-litellm-attempted-retries"), HeaderValue::from(reply.attempted_retries));
-    headers.insert(HeaderName::from_static("x-litellm-max-retries"), HeaderValue::from(reply.max_retries));
-    headers
-        .insert(HeaderName::from_static("x-litellm-attempted-fallbacks"), HeaderValue::from(reply.attempted_fallbacks));
-    headers.insert(HeaderName::from_static("x-litellm-timeout"), header(&reply.timeout.as_secs_f64().to_string()));
-    headers.insert(
-        HeaderName::from_static("x-litellm-overhead-duration-ms"),
-        header(&format!("{:.3}", reply.overhead.as_secs_f64() * 1000.0)),
-    );
-    match reply.body {
-        ReplyBody::Json(body) => {
-            headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-            let ms = reply.started.elapsed().as_millis().to_string();
-            headers.insert(HeaderName::from_static("x-litellm-response-duration-ms"), header(&ms));
-            if let Some(cost) = reply.cost {
-                headers.insert(HeaderName::from_static("x-litellm-response-cost"), header(&cost.to_string()));
-            }
-            (headers, body).into_response()
-        }
-        ReplyBody::Stream(events) => {
-            headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/event-stream; charset=utf-8"));
-            headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-            headers.insert(HeaderName::from_static("x-accel-buffering"), HeaderValue::from_static("no"));
-            // A panic inside the stream (after the handler returned, out of the panic layer's
-            // reach) ends it with an error event instead of a cut connection.
-            let events = std::panic::AssertUnwindSafe(events).catch_unwind().map(|item| match item {
-                Ok(item) => item,
-                Err(_) => {
-                    tracing::error!("a response stream panicked");
-                    Err(GatewayError::Internal("Internal Server Error: the gateway hit a bug in this stream".into()))
-                }
-            });
-            let body = events.scan(false, |failed, item| {
-                let frame = match item {
-                    _ if *failed => None,
-                    Ok(bytes) => Some(bytes),
-                    Err(e) => {
-                        *failed = true;
-                        Some(error_event(&e))
-                    }
-                };
-                futures::future::ready(frame.map(Ok::<_, Infallible>))
-            });
-            (headers, Body::from_stream(body)).into_response()
-        }
-    }
+    reply::response(reply, error_event)
 }
 
 /// `/models`: the model groups the key may call. `include_model_access_groups=true` adds the

@@ -19,6 +19,8 @@ const UNDOCUMENTED: &[(&str, &str, &str)] = &[
     ("GET", "/ui/", "ui"),
     ("POST", "/chat/completions", "chat_completions"),
     ("POST", "/v1/chat/completions", "chat_completions"),
+    ("POST", "/v1/messages", "anthropic_messages"),
+    ("POST", "/v1/messages/count_tokens", "count_tokens"),
     ("POST", "/openai/deployments/{model}/chat/completions", "azure_chat_completions"),
     ("POST", "/engines/{model}/chat/completions", "azure_chat_completions"),
     ("GET", "/models", "list_models"),

@@ -1,0 +1,435 @@
+//! Chat completion chunks → Anthropic's stream events (`message_start`, `content_block_start`,
+//! `content_block_delta`, `content_block_stop`, `message_delta`, `message_stop`).
+//!
+//! Chunks are parsed as they pass, borrowing their strings; each opens, feeds or closes one
+//! content block. The stop reason and usage arrive in separate chunks at the end and are told
+//! together in `message_delta`.
+
+use std::borrow::Cow;
+
+use bytes::{BufMut, Bytes, BytesMut};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::response::{MessageUsage, stop_reason};
+use crate::schema::{ThinkingBlock, Usage};
+
+#[derive(Debug, Deserialize)]
+struct Chunk<'a> {
+    #[serde(default, borrow)]
+    choices: Vec<ChunkChoice<'a>>,
+    #[serde(default)]
+    usage: Option<Usage>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ChunkChoice<'a> {
+    #[serde(default, borrow)]
+    delta: Delta<'a>,
+    #[serde(default, borrow)]
+    finish_reason: Option<Cow<'a, str>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct Delta<'a> {
+    #[serde(default, borrow)]
+    content: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    reasoning_content: Option<Cow<'a, str>>,
+    #[serde(default)]
+    thinking_blocks: Option<Vec<ThinkingBlock>>,
+    #[serde(default, borrow)]
+    tool_calls: Option<Vec<ToolCallDelta<'a>>>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ToolCallDelta<'a> {
+    #[serde(default)]
+    index: u32,
+    #[serde(default, borrow)]
+    id: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    function: Option<FunctionDelta<'a>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct FunctionDelta<'a> {
+    #[serde(default, borrow)]
+    name: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    arguments: Option<Cow<'a, str>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Open {
+    Text,
+    Thinking,
+    Tool(u32),
+}
+
+/// Turns one call's chunk stream into Anthropic events.
+pub struct Translator {
+    id: String,
+    model: String,
+    pending: BytesMut,
+    started: bool,
+    finished: bool,
+    /// The open content block and its index.
+    open: Option<(Open, u32)>,
+    next_index: u32,
+    stop_reason: Option<&'static str>,
+    usage: Option<Usage>,
+}
+
+#[derive(Serialize)]
+struct StartMessage<'a> {
+    id: &'a str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    role: &'static str,
+    model: &'a str,
+    content: [(); 0],
+    stop_reason: Option<()>,
+    stop_sequence: Option<()>,
+    usage: MessageUsage,
+}
+
+impl Translator {
+    pub fn new(id: String, model: String) -> Self {
+        Translator {
+            id,
+            model,
+            pending: BytesMut::new(),
+            started: false,
+            finished: false,
+            open: None,
+            next_index: 0,
+            stop_reason: None,
+            usage: None,
+        }
+    }
+
+    /// Feeds bytes of the chunk stream; returns the events they complete (possibly none).
+    pub fn push(&mut self, bytes: &[u8]) -> Bytes {
+        self.pending.extend_from_slice(bytes);
+        let mut out = BytesMut::new();
+        while let Some(end) = memchr::memmem::find(&self.pending, b"\n\n") {
+            let frame = self.pending.split_to(end + 2);
+            for line in frame[..].split(|b| *b == b'\n') {
+                if let Some(data) = line.strip_prefix(b"data:") {
+                    self.data(data.trim_ascii(), &mut out);
+                }
+            }
+        }
+        out.freeze()
+    }
+
+    /// Closes the message if the chunk stream ended without `[DONE]`.
+    pub fn finish(&mut self) -> Bytes {
+        let mut out = BytesMut::new();
+        self.end(&mut out);
+        out.freeze()
+    }
+
+    fn data(&mut self, data: &[u8], out: &mut BytesMut) {
+        if data == b"[DONE]" {
+            self.end(out);
+            return;
+        }
+        let Ok(chunk) = serde_json::from_slice::<Chunk<'_>>(data) else {
+            // Not a chunk (an upstream's comment or keep-alive): nothing to tell.
+            return;
+        };
+        self.start(out);
+        if let Some(usage) = chunk.usage {
+            self.usage = Some(usage);
+        }
+        for choice in chunk.choices {
+            let delta = choice.delta;
+            if let Some(thinking) = delta.reasoning_content.filter(|t| !t.is_empty()) {
+                let index = self.ensure_open(Open::Thinking, out);
+                event(
+                    out,
+                    "content_block_delta",
+                    &serde_json::json!({
+                        "type": "content_block_delta", "index": index,
+                        "delta": {"type": "thinking_delta", "thinking": thinking}
+                    }),
+                );
+            }
+            for block in delta.thinking_blocks.into_iter().flatten() {
+                match block {
+                    ThinkingBlock::Thinking { signature: Some(signature), .. } => {
+                        let index = self.ensure_open(Open::Thinking, out);
+                        event(
+                            out,
+                            "content_block_delta",
+                            &serde_json::json!({
+                                "type": "content_block_delta", "index": index,
+                                "delta": {"type": "signature_delta", "signature": signature}
+                            }),
+                        );
+                    }
+                    ThinkingBlock::Thinking { .. } => {}
+                    ThinkingBlock::RedactedThinking { data } => {
+                        self.close(out);
+                        let index = self.next_index;
+                        self.next_index += 1;
+                        event(
+                            out,
+                            "content_block_start",
+                            &serde_json::json!({
+                                "type": "content_block_start", "index": index,
+                                "content_block": {"type": "redacted_thinking", "data": data}
+                            }),
+                        );
+                        event(
+                            out,
+                            "content_block_stop",
+                            &serde_json::json!({"type": "content_block_stop", "index": index}),
+                        );
+                    }
+                }
+            }
+            if let Some(text) = delta.content.filter(|t| !t.is_empty()) {
+                let index = self.ensure_open(Open::Text, out);
+                event(
+                    out,
+                    "content_block_delta",
+                    &serde_json::json!({
+                        "type": "content_block_delta", "index": index,
+                        "delta": {"type": "text_delta", "text": text}
+                    }),
+                );
+            }
+            for call in delta.tool_calls.into_iter().flatten() {
+                let function = call.function.unwrap_or_default();
+                let is_new = call.id.is_some() || self.open.map(|(o, _)| o) != Some(Open::Tool(call.index));
+                let index = if is_new {
+                    self.close(out);
+                    let index = self.next_index;
+                    self.next_index += 1;
+                    self.open = Some((Open::Tool(call.index), index));
+                    event(
+                        out,
+                        "content_block_start",
+                        &serde_json::json!({
+                            "type": "content_block_start", "index": index,
+                            "content_block": {"type": "tool_use", "id": call.id.as_deref().unwrap_or_default(),
+                                "name": function.name.as_deref().unwrap_or_default(), "input": {}}
+                        }),
+                    );
+                    index
+                } else {
+                    self.next_index - 1
+                };
+                if let Some(arguments) = function.arguments.filter(|a| !a.is_empty()) {
+                    event(
+                        out,
+                        "content_block_delta",
+                        &serde_json::json!({
+                            "type": "content_block_delta", "index": index,
+                            "delta": {"type": "input_json_delta", "partial_json": arguments}
+                        }),
+                    );
+                }
+            }
+            if let Some(reason) = choice.finish_reason {
+                self.stop_reason = Some(stop_reason(Some(&reason)));
+            }
+        }
+    }
+
+    fn start(&mut self, out: &mut BytesMut) {
+        if self.started {
+            return;
+        }
+        self.started = true;
+        let message = StartMessage {
+            id: &self.id,
+            kind: "message",
+            role: "assistant",
+            model: &self.model,
+            content: [],
+            stop_reason: None,
+            stop_sequence: None,
+            usage: MessageUsage::default(),
+        };
+        event(out, "message_start", &serde_json::json!({"type": "message_start", "message": message}));
+        event(out, "ping", &serde_json::json!({"type": "ping"}));
+    }
+
+    /// The index of an open block of `kind`, opening one (and closing another) if needed.
+    fn ensure_open(&mut self, kind: Open, out: &mut BytesMut) -> u32 {
+        if let Some((open, index)) = self.open
+            && open == kind
+        {
+            return index;
+        }
+        self.close(out);
+        let index = self.next_index;
+        self.next_index += 1;
+        self.open = Some((kind, index));
+        let block = match kind {
+            Open::Thinking => serde_json::json!({"type": "thinking", "thinking": "", "signature": ""}),
+            _ => serde_json::json!({"type": "text", "text": ""}),
+        };
+        event(
+            out,
+            "content_block_start",
+            &serde_json::json!({
+                "type": "content_block_start", "index": index, "content_block": block
+            }),
+        );
+        index
+    }
+
+    fn close(&mut self, out: &mut BytesMut) {
+        if let Some((_, index)) = self.open.take() {
+            event(out, "content_block_stop", &serde_json::json!({"type": "content_block_stop", "index": index}));
+        }
+    }
+
+    fn end(&mut self, out: &mut BytesMut) {
+        if self.finished {
+            return;
+        }
+        self.start(out);
+        self.finished = true;
+        self.close(out);
+        let usage: MessageUsage = self.usage.unwrap_or_default().into();
+        event(
+            out,
+            "message_delta",
+            &serde_json::json!({
+                "type": "message_delta",
+                "delta": {"stop_reason": self.stop_reason.unwrap_or("end_turn"), "stop_sequence": null},
+                "usage": usage
+            }),
+        );
+        event(out, "message_stop", &serde_json::json!({"type": "message_stop"}));
+    }
+}
+
+/// One server-sent event with Anthropic's `event:` line (the SDKs dispatch on it).
+fn event(out: &mut BytesMut, name: &str, data: &Value) {
+    out.put_slice(b"event: ");
+    out.put_slice(name.as_bytes());
+    out.put_slice(b"\ndata: ");
+    // Serializing a `Value` cannot fail.
+    let _ = serde_json::to_writer((&mut *out).writer(), data);
+    out.put_slice(b"\n\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The events of a byte stream, as (name, data).
+    fn events(bytes: &[u8]) -> Vec<(String, Value)> {
+        let text = std::str::from_utf8(bytes).unwrap();
+        text.split("\n\n")
+            .filter(|f| !f.is_empty())
+            .map(|f| {
+                let (name, data) = f.split_once('\n').unwrap();
+                (
+                    name.strip_prefix("event: ").unwrap().to_string(),
+                    serde_json::from_str(data.strip_prefix("data: ").unwrap()).unwrap(),
+                )
+            })
+            .collect()
+    }
+
+    fn chunk(delta: Value, finish: Option<&str>) -> String {
+        format!(
+            "data: {}\n\n",
+            serde_json::json!({"id": "c", "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]})
+        )
+    }
+
+    #[test]
+    fn text_thinking_and_a_tool_call_become_blocks_in_order() {
+        let mut t = Translator::new("msg_1".into(), "claude".into());
+        let mut input = String::new();
+        input += &chunk(serde_json::json!({"role": "assistant", "content": ""}), None);
+        input += &chunk(serde_json::json!({"reasoning_content": "hmm"}), None);
+        input += &chunk(
+            serde_json::json!({"thinking_blocks": [{"type": "thinking", "thinking": "", "signature": "sig"}]}),
+            None,
+        );
+        input += &chunk(serde_json::json!({"content": "Hel"}), None);
+        input += &chunk(serde_json::json!({"content": "lo"}), None);
+        input += &chunk(
+            serde_json::json!({"tool_calls": [{"index": 0, "id": "t1", "type": "function", "function": {"name": "Bash", "arguments": ""}}]}),
+            None,
+        );
+        input +=
+            &chunk(serde_json::json!({"tool_calls": [{"index": 0, "function": {"arguments": "{\"command\":"}}]}), None);
+        input += &chunk(serde_json::json!({"tool_calls": [{"index": 0, "function": {"arguments": "\"ls\"}"}}]}), None);
+        input += &chunk(serde_json::json!({}), Some("tool_calls"));
+        input += "data: {\"id\":\"c\",\"choices\":[],\"usage\":{\"prompt_tokens\":30,\"completion_tokens\":9,\"total_tokens\":39,\"cache_creation_input_tokens\":10}}\n\n";
+        input += "data: [DONE]\n\n";
+        // Fed in awkward pieces, as a network delivers it.
+        let mut out = Vec::new();
+        for piece in input.as_bytes().chunks(7) {
+            out.extend_from_slice(&t.push(piece));
+        }
+        out.extend_from_slice(&t.finish());
+        let ev = events(&out);
+        let names: Vec<&str> = ev.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "message_start",
+                "ping",
+                "content_block_start",
+                "content_block_delta",
+                "content_block_delta",
+                "content_block_stop",
+                "content_block_start",
+                "content_block_delta",
+                "content_block_delta",
+                "content_block_stop",
+                "content_block_start",
+                "content_block_delta",
+                "content_block_delta",
+                "content_block_stop",
+                "message_delta",
+                "message_stop"
+            ]
+        );
+        assert_eq!(ev[0].1["message"]["id"], "msg_1");
+        assert_eq!(ev[0].1["message"]["model"], "claude");
+        assert_eq!(ev[2].1["content_block"]["type"], "thinking");
+        assert_eq!(ev[3].1["delta"], serde_json::json!({"type": "thinking_delta", "thinking": "hmm"}));
+        assert_eq!(ev[4].1["delta"], serde_json::json!({"type": "signature_delta", "signature": "sig"}));
+        assert_eq!(ev[6].1["index"], 1);
+        assert_eq!(ev[7].1["delta"]["text"], "Hel");
+        assert_eq!(
+            ev[10].1["content_block"],
+            serde_json::json!({"type": "tool_use", "id": "t1", "name": "Bash", "input": {}})
+        );
+        let json: String =
+            ev[11..13].iter().map(|(_, d)| d["delta"]["partial_json"].as_str().unwrap().to_string()).collect();
+        assert_eq!(json, "{\"command\":\"ls\"}");
+        assert_eq!(ev[14].1["delta"]["stop_reason"], "tool_use");
+        assert_eq!(ev[14].1["usage"]["input_tokens"], 20);
+        assert_eq!(ev[14].1["usage"]["cache_creation_input_tokens"], 10);
+        assert_eq!(ev[14].1["usage"]["output_tokens"], 9);
+    }
+
+    #[test]
+    fn two_tool_calls_are_two_blocks_and_a_cut_stream_still_closes() {
+        let mut t = Translator::new("m".into(), "x".into());
+        let mut out = t.push(chunk(serde_json::json!({"tool_calls": [{"index": 0, "id": "a", "function": {"name": "f", "arguments": "{}"}}]}), None).as_bytes()).to_vec();
+        out.extend_from_slice(&t.push(chunk(serde_json::json!({"tool_calls": [{"index": 1, "id": "b", "function": {"name": "g", "arguments": "{}"}}]}), None).as_bytes()));
+        out.extend_from_slice(&t.finish());
+        out.extend_from_slice(&t.finish());
+        let ev = events(&out);
+        let starts: Vec<&Value> = ev.iter().filter(|(n, _)| n == "content_block_start").map(|(_, d)| d).collect();
+        assert_eq!(starts.len(), 2);
+        assert_eq!((starts[0]["index"].as_u64(), starts[1]["index"].as_u64()), (Some(0), Some(1)));
+        assert_eq!(ev.iter().filter(|(n, _)| n == "message_stop").count(), 1, "finish is idempotent");
+        assert_eq!(ev.last().unwrap().0, "message_stop");
+    }
+}
