@@ -72,10 +72,15 @@ test-rust: $(VENV)/.installed
 
 test-postgres:
 	SWITCHBOARD_TEST_DATABASE_URL=$(TEST_POSTGRES_URL) $(CARGO) test -p switchboard-tests --test governance --test secrets \
-		--test panel_api --test agentcore --test security --test spend_rows --test end_users --test admin_compat
+		--test panel_api --test agentcore --test security --test spend_rows --test end_users --test admin_compat --test messages
 	SWITCHBOARD_TEST_DATABASE_URL=$(TEST_POSTGRES_URL) $(CARGO) test -p switchboard --lib store::
 
-test-clients: $(VENV)/.installed
+# Claude Code, which the suite drives too, comes from npm.
+tests/clients/node_modules/.installed: tests/clients/package.json tests/clients/package-lock.json
+	cd tests/clients && npm ci --no-audit --no-fund
+	touch $@
+
+test-clients: $(VENV)/.installed tests/clients/node_modules/.installed
 	$(CARGO) build -p switchboard -p switchboard-fakes --bins
 	SWITCHBOARD_BIN_DIR=$(BIN_DIR) $(VENV)/bin/pytest -c tests/clients/pytest.ini tests/clients
 

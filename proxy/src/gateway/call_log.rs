@@ -176,6 +176,7 @@ impl Drop for CallLog {
         tracing::info!(
             target: "switchboard::request",
             call_id = %self.call_id,
+            route = self.kind.route(),
             model = %self.alias,
             deployment = %self.deployment.entry.id,
             provider = %self.deployment.entry.provider,

@@ -664,7 +664,7 @@ impl Gateway {
             metadata,
             ..SpendLog::default()
         };
-        tracing::info!(target: "switchboard::request", model, status, outcome = "refused", error = %error, "chat completion");
+        tracing::info!(target: "switchboard::request", route = kind.route(), model, status, outcome = "refused", error = %error, "chat completion");
         if self.events.receiver_count() > 0 {
             let _ = self.events.send(Arc::new(log.clone()));
         }

@@ -588,7 +588,8 @@ fn validate(request: &Map<String, Value>) -> Check<Conversation> {
     let tool_config_present = match present(request.get("toolConfig")) {
         None => false,
         Some(config) => {
-            conversation.first_tool = validate_tool_config(config)?;
+            conversation.tools = validate_tool_config(config)?;
+            conversation.first_tool = conversation.tools.first().cloned();
             true
         }
     };
@@ -918,7 +919,7 @@ fn validate_document(value: &Value, path: &str) -> Check<()> {
     Ok(())
 }
 
-fn validate_tool_config(config: &Value) -> Check<Option<(String, Value)>> {
+fn validate_tool_config(config: &Value) -> Check<Vec<(String, Value)>> {
     let config = object_at(config, "toolConfig")?;
     let tools = match present(config.get("tools")) {
         None => return Err(not_null("toolConfig.tools")),
@@ -930,7 +931,7 @@ fn validate_tool_config(config: &Value) -> Check<Option<(String, Value)>> {
         }
     };
     let mut names: Vec<String> = Vec::new();
-    let mut first_tool = None;
+    let mut offered = Vec::new();
     for (k, tool) in tools.iter().enumerate() {
         let path = format!("toolConfig.tools.{k}");
         let (member, value) = union_member(tool, &["toolSpec", "cachePoint", "systemTool"], &path)?;
@@ -983,9 +984,7 @@ fn validate_tool_config(config: &Value) -> Check<Option<(String, Value)>> {
                  unique."
             ));
         }
-        if first_tool.is_none() {
-            first_tool = Some((name.clone(), json_schema.clone()));
-        }
+        offered.push((name.clone(), json_schema.clone()));
         names.push(name);
     }
     if let Some(choice) = present(config.get("toolChoice")) {
@@ -1005,7 +1004,7 @@ fn validate_tool_config(config: &Value) -> Check<Option<(String, Value)>> {
             }
         }
     }
-    Ok(first_tool)
+    Ok(offered)
 }
 
 /// Validates `inferenceConfig` and returns its `maxTokens`.

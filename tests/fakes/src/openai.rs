@@ -521,6 +521,7 @@ fn validate(request: &Map<String, Value>) -> Result<Checked, ApiError> {
 
     // tools / tool_choice
     let mut first_tool = None;
+    let mut offered = Vec::new();
     if let Some(tools) = is_present(request.get("tools")) {
         let Value::Array(tools) = tools else {
             return Err(ApiError::wrong_type("tools", "an array of objects", tools));
@@ -535,8 +536,9 @@ fn validate(request: &Map<String, Value>) -> Result<Checked, ApiError> {
         for (i, tool) in tools.iter().enumerate() {
             let (name, parameters) = validate_tool(i, tool)?;
             if first_tool.is_none() {
-                first_tool = Some((name, parameters));
+                first_tool = Some((name.clone(), parameters.clone()));
             }
+            offered.push((name, parameters));
         }
     }
     if let Some(choice) = is_present(request.get("tool_choice")) {
@@ -548,7 +550,10 @@ fn validate(request: &Map<String, Value>) -> Result<Checked, ApiError> {
             ));
         }
         match choice {
-            Value::String(s) if s == "none" => first_tool = None,
+            Value::String(s) if s == "none" => {
+                first_tool = None;
+                offered.clear();
+            }
             Value::String(s) if s == "auto" || s == "required" => {}
             Value::String(s) => {
                 return Err(ApiError::invalid(
@@ -570,6 +575,7 @@ fn validate(request: &Map<String, Value>) -> Result<Checked, ApiError> {
         }
     }
     conversation.first_tool = first_tool;
+    conversation.tools = offered;
 
     // sampling parameters
     let max_tokens = positive_integer(request, "max_tokens")?;

@@ -7,6 +7,8 @@ use serde_json::{Map, Value};
 pub(crate) struct Conversation {
     /// Name and JSON schema of the first tool offered, if any (and if tool use is allowed).
     pub first_tool: Option<(String, Value)>,
+    /// Every tool offered (when tool use is allowed), in order.
+    pub tools: Vec<(String, Value)>,
     /// The last message is a user turn that is not a tool result.
     pub last_is_plain_user: bool,
     /// Texts of the tool results in the last turn, when it is a tool-result turn.
@@ -63,10 +65,10 @@ pub(crate) fn word_count(text: &str) -> usize {
 pub(crate) fn reply(conversation: &Conversation, service: &str) -> Reply {
     let prompt_tokens = conversation.prompt_words.max(1) as u64;
     if conversation.last_is_plain_user
-        && let Some((name, schema)) = &conversation.first_tool
+        && let Some((name, arguments)) = tool_call_for(conversation)
     {
         return Reply {
-            output: Output::ToolCall { name: name.clone(), arguments: arguments_for(schema) },
+            output: Output::ToolCall { name, arguments },
             finish: Finish::ToolUse,
             prompt_tokens,
             completion_tokens: TOOL_CALL_TOKENS,
@@ -90,6 +92,26 @@ pub(crate) fn reply(conversation: &Conversation, service: &str) -> Reply {
     }
     let completion_tokens = word_count(&text) as u64;
     Reply { output: Output::Text(text), finish, prompt_tokens, completion_tokens }
+}
+
+/// The call the "model" makes: the tool the user names ("use the Bash tool to run `ls`"), with
+/// its required string arguments set to the backticked text, else the first tool offered with
+/// arguments from its schema.
+fn tool_call_for(conversation: &Conversation) -> Option<(String, Value)> {
+    let text = &conversation.user_text;
+    let named = conversation.tools.iter().find_map(|(name, schema)| {
+        let phrase = format!("use the {name} tool");
+        let at = text.find(&phrase)?;
+        let rest = &text[at + phrase.len()..];
+        let quoted = rest.split('`').nth(1).filter(|_| rest.matches('`').count() >= 2)?;
+        let mut args = Map::new();
+        let required = schema.get("required").and_then(Value::as_array).cloned().unwrap_or_default();
+        for field in required.iter().filter_map(Value::as_str) {
+            args.insert(field.to_string(), Value::from(quoted));
+        }
+        Some((name.clone(), Value::Object(args)))
+    });
+    named.or_else(|| conversation.first_tool.as_ref().map(|(name, schema)| (name.clone(), arguments_for(schema))))
 }
 
 /// Arguments built from a JSON schema's `properties`: string → "Paris",
