@@ -369,3 +369,166 @@ async fn count_tokens_counts_on_bedrock_and_estimates_elsewhere() {
     let r = post(count("nope")).await.unwrap();
     assert_eq!(r.status(), 400);
 }
+
+/// A gateway with an `anthropic/` model (the Anthropic fake behind it).
+async fn anthropic_gateway() -> (switchboard_fakes::anthropic::FakeAnthropic, TestGateway) {
+    let fake = switchboard_fakes::anthropic::FakeAnthropic::start().await.unwrap();
+    let key = switchboard_fakes::anthropic::DEFAULT_API_KEY;
+    let yaml = format!(
+        "model_list:\n  - model_name: claude-direct\n    litellm_params:\n      model: anthropic/claude-haiku-4-5\n      api_base: {}\n      api_key: {key}\n  - model_name: claude-overloaded\n    litellm_params:\n      model: anthropic/fake-overloaded\n      api_base: {}\n      api_key: {key}\n      max_retries: 0\ngeneral_settings:\n  master_key: {MASTER_KEY}\n",
+        fake.base_url(),
+        fake.base_url()
+    );
+    (fake, start_gateway(&yaml).await)
+}
+
+async fn post_messages(gw: &TestGateway, path: &str, body: Value) -> (u16, reqwest::header::HeaderMap, String) {
+    let r = client()
+        .post(format!("{}{path}", gw.base_url()))
+        .header("x-api-key", MASTER_KEY)
+        .header("anthropic-version", "2023-06-01")
+        .header("anthropic-beta", "prompt-caching-2024-07-31")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let headers = r.headers().clone();
+    (status, headers, r.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn anthropic_models_get_the_request_as_the_client_sent_it() {
+    let (fake, gw) = anthropic_gateway().await;
+    let body = json!({"model": "claude-direct", "max_tokens": 64, "num_retries": 1,
+        "metadata": {"user_id": "dev-1", "tags": ["x"]},
+        "system": [{"type": "text", "text": "Be brief.", "cache_control": {"type": "ephemeral"}}],
+        "messages": [{"role": "user", "content": "hello anthropic"}]});
+    let (status, headers, text) = post_messages(&gw, "/v1/messages", body.clone()).await;
+    assert_eq!(status, 200, "{text}");
+    let message: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(message["model"], "claude-direct");
+    assert!(message["id"].as_str().unwrap().starts_with("msg_fake"), "Anthropic's own id: {message}");
+    assert_eq!(message["content"][0]["text"], "Hello from fake-anthropic! You said: hello anthropic");
+    assert!(headers.contains_key("x-litellm-response-cost"));
+
+    let sent = &fake.requests()[0];
+    assert_eq!(sent.path, "/v1/messages");
+    assert_eq!(sent.headers["x-api-key"], switchboard_fakes::anthropic::DEFAULT_API_KEY);
+    assert_eq!(sent.headers["anthropic-version"], "2023-06-01");
+    assert_eq!(sent.headers["anthropic-beta"], "prompt-caching-2024-07-31");
+    let mut expected = body;
+    expected["model"] = "claude-haiku-4-5".into();
+    expected.as_object_mut().unwrap().remove("num_retries");
+    expected["metadata"] = json!({"user_id": "dev-1"});
+    assert_eq!(sent.body, expected, "forwarded as sent, LiteLLM's fields left out");
+
+    // Streamed, the events come through as Anthropic sent them, with the alias as model.
+    let (status, _, text) = post_messages(
+        &gw,
+        "/v1/messages",
+        json!({"model": "claude-direct", "max_tokens": 64, "stream": true, "messages": [{"role": "user", "content": "stream it"}]}),
+    )
+    .await;
+    assert_eq!(status, 200, "{text}");
+    let evs = events(&text);
+    assert_eq!(evs[1].0, "ping", "events pass through, ping included");
+    assert_eq!(evs[0].1["message"]["model"], "claude-direct");
+    let message = assemble(&evs);
+    assert_eq!(message["content"][0]["text"], "Hello from fake-anthropic! You said: stream it");
+    assert_eq!(message["usage"]["output_tokens"], 7);
+}
+
+#[tokio::test]
+async fn chat_completions_translate_to_anthropic() {
+    let (fake, gw) = anthropic_gateway().await;
+    let tools = json!([{"type": "function", "function": {"name": "get_weather",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}]);
+    for stream in [false, true] {
+        let ask = json!({"model": "claude-direct", "stream": stream, "stream_options": {"include_usage": true},
+            "tools": tools, "messages": [{"role": "user", "content": "weather in Paris?"}]});
+        let r = client()
+            .post(format!("{}/v1/chat/completions", gw.base_url()))
+            .bearer_auth(MASTER_KEY)
+            .json(&ask)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let text = r.text().await.unwrap();
+        let (call, finish) = if stream {
+            let chunks: Vec<Value> = sse_data(&text).iter().filter_map(|d| serde_json::from_str(d).ok()).collect();
+            let mut call = json!({"id": null, "function": {"name": null, "arguments": ""}});
+            let mut finish = Value::Null;
+            for c in &chunks {
+                if let Some(d) = c["choices"][0]["delta"]["tool_calls"][0].as_object() {
+                    if d.contains_key("id") {
+                        call["id"] = d["id"].clone();
+                        call["function"]["name"] = d["function"]["name"].clone();
+                    }
+                    let args = call["function"]["arguments"].as_str().unwrap().to_string()
+                        + d["function"]["arguments"].as_str().unwrap_or_default();
+                    call["function"]["arguments"] = args.into();
+                }
+                if !c["choices"][0]["finish_reason"].is_null() {
+                    finish = c["choices"][0]["finish_reason"].clone();
+                }
+            }
+            assert!(chunks.last().unwrap()["usage"]["total_tokens"].as_u64().unwrap() > 0, "usage chunk asked for");
+            (call, finish)
+        } else {
+            let body: Value = serde_json::from_str(&text).unwrap();
+            (body["choices"][0]["message"]["tool_calls"][0].clone(), body["choices"][0]["finish_reason"].clone())
+        };
+        assert_eq!(finish, "tool_calls");
+        assert_eq!(call["function"]["name"], "get_weather");
+        assert_eq!(
+            serde_json::from_str::<Value>(call["function"]["arguments"].as_str().unwrap()).unwrap(),
+            json!({"city": "Paris"})
+        );
+
+        let answer = json!({"model": "claude-direct", "stream": false, "tools": tools, "messages": [
+            {"role": "user", "content": "weather in Paris?"},
+            {"role": "assistant", "tool_calls": [{"id": call["id"], "type": "function", "function": call["function"]}]},
+            {"role": "tool", "tool_call_id": call["id"], "content": "sunny"}]});
+        let r = client()
+            .post(format!("{}/v1/chat/completions", gw.base_url()))
+            .bearer_auth(MASTER_KEY)
+            .json(&answer)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["choices"][0]["message"]["content"], "The tool said: sunny");
+        let sent = fake.requests().last().unwrap().body.clone();
+        assert_eq!(sent["messages"][2]["content"][0]["type"], "tool_result");
+        assert!(sent.get("max_tokens").is_some(), "Anthropic needs max_tokens: {sent}");
+    }
+}
+
+#[tokio::test]
+async fn anthropic_count_tokens_and_errors() {
+    let (fake, gw) = anthropic_gateway().await;
+    let (status, _, text) = post_messages(
+        &gw,
+        "/v1/messages/count_tokens",
+        json!({"model": "claude-direct", "system": "one two", "messages": [{"role": "user", "content": "three four"}]}),
+    )
+    .await;
+    assert_eq!(status, 200, "{text}");
+    assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), json!({"input_tokens": 4}));
+    assert_eq!(fake.requests().last().unwrap().path, "/v1/messages/count_tokens");
+
+    let (status, _, text) = post_messages(
+        &gw,
+        "/v1/messages",
+        json!({"model": "claude-overloaded", "max_tokens": 5, "messages": [{"role": "user", "content": "x"}]}),
+    )
+    .await;
+    assert!(status >= 500, "{status} {text}");
+    let error: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(error["type"], "error");
+    assert!(error["error"]["message"].as_str().unwrap().contains("Overloaded"), "{error}");
+}

@@ -60,7 +60,7 @@ pub async fn answer(
         "usage": usage_json(None),
     });
     let body = serde_json::to_vec(&body).map_err(|e| ProviderError::Protocol(e.to_string()))?;
-    Ok(ChatOutput::Complete { body: body.into(), usage: MOCK_USAGE, response_id: Some(id) })
+    Ok(ChatOutput::Complete { body: body.into(), usage: MOCK_USAGE, response_id: Some(id), native: false })
 }
 
 fn complete_object(mut object: Map<String, Value>, options: &CallOptions) -> Result<ChatOutput, ProviderError> {
@@ -68,7 +68,7 @@ fn complete_object(mut object: Map<String, Value>, options: &CallOptions) -> Res
     let usage: Usage = object.get("usage").and_then(|u| serde_json::from_value(u.clone()).ok()).unwrap_or(MOCK_USAGE);
     let response_id = object.get("id").and_then(Value::as_str).map(str::to_string);
     let body = serde_json::to_vec(&object).map_err(|e| ProviderError::Protocol(e.to_string()))?;
-    Ok(ChatOutput::Complete { body: body.into(), usage, response_id })
+    Ok(ChatOutput::Complete { body: body.into(), usage, response_id, native: false })
 }
 
 /// The usage object; a stream's usage chunk also carries the cost, as LiteLLM's does.
@@ -124,7 +124,7 @@ fn stream(
     let usage = Arc::new(UsageSlot::default());
     usage.set(MOCK_USAGE);
     usage.set_response_id(id.to_string());
-    Ok(ChatStream { events: Box::pin(futures::stream::iter(frames.into_iter().map(Ok))), usage })
+    Ok(ChatStream { events: Box::pin(futures::stream::iter(frames.into_iter().map(Ok))), usage, native: false })
 }
 
 /// The errors LiteLLM's magic `mock_response` strings raise, as an upstream would send them.

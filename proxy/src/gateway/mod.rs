@@ -73,6 +73,8 @@ pub struct ChatReply {
     pub timeout: Duration,
     /// Time spent in the gateway rather than waiting for upstreams (`x-litellm-overhead-duration-ms`).
     pub overhead: Duration,
+    /// The body is in the client's own API format (a native pass-through), not a chat completion.
+    pub native: bool,
 }
 
 /// Which API a call came in through: it names the route in errors and the call type in spend rows.
@@ -113,8 +115,18 @@ pub struct CallHints {
 
 /// What one attempt got: a whole answer, or a stream whose first frame has arrived.
 enum Answer {
-    Complete { body: Bytes, usage: Usage, response_id: Option<String> },
-    Stream { first: Bytes, events: BoxStream<'static, Result<Bytes, ProviderError>>, usage: Arc<UsageSlot> },
+    Complete {
+        body: Bytes,
+        usage: Usage,
+        response_id: Option<String>,
+        native: bool,
+    },
+    Stream {
+        first: Bytes,
+        events: BoxStream<'static, Result<Bytes, ProviderError>>,
+        usage: Arc<UsageSlot>,
+        native: bool,
+    },
 }
 
 /// How long one attempt may take (to its first byte, for a stream): the request's limit, else
@@ -406,8 +418,8 @@ impl Gateway {
                     log.attempted_retries = retries;
                     log.attempted_fallbacks = attempted_fallbacks;
                     let timeout = attempt_limit(&controls, &deployment, stream);
-                    let (body, cost) = match answer {
-                        Answer::Complete { body, usage, response_id } => {
+                    let (body, cost, native) = match answer {
+                        Answer::Complete { body, usage, response_id, native } => {
                             deployment.health.succeeded(
                                 attempt_started.elapsed(),
                                 false,
@@ -415,12 +427,13 @@ impl Gateway {
                             );
                             log.response_id = response_id;
                             log.finish(200, Some(usage));
-                            (ReplyBody::Json(body), Some(prices.map(|p| p.cost(&usage)).unwrap_or(0.0)))
+                            (ReplyBody::Json(body), Some(prices.map(|p| p.cost(&usage)).unwrap_or(0.0)), native)
                         }
-                        Answer::Stream { first, events, usage } => {
+                        Answer::Stream { first, events, usage, native } => {
                             deployment.health.succeeded(attempt_started.elapsed(), true, None);
                             log.usage_slot = Some(usage);
-                            (ReplyBody::Stream(Box::pin(guarded_stream(first, events, deployment.clone(), log))), None)
+                            let events = guarded_stream(first, events, deployment.clone(), log);
+                            (ReplyBody::Stream(Box::pin(events)), None, native)
                         }
                     };
                     return Ok(ChatReply {
@@ -440,6 +453,7 @@ impl Gateway {
                         attempted_fallbacks,
                         timeout,
                         overhead: started.elapsed().saturating_sub(waited),
+                        native,
                     });
                 }
                 Err(error) => last_error = error,
@@ -527,7 +541,9 @@ impl Gateway {
             Err(_) => return Err(deployment.upstream_error(ProviderError::Timeout(limit))),
         };
         match output {
-            ChatOutput::Complete { body, usage, response_id } => Ok(Answer::Complete { body, usage, response_id }),
+            ChatOutput::Complete { body, usage, response_id, native } => {
+                Ok(Answer::Complete { body, usage, response_id, native })
+            }
             ChatOutput::Stream(stream) => {
                 let mut events = stream.events;
                 // Wait for the first frame so that a failure before any byte is sent is an HTTP
@@ -538,7 +554,7 @@ impl Gateway {
                     Ok(None) => Bytes::new(),
                     Err(_) => return Err(deployment.upstream_error(ProviderError::Timeout(limit))),
                 };
-                Ok(Answer::Stream { first, events, usage: stream.usage })
+                Ok(Answer::Stream { first, events, usage: stream.usage, native: stream.native })
             }
         }
     }

@@ -15,6 +15,7 @@ use super::openai::{body_bytes, call_hints, parse_body};
 use super::{AppState, Caller, reply};
 use crate::gateway::{CallKind, GatewayError};
 use crate::messages::{self, MessagesRequest};
+use crate::schema::NativeRequest;
 
 pub async fn messages(
     State(state): State<AppState>,
@@ -23,17 +24,25 @@ pub async fn messages(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, AnthropicError> {
     let Caller(principal) = caller?;
-    let request: MessagesRequest = parse_body(&body_bytes(&state, body)?)?;
+    let body = body_bytes(&state, body)?;
+    let request: MessagesRequest = parse_body(&body)?;
     if request.max_tokens.is_none() {
         return Err(GatewayError::invalid("max_tokens: Field required", Some("max_tokens")).into());
     }
     let model = request.model.clone();
-    let chat = messages::to_chat(request)?;
+    let mut chat = messages::to_chat(request)?;
+    chat.native = Some(native(body, &headers));
     let mut hints = call_hints(&headers)?;
     hints.kind = CallKind::AnthropicMessages;
     let answer = state.gateway.chat(&principal, chat, hints).await?;
     let answer = messages::reply(answer, &model)?;
     Ok(reply::response(answer, anthropic_error_event))
+}
+
+/// The request as it came, for a provider that speaks Messages (an `anthropic/` model).
+fn native(body: Bytes, headers: &HeaderMap) -> NativeRequest {
+    let beta = headers.get("anthropic-beta").and_then(|v| v.to_str().ok()).map(str::to_string);
+    NativeRequest { body, beta }
 }
 
 #[derive(Serialize)]
@@ -45,11 +54,14 @@ pub struct TokenCount {
 pub async fn count_tokens(
     State(state): State<AppState>,
     caller: Result<Caller, GatewayError>,
+    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<TokenCount>, AnthropicError> {
     let Caller(principal) = caller?;
-    let request: MessagesRequest = parse_body(&body_bytes(&state, body)?)?;
-    let chat = messages::to_chat(request)?;
+    let body = body_bytes(&state, body)?;
+    let request: MessagesRequest = parse_body(&body)?;
+    let mut chat = messages::to_chat(request)?;
+    chat.native = Some(native(body, &headers));
     let counted = state.gateway.count_tokens(&principal, &chat, "/v1/messages/count_tokens").await?;
     let input_tokens = counted.unwrap_or_else(|| messages::estimate_prompt_tokens(&chat));
     Ok(Json(TokenCount { input_tokens }))

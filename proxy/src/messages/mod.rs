@@ -19,6 +19,10 @@ pub use tokens::estimate_prompt_tokens;
 
 /// Retells a chat reply as Anthropic's: `model` is the name the client asked for.
 pub fn reply(mut reply: ChatReply, model: &str) -> Result<ChatReply, GatewayError> {
+    if reply.native {
+        // The upstream speaks Messages: its answer went through as it was.
+        return Ok(reply);
+    }
     reply.body = match reply.body {
         ReplyBody::Json(body) => {
             let message = response::from_completion(&body, reply.call_id, model).map_err(|e| {

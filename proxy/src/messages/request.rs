@@ -210,6 +210,7 @@ pub fn to_chat(request: MessagesRequest) -> Result<ChatRequest, GatewayError> {
         tools,
         tool_choice,
         extra,
+        native: None,
     })
 }
 

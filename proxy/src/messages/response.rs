@@ -103,19 +103,6 @@ pub fn message_id(call_id: uuid::Uuid) -> String {
     format!("msg_{}", call_id.simple())
 }
 
-/// Tool input must be an object; arguments a model produced that are not one are kept under
-/// `arguments` rather than failing the answer.
-pub fn tool_input(arguments: &str) -> Value {
-    if arguments.trim().is_empty() {
-        return Value::Object(Default::default());
-    }
-    match serde_json::from_str::<Value>(arguments) {
-        Ok(v @ Value::Object(_)) => v,
-        Ok(other) => serde_json::json!({ "arguments": other }),
-        Err(_) => serde_json::json!({ "arguments": arguments }),
-    }
-}
-
 /// The message for a serialized chat completion.
 pub fn from_completion(body: &[u8], call_id: uuid::Uuid, model: &str) -> Result<Vec<u8>, serde_json::Error> {
     let completion: Completion = serde_json::from_slice(body)?;
@@ -142,7 +129,7 @@ pub fn from_completion(body: &[u8], call_id: uuid::Uuid, model: &str) -> Result<
     }
     for call in message.tool_calls.into_iter().flatten() {
         content.push(OutputBlock::ToolUse {
-            input: tool_input(&call.function.arguments),
+            input: crate::schema::tool_input(&call.function.arguments),
             id: call.id,
             name: call.function.name,
         });

@@ -1,6 +1,7 @@
 //! Upstream providers. Each module owns its translation; this file is only the contract and the
 //! registry that maps a `litellm_params.model` prefix to a module.
 
+pub mod anthropic;
 pub mod bedrock;
 pub mod openai;
 mod sse;
@@ -78,11 +79,12 @@ mod tests {
     }
 }
 
-/// A provider's answer.
+/// A provider's answer: an OpenAI chat completion (or its stream), unless it is `native`, in
+/// the client's own format (the request's [`crate::schema::NativeRequest`] forwarded as it was).
 pub enum ChatOutput {
-    /// A complete OpenAI chat completion, serialized, with `model` already set to the alias.
-    Complete { body: Bytes, usage: Usage, response_id: Option<String> },
-    /// Server-sent events, framed and ready to send, ending with `data: [DONE]`.
+    /// A complete answer, serialized, with `model` already set to the alias.
+    Complete { body: Bytes, usage: Usage, response_id: Option<String>, native: bool },
+    /// Server-sent events, framed and ready to send (an OpenAI stream ends with `data: [DONE]`).
     Stream(ChatStream),
 }
 
@@ -90,6 +92,7 @@ pub struct ChatStream {
     pub events: BoxStream<'static, Result<Bytes, ProviderError>>,
     /// Filled by the stream when the upstream reports usage.
     pub usage: Arc<UsageSlot>,
+    pub native: bool,
 }
 
 /// What a stream learns about its answer (usage, the response id), read once it ends.
@@ -203,9 +206,10 @@ impl SharedClients {
 pub async fn build(entry: &ModelEntry, clients: &SharedClients) -> Result<Arc<dyn Provider>, String> {
     match entry.provider.as_str() {
         "bedrock" => Ok(Arc::new(bedrock::BedrockProvider::build(entry, clients).await?)),
+        "anthropic" => Ok(Arc::new(anthropic::AnthropicProvider::build(entry, clients)?)),
         p if openai::Flavor::from_prefix(p).is_some() => Ok(Arc::new(openai::OpenAiProvider::build(entry, clients)?)),
         other => Err(format!(
-            "{}.litellm_params.model: unknown or unsupported provider '{other}' in '{}'; supported: bedrock, {}",
+            "{}.litellm_params.model: unknown or unsupported provider '{other}' in '{}'; supported: bedrock, anthropic, {}",
             entry.label(),
             entry.model,
             openai::Flavor::PREFIXES.join(", ")

@@ -30,6 +30,17 @@ pub struct ChatRequest {
     pub tool_choice: Option<ToolChoice>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+    /// The client's request as it came, when it came in Anthropic's Messages format: a provider
+    /// that speaks Messages forwards it rather than a translation.
+    #[serde(skip)]
+    pub native: Option<NativeRequest>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NativeRequest {
+    pub body: bytes::Bytes,
+    /// `anthropic-beta`: features the client turned on.
+    pub beta: Option<String>,
 }
 
 impl ChatRequest {
@@ -59,7 +70,9 @@ impl ChatRequest {
         for (k, v) in defaults {
             fields.entry(k.clone()).or_insert_with(|| v.clone());
         }
+        let native = self.native.take();
         *self = serde_json::from_value(Value::Object(fields))?;
+        self.native = native;
         Ok(())
     }
 }
@@ -229,6 +242,20 @@ pub struct FunctionCall {
     pub name: String,
     #[serde(default)]
     pub arguments: String,
+}
+
+/// Tool-call arguments as the object that Converse and Anthropic want for tool input. Models
+/// sometimes produce arguments that are not one; keeping them under `arguments` lets the
+/// conversation go on instead of failing every later turn (a known LiteLLM failure).
+pub fn tool_input(arguments: &str) -> Value {
+    if arguments.trim().is_empty() {
+        return Value::Object(Map::new());
+    }
+    match serde_json::from_str::<Value>(arguments) {
+        Ok(v @ Value::Object(_)) => v,
+        Ok(other) => serde_json::json!({ "arguments": other }),
+        Err(_) => serde_json::json!({ "arguments": arguments }),
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

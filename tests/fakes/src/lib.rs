@@ -4,6 +4,7 @@
 //!   (JSON and server-sent events).
 //! * [`bedrock::FakeBedrock`] speaks the Bedrock Runtime restJson1 protocol
 //!   (`Converse` and `ConverseStream`, the latter as AWS event-stream frames).
+//! * [`anthropic::FakeAnthropic`] speaks Anthropic's Messages API (JSON and its stream events).
 //! * [`agentcore::FakeAgentCore`] speaks AgentCore Control (credential providers, harnesses)
 //!   and the data plane's `InvokeHarness`, whose harness calls its LiteLLM API base for real.
 //!
@@ -32,6 +33,7 @@
 //! follows it), so the pieces concatenate to exactly the non-streamed text.
 
 pub mod agentcore;
+pub mod anthropic;
 pub mod bedrock;
 pub mod openai;
 

@@ -152,11 +152,11 @@ impl BedrockProvider {
                     }
                 },
             );
-            return Ok(ChatOutput::Stream(ChatStream { events: Box::pin(events), usage }));
+            return Ok(ChatOutput::Stream(ChatStream { events: Box::pin(events), usage, native: false }));
         }
         let output = send_converse!(self.client.converse(), model_id, input)?;
         let (body, usage) = response::completion(output, &id, created, &options.alias)?;
-        Ok(ChatOutput::Complete { body, usage, response_id: Some(id) })
+        Ok(ChatOutput::Complete { body, usage, response_id: Some(id), native: false })
     }
 }
 

@@ -65,7 +65,7 @@ pub fn translate(request: &ChatRequest) -> Result<ConverseInput, ProviderError> 
                         ToolUseBlock::builder()
                             .tool_use_id(&call.id)
                             .name(&call.function.name)
-                            .input(document::from_json(&tool_input(&call.function.arguments)))
+                            .input(document::from_json(&crate::schema::tool_input(&call.function.arguments)))
                             .build()
                             .map_err(|e| invalid(format!("messages[{i}].tool_calls: {e}")))?,
                     ));
@@ -321,20 +321,6 @@ fn image_block(part: &ContentPart, i: usize, j: usize) -> Result<ContentBlock, P
         .build()
         .map_err(|e| invalid(format!("{at}: {e}")))?;
     Ok(ContentBlock::Image(block))
-}
-
-/// Converse wants tool input as a JSON object. Models sometimes produce arguments that are not
-/// one; keeping them under `arguments` lets the conversation go on instead of failing every
-/// later turn (a known LiteLLM failure).
-fn tool_input(arguments: &str) -> Value {
-    if arguments.trim().is_empty() {
-        return Value::Object(Default::default());
-    }
-    match serde_json::from_str::<Value>(arguments) {
-        Ok(v @ Value::Object(_)) => v,
-        Ok(other) => serde_json::json!({ "arguments": other }),
-        Err(_) => serde_json::json!({ "arguments": arguments }),
-    }
 }
 
 fn inference_config(request: &ChatRequest) -> Option<InferenceConfiguration> {

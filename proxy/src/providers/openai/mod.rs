@@ -222,7 +222,7 @@ impl OpenAiProvider {
                 options.token_prices,
             );
             let events = rewriter.rewrite(response.bytes_stream().map(|r| r.map_err(transport_error)));
-            return Ok(ChatOutput::Stream(ChatStream { events: Box::pin(events), usage }));
+            return Ok(ChatOutput::Stream(ChatStream { events: Box::pin(events), usage, native: false }));
         }
         let response = self.send(&upstream).await?;
         let bytes = read_capped(response, super::MAX_RESPONSE_BYTES).await?;
@@ -233,7 +233,12 @@ impl OpenAiProvider {
         let alias_json = serde_json::to_vec(&*options.alias).map_err(|e| ProviderError::Protocol(e.to_string()))?;
         let mut body = bytes::BytesMut::with_capacity(bytes.len() + alias_json.len());
         stream::splice_model(&bytes, &alias_json, &mut body);
-        Ok(ChatOutput::Complete { body: body.freeze(), usage: head.usage.unwrap_or_default(), response_id: head.id })
+        Ok(ChatOutput::Complete {
+            body: body.freeze(),
+            usage: head.usage.unwrap_or_default(),
+            response_id: head.id,
+            native: false,
+        })
     }
 }
 
@@ -279,7 +284,7 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 /// Maximum error-body size read from an upstream.
 const ERROR_BODY_LIMIT: usize = 64 * 1024;
 
-async fn upstream_error(response: reqwest::Response) -> ProviderError {
+pub(crate) async fn upstream_error(response: reqwest::Response) -> ProviderError {
     let status = response.status().as_u16();
     let retry_after = response.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_string);
     let body = read_limited(response, ERROR_BODY_LIMIT).await;
@@ -288,7 +293,7 @@ async fn upstream_error(response: reqwest::Response) -> ProviderError {
 }
 
 /// The whole body, refused past `limit` bytes (a broken or hostile upstream could send forever).
-async fn read_capped(mut response: reqwest::Response, limit: usize) -> Result<Bytes, ProviderError> {
+pub(crate) async fn read_capped(mut response: reqwest::Response, limit: usize) -> Result<Bytes, ProviderError> {
     if response.content_length().is_some_and(|n| n > limit as u64) {
         return Err(ProviderError::Protocol(format!("the answer is larger than {} MB", limit / (1024 * 1024))));
     }
