@@ -86,6 +86,7 @@ pub(super) struct CallLog {
     pub(super) attempted_fallbacks: u32,
     tags: Vec<String>,
     requester_metadata: Option<Map<String, Value>>,
+    call_type: &'static str,
 }
 
 /// Who made a call and what it asked, for its record.
@@ -98,6 +99,8 @@ pub(super) struct CallStart<'a> {
     pub stream: bool,
     /// The customer the call is for.
     pub end_user: Option<String>,
+    /// LiteLLM's name for the kind of call (`acompletion`, `aembedding`, ...).
+    pub call_type: &'static str,
 }
 
 impl CallLog {
@@ -132,6 +135,7 @@ impl CallLog {
             attempted_fallbacks: 0,
             tags: call.controls.tags.clone(),
             requester_metadata: call.controls.metadata.clone(),
+            call_type: call.call_type,
         }
     }
 
@@ -178,6 +182,7 @@ impl Drop for CallLog {
             provider = %self.deployment.entry.provider,
             key = self.admission.key_alias.as_deref().unwrap_or(if self.master { "master" } else { "" }),
             stream = self.stream,
+            call_type = self.call_type,
             status = self.status,
             outcome,
             latency_ms,
@@ -221,7 +226,7 @@ impl Drop for CallLog {
             // One row per call: upstreams may repeat their ids (mocks, some self-hosted servers).
             request_id: self.call_id.to_string(),
             response_id,
-            call_type: "acompletion".into(),
+            call_type: self.call_type.into(),
             api_key: self.admission.key_token.clone().unwrap_or_else(|| MASTER_KEY_SPEND_ID.to_string()),
             key_alias: self.admission.key_alias.clone(),
             team_id: self.admission.team_id.clone(),
