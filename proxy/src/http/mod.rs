@@ -7,11 +7,14 @@
 //! JSON bodies only). See `guard` for why.
 
 mod admin;
+mod completions;
+mod embeddings;
 mod error;
 mod guard;
 mod health;
 mod openai;
 pub mod openapi;
+mod request_body;
 mod routes;
 mod sse;
 mod switchboard;
@@ -84,10 +87,14 @@ pub fn router(state: AppState, listen: SocketAddr) -> Router {
 
     let mut inference = Router::new()
         .route("/openai/deployments/{model}/chat/completions", post(openai::azure_chat_completions))
-        .route("/engines/{model}/chat/completions", post(openai::azure_chat_completions));
+        .route("/engines/{model}/chat/completions", post(openai::azure_chat_completions))
+        .route("/openai/deployments/{model}/embeddings", post(embeddings::azure_embeddings))
+        .route("/openai/deployments/{model}/completions", post(completions::azure_completions));
     for prefix in ["", "/v1"] {
         inference = inference
             .route(&format!("{prefix}/chat/completions"), post(openai::chat_completions))
+            .route(&format!("{prefix}/embeddings"), post(embeddings::embeddings))
+            .route(&format!("{prefix}/completions"), post(completions::completions))
             .route(&format!("{prefix}/models"), get(openai::list_models))
             .route(&format!("{prefix}/models/{{*model}}"), get(openai::get_model))
             .route(&format!("{prefix}/model/info"), get(openai::model_info));

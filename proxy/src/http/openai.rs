@@ -33,7 +33,7 @@ pub async fn chat_completions(
 }
 
 /// LiteLLM's request headers that tune a call.
-fn call_hints(headers: &HeaderMap) -> Result<CallHints, GatewayError> {
+pub(super) fn call_hints(headers: &HeaderMap) -> Result<CallHints, GatewayError> {
     let timeout = match headers.get("x-litellm-timeout") {
         None => None,
         Some(v) => {
@@ -72,7 +72,7 @@ pub async fn azure_chat_completions(
     Ok(reply_response(reply))
 }
 
-fn body_bytes(state: &AppState, body: Result<Bytes, BytesRejection>) -> Result<Bytes, GatewayError> {
+pub(super) fn body_bytes(state: &AppState, body: Result<Bytes, BytesRejection>) -> Result<Bytes, GatewayError> {
     body.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             GatewayError::BodyTooLarge { limit_bytes: state.config.general.max_request_size_bytes }
@@ -107,7 +107,7 @@ fn header(value: &str) -> HeaderValue {
     HeaderValue::from_str(value).unwrap_or(HeaderValue::from_static("invalid"))
 }
 
-fn reply_response(reply: ChatReply) -> Response {
+pub(super) fn reply_response(reply: ChatReply) -> Response {
     let mut headers = HeaderMap::with_capacity(16);
     headers.insert(HeaderName::from_static("x-litellm-call-id"), header(&reply.call_id.to_string()));
     headers.insert(HeaderName::from_static("x-litellm-model-id"), header(&reply.deployment.entry.id));
@@ -270,7 +270,7 @@ pub fn deployment_info(d: &Deployment) -> Value {
     info.insert("id".into(), json!(d.entry.id));
     info.insert("db_model".into(), json!(d.from_db));
     info.insert("litellm_provider".into(), json!(d.entry.provider));
-    info.entry("mode").or_insert(json!("chat"));
+    info.insert("mode".into(), json!(d.mode()));
     if let Some(c) = p.input_cost_per_token {
         info.insert("input_cost_per_token".into(), json!(c));
     }
