@@ -1,9 +1,13 @@
 //! In-process fakes of the upstream services the Switchboard gateway talks to.
 //!
 //! * [`openai::FakeOpenAi`] speaks the OpenAI Chat Completions wire format
-//!   (JSON and server-sent events).
+//!   (JSON and server-sent events), and the Embeddings and legacy Completions APIs.
 //! * [`bedrock::FakeBedrock`] speaks the Bedrock Runtime restJson1 protocol
-//!   (`Converse` and `ConverseStream`, the latter as AWS event-stream frames).
+//!   (`Converse` and `ConverseStream`, the latter as AWS event-stream frames, and
+//!   `InvokeModel` for Titan Text Embeddings and Cohere Embed).
+//!
+//! Embeddings are deterministic: [`vectors::embedding`] gives the vector any fake returns for
+//! a text.
 //! * [`agentcore::FakeAgentCore`] speaks AgentCore Control (credential providers, harnesses)
 //!   and the data plane's `InvokeHarness`, whose harness calls its LiteLLM API base for real.
 //!
@@ -33,7 +37,11 @@
 
 pub mod agentcore;
 pub mod bedrock;
+mod bedrock_invoke;
 pub mod openai;
+mod openai_completions;
+mod openai_embeddings;
+pub mod vectors;
 
 mod script;
 mod server;
