@@ -269,8 +269,7 @@ async fn the_router_falls_back_for_embeddings_and_model_info_shows_modes() {
 
     let info: Value = s.get("/model/info").await.json().await.unwrap();
     let mode = |name: &str| {
-        info["data"].as_array().unwrap().iter().find(|d| d["model_name"] == name).unwrap()["model_info"]["mode"]
-            .clone()
+        info["data"].as_array().unwrap().iter().find(|d| d["model_name"] == name).unwrap()["model_info"]["mode"].clone()
     };
     assert_eq!(mode("embed-small"), "embedding");
     assert_eq!(mode("titan-embed"), "embedding", "from the price map");

@@ -640,10 +640,9 @@ impl Gateway {
         // An embedding model cannot chat: it is checked with what it serves, as LiteLLM does.
         let call = match deployment.mode() {
             "embedding" => {
-                let request: EmbeddingRequest = serde_json::from_value(
-                    serde_json::json!({"model": deployment.entry.model_name, "input": "ping"}),
-                )
-                .map_err(|e| GatewayError::invalid(e.to_string(), None))?;
+                let request: EmbeddingRequest =
+                    serde_json::from_value(serde_json::json!({"model": deployment.entry.model_name, "input": "ping"}))
+                        .map_err(|e| GatewayError::invalid(e.to_string(), None))?;
                 // Owned by the future: the probe outlives no borrow of it.
                 Box::pin(async move { deployment.provider.embed(&request, options).await })
                     as futures::future::BoxFuture<'_, _>

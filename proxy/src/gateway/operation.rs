@@ -123,7 +123,9 @@ impl Operation for EmbeddingCall {
         options: CallOptions,
         _limit: Duration,
     ) -> BoxFuture<'a, Result<ChatOutput, GatewayError>> {
-        Box::pin(async move { deployment.provider.embed(&self.0, options).await.map_err(|e| deployment.upstream_error(e)) })
+        Box::pin(
+            async move { deployment.provider.embed(&self.0, options).await.map_err(|e| deployment.upstream_error(e)) },
+        )
     }
 }
 

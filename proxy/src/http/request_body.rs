@@ -32,13 +32,9 @@ fn field_error(e: serde_path_to_error::Error<serde_json::Error>) -> GatewayError
     }
     let text = inner.to_string();
     let missing = text.strip_prefix("missing field `").and_then(|rest| rest.split('`').next());
-    let param = path
-        .split(['.', '['])
-        .next()
-        .filter(|p| !p.is_empty() && *p != "?")
-        .or(missing)
-        .map(str::to_string);
-    let message = if path == "." { format!("Invalid request: {text}") } else { format!("Invalid request: {path}: {text}") };
+    let param = path.split(['.', '[']).next().filter(|p| !p.is_empty() && *p != "?").or(missing).map(str::to_string);
+    let message =
+        if path == "." { format!("Invalid request: {text}") } else { format!("Invalid request: {path}: {text}") };
     GatewayError::InvalidRequest { message, param }
 }
 
@@ -63,7 +59,10 @@ mod tests {
         assert!(message.contains("must not be an empty array"), "{message}");
         assert_eq!(param(br#"{"model":"m","input":"x","dimensions":"a"}"#).1.as_deref(), Some("dimensions"));
         assert!(matches!(parse::<EmbeddingRequest>(b"{", None), Err(GatewayError::InvalidJson(_))));
-        assert!(matches!(parse::<EmbeddingRequest>(b"[1]", Some("m".into())), Err(GatewayError::InvalidRequest { .. })));
+        assert!(matches!(
+            parse::<EmbeddingRequest>(b"[1]", Some("m".into())),
+            Err(GatewayError::InvalidRequest { .. })
+        ));
         let r: EmbeddingRequest = parse(br#"{"input":"x"}"#, Some("from-path".into())).unwrap();
         assert_eq!(r.model, "from-path");
     }

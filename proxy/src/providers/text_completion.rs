@@ -41,27 +41,34 @@ pub fn from_chat(output: ChatOutput, echo: Option<String>) -> Result<ChatOutput,
     }
 }
 
+/// The member at `path` of a JSON value, or null: chat answers are read leniently, as the
+/// fields a client needs are copied over whatever else a provider sent.
+fn at<'a>(value: &'a Value, path: &[&str]) -> &'a Value {
+    static NULL: Value = Value::Null;
+    path.iter().try_fold(value, |v, key| v.get(key)).unwrap_or(&NULL)
+}
+
 /// A whole chat completion as a text completion.
 fn completion(chat: &Value, echo: Option<&str>) -> Value {
-    let choices: Vec<Value> = chat["choices"]
+    let choices: Vec<Value> = at(chat, &["choices"])
         .as_array()
         .map(Vec::as_slice)
         .unwrap_or_default()
         .iter()
         .map(|c| {
-            let text = c["message"]["content"].as_str().unwrap_or_default();
+            let text = at(c, &["message", "content"]).as_str().unwrap_or_default();
             let text = match echo {
                 Some(prompt) => format!("{prompt}{text}"),
                 None => text.to_string(),
             };
-            json!({"text": text, "index": c["index"], "logprobs": null, "finish_reason": c["finish_reason"]})
+            json!({"text": text, "index": at(c, &["index"]), "logprobs": null, "finish_reason": at(c, &["finish_reason"])})
         })
         .collect();
     let mut out = Map::new();
-    out.insert("id".into(), completion_id(&chat["id"]));
+    out.insert("id".into(), completion_id(at(chat, &["id"])));
     out.insert("object".into(), "text_completion".into());
-    out.insert("created".into(), chat["created"].clone());
-    out.insert("model".into(), chat["model"].clone());
+    out.insert("created".into(), at(chat, &["created"]).clone());
+    out.insert("model".into(), at(chat, &["model"]).clone());
     out.insert("choices".into(), Value::Array(choices));
     if let Some(usage) = chat.get("usage") {
         out.insert("usage".into(), usage.clone());
@@ -112,26 +119,28 @@ impl Reshaper {
             return;
         };
         let mut choices = Vec::new();
-        for c in chunk["choices"].as_array().map(Vec::as_slice).unwrap_or_default() {
-            let mut text = c["delta"]["content"].as_str().unwrap_or_default().to_string();
-            if c["finish_reason"].is_null() && text.is_empty() {
+        for c in at(&chunk, &["choices"]).as_array().map(Vec::as_slice).unwrap_or_default() {
+            let mut text = at(c, &["delta", "content"]).as_str().unwrap_or_default().to_string();
+            if at(c, &["finish_reason"]).is_null() && text.is_empty() {
                 // Role-only and reasoning deltas have no text to show.
                 continue;
             }
             if let Some(prompt) = self.echo.take() {
                 text.insert_str(0, &prompt);
             }
-            choices.push(json!({"text": text, "index": c["index"], "logprobs": null, "finish_reason": c["finish_reason"]}));
+            choices.push(
+                json!({"text": text, "index": at(c, &["index"]), "logprobs": null, "finish_reason": at(c, &["finish_reason"])}),
+            );
         }
         let usage = chunk.get("usage").filter(|u| !u.is_null());
         if choices.is_empty() && usage.is_none() {
             return;
         }
         let mut reshaped = Map::new();
-        reshaped.insert("id".into(), completion_id(&chunk["id"]));
+        reshaped.insert("id".into(), completion_id(at(&chunk, &["id"])));
         reshaped.insert("object".into(), "text_completion".into());
-        reshaped.insert("created".into(), chunk["created"].clone());
-        reshaped.insert("model".into(), chunk["model"].clone());
+        reshaped.insert("created".into(), at(&chunk, &["created"]).clone());
+        reshaped.insert("model".into(), at(&chunk, &["model"]).clone());
         reshaped.insert("choices".into(), Value::Array(choices));
         if let Some(usage) = usage {
             reshaped.insert("usage".into(), usage.clone());

@@ -29,7 +29,9 @@ pub(crate) fn invoke(model_id: &str, headers: &HeaderMap, body: &[u8]) -> Respon
         );
     }
     let Ok(Value::Object(request)) = serde_json::from_slice::<Value>(body) else {
-        return validation_error("Malformed input request: expected a JSON object, please reformat your input and try again.");
+        return validation_error(
+            "Malformed input request: expected a JSON object, please reformat your input and try again.",
+        );
     };
     let answer = if model_id.contains("amazon.titan-embed-text-v2") {
         titan(&request, true)
@@ -50,7 +52,9 @@ pub(crate) fn invoke(model_id: &str, headers: &HeaderMap, body: &[u8]) -> Respon
             headers.insert("x-amzn-bedrock-invocation-latency", HeaderValue::from_static("12"));
             response
         }
-        Err(message) => validation_error(&format!("Malformed input request: {message}, please reformat your input and try again.")),
+        Err(message) => {
+            validation_error(&format!("Malformed input request: {message}, please reformat your input and try again."))
+        }
     }
 }
 
@@ -62,7 +66,8 @@ fn extraneous(request: &Map<String, Value>, allowed: &[&str]) -> Result<(), Stri
 }
 
 fn titan(request: &Map<String, Value>, v2: bool) -> Result<(Value, u64), String> {
-    let allowed: &[&str] = if v2 { &["inputText", "dimensions", "normalize", "embeddingTypes"] } else { &["inputText"] };
+    let allowed: &[&str] =
+        if v2 { &["inputText", "dimensions", "normalize", "embeddingTypes"] } else { &["inputText"] };
     extraneous(request, allowed)?;
     let text = match request.get("inputText") {
         Some(Value::String(t)) if !t.is_empty() => t,
@@ -71,7 +76,13 @@ fn titan(request: &Map<String, Value>, v2: bool) -> Result<(Value, u64), String>
         None => return Err("#: required key [inputText] not found".into()),
     };
     let dimensions = match request.get("dimensions") {
-        None => if v2 { 1024 } else { 1536 },
+        None => {
+            if v2 {
+                1024
+            } else {
+                1536
+            }
+        }
         Some(Value::Number(n)) if matches!(n.as_u64(), Some(256 | 512 | 1024)) => n.as_u64().unwrap_or(1024) as usize,
         Some(other) => return Err(format!("#/dimensions: {other} is not a valid enum value")),
     };

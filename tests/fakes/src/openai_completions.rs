@@ -74,7 +74,9 @@ pub(crate) async fn completions(State(shared): State<Arc<Shared>>, headers: Head
             let full = format!("Hello from fake-openai! You said: {prompt}");
             let words: Vec<&str> = full.split_inclusive(' ').collect();
             let (text, finish) = match checked.max_tokens {
-                Some(n) if (n as usize) < words.len() => (words[..n as usize].concat().trim_end().to_string(), "length"),
+                Some(n) if (n as usize) < words.len() => {
+                    (words[..n as usize].concat().trim_end().to_string(), "length")
+                }
                 _ => (full.clone(), "stop"),
             };
             completion_tokens += word_count(&text) as u64;
@@ -146,7 +148,8 @@ fn validate(request: &Map<String, Value>) -> Result<Checked, ApiError> {
         Some(other) => return Err(ApiError::wrong_type("model", "a string", other)),
         None => return Err(ApiError::missing("model")),
     };
-    let invalid_prompt = || ApiError::invalid("Invalid prompt: must be a string, an array of strings or tokens.", "prompt");
+    let invalid_prompt =
+        || ApiError::invalid("Invalid prompt: must be a string, an array of strings or tokens.", "prompt");
     let prompts = match present("prompt").ok_or_else(|| ApiError::missing("prompt"))? {
         Value::String(s) => vec![s.clone()],
         Value::Array(items) if !items.is_empty() && items.iter().all(Value::is_string) => {

@@ -12,8 +12,8 @@ use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::Blob;
 use aws_smithy_types::config_bag::ConfigBag;
 use futures::{StreamExt, TryStreamExt};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use super::{BedrockProvider, sdk_error, strip_api_prefix};
 use crate::providers::{CallOptions, ChatOutput, ProviderError};
@@ -51,6 +51,27 @@ fn family(model_id: &str) -> Option<Family> {
 
 fn invalid(message: String) -> ProviderError {
     ProviderError::InvalidRequest(message)
+}
+
+#[derive(Serialize)]
+struct TitanBody<'a> {
+    #[serde(rename = "inputText")]
+    input_text: &'a str,
+    /// Titan v2 only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dimensions: Option<u32>,
+    /// Titan v2 only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    normalize: Option<bool>,
+}
+
+#[derive(Serialize)]
+struct CohereBody<'a> {
+    texts: &'a [&'a str],
+    input_type: &'a str,
+    embedding_types: [&'static str; 1],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    truncate: Option<&'a Value>,
 }
 
 #[derive(Deserialize)]
@@ -118,19 +139,19 @@ impl BedrockProvider {
             Some(Value::Bool(b)) => *b,
             Some(_) => return Err(invalid("normalize: must be true or false".into())),
         };
-        let bodies: Vec<Value> = texts
+        let v2 = family == Family::TitanV2;
+        // Serialized up front: the calls in flight then own their bodies.
+        let bodies = texts
             .iter()
-            .map(|text| match family {
-                Family::TitanV2 => {
-                    let mut body = json!({"inputText": text, "normalize": normalize});
-                    if let Some(d) = request.dimensions {
-                        body["dimensions"] = d.into();
-                    }
-                    body
-                }
-                _ => json!({"inputText": text}),
+            .map(|text| {
+                serde_json::to_vec(&TitanBody {
+                    input_text: text,
+                    dimensions: request.dimensions.filter(|_| v2),
+                    normalize: v2.then_some(normalize),
+                })
+                .map_err(|e| ProviderError::InvalidRequest(e.to_string()))
             })
-            .collect();
+            .collect::<Result<Vec<_>, _>>()?;
         let answers: Vec<(Vec<f32>, u64)> = futures::stream::iter(bodies)
             .map(|body| self.titan_one(model_id, body))
             .buffered(TITAN_CONCURRENCY)
@@ -140,8 +161,8 @@ impl BedrockProvider {
         Ok((answers.into_iter().map(|(v, _)| v).collect(), tokens))
     }
 
-    async fn titan_one(&self, model_id: &str, body: Value) -> Result<(Vec<f32>, u64), ProviderError> {
-        let (bytes, header_tokens) = self.invoke(model_id, &body).await?;
+    async fn titan_one(&self, model_id: &str, body: Vec<u8>) -> Result<(Vec<f32>, u64), ProviderError> {
+        let (bytes, header_tokens) = self.invoke(model_id, body).await?;
         let answer: TitanAnswer = serde_json::from_slice(&bytes)
             .map_err(|e| ProviderError::Protocol(format!("not a Titan embeddings answer ({e})")))?;
         Ok((answer.embedding, answer.input_tokens.or(header_tokens).unwrap_or(0)))
@@ -166,11 +187,14 @@ impl BedrockProvider {
         let mut vectors = Vec::with_capacity(texts.len());
         let mut tokens = 0;
         for batch in texts.chunks(COHERE_BATCH) {
-            let mut body = json!({"texts": batch, "input_type": input_type, "embedding_types": ["float"]});
-            if let Some(truncate) = request.extra.get("truncate") {
-                body["truncate"] = truncate.clone();
-            }
-            let (bytes, header_tokens) = self.invoke(model_id, &body).await?;
+            let body = CohereBody {
+                texts: batch,
+                input_type,
+                embedding_types: ["float"],
+                truncate: request.extra.get("truncate"),
+            };
+            let body = serde_json::to_vec(&body).map_err(|e| ProviderError::InvalidRequest(e.to_string()))?;
+            let (bytes, header_tokens) = self.invoke(model_id, body).await?;
             let answer: CohereAnswer = serde_json::from_slice(&bytes)
                 .map_err(|e| ProviderError::Protocol(format!("not a Cohere embeddings answer ({e})")))?;
             let batch_vectors = match answer.embeddings {
@@ -191,8 +215,7 @@ impl BedrockProvider {
 
     /// One `InvokeModel` call: the answer's body, and the input tokens Bedrock counted (a
     /// response header the SDK does not model, read on the way in).
-    async fn invoke(&self, model_id: &str, body: &Value) -> Result<(Vec<u8>, Option<u64>), ProviderError> {
-        let body = serde_json::to_vec(body).map_err(|e| ProviderError::InvalidRequest(e.to_string()))?;
+    async fn invoke(&self, model_id: &str, body: Vec<u8>) -> Result<(Vec<u8>, Option<u64>), ProviderError> {
         let tokens = Arc::new(AtomicU64::new(u64::MAX));
         let output = self
             .client

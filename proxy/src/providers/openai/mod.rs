@@ -215,11 +215,8 @@ impl OpenAiProvider {
         request: &impl serde::Serialize,
     ) -> Result<reqwest::Response, ProviderError> {
         let body = serde_json::to_vec(request).map_err(|e| ProviderError::InvalidRequest(e.to_string()))?;
-        let mut builder = self
-            .http
-            .post(url.clone())
-            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
-            .body(body);
+        let mut builder =
+            self.http.post(url.clone()).header(CONTENT_TYPE, HeaderValue::from_static("application/json")).body(body);
         if let Some(auth) = &self.authorization {
             builder = builder.header(AUTHORIZATION, auth.clone());
         }
@@ -256,11 +253,7 @@ impl OpenAiProvider {
 
 /// A whole answer, passed on with only `model` changed (as streams are), once what the gateway
 /// needs is read from it and it is known to be a JSON object.
-async fn complete_answer(
-    response: reqwest::Response,
-    alias: &str,
-    what: &str,
-) -> Result<ChatOutput, ProviderError> {
+async fn complete_answer(response: reqwest::Response, alias: &str, what: &str) -> Result<ChatOutput, ProviderError> {
     let bytes = read_capped(response, super::MAX_RESPONSE_BYTES).await?;
     let head: AnswerHead = serde_json::from_slice(&bytes)
         .map_err(|e| ProviderError::Protocol(format!("the answer is not a {what} object ({e})")))?;
