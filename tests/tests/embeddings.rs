@@ -19,7 +19,7 @@ fn config(openai: &FakeOpenAi, bedrock: &FakeBedrock) -> String {
     format!(
         "model_list:
   - model_name: embed-small
-    litellm_params: {{model: openai/text-embedding-3-small, {openai_params}}}
+    litellm_params: {{model: openai/text-embedding-3-small, {openai_params}, temperature: 0.5}}
     model_info: {{mode: embedding}}
   - model_name: embed-priced
     litellm_params: {{model: openai/text-embedding-3-small, {openai_params}, input_cost_per_token: 0.01}}
@@ -37,7 +37,7 @@ fn config(openai: &FakeOpenAi, bedrock: &FakeBedrock) -> String {
   - model_name: gpt-4o-mini
     litellm_params: {{model: openai/gpt-4o-mini, {openai_params}}}
   - model_name: instruct
-    litellm_params: {{model: text-completion-openai/gpt-3.5-turbo-instruct, {openai_params}}}
+    litellm_params: {{model: text-completion-openai/gpt-3.5-turbo-instruct, {openai_params}, seed: 7, reasoning_effort: low}}
 router_settings:
   fallbacks: [{{\"embed-broken\": [\"embed-small\"]}}]
 general_settings:
@@ -110,7 +110,7 @@ async fn openai_compatible_embeddings_in_float_and_base64() {
     assert_eq!(
         sent.body,
         json!({"model": "text-embedding-3-small", "input": ["hello world", "second text here"]}),
-        "LiteLLM's own parameters never reach the upstream"
+        "LiteLLM's own parameters, and chat defaults (temperature), never reach the upstream"
     );
 
     // What the openai SDK asks for by default.
@@ -290,7 +290,11 @@ async fn text_completions_over_an_openai_compatible_upstream() {
     let call_id = headers["x-litellm-call-id"].to_str().unwrap().to_string();
     let sent = &s.openai.requests()[0];
     assert_eq!(sent.path, "/v1/completions");
-    assert_eq!(sent.body, json!({"model": "gpt-3.5-turbo-instruct", "prompt": "Say hi", "max_tokens": 20}));
+    assert_eq!(
+        sent.body,
+        json!({"model": "gpt-3.5-turbo-instruct", "prompt": "Say hi", "max_tokens": 20, "seed": 7}),
+        "the deployment's defaults that text completions take"
+    );
 
     let r = s.post("/completions", &json!({"model": "instruct", "prompt": ["Stream me"], "stream": true})).await;
     assert_eq!(r.status(), 200);

@@ -116,6 +116,8 @@ impl Operation for EmbeddingCall {
         self.0.user.as_deref()
     }
 
+    /// `litellm_params` request defaults are chat parameters (`temperature`, `max_tokens`...) that
+    /// the Embeddings API does not take: they are not applied here.
     fn call<'a>(
         &'a self,
         deployment: &'a Deployment,
@@ -164,7 +166,19 @@ impl Operation for CompletionCall {
         _limit: Duration,
     ) -> BoxFuture<'a, Result<ChatOutput, GatewayError>> {
         Box::pin(async move {
-            deployment.provider.complete(&self.0, options).await.map_err(|e| deployment.upstream_error(e))
+            let defaults = &deployment.entry.params.default_request_params;
+            let defaulted;
+            let request = if defaults.is_empty() {
+                &self.0
+            } else {
+                let mut copy = self.0.clone();
+                copy.apply_defaults(defaults).map_err(|e| {
+                    GatewayError::invalid(format!("litellm_params defaults do not fit the request: {e}"), None)
+                })?;
+                defaulted = copy;
+                &defaulted
+            };
+            deployment.provider.complete(request, options).await.map_err(|e| deployment.upstream_error(e))
         })
     }
 }

@@ -51,7 +51,30 @@ impl<'de> Deserialize<'de> for Prompt {
     }
 }
 
+/// The request parameters `litellm_params` may default (chat's) that text completions also take.
+const DEFAULTABLE: &[&str] =
+    &["temperature", "top_p", "max_tokens", "stop", "seed", "presence_penalty", "frequency_penalty"];
+
 impl CompletionRequest {
+    /// Fills in the deployment's default parameters the client did not send; chat-only ones
+    /// (`response_format`, `reasoning_effort`...) are left out, as this API has no such fields.
+    pub fn apply_defaults(&mut self, defaults: &Map<String, Value>) -> Result<(), serde_json::Error> {
+        if !defaults.keys().any(|k| DEFAULTABLE.contains(&k.as_str())) {
+            return Ok(());
+        }
+        let Value::Object(mut fields) = serde_json::to_value(&*self)? else { return Ok(()) };
+        for (k, v) in defaults.iter().filter(|(k, _)| DEFAULTABLE.contains(&k.as_str())) {
+            fields.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+        // Not serialized (see the fields), so put back.
+        fields.insert("model".into(), Value::String(self.model.clone()));
+        if let Some(options) = &self.stream_options {
+            fields.insert("stream_options".into(), serde_json::to_value(options)?);
+        }
+        *self = serde_json::from_value(Value::Object(fields))?;
+        Ok(())
+    }
+
     pub fn is_stream(&self) -> bool {
         self.stream == Some(true)
     }
@@ -169,6 +192,19 @@ mod tests {
         );
         let r = parse(json!({"model": "a", "prompt": ["x"]})).unwrap();
         assert_eq!(serde_json::to_value(r.upstream("u")).unwrap(), json!({"model": "u", "prompt": ["x"]}));
+    }
+
+    #[test]
+    fn defaults_fill_what_the_client_left_out() {
+        let mut r =
+            parse(json!({"model": "a", "prompt": "x", "temperature": 0.1, "stream": true, "stream_options": {"include_usage": true}}))
+                .unwrap();
+        let defaults = json!({"temperature": 0.9, "max_tokens": 5, "response_format": {"type": "json_object"}});
+        r.apply_defaults(defaults.as_object().unwrap()).unwrap();
+        assert_eq!((r.temperature, r.max_tokens), (Some(0.1), Some(5)));
+        assert!(!r.extra.contains_key("response_format"), "a chat parameter");
+        assert_eq!(r.model, "a");
+        assert!(r.wants_stream_usage());
     }
 
     #[test]
