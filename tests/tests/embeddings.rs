@@ -274,6 +274,12 @@ async fn the_router_falls_back_for_embeddings_and_model_info_shows_modes() {
     assert_eq!(mode("embed-small"), "embedding");
     assert_eq!(mode("titan-embed"), "embedding", "from the price map");
     assert_eq!(mode("claude-haiku"), "chat");
+
+    // `/health` checks an embedding deployment with an embedding, not a chat request.
+    s.bedrock.clear();
+    let health: Value = s.get("/health?model=titan-embed").await.json().await.unwrap();
+    assert_eq!(health["healthy_count"], 1, "{health}");
+    assert!(s.bedrock.requests()[0].path.ends_with("/invoke"));
 }
 
 #[tokio::test]

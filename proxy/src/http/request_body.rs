@@ -66,4 +66,62 @@ mod tests {
         let r: EmbeddingRequest = parse(br#"{"input":"x"}"#, Some("from-path".into())).unwrap();
         assert_eq!(r.model, "from-path");
     }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+        use crate::schema::completions::CompletionRequest;
+
+        fn json_value() -> impl Strategy<Value = Value> {
+            let leaf = prop_oneof![
+                Just(Value::Null),
+                any::<bool>().prop_map(Value::Bool),
+                any::<i64>().prop_map(Value::from),
+                any::<f64>().prop_map(Value::from),
+                "\\PC{0,8}".prop_map(Value::from),
+            ];
+            leaf.prop_recursive(3, 16, 4, |inner| {
+                prop_oneof![
+                    proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                    proptest::collection::btree_map("\\PC{0,6}", inner, 0..3)
+                        .prop_map(|m| Value::Object(m.into_iter().collect())),
+                ]
+            })
+        }
+
+        fn clean(result: Result<(), GatewayError>) -> Result<(), TestCaseError> {
+            match result {
+                Ok(()) | Err(GatewayError::InvalidJson(_)) => Ok(()),
+                Err(GatewayError::InvalidRequest { message, .. }) => {
+                    prop_assert!(!message.is_empty());
+                    Ok(())
+                }
+                Err(other) => Err(TestCaseError::fail(format!("{other:?}"))),
+            }
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(512))]
+
+            /// Any value in any field of either request: parsed, or a 400 — never a panic.
+            #[test]
+            fn any_field_value_parses_or_is_refused(
+                field in proptest::sample::select(&["input", "prompt", "encoding_format", "dimensions", "stream", "max_tokens", "echo", "model"][..]),
+                value in json_value(),
+            ) {
+                let mut body = serde_json::json!({"model": "m", "input": "x", "prompt": "p"});
+                body[field] = value;
+                let bytes = serde_json::to_vec(&body).unwrap();
+                clean(parse::<EmbeddingRequest>(&bytes, None).map(|_| ()))?;
+                clean(parse::<CompletionRequest>(&bytes, None).map(|_| ()))?;
+            }
+
+            #[test]
+            fn any_bytes_parse_or_are_refused(bytes in proptest::collection::vec(any::<u8>(), 0..128)) {
+                clean(parse::<EmbeddingRequest>(&bytes, None).map(|_| ()))?;
+                clean(parse::<CompletionRequest>(&bytes, Some("m".into())).map(|_| ()))?;
+            }
+        }
+    }
 }
