@@ -6,7 +6,7 @@ Starts two real processes for the whole test session:
    (``$SWITCHBOARD_BIN_DIR/fake-upstreams``; exits when its stdin closes; its
    first stdout line is JSON ``{"openai": ".../v1", "bedrock": "..."}``).
 2. ``switchboard serve`` -- the gateway under test, configured (LiteLLM
-   config.yaml format) to route five aliases to the fakes.
+   config.yaml format) to route chat, embedding and text completion aliases to the fakes.
 
 Tests then talk to the gateway with real clients (openai SDK, litellm SDK,
 strands-agents, raw httpx) and inspect what the gateway sent upstream through
@@ -58,7 +58,16 @@ BIN_DIR = Path(os.environ.get("SWITCHBOARD_BIN_DIR", "/var/tmp/switchboard-targe
 MASTER_KEY = "sk-switchboard-test-master"
 UPSTREAM_KEY = "sk-upstream-test"
 
-ALIASES = ["claude-haiku", "claude-sonnet", "gpt-4o-mini", "openai-throttled", "bedrock-throttled"]
+ALIASES = [
+    "claude-haiku",
+    "claude-sonnet",
+    "gpt-4o-mini",
+    "openai-throttled",
+    "bedrock-throttled",
+    "embed-small",
+    "titan-embed",
+    "instruct",
+]
 HAIKU_ID = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
 SONNET_ID = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
 
@@ -67,6 +76,7 @@ FAKE_NAME = {
     "claude-haiku": "fake-bedrock",
     "claude-sonnet": "fake-bedrock",
     "gpt-4o-mini": "fake-openai",
+    "instruct": "fake-openai",
 }
 
 STARTUP_TIMEOUT_S = 30.0
@@ -92,6 +102,21 @@ def expected_greeting(alias: str, user_text: str) -> str:
 
 def word_count(*texts: str) -> int:
     return sum(len(t.split()) for t in texts)
+
+
+_U64 = (1 << 64) - 1
+
+
+def fake_embedding(text: str, dimensions: int) -> list[float]:
+    """The vector the fakes return for ``text`` (tests/fakes/src/vectors.rs, ported)."""
+    h = 0xCBF29CE484222325
+    for b in text.encode():
+        h = ((h ^ b) * 0x100000001B3) & _U64
+    out = []
+    for i in range(dimensions):
+        mixed = ((h ^ ((i * 0x9E3779B97F4A7C15) & _U64)) * 0xFF51AFD7ED558CCD) & _U64
+        out.append(((mixed >> 33) % 2048) / 1024.0 - 1.0)
+    return out
 
 
 def make_png(width: int = 1, height: int = 1) -> bytes:
@@ -332,6 +357,23 @@ model_list:
       aws_region_name: us-east-1
       aws_bedrock_runtime_endpoint: {bedrock}
       max_retries: 0
+  - model_name: embed-small
+    litellm_params:
+      model: openai/text-embedding-3-small
+      api_base: {openai}
+      api_key: os.environ/UPSTREAM_KEY
+    model_info:
+      mode: embedding
+  - model_name: titan-embed
+    litellm_params:
+      model: bedrock/amazon.titan-embed-text-v2:0
+      aws_region_name: us-east-1
+      aws_bedrock_runtime_endpoint: {bedrock}
+  - model_name: instruct
+    litellm_params:
+      model: text-completion-openai/gpt-3.5-turbo-instruct
+      api_base: {openai}
+      api_key: os.environ/UPSTREAM_KEY
 general_settings:
   master_key: {master}
 """

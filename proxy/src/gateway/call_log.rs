@@ -82,11 +82,11 @@ pub(super) struct CallLog {
     events: tokio::sync::broadcast::Sender<Arc<SpendLog>>,
     master: bool,
     end_user: Option<String>,
-    kind: super::CallKind,
     pub(super) attempted_retries: u32,
     pub(super) attempted_fallbacks: u32,
     tags: Vec<String>,
     requester_metadata: Option<Map<String, Value>>,
+    call_type: &'static str,
 }
 
 /// Who made a call and what it asked, for its record.
@@ -99,7 +99,8 @@ pub(super) struct CallStart<'a> {
     pub stream: bool,
     /// The customer the call is for.
     pub end_user: Option<String>,
-    pub kind: super::CallKind,
+    /// LiteLLM's name for the kind of call (`acompletion`, `aembedding`, ...).
+    pub call_type: &'static str,
 }
 
 impl CallLog {
@@ -130,11 +131,11 @@ impl CallLog {
             events: gateway.events.clone(),
             master: call.principal.key().is_none(),
             end_user: call.end_user.clone(),
-            kind: call.kind,
             attempted_retries: 0,
             attempted_fallbacks: 0,
             tags: call.controls.tags.clone(),
             requester_metadata: call.controls.metadata.clone(),
+            call_type: call.call_type,
         }
     }
 
@@ -176,12 +177,12 @@ impl Drop for CallLog {
         tracing::info!(
             target: "switchboard::request",
             call_id = %self.call_id,
-            route = self.kind.route(),
             model = %self.alias,
             deployment = %self.deployment.entry.id,
             provider = %self.deployment.entry.provider,
             key = self.admission.key_alias.as_deref().unwrap_or(if self.master { "master" } else { "" }),
             stream = self.stream,
+            call_type = self.call_type,
             status = self.status,
             outcome,
             latency_ms,
@@ -225,7 +226,7 @@ impl Drop for CallLog {
             // One row per call: upstreams may repeat their ids (mocks, some self-hosted servers).
             request_id: self.call_id.to_string(),
             response_id,
-            call_type: self.kind.call_type().into(),
+            call_type: self.call_type.into(),
             api_key: self.admission.key_token.clone().unwrap_or_else(|| MASTER_KEY_SPEND_ID.to_string()),
             key_alias: self.admission.key_alias.clone(),
             team_id: self.admission.team_id.clone(),

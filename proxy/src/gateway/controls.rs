@@ -131,7 +131,11 @@ const REFUSED: &[&str] = &["api_base", "base_url"];
 impl Controls {
     /// Takes LiteLLM's parameters out of `request`.
     pub fn take(request: &mut ChatRequest) -> Result<Controls, GatewayError> {
-        let extra = &mut request.extra;
+        Controls::take_from(&mut request.extra, &request.model)
+    }
+
+    /// Takes LiteLLM's parameters out of the unmodelled fields of any request for `model`.
+    pub fn take_from(extra: &mut Map<String, Value>, model: &str) -> Result<Controls, GatewayError> {
         if let Some(name) = REFUSED.iter().find(|n| extra.contains_key(**n)) {
             return Err(GatewayError::invalid(
                 format!(
@@ -155,8 +159,7 @@ impl Controls {
             }
             !ours
         });
-        let model = request.model.clone();
-        Controls::read(taken, &model)
+        Controls::read(taken, model)
     }
 
     fn read(mut p: Map<String, Value>, model: &str) -> Result<Controls, GatewayError> {

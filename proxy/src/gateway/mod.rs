@@ -9,6 +9,7 @@ pub mod governance;
 mod health;
 mod mock;
 mod models;
+mod operation;
 mod reliability;
 mod routes;
 mod strategy;
@@ -27,6 +28,8 @@ use crate::auth::registry::Registry;
 use crate::auth::{MASTER_KEY_SPEND_ID, Principal};
 use crate::config::{Config, ConfigError, DEFAULT_NUM_RETRIES, ModelEntry};
 use crate::providers::{self, CallOptions, ChatOutput, ProviderError, SharedClients, TokenPrices, UsageSlot};
+use crate::schema::completions::CompletionRequest;
+use crate::schema::embeddings::EmbeddingRequest;
 use crate::schema::{ChatRequest, Usage};
 use crate::spend::{SpendSink, WriterMessage};
 use crate::store::SpendLog;
@@ -37,6 +40,7 @@ use controls::Controls;
 pub use controls::seconds;
 pub use error::GatewayError;
 pub use models::ModelChange;
+use operation::{ChatCall, CompletionCall, EmbeddingCall, Operation};
 pub use routes::{Deployment, ModelGroup};
 use routes::{Route, Routes, deployment};
 
@@ -286,52 +290,89 @@ impl Gateway {
         mut request: ChatRequest,
         hints: CallHints,
     ) -> Result<ChatReply, GatewayError> {
+        let controls = Controls::take(&mut request)?;
+        let kind = hints.kind;
+        self.run(principal, &ChatCall { request, kind }, controls, hints).await
+    }
+
+    /// One embeddings call (`/v1/embeddings`), governed and routed as a chat call is.
+    pub async fn embed(
+        &self,
+        principal: &Principal,
+        mut request: EmbeddingRequest,
+        hints: CallHints,
+    ) -> Result<ChatReply, GatewayError> {
+        let controls = Controls::take_from(&mut request.extra, &request.model)?;
+        refuse_mock(&controls, "/embeddings")?;
+        self.run(principal, &EmbeddingCall(request), controls, hints).await
+    }
+
+    /// One legacy text completion (`/v1/completions`), governed and routed as a chat call is.
+    pub async fn complete(
+        &self,
+        principal: &Principal,
+        mut request: CompletionRequest,
+        hints: CallHints,
+    ) -> Result<ChatReply, GatewayError> {
+        let controls = Controls::take_from(&mut request.extra, &request.model)?;
+        refuse_mock(&controls, "/completions")?;
+        self.run(principal, &CompletionCall(request), controls, hints).await
+    }
+
+    /// The router's part of every kind of call: the model resolved (aliases, wildcards), access
+    /// and limits checked once, then attempts on the group's deployments with retries, and
+    /// fallback groups in turn, until one answers.
+    async fn run(
+        &self,
+        principal: &Principal,
+        op: &dyn Operation,
+        mut controls: Controls,
+        hints: CallHints,
+    ) -> Result<ChatReply, GatewayError> {
         let started = Instant::now();
         let start_time = Utc::now();
         // Time-ordered: spend rows are keyed by it, and new keys land at the end of the index.
         let call_id = uuid::Uuid::now_v7();
-        let mut controls = Controls::take(&mut request)?;
         if hints.timeout.is_some() {
             controls.timeout = hints.timeout;
         }
-        let requested = self.aliased(principal, &request.model);
+        let model = op.model();
+        let call_type = op.call_type();
+        let requested = self.aliased(principal, model);
         // The routing table may be swapped meanwhile; the call keeps the one it started with.
         let routes = self.routes.load_full();
         let Some(route) = routes.resolve(&requested) else {
             // As in LiteLLM, a key learns only about models it may call: its access is checked
             // before the name is looked up.
-            let asked =
-                crate::auth::access::ModelFacts { name: &request.model, provider_models: &[], access_groups: &[] };
+            let asked = crate::auth::access::ModelFacts { name: model, provider_models: &[], access_groups: &[] };
             if let Err(denied) = governance::check_access(&self.registry, principal, &asked) {
-                return Err(self.refused(principal, &request.model, start_time, hints.kind, denied));
+                return Err(self.refused(principal, model, start_time, denied, call_type));
             }
             let error = GatewayError::UnknownModel {
-                route: hints.kind.route(),
-                model: request.model.clone(),
+                route: op.route(),
+                model: model.to_string(),
                 available: self.models_for(principal),
             };
-            return Err(self.refused(principal, &request.model, start_time, hints.kind, error));
+            return Err(self.refused(principal, model, start_time, error, call_type));
         };
         // The customer (LiteLLM's end user): a header, else the body's `user`, else LiteLLM's
         // metadata fields.
         let end_user = hints
             .end_user
-            .or_else(|| {
-                request.extra.get("user").and_then(|u| u.as_str()).filter(|u| !u.is_empty()).map(str::to_string)
-            })
+            .or_else(|| op.user().filter(|u| !u.is_empty()).map(str::to_string))
             .or_else(|| controls.end_user.take());
         let customer = end_user
             .as_deref()
             .map(|id| governance::Customer { id, default_budget: self.config.litellm.max_end_user_budget });
         let admitted = self
-            .check_route_access(principal, &route, &request.model)
+            .check_route_access(principal, &route, model)
             .and_then(|()| governance::admit(&self.registry, self.spend.as_ref(), principal, customer, start_time));
         let admission = match admitted {
             Ok(a) => a,
-            Err(error) => return Err(self.refused(principal, &route.alias, start_time, hints.kind, error)),
+            Err(error) => return Err(self.refused(principal, &route.alias, start_time, error, call_type)),
         };
 
-        let stream = request.is_stream();
+        let stream = op.stream();
         let settings = &self.config.router;
         let mut log: Option<CallLog> = None;
         let mut pending = Some(admission);
@@ -369,7 +410,7 @@ impl Gateway {
                         controls: &controls,
                         stream,
                         end_user: end_user.clone(),
-                        kind: hints.kind,
+                        call_type,
                     };
                     CallLog::new(
                         self,
@@ -382,7 +423,7 @@ impl Gateway {
                 let prices = current.token_prices(&deployment);
                 log.attempt_on(deployment.clone(), current.alias.clone(), prices);
                 let attempt_started = Instant::now();
-                let result = self.attempt(&deployment, &current, &request, &controls, call_id, prices).await;
+                let result = self.attempt(&deployment, &current, op, &controls, call_id, prices).await;
                 waited += attempt_started.elapsed();
                 match result {
                     Ok(answer) => break Ok((deployment, answer, attempt_started, prices)),
@@ -494,7 +535,7 @@ impl Gateway {
                 log.attempted_fallbacks = attempted_fallbacks;
                 Err(log.fail(last_error))
             }
-            None => Err(self.refused(principal, &request.model, start_time, hints.kind, last_error)),
+            None => Err(self.refused(principal, model, start_time, last_error, call_type)),
         }
     }
 
@@ -504,40 +545,22 @@ impl Gateway {
         &self,
         deployment: &Arc<Deployment>,
         route: &Route,
-        request: &ChatRequest,
+        op: &dyn Operation,
         controls: &Controls,
         call_id: uuid::Uuid,
         token_prices: Option<TokenPrices>,
     ) -> Result<Answer, GatewayError> {
-        let defaulted;
-        let request = if deployment.entry.params.default_request_params.is_empty() {
-            request
-        } else {
-            let mut copy = request.clone();
-            copy.apply_defaults(&deployment.entry.params.default_request_params).map_err(|e| {
-                GatewayError::invalid(format!("litellm_params defaults do not fit the request: {e}"), None)
-            })?;
-            defaulted = copy;
-            &defaulted
-        };
-        let stream = request.is_stream();
         let options = CallOptions {
             alias: route.alias.clone(),
-            include_usage: request.wants_stream_usage(),
+            include_usage: op.wants_stream_usage(),
             call_id,
             token_prices,
             upstream_model: route.upstream_model(deployment),
         };
-        let limit = attempt_limit(controls, deployment, stream);
-        let call = async {
-            match &controls.mock {
-                Some(mock) => mock::answer(mock, request, &options, limit).await,
-                None => deployment.provider.chat(request, options).await,
-            }
-        };
-        let output = match tokio::time::timeout(limit, call).await {
+        let limit = attempt_limit(controls, deployment, op.stream());
+        let output = match tokio::time::timeout(limit, op.call(deployment, controls, options, limit)).await {
             Ok(Ok(output)) => output,
-            Ok(Err(e)) => return Err(deployment.upstream_error(e)),
+            Ok(Err(e)) => return Err(e),
             Err(_) => return Err(deployment.upstream_error(ProviderError::Timeout(limit))),
         };
         match output {
@@ -649,8 +672,8 @@ impl Gateway {
         principal: &Principal,
         model: &str,
         start_time: DateTime<Utc>,
-        kind: CallKind,
         error: GatewayError,
+        call_type: &'static str,
     ) -> GatewayError {
         let Some(sink) = &self.spend else { return error };
         let key = principal.key();
@@ -668,7 +691,7 @@ impl Gateway {
         let log = SpendLog {
             request_id: uuid::Uuid::now_v7().to_string(),
             response_id: None,
-            call_type: kind.call_type().into(),
+            call_type: call_type.into(),
             api_key: key.map(|k| k.record.token.clone()).unwrap_or_else(|| MASTER_KEY_SPEND_ID.to_string()),
             key_alias: key.and_then(|k| k.record.key_alias.clone()),
             team_id: key.and_then(|k| k.record.team_id.clone()),
@@ -680,7 +703,7 @@ impl Gateway {
             metadata,
             ..SpendLog::default()
         };
-        tracing::info!(target: "switchboard::request", route = kind.route(), model, status, outcome = "refused", error = %error, "chat completion");
+        tracing::info!(target: "switchboard::request", model, status, call_type, outcome = "refused", error = %error, "chat completion");
         if self.events.receiver_count() > 0 {
             let _ = self.events.send(Arc::new(log.clone()));
         }
@@ -709,7 +732,19 @@ impl Gateway {
             upstream_model,
         };
         let limit = deployment.timeout.min(HEALTH_CHECK_TIMEOUT);
-        match tokio::time::timeout(limit, deployment.provider.chat(&request, options)).await {
+        // An embedding model cannot chat: it is checked with what it serves, as LiteLLM does.
+        let call = match deployment.mode() {
+            "embedding" => {
+                let request: EmbeddingRequest =
+                    serde_json::from_value(serde_json::json!({"model": deployment.entry.model_name, "input": "ping"}))
+                        .map_err(|e| GatewayError::invalid(e.to_string(), None))?;
+                // Owned by the future: the probe outlives no borrow of it.
+                Box::pin(async move { deployment.provider.embed(&request, options).await })
+                    as futures::future::BoxFuture<'_, _>
+            }
+            _ => deployment.provider.chat(&request, options),
+        };
+        match tokio::time::timeout(limit, call).await {
             Ok(Ok(_)) => Ok(()),
             Ok(Err(e)) => Err(deployment.upstream_error(e)),
             Err(_) => Err(deployment.upstream_error(ProviderError::Timeout(limit))),
@@ -718,3 +753,14 @@ impl Gateway {
 }
 
 const HEALTH_CHECK_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// `mock_response` makes up chat answers only; elsewhere it would be silently ignored.
+fn refuse_mock(controls: &Controls, route: &str) -> Result<(), GatewayError> {
+    match controls.mock {
+        Some(_) => Err(GatewayError::invalid(
+            format!("mock_response is served on /chat/completions only, not on {route}"),
+            Some("mock_response"),
+        )),
+        None => Ok(()),
+    }
+}

@@ -36,6 +36,17 @@ pub struct Deployment {
 }
 
 impl Deployment {
+    /// LiteLLM's `mode` (`chat`, `embedding`, `completion`...): `model_info.mode`, else the
+    /// price map's, else `chat`.
+    pub fn mode(&self) -> &str {
+        self.entry
+            .model_info
+            .get("mode")
+            .and_then(|m| m.as_str())
+            .or_else(|| self.price.as_ref().and_then(|p| p.mode.as_deref()))
+            .unwrap_or("chat")
+    }
+
     pub(super) fn upstream_error(&self, error: ProviderError) -> GatewayError {
         let error = match error {
             // Providers report a timeout without knowing the limit that fired.

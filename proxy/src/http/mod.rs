@@ -8,12 +8,15 @@
 
 mod admin;
 mod anthropic;
+mod completions;
+mod embeddings;
 mod error;
 mod guard;
 mod health;
 mod openai;
 pub mod openapi;
 mod reply;
+mod request_body;
 mod routes;
 mod sse;
 mod switchboard;
@@ -86,12 +89,16 @@ pub fn router(state: AppState, listen: SocketAddr) -> Router {
 
     let mut inference = Router::new()
         .route("/openai/deployments/{model}/chat/completions", post(openai::azure_chat_completions))
-        .route("/engines/{model}/chat/completions", post(openai::azure_chat_completions));
+        .route("/engines/{model}/chat/completions", post(openai::azure_chat_completions))
+        .route("/openai/deployments/{model}/embeddings", post(embeddings::azure_embeddings))
+        .route("/openai/deployments/{model}/completions", post(completions::azure_completions));
     for prefix in ["", "/v1"] {
         inference = inference
             .route(&format!("{prefix}/chat/completions"), post(openai::chat_completions))
             .route(&format!("{prefix}/messages"), post(anthropic::messages))
             .route(&format!("{prefix}/messages/count_tokens"), post(anthropic::count_tokens))
+            .route(&format!("{prefix}/embeddings"), post(embeddings::embeddings))
+            .route(&format!("{prefix}/completions"), post(completions::completions))
             .route(&format!("{prefix}/models"), get(openai::list_models))
             .route(&format!("{prefix}/models/{{*model}}"), get(openai::get_model))
             .route(&format!("{prefix}/model/info"), get(openai::model_info));

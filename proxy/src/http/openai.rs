@@ -106,7 +106,7 @@ pub(super) fn parse_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<
     Ok(request)
 }
 
-fn reply_response(reply: ChatReply) -> Response {
+pub(super) fn reply_response(reply: ChatReply) -> Response {
     reply::response(reply, error_event)
 }
 
@@ -220,7 +220,7 @@ pub fn deployment_info(d: &Deployment) -> Value {
     info.insert("id".into(), json!(d.entry.id));
     info.insert("db_model".into(), json!(d.from_db));
     info.insert("litellm_provider".into(), json!(d.entry.provider));
-    info.entry("mode").or_insert(json!("chat"));
+    info.insert("mode".into(), json!(d.mode()));
     if let Some(c) = p.input_cost_per_token {
         info.insert("input_cost_per_token".into(), json!(c));
     }

@@ -5,6 +5,7 @@ pub mod anthropic;
 pub mod bedrock;
 pub mod openai;
 mod sse;
+mod text_completion;
 
 use std::sync::Arc;
 
@@ -16,6 +17,8 @@ use futures::future::BoxFuture;
 use futures::stream::BoxStream;
 
 use crate::config::ModelEntry;
+use crate::schema::completions::CompletionRequest;
+use crate::schema::embeddings::EmbeddingRequest;
 use crate::schema::{ChatRequest, Usage};
 
 pub use sse::{DONE_EVENT, data_event};
@@ -79,8 +82,9 @@ mod tests {
     }
 }
 
-/// A provider's answer: an OpenAI chat completion (or its stream), unless it is `native`, in
-/// the client's own format (the request's [`crate::schema::NativeRequest`] forwarded as it was).
+/// A provider's answer (to a chat, an embeddings or a text completion request) in the OpenAI
+/// format of the request, unless it is `native`: in the client's own format (the request's
+/// [`crate::schema::NativeRequest`] forwarded as it was).
 pub enum ChatOutput {
     /// A complete answer, serialized, with `model` already set to the alias.
     Complete { body: Bytes, usage: Usage, response_id: Option<String>, native: bool },
@@ -139,6 +143,40 @@ pub trait Provider: Send + Sync + 'static {
 
     /// The upstream endpoint, for `/model/info` and health reports.
     fn api_base(&self) -> Option<String>;
+
+    /// Embeds the request's inputs (`/v1/embeddings`); answers `ChatOutput::Complete` with an
+    /// OpenAI embeddings list. Providers without embedding models keep this refusal.
+    fn embed<'a>(
+        &'a self,
+        request: &'a EmbeddingRequest,
+        options: CallOptions,
+    ) -> BoxFuture<'a, Result<ChatOutput, ProviderError>> {
+        let _ = request;
+        Box::pin(async move {
+            Err(ProviderError::InvalidRequest(format!(
+                "model={} cannot create embeddings: its provider serves chat models only",
+                options.alias
+            )))
+        })
+    }
+
+    /// A legacy text completion (`/v1/completions`). By default the prompt is sent as a chat
+    /// turn and the answer reshaped as a text completion; OpenAI-compatible upstreams are asked
+    /// natively.
+    fn complete<'a>(
+        &'a self,
+        request: &'a CompletionRequest,
+        options: CallOptions,
+    ) -> BoxFuture<'a, Result<ChatOutput, ProviderError>> {
+        Box::pin(async move {
+            let chat = request.to_chat().map_err(|(message, field)| {
+                ProviderError::InvalidRequest(format!("model={}: {field}: {message}", options.alias))
+            })?;
+            let echo = request.echoed_prompt().map(str::to_string);
+            let output = self.chat(&chat, options).await?;
+            text_completion::from_chat(output, echo)
+        })
+    }
 }
 
 /// Why a provider call failed. Messages may contain upstream text; the gateway scrubs secrets

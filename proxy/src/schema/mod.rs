@@ -3,6 +3,9 @@
 //! Requests are parsed once into [`ChatRequest`]; fields Switchboard does not interpret are kept
 //! in `extra` so that OpenAI-compatible upstreams receive them unchanged.
 
+pub mod completions;
+pub mod embeddings;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 

@@ -1,7 +1,8 @@
 //! A fake of the Bedrock Runtime `Converse` and `ConverseStream` operations
 //! (restJson1; the stream is an AWS event stream).
 //!
-//! Routes: `POST /model/{modelId}/converse` and `POST /model/{modelId}/converse-stream`,
+//! Routes: `POST /model/{modelId}/converse`, `POST /model/{modelId}/converse-stream` and
+//! `POST /model/{modelId}/invoke` (embedding models; see `bedrock_invoke`),
 //! where the model id label is percent-encoded by the SDK and may contain `/`
 //! (inference-profile ARNs), plus the `/_fake/*` admin routes.
 
@@ -85,19 +86,19 @@ fn request_id() -> HeaderValue {
         .unwrap_or_else(|_| HeaderValue::from_static("00000000-0000-0000-0000-000000000000"))
 }
 
-fn with_request_id(mut response: Response) -> Response {
+pub(crate) fn with_request_id(mut response: Response) -> Response {
     response.headers_mut().insert("x-amzn-requestid", request_id());
     response
 }
 
 /// A restJson1 error: status, `x-amzn-ErrorType`, `{"message": ...}`.
-fn aws_error(status: StatusCode, code: &'static str, message: &str) -> Response {
+pub(crate) fn aws_error(status: StatusCode, code: &'static str, message: &str) -> Response {
     let mut response = json_response(status, &json!({ "message": message }));
     response.headers_mut().insert("x-amzn-errortype", HeaderValue::from_static(code));
     with_request_id(response)
 }
 
-fn validation_error(message: &str) -> Response {
+pub(crate) fn validation_error(message: &str) -> Response {
     aws_error(StatusCode::BAD_REQUEST, "ValidationException", message)
 }
 
@@ -143,6 +144,9 @@ async fn model_operation(State(shared): State<Arc<Shared>>, uri: Uri, headers: H
     let Some(rest) = uri.path().strip_prefix("/model/") else {
         return unknown_operation().await;
     };
+    if let Some(label) = rest.strip_suffix("/invoke") {
+        return crate::bedrock_invoke::invoke(&percent_decode(label), &headers, &body);
+    }
     let (label, operation) = if let Some(label) = rest.strip_suffix("/converse-stream") {
         (label, Operation::ConverseStream)
     } else if let Some(label) = rest.strip_suffix("/converse") {

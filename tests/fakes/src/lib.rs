@@ -1,14 +1,18 @@
 //! In-process fakes of the upstream services the Switchboard gateway talks to.
 //!
 //! * [`openai::FakeOpenAi`] speaks the OpenAI Chat Completions wire format
-//!   (JSON and server-sent events).
+//!   (JSON and server-sent events), and the Embeddings and legacy Completions APIs.
 //! * [`bedrock::FakeBedrock`] speaks the Bedrock Runtime restJson1 protocol
-//!   (`Converse` and `ConverseStream`, the latter as AWS event-stream frames).
+//!   (`Converse` and `ConverseStream`, the latter as AWS event-stream frames, and
+//!   `InvokeModel` for Titan Text Embeddings and Cohere Embed).
 //! * [`anthropic::FakeAnthropic`] speaks Anthropic's Messages API (JSON and its stream events).
 //! * [`agentcore::FakeAgentCore`] speaks AgentCore Control (credential providers, harnesses)
 //!   and the data plane's `InvokeHarness`, whose harness calls its LiteLLM API base for real.
 //!
-//! Both validate requests strictly (like the real services do), record every
+//! Embeddings are deterministic: [`vectors::embedding`] gives the vector any fake returns for
+//! a text.
+//!
+//! The model fakes validate requests strictly (like the real services do), record every
 //! request they receive (see [`RecordedRequest`]; also `GET`/`DELETE
 //! /_fake/requests` and `GET /_fake/active_streams` for tests in other
 //! languages), and answer from a small script driven by the model id and the
@@ -35,7 +39,11 @@
 pub mod agentcore;
 pub mod anthropic;
 pub mod bedrock;
+mod bedrock_invoke;
 pub mod openai;
+mod openai_completions;
+mod openai_embeddings;
+pub mod vectors;
 
 mod script;
 mod server;

@@ -1,7 +1,8 @@
 //! A fake of the OpenAI Chat Completions API.
 //!
-//! Routes: `POST /v1/chat/completions` (also `/chat/completions`) and
-//! `GET /v1/models` (also `/models`), plus the `/_fake/*` admin routes.
+//! Routes: `POST /v1/chat/completions` (also `/chat/completions`),
+//! `POST /v1/embeddings` and `POST /v1/completions` (see `openai_embeddings` and
+//! `openai_completions`), `GET /v1/models` (also `/models`), plus the `/_fake/*` admin routes.
 //! Requests are validated strictly and answered from the script in
 //! [`crate::script`]; special model ids trigger errors, delays and broken
 //! streams (see the crate docs).
@@ -61,6 +62,10 @@ impl FakeOpenAi {
         let app = Router::new()
             .route("/v1/chat/completions", post(chat_completions))
             .route("/chat/completions", post(chat_completions))
+            .route("/v1/embeddings", post(crate::openai_embeddings::embeddings))
+            .route("/embeddings", post(crate::openai_embeddings::embeddings))
+            .route("/v1/completions", post(crate::openai_completions::completions))
+            .route("/completions", post(crate::openai_completions::completions))
             .route("/v1/models", get(models))
             .route("/models", get(models))
             .fallback(not_found)
@@ -108,16 +113,16 @@ impl FakeOpenAi {
 // ---------------------------------------------------------------------------
 // Errors
 
-struct ApiError {
-    status: StatusCode,
-    message: String,
-    kind: &'static str,
-    param: Option<String>,
-    code: Option<&'static str>,
+pub(crate) struct ApiError {
+    pub(crate) status: StatusCode,
+    pub(crate) message: String,
+    pub(crate) kind: &'static str,
+    pub(crate) param: Option<String>,
+    pub(crate) code: Option<&'static str>,
 }
 
 impl ApiError {
-    fn invalid(message: impl Into<String>, param: impl Into<String>) -> ApiError {
+    pub(crate) fn invalid(message: impl Into<String>, param: impl Into<String>) -> ApiError {
         ApiError {
             status: StatusCode::BAD_REQUEST,
             message: message.into(),
@@ -127,12 +132,12 @@ impl ApiError {
         }
     }
 
-    fn missing(param: impl Into<String>) -> ApiError {
+    pub(crate) fn missing(param: impl Into<String>) -> ApiError {
         let param = param.into();
         ApiError::invalid(format!("Missing required parameter: '{param}'."), param)
     }
 
-    fn wrong_type(param: impl Into<String>, expected: &str, got: &Value) -> ApiError {
+    pub(crate) fn wrong_type(param: impl Into<String>, expected: &str, got: &Value) -> ApiError {
         let param = param.into();
         ApiError::invalid(
             format!("Invalid type for '{param}': expected {expected}, but got {} instead.", type_name(got)),
@@ -165,7 +170,7 @@ fn type_name(value: &Value) -> &'static str {
     }
 }
 
-fn with_request_id(mut response: Response) -> Response {
+pub(crate) fn with_request_id(mut response: Response) -> Response {
     let id = format!("req_{}", uuid::Uuid::new_v4().simple());
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert("x-request-id", value);
@@ -176,7 +181,7 @@ fn with_request_id(mut response: Response) -> Response {
 // ---------------------------------------------------------------------------
 // Handlers
 
-fn check_auth(shared: &Shared, headers: &HeaderMap) -> Result<(), ApiError> {
+pub(crate) fn check_auth(shared: &Shared, headers: &HeaderMap) -> Result<(), ApiError> {
     let Some(expected) = shared.expected_api_key() else {
         return Ok(());
     };

@@ -1,9 +1,11 @@
 //! Amazon Bedrock through the Converse and ConverseStream APIs of `aws-sdk-bedrockruntime`.
 //!
 //! `bedrock/<model id>`, `bedrock/converse/<model id>` and inference-profile ids or ARNs all go
-//! through Converse, which speaks one format for every model family.
+//! through Converse, which speaks one format for every model family; embeddings, which Converse
+//! does not serve, go through InvokeModel (see `embeddings`).
 
 mod document;
+mod embeddings;
 mod request;
 mod response;
 mod stream;
@@ -208,6 +210,14 @@ impl Provider for BedrockProvider {
 
     fn api_base(&self) -> Option<String> {
         Some(self.endpoint.clone())
+    }
+
+    fn embed<'a>(
+        &'a self,
+        request: &'a crate::schema::embeddings::EmbeddingRequest,
+        options: CallOptions,
+    ) -> BoxFuture<'a, Result<ChatOutput, ProviderError>> {
+        Box::pin(self.embed_impl(request, options))
     }
 }
 

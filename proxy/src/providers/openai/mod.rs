@@ -3,6 +3,8 @@
 //! deployment's model id and key; answers come back with the alias as `model`, and streams are
 //! passed through frame by frame.
 
+mod completions;
+mod embeddings;
 mod stream;
 
 use std::sync::Arc;
@@ -17,7 +19,9 @@ use serde_json::Value;
 
 use super::{CallOptions, ChatOutput, ChatStream, Provider, ProviderError, SharedClients, UsageSlot};
 use crate::config::ModelEntry;
-use crate::schema::{ChatRequest, UpstreamChat, Usage};
+use crate::schema::completions::CompletionRequest;
+use crate::schema::embeddings::EmbeddingRequest;
+use crate::schema::{ChatRequest, Usage};
 
 /// The OpenAI-compatible providers Switchboard knows, with LiteLLM's prefixes and defaults.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,6 +96,13 @@ const FLAVORS: &[Flavor] = &[
         api_base_env: &[],
         api_key_env: &["OPENROUTER_API_KEY"],
     },
+    // LiteLLM's prefix for OpenAI's completion models (`gpt-3.5-turbo-instruct`); the same API.
+    Flavor {
+        prefix: "text-completion-openai",
+        default_api_base: Some("https://api.openai.com/v1"),
+        api_base_env: &["OPENAI_BASE_URL", "OPENAI_API_BASE"],
+        api_key_env: &["OPENAI_API_KEY"],
+    },
     Flavor {
         prefix: "xai",
         default_api_base: Some("https://api.x.ai/v1"),
@@ -113,6 +124,7 @@ impl Flavor {
         "together_ai",
         "fireworks_ai",
         "openrouter",
+        "text-completion-openai",
         "xai",
     ];
 
@@ -137,6 +149,8 @@ pub struct OpenAiProvider {
     api_base: String,
     /// Parsed once: reqwest would parse (and IDNA-check) a string URL on every request.
     completions_url: reqwest::Url,
+    embeddings_url: reqwest::Url,
+    text_completions_url: reqwest::Url,
     authorization: Option<HeaderValue>,
     organization: Option<HeaderValue>,
     upstream_model: Arc<str>,
@@ -179,10 +193,15 @@ impl OpenAiProvider {
                     .map_err(|_| format!("{label}.litellm_params.organization: not a valid header value"))
             })
             .transpose()?;
+        let url = |path: &str| {
+            reqwest::Url::parse(&format!("{api_base}/{path}"))
+                .map_err(|e| format!("{label}.litellm_params.api_base: '{api_base}' is not a valid URL ({e})"))
+        };
         Ok(Self {
             http: clients.http.clone(),
-            completions_url: reqwest::Url::parse(&format!("{api_base}/chat/completions"))
-                .map_err(|e| format!("{label}.litellm_params.api_base: '{api_base}' is not a valid URL ({e})"))?,
+            completions_url: url("chat/completions")?,
+            embeddings_url: url("embeddings")?,
+            text_completions_url: url("completions")?,
             api_base,
             authorization,
             organization,
@@ -190,13 +209,14 @@ impl OpenAiProvider {
         })
     }
 
-    async fn send(&self, request: &UpstreamChat<'_>) -> Result<reqwest::Response, ProviderError> {
+    async fn send(
+        &self,
+        url: &reqwest::Url,
+        request: &impl serde::Serialize,
+    ) -> Result<reqwest::Response, ProviderError> {
         let body = serde_json::to_vec(request).map_err(|e| ProviderError::InvalidRequest(e.to_string()))?;
-        let mut builder = self
-            .http
-            .post(self.completions_url.clone())
-            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
-            .body(body);
+        let mut builder =
+            self.http.post(url.clone()).header(CONTENT_TYPE, HeaderValue::from_static("application/json")).body(body);
         if let Some(auth) = &self.authorization {
             builder = builder.header(AUTHORIZATION, auth.clone());
         }
@@ -213,33 +233,39 @@ impl OpenAiProvider {
         // client sees the usage chunk only if it asked for it.
         let upstream = request.upstream(model);
         if request.is_stream() {
-            let response = self.send(&upstream).await?;
-            let usage = Arc::new(UsageSlot::default());
-            let rewriter = stream::Rewriter::new(
-                options.alias.clone(),
-                options.include_usage,
-                usage.clone(),
-                options.token_prices,
-            );
-            let events = rewriter.rewrite(response.bytes_stream().map(|r| r.map_err(transport_error)));
-            return Ok(ChatOutput::Stream(ChatStream { events: Box::pin(events), usage, native: false }));
+            let response = self.send(&self.completions_url, &upstream).await?;
+            return Ok(self.pass_stream(response, &options));
         }
-        let response = self.send(&upstream).await?;
-        let bytes = read_capped(response, super::MAX_RESPONSE_BYTES).await?;
-        // Read what the gateway needs (and check the answer is a JSON object), then pass the
-        // bytes on with only `model` changed, as streams are.
-        let head: AnswerHead = serde_json::from_slice(&bytes)
-            .map_err(|e| ProviderError::Protocol(format!("the answer is not a chat completion object ({e})")))?;
-        let alias_json = serde_json::to_vec(&*options.alias).map_err(|e| ProviderError::Protocol(e.to_string()))?;
-        let mut body = bytes::BytesMut::with_capacity(bytes.len() + alias_json.len());
-        stream::splice_model(&bytes, &alias_json, &mut body);
-        Ok(ChatOutput::Complete {
-            body: body.freeze(),
-            usage: head.usage.unwrap_or_default(),
-            response_id: head.id,
-            native: false,
-        })
+        let response = self.send(&self.completions_url, &upstream).await?;
+        complete_answer(response, &options.alias, "chat completion").await
     }
+
+    /// A streamed answer passed through with `model` rewritten and usage recorded (chat and
+    /// text completion chunks alike).
+    fn pass_stream(&self, response: reqwest::Response, options: &CallOptions) -> ChatOutput {
+        let usage = Arc::new(UsageSlot::default());
+        let rewriter =
+            stream::Rewriter::new(options.alias.clone(), options.include_usage, usage.clone(), options.token_prices);
+        let events = rewriter.rewrite(response.bytes_stream().map(|r| r.map_err(transport_error)));
+        ChatOutput::Stream(ChatStream { events: Box::pin(events), usage, native: false })
+    }
+}
+
+/// A whole answer, passed on with only `model` changed (as streams are), once what the gateway
+/// needs is read from it and it is known to be a JSON object.
+async fn complete_answer(response: reqwest::Response, alias: &str, what: &str) -> Result<ChatOutput, ProviderError> {
+    let bytes = read_capped(response, super::MAX_RESPONSE_BYTES).await?;
+    let head: AnswerHead = serde_json::from_slice(&bytes)
+        .map_err(|e| ProviderError::Protocol(format!("the answer is not a {what} object ({e})")))?;
+    let alias_json = serde_json::to_vec(alias).map_err(|e| ProviderError::Protocol(e.to_string()))?;
+    let mut body = bytes::BytesMut::with_capacity(bytes.len() + alias_json.len());
+    stream::splice_model(&bytes, &alias_json, &mut body);
+    Ok(ChatOutput::Complete {
+        body: body.freeze(),
+        usage: head.usage.unwrap_or_default(),
+        response_id: head.id,
+        native: false,
+    })
 }
 
 impl Provider for OpenAiProvider {
@@ -253,6 +279,22 @@ impl Provider for OpenAiProvider {
 
     fn api_base(&self) -> Option<String> {
         Some(self.api_base.clone())
+    }
+
+    fn embed<'a>(
+        &'a self,
+        request: &'a EmbeddingRequest,
+        options: CallOptions,
+    ) -> BoxFuture<'a, Result<ChatOutput, ProviderError>> {
+        Box::pin(self.embed_impl(request, options))
+    }
+
+    fn complete<'a>(
+        &'a self,
+        request: &'a CompletionRequest,
+        options: CallOptions,
+    ) -> BoxFuture<'a, Result<ChatOutput, ProviderError>> {
+        Box::pin(self.complete_impl(request, options))
     }
 }
 
