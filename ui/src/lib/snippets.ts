@@ -115,5 +115,5 @@ export const SNIPPET_LABELS: Record<SnippetKind, string> = {
   litellm: "litellm SDK",
   harness: "AgentCore harness",
   "claude-code": "Claude Code",
-  agents: "OpenAI Agents SDK",
+  agents: "Agents SDK",
 };

@@ -380,11 +380,12 @@ function PaneView({
     (acc, t) => {
       if (t.kind === "assistant" && t.metrics) {
         acc.cost += t.metrics.cost ?? 0;
+        if (t.metrics.cost != null) acc.priced = true;
         acc.tokens += (t.metrics.promptTokens ?? 0) + (t.metrics.completionTokens ?? 0);
       }
       return acc;
     },
-    { cost: 0, tokens: 0 },
+    { cost: 0, tokens: 0, priced: false },
   );
   const inList = aliases.includes(pane.model);
   return (
@@ -418,7 +419,7 @@ function PaneView({
           <input className="input input-sm mono" value={pane.model} onChange={(e) => onModel(e.target.value)} placeholder="e.g. litellm_proxy/claude-haiku" aria-label="Model name" disabled={busy} data-testid={`pg-model-custom-${index}`} />
         )}
         <span className="pane-totals muted small" data-testid={`pane-totals-${index}`}>
-          {totals.tokens ? `${formatTokens(totals.tokens)} tokens · ${formatCost(totals.cost)}` : ""}
+          {totals.tokens ? `${formatTokens(totals.tokens)} tokens${totals.priced ? ` · ${formatCost(totals.cost)}` : ""}` : ""}
         </span>
       </div>
       <div
@@ -528,7 +529,10 @@ function AssistantTurn({
           <span title="Tokens in / out">
             {m.promptTokens != null ? `${formatTokens(m.promptTokens)} in · ${formatTokens(m.completionTokens)} out` : "no usage"}
           </span>
-          <span data-testid="msg-cost" title="Cost reported by the gateway">
+          <span
+            data-testid="msg-cost"
+            title={m.cost != null ? "Cost reported by the gateway" : "The gateway reported no cost for this answer (a streamed Messages answer has none: turn streaming off to see it)"}
+          >
             {m.cost != null ? formatCost(m.cost) : "cost n/a"}
           </span>
           <span title="Total time">{formatMs(m.totalMs)}</span>
@@ -602,9 +606,14 @@ function GetCodeDialog({ onClose, gatewayUrl, endpoint, messages, settings }: { 
   const text = codeSnippet(kind, { gatewayUrl, endpoint, messages, settings });
   return (
     <Modal title="Get code" onClose={onClose} wide testid="code-dialog">
-      <p className="muted small">
-        This conversation ({messages.filter((m) => m.role !== "system").length || 1} message{messages.filter((m) => m.role !== "system").length > 1 ? "s" : ""}) with the model, settings
-        {kind === "curl" ? <> and endpoint ({ENDPOINTS[endpoint].path})</> : null}. The key is read from <code>{KEY_ENV}</code>: <code>export {KEY_ENV}=sk-…</code> first.
+      <p className="muted small code-intro">
+        The conversation so far as code, with <span className="mono">{settings.model}</span> and the playground&apos;s settings
+        {kind === "curl" ? (
+          <>
+            , sent to <span className="mono">POST {ENDPOINTS[endpoint].path}</span>
+          </>
+        ) : null}
+        . The key is read from the environment: set <code>{KEY_ENV}</code> to a virtual key first.
       </p>
       <div className="snippet-bar">
         <div className="tabs" role="tablist">
