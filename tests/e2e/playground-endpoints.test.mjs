@@ -128,3 +128,23 @@ test("playground: not streamed, the cost header; a long answer; an error in Anth
   assert.match(await error.innerText(), /no-such-model/);
   await shot("14-playground-error");
 });
+
+test("playground: a tool call round trip over /v1/messages", async () => {
+  await page.getByTestId("pg-clear").click();
+  await page.getByTestId("pg-model-0").selectOption("claude-sonnet");
+  await page.getByTestId("pg-tools").check();
+  await page.getByTestId("pg-input").fill("What's the weather?");
+  await page.getByTestId("pg-send").click();
+  await page.getByTestId("tool-send").waitFor();
+  assert.match(await page.getByTestId("tool-arguments").last().innerText(), /Paris/);
+  await page.getByTestId("tool-send").click();
+  await page.getByTestId("msg-tool").waitFor();
+  const answer = page.locator("[data-testid=msg-assistant][data-streaming=false]").nth(1);
+  await answer.waitFor();
+  assert.match(await answer.innerText(), /The tool said:/);
+  // The result went back as a tool_result block.
+  await answer.getByTestId("raw-toggle").click();
+  assert.match(await answer.getByTestId("raw-request").innerText(), /"type": "tool_result"/);
+  await shot("15-playground-messages-tools");
+  await page.getByTestId("pg-tools").uncheck();
+});
