@@ -46,10 +46,10 @@ test("overview: the Claude Code and Agents SDK snippets", async () => {
   assert.match(text, new RegExp(`export ANTHROPIC_BASE_URL='${stack.gatewayUrl}'`));
   assert.match(text, /export ANTHROPIC_AUTH_TOKEN="\$SWITCHBOARD_API_KEY"/);
   assert.match(text, /export ANTHROPIC_MODEL='claude-(haiku|sonnet)'/);
-  await shot("10-overview-claude-code");
+  await shot("20-overview-claude-code");
   await page.getByTestId("snippet-tab-agents").click();
   assert.match(await page.getByTestId("snippet").innerText(), /OpenAIChatCompletionsModel\(model="claude-/);
-  await shot("10b-overview-agents-sdk");
+  await shot("20b-overview-agents-sdk");
 });
 
 test("playground: a Messages turn, streamed; its raw exchange; Get code", async () => {
@@ -79,7 +79,7 @@ test("playground: a Messages turn, streamed; its raw exchange; Get code", async 
   assert.match(response, /x-litellm-model-group: claude-haiku/);
   assert.match(response, /event: message_start/);
   assert.match(response, /event: message_stop/);
-  await shot("11-playground-messages-raw");
+  await shot("21-playground-messages-raw");
 
   // Get code: the anthropic tab first for a Messages conversation; the key from the environment.
   await page.getByTestId("pg-input").fill("And a follow-up");
@@ -92,10 +92,10 @@ test("playground: a Messages turn, streamed; its raw exchange; Get code", async 
   assert.match(code, /os\.environ\["SWITCHBOARD_API_KEY"\]/);
   assert.match(code, /And a follow-up/);
   assert.ok(!code.includes(MASTER_KEY));
-  await shot("12-get-code-anthropic");
+  await shot("22-get-code-anthropic");
   await dialog.getByTestId("code-tab-curl").click();
   assert.match(await dialog.getByTestId("code-snippet").innerText(), /\/v1\/messages/);
-  await shot("12b-get-code-curl");
+  await shot("22b-get-code-curl");
   await page.keyboard.press("Escape");
   await dialog.waitFor({ state: "detached" });
 });
@@ -112,7 +112,7 @@ test("playground: not streamed, the cost header; a long answer; an error in Anth
   assert.match(await turn.getByTestId("msg-cost").innerText(), /^\$/);
   await turn.getByTestId("raw-toggle").click();
   assert.match(await turn.getByTestId("raw-response").innerText(), /x-litellm-response-cost: /);
-  await shot("13-playground-long-answer");
+  await shot("23-playground-long-answer");
   await page.getByTestId("pg-stream").check();
 
   // A model the gateway does not serve: the 4xx, in Anthropic's error shape, is readable.
@@ -126,7 +126,7 @@ test("playground: not streamed, the cost header; a long answer; an error in Anth
   await failed.getByTestId("raw-toggle").click();
   assert.match(await failed.getByTestId("raw-response").innerText(), /"type": "error"/);
   assert.match(await error.innerText(), /no-such-model/);
-  await shot("14-playground-error");
+  await shot("24-playground-error");
 });
 
 test("playground: a tool call round trip over /v1/messages", async () => {
@@ -145,6 +145,6 @@ test("playground: a tool call round trip over /v1/messages", async () => {
   // The result went back as a tool_result block.
   await answer.getByTestId("raw-toggle").click();
   assert.match(await answer.getByTestId("raw-request").innerText(), /"type": "tool_result"/);
-  await shot("15-playground-messages-tools");
+  await shot("25-playground-messages-tools");
   await page.getByTestId("pg-tools").uncheck();
 });
