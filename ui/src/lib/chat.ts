@@ -20,6 +20,8 @@ export interface Usage {
 
 export interface StreamState {
   content: string;
+  /** The model's reasoning (thinking), when it shows it. */
+  thinking: string;
   toolCalls: ToolCall[];
   finishReason: string | null;
   usage: Usage | null;
@@ -31,7 +33,7 @@ export interface StreamState {
 }
 
 export function emptyStreamState(): StreamState {
-  return { content: "", toolCalls: [], finishReason: null, usage: null, id: null, model: null, error: null };
+  return { content: "", thinking: "", toolCalls: [], finishReason: null, usage: null, id: null, model: null, error: null };
 }
 
 interface ChunkDelta {
@@ -74,6 +76,10 @@ export function applyChunk(state: StreamState, chunk: Chunk): boolean {
     const delta = choice.delta ?? {};
     if (delta.content) {
       state.content += delta.content;
+      visible = true;
+    }
+    if (delta.reasoning_content) {
+      state.thinking += delta.reasoning_content;
       visible = true;
     }
     for (const tc of delta.tool_calls ?? []) {
@@ -234,7 +240,7 @@ export async function streamChat(o: ChatOptions): Promise<ChatResult> {
 }
 
 /** The assistant turn to put back into the history after an answer. */
-export function assistantTurn(state: StreamState): ChatMessage {
+export function assistantTurn(state: Pick<StreamState, "content" | "toolCalls">): ChatMessage {
   if (state.toolCalls.length) {
     return {
       role: "assistant",

@@ -1,7 +1,11 @@
 // Copyable snippets for the clients the seed article uses: the openai SDK, curl, the litellm
-// SDK (litellm_proxy/<alias>) and an AgentCore harness with model source LiteLLM.
+// SDK (litellm_proxy/<alias>) and an AgentCore harness with model source LiteLLM; and for the
+// agent tools: Claude Code (Anthropic's Messages API) and the OpenAI Agents SDK.
 
-export type SnippetKind = "python" | "curl" | "litellm" | "harness";
+export type SnippetKind = "python" | "curl" | "litellm" | "harness" | "claude-code" | "agents";
+
+/** The environment variable the agent-tool snippets read the key from (never the key itself). */
+export const SNIPPET_KEY_ENV = "SWITCHBOARD_API_KEY";
 
 export interface SnippetInput {
   /** The gateway URL, no trailing slash. */
@@ -74,6 +78,34 @@ export function snippet(kind: SnippetKind, input: SnippetInput): string {
         `LiteLLM API base:  ${base}`,
         "Credential provider (API key): an AgentCore Identity API key holding a virtual key",
       ].join("\n");
+    case "claude-code":
+      // Claude Code calls <ANTHROPIC_BASE_URL>/v1/messages with the token as a Bearer key.
+      return [
+        `export ANTHROPIC_BASE_URL=${shellSingle(base)}`,
+        `export ANTHROPIC_AUTH_TOKEN="$${SNIPPET_KEY_ENV}"  # a virtual key`,
+        `export ANTHROPIC_MODEL=${shellSingle(model)}`,
+        "claude",
+      ].join("\n");
+    case "agents":
+      return [
+        "import os",
+        "",
+        "from agents import Agent, Runner, OpenAIChatCompletionsModel, set_tracing_disabled",
+        "from openai import AsyncOpenAI",
+        "",
+        "set_tracing_disabled(True)  # traces would go to OpenAI, not to the gateway",
+        "client = AsyncOpenAI(",
+        `    base_url=${py(openaiBaseUrl(base))},`,
+        `    api_key=os.environ[${py(SNIPPET_KEY_ENV)}],`,
+        ")",
+        "agent = Agent(",
+        `    name="Assistant",`,
+        `    instructions="You are a helpful assistant.",`,
+        `    model=OpenAIChatCompletionsModel(model=${py(model)}, openai_client=client),`,
+        ")",
+        `result = Runner.run_sync(agent, "Hello")`,
+        "print(result.final_output)",
+      ].join("\n");
   }
 }
 
@@ -82,4 +114,6 @@ export const SNIPPET_LABELS: Record<SnippetKind, string> = {
   curl: "curl",
   litellm: "litellm SDK",
   harness: "AgentCore harness",
+  "claude-code": "Claude Code",
+  agents: "Agents SDK",
 };

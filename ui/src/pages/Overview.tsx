@@ -6,7 +6,7 @@ import { isMissingRoute } from "../lib/api";
 import type { GatewayInfo, SpendLog, SpendStats } from "../lib/api.gen";
 import { formatCost, formatMs, formatTime, formatTokens, formatUptime } from "../lib/format";
 import { todayTotals } from "../lib/requests";
-import { KEY_PLACEHOLDER, SNIPPET_LABELS, type SnippetKind, openaiBaseUrl, snippet } from "../lib/snippets";
+import { KEY_PLACEHOLDER, SNIPPET_KEY_ENV, SNIPPET_LABELS, type SnippetKind, openaiBaseUrl, snippet } from "../lib/snippets";
 
 interface OverviewData {
   info: GatewayInfo | null;
@@ -190,7 +190,20 @@ export function ConnectCard({ aliases }: { aliases: string[] }) {
           <CopyButton text={text} testid="snippet-copy" />
         </div>
       </div>
-      {kind === "litellm" || kind === "harness" ? (
+      {kind === "claude-code" || kind === "agents" ? (
+        <p className="muted small" data-testid="snippet-note">
+          {kind === "claude-code" ? (
+            <>
+              Claude Code speaks Anthropic&apos;s Messages API: the gateway serves it at <code>/v1/messages</code> for every model.{" "}
+            </>
+          ) : (
+            <>
+              The Agents SDK calls Chat Completions at <code>{openaiBaseUrl(session.url)}</code>; tracing is turned off as it would go to OpenAI.{" "}
+            </>
+          )}
+          The key comes from <code>{SNIPPET_KEY_ENV}</code>: <code>export {SNIPPET_KEY_ENV}=sk-…</code> with a virtual key first.
+        </p>
+      ) : kind === "litellm" || kind === "harness" ? (
         <p className="muted small">
           LiteLLM-based clients (the litellm SDK, Strands Agents, an AgentCore harness) need the <code>litellm_proxy/</code> prefix; without it they fail with “LLM Provider NOT provided”.
         </p>

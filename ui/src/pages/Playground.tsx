@@ -1,8 +1,10 @@
 import { type KeyboardEvent, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
-import { Badge, CopyButton, ErrorNotice, Field, TextInput, copyText } from "../components/ui";
+import { Badge, CopyButton, ErrorNotice, Field, Modal, TextInput, copyText } from "../components/ui";
 import { useApp } from "../context";
 import { useAsync } from "../hooks";
-import { type ChatMessage, type Metrics, type ToolCall, SAMPLE_TOOL, assistantTurn, computeMetrics, prettyArguments, streamChat } from "../lib/chat";
+import { type ChatMessage, type Metrics, type ToolCall, assistantTurn, computeMetrics, prettyArguments } from "../lib/chat";
+import { CODE_LABELS, type CodeKind, KEY_ENV, codeSnippet } from "../lib/codegen";
+import { ENDPOINTS, ENDPOINT_IDS, type EndpointId, type RawExchange, type TurnSettings, runTurn } from "../lib/endpoints";
 import type { ApiError } from "../lib/errors";
 import { formatCost, formatMs, formatRate, formatTokens } from "../lib/format";
 import { renderMarkdown } from "../lib/markdown";
@@ -14,7 +16,9 @@ type Turn =
       kind: "assistant";
       id: number;
       model: string;
+      endpoint: EndpointId;
       content: string;
+      thinking: string;
       toolCalls: ToolCall[];
       streaming: boolean;
       stopped: boolean;
@@ -22,6 +26,8 @@ type Turn =
       metrics: Metrics | null;
       finishReason: string | null;
       toolsAnswered?: boolean;
+      /** The request as sent (key masked) and the response as received. */
+      raw: RawExchange | null;
     }
   | { kind: "tool"; id: number; toolCallId: string; name: string; content: string };
 
@@ -35,14 +41,20 @@ const OTHER = "__other__";
 let nextId = 1;
 
 /** The chat history a pane sends: failed and stopped-empty answers are left out. */
-export function historyOf(turns: Turn[], system: string): ChatMessage[] {
+/** What the history needs of a turn (a Turn, or a test's literal with more or fewer fields). */
+type HistoryTurn =
+  | { kind: "user"; content: string; [more: string]: unknown }
+  | { kind: "tool"; toolCallId: string; content: string; [more: string]: unknown }
+  | { kind: "assistant"; content: string; toolCalls: ToolCall[]; error: ApiError | null; [more: string]: unknown };
+
+export function historyOf(turns: HistoryTurn[], system: string): ChatMessage[] {
   const out: ChatMessage[] = [];
   if (system.trim()) out.push({ role: "system", content: system.trim() });
   for (const t of turns) {
     if (t.kind === "user") out.push({ role: "user", content: t.content });
     else if (t.kind === "tool") out.push({ role: "tool", tool_call_id: t.toolCallId, content: t.content });
     else if (!t.error && (t.content || t.toolCalls.length)) {
-      out.push(assistantTurn({ content: t.content, toolCalls: t.toolCalls, finishReason: null, usage: null, id: null, model: null, error: null }));
+      out.push(assistantTurn({ content: t.content, toolCalls: t.toolCalls }));
     }
   }
   return out;
@@ -59,6 +71,9 @@ export function PlaygroundPage() {
   const [temperature, setTemperature] = useState("0.7");
   const [maxTokens, setMaxTokens] = useState("1024");
   const [offerTool, setOfferTool] = useState(false);
+  const [endpoint, setEndpoint] = useState<EndpointId>("chat");
+  const [stream, setStream] = useState(true);
+  const [showCode, setShowCode] = useState(false);
   const [input, setInput] = useState("");
   const [panes, setPanes] = useState<Pane[]>([{ id: nextId++, model: "", turns: [] }]);
   const controllers = useRef(new Map<number, AbortController>());
@@ -80,7 +95,8 @@ export function PlaygroundPage() {
   const apiKey = keyChoice === "master" ? session.masterKey : keyChoice === "paste" ? pasted.trim() : (sessionKeys.find((k) => k.token === keyChoice)?.key ?? "");
   const busy = panes.some((p) => p.turns.some((t) => t.kind === "assistant" && t.streaming));
   const compare = panes.length > 1;
-  const tempError = validateNumber(temperature, { label: "Temperature" }) ?? (Number(temperature) > 2 ? "Temperature is at most 2" : null);
+  const maxTemp = ENDPOINTS[endpoint].maxTemperature;
+  const tempError = validateNumber(temperature, { label: "Temperature" }) ?? (Number(temperature) > maxTemp ? `Temperature is at most ${maxTemp}${maxTemp < 2 ? ` for ${ENDPOINTS[endpoint].label}` : ""}` : null);
   const maxError = validateNumber(maxTokens, { integer: true, min: 1, label: "Max tokens" });
   const keyError = keyChoice === "paste" && !/^sk-\S{8,}$/.test(pasted.trim()) ? "Paste a key that starts with sk-" : null;
   const canSend = !busy && !tempError && !maxError && !keyError && apiKey !== "";
@@ -93,34 +109,74 @@ export function PlaygroundPage() {
     );
   };
 
+  const settingsFor = (model: string): TurnSettings => ({
+    model,
+    temperature: temperature.trim() === "" ? undefined : Number(temperature),
+    maxTokens: maxTokens.trim() === "" ? undefined : Number(maxTokens),
+    tools: offerTool,
+    stream,
+  });
+
   const run = async (pane: Pane, turns: Turn[]) => {
     const turnId = nextId++;
     const model = pane.model;
-    const assistant: Turn = { kind: "assistant", id: turnId, model, content: "", toolCalls: [], streaming: true, stopped: false, error: null, metrics: null, finishReason: null };
+    const assistant: Turn = {
+      kind: "assistant",
+      id: turnId,
+      model,
+      endpoint,
+      content: "",
+      thinking: "",
+      toolCalls: [],
+      streaming: true,
+      stopped: false,
+      error: null,
+      metrics: null,
+      finishReason: null,
+      raw: null,
+    };
     setPanes((ps) => ps.map((p) => (p.id === pane.id ? { ...p, turns: [...turns, assistant] } : p)));
     const controller = new AbortController();
     controllers.current.set(pane.id, controller);
-    const result = await streamChat({
+    const result = await runTurn({
+      endpoint,
       gatewayUrl: session.url,
       apiKey,
-      model,
       messages: historyOf(turns, system),
-      temperature: temperature.trim() === "" ? undefined : Number(temperature),
-      maxTokens: maxTokens.trim() === "" ? undefined : Number(maxTokens),
-      tools: offerTool ? [SAMPLE_TOOL] : undefined,
+      settings: settingsFor(model),
       signal: controller.signal,
-      onUpdate: (state) => updateTurn(pane.id, turnId, () => ({ content: state.content, toolCalls: state.toolCalls.map((c) => ({ ...c })) })),
+      onRequest: (raw) => updateTurn(pane.id, turnId, () => ({ raw: { ...raw } })),
+      onUpdate: (state) => updateTurn(pane.id, turnId, () => ({ content: state.content, thinking: state.thinking, toolCalls: state.toolCalls.map((c) => ({ ...c })) })),
     });
     controllers.current.delete(pane.id);
+    const usage = result.state.usage;
+    const cost = result.headerCost ?? usage?.cost ?? null;
     updateTurn(pane.id, turnId, () => ({
       content: result.state.content,
+      thinking: result.state.thinking,
       toolCalls: result.state.toolCalls,
       streaming: false,
       stopped: result.aborted,
       error: result.state.error,
       finishReason: result.state.finishReason,
-      metrics: computeMetrics(result.timing, result.state.usage),
+      metrics: computeMetrics(result.timing, usage ? { ...usage, cost } : null),
+      raw: { request: result.raw.request, response: result.raw.response ? { ...result.raw.response } : null },
     }));
+  };
+
+  /** What "Get code" shows: the first pane's conversation, with the message being typed if any. */
+  const codeMessages = (): ChatMessage[] => {
+    const turns = panes[0]?.turns ?? [];
+    const text = input.trim();
+    let upTo = turns;
+    if (!text) {
+      // Nothing typed: the last request sent (the conversation without its last answer).
+      const last = turns.length ? turns[turns.length - 1] : null;
+      if (last && last.kind === "assistant") upTo = turns.slice(0, -1);
+    }
+    const messages = historyOf(upTo, system);
+    if (text) messages.push({ role: "user", content: text });
+    return messages;
   };
 
   const send = () => {
@@ -190,6 +246,15 @@ export function PlaygroundPage() {
             <TextInput id="pg-paste" value={pasted} onChange={setPasted} type="password" mono placeholder="sk-..." testid="pg-paste-key" />
           </Field>
         )}
+        <Field label="Endpoint" htmlFor="pg-endpoint" hint={<span className="mono">POST {ENDPOINTS[endpoint].path}</span>}>
+          <select id="pg-endpoint" className="input" value={endpoint} onChange={(e) => setEndpoint(e.target.value as EndpointId)} data-testid="pg-endpoint" disabled={busy}>
+            {ENDPOINT_IDS.map((id) => (
+              <option key={id} value={id}>
+                {ENDPOINTS[id].label}
+              </option>
+            ))}
+          </select>
+        </Field>
         <Field label="System prompt" htmlFor="pg-system" optional>
           <textarea id="pg-system" className="input textarea" rows={4} value={system} onChange={(e) => setSystem(e.target.value)} placeholder="You are a helpful assistant." data-testid="pg-system" />
         </Field>
@@ -206,11 +271,17 @@ export function PlaygroundPage() {
           <input type="checkbox" checked={offerTool} onChange={(e) => setOfferTool(e.target.checked)} data-testid="pg-tools" /> Offer a tool: <code>get_weather</code>
         </label>
         <label className="check">
+          <input type="checkbox" checked={stream} onChange={(e) => setStream(e.target.checked)} disabled={busy} data-testid="pg-stream" /> Stream the answer
+        </label>
+        <label className="check">
           <input type="checkbox" checked={compare} onChange={(e) => setCompare(e.target.checked)} disabled={busy || aliases.length === 0} data-testid="pg-compare" /> Compare two models side by side
         </label>
         <div className="pg-actions">
           <button type="button" className="btn btn-sm" onClick={clear} disabled={busy || empty} data-testid="pg-clear">
             Clear conversation
+          </button>
+          <button type="button" className="btn btn-sm" onClick={() => setShowCode(true)} disabled={!panes[0]?.model} data-testid="pg-get-code">
+            Get code
           </button>
         </div>
         <p className="muted small">
@@ -244,6 +315,15 @@ export function PlaygroundPage() {
               />
             ))}
           </div>
+        )}
+        {showCode && (
+          <GetCodeDialog
+            onClose={() => setShowCode(false)}
+            gatewayUrl={session.url}
+            endpoint={endpoint}
+            messages={codeMessages()}
+            settings={settingsFor(panes[0]?.model ?? "")}
+          />
         )}
         <div className="composer">
           <textarea
@@ -300,11 +380,12 @@ function PaneView({
     (acc, t) => {
       if (t.kind === "assistant" && t.metrics) {
         acc.cost += t.metrics.cost ?? 0;
+        if (t.metrics.cost != null) acc.priced = true;
         acc.tokens += (t.metrics.promptTokens ?? 0) + (t.metrics.completionTokens ?? 0);
       }
       return acc;
     },
-    { cost: 0, tokens: 0 },
+    { cost: 0, tokens: 0, priced: false },
   );
   const inList = aliases.includes(pane.model);
   return (
@@ -338,7 +419,7 @@ function PaneView({
           <input className="input input-sm mono" value={pane.model} onChange={(e) => onModel(e.target.value)} placeholder="e.g. litellm_proxy/claude-haiku" aria-label="Model name" disabled={busy} data-testid={`pg-model-custom-${index}`} />
         )}
         <span className="pane-totals muted small" data-testid={`pane-totals-${index}`}>
-          {totals.tokens ? `${formatTokens(totals.tokens)} tokens · ${formatCost(totals.cost)}` : ""}
+          {totals.tokens ? `${formatTokens(totals.tokens)} tokens${totals.priced ? ` · ${formatCost(totals.cost)}` : ""}` : ""}
         </span>
       </div>
       <div
@@ -397,16 +478,47 @@ function TurnView({
       </div>
     );
   }
+  return <AssistantTurn turn={turn} gatewayUrl={gatewayUrl} onAnswerTools={onAnswerTools} busy={busy} />;
+}
+
+function AssistantTurn({
+  turn,
+  gatewayUrl,
+  onAnswerTools,
+  busy,
+}: {
+  turn: Extract<Turn, { kind: "assistant" }>;
+  gatewayUrl: string;
+  onAnswerTools: (turn: Extract<Turn, { kind: "assistant" }>, results: string[]) => void;
+  busy: boolean;
+}) {
+  const [showRaw, setShowRaw] = useState(false);
   const m = turn.metrics;
   return (
     <div className={`msg msg-assistant${turn.error ? " msg-error" : ""}`} data-testid="msg-assistant" data-model={turn.model} data-streaming={turn.streaming ? "true" : "false"}>
       <div className="msg-meta">
         <Badge tone="blue">{turn.model}</Badge>
+        {turn.endpoint !== "chat" && (
+          <Badge tone="violet" title={`POST ${ENDPOINTS[turn.endpoint].path}`}>
+            {ENDPOINTS[turn.endpoint].short}
+          </Badge>
+        )}
         {turn.streaming && <span className="typing" aria-label="Streaming" />}
         {turn.stopped && <Badge tone="amber">stopped</Badge>}
         {turn.finishReason === "length" && <Badge tone="amber" title="max tokens reached">cut at max tokens</Badge>}
         {!turn.streaming && turn.content && <CopyButton text={turn.content} small />}
+        {turn.raw && (
+          <button type="button" className={`btn btn-xs btn-ghost raw-toggle${turn.content && !turn.streaming ? "" : " solo"}`} aria-expanded={showRaw} onClick={() => setShowRaw((v) => !v)} data-testid="raw-toggle">
+            {showRaw ? "Hide raw" : "Raw"}
+          </button>
+        )}
       </div>
+      {turn.thinking && (
+        <details className="thinking" data-testid="msg-thinking" open={turn.streaming && !turn.content}>
+          <summary>Thinking</summary>
+          <div className="thinking-text">{turn.thinking}</div>
+        </details>
+      )}
       {turn.content && <div className="md" data-testid="msg-content" dangerouslySetInnerHTML={{ __html: renderMarkdown(turn.content) }} />}
       {turn.toolCalls.length > 0 && <ToolCalls turn={turn} onAnswer={onAnswerTools} busy={busy} />}
       {turn.error && <ErrorNotice error={turn.error} ctx={{ model: turn.model, gatewayUrl }} compact testid="msg-error" />}
@@ -417,13 +529,108 @@ function TurnView({
           <span title="Tokens in / out">
             {m.promptTokens != null ? `${formatTokens(m.promptTokens)} in · ${formatTokens(m.completionTokens)} out` : "no usage"}
           </span>
-          <span data-testid="msg-cost" title="Cost reported by the gateway">
+          <span
+            data-testid="msg-cost"
+            title={m.cost != null ? "Cost reported by the gateway" : "The gateway reported no cost for this answer (a streamed Messages answer has none: turn streaming off to see it)"}
+          >
             {m.cost != null ? formatCost(m.cost) : "cost n/a"}
           </span>
           <span title="Total time">{formatMs(m.totalMs)}</span>
         </div>
       )}
+      {showRaw && turn.raw && <RawView raw={turn.raw} streaming={turn.streaming} />}
     </div>
+  );
+}
+
+function prettyJson(text: string): string {
+  try {
+    return JSON.stringify(JSON.parse(text), null, 2);
+  } catch {
+    return text;
+  }
+}
+
+/** A turn's exact request (key masked) and response (status, x-litellm-* headers, body or events). */
+function RawView({ raw, streaming }: { raw: RawExchange; streaming: boolean }) {
+  const req = raw.request;
+  const res = raw.response;
+  const requestText = [`${req.method} ${req.url}`, ...req.headers.map(([k, v]) => `${k}: ${v}`), "", JSON.stringify(req.body, null, 2)].join("\n");
+  let responseText = "";
+  if (res) {
+    const lines = [`HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ""}`, ...res.headers.map(([k, v]) => `${k}: ${v}`), ""];
+    if (res.events) {
+      for (const e of res.events) {
+        if (e.event !== "message") lines.push(`event: ${e.event}`);
+        lines.push(`data: ${e.data}`, "");
+      }
+      if (res.eventsDropped) lines.push(`… ${res.eventsDropped} more events not kept`);
+      if (streaming) lines.push("… streaming");
+    } else if (res.body != null) {
+      lines.push(prettyJson(res.body));
+    }
+    responseText = lines.join("\n").trimEnd();
+  }
+  return (
+    <div className="raw-view" data-testid="raw-view">
+      <div className="raw-section">
+        <div className="raw-head">
+          <span className="raw-title">Request</span>
+          <span className="mono small" data-testid="raw-request-line">
+            {req.method} {req.path}
+          </span>
+          <CopyButton text={requestText} small />
+        </div>
+        <pre className="raw-pre" data-testid="raw-request">{requestText}</pre>
+      </div>
+      <div className="raw-section">
+        <div className="raw-head">
+          <span className="raw-title">Response</span>
+          {res ? (
+            <span className="mono small" data-testid="raw-status">
+              {res.status} · {res.events ? `${res.events.length} stream events` : "body"}
+            </span>
+          ) : (
+            <span className="muted small">{streaming ? "waiting…" : "no response"}</span>
+          )}
+          {res && <CopyButton text={responseText} small />}
+        </div>
+        {res && <pre className="raw-pre" data-testid="raw-response">{responseText}</pre>}
+      </div>
+    </div>
+  );
+}
+
+function GetCodeDialog({ onClose, gatewayUrl, endpoint, messages, settings }: { onClose: () => void; gatewayUrl: string; endpoint: EndpointId; messages: ChatMessage[]; settings: TurnSettings }) {
+  const [kind, setKind] = useState<CodeKind>(endpoint === "messages" ? "anthropic" : "openai");
+  const text = codeSnippet(kind, { gatewayUrl, endpoint, messages, settings });
+  return (
+    <Modal title="Get code" onClose={onClose} wide testid="code-dialog">
+      <p className="muted small code-intro">
+        The conversation so far as code, with <span className="mono">{settings.model}</span> and the playground&apos;s settings
+        {kind === "curl" ? (
+          <>
+            , sent to <span className="mono">POST {ENDPOINTS[endpoint].path}</span>
+          </>
+        ) : null}
+        . The key is read from the environment: set <code>{KEY_ENV}</code> to a virtual key first.
+      </p>
+      <div className="snippet-bar">
+        <div className="tabs" role="tablist">
+          {(Object.keys(CODE_LABELS) as CodeKind[]).map((k) => (
+            <button key={k} type="button" role="tab" aria-selected={kind === k} className={`tab${kind === k ? " active" : ""}`} onClick={() => setKind(k)} data-testid={`code-tab-${k}`}>
+              {CODE_LABELS[k]}
+            </button>
+          ))}
+        </div>
+      </div>
+      <div className="snippet">
+        <pre className="code-pre" data-testid="code-snippet" data-kind={kind}>{text}</pre>
+        <div className="snippet-copy">
+          <CopyButton text={text} testid="code-copy" />
+        </div>
+      </div>
+    </Modal>
   );
 }
 

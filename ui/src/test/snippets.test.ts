@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { KEY_PLACEHOLDER, openaiBaseUrl, snippet } from "../lib/snippets";
+import { KEY_PLACEHOLDER, SNIPPET_KEY_ENV, SNIPPET_LABELS, openaiBaseUrl, snippet } from "../lib/snippets";
 
 const input = { gatewayUrl: "http://127.0.0.1:4000/", model: "claude-haiku" };
 
@@ -26,5 +26,30 @@ describe("snippets", () => {
   });
   it("quotes single quotes in curl bodies", () => {
     expect(snippet("curl", { ...input, model: "it's" })).toContain(`it'\\''s`);
+  });
+});
+
+describe("agent tool snippets", () => {
+  it("Claude Code: base URL, auth token from the environment, model, then claude", () => {
+    const cc = snippet("claude-code", { ...input, apiKey: "sk-secret-key-1234" });
+    const lines = cc.split("\n");
+    expect(lines).toEqual([
+      "export ANTHROPIC_BASE_URL='http://127.0.0.1:4000'",
+      `export ANTHROPIC_AUTH_TOKEN="$${SNIPPET_KEY_ENV}"  # a virtual key`,
+      "export ANTHROPIC_MODEL='claude-haiku'",
+      "claude",
+    ]);
+    expect(cc).not.toContain("sk-secret");
+  });
+  it("OpenAI Agents SDK: AsyncOpenAI at <gateway>/v1, the alias, Runner.run_sync", () => {
+    const a = snippet("agents", { ...input, apiKey: "sk-secret-key-1234" });
+    expect(a).toContain("from agents import Agent, Runner, OpenAIChatCompletionsModel, set_tracing_disabled");
+    expect(a).toContain("from openai import AsyncOpenAI");
+    expect(a).toContain('base_url="http://127.0.0.1:4000/v1"');
+    expect(a).toContain(`api_key=os.environ["${SNIPPET_KEY_ENV}"]`);
+    expect(a).toContain('model=OpenAIChatCompletionsModel(model="claude-haiku", openai_client=client)');
+    expect(a).toContain("Runner.run_sync(agent, ");
+    expect(a).not.toContain("sk-secret");
+    expect(SNIPPET_LABELS["claude-code"]).toBe("Claude Code");
   });
 });
