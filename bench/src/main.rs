@@ -18,7 +18,7 @@ use serde_json::json;
 use switchboard_bench::http;
 use switchboard_bench::oha::{self, LoadRun};
 use switchboard_bench::procfs::{self, CpuSample};
-use switchboard_bench::report::{self, Auth, Outcome, Scenario, Target, Upstream};
+use switchboard_bench::report::{self, Api, Auth, Outcome, Scenario, Target, Upstream};
 use switchboard_bench::soak;
 
 const MASTER_KEY: &str = "sk-bench-master";
@@ -391,6 +391,16 @@ fn request_for(scenario: &Scenario) -> (String, String) {
                 r#"{{"messages":[{{"role":"user","content":[{{"text":"{PROMPT}"}}]}}],"inferenceConfig":{{"maxTokens":32}}}}"#
             ),
         ),
+        (_, upstream) if scenario.api == Api::Messages => {
+            let model = if upstream == Upstream::Openai { "bench-openai" } else { "bench-bedrock" };
+            let stream = if scenario.stream { r#","stream":true"# } else { "" };
+            (
+                "/v1/messages".into(),
+                format!(
+                    r#"{{"model":"{model}","max_tokens":32,"messages":[{{"role":"user","content":"{PROMPT}"}}]{stream}}}"#
+                ),
+            )
+        }
         (_, upstream) => {
             let model = if upstream == Upstream::Openai { "bench-openai" } else { "bench-bedrock" };
             (
@@ -411,6 +421,13 @@ fn probe(port: u16, path: &str, body: &str, key: Option<&str>, scenario: &Scenar
     let r = http::request(loopback(port), "POST", path, &headers, Some(body), Duration::from_secs(30))?;
     if r.status != 200 {
         bail!("probe answered {}: {}", r.status, r.text().chars().take(400).collect::<String>());
+    }
+    if scenario.api == Api::Messages {
+        let complete = if scenario.stream { "event: message_stop" } else { "\"type\":\"message\"" };
+        if !r.text().contains(complete) {
+            bail!("probe answer is not a whole message: {}", r.text().chars().take(400).collect::<String>());
+        }
+        return Ok(());
     }
     let openai_out = scenario.target != Target::Direct || scenario.upstream == Upstream::Openai;
     if scenario.stream && openai_out && !r.text().contains("data: [DONE]") {
@@ -663,6 +680,8 @@ fn scenarios(litellm: bool, litellm_rate: u32) -> Vec<Scenario> {
         sb(Openai, true, Some(1000)),
         sb(Bedrock, false, Some(2000)),
         sb(Bedrock, true, Some(1000)),
+        sb(Bedrock, false, Some(2000)).messages(),
+        sb(Bedrock, true, Some(1000)).messages(),
         vk(Openai, false, None),
         vk(Openai, false, Some(1000)),
         vk(Openai, false, Some(2000)),
@@ -1306,6 +1325,21 @@ mod tests {
             request_for(&Scenario::new(Target::Direct, Upstream::Bedrock, true, Some(1), Auth::MasterKey));
         assert_eq!(path, "/model/anthropic.claude-3-haiku-20240307-v1:0/converse-stream");
         assert!(serde_json::from_str::<serde_json::Value>(&body).is_ok());
+        let messages =
+            Scenario::new(Target::Switchboard, Upstream::Bedrock, true, Some(1000), Auth::MasterKey).messages();
+        assert_eq!(messages.name, "switchboard-messages-bedrock-stream-1000");
+        assert_eq!(
+            messages.baseline().name,
+            "direct-bedrock-stream-1000",
+            "compared with the same direct Converse load"
+        );
+        let (path, body) = request_for(&messages);
+        assert_eq!(path, "/v1/messages");
+        let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(
+            (body["model"].as_str(), body["max_tokens"].as_u64(), body["stream"].as_bool()),
+            (Some("bench-bedrock"), Some(32), Some(true))
+        );
         let (_, body) =
             request_for(&Scenario::new(Target::Switchboard, Upstream::Openai, true, None, Auth::VirtualKey));
         let body: serde_json::Value = serde_json::from_str(&body).unwrap();

@@ -33,6 +33,15 @@ pub enum Auth {
     VirtualKey,
 }
 
+/// The API the load generator speaks to the gateway.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Api {
+    ChatCompletions,
+    /// Anthropic's `/v1/messages`, translated to the upstream's protocol and back.
+    Messages,
+}
+
 /// One measured configuration.
 #[derive(Debug, Clone, Serialize)]
 pub struct Scenario {
@@ -45,17 +54,34 @@ pub struct Scenario {
     pub auth: Auth,
     /// The gateway's log level (`SWITCHBOARD_LOG`).
     pub log_level: &'static str,
+    pub api: Api,
 }
 
 impl Scenario {
     pub fn new(target: Target, upstream: Upstream, stream: bool, rate: Option<u32>, auth: Auth) -> Scenario {
-        let mut s = Scenario { name: String::new(), target, upstream, stream, rate, auth, log_level: "warn" };
+        let mut s = Scenario {
+            name: String::new(),
+            target,
+            upstream,
+            stream,
+            rate,
+            auth,
+            log_level: "warn",
+            api: Api::ChatCompletions,
+        };
         s.name = s.make_name();
         s
     }
 
     pub fn with_log_level(mut self, level: &'static str) -> Scenario {
         self.log_level = level;
+        self.name = self.make_name();
+        self
+    }
+
+    /// The same load over Anthropic's Messages API.
+    pub fn messages(mut self) -> Scenario {
+        self.api = Api::Messages;
         self.name = self.make_name();
         self
     }
@@ -68,6 +94,9 @@ impl Scenario {
             (Target::Litellm, Auth::MasterKey) => "litellm",
             (Target::Litellm, Auth::VirtualKey) => "litellm-vkey",
         });
+        if self.target != Target::Direct && self.api == Api::Messages {
+            name.push_str("-messages");
+        }
         name.push_str(match self.upstream {
             Upstream::Openai => "-openai",
             Upstream::Bedrock => "-bedrock",

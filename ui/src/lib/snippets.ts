@@ -79,11 +79,13 @@ export function snippet(kind: SnippetKind, input: SnippetInput): string {
         "Credential provider (API key): an AgentCore Identity API key holding a virtual key",
       ].join("\n");
     case "claude-code":
-      // Claude Code calls <ANTHROPIC_BASE_URL>/v1/messages with the token as a Bearer key.
+      // Claude Code calls <ANTHROPIC_BASE_URL>/v1/messages with the token as a Bearer key. Its
+      // small background tasks use the "haiku" model, which must be an alias here too.
       return [
         `export ANTHROPIC_BASE_URL=${shellSingle(base)}`,
         `export ANTHROPIC_AUTH_TOKEN="$${SNIPPET_KEY_ENV}"  # a virtual key`,
         `export ANTHROPIC_MODEL=${shellSingle(model)}`,
+        `export ANTHROPIC_DEFAULT_HAIKU_MODEL=${shellSingle(model)}`,
         "claude",
       ].join("\n");
     case "agents":

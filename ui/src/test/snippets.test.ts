@@ -37,6 +37,7 @@ describe("agent tool snippets", () => {
       "export ANTHROPIC_BASE_URL='http://127.0.0.1:4000'",
       `export ANTHROPIC_AUTH_TOKEN="$${SNIPPET_KEY_ENV}"  # a virtual key`,
       "export ANTHROPIC_MODEL='claude-haiku'",
+      "export ANTHROPIC_DEFAULT_HAIKU_MODEL='claude-haiku'",
       "claude",
     ]);
     expect(cc).not.toContain("sk-secret");
