@@ -74,56 +74,6 @@ impl MockTesting {
     }
 }
 
-/// Parameters LiteLLM reads itself and never forwards (its `all_litellm_params`, the proxy's
-/// request fields, and the client-side credential fields).
-const NEVER_FORWARDED: &[&str] = &[
-    "metadata",
-    "tags",
-    "caching",
-    "cache",
-    "ttl",
-    "no-log",
-    "guardrails",
-    "fallbacks",
-    "context_window_fallbacks",
-    "content_policy_fallbacks",
-    "disable_fallbacks",
-    "max_fallbacks",
-    "num_retries",
-    "max_retries",
-    "timeout",
-    "request_timeout",
-    "stream_timeout",
-    "mock_response",
-    "mock_tool_calls",
-    "mock_delay",
-    "mock_timeout",
-    "mock_testing_fallbacks",
-    "mock_testing_context_fallbacks",
-    "mock_testing_content_policy_fallbacks",
-    "mock_testing_rate_limit_error",
-    "api_key",
-    "api_version",
-    "custom_llm_provider",
-    "model_list",
-    "proxy_server_request",
-    "drop_params",
-    "additional_drop_params",
-    "input_cost_per_token",
-    "output_cost_per_token",
-    "cooldown_time",
-    "rpm",
-    "tpm",
-    "weight",
-    "model_info",
-    "region_name",
-    "prompt_id",
-    "prompt_variables",
-    "prompt_label",
-    "use_litellm_proxy",
-    "allowed_openai_params",
-];
-
 /// Client-side endpoints LiteLLM refuses unless an admin allows them: a request must not point
 /// the gateway's credentials at a server of its choosing.
 const REFUSED: &[&str] = &["api_base", "base_url"];
@@ -145,15 +95,12 @@ impl Controls {
             ));
         }
         // Nothing to do for the usual request: no allocation, no lookups beyond this scan.
-        if !extra.keys().any(|k| {
-            NEVER_FORWARDED.contains(&k.as_str()) || k.starts_with("litellm_") || k.starts_with("user_api_key")
-        }) {
+        if !extra.keys().any(|k| crate::schema::is_litellm_param(k)) {
             return Ok(Controls::default());
         }
         let mut taken = Map::new();
         extra.retain(|k, v| {
-            let ours =
-                NEVER_FORWARDED.contains(&k.as_str()) || k.starts_with("litellm_") || k.starts_with("user_api_key");
+            let ours = crate::schema::is_litellm_param(k);
             if ours {
                 taken.insert(k.clone(), std::mem::take(v));
             }

@@ -43,7 +43,7 @@ pub async fn answer(
         MockResponse::Text(text) => text,
     };
     let id = format!("chatcmpl-{}", options.call_id.simple());
-    let created = unix_now();
+    let created = crate::time::unix_now();
     if request.is_stream() {
         return Ok(ChatOutput::Stream(stream(text, mock.tool_calls.as_ref(), &id, created, options)?));
     }
@@ -136,8 +136,4 @@ pub fn mock_error(kind: MockError) -> ProviderError {
         MockError::ContentPolicy => (400, "content_policy_violation", "Exception: content_filter_policy"),
     };
     ProviderError::Upstream { status, code: Some(code.into()), message: message.into(), retry_after: None }
-}
-
-fn unix_now() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }

@@ -9,7 +9,6 @@ use std::borrow::Cow;
 
 use bytes::{BufMut, Bytes, BytesMut};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use super::response::{MessageUsage, stop_reason};
 use crate::schema::{ThinkingBlock, Usage};
@@ -64,6 +63,7 @@ struct FunctionDelta<'a> {
 enum Open {
     Text,
     Thinking,
+    Redacted,
     Tool(u32),
 }
 
@@ -146,92 +146,40 @@ impl Translator {
         }
         for choice in chunk.choices {
             let delta = choice.delta;
-            if let Some(thinking) = delta.reasoning_content.filter(|t| !t.is_empty()) {
+            if let Some(thinking) = delta.reasoning_content.as_deref().filter(|t| !t.is_empty()) {
                 let index = self.ensure_open(Open::Thinking, out);
-                event(
-                    out,
-                    "content_block_delta",
-                    &serde_json::json!({
-                        "type": "content_block_delta", "index": index,
-                        "delta": {"type": "thinking_delta", "thinking": thinking}
-                    }),
-                );
+                block_delta(out, index, DeltaBody::ThinkingDelta { thinking });
             }
-            for block in delta.thinking_blocks.into_iter().flatten() {
+            for block in delta.thinking_blocks.iter().flatten() {
                 match block {
                     ThinkingBlock::Thinking { signature: Some(signature), .. } => {
                         let index = self.ensure_open(Open::Thinking, out);
-                        event(
-                            out,
-                            "content_block_delta",
-                            &serde_json::json!({
-                                "type": "content_block_delta", "index": index,
-                                "delta": {"type": "signature_delta", "signature": signature}
-                            }),
-                        );
+                        block_delta(out, index, DeltaBody::SignatureDelta { signature });
                     }
                     ThinkingBlock::Thinking { .. } => {}
                     ThinkingBlock::RedactedThinking { data } => {
+                        self.open_block(Open::Redacted, StartBlock::RedactedThinking { data }, out);
                         self.close(out);
-                        let index = self.next_index;
-                        self.next_index += 1;
-                        event(
-                            out,
-                            "content_block_start",
-                            &serde_json::json!({
-                                "type": "content_block_start", "index": index,
-                                "content_block": {"type": "redacted_thinking", "data": data}
-                            }),
-                        );
-                        event(
-                            out,
-                            "content_block_stop",
-                            &serde_json::json!({"type": "content_block_stop", "index": index}),
-                        );
                     }
                 }
             }
-            if let Some(text) = delta.content.filter(|t| !t.is_empty()) {
+            if let Some(text) = delta.content.as_deref().filter(|t| !t.is_empty()) {
                 let index = self.ensure_open(Open::Text, out);
-                event(
-                    out,
-                    "content_block_delta",
-                    &serde_json::json!({
-                        "type": "content_block_delta", "index": index,
-                        "delta": {"type": "text_delta", "text": text}
-                    }),
-                );
+                block_delta(out, index, DeltaBody::TextDelta { text });
             }
-            for call in delta.tool_calls.into_iter().flatten() {
-                let function = call.function.unwrap_or_default();
-                let is_new = call.id.is_some() || self.open.map(|(o, _)| o) != Some(Open::Tool(call.index));
-                let index = if is_new {
-                    self.close(out);
-                    let index = self.next_index;
-                    self.next_index += 1;
-                    self.open = Some((Open::Tool(call.index), index));
-                    event(
-                        out,
-                        "content_block_start",
-                        &serde_json::json!({
-                            "type": "content_block_start", "index": index,
-                            "content_block": {"type": "tool_use", "id": call.id.as_deref().unwrap_or_default(),
-                                "name": function.name.as_deref().unwrap_or_default(), "input": {}}
-                        }),
-                    );
-                    index
-                } else {
-                    self.next_index - 1
+            for call in delta.tool_calls.iter().flatten() {
+                let function = call.function.as_ref();
+                let open = self.open.filter(|(o, _)| *o == Open::Tool(call.index));
+                let index = match open {
+                    Some((_, index)) if call.id.is_none() => index,
+                    _ => {
+                        let id = call.id.as_deref().unwrap_or_default();
+                        let name = function.and_then(|f| f.name.as_deref()).unwrap_or_default();
+                        self.open_block(Open::Tool(call.index), StartBlock::ToolUse { id, name, input: Empty {} }, out)
+                    }
                 };
-                if let Some(arguments) = function.arguments.filter(|a| !a.is_empty()) {
-                    event(
-                        out,
-                        "content_block_delta",
-                        &serde_json::json!({
-                            "type": "content_block_delta", "index": index,
-                            "delta": {"type": "input_json_delta", "partial_json": arguments}
-                        }),
-                    );
+                if let Some(partial_json) = function.and_then(|f| f.arguments.as_deref()).filter(|a| !a.is_empty()) {
+                    block_delta(out, index, DeltaBody::InputJsonDelta { partial_json });
                 }
             }
             if let Some(reason) = choice.finish_reason {
@@ -255,38 +203,41 @@ impl Translator {
             stop_sequence: None,
             usage: MessageUsage::default(),
         };
-        event(out, "message_start", &serde_json::json!({"type": "message_start", "message": message}));
-        event(out, "ping", &serde_json::json!({"type": "ping"}));
+        event(out, "message_start", &Typed { kind: "message_start", body: MessageStart { message } });
+        event(out, "ping", &Typed { kind: "ping", body: Empty {} });
     }
 
-    /// The index of an open block of `kind`, opening one (and closing another) if needed.
+    /// The index of an open text or thinking block, opening one (and closing another) if needed.
     fn ensure_open(&mut self, kind: Open, out: &mut BytesMut) -> u32 {
         if let Some((open, index)) = self.open
             && open == kind
         {
             return index;
         }
+        let block = match kind {
+            Open::Thinking => StartBlock::Thinking { thinking: "", signature: "" },
+            _ => StartBlock::Text { text: "" },
+        };
+        self.open_block(kind, block, out)
+    }
+
+    /// Closes the open block, opens the next one and tells it; its index.
+    fn open_block(&mut self, kind: Open, block: StartBlock<'_>, out: &mut BytesMut) -> u32 {
         self.close(out);
         let index = self.next_index;
         self.next_index += 1;
         self.open = Some((kind, index));
-        let block = match kind {
-            Open::Thinking => serde_json::json!({"type": "thinking", "thinking": "", "signature": ""}),
-            _ => serde_json::json!({"type": "text", "text": ""}),
-        };
         event(
             out,
             "content_block_start",
-            &serde_json::json!({
-                "type": "content_block_start", "index": index, "content_block": block
-            }),
+            &Typed { kind: "content_block_start", body: BlockStart { index, content_block: block } },
         );
         index
     }
 
     fn close(&mut self, out: &mut BytesMut) {
         if let Some((_, index)) = self.open.take() {
-            event(out, "content_block_stop", &serde_json::json!({"type": "content_block_stop", "index": index}));
+            event(out, "content_block_stop", &Typed { kind: "content_block_stop", body: Index { index } });
         }
     }
 
@@ -298,31 +249,96 @@ impl Translator {
         self.finished = true;
         self.close(out);
         let usage: MessageUsage = self.usage.unwrap_or_default().into();
-        event(
-            out,
-            "message_delta",
-            &serde_json::json!({
-                "type": "message_delta",
-                "delta": {"stop_reason": self.stop_reason.unwrap_or("end_turn"), "stop_sequence": null},
-                "usage": usage
-            }),
-        );
-        event(out, "message_stop", &serde_json::json!({"type": "message_stop"}));
+        let delta = StopDelta { stop_reason: self.stop_reason.unwrap_or("end_turn"), stop_sequence: None };
+        event(out, "message_delta", &Typed { kind: "message_delta", body: MessageDelta { delta, usage } });
+        event(out, "message_stop", &Typed { kind: "message_stop", body: Empty {} });
     }
 }
 
+// The events' shapes, serialized without building JSON values (this runs for every chunk).
+
+/// An event's data: its `type`, then its fields.
+#[derive(Serialize)]
+struct Typed<T> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    #[serde(flatten)]
+    body: T,
+}
+
+#[derive(Serialize)]
+struct Empty {}
+
+#[derive(Serialize)]
+struct Index {
+    index: u32,
+}
+
+#[derive(Serialize)]
+struct MessageStart<'a> {
+    message: StartMessage<'a>,
+}
+
+#[derive(Serialize)]
+struct BlockStart<'a> {
+    index: u32,
+    content_block: StartBlock<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum StartBlock<'a> {
+    Text { text: &'static str },
+    Thinking { thinking: &'static str, signature: &'static str },
+    RedactedThinking { data: &'a str },
+    ToolUse { id: &'a str, name: &'a str, input: Empty },
+}
+
+#[derive(Serialize)]
+struct BlockDelta<'a> {
+    index: u32,
+    delta: DeltaBody<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum DeltaBody<'a> {
+    TextDelta { text: &'a str },
+    ThinkingDelta { thinking: &'a str },
+    SignatureDelta { signature: &'a str },
+    InputJsonDelta { partial_json: &'a str },
+}
+
+#[derive(Serialize)]
+struct StopDelta {
+    stop_reason: &'static str,
+    stop_sequence: Option<()>,
+}
+
+#[derive(Serialize)]
+struct MessageDelta {
+    delta: StopDelta,
+    usage: MessageUsage,
+}
+
+fn block_delta(out: &mut BytesMut, index: u32, delta: DeltaBody<'_>) {
+    event(out, "content_block_delta", &Typed { kind: "content_block_delta", body: BlockDelta { index, delta } });
+}
+
 /// One server-sent event with Anthropic's `event:` line (the SDKs dispatch on it).
-fn event(out: &mut BytesMut, name: &str, data: &Value) {
+fn event<T: Serialize>(out: &mut BytesMut, name: &str, data: &T) {
     out.put_slice(b"event: ");
     out.put_slice(name.as_bytes());
     out.put_slice(b"\ndata: ");
-    // Serializing a `Value` cannot fail.
+    // These shapes always serialize.
     let _ = serde_json::to_writer((&mut *out).writer(), data);
     out.put_slice(b"\n\n");
 }
 
 #[cfg(test)]
 mod tests {
+    use serde_json::Value;
+
     use super::*;
 
     /// The events of a byte stream, as (name, data).

@@ -9,6 +9,61 @@ pub mod embeddings;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+/// Parameters LiteLLM reads itself and never forwards (its `all_litellm_params`, the proxy's
+/// request fields, and the client-side credential fields).
+pub const LITELLM_PARAMS: &[&str] = &[
+    "metadata",
+    "tags",
+    "caching",
+    "cache",
+    "ttl",
+    "no-log",
+    "guardrails",
+    "fallbacks",
+    "context_window_fallbacks",
+    "content_policy_fallbacks",
+    "disable_fallbacks",
+    "max_fallbacks",
+    "num_retries",
+    "max_retries",
+    "timeout",
+    "request_timeout",
+    "stream_timeout",
+    "mock_response",
+    "mock_tool_calls",
+    "mock_delay",
+    "mock_timeout",
+    "mock_testing_fallbacks",
+    "mock_testing_context_fallbacks",
+    "mock_testing_content_policy_fallbacks",
+    "mock_testing_rate_limit_error",
+    "api_key",
+    "api_version",
+    "custom_llm_provider",
+    "model_list",
+    "proxy_server_request",
+    "drop_params",
+    "additional_drop_params",
+    "input_cost_per_token",
+    "output_cost_per_token",
+    "cooldown_time",
+    "rpm",
+    "tpm",
+    "weight",
+    "model_info",
+    "region_name",
+    "prompt_id",
+    "prompt_variables",
+    "prompt_label",
+    "use_litellm_proxy",
+    "allowed_openai_params",
+];
+
+/// Whether a request field is LiteLLM's own (never forwarded to an upstream).
+pub fn is_litellm_param(name: &str) -> bool {
+    LITELLM_PARAMS.contains(&name) || name.starts_with("litellm_") || name.starts_with("user_api_key")
+}
+
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct ChatRequest {
     pub model: String,
@@ -331,6 +386,48 @@ impl Usage {
     /// `input_tokens`).
     pub fn uncached_prompt_tokens(&self) -> u64 {
         self.prompt_tokens.saturating_sub(self.cache_read_input_tokens + self.cache_creation_input_tokens)
+    }
+}
+
+/// What a translating provider reads out of an upstream's answer, in the order it comes.
+#[derive(Debug, Default)]
+pub struct AnswerParts {
+    pub text: String,
+    pub reasoning: String,
+    pub thinking_blocks: Vec<ThinkingBlock>,
+    pub tool_calls: Vec<ToolCall>,
+}
+
+impl AnswerParts {
+    /// The chat completion these parts make, serialized.
+    pub fn completion(
+        self,
+        id: &str,
+        created: u64,
+        alias: &str,
+        finish_reason: &'static str,
+        usage: Usage,
+    ) -> Result<Vec<u8>, serde_json::Error> {
+        let AnswerParts { text, reasoning, thinking_blocks, tool_calls } = self;
+        let body = ChatCompletion {
+            id,
+            object: "chat.completion",
+            created,
+            model: alias,
+            choices: vec![Choice {
+                index: 0,
+                message: AssistantMessage {
+                    role: "assistant",
+                    content: (!text.is_empty() || tool_calls.is_empty()).then_some(text),
+                    tool_calls: (!tool_calls.is_empty()).then_some(tool_calls),
+                    reasoning_content: (!reasoning.is_empty()).then_some(reasoning),
+                    thinking_blocks: (!thinking_blocks.is_empty()).then_some(thinking_blocks),
+                },
+                finish_reason,
+            }],
+            usage,
+        };
+        serde_json::to_vec(&body)
     }
 }
 

@@ -8,7 +8,6 @@ mod response;
 mod stream;
 
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use futures::StreamExt;
@@ -25,40 +24,6 @@ use crate::schema::{ChatRequest, NativeRequest};
 
 const DEFAULT_API_BASE: &str = "https://api.anthropic.com";
 const API_VERSION: &str = "2023-06-01";
-
-/// Fields of a Messages request that are LiteLLM's, not Anthropic's: a forwarded request leaves
-/// them out (Anthropic refuses unknown fields).
-const LITELLM_FIELDS: &[&str] = &[
-    "tags",
-    "caching",
-    "cache",
-    "ttl",
-    "no-log",
-    "guardrails",
-    "fallbacks",
-    "context_window_fallbacks",
-    "content_policy_fallbacks",
-    "disable_fallbacks",
-    "max_fallbacks",
-    "num_retries",
-    "max_retries",
-    "timeout",
-    "request_timeout",
-    "stream_timeout",
-    "mock_response",
-    "mock_tool_calls",
-    "mock_delay",
-    "mock_timeout",
-    "mock_testing_fallbacks",
-    "mock_testing_context_fallbacks",
-    "mock_testing_content_policy_fallbacks",
-    "mock_testing_rate_limit_error",
-    "api_key",
-    "api_base",
-    "base_url",
-    "litellm_metadata",
-    "user",
-];
 
 pub struct AnthropicProvider {
     http: reqwest::Client,
@@ -139,12 +104,14 @@ impl AnthropicProvider {
         let mut body: serde_json::Map<String, Value> = serde_json::from_slice(&native.body)
             .map_err(|e| ProviderError::InvalidRequest(format!("the request body is not a JSON object ({e})")))?;
         body.insert("model".into(), Value::String(model.to_string()));
-        for field in LITELLM_FIELDS {
-            body.remove(*field);
-        }
-        // Anthropic's `metadata` takes only `user_id`; LiteLLM's (tags, trace ids) stays here.
-        if let Some(Value::Object(metadata)) = body.get_mut("metadata") {
+        // Anthropic refuses fields it does not know: LiteLLM's stay here. Its `metadata` takes
+        // only `user_id`; LiteLLM's keys there (tags, trace ids) stay here too.
+        let metadata = body.remove("metadata");
+        // `user` is OpenAI's; Anthropic's is `metadata.user_id`.
+        body.retain(|k, _| !crate::schema::is_litellm_param(k) && k != "user");
+        if let Some(Value::Object(mut metadata)) = metadata {
             metadata.retain(|k, _| k == "user_id");
+            body.insert("metadata".into(), Value::Object(metadata));
         }
         serde_json::to_vec(&body).map_err(|e| ProviderError::InvalidRequest(e.to_string()))
     }
@@ -189,7 +156,7 @@ impl AnthropicProvider {
             .map_err(|e| ProviderError::InvalidRequest(e.to_string()))?;
         let response = self.post(&self.messages_url, body, None).await?;
         let id = format!("chatcmpl-{}", options.call_id.simple());
-        let created = unix_now();
+        let created = crate::time::unix_now();
         if stream {
             let chat = stream::ToChat::new(
                 id,
@@ -299,8 +266,4 @@ fn join(frames: Vec<Bytes>) -> Bytes {
         out.extend_from_slice(&frame);
     }
     out.freeze()
-}
-
-fn unix_now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }

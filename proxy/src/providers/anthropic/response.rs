@@ -5,7 +5,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::providers::ProviderError;
-use crate::schema::{AssistantMessage, ChatCompletion, Choice, FunctionCall, ThinkingBlock, ToolCall, Usage};
+use crate::schema::{AnswerParts, FunctionCall, ThinkingBlock, ToolCall, Usage};
 
 #[derive(Debug, Default, Clone, Copy, Deserialize)]
 pub struct AnthropicUsage {
@@ -71,24 +71,23 @@ pub fn finish_reason(stop_reason: Option<&str>) -> &'static str {
 pub fn completion(body: &[u8], id: &str, created: u64, alias: &str) -> Result<(Bytes, Usage), ProviderError> {
     let message: Message = serde_json::from_slice(body)
         .map_err(|e| ProviderError::Protocol(format!("the answer is not an Anthropic message ({e})")))?;
-    let mut text = String::new();
-    let mut reasoning = String::new();
-    let mut thinking_blocks = Vec::new();
-    let mut tool_calls = Vec::new();
+    let mut parts = AnswerParts::default();
     for block in &message.content {
         let field = |name: &str| block.get(name).and_then(Value::as_str).unwrap_or_default().to_string();
         match block.get("type").and_then(Value::as_str) {
-            Some("text") => text.push_str(block.get("text").and_then(Value::as_str).unwrap_or_default()),
+            Some("text") => parts.text.push_str(block.get("text").and_then(Value::as_str).unwrap_or_default()),
             Some("thinking") => {
                 let thinking = field("thinking");
-                reasoning.push_str(&thinking);
-                thinking_blocks.push(ThinkingBlock::Thinking {
+                parts.reasoning.push_str(&thinking);
+                parts.thinking_blocks.push(ThinkingBlock::Thinking {
                     thinking,
                     signature: Some(field("signature")).filter(|s| !s.is_empty()),
                 });
             }
-            Some("redacted_thinking") => thinking_blocks.push(ThinkingBlock::RedactedThinking { data: field("data") }),
-            Some("tool_use") => tool_calls.push(ToolCall {
+            Some("redacted_thinking") => {
+                parts.thinking_blocks.push(ThinkingBlock::RedactedThinking { data: field("data") })
+            }
+            Some("tool_use") => parts.tool_calls.push(ToolCall {
                 id: field("id"),
                 kind: "function".into(),
                 function: FunctionCall {
@@ -100,25 +99,9 @@ pub fn completion(body: &[u8], id: &str, created: u64, alias: &str) -> Result<(B
         }
     }
     let usage = message.usage.usage();
-    let body = ChatCompletion {
-        id,
-        object: "chat.completion",
-        created,
-        model: alias,
-        choices: vec![Choice {
-            index: 0,
-            message: AssistantMessage {
-                role: "assistant",
-                content: (!text.is_empty() || tool_calls.is_empty()).then_some(text),
-                tool_calls: (!tool_calls.is_empty()).then_some(tool_calls),
-                reasoning_content: (!reasoning.is_empty()).then_some(reasoning),
-                thinking_blocks: (!thinking_blocks.is_empty()).then_some(thinking_blocks),
-            },
-            finish_reason: finish_reason(message.stop_reason.as_deref()),
-        }],
-        usage,
-    };
-    let bytes = serde_json::to_vec(&body).map_err(|e| ProviderError::Protocol(e.to_string()))?;
+    let bytes = parts
+        .completion(id, created, alias, finish_reason(message.stop_reason.as_deref()), usage)
+        .map_err(|e| ProviderError::Protocol(e.to_string()))?;
     Ok((Bytes::from(bytes), usage))
 }
 

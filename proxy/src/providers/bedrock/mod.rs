@@ -11,7 +11,6 @@ mod response;
 mod stream;
 
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use aws_config::BehaviorVersion;
 use aws_config::meta::region::ProvideRegion;
@@ -116,7 +115,7 @@ impl BedrockProvider {
             None => &self.model_id,
         };
         let id = format!("chatcmpl-{}", options.call_id.simple());
-        let created = unix_now();
+        let created = crate::time::unix_now();
         if request.is_stream() {
             let output = send_converse!(self.client.converse_stream(), model_id, input)?;
             let usage = Arc::new(UsageSlot::default());
@@ -233,10 +232,6 @@ pub(crate) async fn profile_region(profile: Option<&str>) -> Option<String> {
         provider = provider.profile_name(p);
     }
     provider.build().region().await.map(|r| r.to_string())
-}
-
-fn unix_now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
 /// Maps an SDK failure to a provider error. `status_of` reads the HTTP status when the failure

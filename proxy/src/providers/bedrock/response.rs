@@ -9,7 +9,7 @@ use bytes::Bytes;
 
 use super::document;
 use crate::providers::ProviderError;
-use crate::schema::{AssistantMessage, ChatCompletion, Choice, FunctionCall, ThinkingBlock, ToolCall, Usage};
+use crate::schema::{AnswerParts, FunctionCall, ThinkingBlock, ToolCall, Usage};
 
 pub fn finish_reason(stop: &StopReason) -> &'static str {
     match stop {
@@ -39,15 +39,12 @@ pub fn completion(
     created: u64,
     alias: &str,
 ) -> Result<(Bytes, Usage), ProviderError> {
-    let mut text = String::new();
-    let mut reasoning = String::new();
-    let mut thinking_blocks = Vec::new();
-    let mut tool_calls = Vec::new();
+    let mut parts = AnswerParts::default();
     if let Some(OutputUnion::Message(message)) = &output.output {
         for block in message.content() {
             match block {
-                ContentBlock::Text(t) => text.push_str(t),
-                ContentBlock::ToolUse(call) => tool_calls.push(ToolCall {
+                ContentBlock::Text(t) => parts.text.push_str(t),
+                ContentBlock::ToolUse(call) => parts.tool_calls.push(ToolCall {
                     id: call.tool_use_id().to_string(),
                     kind: "function".into(),
                     function: FunctionCall {
@@ -57,14 +54,14 @@ pub fn completion(
                     },
                 }),
                 ContentBlock::ReasoningContent(ReasoningContentBlock::ReasoningText(r)) => {
-                    reasoning.push_str(r.text());
-                    thinking_blocks.push(ThinkingBlock::Thinking {
+                    parts.reasoning.push_str(r.text());
+                    parts.thinking_blocks.push(ThinkingBlock::Thinking {
                         thinking: r.text().to_string(),
                         signature: r.signature().map(str::to_string),
                     });
                 }
                 ContentBlock::ReasoningContent(ReasoningContentBlock::RedactedContent(data)) => {
-                    thinking_blocks.push(ThinkingBlock::RedactedThinking {
+                    parts.thinking_blocks.push(ThinkingBlock::RedactedThinking {
                         data: base64::engine::general_purpose::STANDARD.encode(data.as_ref()),
                     });
                 }
@@ -73,24 +70,8 @@ pub fn completion(
         }
     }
     let usage = output.usage.as_ref().map(usage).unwrap_or_default();
-    let body = ChatCompletion {
-        id,
-        object: "chat.completion",
-        created,
-        model: alias,
-        choices: vec![Choice {
-            index: 0,
-            message: AssistantMessage {
-                role: "assistant",
-                content: (!text.is_empty() || tool_calls.is_empty()).then_some(text),
-                tool_calls: (!tool_calls.is_empty()).then_some(tool_calls),
-                reasoning_content: (!reasoning.is_empty()).then_some(reasoning),
-                thinking_blocks: (!thinking_blocks.is_empty()).then_some(thinking_blocks),
-            },
-            finish_reason: finish_reason(&output.stop_reason),
-        }],
-        usage,
-    };
-    let bytes = serde_json::to_vec(&body).map_err(|e| ProviderError::Protocol(e.to_string()))?;
+    let bytes = parts
+        .completion(id, created, alias, finish_reason(&output.stop_reason), usage)
+        .map_err(|e| ProviderError::Protocol(e.to_string()))?;
     Ok((Bytes::from(bytes), usage))
 }
