@@ -300,6 +300,8 @@ struct BlockDelta<'a> {
     delta: DeltaBody<'a>,
 }
 
+// The variants are named after Anthropic's delta types, which all end in `_delta`.
+#[allow(clippy::enum_variant_names)]
 #[derive(Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 enum DeltaBody<'a> {
