@@ -2,6 +2,7 @@
 //! registry that maps a `litellm_params.model` prefix to a module.
 
 pub mod anthropic;
+pub mod azure;
 pub mod bedrock;
 pub mod openai;
 mod sse;
@@ -245,9 +246,10 @@ pub async fn build(entry: &ModelEntry, clients: &SharedClients) -> Result<Arc<dy
     match entry.provider.as_str() {
         "bedrock" => Ok(Arc::new(bedrock::BedrockProvider::build(entry, clients).await?)),
         "anthropic" => Ok(Arc::new(anthropic::AnthropicProvider::build(entry, clients)?)),
+        "azure" => Ok(Arc::new(azure::build(entry, clients)?)),
         p if openai::Flavor::from_prefix(p).is_some() => Ok(Arc::new(openai::OpenAiProvider::build(entry, clients)?)),
         other => Err(format!(
-            "{}.litellm_params.model: unknown or unsupported provider '{other}' in '{}'; supported: bedrock, anthropic, {}",
+            "{}.litellm_params.model: unknown or unsupported provider '{other}' in '{}'; supported: bedrock, anthropic, azure, {}",
             entry.label(),
             entry.model,
             openai::Flavor::PREFIXES.join(", ")
