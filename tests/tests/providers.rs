@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 use switchboard::config::Config;
 use switchboard::gateway::Gateway;
 use switchboard_fakes::azure::{self, FakeAzure};
+use switchboard_fakes::gemini::{self, FakeGemini};
 use switchboard_tests::*;
 
 /// POST with the master key: status, headers and body as JSON (Null if it is not JSON).
@@ -239,4 +240,232 @@ async fn azure_config_errors_name_the_field() {
         boot_error("{model: azure/gpt-4o-mini, api_base: 'https://r.openai.azure.com', api_version: '2024-10-21'}")
             .await;
     assert!(err.contains("model_list[0] (m).litellm_params.api_key: required"), "{err}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// gemini/
+
+async fn gemini_gateway() -> (FakeGemini, TestGateway) {
+    let fake = FakeGemini::start().await.unwrap();
+    let base = fake.base_url();
+    let key = gemini::DEFAULT_API_KEY;
+    let entry = |name: &str, model: &str, extra: &str| {
+        format!("  - model_name: {name}\n    litellm_params: {{model: gemini/{model}, api_base: '{base}'{extra}}}\n")
+    };
+    let mut yaml = String::from("model_list:\n");
+    yaml += &entry("gemini-flash", "gemini-2.5-flash", &format!(", api_key: {key}"));
+    yaml += &entry("gemini-throttled", "fake-429", &format!(", api_key: {key}, max_retries: 0"));
+    yaml += &entry("gemini-blocked", "fake-blocked", &format!(", api_key: {key}"));
+    yaml += &entry("gemini-wrong-key", "gemini-2.5-flash", ", api_key: AIza-not-the-key, max_retries: 0");
+    yaml += &entry("gemini-embed", "gemini-embedding-001", &format!(", api_key: {key}"));
+    yaml += &format!("general_settings:\n  master_key: {MASTER_KEY}\n");
+    (fake, start_gateway(&yaml).await)
+}
+
+#[tokio::test]
+async fn gemini_chat_whole_and_streamed() {
+    let (fake, gw) = gemini_gateway().await;
+    let ask = json!({"model": "gemini-flash", "temperature": 0.3, "max_tokens": 50,
+        "messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hello gemini"}]});
+    let (status, headers, text) = post(&gw, "/v1/chat/completions", &ask).await;
+    assert_eq!(status, 200, "{text}");
+    let body: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(body["model"], "gemini-flash");
+    assert_eq!(body["object"], "chat.completion");
+    assert_eq!(body["choices"][0]["message"]["content"], "Hello from fake-gemini! You said: hello gemini");
+    assert_eq!(body["choices"][0]["finish_reason"], "stop");
+    let usage = &body["usage"];
+    assert_eq!(usage["prompt_tokens"], 4, "system and user words");
+    let completion = usage["completion_tokens"].as_f64().unwrap();
+    // gemini/gemini-2.5-flash in LiteLLM's price map: 3e-7 in, 2.5e-6 out.
+    let expected = 4.0 * 3e-7 + completion * 2.5e-6;
+    assert!((cost(&headers) - expected).abs() < 1e-15, "{} vs {expected}", cost(&headers));
+
+    let sent = &fake.requests()[0];
+    assert_eq!(sent.path, "/v1beta/models/gemini-2.5-flash:generateContent");
+    assert_eq!(sent.headers["x-goog-api-key"], gemini::DEFAULT_API_KEY);
+    assert_eq!(sent.body["systemInstruction"], json!({"parts": [{"text": "Be brief."}]}));
+    assert_eq!(sent.body["generationConfig"], json!({"temperature": 0.3, "maxOutputTokens": 50}));
+
+    let mut streamed = ask.clone();
+    streamed["stream"] = true.into();
+    streamed["stream_options"] = json!({"include_usage": true});
+    let (status, _, text) = post(&gw, "/v1/chat/completions", &streamed).await;
+    assert_eq!(status, 200, "{text}");
+    let events = sse_data(&text);
+    assert_eq!(stream_text(&events), "Hello from fake-gemini! You said: hello gemini");
+    assert_eq!(events.last().unwrap(), "[DONE]");
+    let usage_chunk: Value = serde_json::from_str(&events[events.len() - 2]).unwrap();
+    assert_eq!(usage_chunk["usage"]["prompt_tokens"], 4);
+    assert_eq!(usage_chunk["usage"]["completion_tokens"], usage["completion_tokens"]);
+    assert!((usage_chunk["usage"]["cost"].as_f64().unwrap() - expected).abs() < 1e-15);
+    assert!(events.iter().any(|e| e.contains("\"finish_reason\":\"stop\"")), "{events:?}");
+    assert_eq!(fake.requests()[1].path, "/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse");
+
+    let rows = spend_rows(&gw, 2).await;
+    assert!(rows.iter().all(|r| (r["spend"].as_f64().unwrap() - expected).abs() < 1e-15), "{rows:?}");
+
+    // A prompt Gemini blocks: an empty answer, filtered.
+    let (status, _, text) = post(
+        &gw,
+        "/v1/chat/completions",
+        &json!({"model": "gemini-blocked", "messages": [{"role": "user", "content": "x"}]}),
+    )
+    .await;
+    assert_eq!(status, 200, "{text}");
+    assert_eq!(serde_json::from_str::<Value>(&text).unwrap()["choices"][0]["finish_reason"], "content_filter");
+}
+
+#[tokio::test]
+async fn gemini_tool_round_trip() {
+    let (fake, gw) = gemini_gateway().await;
+    for stream in [false, true] {
+        fake.clear();
+        let ask = json!({"model": "gemini-flash", "stream": stream, "tools": weather_tools(),
+            "tool_choice": {"type": "function", "function": {"name": "get_weather"}},
+            "messages": [{"role": "user", "content": "weather in Paris?"}]});
+        let (status, _, text) = post(&gw, "/v1/chat/completions", &ask).await;
+        assert_eq!(status, 200, "{text}");
+        let (call, finish) = tool_call_of(&text, stream);
+        assert_eq!(finish, "tool_calls", "{text}");
+        assert_eq!(call["function"]["name"], "get_weather");
+        assert_eq!(
+            serde_json::from_str::<Value>(call["function"]["arguments"].as_str().unwrap()).unwrap(),
+            json!({"city": "Paris"})
+        );
+        assert!(call["id"].as_str().unwrap().starts_with("call_"), "{call}");
+        let sent = fake.requests()[0].body.clone();
+        let parameters = &sent["tools"][0]["functionDeclarations"][0]["parameters"];
+        assert!(
+            parameters.get("additionalProperties").is_none() && parameters.get("$schema").is_none(),
+            "{parameters}"
+        );
+        assert_eq!(
+            sent["toolConfig"],
+            json!({"functionCallingConfig": {"mode": "ANY", "allowedFunctionNames": ["get_weather"]}})
+        );
+
+        // The result goes back by the id the gateway made; Gemini gets it by name.
+        let answer = json!({"model": "gemini-flash", "stream": stream, "tools": weather_tools(), "messages": [
+            {"role": "user", "content": "weather in Paris?"},
+            {"role": "assistant", "content": null, "tool_calls": [call]},
+            {"role": "tool", "tool_call_id": call["id"], "content": "sunny"}]});
+        let (status, _, text) = post(&gw, "/v1/chat/completions", &answer).await;
+        assert_eq!(status, 200, "{text}");
+        let content = if stream {
+            stream_text(&sse_data(&text))
+        } else {
+            serde_json::from_str::<Value>(&text).unwrap()["choices"][0]["message"]["content"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        };
+        assert_eq!(content, "The tool said: sunny");
+        let sent = fake.requests()[1].body.clone();
+        assert_eq!(sent["contents"][1]["parts"][0]["functionCall"]["name"], "get_weather");
+        assert_eq!(
+            sent["contents"][2]["parts"][0],
+            json!({"functionResponse": {"name": "get_weather", "response": {"content": "sunny"}}})
+        );
+    }
+}
+
+#[tokio::test]
+async fn gemini_errors_and_config() {
+    let (_fake, gw) = gemini_gateway().await;
+    let ask = |model: &str| json!({"model": model, "messages": [{"role": "user", "content": "hi"}]});
+    let (status, _, text) = post(&gw, "/v1/chat/completions", &ask("gemini-throttled")).await;
+    assert_eq!(status, 429, "{text}");
+    assert!(text.contains("You exceeded your current quota"), "{text}");
+    let (status, _, text) = post(&gw, "/v1/chat/completions", &ask("gemini-wrong-key")).await;
+    assert_eq!(status, 400, "{text}");
+    assert!(text.contains("API key not valid"), "{text}");
+    assert!(!text.contains("AIza-not-the-key"), "the key never comes back");
+    // A request Gemini cannot express is refused before any call, naming the field.
+    let web_image = json!({"model": "gemini-flash", "messages": [{"role": "user", "content": [
+        {"type": "image_url", "image_url": {"url": "https://example.com/cat.png"}}]}]});
+    let (status, _, text) = post(&gw, "/v1/chat/completions", &web_image).await;
+    assert_eq!(status, 400, "{text}");
+    assert!(text.contains("messages[0].content[0].image_url"), "{text}");
+
+    let err = boot_error("{model: gemini/gemini-2.5-flash}").await;
+    assert!(err.contains("model_list[0] (m).litellm_params.api_key: required for gemini/ models"), "{err}");
+}
+
+#[tokio::test]
+async fn gemini_embeddings() {
+    let (fake, gw) = gemini_gateway().await;
+    let (status, _, text) =
+        post(&gw, "/v1/embeddings", &json!({"model": "gemini-embed", "input": ["one two", "three"]})).await;
+    assert_eq!(status, 200, "{text}");
+    let body: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(body["model"], "gemini-embed");
+    assert_eq!(body["data"].as_array().unwrap().len(), 2);
+    assert_eq!(body["data"][1]["index"], 1);
+    assert_eq!(fake.requests()[0].path, "/v1beta/models/gemini-embedding-001:batchEmbedContents");
+}
+
+/// Claude Code's API over a Gemini model: Messages in, translated through chat to Gemini.
+#[tokio::test]
+async fn anthropic_messages_over_gemini_with_a_tool_round_trip() {
+    let (fake, gw) = gemini_gateway().await;
+    let bash = json!({"name": "Bash", "description": "Runs a shell command",
+        "input_schema": {"type": "object", "properties": {"command": {"type": "string"}}, "required": ["command"],
+                         "additionalProperties": false, "$schema": "http://json-schema.org/draft-07/schema#"}});
+    let question = json!({"role": "user", "content": "use the Bash tool to run `ls`"});
+    let messages = |body: Value| {
+        let gw = &gw;
+        async move {
+            let r = client()
+                .post(format!("{}/v1/messages", gw.base_url()))
+                .header("x-api-key", MASTER_KEY)
+                .header("anthropic-version", "2023-06-01")
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            (status, r.text().await.unwrap())
+        }
+    };
+    let (status, text) = messages(json!({"model": "gemini-flash", "max_tokens": 200, "tools": [bash],
+        "system": [{"type": "text", "text": "You are Claude Code.", "cache_control": {"type": "ephemeral"}}],
+        "messages": [question]}))
+    .await;
+    assert_eq!(status, 200, "{text}");
+    let message: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(message["type"], "message");
+    assert_eq!(message["stop_reason"], "tool_use", "{message}");
+    let tool_use = message["content"].as_array().unwrap().iter().find(|b| b["type"] == "tool_use").unwrap().clone();
+    assert_eq!(tool_use["name"], "Bash");
+    assert_eq!(tool_use["input"], json!({"command": "ls"}));
+
+    let (status, text) = messages(json!({"model": "gemini-flash", "max_tokens": 200, "stream": true, "tools": [bash],
+        "messages": [question, {"role": "assistant", "content": message["content"]},
+            {"role": "user", "content": [{"type": "tool_result", "tool_use_id": tool_use["id"], "content": "a.txt b.txt"}]}]}))
+    .await;
+    assert_eq!(status, 200, "{text}");
+    assert!(text.contains("event: message_start") && text.contains("event: message_stop"), "{text}");
+    let said: String = text
+        .split("\n\n")
+        .filter_map(|e| e.lines().find_map(|l| l.strip_prefix("data: ")))
+        .filter_map(|d| serde_json::from_str::<Value>(d).ok())
+        .filter_map(|d| d["delta"]["text"].as_str().map(str::to_string))
+        .collect();
+    assert_eq!(said, "The tool said: a.txt b.txt");
+    let sent = fake.requests()[1].body.clone();
+    assert_eq!(sent["contents"][2]["parts"][0]["functionResponse"]["name"], "Bash");
+
+    // count_tokens is Gemini's own count.
+    let r = client()
+        .post(format!("{}/v1/messages/count_tokens", gw.base_url()))
+        .header("x-api-key", MASTER_KEY)
+        .header("anthropic-version", "2023-06-01")
+        .json(&json!({"model": "gemini-flash", "messages": [{"role": "user", "content": "three four five"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<Value>().await.unwrap()["input_tokens"], 3);
+    assert!(fake.requests().last().unwrap().path.ends_with(":countTokens"));
 }
