@@ -67,6 +67,8 @@ pub struct LitellmParams {
     pub api_base: Option<String>,
     pub api_key: Option<SecretString>,
     pub api_version: Option<String>,
+    /// Azure: a Microsoft Entra ID token, sent as `Authorization: Bearer` instead of `api-key`.
+    pub azure_ad_token: Option<SecretString>,
     pub organization: Option<String>,
     pub aws_region_name: Option<String>,
     pub aws_profile_name: Option<String>,
@@ -94,7 +96,7 @@ pub struct LitellmParams {
 impl LitellmParams {
     /// Every secret this deployment holds, so that upstream messages can be scrubbed of them.
     pub fn secrets(&self) -> Vec<String> {
-        [&self.api_key, &self.aws_secret_access_key, &self.aws_session_token]
+        [&self.api_key, &self.azure_ad_token, &self.aws_secret_access_key, &self.aws_session_token]
             .into_iter()
             .flatten()
             .map(|s| s.expose_secret())
@@ -408,6 +410,7 @@ const TYPED_PARAM_KEYS: &[&str] = &[
     "api_base",
     "api_key",
     "api_version",
+    "azure_ad_token",
     "organization",
     "aws_region_name",
     "aws_profile_name",

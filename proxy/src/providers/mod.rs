@@ -2,7 +2,9 @@
 //! registry that maps a `litellm_params.model` prefix to a module.
 
 pub mod anthropic;
+pub mod azure;
 pub mod bedrock;
+pub mod gemini;
 pub mod openai;
 mod sse;
 mod text_completion;
@@ -245,9 +247,11 @@ pub async fn build(entry: &ModelEntry, clients: &SharedClients) -> Result<Arc<dy
     match entry.provider.as_str() {
         "bedrock" => Ok(Arc::new(bedrock::BedrockProvider::build(entry, clients).await?)),
         "anthropic" => Ok(Arc::new(anthropic::AnthropicProvider::build(entry, clients)?)),
+        "azure" => Ok(Arc::new(azure::build(entry, clients)?)),
+        "gemini" => Ok(Arc::new(gemini::GeminiProvider::build(entry, clients)?)),
         p if openai::Flavor::from_prefix(p).is_some() => Ok(Arc::new(openai::OpenAiProvider::build(entry, clients)?)),
         other => Err(format!(
-            "{}.litellm_params.model: unknown or unsupported provider '{other}' in '{}'; supported: bedrock, anthropic, {}",
+            "{}.litellm_params.model: unknown or unsupported provider '{other}' in '{}'; supported: bedrock, anthropic, azure, gemini, {}",
             entry.label(),
             entry.model,
             openai::Flavor::PREFIXES.join(", ")

@@ -80,7 +80,14 @@ pub fn price_for(entry: &ModelEntry, provider_model: &str) -> Option<Price> {
     let without_region =
         model.split_once('.').filter(|(r, _)| matches!(*r, "us" | "eu" | "apac" | "global" | "jp" | "au"));
     let mut candidates: Vec<String> = Vec::new();
-    candidates.extend(base_model.map(str::to_string));
+    // LiteLLM prices a base model under the deployment's provider first (`gpt-4o-mini` of an
+    // Azure deployment is `azure/gpt-4o-mini`, which Azure prices apart from OpenAI).
+    if let Some(base) = base_model {
+        if !base.contains('/') {
+            candidates.push(format!("{}/{base}", entry.provider));
+        }
+        candidates.push(base.to_string());
+    }
     candidates.push(format!("{}/{}", entry.provider, model));
     candidates.push(model.to_string());
     if let Some((_, bare)) = without_region {
@@ -122,7 +129,22 @@ mod tests {
         assert_eq!(p.cache_creation_input_token_cost, Some(1.375e-6));
         let p = price_of(&entry("{model: openai/gpt-4o-mini}")).unwrap();
         assert_eq!(p.input_cost_per_token, Some(1.5e-7));
+        let p = price_of(&entry("{model: azure/gpt-4o-mini}")).unwrap();
+        assert_eq!((p.input_cost_per_token, p.output_cost_per_token), (Some(1.5e-7), Some(6e-7)));
+        let p = price_of(&entry("{model: gemini/gemini-2.5-flash}")).unwrap();
+        assert_eq!((p.input_cost_per_token, p.output_cost_per_token), (Some(3e-7), Some(2.5e-6)));
         assert!(price_map().len() > 1000);
+    }
+
+    #[test]
+    fn user_named_deployments_are_priced_by_their_base_model() {
+        let c = Config::from_yaml(
+            "model_list:\n  - model_name: m\n    litellm_params: {model: azure/prod-chat}\n    model_info: {base_model: text-embedding-3-small}\n",
+        )
+        .unwrap();
+        let p = price_of(&c.models[0]).unwrap();
+        assert_eq!(p.input_cost_per_token, Some(2.2e-8), "Azure's price of the base model, not OpenAI's 2e-8");
+        assert!(price_of(&entry("{model: azure/prod-chat}")).is_none());
     }
 
     #[test]

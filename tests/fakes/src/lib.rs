@@ -6,6 +6,9 @@
 //!   (`Converse` and `ConverseStream`, the latter as AWS event-stream frames, and
 //!   `InvokeModel` for Titan Text Embeddings and Cohere Embed).
 //! * [`anthropic::FakeAnthropic`] speaks Anthropic's Messages API (JSON and its stream events).
+//! * [`gemini::FakeGemini`] speaks Google AI Studio's Gemini API (generateContent, its SSE stream,
+//!   countTokens, batchEmbedContents).
+//! * [`azure::FakeAzure`] speaks Azure OpenAI (deployments, `api-version`, `api-key`, Azure's errors).
 //! * [`agentcore::FakeAgentCore`] speaks AgentCore Control (credential providers, harnesses)
 //!   and the data plane's `InvokeHarness`, whose harness calls its LiteLLM API base for real.
 //!
@@ -38,8 +41,10 @@
 
 pub mod agentcore;
 pub mod anthropic;
+pub mod azure;
 pub mod bedrock;
 mod bedrock_invoke;
+pub mod gemini;
 pub mod openai;
 mod openai_completions;
 mod openai_embeddings;

@@ -238,7 +238,7 @@ async fn not_found(request: Request) -> Response {
     .into_response()
 }
 
-async fn chat_completions(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
+pub(crate) async fn chat_completions(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
     if let Err(err) = check_auth(&shared, &headers) {
         return err.into_response();
     }

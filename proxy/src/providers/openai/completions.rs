@@ -1,7 +1,7 @@
 //! `/completions` (legacy text completions) of OpenAI-compatible upstreams, forwarded natively:
 //! streams pass through frame by frame with the alias as `model`, as chat streams do.
 
-use super::{OpenAiProvider, complete_answer};
+use super::{OpenAiProvider, Operation, complete_answer};
 use crate::providers::{CallOptions, ChatOutput, ProviderError};
 use crate::schema::completions::CompletionRequest;
 
@@ -11,8 +11,8 @@ impl OpenAiProvider {
         request: &CompletionRequest,
         options: CallOptions,
     ) -> Result<ChatOutput, ProviderError> {
-        let model = options.upstream_model.as_deref().unwrap_or(&self.upstream_model);
-        let response = self.send(&self.text_completions_url, &request.upstream(model)).await?;
+        let (model, url) = self.target(&options, Operation::Completions)?;
+        let response = self.send(&url, &request.upstream(model)).await?;
         if request.is_stream() {
             return Ok(self.pass_stream(response, &options));
         }

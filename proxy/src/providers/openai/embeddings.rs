@@ -2,7 +2,7 @@
 //! model id, the answer passed on with the alias as `model` (vectors untouched, in whichever
 //! encoding the client asked for).
 
-use super::{OpenAiProvider, complete_answer};
+use super::{OpenAiProvider, Operation, complete_answer};
 use crate::providers::{CallOptions, ChatOutput, ProviderError};
 use crate::schema::embeddings::EmbeddingRequest;
 
@@ -12,8 +12,8 @@ impl OpenAiProvider {
         request: &EmbeddingRequest,
         options: CallOptions,
     ) -> Result<ChatOutput, ProviderError> {
-        let model = options.upstream_model.as_deref().unwrap_or(&self.upstream_model);
-        let response = self.send(&self.embeddings_url, &request.upstream(model)).await?;
+        let (model, url) = self.target(&options, Operation::Embeddings)?;
+        let response = self.send(&url, &request.upstream(model)).await?;
         complete_answer(response, &options.alias, "embeddings list").await
     }
 }

@@ -12,8 +12,8 @@ use std::sync::Arc;
 use bytes::Bytes;
 use futures::StreamExt;
 use futures::future::BoxFuture;
-use http::HeaderValue;
 use http::header::{AUTHORIZATION, CONTENT_TYPE};
+use http::{HeaderName, HeaderValue};
 use secrecy::ExposeSecret;
 use serde_json::Value;
 
@@ -144,15 +144,63 @@ struct AnswerHead {
     usage: Option<Usage>,
 }
 
+/// The three URLs of an upstream, parsed once: reqwest would parse (and IDNA-check) a string
+/// URL on every request.
+#[derive(Clone)]
+pub(crate) struct Urls {
+    pub chat: reqwest::Url,
+    pub embeddings: reqwest::Url,
+    pub completions: reqwest::Url,
+}
+
+/// Which operation a URL is for.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Operation {
+    Chat,
+    Embeddings,
+    Completions,
+}
+
+impl Urls {
+    fn of(&self, op: Operation) -> &reqwest::Url {
+        match op {
+            Operation::Chat => &self.chat,
+            Operation::Embeddings => &self.embeddings,
+            Operation::Completions => &self.completions,
+        }
+    }
+}
+
+/// Builds the URL of an operation for an upstream model named in the path (an Azure deployment
+/// routed by a wildcard).
+pub(crate) type ModelUrl = Arc<dyn Fn(&str, Operation) -> Result<reqwest::Url, String> + Send + Sync>;
+
+/// What makes one OpenAI-compatible upstream different from another: where it is and how it
+/// authenticates. Everything else (forwarding, streams, errors) is shared.
+pub(crate) struct Upstream {
+    /// Shown by `/model/info`.
+    pub api_base: String,
+    /// The deployment's own model's URLs.
+    pub urls: Urls,
+    /// Set when the model is part of the path rather than the body (Azure), so that a call
+    /// naming another model (a wildcard route) goes to that model's path.
+    pub model_url: Option<ModelUrl>,
+    /// The credential header (`Authorization: Bearer`, Azure's `api-key`).
+    pub auth: Option<(HeaderName, HeaderValue)>,
+    pub extra_headers: Vec<(HeaderName, HeaderValue)>,
+}
+
+/// A header value holding a secret, refused at boot if it cannot be sent.
+pub(crate) fn secret_header(value: &str, field: &str) -> Result<HeaderValue, String> {
+    let mut v =
+        HeaderValue::from_str(value).map_err(|_| format!("{field}: contains characters not allowed in a header"))?;
+    v.set_sensitive(true);
+    Ok(v)
+}
+
 pub struct OpenAiProvider {
     http: reqwest::Client,
-    api_base: String,
-    /// Parsed once: reqwest would parse (and IDNA-check) a string URL on every request.
-    completions_url: reqwest::Url,
-    embeddings_url: reqwest::Url,
-    text_completions_url: reqwest::Url,
-    authorization: Option<HeaderValue>,
-    organization: Option<HeaderValue>,
+    upstream: Upstream,
     upstream_model: Arc<str>,
 }
 
@@ -175,38 +223,46 @@ impl OpenAiProvider {
             .as_ref()
             .map(|k| k.expose_secret().to_string())
             .or_else(|| first_env(flavor.api_key_env));
-        let authorization = api_key
-            .map(|key| {
-                let mut v = HeaderValue::from_str(&format!("Bearer {key}")).map_err(|_| {
-                    format!("{label}.litellm_params.api_key: contains characters not allowed in a header")
-                })?;
-                v.set_sensitive(true);
-                Ok::<_, String>(v)
-            })
-            .transpose()?;
-        let organization = entry
-            .params
-            .organization
-            .as_deref()
-            .map(|o| {
-                HeaderValue::from_str(o)
-                    .map_err(|_| format!("{label}.litellm_params.organization: not a valid header value"))
-            })
-            .transpose()?;
+        let auth = api_key
+            .map(|key| secret_header(&format!("Bearer {key}"), &format!("{label}.litellm_params.api_key")))
+            .transpose()?
+            .map(|v| (AUTHORIZATION, v));
+        let mut extra_headers = Vec::new();
+        if let Some(o) = entry.params.organization.as_deref() {
+            let v = HeaderValue::from_str(o)
+                .map_err(|_| format!("{label}.litellm_params.organization: not a valid header value"))?;
+            extra_headers.push((HeaderName::from_static("openai-organization"), v));
+        }
         let url = |path: &str| {
             reqwest::Url::parse(&format!("{api_base}/{path}"))
                 .map_err(|e| format!("{label}.litellm_params.api_base: '{api_base}' is not a valid URL ({e})"))
         };
-        Ok(Self {
-            http: clients.http.clone(),
-            completions_url: url("chat/completions")?,
-            embeddings_url: url("embeddings")?,
-            text_completions_url: url("completions")?,
-            api_base,
-            authorization,
-            organization,
-            upstream_model: entry.provider_model.as_str().into(),
-        })
+        let urls =
+            Urls { chat: url("chat/completions")?, embeddings: url("embeddings")?, completions: url("completions")? };
+        let upstream = Upstream { api_base, urls, model_url: None, auth, extra_headers };
+        Ok(Self::with_upstream(entry, clients, upstream))
+    }
+
+    /// An OpenAI-compatible provider for an upstream that another module configured (Azure).
+    pub(crate) fn with_upstream(entry: &ModelEntry, clients: &SharedClients, upstream: Upstream) -> Self {
+        Self { http: clients.http.clone(), upstream, upstream_model: entry.provider_model.as_str().into() }
+    }
+
+    /// The model this call asks for, and the URL of `op` for it.
+    fn target<'a>(
+        &'a self,
+        options: &'a CallOptions,
+        op: Operation,
+    ) -> Result<(&'a str, std::borrow::Cow<'a, reqwest::Url>), ProviderError> {
+        match (options.upstream_model.as_deref(), &self.upstream.model_url) {
+            (Some(model), Some(model_url)) if model != &*self.upstream_model => {
+                let url = model_url(model, op).map_err(ProviderError::InvalidRequest)?;
+                Ok((model, std::borrow::Cow::Owned(url)))
+            }
+            (model, _) => {
+                Ok((model.unwrap_or(&self.upstream_model), std::borrow::Cow::Borrowed(self.upstream.urls.of(op))))
+            }
+        }
     }
 
     async fn send(
@@ -217,26 +273,25 @@ impl OpenAiProvider {
         let body = serde_json::to_vec(request).map_err(|e| ProviderError::InvalidRequest(e.to_string()))?;
         let mut builder =
             self.http.post(url.clone()).header(CONTENT_TYPE, HeaderValue::from_static("application/json")).body(body);
-        if let Some(auth) = &self.authorization {
-            builder = builder.header(AUTHORIZATION, auth.clone());
+        if let Some((name, value)) = &self.upstream.auth {
+            builder = builder.header(name.clone(), value.clone());
         }
-        if let Some(org) = &self.organization {
-            builder = builder.header("openai-organization", org.clone());
+        for (name, value) in &self.upstream.extra_headers {
+            builder = builder.header(name.clone(), value.clone());
         }
         let response = builder.send().await.map_err(transport_error)?;
         if response.status().is_success() { Ok(response) } else { Err(upstream_error(response).await) }
     }
 
     async fn chat_impl(&self, request: &ChatRequest, options: CallOptions) -> Result<ChatOutput, ProviderError> {
-        let model = options.upstream_model.as_deref().unwrap_or(&self.upstream_model);
+        let (model, url) = self.target(&options, Operation::Chat)?;
         // Usage is always requested upstream for streams (it is what spend is computed from); the
         // client sees the usage chunk only if it asked for it.
         let upstream = request.upstream(model);
+        let response = self.send(&url, &upstream).await?;
         if request.is_stream() {
-            let response = self.send(&self.completions_url, &upstream).await?;
             return Ok(self.pass_stream(response, &options));
         }
-        let response = self.send(&self.completions_url, &upstream).await?;
         complete_answer(response, &options.alias, "chat completion").await
     }
 
@@ -278,7 +333,7 @@ impl Provider for OpenAiProvider {
     }
 
     fn api_base(&self) -> Option<String> {
-        Some(self.api_base.clone())
+        Some(self.upstream.api_base.clone())
     }
 
     fn embed<'a>(
