@@ -135,6 +135,7 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningServe
         store: store.clone(),
         config,
         started: Instant::now(),
+        responses: Arc::new(crate::responses::SavedResponses::new(store.clone())),
     };
     let app = router(state, local_addr);
     let (tx, rx) = oneshot::channel::<()>();
