@@ -63,6 +63,9 @@ pub async fn create(
     mut request: ResponsesRequest,
     mut hints: CallHints,
 ) -> Result<ChatReply, GatewayError> {
+    if request.model.is_empty() {
+        return Err(GatewayError::invalid("model: Field required", Some("model")));
+    }
     let input = request::input_items(request.input.take())?;
     let history = match request.previous_response_id.as_deref().filter(|id| !id.is_empty()) {
         Some(id) => find(saved, principal, id, "previous_response_id").await?.conversation(),

@@ -16,6 +16,8 @@ use crate::schema::{
 
 #[derive(Debug, Deserialize)]
 pub struct ResponsesRequest {
+    /// Required; checked by hand so that the refusal names it.
+    #[serde(default)]
     pub model: String,
     #[serde(default)]
     pub input: Option<Value>,
@@ -170,11 +172,14 @@ fn kind_of(value: &Value) -> &'static str {
     }
 }
 
+/// A string field of an item at `at` (`input[2]`); the error's `param` is the request field the
+/// item is in (`input`).
 fn string_field(item: &Map<String, Value>, name: &str, at: &str) -> Result<String, GatewayError> {
+    let param = at.split(['[', '.']).next().unwrap_or(at);
     match item.get(name) {
         Some(Value::String(s)) => Ok(s.clone()),
-        None | Some(Value::Null) => Err(invalid(format!("{at}.{name}: Field required"), at)),
-        Some(other) => Err(invalid(format!("{at}.{name}: expected a string, got {}", kind_of(other)), at)),
+        None | Some(Value::Null) => Err(invalid(format!("{at}.{name}: Field required"), param)),
+        Some(other) => Err(invalid(format!("{at}.{name}: expected a string, got {}", kind_of(other)), param)),
     }
 }
 
@@ -329,7 +334,7 @@ pub fn tools(tools: Option<Vec<Value>>) -> Result<Vec<Value>, GatewayError> {
             }
             None => return Err(invalid(format!("{at}.type: Field required"), "tools")),
         }
-        let name = string_field(&t, "name", &at).map_err(|_| invalid(format!("{at}.name: Field required"), "tools"))?;
+        let name = string_field(&t, "name", &at)?;
         let mut echoed = Map::new();
         echoed.insert("type".into(), "function".into());
         echoed.insert("name".into(), name.into());
