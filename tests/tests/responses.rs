@@ -358,3 +358,29 @@ async fn an_upstream_failure_mid_stream_is_an_error_event() {
     let error: Value = serde_json::from_str(&text).unwrap();
     assert!(error["error"]["message"].is_string(), "{text}");
 }
+
+#[tokio::test]
+async fn keys_access_rules_and_fallbacks_apply_as_for_chat() {
+    let s = Stack::start().await;
+    // A key limited to one model is refused another, in OpenAI's shape, before any upstream call.
+    let key = virtual_key(&s, json!({"models": ["gpt-4o-mini"]})).await;
+    let (status, _, text) = create(&s, &key, json!({"model": "claude-haiku", "input": "x"})).await;
+    assert_eq!(status, 403, "{text}");
+    let error: Value = serde_json::from_str(&text).unwrap();
+    assert!(error["error"]["message"].as_str().unwrap().contains("not allowed to access model"), "{text}");
+    assert!(s.bedrock.requests().is_empty());
+    // A key out of budget is refused.
+    let broke = virtual_key(&s, json!({"max_budget": 0.0})).await;
+    let (status, _, text) = create(&s, &broke, json!({"model": "gpt-4o-mini", "input": "x"})).await;
+    assert_eq!(status, 400, "{text}");
+    assert!(text.contains("budget_exceeded"), "{text}");
+    // The router's fallbacks, asked for in the body as on chat.
+    let (status, headers, text) =
+        create(&s, MASTER_KEY, json!({"model": "openai-broken", "input": "fall back", "fallbacks": ["claude-haiku"]}))
+            .await;
+    assert_eq!(status, 200, "{text}");
+    assert_eq!(headers["x-litellm-attempted-fallbacks"], "1");
+    assert_eq!(headers["x-litellm-model-group"], "claude-haiku");
+    let r: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(r["output"][0]["content"][0]["text"], "Hello from fake-bedrock! You said: fall back");
+}

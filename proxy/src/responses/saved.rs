@@ -116,6 +116,18 @@ impl SavedResponses {
         });
     }
 
+    /// Waits (at most `limit`) for the responses still being written.
+    pub async fn flush(&self, limit: std::time::Duration) {
+        let deadline = tokio::time::Instant::now() + limit;
+        while !self.writing().is_empty() {
+            if tokio::time::Instant::now() >= deadline {
+                tracing::warn!(left = self.writing().len(), "shutdown: some responses were not stored in time");
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    }
+
     pub async fn get(&self, id: &str) -> Result<Option<Arc<Saved>>, StoreError> {
         if let Some(saved) = self.writing().get(id) {
             return Ok(Some(saved.clone()));
