@@ -384,3 +384,54 @@ async fn keys_access_rules_and_fallbacks_apply_as_for_chat() {
     let r: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(r["output"][0]["content"][0]["text"], "Hello from fake-bedrock! You said: fall back");
 }
+
+/// Any field of a full request replaced by a value of another type is answered (200 or a 4xx
+/// naming what is wrong), never a 5xx or a dropped connection.
+#[tokio::test]
+async fn wrong_types_anywhere_are_answered_not_crashed_on() {
+    let s = Stack::start().await;
+    let base = json!({
+        "model": "gpt-4o-mini", "instructions": "hi", "temperature": 0.5, "top_p": 1, "max_output_tokens": 50,
+        "store": false, "metadata": {"a": "b"}, "user": "u", "parallel_tool_calls": true, "tool_choice": "auto",
+        "reasoning": {"effort": "low"}, "text": {"format": {"type": "text"}}, "previous_response_id": null,
+        "tools": [weather_tool()],
+        "input": [
+            {"role": "user", "content": [{"type": "input_text", "text": "x"}, {"type": "input_image", "image_url": "data:image/png;base64,iVBORw0KGgo="}]},
+            {"type": "function_call", "call_id": "c", "name": "get_weather", "arguments": "{}"},
+            {"type": "function_call_output", "call_id": "c", "output": "ok"}
+        ]
+    });
+    let replacements = [json!(null), json!(7), json!("s"), json!([]), json!({}), json!(true), json!([null])];
+    let mut paths: Vec<Vec<Value>> = Vec::new();
+    fn walk(v: &Value, at: Vec<Value>, out: &mut Vec<Vec<Value>>) {
+        out.push(at.clone());
+        match v {
+            Value::Object(m) => m.iter().for_each(|(k, v)| walk(v, [at.clone(), vec![json!(k)]].concat(), out)),
+            Value::Array(a) => {
+                a.iter().enumerate().for_each(|(i, v)| walk(v, [at.clone(), vec![json!(i)]].concat(), out))
+            }
+            _ => {}
+        }
+    }
+    walk(&base, Vec::new(), &mut paths);
+    for path in paths.iter().filter(|p| !p.is_empty()) {
+        for replacement in &replacements {
+            let mut body = base.clone();
+            let mut at = &mut body;
+            for step in path {
+                at = match step {
+                    Value::String(k) => &mut at[k.as_str()],
+                    Value::Number(i) => &mut at[i.as_u64().unwrap() as usize],
+                    _ => unreachable!(),
+                };
+            }
+            *at = replacement.clone();
+            let (status, _, text) = create(&s, MASTER_KEY, body.clone()).await;
+            assert!(status == 200 || (400..500).contains(&status), "{path:?} = {replacement}: {status} {text}");
+            if status != 200 {
+                let error: Value = serde_json::from_str(&text).unwrap_or_else(|_| panic!("{path:?}: {text}"));
+                assert!(error["error"]["message"].is_string(), "{path:?}: {text}");
+            }
+        }
+    }
+}
