@@ -184,3 +184,29 @@ def test_agents_sdk_runs_an_agent_with_one_tool(gateway, fakes, key, alias, stre
         result = Runner.run_sync(agent, prompt)
     assert ran == ["A-17"]
     assert "order A-17 shipped on Monday" in result.final_output
+
+
+def test_agents_sdk_continues_by_previous_response_id(gateway, fakes, key):
+    from agents import Agent, OpenAIResponsesModel, Runner, function_tool, set_tracing_disabled
+
+    set_tracing_disabled(True)
+
+    @function_tool
+    def lookup_order(order_id: str) -> str:
+        """Looks up the status of an order."""
+        return f"order {order_id} shipped on Monday"
+
+    sdk = AsyncOpenAI(base_url=gateway.v1, api_key=key, max_retries=0, timeout=CLIENT_TIMEOUT_S)
+    agent = Agent(
+        name="Support",
+        tools=[lookup_order],
+        model=OpenAIResponsesModel(model="gpt-4o-mini", openai_client=sdk),
+    )
+    first = Runner.run_sync(agent, "Please use the lookup_order tool to run `B-2`")
+    assert first.last_response_id and first.last_response_id.startswith("resp_")
+    fakes.clear()
+    # The next turn sends only the new input; the gateway rebuilds the rest from its store.
+    Runner.run_sync(agent, "Please use the lookup_order tool to run `C-3`", previous_response_id=first.last_response_id)
+    sent = fakes.openai_chat_requests()[0].json["messages"]
+    texts = json.dumps(sent)
+    assert "B-2" in texts and "order B-2 shipped on Monday" in texts and "C-3" in texts
