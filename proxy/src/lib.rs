@@ -16,6 +16,7 @@ pub mod master_key;
 pub mod messages;
 pub mod providers;
 pub mod redact;
+pub mod responses;
 pub mod schema;
 pub mod server;
 pub mod spend;

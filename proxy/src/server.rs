@@ -128,6 +128,7 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningServe
     };
 
     let config = Arc::new(config);
+    let responses = Arc::new(crate::responses::SavedResponses::new(store.clone()));
     let state = AppState {
         admin: Core::new(gateway.clone(), store.clone(), config.clone()),
         gateway,
@@ -135,6 +136,7 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningServe
         store: store.clone(),
         config,
         started: Instant::now(),
+        responses: responses.clone(),
     };
     let app = router(state, local_addr);
     let (tx, rx) = oneshot::channel::<()>();
@@ -166,6 +168,8 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningServe
         roller.abort();
         // Every spend row of the requests served is written before the process goes.
         writer.shutdown().await;
+        // Responses answered but not yet written are written before the database closes.
+        responses.flush(Duration::from_secs(5)).await;
         store.close().await;
     });
     Ok(RunningServer { local_addr, shutdown: Some(tx), task })

@@ -29,6 +29,9 @@ pub enum GatewayError {
     ModelNotFound(String),
     #[error("Not Found: {0}")]
     RouteNotFound(String),
+    /// A stored object (a response) the caller named does not exist or is not theirs.
+    #[error("{message}")]
+    NotFound { message: String, param: Option<String> },
     /// LiteLLM's words, which its clients and tests match on.
     #[error(
         "{subject} not allowed to access model. This {subject} can only access models={}. Tried to access {model}",
@@ -78,6 +81,8 @@ impl GatewayError {
             GatewayError::UnknownModel { .. } => (400, "invalid_request_error", None),
             GatewayError::ModelNotFound(_) => (404, "not_found_error", Some("model")),
             GatewayError::RouteNotFound(_) => (404, "not_found_error", None),
+            // OpenAI's type for an unknown response id.
+            GatewayError::NotFound { param, .. } => (404, "invalid_request_error", param.as_deref()),
             GatewayError::Upstream { error, .. } => upstream_status(error),
         }
     }

@@ -88,6 +88,8 @@ pub enum CallKind {
     ChatCompletions,
     /// Anthropic's Messages API, served through the chat path.
     AnthropicMessages,
+    /// OpenAI's Responses API, served through the chat path.
+    Responses,
 }
 
 impl CallKind {
@@ -95,6 +97,7 @@ impl CallKind {
         match self {
             CallKind::ChatCompletions => "/chat/completions",
             CallKind::AnthropicMessages => "/v1/messages",
+            CallKind::Responses => "/v1/responses",
         }
     }
 
@@ -103,6 +106,7 @@ impl CallKind {
         match self {
             CallKind::ChatCompletions => "acompletion",
             CallKind::AnthropicMessages => "anthropic_messages",
+            CallKind::Responses => "aresponses",
         }
     }
 }

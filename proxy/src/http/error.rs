@@ -141,6 +141,16 @@ pub fn error_event(error: &GatewayError) -> Bytes {
     Bytes::from(frame)
 }
 
+/// An error after a Responses stream started, when the stream could not number it itself (the
+/// translator writes the numbered one): OpenAI's `error` event.
+pub fn responses_error_event(error: &GatewayError) -> Bytes {
+    let (status, _, param) = error.classify();
+    let event = serde_json::json!({
+        "type": "error", "code": status.to_string(), "message": error.to_string(), "param": param, "sequence_number": 0
+    });
+    Bytes::from(format!("event: error\ndata: {event}\n\n"))
+}
+
 fn json_response(status: StatusCode, body: Vec<u8>) -> Response {
     (status, [(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response()
 }

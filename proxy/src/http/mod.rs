@@ -17,6 +17,7 @@ mod openai;
 pub mod openapi;
 mod reply;
 mod request_body;
+mod responses;
 mod routes;
 mod sse;
 mod switchboard;
@@ -57,6 +58,8 @@ pub struct AppState {
     pub store: Store,
     pub config: Arc<Config>,
     pub started: Instant,
+    /// Responses API responses kept for `previous_response_id` and `GET /v1/responses/{id}`.
+    pub responses: Arc<crate::responses::SavedResponses>,
 }
 
 /// The authenticated caller of a protected route.
@@ -99,6 +102,9 @@ pub fn router(state: AppState, listen: SocketAddr) -> Router {
             .route(&format!("{prefix}/messages/count_tokens"), post(anthropic::count_tokens))
             .route(&format!("{prefix}/embeddings"), post(embeddings::embeddings))
             .route(&format!("{prefix}/completions"), post(completions::completions))
+            .route(&format!("{prefix}/responses"), post(responses::create))
+            .route(&format!("{prefix}/responses/{{id}}"), get(responses::retrieve).delete(responses::delete))
+            .route(&format!("{prefix}/responses/{{id}}/input_items"), get(responses::input_items))
             .route(&format!("{prefix}/models"), get(openai::list_models))
             .route(&format!("{prefix}/models/{{*model}}"), get(openai::get_model))
             .route(&format!("{prefix}/model/info"), get(openai::model_info));

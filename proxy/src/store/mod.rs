@@ -6,6 +6,7 @@
 
 pub mod agentcore;
 pub mod records;
+pub mod responses;
 pub mod sealed;
 
 use std::collections::HashMap;
@@ -56,6 +57,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (4, "organizations_budgets", include_str!("../../migrations/sqlite/0004_organizations_budgets.sql")),
     (5, "end_users", include_str!("../../migrations/sqlite/0005_end_users.sql")),
     (6, "organization_spend", include_str!("../../migrations/sqlite/0006_organization_spend.sql")),
+    (7, "responses", include_str!("../../migrations/sqlite/0007_responses.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "governance", include_str!("../../migrations/postgres/0001_governance.sql")),
@@ -64,6 +66,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (4, "organizations_budgets", include_str!("../../migrations/postgres/0004_organizations_budgets.sql")),
     (5, "end_users", include_str!("../../migrations/postgres/0005_end_users.sql")),
     (6, "organization_spend", include_str!("../../migrations/postgres/0006_organization_spend.sql")),
+    (7, "responses", include_str!("../../migrations/postgres/0007_responses.sql")),
 ];
 
 /// The gateway's data folder: `switchboard` in the user's data folder (`XDG_DATA_HOME`, else

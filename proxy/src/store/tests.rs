@@ -219,3 +219,29 @@ async fn set_spend_touches_only_spend_and_the_reset_time() {
     store.close().await;
     db.cleanup().await;
 }
+
+/// Stored Responses API responses: written, read back, replaced, deleted.
+#[tokio::test]
+async fn responses_are_kept_and_deleted() {
+    let db = TestDatabase::new().await;
+    let store = Store::connect(&db.url).await.unwrap();
+    let mut record = responses::ResponseRecord {
+        response_id: "resp_1".into(),
+        api_key: "hash-1".into(),
+        team_id: Some("team-1".into()),
+        model: "gpt".into(),
+        created_at: "2026-12-01T00:00:00.000Z".into(),
+        document: json!({"response": {"id": "resp_1"}}).to_string(),
+    };
+    store.put_response(&record).await.unwrap();
+    assert_eq!(store.response("resp_1").await.unwrap(), Some(record.clone()));
+    record.document = json!({"response": {"id": "resp_1", "again": true}}).to_string();
+    store.put_response(&record).await.unwrap();
+    assert_eq!(store.response("resp_1").await.unwrap(), Some(record));
+    assert_eq!(store.response("resp_2").await.unwrap(), None);
+    assert!(store.delete_response("resp_1").await.unwrap());
+    assert!(!store.delete_response("resp_1").await.unwrap());
+    assert_eq!(store.response("resp_1").await.unwrap(), None);
+    store.close().await;
+    db.cleanup().await;
+}
