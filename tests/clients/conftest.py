@@ -67,6 +67,7 @@ ALIASES = [
     "embed-small",
     "titan-embed",
     "instruct",
+    "claude-direct",
 ]
 HAIKU_ID = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
 SONNET_ID = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
@@ -77,6 +78,7 @@ FAKE_NAME = {
     "claude-sonnet": "fake-bedrock",
     "gpt-4o-mini": "fake-openai",
     "instruct": "fake-openai",
+    "claude-direct": "fake-anthropic",
 }
 
 STARTUP_TIMEOUT_S = 30.0
@@ -215,6 +217,7 @@ class Fakes:
     openai_url: str  # ends with /v1
     bedrock_url: str
     stderr_path: Path
+    anthropic_url: str = ""
     stdout_lines: list[str] = field(default_factory=list)
 
     @property
@@ -227,7 +230,7 @@ class Fakes:
         return self.bedrock_url.rstrip("/")
 
     def _log_url(self, which: str) -> str:
-        base = self.openai_base if which == "openai" else self.bedrock_base
+        base = {"openai": self.openai_base, "anthropic": self.anthropic_url}.get(which, self.bedrock_base)
         return f"{base}/_fake/requests"
 
     def requests(self, which: str) -> list[FakeRequest]:
@@ -237,6 +240,9 @@ class Fakes:
 
     def openai_requests(self) -> list[FakeRequest]:
         return self.requests("openai")
+
+    def anthropic_requests(self) -> list[FakeRequest]:
+        return self.requests("anthropic")
 
     def bedrock_requests(self) -> list[FakeRequest]:
         return self.requests("bedrock")
@@ -299,7 +305,7 @@ def fakes(tmp_path_factory) -> Fakes:
         )
     try:
         urls = json.loads(first)
-        openai_url, bedrock_url = urls["openai"], urls["bedrock"]
+        openai_url, bedrock_url, anthropic_url = urls["openai"], urls["bedrock"], urls["anthropic"]
     except (json.JSONDecodeError, KeyError, TypeError) as e:
         _stop(proc)
         pytest.fail(
@@ -308,7 +314,8 @@ def fakes(tmp_path_factory) -> Fakes:
             pytrace=False,
         )
 
-    f = Fakes(proc=proc, openai_url=openai_url, bedrock_url=bedrock_url, stderr_path=stderr_path, stdout_lines=stdout_lines)
+    f = Fakes(proc=proc, openai_url=openai_url, bedrock_url=bedrock_url, stderr_path=stderr_path,
+              stdout_lines=stdout_lines, anthropic_url=anthropic_url)
     try:
         yield f
     finally:
@@ -374,6 +381,11 @@ model_list:
       model: text-completion-openai/gpt-3.5-turbo-instruct
       api_base: {openai}
       api_key: os.environ/UPSTREAM_KEY
+  - model_name: claude-direct
+    litellm_params:
+      model: anthropic/claude-haiku-4-5
+      api_base: {anthropic}
+      api_key: sk-ant-fake-upstream
 general_settings:
   master_key: {master}
 """
@@ -417,6 +429,7 @@ def gateway(fakes: Fakes, tmp_path_factory) -> Gateway:
             sonnet=SONNET_ID,
             bedrock=fakes.bedrock_url,
             openai=fakes.openai_url,
+            anthropic=fakes.anthropic_url,
             master=MASTER_KEY,
         )
     )

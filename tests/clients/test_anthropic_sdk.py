@@ -1,8 +1,8 @@
 """The official ``anthropic`` Python SDK against the gateway's ``/v1/messages``.
 
 A virtual key in ``x-api-key`` (what ``Anthropic(api_key=...)`` sends), on a Bedrock alias (Claude
-through Converse, as the seed runs it) and on an OpenAI-compatible alias (translated to chat
-completions).
+through Converse, as the seed runs it), on an OpenAI-compatible alias (translated to chat
+completions) and on an ``anthropic/`` alias (forwarded as sent).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pytest
 
 from conftest import MASTER_KEY, expected_greeting, word_count
 
-ALIASES = ["claude-haiku", "gpt-4o-mini"]
+ALIASES = ["claude-haiku", "gpt-4o-mini", "claude-direct"]
 BASH = {
     "name": "Bash",
     "description": "Runs a shell command.",
@@ -89,6 +89,10 @@ def test_tool_round_trip(gateway, fakes, key, alias, stream):
     if alias == "claude-haiku":
         converse = fakes.bedrock_converse_requests()[-1].json
         assert converse["messages"][-1]["content"][0]["toolResult"]["toolUseId"] == tool_use.id
+    elif alias == "claude-direct":
+        sent = fakes.anthropic_requests()[-1].json
+        assert sent["model"] == "claude-haiku-4-5"
+        assert sent["messages"][-1]["content"] == [result], "the SDK's blocks reach Anthropic as sent"
     else:
         chat = fakes.openai_chat_requests()[-1].json
         assert chat["messages"][-1] == {"role": "tool", "tool_call_id": tool_use.id, "content": "README.md src"}
@@ -115,6 +119,8 @@ def test_count_tokens(gateway, key):
     assert counted.input_tokens == 5
     estimated = sdk.messages.count_tokens(model="gpt-4o-mini", messages=[{"role": "user", "content": "three four five"}])
     assert estimated.input_tokens > 0
+    upstream = sdk.messages.count_tokens(model="claude-direct", system="one two", messages=[{"role": "user", "content": "three four five"}])
+    assert upstream.input_tokens == 5, "counted by Anthropic's count_tokens"
 
 
 def test_errors_are_the_sdks_exceptions(gateway, http):

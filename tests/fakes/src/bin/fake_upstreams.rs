@@ -1,7 +1,8 @@
 //! `fake-upstreams`: runs the fake OpenAI, Bedrock and AgentCore upstreams on 127.0.0.1.
 //!
 //! Prints one line of JSON (`{"openai":"http://127.0.0.1:P/v1","bedrock":"http://127.0.0.1:Q",
-//! "agentcore_control":"http://127.0.0.1:R","agentcore_runtime":"http://127.0.0.1:S"}`)
+//! "agentcore_control":"http://127.0.0.1:R","agentcore_runtime":"http://127.0.0.1:S",
+//! "anthropic":"http://127.0.0.1:T"}`)
 //! and runs until SIGTERM/SIGINT or until stdin reaches EOF, so that a parent
 //! test process that dies takes the fakes down with it.
 
@@ -10,6 +11,7 @@ use std::net::SocketAddr;
 
 use clap::Parser;
 use switchboard_fakes::agentcore::FakeAgentCore;
+use switchboard_fakes::anthropic::FakeAnthropic;
 use switchboard_fakes::bedrock::FakeBedrock;
 use switchboard_fakes::openai::FakeOpenAi;
 
@@ -40,16 +42,18 @@ async fn main() -> anyhow::Result<()> {
     let openai = FakeOpenAi::start_on(SocketAddr::from(([127, 0, 0, 1], args.openai_port))).await?;
     let bedrock = FakeBedrock::start_on(SocketAddr::from(([127, 0, 0, 1], args.bedrock_port))).await?;
     let agentcore = FakeAgentCore::start().await?;
+    let anthropic = FakeAnthropic::start().await?;
 
     {
         let mut stdout = std::io::stdout().lock();
         writeln!(
             stdout,
-            "{{\"openai\":\"{}\",\"bedrock\":\"{}\",\"agentcore_control\":\"{}\",\"agentcore_runtime\":\"{}\"}}",
+            "{{\"openai\":\"{}\",\"bedrock\":\"{}\",\"agentcore_control\":\"{}\",\"agentcore_runtime\":\"{}\",\"anthropic\":\"{}\"}}",
             openai.base_url(),
             bedrock.endpoint_url(),
             agentcore.control_endpoint_url(),
-            agentcore.runtime_endpoint_url()
+            agentcore.runtime_endpoint_url(),
+            anthropic.base_url()
         )?;
         stdout.flush()?;
     }
