@@ -529,7 +529,7 @@ const responsesEndpoint: EndpointSpec = {
   path: "/v1/responses",
   maxTemperature: 2,
   kind: "chat",
-  rawNote: "The whole conversation, store: false (no previous_response_id)",
+  rawNote: "Each turn sends the whole conversation (store: false, no previous_response_id)",
   body(messages, s) {
     // Each turn sends the whole conversation with `store: false`, not only the new input with the
     // last answer's `previous_response_id`. The playground lets the user change the model, the

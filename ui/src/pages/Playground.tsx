@@ -328,7 +328,9 @@ export function PlaygroundPage() {
           </button>
         </div>
         <p className="muted small">
-          Enter sends, Shift+Enter adds a line, Esc stops. Change the model at any time: the next message goes to it, with the conversation so far.
+          {embeddings
+            ? "Enter sends, Shift+Enter adds a line. Change the model at any time: the next text goes to it."
+            : "Enter sends, Shift+Enter adds a line, Esc stops. Change the model at any time: the next message goes to it, with the conversation so far."}
         </p>
       </aside>
 
@@ -621,7 +623,7 @@ function AssistantTurn({
           </span>
           <span
             data-testid="msg-cost"
-            title={m.cost != null ? "Cost reported by the gateway" : "The gateway reported no cost for this answer (a streamed Messages answer has none: turn streaming off to see it)"}
+            title={m.cost != null ? "Cost reported by the gateway" : "The gateway reported no cost for this answer (a streamed Messages or Responses answer has none: turn streaming off to see it)"}
           >
             {m.cost != null ? formatCost(m.cost) : "cost n/a"}
           </span>
