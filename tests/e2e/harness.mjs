@@ -76,9 +76,10 @@ async function serveDist() {
  * panel (SWITCHBOARD_E2E_SERVE_DIST=1 does the same: test a fresh `npm run build` without
  * rebuilding the gateway); `agentcore`, point `general_settings.agentcore` at the fake AgentCore
  * of fake-upstreams (static credentials) and set `public_url` to the gateway's own URL, so a
- * harness of the fake calls this gateway (as tests/src/agentcore.rs does).
+ * harness of the fake calls this gateway (as tests/src/agentcore.rs does); `openaiModels`, also
+ * route gpt-4o-mini (chat) and embed-small (`model_info.mode: embedding`) to the fake OpenAI.
  */
-export async function startStack({ gatewayEnv = {}, serveDist: forceDist = !!process.env.SWITCHBOARD_E2E_SERVE_DIST, agentcore = false } = {}) {
+export async function startStack({ gatewayEnv = {}, serveDist: forceDist = !!process.env.SWITCHBOARD_E2E_SERVE_DIST, agentcore = false, openaiModels = false } = {}) {
   for (const bin of ["fake-upstreams", "switchboard"]) {
     if (!existsSync(path.join(binDir, bin))) {
       throw new Error(`${path.join(binDir, bin)} is missing: cargo build -p switchboard -p switchboard-fakes --bins (SWITCHBOARD_BIN_DIR=${binDir})`);
@@ -111,6 +112,21 @@ export async function startStack({ gatewayEnv = {}, serveDist: forceDist = !!pro
     runtime_endpoint_url: ${upstreams.agentcore_runtime}
 `
     : "";
+  const openaiList = openaiModels
+    ? `  - model_name: gpt-4o-mini
+    litellm_params:
+      model: openai/gpt-4o-mini
+      api_base: ${upstreams.openai}
+      api_key: sk-upstream-test
+  - model_name: embed-small
+    litellm_params:
+      model: openai/text-embedding-3-small
+      api_base: ${upstreams.openai}
+      api_key: sk-upstream-test
+    model_info:
+      mode: embedding
+`
+    : "";
   const config = `model_list:
   - model_name: claude-sonnet
     litellm_params:
@@ -122,7 +138,7 @@ export async function startStack({ gatewayEnv = {}, serveDist: forceDist = !!pro
       model: bedrock/us.anthropic.claude-haiku-4-5-20251001-v1:0
       aws_region_name: us-east-1
       aws_bedrock_runtime_endpoint: ${upstreams.bedrock}
-general_settings:
+${openaiList}general_settings:
   master_key: ${MASTER_KEY}
 ${agentcoreSettings}`;
   writeFileSync(path.join(tmp, "config.yaml"), config);

@@ -30,6 +30,20 @@ export interface StreamState {
   /** The model name the answer says it came from. */
   model: string | null;
   error: ApiError | null;
+  /** An embeddings answer, summarized (set by the Embeddings endpoint only). */
+  embedding?: EmbeddingSummary | null;
+}
+
+/** What the playground shows of an embeddings answer (never the whole vector). */
+export interface EmbeddingSummary {
+  /** How many vectors came back (one per input). */
+  count: number;
+  /** The first vector's length. */
+  dimensions: number;
+  /** The first vector's first numbers. */
+  head: number[];
+  /** "float" or "base64", as the answer came. */
+  encoding: string;
 }
 
 export function emptyStreamState(): StreamState {

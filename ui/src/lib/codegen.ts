@@ -3,7 +3,17 @@
 // $SWITCHBOARD_API_KEY, Python os.environ["SWITCHBOARD_API_KEY"].
 
 import { type ChatMessage, SAMPLE_TOOL } from "./chat";
-import { DEFAULT_MAX_TOKENS, ENDPOINTS, type EndpointId, SAMPLE_TOOL_ANTHROPIC, type TurnSettings, toAnthropic } from "./endpoints";
+import {
+  DEFAULT_MAX_TOKENS,
+  ENDPOINTS,
+  type EndpointId,
+  SAMPLE_TOOL_ANTHROPIC,
+  SAMPLE_TOOL_RESPONSES,
+  type TurnSettings,
+  embeddingInput,
+  toAnthropic,
+  toResponsesInput,
+} from "./endpoints";
 
 export type CodeKind = "curl" | "openai" | "anthropic" | "litellm";
 
@@ -14,13 +24,26 @@ export const CODE_LABELS: Record<CodeKind, string> = {
   litellm: "Python · litellm",
 };
 
+/** The snippets that make sense for an endpoint (no anthropic SDK for an embedding). */
+export function codeKindsFor(endpoint: EndpointId): CodeKind[] {
+  return endpoint === "embeddings" ? ["curl", "openai", "litellm"] : ["curl", "openai", "anthropic", "litellm"];
+}
+
+/** The tab a dialog opens on: the SDK of the endpoint's API. */
+export function defaultCodeKind(endpoint: EndpointId): CodeKind {
+  return endpoint === "messages" ? "anthropic" : "openai";
+}
+
 /** The environment variable the snippets read the key from. */
 export const KEY_ENV = "SWITCHBOARD_API_KEY";
 
 export interface CodeInput {
   /** The gateway URL (a trailing slash is ignored). */
   gatewayUrl: string;
-  /** The endpoint curl calls (the SDK snippets use their own API). */
+  /**
+   * The endpoint: curl calls it, the openai snippet uses its API (chat.completions, responses or
+   * embeddings), the anthropic snippet is always a Messages call, litellm completion or embedding.
+   */
   endpoint: EndpointId;
   /** The conversation in OpenAI's chat shape, system messages included. */
   messages: ChatMessage[];
@@ -78,7 +101,7 @@ export function codeSnippet(kind: CodeKind, input: CodeInput): string {
       const spec = ENDPOINTS[input.endpoint];
       const headers = spec.headers(`$${KEY_ENV}`);
       const body = spec.body(messages, { ...s, model });
-      const lines = [`curl${s.stream ? " -N" : ""} ${shellSingle(base + spec.path)} \\`];
+      const lines = [`curl${s.stream && spec.kind === "chat" ? " -N" : ""} ${shellSingle(base + spec.path)} \\`];
       for (const [name, value] of Object.entries(headers)) {
         // The key's variable is expanded by the shell: that header is double-quoted.
         lines.push(`  -H ${value.includes("$") ? `"${name}: ${value}"` : shellSingle(`${name}: ${value}`)} \\`);
@@ -87,6 +110,8 @@ export function codeSnippet(kind: CodeKind, input: CodeInput): string {
       return lines.join("\n");
     }
     case "openai": {
+      if (input.endpoint === "responses") return openaiResponses(base, model, messages, s);
+      if (input.endpoint === "embeddings") return openaiEmbeddings(base, model, messages);
       const call = [
         ...kwargs([
           ["model", model],
@@ -156,6 +181,25 @@ export function codeSnippet(kind: CodeKind, input: CodeInput): string {
       ].join("\n");
     }
     case "litellm": {
+      if (input.endpoint === "embeddings") {
+        return [
+          "import os",
+          "",
+          "import litellm",
+          "",
+          "# litellm_proxy/ + the alias: the litellm SDK calls this gateway as a LiteLLM proxy.",
+          "response = litellm.embedding(",
+          ...kwargs([
+            ["model", `litellm_proxy/${model}`],
+            ["api_base", base],
+            ["api_key", keyFromEnv],
+            ["input", [embeddingInput(messages)]],
+          ]),
+          ")",
+          'vector = response.data[0]["embedding"]',
+          "print(len(vector), vector[:5])",
+        ].join("\n");
+      }
       const call = kwargs([
         ["model", `litellm_proxy/${model}`],
         ["api_base", base],
@@ -181,4 +225,60 @@ export function codeSnippet(kind: CodeKind, input: CodeInput): string {
       return [...head, "response = litellm.completion(", ...call, ")", "print(response.choices[0].message.content)"].join("\n");
     }
   }
+}
+
+function openaiHead(base: string): string[] {
+  return ["import os", "", "from openai import OpenAI", "", "client = OpenAI(", ...kwargs([["base_url", `${base}/v1`], ["api_key", keyFromEnv]]), ")"];
+}
+
+/** `client.responses.create`: the conversation as input items, as the playground sends it. */
+function openaiResponses(base: string, model: string, messages: ChatMessage[], s: TurnSettings): string {
+  const r = toResponsesInput(messages);
+  // A single user message is sent as a plain string, as people write it.
+  const only = r.input.length === 1 && "role" in r.input[0] && r.input[0].role === "user" ? r.input[0].content : null;
+  const call = kwargs([
+    ["model", model],
+    ["instructions", r.instructions ?? undefined],
+    ["input", only ?? r.input],
+    ["temperature", s.temperature],
+    ["max_output_tokens", s.maxTokens],
+    ["tools", s.tools ? [SAMPLE_TOOL_RESPONSES] : undefined],
+    ["store", false],
+  ]);
+  if (s.stream) {
+    return [
+      ...openaiHead(base),
+      "stream = client.responses.create(",
+      ...call,
+      "    stream=True,",
+      ")",
+      "for event in stream:",
+      '    if event.type == "response.output_text.delta":',
+      '        print(event.delta, end="", flush=True)',
+      "print()",
+    ].join("\n");
+  }
+  return [
+    ...openaiHead(base),
+    "response = client.responses.create(",
+    ...call,
+    ")",
+    "print(response.output_text)",
+    ...(s.tools ? ["for item in response.output:", '    if item.type == "function_call":', "        print(item.name, item.arguments)"] : []),
+  ].join("\n");
+}
+
+/** `client.embeddings.create` of the text being typed (or the last one sent). */
+function openaiEmbeddings(base: string, model: string, messages: ChatMessage[]): string {
+  return [
+    ...openaiHead(base),
+    "response = client.embeddings.create(",
+    ...kwargs([
+      ["model", model],
+      ["input", embeddingInput(messages)],
+    ]),
+    ")",
+    "vector = response.data[0].embedding",
+    "print(len(vector), vector[:5])",
+  ].join("\n");
 }

@@ -3,13 +3,13 @@
 // into the same StreamState. A turn keeps its raw exchange (request with the key masked, the
 // response's status, x-litellm-* headers and body or events) for the "Raw" view.
 //
-// Adding an endpoint (e.g. /v1/embeddings) is one entry in ENDPOINTS.
+// Adding an endpoint is one entry in ENDPOINTS.
 
-import { type ChatMessage, type StreamState, type Timing, type Usage, SAMPLE_TOOL, applyChunk, emptyStreamState } from "./chat";
+import { type ChatMessage, type EmbeddingSummary, type StreamState, type Timing, type Usage, SAMPLE_TOOL, applyChunk, emptyStreamState } from "./chat";
 import { ApiError, apiErrorFrom, networkError } from "./errors";
 import { type SSEEvent, readSSE } from "./sse";
 
-export type EndpointId = "chat" | "messages";
+export type EndpointId = "chat" | "messages" | "responses" | "embeddings";
 
 export interface TurnSettings {
   model: string;
@@ -28,6 +28,13 @@ export interface EndpointSpec {
   path: string;
   /** The highest temperature the API takes. */
   maxTemperature: number;
+  /**
+   * "chat": a conversation (system prompt, temperature, max tokens, tool, streaming apply);
+   * "embedding": one text per request, none of those settings, no conversation.
+   */
+  kind: "chat" | "embedding";
+  /** What the Raw view says about how the conversation is sent, when it is not obvious. */
+  rawNote?: string;
   /** The request body for a conversation (system messages included, in OpenAI's chat shape). */
   body(messages: ChatMessage[], s: TurnSettings): Record<string, unknown>;
   /** The auth and protocol headers (the key in clear: for the request only, never shown). */
@@ -63,6 +70,7 @@ const chatEndpoint: EndpointSpec = {
   short: "chat",
   path: "/v1/chat/completions",
   maxTemperature: 2,
+  kind: "chat",
   body(messages, s) {
     const body: Record<string, unknown> = { model: s.model, messages };
     if (s.stream) {
@@ -307,6 +315,7 @@ const messagesEndpoint: EndpointSpec = {
   short: "messages",
   path: "/v1/messages",
   maxTemperature: 1,
+  kind: "chat",
   body(messages, s) {
     const a = toAnthropic(messages);
     const body: Record<string, unknown> = { model: s.model, max_tokens: s.maxTokens ?? DEFAULT_MAX_TOKENS };
@@ -322,9 +331,308 @@ const messagesEndpoint: EndpointSpec = {
   applyJson: applyAnthropicMessage,
 };
 
+// ---------- OpenAI Responses ----------
+
+export type ResponsesItem =
+  | { role: "user" | "assistant"; content: string }
+  | { type: "function_call"; call_id: string; name: string; arguments: string }
+  | { type: "function_call_output"; call_id: string; output: string };
+
+/**
+ * The OpenAI-shaped history as Responses `input` items and `instructions`: system messages become
+ * the instructions, an assistant's tool calls `function_call` items, tool results
+ * `function_call_output` items.
+ */
+export function toResponsesInput(messages: ChatMessage[]): { instructions: string | null; input: ResponsesItem[] } {
+  const system: string[] = [];
+  const input: ResponsesItem[] = [];
+  for (const m of messages) {
+    if (m.role === "system") system.push(m.content);
+    else if (m.role === "user") input.push({ role: "user", content: m.content });
+    else if (m.role === "assistant") {
+      if (m.content) input.push({ role: "assistant", content: m.content });
+      for (const c of m.tool_calls ?? []) input.push({ type: "function_call", call_id: c.id, name: c.function.name, arguments: c.function.arguments });
+    } else if (m.role === "tool") {
+      input.push({ type: "function_call_output", call_id: m.tool_call_id, output: m.content });
+    }
+  }
+  return { instructions: system.length ? system.join("\n\n") : null, input };
+}
+
+/** The sample tool as a Responses function tool (flat: no `function` wrapper). */
+export const SAMPLE_TOOL_RESPONSES = {
+  type: "function",
+  name: SAMPLE_TOOL.function.name,
+  description: SAMPLE_TOOL.function.description,
+  parameters: SAMPLE_TOOL.function.parameters,
+};
+
+interface ResponsesUsage {
+  input_tokens?: number | null;
+  output_tokens?: number | null;
+  total_tokens?: number | null;
+  cost?: number | null;
+}
+
+interface ResponsesObject {
+  id?: string;
+  object?: string;
+  model?: string;
+  status?: string;
+  incomplete_details?: { reason?: string } | null;
+  error?: { message?: string; type?: string; code?: string | number | null; param?: string | null } | null;
+  output?: Array<Record<string, unknown>>;
+  usage?: ResponsesUsage | null;
+}
+
+function responsesUsage(state: StreamState, u: ResponsesUsage | null | undefined): void {
+  if (!u) return;
+  const input = u.input_tokens ?? 0;
+  const output = u.output_tokens ?? 0;
+  state.usage = { prompt_tokens: input, completion_tokens: output, total_tokens: u.total_tokens ?? input + output, cost: u.cost ?? null };
+}
+
+/** A Response's status (and whether it called tools) as the chat finish reason the playground uses. */
+function responsesFinish(r: ResponsesObject, calledTools: boolean): string | null {
+  if (r.status === "incomplete") {
+    const reason = r.incomplete_details?.reason;
+    return reason === "max_output_tokens" ? "length" : (reason ?? "incomplete");
+  }
+  if (r.status === "completed") return calledTools ? "tool_calls" : "stop";
+  return r.status ?? null;
+}
+
+/** An OpenAI error object (HTTP body's `error`, a stream `error` event, a failed Response's `error`). */
+function responsesError(e: { message?: string; type?: string | null; code?: string | number | null; param?: string | null }, fallbackStatus = 500): ApiError {
+  const code = e.code != null ? Number(e.code) : NaN;
+  const status = Number.isInteger(code) && code >= 400 && code < 600 ? code : fallbackStatus;
+  return new ApiError({ status, message: e.message ?? "The stream failed", type: e.type ?? "error", param: e.param ?? null, code: e.code != null ? String(e.code) : null });
+}
+
+function reasoningText(item: Record<string, unknown>): string {
+  const parts = [...((item.content as Array<{ text?: string }> | undefined) ?? []), ...((item.summary as Array<{ text?: string }> | undefined) ?? [])];
+  return parts.map((p) => p.text ?? "").join("");
+}
+
+/** Applies one Responses stream event (typed: `response.output_text.delta`...); returns whether it carried something visible. */
+export function applyResponsesEvent(state: StreamState, event: SSEEvent, ctx: StreamContext): boolean {
+  let json: Record<string, unknown>;
+  try {
+    json = JSON.parse(event.data) as Record<string, unknown>;
+  } catch {
+    return false;
+  }
+  const type = (json.type as string | undefined) ?? event.event;
+  const index = Number(json.output_index ?? 0);
+  switch (type) {
+    case "response.created":
+    case "response.in_progress": {
+      const r = (json.response ?? {}) as ResponsesObject;
+      if (r.id && !state.id) state.id = r.id;
+      if (r.model && !state.model) state.model = r.model;
+      return false;
+    }
+    case "response.output_item.added": {
+      const item = (json.item ?? {}) as Record<string, unknown>;
+      const kind = String(item.type ?? "message");
+      if (kind === "function_call") {
+        state.toolCalls.push({ id: String(item.call_id ?? ""), name: String(item.name ?? ""), arguments: String(item.arguments ?? "") });
+        ctx.blocks.set(index, { kind, tool: state.toolCalls.length - 1 });
+        return true;
+      }
+      ctx.blocks.set(index, { kind });
+      return false;
+    }
+    case "response.output_text.delta": {
+      const delta = String(json.delta ?? "");
+      state.content += delta;
+      return delta !== "";
+    }
+    case "response.reasoning_text.delta":
+    case "response.reasoning_summary_text.delta": {
+      const delta = String(json.delta ?? "");
+      state.thinking += delta;
+      return delta !== "";
+    }
+    case "response.function_call_arguments.delta": {
+      const tool = ctx.blocks.get(index)?.tool;
+      const call = tool != null ? state.toolCalls[tool] : state.toolCalls[state.toolCalls.length - 1];
+      if (call) call.arguments += String(json.delta ?? "");
+      return true;
+    }
+    case "response.function_call_arguments.done": {
+      // The whole arguments: they win over the deltas (a client that missed one still ends right).
+      const tool = ctx.blocks.get(index)?.tool;
+      const call = tool != null ? state.toolCalls[tool] : undefined;
+      if (call && typeof json.arguments === "string") call.arguments = json.arguments;
+      return false;
+    }
+    case "response.completed":
+    case "response.incomplete":
+    case "response.failed": {
+      const r = (json.response ?? {}) as ResponsesObject;
+      if (r.id && !state.id) state.id = r.id;
+      if (r.model && !state.model) state.model = r.model;
+      responsesUsage(state, r.usage);
+      if (type === "response.failed" || r.status === "failed") {
+        state.error = responsesError(r.error ?? { message: "The response failed" });
+        return false;
+      }
+      const calledTools = state.toolCalls.length > 0 || (r.output ?? []).some((i) => i.type === "function_call");
+      state.finishReason = responsesFinish(r, calledTools);
+      return false;
+    }
+    case "error": {
+      // OpenAI's stream error event: {type: "error", code, message, param}; some relays nest it in `error`.
+      const e = (json.error && typeof json.error === "object" ? json.error : json) as Parameters<typeof responsesError>[0];
+      state.error = responsesError(e);
+      return false;
+    }
+    default:
+      return false; // content_part.added/.done, output_text.done, output_item.done, reasoning_text.done
+  }
+}
+
+/** A whole (not streamed) Response object. */
+export function applyResponsesJson(state: StreamState, json: unknown): void {
+  const r = (json ?? {}) as ResponsesObject;
+  if (r.object !== "response" && r.error) {
+    state.error = responsesError(r.error);
+    return;
+  }
+  state.id = r.id ?? state.id;
+  state.model = r.model ?? state.model;
+  for (const item of r.output ?? []) {
+    if (item.type === "message") {
+      for (const part of (item.content as Array<{ type?: string; text?: string; refusal?: string }> | undefined) ?? []) {
+        if (part.type === "output_text") state.content += part.text ?? "";
+        else if (part.type === "refusal") state.content += part.refusal ?? "";
+      }
+    } else if (item.type === "reasoning") {
+      state.thinking += reasoningText(item);
+    } else if (item.type === "function_call") {
+      state.toolCalls.push({ id: String(item.call_id ?? ""), name: String(item.name ?? ""), arguments: String(item.arguments ?? "") });
+    }
+  }
+  responsesUsage(state, r.usage);
+  if (r.status === "failed") {
+    state.error = responsesError(r.error ?? { message: "The response failed" });
+    return;
+  }
+  state.finishReason = responsesFinish(r, state.toolCalls.length > 0);
+}
+
+const responsesEndpoint: EndpointSpec = {
+  id: "responses",
+  label: "Responses (OpenAI)",
+  short: "responses",
+  path: "/v1/responses",
+  maxTemperature: 2,
+  kind: "chat",
+  rawNote: "Each turn sends the whole conversation (store: false, no previous_response_id)",
+  body(messages, s) {
+    // Each turn sends the whole conversation with `store: false`, not only the new input with the
+    // last answer's `previous_response_id`. The playground lets the user change the model, the
+    // key (a stored response may only be continued by the key that made it) and the endpoint in
+    // the middle of a conversation, compare two panes, and drops failed answers from the history:
+    // a chain of stored responses would break on each of those, while the full input is always
+    // the conversation on screen, and the Raw view shows exactly what the model was given.
+    const r = toResponsesInput(messages);
+    const body: Record<string, unknown> = { model: s.model };
+    if (r.instructions) body.instructions = r.instructions;
+    body.input = r.input;
+    if (s.temperature != null) body.temperature = s.temperature;
+    if (s.maxTokens != null) body.max_output_tokens = s.maxTokens;
+    if (s.tools) body.tools = [SAMPLE_TOOL_RESPONSES];
+    body.store = false;
+    if (s.stream) body.stream = true;
+    return body;
+  },
+  headers: (apiKey) => ({ Authorization: `Bearer ${apiKey}`, "Content-Type": "application/json" }),
+  applyEvent: applyResponsesEvent,
+  applyJson: applyResponsesJson,
+};
+
+// ---------- OpenAI Embeddings ----------
+
+/** How many numbers of a vector a turn shows. */
+export const EMBEDDING_HEAD = 6;
+
+/** The text an embeddings turn sends: the last user message (embeddings have no conversation). */
+export function embeddingInput(messages: ChatMessage[]): string {
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const m = messages[i];
+    if (m.role === "user") return m.content;
+  }
+  return "";
+}
+
+/** A base64 embedding (little-endian float32s, as OpenAI sends them) as numbers. */
+export function decodeBase64Floats(b64: string): number[] {
+  const bin = atob(b64);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  const view = new DataView(bytes.buffer);
+  const out: number[] = [];
+  for (let i = 0; i + 4 <= bytes.length; i += 4) out.push(view.getFloat32(i, true));
+  return out;
+}
+
+/** An embeddings answer ({object: "list", data: [{embedding}], usage}) → its summary and usage. */
+export function applyEmbeddingsJson(state: StreamState, json: unknown): void {
+  const j = (json ?? {}) as {
+    object?: string;
+    model?: string;
+    data?: Array<{ index?: number; embedding?: number[] | string }>;
+    usage?: { prompt_tokens?: number; total_tokens?: number; cost?: number | null } | null;
+    error?: { message?: string; type?: string; code?: string | number | null; param?: string | null };
+  };
+  if (!Array.isArray(j.data)) {
+    state.error = j.error ? responsesError(j.error) : new ApiError({ status: 200, message: "The answer has no embeddings (no `data` list)", type: "invalid_response" });
+    return;
+  }
+  state.model = j.model ?? state.model;
+  const first = [...j.data].sort((a, b) => (a.index ?? 0) - (b.index ?? 0))[0];
+  let vector: number[] = [];
+  let encoding = "float";
+  if (typeof first?.embedding === "string") {
+    encoding = "base64";
+    try {
+      vector = decodeBase64Floats(first.embedding);
+    } catch {
+      vector = [];
+    }
+  } else if (Array.isArray(first?.embedding)) {
+    vector = first.embedding;
+  }
+  const summary: EmbeddingSummary = { count: j.data.length, dimensions: vector.length, head: vector.slice(0, EMBEDDING_HEAD), encoding };
+  state.embedding = summary;
+  const prompt = j.usage?.prompt_tokens ?? null;
+  if (prompt != null) state.usage = { prompt_tokens: prompt, completion_tokens: 0, total_tokens: j.usage?.total_tokens ?? prompt, cost: j.usage?.cost ?? null };
+  state.finishReason = "stop";
+}
+
+const embeddingsEndpoint: EndpointSpec = {
+  id: "embeddings",
+  label: "Embeddings (OpenAI)",
+  short: "embeddings",
+  path: "/v1/embeddings",
+  maxTemperature: 2,
+  kind: "embedding",
+  body(messages, s) {
+    // One text per request: the message just typed; no system prompt, settings or stream.
+    return { model: s.model, input: embeddingInput(messages), encoding_format: "float" };
+  },
+  headers: (apiKey) => ({ Authorization: `Bearer ${apiKey}`, "Content-Type": "application/json" }),
+  applyEvent: () => false, // the Embeddings API does not stream
+  applyJson: applyEmbeddingsJson,
+};
+
 export const ENDPOINTS: Record<EndpointId, EndpointSpec> = {
   chat: chatEndpoint,
   messages: messagesEndpoint,
+  responses: responsesEndpoint,
+  embeddings: embeddingsEndpoint,
 };
 
 export const ENDPOINT_IDS = Object.keys(ENDPOINTS) as EndpointId[];

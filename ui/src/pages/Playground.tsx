@@ -2,8 +2,8 @@ import { type KeyboardEvent, useEffect, useLayoutEffect, useMemo, useRef, useSta
 import { Badge, CopyButton, ErrorNotice, Field, Modal, TextInput, copyText } from "../components/ui";
 import { useApp } from "../context";
 import { useAsync } from "../hooks";
-import { type ChatMessage, type Metrics, type ToolCall, assistantTurn, computeMetrics, prettyArguments } from "../lib/chat";
-import { CODE_LABELS, type CodeKind, KEY_ENV, codeSnippet } from "../lib/codegen";
+import { type ChatMessage, type EmbeddingSummary, type Metrics, type ToolCall, assistantTurn, computeMetrics, prettyArguments } from "../lib/chat";
+import { CODE_LABELS, type CodeKind, KEY_ENV, codeKindsFor, codeSnippet, defaultCodeKind } from "../lib/codegen";
 import { ENDPOINTS, ENDPOINT_IDS, type EndpointId, type RawExchange, type TurnSettings, runTurn } from "../lib/endpoints";
 import type { ApiError } from "../lib/errors";
 import { formatCost, formatMs, formatRate, formatTokens } from "../lib/format";
@@ -25,6 +25,8 @@ type Turn =
       error: ApiError | null;
       metrics: Metrics | null;
       finishReason: string | null;
+      /** An Embeddings turn's answer: its vector summarized, instead of text. */
+      embedding: EmbeddingSummary | null;
       toolsAnswered?: boolean;
       /** The request as sent (key masked) and the response as received. */
       raw: RawExchange | null;
@@ -40,17 +42,26 @@ interface Pane {
 const OTHER = "__other__";
 let nextId = 1;
 
-/** The chat history a pane sends: failed and stopped-empty answers are left out. */
 /** What the history needs of a turn (a Turn, or a test's literal with more or fewer fields). */
 type HistoryTurn =
   | { kind: "user"; content: string; [more: string]: unknown }
   | { kind: "tool"; toolCallId: string; content: string; [more: string]: unknown }
-  | { kind: "assistant"; content: string; toolCalls: ToolCall[]; error: ApiError | null; [more: string]: unknown };
+  | { kind: "assistant"; content: string; toolCalls: ToolCall[]; error: ApiError | null; endpoint?: EndpointId; [more: string]: unknown };
 
+/**
+ * The chat history a pane sends: failed and stopped-empty answers are left out, and so are
+ * embeddings (a text sent to /v1/embeddings and its vector are not part of a conversation).
+ */
 export function historyOf(turns: HistoryTurn[], system: string): ChatMessage[] {
   const out: ChatMessage[] = [];
   if (system.trim()) out.push({ role: "system", content: system.trim() });
-  for (const t of turns) {
+  const embedded = (i: number) => {
+    const t = turns[i];
+    return t != null && t.kind === "assistant" && t.endpoint === "embeddings";
+  };
+  for (let i = 0; i < turns.length; i++) {
+    const t = turns[i];
+    if (embedded(i) || (t.kind === "user" && embedded(i + 1))) continue;
     if (t.kind === "user") out.push({ role: "user", content: t.content });
     else if (t.kind === "tool") out.push({ role: "tool", tool_call_id: t.toolCallId, content: t.content });
     else if (!t.error && (t.content || t.toolCalls.length)) {
@@ -64,6 +75,14 @@ export function PlaygroundPage() {
   const { gw, session, sessionKeys, playgroundKey, setPlaygroundKey } = useApp();
   const models = useAsync(() => gw.modelNames(), [gw]);
   const aliases = useMemo(() => models.data ?? [], [models.data]);
+  // /model/info tells each alias's mode ("chat", "embedding"...): the model list puts the models
+  // that fit the endpoint first. Without it (an older gateway, an error) every model is listed.
+  const info = useAsync(() => gw.modelInfo().catch(() => []), [gw]);
+  const modes = useMemo(() => {
+    const m = new Map<string, string>();
+    for (const d of info.data ?? []) if (d.model_info?.mode && !m.has(d.model_name)) m.set(d.model_name, d.model_info.mode);
+    return m;
+  }, [info.data]);
 
   const [keyChoice, setKeyChoice] = useState<string>(() => playgroundKey ?? sessionKeys[0]?.token ?? "master");
   const [pasted, setPasted] = useState("");
@@ -72,6 +91,9 @@ export function PlaygroundPage() {
   const [maxTokens, setMaxTokens] = useState("1024");
   const [offerTool, setOfferTool] = useState(false);
   const [endpoint, setEndpoint] = useState<EndpointId>("chat");
+  const spec = ENDPOINTS[endpoint];
+  const embeddings = spec.kind === "embedding";
+  const modelList = useMemo(() => modelGroups(aliases, modes, spec.kind), [aliases, modes, spec.kind]);
   const [stream, setStream] = useState(true);
   const [showCode, setShowCode] = useState(false);
   const [input, setInput] = useState("");
@@ -88,16 +110,25 @@ export function PlaygroundPage() {
 
   // Models arrive: panes without a model take the first (the second pane the second).
   useEffect(() => {
-    if (!aliases.length) return;
-    setPanes((ps) => ps.map((p, i) => (p.model ? p : { ...p, model: aliases[Math.min(i, aliases.length - 1)] })));
-  }, [aliases]);
+    const first = modelList.preferred;
+    if (!first.length) return;
+    setPanes((ps) => ps.map((p, i) => (p.model ? p : { ...p, model: first[Math.min(i, first.length - 1)] })));
+  }, [modelList]);
+
+  /** A new endpoint: a pane on a listed model that does not fit it moves to one that does. */
+  const chooseEndpoint = (id: EndpointId) => {
+    setEndpoint(id);
+    const groups = modelGroups(aliases, modes, ENDPOINTS[id].kind);
+    if (!groups.other.length || !groups.preferred.length) return;
+    setPanes((ps) => ps.map((p, i) => (groups.other.includes(p.model) ? { ...p, model: groups.preferred[Math.min(i, groups.preferred.length - 1)] } : p)));
+  };
 
   const apiKey = keyChoice === "master" ? session.masterKey : keyChoice === "paste" ? pasted.trim() : (sessionKeys.find((k) => k.token === keyChoice)?.key ?? "");
   const busy = panes.some((p) => p.turns.some((t) => t.kind === "assistant" && t.streaming));
   const compare = panes.length > 1;
-  const maxTemp = ENDPOINTS[endpoint].maxTemperature;
-  const tempError = validateNumber(temperature, { label: "Temperature" }) ?? (Number(temperature) > maxTemp ? `Temperature is at most ${maxTemp}${maxTemp < 2 ? ` for ${ENDPOINTS[endpoint].label}` : ""}` : null);
-  const maxError = validateNumber(maxTokens, { integer: true, min: 1, label: "Max tokens" });
+  const maxTemp = spec.maxTemperature;
+  const tempError = embeddings ? null : validateNumber(temperature, { label: "Temperature" }) ?? (Number(temperature) > maxTemp ? `Temperature is at most ${maxTemp}${maxTemp < 2 ? ` for ${ENDPOINTS[endpoint].label}` : ""}` : null);
+  const maxError = embeddings ? null : validateNumber(maxTokens, { integer: true, min: 1, label: "Max tokens" });
   const keyError = keyChoice === "paste" && !/^sk-\S{8,}$/.test(pasted.trim()) ? "Paste a key that starts with sk-" : null;
   const canSend = !busy && !tempError && !maxError && !keyError && apiKey !== "";
 
@@ -133,6 +164,7 @@ export function PlaygroundPage() {
       error: null,
       metrics: null,
       finishReason: null,
+      embedding: null,
       raw: null,
     };
     setPanes((ps) => ps.map((p) => (p.id === pane.id ? { ...p, turns: [...turns, assistant] } : p)));
@@ -142,7 +174,8 @@ export function PlaygroundPage() {
       endpoint,
       gatewayUrl: session.url,
       apiKey,
-      messages: historyOf(turns, system),
+      // Embeddings: the text just sent, alone; chat endpoints: the conversation so far.
+      messages: embeddings ? lastUserMessage(turns) : historyOf(turns, system),
       settings: settingsFor(model),
       signal: controller.signal,
       onRequest: (raw) => updateTurn(pane.id, turnId, () => ({ raw: { ...raw } })),
@@ -159,6 +192,7 @@ export function PlaygroundPage() {
       stopped: result.aborted,
       error: result.state.error,
       finishReason: result.state.finishReason,
+      embedding: result.state.embedding ?? null,
       metrics: computeMetrics(result.timing, usage ? { ...usage, cost } : null),
       raw: { request: result.raw.request, response: result.raw.response ? { ...result.raw.response } : null },
     }));
@@ -168,6 +202,7 @@ export function PlaygroundPage() {
   const codeMessages = (): ChatMessage[] => {
     const turns = panes[0]?.turns ?? [];
     const text = input.trim();
+    if (embeddings) return text ? [{ role: "user", content: text }] : lastUserMessage(turns);
     let upTo = turns;
     if (!text) {
       // Nothing typed: the last request sent (the conversation without its last answer).
@@ -246,8 +281,8 @@ export function PlaygroundPage() {
             <TextInput id="pg-paste" value={pasted} onChange={setPasted} type="password" mono placeholder="sk-..." testid="pg-paste-key" />
           </Field>
         )}
-        <Field label="Endpoint" htmlFor="pg-endpoint" hint={<span className="mono">POST {ENDPOINTS[endpoint].path}</span>}>
-          <select id="pg-endpoint" className="input" value={endpoint} onChange={(e) => setEndpoint(e.target.value as EndpointId)} data-testid="pg-endpoint" disabled={busy}>
+        <Field label="Endpoint" htmlFor="pg-endpoint" hint={<span className="mono">POST {spec.path}</span>}>
+          <select id="pg-endpoint" className="input" value={endpoint} onChange={(e) => chooseEndpoint(e.target.value as EndpointId)} data-testid="pg-endpoint" disabled={busy}>
             {ENDPOINT_IDS.map((id) => (
               <option key={id} value={id}>
                 {ENDPOINTS[id].label}
@@ -255,24 +290,32 @@ export function PlaygroundPage() {
             ))}
           </select>
         </Field>
-        <Field label="System prompt" htmlFor="pg-system" optional>
-          <textarea id="pg-system" className="input textarea" rows={4} value={system} onChange={(e) => setSystem(e.target.value)} placeholder="You are a helpful assistant." data-testid="pg-system" />
-        </Field>
-        <div className="form-row">
-          <Field label="Temperature" htmlFor="pg-temp" error={tempError}>
-            <TextInput id="pg-temp" value={temperature} onChange={setTemperature} inputMode="decimal" testid="pg-temperature" />
+        {embeddings ? (
+          <p className="muted small" data-testid="pg-embeddings-note">
+            Each message is embedded on its own: one text per request, no conversation. The system prompt, temperature, max tokens, tool and streaming do not apply.
+          </p>
+        ) : (
+          <>
+          <Field label="System prompt" htmlFor="pg-system" optional>
+            <textarea id="pg-system" className="input textarea" rows={4} value={system} onChange={(e) => setSystem(e.target.value)} placeholder="You are a helpful assistant." data-testid="pg-system" />
           </Field>
-          <Field label="Max tokens" htmlFor="pg-max" error={maxError}>
-            <TextInput id="pg-max" value={maxTokens} onChange={setMaxTokens} inputMode="numeric" testid="pg-max-tokens" />
-          </Field>
-        </div>
-        <input type="range" min={0} max={2} step={0.1} value={Number(temperature) || 0} onChange={(e) => setTemperature(e.target.value)} aria-label="Temperature slider" className="range" />
-        <label className="check">
-          <input type="checkbox" checked={offerTool} onChange={(e) => setOfferTool(e.target.checked)} data-testid="pg-tools" /> Offer a tool: <code>get_weather</code>
-        </label>
-        <label className="check">
-          <input type="checkbox" checked={stream} onChange={(e) => setStream(e.target.checked)} disabled={busy} data-testid="pg-stream" /> Stream the answer
-        </label>
+          <div className="form-row">
+            <Field label="Temperature" htmlFor="pg-temp" error={tempError}>
+              <TextInput id="pg-temp" value={temperature} onChange={setTemperature} inputMode="decimal" testid="pg-temperature" />
+            </Field>
+            <Field label="Max tokens" htmlFor="pg-max" error={maxError}>
+              <TextInput id="pg-max" value={maxTokens} onChange={setMaxTokens} inputMode="numeric" testid="pg-max-tokens" />
+            </Field>
+          </div>
+          <input type="range" min={0} max={2} step={0.1} value={Number(temperature) || 0} onChange={(e) => setTemperature(e.target.value)} aria-label="Temperature slider" className="range" />
+          <label className="check">
+            <input type="checkbox" checked={offerTool} onChange={(e) => setOfferTool(e.target.checked)} data-testid="pg-tools" /> Offer a tool: <code>get_weather</code>
+          </label>
+          <label className="check">
+            <input type="checkbox" checked={stream} onChange={(e) => setStream(e.target.checked)} disabled={busy} data-testid="pg-stream" /> Stream the answer
+          </label>
+          </>
+        )}
         <label className="check">
           <input type="checkbox" checked={compare} onChange={(e) => setCompare(e.target.checked)} disabled={busy || aliases.length === 0} data-testid="pg-compare" /> Compare two models side by side
         </label>
@@ -285,7 +328,9 @@ export function PlaygroundPage() {
           </button>
         </div>
         <p className="muted small">
-          Enter sends, Shift+Enter adds a line, Esc stops. Change the model at any time: the next message goes to it, with the conversation so far.
+          {embeddings
+            ? "Enter sends, Shift+Enter adds a line. Change the model at any time: the next text goes to it."
+            : "Enter sends, Shift+Enter adds a line, Esc stops. Change the model at any time: the next message goes to it, with the conversation so far."}
         </p>
       </aside>
 
@@ -308,6 +353,8 @@ export function PlaygroundPage() {
                 pane={pane}
                 index={i}
                 aliases={aliases}
+                groups={modelList}
+                embeddings={embeddings}
                 busy={busy}
                 gatewayUrl={session.url}
                 onModel={(m) => setPanes((ps) => ps.map((p) => (p.id === pane.id ? { ...p, model: m } : p)))}
@@ -333,7 +380,7 @@ export function PlaygroundPage() {
             value={input}
             onChange={(e) => setInput(e.target.value)}
             onKeyDown={onKey}
-            placeholder={compare ? "Send the same message to both models…" : "Send a message…"}
+            placeholder={embeddings ? (compare ? "Text to embed with both models…" : "Text to embed…") : compare ? "Send the same message to both models…" : "Send a message…"}
             data-testid="pg-input"
             aria-label="Message"
           />
@@ -352,10 +399,34 @@ export function PlaygroundPage() {
   );
 }
 
+/** The models for an endpoint: those whose mode fits it first, the others apart. */
+export function modelGroups(aliases: string[], modes: Map<string, string>, kind: "chat" | "embedding"): { preferred: string[]; other: string[]; otherLabel: string } {
+  const fits = (a: string) => {
+    const mode = modes.get(a);
+    return kind === "embedding" ? mode === "embedding" : mode !== "embedding";
+  };
+  const preferred = aliases.filter(fits);
+  const other = aliases.filter((a) => !fits(a));
+  // Nothing fits (no mode known, or no embedding model): every model, as one list.
+  if (!preferred.length) return { preferred: aliases, other: [], otherLabel: "" };
+  return { preferred, other, otherLabel: kind === "embedding" ? "Chat models" : "Embedding models" };
+}
+
+/** The last message the user sent, alone (what an Embeddings turn sends). */
+function lastUserMessage(turns: Turn[]): ChatMessage[] {
+  for (let i = turns.length - 1; i >= 0; i--) {
+    const t = turns[i];
+    if (t.kind === "user") return [{ role: "user", content: t.content }];
+  }
+  return [];
+}
+
 function PaneView({
   pane,
   index,
   aliases,
+  groups,
+  embeddings,
   busy,
   gatewayUrl,
   onModel,
@@ -364,6 +435,8 @@ function PaneView({
   pane: Pane;
   index: number;
   aliases: string[];
+  groups: { preferred: string[]; other: string[]; otherLabel: string };
+  embeddings: boolean;
   busy: boolean;
   gatewayUrl: string;
   onModel: (m: string) => void;
@@ -407,11 +480,20 @@ function PaneView({
             disabled={busy}
             data-testid={`pg-model-${index}`}
           >
-            {aliases.map((a) => (
+            {groups.preferred.map((a) => (
               <option key={a} value={a}>
                 {a}
               </option>
             ))}
+            {groups.other.length > 0 && (
+              <optgroup label={groups.otherLabel}>
+                {groups.other.map((a) => (
+                  <option key={a} value={a}>
+                    {a}
+                  </option>
+                ))}
+              </optgroup>
+            )}
             <option value={OTHER}>Other model name…</option>
           </select>
         </label>
@@ -439,7 +521,7 @@ function PaneView({
       >
         {pane.turns.length === 0 && (
           <div className="pane-empty muted">
-            {index === 0 ? "Pick a key and a model, then send a message." : "The same message goes to this model too."}
+            {index === 0 ? (embeddings ? "Pick a key and an embedding model, then send a text to embed." : "Pick a key and a model, then send a message.") : "The same message goes to this model too."}
           </div>
         )}
         {pane.turns.map((t) => (
@@ -520,9 +602,19 @@ function AssistantTurn({
         </details>
       )}
       {turn.content && <div className="md" data-testid="msg-content" dangerouslySetInnerHTML={{ __html: renderMarkdown(turn.content) }} />}
+      {turn.embedding && !turn.error && <EmbeddingView embedding={turn.embedding} />}
       {turn.toolCalls.length > 0 && <ToolCalls turn={turn} onAnswer={onAnswerTools} busy={busy} />}
       {turn.error && <ErrorNotice error={turn.error} ctx={{ model: turn.model, gatewayUrl }} compact testid="msg-error" />}
-      {!turn.streaming && m && !turn.error && (
+      {!turn.streaming && m && !turn.error && turn.endpoint === "embeddings" && (
+        <div className="metrics" data-testid="msg-metrics">
+          <span title="Input tokens">{m.promptTokens != null ? `${formatTokens(m.promptTokens)} tokens in` : "no usage"}</span>
+          <span data-testid="msg-cost" title={m.cost != null ? "Cost reported by the gateway" : "The gateway reported no cost for this call"}>
+            {m.cost != null ? formatCost(m.cost) : "cost n/a"}
+          </span>
+          <span title="Total time">{formatMs(m.totalMs)}</span>
+        </div>
+      )}
+      {!turn.streaming && m && !turn.error && turn.endpoint !== "embeddings" && (
         <div className="metrics" data-testid="msg-metrics">
           <span title="Time to first token">TTFT {formatMs(m.ttftMs)}</span>
           <span>{formatRate(m.tokensPerSecond)}</span>
@@ -531,19 +623,42 @@ function AssistantTurn({
           </span>
           <span
             data-testid="msg-cost"
-            title={m.cost != null ? "Cost reported by the gateway" : "The gateway reported no cost for this answer (a streamed Messages answer has none: turn streaming off to see it)"}
+            title={m.cost != null ? "Cost reported by the gateway" : "The gateway reported no cost for this answer (a streamed Messages or Responses answer has none: turn streaming off to see it)"}
           >
             {m.cost != null ? formatCost(m.cost) : "cost n/a"}
           </span>
           <span title="Total time">{formatMs(m.totalMs)}</span>
         </div>
       )}
-      {showRaw && turn.raw && <RawView raw={turn.raw} streaming={turn.streaming} />}
+      {showRaw && turn.raw && <RawView raw={turn.raw} streaming={turn.streaming} note={ENDPOINTS[turn.endpoint].rawNote} />}
     </div>
   );
 }
 
-function prettyJson(text: string): string {
+/** An embeddings turn: the vector's size and first numbers (never a chat bubble of text). */
+function EmbeddingView({ embedding }: { embedding: EmbeddingSummary }) {
+  const more = embedding.dimensions - embedding.head.length;
+  return (
+    <div className="embedding" data-testid="msg-embedding">
+      <div className="embedding-size">
+        <strong data-testid="embedding-dimensions">{embedding.dimensions.toLocaleString()}</strong> dimensions
+        {embedding.count > 1 && <span className="muted"> · {embedding.count} vectors (the first shown)</span>}
+        {embedding.encoding !== "float" && <span className="muted"> · {embedding.encoding}</span>}
+      </div>
+      <code className="embedding-head" data-testid="embedding-head">
+        [{embedding.head.map((x) => formatFloat(x)).join(", ")}
+        {more > 0 ? `, … ${more.toLocaleString()} more` : ""}]
+      </code>
+    </div>
+  );
+}
+
+function formatFloat(x: number): string {
+  if (x === 0) return "0";
+  return Math.abs(x) >= 1e-4 && Math.abs(x) < 1e4 ? x.toFixed(4) : x.toExponential(3);
+}
+
+function prettyJsonFull(text: string): string {
   try {
     return JSON.stringify(JSON.parse(text), null, 2);
   } catch {
@@ -551,12 +666,31 @@ function prettyJson(text: string): string {
   }
 }
 
+/** How many numbers of a long number list (an embedding) the Raw view shows; Copy has them all. */
+const RAW_NUMBERS = 16;
+
+/** Pretty JSON, with lists of numbers on one line and long ones cut (an embedding has thousands). */
+function prettyJson(text: string): string {
+  let pretty: string;
+  try {
+    pretty = JSON.stringify(JSON.parse(text), null, 2);
+  } catch {
+    return text;
+  }
+  return pretty.replace(/\[(\s*-?\d[\d.eE+-]*(?:,\s*-?\d[\d.eE+-]*)*)\s*\]/g, (_, list: string) => {
+    const numbers = list.split(",").map((n) => n.trim());
+    if (numbers.length <= RAW_NUMBERS) return `[${numbers.join(", ")}]`;
+    return `[${numbers.slice(0, RAW_NUMBERS).join(", ")}, … ${numbers.length - RAW_NUMBERS} more]`;
+  });
+}
+
 /** A turn's exact request (key masked) and response (status, x-litellm-* headers, body or events). */
-function RawView({ raw, streaming }: { raw: RawExchange; streaming: boolean }) {
+function RawView({ raw, streaming, note }: { raw: RawExchange; streaming: boolean; note?: string }) {
   const req = raw.request;
   const res = raw.response;
   const requestText = [`${req.method} ${req.url}`, ...req.headers.map(([k, v]) => `${k}: ${v}`), "", JSON.stringify(req.body, null, 2)].join("\n");
   let responseText = "";
+  let shownText = "";
   if (res) {
     const lines = [`HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ""}`, ...res.headers.map(([k, v]) => `${k}: ${v}`), ""];
     if (res.events) {
@@ -566,10 +700,10 @@ function RawView({ raw, streaming }: { raw: RawExchange; streaming: boolean }) {
       }
       if (res.eventsDropped) lines.push(`… ${res.eventsDropped} more events not kept`);
       if (streaming) lines.push("… streaming");
-    } else if (res.body != null) {
-      lines.push(prettyJson(res.body));
     }
-    responseText = lines.join("\n").trimEnd();
+    const head = lines.join("\n");
+    responseText = (res.body != null && !res.events ? `${head}\n${prettyJsonFull(res.body)}` : head).trimEnd();
+    shownText = (res.body != null && !res.events ? `${head}\n${prettyJson(res.body)}` : head).trimEnd();
   }
   return (
     <div className="raw-view" data-testid="raw-view">
@@ -579,6 +713,11 @@ function RawView({ raw, streaming }: { raw: RawExchange; streaming: boolean }) {
           <span className="mono small" data-testid="raw-request-line">
             {req.method} {req.path}
           </span>
+          {note && (
+            <span className="muted small" data-testid="raw-note">
+              {note}
+            </span>
+          )}
           <CopyButton text={requestText} small />
         </div>
         <pre className="raw-pre" data-testid="raw-request">{requestText}</pre>
@@ -595,19 +734,22 @@ function RawView({ raw, streaming }: { raw: RawExchange; streaming: boolean }) {
           )}
           {res && <CopyButton text={responseText} small />}
         </div>
-        {res && <pre className="raw-pre" data-testid="raw-response">{responseText}</pre>}
+        {res && <pre className="raw-pre" data-testid="raw-response">{shownText}</pre>}
       </div>
     </div>
   );
 }
 
 function GetCodeDialog({ onClose, gatewayUrl, endpoint, messages, settings }: { onClose: () => void; gatewayUrl: string; endpoint: EndpointId; messages: ChatMessage[]; settings: TurnSettings }) {
-  const [kind, setKind] = useState<CodeKind>(endpoint === "messages" ? "anthropic" : "openai");
+  const [kind, setKind] = useState<CodeKind>(defaultCodeKind(endpoint));
+  const kinds = codeKindsFor(endpoint);
   const text = codeSnippet(kind, { gatewayUrl, endpoint, messages, settings });
   return (
     <Modal title="Get code" onClose={onClose} wide testid="code-dialog">
       <p className="muted small code-intro">
-        The conversation so far as code, with <span className="mono">{settings.model}</span> and the playground&apos;s settings
+        {endpoint === "embeddings" ? "The text to embed as code, with " : "The conversation so far as code, with "}
+        <span className="mono">{settings.model}</span>
+        {endpoint === "embeddings" ? "" : <> and the playground&apos;s settings</>}
         {kind === "curl" ? (
           <>
             , sent to <span className="mono">POST {ENDPOINTS[endpoint].path}</span>
@@ -617,7 +759,7 @@ function GetCodeDialog({ onClose, gatewayUrl, endpoint, messages, settings }: { 
       </p>
       <div className="snippet-bar">
         <div className="tabs" role="tablist">
-          {(Object.keys(CODE_LABELS) as CodeKind[]).map((k) => (
+          {kinds.map((k) => (
             <button key={k} type="button" role="tab" aria-selected={kind === k} className={`tab${kind === k ? " active" : ""}`} onClick={() => setKind(k)} data-testid={`code-tab-${k}`}>
               {CODE_LABELS[k]}
             </button>

@@ -124,3 +124,15 @@ describe("Get code: Python", () => {
     expect(codeSnippet("openai", { ...input, messages: [] })).toContain('"content": "Hello"');
   });
 });
+
+describe("Get code: Responses and Embeddings snippets are valid Python", () => {
+  it("openai responses (streamed, with the tool), openai and litellm embeddings", async () => {
+    const withTools = { ...input, endpoint: "responses" as const, settings: { ...input.settings, stream: true, tools: true } };
+    await assertPython(codeSnippet("openai", withTools));
+    await assertPython(codeSnippet("openai", { ...withTools, settings: { ...withTools.settings, stream: false } }));
+    const embed = { ...input, endpoint: "embeddings" as const };
+    await assertPython(codeSnippet("openai", embed));
+    await assertPython(codeSnippet("litellm", embed));
+    noSecrets(codeSnippet("openai", embed));
+  });
+});
