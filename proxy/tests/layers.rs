@@ -15,7 +15,7 @@ const LAYERS: &[&[&str]] = &[
     &["config"],
     &["auth", "providers", "spend"],
     &["gateway"],
-    &["aws"],
+    &["aws", "messages", "responses"],
     &["admin"],
     &["http"],
     &["server"],

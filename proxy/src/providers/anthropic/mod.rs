@@ -124,7 +124,7 @@ impl AnthropicProvider {
             let response =
                 self.post(&self.messages_url, Self::forwarded(native, model)?, native.beta.as_deref()).await?;
             if stream {
-                let mut splitter = stream::Events::default();
+                let mut splitter = super::EventSplitter::default();
                 let mut pass = stream::PassThrough::new(options.alias.clone(), usage.clone());
                 let events = response.bytes_stream().map(move |chunk| {
                     let chunk = chunk.map_err(transport_error)?;
@@ -166,37 +166,9 @@ impl AnthropicProvider {
                 usage.clone(),
                 options.token_prices,
             );
-            let state = (response.bytes_stream(), stream::Events::default(), chat, false);
-            let events = futures::stream::unfold(state, |(mut upstream, mut splitter, mut chat, ended)| async move {
-                if ended {
-                    return None;
-                }
-                loop {
-                    let mut out = Vec::new();
-                    let result = match upstream.next().await {
-                        Some(Ok(bytes)) => splitter
-                            .push(&bytes)
-                            .and_then(|events| events.iter().try_for_each(|event| chat.chunks(event, &mut out))),
-                        Some(Err(e)) => Err(transport_error(e)),
-                        // An upstream that stops without `message_stop` still ends the client's
-                        // stream properly.
-                        None => {
-                            let finished = chat.finish(&mut out);
-                            return match finished {
-                                Ok(()) if out.is_empty() => None,
-                                Ok(()) => Some((Ok(join(out)), (upstream, splitter, chat, true))),
-                                Err(e) => Some((Err(e), (upstream, splitter, chat, true))),
-                            };
-                        }
-                    };
-                    match result {
-                        Err(e) => return Some((Err(e), (upstream, splitter, chat, true))),
-                        Ok(()) if out.is_empty() => continue,
-                        Ok(()) => return Some((Ok(join(out)), (upstream, splitter, chat, false))),
-                    }
-                }
-            });
-            return Ok(ChatOutput::Stream(ChatStream { events: Box::pin(events), usage, native: false }));
+            let upstream = response.bytes_stream().map(|r| r.map_err(transport_error)).boxed();
+            let events = super::translated(upstream, chat);
+            return Ok(ChatOutput::Stream(ChatStream { events, usage, native: false }));
         }
         let bytes = read_capped(response, super::MAX_RESPONSE_BYTES).await?;
         let (body, usage) = response::completion(&bytes, &id, created, &options.alias)?;
@@ -254,16 +226,4 @@ impl Provider for AnthropicProvider {
     fn api_base(&self) -> Option<String> {
         Some(self.api_base.clone())
     }
-}
-
-/// Frames as one body chunk.
-fn join(frames: Vec<Bytes>) -> Bytes {
-    if frames.len() == 1 {
-        return frames.into_iter().next().unwrap_or_default();
-    }
-    let mut out = bytes::BytesMut::with_capacity(frames.iter().map(Bytes::len).sum());
-    for frame in frames {
-        out.extend_from_slice(&frame);
-    }
-    out.freeze()
 }

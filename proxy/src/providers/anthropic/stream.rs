@@ -5,34 +5,13 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::Value;
 
 use super::response::{AnthropicUsage, finish_reason};
-use crate::providers::{DONE_EVENT, MAX_EVENT_BYTES, ProviderError, TokenPrices, UsageSlot, data_event};
+use crate::providers::{DONE_EVENT, ProviderError, ToChunks, TokenPrices, UsageSlot, data_event};
 use crate::schema::{ChatChunk, ChunkChoice, ChunkUsage, Delta, FunctionDelta, ThinkingBlock, ToolCallDelta};
-
-/// Cuts a byte stream into whole events.
-#[derive(Default)]
-pub struct Events {
-    pending: BytesMut,
-}
-
-impl Events {
-    /// The events `bytes` completes, each without its blank line.
-    pub fn push(&mut self, bytes: &[u8]) -> Result<Vec<Bytes>, ProviderError> {
-        self.pending.extend_from_slice(bytes);
-        let mut out = Vec::new();
-        while let Some(end) = memchr::memmem::find(&self.pending, b"\n\n") {
-            out.push(self.pending.split_to(end + 2).freeze());
-        }
-        if self.pending.len() > MAX_EVENT_BYTES {
-            return Err(ProviderError::Protocol("an event of the stream is too large".into()));
-        }
-        Ok(out)
-    }
-}
 
 /// The `data:` of an event.
 pub fn data_of(event: &[u8]) -> Option<&[u8]> {
@@ -114,8 +93,15 @@ impl ToChat {
         }
     }
 
+    fn tool_index(&mut self, block: u64) -> u32 {
+        let next = self.tool_of_block.len() as u32;
+        *self.tool_of_block.entry(block).or_insert(next)
+    }
+}
+
+impl ToChunks for ToChat {
     /// The chunks for one event.
-    pub fn chunks(&mut self, event: &[u8], out: &mut Vec<Bytes>) -> Result<(), ProviderError> {
+    fn chunks(&mut self, event: &[u8], out: &mut Vec<Bytes>) -> Result<(), ProviderError> {
         let Some(data) = data_of(event) else { return Ok(()) };
         let event: Event<'_> = serde_json::from_slice(data)
             .map_err(|e| ProviderError::Protocol(format!("an event of the stream is not JSON ({e})")))?;
@@ -202,7 +188,7 @@ impl ToChat {
     }
 
     /// The usage chunk (when asked for) and `[DONE]`, once.
-    pub fn finish(&mut self, out: &mut Vec<Bytes>) -> Result<(), ProviderError> {
+    fn finish(&mut self, out: &mut Vec<Bytes>) -> Result<(), ProviderError> {
         if self.done {
             return Ok(());
         }
@@ -222,11 +208,6 @@ impl ToChat {
         }
         out.push(Bytes::from_static(DONE_EVENT));
         Ok(())
-    }
-
-    fn tool_index(&mut self, block: u64) -> u32 {
-        let next = self.tool_of_block.len() as u32;
-        *self.tool_of_block.entry(block).or_insert(next)
     }
 }
 
@@ -289,6 +270,7 @@ impl PassThrough {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::providers::EventSplitter;
 
     const STREAM: &str = concat!(
         "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"claude-real\",\"content\":[],\"usage\":{\"input_tokens\":12,\"output_tokens\":1,\"cache_read_input_tokens\":3}}}\n\n",
@@ -308,7 +290,7 @@ mod tests {
         let slot = Arc::new(UsageSlot::default());
         let mut t =
             ToChat::new("chatcmpl-1".into(), 7, "alias".into(), true, slot.clone(), Some(TokenPrices::new(1.0, 2.0)));
-        let mut events = Events::default();
+        let mut events = EventSplitter::default();
         let mut out = Vec::new();
         for piece in STREAM.as_bytes().chunks(13) {
             for e in events.push(piece).unwrap() {
@@ -336,7 +318,7 @@ mod tests {
     fn pass_through_keeps_events_and_names_the_alias() {
         let slot = Arc::new(UsageSlot::default());
         let mut p = PassThrough::new("alias".into(), slot.clone());
-        let mut events = Events::default();
+        let mut events = EventSplitter::default();
         let mut out = Vec::new();
         for e in events.push(STREAM.as_bytes()).unwrap() {
             out.push(p.event(e).unwrap());

@@ -10,7 +10,6 @@ mod stream;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use bytes::Bytes;
 use futures::StreamExt;
 use futures::future::BoxFuture;
 use http::HeaderValue;
@@ -138,38 +137,9 @@ impl GeminiProvider {
             options.token_prices,
             options.call_id,
         );
-        let state = (response.bytes_stream(), stream::Events::default(), chat, false);
-        let events = futures::stream::unfold(state, |(mut upstream, mut splitter, mut chat, ended)| async move {
-            if ended {
-                return None;
-            }
-            loop {
-                let mut out = Vec::new();
-                let result = match upstream.next().await {
-                    Some(Ok(bytes)) => splitter
-                        .push(&bytes)
-                        .and_then(|events| events.iter().try_for_each(|event| chat.chunks(event, &mut out))),
-                    Some(Err(e)) => Err(transport_error(e)),
-                    // The end of the upstream's stream is the end of the answer: a last event
-                    // without its blank line is still read.
-                    None => {
-                        let rest = splitter.rest();
-                        let finished = chat.chunks(&rest, &mut out).and_then(|()| chat.finish(&mut out));
-                        return match finished {
-                            Ok(()) if out.is_empty() => None,
-                            Ok(()) => Some((Ok(join(out)), (upstream, splitter, chat, true))),
-                            Err(e) => Some((Err(e), (upstream, splitter, chat, true))),
-                        };
-                    }
-                };
-                match result {
-                    Err(e) => return Some((Err(e), (upstream, splitter, chat, true))),
-                    Ok(()) if out.is_empty() => continue,
-                    Ok(()) => return Some((Ok(join(out)), (upstream, splitter, chat, false))),
-                }
-            }
-        });
-        Ok(ChatOutput::Stream(ChatStream { events: Box::pin(events), usage, native: false }))
+        let upstream = response.bytes_stream().map(|r| r.map_err(transport_error)).boxed();
+        let events = super::translated(upstream, chat);
+        Ok(ChatOutput::Stream(ChatStream { events, usage, native: false }))
     }
 
     async fn count_tokens_impl(
@@ -273,18 +243,6 @@ impl Provider for GeminiProvider {
     ) -> BoxFuture<'a, Result<ChatOutput, ProviderError>> {
         Box::pin(self.embed_impl(request, options))
     }
-}
-
-/// Frames as one body chunk.
-fn join(frames: Vec<Bytes>) -> Bytes {
-    if frames.len() == 1 {
-        return frames.into_iter().next().unwrap_or_default();
-    }
-    let mut out = bytes::BytesMut::with_capacity(frames.iter().map(Bytes::len).sum());
-    for frame in frames {
-        out.extend_from_slice(&frame);
-    }
-    out.freeze()
 }
 
 fn unix_now() -> u64 {

@@ -5,41 +5,13 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use serde_json::Value;
 
 use super::request::call_id;
 use super::response::{GenerateContentResponse, UsageMetadata, finish_reason};
-use crate::providers::{DONE_EVENT, MAX_EVENT_BYTES, ProviderError, TokenPrices, UsageSlot, data_event};
+use crate::providers::{DONE_EVENT, ProviderError, ToChunks, TokenPrices, UsageSlot, data_event};
 use crate::schema::{ChatChunk, ChunkChoice, ChunkUsage, Delta, FunctionDelta, ToolCallDelta};
-
-/// Cuts a byte stream into whole events; Google ends them with `\r\n\r\n`, others with `\n\n`.
-#[derive(Default)]
-pub struct Events {
-    pending: BytesMut,
-}
-
-impl Events {
-    pub fn push(&mut self, bytes: &[u8]) -> Result<Vec<Bytes>, ProviderError> {
-        self.pending.extend_from_slice(bytes);
-        let mut out = Vec::new();
-        loop {
-            let lf = memchr::memmem::find(&self.pending, b"\n\n").map(|at| (at, 2));
-            let crlf = memchr::memmem::find(&self.pending, b"\r\n\r\n").map(|at| (at, 4));
-            let Some((at, len)) = [lf, crlf].into_iter().flatten().min_by_key(|(at, _)| *at) else { break };
-            out.push(self.pending.split_to(at + len).freeze());
-        }
-        if self.pending.len() > MAX_EVENT_BYTES {
-            return Err(ProviderError::Protocol("an event of the stream is too large".into()));
-        }
-        Ok(out)
-    }
-
-    /// What is left when the upstream ends (a last event without its blank line).
-    pub fn rest(&mut self) -> Bytes {
-        std::mem::take(&mut self.pending).freeze()
-    }
-}
 
 /// The `data:` payload of an event (several `data:` lines are one payload).
 fn data_of(event: &[u8]) -> Option<Vec<u8>> {
@@ -110,8 +82,29 @@ impl ToChat {
         }
     }
 
+    fn push_chunk(
+        &self,
+        index: u32,
+        delta: Delta<'_>,
+        finish: Option<&'static str>,
+        out: &mut Vec<Bytes>,
+    ) -> Result<(), ProviderError> {
+        let chunk = ChatChunk {
+            id: &self.id,
+            object: "chat.completion.chunk",
+            created: self.created,
+            model: &self.alias,
+            choices: vec![ChunkChoice { index, delta, finish_reason: finish }],
+            usage: None,
+        };
+        out.push(data_event(&chunk).map_err(|e| ProviderError::Protocol(e.to_string()))?);
+        Ok(())
+    }
+}
+
+impl ToChunks for ToChat {
     /// The chunks for one event.
-    pub fn chunks(&mut self, event: &[u8], out: &mut Vec<Bytes>) -> Result<(), ProviderError> {
+    fn chunks(&mut self, event: &[u8], out: &mut Vec<Bytes>) -> Result<(), ProviderError> {
         let Some(data) = data_of(event) else { return Ok(()) };
         if data.trim_ascii().is_empty() {
             return Ok(());
@@ -186,27 +179,8 @@ impl ToChat {
         Ok(())
     }
 
-    fn push_chunk(
-        &self,
-        index: u32,
-        delta: Delta<'_>,
-        finish: Option<&'static str>,
-        out: &mut Vec<Bytes>,
-    ) -> Result<(), ProviderError> {
-        let chunk = ChatChunk {
-            id: &self.id,
-            object: "chat.completion.chunk",
-            created: self.created,
-            model: &self.alias,
-            choices: vec![ChunkChoice { index, delta, finish_reason: finish }],
-            usage: None,
-        };
-        out.push(data_event(&chunk).map_err(|e| ProviderError::Protocol(e.to_string()))?);
-        Ok(())
-    }
-
     /// The usage chunk (when asked for) and `[DONE]`, once.
-    pub fn finish(&mut self, out: &mut Vec<Bytes>) -> Result<(), ProviderError> {
+    fn finish(&mut self, out: &mut Vec<Bytes>) -> Result<(), ProviderError> {
         if self.done {
             return Ok(());
         }
@@ -232,6 +206,7 @@ impl ToChat {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::providers::EventSplitter;
 
     const STREAM: &str = concat!(
         "data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"Hi \"}],\"role\": \"model\"},\"index\": 0}],\"usageMetadata\": {\"promptTokenCount\": 12,\"candidatesTokenCount\": 1,\"totalTokenCount\": 13},\"modelVersion\": \"gemini-2.5-flash\",\"responseId\": \"r1\"}\r\n\r\n",
@@ -250,7 +225,7 @@ mod tests {
             Some(TokenPrices::new(1.0, 2.0)),
             uuid::Uuid::nil(),
         );
-        let mut events = Events::default();
+        let mut events = EventSplitter::default();
         let mut out = Vec::new();
         for piece in STREAM.as_bytes().chunks(11) {
             for e in events.push(piece).unwrap() {
