@@ -775,3 +775,60 @@ async fn an_organizations_budget_limits_its_teams() {
     assert_eq!(status, 400, "{body}");
     assert_eq!(error_of(&body).1, "Organization not found for organization_id=no-such-org");
 }
+
+/// An organization's models bound what its teams' keys may call, as LiteLLM's
+/// `org_model_access_denied`; a change of the organization's models applies to the next call.
+#[tokio::test]
+async fn an_organizations_models_bound_its_teams() {
+    let s = Stack::start().await;
+    let org = admin(&s, "/organization/new", json!({"organization_alias": "narrow", "models": ["gpt-4o-mini"]})).await;
+    let org_id = org["organization_id"].as_str().unwrap().to_string();
+    let team = admin(&s, "/team/new", json!({"team_alias": "in-narrow", "organization_id": org_id})).await;
+    let key =
+        admin(&s, "/key/generate", json!({"team_id": team["team_id"]})).await["key"].as_str().unwrap().to_string();
+
+    let (status, body) = post(&s, &key, "/v1/chat/completions", chat_body("gpt-4o-mini")).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = post(&s, &key, "/v1/chat/completions", chat_body("claude-haiku")).await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(
+        error_of(&body),
+        (
+            "org_model_access_denied",
+            "org not allowed to access model. This org can only access models=['gpt-4o-mini']. Tried to access claude-haiku"
+        )
+    );
+    let (_, models) = get(&s, &key, "/v1/models").await;
+    let ids: Vec<&str> = models["data"].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["gpt-4o-mini"], "the key lists what its organization allows");
+
+    let r = s
+        .http
+        .patch(s.url("/organization/update"))
+        .bearer_auth(MASTER_KEY)
+        .json(&json!({"organization_id": org_id, "models": ["gpt-4o-mini", "claude-haiku"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let (status, body) = post(&s, &key, "/v1/chat/completions", chat_body("claude-haiku")).await;
+    assert_eq!(status, 200, "the organization's new models apply at once: {body}");
+
+    // A team of the organization may not name a model the organization does not allow.
+    let (status, body) = post(
+        &s,
+        MASTER_KEY,
+        "/team/new",
+        json!({"organization_id": org_id, "models": ["gpt-4o-mini", "claude-sonnet"]}),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    let message = error_of(&body).1;
+    assert!(message.starts_with("Model 'claude-sonnet' not in organization's allowed models."), "{message}");
+    let (status, body) =
+        post(&s, MASTER_KEY, "/team/update", json!({"team_id": team["team_id"], "models": ["claude-sonnet"]})).await;
+    assert_eq!(status, 400, "{body}");
+    let (status, body) =
+        post(&s, MASTER_KEY, "/team/update", json!({"team_id": team["team_id"], "models": ["claude-haiku"]})).await;
+    assert_eq!(status, 200, "{body}");
+}

@@ -88,6 +88,31 @@ fn check_organization(core: &Core, fields: &Fields) -> Result<(), AdminError> {
     }
 }
 
+/// A team of an organization that restricts its models may only name models the organization
+/// allows, as LiteLLM checks it (`Model '...' not in organization's allowed models`). A team
+/// that names none is still bound by the organization's list on every call.
+fn check_models_in_organization(core: &Core, team: &TeamRecord) -> Result<(), AdminError> {
+    let Some(organization) = team.organization_id.as_deref().and_then(|o| core.gateway.registry.organizations.get(o))
+    else {
+        return Ok(());
+    };
+    let allowed = &organization.record.models;
+    if allowed.is_empty() || allowed.iter().any(|m| m == "all-proxy-models" || m == "*") {
+        return Ok(());
+    }
+    match team.models.iter().find(|m| !allowed.contains(m)) {
+        None => Ok(()),
+        Some(model) => Err(AdminError::invalid(
+            format!(
+                "Model '{model}' not in organization's allowed models. Organization allowed models={}. Organization: {}",
+                crate::auth::access::python_list(allowed),
+                organization.record.organization_id
+            ),
+            Some("models"),
+        )),
+    }
+}
+
 fn team_or_404(core: &Core, team_id: &str) -> Result<Arc<TeamEntry>, AdminError> {
     core.gateway
         .registry
@@ -144,6 +169,7 @@ pub async fn create(core: &Core, caller: &Principal, fields: &Fields) -> Result<
     if let Some(d) = &record.limits.budget_duration {
         record.limits.budget_reset_at = Some(next_reset(d)?);
     }
+    check_models_in_organization(core, &record)?;
     if let Some(creator) = caller.user_id()
         && !record.members_with_roles.iter().any(|m| m.user_id.as_deref() == Some(creator))
     {
@@ -164,6 +190,9 @@ pub async fn update(core: &Core, fields: &Fields) -> Result<UpdatedTeam, AdminEr
     let mut allowed: Vec<&str> = UPDATABLE.to_vec();
     allowed.extend_from_slice(LIMIT_FIELDS);
     let mut record: TeamRecord = merge(&entry.snapshot(), fields, &allowed)?;
+    if fields.contains_key("models") || fields.contains_key("organization_id") {
+        check_models_in_organization(core, &record)?;
+    }
     if fields.contains_key("budget_duration") {
         record.limits.budget_reset_at = record.limits.budget_duration.as_deref().map(next_reset).transpose()?;
     }

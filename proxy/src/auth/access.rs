@@ -2,7 +2,7 @@
 //! `all-proxy-models` allows everything; entries are model names, wildcards (`bedrock/*`,
 //! matched against the name and against the deployment's provider model), or access groups
 //! (`model_info.access_groups`); `all-team-models` on a key defers to its team; a key may use
-//! what its own list, its team's and its user's all allow.
+//! what its own list, its team's, its user's and its team's organization's all allow.
 
 /// What a list entry is checked against for one model group.
 pub struct ModelFacts<'a> {
@@ -40,6 +40,8 @@ pub enum Denied {
     Key,
     Team,
     User,
+    /// The organization of the key's team.
+    Organization,
 }
 
 impl Denied {
@@ -49,6 +51,7 @@ impl Denied {
             Denied::Key => "key",
             Denied::Team => "team",
             Denied::User => "user",
+            Denied::Organization => "org",
         }
     }
 }
@@ -60,12 +63,13 @@ pub fn python_list(items: &[String]) -> String {
     format!("[{}]", quoted.join(", "))
 }
 
-/// Key list, then team list, then user list (key ∩ team ∩ user); `all-team-models` makes the
-/// key list defer to the team.
+/// Key list, then team list, then user list, then the team's organization's list (key ∩ team ∩
+/// user ∩ organization); `all-team-models` makes the key list defer to the team.
 pub fn check(
     key_models: &[String],
     team_models: Option<&[String]>,
     user_models: Option<&[String]>,
+    organization_models: Option<&[String]>,
     model: &ModelFacts<'_>,
 ) -> Result<(), Denied> {
     let key_defers = key_models.iter().any(|m| m == "all-team-models");
@@ -81,6 +85,11 @@ pub fn check(
         && !list_allows(user, model)
     {
         return Err(Denied::User);
+    }
+    if let Some(organization) = organization_models
+        && !list_allows(organization, model)
+    {
+        return Err(Denied::Organization);
     }
     Ok(())
 }
@@ -143,18 +152,26 @@ mod tests {
         let none: Vec<String> = vec![];
         let haiku = facts("claude-haiku", &none, &none);
         let team = l(&["claude-sonnet", "claude-haiku"]);
-        assert_eq!(check(&[], Some(&team), None, &haiku), Ok(()));
-        assert_eq!(check(&l(&["all-team-models"]), Some(&team), None, &haiku), Ok(()));
-        assert_eq!(check(&l(&["claude-sonnet"]), Some(&team), None, &haiku), Err(Denied::Key));
+        assert_eq!(check(&[], Some(&team), None, None, &haiku), Ok(()));
+        assert_eq!(check(&l(&["all-team-models"]), Some(&team), None, None, &haiku), Ok(()));
+        assert_eq!(check(&l(&["claude-sonnet"]), Some(&team), None, None, &haiku), Err(Denied::Key));
         let gpt = facts("gpt-4o", &none, &none);
-        assert_eq!(check(&[], Some(&team), None, &gpt), Err(Denied::Team));
-        assert_eq!(check(&l(&["gpt-4o"]), Some(&team), None, &gpt), Err(Denied::Team), "key ∩ team");
-        assert_eq!(check(&[], None, None, &gpt), Ok(()));
+        assert_eq!(check(&[], Some(&team), None, None, &gpt), Err(Denied::Team));
+        assert_eq!(check(&l(&["gpt-4o"]), Some(&team), None, None, &gpt), Err(Denied::Team), "key ∩ team");
+        assert_eq!(check(&[], None, None, None, &gpt), Ok(()));
         let user = l(&["claude-haiku"]);
-        assert_eq!(check(&[], Some(&team), Some(&user), &haiku), Ok(()));
+        assert_eq!(check(&[], Some(&team), Some(&user), None, &haiku), Ok(()));
         let sonnet = facts("claude-sonnet", &none, &none);
-        assert_eq!(check(&[], Some(&team), Some(&user), &sonnet), Err(Denied::User), "key ∩ team ∩ user");
-        assert_eq!(check(&[], None, Some(&[]), &gpt), Ok(()), "a user without a list may use everything");
+        assert_eq!(check(&[], Some(&team), Some(&user), None, &sonnet), Err(Denied::User), "key ∩ team ∩ user");
+        assert_eq!(check(&[], None, Some(&[]), None, &gpt), Ok(()), "a user without a list may use everything");
+        let organization = l(&["claude-haiku"]);
+        assert_eq!(check(&[], Some(&team), None, Some(&organization), &haiku), Ok(()));
+        assert_eq!(
+            check(&[], Some(&team), None, Some(&organization), &sonnet),
+            Err(Denied::Organization),
+            "key ∩ team ∩ user ∩ organization"
+        );
+        assert_eq!(check(&[], None, None, Some(&[]), &gpt), Ok(()), "an organization without a list allows everything");
     }
 
     #[test]

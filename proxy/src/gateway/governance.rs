@@ -20,13 +20,17 @@ pub fn check_access(registry: &Registry, principal: &Principal, facts: &ModelFac
     let Some(key) = principal.key() else { return Ok(()) };
     let team = key.record.team_id.as_deref().and_then(|t| registry.teams.get(t));
     let user = key.record.user_id.as_deref().and_then(|u| registry.users.get(u));
+    let organization =
+        team.as_ref().and_then(|t| t.record.organization_id.as_deref()).and_then(|o| registry.organizations.get(o));
     let team_models = team.as_ref().map(|t| t.record.models.as_slice());
     let user_models = user.as_ref().map(|u| u.record.models.as_slice());
-    access::check(&key.record.models, team_models, user_models, facts).map_err(|denied| {
+    let organization_models = organization.as_ref().map(|o| o.record.models.as_slice());
+    access::check(&key.record.models, team_models, user_models, organization_models, facts).map_err(|denied| {
         let allowed = match denied {
             Denied::Key => key.record.models.as_slice(),
             Denied::Team => team_models.unwrap_or_default(),
             Denied::User => user_models.unwrap_or_default(),
+            Denied::Organization => organization_models.unwrap_or_default(),
         };
         GatewayError::ModelAccessDenied { model: facts.name.to_string(), denied, allowed: allowed.to_vec() }
     })
@@ -266,6 +270,7 @@ impl From<Denied> for &'static str {
             Denied::Key => "key_model_access_denied",
             Denied::Team => "team_model_access_denied",
             Denied::User => "user_model_access_denied",
+            Denied::Organization => "org_model_access_denied",
         }
     }
 }

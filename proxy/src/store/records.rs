@@ -258,12 +258,14 @@ pub struct OrganizationRecord {
 /// The spend-row metadata member naming the organization a call counts against (LiteLLM's).
 pub const ORG_ID_METADATA: &str = "user_api_key_org_id";
 
-/// What the request path needs of an organization: the limits of its budget and its spend.
+/// What the request path needs of an organization: the limits of its budget, its spend, and
+/// the models its teams may call (empty: any).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OrganizationLimits {
     pub organization_id: String,
     pub limits: Limits,
     pub spend: f64,
+    pub models: Vec<String>,
 }
 
 impl OrganizationLimits {
@@ -279,7 +281,12 @@ impl OrganizationLimits {
                 max_parallel_requests: b.max_parallel_requests,
             })
             .unwrap_or_default();
-        OrganizationLimits { organization_id: organization.organization_id.clone(), limits, spend: organization.spend }
+        OrganizationLimits {
+            organization_id: organization.organization_id.clone(),
+            limits,
+            spend: organization.spend,
+            models: organization.models.clone(),
+        }
     }
 }
 
