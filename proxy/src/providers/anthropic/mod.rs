@@ -17,7 +17,7 @@ use http::header::CONTENT_TYPE;
 use secrecy::ExposeSecret;
 use serde_json::Value;
 
-use super::openai::{read_capped, transport_error, upstream_error};
+use super::openai::{read_capped, secret_header, transport_error, upstream_error};
 use super::{CallOptions, ChatOutput, ChatStream, Provider, ProviderError, SharedClients, UsageSlot};
 use crate::config::ModelEntry;
 use crate::schema::{ChatRequest, NativeRequest};
@@ -56,13 +56,7 @@ impl AnthropicProvider {
             .as_ref()
             .map(|k| k.expose_secret().to_string())
             .or_else(|| std::env::var("ANTHROPIC_API_KEY").ok().filter(|v| !v.is_empty()))
-            .map(|key| {
-                let mut v = HeaderValue::from_str(&key).map_err(|_| {
-                    format!("{label}.litellm_params.api_key: contains characters not allowed in a header")
-                })?;
-                v.set_sensitive(true);
-                Ok::<_, String>(v)
-            })
+            .map(|key| secret_header(&key, &format!("{label}.litellm_params.api_key")))
             .transpose()?;
         if entry.provider_model.is_empty() {
             return Err(format!("{label}.litellm_params.model: the Anthropic model id is empty"));
