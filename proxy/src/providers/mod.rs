@@ -23,7 +23,7 @@ use crate::schema::completions::CompletionRequest;
 use crate::schema::embeddings::EmbeddingRequest;
 use crate::schema::{ChatRequest, Usage};
 
-pub use sse::{DONE_EVENT, EventSplitter, ToChunks, data_event, translated};
+pub use sse::{ChunkWriter, DONE_EVENT, EventSplitter, ToChunks, data_event, translated};
 
 /// What a provider is given with each call, besides the request.
 #[derive(Debug, Clone)]

@@ -6,7 +6,10 @@ use futures::StreamExt;
 use futures::stream::BoxStream;
 use serde::Serialize;
 
-use super::{MAX_EVENT_BYTES, ProviderError};
+use std::sync::Arc;
+
+use super::{MAX_EVENT_BYTES, ProviderError, TokenPrices, UsageSlot};
+use crate::schema::{ChatChunk, ChunkChoice, ChunkUsage, Delta, Usage};
 
 /// The frame that ends every OpenAI stream.
 pub const DONE_EVENT: &[u8] = b"data: [DONE]\n\n";
@@ -46,6 +49,79 @@ impl EventSplitter {
     /// What is left when the upstream ends (a last event without its blank line).
     pub fn rest(&mut self) -> Bytes {
         std::mem::take(&mut self.pending).freeze()
+    }
+}
+
+/// Writes the OpenAI chunks of one translated stream: its id, `created` and alias on every chunk,
+/// and the usage chunk and `[DONE]` that end it.
+pub struct ChunkWriter {
+    id: String,
+    created: u64,
+    alias: Arc<str>,
+    include_usage: bool,
+    slot: Arc<UsageSlot>,
+    prices: Option<TokenPrices>,
+    ended: bool,
+}
+
+impl ChunkWriter {
+    pub fn new(
+        id: String,
+        created: u64,
+        alias: Arc<str>,
+        include_usage: bool,
+        slot: Arc<UsageSlot>,
+        prices: Option<TokenPrices>,
+    ) -> Self {
+        ChunkWriter { id, created, alias, include_usage, slot, prices, ended: false }
+    }
+
+    /// Where the stream's usage and response id are kept for the gateway.
+    pub fn slot(&self) -> &UsageSlot {
+        &self.slot
+    }
+
+    /// One chunk for choice `index`.
+    pub fn delta(
+        &self,
+        index: u32,
+        delta: Delta<'_>,
+        finish_reason: Option<&'static str>,
+        out: &mut Vec<Bytes>,
+    ) -> Result<(), ProviderError> {
+        let chunk = ChatChunk {
+            id: &self.id,
+            object: "chat.completion.chunk",
+            created: self.created,
+            model: &self.alias,
+            choices: vec![ChunkChoice { index, delta, finish_reason }],
+            usage: None,
+        };
+        out.push(data_event(&chunk).map_err(|e| ProviderError::Protocol(e.to_string()))?);
+        Ok(())
+    }
+
+    /// Records the answer's usage, then the usage chunk (when the client asked for it, with
+    /// LiteLLM's `cost`) and `[DONE]`; once.
+    pub fn end(&mut self, usage: Usage, out: &mut Vec<Bytes>) -> Result<(), ProviderError> {
+        if self.ended {
+            return Ok(());
+        }
+        self.ended = true;
+        self.slot.set(usage);
+        if self.include_usage {
+            let chunk = ChatChunk {
+                id: &self.id,
+                object: "chat.completion.chunk",
+                created: self.created,
+                model: &self.alias,
+                choices: Vec::new(),
+                usage: Some(ChunkUsage { tokens: usage, cost: self.prices.map(|p| p.cost(&usage)) }),
+            };
+            out.push(data_event(&chunk).map_err(|e| ProviderError::Protocol(e.to_string()))?);
+        }
+        out.push(Bytes::from_static(DONE_EVENT));
+        Ok(())
     }
 }
 

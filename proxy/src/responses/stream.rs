@@ -10,56 +10,12 @@
 use std::borrow::Cow;
 
 use bytes::{BufMut, Bytes, BytesMut};
-use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::request::Item;
 use super::response::{ChatUsage, ResponseObject, item_id, message_item, reasoning_item};
 use crate::gateway::GatewayError;
-
-#[derive(Debug, Deserialize)]
-struct Chunk<'a> {
-    #[serde(default, borrow)]
-    choices: Vec<ChunkChoice<'a>>,
-    #[serde(default)]
-    usage: Option<ChatUsage>,
-}
-
-#[derive(Debug, Deserialize)]
-struct ChunkChoice<'a> {
-    #[serde(default, borrow)]
-    delta: Delta<'a>,
-    #[serde(default)]
-    finish_reason: Option<String>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct Delta<'a> {
-    #[serde(default, borrow)]
-    content: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    reasoning_content: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    tool_calls: Option<Vec<ToolCallDelta<'a>>>,
-}
-
-#[derive(Debug, Deserialize)]
-struct ToolCallDelta<'a> {
-    #[serde(default)]
-    index: u32,
-    #[serde(default, borrow)]
-    id: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    function: Option<FunctionDelta<'a>>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct FunctionDelta<'a> {
-    #[serde(default, borrow)]
-    name: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    arguments: Option<Cow<'a, str>>,
-}
+use crate::schema::chunk_in::{ChunkIn, ToolCallDeltaIn};
 
 /// The output item being streamed.
 enum Open {
@@ -168,7 +124,7 @@ impl Translator {
             self.end(out);
             return;
         }
-        let Ok(chunk) = serde_json::from_slice::<Chunk<'_>>(data) else {
+        let Ok(chunk) = serde_json::from_slice::<ChunkIn<'_, ChatUsage>>(data) else {
             // Not a chunk (an upstream's comment or keep-alive): nothing to tell.
             return;
         };
@@ -186,7 +142,7 @@ impl Translator {
                 self.tool_call(call, out);
             }
             if let Some(reason) = choice.finish_reason {
-                self.finish_reason = Some(reason);
+                self.finish_reason = Some(reason.into_owned());
             }
         }
     }
@@ -248,7 +204,7 @@ impl Translator {
         }
     }
 
-    fn tool_call(&mut self, call: ToolCallDelta<'_>, out: &mut BytesMut) {
+    fn tool_call(&mut self, call: ToolCallDeltaIn<'_>, out: &mut BytesMut) {
         let same = matches!(&self.open, Some(Open::Tool { chat_index, .. }) if *chat_index == call.index);
         let function = call.function.unwrap_or_default();
         if !same {

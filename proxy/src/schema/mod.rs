@@ -3,6 +3,7 @@
 //! Requests are parsed once into [`ChatRequest`]; fields Switchboard does not interpret are kept
 //! in `extra` so that OpenAI-compatible upstreams receive them unchanged.
 
+pub mod chunk_in;
 pub mod completions;
 pub mod embeddings;
 

@@ -10,8 +10,8 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::response::{AnthropicUsage, finish_reason};
-use crate::providers::{DONE_EVENT, ProviderError, ToChunks, TokenPrices, UsageSlot, data_event};
-use crate::schema::{ChatChunk, ChunkChoice, ChunkUsage, Delta, FunctionDelta, ThinkingBlock, ToolCallDelta};
+use crate::providers::{ChunkWriter, ProviderError, ToChunks, TokenPrices, UsageSlot};
+use crate::schema::{Delta, FunctionDelta, ThinkingBlock, ToolCallDelta};
 
 /// The `data:` of an event.
 pub fn data_of(event: &[u8]) -> Option<&[u8]> {
@@ -59,16 +59,10 @@ fn stream_error(error: Option<&Value>) -> ProviderError {
 
 /// Anthropic events → OpenAI chunks.
 pub struct ToChat {
-    id: String,
-    created: u64,
-    alias: Arc<str>,
-    include_usage: bool,
-    slot: Arc<UsageSlot>,
-    prices: Option<TokenPrices>,
+    writer: ChunkWriter,
     usage: AnthropicUsage,
     /// Anthropic numbers content blocks; OpenAI numbers tool calls.
     tool_of_block: HashMap<u64, u32>,
-    done: bool,
 }
 
 impl ToChat {
@@ -81,15 +75,9 @@ impl ToChat {
         prices: Option<TokenPrices>,
     ) -> Self {
         ToChat {
-            id,
-            created,
-            alias,
-            include_usage,
-            slot,
-            prices,
+            writer: ChunkWriter::new(id, created, alias, include_usage, slot, prices),
             usage: AnthropicUsage::default(),
             tool_of_block: HashMap::new(),
-            done: false,
         }
     }
 
@@ -117,7 +105,7 @@ impl ToChunks for ToChat {
                 if let Some(m) = event.message {
                     self.usage.merge(m.usage);
                     if let Some(id) = m.id {
-                        self.slot.set_response_id(id);
+                        self.writer.slot().set_response_id(id);
                     }
                 }
                 delta.role = Some("assistant");
@@ -175,39 +163,12 @@ impl ToChunks for ToChat {
             "error" => return Err(stream_error(event.error.as_ref())),
             _ => return Ok(()),
         }
-        let chunk = ChatChunk {
-            id: &self.id,
-            object: "chat.completion.chunk",
-            created: self.created,
-            model: &self.alias,
-            choices: vec![ChunkChoice { index: 0, delta, finish_reason: finish }],
-            usage: None,
-        };
-        out.push(data_event(&chunk).map_err(|e| ProviderError::Protocol(e.to_string()))?);
-        Ok(())
+        self.writer.delta(0, delta, finish, out)
     }
 
     /// The usage chunk (when asked for) and `[DONE]`, once.
     fn finish(&mut self, out: &mut Vec<Bytes>) -> Result<(), ProviderError> {
-        if self.done {
-            return Ok(());
-        }
-        self.done = true;
-        let usage = self.usage.usage();
-        self.slot.set(usage);
-        if self.include_usage {
-            let chunk = ChatChunk {
-                id: &self.id,
-                object: "chat.completion.chunk",
-                created: self.created,
-                model: &self.alias,
-                choices: Vec::new(),
-                usage: Some(ChunkUsage { tokens: usage, cost: self.prices.map(|p| p.cost(&usage)) }),
-            };
-            out.push(data_event(&chunk).map_err(|e| ProviderError::Protocol(e.to_string()))?);
-        }
-        out.push(Bytes::from_static(DONE_EVENT));
-        Ok(())
+        self.writer.end(self.usage.usage(), out)
     }
 }
 
@@ -270,7 +231,7 @@ impl PassThrough {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::providers::EventSplitter;
+    use crate::providers::{DONE_EVENT, EventSplitter};
 
     const STREAM: &str = concat!(
         "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"claude-real\",\"content\":[],\"usage\":{\"input_tokens\":12,\"output_tokens\":1,\"cache_read_input_tokens\":3}}}\n\n",

@@ -10,8 +10,8 @@ use serde_json::Value;
 
 use super::request::call_id;
 use super::response::{GenerateContentResponse, UsageMetadata, finish_reason};
-use crate::providers::{DONE_EVENT, ProviderError, ToChunks, TokenPrices, UsageSlot, data_event};
-use crate::schema::{ChatChunk, ChunkChoice, ChunkUsage, Delta, FunctionDelta, ToolCallDelta};
+use crate::providers::{ChunkWriter, ProviderError, ToChunks, TokenPrices, UsageSlot};
+use crate::schema::{Delta, FunctionDelta, ToolCallDelta};
 
 /// The `data:` payload of an event (several `data:` lines are one payload).
 fn data_of(event: &[u8]) -> Option<Vec<u8>> {
@@ -42,19 +42,13 @@ fn stream_error(error: &Value) -> ProviderError {
 }
 
 pub struct ToChat {
-    id: String,
-    created: u64,
-    alias: Arc<str>,
-    include_usage: bool,
-    slot: Arc<UsageSlot>,
-    prices: Option<TokenPrices>,
+    writer: ChunkWriter,
     call: uuid::Uuid,
     usage: UsageMetadata,
     /// Per choice: whether its first chunk (with the role) went out, and its tool calls so far.
     choices: HashMap<u32, (bool, u32)>,
     /// Tool calls across choices, numbered as in a whole answer so ids match.
     calls_made: usize,
-    done: bool,
 }
 
 impl ToChat {
@@ -68,37 +62,12 @@ impl ToChat {
         call: uuid::Uuid,
     ) -> Self {
         ToChat {
-            id,
-            created,
-            alias,
-            include_usage,
-            slot,
-            prices,
+            writer: ChunkWriter::new(id, created, alias, include_usage, slot, prices),
             call,
             usage: UsageMetadata::default(),
             choices: HashMap::new(),
             calls_made: 0,
-            done: false,
         }
-    }
-
-    fn push_chunk(
-        &self,
-        index: u32,
-        delta: Delta<'_>,
-        finish: Option<&'static str>,
-        out: &mut Vec<Bytes>,
-    ) -> Result<(), ProviderError> {
-        let chunk = ChatChunk {
-            id: &self.id,
-            object: "chat.completion.chunk",
-            created: self.created,
-            model: &self.alias,
-            choices: vec![ChunkChoice { index, delta, finish_reason: finish }],
-            usage: None,
-        };
-        out.push(data_event(&chunk).map_err(|e| ProviderError::Protocol(e.to_string()))?);
-        Ok(())
     }
 }
 
@@ -121,10 +90,10 @@ impl ToChunks for ToChat {
             self.usage = u;
         }
         if let Some(id) = &answer.response_id {
-            self.slot.set_response_id(id.clone());
+            self.writer.slot().set_response_id(id.clone());
         }
         if answer.blocked() {
-            self.push_chunk(
+            self.writer.delta(
                 0,
                 Delta { role: Some("assistant"), content: Some(""), ..Delta::default() },
                 Some("content_filter"),
@@ -174,39 +143,21 @@ impl ToChunks for ToChat {
                         .collect()
                 }),
             };
-            self.push_chunk(index, delta, finish, out)?;
+            self.writer.delta(index, delta, finish, out)?;
         }
         Ok(())
     }
 
     /// The usage chunk (when asked for) and `[DONE]`, once.
     fn finish(&mut self, out: &mut Vec<Bytes>) -> Result<(), ProviderError> {
-        if self.done {
-            return Ok(());
-        }
-        self.done = true;
-        let usage = self.usage.usage();
-        self.slot.set(usage);
-        if self.include_usage {
-            let chunk = ChatChunk {
-                id: &self.id,
-                object: "chat.completion.chunk",
-                created: self.created,
-                model: &self.alias,
-                choices: Vec::new(),
-                usage: Some(ChunkUsage { tokens: usage, cost: self.prices.map(|p| p.cost(&usage)) }),
-            };
-            out.push(data_event(&chunk).map_err(|e| ProviderError::Protocol(e.to_string()))?);
-        }
-        out.push(Bytes::from_static(DONE_EVENT));
-        Ok(())
+        self.writer.end(self.usage.usage(), out)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::providers::EventSplitter;
+    use crate::providers::{DONE_EVENT, EventSplitter};
 
     const STREAM: &str = concat!(
         "data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"Hi \"}],\"role\": \"model\"},\"index\": 0}],\"usageMetadata\": {\"promptTokenCount\": 12,\"candidatesTokenCount\": 1,\"totalTokenCount\": 13},\"modelVersion\": \"gemini-2.5-flash\",\"responseId\": \"r1\"}\r\n\r\n",
