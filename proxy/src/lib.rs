@@ -2,7 +2,8 @@
 //!
 //! The layers, from the outside in: [`http`] (protocol only) → [`gateway`] (the request path)
 //! → [`providers`] (one module per upstream). [`config`] is read once at boot; [`auth`] decides
-//! who is calling. [`messages`] serves Anthropic's Messages API over the chat path.
+//! who is calling. [`messages`] serves Anthropic's Messages API over the chat path. [`telemetry`]
+//! reports what the request path does (Prometheus metrics, OpenTelemetry traces).
 
 pub mod admin;
 pub mod auth;
@@ -21,6 +22,7 @@ pub mod schema;
 pub mod server;
 pub mod spend;
 pub mod store;
+pub mod telemetry;
 pub mod time;
 
 /// The version reported by `/health/readiness`.

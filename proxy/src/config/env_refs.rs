@@ -13,7 +13,7 @@ pub struct EnvSource<'a> {
 }
 
 impl EnvSource<'_> {
-    fn get(&self, name: &str) -> Option<String> {
+    pub(super) fn get(&self, name: &str) -> Option<String> {
         self.overrides.get(name).cloned().or_else(|| std::env::var(name).ok())
     }
 }

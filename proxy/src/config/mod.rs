@@ -6,6 +6,7 @@
 
 mod env_refs;
 mod router;
+mod telemetry;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -18,6 +19,7 @@ use serde_yaml::{Mapping, Value};
 use sha2::{Digest, Sha256};
 
 pub use env_refs::EnvSource;
+pub use telemetry::{OtelSettings, TelemetrySettings};
 pub use router::{DEFAULT_NUM_RETRIES, Fallbacks, GroupAlias, RouterSettings, RoutingStrategy, parse_fallback_list};
 
 /// The validated configuration.
@@ -27,6 +29,7 @@ pub struct Config {
     pub general: GeneralSettings,
     pub litellm: LitellmSettings,
     pub router: RouterSettings,
+    pub telemetry: TelemetrySettings,
     /// `environment_variables`: applied to the process before providers read their environment.
     pub environment: BTreeMap<String, String>,
     /// Keys that were read but are not used by Switchboard, one message each.
@@ -135,6 +138,8 @@ pub struct GeneralSettings {
     pub public_url: Option<String>,
     /// `agentcore`: how the gateway reaches Amazon Bedrock AgentCore.
     pub agentcore: AgentCoreSettings,
+    /// `metrics_token` (or `SWITCHBOARD_METRICS_TOKEN`): a bearer token for scraping `/metrics`.
+    pub metrics_token: Option<SecretString>,
 }
 
 /// `general_settings.agentcore`. Everything is optional: by default the standard AWS
@@ -170,6 +175,7 @@ impl Default for GeneralSettings {
             spend_backlog_rows: DEFAULT_SPEND_BACKLOG_ROWS,
             public_url: None,
             agentcore: AgentCoreSettings::default(),
+            metrics_token: None,
         }
     }
 }
@@ -185,11 +191,20 @@ pub struct LitellmSettings {
     pub request_timeout: Duration,
     /// `max_end_user_budget`: the budget of every customer without one of its own.
     pub max_end_user_budget: Option<f64>,
+    /// `callbacks`, `success_callback` and `failure_callback` together: the integrations LiteLLM
+    /// would load (`otel` and `prometheus` mean something here; others are reported).
+    pub callbacks: Vec<String>,
+    pub require_auth_for_metrics_endpoint: bool,
 }
 
 impl Default for LitellmSettings {
     fn default() -> Self {
-        Self { request_timeout: Duration::from_secs(600), max_end_user_budget: None }
+        Self {
+            request_timeout: Duration::from_secs(600),
+            max_end_user_budget: None,
+            callbacks: Vec::new(),
+            require_auth_for_metrics_endpoint: false,
+        }
     }
 }
 
@@ -310,6 +325,11 @@ impl Config {
         let general = parse_general(doc.remove("general_settings"), &mut problems, &mut warnings);
         let (litellm, router_keys) = parse_litellm(doc.remove("litellm_settings"), &mut problems, &mut warnings);
         let router = router::parse_router(doc.remove("router_settings"), router_keys, &mut problems, &mut warnings);
+        let telemetry = TelemetrySettings {
+            otel: telemetry::otel(&litellm.callbacks, &env, &mut warnings),
+            metrics_token: general.metrics_token.clone(),
+            require_auth_for_metrics: litellm.require_auth_for_metrics_endpoint,
+        };
 
         for (key, _) in doc {
             let key = key.as_str().map(str::to_string).unwrap_or_else(|| format!("{key:?}"));
@@ -334,7 +354,7 @@ impl Config {
             }
         }
 
-        Ok((Config { models, general, litellm, router, environment, warnings }, problems))
+        Ok((Config { models, general, litellm, router, telemetry, environment, warnings }, problems))
     }
 
     /// A model stored in the database (`/model/new`), validated like a `model_list` entry.
@@ -678,6 +698,11 @@ fn parse_general(value: Option<Value>, problems: &mut Vec<String>, warnings: &mu
         problems.push(format!("general_settings.public_url: '{u}' must start with http:// or https://"));
     }
     g.agentcore = s.take("agentcore", problems).unwrap_or_default();
+    g.metrics_token = s
+        .take::<String>("metrics_token", problems)
+        .or_else(|| std::env::var("SWITCHBOARD_METRICS_TOKEN").ok())
+        .filter(|t| !t.is_empty())
+        .map(SecretString::from);
     g.allowed_hosts = s.take::<Vec<String>>("allowed_hosts", problems).unwrap_or_default();
     g.allowed_hosts.extend(env_list("SWITCHBOARD_ALLOWED_HOSTS"));
     for host in &g.allowed_hosts {
@@ -721,6 +746,20 @@ fn parse_litellm(
             problems.push("litellm_settings.max_end_user_budget: must be a number of USD, 0 or more".into());
         }
     }
+    for key in ["callbacks", "success_callback", "failure_callback"] {
+        for name in s.take::<Vec<String>>(key, problems).unwrap_or_default() {
+            if !l.callbacks.contains(&name) {
+                l.callbacks.push(name);
+            }
+        }
+    }
+    for name in &l.callbacks {
+        // `/metrics` is always served; `otel` is read with the OTEL_* variables.
+        if !matches!(name.as_str(), "prometheus" | "otel" | "opentelemetry") {
+            warnings.push(format!("litellm_settings.callbacks: {name} is not supported by Switchboard; ignored"));
+        }
+    }
+    l.require_auth_for_metrics_endpoint = s.take::<bool>("require_auth_for_metrics_endpoint", problems).unwrap_or(false);
     // Options whose LiteLLM meaning is already Switchboard's behaviour.
     for key in ["drop_params", "set_verbose", "json_logs", "telemetry"] {
         s.map.remove(key);

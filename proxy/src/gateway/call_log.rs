@@ -3,7 +3,7 @@
 //! row), and the stream wrapper that ends it for streamed answers.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
@@ -20,6 +20,8 @@ use crate::providers::{ProviderError, TokenPrices, UsageSlot};
 use crate::schema::Usage;
 use crate::spend::{SpendSink, WriterMessage};
 use crate::store::SpendLog;
+use crate::telemetry::otel::{Caller, Finish};
+use crate::telemetry::{CallLabels, CallOutcome, DeploymentLabels, RequestSpan, Telemetry};
 use crate::time::format_time;
 
 /// Forwards a stream's frames, bounding each silence by the deployment's timeout, and accounts
@@ -87,6 +89,16 @@ pub(super) struct CallLog {
     tags: Vec<String>,
     requester_metadata: Option<Map<String, Value>>,
     call_type: &'static str,
+    /// The route the call came in through (`/chat/completions`, ...), for metrics.
+    route: &'static str,
+    /// The model group the client asked for (before any fallback).
+    requested: Arc<str>,
+    telemetry: Arc<Telemetry>,
+    span: Option<RequestSpan>,
+    /// When the answering attempt started, and its first streamed byte arrived after.
+    pub(super) answering_since: Option<Instant>,
+    pub(super) time_to_first_token: Option<Duration>,
+    pub(super) overhead: Option<Duration>,
 }
 
 /// Who made a call and what it asked, for its record.
@@ -101,6 +113,7 @@ pub(super) struct CallStart<'a> {
     pub end_user: Option<String>,
     /// LiteLLM's name for the kind of call (`acompletion`, `aembedding`, ...).
     pub call_type: &'static str,
+    pub route: &'static str,
 }
 
 impl CallLog {
@@ -110,9 +123,21 @@ impl CallLog {
         admission: Admission,
         deployment: Arc<Deployment>,
         alias: Arc<str>,
+        span: Option<RequestSpan>,
     ) -> CallLog {
+        let mut span = span;
+        if let Some(span) = &mut span {
+            span.caller(&Caller {
+                key_alias: admission.key_alias.as_deref(),
+                team_id: admission.team_id.as_deref(),
+                user_id: admission.user_id.as_deref(),
+                end_user: call.end_user.as_deref(),
+                call_id: &call.call_id.to_string(),
+            });
+        }
         CallLog {
             call_id: call.call_id,
+            requested: alias.clone(),
             alias,
             prices: None,
             deployment,
@@ -136,13 +161,61 @@ impl CallLog {
             tags: call.controls.tags.clone(),
             requester_metadata: call.controls.metadata.clone(),
             call_type: call.call_type,
+            route: call.route,
+            telemetry: gateway.telemetry.clone(),
+            span,
+            answering_since: None,
+            time_to_first_token: None,
+            overhead: None,
         }
+    }
+
+    /// Who made the call, as metrics label it.
+    pub(super) fn labels(&self) -> CallLabels<'_> {
+        let a = &self.admission;
+        CallLabels {
+            end_user: self.end_user.as_deref().unwrap_or(""),
+            hashed_api_key: a.key_token.as_deref().unwrap_or(""),
+            api_key_alias: a.key_alias.as_deref().unwrap_or(""),
+            team: a.team_id.as_deref().unwrap_or(""),
+            team_alias: a.team_alias.as_deref().unwrap_or(""),
+            user: a.user_id.as_deref().unwrap_or(""),
+            requested_model: &self.requested,
+        }
+    }
+
+    /// An attempt on the current deployment failed with `error`; it cooled down if `cooled`.
+    pub(super) fn attempt_failed(&mut self, error: &GatewayError, cooled: bool) {
+        let status = error.status();
+        let deployment = deployment_labels(&self.deployment);
+        self.telemetry.metrics.attempt(&self.labels(), &deployment, Some(status));
+        if cooled {
+            self.telemetry.metrics.cooled_down(&deployment, status);
+        }
+        if let Some(span) = &mut self.span {
+            span.attempt_failed(status, &error.to_string());
+        }
+    }
+
+    /// The current attempt answered.
+    pub(super) fn attempt_answered(&mut self, since: Instant) {
+        self.answering_since = Some(since);
+        self.telemetry.metrics.attempt(&self.labels(), &deployment_labels(&self.deployment), None);
+    }
+
+    /// A fallback group answered (or failed too) after the requested group failed with `status`.
+    pub(super) fn fallback(&self, fallback_group: &str, status: u16, succeeded: bool) {
+        self.telemetry.metrics.fallback(&self.labels(), fallback_group, status, succeeded);
     }
 
     /// The call is (again) trying `deployment`, as `alias`.
     pub(super) fn attempt_on(&mut self, deployment: Arc<Deployment>, alias: Arc<str>, prices: Option<TokenPrices>) {
         self.prices = prices;
         self.in_flight = Some(deployment.health.start());
+        if let Some(span) = &mut self.span {
+            let entry = &deployment.entry;
+            span.attempt(&entry.provider, &entry.provider_model, &entry.id, entry.params.api_base.as_deref());
+        }
         self.deployment = deployment;
         self.alias = alias;
     }
@@ -160,6 +233,60 @@ impl CallLog {
         self.completed = true;
         self.error = Some(error.to_string());
         error
+    }
+}
+
+impl CallLog {
+    /// Metrics and spans of the finished call.
+    fn report(&mut self, usage: &Usage, cost: f64, response_id: Option<&str>, now: DateTime<Utc>) {
+        // A stream that started answered 200, whatever came after; a call the client left
+        // before any answer is nginx's 499.
+        let status = match self.status {
+            0 if self.usage_slot.is_some() => 200,
+            0 => 499,
+            s => s,
+        };
+        let deployment = deployment_labels(&self.deployment);
+        let labels = self.labels();
+        let metrics = &self.telemetry.metrics;
+        metrics.proxy_request(&labels, self.route, status);
+        let outcome = CallOutcome {
+            status,
+            input_tokens: usage.prompt_tokens,
+            output_tokens: usage.completion_tokens,
+            spend: cost,
+            total_latency: self.started.elapsed(),
+            llm_latency: self.answering_since.map(|t| t.elapsed()),
+            time_to_first_token: self.time_to_first_token,
+            overhead: self.overhead,
+        };
+        metrics.call(&labels, &deployment, &self.alias, &outcome);
+        if let Some(rate) = &self.admission.key_rate {
+            let (requests, tokens) = rate.remaining(now);
+            metrics.remaining_for_model(&labels, &self.deployment.entry.id, requests, tokens);
+        }
+        if let Some(span) = self.span.take() {
+            span.finish(&Finish {
+                status,
+                input_tokens: usage.prompt_tokens,
+                output_tokens: usage.completion_tokens,
+                cost,
+                response_model: Some(&self.deployment.entry.provider_model),
+                response_id,
+                error: self.error.as_deref(),
+            });
+        }
+    }
+}
+
+/// A deployment as metrics label it.
+pub(super) fn deployment_labels(deployment: &Deployment) -> DeploymentLabels<'_> {
+    let entry = &deployment.entry;
+    DeploymentLabels {
+        litellm_model_name: &entry.model,
+        model_id: &entry.id,
+        api_base: entry.params.api_base.as_deref().unwrap_or(""),
+        api_provider: &entry.provider,
     }
 }
 
@@ -192,6 +319,7 @@ impl Drop for CallLog {
             error = self.error.as_deref().unwrap_or(""),
             "chat completion"
         );
+        self.report(&usage, cost, response_id.as_deref(), now);
         let Some(sink) = &self.spend else { return };
         let status = if self.status == 200 { "success" } else { "failure" };
         let mut metadata = serde_json::Map::new();

@@ -45,8 +45,28 @@ pub struct Admission {
     pub key_alias: Option<String>,
     pub team_id: Option<String>,
     pub user_id: Option<String>,
+    pub team_alias: Option<String>,
     /// The organization of the key's team.
     pub organization_id: Option<String>,
+    /// The key's own request and token limits, for what it has left (`/metrics`).
+    pub key_rate: Option<KeyRate>,
+}
+
+/// A key's per-minute limits and the counters they apply to.
+pub struct KeyRate {
+    pub rpm_limit: Option<u64>,
+    pub tpm_limit: Option<u64>,
+    pub counters: Arc<Counters>,
+}
+
+impl KeyRate {
+    /// Requests and tokens the key may still use this minute.
+    pub fn remaining(&self, now: DateTime<Utc>) -> (Option<u64>, Option<u64>) {
+        (
+            self.rpm_limit.map(|l| l.saturating_sub(self.counters.requests_this_minute(now))),
+            self.tpm_limit.map(|l| l.saturating_sub(self.counters.tokens_this_minute(now))),
+        )
+    }
 }
 
 impl Admission {
@@ -187,7 +207,13 @@ pub fn admit(
         key_alias: key.record.key_alias.clone(),
         team_id: key.record.team_id.clone(),
         user_id: key.record.user_id.clone(),
+        team_alias: team.as_ref().and_then(|t| t.record.team_alias.clone()),
         organization_id: organization.as_ref().map(|o| o.record.organization_id.clone()),
+        key_rate: (key.record.limits.rpm_limit.is_some() || key.record.limits.tpm_limit.is_some()).then(|| KeyRate {
+            rpm_limit: key.record.limits.rpm_limit,
+            tpm_limit: key.record.limits.tpm_limit,
+            counters: key.counters.clone(),
+        }),
     };
     let mut counted_requests: Vec<&Arc<Counters>> = Vec::new();
     let undo = |counted: &[&Arc<Counters>]| counted.iter().for_each(|c| c.undo_request(now));

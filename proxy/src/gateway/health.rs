@@ -28,6 +28,8 @@ struct State {
     /// Seconds to the first byte of streams (exponentially weighted).
     time_to_first_token: Option<f64>,
     cooldown_until: Option<Instant>,
+    /// The latest call failed (LiteLLM's "partial outage").
+    last_failed: bool,
 }
 
 impl State {
@@ -39,6 +41,7 @@ impl State {
                 latency_per_token: self.latency_per_token,
                 time_to_first_token: self.time_to_first_token,
                 cooldown_until: self.cooldown_until,
+                last_failed: self.last_failed,
                 ..State::default()
             };
         }
@@ -83,6 +86,19 @@ impl DeploymentHealth {
         self.state.lock().cooldown_until.is_some_and(|until| until > now)
     }
 
+    /// LiteLLM's `litellm_deployment_state`: 0 healthy, 1 partial outage (the latest call
+    /// failed), 2 complete outage (cooling down).
+    pub fn state(&self, now: Instant) -> u8 {
+        let s = self.state.lock();
+        if s.cooldown_until.is_some_and(|until| until > now) {
+            2
+        } else if s.last_failed {
+            1
+        } else {
+            0
+        }
+    }
+
     pub fn load(&self) -> Load {
         let mut s = self.state.lock();
         s.roll(current_minute());
@@ -110,6 +126,7 @@ impl DeploymentHealth {
         let mut s = self.state.lock();
         s.roll(current_minute());
         s.successes += 1;
+        s.last_failed = false;
         let secs = first_byte.as_secs_f64();
         if stream {
             s.time_to_first_token = blend(s.time_to_first_token, secs);
@@ -132,6 +149,7 @@ impl DeploymentHealth {
         let mut s = self.state.lock();
         s.roll(current_minute());
         s.failures += 1;
+        s.last_failed = true;
         if settings.disable_cooldowns || !failure.group_has_others || !cooldown_required(failure.status) {
             return false;
         }

@@ -12,6 +12,7 @@ mod models;
 mod operation;
 mod reliability;
 mod routes;
+mod scrape;
 mod strategy;
 mod wildcard;
 
@@ -33,6 +34,7 @@ use crate::schema::embeddings::EmbeddingRequest;
 use crate::schema::{ChatRequest, Usage};
 use crate::spend::{SpendSink, WriterMessage};
 use crate::store::SpendLog;
+use crate::telemetry::{CallLabels, Metrics, Telemetry, TraceParent, Tracing, mark_seen_by_gateway};
 use crate::time::format_time;
 
 use call_log::{CallLog, CallStart, guarded_stream};
@@ -54,6 +56,8 @@ pub struct Gateway {
     model_changes: tokio::sync::Mutex<()>,
     /// Every finished call, for live views (the panel's request log).
     events: tokio::sync::broadcast::Sender<Arc<SpendLog>>,
+    /// Metrics and traces of finished calls.
+    pub telemetry: Arc<Telemetry>,
 }
 
 /// Calls a slow live-view subscriber may fall behind by before it misses some.
@@ -119,6 +123,8 @@ pub struct CallHints {
     pub timeout: Option<Duration>,
     /// `x-litellm-end-user-id` / `x-litellm-customer-id`: the customer, before the body's `user`.
     pub end_user: Option<String>,
+    /// The client's trace (`traceparent`), continued by the call's spans.
+    pub trace_parent: Option<TraceParent>,
 }
 
 /// What one attempt got: a whole answer, or a stream whose first frame has arrived.
@@ -214,7 +220,18 @@ impl Gateway {
             }
         }
         let routes = Routes::new(deployments, &config.router.model_group_alias);
+        let metrics = Metrics::new().map_err(|e| ConfigError { source_name: None, problems: vec![e.to_string()] })?;
+        let tracing = match &config.telemetry.otel {
+            Some(settings) => {
+                let tracing = Tracing::start(settings, clients.http.clone())
+                    .map_err(|e| ConfigError { source_name: None, problems: vec![e] })?;
+                tracing::info!("OpenTelemetry: sending traces to {}", settings.traces_endpoint);
+                Some(tracing)
+            }
+            None => None,
+        };
         Ok(Gateway {
+            telemetry: Arc::new(Telemetry { metrics, tracing }),
             routes: ArcSwap::from_pointee(routes),
             config: config.clone(),
             clients,
@@ -335,8 +352,15 @@ impl Gateway {
     ) -> Result<ChatReply, GatewayError> {
         let started = Instant::now();
         let start_time = Utc::now();
+        mark_seen_by_gateway();
         // Time-ordered: spend rows are keyed by it, and new keys land at the end of the index.
         let call_id = uuid::Uuid::now_v7();
+        let route_name = op.route();
+        let mut span = self
+            .telemetry
+            .tracing
+            .as_ref()
+            .map(|t| t.request(op.operation_name(), op.model(), hints.trace_parent.as_ref(), start_time.into()));
         if hints.timeout.is_some() {
             controls.timeout = hints.timeout;
         }
@@ -350,14 +374,14 @@ impl Gateway {
             // before the name is looked up.
             let asked = crate::auth::access::ModelFacts { name: model, provider_models: &[], access_groups: &[] };
             if let Err(denied) = governance::check_access(&self.registry, principal, &asked) {
-                return Err(self.refused(principal, model, start_time, denied, call_type));
+                return Err(self.refused(principal, model, start_time, op, denied, span.take()));
             }
             let error = GatewayError::UnknownModel {
                 route: op.route(),
                 model: model.to_string(),
                 available: self.models_for(principal),
             };
-            return Err(self.refused(principal, model, start_time, error, call_type));
+            return Err(self.refused(principal, model, start_time, op, error, span.take()));
         };
         // The customer (LiteLLM's end user): a header, else the body's `user`, else LiteLLM's
         // metadata fields.
@@ -373,7 +397,7 @@ impl Gateway {
             .and_then(|()| governance::admit(&self.registry, self.spend.as_ref(), principal, customer, start_time));
         let admission = match admitted {
             Ok(a) => a,
-            Err(error) => return Err(self.refused(principal, &route.alias, start_time, error, call_type)),
+            Err(error) => return Err(self.refused(principal, &route.alias, start_time, op, error, span.take())),
         };
 
         let stream = op.stream();
@@ -383,6 +407,8 @@ impl Gateway {
         let mut current = route;
         let mut fallbacks: Option<std::collections::VecDeque<String>> = None;
         let mut attempted_fallbacks = 0u32;
+        // The status that made the requested group fall back, for the fallback metrics.
+        let mut first_failure: Option<u16> = None;
         // Time spent waiting on upstreams or backing off: what is not the gateway's overhead.
         let mut waited = Duration::ZERO;
         let mut last_error;
@@ -415,6 +441,7 @@ impl Gateway {
                         stream,
                         end_user: end_user.clone(),
                         call_type,
+                        route: route_name,
                     };
                     CallLog::new(
                         self,
@@ -422,6 +449,7 @@ impl Gateway {
                         pending.take().unwrap_or_default(),
                         deployment.clone(),
                         current.alias.clone(),
+                        span.take(),
                     )
                 });
                 let prices = current.token_prices(&deployment);
@@ -430,14 +458,18 @@ impl Gateway {
                 let result = self.attempt(&deployment, &current, op, &controls, call_id, prices).await;
                 waited += attempt_started.elapsed();
                 match result {
-                    Ok(answer) => break Ok((deployment, answer, attempt_started, prices)),
+                    Ok(answer) => {
+                        log.attempt_answered(attempt_started);
+                        break Ok((deployment, answer, attempt_started, prices));
+                    }
                     Err(error) => {
                         let others = group.deployments.len() > 1;
-                        deployment.health.failed(
+                        let cooled = deployment.health.failed(
                             health::Failure { status: error.status(), group_has_others: others },
                             settings,
                             deployment.cooldown,
                         );
+                        log.attempt_failed(&error, cooled);
                         if retries < allowed && reliability::retryable(&error, others) {
                             let now = Instant::now();
                             let other_healthy = group
@@ -455,6 +487,9 @@ impl Gateway {
                     }
                 }
             };
+            if let (Some(first_status), Some(log)) = (first_failure, &log) {
+                log.fallback(&group.name, first_status, outcome.is_ok());
+            }
             match outcome {
                 Ok((deployment, answer, attempt_started, prices)) => {
                     let Some(mut log) = log else {
@@ -471,11 +506,15 @@ impl Gateway {
                                 Some(usage.completion_tokens),
                             );
                             log.response_id = response_id;
+                            log.overhead = Some(started.elapsed().saturating_sub(waited));
                             log.finish(200, Some(usage));
                             (ReplyBody::Json(body), Some(prices.map(|p| p.cost(&usage)).unwrap_or(0.0)), native)
                         }
                         Answer::Stream { first, events, usage, native } => {
-                            deployment.health.succeeded(attempt_started.elapsed(), true, None);
+                            let first_byte = attempt_started.elapsed();
+                            deployment.health.succeeded(first_byte, true, None);
+                            log.time_to_first_token = Some(first_byte);
+                            log.overhead = Some(started.elapsed().saturating_sub(waited));
                             log.usage_slot = Some(usage);
                             let events = guarded_stream(first, events, deployment.clone(), log);
                             (ReplyBody::Stream(Box::pin(events)), None, native)
@@ -503,6 +542,7 @@ impl Gateway {
                 }
                 Err(error) => last_error = error,
             }
+            first_failure.get_or_insert(last_error.status());
             let queue = fallbacks.get_or_insert_with(|| {
                 let kind = reliability::FailureKind::of(&last_error);
                 reliability::fallback_groups(&group.name, kind, &controls, settings).into()
@@ -539,7 +579,7 @@ impl Gateway {
                 log.attempted_fallbacks = attempted_fallbacks;
                 Err(log.fail(last_error))
             }
-            None => Err(self.refused(principal, model, start_time, last_error, call_type)),
+            None => Err(self.refused(principal, model, start_time, op, last_error, span.take())),
         }
     }
 
@@ -676,12 +716,32 @@ impl Gateway {
         principal: &Principal,
         model: &str,
         start_time: DateTime<Utc>,
+        op: &dyn Operation,
         error: GatewayError,
-        call_type: &'static str,
+        span: Option<crate::telemetry::RequestSpan>,
     ) -> GatewayError {
-        let Some(sink) = &self.spend else { return error };
+        let (call_type, route) = (op.call_type(), op.route());
         let key = principal.key();
         let status = error.status();
+        let team_alias = key
+            .and_then(|k| k.record.team_id.as_deref())
+            .and_then(|t| self.registry.teams.get(t))
+            .and_then(|t| t.record.team_alias.clone());
+        let labels = CallLabels {
+            hashed_api_key: key.map(|k| k.record.token.as_str()).unwrap_or(""),
+            api_key_alias: key.and_then(|k| k.record.key_alias.as_deref()).unwrap_or(""),
+            team: key.and_then(|k| k.record.team_id.as_deref()).unwrap_or(""),
+            team_alias: team_alias.as_deref().unwrap_or(""),
+            user: key.and_then(|k| k.record.user_id.as_deref()).unwrap_or(""),
+            requested_model: model,
+            ..CallLabels::default()
+        };
+        self.telemetry.metrics.proxy_request(&labels, route, status);
+        if let Some(span) = span {
+            let message = error.to_string();
+            span.finish(&crate::telemetry::otel::Finish { status, error: Some(&message), ..Default::default() });
+        }
+        let Some(sink) = &self.spend else { return error };
         let mut metadata = serde_json::Map::new();
         metadata.insert("user_api_key_alias".into(), key.and_then(|k| k.record.key_alias.clone()).into());
         metadata.insert("user_api_key_team_id".into(), key.and_then(|k| k.record.team_id.clone()).into());

@@ -18,6 +18,8 @@ pub(super) trait Operation: Sync {
     fn call_type(&self) -> &'static str;
     /// The route, as errors name it.
     fn route(&self) -> &'static str;
+    /// The GenAI semantic conventions' `gen_ai.operation.name`.
+    fn operation_name(&self) -> &'static str;
     fn model(&self) -> &str;
     fn stream(&self) -> bool;
     fn wants_stream_usage(&self) -> bool;
@@ -40,6 +42,10 @@ pub(super) struct ChatCall {
 }
 
 impl Operation for ChatCall {
+    fn operation_name(&self) -> &'static str {
+        "chat"
+    }
+
     fn call_type(&self) -> &'static str {
         self.kind.call_type()
     }
@@ -96,6 +102,10 @@ impl Operation for ChatCall {
 pub(super) struct EmbeddingCall(pub EmbeddingRequest);
 
 impl Operation for EmbeddingCall {
+    fn operation_name(&self) -> &'static str {
+        "embeddings"
+    }
+
     fn call_type(&self) -> &'static str {
         "aembedding"
     }
@@ -138,6 +148,10 @@ impl Operation for EmbeddingCall {
 pub(super) struct CompletionCall(pub CompletionRequest);
 
 impl Operation for CompletionCall {
+    fn operation_name(&self) -> &'static str {
+        "text_completion"
+    }
+
     fn call_type(&self) -> &'static str {
         "atext_completion"
     }

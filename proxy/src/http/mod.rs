@@ -13,6 +13,7 @@ mod embeddings;
 mod error;
 mod guard;
 mod health;
+mod metrics;
 mod openai;
 pub mod openapi;
 mod reply;
@@ -113,7 +114,14 @@ pub fn router(state: AppState, listen: SocketAddr) -> Router {
         Some(list) => AllowOrigin::list(list.iter().filter_map(|o| HeaderValue::from_str(o).ok())),
         None => AllowOrigin::any(),
     };
-    let inference = inference.layer(cors(inference_origins));
+    let inference = inference
+        .layer(middleware::from_fn_with_state(state.clone(), metrics::count_requests))
+        .layer(cors(inference_origins));
+    let access = Arc::new(metrics::MetricsAccess::new(&state, listen.ip().is_loopback()));
+    let scrape = move |State(state): State<AppState>, headers: http::HeaderMap| {
+        let access = access.clone();
+        async move { metrics::scrape(state, access, headers).await }
+    };
 
     let admin = Router::new()
         .route("/health", get(health::deployments))
@@ -123,6 +131,8 @@ pub fn router(state: AppState, listen: SocketAddr) -> Router {
         .route("/switchboard/requests/stream", get(switchboard::request_stream))
         .route("/switchboard/spend/daily", get(switchboard::spend_daily))
         .route("/switchboard/logs", get(switchboard::logs))
+        .route("/metrics", get(scrape.clone()))
+        .route("/metrics/", get(scrape))
         .merge(admin::routes())
         .layer(middleware::from_fn_with_state(guard.clone(), guard::check_admin_request))
         .layer(cors(AllowOrigin::predicate(guard::admin_cors_predicate(guard.clone()))));

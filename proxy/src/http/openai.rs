@@ -43,7 +43,8 @@ pub(super) fn call_hints(headers: &HeaderMap) -> Result<CallHints, GatewayError>
         .map(str::trim)
         .filter(|v| !v.is_empty())
         .map(str::to_string);
-    Ok(CallHints { timeout, end_user, ..CallHints::default() })
+    let trace_parent = crate::telemetry::TraceParent::from_headers(headers);
+    Ok(CallHints { timeout, end_user, trace_parent, ..CallHints::default() })
 }
 
 /// Azure-style routes carry the model in the path (`AzureOpenAI(azure_deployment=...)`).

@@ -117,6 +117,14 @@ impl Counters {
         *self.tokens.lock().current(minute_of(now)) >= limit
     }
 
+    pub fn requests_this_minute(&self, now: DateTime<Utc>) -> u64 {
+        *self.requests.lock().current(minute_of(now))
+    }
+
+    pub fn tokens_this_minute(&self, now: DateTime<Utc>) -> u64 {
+        *self.tokens.lock().current(minute_of(now))
+    }
+
     pub fn add_tokens(&self, tokens: u64, now: DateTime<Utc>) {
         *self.tokens.lock().current(minute_of(now)) += tokens;
     }

@@ -1,0 +1,60 @@
+//! What `/metrics` reports beside the call series: budgets left and deployment states, read
+//! from the live registry and router when Prometheus scrapes (never on the request path).
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::Utc;
+
+use super::Gateway;
+use crate::auth::registry::{Governed, Tracked};
+use crate::telemetry::metrics::{BudgetGauge, DeploymentGauge, Snapshot};
+
+impl Gateway {
+    /// LiteLLM's metrics in Prometheus's text format.
+    pub fn render_metrics(&self) -> Result<String, String> {
+        let snapshot = self.metrics_snapshot();
+        self.telemetry.metrics.render(&snapshot).map_err(|e| format!("could not render the metrics: {e}"))
+    }
+
+    fn metrics_snapshot(&self) -> Snapshot {
+        let now = Instant::now();
+        let registry = &self.registry;
+        let deployments = self
+            .deployments()
+            .iter()
+            .map(|d| DeploymentGauge {
+                litellm_model_name: d.entry.model.clone(),
+                model_id: d.entry.id.clone(),
+                api_base: d.entry.params.api_base.clone().unwrap_or_default(),
+                api_provider: d.entry.provider.clone(),
+                state: d.health.state(now),
+                rpm_limit: d.entry.params.rpm,
+                tpm_limit: d.entry.params.tpm,
+            })
+            .collect();
+        Snapshot {
+            teams: budgets(&registry.teams.all(), |t| t.team_alias.clone()),
+            keys: budgets(&registry.keys.all(), |k| k.key_alias.clone()),
+            users: budgets(&registry.users.all(), |_| None),
+            deployments,
+        }
+    }
+}
+
+/// The entities with a budget (LiteLLM reports those; the others have no "remaining").
+fn budgets<R: Governed>(rows: &[Arc<Tracked<R>>], alias: impl Fn(&R) -> Option<String>) -> Vec<BudgetGauge> {
+    let now = Utc::now();
+    rows.iter()
+        .filter_map(|row| {
+            let max_budget = row.record.limits().max_budget?;
+            Some(BudgetGauge {
+                id: row.record.id().to_string(),
+                alias: alias(&row.record).unwrap_or_default(),
+                max_budget,
+                spend: row.counters.spend(),
+                hours_to_reset: row.counters.reset_at().map(|at| (at - now).num_seconds().max(0) as f64 / 3600.0),
+            })
+        })
+        .collect()
+}
