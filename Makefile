@@ -20,8 +20,8 @@ LITELLM_MASTER_KEY ?= sk-switchboard-dev-$(shell id -u)
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
 # Debian packages: WebKitGTK to build and run the desktop app, Xvfb and the WebDriver for its
 # smoke test, Chromium for the panel's browser tests, PostgreSQL's server binaries for the test
-# that stops its own database under load.
-APT_PACKAGES := libwebkit2gtk-4.1-dev xvfb xauth webkit2gtk-driver x11-utils imagemagick chromium postgresql
+# that stops its own database under load, Prometheus (and promtool) for the metrics test.
+APT_PACKAGES := libwebkit2gtk-4.1-dev xvfb xauth webkit2gtk-driver x11-utils imagemagick chromium postgresql prometheus
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run app serve build ui deps test test-ui test-rust test-postgres test-clients test-deploy e2e desktop-test \

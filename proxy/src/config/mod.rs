@@ -19,8 +19,8 @@ use serde_yaml::{Mapping, Value};
 use sha2::{Digest, Sha256};
 
 pub use env_refs::EnvSource;
-pub use telemetry::{OtelSettings, TelemetrySettings};
 pub use router::{DEFAULT_NUM_RETRIES, Fallbacks, GroupAlias, RouterSettings, RoutingStrategy, parse_fallback_list};
+pub use telemetry::{OtelSettings, TelemetrySettings};
 
 /// The validated configuration.
 #[derive(Debug, Clone, Default)]
@@ -759,7 +759,8 @@ fn parse_litellm(
             warnings.push(format!("litellm_settings.callbacks: {name} is not supported by Switchboard; ignored"));
         }
     }
-    l.require_auth_for_metrics_endpoint = s.take::<bool>("require_auth_for_metrics_endpoint", problems).unwrap_or(false);
+    l.require_auth_for_metrics_endpoint =
+        s.take::<bool>("require_auth_for_metrics_endpoint", problems).unwrap_or(false);
     // Options whose LiteLLM meaning is already Switchboard's behaviour.
     for key in ["drop_params", "set_verbose", "json_logs", "telemetry"] {
         s.map.remove(key);

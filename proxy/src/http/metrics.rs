@@ -50,7 +50,8 @@ impl MetricsAccess {
             Ok(())
         } else {
             Err(GatewayError::Forbidden(
-                "Only the master key, a proxy_admin, a proxy_admin_viewer or the metrics token may read /metrics".into(),
+                "Only the master key, a proxy_admin, a proxy_admin_viewer or the metrics token may read /metrics"
+                    .into(),
             ))
         }
     }

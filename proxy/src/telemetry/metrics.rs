@@ -40,9 +40,19 @@ const PROXY_FAILURE: &[&str] = &[
     "exception_class",
     "route",
 ];
-const CALL: &[&str] =
-    &["end_user", "hashed_api_key", "api_key_alias", "model", "team", "team_alias", "user", "requested_model", "model_id"];
-const SPEND: &[&str] = &["end_user", "hashed_api_key", "api_key_alias", "model", "team", "team_alias", "user", "model_id"];
+const CALL: &[&str] = &[
+    "end_user",
+    "hashed_api_key",
+    "api_key_alias",
+    "model",
+    "team",
+    "team_alias",
+    "user",
+    "requested_model",
+    "model_id",
+];
+const SPEND: &[&str] =
+    &["end_user", "hashed_api_key", "api_key_alias", "model", "team", "team_alias", "user", "model_id"];
 const DEPLOYMENT_CALL: &[&str] = &[
     "requested_model",
     "litellm_model_name",
@@ -472,8 +482,16 @@ impl Metrics {
     /// A call that reached a deployment ended.
     pub fn call(&self, call: &CallLabels<'_>, d: &DeploymentLabels<'_>, model_group: &str, outcome: &CallOutcome) {
         let c = call;
-        let spend_labels =
-            [c.end_user, c.hashed_api_key, c.api_key_alias, d.litellm_model_name, c.team, c.team_alias, c.user, d.model_id];
+        let spend_labels = [
+            c.end_user,
+            c.hashed_api_key,
+            c.api_key_alias,
+            d.litellm_model_name,
+            c.team,
+            c.team_alias,
+            c.user,
+            d.model_id,
+        ];
         if let Ok(m) = self.requests.get_metric_with_label_values(&spend_labels) {
             m.inc();
         }
@@ -595,7 +613,12 @@ fn snapshot_families(s: &Snapshot) -> Result<Vec<MetricFamily>, prometheus::Erro
             &format!("Remaining budget for {what}"),
             labels,
         )?;
-        let max = gauge(&r, &format!("litellm_{prefix}_max_budget_metric"), &format!("Maximum budget set for {what}"), labels)?;
+        let max = gauge(
+            &r,
+            &format!("litellm_{prefix}_max_budget_metric"),
+            &format!("Maximum budget set for {what}"),
+            labels,
+        )?;
         let hours = gauge(
             &r,
             &format!("litellm_{prefix}_budget_remaining_hours_metric"),
@@ -726,10 +749,23 @@ mod tests {
         assert!(text.contains(r#"exception_class="RateLimitError",exception_status="429""#), "{text}");
         assert!(text.contains(r#"litellm_deployment_failure_responses_total{api_base="",api_key_alias="ci",api_provider="bedrock",exception_class="ServiceUnavailableError",exception_status="503""#), "{text}");
         assert!(text.contains("litellm_spend_metric_total{") && text.contains("} 0.25"), "{text}");
-        assert!(text.contains(r#"litellm_input_tokens_metric_total{"#) && text.contains(r#"model_id="m1",requested_model="claude",team="t1",team_alias="platform",user=""} 12"#), "{text}");
+        assert!(
+            text.contains(r#"litellm_input_tokens_metric_total{"#)
+                && text
+                    .contains(r#"model_id="m1",requested_model="claude",team="t1",team_alias="platform",user=""} 12"#),
+            "{text}"
+        );
         assert!(text.contains("litellm_llm_api_time_to_first_token_metric_bucket{"), "{text}");
-        assert!(text.contains(r#"litellm_remaining_team_budget_metric{team="t1",team_alias="platform"} 7.5"#), "{text}");
-        assert!(text.contains(r#"litellm_deployment_state{api_base="",api_provider="",litellm_model_name="",model_id="m1"} 2"#), "{text}");
+        assert!(
+            text.contains(r#"litellm_remaining_team_budget_metric{team="t1",team_alias="platform"} 7.5"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                r#"litellm_deployment_state{api_base="",api_provider="",litellm_model_name="",model_id="m1"} 2"#
+            ),
+            "{text}"
+        );
         assert!(text.contains("# TYPE litellm_request_total_latency_metric histogram"), "{text}");
     }
 

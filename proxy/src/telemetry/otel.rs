@@ -8,7 +8,9 @@ use std::collections::HashMap;
 use std::time::SystemTime;
 
 use bytes::Bytes;
-use opentelemetry::trace::{Span as _, SpanContext, SpanKind, Status, TraceContextExt, Tracer as _, TracerProvider as _};
+use opentelemetry::trace::{
+    Span as _, SpanContext, SpanKind, Status, TraceContextExt, Tracer as _, TracerProvider as _,
+};
 use opentelemetry::{Context, KeyValue};
 use opentelemetry_otlp::{WithExportConfig, WithHttpConfig};
 use opentelemetry_sdk::Resource;
@@ -193,7 +195,8 @@ impl RequestSpan {
             KeyValue::new("litellm.model_id", deployment_id.to_string()),
             KeyValue::new("litellm.attempt", i64::from(self.attempts)),
         ];
-        if let Some(host) = server.and_then(|url| reqwest::Url::parse(url).ok()).and_then(|u| u.host_str().map(str::to_string))
+        if let Some(host) =
+            server.and_then(|url| reqwest::Url::parse(url).ok()).and_then(|u| u.host_str().map(str::to_string))
         {
             attributes.push(KeyValue::new("server.address", host));
         }
