@@ -13,7 +13,7 @@ const LAYERS: &[&[&str]] = &[
     &["store"],
     &["master_key", "logs"],
     &["config"],
-    &["auth", "providers", "spend"],
+    &["auth", "providers", "spend", "telemetry"],
     &["gateway"],
     &["aws", "messages", "responses"],
     &["admin"],
