@@ -128,6 +128,7 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningServe
     };
 
     let config = Arc::new(config);
+    let telemetry = gateway.telemetry.clone();
     let responses = Arc::new(crate::responses::SavedResponses::new(store.clone()));
     let state = AppState {
         admin: Core::new(gateway.clone(), store.clone(), config.clone()),
@@ -171,6 +172,13 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningServe
         // Responses answered but not yet written are written before the database closes.
         responses.flush(Duration::from_secs(5)).await;
         store.close().await;
+        // The spans still waiting are sent; the exporter blocks its caller until they are.
+        let _ = tokio::task::spawn_blocking(move || {
+            if let Some(tracing) = &telemetry.tracing {
+                tracing.shutdown();
+            }
+        })
+        .await;
     });
     Ok(RunningServer { local_addr, shutdown: Some(tx), task })
 }
