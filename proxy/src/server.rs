@@ -138,6 +138,7 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningServe
         config,
         started: Instant::now(),
         responses: responses.clone(),
+        listen: local_addr,
     };
     let app = router(state, local_addr);
     let (tx, rx) = oneshot::channel::<()>();

@@ -78,6 +78,18 @@ test("overview: health, base URL and snippets", async () => {
   assert.equal(await page.evaluate(() => navigator.clipboard.readText()), `${stack.gatewayUrl}/v1`);
   await page.getByTestId("gateway-status").getByText("Gateway up").waitFor();
   await shot("02-overview");
+  // Where Prometheus scrapes this gateway (open: it listens on loopback) and whether traces go out.
+  const monitoring = page.getByTestId("monitoring-card");
+  await monitoring.scrollIntoViewIfNeeded();
+  assert.equal(await page.getByTestId("metrics-url-value").innerText(), `${stack.gatewayUrl}/metrics`);
+  assert.match(await page.getByTestId("metrics-access").innerText(), /Open to anyone on this machine/);
+  assert.match(await page.getByTestId("traces-status").innerText(), /OTEL_EXPORTER_OTLP_ENDPOINT/);
+  const port = new URL(stack.gatewayUrl).port;
+  assert.match(await page.getByTestId("scrape-config").innerText(), new RegExp(`targets: \\['127\\.0\\.0\\.1:${port}'\\]`));
+  const scraped = await fetch(`${stack.gatewayUrl}/metrics`);
+  assert.equal(scraped.status, 200);
+  assert.match(await scraped.text(), /# TYPE litellm_deployment_state gauge/);
+  await monitoring.screenshot({ path: path.join(screenshotDir, "02d-overview-monitoring.png") });
   // Before any request: the request log and spend say what to do next.
   await open("requests");
   await page.getByTestId("empty-state").getByText("No requests yet").waitFor();

@@ -26,9 +26,8 @@ pub struct MetricsAccess {
 }
 
 impl MetricsAccess {
-    pub fn new(state: &AppState, listen_on_loopback: bool) -> MetricsAccess {
-        let t = &state.config.telemetry;
-        MetricsAccess { open: listen_on_loopback && !t.require_auth_for_metrics, token: t.metrics_token.clone() }
+    pub fn new(state: &AppState) -> MetricsAccess {
+        MetricsAccess { open: is_open(state), token: state.config.telemetry.metrics_token.clone() }
     }
 
     fn admits(&self, state: &AppState, headers: &HeaderMap) -> Result<(), GatewayError> {
@@ -57,6 +56,11 @@ impl MetricsAccess {
     }
 }
 
+/// Anyone may scrape a gateway that listens on loopback only, unless the config says otherwise.
+pub fn is_open(state: &AppState) -> bool {
+    state.listen.ip().is_loopback() && !state.config.telemetry.require_auth_for_metrics
+}
+
 /// The Prometheus text exposition format.
 const TEXT_FORMAT: &str = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -75,8 +79,7 @@ pub async fn count_requests(State(state): State<AppState>, request: Request, nex
     if request.method() != Method::POST {
         return next.run(request).await;
     }
-    let path = request.uri().path();
-    let route = path.strip_prefix("/v1").unwrap_or(path).to_string();
+    let route = request.uri().path().to_string();
     let metrics = &state.gateway.telemetry.metrics;
     crate::telemetry::track_request(metrics, &route, |r: &Response| r.status().as_u16(), next.run(request)).await
 }

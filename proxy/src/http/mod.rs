@@ -61,6 +61,8 @@ pub struct AppState {
     pub started: Instant,
     /// Responses API responses kept for `previous_response_id` and `GET /v1/responses/{id}`.
     pub responses: Arc<crate::responses::SavedResponses>,
+    /// The address the gateway listens on (who may scrape `/metrics` depends on it).
+    pub listen: SocketAddr,
 }
 
 /// The authenticated caller of a protected route.
@@ -117,7 +119,7 @@ pub fn router(state: AppState, listen: SocketAddr) -> Router {
     let inference = inference
         .layer(middleware::from_fn_with_state(state.clone(), metrics::count_requests))
         .layer(cors(inference_origins));
-    let access = Arc::new(metrics::MetricsAccess::new(&state, listen.ip().is_loopback()));
+    let access = Arc::new(metrics::MetricsAccess::new(&state));
     let scrape = move |State(state): State<AppState>, headers: http::HeaderMap| {
         let access = access.clone();
         async move { metrics::scrape(state, access, headers).await }

@@ -36,6 +36,32 @@ pub struct GatewayInfo {
     pub deployments: usize,
     /// The spend writer's state (absent without a database writer).
     pub spend_writer: Option<WriterStatus>,
+    /// Where monitoring systems read the gateway.
+    pub monitoring: Option<Monitoring>,
+}
+
+/// `/metrics` and traces, as this gateway serves them.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Monitoring {
+    /// Anyone may scrape `/metrics` (a gateway on loopback); otherwise it takes the master key,
+    /// an admin or viewer key, or the metrics token.
+    pub metrics_open: bool,
+    /// `general_settings.metrics_token` is set.
+    pub metrics_token_set: bool,
+    /// Where spans go (OTLP/HTTP), without any credentials in the URL; absent: traces are off.
+    pub traces_endpoint: Option<String>,
+}
+
+/// A URL as it may be shown: user and password left out.
+fn without_credentials(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut u) => {
+            let _ = u.set_username("");
+            let _ = u.set_password(None);
+            u.to_string()
+        }
+        Err(_) => "(not a URL)".into(),
+    }
 }
 
 #[utoipa::path(get, path = "/switchboard/info", tag = "switchboard", summary = "The gateway's facts", responses((status = 200, body = GatewayInfo), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
@@ -51,6 +77,11 @@ pub async fn info(State(state): State<AppState>, _: Reader) -> Json<GatewayInfo>
         models: state.gateway.model_names().len(),
         deployments: state.gateway.deployments().len(),
         spend_writer: state.gateway.spend_sink().map(|s| s.status()),
+        monitoring: Some(Monitoring {
+            metrics_open: super::metrics::is_open(&state),
+            metrics_token_set: state.config.telemetry.metrics_token.is_some(),
+            traces_endpoint: state.config.telemetry.otel.as_ref().map(|o| without_credentials(&o.traces_endpoint)),
+        }),
     })
 }
 

@@ -369,6 +369,8 @@ impl Metrics {
 
     /// A request to an LLM route ended with `status`, whether or not a deployment saw it.
     pub fn proxy_request(&self, call: &CallLabels<'_>, route: &str, status: u16) {
+        // One series per route whichever prefix the client used.
+        let route = route.strip_prefix("/v1").unwrap_or(route);
         let status_text = itoa_u16(status);
         let status_text = status_text.as_str();
         let c = call;

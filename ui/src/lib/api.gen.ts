@@ -351,6 +351,7 @@ export type GatewayInfo = {
   deployments: number;
   /** Model groups served. */
   models: number;
+  monitoring?: null | Monitoring;
   spend_writer?: null | WriterStatus;
   uptime_seconds: number;
   version: string;
@@ -727,6 +728,16 @@ export type ModelView = {
   model_info: Record<string, unknown>;
   model_name: string;
   updated_at: string;
+};
+
+/** `/metrics` and traces, as this gateway serves them. */
+export type Monitoring = {
+  /** Anyone may scrape `/metrics` (a gateway on loopback); otherwise it takes the master key, an admin or viewer key, or the metrics token. */
+  metrics_open: boolean;
+  /** `general_settings.metrics_token` is set. */
+  metrics_token_set: boolean;
+  /** Where spans go (OTLP/HTTP), without any credentials in the URL; absent: traces are off. */
+  traces_endpoint?: string | null;
 };
 
 /** Where the gateway runs: a new VPC, or subnets of an existing one. */

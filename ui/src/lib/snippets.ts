@@ -119,3 +119,25 @@ export const SNIPPET_LABELS: Record<SnippetKind, string> = {
   "claude-code": "Claude Code",
   agents: "Agents SDK",
 };
+
+/**
+ * A Prometheus scrape job for this gateway. A gateway that asks for credentials gets the metrics
+ * token as a bearer token, from a file so that the token stays out of prometheus.yml.
+ */
+export function prometheusScrapeConfig(gatewayUrl: string, needsCredentials: boolean): string {
+  let url: URL;
+  try {
+    url = new URL(gatewayUrl);
+  } catch {
+    url = new URL("http://127.0.0.1:4000");
+  }
+  const https = url.protocol === "https:";
+  const port = url.port || (https ? "443" : "80");
+  const lines = ["scrape_configs:", "  - job_name: switchboard", "    metrics_path: /metrics"];
+  if (https) lines.push("    scheme: https");
+  if (needsCredentials) {
+    lines.push("    authorization:", "      credentials_file: /etc/prometheus/switchboard-metrics-token");
+  }
+  lines.push("    static_configs:", `      - targets: ['${url.hostname}:${port}']`);
+  return lines.join("\n");
+}

@@ -3,10 +3,10 @@ import { CopyButton, CopyField, ErrorNotice, PageHeader, StatusBadge } from "../
 import { useApp } from "../context";
 import { useAsync, useInterval } from "../hooks";
 import { isMissingRoute } from "../lib/api";
-import type { GatewayInfo, SpendLog, SpendStats } from "../lib/api.gen";
+import type { GatewayInfo, Monitoring, SpendLog, SpendStats } from "../lib/api.gen";
 import { formatCost, formatMs, formatTime, formatTokens, formatUptime } from "../lib/format";
 import { todayTotals } from "../lib/requests";
-import { KEY_PLACEHOLDER, SNIPPET_KEY_ENV, SNIPPET_LABELS, type SnippetKind, openaiBaseUrl, snippet } from "../lib/snippets";
+import { KEY_PLACEHOLDER, SNIPPET_KEY_ENV, SNIPPET_LABELS, type SnippetKind, openaiBaseUrl, prometheusScrapeConfig, snippet } from "../lib/snippets";
 
 interface OverviewData {
   info: GatewayInfo | null;
@@ -108,6 +108,54 @@ export function OverviewPage() {
           )}
         </div>
       </div>
+      {d?.info?.monitoring && <MonitoringCard monitoring={d.info.monitoring} />}
+    </div>
+  );
+}
+
+/** Where Prometheus and an OpenTelemetry collector read this gateway. */
+function MonitoringCard({ monitoring }: { monitoring: Monitoring }) {
+  const { session } = useApp();
+  const base = session.url.replace(/\/+$/, "");
+  const scrape = prometheusScrapeConfig(base, !monitoring.metrics_open);
+  return (
+    <div className="card" data-testid="monitoring-card">
+      <div className="card-head">
+        <h2>Monitoring</h2>
+      </div>
+      <div className="kv">
+        <div className="kv-label">Prometheus metrics</div>
+        <CopyField value={`${base}/metrics`} testid="metrics-url" />
+        <div className="kv-label">Scraping</div>
+        <div data-testid="metrics-access">
+          {monitoring.metrics_open
+            ? "Open to anyone on this machine (the gateway listens on loopback)."
+            : monitoring.metrics_token_set
+              ? "Needs the metrics token (general_settings.metrics_token), the master key or an admin key."
+              : "Needs the master key or an admin key; set general_settings.metrics_token to give Prometheus a token of its own."}
+        </div>
+        <div className="kv-label">Traces</div>
+        <div data-testid="traces-status">
+          {monitoring.traces_endpoint ? (
+            <>
+              Sending OpenTelemetry spans to <code className="break-all">{monitoring.traces_endpoint}</code>
+            </>
+          ) : (
+            <span className="muted">
+              Off. Set <code>OTEL_EXPORTER_OTLP_ENDPOINT</code> (OTLP/HTTP) before starting the gateway.
+            </span>
+          )}
+        </div>
+      </div>
+      <div className="snippet">
+        <pre data-testid="scrape-config">{scrape}</pre>
+        <div className="snippet-copy">
+          <CopyButton text={scrape} testid="scrape-config-copy" />
+        </div>
+      </div>
+      <p className="muted small">
+        Metric names and labels are LiteLLM&apos;s, so its Grafana dashboards work unchanged.
+      </p>
     </div>
   );
 }

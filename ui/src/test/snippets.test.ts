@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { KEY_PLACEHOLDER, SNIPPET_KEY_ENV, SNIPPET_LABELS, openaiBaseUrl, snippet } from "../lib/snippets";
+import { KEY_PLACEHOLDER, SNIPPET_KEY_ENV, SNIPPET_LABELS, openaiBaseUrl, prometheusScrapeConfig, snippet } from "../lib/snippets";
 
 const input = { gatewayUrl: "http://127.0.0.1:4000/", model: "claude-haiku" };
 
@@ -52,5 +52,19 @@ describe("agent tool snippets", () => {
     expect(a).toContain("Runner.run_sync(agent, ");
     expect(a).not.toContain("sk-secret");
     expect(SNIPPET_LABELS["claude-code"]).toBe("Claude Code");
+  });
+});
+
+describe("prometheus scrape config", () => {
+  it("targets the gateway's host and port, with the token only when needed", () => {
+    const open = prometheusScrapeConfig("http://127.0.0.1:4000", false);
+    expect(open).toContain("targets: ['127.0.0.1:4000']");
+    expect(open).toContain("metrics_path: /metrics");
+    expect(open).not.toContain("authorization");
+    expect(open).not.toContain("scheme");
+    const remote = prometheusScrapeConfig("https://gw.example.com", true);
+    expect(remote).toContain("scheme: https");
+    expect(remote).toContain("targets: ['gw.example.com:443']");
+    expect(remote).toContain("credentials_file:");
   });
 });
