@@ -36,14 +36,13 @@ impl LatencyWindow {
     /// The window from a query's texts: `hours` 1 to 720 (default 24), `bucket` `hour`
     /// (default) or `day`, `model` a model group.
     pub fn parse(hours: Option<&str>, bucket: Option<&str>, model: Option<&str>) -> Result<Self, AdminError> {
-        let hours = match hours {
-            None => 24,
-            Some(text) => text
-                .parse()
-                .ok()
-                .filter(|h| (1..=720).contains(h))
-                .ok_or_else(|| AdminError::invalid(format!("hours must be 1 to 720, not '{text}'"), Some("hours")))?,
-        };
+        let hours =
+            match hours {
+                None => 24,
+                Some(text) => text.parse().ok().filter(|h| (1..=720).contains(h)).ok_or_else(|| {
+                    AdminError::invalid(format!("hours must be 1 to 720, not '{text}'"), Some("hours"))
+                })?,
+            };
         let bucket = match bucket {
             None | Some("hour") => LatencyBucket::Hour,
             Some("day") => LatencyBucket::Day,
@@ -167,7 +166,11 @@ pub fn summarize(rows: &[LatencyRow], bucket: LatencyBucket) -> (Vec<ModelLatenc
     for row in rows {
         models.entry(&row.model_group).or_default().entry(bucket_of(&row.start_time, bucket)).or_default().add(row);
         if !row.model_id.is_empty() {
-            deployments.entry((&row.model_group, &row.model_id)).or_insert_with(|| (row, Samples::default())).1.add(row);
+            deployments
+                .entry((&row.model_group, &row.model_id))
+                .or_insert_with(|| (row, Samples::default()))
+                .1
+                .add(row);
         }
     }
     let models = models
