@@ -8,9 +8,12 @@ export function LineChart({
   format,
   slotLabel,
   height = 220,
+  minScale = 0,
   testid = "line-chart",
 }: {
   chart: LineChartData;
+  /** The least top of the value axis (so that tiny values do not get fractional ticks). */
+  minScale?: number;
   format: (v: number) => string;
   slotLabel: (slot: string) => string;
   height?: number;
@@ -30,7 +33,7 @@ export function LineChart({
   const pad = { left: 64, right: 12, top: 10, bottom: 24 };
   const innerW = width - pad.left - pad.right;
   const innerH = height - pad.top - pad.bottom;
-  const scale = niceScale(chart.max);
+  const scale = niceScale(Math.max(chart.max, minScale));
   const n = chart.slots.length;
   const slot = innerW / Math.max(1, n);
   const x = (i: number) => pad.left + i * slot + slot / 2;
@@ -64,7 +67,10 @@ export function LineChart({
             <path d={linePath(s.values, x, y)} fill="none" stroke={color(si)} strokeWidth={2} strokeDasharray={s.dashed ? "5 4" : undefined} strokeLinejoin="round" />
             {s.values.map((v, i) =>
               // Points alone (no neighbour to join) and the hovered slot show as dots.
-              v != null && (hover === i || (s.values[i - 1] == null && s.values[i + 1] == null)) ? <circle key={i} cx={x(i)} cy={y(v)} r={3} fill={color(si)} /> : null,
+              // Dashed series' dots are rings, so that a dot under them still shows.
+              v != null && (hover === i || (s.values[i - 1] == null && s.values[i + 1] == null)) ? (
+                <circle key={i} cx={x(i)} cy={y(v)} r={s.dashed ? 5 : 3} fill={s.dashed ? "none" : color(si)} stroke={color(si)} strokeWidth={s.dashed ? 1.5 : 0} />
+              ) : null,
             )}
           </g>
         ))}

@@ -30,6 +30,7 @@ export function PerformancePage() {
         <label className="segmented">
           <span className="muted small">Model</span>
           <select className="input input-sm perf-model" value={model?.model_group ?? ""} onChange={(e) => setChosen(e.target.value)} disabled={!models.length} data-testid="perf-model" title={model?.model_group}>
+            {!models.length && <option value="">No models yet</option>}
             {models.map((m) => (
               <option key={m.model_group} value={m.model_group}>
                 {m.model_group} ({formatTokens(m.requests)})
@@ -59,7 +60,7 @@ export function PerformancePage() {
               </span>
             </div>
             {chart.series.length ? (
-              <LineChart chart={chart} format={formatMs} slotLabel={axisLabel} testid="perf-chart" />
+              <LineChart chart={chart} format={formatMs} slotLabel={axisLabel} minScale={4} testid="perf-chart" />
             ) : (
               <p className="muted" data-testid="perf-no-latency">
                 No call of this model reached a deployment in this window.
@@ -71,7 +72,7 @@ export function PerformancePage() {
             <table className="table perf-table" data-testid="perf-deployments">
               <thead>
                 <tr>
-                  <th>Deployment</th>
+                  <th className="perf-deployment-col">Deployment</th>
                   <th>Provider</th>
                   <th className="num">Requests</th>
                   <th className="num">Error rate</th>
@@ -91,8 +92,9 @@ export function PerformancePage() {
                   const high = isHighErrorRate(d.error_rate);
                   return (
                     <tr key={`${d.model_group}|${d.model_id}`} data-testid="perf-deployment" className={high ? "row-danger" : undefined}>
-                      <td className="ellipsis" title={`${d.model} (${d.model_id})`}>
-                        <span className="mono">{d.model}</span> <span className="muted small">{d.model_id}</span>
+                      <td title={`${d.model} (${d.model_id})`}>
+                        <div className="mono ellipsis-line">{d.model}</div>
+                        <div className="muted small mono ellipsis-line">{d.model_id}</div>
                       </td>
                       <td>{d.provider}</td>
                       <td className="num mono">{formatTokens(d.requests)}</td>
