@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { MASTER_KEY, api, screenshotDir, startStack } from "./harness.mjs";
+import { api, screenshotDir, signedInPage, startStack } from "./harness.mjs";
 
 const BROKEN = "openai-fake-500-with-a-deliberately-long-model-group-name-for-layout-checks";
 let stack;
@@ -32,15 +32,7 @@ async function chat(model, stream) {
 
 before(async () => {
   stack = await startStack({ openaiModels: true });
-  context = await stack.browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
-  page = await context.newPage();
-  page.setDefaultTimeout(10_000);
-  page.on("pageerror", (e) => console.log(`# page error: ${e.message}`));
-  await page.goto(stack.panelUrl);
-  await page.getByTestId("signin-url").fill(stack.gatewayUrl);
-  await page.getByTestId("signin-key").fill(MASTER_KEY);
-  await page.getByTestId("signin-submit").click();
-  await page.getByTestId("page-overview").waitFor();
+  ({ context, page } = await signedInPage(stack, { viewport: { width: 1280, height: 900 } }));
 });
 
 after(async () => {
