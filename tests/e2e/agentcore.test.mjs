@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { MASTER_KEY, api, screenshotDir, startStack } from "./harness.mjs";
+import { MASTER_KEY, api, screenshotDir, signedInPage, startStack } from "./harness.mjs";
 
 const ROLE = "arn:aws:iam::123456789012:role/AgentCoreHarnessRole";
 const DENIED_ROLE = "arn:aws:iam::123456789012:role/DeniedHarnessRole";
@@ -68,15 +68,7 @@ async function assertNoSecretsShown() {
 
 before(async () => {
   stack = await startStack({ agentcore: true });
-  context = await stack.browser.newContext({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1 });
-  page = await context.newPage();
-  page.setDefaultTimeout(15_000);
-  page.on("pageerror", (e) => console.log(`# page error: ${e.message}`));
-  await page.goto(stack.panelUrl);
-  await page.getByTestId("signin-url").fill(stack.gatewayUrl);
-  await page.getByTestId("signin-key").fill(MASTER_KEY);
-  await page.getByTestId("signin-submit").click();
-  await page.getByTestId("page-overview").waitFor();
+  ({ context, page } = await signedInPage(stack, { timeout: 15_000 }));
 });
 
 after(async () => {

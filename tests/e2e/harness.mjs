@@ -225,3 +225,18 @@ export async function api(gatewayUrl, method, p, body, key = MASTER_KEY) {
   }
   return { status: r.status, json };
 }
+
+/** A browser page of `stack`'s panel, signed in with the master key, on the overview. */
+export async function signedInPage(stack, { viewport = { width: 1440, height: 900 }, timeout = 10_000, permissions = [] } = {}) {
+  const context = await stack.browser.newContext({ viewport, deviceScaleFactor: 1 });
+  if (permissions.length) await context.grantPermissions(permissions, { origin: new URL(stack.panelUrl).origin });
+  const page = await context.newPage();
+  page.setDefaultTimeout(timeout);
+  page.on("pageerror", (e) => console.log(`# page error: ${e.message}`));
+  await page.goto(stack.panelUrl);
+  await page.getByTestId("signin-url").fill(stack.gatewayUrl);
+  await page.getByTestId("signin-key").fill(MASTER_KEY);
+  await page.getByTestId("signin-submit").click();
+  await page.getByTestId("page-overview").waitFor();
+  return { context, page };
+}

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { MASTER_KEY, screenshotDir, startStack } from "./harness.mjs";
+import { MASTER_KEY, screenshotDir, signedInPage, startStack } from "./harness.mjs";
 
 let stack;
 let context;
@@ -21,16 +21,7 @@ async function shot(name, locator) {
 
 before(async () => {
   stack = await startStack({ openaiModels: true });
-  context = await stack.browser.newContext({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1 });
-  await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: new URL(stack.panelUrl).origin });
-  page = await context.newPage();
-  page.setDefaultTimeout(10_000);
-  page.on("pageerror", (e) => console.log(`# page error: ${e.message}`));
-  await page.goto(stack.panelUrl);
-  await page.getByTestId("signin-url").fill(stack.gatewayUrl);
-  await page.getByTestId("signin-key").fill(MASTER_KEY);
-  await page.getByTestId("signin-submit").click();
-  await page.getByTestId("page-overview").waitFor();
+  ({ context, page } = await signedInPage(stack, { permissions: ["clipboard-read", "clipboard-write"] }));
 });
 
 after(async () => {

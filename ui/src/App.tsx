@@ -9,6 +9,7 @@ import { KeysPage } from "./pages/Keys";
 import { LogsPage } from "./pages/Logs";
 import { ModelsPage } from "./pages/Models";
 import { OverviewPage } from "./pages/Overview";
+import { PerformancePage } from "./pages/Performance";
 import { PlaygroundPage } from "./pages/Playground";
 import { RequestsPage } from "./pages/Requests";
 import { SignIn } from "./pages/SignIn";
@@ -22,6 +23,7 @@ export const NAV: Array<{ route: string; label: string; key: string }> = [
   { route: "keys", label: "Keys", key: "k" },
   { route: "playground", label: "Playground", key: "p" },
   { route: "requests", label: "Requests", key: "r" },
+  { route: "performance", label: "Performance", key: "f" },
   { route: "spend", label: "Spend", key: "s" },
   { route: "logs", label: "Logs", key: "l" },
   { route: "agentcore", label: "AgentCore", key: "a" },
@@ -158,6 +160,7 @@ function Shell({ session, signOut }: { session: Session; signOut: () => void }) 
           {page === "keys" && <KeysPage />}
           {page === "playground" && <PlaygroundPage />}
           {page === "requests" && <RequestsPage />}
+          {page === "performance" && <PerformancePage />}
           {page === "spend" && <SpendPage />}
           {page === "logs" && <LogsPage />}
           {page === "agentcore" && <AgentCorePage />}

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from "react";
+import { type RefObject, useCallback, useEffect, useRef, useState } from "react";
 
 export interface Async<T> {
   data: T | undefined;
@@ -72,4 +72,21 @@ export function useHashRoute(): [string, (route: string) => void] {
     window.location.hash = `#/${r}`;
   }, []);
   return [route, go];
+}
+
+/**
+ * The width of the element `ref` is put on, followed as it resizes (at least `min`): charts
+ * draw at their container's real width, since a stretched viewBox would stretch their labels.
+ */
+export function useMeasuredWidth<E extends HTMLElement>(initial = 900, min = 320): [RefObject<E | null>, number] {
+  const ref = useRef<E>(null);
+  const [width, setWidth] = useState(initial);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el || typeof ResizeObserver === "undefined") return;
+    const ro = new ResizeObserver(([entry]) => setWidth(Math.max(min, Math.round(entry.contentRect.width))));
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, [min]);
+  return [ref, width];
 }

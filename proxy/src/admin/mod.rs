@@ -15,6 +15,7 @@ pub mod deploy;
 pub mod end_users;
 mod error;
 pub mod keys;
+pub mod latency;
 pub mod models;
 pub mod organizations;
 pub mod requests;

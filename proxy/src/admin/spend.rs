@@ -81,7 +81,7 @@ pub struct ModelSpend {
     pub total_tokens: u64,
 }
 
-async fn flushed(core: &Core) {
+pub(super) async fn flushed(core: &Core) {
     if let Some(sink) = core.gateway.spend_sink() {
         sink.flush().await;
     }

@@ -349,6 +349,19 @@ impl Drop for CallLog {
             metadata
                 .insert("error_information".into(), serde_json::json!({"error_message": e, "error_code": self.status}));
         }
+        let end_time = format_time(now);
+        let completion_start_time = match (self.answering_since, self.time_to_first_token) {
+            (None, _) => None,
+            // A stream's answer began with its first byte; a complete answer's at its end.
+            (Some(since), Some(first_byte)) if self.stream => {
+                let offset = since.saturating_duration_since(self.started) + first_byte;
+                chrono::TimeDelta::from_std(offset)
+                    .ok()
+                    .and_then(|offset| self.start_time.checked_add_signed(offset))
+                    .map(format_time)
+            }
+            (Some(_), _) => Some(end_time.clone()),
+        };
         let entry = &self.deployment.entry;
         let log = SpendLog {
             // One row per call: upstreams may repeat their ids (mocks, some self-hosted servers).
@@ -370,7 +383,8 @@ impl Drop for CallLog {
             completion_tokens: usage.completion_tokens,
             total_tokens: usage.total_tokens,
             start_time: format_time(self.start_time),
-            end_time: format_time(now),
+            end_time,
+            completion_start_time,
             request_duration_ms: latency_ms,
             status: status.into(),
             metadata,

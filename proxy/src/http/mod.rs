@@ -132,6 +132,7 @@ pub fn router(state: AppState, listen: SocketAddr) -> Router {
         .route("/switchboard/stats", get(switchboard::stats))
         .route("/switchboard/requests/stream", get(switchboard::request_stream))
         .route("/switchboard/spend/daily", get(switchboard::spend_daily))
+        .route("/switchboard/latency", get(switchboard::latency))
         .route("/switchboard/logs", get(switchboard::logs))
         .route("/metrics", get(scrape.clone()))
         .route("/metrics/", get(scrape))

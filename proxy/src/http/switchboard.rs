@@ -1,5 +1,5 @@
 //! Routes of Switchboard's own (not LiteLLM's), for the panel: gateway facts, today's figures,
-//! the live request feed, spend per day, recent log lines. Master key (or admin key) only.
+//! the live request feed, spend per day, latency, recent log lines. Master key (or admin key) only.
 
 use std::collections::HashMap;
 
@@ -13,7 +13,8 @@ use tokio::sync::broadcast::error::RecvError;
 
 use super::admin::Reader;
 use super::{AppState, sse};
-use crate::admin::{AdminError, spend};
+use crate::admin::latency::{LatencyReport, LatencyWindow};
+use crate::admin::{AdminError, latency as latency_report, spend};
 use crate::http::error::ErrorBody as ErrorResponse;
 use crate::logs::LogLine;
 use crate::spend::WriterStatus;
@@ -21,7 +22,7 @@ use crate::store::{DailySpend, DbKind, SpendGroup, SpendLog, SpendStats};
 
 /// Switchboard's own routes in the OpenAPI document.
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(info, stats, request_stream, spend_daily, logs))]
+#[openapi(paths(info, stats, request_stream, spend_daily, latency, logs))]
 pub struct SwitchboardApi;
 
 /// The gateway's facts, for the panel's overview.
@@ -123,6 +124,17 @@ pub async fn spend_daily(
     };
     let days: i64 = query.get("days").and_then(|d| d.parse().ok()).filter(|d| (1..=366).contains(d)).unwrap_or(30);
     Ok(Json(spend::daily(&state.admin, group, days).await?))
+}
+
+#[utoipa::path(get, path = "/switchboard/latency", tag = "switchboard", summary = "Latency and time to first token per model over time; requests, errors and latency per deployment", params(("hours" = Option<u32>, Query, description = "The window: 1 to 720 hours back (default 24)"), ("bucket" = Option<String>, Query, description = "hour (default) or day"), ("model" = Option<String>, Query, description = "One model group")), responses((status = 200, body = LatencyReport), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
+pub async fn latency(
+    State(state): State<AppState>,
+    _: Reader,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Json<LatencyReport>, AdminError> {
+    let text = |name: &str| query.get(name).map(String::as_str);
+    let window = LatencyWindow::parse(text("hours"), text("bucket"), text("model"))?;
+    Ok(Json(latency_report::report(&state.admin, &window).await?))
 }
 
 #[utoipa::path(get, path = "/switchboard/logs", tag = "switchboard", summary = "Recent log lines, oldest first", params(("limit" = Option<usize>, Query, description = "At most 1000 (default 200)")), responses((status = 200, body = Vec<LogLine>), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]

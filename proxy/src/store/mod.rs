@@ -5,6 +5,7 @@
 //! reach the database through the batched writer.
 
 pub mod agentcore;
+mod latency;
 pub mod records;
 pub mod responses;
 pub mod sealed;
@@ -19,6 +20,7 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::{AnyPool, AssertSqlSafe, Row, SqlSafeStr};
 
+pub use latency::LatencyRow;
 pub use records::*;
 
 #[derive(Debug, thiserror::Error)]
@@ -58,6 +60,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (5, "end_users", include_str!("../../migrations/sqlite/0005_end_users.sql")),
     (6, "organization_spend", include_str!("../../migrations/sqlite/0006_organization_spend.sql")),
     (7, "responses", include_str!("../../migrations/sqlite/0007_responses.sql")),
+    (9, "completion_start_time", include_str!("../../migrations/sqlite/0009_completion_start_time.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "governance", include_str!("../../migrations/postgres/0001_governance.sql")),
@@ -67,6 +70,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (5, "end_users", include_str!("../../migrations/postgres/0005_end_users.sql")),
     (6, "organization_spend", include_str!("../../migrations/postgres/0006_organization_spend.sql")),
     (7, "responses", include_str!("../../migrations/postgres/0007_responses.sql")),
+    (9, "completion_start_time", include_str!("../../migrations/postgres/0009_completion_start_time.sql")),
 ];
 
 /// The gateway's data folder: `switchboard` in the user's data folder (`XDG_DATA_HOME`, else
@@ -351,6 +355,7 @@ impl Store {
                     .bind(log.total_tokens as i64)
                     .bind(&log.start_time)
                     .bind(&log.end_time)
+                    .bind(&log.completion_start_time)
                     .bind(log.request_duration_ms as i64)
                     .bind(&log.status)
                     .bind(serde_json::to_string(&log.metadata).unwrap_or_else(|_| "{}".into()));
@@ -426,7 +431,7 @@ impl Store {
         let mut sql = String::from(
             "SELECT request_id, response_id, call_type, api_key, key_alias, team_id, user_id, end_user, model, model_id, model_group, \
              custom_llm_provider, api_base, spend, prompt_tokens, completion_tokens, total_tokens, start_time, end_time, \
-             request_duration_ms, status, metadata FROM spend_logs",
+             completion_start_time, request_duration_ms, status, metadata FROM spend_logs",
         );
         let mut args: Vec<&str> = Vec::new();
         let mut conditions = Vec::new();
@@ -618,9 +623,9 @@ pub struct DailySpend {
     pub tokens: u64,
 }
 
-/// Rows per spend-log INSERT: 22 parameters each, well under SQLite's and PostgreSQL's limits.
+/// Rows per spend-log INSERT: 23 parameters each, well under SQLite's and PostgreSQL's limits.
 const SPEND_ROWS_PER_INSERT: usize = 50;
-const SPEND_LOG_COLUMNS: usize = 22;
+const SPEND_LOG_COLUMNS: usize = 23;
 
 /// The INSERT of `rows` spend rows. SQLite gets `?` placeholders: sqlx-sqlite looks numbered
 /// ones up by name, which SQLite does by scanning a list — quadratic in the parameter count.
@@ -628,7 +633,7 @@ fn spend_insert_sql(kind: DbKind, rows: usize) -> String {
     let mut sql = String::from(
         "INSERT INTO spend_logs (request_id, response_id, call_type, api_key, key_alias, team_id, user_id, end_user, model, \
          model_id, model_group, custom_llm_provider, api_base, spend, prompt_tokens, completion_tokens, total_tokens, \
-         start_time, end_time, request_duration_ms, status, metadata) VALUES ",
+         start_time, end_time, completion_start_time, request_duration_ms, status, metadata) VALUES ",
     );
     for row in 0..rows {
         if row > 0 {
@@ -697,6 +702,7 @@ fn spend_log_from_row(r: &AnyRow) -> Result<SpendLog, StoreError> {
         total_tokens: r.try_get::<i64, _>("total_tokens")?.max(0) as u64,
         start_time: r.try_get("start_time")?,
         end_time: r.try_get("end_time")?,
+        completion_start_time: r.try_get("completion_start_time")?,
         request_duration_ms: r.try_get::<i64, _>("request_duration_ms")?.max(0) as u64,
         status: r.try_get("status")?,
         metadata: serde_json::from_str(&metadata).unwrap_or_default(),

@@ -190,6 +190,10 @@ pub struct SpendLog {
     pub start_time: String,
     #[serde(rename = "endTime")]
     pub end_time: String,
+    /// When the answer began: a stream's first byte, a complete answer's end (as LiteLLM
+    /// records it); none when no answer came.
+    #[serde(rename = "completionStartTime")]
+    pub completion_start_time: Option<String>,
     pub request_duration_ms: u64,
     pub status: String,
     #[schema(value_type = Object)]

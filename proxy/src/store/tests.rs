@@ -54,7 +54,7 @@ fn spend_insert_placeholders_per_database() {
     assert_eq!(sqlite.matches('?').count(), 2 * SPEND_LOG_COLUMNS);
     assert!(!sqlite.contains('$'));
     let pg = spend_insert_sql(DbKind::Postgres, 2);
-    assert!(pg.contains("($1, $2,") && pg.contains("$44)"), "{pg}");
+    assert!(pg.contains("($1, $2,") && pg.contains("$46)"), "{pg}");
     assert!(pg.ends_with("ON CONFLICT (request_id) DO NOTHING"), "{pg}");
 }
 

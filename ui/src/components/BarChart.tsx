@@ -1,4 +1,5 @@
-import { useEffect, useRef, useState } from "react";
+import { useState } from "react";
+import { useMeasuredWidth } from "../hooks";
 import { type Chart, type Metric, PALETTE, niceScale } from "../lib/spend";
 import { formatCost, formatTokens } from "../lib/format";
 
@@ -9,16 +10,7 @@ function formatValue(v: number, metric: Metric): string {
 /** A stacked bar chart in plain SVG: one bar per day, one colour per group. */
 export function StackedBarChart({ chart, metric, height = 220 }: { chart: Chart; metric: Metric; height?: number }) {
   const [hover, setHover] = useState<number | null>(null);
-  // Drawn at the container's real width: a stretched viewBox would stretch the labels.
-  const box = useRef<HTMLDivElement>(null);
-  const [width, setWidth] = useState(900);
-  useEffect(() => {
-    const el = box.current;
-    if (!el || typeof ResizeObserver === "undefined") return;
-    const ro = new ResizeObserver(([entry]) => setWidth(Math.max(320, Math.round(entry.contentRect.width))));
-    ro.observe(el);
-    return () => ro.disconnect();
-  }, []);
+  const [box, width] = useMeasuredWidth<HTMLDivElement>();
   const pad = { left: 64, right: 8, top: 10, bottom: 24 };
   const innerW = width - pad.left - pad.right;
   const innerH = height - pad.top - pad.bottom;

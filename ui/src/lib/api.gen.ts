@@ -221,6 +221,20 @@ export type DeployRequest = {
   region?: string;
 };
 
+export type DeploymentLatency = {
+  /** Errors over requests, 0 to 1. */
+  error_rate: number;
+  errors: number;
+  latency_p50_ms?: number | null;
+  latency_p95_ms?: number | null;
+  /** The deployment's model (`litellm_params.model`). */
+  model: string;
+  model_group: string;
+  model_id: string;
+  provider: string;
+  requests: number;
+};
+
 export type DoctorBody = Target & DoctorRequest;
 
 /** `POST /agentcore/doctor`: a harness (with fields overridden), or a draft. */
@@ -574,6 +588,36 @@ export type KeyView = KeyRecord & {
   token_id: string;
 };
 
+/** The width of the report's time buckets. */
+export type LatencyBucket = "hour" | "day";
+
+/** The calls of one model group started in one time bucket. Latency counts the calls that reached a deployment; time to first token, the streamed calls that got a first byte. */
+export type LatencyPoint = {
+  errors: number;
+  latency_p50_ms?: number | null;
+  latency_p95_ms?: number | null;
+  latency_p99_ms?: number | null;
+  requests: number;
+  /** The bucket's start (ISO 8601, UTC). */
+  start: string;
+  ttft_p50_ms?: number | null;
+  ttft_p95_ms?: number | null;
+};
+
+/** `/switchboard/latency`. */
+export type LatencyReport = {
+  bucket: LatencyBucket;
+  /** Per deployment that calls reached, by model group then deployment id. */
+  deployments: DeploymentLatency[];
+  hours: number;
+  /** Per model group, by name. */
+  models: ModelLatency[];
+  /** The window's start (ISO 8601); it ends now. */
+  since: string;
+  /** Only the newest rows of the window were read (there were more than 200,000). */
+  truncated: boolean;
+};
+
 /** Budget and rate limits a key, team or user may be given. */
 export type LimitFields = {
   /** `30s`, `1h`, `7d`, `1mo`, ...: how often `spend` goes back to zero. */
@@ -695,6 +739,14 @@ export type ModelGroupInfo = {
 
 export type ModelGroups = {
   data: ModelGroupInfo[];
+};
+
+export type ModelLatency = {
+  /** Per time bucket with calls, oldest first. */
+  buckets: LatencyPoint[];
+  errors: number;
+  model_group: string;
+  requests: number;
 };
 
 /** `/model/update`'s body: `model_info.id` names the model; members sent replace the stored ones (`null` removes one, a masked secret keeps it). */
@@ -1021,6 +1073,8 @@ export type SpendLog = {
   /** SHA-256 of the virtual key; `litellm-proxy-master-key` for the master key. */
   api_key: string;
   call_type: string;
+  /** When the answer began: a stream's first byte, a complete answer's end (as LiteLLM records it); none when no answer came. */
+  completionStartTime?: string | null;
   completion_tokens: number;
   custom_llm_provider: string;
   endTime: string;

@@ -20,6 +20,8 @@ import type {
   KeyNameRequest,
   KeySpend,
   KeyView,
+  LatencyBucket,
+  LatencyReport,
   ListedKey,
   ListedTeam,
   LogLine,
@@ -244,6 +246,9 @@ export class Gateway {
   }
   dailySpend(group: "team" | "key" | "model", days: number): Promise<DailySpend[]> {
     return this.get<DailySpend[]>("/switchboard/spend/daily", { group, days });
+  }
+  latency(hours: number, bucket: LatencyBucket, model?: string): Promise<LatencyReport> {
+    return this.get<LatencyReport>("/switchboard/latency", { hours, bucket, model });
   }
 
   /**

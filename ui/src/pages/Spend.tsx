@@ -6,6 +6,7 @@ import { useAsync, useInterval } from "../hooks";
 import { isMissingRoute } from "../lib/api";
 import { formatCost, formatTokens, shortId } from "../lib/format";
 import { type Metric, buildChart, dailyFromLogs, lastDays } from "../lib/spend";
+import { Segmented } from "./shared";
 
 type Group = "team" | "key" | "model";
 
@@ -107,19 +108,6 @@ export function SpendPage() {
           </>
         )
       )}
-    </div>
-  );
-}
-
-function Segmented({ label, value, options, onChange, testid }: { label: string; value: string; options: Array<[string, string]>; onChange: (v: string) => void; testid?: string }) {
-  return (
-    <div className="segmented" role="radiogroup" aria-label={label} data-testid={testid}>
-      <span className="muted small">{label}</span>
-      {options.map(([v, l]) => (
-        <button key={v} type="button" role="radio" aria-checked={value === v} className={value === v ? "on" : ""} onClick={() => onChange(v)} data-value={v}>
-          {l}
-        </button>
-      ))}
     </div>
   );
 }

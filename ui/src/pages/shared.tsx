@@ -52,3 +52,17 @@ export function limitsSummary(l: Limits): string {
   if (l.soft_budget != null) parts.push(`soft ${formatCost(l.soft_budget)}`);
   return parts.length ? parts.join(" · ") : "—";
 }
+
+/** A choice of a few options as a row of buttons. */
+export function Segmented({ label, value, options, onChange, testid }: { label: string; value: string; options: Array<[string, string]>; onChange: (v: string) => void; testid?: string }) {
+  return (
+    <div className="segmented" role="radiogroup" aria-label={label} data-testid={testid}>
+      <span className="muted small">{label}</span>
+      {options.map(([v, l]) => (
+        <button key={v} type="button" role="radio" aria-checked={value === v} className={value === v ? "on" : ""} onClick={() => onChange(v)} data-value={v}>
+          {l}
+        </button>
+      ))}
+    </div>
+  );
+}
