@@ -185,11 +185,15 @@ pub struct LitellmSettings {
     pub request_timeout: Duration,
     /// `max_end_user_budget`: the budget of every customer without one of its own.
     pub max_end_user_budget: Option<f64>,
+    /// `store_audit_logs`: record admin changes in the audit log (`GET /audit`). On unless
+    /// set to false: it costs one row per change, and LiteLLM's reason to default it off (an
+    /// enterprise feature) does not apply.
+    pub store_audit_logs: bool,
 }
 
 impl Default for LitellmSettings {
     fn default() -> Self {
-        Self { request_timeout: Duration::from_secs(600), max_end_user_budget: None }
+        Self { request_timeout: Duration::from_secs(600), max_end_user_budget: None, store_audit_logs: true }
     }
 }
 
@@ -720,6 +724,9 @@ fn parse_litellm(
         } else {
             problems.push("litellm_settings.max_end_user_budget: must be a number of USD, 0 or more".into());
         }
+    }
+    if let Some(on) = s.take::<bool>("store_audit_logs", problems) {
+        l.store_audit_logs = on;
     }
     // Options whose LiteLLM meaning is already Switchboard's behaviour.
     for key in ["drop_params", "set_verbose", "json_logs", "telemetry"] {
