@@ -4,6 +4,7 @@
 // does not document yet.
 
 import type {
+  AuditPage,
   ChangedKey,
   DailySpend,
   DeleteKeysRequest,
@@ -244,6 +245,12 @@ export class Gateway {
   }
   dailySpend(group: "team" | "key" | "model", days: number): Promise<DailySpend[]> {
     return this.get<DailySpend[]>("/switchboard/spend/daily", { group, days });
+  }
+
+  // Audit log
+  /** A page of the audit log, newest first (`page` from 1; filters as `GET /audit` reads them). */
+  auditLog(q: Query = {}): Promise<AuditPage> {
+    return this.get<AuditPage>("/audit", q);
   }
 
   /**
