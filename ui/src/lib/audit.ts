@@ -56,10 +56,21 @@ export function objectName(entry: AuditEntry): string | null {
   return null;
 }
 
-/** Who made the change: the person or key alias, and whether it was the master key. */
+/** What the gateway records as the master key's hash (spend logs use the same id). */
+export const MASTER_KEY_ID = "litellm-proxy-master-key";
+
+/** Who made the change: the person (`LiteLLM-Changed-By`), the key's alias, or the master key. */
 export function actorLabel(entry: AuditEntry): string {
   if (entry.changed_by === "master") return "master key";
   return entry.changed_by || "unknown";
+}
+
+/** The key the change was made with, when it says more than the actor: "master key", "key 3f2a9c…81d0". */
+export function callerKey(entry: AuditEntry): string | null {
+  const key = entry.changed_by_api_key;
+  if (!key) return null;
+  if (key === MASTER_KEY_ID) return entry.changed_by === "master" ? null : "master key";
+  return `key ${key.length > 14 ? `${key.slice(0, 8)}…${key.slice(-4)}` : key}`;
 }
 
 export type ChangeKind = "added" | "removed" | "changed" | "same";
@@ -130,8 +141,8 @@ export function formatValue(v: unknown): string {
 
 /** One line on what changed: "max_budget, models" (at most `max` names). */
 export function changeSummary(entry: AuditEntry, max = 3): string {
-  if (!entry.before_value && entry.updated_values) return "";
-  if (entry.before_value && !entry.updated_values) return "";
+  if (!entry.before_value && entry.updated_values) return "new record";
+  if (entry.before_value && !entry.updated_values) return "record removed";
   const changed = changedFields(diffRecords(entry.before_value, entry.updated_values)).filter((c) => c.path !== "updated_at");
   if (changed.length === 0) return "no field changed";
   const names = changed.slice(0, max).map((c) => c.path);

@@ -3,7 +3,7 @@ import { Badge, EmptyState, ErrorNotice, PageHeader, Spinner } from "../componen
 import { useApp } from "../context";
 import { useAsync } from "../hooks";
 import type { AuditEntry } from "../lib/api.gen";
-import { ACTIONS, OBJECT_TYPES, actionTone, actorLabel, changeSummary, diffRecords, formatValue, objectName, objectType } from "../lib/audit";
+import { ACTIONS, OBJECT_TYPES, actionTone, actorLabel, callerKey, changeSummary, diffRecords, formatValue, objectName, objectType } from "../lib/audit";
 import { formatTime, shortId } from "../lib/format";
 
 const PAGE_SIZE = 25;
@@ -71,7 +71,7 @@ export function AuditPage() {
             <option key={a}>{a}</option>
           ))}
         </select>
-        <input className="input input-sm" value={filter.changed_by ?? ""} onChange={(e) => setF("changed_by")(e.target.value)} placeholder="Who (key alias, master…)" aria-label="Who" data-testid="audit-filter-who" />
+        <input className="input input-sm" value={filter.changed_by ?? ""} onChange={(e) => setF("changed_by")(e.target.value)} placeholder="Who" aria-label="Who" data-testid="audit-filter-who" />
         <input className="input input-sm" value={filter.object_id ?? ""} onChange={(e) => setF("object_id")(e.target.value)} placeholder="Object id" aria-label="Object id" data-testid="audit-filter-object" />
         {anyFilter && (
           <button type="button" className="btn btn-sm btn-ghost" onClick={clear}>
@@ -79,7 +79,7 @@ export function AuditPage() {
           </button>
         )}
         <span className="muted small filters-count" data-testid="audit-count">
-          {log.loading && !data ? <Spinner /> : `${data?.total ?? 0} changes`}
+          {data ? `${data.total} ${data.total === 1 ? "change" : "changes"}` : log.loading ? <Spinner /> : ""}
         </span>
       </div>
       {log.error != null && <ErrorNotice error={log.error} ctx={{ admin: true, gatewayUrl: session.url }} testid="audit-error" />}
@@ -137,7 +137,7 @@ export function AuditPage() {
                       <td className="ellipsis" title={`${e.table_name} ${e.object_id}`}>
                         <span className="muted">{objectType(e.table_name)}</span> {objectName(e) ?? <span className="mono">{shortId(e.object_id, 10, 4)}</span>}
                       </td>
-                      <td className="ellipsis" title={e.changed_by_api_key ? `key ${e.changed_by_api_key}` : "no key"}>
+                      <td className="ellipsis" title={callerKey(e) ?? "no key"}>
                         {actorLabel(e)}
                       </td>
                       <td className="ellipsis muted">{changeSummary(e)}</td>
@@ -186,8 +186,8 @@ function AuditDiff({ entry }: { entry: AuditEntry }) {
           {entry.table_name} · {entry.object_id}
         </span>
         <span className="muted small">
-          by {entry.changed_by}
-          {entry.changed_by_api_key ? ` · key ${shortId(entry.changed_by_api_key, 8, 4)}` : ""} · {entry.updated_at}
+          by {actorLabel(entry)}
+          {callerKey(entry) ? ` · with ${callerKey(entry)}` : ""} · {entry.updated_at}
         </span>
         {changed.length !== changes.length && (
           <button type="button" className="btn btn-xs btn-ghost" onClick={() => setAll((a) => !a)} data-testid="audit-diff-all">
@@ -214,9 +214,15 @@ function AuditDiff({ entry }: { entry: AuditEntry }) {
           <tbody>
             {shown.map((c) => (
               <tr key={c.path} className={`diff-${c.kind}`} data-testid="audit-diff-field" data-field={c.path} data-kind={c.kind}>
-                <td className="mono">{c.path}</td>
-                <td className="mono diff-before">{formatValue(c.before)}</td>
-                <td className="mono diff-after">{formatValue(c.after)}</td>
+                <td className="mono">
+                  <div>{c.path}</div>
+                </td>
+                <td className="mono">
+                  <div className="diff-before">{formatValue(c.before)}</div>
+                </td>
+                <td className="mono">
+                  <div className="diff-after">{formatValue(c.after)}</div>
+                </td>
               </tr>
             ))}
           </tbody>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { AuditEntry } from "../lib/api.gen";
-import { actionTone, actorLabel, changeSummary, changedFields, diffRecords, formatValue, objectName, objectType } from "../lib/audit";
+import { actionTone, actorLabel, callerKey, changeSummary, changedFields, diffRecords, formatValue, objectName, objectType } from "../lib/audit";
 
 function entry(over: Partial<AuditEntry>): AuditEntry {
   return {
@@ -72,11 +72,19 @@ describe("entry labels", () => {
     expect(actorLabel(entry({ changed_by: "alice@example.com" }))).toBe("alice@example.com");
   });
 
+  it("names the caller's key only when the actor does not already say it", () => {
+    expect(callerKey(entry({ changed_by: "master" }))).toBeNull();
+    expect(callerKey(entry({ changed_by: "alice@example.com" }))).toBe("master key");
+    expect(callerKey(entry({ changed_by: "ops", changed_by_api_key: "3f2a9c0d11aa22bb33cc44dd81d0" }))).toBe("key 3f2a9c0d…81d0");
+    expect(callerKey(entry({ changed_by: "system", changed_by_api_key: "" }))).toBeNull();
+  });
+
   it("summarizes what an update changed, leaving out the timestamp", () => {
     const e = entry({ before_value: { a: 1, b: 1, c: 1, d: 1, updated_at: "x" }, updated_values: { a: 2, b: 2, c: 2, d: 2, updated_at: "y" } });
     expect(changeSummary(e)).toBe("a, b, c +1");
     expect(changeSummary(entry({ before_value: { a: 1, updated_at: "x" }, updated_values: { a: 1, updated_at: "y" } }))).toBe("no field changed");
-    expect(changeSummary(entry({ updated_values: { a: 1 } }))).toBe("");
+    expect(changeSummary(entry({ updated_values: { a: 1 } }))).toBe("new record");
+    expect(changeSummary(entry({ before_value: { a: 1 } }))).toBe("record removed");
   });
 
   it("formats values for the diff", () => {
