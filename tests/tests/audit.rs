@@ -141,7 +141,10 @@ async fn key_changes_are_audited_with_who_and_before_after() {
 
     admin(&s, "POST", "/key/block", json!({"key": clear})).await;
     let blocked = entry(&s, KEYS, &token, "blocked").await;
-    assert_eq!((blocked["before_value"]["blocked"].clone(), blocked["updated_values"]["blocked"].clone()), (json!(false), json!(true)));
+    assert_eq!(
+        (blocked["before_value"]["blocked"].clone(), blocked["updated_values"]["blocked"].clone()),
+        (json!(false), json!(true))
+    );
     admin(&s, "POST", "/key/unblock", json!({"key": clear})).await;
     let unblocked = entry(&s, KEYS, &token, "unblocked").await;
     assert_eq!(unblocked["updated_values"]["blocked"], false);
@@ -162,10 +165,14 @@ async fn key_changes_are_audited_with_who_and_before_after() {
     assert_eq!(deleted["before_value"]["max_budget"], 10.0);
     // Newest first: the whole life of the first hash, in order.
     let actions: Vec<Value> = history(&s, KEYS, &token).await.iter().map(|e| e["action"].clone()).collect();
-    assert_eq!(actions, vec![json!("rotated"), json!("unblocked"), json!("blocked"), json!("updated"), json!("created")]);
+    assert_eq!(
+        actions,
+        vec![json!("rotated"), json!("unblocked"), json!("blocked"), json!("updated"), json!("created")]
+    );
 
     // A proxy_admin key is named by its alias, with its own hash.
-    admin(&s, "POST", "/user/new", json!({"user_id": "ops", "user_role": "proxy_admin", "auto_create_key": false})).await;
+    admin(&s, "POST", "/user/new", json!({"user_id": "ops", "user_role": "proxy_admin", "auto_create_key": false}))
+        .await;
     let ops = admin(&s, "POST", "/key/generate", json!({"user_id": "ops", "key_alias": "ops-admin"})).await;
     let ops_key = ops["key"].as_str().unwrap();
     let (status, made) = send(&s, ops_key, "POST", "/key/generate", json!({"key_alias": "by-ops"}), None).await;
@@ -186,14 +193,18 @@ async fn team_and_user_changes_are_audited() {
     let team = admin(&s, "POST", "/team/new", json!({"team_alias": "red", "max_budget": 20.0})).await;
     let team_id = team["team_id"].as_str().unwrap().to_string();
     let created = entry(&s, TEAMS, &team_id, "created").await;
-    assert_eq!((created["before_value"].clone(), created["updated_values"]["team_alias"].clone()), (Value::Null, json!("red")));
+    assert_eq!(
+        (created["before_value"].clone(), created["updated_values"]["team_alias"].clone()),
+        (Value::Null, json!("red"))
+    );
 
     admin(&s, "POST", "/team/update", json!({"team_id": team_id, "team_alias": "blue"})).await;
     let updated = entry(&s, TEAMS, &team_id, "updated").await;
     assert_eq!(updated["before_value"]["team_alias"], "red");
     assert_eq!(updated["updated_values"]["team_alias"], "blue");
 
-    admin(&s, "POST", "/team/member_add", json!({"team_id": team_id, "member": {"role": "user", "user_id": "dee"}})).await;
+    admin(&s, "POST", "/team/member_add", json!({"team_id": team_id, "member": {"role": "user", "user_id": "dee"}}))
+        .await;
     let added = history(&s, TEAMS, &team_id).await;
     let members = |e: &Value, side: &str| e[side]["members_with_roles"].as_array().map(Vec::len).unwrap_or(0);
     assert_eq!((members(&added[0], "before_value"), members(&added[0], "updated_values")), (0, 1), "{}", added[0]);
@@ -218,11 +229,20 @@ async fn team_and_user_changes_are_audited() {
     assert_eq!((deleted["changed_by"].as_str(), deleted["updated_values"].clone()), (Some("bob"), Value::Null));
     assert_eq!(deleted["before_value"]["team_alias"], "blue");
 
-    admin(&s, "POST", "/user/new", json!({"user_id": "eve", "user_email": "eve@example.com", "auto_create_key": false})).await;
+    admin(
+        &s,
+        "POST",
+        "/user/new",
+        json!({"user_id": "eve", "user_email": "eve@example.com", "auto_create_key": false}),
+    )
+    .await;
     assert_eq!(entry(&s, USERS, "eve", "created").await["updated_values"]["user_email"], "eve@example.com");
     admin(&s, "POST", "/user/update", json!({"user_id": "eve", "max_budget": 3.0})).await;
     let u = entry(&s, USERS, "eve", "updated").await;
-    assert_eq!((u["before_value"]["max_budget"].clone(), u["updated_values"]["max_budget"].clone()), (Value::Null, json!(3.0)));
+    assert_eq!(
+        (u["before_value"]["max_budget"].clone(), u["updated_values"]["max_budget"].clone()),
+        (Value::Null, json!(3.0))
+    );
     admin(&s, "POST", "/user/delete", json!({"user_ids": ["eve"]})).await;
     assert_eq!(entry(&s, USERS, "eve", "deleted").await["before_value"]["user_id"], "eve");
 }
@@ -247,7 +267,8 @@ async fn models_budgets_organizations_and_customers_are_audited_and_model_secret
     assert_eq!(created["updated_values"]["model_name"], "audited-model");
     assert_eq!(created["updated_values"]["litellm_params"]["api_key"], "[REDACTED]", "{created}");
     assert_eq!(created["updated_values"]["litellm_params"]["model"], "openai/gpt-4o-mini");
-    admin(&s, "POST", "/model/update", json!({"model_info": {"id": model_id}, "litellm_params": {"temperature": 0.5}})).await;
+    admin(&s, "POST", "/model/update", json!({"model_info": {"id": model_id}, "litellm_params": {"temperature": 0.5}}))
+        .await;
     let updated = entry(&s, MODELS, &model_id, "updated").await;
     assert_eq!(updated["updated_values"]["litellm_params"]["temperature"], 0.5, "{updated}");
     assert_eq!(updated["before_value"]["litellm_params"]["api_key"], "[REDACTED]", "the sealed value is masked too");
@@ -258,7 +279,10 @@ async fn models_budgets_organizations_and_customers_are_audited_and_model_secret
     assert_eq!(entry(&s, BUDGETS, "gold", "created").await["updated_values"]["max_budget"], 100.0);
     admin(&s, "POST", "/budget/update", json!({"budget_id": "gold", "max_budget": 150.0})).await;
     let b = entry(&s, BUDGETS, "gold", "updated").await;
-    assert_eq!((b["before_value"]["max_budget"].clone(), b["updated_values"]["max_budget"].clone()), (json!(100.0), json!(150.0)));
+    assert_eq!(
+        (b["before_value"]["max_budget"].clone(), b["updated_values"]["max_budget"].clone()),
+        (json!(100.0), json!(150.0))
+    );
     admin(&s, "POST", "/budget/delete", json!({"id": "gold"})).await;
     entry(&s, BUDGETS, "gold", "deleted").await;
 
@@ -267,9 +291,13 @@ async fn models_budgets_organizations_and_customers_are_audited_and_model_secret
     assert_eq!(entry(&s, ORGANIZATIONS, &org_id, "created").await["updated_values"]["organization_alias"], "acme");
     let org_budget = org["budget_id"].as_str().unwrap().to_string();
     entry(&s, BUDGETS, &org_budget, "created").await;
-    admin(&s, "PATCH", "/organization/update", json!({"organization_id": org_id, "organization_alias": "acme-corp"})).await;
+    admin(&s, "PATCH", "/organization/update", json!({"organization_id": org_id, "organization_alias": "acme-corp"}))
+        .await;
     let o = entry(&s, ORGANIZATIONS, &org_id, "updated").await;
-    assert_eq!((o["before_value"]["organization_alias"].as_str(), o["updated_values"]["organization_alias"].as_str()), (Some("acme"), Some("acme-corp")));
+    assert_eq!(
+        (o["before_value"]["organization_alias"].as_str(), o["updated_values"]["organization_alias"].as_str()),
+        (Some("acme"), Some("acme-corp"))
+    );
     admin(
         &s,
         "POST",
@@ -339,17 +367,16 @@ async fn agentcore_providers_harnesses_and_wiring_are_audited_without_the_key() 
 
     // The streamed wiring runs on a task of its own: its team, key, provider and harness are
     // still this request's changes, by the person the header names.
-    let r = a
-        .s
-        .http
-        .post(a.s.url("/agentcore/wire"))
-        .bearer_auth(MASTER_KEY)
-        .header("accept", "text/event-stream")
-        .header("LiteLLM-Changed-By", "wiring-person")
-        .json(&json!({"harness_name": "wired", "execution_role_arn": ROLE, "model": "claude-haiku", "force": true}))
-        .send()
-        .await
-        .unwrap();
+    let r =
+        a.s.http
+            .post(a.s.url("/agentcore/wire"))
+            .bearer_auth(MASTER_KEY)
+            .header("accept", "text/event-stream")
+            .header("LiteLLM-Changed-By", "wiring-person")
+            .json(&json!({"harness_name": "wired", "execution_role_arn": ROLE, "model": "claude-haiku", "force": true}))
+            .send()
+            .await
+            .unwrap();
     assert_eq!(r.status(), 200);
     let events = sse_data(&r.text().await.unwrap());
     assert!(events.last().is_some_and(|e| e.contains("\"result\"")), "{events:?}");
@@ -376,9 +403,16 @@ async fn filters_pagination_sorting_and_single_entries() {
     admin(&s, "POST", "/team/update", json!({"team_id": "team-3", "team_alias": "three"})).await;
 
     let first = audit_page(&s, "page=1&page_size=3").await;
-    assert_eq!((first["total"].clone(), first["page"].clone(), first["page_size"].clone(), first["total_pages"].clone()), (json!(8), json!(1), json!(3), json!(3)));
+    assert_eq!(
+        (first["total"].clone(), first["page"].clone(), first["page_size"].clone(), first["total_pages"].clone()),
+        (json!(8), json!(1), json!(3), json!(3))
+    );
     let newest = &first["audit_logs"][0];
-    assert_eq!((newest["object_id"].as_str(), newest["action"].as_str()), (Some("team-3"), Some("updated")), "newest first");
+    assert_eq!(
+        (newest["object_id"].as_str(), newest["action"].as_str()),
+        (Some("team-3"), Some("updated")),
+        "newest first"
+    );
     let last = audit_page(&s, "page=3&page_size=3").await;
     assert_eq!(last["audit_logs"].as_array().map(Vec::len), Some(2));
     assert_eq!(last["audit_logs"][1]["object_id"], "team-0", "oldest last");
@@ -420,7 +454,8 @@ async fn only_admins_and_admin_viewers_read_the_log() {
     let s = Stack::start().await;
     let plain = admin(&s, "POST", "/key/generate", json!({"key_alias": "plain"})).await;
     let plain = plain["key"].as_str().unwrap();
-    admin(&s, "POST", "/user/new", json!({"user_id": "iu", "user_role": "internal_user", "auto_create_key": false})).await;
+    admin(&s, "POST", "/user/new", json!({"user_id": "iu", "user_role": "internal_user", "auto_create_key": false}))
+        .await;
     let member = admin(&s, "POST", "/key/generate", json!({"user_id": "iu"})).await;
     for key in [plain, member["key"].as_str().unwrap()] {
         for path in ["/audit", "/audit/anything"] {
@@ -429,7 +464,13 @@ async fn only_admins_and_admin_viewers_read_the_log() {
             assert!(body["error"]["message"].is_string(), "{body}");
         }
     }
-    admin(&s, "POST", "/user/new", json!({"user_id": "viewer", "user_role": "proxy_admin_viewer", "auto_create_key": false})).await;
+    admin(
+        &s,
+        "POST",
+        "/user/new",
+        json!({"user_id": "viewer", "user_role": "proxy_admin_viewer", "auto_create_key": false}),
+    )
+    .await;
     let viewer = admin(&s, "POST", "/key/generate", json!({"user_id": "viewer"})).await;
     let (status, page) = send(&s, viewer["key"].as_str().unwrap(), "GET", "/audit", Value::Null, None).await;
     assert_eq!(status, 200, "{page}");
@@ -455,7 +496,14 @@ async fn store_audit_logs_false_turns_the_log_off() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    let page: Value =
-        http.get(format!("{}/audit", gw.base_url())).bearer_auth(MASTER_KEY).send().await.unwrap().json().await.unwrap();
+    let page: Value = http
+        .get(format!("{}/audit", gw.base_url()))
+        .bearer_auth(MASTER_KEY)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!((page["total"].clone(), page["audit_logs"].clone()), (json!(0), json!([])), "{page}");
 }

@@ -58,6 +58,10 @@ pub async fn list(
 }
 
 #[utoipa::path(get, path = "/audit/{id}", tag = "audit", summary = "One entry of the audit log", params(("id" = String, Path)), responses((status = 200, body = AuditEntry), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
-pub async fn get(State(state): State<AppState>, _: Reader, Path(id): Path<String>) -> Result<Json<AuditEntry>, AdminError> {
+pub async fn get(
+    State(state): State<AppState>,
+    _: Reader,
+    Path(id): Path<String>,
+) -> Result<Json<AuditEntry>, AdminError> {
     Ok(Json(audit::get(&state.admin, &id).await?))
 }
