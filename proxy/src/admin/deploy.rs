@@ -99,17 +99,12 @@ pub async fn up(core: &Core, d: &Deployer, req: &DeployRequest) -> Result<Progre
     // what is wrong with the credentials.
     let before = d.status(req.stack_name()).await.ok().filter(|s| s.exists);
     let progress = d.up(req)?;
-    let mut after = audit::document(req);
-    // A config.yaml may hold provider keys in clear; the log says only that one was sent.
-    if let Some(config) = after.as_mut().and_then(|a| a.get_mut("models_config")).filter(|c| !c.is_null()) {
-        *config = serde_json::Value::String(crate::redact::MASKED.into());
-    }
     let change = audit::Outside {
         action: if before.is_some() { "updated" } else { "created" },
         table_name: audit::DEPLOY_STACKS,
         object_id: req.stack_name(),
         before: before.as_ref().and_then(audit::document),
-        after,
+        after: audited_form(req),
     };
     audit::record(&core.store, &core.config, change).await;
     Ok(progress)
@@ -128,4 +123,31 @@ pub async fn down(core: &Core, d: &Deployer, stack: &str, confirm: &str) -> Resu
     };
     audit::record(&core.store, &core.config, change).await;
     Ok(progress)
+}
+
+/// The deploy form as the audit log keeps it: the config.yaml it carries may hold provider keys
+/// in clear, under any name, so the log says only that one was sent.
+fn audited_form(req: &DeployRequest) -> Option<serde_json::Value> {
+    let mut form = audit::document(req)?;
+    if let Some(config) = form.get_mut("models_config").filter(|c| !c.is_null()) {
+        *config = serde_json::Value::String(crate::redact::MASKED.into());
+    }
+    Some(form)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_audited_form_leaves_the_config_out() {
+        let mut req =
+            DeployRequest { models_config: Some("upstream_token: plain-upstream-secret".into()), ..Default::default() };
+        let form = audited_form(&req).unwrap();
+        assert_eq!(form["models_config"], crate::redact::MASKED);
+        assert!(!form.to_string().contains("plain-upstream-secret"));
+        assert_eq!(form["name_prefix"], req.name_prefix.as_str());
+        req.models_config = None;
+        assert_eq!(audited_form(&req).unwrap()["models_config"], serde_json::Value::Null);
+    }
 }
