@@ -2,15 +2,15 @@
 //! store in the transaction of each change ([`Core::commit`]); this module says who the change
 //! is made by and reads the log back.
 //!
-//! Who: the HTTP layer knows the caller, the store makes the change, and in between are some
-//! forty admin functions, half of which take no caller (they need none to decide anything), and
-//! the AgentCore wiring, which makes its team and key through them. Rather than thread an actor
+//! Who: the HTTP layer knows the caller, the store makes the change, and in between are the
+//! admin functions, many of which take no caller (they need none to decide anything), and the
+//! AgentCore wiring, which makes its team and key through them. Rather than thread an actor
 //! through every one of them for a value only the commit reads, the HTTP layer runs each admin
 //! request inside a task-local [`Context`] ([`within`]) and names the caller once it is
 //! authenticated ([`identify`]); [`actor`] reads it wherever the call has gone. A change made
-//! outside any request (the boot configuration, the desktop shell's own setup) is `system`.
-//! Work an admin request hands to another task (the streamed wiring) takes the context along
-//! with [`current`].
+//! outside any request is `system` (today every admin change comes over HTTP, the desktop
+//! shell's included). Work an admin request hands to another task (the streamed wiring) takes
+//! the context along with [`current`]: a task-local does not cross `tokio::spawn` by itself.
 
 use std::future::Future;
 use std::sync::{Arc, OnceLock};
