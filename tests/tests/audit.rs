@@ -47,8 +47,14 @@ async fn audit_page(s: &Stack, query: &str) -> Value {
 
 /// Every entry of an object, newest first.
 async fn history(s: &Stack, table: &str, object_id: &str) -> Vec<Value> {
-    let query = format!("table_name={table}&object_id={}&page_size=100", urlencode(object_id));
-    audit_page(s, &query).await["audit_logs"].as_array().cloned().unwrap_or_default()
+    // Object ids are ARNs and the like: the query is encoded, not pasted.
+    let mut query = reqwest::Url::parse("http://query.invalid/").unwrap();
+    query
+        .query_pairs_mut()
+        .append_pair("table_name", table)
+        .append_pair("object_id", object_id)
+        .append_pair("page_size", "100");
+    audit_page(s, query.query().unwrap_or_default()).await["audit_logs"].as_array().cloned().unwrap_or_default()
 }
 
 /// The newest entry of an object with this action.
@@ -57,15 +63,6 @@ async fn entry(s: &Stack, table: &str, object_id: &str, action: &str) -> Value {
     all.iter().find(|e| e["action"] == action).cloned().unwrap_or_else(|| {
         panic!("no {action} entry for {table} {object_id}: {}", serde_json::to_string_pretty(&all).unwrap())
     })
-}
-
-fn urlencode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// Who made an entry: (changed_by, changed_by_api_key).
@@ -486,24 +483,8 @@ async fn store_audit_logs_false_turns_the_log_off() {
     let openai = FakeOpenAi::start().await.unwrap();
     let bedrock = FakeBedrock::start().await.unwrap();
     let yaml = standard_config(&openai, &bedrock, "") + "litellm_settings:\n  store_audit_logs: false\n";
-    let gw = start_gateway(&yaml).await;
-    let http = client();
-    let r = http
-        .post(format!("{}/team/new", gw.base_url()))
-        .bearer_auth(MASTER_KEY)
-        .json(&json!({"team_alias": "quiet"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let page: Value = http
-        .get(format!("{}/audit", gw.base_url()))
-        .bearer_auth(MASTER_KEY)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let s = Stack { gateway: start_gateway(&yaml).await, openai, bedrock, http: client() };
+    admin(&s, "POST", "/team/new", json!({"team_alias": "quiet"})).await;
+    let page = audit_page(&s, "").await;
     assert_eq!((page["total"].clone(), page["audit_logs"].clone()), (json!(0), json!([])), "{page}");
 }

@@ -6,7 +6,7 @@ use serde_json::Value;
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 
-use super::{Entity, Store, StoreError, Write};
+use super::{DbKind, Entity, Store, StoreError, Write};
 
 /// Who made a change.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -153,13 +153,18 @@ impl Write<'_> {
 }
 
 /// The JSON document of a row, as stored (inside the transaction that is about to change it).
+/// PostgreSQL locks the row until the change commits, so no other change slips between this
+/// read and the write; SQLite's transaction holds the whole database already (`BEGIN
+/// IMMEDIATE`).
 pub(super) async fn stored_document(
     conn: &mut sqlx::AnyConnection,
+    kind: DbKind,
     entity: Entity,
     id: &str,
 ) -> Result<Option<Value>, sqlx::Error> {
     let (table, column) = entity.table();
-    let sql = format!("SELECT data FROM {table} WHERE {column} = $1");
+    let lock = if kind == DbKind::Postgres { " FOR UPDATE" } else { "" };
+    let sql = format!("SELECT data FROM {table} WHERE {column} = $1{lock}");
     let Some(row) = sqlx::query(AssertSqlSafe(sql)).bind(id).fetch_optional(conn).await? else {
         return Ok(None);
     };

@@ -302,14 +302,21 @@ impl Store {
         writes: &[Write<'_>],
         audited: Option<(&audit::Actor, Option<&str>)>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        // SQLite: take the write lock up front. The audit reads each row before writing it, and
+        // a transaction that reads first cannot wait for another writer when it comes to write
+        // (SQLITE_BUSY at once, whatever the busy timeout); `BEGIN IMMEDIATE` waits at the start.
+        let mut tx = match self.kind {
+            DbKind::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            DbKind::Postgres => self.pool.begin().await?,
+        };
         let at = crate::time::format_time(chrono::Utc::now());
         let named = writes.first().map(|w| w.target().0);
         for write in writes {
             let change = match audited {
                 Some((actor, action)) => {
                     let (entity, id) = write.target();
-                    let before = audit::stored_document(&mut tx, entity, id).await.map_err(StoreError::Database)?;
+                    let before =
+                        audit::stored_document(&mut tx, self.kind, entity, id).await.map_err(StoreError::Database)?;
                     let action = action.filter(|_| named == Some(entity));
                     audit::change_of(write, before, actor, action).map_err(StoreError::Database)?
                 }
