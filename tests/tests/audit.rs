@@ -167,6 +167,14 @@ async fn key_changes_are_audited_with_who_and_before_after() {
         vec![json!("rotated"), json!("unblocked"), json!("blocked"), json!("updated"), json!("created")]
     );
 
+    // `/key/{key}/regenerate` is the same rotation.
+    let spare = admin(&s, "POST", "/key/generate", json!({"key_alias": "spare"})).await;
+    let spare_token = spare["token"].as_str().unwrap().to_string();
+    let again = admin(&s, "POST", &format!("/key/{}/regenerate", spare["key"].as_str().unwrap()), json!({})).await;
+    let again_token = token_of(again["key"].as_str().unwrap());
+    assert_eq!(entry(&s, KEYS, &spare_token, "rotated").await["updated_values"], Value::Null);
+    assert_eq!(entry(&s, KEYS, &again_token, "rotated").await["updated_values"]["key_alias"], "spare");
+
     // A proxy_admin key is named by its alias, with its own hash.
     admin(&s, "POST", "/user/new", json!({"user_id": "ops", "user_role": "proxy_admin", "auto_create_key": false}))
         .await;
@@ -179,7 +187,16 @@ async fn key_changes_are_audited_with_who_and_before_after() {
 
     // The clear keys never reach the log.
     let text = audit_api_text(&s).await + &audit_table_text(&s.gateway.db.url).await;
-    for secret in [clear.as_str(), new_clear.as_str(), ops_key, made["key"].as_str().unwrap(), MASTER_KEY] {
+    let spare_keys = [spare["key"].as_str().unwrap(), again["key"].as_str().unwrap()];
+    for secret in [
+        clear.as_str(),
+        new_clear.as_str(),
+        ops_key,
+        made["key"].as_str().unwrap(),
+        MASTER_KEY,
+        spare_keys[0],
+        spare_keys[1],
+    ] {
         assert!(!text.contains(secret), "{secret} is in the audit log");
     }
 }
