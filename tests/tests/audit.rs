@@ -395,6 +395,8 @@ async fn agentcore_providers_harnesses_and_wiring_are_audited_without_the_key() 
     let events = sse_data(&r.text().await.unwrap());
     assert!(events.last().is_some_and(|e| e.contains("\"result\"")), "{events:?}");
     let by_person = audit_page(&a.s, "changed_by=wiring-person&page_size=100").await;
+    let logs = by_person["audit_logs"].as_array().unwrap();
+    assert!(logs.iter().all(|e| e["changed_by_api_key"] == MASTER_HASH), "the caller travels along: {by_person}");
     let mut tables: Vec<&str> =
         by_person["audit_logs"].as_array().unwrap().iter().filter_map(|e| e["table_name"].as_str()).collect();
     tables.sort_unstable();
