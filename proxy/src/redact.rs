@@ -64,11 +64,82 @@ fn mask_key_like_tokens(text: &str) -> String {
     out
 }
 
+/// What a masked member of a JSON document holds instead of its value.
+pub const MASKED: &str = "[REDACTED]";
+
+/// Members holding a SHA-256 of a key, not the key: they identify a record, so they stay.
+const HASH_MEMBERS: &[&str] = &["token", "key_token"];
+
+/// Whether a JSON member of this name holds a credential: anything named like a secret, a
+/// password, credentials (`vertex_credentials`; a `credential_provider` is a name), a key (`api_key`, `aws_secret_access_key`, `master_key`) or a token
+/// (`aws_session_token`), but not `key_alias`, `key_name` or `max_tokens`.
+fn is_secret_member(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    // An ARN names where a secret is kept (`api_key_arn`), not the secret.
+    if HASH_MEMBERS.contains(&name.as_str()) || name.ends_with("_arn") {
+        return false;
+    }
+    ["secret", "password", "credentials", "api_key", "apikey", "access_key", "private_key", "authorization"]
+        .iter()
+        .any(|word| name.contains(word))
+        || name == "key"
+        || name.ends_with("_key")
+        || name.ends_with("_token")
+}
+
+/// Masks a JSON document in place: the value of every member named like a secret (null stays
+/// null, so "not set" still reads as such) and, in any other string, key-like tokens (`sk-...`).
+pub fn mask_json(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Object(members) => {
+            for (name, v) in members.iter_mut() {
+                if !v.is_null() && is_secret_member(name) {
+                    *v = Value::String(MASKED.into());
+                } else {
+                    mask_json(v);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(mask_json),
+        Value::String(s) => *s = mask_key_like_tokens(s),
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
 
-    use super::scrub;
+    use super::{MASKED, mask_json, scrub};
+
+    #[test]
+    fn secret_members_are_masked_and_the_rest_kept() {
+        let mut doc = serde_json::json!({
+            "token": "3f2a-hash", "key_alias": "ci", "api_key_arn": "arn:aws:x", "credential_provider": {"name": "p"},
+            "vertex_credentials": "{...}", "key_name": "sk-...abcd", "max_tokens": 5,
+            "litellm_params": {"api_key": "upstream-secret", "aws_secret_access_key": "wJalr",
+                               "aws_session_token": "FQoG", "aws_access_key_id": "AKIA", "api_base": null,
+                               "model": "openai/gpt-4o"},
+            "metadata": {"db_password": "hunter2", "note": "uses sk-abcdefghijklmnop1234", "nested": [{"Secret": 1}]}
+        });
+        mask_json(&mut doc);
+        let text = doc.to_string();
+        for secret in ["upstream-secret", "wJalr", "FQoG", "AKIA", "hunter2", "sk-abcdefghijklmnop1234"] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+        assert_eq!(doc["litellm_params"]["api_key"], MASKED);
+        assert_eq!(doc["metadata"]["nested"][0]["Secret"], MASKED);
+        assert_eq!(doc["litellm_params"]["api_base"], serde_json::Value::Null);
+        assert_eq!(doc["token"], "3f2a-hash");
+        assert_eq!(doc["key_alias"], "ci");
+        assert_eq!(doc["api_key_arn"], "arn:aws:x");
+        assert_eq!(doc["credential_provider"]["name"], "p");
+        assert_eq!(doc["vertex_credentials"], MASKED);
+        assert_eq!(doc["key_name"], "sk-...abcd");
+        assert_eq!(doc["max_tokens"], 5);
+        assert_eq!(doc["litellm_params"]["model"], "openai/gpt-4o");
+    }
 
     #[test]
     fn known_secrets_and_key_like_tokens_are_masked() {

@@ -206,3 +206,13 @@ def test_deploy_manage_destroy(gateway, aws):
     assert gateway.get("/deploy/status", params=q).json()["exists"] is False
     r = gateway.get("/deploy/connection", params=q)
     assert r.status_code == 404 and r.json()["error"]["type"] == "not_found_error"
+
+    # The audit log has the stack's creation (with the form) and deletion (with the stack as it
+    # was), by the master key; the deployed gateway's master key is not in it.
+    log = gateway.get("/audit", params={"table_name": "Switchboard_DeployStack", "object_id": "gw-routes"}).json()
+    assert [e["action"] for e in log["audit_logs"]] == ["deleted", "created"], log
+    deleted, created = log["audit_logs"]
+    assert created["changed_by"] == "master" and created["before_value"] is None
+    assert created["updated_values"]["master_key_secret_arn"] == arn and created["updated_values"]["name_prefix"] == "gw-routes"
+    assert deleted["before_value"]["status"] == "CREATE_COMPLETE" and deleted["updated_values"] is None
+    assert "sk-routes-master" not in json.dumps(log)

@@ -4,6 +4,7 @@ import { useHashRoute, useInterval } from "./hooks";
 import { Gateway } from "./lib/api";
 import { type Session, SESSION_CHANGED, clearSession, loadSession, previousSession, saveSession, switchBack } from "./lib/session";
 import { AgentCorePage } from "./pages/AgentCore";
+import { AuditPage } from "./pages/Audit";
 import { DeployPage } from "./pages/Deploy";
 import { KeysPage } from "./pages/Keys";
 import { LogsPage } from "./pages/Logs";
@@ -26,6 +27,7 @@ export const NAV: Array<{ route: string; label: string; key: string }> = [
   { route: "performance", label: "Performance", key: "f" },
   { route: "spend", label: "Spend", key: "s" },
   { route: "logs", label: "Logs", key: "l" },
+  { route: "audit", label: "Audit", key: "u" },
   { route: "agentcore", label: "AgentCore", key: "a" },
   { route: "deploy", label: "Deploy to AWS", key: "d" },
 ];
@@ -163,6 +165,7 @@ function Shell({ session, signOut }: { session: Session; signOut: () => void }) 
           {page === "performance" && <PerformancePage />}
           {page === "spend" && <SpendPage />}
           {page === "logs" && <LogsPage />}
+          {page === "audit" && <AuditPage />}
           {page === "agentcore" && <AgentCorePage />}
           {page === "deploy" && <DeployPage />}
         </main>

@@ -4,10 +4,10 @@
 use serde::Serialize;
 use switchboard_deploy::health::Health;
 use switchboard_deploy::request::{LOG_RETENTION_DAYS, MAX_DESIRED_COUNT, fargate_memory_options};
-use switchboard_deploy::{AwsTarget, DeployRequest, Deployer, Identity, Plan, StackStatus};
+use switchboard_deploy::{AwsTarget, DeployRequest, Deployer, Identity, Plan, ProgressStream, StackStatus};
 use utoipa::ToSchema;
 
-use super::AdminError;
+use super::{AdminError, Core, audit};
 
 /// A deployer for `region` (checked first) with the credentials of `profile`.
 pub async fn deployer(region: &str, profile: Option<&str>) -> Result<Deployer, AdminError> {
@@ -90,4 +90,64 @@ pub async fn status(d: &Deployer, stack: &str, health: bool) -> Result<StackRepo
         _ => None,
     };
     Ok(StackReport { status, health })
+}
+
+/// Starts creating or updating the stack of `req`, and records it in the audit log (`created`
+/// or `updated`, with the stack as it was and the form it is deployed with).
+pub async fn up(core: &Core, d: &Deployer, req: &DeployRequest) -> Result<ProgressStream, AdminError> {
+    // Only for the audit log: a stack that cannot be described is taken as new, and `up` says
+    // what is wrong with the credentials.
+    let before = d.status(req.stack_name()).await.ok().filter(|s| s.exists);
+    let progress = d.up(req)?;
+    let change = audit::Outside {
+        action: if before.is_some() { "updated" } else { "created" },
+        table_name: audit::DEPLOY_STACKS,
+        object_id: req.stack_name(),
+        before: before.as_ref().and_then(audit::document),
+        after: audited_form(req),
+    };
+    audit::record(&core.store, &core.config, change).await;
+    Ok(progress)
+}
+
+/// Starts deleting the stack (`confirm` must repeat its name), and records it in the audit log.
+pub async fn down(core: &Core, d: &Deployer, stack: &str, confirm: &str) -> Result<ProgressStream, AdminError> {
+    let before = d.status(stack).await.ok().filter(|s| s.exists);
+    let progress = d.down(stack, confirm)?;
+    let change = audit::Outside {
+        action: "deleted",
+        table_name: audit::DEPLOY_STACKS,
+        object_id: stack,
+        before: before.as_ref().and_then(audit::document),
+        after: None,
+    };
+    audit::record(&core.store, &core.config, change).await;
+    Ok(progress)
+}
+
+/// The deploy form as the audit log keeps it: the config.yaml it carries may hold provider keys
+/// in clear, under any name, so the log says only that one was sent.
+fn audited_form(req: &DeployRequest) -> Option<serde_json::Value> {
+    let mut form = audit::document(req)?;
+    if let Some(config) = form.get_mut("models_config").filter(|c| !c.is_null()) {
+        *config = serde_json::Value::String(crate::redact::MASKED.into());
+    }
+    Some(form)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_audited_form_leaves_the_config_out() {
+        let mut req =
+            DeployRequest { models_config: Some("upstream_token: plain-upstream-secret".into()), ..Default::default() };
+        let form = audited_form(&req).unwrap();
+        assert_eq!(form["models_config"], crate::redact::MASKED);
+        assert!(!form.to_string().contains("plain-upstream-secret"));
+        assert_eq!(form["name_prefix"], req.name_prefix.as_str());
+        req.models_config = None;
+        assert_eq!(audited_form(&req).unwrap()["models_config"], serde_json::Value::Null);
+    }
 }

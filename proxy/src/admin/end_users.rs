@@ -224,7 +224,7 @@ pub async fn set_blocked(core: &Core, user_ids: &[String], blocked: bool) -> Res
         })
         .collect();
     let writes: Vec<Write> = records.iter().map(Write::EndUser).collect();
-    core.commit(&writes).await?;
+    core.commit_as(if blocked { "blocked" } else { "unblocked" }, &writes).await?;
     let blocked_users = records.into_iter().map(|r| EndUserView::of(&registry.put(r))).collect();
     Ok(BlockedEndUsers { blocked_users })
 }

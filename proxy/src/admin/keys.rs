@@ -235,7 +235,7 @@ pub(super) async fn save_new_keys(
     let mut writes: Vec<Write> = others.to_vec();
     writes.extend(keys.iter().map(|k| Write::Key(&k.record)));
     let alias = keys.iter().find_map(|k| k.record.key_alias.as_deref());
-    core.store.commit(&writes).await.map_err(|e| key_write_error(e, alias))?;
+    core.write(&writes, None).await.map_err(|e| key_write_error(e, alias))?;
     Ok(keys
         .into_iter()
         .map(|new| {
@@ -319,7 +319,7 @@ pub async fn update(core: &Core, caller: &Principal, fields: &Fields) -> Result<
     }
     let spend_change = spend_field(fields)?;
     record.updated_at = now();
-    core.store.commit(&[Write::Key(&record)]).await.map_err(|e| key_write_error(e, record.key_alias.as_deref()))?;
+    core.write(&[Write::Key(&record)], None).await.map_err(|e| key_write_error(e, record.key_alias.as_deref()))?;
     let entry = core.gateway.registry.keys.put(record);
     if let Some(s) = spend_change {
         core.set_spend(Entity::Key, &entry.record.token, &entry.counters, s).await;
@@ -463,8 +463,9 @@ pub async fn regenerate(core: &Core, caller: &Principal, key: &str, fields: &Fie
         return Err(AdminError::invalid("new_key is already a key", Some("new_key")));
     }
     // The new key (with the old one's spend) replaces the old one in one transaction: a failure
-    // leaves the old key working.
-    core.commit(&[Write::Delete(Entity::Key, &old.record.token), Write::Key(&record)]).await?;
+    // leaves the old key working. The audit log gets two `rotated` rows, one per hash: the old
+    // key's history ends there and the new key's starts.
+    core.commit_as("rotated", &[Write::Delete(Entity::Key, &old.record.token), Write::Key(&record)]).await?;
     let entry = core.gateway.registry.keys.replace(&old.record.token, record);
     Ok(ChangedKey { view: key_view(&entry), key: new_key })
 }
@@ -475,7 +476,7 @@ pub async fn set_blocked(core: &Core, fields: &Fields, blocked: bool) -> Result<
     let mut record = entry.snapshot();
     record.blocked = blocked;
     record.updated_at = now();
-    core.commit(&[Write::Key(&record)]).await?;
+    core.commit_as(if blocked { "blocked" } else { "unblocked" }, &[Write::Key(&record)]).await?;
     let entry = core.gateway.registry.keys.put(record);
     Ok(key_view(&entry))
 }

@@ -10,6 +10,7 @@
 
 pub mod access;
 pub mod agentcore;
+pub mod audit;
 pub mod budgets;
 pub mod deploy;
 pub mod end_users;
@@ -35,7 +36,7 @@ pub use error::AdminError;
 use crate::config::Config;
 use crate::gateway::Gateway;
 use crate::limits::{Counters, parse_duration};
-use crate::store::{Entity, Store, Write};
+use crate::store::{Entity, Store, StoreError, Write};
 use crate::time::format_time;
 
 /// The fields of a LiteLLM management request (`/key/generate`, `/team/update`, ...), as sent:
@@ -57,9 +58,24 @@ impl Core {
         Core { gateway, store, config, agentcore: agentcore::Service::default() }
     }
 
-    /// Applies several writes in one transaction.
+    /// Applies several writes in one transaction, with their audit rows (action `created`,
+    /// `updated` or `deleted`, by whoever [`audit::actor`] says).
     pub async fn commit(&self, writes: &[Write<'_>]) -> Result<(), AdminError> {
-        Ok(self.store.commit(writes).await?)
+        Ok(self.write(writes, None).await?)
+    }
+
+    /// [`Core::commit`] for a change that has a name of its own (`rotated`, `blocked`, ...).
+    pub async fn commit_as(&self, action: &str, writes: &[Write<'_>]) -> Result<(), AdminError> {
+        Ok(self.write(writes, Some(action)).await?)
+    }
+
+    /// [`Core::commit`] with the store's own error, for callers that word a conflict
+    /// themselves. Every admin write goes through here, so none escapes the audit log.
+    pub async fn write(&self, writes: &[Write<'_>], action: Option<&str>) -> Result<(), StoreError> {
+        if !self.config.litellm.store_audit_logs {
+            return self.store.commit(writes).await;
+        }
+        self.store.commit_audited(writes, &audit::actor(), action).await
     }
 
     /// Sets an entity's spend by hand: the live counter now, the database through the spend

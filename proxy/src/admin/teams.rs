@@ -127,7 +127,17 @@ fn required_team_id(fields: &Fields) -> Result<String, AdminError> {
 
 /// Writes a team with the users its members need (and `also`, which wins over them), in one
 /// transaction.
-async fn save(core: &Core, mut record: TeamRecord, also: &[UserRecord]) -> Result<Arc<TeamEntry>, AdminError> {
+async fn save(core: &Core, record: TeamRecord, also: &[UserRecord]) -> Result<Arc<TeamEntry>, AdminError> {
+    save_as(core, None, record, also).await
+}
+
+/// [`save`], for a change with a name of its own in the audit log (`blocked`).
+async fn save_as(
+    core: &Core,
+    action: Option<&str>,
+    mut record: TeamRecord,
+    also: &[UserRecord],
+) -> Result<Arc<TeamEntry>, AdminError> {
     record.updated_at = now();
     let users: Vec<UserRecord> = record
         .members_with_roles
@@ -138,7 +148,7 @@ async fn save(core: &Core, mut record: TeamRecord, also: &[UserRecord]) -> Resul
         .collect();
     let mut writes = vec![Write::Team(&record)];
     writes.extend(users.iter().chain(also).map(Write::User));
-    core.commit(&writes).await?;
+    core.write(&writes, action).await?;
     for user in users.into_iter().chain(also.iter().cloned()) {
         core.gateway.registry.users.put(user);
     }
@@ -394,7 +404,7 @@ pub async fn set_blocked(core: &Core, fields: &Fields, blocked: bool) -> Result<
     let entry = team_or_404(core, &required_team_id(fields)?)?;
     let mut record = entry.snapshot();
     record.blocked = blocked;
-    Ok(save(core, record, &[]).await?.snapshot())
+    Ok(save_as(core, Some(if blocked { "blocked" } else { "unblocked" }), record, &[]).await?.snapshot())
 }
 
 /// `/team/member_update` (for admins and the team's admins): a member's role and budget in the

@@ -195,6 +195,10 @@ pub struct LitellmSettings {
     /// would load (`otel` and `prometheus` mean something here; others are reported).
     pub callbacks: Vec<String>,
     pub require_auth_for_metrics_endpoint: bool,
+    /// `store_audit_logs`: record admin changes in the audit log (`GET /audit`). On unless
+    /// set to false: it costs one row per change, and LiteLLM's reason to default it off (an
+    /// enterprise feature) does not apply.
+    pub store_audit_logs: bool,
 }
 
 impl Default for LitellmSettings {
@@ -204,6 +208,7 @@ impl Default for LitellmSettings {
             max_end_user_budget: None,
             callbacks: Vec::new(),
             require_auth_for_metrics_endpoint: false,
+            store_audit_logs: true,
         }
     }
 }
@@ -761,6 +766,9 @@ fn parse_litellm(
     }
     l.require_auth_for_metrics_endpoint =
         s.take::<bool>("require_auth_for_metrics_endpoint", problems).unwrap_or(false);
+    if let Some(on) = s.take::<bool>("store_audit_logs", problems) {
+        l.store_audit_logs = on;
+    }
     // Options whose LiteLLM meaning is already Switchboard's behaviour.
     for key in ["drop_params", "set_verbose", "json_logs", "telemetry"] {
         s.map.remove(key);

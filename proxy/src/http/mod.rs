@@ -72,7 +72,10 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = GatewayError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        state.auth.authenticate(&parts.headers).map(Caller).map_err(GatewayError::from)
+        let principal = state.auth.authenticate(&parts.headers).map_err(GatewayError::from)?;
+        // Every admin route authenticates here: the audit log learns who the caller is.
+        crate::admin::audit::identify(&principal);
+        Ok(Caller(principal))
     }
 }
 
@@ -137,6 +140,7 @@ pub fn router(state: AppState, listen: SocketAddr) -> Router {
         .route("/metrics", get(scrape.clone()))
         .route("/metrics/", get(scrape))
         .merge(admin::routes())
+        .layer(middleware::from_fn(admin::audit_scope))
         .layer(middleware::from_fn_with_state(guard.clone(), guard::check_admin_request))
         .layer(cors(AllowOrigin::predicate(guard::admin_cors_predicate(guard.clone()))));
 

@@ -36,6 +36,7 @@ use super::switchboard::SwitchboardApi;
         (name = "spend", description = "What was spent, by whom, on what"),
         (name = "budgets", description = "Budgets with an id, for organizations and their members"),
         (name = "organizations", description = "Organizations: users with a budget and a model list"),
+        (name = "audit", description = "The audit log: every admin change, who made it, before and after (secrets masked)"),
         (name = "switchboard", description = "The panel's own: gateway facts, live request feed, charts, logs"),
         (name = "agentcore", description = "Amazon Bedrock AgentCore harnesses wired to this gateway"),
         (name = "deploy", description = "Deploying the gateway to the user's AWS account (CloudFormation)"),

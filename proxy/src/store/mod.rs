@@ -5,6 +5,7 @@
 //! reach the database through the batched writer.
 
 pub mod agentcore;
+pub mod audit;
 mod latency;
 pub mod records;
 pub mod responses;
@@ -60,6 +61,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (5, "end_users", include_str!("../../migrations/sqlite/0005_end_users.sql")),
     (6, "organization_spend", include_str!("../../migrations/sqlite/0006_organization_spend.sql")),
     (7, "responses", include_str!("../../migrations/sqlite/0007_responses.sql")),
+    (8, "audit_log", include_str!("../../migrations/sqlite/0008_audit_log.sql")),
     (9, "completion_start_time", include_str!("../../migrations/sqlite/0009_completion_start_time.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -70,6 +72,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (5, "end_users", include_str!("../../migrations/postgres/0005_end_users.sql")),
     (6, "organization_spend", include_str!("../../migrations/postgres/0006_organization_spend.sql")),
     (7, "responses", include_str!("../../migrations/postgres/0007_responses.sql")),
+    (8, "audit_log", include_str!("../../migrations/postgres/0008_audit_log.sql")),
     (9, "completion_start_time", include_str!("../../migrations/postgres/0009_completion_start_time.sql")),
 ];
 
@@ -277,10 +280,52 @@ impl Store {
         rows.iter().map(|r| Ok((r.try_get::<String, _>("id")?, r.try_get::<f64, _>("spend")?))).collect()
     }
 
-    /// Applies several changes in one transaction: all of them, or none.
+    /// Applies several changes in one transaction: all of them, or none. Nothing is audited:
+    /// this is for the store's own upkeep (sealing old secrets) and for tests; admin changes go
+    /// through [`Store::commit_audited`].
     pub async fn commit(&self, writes: &[Write<'_>]) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        self.commit_with(writes, None).await
+    }
+
+    /// [`Store::commit`], with an audit row per write in the same transaction: the row as it
+    /// was (read inside the transaction, so no other change slips between), the row as it is
+    /// now, and what happened: `created`, `updated` or `deleted`, from what was there, or
+    /// `action` for the writes of the first write's kind (a team blocked: the users its members
+    /// needed, written along, are `created`).
+    pub async fn commit_audited(
+        &self,
+        writes: &[Write<'_>],
+        actor: &audit::Actor,
+        action: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.commit_with(writes, Some((actor, action))).await
+    }
+
+    async fn commit_with(
+        &self,
+        writes: &[Write<'_>],
+        audited: Option<(&audit::Actor, Option<&str>)>,
+    ) -> Result<(), StoreError> {
+        // SQLite: take the write lock up front. The audit reads each row before writing it, and
+        // a transaction that reads first cannot wait for another writer when it comes to write
+        // (SQLITE_BUSY at once, whatever the busy timeout); `BEGIN IMMEDIATE` waits at the start.
+        let mut tx = match self.kind {
+            DbKind::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            DbKind::Postgres => self.pool.begin().await?,
+        };
+        let at = crate::time::format_time(chrono::Utc::now());
+        let named = writes.first().map(|w| w.target().0);
         for write in writes {
+            let change = match audited {
+                Some((actor, action)) => {
+                    let (entity, id) = write.target();
+                    let before =
+                        audit::stored_document(&mut tx, self.kind, entity, id).await.map_err(StoreError::Database)?;
+                    let action = action.filter(|_| named == Some(entity));
+                    audit::change_of(write, before, actor, action).map_err(StoreError::Database)?
+                }
+                None => None,
+            };
             let result = match write {
                 Write::Model(m) if sealed::has_clear_secret(&m.litellm_params) => {
                     let mut stored = (*m).clone();
@@ -292,6 +337,9 @@ impl Store {
                 other => apply(&mut tx, other).await,
             };
             result.map_err(conflict_or_database)?;
+            if let Some(change) = change {
+                audit::insert(&mut tx, change, &at).await?;
+            }
         }
         tx.commit().await.map_err(conflict_or_database)?;
         Ok(())

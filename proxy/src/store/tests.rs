@@ -173,6 +173,51 @@ async fn a_commit_is_all_or_nothing() {
     db.cleanup().await;
 }
 
+/// The audit rows of a change are part of it: a refused change leaves none, and a committed one
+/// one per record it touched, with the row as it was read inside the transaction.
+#[tokio::test]
+async fn audit_rows_commit_with_their_change() {
+    let db = TestDatabase::new().await;
+    let store = Store::connect(&db.url).await.unwrap();
+    let admin = audit::Actor { changed_by: "ops".into(), changed_by_api_key: "hash-of-ops".into() };
+    store
+        .commit_audited(&[Write::Key(&key("a", Some("taken"), "2026-01-01T00:00:00.000Z"))], &admin, None)
+        .await
+        .unwrap();
+    let (b, c) =
+        (key("b", Some("free"), "2026-01-01T00:00:00.000Z"), key("c", Some("free"), "2026-01-01T00:00:00.000Z"));
+    let refused = [Write::Delete(Entity::Key, "a"), Write::Key(&b), Write::Key(&c)];
+    let err = store.commit_audited(&refused, &admin, Some("rotated")).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+    let all = audit::AuditFilter::default();
+    let (entries, total) = store.audit_entries(&all, 1, 10).await.unwrap();
+    assert_eq!(total, 1, "only the key that was made: {entries:?}");
+    assert_eq!((entries[0].action.as_str(), entries[0].object_id.as_str()), ("created", "a"));
+
+    let mut changed = key("a", Some("renamed"), "2026-01-01T00:00:00.000Z");
+    changed.blocked = true;
+    let team = TeamRecord { team_id: "t".into(), created_at: "x".into(), updated_at: "x".into(), ..Default::default() };
+    // The named action is the first write's kind's; the team written along is `created`.
+    store.commit_audited(&[Write::Key(&changed), Write::Team(&team)], &admin, Some("blocked")).await.unwrap();
+    store.commit_audited(&[Write::Delete(Entity::Key, "nothing-here")], &admin, None).await.unwrap();
+    // Store upkeep is not audited.
+    store.commit(&[Write::Delete(Entity::Team, "t")]).await.unwrap();
+    let (entries, total) = store.audit_entries(&all, 1, 10).await.unwrap();
+    assert_eq!(total, 3, "a delete of nothing is no change: {entries:?}");
+    let (team_row, key_row) = (&entries[0], &entries[1]);
+    assert_eq!((team_row.action.as_str(), team_row.table_name.as_str()), ("created", "LiteLLM_TeamTable"));
+    assert_eq!((key_row.action.as_str(), key_row.changed_by.as_str()), ("blocked", "ops"));
+    assert_eq!(key_row.changed_by_api_key, "hash-of-ops");
+    let before = key_row.before_value.as_ref().unwrap();
+    let after = key_row.updated_values.as_ref().unwrap();
+    assert_eq!((&before["key_alias"], &after["key_alias"]), (&json!("taken"), &json!("renamed")));
+    assert!(before.get("spend").is_none(), "spend is the writer's, not an admin change");
+    assert_eq!(store.audit_entry(&key_row.id).await.unwrap().unwrap().id, key_row.id);
+    assert!(store.audit_entry("missing").await.unwrap().is_none());
+    store.close().await;
+    db.cleanup().await;
+}
+
 /// A batch written twice (its commit was not acknowledged) counts each call once.
 #[tokio::test]
 async fn a_retried_batch_counts_each_call_once() {

@@ -1,6 +1,32 @@
 // Generated from docs/openapi.json by proxy/tests/openapi.rs (`make api-types`): do not edit.
 // The admin API's request and response types, as the gateway's Rust types declare them.
 
+/** A row of the audit log, as `GET /audit` answers it. */
+export type AuditEntry = {
+  /** `created`, `updated`, `deleted`, or what the change was: `rotated`, `blocked`, ... */
+  action: string;
+  /** The record before the change (secrets masked); null when it was created. */
+  before_value?: Record<string, unknown> | null;
+  changed_by: string;
+  changed_by_api_key: string;
+  id: string;
+  object_id: string;
+  /** LiteLLM's table names (`LiteLLM_VerificationToken`, `LiteLLM_TeamTable`, ...), and `Switchboard_*` for what only Switchboard manages. */
+  table_name: string;
+  updated_at: string;
+  /** The record after the change (secrets masked); null when it was deleted. */
+  updated_values?: Record<string, unknown> | null;
+};
+
+/** `GET /audit`'s answer (LiteLLM's shape). */
+export type AuditPage = {
+  audit_logs: AuditEntry[];
+  page: number;
+  page_size: number;
+  total: number;
+  total_pages: number;
+};
+
 export type BlockedEndUsers = {
   blocked_users: EndUserView[];
 };

@@ -4,6 +4,7 @@
 // does not document yet.
 
 import type {
+  AuditPage,
   ChangedKey,
   DailySpend,
   DeleteKeysRequest,
@@ -249,6 +250,12 @@ export class Gateway {
   }
   latency(hours: number, bucket: LatencyBucket, model?: string): Promise<LatencyReport> {
     return this.get<LatencyReport>("/switchboard/latency", { hours, bucket, model });
+  }
+
+  // Audit log
+  /** A page of the audit log, newest first (`page` from 1; filters as `GET /audit` reads them). */
+  auditLog(q: Query = {}): Promise<AuditPage> {
+    return this.get<AuditPage>("/audit", q);
   }
 
   /**

@@ -9,7 +9,7 @@ use secrecy::ExposeSecret;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use crate::admin::AdminError;
+use crate::admin::{AdminError, audit};
 use crate::auth::registry::KeyEntry;
 use crate::aws::agentcore::{
     self, DEFAULT_PROVIDER_NAME, HarnessChange, HarnessSpec, HarnessView, KeyRef, LITELLM_PREFIX, LiteLlmModel,
@@ -235,6 +235,15 @@ impl<G: Governance> Env<G> {
             updated_at: now,
         };
         self.store.put_provider_key(&record).await.map_err(fail)?;
+        // The record holds the key's hash and masked name, never the key AgentCore was given.
+        let change = audit::Outside {
+            action: if rotate { "rotated" } else { "created" },
+            table_name: audit::AGENTCORE_PROVIDERS,
+            object_id: &record.credential_provider_arn,
+            before: previous.as_ref().and_then(audit::document),
+            after: audit::document(&record),
+        };
+        audit::record(&self.store, &self.config, change).await;
         tracing::info!(
             target: "switchboard::agentcore",
             provider = %info.name,
@@ -263,7 +272,20 @@ impl<G: Governance> Env<G> {
         let info = agentcore::get_provider(&clients, name).await?;
         agentcore::delete_provider(&clients, name).await?;
         if let Some(info) = info {
+            let before = self.store.provider_key(&info.arn).await.map_err(AdminError::from)?;
             self.store.delete_provider_key(&info.arn).await.map_err(AdminError::from)?;
+            let change = audit::Outside {
+                action: "deleted",
+                table_name: audit::AGENTCORE_PROVIDERS,
+                object_id: &info.arn,
+                // A provider the gateway holds no record of (made elsewhere): its name and ARN.
+                before: before
+                    .as_ref()
+                    .and_then(audit::document)
+                    .or_else(|| Some(json!({"name": info.name, "credential_provider_arn": info.arn}))),
+                after: None,
+            };
+            audit::record(&self.store, &self.config, change).await;
         }
         Ok(Deleted { deleted: name.to_string(), region: clients.region.clone() })
     }
@@ -403,7 +425,9 @@ impl<G: Governance> Env<G> {
         };
         let h = agentcore::create_harness(&clients, &spec).await?;
         tracing::info!(target: "switchboard::agentcore", harness = %h.harness_id(), region = %clients.region, "created harness");
-        Ok(Saved { harness: self.with_provider(agentcore::harness_view(&h)).await?, doctor })
+        let saved = Saved { harness: self.with_provider(agentcore::harness_view(&h)).await?, doctor };
+        self.audit_harness("created", &saved.harness.harness_id, None, Some(&saved.harness)).await;
+        Ok(saved)
     }
 
     /// Edits a harness. Model fields are merged into its current LiteLLM configuration, so
@@ -472,13 +496,30 @@ impl<G: Governance> Env<G> {
         }
         let h = agentcore::update_harness(&clients, id, &change).await?;
         tracing::info!(target: "switchboard::agentcore", harness = %id, region = %clients.region, "updated harness");
-        Ok(Saved { harness: self.with_provider(agentcore::harness_view(&h)).await?, doctor })
+        let saved = Saved { harness: self.with_provider(agentcore::harness_view(&h)).await?, doctor };
+        let before = agentcore::harness_view(&current);
+        self.audit_harness("updated", id, Some(&before), Some(&saved.harness)).await;
+        Ok(saved)
     }
 
     pub async fn delete_harness(&self, target: &Target, id: &str) -> Result<Deleted, AdminError> {
         let clients = self.clients(target).await?;
+        // What the audit log keeps of it; a harness that cannot be read is deleted all the same.
+        let before = agentcore::get_harness(&clients, id).await.ok().map(|h| agentcore::harness_view(&h));
         agentcore::delete_harness(&clients, id).await?;
+        self.audit_harness("deleted", id, before.as_ref(), None).await;
         Ok(Deleted { deleted: id.to_string(), region: clients.region.clone() })
+    }
+
+    async fn audit_harness(&self, action: &str, id: &str, before: Option<&HarnessView>, after: Option<&HarnessView>) {
+        let change = audit::Outside {
+            action,
+            table_name: audit::AGENTCORE_HARNESSES,
+            object_id: id,
+            before: before.and_then(audit::document),
+            after: after.and_then(audit::document),
+        };
+        audit::record(&self.store, &self.config, change).await;
     }
 
     // -----------------------------------------------------------------------

@@ -19,7 +19,7 @@ use crate::admin::agentcore::manage::{DoctorRequest, Env, HarnessForm, Preflight
 use crate::admin::agentcore::wiring::{self, WireRequest};
 use crate::admin::agentcore::wiring::{WireEvent, WireResult};
 use crate::admin::agentcore::{self, CoreGovernance, HarnessList, ProviderList, Settings};
-use crate::admin::{AdminError, Core};
+use crate::admin::{AdminError, Core, audit};
 use crate::auth::Principal;
 use crate::aws::Target;
 use crate::aws::agentcore::DEFAULT_PROVIDER_NAME;
@@ -287,15 +287,16 @@ async fn wire(
     }
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<WireEvent>();
     // The wiring runs to its end even if the viewer goes away: stopping between two AWS calls
-    // would leave things half-done.
-    tokio::spawn(async move {
+    // would leave things half-done. Its team and key are audited as this request's changes.
+    let context = audit::current();
+    tokio::spawn(audit::within(context, async move {
         let steps = tx.clone();
         let result = wiring::run(&env, &body.target, body.request, move |step| {
             let _ = steps.send(WireEvent::Step { step: Box::new(step.clone()) });
         })
         .await;
         let _ = tx.send(WireEvent::Result { result: Box::new(result) });
-    });
+    }));
     Ok(sse::feed(tokio_stream_of(rx), "wiring"))
 }
 

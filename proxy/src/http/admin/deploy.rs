@@ -2,7 +2,7 @@
 //! `switchboard_deploy`, reached through `crate::admin::deploy`). Master key (or admin key) only.
 //! `up`, `follow` and `down` answer with server-sent events of the stack's progress.
 
-use axum::extract::Query;
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -86,14 +86,14 @@ async fn validate(
 
 #[utoipa::path(post, path = "/deploy/up", tag = "deploy", summary = "Create or update the stack: its progress as events", request_body = DeployRequest, responses((status = 200, description = "Server-sent events: `data: <json>` each", content_type = "text/event-stream", body = Progress), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
 /// Creates or updates the stack: 400 with `validation` when the form has errors, else events.
-async fn up(Admin(_): Admin, body: Bytes) -> Result<Response, AdminError> {
+async fn up(State(state): State<AppState>, Admin(_): Admin, body: Bytes) -> Result<Response, AdminError> {
     let req: DeployRequest = parse_body(&body)?;
     let validation = req.validate();
     if !validation.is_ok() {
         return Err(DeployError::Invalid(validation).into());
     }
     let d = deployer(&req.region, req.profile.as_deref()).await?;
-    Ok(progress(d.up(&req)?))
+    Ok(progress(core::up(&state.admin, &d, &req).await?))
 }
 
 #[utoipa::path(get, path = "/deploy/follow", tag = "deploy", summary = "Follow an operation under way: its progress as events", params(("stack" = Option<String>, Query, description = "Default switchboard"), ("region" = String, Query), ("profile" = Option<String>, Query)), responses((status = 200, description = "Server-sent events: `data: <json>` each", content_type = "text/event-stream", body = Progress), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
@@ -104,13 +104,13 @@ async fn follow(Admin(_): Admin, Query(q): Query<StackQuery>) -> Result<Response
 
 #[utoipa::path(post, path = "/deploy/down", tag = "deploy", summary = "Delete the stack (confirm with its name): its progress as events", request_body = DownBody, responses((status = 200, description = "Server-sent events: `data: <json>` each", content_type = "text/event-stream", body = Progress), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
 /// Deletes the stack; `confirm` must be the stack name.
-async fn down(Admin(_): Admin, body: Bytes) -> Result<Response, AdminError> {
+async fn down(State(state): State<AppState>, Admin(_): Admin, body: Bytes) -> Result<Response, AdminError> {
     let b: DownBody = parse_body(&body)?;
     if b.confirm != b.stack {
         return Err(DeployError::Confirmation { expected: b.stack }.into());
     }
     let d = deployer(&b.region, b.profile.as_deref()).await?;
-    Ok(progress(d.down(&b.stack, &b.confirm)?))
+    Ok(progress(core::down(&state.admin, &d, &b.stack, &b.confirm).await?))
 }
 
 #[utoipa::path(get, path = "/deploy/status", tag = "deploy", summary = "The stack's state and outputs", params(("stack" = Option<String>, Query, description = "Default switchboard"), ("region" = String, Query), ("profile" = Option<String>, Query), ("health" = Option<bool>, Query, description = "Also call the deployed gateway once")), responses((status = 200, body = StackReport), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]

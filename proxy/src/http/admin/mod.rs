@@ -3,6 +3,7 @@
 //! extracts the caller and the body, calls the admin core (`crate::admin`) and answers.
 
 mod agentcore;
+mod audit;
 mod deploy;
 mod end_users;
 mod keys;
@@ -76,6 +77,8 @@ pub fn routes() -> Router<AppState> {
         .route("/global/spend/teams", get(spend::by_team))
         .route("/global/spend/models", get(spend::by_model))
         .route("/global/spend/report", get(spend::report))
+        .route("/audit", get(audit::list))
+        .route("/audit/{id}", get(audit::get))
         .merge(agentcore::routes())
         .merge(deploy::routes())
         .merge(end_users::routes())
@@ -129,10 +132,13 @@ pub fn routes() -> Router<AppState> {
     spend::by_team,
     spend::by_model,
     spend::report,
+    audit::list,
+    audit::get,
 ))]
 pub struct ManagementApi;
 
 pub use agentcore::AgentCoreApi;
+pub use audit::scope as audit_scope;
 pub use deploy::DeployApi;
 pub use end_users::EndUsersApi;
 
