@@ -74,6 +74,7 @@ export function LineChart({
         {hover != null ? (
           <>
             <strong>{slotLabel(chart.slots[hover])}</strong>
+            {chart.series.every((s) => s.values[hover] == null) && " · no requests"}
             {chart.series.map((s, si) => {
               const v = s.values[hover];
               return v != null ? (
