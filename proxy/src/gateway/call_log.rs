@@ -188,7 +188,7 @@ impl CallLog {
     pub(super) fn attempt_failed(&mut self, error: &GatewayError, cooled: bool) {
         let status = error.status();
         let deployment = deployment_labels(&self.deployment);
-        self.telemetry.metrics.attempt(&self.labels(), &deployment, Some(status));
+        self.telemetry.metrics.attempt_failed(&self.labels(), &deployment, status);
         if cooled {
             self.telemetry.metrics.cooled_down(&deployment, status);
         }
@@ -200,7 +200,7 @@ impl CallLog {
     /// The current attempt answered.
     pub(super) fn attempt_answered(&mut self, since: Instant) {
         self.answering_since = Some(since);
-        self.telemetry.metrics.attempt(&self.labels(), &deployment_labels(&self.deployment), None);
+        self.telemetry.metrics.attempt_answered(&self.labels(), &deployment_labels(&self.deployment), &self.alias);
     }
 
     /// A fallback group answered (or failed too) after the requested group failed with `status`.

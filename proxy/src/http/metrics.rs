@@ -17,6 +17,7 @@ use subtle::ConstantTimeEq;
 
 use super::AppState;
 use crate::gateway::GatewayError;
+use crate::telemetry::Telemetry;
 
 /// Who may read `/metrics` on this gateway, fixed at start.
 #[derive(Clone)]
@@ -75,11 +76,18 @@ pub async fn scrape(state: AppState, access: Arc<MetricsAccess>, headers: Header
 }
 
 /// Counts a request to an LLM route that the gateway did not take on (it counts the others).
-pub async fn count_requests(State(state): State<AppState>, request: Request, next: Next) -> Response {
+/// Its state is the telemetry alone: a middleware's state is cloned for every request.
+pub async fn count_requests(State(telemetry): State<Arc<Telemetry>>, request: Request, next: Next) -> Response {
     if request.method() != Method::POST {
         return next.run(request).await;
     }
-    let route = request.uri().path().to_string();
-    let metrics = &state.gateway.telemetry.metrics;
-    crate::telemetry::track_request(metrics, &route, |r: &Response| r.status().as_u16(), next.run(request)).await
+    // A `Uri` clone shares its bytes; the path is only read if the gateway did not count the call.
+    let uri = request.uri().clone();
+    crate::telemetry::track_request(
+        &telemetry.metrics,
+        uri.path(),
+        |r: &Response| r.status().as_u16(),
+        next.run(request),
+    )
+    .await
 }

@@ -120,7 +120,7 @@ pub fn router(state: AppState, listen: SocketAddr) -> Router {
         None => AllowOrigin::any(),
     };
     let inference = inference
-        .layer(middleware::from_fn_with_state(state.clone(), metrics::count_requests))
+        .layer(middleware::from_fn_with_state(state.gateway.telemetry.clone(), metrics::count_requests))
         .layer(cors(inference_origins));
     let access = Arc::new(metrics::MetricsAccess::new(&state));
     let scrape = move |State(state): State<AppState>, headers: http::HeaderMap| {

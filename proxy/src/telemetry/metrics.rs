@@ -6,10 +6,18 @@
 //! budgets, limits and deployment states are read from the live registry when Prometheus
 //! scrapes, so the request path pays nothing for them.
 
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 use std::time::Duration;
 
+use parking_lot::RwLock;
+
 use prometheus::proto::MetricFamily;
-use prometheus::{CounterVec, GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder};
+use prometheus::{
+    Counter, CounterVec, GaugeVec, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts, Registry,
+    TextEncoder,
+};
 
 /// LiteLLM's `LATENCY_BUCKETS` (seconds).
 const LATENCY_BUCKETS: &[f64] = &[
@@ -215,6 +223,28 @@ pub struct Metrics {
     failed_fallbacks: IntCounterVec,
     remaining_requests_for_model: GaugeVec,
     remaining_tokens_for_model: GaugeVec,
+    /// Each caller and deployment's series, by a hash of their label values.
+    series: RwLock<HashMap<u64, Vec<KeptSeries>>>,
+}
+
+/// A caller and deployment's label values and their series.
+type KeptSeries = (Vec<String>, Arc<CallSeries>);
+
+/// The series a call that reached a deployment updates.
+struct CallSeries {
+    requests: IntCounter,
+    llm_failed: IntCounter,
+    spend: Counter,
+    total_tokens: IntCounter,
+    input_tokens: IntCounter,
+    output_tokens: IntCounter,
+    total_latency: Histogram,
+    llm_latency: Histogram,
+    time_to_first_token: Histogram,
+    overhead: Histogram,
+    latency_per_output_token: Histogram,
+    deployment_total: IntCounter,
+    deployment_success: IntCounter,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -364,6 +394,7 @@ impl Metrics {
                 REMAINING_FOR_MODEL,
             )?,
             registry: r,
+            series: RwLock::default(),
         })
     }
 
@@ -405,8 +436,8 @@ impl Metrics {
         }
     }
 
-    /// One attempt on a deployment ended: a success, or a failure with its status.
-    pub fn attempt(&self, call: &CallLabels<'_>, d: &DeploymentLabels<'_>, failure: Option<u16>) {
+    /// One attempt on a deployment failed with `status`.
+    pub fn attempt_failed(&self, call: &CallLabels<'_>, d: &DeploymentLabels<'_>, status: u16) {
         let labels = [
             call.requested_model,
             d.litellm_model_name,
@@ -421,31 +452,30 @@ impl Metrics {
         if let Ok(m) = self.deployment_total.get_metric_with_label_values(&labels) {
             m.inc();
         }
-        match failure {
-            None => {
-                if let Ok(m) = self.deployment_success.get_metric_with_label_values(&labels) {
-                    m.inc();
-                }
-            }
-            Some(status) => {
-                let status_text = itoa_u16(status);
-                let [a, b, c, d2, e, f, g, h, i] = labels;
-                if let Ok(m) = self.deployment_failure.get_metric_with_label_values(&[
-                    a,
-                    b,
-                    c,
-                    d2,
-                    e,
-                    f,
-                    g,
-                    h,
-                    i,
-                    status_text.as_str(),
-                    exception_class(status),
-                ]) {
-                    m.inc();
-                }
-            }
+        let status_text = itoa_u16(status);
+        let [a, b, c, d2, e, f, g, h, i] = labels;
+        if let Ok(m) = self.deployment_failure.get_metric_with_label_values(&[
+            a,
+            b,
+            c,
+            d2,
+            e,
+            f,
+            g,
+            h,
+            i,
+            status_text.as_str(),
+            exception_class(status),
+        ]) {
+            m.inc();
+        }
+    }
+
+    /// One attempt on a deployment answered.
+    pub fn attempt_answered(&self, call: &CallLabels<'_>, d: &DeploymentLabels<'_>, model_group: &str) {
+        if let Some(series) = self.series(call, d, model_group) {
+            series.deployment_total.inc();
+            series.deployment_success.inc();
         }
     }
 
@@ -483,8 +513,77 @@ impl Metrics {
 
     /// A call that reached a deployment ended.
     pub fn call(&self, call: &CallLabels<'_>, d: &DeploymentLabels<'_>, model_group: &str, outcome: &CallOutcome) {
-        let c = call;
-        let spend_labels = [
+        let Some(series) = self.series(call, d, model_group) else { return };
+        series.requests.inc();
+        if outcome.status >= 400 {
+            series.llm_failed.inc();
+        }
+        if outcome.spend > 0.0 {
+            series.spend.inc_by(outcome.spend);
+        }
+        if outcome.input_tokens + outcome.output_tokens > 0 {
+            series.total_tokens.inc_by(outcome.input_tokens + outcome.output_tokens);
+            series.input_tokens.inc_by(outcome.input_tokens);
+            series.output_tokens.inc_by(outcome.output_tokens);
+        }
+        series.total_latency.observe(outcome.total_latency.as_secs_f64());
+        if outcome.status < 400 {
+            if let Some(latency) = outcome.llm_latency {
+                series.llm_latency.observe(latency.as_secs_f64());
+                if outcome.output_tokens > 0 {
+                    series.latency_per_output_token.observe(latency.as_secs_f64() / outcome.output_tokens as f64);
+                }
+            }
+            if let Some(ttft) = outcome.time_to_first_token {
+                series.time_to_first_token.observe(ttft.as_secs_f64());
+            }
+        }
+        if let Some(overhead) = outcome.overhead {
+            series.overhead.observe(overhead.as_secs_f64());
+        }
+    }
+
+    /// The series of one caller's calls to one deployment: one look-up per call instead of one
+    /// per series (each of those hashes every label value again).
+    fn series(&self, c: &CallLabels<'_>, d: &DeploymentLabels<'_>, model_group: &str) -> Option<Arc<CallSeries>> {
+        let values = [
+            c.end_user,
+            c.hashed_api_key,
+            c.api_key_alias,
+            c.team,
+            c.team_alias,
+            c.user,
+            c.requested_model,
+            model_group,
+            d.litellm_model_name,
+            d.model_id,
+            d.api_base,
+            d.api_provider,
+        ];
+        let mut hasher = std::hash::DefaultHasher::new();
+        values.hash(&mut hasher);
+        let hash = hasher.finish();
+        let same = |(kept, _): &&KeptSeries| kept.iter().map(String::as_str).eq(values);
+        if let Some((_, series)) = self.series.read().get(&hash).and_then(|bucket| bucket.iter().find(same)) {
+            return Some(series.clone());
+        }
+        let series = Arc::new(self.make_series(c, d, model_group).ok()?);
+        let mut all = self.series.write();
+        let bucket = all.entry(hash).or_default();
+        if let Some((_, found)) = bucket.iter().find(same) {
+            return Some(found.clone());
+        }
+        bucket.push((values.iter().map(|v| v.to_string()).collect(), series.clone()));
+        Some(series)
+    }
+
+    fn make_series(
+        &self,
+        c: &CallLabels<'_>,
+        d: &DeploymentLabels<'_>,
+        model_group: &str,
+    ) -> Result<CallSeries, prometheus::Error> {
+        let spend = [
             c.end_user,
             c.hashed_api_key,
             c.api_key_alias,
@@ -494,20 +593,7 @@ impl Metrics {
             c.user,
             d.model_id,
         ];
-        if let Ok(m) = self.requests.get_metric_with_label_values(&spend_labels) {
-            m.inc();
-        }
-        if outcome.status >= 400
-            && let Ok(m) = self.llm_failed.get_metric_with_label_values(&spend_labels)
-        {
-            m.inc();
-        }
-        if outcome.spend > 0.0
-            && let Ok(m) = self.spend.get_metric_with_label_values(&spend_labels)
-        {
-            m.inc_by(outcome.spend);
-        }
-        let labels = [
+        let call = [
             c.end_user,
             c.hashed_api_key,
             c.api_key_alias,
@@ -518,49 +604,28 @@ impl Metrics {
             c.requested_model,
             d.model_id,
         ];
-        let tokens = outcome.input_tokens + outcome.output_tokens;
-        if tokens > 0 {
-            for (vec, n) in [
-                (&self.total_tokens, tokens),
-                (&self.input_tokens, outcome.input_tokens),
-                (&self.output_tokens, outcome.output_tokens),
-            ] {
-                if let Ok(m) = vec.get_metric_with_label_values(&labels) {
-                    m.inc_by(n);
-                }
-            }
-        }
-        if let Ok(h) = self.total_latency.get_metric_with_label_values(&labels) {
-            h.observe(outcome.total_latency.as_secs_f64());
-        }
-        if outcome.status < 400 {
-            if let Some(latency) = outcome.llm_latency
-                && let Ok(h) = self.llm_latency.get_metric_with_label_values(&labels)
-            {
-                h.observe(latency.as_secs_f64());
-                if outcome.output_tokens > 0
-                    && let Ok(h) = self.latency_per_output_token.get_metric_with_label_values(&[
-                        d.litellm_model_name,
-                        d.model_id,
-                        d.api_base,
-                        d.api_provider,
-                        c.hashed_api_key,
-                        c.api_key_alias,
-                        c.team,
-                        c.team_alias,
-                    ])
-                {
-                    h.observe(latency.as_secs_f64() / outcome.output_tokens as f64);
-                }
-            }
-            if let Some(ttft) = outcome.time_to_first_token
-                && let Ok(h) = self.time_to_first_token.get_metric_with_label_values(&labels)
-            {
-                h.observe(ttft.as_secs_f64());
-            }
-        }
-        if let Some(overhead) = outcome.overhead
-            && let Ok(h) = self.overhead.get_metric_with_label_values(&[
+        let deployment = [
+            c.requested_model,
+            d.litellm_model_name,
+            d.model_id,
+            d.api_base,
+            d.api_provider,
+            c.hashed_api_key,
+            c.api_key_alias,
+            c.team,
+            c.team_alias,
+        ];
+        Ok(CallSeries {
+            requests: self.requests.get_metric_with_label_values(&spend)?,
+            llm_failed: self.llm_failed.get_metric_with_label_values(&spend)?,
+            spend: self.spend.get_metric_with_label_values(&spend)?,
+            total_tokens: self.total_tokens.get_metric_with_label_values(&call)?,
+            input_tokens: self.input_tokens.get_metric_with_label_values(&call)?,
+            output_tokens: self.output_tokens.get_metric_with_label_values(&call)?,
+            total_latency: self.total_latency.get_metric_with_label_values(&call)?,
+            llm_latency: self.llm_latency.get_metric_with_label_values(&call)?,
+            time_to_first_token: self.time_to_first_token.get_metric_with_label_values(&call)?,
+            overhead: self.overhead.get_metric_with_label_values(&[
                 model_group,
                 d.api_provider,
                 d.api_base,
@@ -568,10 +633,20 @@ impl Metrics {
                 c.hashed_api_key,
                 c.api_key_alias,
                 d.model_id,
-            ])
-        {
-            h.observe(overhead.as_secs_f64());
-        }
+            ])?,
+            latency_per_output_token: self.latency_per_output_token.get_metric_with_label_values(&[
+                d.litellm_model_name,
+                d.model_id,
+                d.api_base,
+                d.api_provider,
+                c.hashed_api_key,
+                c.api_key_alias,
+                c.team,
+                c.team_alias,
+            ])?,
+            deployment_total: self.deployment_total.get_metric_with_label_values(&deployment)?,
+            deployment_success: self.deployment_success.get_metric_with_label_values(&deployment)?,
+        })
     }
 
     /// What a key with request or token limits may still do this minute, after a call to
@@ -721,8 +796,8 @@ mod tests {
         let m = Metrics::new().unwrap();
         m.proxy_request(&call(), "/chat/completions", 200);
         m.proxy_request(&call(), "/chat/completions", 429);
-        m.attempt(&call(), &deployment(), Some(503));
-        m.attempt(&call(), &deployment(), None);
+        m.attempt_failed(&call(), &deployment(), 503);
+        m.attempt_answered(&call(), &deployment(), "claude");
         let outcome = CallOutcome {
             status: 200,
             input_tokens: 12,
@@ -769,6 +844,21 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("# TYPE litellm_request_total_latency_metric histogram"), "{text}");
+    }
+
+    #[test]
+    fn calls_of_one_caller_share_their_series_and_others_get_their_own() {
+        let m = Metrics::new().unwrap();
+        let outcome = CallOutcome { status: 200, input_tokens: 1, output_tokens: 2, ..Default::default() };
+        m.call(&call(), &deployment(), "claude", &outcome);
+        m.call(&call(), &deployment(), "claude", &outcome);
+        let other = CallLabels { api_key_alias: "other", ..call() };
+        m.call(&other, &deployment(), "claude", &outcome);
+        let text = m.render(&Snapshot::default()).unwrap();
+        let requests: Vec<&str> = text.lines().filter(|l| l.starts_with("litellm_requests_metric_total{")).collect();
+        assert_eq!(requests.len(), 2, "{requests:?}");
+        assert!(requests.iter().any(|l| l.contains(r#"api_key_alias="ci""#) && l.ends_with(" 2")), "{requests:?}");
+        assert!(requests.iter().any(|l| l.contains(r#"api_key_alias="other""#) && l.ends_with(" 1")), "{requests:?}");
     }
 
     #[test]
