@@ -200,7 +200,14 @@ impl CallLog {
     /// The current attempt answered.
     pub(super) fn attempt_answered(&mut self, since: Instant) {
         self.answering_since = Some(since);
-        self.telemetry.metrics.attempt_answered(&self.labels(), &deployment_labels(&self.deployment), &self.alias);
+        let limits = self.admission.key_rate.as_ref().map(|r| (r.rpm_limit.is_some(), r.tpm_limit.is_some()));
+        self.telemetry.metrics.attempt_answered(
+            &self.labels(),
+            &deployment_labels(&self.deployment),
+            &self.alias,
+            self.route,
+            limits.unwrap_or_default(),
+        );
     }
 
     /// A fallback group answered (or failed too) after the requested group failed with `status`.
@@ -248,8 +255,6 @@ impl CallLog {
         };
         let deployment = deployment_labels(&self.deployment);
         let labels = self.labels();
-        let metrics = &self.telemetry.metrics;
-        metrics.proxy_request(&labels, self.route, status);
         let outcome = CallOutcome {
             status,
             input_tokens: usage.prompt_tokens,
@@ -259,12 +264,9 @@ impl CallLog {
             llm_latency: self.answering_since.map(|t| t.elapsed()),
             time_to_first_token: self.time_to_first_token,
             overhead: self.overhead,
+            remaining: self.admission.key_rate.as_ref().map(|rate| rate.remaining(now)),
         };
-        metrics.call(&labels, &deployment, &self.alias, &outcome);
-        if let Some(rate) = &self.admission.key_rate {
-            let (requests, tokens) = rate.remaining(now);
-            metrics.remaining_for_model(&labels, &self.deployment.entry.id, requests, tokens);
-        }
+        self.telemetry.metrics.call(&labels, &deployment, &self.alias, self.route, &outcome);
         if let Some(span) = self.span.take() {
             span.finish(&Finish {
                 status,

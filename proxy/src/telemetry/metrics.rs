@@ -7,7 +7,6 @@
 //! scrapes, so the request path pays nothing for them.
 
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,8 +14,8 @@ use parking_lot::RwLock;
 
 use prometheus::proto::MetricFamily;
 use prometheus::{
-    Counter, CounterVec, GaugeVec, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts, Registry,
-    TextEncoder,
+    Counter, CounterVec, Gauge, GaugeVec, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts,
+    Registry, TextEncoder,
 };
 
 /// LiteLLM's `LATENCY_BUCKETS` (seconds).
@@ -149,6 +148,8 @@ pub struct CallOutcome {
     pub time_to_first_token: Option<Duration>,
     /// Time spent in the gateway rather than waiting on upstreams.
     pub overhead: Option<Duration>,
+    /// Requests and tokens the key may still use this minute, when it has such limits.
+    pub remaining: Option<(Option<u64>, Option<u64>)>,
 }
 
 /// Gauges computed when Prometheus scrapes, from the live state.
@@ -245,6 +246,11 @@ struct CallSeries {
     latency_per_output_token: Histogram,
     deployment_total: IntCounter,
     deployment_success: IntCounter,
+    /// `litellm_proxy_total_requests_metric` of this caller's answered calls (status 200).
+    answered: IntCounter,
+    /// Made with the series when the key has a request (token) limit then.
+    remaining_requests: Option<Gauge>,
+    remaining_tokens: Option<Gauge>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -472,8 +478,15 @@ impl Metrics {
     }
 
     /// One attempt on a deployment answered.
-    pub fn attempt_answered(&self, call: &CallLabels<'_>, d: &DeploymentLabels<'_>, model_group: &str) {
-        if let Some(series) = self.series(call, d, model_group) {
+    pub fn attempt_answered(
+        &self,
+        call: &CallLabels<'_>,
+        d: &DeploymentLabels<'_>,
+        model_group: &str,
+        route: &str,
+        limits: (bool, bool),
+    ) {
+        if let Some(series) = self.series(call, d, model_group, route, limits) {
             series.deployment_total.inc();
             series.deployment_success.inc();
         }
@@ -511,9 +524,36 @@ impl Metrics {
         }
     }
 
-    /// A call that reached a deployment ended.
-    pub fn call(&self, call: &CallLabels<'_>, d: &DeploymentLabels<'_>, model_group: &str, outcome: &CallOutcome) {
-        let Some(series) = self.series(call, d, model_group) else { return };
+    /// A call that reached a deployment ended (through `route`).
+    pub fn call(
+        &self,
+        call: &CallLabels<'_>,
+        d: &DeploymentLabels<'_>,
+        model_group: &str,
+        route: &str,
+        outcome: &CallOutcome,
+    ) {
+        let limits = outcome.remaining.map(|(r, t)| (r.is_some(), t.is_some())).unwrap_or_default();
+        let Some(series) = self.series(call, d, model_group, route, limits) else { return };
+        if outcome.status == 200 {
+            series.answered.inc();
+        } else {
+            self.proxy_request(call, route, outcome.status);
+        }
+        if let Some((requests, tokens)) = outcome.remaining {
+            let cached = (requests.is_none() || series.remaining_requests.is_some())
+                && (tokens.is_none() || series.remaining_tokens.is_some());
+            if cached {
+                for (left, gauge) in [(requests, &series.remaining_requests), (tokens, &series.remaining_tokens)] {
+                    if let (Some(n), Some(g)) = (left, gauge) {
+                        g.set(n as f64);
+                    }
+                }
+            } else {
+                // Limits given to the key after its series were made.
+                self.remaining_for_model(call, d.model_id, requests, tokens);
+            }
+        }
         series.requests.inc();
         if outcome.status >= 400 {
             series.llm_failed.inc();
@@ -545,7 +585,15 @@ impl Metrics {
 
     /// The series of one caller's calls to one deployment: one look-up per call instead of one
     /// per series (each of those hashes every label value again).
-    fn series(&self, c: &CallLabels<'_>, d: &DeploymentLabels<'_>, model_group: &str) -> Option<Arc<CallSeries>> {
+    fn series(
+        &self,
+        c: &CallLabels<'_>,
+        d: &DeploymentLabels<'_>,
+        model_group: &str,
+        route: &str,
+        limits: (bool, bool),
+    ) -> Option<Arc<CallSeries>> {
+        let route = route.strip_prefix("/v1").unwrap_or(route);
         let values = [
             c.end_user,
             c.hashed_api_key,
@@ -559,15 +607,14 @@ impl Metrics {
             d.model_id,
             d.api_base,
             d.api_provider,
+            route,
         ];
-        let mut hasher = std::hash::DefaultHasher::new();
-        values.hash(&mut hasher);
-        let hash = hasher.finish();
+        let hash = fnv1a(&values);
         let same = |(kept, _): &&KeptSeries| kept.iter().map(String::as_str).eq(values);
         if let Some((_, series)) = self.series.read().get(&hash).and_then(|bucket| bucket.iter().find(same)) {
             return Some(series.clone());
         }
-        let series = Arc::new(self.make_series(c, d, model_group).ok()?);
+        let series = Arc::new(self.make_series(c, d, model_group, route, limits).ok()?);
         let mut all = self.series.write();
         let bucket = all.entry(hash).or_default();
         if let Some((_, found)) = bucket.iter().find(same) {
@@ -582,7 +629,10 @@ impl Metrics {
         c: &CallLabels<'_>,
         d: &DeploymentLabels<'_>,
         model_group: &str,
+        route: &str,
+        (rpm_limited, tpm_limited): (bool, bool),
     ) -> Result<CallSeries, prometheus::Error> {
+        let remaining = [c.hashed_api_key, c.api_key_alias, c.requested_model, d.model_id];
         let spend = [
             c.end_user,
             c.hashed_api_key,
@@ -646,6 +696,25 @@ impl Metrics {
             ])?,
             deployment_total: self.deployment_total.get_metric_with_label_values(&deployment)?,
             deployment_success: self.deployment_success.get_metric_with_label_values(&deployment)?,
+            answered: self.proxy_total.get_metric_with_label_values(&[
+                c.end_user,
+                c.hashed_api_key,
+                c.api_key_alias,
+                c.requested_model,
+                c.team,
+                c.team_alias,
+                c.user,
+                "200",
+                route,
+            ])?,
+            remaining_requests: match rpm_limited {
+                true => Some(self.remaining_requests_for_model.get_metric_with_label_values(&remaining)?),
+                false => None,
+            },
+            remaining_tokens: match tpm_limited {
+                true => Some(self.remaining_tokens_for_model.get_metric_with_label_values(&remaining)?),
+                false => None,
+            },
         })
     }
 
@@ -737,6 +806,19 @@ fn snapshot_families(s: &Snapshot) -> Result<Vec<MetricFamily>, prometheus::Erro
     Ok(r.gather())
 }
 
+/// FNV-1a over the label values (with a separator, so that `a`,`bc` and `ab`,`c` differ): cheaper
+/// than SipHash for a dozen short strings, and collisions are told apart by comparing the values.
+fn fnv1a(values: &[&str]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for value in values {
+        for byte in value.bytes().chain(std::iter::once(0xff)) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    hash
+}
+
 /// A status code as text without allocating.
 fn itoa_u16(n: u16) -> StatusText {
     let mut buf = [0u8; 5];
@@ -797,7 +879,7 @@ mod tests {
         m.proxy_request(&call(), "/chat/completions", 200);
         m.proxy_request(&call(), "/chat/completions", 429);
         m.attempt_failed(&call(), &deployment(), 503);
-        m.attempt_answered(&call(), &deployment(), "claude");
+        m.attempt_answered(&call(), &deployment(), "claude", "/chat/completions", (false, false));
         let outcome = CallOutcome {
             status: 200,
             input_tokens: 12,
@@ -807,8 +889,9 @@ mod tests {
             llm_latency: Some(Duration::from_millis(30)),
             time_to_first_token: Some(Duration::from_millis(7)),
             overhead: Some(Duration::from_micros(300)),
+            remaining: Some((Some(7), None)),
         };
-        m.call(&call(), &deployment(), "claude", &outcome);
+        m.call(&call(), &deployment(), "claude", "/chat/completions", &outcome);
         let text = m
             .render(&Snapshot {
                 teams: vec![BudgetGauge {
@@ -844,16 +927,20 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("# TYPE litellm_request_total_latency_metric histogram"), "{text}");
+        // Made after the call's series were (without limits then): still reported.
+        assert!(text.contains(r#"litellm_remaining_api_key_requests_for_model{api_key_alias="ci",hashed_api_key="88dc28",model="claude",model_id="m1"} 7"#), "{text}");
+        assert!(!text.contains("litellm_remaining_api_key_tokens_for_model{"), "no token limit, no gauge: {text}");
+        assert!(text.contains(r#"status_code="200",team="t1",team_alias="platform",user=""} 2"#), "{text}");
     }
 
     #[test]
     fn calls_of_one_caller_share_their_series_and_others_get_their_own() {
         let m = Metrics::new().unwrap();
         let outcome = CallOutcome { status: 200, input_tokens: 1, output_tokens: 2, ..Default::default() };
-        m.call(&call(), &deployment(), "claude", &outcome);
-        m.call(&call(), &deployment(), "claude", &outcome);
+        m.call(&call(), &deployment(), "claude", "/chat/completions", &outcome);
+        m.call(&call(), &deployment(), "claude", "/chat/completions", &outcome);
         let other = CallLabels { api_key_alias: "other", ..call() };
-        m.call(&other, &deployment(), "claude", &outcome);
+        m.call(&other, &deployment(), "claude", "/chat/completions", &outcome);
         let text = m.render(&Snapshot::default()).unwrap();
         let requests: Vec<&str> = text.lines().filter(|l| l.starts_with("litellm_requests_metric_total{")).collect();
         assert_eq!(requests.len(), 2, "{requests:?}");
