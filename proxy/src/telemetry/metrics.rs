@@ -410,51 +410,31 @@ impl Metrics {
         let route = route.strip_prefix("/v1").unwrap_or(route);
         let status_text = itoa_u16(status);
         let status_text = status_text.as_str();
-        let c = call;
-        if let Ok(m) = self.proxy_total.get_metric_with_label_values(&[
-            c.end_user,
-            c.hashed_api_key,
-            c.api_key_alias,
-            c.requested_model,
-            c.team,
-            c.team_alias,
-            c.user,
-            status_text,
-            route,
-        ]) {
+        if let Ok(m) = self.proxy_total.get_metric_with_label_values(&proxy_labels(call, status_text, route)) {
             m.inc();
         }
+        let [e, k, a, m, t, ta, u, _, _] = proxy_labels(call, status_text, route);
         if status >= 400
-            && let Ok(m) = self.proxy_failed.get_metric_with_label_values(&[
-                c.end_user,
-                c.hashed_api_key,
-                c.api_key_alias,
-                c.requested_model,
-                c.team,
-                c.team_alias,
-                c.user,
+            && let Ok(failed) = self.proxy_failed.get_metric_with_label_values(&[
+                e,
+                k,
+                a,
+                m,
+                t,
+                ta,
+                u,
                 status_text,
                 exception_class(status),
                 route,
             ])
         {
-            m.inc();
+            failed.inc();
         }
     }
 
     /// One attempt on a deployment failed with `status`.
     pub fn attempt_failed(&self, call: &CallLabels<'_>, d: &DeploymentLabels<'_>, status: u16) {
-        let labels = [
-            call.requested_model,
-            d.litellm_model_name,
-            d.model_id,
-            d.api_base,
-            d.api_provider,
-            call.hashed_api_key,
-            call.api_key_alias,
-            call.team,
-            call.team_alias,
-        ];
+        let labels = deployment_call_labels(call, d);
         if let Ok(m) = self.deployment_total.get_metric_with_label_values(&labels) {
             m.inc();
         }
@@ -654,17 +634,7 @@ impl Metrics {
             c.requested_model,
             d.model_id,
         ];
-        let deployment = [
-            c.requested_model,
-            d.litellm_model_name,
-            d.model_id,
-            d.api_base,
-            d.api_provider,
-            c.hashed_api_key,
-            c.api_key_alias,
-            c.team,
-            c.team_alias,
-        ];
+        let deployment = deployment_call_labels(c, d);
         Ok(CallSeries {
             requests: self.requests.get_metric_with_label_values(&spend)?,
             llm_failed: self.llm_failed.get_metric_with_label_values(&spend)?,
@@ -696,17 +666,7 @@ impl Metrics {
             ])?,
             deployment_total: self.deployment_total.get_metric_with_label_values(&deployment)?,
             deployment_success: self.deployment_success.get_metric_with_label_values(&deployment)?,
-            answered: self.proxy_total.get_metric_with_label_values(&[
-                c.end_user,
-                c.hashed_api_key,
-                c.api_key_alias,
-                c.requested_model,
-                c.team,
-                c.team_alias,
-                c.user,
-                "200",
-                route,
-            ])?,
+            answered: self.proxy_total.get_metric_with_label_values(&proxy_labels(c, "200", route))?,
             remaining_requests: match rpm_limited {
                 true => Some(self.remaining_requests_for_model.get_metric_with_label_values(&remaining)?),
                 false => None,
@@ -804,6 +764,26 @@ fn snapshot_families(s: &Snapshot) -> Result<Vec<MetricFamily>, prometheus::Erro
         }
     }
     Ok(r.gather())
+}
+
+/// `PROXY_REQUEST`'s values, in its order.
+fn proxy_labels<'a>(c: &CallLabels<'a>, status: &'a str, route: &'a str) -> [&'a str; 9] {
+    [c.end_user, c.hashed_api_key, c.api_key_alias, c.requested_model, c.team, c.team_alias, c.user, status, route]
+}
+
+/// `DEPLOYMENT_CALL`'s values, in its order.
+fn deployment_call_labels<'a>(c: &CallLabels<'a>, d: &DeploymentLabels<'a>) -> [&'a str; 9] {
+    [
+        c.requested_model,
+        d.litellm_model_name,
+        d.model_id,
+        d.api_base,
+        d.api_provider,
+        c.hashed_api_key,
+        c.api_key_alias,
+        c.team,
+        c.team_alias,
+    ]
 }
 
 /// FNV-1a over the label values (with a separator, so that `a`,`bc` and `ab`,`c` differ): cheaper
