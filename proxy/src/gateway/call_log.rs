@@ -20,6 +20,7 @@ use crate::providers::{ProviderError, TokenPrices, UsageSlot};
 use crate::schema::Usage;
 use crate::spend::{SpendSink, WriterMessage};
 use crate::store::SpendLog;
+use crate::telemetry::metrics::CallSeries;
 use crate::telemetry::otel::{Caller, Finish};
 use crate::telemetry::{CallLabels, CallOutcome, DeploymentLabels, RequestSpan, Telemetry};
 use crate::time::format_time;
@@ -94,6 +95,8 @@ pub(super) struct CallLog {
     /// The model group the client asked for (before any fallback).
     requested: Arc<str>,
     telemetry: Arc<Telemetry>,
+    /// The metric series of the answering attempt, updated again when the call ends.
+    series: Option<CallSeries>,
     span: Option<RequestSpan>,
     /// When the answering attempt started, and its first streamed byte arrived after.
     pub(super) answering_since: Option<Instant>,
@@ -163,6 +166,7 @@ impl CallLog {
             call_type: call.call_type,
             route: call.route,
             telemetry: gateway.telemetry.clone(),
+            series: None,
             span,
             answering_since: None,
             time_to_first_token: None,
@@ -201,13 +205,14 @@ impl CallLog {
     pub(super) fn attempt_answered(&mut self, since: Instant) {
         self.answering_since = Some(since);
         let limits = self.admission.key_rate.as_ref().map(|r| (r.rpm_limit.is_some(), r.tpm_limit.is_some()));
-        self.telemetry.metrics.attempt_answered(
+        let series = self.telemetry.metrics.attempt_answered(
             &self.labels(),
             &deployment_labels(&self.deployment),
             &self.alias,
             self.route,
             limits.unwrap_or_default(),
         );
+        self.series = series;
     }
 
     /// A fallback group answered (or failed too) after the requested group failed with `status`.
@@ -218,6 +223,7 @@ impl CallLog {
     /// The call is (again) trying `deployment`, as `alias`.
     pub(super) fn attempt_on(&mut self, deployment: Arc<Deployment>, alias: Arc<str>, prices: Option<TokenPrices>) {
         self.prices = prices;
+        self.series = None;
         self.in_flight = Some(deployment.health.start());
         if let Some(span) = &mut self.span {
             let entry = &deployment.entry;
@@ -266,7 +272,7 @@ impl CallLog {
             overhead: self.overhead,
             remaining: self.admission.key_rate.as_ref().map(|rate| rate.remaining(now)),
         };
-        self.telemetry.metrics.call(&labels, &deployment, &self.alias, self.route, &outcome);
+        self.telemetry.metrics.call(&labels, &deployment, &self.alias, self.route, &outcome, self.series.as_ref());
         if let Some(span) = self.span.take() {
             span.finish(&Finish {
                 status,

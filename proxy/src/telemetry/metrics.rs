@@ -229,10 +229,14 @@ pub struct Metrics {
 }
 
 /// A caller and deployment's label values and their series.
-type KeptSeries = (Vec<String>, Arc<CallSeries>);
+type KeptSeries = (Vec<String>, CallSeries);
+
+/// The series of one caller's calls to one deployment through one route, found once per call.
+#[derive(Clone)]
+pub struct CallSeries(Arc<Series>);
 
 /// The series a call that reached a deployment updates.
-struct CallSeries {
+struct Series {
     requests: IntCounter,
     llm_failed: IntCounter,
     spend: Counter,
@@ -457,7 +461,7 @@ impl Metrics {
         }
     }
 
-    /// One attempt on a deployment answered.
+    /// One attempt on a deployment answered. Its series come back, for the call's end.
     pub fn attempt_answered(
         &self,
         call: &CallLabels<'_>,
@@ -465,11 +469,11 @@ impl Metrics {
         model_group: &str,
         route: &str,
         limits: (bool, bool),
-    ) {
-        if let Some(series) = self.series(call, d, model_group, route, limits) {
-            series.deployment_total.inc();
-            series.deployment_success.inc();
-        }
+    ) -> Option<CallSeries> {
+        let series = self.series(call, d, model_group, route, limits)?;
+        series.0.deployment_total.inc();
+        series.0.deployment_success.inc();
+        Some(series)
     }
 
     /// The router cooled a deployment down after a failure with `status`.
@@ -504,7 +508,8 @@ impl Metrics {
         }
     }
 
-    /// A call that reached a deployment ended (through `route`).
+    /// A call that reached a deployment ended (through `route`). `answered` are the series its
+    /// answering attempt was given, when one answered (they are looked up otherwise).
     pub fn call(
         &self,
         call: &CallLabels<'_>,
@@ -512,9 +517,20 @@ impl Metrics {
         model_group: &str,
         route: &str,
         outcome: &CallOutcome,
+        answered: Option<&CallSeries>,
     ) {
         let limits = outcome.remaining.map(|(r, t)| (r.is_some(), t.is_some())).unwrap_or_default();
-        let Some(series) = self.series(call, d, model_group, route, limits) else { return };
+        let looked_up;
+        let series = match answered {
+            Some(series) => &series.0,
+            None => match self.series(call, d, model_group, route, limits) {
+                Some(series) => {
+                    looked_up = series;
+                    &looked_up.0
+                }
+                None => return,
+            },
+        };
         if outcome.status == 200 {
             series.answered.inc();
         } else {
@@ -572,7 +588,7 @@ impl Metrics {
         model_group: &str,
         route: &str,
         limits: (bool, bool),
-    ) -> Option<Arc<CallSeries>> {
+    ) -> Option<CallSeries> {
         let route = route.strip_prefix("/v1").unwrap_or(route);
         let values = [
             c.end_user,
@@ -594,7 +610,7 @@ impl Metrics {
         if let Some((_, series)) = self.series.read().get(&hash).and_then(|bucket| bucket.iter().find(same)) {
             return Some(series.clone());
         }
-        let series = Arc::new(self.make_series(c, d, model_group, route, limits).ok()?);
+        let series = CallSeries(Arc::new(self.make_series(c, d, model_group, route, limits).ok()?));
         let mut all = self.series.write();
         let bucket = all.entry(hash).or_default();
         if let Some((_, found)) = bucket.iter().find(same) {
@@ -611,7 +627,7 @@ impl Metrics {
         model_group: &str,
         route: &str,
         (rpm_limited, tpm_limited): (bool, bool),
-    ) -> Result<CallSeries, prometheus::Error> {
+    ) -> Result<Series, prometheus::Error> {
         let remaining = [c.hashed_api_key, c.api_key_alias, c.requested_model, d.model_id];
         let spend = [
             c.end_user,
@@ -635,7 +651,7 @@ impl Metrics {
             d.model_id,
         ];
         let deployment = deployment_call_labels(c, d);
-        Ok(CallSeries {
+        Ok(Series {
             requests: self.requests.get_metric_with_label_values(&spend)?,
             llm_failed: self.llm_failed.get_metric_with_label_values(&spend)?,
             spend: self.spend.get_metric_with_label_values(&spend)?,
@@ -859,7 +875,8 @@ mod tests {
         m.proxy_request(&call(), "/chat/completions", 200);
         m.proxy_request(&call(), "/chat/completions", 429);
         m.attempt_failed(&call(), &deployment(), 503);
-        m.attempt_answered(&call(), &deployment(), "claude", "/chat/completions", (false, false));
+        let answered = m.attempt_answered(&call(), &deployment(), "claude", "/chat/completions", (false, false));
+        assert!(answered.is_some());
         let outcome = CallOutcome {
             status: 200,
             input_tokens: 12,
@@ -871,7 +888,7 @@ mod tests {
             overhead: Some(Duration::from_micros(300)),
             remaining: Some((Some(7), None)),
         };
-        m.call(&call(), &deployment(), "claude", "/chat/completions", &outcome);
+        m.call(&call(), &deployment(), "claude", "/chat/completions", &outcome, answered.as_ref());
         let text = m
             .render(&Snapshot {
                 teams: vec![BudgetGauge {
@@ -917,10 +934,10 @@ mod tests {
     fn calls_of_one_caller_share_their_series_and_others_get_their_own() {
         let m = Metrics::new().unwrap();
         let outcome = CallOutcome { status: 200, input_tokens: 1, output_tokens: 2, ..Default::default() };
-        m.call(&call(), &deployment(), "claude", "/chat/completions", &outcome);
-        m.call(&call(), &deployment(), "claude", "/chat/completions", &outcome);
+        m.call(&call(), &deployment(), "claude", "/chat/completions", &outcome, None);
+        m.call(&call(), &deployment(), "claude", "/chat/completions", &outcome, None);
         let other = CallLabels { api_key_alias: "other", ..call() };
-        m.call(&other, &deployment(), "claude", "/chat/completions", &outcome);
+        m.call(&other, &deployment(), "claude", "/chat/completions", &outcome, None);
         let text = m.render(&Snapshot::default()).unwrap();
         let requests: Vec<&str> = text.lines().filter(|l| l.starts_with("litellm_requests_metric_total{")).collect();
         assert_eq!(requests.len(), 2, "{requests:?}");
