@@ -1,23 +1,28 @@
-//! `GET /metrics`: LiteLLM's Prometheus metrics, and the middleware that counts requests the
-//! gateway never took on (no key, a bad body).
+//! `GET /metrics`: LiteLLM's Prometheus metrics, and the layer that counts requests the gateway
+//! never took on (no key, a bad body).
 //!
 //! Who may scrape: anyone, when the gateway listens on loopback only (as LiteLLM's `/metrics` is
 //! open) unless `require_auth_for_metrics_endpoint` is set; otherwise the master key, an admin or
 //! viewer key, or `general_settings.metrics_token`.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll, ready};
 
-use axum::extract::{Request, State};
-use axum::middleware::Next;
+use axum::extract::Request;
 use axum::response::{IntoResponse, Response};
 use http::header::{AUTHORIZATION, CONTENT_TYPE};
-use http::{HeaderMap, HeaderValue, Method};
+use http::{HeaderMap, HeaderValue, Method, Uri};
+use pin_project_lite::pin_project;
 use secrecy::{ExposeSecret, SecretString};
 use subtle::ConstantTimeEq;
 
 use super::AppState;
 use crate::gateway::GatewayError;
-use crate::telemetry::Telemetry;
+use crate::telemetry::{CallLabels, Telemetry, Tracked, seen_by_gateway, track};
+use tower_layer::Layer;
+use tower_service::Service;
 
 /// Who may read `/metrics` on this gateway, fixed at start.
 #[derive(Clone)]
@@ -75,19 +80,73 @@ pub async fn scrape(state: AppState, access: Arc<MetricsAccess>, headers: Header
     }
 }
 
-/// Counts a request to an LLM route that the gateway did not take on (it counts the others).
-/// Its state is the telemetry alone: a middleware's state is cloned for every request.
-pub async fn count_requests(State(telemetry): State<Arc<Telemetry>>, request: Request, next: Next) -> Response {
-    if request.method() != Method::POST {
-        return next.run(request).await;
+/// Counts the requests to LLM routes that the gateway did not take on (it counts the others).
+/// A plain tower layer rather than `from_fn`: no boxed future or cloned router per request.
+#[derive(Clone)]
+pub struct CountRequestsLayer(pub Arc<Telemetry>);
+
+impl<S> Layer<S> for CountRequestsLayer {
+    type Service = CountRequests<S>;
+
+    fn layer(&self, inner: S) -> CountRequests<S> {
+        CountRequests { inner, telemetry: self.0.clone() }
     }
-    // A `Uri` clone shares its bytes; the path is only read if the gateway did not count the call.
-    let uri = request.uri().clone();
-    crate::telemetry::track_request(
-        &telemetry.metrics,
-        uri.path(),
-        |r: &Response| r.status().as_u16(),
-        next.run(request),
-    )
-    .await
+}
+
+#[derive(Clone)]
+pub struct CountRequests<S> {
+    inner: S,
+    telemetry: Arc<Telemetry>,
+}
+
+impl<S> Service<Request> for CountRequests<S>
+where
+    S: Service<Request, Response = Response>,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = Counted<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Counted<S::Future> {
+        if request.method() != Method::POST {
+            return Counted::Untracked { inner: self.inner.call(request) };
+        }
+        // A `Uri` clone shares its bytes; the path is only read if the gateway did not count the call.
+        let uri = request.uri().clone();
+        Counted::Tracked { inner: track(self.inner.call(request)), telemetry: self.telemetry.clone(), uri }
+    }
+}
+
+pin_project! {
+    #[project = CountedProjection]
+    pub enum Counted<F> {
+        Untracked { #[pin] inner: F },
+        Tracked { #[pin] inner: Tracked<F>, telemetry: Arc<Telemetry>, uri: Uri },
+    }
+}
+
+impl<F, E> Future for Counted<F>
+where
+    F: Future<Output = Result<Response, E>>,
+{
+    type Output = Result<Response, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project() {
+            CountedProjection::Untracked { inner } => inner.poll(cx),
+            CountedProjection::Tracked { mut inner, telemetry, uri } => {
+                let result = ready!(inner.as_mut().poll(cx));
+                if let Ok(response) = &result
+                    && !seen_by_gateway(inner)
+                {
+                    telemetry.metrics.proxy_request(&CallLabels::default(), uri.path(), response.status().as_u16());
+                }
+                Poll::Ready(result)
+            }
+        }
+    }
 }

@@ -119,9 +119,8 @@ pub fn router(state: AppState, listen: SocketAddr) -> Router {
         Some(list) => AllowOrigin::list(list.iter().filter_map(|o| HeaderValue::from_str(o).ok())),
         None => AllowOrigin::any(),
     };
-    let inference = inference
-        .layer(middleware::from_fn_with_state(state.gateway.telemetry.clone(), metrics::count_requests))
-        .layer(cors(inference_origins));
+    let inference =
+        inference.layer(metrics::CountRequestsLayer(state.gateway.telemetry.clone())).layer(cors(inference_origins));
     let access = Arc::new(metrics::MetricsAccess::new(&state));
     let scrape = move |State(state): State<AppState>, headers: http::HeaderMap| {
         let access = access.clone();

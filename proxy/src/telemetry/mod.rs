@@ -7,7 +7,7 @@ mod scope;
 
 pub use metrics::{CallLabels, CallOutcome, DeploymentLabels, Metrics};
 pub use otel::{RequestSpan, TraceParent, Tracing};
-pub use scope::{mark_seen_by_gateway, track_request};
+pub use scope::{Tracked, mark_seen_by_gateway, seen_by_gateway, track};
 
 /// The gateway's metrics and, when configured, its trace exporter.
 #[derive(Debug)]
