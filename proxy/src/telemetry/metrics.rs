@@ -6,11 +6,12 @@
 //! budgets, limits and deployment states are read from the live registry when Prometheus
 //! scrapes, so the request path pays nothing for them.
 
-use std::collections::HashMap;
+use std::hash::Hasher;
 use std::sync::Arc;
 use std::time::Duration;
 
 use parking_lot::RwLock;
+use rustc_hash::FxHashMap;
 
 use prometheus::proto::MetricFamily;
 use prometheus::{
@@ -225,7 +226,7 @@ pub struct Metrics {
     remaining_requests_for_model: GaugeVec,
     remaining_tokens_for_model: GaugeVec,
     /// Each caller and deployment's series, by a hash of their label values.
-    series: RwLock<HashMap<u64, Vec<KeptSeries>>>,
+    series: RwLock<FxHashMap<u64, Vec<KeptSeries>>>,
 }
 
 /// A caller and deployment's label values and their series.
@@ -605,7 +606,7 @@ impl Metrics {
             d.api_provider,
             route,
         ];
-        let hash = fnv1a(&values);
+        let hash = series_hash(&values);
         let same = |(kept, _): &&KeptSeries| kept.iter().map(String::as_str).eq(values);
         if let Some((_, series)) = self.series.read().get(&hash).and_then(|bucket| bucket.iter().find(same)) {
             return Some(series.clone());
@@ -802,17 +803,16 @@ fn deployment_call_labels<'a>(c: &CallLabels<'a>, d: &DeploymentLabels<'a>) -> [
     ]
 }
 
-/// FNV-1a over the label values (with a separator, so that `a`,`bc` and `ab`,`c` differ): cheaper
-/// than SipHash for a dozen short strings, and collisions are told apart by comparing the values.
-fn fnv1a(values: &[&str]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+/// FxHash over the label values, a word at a time (with a separator, so that `a`,`bc` and
+/// `ab`,`c` differ): a fraction of SipHash's cost for a dozen strings. Collisions are told apart
+/// by comparing the values.
+fn series_hash(values: &[&str]) -> u64 {
+    let mut hasher = rustc_hash::FxHasher::default();
     for value in values {
-        for byte in value.bytes().chain(std::iter::once(0xff)) {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-        }
+        hasher.write(value.as_bytes());
+        hasher.write_u8(0xff);
     }
-    hash
+    hasher.finish()
 }
 
 /// A status code as text without allocating.

@@ -27,6 +27,10 @@ impl TraceParent {
     /// W3C Trace Context from request headers; `None` when absent or malformed.
     pub fn from_headers(headers: &http::HeaderMap) -> Option<TraceParent> {
         use opentelemetry::propagation::TextMapPropagator;
+        // Most requests carry none: skip the propagator's parse on the request path.
+        if !headers.contains_key("traceparent") {
+            return None;
+        }
         let propagator = opentelemetry_sdk::propagation::TraceContextPropagator::new();
         let cx = propagator.extract(&opentelemetry_http::HeaderExtractor(headers));
         let span = cx.span().span_context().clone();
