@@ -130,7 +130,7 @@ impl Tracing {
                 KeyValue::new("gen_ai.request.model", requested_model.to_string()),
             ])
             .start_with_context(&self.tracer, &parent_cx);
-        RequestSpan { span, tracer: self.tracer.clone(), operation, attempt: None, attempts: 0 }
+        RequestSpan(Box::new(SpanState { span, tracer: self.tracer.clone(), operation, attempt: None, attempts: 0 }))
     }
 
     /// Sends the spans still waiting; called when the gateway stops.
@@ -141,8 +141,11 @@ impl Tracing {
     }
 }
 
-/// The span of one request and of its current upstream attempt.
-pub struct RequestSpan {
+/// The span of one request and of its current upstream attempt. Boxed: an SDK span is ~300
+/// bytes, and a call's future carries this (usually `None`) through every await.
+pub struct RequestSpan(Box<SpanState>);
+
+struct SpanState {
     span: Span,
     tracer: Tracer,
     operation: &'static str,
@@ -174,7 +177,7 @@ pub struct Caller<'a> {
 
 impl RequestSpan {
     pub fn caller(&mut self, caller: &Caller<'_>) {
-        self.span.set_attribute(KeyValue::new("litellm.call_id", caller.call_id.to_string()));
+        self.0.span.set_attribute(KeyValue::new("litellm.call_id", caller.call_id.to_string()));
         for (name, value) in [
             ("litellm.api_key_alias", caller.key_alias),
             ("litellm.team_id", caller.team_id),
@@ -182,7 +185,7 @@ impl RequestSpan {
             ("gen_ai.request.end_user", caller.end_user),
         ] {
             if let Some(v) = value {
-                self.span.set_attribute(KeyValue::new(name, v.to_string()));
+                self.0.span.set_attribute(KeyValue::new(name, v.to_string()));
             }
         }
     }
@@ -190,14 +193,14 @@ impl RequestSpan {
     /// A new attempt on a deployment: the previous one (which failed) ends.
     pub fn attempt(&mut self, provider: &str, upstream_model: &str, deployment_id: &str, server: Option<&str>) {
         self.end_attempt(None);
-        self.attempts += 1;
-        let parent = Context::new().with_remote_span_context(self.span.span_context().clone());
+        self.0.attempts += 1;
+        let parent = Context::new().with_remote_span_context(self.0.span.span_context().clone());
         let mut attributes = vec![
-            KeyValue::new("gen_ai.operation.name", self.operation),
+            KeyValue::new("gen_ai.operation.name", self.0.operation),
             KeyValue::new("gen_ai.provider.name", provider_name(provider)),
             KeyValue::new("gen_ai.request.model", upstream_model.to_string()),
             KeyValue::new("litellm.model_id", deployment_id.to_string()),
-            KeyValue::new("litellm.attempt", i64::from(self.attempts)),
+            KeyValue::new("litellm.attempt", i64::from(self.0.attempts)),
         ];
         if let Some(host) =
             server.and_then(|url| reqwest::Url::parse(url).ok()).and_then(|u| u.host_str().map(str::to_string))
@@ -205,12 +208,13 @@ impl RequestSpan {
             attributes.push(KeyValue::new("server.address", host));
         }
         let span = self
+            .0
             .tracer
-            .span_builder(format!("{} {upstream_model}", self.operation))
+            .span_builder(format!("{} {upstream_model}", self.0.operation))
             .with_kind(SpanKind::Client)
             .with_attributes(attributes)
-            .start_with_context(&self.tracer, &parent);
-        self.attempt = Some(span);
+            .start_with_context(&self.0.tracer, &parent);
+        self.0.attempt = Some(span);
     }
 
     /// The attempt under way failed with `error` (the next attempt, if any, starts its own span).
@@ -219,7 +223,7 @@ impl RequestSpan {
     }
 
     fn end_attempt(&mut self, failure: Option<(u16, &str)>) {
-        if let Some(mut span) = self.attempt.take() {
+        if let Some(mut span) = self.0.attempt.take() {
             if let Some((status, error)) = failure {
                 span.set_attribute(KeyValue::new("error.type", status.to_string()));
                 span.set_status(Status::error(error.to_string()));
@@ -241,7 +245,7 @@ impl RequestSpan {
         if let Some(id) = end.response_id {
             attributes.push(KeyValue::new("gen_ai.response.id", id.to_string()));
         }
-        if let Some(mut attempt) = self.attempt.take() {
+        if let Some(mut attempt) = self.0.attempt.take() {
             for kv in &attributes {
                 attempt.set_attribute(kv.clone());
             }
@@ -252,12 +256,12 @@ impl RequestSpan {
             attempt.end();
         }
         attributes.push(KeyValue::new("litellm.response_cost", end.cost));
-        self.span.set_attributes(attributes);
+        self.0.span.set_attributes(attributes);
         if let Some(error) = end.error {
-            self.span.set_attribute(KeyValue::new("error.type", end.status.to_string()));
-            self.span.set_status(Status::error(error.to_string()));
+            self.0.span.set_attribute(KeyValue::new("error.type", end.status.to_string()));
+            self.0.span.set_status(Status::error(error.to_string()));
         }
-        self.span.end();
+        self.0.span.end();
     }
 }
 
