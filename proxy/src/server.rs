@@ -1,5 +1,6 @@
 //! Binding, serving and shutting down.
 
+use axum::ServiceExt;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -140,7 +141,7 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningServe
         responses: responses.clone(),
         listen: local_addr,
     };
-    let app = router(state, local_addr);
+    let app = router(state, local_addr).map_err(StartError::Other)?;
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let (drain_tx, drain_rx) = oneshot::channel::<()>();
@@ -151,7 +152,7 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningServe
                 tracing::debug!("TCP_NODELAY not set: {e}");
             }
         });
-        let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        let server = axum::serve(listener, app.into_make_service()).with_graceful_shutdown(async move {
             let _ = rx.await;
             let _ = drain_tx.send(());
         });

@@ -168,6 +168,18 @@ async fn prometheus_scrapes_litellm_metrics() {
         .await
         .unwrap();
     assert_eq!(bad_json.status(), 400);
+    // Refused before the gateway on an Azure-style LLM route: counted; on an admin route: not
+    // an LLM request, not counted.
+    let azure = http
+        .post(format!("{base}/openai/deployments/gpt-4o-mini/chat/completions"))
+        .bearer_auth("sk-not-a-key")
+        .json(&hello("gpt-4o-mini"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(azure.status(), 401);
+    let admin = http.post(format!("{base}/key/generate")).bearer_auth("sk-not-a-key").json(&json!({})).send();
+    assert_eq!(admin.await.unwrap().status(), 401);
 
     let text =
         http.get(format!("{base}/metrics")).bearer_auth(SCRAPE_TOKEN).send().await.unwrap().text().await.unwrap();
@@ -206,6 +218,12 @@ async fn prometheus_scrapes_litellm_metrics() {
             1.0,
         ),
         ("sum(litellm_proxy_failed_requests_metric_total{exception_status=\"400\"})".into(), 1.0),
+        ("sum(litellm_proxy_failed_requests_metric_total{exception_status=\"401\"})".into(), 2.0),
+        (
+            "sum(litellm_proxy_total_requests_metric_total{route=\"/openai/deployments/gpt-4o-mini/chat/completions\",status_code=\"401\"})"
+                .into(),
+            1.0,
+        ),
         (format!("sum(litellm_request_total_latency_metric_count{{{by_key}}})"), 4.0),
         (format!("sum(litellm_llm_api_latency_metric_count{{{by_key}}})"), 3.0),
         (format!("sum(litellm_llm_api_time_to_first_token_metric_count{{{by_key},requested_model=\"claude-haiku\"}})"), 1.0),

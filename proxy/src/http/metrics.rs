@@ -21,7 +21,6 @@ use subtle::ConstantTimeEq;
 use super::AppState;
 use crate::gateway::GatewayError;
 use crate::telemetry::{CallLabels, Telemetry, Tracked, seen_by_gateway, track};
-use tower_layer::Layer;
 use tower_service::Service;
 
 /// Who may read `/metrics` on this gateway, fixed at start.
@@ -80,23 +79,25 @@ pub async fn scrape(state: AppState, access: Arc<MetricsAccess>, headers: Header
     }
 }
 
-/// Counts the requests to LLM routes that the gateway did not take on (it counts the others).
-/// A plain tower layer rather than `from_fn`: no boxed future or cloned router per request.
-#[derive(Clone)]
-pub struct CountRequestsLayer(pub Arc<Telemetry>);
-
-impl<S> Layer<S> for CountRequestsLayer {
-    type Service = CountRequests<S>;
-
-    fn layer(&self, inner: S) -> CountRequests<S> {
-        CountRequests { inner, telemetry: self.0.clone() }
-    }
-}
-
+/// The whole app, counting the requests to LLM routes that the gateway did not take on (it
+/// counts the others). One wrapper around the router, not a layer on each route: axum clones a
+/// route's layered service (a boxed clone per layer) for every request.
 #[derive(Clone)]
 pub struct CountRequests<S> {
     inner: S,
     telemetry: Arc<Telemetry>,
+    llm_routes: Arc<matchit::Router<()>>,
+}
+
+impl<S> CountRequests<S> {
+    /// `llm_routes`: the LLM routes' paths, in the router's syntax (`/engines/{model}/...`).
+    pub fn new(inner: S, telemetry: Arc<Telemetry>, llm_routes: &[String]) -> Result<CountRequests<S>, String> {
+        let mut routes = matchit::Router::new();
+        for path in llm_routes {
+            routes.insert(path.as_str(), ()).map_err(|e| format!("LLM route {path}: {e}"))?;
+        }
+        Ok(CountRequests { inner, telemetry, llm_routes: Arc::new(routes) })
+    }
 }
 
 impl<S> Service<Request> for CountRequests<S>
@@ -112,7 +113,7 @@ where
     }
 
     fn call(&mut self, request: Request) -> Counted<S::Future> {
-        if request.method() != Method::POST {
+        if request.method() != Method::POST || self.llm_routes.at(request.uri().path()).is_err() {
             return Counted::Untracked { inner: self.inner.call(request) };
         }
         // A `Uri` clone shares its bytes; the path is only read if the gateway did not count the call.

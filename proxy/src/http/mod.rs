@@ -35,7 +35,7 @@ use axum::http::Uri;
 use axum::http::request::Parts;
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 use http::HeaderValue;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, CorsLayer, ExposeHeaders};
@@ -79,7 +79,11 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
-pub fn router(state: AppState, listen: SocketAddr) -> Router {
+/// The app as served: the router, with the requests to LLM routes counted.
+pub type App = metrics::CountRequests<Router>;
+
+pub fn router(state: AppState, listen: SocketAddr) -> Result<App, String> {
+    let telemetry = state.gateway.telemetry.clone();
     let max_body_bytes = state.config.general.max_request_size_bytes;
     let guard = Arc::new(Guard::new(&state.config, listen));
 
@@ -96,19 +100,30 @@ pub fn router(state: AppState, listen: SocketAddr) -> Router {
         .route("/docs", get(openapi::page))
         .layer(cors(AllowOrigin::any()));
 
-    let mut inference = Router::new()
-        .route("/openai/deployments/{model}/chat/completions", post(openai::azure_chat_completions))
-        .route("/engines/{model}/chat/completions", post(openai::azure_chat_completions))
-        .route("/openai/deployments/{model}/embeddings", post(embeddings::azure_embeddings))
-        .route("/openai/deployments/{model}/completions", post(completions::azure_completions));
+    // Every LLM route, also for counting the requests refused before the gateway took them on.
+    let mut llm_routes: Vec<(String, MethodRouter<AppState>)> = vec![
+        ("/openai/deployments/{model}/chat/completions".into(), post(openai::azure_chat_completions)),
+        ("/engines/{model}/chat/completions".into(), post(openai::azure_chat_completions)),
+        ("/openai/deployments/{model}/embeddings".into(), post(embeddings::azure_embeddings)),
+        ("/openai/deployments/{model}/completions".into(), post(completions::azure_completions)),
+    ];
+    for prefix in ["", "/v1"] {
+        llm_routes.extend([
+            (format!("{prefix}/chat/completions"), post(openai::chat_completions)),
+            (format!("{prefix}/messages"), post(anthropic::messages)),
+            (format!("{prefix}/messages/count_tokens"), post(anthropic::count_tokens)),
+            (format!("{prefix}/embeddings"), post(embeddings::embeddings)),
+            (format!("{prefix}/completions"), post(completions::completions)),
+            (format!("{prefix}/responses"), post(responses::create)),
+        ]);
+    }
+    let llm_paths: Vec<String> = llm_routes.iter().map(|(path, _)| path.clone()).collect();
+    let mut inference = Router::new();
+    for (path, handler) in llm_routes {
+        inference = inference.route(&path, handler);
+    }
     for prefix in ["", "/v1"] {
         inference = inference
-            .route(&format!("{prefix}/chat/completions"), post(openai::chat_completions))
-            .route(&format!("{prefix}/messages"), post(anthropic::messages))
-            .route(&format!("{prefix}/messages/count_tokens"), post(anthropic::count_tokens))
-            .route(&format!("{prefix}/embeddings"), post(embeddings::embeddings))
-            .route(&format!("{prefix}/completions"), post(completions::completions))
-            .route(&format!("{prefix}/responses"), post(responses::create))
             .route(&format!("{prefix}/responses/{{id}}"), get(responses::retrieve).delete(responses::delete))
             .route(&format!("{prefix}/responses/{{id}}/input_items"), get(responses::input_items))
             .route(&format!("{prefix}/models"), get(openai::list_models))
@@ -119,8 +134,7 @@ pub fn router(state: AppState, listen: SocketAddr) -> Router {
         Some(list) => AllowOrigin::list(list.iter().filter_map(|o| HeaderValue::from_str(o).ok())),
         None => AllowOrigin::any(),
     };
-    let inference =
-        inference.layer(metrics::CountRequestsLayer(state.gateway.telemetry.clone())).layer(cors(inference_origins));
+    let inference = inference.layer(cors(inference_origins));
     let access = Arc::new(metrics::MetricsAccess::new(&state));
     let scrape = move |State(state): State<AppState>, headers: http::HeaderMap| {
         let access = access.clone();
@@ -143,14 +157,15 @@ pub fn router(state: AppState, listen: SocketAddr) -> Router {
         .layer(middleware::from_fn_with_state(guard.clone(), guard::check_admin_request))
         .layer(cors(AllowOrigin::predicate(guard::admin_cors_predicate(guard.clone()))));
 
-    public
+    let app = public
         .merge(inference)
         .merge(admin)
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(max_body_bytes))
         .layer(middleware::from_fn_with_state(guard, guard::check_host))
         .layer(CatchPanicLayer::custom(panic_response))
-        .with_state(state)
+        .with_state(state);
+    metrics::CountRequests::new(app, telemetry, &llm_paths)
 }
 
 /// Credentials travel in headers, never cookies: CORS only decides which pages may read answers.

@@ -27,8 +27,10 @@ impl TraceParent {
     /// W3C Trace Context from request headers; `None` when absent or malformed.
     pub fn from_headers(headers: &http::HeaderMap) -> Option<TraceParent> {
         use opentelemetry::propagation::TextMapPropagator;
-        // Most requests carry none: skip the propagator's parse on the request path.
-        if !headers.contains_key("traceparent") {
+        // Most requests carry none: skip the propagator's parse on the request path (the name
+        // made once, not parsed per request).
+        static TRACEPARENT: http::HeaderName = http::HeaderName::from_static("traceparent");
+        if !headers.contains_key(&TRACEPARENT) {
             return None;
         }
         let propagator = opentelemetry_sdk::propagation::TraceContextPropagator::new();
