@@ -776,6 +776,86 @@ async fn an_organizations_budget_limits_its_teams() {
     assert_eq!(error_of(&body).1, "Organization not found for organization_id=no-such-org");
 }
 
+/// A member's `max_budget_in_team` limits the member's calls with the team's keys, as LiteLLM's
+/// team-member budget: what the member spent in the team is kept (restart included), shown in
+/// `/team/info`, and goes when the member leaves.
+#[tokio::test]
+async fn a_members_budget_in_its_team_limits_its_calls() {
+    let s = Stack::start().await;
+    let team = admin(
+        &s,
+        "/team/new",
+        json!({"team_alias": "squad", "members_with_roles": [
+            {"role": "user", "user_id": "dee"}, {"role": "user", "user_id": "eli"}
+        ]}),
+    )
+    .await;
+    let team_id = team["team_id"].as_str().unwrap().to_string();
+    let key_of = |user: &'static str| {
+        let (s, team_id) = (&s, team_id.clone());
+        async move {
+            admin(s, "/key/generate", json!({"team_id": team_id, "user_id": user})).await["key"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        }
+    };
+    let (dee, eli) = (key_of("dee").await, key_of("eli").await);
+    admin(&s, "/team/member_update", json!({"team_id": team_id, "user_id": "dee", "max_budget_in_team": 0.0000001}))
+        .await;
+
+    let (status, body) = post(&s, &dee, "/v1/chat/completions", chat_body("gpt-4o-mini")).await;
+    assert_eq!(status, 200, "under budget: {body}");
+    let (status, body) = post(&s, &dee, "/v1/chat/completions", chat_body("gpt-4o-mini")).await;
+    assert_eq!(status, 400, "dee spent the budget: {body}");
+    let (kind, message) = error_of(&body);
+    assert_eq!(kind, "budget_exceeded");
+    assert!(
+        message.starts_with(&format!("Budget has been exceeded! User=dee in Team={team_id} Current cost: "))
+            && message.ends_with("Max budget: 0.0000001"),
+        "{message}"
+    );
+    // Another member of the team, and the team itself, are not limited by dee's budget.
+    let (status, body) = post(&s, &eli, "/v1/chat/completions", chat_body("gpt-4o-mini")).await;
+    assert_eq!(status, 200, "{body}");
+
+    let spent_in_team = |info: &Value, user: &str| {
+        info["team_memberships"].as_array().unwrap().iter().find(|m| m["user_id"] == user).map(|m| m["spend"].clone())
+    };
+    let info = admin_get(&s, &format!("/team/info?team_id={team_id}")).await;
+    let dee_spent = spent_in_team(&info, "dee").and_then(|v| v.as_f64()).unwrap();
+    assert!(dee_spent > 0.0000001, "{info}");
+    assert!(spent_in_team(&info, "eli").and_then(|v| v.as_f64()).unwrap() > 0.0, "{info}");
+
+    // Kept across a restart: still refused, the same spend shown.
+    let s = s.restart().await;
+    let (status, body) = post(&s, &dee, "/v1/chat/completions", chat_body("gpt-4o-mini")).await;
+    assert_eq!(status, 400, "{body}");
+    let info = admin_get(&s, &format!("/team/info?team_id={team_id}")).await;
+    assert!((spent_in_team(&info, "dee").and_then(|v| v.as_f64()).unwrap() - dee_spent).abs() < 1e-12, "{info}");
+
+    // Raising the member's budget lets the member call again at once.
+    admin(&s, "/team/member_update", json!({"team_id": team_id, "user_id": "dee", "max_budget_in_team": 10.0})).await;
+    let (status, body) = post(&s, &dee, "/v1/chat/completions", chat_body("gpt-4o-mini")).await;
+    assert_eq!(status, 200, "{body}");
+
+    // Leaving the team takes the spend along: joining again starts from nothing, also after a restart.
+    admin(&s, "/team/member_delete", json!({"team_id": team_id, "user_id": "dee"})).await;
+    let info = admin_get(&s, &format!("/team/info?team_id={team_id}")).await;
+    assert_eq!(spent_in_team(&info, "dee"), None, "{info}");
+    admin(
+        &s,
+        "/team/member_add",
+        json!({"team_id": team_id, "member": [{"role": "user", "user_id": "dee"}], "max_budget_in_team": 0.0000001}),
+    )
+    .await;
+    let s = s.restart().await;
+    let info = admin_get(&s, &format!("/team/info?team_id={team_id}")).await;
+    assert_eq!(spent_in_team(&info, "dee").and_then(|v| v.as_f64()), Some(0.0), "{info}");
+    let (status, body) = post(&s, &dee, "/v1/chat/completions", chat_body("gpt-4o-mini")).await;
+    assert_eq!(status, 200, "a new membership, nothing spent yet: {body}");
+}
+
 /// An organization's models bound what its teams' keys may call, as LiteLLM's
 /// `org_model_access_denied`; a change of the organization's models applies to the next call.
 #[tokio::test]

@@ -10,7 +10,7 @@ use super::keys::{KeyView, keys_where, user_to_ensure};
 use super::{AdminError, Core, Fields, LIMIT_FIELDS, access, check_limits, merge, next_reset, now, spend_field};
 use crate::auth::Principal;
 use crate::auth::registry::TeamEntry;
-use crate::store::{Entity, Member, TeamRecord, UserRecord, Write};
+use crate::store::{Entity, Member, TeamRecord, UserRecord, Write, team_member_id};
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct UpdatedTeam {
@@ -30,6 +30,8 @@ pub struct DeletedTeams {
 pub struct Membership {
     pub user_id: String,
     pub team_id: String,
+    /// What the member spent in the team (checked against `max_budget_in_team`).
+    pub spend: f64,
     /// The member's budget in the team (`/team/member_update`'s `max_budget_in_team`), in
     /// LiteLLM's shape; null when none is set.
     pub litellm_budget_table: Option<MemberBudget>,
@@ -152,7 +154,7 @@ async fn save_as(
     for user in users.into_iter().chain(also.iter().cloned()) {
         core.gateway.registry.users.put(user);
     }
-    Ok(core.gateway.registry.teams.put(record))
+    Ok(core.gateway.registry.put_team(record))
 }
 
 /// `/team/new`: returns the team as stored. The creating key's user joins the team as an
@@ -234,12 +236,13 @@ pub async fn delete(core: &Core, team_ids: Vec<String>) -> Result<DeletedTeams, 
         registry.keys.remove(k);
     }
     for t in &team_ids {
-        registry.teams.remove(t);
+        registry.remove_team(t);
     }
     Ok(DeletedTeams { deleted_teams: team_ids, deleted_keys: keys.len() })
 }
 
-fn memberships(entry: &TeamEntry) -> Vec<Membership> {
+fn memberships(core: &Core, entry: &TeamEntry) -> Vec<Membership> {
+    let team_id = &entry.record.team_id;
     entry
         .record
         .members_with_roles
@@ -247,7 +250,13 @@ fn memberships(entry: &TeamEntry) -> Vec<Membership> {
         .filter_map(|m| {
             m.user_id.as_ref().map(|u| Membership {
                 user_id: u.clone(),
-                team_id: entry.record.team_id.clone(),
+                team_id: team_id.clone(),
+                spend: core
+                    .gateway
+                    .registry
+                    .team_members
+                    .get(&team_member_id(team_id, u))
+                    .map_or(0.0, |e| e.counters.spend()),
                 litellm_budget_table: m.max_budget_in_team.map(|b| MemberBudget { max_budget: Some(b) }),
             })
         })
@@ -262,7 +271,7 @@ pub fn info(core: &Core, caller: &Principal, team_id: &str) -> Result<TeamInfo, 
         team_id: team_id.to_string(),
         team_info: entry.snapshot(),
         keys: keys_where(core, |k| k.team_id.as_deref() == Some(team_id)),
-        team_memberships: memberships(&entry),
+        team_memberships: memberships(core, &entry),
     })
 }
 
@@ -291,7 +300,7 @@ pub fn list(core: &Core, caller: &Principal, user_id: Option<&str>) -> Result<Ve
         .map(|t| ListedTeam {
             team: t.snapshot(),
             keys: keys_where(core, |k| k.team_id.as_deref() == Some(t.record.team_id.as_str())),
-            team_memberships: memberships(t),
+            team_memberships: memberships(core, t),
         })
         .collect())
 }
@@ -356,7 +365,7 @@ pub async fn add_members(
         .filter_map(|u| core.gateway.registry.users.get(u))
         .map(|u| u.snapshot())
         .collect();
-    Ok(TeamWithMembers { team: entry.snapshot(), updated_users, updated_team_memberships: memberships(&entry) })
+    Ok(TeamWithMembers { team: entry.snapshot(), updated_users, updated_team_memberships: memberships(core, &entry) })
 }
 
 /// `/team/member_delete` (for admins and the team's admins): the member named by user id or
@@ -384,6 +393,11 @@ pub async fn remove_member(
     record.members_with_roles.retain(|m| !is_named(m));
     if record.members_with_roles.len() == before {
         return Err(AdminError::invalid("User not found in team", Some("user_id")));
+    }
+    // What the members' finished calls spent lands in the membership they leave, not in one
+    // they may start again soon after (the writer adds to existing memberships only).
+    if let Some(sink) = core.gateway.spend_sink() {
+        sink.flush().await;
     }
     // The users leave the team in the same transaction as the team loses the members.
     let users: Vec<UserRecord> = leaving

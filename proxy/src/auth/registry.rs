@@ -10,7 +10,10 @@ use parking_lot::RwLock;
 use chrono::{DateTime, Utc};
 
 use crate::limits::{BudgetDuration, Counters, parse_duration};
-use crate::store::{EndUserRecord, KeyRecord, Limits, OrganizationLimits, Snapshot, TeamRecord, UserRecord};
+use crate::store::{
+    EndUserRecord, KeyRecord, Limits, OrganizationLimits, Snapshot, TeamMemberLimits, TeamRecord, UserRecord,
+    team_member_id,
+};
 use crate::time::{format_time, parse_time};
 
 /// A record with its live counters. Counters outlive record updates.
@@ -28,6 +31,7 @@ pub type TeamEntry = Tracked<TeamRecord>;
 pub type UserEntry = Tracked<UserRecord>;
 pub type EndUserEntry = Tracked<EndUserRecord>;
 pub type OrganizationEntry = Tracked<OrganizationLimits>;
+pub type TeamMemberEntry = Tracked<TeamMemberLimits>;
 
 /// What the registry needs to know about a record.
 pub trait Governed: Clone {
@@ -71,6 +75,7 @@ governed!(TeamRecord, team_id);
 governed!(UserRecord, user_id);
 governed!(EndUserRecord, user_id);
 governed!(OrganizationLimits, organization_id);
+governed!(TeamMemberLimits, id);
 
 impl<R: Governed> Tracked<R> {
     /// The record as the admin API shows it: live spend and next reset.
@@ -171,6 +176,11 @@ impl<R: Governed> Table<R> {
         self.rows.write().remove(id)
     }
 
+    /// Removes the entries `leaves` picks.
+    pub fn remove_where(&self, leaves: impl Fn(&R) -> bool) {
+        self.rows.write().retain(|_, entry| !leaves(&entry.record));
+    }
+
     pub fn all(&self) -> Vec<Arc<Tracked<R>>> {
         self.rows.read().values().cloned().collect()
     }
@@ -185,16 +195,47 @@ pub struct Registry {
     pub end_users: Table<EndUserRecord>,
     /// Organizations' budgets and spend (their teams' calls count against them).
     pub organizations: Table<OrganizationLimits>,
+    /// Each team member's budget and spend in the team, by [`team_member_id`]; kept in step
+    /// with the teams' members by [`Registry::put_team`].
+    pub team_members: Table<TeamMemberLimits>,
 }
 
 impl Registry {
+    /// Inserts or replaces a team, and its members' entries with it: a member who joined starts
+    /// from nothing spent, one who left is gone, the others keep their spend.
+    pub fn put_team(&self, record: TeamRecord) -> Arc<Tracked<TeamRecord>> {
+        self.put_team_with(record, |_| 0.0)
+    }
+
+    fn put_team_with(&self, record: TeamRecord, spent: impl Fn(&str) -> f64) -> Arc<Tracked<TeamRecord>> {
+        let team_id = record.team_id.as_str();
+        let members: Vec<(&str, Option<f64>)> = record
+            .members_with_roles
+            .iter()
+            .filter_map(|m| m.user_id.as_deref().map(|u| (u, m.max_budget_in_team)))
+            .collect();
+        self.team_members.remove_where(|m| m.team_id == team_id && !members.iter().any(|(u, _)| *u == m.user_id));
+        for (user_id, budget) in members {
+            let id = team_member_id(team_id, user_id);
+            let spend = spent(&id);
+            self.team_members.put(TeamMemberLimits::new(team_id, user_id, budget, spend));
+        }
+        self.teams.put(record)
+    }
+
+    /// Removes a team and its members' entries.
+    pub fn remove_team(&self, team_id: &str) {
+        self.team_members.remove_where(|m| m.team_id == team_id);
+        self.teams.remove(team_id);
+    }
+
     pub fn from_snapshot(snapshot: &Snapshot) -> Registry {
         let registry = Registry::default();
         for k in &snapshot.keys {
             registry.keys.put(k.clone());
         }
         for t in &snapshot.teams {
-            registry.teams.put(t.clone());
+            registry.put_team_with(t.clone(), |id| snapshot.team_member_spend.get(id).copied().unwrap_or(0.0));
         }
         for u in &snapshot.users {
             registry.users.put(u.clone());

@@ -12,7 +12,7 @@ use crate::auth::access::{self, Denied, ModelFacts};
 use crate::auth::registry::{Governed, Registry, Tracked};
 use crate::limits::{Counters, seconds_to_next_minute};
 use crate::spend::{SpendSink, WriterMessage};
-use crate::store::{EndUserRecord, Entity};
+use crate::store::{EndUserRecord, Entity, team_member_id};
 use crate::time::format_time;
 
 /// Whether `principal` may call the model `facts` describe.
@@ -89,9 +89,21 @@ impl Drop for Admission {
     }
 }
 
+/// What a call counts against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Key,
+    Team,
+    User,
+    Organization,
+    EndUser,
+    /// The key's user in the key's team (`max_budget_in_team`).
+    TeamMember,
+}
+
 /// One entity the call counts against.
 struct Subject<'a> {
-    kind: Entity,
+    kind: Kind,
     label: String,
     counters: &'a Arc<Counters>,
     limits: &'a crate::store::Limits,
@@ -100,7 +112,7 @@ struct Subject<'a> {
 }
 
 impl<'a> Subject<'a> {
-    fn of<R: Governed>(entry: &'a Tracked<R>, kind: Entity, label: String) -> Subject<'a> {
+    fn of<R: Governed>(entry: &'a Tracked<R>, kind: Kind, label: String) -> Subject<'a> {
         let limits = entry.record.limits();
         Subject { kind, label, counters: &entry.counters, limits, max_budget: limits.max_budget }
     }
@@ -147,6 +159,10 @@ pub fn admit(
     let user = key.record.user_id.as_deref().and_then(|u| registry.users.get(u));
     let organization =
         team.as_ref().and_then(|t| t.record.organization_id.as_deref()).and_then(|o| registry.organizations.get(o));
+    let team_member = match (&key.record.team_id, &key.record.user_id) {
+        (Some(t), Some(u)) => registry.team_members.get(&team_member_id(t, u)),
+        _ => None,
+    };
 
     roll(key, Entity::Key, sink, now);
     if let Some(o) = &organization {
@@ -163,17 +179,22 @@ pub fn admit(
         Some(alias) => format!("Key={alias} ({})", key.record.key_name),
         None => format!("Key={}", key.record.key_name),
     };
-    let mut subjects = vec![Subject::of(key, Entity::Key, key_label)];
-    subjects.extend(team.as_ref().map(|t| Subject::of(t, Entity::Team, format!("Team={}", t.record.team_id))));
-    subjects.extend(user.as_ref().map(|u| Subject::of(u, Entity::User, format!("User={}", u.record.user_id))));
+    let mut subjects = vec![Subject::of(key, Kind::Key, key_label)];
+    subjects.extend(team.as_ref().map(|t| Subject::of(t, Kind::Team, format!("Team={}", t.record.team_id))));
+    subjects.extend(user.as_ref().map(|u| Subject::of(u, Kind::User, format!("User={}", u.record.user_id))));
     subjects.extend(
         organization
             .as_ref()
-            .map(|o| Subject::of(o, Entity::Organization, format!("Organization={}", o.record.organization_id))),
+            .map(|o| Subject::of(o, Kind::Organization, format!("Organization={}", o.record.organization_id))),
+    );
+    subjects.extend(
+        team_member.as_ref().map(|m| {
+            Subject::of(m, Kind::TeamMember, format!("User={} in Team={}", m.record.user_id, m.record.team_id))
+        }),
     );
     if let (Some(c), Some(customer)) = (&customer_entry, customer) {
         roll(c, Entity::EndUser, sink, now);
-        let mut subject = Subject::of(c, Entity::EndUser, format!("End User={}", c.record.user_id));
+        let mut subject = Subject::of(c, Kind::EndUser, format!("End User={}", c.record.user_id));
         subject.max_budget = subject.max_budget.or(customer.default_budget);
         subjects.push(subject);
     }
@@ -182,10 +203,10 @@ pub fn admit(
         if let Some(max) = s.max_budget {
             let spend = s.counters.spend();
             // LiteLLM refuses a customer only once it is over its budget, everyone else once at it.
-            let over = if s.kind == Entity::EndUser { spend > max } else { spend >= max };
+            let over = if s.kind == Kind::EndUser { spend > max } else { spend >= max };
             if over {
                 let message = match s.kind {
-                    Entity::User | Entity::EndUser => {
+                    Kind::User | Kind::EndUser => {
                         format!("ExceededBudget: {} over budget. Spend={spend}, Budget={max}", s.label)
                     }
                     _ => format!("Budget has been exceeded! {} Current cost: {spend}, Max budget: {max}", s.label),

@@ -169,7 +169,7 @@ impl SpendWriter {
 enum Item {
     Row(Box<SpendLog>),
     /// Spend of rows whose detail was given up.
-    Totals(Totals),
+    Totals(Box<Totals>),
     Set {
         entity: Entity,
         id: String,
@@ -290,7 +290,7 @@ impl Writer {
         match self.queue.back_mut() {
             Some(Item::Totals(totals)) => totals.add(&row),
             _ => {
-                let mut totals = Totals::default();
+                let mut totals = Box::<Totals>::default();
                 totals.add(&row);
                 self.queue.push_back(Item::Totals(totals));
             }
@@ -330,7 +330,7 @@ impl Writer {
         }
         let overflow = std::mem::take(&mut *self.shared.overflow.lock());
         if !overflow.is_empty() {
-            batch.push(Item::Totals(overflow));
+            batch.push(Item::Totals(Box::new(overflow)));
         }
         batch
     }
@@ -449,7 +449,7 @@ async fn write(store: &Store, batch: &Batch, retried: bool) -> Result<(), StoreE
     for item in batch {
         match item {
             Item::Row(row) => rows.push(&**row),
-            Item::Totals(t) => carried.merge(t.clone()),
+            Item::Totals(t) => carried.merge((**t).clone()),
             Item::Set { .. } | Item::Marker(_) => {}
         }
     }

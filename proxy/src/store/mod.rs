@@ -63,6 +63,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (7, "responses", include_str!("../../migrations/sqlite/0007_responses.sql")),
     (8, "audit_log", include_str!("../../migrations/sqlite/0008_audit_log.sql")),
     (9, "completion_start_time", include_str!("../../migrations/sqlite/0009_completion_start_time.sql")),
+    (10, "team_memberships", include_str!("../../migrations/sqlite/0010_team_memberships.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "governance", include_str!("../../migrations/postgres/0001_governance.sql")),
@@ -74,6 +75,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (7, "responses", include_str!("../../migrations/postgres/0007_responses.sql")),
     (8, "audit_log", include_str!("../../migrations/postgres/0008_audit_log.sql")),
     (9, "completion_start_time", include_str!("../../migrations/postgres/0009_completion_start_time.sql")),
+    (10, "team_memberships", include_str!("../../migrations/postgres/0010_team_memberships.sql")),
 ];
 
 /// The gateway's data folder: `switchboard` in the user's data folder (`XDG_DATA_HOME`, else
@@ -227,7 +229,16 @@ impl Store {
             e.spend = end_user_spend.get(&e.user_id).copied().unwrap_or(0.0);
         }
         let organizations = self.organization_limits().await?;
-        Ok(Snapshot { keys, teams, users, models, end_users, organizations })
+        let team_member_spend = sqlx::query("SELECT team_id, user_id, spend FROM team_memberships")
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| {
+                let (team, user): (String, String) = (r.try_get("team_id")?, r.try_get("user_id")?);
+                Ok((team_member_id(&team, &user), r.try_get::<f64, _>("spend")?))
+            })
+            .collect::<Result<_, StoreError>>()?;
+        Ok(Snapshot { keys, teams, users, models, end_users, organizations, team_member_spend })
     }
 
     async fn documents<T: DeserializeOwned>(
@@ -440,6 +451,15 @@ impl Store {
             sqlx::query("UPDATE organizations SET spend = spend + $1 WHERE organization_id = $2")
                 .bind(*spend)
                 .bind(organization)
+                .execute(&mut *tx)
+                .await?;
+        }
+        // Members only: a row from before its user left the team (or joined it) charges nothing.
+        for ((team, user), spend) in &totals.team_members {
+            sqlx::query("UPDATE team_memberships SET spend = spend + $1 WHERE team_id = $2 AND user_id = $3")
+                .bind(*spend)
+                .bind(team)
+                .bind(user)
                 .execute(&mut *tx)
                 .await?;
         }
@@ -816,8 +836,31 @@ async fn apply(conn: &mut sqlx::AnyConnection, write: &Write<'_>) -> Result<(), 
             .bind(document(*t)?)
             .bind(&t.created_at)
             .bind(&t.updated_at)
-            .execute(conn)
+            .execute(&mut *conn)
             .await?;
+            // A member who left takes their spend in the team along (as LiteLLM deletes the
+            // membership): joining again starts from nothing. A member who joined gets a row.
+            let members: Vec<&str> = t.members_with_roles.iter().filter_map(|m| m.user_id.as_deref()).collect();
+            let placeholders: Vec<String> = (2..members.len() + 2).map(|i| format!("${i}")).collect();
+            let sql = match members.is_empty() {
+                true => "DELETE FROM team_memberships WHERE team_id = $1".to_string(),
+                false => format!(
+                    "DELETE FROM team_memberships WHERE team_id = $1 AND user_id NOT IN ({})",
+                    placeholders.join(", ")
+                ),
+            };
+            let mut query = sqlx::query(AssertSqlSafe(sql)).bind(&t.team_id);
+            for member in &members {
+                query = query.bind(*member);
+            }
+            query.execute(&mut *conn).await?;
+            for member in members {
+                sqlx::query("INSERT INTO team_memberships (team_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                    .bind(&t.team_id)
+                    .bind(member)
+                    .execute(&mut *conn)
+                    .await?;
+            }
         }
         Write::User(u) => {
             sqlx::query(
@@ -896,7 +939,10 @@ async fn apply(conn: &mut sqlx::AnyConnection, write: &Write<'_>) -> Result<(), 
         Write::Delete(entity, id) => {
             let (table, column) = entity.table();
             let sql = format!("DELETE FROM {table} WHERE {column} = $1");
-            sqlx::query(AssertSqlSafe(sql)).bind(*id).execute(conn).await?;
+            sqlx::query(AssertSqlSafe(sql)).bind(*id).execute(&mut *conn).await?;
+            if *entity == Entity::Team {
+                sqlx::query("DELETE FROM team_memberships WHERE team_id = $1").bind(*id).execute(conn).await?;
+            }
         }
     }
     Ok(())
@@ -940,6 +986,8 @@ pub struct Totals {
     /// Customer → (spend to add, first time seen in these rows).
     pub end_users: HashMap<String, (f64, String)>,
     pub organizations: HashMap<String, f64>,
+    /// (team, user) → spend to add to the user's membership of the team, if it is a member.
+    pub team_members: HashMap<(String, String), f64>,
 }
 
 impl Totals {
@@ -965,6 +1013,9 @@ impl Totals {
             let e = self.end_users.entry(end_user.clone()).or_insert_with(|| (0.0, log.start_time.clone()));
             e.0 += log.spend;
         }
+        if let (Some(team), Some(user)) = (&log.team_id, &log.user) {
+            *self.team_members.entry((team.clone(), user.clone())).or_default() += log.spend;
+        }
     }
 
     pub fn merge(&mut self, other: Totals) {
@@ -988,6 +1039,9 @@ impl Totals {
             let entry = self.end_users.entry(e).or_insert_with(|| (0.0, seen));
             entry.0 += spend;
         }
+        for (m, spend) in other.team_members {
+            *self.team_members.entry(m).or_default() += spend;
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -996,6 +1050,7 @@ impl Totals {
             && self.users.is_empty()
             && self.end_users.is_empty()
             && self.organizations.is_empty()
+            && self.team_members.is_empty()
     }
 }
 

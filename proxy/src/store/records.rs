@@ -1,5 +1,7 @@
 //! The governance records, in the shapes LiteLLM's admin API returns them.
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
@@ -209,6 +211,8 @@ pub struct Snapshot {
     pub models: Vec<ModelRecord>,
     pub end_users: Vec<EndUserRecord>,
     pub organizations: Vec<OrganizationLimits>,
+    /// What each team member spent in the team, by [`team_member_id`].
+    pub team_member_spend: HashMap<String, f64>,
 }
 
 /// A budget (`/budget/new`), as LiteLLM's `LiteLLM_BudgetTable` shows it.
@@ -292,6 +296,35 @@ impl OrganizationLimits {
             models: organization.models.clone(),
         }
     }
+}
+
+/// What the request path needs of a team member: the member's budget in the team
+/// (`max_budget_in_team`) and what the member spent in it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TeamMemberLimits {
+    /// [`team_member_id`] of the team and the user.
+    pub id: String,
+    pub team_id: String,
+    pub user_id: String,
+    pub limits: Limits,
+    pub spend: f64,
+}
+
+impl TeamMemberLimits {
+    pub fn new(team_id: &str, user_id: &str, max_budget_in_team: Option<f64>, spend: f64) -> TeamMemberLimits {
+        TeamMemberLimits {
+            id: team_member_id(team_id, user_id),
+            team_id: team_id.to_string(),
+            user_id: user_id.to_string(),
+            limits: Limits { max_budget: max_budget_in_team, ..Limits::default() },
+            spend,
+        }
+    }
+}
+
+/// One id for a team and a member (a separator no id holds: ids are the caller's strings).
+pub fn team_member_id(team_id: &str, user_id: &str) -> String {
+    format!("{team_id}\u{1f}{user_id}")
 }
 
 /// A member of an organization (LiteLLM's `LiteLLM_OrganizationMembership`).

@@ -149,6 +149,61 @@ async fn migration_from_the_previous_schema_keeps_every_row() {
     db.cleanup().await;
 }
 
+/// Team memberships: the migration makes a row for each member of the teams there are; a team
+/// write makes rows for members who joined and drops those of members who left; spend is added
+/// to members' rows only, and a deleted team takes its rows along.
+#[tokio::test]
+async fn team_memberships_follow_the_members_and_take_their_spend() {
+    let db = TestDatabase::new().await;
+    let old = Store::open(&db.url).await.unwrap();
+    old.migrate(9).await.unwrap();
+    let member = |user: &str| Member { role: "user".into(), user_id: Some(user.into()), ..Default::default() };
+    let mut team = TeamRecord {
+        team_id: "t".into(),
+        members_with_roles: vec![member("ann"), member("bob"), Member { role: "user".into(), ..Default::default() }],
+        created_at: "x".into(),
+        updated_at: "x".into(),
+        ..Default::default()
+    };
+    // As the previous version wrote a team (its writes know no memberships).
+    sqlx::query("INSERT INTO teams (team_id, spend, data, created_at, updated_at) VALUES ('t', 0, $1, 'x', 'x')")
+        .bind(serde_json::to_string(&team).unwrap())
+        .execute(&old.pool)
+        .await
+        .unwrap();
+    old.close().await;
+
+    let store = Store::connect(&db.url).await.unwrap();
+    let spent = |snapshot: &Snapshot, user: &str| snapshot.team_member_spend.get(&team_member_id("t", user)).copied();
+    let snapshot = store.load().await.unwrap();
+    assert_eq!((spent(&snapshot, "ann"), spent(&snapshot, "bob")), (Some(0.0), Some(0.0)), "made by the migration");
+    assert_eq!(snapshot.team_member_spend.len(), 2, "{:?}", snapshot.team_member_spend);
+
+    let call = |id: &str, user: &str, spend: f64| SpendLog {
+        team_id: Some("t".into()),
+        user: Some(user.into()),
+        ..row(id, "k", spend)
+    };
+    let rows = [call("c1", "ann", 1.0), call("c2", "cy", 2.0)];
+    store.write_spend(&rows.iter().collect::<Vec<_>>(), &Totals::default(), false).await.unwrap();
+    let snapshot = store.load().await.unwrap();
+    assert_eq!(spent(&snapshot, "ann"), Some(1.0));
+    assert_eq!(spent(&snapshot, "cy"), None, "not a member: no membership charged");
+
+    team.members_with_roles = vec![member("bob"), member("cy")];
+    store.commit(&[Write::Team(&team)]).await.unwrap();
+    let snapshot = store.load().await.unwrap();
+    assert_eq!((spent(&snapshot, "ann"), spent(&snapshot, "cy")), (None, Some(0.0)), "ann left, cy joined");
+    let late = [call("c3", "ann", 4.0)];
+    store.write_spend(&late.iter().collect::<Vec<_>>(), &Totals::default(), false).await.unwrap();
+    assert_eq!(spent(&store.load().await.unwrap(), "ann"), None, "a call that ended after ann left");
+
+    store.commit(&[Write::Delete(Entity::Team, "t")]).await.unwrap();
+    assert!(store.load().await.unwrap().team_member_spend.is_empty());
+    store.close().await;
+    db.cleanup().await;
+}
+
 /// Every write of one change lands, or none does.
 #[tokio::test]
 async fn a_commit_is_all_or_nothing() {
