@@ -729,6 +729,8 @@ export type Members = Member | Member[];
 /** A member of a team, by user id. */
 export type Membership = {
   litellm_budget_table?: null | MemberBudget;
+  /** What the member spent in the team (checked against `max_budget_in_team`). */
+  spend: number;
   team_id: string;
   user_id: string;
 };
