@@ -856,6 +856,31 @@ async fn a_members_budget_in_its_team_limits_its_calls() {
     assert_eq!(status, 200, "a new membership, nothing spent yet: {body}");
 }
 
+/// `litellm_settings.default_team_params` fills the limits `/team/new` is not sent (or sent as
+/// null), as LiteLLM's `_get_default_team_param`; what is sent wins.
+#[tokio::test]
+async fn default_team_params_fill_what_team_new_leaves_out() {
+    let gateway = start_gateway(
+        "litellm_settings:\n  default_team_params: {max_budget: 7.5, budget_duration: 30d, tpm_limit: 1000}\n",
+    )
+    .await;
+    let http = reqwest::Client::new();
+    let new_team = |body: Value| {
+        let request = http.post(format!("{}/team/new", gateway.base_url())).bearer_auth(MASTER_KEY).json(&body);
+        async move {
+            let r = request.send().await.unwrap();
+            assert_eq!(r.status(), 200);
+            r.json::<Value>().await.unwrap()
+        }
+    };
+    let team = new_team(json!({"team_alias": "defaults"})).await;
+    assert_eq!((team["max_budget"].as_f64(), team["budget_duration"].as_str()), (Some(7.5), Some("30d")), "{team}");
+    assert_eq!((team["tpm_limit"].as_u64(), team["rpm_limit"].as_u64()), (Some(1000), None), "{team}");
+    assert!(team["budget_reset_at"].is_string(), "the default duration starts a period: {team}");
+    let own = new_team(json!({"team_alias": "own", "max_budget": 1.0, "tpm_limit": null})).await;
+    assert_eq!((own["max_budget"].as_f64(), own["tpm_limit"].as_u64()), (Some(1.0), Some(1000)), "{own}");
+}
+
 /// An organization's models bound what its teams' keys may call, as LiteLLM's
 /// `org_model_access_denied`; a change of the organization's models applies to the next call.
 #[tokio::test]

@@ -10,6 +10,7 @@ use super::keys::{KeyView, keys_where, user_to_ensure};
 use super::{AdminError, Core, Fields, LIMIT_FIELDS, access, check_limits, merge, next_reset, now, spend_field};
 use crate::auth::Principal;
 use crate::auth::registry::TeamEntry;
+use crate::config::TeamDefaults;
 use crate::store::{Entity, Member, TeamRecord, UserRecord, Write, team_member_id};
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -160,6 +161,7 @@ async fn save_as(
 /// `/team/new`: returns the team as stored. The creating key's user joins the team as an
 /// `admin` member, as in LiteLLM (unless the body already lists it).
 pub async fn create(core: &Core, caller: &Principal, fields: &Fields) -> Result<TeamRecord, AdminError> {
+    let fields = &with_defaults(fields, &core.config.litellm.team_defaults);
     check_limits(fields)?;
     check_organization(core, fields)?;
     let team_id = match fields.get("team_id").and_then(Value::as_str) {
@@ -192,6 +194,24 @@ pub async fn create(core: &Core, caller: &Principal, fields: &Fields) -> Result<
         });
     }
     Ok(save(core, record, &[]).await?.snapshot())
+}
+
+/// `fields` with what `default_team_params` says for the limits they leave out (or send as null).
+fn with_defaults(fields: &Fields, defaults: &TeamDefaults) -> Fields {
+    let mut fields = fields.clone();
+    let mut fill = |key: &str, value: Option<Value>| {
+        if let Some(v) = value
+            && fields.get(key).is_none_or(Value::is_null)
+        {
+            fields.insert(key.to_string(), v);
+        }
+    };
+    fill("max_budget", defaults.max_budget.map(Value::from));
+    fill("budget_duration", defaults.budget_duration.clone().map(Value::from));
+    fill("tpm_limit", defaults.tpm_limit.map(Value::from));
+    fill("rpm_limit", defaults.rpm_limit.map(Value::from));
+    fill("organization_id", defaults.organization_id.clone().map(Value::from));
+    fields
 }
 
 /// `/team/update`.

@@ -199,6 +199,23 @@ pub struct LitellmSettings {
     /// set to false: it costs one row per change, and LiteLLM's reason to default it off (an
     /// enterprise feature) does not apply.
     pub store_audit_logs: bool,
+    /// What `/team/new` gives a team that does not say (`default_team_params`).
+    pub team_defaults: TeamDefaults,
+}
+
+/// `litellm_settings.default_team_params` (and the older `default_team_settings`, whose first
+/// entry's `max_budget` LiteLLM still reads): limits `/team/new` fills in when they are not sent.
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+#[serde(default)]
+pub struct TeamDefaults {
+    pub max_budget: Option<f64>,
+    pub budget_duration: Option<String>,
+    pub tpm_limit: Option<u64>,
+    pub rpm_limit: Option<u64>,
+    pub organization_id: Option<String>,
+    /// Keys Switchboard does not apply (reported at start).
+    #[serde(flatten)]
+    other: BTreeMap<String, serde_yaml::Value>,
 }
 
 impl Default for LitellmSettings {
@@ -209,6 +226,7 @@ impl Default for LitellmSettings {
             callbacks: Vec::new(),
             require_auth_for_metrics_endpoint: false,
             store_audit_logs: true,
+            team_defaults: TeamDefaults::default(),
         }
     }
 }
@@ -769,12 +787,48 @@ fn parse_litellm(
     if let Some(on) = s.take::<bool>("store_audit_logs", problems) {
         l.store_audit_logs = on;
     }
+    l.team_defaults = parse_team_defaults(&mut s, problems, warnings);
     // Options whose LiteLLM meaning is already Switchboard's behaviour.
     for key in ["drop_params", "set_verbose", "json_logs", "telemetry"] {
         s.map.remove(key);
     }
     s.finish(warnings);
     (l, router_keys)
+}
+
+/// `default_team_params`, then `default_team_settings` — a list of per-team settings, each with
+/// its `team_id`, whose first entry's `max_budget` LiteLLM's `/team/new` still falls back to.
+/// LiteLLM also loads per-team logging callbacks from the latter; Switchboard has none to load.
+fn parse_team_defaults(s: &mut Section, problems: &mut Vec<String>, warnings: &mut Vec<String>) -> TeamDefaults {
+    let mut defaults = s.take::<TeamDefaults>("default_team_params", problems).unwrap_or_default();
+    for key in std::mem::take(&mut defaults.other).into_keys() {
+        warnings.push(format!("litellm_settings.default_team_params.{key}: not supported by Switchboard; ignored"));
+    }
+    let per_team = s.take::<Vec<serde_yaml::Mapping>>("default_team_settings", problems).unwrap_or_default();
+    for (i, entry) in per_team.iter().enumerate() {
+        if !entry.get("team_id").is_some_and(serde_yaml::Value::is_string) {
+            problems.push(format!("litellm_settings.default_team_settings[{i}]: team_id missing"));
+        }
+        for key in
+            entry.keys().filter_map(serde_yaml::Value::as_str).filter(|k| !matches!(*k, "team_id" | "max_budget"))
+        {
+            warnings.push(format!(
+                "litellm_settings.default_team_settings[{i}].{key}: per-team logging settings are not supported by Switchboard; ignored"
+            ));
+        }
+    }
+    if defaults.max_budget.is_none() {
+        defaults.max_budget = per_team.first().and_then(|e| e.get("max_budget")).and_then(serde_yaml::Value::as_f64);
+    }
+    if defaults.max_budget.is_some_and(|b| !(b.is_finite() && b >= 0.0)) {
+        problems.push("litellm_settings.default_team_params.max_budget: must be a number of USD, 0 or more".into());
+    }
+    if let Some(d) = &defaults.budget_duration
+        && let Err(e) = crate::limits::parse_duration(d)
+    {
+        problems.push(format!("litellm_settings.default_team_params.budget_duration: {e}"));
+    }
+    defaults
 }
 
 /// A comma-separated list from the environment (empty entries dropped).

@@ -127,6 +127,49 @@ guardrails: []
 }
 
 #[test]
+fn team_defaults_come_from_default_team_params_then_the_first_default_team_settings() {
+    let config = Config::from_yaml(
+        r#"
+litellm_settings:
+  default_team_params: {budget_duration: 30d, tpm_limit: 1000, team_member_permissions: [x]}
+  default_team_settings:
+    - {team_id: legacy, max_budget: 99, success_callback: [langfuse]}
+"#,
+    )
+    .unwrap();
+    let d = &config.litellm.team_defaults;
+    assert_eq!(
+        (d.max_budget, d.budget_duration.as_deref(), d.tpm_limit, d.rpm_limit),
+        (Some(99.0), Some("30d"), Some(1000), None)
+    );
+    let w = config.warnings.join("\n");
+    assert!(w.contains("default_team_params.team_member_permissions: not supported"), "{w}");
+    assert!(
+        w.contains("default_team_settings[0].success_callback: per-team logging settings are not supported"),
+        "{w}"
+    );
+
+    let with_own = Config::from_yaml(
+        "litellm_settings:\n  default_team_params: {max_budget: 5}\n  default_team_settings: [{team_id: t, max_budget: 99}]\n",
+    )
+    .unwrap();
+    assert_eq!(with_own.litellm.team_defaults.max_budget, Some(5.0), "default_team_params wins");
+
+    let err = Config::from_yaml(
+        "litellm_settings:\n  default_team_params: {max_budget: -1, budget_duration: fortnight}\n  default_team_settings: [{max_budget: 1}]\n",
+    )
+    .unwrap_err()
+    .to_string();
+    for expected in [
+        "litellm_settings.default_team_settings[0]: team_id missing",
+        "litellm_settings.default_team_params.max_budget: must be a number of USD, 0 or more",
+        "litellm_settings.default_team_params.budget_duration:",
+    ] {
+        assert!(err.contains(expected), "missing {expected:?} in:\n{err}");
+    }
+}
+
+#[test]
 fn model_group_alias_must_name_a_group() {
     let err = Config::from_yaml(
         "model_list:\n  - model_name: a\n    litellm_params: {model: openai/x}\nrouter_settings:\n  model_group_alias: {b: nope}\n",
