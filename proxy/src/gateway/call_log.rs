@@ -182,7 +182,7 @@ impl CallLog {
             hashed_api_key: a.key_token.as_deref().unwrap_or(""),
             api_key_alias: a.key_alias.as_deref().unwrap_or(""),
             team: a.team_id.as_deref().unwrap_or(""),
-            team_alias: a.team_alias.as_deref().unwrap_or(""),
+            team_alias: a.team.as_ref().and_then(|t| t.record.team_alias.as_deref()).unwrap_or(""),
             user: a.user_id.as_deref().unwrap_or(""),
             requested_model: &self.requested,
         }

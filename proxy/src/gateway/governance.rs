@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use super::GatewayError;
 use crate::auth::Principal;
 use crate::auth::access::{self, Denied, ModelFacts};
-use crate::auth::registry::{Governed, Registry, Tracked};
+use crate::auth::registry::{Governed, Registry, TeamEntry, Tracked};
 use crate::limits::{Counters, seconds_to_next_minute};
 use crate::spend::{SpendSink, WriterMessage};
 use crate::store::{EndUserRecord, Entity, team_member_id};
@@ -45,7 +45,8 @@ pub struct Admission {
     pub key_alias: Option<String>,
     pub team_id: Option<String>,
     pub user_id: Option<String>,
-    pub team_alias: Option<String>,
+    /// The key's team (its alias labels the call's metrics): an `Arc`, not a copied string.
+    pub team: Option<Arc<TeamEntry>>,
     /// The organization of the key's team.
     pub organization_id: Option<String>,
     /// The key's own request and token limits, for what it has left (`/metrics`).
@@ -228,7 +229,7 @@ pub fn admit(
         key_alias: key.record.key_alias.clone(),
         team_id: key.record.team_id.clone(),
         user_id: key.record.user_id.clone(),
-        team_alias: team.as_ref().and_then(|t| t.record.team_alias.clone()),
+        team: team.clone(),
         organization_id: organization.as_ref().map(|o| o.record.organization_id.clone()),
         key_rate: (key.record.limits.rpm_limit.is_some() || key.record.limits.tpm_limit.is_some()).then(|| KeyRate {
             rpm_limit: key.record.limits.rpm_limit,
