@@ -31,7 +31,6 @@ pub type TeamEntry = Tracked<TeamRecord>;
 pub type UserEntry = Tracked<UserRecord>;
 pub type EndUserEntry = Tracked<EndUserRecord>;
 pub type OrganizationEntry = Tracked<OrganizationLimits>;
-pub type TeamMemberEntry = Tracked<TeamMemberLimits>;
 
 /// What the registry needs to know about a record.
 pub trait Governed: Clone {

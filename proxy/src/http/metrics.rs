@@ -1,5 +1,5 @@
-//! `GET /metrics`: LiteLLM's Prometheus metrics, and the layer that counts requests the gateway
-//! never took on (no key, a bad body).
+//! `GET /metrics`: LiteLLM's Prometheus metrics, and the wrapper around the app that counts the
+//! requests the gateway never took on (no key, a bad body).
 //!
 //! Who may scrape: anyone, when the gateway listens on loopback only (as LiteLLM's `/metrics` is
 //! open) unless `require_auth_for_metrics_endpoint` is set; otherwise the master key, an admin or
@@ -17,11 +17,11 @@ use http::{HeaderMap, HeaderValue, Method, Uri};
 use pin_project_lite::pin_project;
 use secrecy::{ExposeSecret, SecretString};
 use subtle::ConstantTimeEq;
+use tower_service::Service;
 
 use super::AppState;
 use crate::gateway::GatewayError;
 use crate::telemetry::{CallLabels, Telemetry, Tracked, seen_by_gateway, track};
-use tower_service::Service;
 
 /// Who may read `/metrics` on this gateway, fixed at start.
 #[derive(Clone)]
