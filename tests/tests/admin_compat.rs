@@ -856,6 +856,43 @@ async fn a_members_budget_in_its_team_limits_its_calls() {
     assert_eq!(status, 200, "a new membership, nothing spent yet: {body}");
 }
 
+/// A team's `team_member_budget` is the budget of each member without one of its own; 0 lifts
+/// it, as in LiteLLM.
+#[tokio::test]
+async fn a_teams_member_budget_applies_to_members_without_their_own() {
+    let s = Stack::start().await;
+    let team = admin(
+        &s,
+        "/team/new",
+        json!({"team_member_budget": 0.0000001, "members_with_roles": [
+            {"role": "user", "user_id": "fay"}, {"role": "user", "user_id": "gus"}
+        ]}),
+    )
+    .await;
+    assert_eq!(team["team_member_budget"].as_f64(), Some(0.0000001), "{team}");
+    let team_id = team["team_id"].as_str().unwrap().to_string();
+    admin(&s, "/team/member_update", json!({"team_id": team_id, "user_id": "gus", "max_budget_in_team": 10.0})).await;
+    let key_for = |user: &str| json!({"team_id": team_id, "user_id": user});
+    let fay = admin(&s, "/key/generate", key_for("fay")).await["key"].as_str().unwrap().to_string();
+    let gus = admin(&s, "/key/generate", key_for("gus")).await["key"].as_str().unwrap().to_string();
+
+    assert_eq!(post(&s, &fay, "/v1/chat/completions", chat_body("gpt-4o-mini")).await.0, 200);
+    let (status, body) = post(&s, &fay, "/v1/chat/completions", chat_body("gpt-4o-mini")).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(error_of(&body).1.contains(&format!("User=fay in Team={team_id}")), "{body}");
+    for _ in 0..2 {
+        let (status, body) = post(&s, &gus, "/v1/chat/completions", chat_body("gpt-4o-mini")).await;
+        assert_eq!(status, 200, "gus has a budget of his own: {body}");
+    }
+
+    let (status, body) =
+        post(&s, MASTER_KEY, "/team/update", json!({"team_id": team_id, "team_member_budget": -1})).await;
+    assert_eq!((status, error_of(&body).1), (400, "team_member_budget must be a non-negative number"), "{body}");
+    admin(&s, "/team/update", json!({"team_id": team_id, "team_member_budget": 0})).await;
+    let (status, body) = post(&s, &fay, "/v1/chat/completions", chat_body("gpt-4o-mini")).await;
+    assert_eq!(status, 200, "0 is no limit: {body}");
+}
+
 /// `litellm_settings.default_team_params` fills the limits `/team/new` is not sent (or sent as
 /// null), as LiteLLM's `_get_default_team_param`; what is sent wins.
 #[tokio::test]

@@ -120,6 +120,8 @@ pub struct TeamFields {
     pub tags: Option<Vec<String>>,
     /// The organization the team joins (it must exist): its budget limits the team's calls.
     pub organization_id: Option<String>,
+    /// The budget (USD) of each member without a `max_budget_in_team` of its own (0: none).
+    pub team_member_budget: Option<f64>,
     #[serde(flatten)]
     pub limits: LimitFields,
 }

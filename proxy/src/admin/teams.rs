@@ -78,7 +78,16 @@ pub struct TeamWithMembers {
     pub updated_team_memberships: Vec<Membership>,
 }
 
-const UPDATABLE: &[&str] = &["team_alias", "models", "metadata", "blocked", "model_aliases", "tags", "organization_id"];
+const UPDATABLE: &[&str] =
+    &["team_alias", "models", "metadata", "blocked", "model_aliases", "tags", "organization_id", "team_member_budget"];
+
+/// A team's `team_member_budget`, when sent, is a number of USD, 0 or more (null: none).
+fn check_member_budget_default(fields: &Fields) -> Result<(), AdminError> {
+    match fields.get("team_member_budget") {
+        None | Some(Value::Null) => Ok(()),
+        Some(v) => check_member_budget(v.as_f64().or(Some(f64::NAN)), "team_member_budget"),
+    }
+}
 
 /// A team may only join an organization that exists (its budget then limits the team's calls).
 fn check_organization(core: &Core, fields: &Fields) -> Result<(), AdminError> {
@@ -163,6 +172,7 @@ async fn save_as(
 pub async fn create(core: &Core, caller: &Principal, fields: &Fields) -> Result<TeamRecord, AdminError> {
     let fields = &with_defaults(fields, &core.config.litellm.team_defaults);
     check_limits(fields)?;
+    check_member_budget_default(fields)?;
     check_organization(core, fields)?;
     let team_id = match fields.get("team_id").and_then(Value::as_str) {
         Some(id) if core.gateway.registry.teams.get(id).is_some() => {
@@ -217,6 +227,7 @@ fn with_defaults(fields: &Fields, defaults: &TeamDefaults) -> Fields {
 /// `/team/update`.
 pub async fn update(core: &Core, fields: &Fields) -> Result<UpdatedTeam, AdminError> {
     check_limits(fields)?;
+    check_member_budget_default(fields)?;
     check_organization(core, fields)?;
     let entry = team_or_404(core, &required_team_id(fields)?)?;
     let mut allowed: Vec<&str> = UPDATABLE.to_vec();
@@ -337,7 +348,7 @@ pub async fn add_members(
 ) -> Result<TeamWithMembers, AdminError> {
     let entry = team_or_404(core, team_id)?;
     access::check_team_admin(caller, &entry.record, "/team/member_add")?;
-    check_member_budget(max_budget_in_team)?;
+    check_member_budget(max_budget_in_team, "max_budget_in_team")?;
     let mut record = entry.snapshot();
     let mut new_users: Vec<UserRecord> = Vec::new();
     for mut m in members {
@@ -462,7 +473,7 @@ pub async fn update_member(
     {
         return Err(AdminError::invalid("role must be 'admin' or 'user'", Some("role")));
     }
-    check_member_budget(max_budget_in_team)?;
+    check_member_budget(max_budget_in_team, "max_budget_in_team")?;
     let mut record = entry.snapshot();
     let member = record
         .members_with_roles
@@ -500,10 +511,10 @@ pub async fn update_member(
     Ok(answer)
 }
 
-fn check_member_budget(budget: Option<f64>) -> Result<(), AdminError> {
+fn check_member_budget(budget: Option<f64>, field: &str) -> Result<(), AdminError> {
     match budget {
         Some(b) if !(b >= 0.0 && b.is_finite()) => {
-            Err(AdminError::invalid("max_budget_in_team must be a non-negative number", Some("max_budget_in_team")))
+            Err(AdminError::invalid(format!("{field} must be a non-negative number"), Some(field)))
         }
         _ => Ok(()),
     }

@@ -208,10 +208,12 @@ impl Registry {
 
     fn put_team_with(&self, record: TeamRecord, spent: impl Fn(&str) -> f64) -> Arc<Tracked<TeamRecord>> {
         let team_id = record.team_id.as_str();
+        // A member's own budget, else the team's budget for members (0 there: none, as LiteLLM).
+        let team_default = record.team_member_budget.filter(|b| *b > 0.0);
         let members: Vec<(&str, Option<f64>)> = record
             .members_with_roles
             .iter()
-            .filter_map(|m| m.user_id.as_deref().map(|u| (u, m.max_budget_in_team)))
+            .filter_map(|m| m.user_id.as_deref().map(|u| (u, m.max_budget_in_team.or(team_default))))
             .collect();
         self.team_members.remove_where(|m| m.team_id == team_id && !members.iter().any(|(u, _)| *u == m.user_id));
         for (user_id, budget) in members {

@@ -91,6 +91,10 @@ pub struct TeamRecord {
     /// The organization the team belongs to: its budget and limits apply to the team's calls.
     #[serde(default)]
     pub organization_id: Option<String>,
+    /// The budget (USD) of each member without a `max_budget_in_team` of its own (LiteLLM's
+    /// `team_member_budget`; 0 is no limit, as there).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team_member_budget: Option<f64>,
     pub created_at: String,
     pub updated_at: String,
 }

@@ -1236,6 +1236,8 @@ export type TeamFields = LimitFields & {
   organization_id?: string | null;
   tags?: string[] | null;
   team_alias?: string | null;
+  /** The budget (USD) of each member without a `max_budget_in_team` of its own (0: none). */
+  team_member_budget?: number | null;
 };
 
 /** `/team/block`, `/team/unblock`. */
@@ -1270,6 +1272,8 @@ export type TeamRecord = Limits & {
   tags?: string[];
   team_alias?: string | null;
   team_id: string;
+  /** The budget (USD) of each member without a `max_budget_in_team` of its own (LiteLLM's `team_member_budget`; 0 is no limit, as there). */
+  team_member_budget?: number | null;
   updated_at: string;
 };
 
