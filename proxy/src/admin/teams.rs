@@ -85,7 +85,8 @@ const UPDATABLE: &[&str] =
 fn check_member_budget_default(fields: &Fields) -> Result<(), AdminError> {
     match fields.get("team_member_budget") {
         None | Some(Value::Null) => Ok(()),
-        Some(v) => check_member_budget(v.as_f64().or(Some(f64::NAN)), "team_member_budget"),
+        // Not a number at all is refused as a negative one is.
+        Some(v) => check_member_budget(Some(v.as_f64().unwrap_or(-1.0)), "team_member_budget"),
     }
 }
 

@@ -175,14 +175,14 @@ impl<R: Governed> Table<R> {
         self.rows.write().remove(id)
     }
 
-    /// Removes the entries `leaves` picks.
-    pub fn remove_where(&self, leaves: impl Fn(&R) -> bool) {
-        self.rows.write().retain(|_, entry| !leaves(&entry.record));
-    }
-
     pub fn all(&self) -> Vec<Arc<Tracked<R>>> {
         self.rows.read().values().cloned().collect()
     }
+}
+
+/// The user ids of a team's members.
+fn member_ids(team: &TeamRecord) -> impl Iterator<Item = &str> {
+    team.members_with_roles.iter().filter_map(|m| m.user_id.as_deref())
 }
 
 #[derive(Default)]
@@ -215,7 +215,11 @@ impl Registry {
             .iter()
             .filter_map(|m| m.user_id.as_deref().map(|u| (u, m.max_budget_in_team.or(team_default))))
             .collect();
-        self.team_members.remove_where(|m| m.team_id == team_id && !members.iter().any(|(u, _)| *u == m.user_id));
+        if let Some(old) = self.teams.get(team_id) {
+            for left in member_ids(&old.record).filter(|u| !members.iter().any(|(m, _)| m == u)) {
+                self.team_members.remove(&team_member_id(team_id, left));
+            }
+        }
         for (user_id, budget) in members {
             let id = team_member_id(team_id, user_id);
             let spend = spent(&id);
@@ -226,8 +230,11 @@ impl Registry {
 
     /// Removes a team and its members' entries.
     pub fn remove_team(&self, team_id: &str) {
-        self.team_members.remove_where(|m| m.team_id == team_id);
-        self.teams.remove(team_id);
+        if let Some(old) = self.teams.remove(team_id) {
+            for user_id in member_ids(&old.record) {
+                self.team_members.remove(&team_member_id(team_id, user_id));
+            }
+        }
     }
 
     pub fn from_snapshot(snapshot: &Snapshot) -> Registry {

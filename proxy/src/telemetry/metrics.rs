@@ -521,17 +521,8 @@ impl Metrics {
         answered: Option<&CallSeries>,
     ) {
         let limits = outcome.remaining.map(|(r, t)| (r.is_some(), t.is_some())).unwrap_or_default();
-        let looked_up;
-        let series = match answered {
-            Some(series) => &series.0,
-            None => match self.series(call, d, model_group, route, limits) {
-                Some(series) => {
-                    looked_up = series;
-                    &looked_up.0
-                }
-                None => return,
-            },
-        };
+        let looked_up = if answered.is_none() { self.series(call, d, model_group, route, limits) } else { None };
+        let Some(CallSeries(series)) = answered.or(looked_up.as_ref()) else { return };
         if outcome.status == 200 {
             series.answered.inc();
         } else {
