@@ -974,3 +974,215 @@ async fn an_organizations_models_bound_its_teams() {
         post(&s, MASTER_KEY, "/team/update", json!({"team_id": team["team_id"], "models": ["claude-haiku"]})).await;
     assert_eq!(status, 200, "{body}");
 }
+
+/// An organization's `org_admin` members manage it as LiteLLM lets them: its info and members,
+/// its alias, the teams in it (made, changed, blocked, deleted, their members) and the list of
+/// its users; nothing of another organization, and never the organization's deletion. Its other
+/// members and users outside any organization are refused with LiteLLM's messages.
+#[tokio::test]
+async fn an_organizations_admins_manage_it_and_its_teams() {
+    let s = Stack::start().await;
+    let acme = admin(&s, "/organization/new", json!({"organization_alias": "acme"})).await;
+    let acme = acme["organization_id"].as_str().unwrap().to_string();
+    let other = admin(&s, "/organization/new", json!({"organization_alias": "other"})).await;
+    let other = other["organization_id"].as_str().unwrap().to_string();
+    let olga = user_key(&s, "olga", "internal_user", json!({})).await;
+    let ivan = user_key(&s, "ivan", "internal_user", json!({})).await;
+    let pat = user_key(&s, "pat", "internal_user", json!({})).await;
+    user_key(&s, "root", "proxy_admin", json!({})).await;
+    admin(
+        &s,
+        "/organization/member_add",
+        json!({"organization_id": acme, "member": [{"role": "org_admin", "user_id": "olga"}, {"role": "internal_user", "user_id": "ivan"}, {"role": "internal_user", "user_id": "root"}]}),
+    )
+    .await;
+    let info_path = |o: &str| format!("/organization/info?organization_id={o}");
+
+    // Who may read an organization.
+    let (status, body) = get(&s, &pat, &info_path(&acme)).await;
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(
+        error_of(&body).1,
+        "Tried to access route=/organization/info but you are not a member of any organization. Please contact \
+         the proxy admin to request access."
+    );
+    let (status, body) = get(&s, &ivan, &info_path(&acme)).await;
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(
+        error_of(&body).1,
+        format!(
+            "You do not have the required role to perform /organization/info in Organization {acme}. Your role is \
+             internal_user in Organization {acme}"
+        )
+    );
+    let (status, body) = get(&s, &olga, &info_path(&acme)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["members"].as_array().unwrap().len(), 3);
+    let (status, body) = get(&s, &olga, &info_path(&other)).await;
+    assert_eq!(status, 401, "{body}");
+    assert!(error_of(&body).1.starts_with("You do not have a role within the selected organization."), "{body}");
+    for key in [&olga, &ivan] {
+        let (status, list) = get(&s, key, "/organization/list").await;
+        assert_eq!(status, 200, "{list}");
+        let ids: Vec<&str> = list.as_array().unwrap().iter().map(|o| o["organization_id"].as_str().unwrap()).collect();
+        assert_eq!(ids, [acme.as_str()], "a member lists its own organizations");
+    }
+    assert_eq!(get(&s, &pat, "/organization/list").await.0, 401);
+
+    // Members: added, changed and removed by the organization's admin only.
+    let (status, body) = post(
+        &s,
+        &ivan,
+        "/organization/member_add",
+        json!({"organization_id": acme, "member": {"role": "internal_user", "user_id": "pat"}}),
+    )
+    .await;
+    assert_eq!(status, 401, "{body}");
+    let (status, body) = post(
+        &s,
+        &olga,
+        "/organization/member_add",
+        json!({"organization_id": acme, "member": {"role": "internal_user", "user_id": "pat"}}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, member) = call(
+        &s,
+        &olga,
+        "PATCH",
+        "/organization/member_update",
+        json!({"organization_id": acme, "user_id": "ivan", "role": "internal_user_viewer", "max_budget_in_organization": 5.0}),
+    )
+    .await;
+    assert_eq!(status, 200, "{member}");
+    assert_eq!(
+        (member["user_id"].as_str(), member["user_role"].as_str()),
+        (Some("ivan"), Some("internal_user_viewer"))
+    );
+    let budget_id = member["budget_id"].as_str().expect("a budget of its own").to_string();
+    let budget = admin(&s, "/budget/info", json!({"budgets": [budget_id]})).await;
+    assert_eq!(budget[0]["max_budget"], 5.0);
+    let (status, body) = call(
+        &s,
+        &olga,
+        "PATCH",
+        "/organization/member_update",
+        json!({"organization_id": acme, "user_id": "root", "role": "internal_user"}),
+    )
+    .await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(
+        error_of(&body).1,
+        "Only PROXY_ADMIN may modify the organization role of a user who is a global PROXY_ADMIN."
+    );
+    let (status, body) = call(
+        &s,
+        &olga,
+        "PATCH",
+        "/organization/member_update",
+        json!({"organization_id": acme, "user_id": "nobody", "role": "internal_user"}),
+    )
+    .await;
+    assert_eq!(status, 404, "{body}");
+    let delete_pat = json!({"organization_id": acme, "user_id": "pat"});
+    let (status, body) = call(&s, &ivan, "DELETE", "/organization/member_delete", delete_pat.clone()).await;
+    assert_eq!(status, 401, "a viewer member may not remove members: {body}");
+    let (status, removed) = call(&s, &olga, "DELETE", "/organization/member_delete", delete_pat.clone()).await;
+    assert_eq!(status, 200, "{removed}");
+    assert_eq!(removed["user_id"], "pat");
+    assert_eq!(call(&s, &olga, "DELETE", "/organization/member_delete", delete_pat).await.0, 404);
+    assert_eq!(get(&s, &pat, "/organization/list").await.0, 401, "pat is in no organization any more");
+
+    // The organization itself: its admin changes it, only a proxy admin deletes it.
+    let (status, body) = call(
+        &s,
+        &olga,
+        "PATCH",
+        "/organization/update",
+        json!({"organization_id": acme, "organization_alias": "acme-2"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["organization_alias"], "acme-2");
+    let (status, body) =
+        call(&s, &olga, "PATCH", "/organization/update", json!({"organization_id": other, "organization_alias": "x"}))
+            .await;
+    assert_eq!(status, 401, "{body}");
+    let (status, body) = call(&s, &olga, "DELETE", "/organization/delete", json!({"organization_ids": [acme]})).await;
+    assert_eq!((status, error_of(&body).1), (401, "Only proxy admins can delete organizations"));
+
+    // Teams: made in the organization it administers, with the organization named.
+    let (status, body) = post(&s, &olga, "/team/new", json!({"team_alias": "loose"})).await;
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(
+        error_of(&body).1,
+        format!(
+            "Passed organization_id is None, please specify the organization_id in your request. You are part of \
+             multiple organizations: ['{acme}']"
+        )
+    );
+    let (status, body) = post(&s, &olga, "/team/new", json!({"team_alias": "x", "organization_id": other})).await;
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(
+        error_of(&body).1,
+        format!("You do not have the required role to call /team/new. Your role is None in Organization {other}")
+    );
+    let (status, body) = post(&s, &ivan, "/team/new", json!({"team_alias": "x", "organization_id": acme})).await;
+    assert_eq!(status, 401, "{body}");
+    let (status, own) = post(&s, &olga, "/team/new", json!({"team_alias": "olgas", "organization_id": acme})).await;
+    assert_eq!(status, 200, "{own}");
+    assert_eq!(own["members_with_roles"][0]["user_id"], "olga", "the creator joins as the team's admin");
+
+    // Teams of its organization it is no member of: read, changed, blocked, their members, deleted.
+    let team = admin(&s, "/team/new", json!({"team_alias": "ops", "organization_id": acme})).await;
+    let team_id = team["team_id"].as_str().unwrap().to_string();
+    let foreign = admin(&s, "/team/new", json!({"team_alias": "theirs", "organization_id": other})).await;
+    let foreign_id = foreign["team_id"].as_str().unwrap().to_string();
+    assert_eq!(get(&s, &olga, &format!("/team/info?team_id={team_id}")).await.0, 200);
+    assert_eq!(get(&s, &olga, &format!("/team/info?team_id={foreign_id}")).await.0, 403);
+    let (_, teams) = get(&s, &olga, "/team/list").await;
+    let aliases: Vec<&str> = teams.as_array().unwrap().iter().map(|t| t["team_alias"].as_str().unwrap()).collect();
+    assert_eq!(aliases, ["olgas", "ops"], "the teams of its organization, none of another");
+    let (status, body) = post(&s, &olga, "/team/update", json!({"team_id": team_id, "team_alias": "ops-2"})).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = post(&s, &olga, "/team/update", json!({"team_id": foreign_id, "team_alias": "mine"})).await;
+    assert_eq!(status, 401, "{body}");
+    let (status, body) = post(&s, &olga, "/team/update", json!({"team_id": team_id, "organization_id": other})).await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(
+        error_of(&body).1,
+        "Relocating a team to a different organization requires PROXY_ADMIN or org-admin of the destination org."
+    );
+    let (status, body) =
+        post(&s, &olga, "/team/member_add", json!({"team_id": team_id, "member": {"role": "user", "user_id": "ivan"}}))
+            .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = post(
+        &s,
+        &olga,
+        "/team/member_add",
+        json!({"team_id": foreign_id, "member": {"role": "user", "user_id": "ivan"}}),
+    )
+    .await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(post(&s, &olga, "/team/block", json!({"team_id": team_id})).await.0, 200);
+    assert_eq!(post(&s, &olga, "/team/unblock", json!({"team_id": team_id})).await.0, 200);
+    assert_eq!(post(&s, &olga, "/team/block", json!({"team_id": foreign_id})).await.0, 401);
+    assert_eq!(post(&s, &olga, "/team/delete", json!({"team_ids": [foreign_id]})).await.0, 401);
+    let (status, body) = post(&s, &olga, "/team/delete", json!({"team_ids": [team_id]})).await;
+    assert_eq!(status, 200, "{body}");
+
+    // Users: an organization's admin lists its organizations' members.
+    let (status, users) = get(&s, &olga, "/user/list").await;
+    assert_eq!(status, 200, "{users}");
+    let mut ids: Vec<&str> =
+        users["users"].as_array().unwrap().iter().map(|u| u["user_id"].as_str().unwrap()).collect();
+    ids.sort();
+    assert_eq!(ids, ["ivan", "olga", "root"]);
+    let (status, body) = get(&s, &olga, &format!("/user/list?organization_ids={other}")).await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(error_of(&body).1, "You do not have org_admin access to the requested organization(s).");
+    let (_, all) = get(&s, MASTER_KEY, &format!("/user/list?organization_ids={acme}")).await;
+    assert_eq!(all["total"], 3, "{all}");
+    assert_eq!(get(&s, &ivan, "/user/list").await.0, 401);
+}

@@ -8,6 +8,10 @@
 //! - `internal_user_viewer`: reads only (its keys, user, teams, spend rows).
 //! - a key without a role: its own key, team, user and spend rows.
 //!
+//! - an organization's `org_admin` member (any role above): that organization (`/organization/info`,
+//!   `/update`, `/member_*`), its teams (create, change, delete, block, their members) and the
+//!   users in it (`/user/list`); what an organization's other members may do is their role's.
+//!
 //! Info routes (`/key/info`, `/team/info`, ...) are open to every key and answer only what the
 //! caller may see. Anything else a non-admin calls is refused with LiteLLM's 401 "Only proxy
 //! admin can be used to ...".
@@ -29,12 +33,37 @@ const SPEND_ROUTES: &[&str] = &["/spend/logs"];
 /// Routes that decide for themselves (a team's admins manage its members).
 const SELF_MANAGED_ROUTES: &[&str] = &["/team/member_add", "/team/member_delete", "/team/member_update"];
 
+/// Organization routes only the organization's admins (and proxy admins) may call (LiteLLM's
+/// `org_admin_only_routes`); each checks the organization the request names.
+const ORG_ADMIN_ONLY_ROUTES: &[&str] =
+    &["/organization/info", "/organization/member_add", "/organization/member_update", "/organization/member_delete"];
+/// Management routes an organization's admin reaches for what is in its organizations; each
+/// checks the organization it acts on, and refuses as the route check would for anything else.
+const ORG_ADMIN_ROUTES: &[&str] = &[
+    "/organization/update",
+    "/team/new",
+    "/team/update",
+    "/team/delete",
+    "/team/block",
+    "/team/unblock",
+    "/user/list",
+];
+
+/// An organization member's role that administers the organization.
+pub const ORG_ADMIN: &str = "org_admin";
+
 /// Team members with the `user` role may call these on their team's keys (LiteLLM's default
 /// `team_member_permissions`).
 const MEMBER_DEFAULT_PERMISSIONS: &[&str] = &["/key/info", "/key/health"];
 
-/// The role check of a management route (its path). `write` is any method but GET and HEAD.
-pub fn check_route(caller: &Principal, path: &str, write: bool) -> Result<(), AdminError> {
+/// The role check of a management route (its path). `write` is any method but GET and HEAD;
+/// `organizations` are the caller's organizations and its role in each ([`org_roles`]).
+pub fn check_route(
+    caller: &Principal,
+    path: &str,
+    write: bool,
+    organizations: &[(String, String)],
+) -> Result<(), AdminError> {
     // The route as declared: a key in the path (`/key/sk-.../regenerate`) stays out of messages.
     let route = match path.strip_prefix("/key/").and_then(|p| p.strip_suffix("/regenerate")) {
         Some(key) if !key.is_empty() => "/key/{key}/regenerate",
@@ -60,7 +89,150 @@ pub fn check_route(caller: &Principal, path: &str, write: bool) -> Result<(), Ad
     if allowed || SELF_MANAGED_ROUTES.contains(&route) {
         return Ok(());
     }
+    check_organization_route(caller, route, organizations)
+}
+
+/// The role check of the routes an organization's members may reach (LiteLLM's
+/// `organization_role_based_access_check` before the route); any other is for proxy admins.
+fn check_organization_route(
+    caller: &Principal,
+    route: &str,
+    organizations: &[(String, String)],
+) -> Result<(), AdminError> {
+    let is_org_route = ORG_ADMIN_ONLY_ROUTES.contains(&route) || route == "/organization/delete";
+    if is_org_route && organizations.is_empty() {
+        return Err(AdminError::Unauthorized(format!(
+            "Tried to access route={route} but you are not a member of any organization. Please contact the \
+             proxy admin to request access."
+        )));
+    }
+    if route == "/organization/delete" {
+        return Err(AdminError::Unauthorized("Only proxy admins can delete organizations".into()));
+    }
+    let administers_one = organizations.iter().any(|(_, role)| role == ORG_ADMIN);
+    if ORG_ADMIN_ONLY_ROUTES.contains(&route)
+        || (route == "/organization/list" && !organizations.is_empty())
+        || (ORG_ADMIN_ROUTES.contains(&route) && administers_one)
+    {
+        return Ok(());
+    }
     Err(admin_only(caller, route))
+}
+
+/// The organizations the caller's user is a member of, with its role in each.
+pub fn org_roles(core: &Core, caller: &Principal) -> Vec<(String, String)> {
+    let Some(user) = caller.user_id() else { return Vec::new() };
+    core.gateway
+        .registry
+        .organizations
+        .all()
+        .iter()
+        .filter_map(|o| {
+            let (_, role) = o.record.member_roles.iter().find(|(member, _)| member == user)?;
+            Some((o.record.organization_id.clone(), role.clone()))
+        })
+        .collect()
+}
+
+/// The caller's role in an organization, when its user is a member.
+fn org_role(core: &Core, caller: &Principal, organization_id: &str) -> Option<String> {
+    let user = caller.user_id()?;
+    let organization = core.gateway.registry.organizations.get(organization_id)?;
+    organization.record.member_roles.iter().find(|(member, _)| member == user).map(|(_, role)| role.clone())
+}
+
+/// Proxy admins, and the organization's `org_admin` members, administer an organization.
+pub fn administers(core: &Core, caller: &Principal, organization_id: &str) -> bool {
+    caller.is_admin() || org_role(core, caller, organization_id).as_deref() == Some(ORG_ADMIN)
+}
+
+/// LiteLLM's check of an organization-admin route on the organization the request names (401).
+pub fn check_org_admin(core: &Core, caller: &Principal, organization_id: &str, route: &str) -> Result<(), AdminError> {
+    if caller.is_admin() {
+        return Ok(());
+    }
+    match org_role(core, caller, organization_id) {
+        Some(role) if role == ORG_ADMIN => Ok(()),
+        Some(role) => Err(AdminError::Unauthorized(format!(
+            "You do not have the required role to perform {route} in Organization {organization_id}. Your role is \
+             {role} in Organization {organization_id}"
+        ))),
+        None => Err(AdminError::Unauthorized(format!(
+            "You do not have a role within the selected organization. Passed organization_id: {organization_id}. \
+             Please contact the organization admin to request access."
+        ))),
+    }
+}
+
+/// A management route an organization admin reaches ([`ORG_ADMIN_ROUTES`]) acting on an
+/// organization it does not administer: refused as the route check refuses a non-admin.
+pub fn check_administers(
+    core: &Core,
+    caller: &Principal,
+    organization_id: Option<&str>,
+    route: &str,
+) -> Result<(), AdminError> {
+    match organization_id {
+        _ if caller.is_admin() => Ok(()),
+        Some(o) if administers(core, caller, o) => Ok(()),
+        _ => Err(admin_only(caller, route)),
+    }
+}
+
+/// `/team/new` by a member of organizations: the team must be in one, which it administers
+/// (LiteLLM's 401s).
+pub fn check_new_team(core: &Core, caller: &Principal, fields: &Fields) -> Result<(), AdminError> {
+    if caller.is_admin() {
+        return Ok(());
+    }
+    let Some(organization_id) = fields.get("organization_id").and_then(Value::as_str) else {
+        let organizations: Vec<String> = org_roles(core, caller).into_iter().map(|(o, _)| o).collect();
+        return Err(AdminError::Unauthorized(format!(
+            "Passed organization_id is None, please specify the organization_id in your request. You are part \
+             of multiple organizations: {}",
+            python_list(&organizations)
+        )));
+    };
+    match org_role(core, caller, organization_id) {
+        Some(role) if role == ORG_ADMIN => Ok(()),
+        role => Err(AdminError::Unauthorized(format!(
+            "You do not have the required role to call /team/new. Your role is {} in Organization {organization_id}",
+            role.as_deref().unwrap_or("None")
+        ))),
+    }
+}
+
+/// Whether the caller administers the organization of a team.
+fn administers_team_organization(core: &Core, caller: &Principal, team: &TeamRecord) -> bool {
+    team.organization_id.as_deref().is_some_and(|o| org_role(core, caller, o).as_deref() == Some(ORG_ADMIN))
+}
+
+/// `/team/update`, `/team/delete`, `/team/block|unblock` by a non-admin: the team must be in an
+/// organization the caller administers; moving it to another needs that one's admin too.
+pub fn check_team_change(
+    core: &Core,
+    caller: &Principal,
+    team: &TeamRecord,
+    fields: Option<&Fields>,
+    route: &str,
+) -> Result<(), AdminError> {
+    if caller.is_admin() {
+        return Ok(());
+    }
+    if !administers_team_organization(core, caller, team) {
+        return Err(admin_only(caller, route));
+    }
+    let destination = fields.and_then(|f| f.get("organization_id")).and_then(Value::as_str).filter(|o| !o.is_empty());
+    match destination {
+        Some(o) if Some(o) != team.organization_id.as_deref() && !administers(core, caller, o) => {
+            Err(AdminError::Forbidden(
+                "Relocating a team to a different organization requires PROXY_ADMIN or org-admin of the destination \
+                 org."
+                    .into(),
+            ))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// LiteLLM's refusal of a route only proxy admins may call.
@@ -99,14 +271,15 @@ pub fn team_role<'t>(caller: &Principal, team: &'t TeamRecord) -> Option<&'t str
     team.members_with_roles.iter().find(|m| m.user_id.as_deref() == Some(user)).map(|m| m.role.as_str())
 }
 
-/// Admins, and the team's `admin` members, manage a team's members and keys.
-pub fn manages_team(caller: &Principal, team: &TeamRecord) -> bool {
-    caller.is_admin() || team_role(caller, team) == Some("admin")
+/// Admins, the team's `admin` members and its organization's admins manage a team's members
+/// (LiteLLM's `TEAM_OR_ORG_ADMIN`).
+fn manages_team(core: &Core, caller: &Principal, team: &TeamRecord) -> bool {
+    caller.is_admin() || team_role(caller, team) == Some("admin") || administers_team_organization(core, caller, team)
 }
 
 /// LiteLLM's refusal of a team route to someone who is neither a proxy admin nor the team's admin.
-pub fn check_team_admin(caller: &Principal, team: &TeamRecord, route: &str) -> Result<(), AdminError> {
-    if manages_team(caller, team) {
+pub fn check_team_admin(core: &Core, caller: &Principal, team: &TeamRecord, route: &str) -> Result<(), AdminError> {
+    if manages_team(core, caller, team) {
         return Ok(());
     }
     Err(AdminError::Forbidden(format!(
@@ -115,10 +288,15 @@ pub fn check_team_admin(caller: &Principal, team: &TeamRecord, route: &str) -> R
     )))
 }
 
-/// Whether the caller may read a team: readers of everything, the team's own keys, its members.
-pub fn check_team_read(caller: &Principal, team: &TeamRecord) -> Result<(), AdminError> {
+/// Whether the caller may read a team: readers of everything, the team's own keys, its members,
+/// its organization's admins.
+pub fn check_team_read(core: &Core, caller: &Principal, team: &TeamRecord) -> Result<(), AdminError> {
     let own_team = caller.key().and_then(|k| k.record.team_id.as_deref()) == Some(team.team_id.as_str());
-    if caller.may_read_all() || own_team || team_role(caller, team).is_some() {
+    if caller.may_read_all()
+        || own_team
+        || team_role(caller, team).is_some()
+        || administers_team_organization(core, caller, team)
+    {
         return Ok(());
     }
     Err(AdminError::Forbidden(format!(
@@ -394,11 +572,11 @@ mod tests {
     #[test]
     fn routes_by_role_as_litellm_checks_them() {
         let member = key_with(Role::Member, Some("ana@example.com"));
-        assert!(check_route(&member, "/key/generate", true).is_ok());
-        assert!(check_route(&member, "/key/list", false).is_ok());
-        assert!(check_route(&member, "/spend/logs", false).is_ok());
-        assert!(check_route(&member, "/team/member_add", true).is_ok(), "decided by the route");
-        let refused = check_route(&member, "/team/new", true).unwrap_err();
+        assert!(check_route(&member, "/key/generate", true, &[]).is_ok());
+        assert!(check_route(&member, "/key/list", false, &[]).is_ok());
+        assert!(check_route(&member, "/spend/logs", false, &[]).is_ok());
+        assert!(check_route(&member, "/team/member_add", true, &[]).is_ok(), "decided by the route");
+        let refused = check_route(&member, "/team/new", true, &[]).unwrap_err();
         assert_eq!(refused.classify().0, 401);
         assert_eq!(
             refused.to_string(),
@@ -406,26 +584,58 @@ mod tests {
              keys/users/teams. Route=/team/new. Your role=internal_user. Your user_id=ana@ex*******om"
         );
         let viewer = key_with(Role::MemberViewer, Some("bo"));
-        assert!(check_route(&viewer, "/spend/logs", false).is_ok());
-        assert!(check_route(&viewer, "/key/info", false).is_ok());
-        assert_eq!(check_route(&viewer, "/key/generate", true).unwrap_err().classify().0, 401);
+        assert!(check_route(&viewer, "/spend/logs", false, &[]).is_ok());
+        assert!(check_route(&viewer, "/key/info", false, &[]).is_ok());
+        assert_eq!(check_route(&viewer, "/key/generate", true, &[]).unwrap_err().classify().0, 401);
         let admin_viewer = key_with(Role::Viewer, None);
-        assert!(check_route(&admin_viewer, "/global/spend/keys", false).is_ok());
-        let e = check_route(&admin_viewer, "/key/generate", true).unwrap_err();
+        assert!(check_route(&admin_viewer, "/global/spend/keys", false, &[]).is_ok());
+        let e = check_route(&admin_viewer, "/key/generate", true, &[]).unwrap_err();
         assert_eq!(e.classify().0, 403);
         assert_eq!(
             e.to_string(),
             "user not allowed to access this route, role= proxy_admin_viewer. Trying to access: /key/generate"
         );
         let plain = key_with(Role::Plain, None);
-        assert!(check_route(&plain, "/key/info", false).is_ok());
+        assert!(check_route(&plain, "/key/info", false, &[]).is_ok());
         assert!(
-            check_route(&plain, "/key/generate", true)
+            check_route(&plain, "/key/generate", true, &[])
                 .unwrap_err()
                 .to_string()
                 .contains("Your role=unknown. Your user_id=unknown")
         );
-        assert!(check_route(&Principal::Master, "/user/delete", true).is_ok());
+        assert!(check_route(&Principal::Master, "/user/delete", true, &[]).is_ok());
+    }
+
+    #[test]
+    fn organization_members_reach_the_routes_of_their_role_in_it() {
+        let member = key_with(Role::Member, Some("ana@example.com"));
+        let none: &[(String, String)] = &[];
+        let admin_of = [("org-1".to_string(), ORG_ADMIN.to_string())];
+        let user_in = [("org-1".to_string(), "internal_user".to_string())];
+        let refused = check_route(&member, "/organization/info", false, none).unwrap_err();
+        assert_eq!(refused.classify().0, 401);
+        assert_eq!(
+            refused.to_string(),
+            "Tried to access route=/organization/info but you are not a member of any organization. Please contact \
+             the proxy admin to request access."
+        );
+        // The route itself checks the member's role in the organization the request names.
+        assert!(check_route(&member, "/organization/member_add", true, &user_in).is_ok());
+        assert!(check_route(&member, "/organization/list", false, &user_in).is_ok());
+        assert_eq!(check_route(&member, "/organization/list", false, none).unwrap_err().classify().0, 401);
+        for route in ["/team/new", "/team/update", "/team/delete", "/user/list", "/organization/update"] {
+            assert!(check_route(&member, route, true, &admin_of).is_ok(), "{route}");
+            assert!(check_route(&member, route, true, &user_in).unwrap_err().to_string().contains("Only proxy admin"));
+        }
+        let delete = check_route(&member, "/organization/delete", true, &admin_of).unwrap_err();
+        assert_eq!(delete.to_string(), "Only proxy admins can delete organizations");
+        assert!(
+            check_route(&member, "/organization/new", true, &admin_of)
+                .unwrap_err()
+                .to_string()
+                .contains("Only proxy admin")
+        );
+        assert!(check_route(&member, "/user/delete", true, &admin_of).is_err(), "not an organization admin's route");
     }
 
     #[test]

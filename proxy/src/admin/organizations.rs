@@ -2,13 +2,16 @@
 //! in LiteLLM's shapes. A team joins one with its `organization_id`; the organization's budget
 //! (max budget, rate limits, budget period) then limits the calls of the team's keys, and what
 //! they spend adds to the organization's spend.
+//!
+//! Proxy admins manage every organization; an organization's `org_admin` members manage theirs
+//! (its info, its members, its alias, models and budget), as in LiteLLM.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::budgets::{BUDGET_FIELDS, build, changed_by, find};
-use super::{AdminError, Core, Fields, merge, now};
+use super::{AdminError, Core, Fields, access, merge, now};
 use crate::auth::Principal;
 use crate::store::{BudgetRecord, Entity, OrganizationMembership, OrganizationRecord, UserRecord, Write};
 
@@ -156,20 +159,27 @@ async fn with_budget(core: &Core, organization: OrganizationRecord) -> Result<Or
     Ok(shown(core, organization, budget))
 }
 
-/// `/organization/info`.
-pub async fn info(core: &Core, id: &str) -> Result<OrganizationInfo, AdminError> {
+/// `/organization/info`: for readers of everything and the organization's admins.
+pub async fn info(core: &Core, caller: &Principal, id: &str) -> Result<OrganizationInfo, AdminError> {
+    if !caller.may_read_all() {
+        access::check_org_admin(core, caller, id, "/organization/info")?;
+    }
     let organization = organization_or_404(core, id).await?;
     with_budget(core, organization).await
 }
 
-/// `/organization/list`: every organization, oldest first.
-pub async fn list(core: &Core) -> Result<Vec<OrganizationInfo>, AdminError> {
+/// `/organization/list`: every organization, oldest first; a caller that may not read
+/// everything sees those its user is a member of.
+pub async fn list(core: &Core, caller: &Principal) -> Result<Vec<OrganizationInfo>, AdminError> {
     let budgets = core.store.budgets().await?;
+    let member_of: Option<Vec<String>> =
+        (!caller.may_read_all()).then(|| access::org_roles(core, caller).into_iter().map(|(o, _)| o).collect());
     Ok(core
         .store
         .organizations()
         .await?
         .into_iter()
+        .filter(|o| member_of.as_ref().is_none_or(|ids| ids.contains(&o.organization_id)))
         .map(|o| {
             let budget = o.budget_id.as_deref().and_then(|b| budgets.iter().find(|x| x.budget_id == b)).cloned();
             shown(core, o, budget)
@@ -179,7 +189,9 @@ pub async fn list(core: &Core) -> Result<Vec<OrganizationInfo>, AdminError> {
 
 /// `/organization/update`: alias, models, metadata, budget (which must exist).
 pub async fn update(core: &Core, caller: &Principal, fields: &Fields) -> Result<OrganizationRecord, AdminError> {
-    let current = organization_or_404(core, &required_id(fields)?).await?;
+    let id = required_id(fields)?;
+    access::check_administers(core, caller, Some(&id), "/organization/update")?;
+    let current = organization_or_404(core, &id).await?;
     if let Some(b) = fields.get("budget_id").and_then(Value::as_str)
         && find(core, b).await?.is_none()
     {
@@ -221,6 +233,7 @@ pub async fn add_members(
     members: Vec<OrgMember>,
     max_budget_in_organization: Option<f64>,
 ) -> Result<OrganizationMembersAdded, AdminError> {
+    access::check_org_admin(core, caller, organization_id, "/organization/member_add")?;
     let mut organization = organization_or_404(core, organization_id).await?;
     let registry = &core.gateway.registry;
     let mut users: Vec<UserRecord> = Vec::new();
@@ -261,9 +274,7 @@ pub async fn add_members(
         };
         let budget_id = match max_budget_in_organization {
             Some(max) => {
-                let mut fields = Fields::new();
-                fields.insert("max_budget".into(), Value::from(max));
-                let budget = build(caller, &fields, None)?;
+                let budget = member_budget(caller, max, None)?;
                 let id = budget.budget_id.clone();
                 budgets.push(budget);
                 Some(id)
@@ -307,9 +318,126 @@ pub async fn add_members(
     for user in new_users {
         registry.users.put(user);
     }
+    refresh_limits(core).await?;
     Ok(OrganizationMembersAdded {
         organization_id: organization_id.to_string(),
         updated_users: users,
         updated_organization_memberships: memberships,
     })
+}
+
+/// The member a `member_update` / `member_delete` names: by user id, else by the email of
+/// exactly one user (LiteLLM's 400 otherwise).
+fn member_id(core: &Core, user_id: Option<&str>, user_email: Option<&str>) -> Result<String, AdminError> {
+    if let Some(id) = user_id {
+        return Ok(id.to_string());
+    }
+    let Some(email) = user_email else {
+        return Err(AdminError::invalid("Either user_id or user_email needs to be passed in", Some("user_id")));
+    };
+    let mut found = core.gateway.registry.users.all();
+    found.retain(|u| u.record.user_email.as_deref() == Some(email));
+    match found.as_slice() {
+        [one] => Ok(one.record.user_id.clone()),
+        _ => Err(AdminError::invalid(
+            format!(
+                "Unique user not found for user_email={email}. Potential duplicate OR non-existent user_email in \
+                 LiteLLM_UserTable. Use 'user_id' instead."
+            ),
+            Some("user_email"),
+        )),
+    }
+}
+
+fn member_not_found(user_id: &str) -> AdminError {
+    AdminError::NotFound(format!("Member not found in organization for user_id={user_id}"))
+}
+
+/// `/organization/member_update`: a member's role, and its budget in the organization (made
+/// when it has none). Only a proxy admin changes the role of a proxy admin (or viewer).
+pub async fn update_member(
+    core: &Core,
+    caller: &Principal,
+    organization_id: &str,
+    user: (Option<&str>, Option<&str>),
+    role: Option<&str>,
+    max_budget_in_organization: Option<f64>,
+) -> Result<OrganizationMembership, AdminError> {
+    access::check_org_admin(core, caller, organization_id, "/organization/member_update")?;
+    let mut organization = organization_or_404(core, organization_id).await?;
+    let user_id = member_id(core, user.0, user.1)?;
+    if let Some(r) = role
+        && !MEMBER_ROLES.contains(&r)
+    {
+        return Err(AdminError::invalid(format!("role must be one of {}", MEMBER_ROLES.join(", ")), Some("role")));
+    }
+    let target_role = core.gateway.registry.users.get(&user_id).and_then(|u| u.record.user_role.clone());
+    if matches!(target_role.as_deref(), Some("proxy_admin" | "proxy_admin_viewer")) && !caller.is_admin() {
+        return Err(AdminError::Forbidden(
+            "Only PROXY_ADMIN may modify the organization role of a user who is a global PROXY_ADMIN.".into(),
+        ));
+    }
+    let current_budget = match organization.members.iter().find(|m| m.user_id == user_id) {
+        Some(m) => m.budget_id.clone(),
+        None => return Err(member_not_found(&user_id)),
+    };
+    let budget = match (max_budget_in_organization, current_budget) {
+        (None, _) => None,
+        (Some(max), Some(id)) => match super::budgets::find(core, &id).await? {
+            Some(mut existing) => {
+                existing.max_budget = Some(max);
+                existing.updated_at = now();
+                existing.updated_by = Some(changed_by(caller));
+                Some(existing)
+            }
+            None => Some(member_budget(caller, max, Some(&id))?),
+        },
+        (Some(max), None) => Some(member_budget(caller, max, None)?),
+    };
+    let stamp = now();
+    let Some(membership) = organization.members.iter_mut().find(|m| m.user_id == user_id) else {
+        return Err(member_not_found(&user_id));
+    };
+    if let Some(r) = role {
+        membership.user_role = Some(r.to_string());
+    }
+    if let Some(b) = &budget {
+        membership.budget_id = Some(b.budget_id.clone());
+    }
+    membership.updated_at = stamp.clone();
+    let updated = membership.clone();
+    organization.updated_at = stamp;
+    organization.updated_by = Some(changed_by(caller));
+    let mut writes: Vec<Write> = budget.iter().map(Write::Budget).collect();
+    writes.push(Write::Organization(&organization));
+    core.commit(&writes).await?;
+    refresh_limits(core).await?;
+    Ok(updated)
+}
+
+fn member_budget(caller: &Principal, max_budget: f64, budget_id: Option<&str>) -> Result<BudgetRecord, AdminError> {
+    let mut fields = Fields::new();
+    fields.insert("max_budget".into(), Value::from(max_budget));
+    build(caller, &fields, budget_id)
+}
+
+/// `/organization/member_delete`: the membership removed (the user stays).
+pub async fn remove_member(
+    core: &Core,
+    caller: &Principal,
+    organization_id: &str,
+    user: (Option<&str>, Option<&str>),
+) -> Result<OrganizationMembership, AdminError> {
+    access::check_org_admin(core, caller, organization_id, "/organization/member_delete")?;
+    let mut organization = organization_or_404(core, organization_id).await?;
+    let user_id = member_id(core, user.0, user.1)?;
+    let Some(at) = organization.members.iter().position(|m| m.user_id == user_id) else {
+        return Err(member_not_found(&user_id));
+    };
+    let removed = organization.members.remove(at);
+    organization.updated_at = now();
+    organization.updated_by = Some(changed_by(caller));
+    core.commit(&[Write::Organization(&organization)]).await?;
+    refresh_limits(core).await?;
+    Ok(removed)
 }

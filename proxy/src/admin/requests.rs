@@ -334,6 +334,27 @@ pub struct OrganizationMemberAddRequest {
     pub max_budget_in_organization: Option<f64>,
 }
 
+/// `/organization/member_update`: a member (by `user_id` or `user_email`), its new role and
+/// its budget in the organization.
+#[derive(Deserialize, ToSchema)]
+pub struct OrganizationMemberUpdateRequest {
+    pub organization_id: String,
+    pub user_id: Option<String>,
+    pub user_email: Option<String>,
+    /// `org_admin`, `internal_user` or `internal_user_viewer`.
+    pub role: Option<String>,
+    /// The member's budget in the organization (USD).
+    pub max_budget_in_organization: Option<f64>,
+}
+
+/// `/organization/member_delete`: a member, by `user_id` or `user_email`.
+#[derive(Deserialize, ToSchema)]
+pub struct OrganizationMemberDeleteRequest {
+    pub organization_id: String,
+    pub user_id: Option<String>,
+    pub user_email: Option<String>,
+}
+
 #[derive(Deserialize, ToSchema)]
 #[serde(untagged)]
 pub enum OrgMembers {

@@ -171,6 +171,7 @@ async fn save_as(
 /// `/team/new`: returns the team as stored. The creating key's user joins the team as an
 /// `admin` member, as in LiteLLM (unless the body already lists it).
 pub async fn create(core: &Core, caller: &Principal, fields: &Fields) -> Result<TeamRecord, AdminError> {
+    access::check_new_team(core, caller, fields)?;
     let fields = &with_defaults(fields, &core.config.litellm.team_defaults);
     check_limits(fields)?;
     check_member_budget_default(fields)?;
@@ -226,11 +227,12 @@ fn with_defaults(fields: &Fields, defaults: &TeamDefaults) -> Fields {
 }
 
 /// `/team/update`.
-pub async fn update(core: &Core, fields: &Fields) -> Result<UpdatedTeam, AdminError> {
+pub async fn update(core: &Core, caller: &Principal, fields: &Fields) -> Result<UpdatedTeam, AdminError> {
     check_limits(fields)?;
     check_member_budget_default(fields)?;
     check_organization(core, fields)?;
     let entry = team_or_404(core, &required_team_id(fields)?)?;
+    access::check_team_change(core, caller, &entry.record, Some(fields), "/team/update")?;
     let mut allowed: Vec<&str> = UPDATABLE.to_vec();
     allowed.extend_from_slice(LIMIT_FIELDS);
     let mut record: TeamRecord = merge(&entry.snapshot(), fields, &allowed)?;
@@ -249,10 +251,10 @@ pub async fn update(core: &Core, fields: &Fields) -> Result<UpdatedTeam, AdminEr
 }
 
 /// `/team/delete`: the teams and their keys.
-pub async fn delete(core: &Core, team_ids: Vec<String>) -> Result<DeletedTeams, AdminError> {
+pub async fn delete(core: &Core, caller: &Principal, team_ids: Vec<String>) -> Result<DeletedTeams, AdminError> {
     let registry = &core.gateway.registry;
     for id in &team_ids {
-        team_or_404(core, id)?;
+        access::check_team_change(core, caller, &team_or_404(core, id)?.record, None, "/team/delete")?;
     }
     let keys: Vec<String> = registry
         .keys
@@ -298,7 +300,7 @@ fn memberships(core: &Core, entry: &TeamEntry) -> Vec<Membership> {
 /// `/team/info`: for readers of everything, the team's own keys and its members.
 pub fn info(core: &Core, caller: &Principal, team_id: &str) -> Result<TeamInfo, AdminError> {
     let entry = team_or_404(core, team_id)?;
-    access::check_team_read(caller, &entry.record)?;
+    access::check_team_read(core, caller, &entry.record)?;
     Ok(TeamInfo {
         team_id: team_id.to_string(),
         team_info: entry.snapshot(),
@@ -319,7 +321,7 @@ pub fn list(core: &Core, caller: &Principal, user_id: Option<&str>) -> Result<Ve
                 caller.role().litellm_name()
             )));
         }
-        teams.retain(|t| access::check_team_read(caller, &t.record).is_ok());
+        teams.retain(|t| access::check_team_read(core, caller, &t.record).is_ok());
     }
     if let Some(user) = user_id {
         teams.retain(|t| t.record.members_with_roles.iter().any(|m| m.user_id.as_deref() == Some(user)));
@@ -348,7 +350,7 @@ pub async fn add_members(
     max_budget_in_team: Option<f64>,
 ) -> Result<TeamWithMembers, AdminError> {
     let entry = team_or_404(core, team_id)?;
-    access::check_team_admin(caller, &entry.record, "/team/member_add")?;
+    access::check_team_admin(core, caller, &entry.record, "/team/member_add")?;
     check_member_budget(max_budget_in_team, "max_budget_in_team")?;
     let mut record = entry.snapshot();
     let mut new_users: Vec<UserRecord> = Vec::new();
@@ -413,7 +415,7 @@ pub async fn remove_member(
         return Err(AdminError::invalid("Either user_id or user_email needs to be passed in", Some("user_id")));
     }
     let entry = team_or_404(core, team_id)?;
-    access::check_team_admin(caller, &entry.record, "/team/member_delete")?;
+    access::check_team_admin(core, caller, &entry.record, "/team/member_delete")?;
     let mut record = entry.snapshot();
     let is_named = |m: &Member| {
         (user_id.is_some() && m.user_id.as_deref() == user_id)
@@ -446,8 +448,15 @@ pub async fn remove_member(
 }
 
 /// `/team/block` and `/team/unblock`.
-pub async fn set_blocked(core: &Core, fields: &Fields, blocked: bool) -> Result<TeamRecord, AdminError> {
+pub async fn set_blocked(
+    core: &Core,
+    caller: &Principal,
+    fields: &Fields,
+    blocked: bool,
+) -> Result<TeamRecord, AdminError> {
     let entry = team_or_404(core, &required_team_id(fields)?)?;
+    let route = if blocked { "/team/block" } else { "/team/unblock" };
+    access::check_team_change(core, caller, &entry.record, None, route)?;
     let mut record = entry.snapshot();
     record.blocked = blocked;
     Ok(save_as(core, Some(if blocked { "blocked" } else { "unblocked" }), record, &[]).await?.snapshot())
@@ -468,7 +477,7 @@ pub async fn update_member(
         return Err(AdminError::invalid("Either user_id or user_email needs to be passed in", Some("user_id")));
     }
     let entry = team_or_404(core, team_id)?;
-    access::check_team_admin(caller, &entry.record, "/team/member_update")?;
+    access::check_team_admin(core, caller, &entry.record, "/team/member_update")?;
     if let Some(r) = role
         && !matches!(r, "admin" | "user")
     {

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use utoipa::ToSchema;
 
 use super::keys::{KeyStatus, KeyView, keys_where, prepare_key, save_new_keys};
-use super::{AdminError, Core, Fields, LIMIT_FIELDS, check_limits, merge, next_reset, now, page, spend_field};
+use super::{AdminError, Core, Fields, LIMIT_FIELDS, access, check_limits, merge, next_reset, now, page, spend_field};
 use crate::auth::Principal;
 use crate::auth::registry::UserEntry;
 use crate::store::{Entity, TeamRecord, UserRecord, Write};
@@ -219,13 +219,45 @@ pub async fn delete(core: &Core, user_ids: Vec<String>) -> Result<DeletedUsers, 
 pub struct UserQuery {
     pub role: Option<String>,
     pub team: Option<String>,
+    /// `organization_ids`: members of these organizations only.
+    pub organizations: Vec<String>,
     pub page: usize,
     pub page_size: usize,
 }
 
-/// `/user/list`.
-pub fn list(core: &Core, q: &UserQuery) -> UserList {
+/// `/user/list`: every user for readers of everything; an organization's admin lists the
+/// members of the organizations it administers (of those asked for, when any are).
+pub fn list(core: &Core, caller: &Principal, q: &UserQuery) -> Result<UserList, AdminError> {
+    let mut organizations = q.organizations.clone();
+    if !caller.may_read_all() {
+        let administered: Vec<String> = access::org_roles(core, caller)
+            .into_iter()
+            .filter(|(_, role)| role == access::ORG_ADMIN)
+            .map(|(organization, _)| organization)
+            .collect();
+        if administered.is_empty() {
+            return Err(AdminError::Forbidden("Only proxy admins and organization admins can list users.".into()));
+        }
+        if organizations.is_empty() {
+            organizations = administered;
+        } else {
+            organizations.retain(|o| administered.contains(o));
+            if organizations.is_empty() {
+                return Err(AdminError::Forbidden(
+                    "You do not have org_admin access to the requested organization(s).".into(),
+                ));
+            }
+        }
+    }
     let mut users = core.gateway.registry.users.all();
+    if !organizations.is_empty() {
+        let members: Vec<String> = organizations
+            .iter()
+            .filter_map(|o| core.gateway.registry.organizations.get(o))
+            .flat_map(|o| o.record.member_roles.iter().map(|(user, _)| user.clone()).collect::<Vec<_>>())
+            .collect();
+        users.retain(|u| members.contains(&u.record.user_id));
+    }
     if let Some(role) = &q.role {
         users.retain(|u| u.record.user_role.as_ref() == Some(role));
     }
@@ -235,13 +267,13 @@ pub fn list(core: &Core, q: &UserQuery) -> UserList {
     users.sort_by(|a, b| a.record.created_at.cmp(&b.record.created_at).then(a.record.user_id.cmp(&b.record.user_id)));
     let page_number = q.page.max(1);
     let (rows, total_pages) = page(&users, page_number, q.page_size);
-    UserList {
+    Ok(UserList {
         users: rows.iter().map(|u| u.snapshot()).collect(),
         total: users.len(),
         page: page_number,
         page_size: q.page_size,
         total_pages,
-    }
+    })
 }
 
 /// Whether a caller sees only its own data (a key that may not read everything).

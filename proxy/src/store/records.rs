@@ -271,13 +271,16 @@ pub struct OrganizationRecord {
 pub const ORG_ID_METADATA: &str = "user_api_key_org_id";
 
 /// What the request path needs of an organization: the limits of its budget, its spend, and
-/// the models its teams may call (empty: any).
+/// the models its teams may call (empty: any). Its members' roles ride along for the admin
+/// routes' access checks, which then need no store read.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OrganizationLimits {
     pub organization_id: String,
     pub limits: Limits,
     pub spend: f64,
     pub models: Vec<String>,
+    /// `(user_id, user_role)` of each member.
+    pub member_roles: Vec<(String, String)>,
 }
 
 impl OrganizationLimits {
@@ -298,6 +301,11 @@ impl OrganizationLimits {
             limits,
             spend: organization.spend,
             models: organization.models.clone(),
+            member_roles: organization
+                .members
+                .iter()
+                .map(|m| (m.user_id.clone(), m.user_role.clone().unwrap_or_default()))
+                .collect(),
         }
     }
 }

@@ -919,6 +919,24 @@ export type OrganizationMemberAddRequest = {
   organization_id: string;
 };
 
+/** `/organization/member_delete`: a member, by `user_id` or `user_email`. */
+export type OrganizationMemberDeleteRequest = {
+  organization_id: string;
+  user_email?: string | null;
+  user_id?: string | null;
+};
+
+/** `/organization/member_update`: a member (by `user_id` or `user_email`), its new role and its budget in the organization. */
+export type OrganizationMemberUpdateRequest = {
+  /** The member's budget in the organization (USD). */
+  max_budget_in_organization?: number | null;
+  organization_id: string;
+  /** `org_admin`, `internal_user` or `internal_user_viewer`. */
+  role?: string | null;
+  user_email?: string | null;
+  user_id?: string | null;
+};
+
 /** `/organization/member_add`'s answer. */
 export type OrganizationMembersAdded = {
   organization_id: string;

@@ -71,6 +71,8 @@ pub fn routes() -> Router<AppState> {
         .route("/organization/update", patch(organizations::organization_update))
         .route("/organization/delete", delete(organizations::organization_delete))
         .route("/organization/member_add", post(organizations::organization_member_add))
+        .route("/organization/member_update", patch(organizations::organization_member_update))
+        .route("/organization/member_delete", delete(organizations::organization_member_delete))
         .route("/spend/logs", get(spend::logs))
         .route("/global/spend", get(spend::global))
         .route("/global/spend/keys", get(spend::by_key))
@@ -126,6 +128,8 @@ pub fn routes() -> Router<AppState> {
     organizations::organization_update,
     organizations::organization_delete,
     organizations::organization_member_add,
+    organizations::organization_member_update,
+    organizations::organization_member_delete,
     spend::logs,
     spend::global,
     spend::by_key,
@@ -152,7 +156,9 @@ impl FromRequestParts<AppState> for Manager {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let Caller(principal) = Caller::from_request_parts(parts, state).await.map_err(IntoResponse::into_response)?;
         let write = !matches!(parts.method, Method::GET | Method::HEAD);
-        access::check_route(&principal, parts.uri.path(), write).map_err(IntoResponse::into_response)?;
+        let organizations = if principal.is_admin() { Vec::new() } else { access::org_roles(&state.admin, &principal) };
+        access::check_route(&principal, parts.uri.path(), write, &organizations)
+            .map_err(IntoResponse::into_response)?;
         Ok(Manager(principal))
     }
 }

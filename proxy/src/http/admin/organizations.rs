@@ -10,12 +10,13 @@ use super::{Manager, object_body, parse_body};
 use crate::admin::organizations::{self, OrganizationInfo, OrganizationMembersAdded};
 use crate::admin::requests::{
     BudgetIdsRequest, BudgetRequest, DeleteBudgetRequest, DeleteOrganizationsRequest, NewOrganizationRequest,
-    OrgMembers, OrganizationMemberAddRequest, UpdateOrganizationRequest,
+    OrgMembers, OrganizationMemberAddRequest, OrganizationMemberDeleteRequest, OrganizationMemberUpdateRequest,
+    UpdateOrganizationRequest,
 };
 use crate::admin::{AdminError, budgets};
 use crate::http::AppState;
 use crate::http::error::ErrorBody as ErrorResponse;
-use crate::store::{BudgetRecord, OrganizationRecord};
+use crate::store::{BudgetRecord, OrganizationMembership, OrganizationRecord};
 
 #[utoipa::path(post, path = "/budget/new", tag = "budgets", summary = "Create a budget", request_body = BudgetRequest, responses((status = 200, body = BudgetRecord), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
 pub async fn budget_new(
@@ -72,21 +73,21 @@ pub async fn organization_new(
 #[utoipa::path(get, path = "/organization/info", tag = "organizations", summary = "An organization, its members and budget", params(("organization_id" = String, Query)), responses((status = 200, body = OrganizationInfo), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
 pub async fn organization_info(
     State(state): State<AppState>,
-    _: Manager,
+    Manager(caller): Manager,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<OrganizationInfo>, AdminError> {
     let id = query
         .get("organization_id")
         .ok_or_else(|| AdminError::invalid("pass ?organization_id=", Some("organization_id")))?;
-    Ok(Json(organizations::info(&state.admin, id).await?))
+    Ok(Json(organizations::info(&state.admin, &caller, id).await?))
 }
 
-#[utoipa::path(get, path = "/organization/list", tag = "organizations", summary = "Every organization", responses((status = 200, body = Vec<OrganizationInfo>), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
+#[utoipa::path(get, path = "/organization/list", tag = "organizations", summary = "Every organization (a member's own, for a member)", responses((status = 200, body = Vec<OrganizationInfo>), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
 pub async fn organization_list(
     State(state): State<AppState>,
-    _: Manager,
+    Manager(caller): Manager,
 ) -> Result<Json<Vec<OrganizationInfo>>, AdminError> {
-    Ok(Json(organizations::list(&state.admin).await?))
+    Ok(Json(organizations::list(&state.admin, &caller).await?))
 }
 
 #[utoipa::path(patch, path = "/organization/update", tag = "organizations", summary = "Change an organization", request_body = UpdateOrganizationRequest, responses((status = 200, body = OrganizationRecord), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
@@ -128,4 +129,34 @@ pub async fn organization_member_add(
     )
     .await?;
     Ok(Json(added))
+}
+
+#[utoipa::path(patch, path = "/organization/member_update", tag = "organizations", summary = "Change a member's role or budget in an organization", request_body = OrganizationMemberUpdateRequest, responses((status = 200, body = OrganizationMembership), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
+pub async fn organization_member_update(
+    State(state): State<AppState>,
+    Manager(caller): Manager,
+    body: Bytes,
+) -> Result<Json<OrganizationMembership>, AdminError> {
+    let req: OrganizationMemberUpdateRequest = parse_body(&body)?;
+    let member = organizations::update_member(
+        &state.admin,
+        &caller,
+        &req.organization_id,
+        (req.user_id.as_deref(), req.user_email.as_deref()),
+        req.role.as_deref(),
+        req.max_budget_in_organization,
+    )
+    .await?;
+    Ok(Json(member))
+}
+
+#[utoipa::path(delete, path = "/organization/member_delete", tag = "organizations", summary = "Remove a member from an organization", request_body = OrganizationMemberDeleteRequest, responses((status = 200, body = OrganizationMembership), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
+pub async fn organization_member_delete(
+    State(state): State<AppState>,
+    Manager(caller): Manager,
+    body: Bytes,
+) -> Result<Json<OrganizationMembership>, AdminError> {
+    let req: OrganizationMemberDeleteRequest = parse_body(&body)?;
+    let user = (req.user_id.as_deref(), req.user_email.as_deref());
+    Ok(Json(organizations::remove_member(&state.admin, &caller, &req.organization_id, user).await?))
 }

@@ -27,15 +27,23 @@ pub async fn new(
 }
 
 #[utoipa::path(post, path = "/team/update", tag = "teams", summary = "Change a team", request_body = UpdateTeamRequest, responses((status = 200, body = UpdatedTeam), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
-pub async fn update(State(state): State<AppState>, _: Manager, body: Bytes) -> Result<Json<UpdatedTeam>, AdminError> {
-    Ok(Json(teams::update(&state.admin, &object_body(&body)?).await?))
+pub async fn update(
+    State(state): State<AppState>,
+    Manager(caller): Manager,
+    body: Bytes,
+) -> Result<Json<UpdatedTeam>, AdminError> {
+    Ok(Json(teams::update(&state.admin, &caller, &object_body(&body)?).await?))
 }
 
 #[utoipa::path(post, path = "/team/delete", tag = "teams", summary = "Delete teams and their keys", request_body = DeleteTeamsRequest, responses((status = 200, body = DeletedTeams), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
 /// Deletes teams and their keys.
-pub async fn delete(State(state): State<AppState>, _: Manager, body: Bytes) -> Result<Json<DeletedTeams>, AdminError> {
+pub async fn delete(
+    State(state): State<AppState>,
+    Manager(caller): Manager,
+    body: Bytes,
+) -> Result<Json<DeletedTeams>, AdminError> {
     let req: DeleteTeamsRequest = parse_body(&body)?;
-    Ok(Json(teams::delete(&state.admin, req.team_ids).await?))
+    Ok(Json(teams::delete(&state.admin, &caller, req.team_ids).await?))
 }
 
 #[utoipa::path(get, path = "/team/info", tag = "teams", summary = "A team, its keys and members", params(("team_id" = String, Query)), responses((status = 200, body = TeamInfo), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
@@ -105,11 +113,19 @@ pub async fn member_update(
 }
 
 #[utoipa::path(post, path = "/team/block", tag = "teams", summary = "Block a team", request_body = TeamIdRequest, responses((status = 200, body = TeamRecord), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
-pub async fn block(State(state): State<AppState>, _: Manager, body: Bytes) -> Result<Json<TeamRecord>, AdminError> {
-    Ok(Json(teams::set_blocked(&state.admin, &object_body(&body)?, true).await?))
+pub async fn block(
+    State(state): State<AppState>,
+    Manager(caller): Manager,
+    body: Bytes,
+) -> Result<Json<TeamRecord>, AdminError> {
+    Ok(Json(teams::set_blocked(&state.admin, &caller, &object_body(&body)?, true).await?))
 }
 
 #[utoipa::path(post, path = "/team/unblock", tag = "teams", summary = "Unblock a team", request_body = TeamIdRequest, responses((status = 200, body = TeamRecord), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
-pub async fn unblock(State(state): State<AppState>, _: Manager, body: Bytes) -> Result<Json<TeamRecord>, AdminError> {
-    Ok(Json(teams::set_blocked(&state.admin, &object_body(&body)?, false).await?))
+pub async fn unblock(
+    State(state): State<AppState>,
+    Manager(caller): Manager,
+    body: Bytes,
+) -> Result<Json<TeamRecord>, AdminError> {
+    Ok(Json(teams::set_blocked(&state.admin, &caller, &object_body(&body)?, false).await?))
 }

@@ -45,18 +45,22 @@ pub async fn delete(State(state): State<AppState>, _: Manager, body: Bytes) -> R
     Ok(Json(users::delete(&state.admin, req.user_ids).await?))
 }
 
-#[utoipa::path(get, path = "/user/list", tag = "users", summary = "Users, a page at a time", params(("role" = Option<String>, Query), ("team" = Option<String>, Query), ("page" = Option<usize>, Query), ("page_size" = Option<usize>, Query)), responses((status = 200, body = UserList), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
+#[utoipa::path(get, path = "/user/list", tag = "users", summary = "Users, a page at a time", params(("role" = Option<String>, Query), ("team" = Option<String>, Query), ("organization_ids" = Option<String>, Query, description = "Comma-separated organization ids: their members only"), ("page" = Option<usize>, Query), ("page_size" = Option<usize>, Query)), responses((status = 200, body = UserList), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
 pub async fn list(
     State(state): State<AppState>,
-    _: Manager,
+    Manager(caller): Manager,
     Query(query): Query<HashMap<String, String>>,
-) -> Json<UserList> {
+) -> Result<Json<UserList>, AdminError> {
     let p = Params(query);
     let q = users::UserQuery {
         role: p.text("role"),
         team: p.text("team"),
+        organizations: p
+            .text("organization_ids")
+            .map(|ids| ids.split(',').map(str::trim).filter(|id| !id.is_empty()).map(str::to_string).collect())
+            .unwrap_or_default(),
         page: p.number("page", 1),
         page_size: p.number("page_size", 25),
     };
-    Json(users::list(&state.admin, &q))
+    Ok(Json(users::list(&state.admin, &caller, &q)?))
 }
