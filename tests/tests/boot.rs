@@ -101,4 +101,17 @@ async fn model_group_alias_and_several_deployments_per_group() {
         .unwrap();
     let ids: Vec<&str> = models["data"].as_array().unwrap().iter().filter_map(|m| m["id"].as_str()).collect();
     assert_eq!(ids, ["fast", "pool"]);
+    // /model_group/info names an alias's entry by the alias, as LiteLLM's user-facing name.
+    let groups: Value = http
+        .get(format!("{}/model_group/info", gw.base_url()))
+        .bearer_auth(MASTER_KEY)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let names: Vec<&str> =
+        groups["data"].as_array().unwrap().iter().filter_map(|g| g["model_group"].as_str()).collect();
+    assert_eq!(names, ["fast", "pool"]);
 }

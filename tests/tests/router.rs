@@ -73,10 +73,29 @@ async fn wildcard_groups_serve_any_name_with_the_matched_part_as_the_upstream_mo
     assert_eq!(status, 200);
     assert_eq!(models_sent(&s.openai), vec!["gpt-4o-mini"]);
 
-    // Patterns are not model names: not listed, and not checked by /health without a model to use.
-    let listed: Value = s.get("/v1/models").await.json().await.unwrap();
-    let ids: Vec<&str> = listed["data"].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap()).collect();
-    assert!(ids.contains(&"gpt-4o-mini") && !ids.iter().any(|id| id.contains('*')), "{ids:?}");
+    // /v1/models lists what the patterns serve as LiteLLM does, from the price map under each
+    // pattern's prefix; the patterns themselves only with return_wildcard_routes=true.
+    let listed_ids = |v: Value| -> Vec<String> {
+        v["data"].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap().to_string()).collect()
+    };
+    let ids = listed_ids(s.get("/v1/models").await.json().await.unwrap());
+    assert!(ids.contains(&"gpt-4o-mini".to_string()), "exact names first: {ids:?}");
+    assert!(ids.contains(&"openai/gpt-4o".to_string()), "openai/* lists OpenAI's models");
+    assert!(!ids.iter().any(|id| id == "*" || id == "openai/*"), "{ids:?}");
+    let bedrock_listed = "bedrock/us.anthropic.claude-3-5-haiku-20241022-v1:0";
+    assert!(ids.contains(&bedrock_listed.to_string()), "* of bedrock/* lists Bedrock's models under bedrock/");
+    assert_eq!(ids.iter().filter(|id| *id == "openai/gpt-4o").count(), 1, "each name once");
+    let with_routes = listed_ids(s.get("/v1/models?return_wildcard_routes=true").await.json().await.unwrap());
+    assert!(with_routes.contains(&"openai/*".to_string()) && with_routes.contains(&"*".to_string()));
+    let one: Value = s.get("/v1/models/openai%2Fgpt-4o").await.json().await.unwrap();
+    assert_eq!(one["id"], "openai/gpt-4o", "a listed name is a model of its own: {one}");
+    // A listed name is callable: the `bedrock/` the listing put before it is no part of the id.
+    let (status, body, _) = call(&s, MASTER_KEY, &ask(bedrock_listed)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        s.bedrock.requests().last().unwrap().path,
+        "/model/us.anthropic.claude-3-5-haiku-20241022-v1:0/converse"
+    );
 
     // A key limited to openai/* reaches the wildcard's OpenAI models and nothing else.
     let key = new_key(&s, json!({"models": ["openai/*"]})).await;
@@ -89,6 +108,10 @@ async fn wildcard_groups_serve_any_name_with_the_matched_part_as_the_upstream_mo
     let (status, body, _) = call(&s, &key, &ask("us.anthropic.claude-3-5-haiku-20241022-v1:0")).await;
     assert_eq!(status, 403, "{body}");
     assert_eq!(body["error"]["type"], "key_model_access_denied");
+    let r = s.http.get(s.url("/v1/models")).bearer_auth(&key).send().await.unwrap();
+    let ids = listed_ids(r.json().await.unwrap());
+    assert!(ids.contains(&"openai/gpt-4o".to_string()), "{ids:?}");
+    assert!(!ids.iter().any(|id| id.starts_with("bedrock/")), "the key lists only what it may call: {ids:?}");
 }
 
 #[tokio::test]

@@ -221,15 +221,15 @@ pub struct ModelGroups {
     pub data: Vec<ModelGroupInfo>,
 }
 
-/// `/model_group/info`: the groups the caller may call (or `model_group` alone), by name.
+/// `/model_group/info`: the groups the caller may call (or `model_group` alone), by name; a
+/// `model_group_alias` as its own entry under the alias (LiteLLM's user-facing name).
 pub fn group_info(core: &Core, caller: &crate::auth::Principal, model_group: Option<&str>) -> ModelGroups {
     let data = core
         .gateway
         .models_for(caller)
         .into_iter()
         .filter(|name| model_group.is_none_or(|m| m == name))
-        .filter_map(|name| core.gateway.group(&name))
-        .map(|group| describe_group(&group.name, &group.deployments))
+        .filter_map(|name| core.gateway.group(&name).map(|group| describe_group(&name, &group.deployments)))
         .collect();
     ModelGroups { data }
 }

@@ -271,6 +271,27 @@ impl Gateway {
         self.routes.load().map.get(name).map(|(_, g)| g.clone())
     }
 
+    /// What `/v1/models` lists for the caller, as LiteLLM does: the names it may use, then for
+    /// each wildcard group it may use the price map's models that group serves, and with
+    /// `wildcard_routes` (`return_wildcard_routes=true`) the pattern itself before them.
+    pub fn listed_models(&self, principal: &Principal, wildcard_routes: bool) -> Vec<String> {
+        let routes = self.routes.load();
+        let mut listed = self.models_for(principal);
+        let mut seen: std::collections::HashSet<String> = listed.iter().cloned().collect();
+        for (group, names) in &routes.wildcard_listings {
+            if governance::check_access(&self.registry, principal, &group.facts()).is_err() {
+                continue;
+            }
+            let pattern = wildcard_routes.then(|| group.name.to_string());
+            for name in pattern.into_iter().chain(names.iter().cloned()) {
+                if seen.insert(name.clone()) {
+                    listed.push(name);
+                }
+            }
+        }
+        listed
+    }
+
     /// Model names the caller may use (wildcard groups are not listed: they serve any name).
     pub fn models_for(&self, principal: &Principal) -> Vec<String> {
         let routes = self.routes.load();

@@ -12,7 +12,7 @@ use super::wildcard::{self, Pattern};
 use crate::auth::access::ModelFacts;
 use crate::config::{Config, GroupAlias, ModelEntry, infer_provider};
 use crate::providers::{Provider, ProviderError, TokenPrices};
-use crate::spend::{Price, price_for, price_of};
+use crate::spend::{Price, models_by_provider, price_for, price_of};
 
 /// One deployment of a model group.
 pub struct Deployment {
@@ -152,6 +152,9 @@ pub(super) struct Routes {
     patterns: Vec<Arc<ModelGroup>>,
     /// Listed names, sorted (hidden aliases and wildcards left out).
     pub(super) names: Vec<String>,
+    /// Wildcard groups in config order, with the names `/v1/models` lists for each (LiteLLM's
+    /// expansion from the price map), worked out once per table.
+    pub(super) wildcard_listings: Vec<(Arc<ModelGroup>, Vec<String>)>,
     /// Every deployment: config.yaml's in file order, then the database's.
     pub(super) deployments: Vec<Arc<Deployment>>,
 }
@@ -167,10 +170,16 @@ impl Routes {
         }
         let mut map = HashMap::new();
         let mut patterns = Vec::new();
+        let mut wildcard_listings = Vec::new();
         for (name, members) in groups {
             let group = Arc::new(ModelGroup::new(&name, members));
             if group.pattern.is_some() {
                 patterns.push(group.clone());
+                let mut listed: Vec<String> = Vec::new();
+                for d in &group.deployments {
+                    listed.extend(wildcard::known_models(&name, &d.entry.model, models_by_provider()));
+                }
+                wildcard_listings.push((group.clone(), listed));
             }
             map.insert(name.clone(), (Arc::from(name.as_str()), group));
         }
@@ -187,7 +196,7 @@ impl Routes {
         }
         names.sort();
         names.dedup();
-        Routes { map, patterns, names, deployments }
+        Routes { map, patterns, names, wildcard_listings, deployments }
     }
 
     /// The group serving `name`: an exact name or alias first, then the most specific wildcard

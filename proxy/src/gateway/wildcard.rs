@@ -2,6 +2,8 @@
 //! routes. The parts of the requested name a pattern's `*`s match fill the `*`s of each
 //! deployment's `litellm_params.model`, in order.
 
+use std::collections::HashMap;
+
 /// A `model_name` with at least one `*`.
 #[derive(Debug, Clone)]
 pub struct Pattern {
@@ -65,6 +67,45 @@ pub fn fill(model: &str, captures: &[String]) -> String {
     out
 }
 
+/// The names LiteLLM lists for a wildcard group (its `get_known_models_from_wildcard`): the
+/// models `by_provider` holds for the deployment's provider, kept to those a partial pattern
+/// names (`openai/gpt-4*`, else the pattern's text is put before each), under the pattern's prefix
+/// (`*` of `openai/*` → `openai/gpt-4o`; `myprefix/*` → `myprefix/gpt-4o`, a model's own provider
+/// prefix replaced rather than doubled). A pattern without `/` lists nothing.
+pub fn known_models(wildcard: &str, deployment_model: &str, by_provider: &HashMap<String, Vec<String>>) -> Vec<String> {
+    let expanded = if wildcard == "*" && deployment_model.contains('*') && deployment_model.contains('/') {
+        deployment_model
+    } else {
+        wildcard
+    };
+    let Some((prefix, suffix)) = expanded.split_once('/') else { return Vec::new() };
+    let provider = deployment_model.split_once('/').map_or(deployment_model, |(p, _)| p);
+    let Some(models) = by_provider.get(provider) else { return Vec::new() };
+    let mut models: Vec<String> = models.clone();
+    if suffix != "*" {
+        let model_prefix = suffix.replace('*', "");
+        let repeated = deployment_model.ends_with(&format!("/{suffix}"));
+        if repeated || models.iter().any(|m| m.starts_with(&model_prefix)) {
+            models.retain(|m| m.starts_with(&model_prefix));
+        } else {
+            models = models.iter().map(|m| format!("{model_prefix}{m}")).collect();
+        }
+    }
+    let own_prefix = format!("{prefix}/");
+    models
+        .into_iter()
+        .map(|m| {
+            if m.starts_with(&own_prefix) {
+                return m;
+            }
+            match m.split_once('/') {
+                Some((lead, rest)) if by_provider.contains_key(lead) => format!("{own_prefix}{rest}"),
+                _ => format!("{own_prefix}{m}"),
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,5 +141,26 @@ mod tests {
     #[test]
     fn more_specific_patterns_rank_higher() {
         assert!(Pattern::new("openai/*").unwrap().specificity() > Pattern::new("*").unwrap().specificity());
+    }
+
+    #[test]
+    fn wildcard_groups_list_what_litellm_lists() {
+        let by: HashMap<String, Vec<String>> = [
+            ("openai".to_string(), vec!["gpt-4o".to_string(), "gpt-4o-mini".to_string(), "o3".to_string()]),
+            ("ollama".to_string(), vec!["ollama/gemma3:1b".to_string()]),
+            ("bedrock".to_string(), vec!["us.anthropic.claude".to_string()]),
+        ]
+        .into_iter()
+        .collect();
+        let list = |w: &str, m: &str| known_models(w, m, &by);
+        assert_eq!(list("*", "openai/*"), ["openai/gpt-4o", "openai/gpt-4o-mini", "openai/o3"]);
+        assert_eq!(list("openai/*", "openai/*"), ["openai/gpt-4o", "openai/gpt-4o-mini", "openai/o3"]);
+        assert_eq!(list("team-a/*", "openai/*"), ["team-a/gpt-4o", "team-a/gpt-4o-mini", "team-a/o3"]);
+        assert_eq!(list("openai/gpt-4o*", "openai/gpt-4o*"), ["openai/gpt-4o", "openai/gpt-4o-mini"]);
+        assert_eq!(list("openai/ft-*", "openai/*"), ["openai/ft-gpt-4o", "openai/ft-gpt-4o-mini", "openai/ft-o3"]);
+        assert_eq!(list("ollama_server1/*", "ollama/*"), ["ollama_server1/gemma3:1b"], "not ollama_server1/ollama/...");
+        assert_eq!(list("bedrock/*", "bedrock/*"), ["bedrock/us.anthropic.claude"]);
+        assert!(list("*", "*").is_empty(), "a pattern without a provider lists nothing");
+        assert!(list("acme/*", "acme/*").is_empty(), "a provider the price map does not know lists nothing");
     }
 }

@@ -111,7 +111,8 @@ pub(super) fn reply_response(reply: ChatReply) -> Response {
     reply::response(reply, error_event)
 }
 
-/// `/models`: the model groups the key may call. `include_model_access_groups=true` adds the
+/// `/models`: the model groups the key may call, and what its wildcard groups serve
+/// (`return_wildcard_routes=true` adds the patterns). `include_model_access_groups=true` adds the
 /// names of the access groups it may use, `only_model_access_groups=true` leaves out the models:
 /// as in LiteLLM, the groups alone when both are set, nothing when `only_...` comes alone.
 pub async fn list_models(
@@ -123,7 +124,11 @@ pub async fn list_models(
     let flag = |name: &str| {
         query.get(name).is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "true" | "1" | "yes" | "on"))
     };
-    let mut ids = if flag("only_model_access_groups") { Vec::new() } else { state.gateway.models_for(&principal) };
+    let mut ids = if flag("only_model_access_groups") {
+        Vec::new()
+    } else {
+        state.gateway.listed_models(&principal, flag("return_wildcard_routes"))
+    };
     if flag("include_model_access_groups") {
         let mut all: Vec<String> = state
             .gateway
@@ -163,7 +168,7 @@ pub async fn get_model(
     Caller(principal): Caller,
     Path(model): Path<String>,
 ) -> Result<Json<Value>, GatewayError> {
-    if state.gateway.models_for(&principal).contains(&model) {
+    if state.gateway.listed_models(&principal, true).contains(&model) {
         Ok(Json(json!({"id": model, "object": "model", "created": MODEL_CREATED, "owned_by": "openai"})))
     } else {
         Err(GatewayError::ModelNotFound(model))

@@ -3,5 +3,5 @@
 pub mod prices;
 mod writer;
 
-pub use prices::{Price, price_for, price_of};
+pub use prices::{Price, models_by_provider, price_for, price_of};
 pub use writer::{SpendSink, SpendWriter, WriterMessage, WriterStatus};

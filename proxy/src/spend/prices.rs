@@ -56,6 +56,43 @@ pub fn price_map() -> &'static HashMap<String, Price> {
     })
 }
 
+/// The price map's models of each provider, sorted: what LiteLLM's `models_by_provider` holds
+/// and expands wildcard routes with (a few providers gather others, as LiteLLM's do: `openai`
+/// lists its text-completion models, `bedrock` its Converse ones, `vertex_ai` every `vertex_ai-*`
+/// family; OpenAI chat fine-tunes are left out).
+pub fn models_by_provider() -> &'static HashMap<String, Vec<String>> {
+    static MAP: OnceLock<HashMap<String, Vec<String>>> = OnceLock::new();
+    MAP.get_or_init(|| {
+        let mut by_provider: HashMap<String, Vec<String>> = HashMap::new();
+        for (name, price) in price_map() {
+            let Some(provider) = price.litellm_provider.as_deref() else { continue };
+            if provider == "openai" && name.starts_with("ft:") {
+                continue;
+            }
+            let listed_under: Vec<&str> = match provider {
+                "text-completion-openai" => vec!["openai", "text-completion-openai"],
+                "cohere_chat" => vec!["cohere", "cohere_chat"],
+                "bedrock_converse" => vec!["bedrock"],
+                "azure_text" => vec!["azure", "azure_text"],
+                "ollama" => vec!["ollama", "ollama_chat"],
+                "fireworks_ai-embedding-models" => vec!["fireworks_ai"],
+                p if p.starts_with("vertex_ai-") => vec!["vertex_ai"],
+                p => vec![p],
+            };
+            let name =
+                if provider.starts_with("vertex_ai-") { name.strip_prefix("vertex_ai/").unwrap_or(name) } else { name };
+            for p in listed_under {
+                by_provider.entry(p.to_string()).or_default().push(name.to_string());
+            }
+        }
+        for models in by_provider.values_mut() {
+            models.sort();
+            models.dedup();
+        }
+        by_provider
+    })
+}
+
 /// A full LiteLLM price map; entries whose fields do not fit (the `sample_spec` documentation
 /// entry) are skipped.
 fn parse_full(bytes: &[u8]) -> HashMap<String, Price> {
@@ -134,6 +171,18 @@ mod tests {
         let p = price_of(&entry("{model: gemini/gemini-2.5-flash}")).unwrap();
         assert_eq!((p.input_cost_per_token, p.output_cost_per_token), (Some(3e-7), Some(2.5e-6)));
         assert!(price_map().len() > 1000);
+    }
+
+    #[test]
+    fn models_by_provider_gathers_as_litellm_does() {
+        let by = models_by_provider();
+        let openai = &by["openai"];
+        assert!(openai.iter().any(|m| m == "gpt-4o-mini"));
+        assert!(!openai.iter().any(|m| m == "ft:gpt-4o-2024-08-06"), "chat fine-tunes are not listed");
+        assert!(openai.iter().any(|m| m == "ft:davinci-002"), "text-completion models are (LiteLLM's sets)");
+        assert!(openai.windows(2).all(|w| w[0] < w[1]), "sorted, each once");
+        assert!(by["bedrock"].iter().any(|m| m == "anthropic.claude-haiku-4-5-20251001-v1:0"));
+        assert!(by["anthropic"].iter().any(|m| m.starts_with("claude-")));
     }
 
     #[test]

@@ -30,6 +30,7 @@ import type {
   MemberAddRequest,
   MemberDeleteRequest,
   ModelDeleted,
+  ModelGroups,
   ModelPatch,
   ModelSpend,
   ModelView,
@@ -155,7 +156,13 @@ export class Gateway {
   }
 
   // Models
+  /** The model names configured (groups and aliases): what keys and teams are granted. */
   async modelNames(): Promise<string[]> {
+    const r = await this.get<ModelGroups>("/model_group/info");
+    return r.data.map((g) => g.model_group);
+  }
+  /** What the session's key may call, as `/v1/models` lists it: with what wildcard groups serve. */
+  async callableModels(): Promise<string[]> {
     const r = await this.get<{ data: Array<{ id: string }> }>("/v1/models");
     return r.data.map((m) => m.id);
   }

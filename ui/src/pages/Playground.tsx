@@ -73,7 +73,7 @@ export function historyOf(turns: HistoryTurn[], system: string): ChatMessage[] {
 
 export function PlaygroundPage() {
   const { gw, session, sessionKeys, playgroundKey, setPlaygroundKey } = useApp();
-  const models = useAsync(() => gw.modelNames(), [gw]);
+  const models = useAsync(() => gw.callableModels(), [gw]);
   const aliases = useMemo(() => models.data ?? [], [models.data]);
   // /model/info tells each alias's mode ("chat", "embedding"...): the model list puts the models
   // that fit the endpoint first. Without it (an older gateway, an error) every model is listed.

@@ -220,9 +220,14 @@ impl Provider for BedrockProvider {
     }
 }
 
-/// `converse/` and `invoke/` choose LiteLLM's Bedrock API; both go through Converse here.
+/// The Bedrock model id in a model name: LiteLLM's routing prefixes taken off in its order
+/// (`strip_bedrock_routing_prefix`). `converse/`, `invoke/` and the rest choose LiteLLM's Bedrock
+/// API (all go through Converse here); a `bedrock/` left by a wildcard (`*` of `bedrock/*` asked
+/// for `bedrock/us.anthropic...`, as `/v1/models` lists it) is not part of the id either.
 fn strip_api_prefix(model: &str) -> &str {
-    model.strip_prefix("converse/").or_else(|| model.strip_prefix("invoke/")).unwrap_or(model)
+    const ROUTING_PREFIXES: &[&str] =
+        &["bedrock/", "chat_completions/", "converse/", "invoke/", "openai/", "mantle/", "nova-2/", "nova/"];
+    ROUTING_PREFIXES.iter().fold(model, |m, prefix| m.strip_prefix(prefix).unwrap_or(m))
 }
 
 /// The region a profile names in the shared AWS config files.
