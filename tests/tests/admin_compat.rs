@@ -135,7 +135,17 @@ async fn an_internal_user_manages_its_own_keys() {
     assert_eq!(body["error"]["param"], "None");
     assert_eq!(get(&s, &ana_key, "/global/spend/keys").await.0, 401, "other tenants' spend is for admins");
     assert_eq!(post(&s, &ana_key, "/user/update", json!({"user_id": ana, "max_budget": 1000})).await.0, 401);
-    assert_eq!(post(&s, &ana_key, "/key/block", json!({"key": bo_key})).await.0, 401);
+    // Blocking is for the admins of the key's team or organization (LiteLLM's key admin check).
+    for (route, own) in [("/key/block", &bo_key), ("/key/block", &ana_key), ("/key/unblock", &bo_key)] {
+        let (status, body) = post(&s, &ana_key, route, json!({"key": own})).await;
+        assert_eq!(status, 403, "{body}");
+        assert_eq!(
+            error_of(&body).1,
+            format!(
+                "Only proxy admins, team admins, or org admins can call {route}. user_role=internal_user, user_id={ana}"
+            )
+        );
+    }
     let (status, body) = get(&s, &ana_key, "/user/info?user_id=bo").await;
     assert_eq!(status, 403);
     assert_eq!(error_of(&body).1, "key not allowed to access this user's info. user_id=bo, key's user_id=ana-lima-01");
@@ -1165,6 +1175,16 @@ async fn an_organizations_admins_manage_it_and_its_teams() {
     )
     .await;
     assert_eq!(status, 403, "{body}");
+    // The keys of its organization's teams: blocked and unblocked; another organization's not.
+    let team_key = admin(&s, "/key/generate", json!({"team_id": team_id})).await["key"].as_str().unwrap().to_string();
+    let foreign_key =
+        admin(&s, "/key/generate", json!({"team_id": foreign_id})).await["key"].as_str().unwrap().to_string();
+    let (status, body) = post(&s, &olga, "/key/block", json!({"key": team_key})).await;
+    assert_eq!((status, body["blocked"].as_bool()), (200, Some(true)), "{body}");
+    assert_eq!(post(&s, &team_key, "/v1/chat/completions", chat_body("gpt-4o-mini")).await.0, 401, "blocked");
+    assert_eq!(post(&s, &olga, "/key/unblock", json!({"key": team_key})).await.0, 200);
+    assert_eq!(post(&s, &olga, "/key/block", json!({"key": foreign_key})).await.0, 403);
+    assert_eq!(post(&s, &ivan, "/key/block", json!({"key": team_key})).await.0, 403, "not the organization's admin");
     assert_eq!(post(&s, &olga, "/team/block", json!({"team_id": team_id})).await.0, 200);
     assert_eq!(post(&s, &olga, "/team/unblock", json!({"team_id": team_id})).await.0, 200);
     assert_eq!(post(&s, &olga, "/team/block", json!({"team_id": foreign_id})).await.0, 401);

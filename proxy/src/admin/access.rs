@@ -26,8 +26,15 @@ use crate::store::{KeyRecord, TeamRecord};
 /// Routes every key may call; each answers with what the caller may see.
 const INFO_ROUTES: &[&str] = &["/key/info", "/key/list", "/team/info", "/team/list", "/user/info", "/model_group/info"];
 /// What an `internal_user` may do to its own keys.
-const KEY_ROUTES: &[&str] =
-    &["/key/generate", "/key/update", "/key/delete", "/key/regenerate", "/key/{key}/regenerate"];
+const KEY_ROUTES: &[&str] = &[
+    "/key/generate",
+    "/key/update",
+    "/key/delete",
+    "/key/regenerate",
+    "/key/{key}/regenerate",
+    "/key/block",
+    "/key/unblock",
+];
 /// Spend rows, scoped to the caller inside the route.
 const SPEND_ROUTES: &[&str] = &["/spend/logs"];
 /// Routes that decide for themselves (a team's admins manage its members).
@@ -205,6 +212,19 @@ pub fn check_new_team(core: &Core, caller: &Principal, fields: &Fields) -> Resul
 /// Whether the caller administers the organization of a team.
 fn administers_team_organization(core: &Core, caller: &Principal, team: &TeamRecord) -> bool {
     team.organization_id.as_deref().is_some_and(|o| org_role(core, caller, o).as_deref() == Some(ORG_ADMIN))
+}
+
+/// `/key/block` and `/key/unblock` by a non-admin: the admins of the key's team and of the
+/// team's organization may (LiteLLM's `_check_key_admin_access`, 403 otherwise).
+pub fn check_key_admin(core: &Core, caller: &Principal, key: &KeyRecord, route: &str) -> Result<(), AdminError> {
+    if caller.is_admin() || team_of(core, key).is_some_and(|team| manages_team(core, caller, &team)) {
+        return Ok(());
+    }
+    Err(AdminError::Forbidden(format!(
+        "Only proxy admins, team admins, or org admins can call {route}. user_role={}, user_id={}",
+        caller.role().litellm_name(),
+        or_none(caller.user_id())
+    )))
 }
 
 /// `/team/update`, `/team/delete`, `/team/block|unblock` by a non-admin: the team must be in an

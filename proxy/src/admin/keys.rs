@@ -470,9 +470,16 @@ pub async fn regenerate(core: &Core, caller: &Principal, key: &str, fields: &Fie
     Ok(ChangedKey { view: key_view(&entry), key: new_key })
 }
 
-/// `/key/block` and `/key/unblock`.
-pub async fn set_blocked(core: &Core, fields: &Fields, blocked: bool) -> Result<KeyView, AdminError> {
+/// `/key/block` and `/key/unblock` (for admins, and the admins of the key's team or its
+/// organization).
+pub async fn set_blocked(
+    core: &Core,
+    caller: &Principal,
+    fields: &Fields,
+    blocked: bool,
+) -> Result<KeyView, AdminError> {
     let entry = named_key(core, fields)?;
+    access::check_key_admin(core, caller, &entry.record, if blocked { "/key/block" } else { "/key/unblock" })?;
     let mut record = entry.snapshot();
     record.blocked = blocked;
     record.updated_at = now();

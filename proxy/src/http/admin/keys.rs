@@ -103,11 +103,19 @@ pub async fn regenerate_path(
 }
 
 #[utoipa::path(post, path = "/key/block", tag = "keys", summary = "Block a key", request_body = KeyNameRequest, responses((status = 200, body = KeyView), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
-pub async fn block(State(state): State<AppState>, _: Manager, body: Bytes) -> Result<Json<KeyView>, AdminError> {
-    Ok(Json(keys::set_blocked(&state.admin, &object_body(&body)?, true).await?))
+pub async fn block(
+    State(state): State<AppState>,
+    Manager(caller): Manager,
+    body: Bytes,
+) -> Result<Json<KeyView>, AdminError> {
+    Ok(Json(keys::set_blocked(&state.admin, &caller, &object_body(&body)?, true).await?))
 }
 
 #[utoipa::path(post, path = "/key/unblock", tag = "keys", summary = "Unblock a key", request_body = KeyNameRequest, responses((status = 200, body = KeyView), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
-pub async fn unblock(State(state): State<AppState>, _: Manager, body: Bytes) -> Result<Json<KeyView>, AdminError> {
-    Ok(Json(keys::set_blocked(&state.admin, &object_body(&body)?, false).await?))
+pub async fn unblock(
+    State(state): State<AppState>,
+    Manager(caller): Manager,
+    body: Bytes,
+) -> Result<Json<KeyView>, AdminError> {
+    Ok(Json(keys::set_blocked(&state.admin, &caller, &object_body(&body)?, false).await?))
 }
