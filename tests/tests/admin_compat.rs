@@ -1205,4 +1205,61 @@ async fn an_organizations_admins_manage_it_and_its_teams() {
     let (_, all) = get(&s, MASTER_KEY, &format!("/user/list?organization_ids={acme}")).await;
     assert_eq!(all["total"], 3, "{all}");
     assert_eq!(get(&s, &ivan, "/user/list").await.0, 401);
+
+    // Users made by the organization's admin join its organization; other users are not its own.
+    let (status, nia) = post(&s, &olga, "/user/new", json!({"user_id": "nia", "organizations": [acme]})).await;
+    assert_eq!(status, 200, "{nia}");
+    assert_eq!(nia["user_role"], "internal_user");
+    let members = |info: &Value| -> Vec<(String, String)> {
+        let mut m: Vec<(String, String)> = info["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| (m["user_id"].as_str().unwrap().to_string(), m["user_role"].as_str().unwrap().to_string()))
+            .collect();
+        m.sort();
+        m
+    };
+    let info = admin_get(&s, &info_path(&acme)).await;
+    assert!(members(&info).contains(&("nia".into(), "internal_user".into())), "{info}");
+    assert_eq!(post(&s, &olga, "/user/new", json!({"user_id": "x1"})).await.0, 401, "in no organization of its own");
+    assert_eq!(post(&s, &olga, "/user/new", json!({"user_id": "x2", "organizations": [other]})).await.0, 401);
+    let (status, body) =
+        post(&s, &olga, "/user/new", json!({"user_id": "x3", "organizations": [acme], "user_role": "proxy_admin"}))
+            .await;
+    assert_eq!(status, 403, "{body}");
+    assert!(error_of(&body).1.starts_with("Only proxy admins can create administrative users"), "{body}");
+    let (status, body) = post(&s, MASTER_KEY, "/user/new", json!({"user_id": "x4", "organizations": ["nope"]})).await;
+    assert_eq!((status, error_of(&body).1), (400, "Organization not found for organization_id=nope"));
+    assert_eq!(get(&s, MASTER_KEY, "/user/info?user_id=x4").await.0, 404, "no user without its memberships");
+
+    // Its own record, without its role or budget; nobody else's.
+    let (status, body) = post(&s, &olga, "/user/update", json!({"user_id": "olga", "user_alias": "Olga"})).await;
+    assert_eq!((status, body["user_alias"].as_str()), (200, Some("Olga")), "{body}");
+    let (status, body) = post(&s, &olga, "/user/update", json!({"user_id": "olga", "max_budget": 5})).await;
+    assert_eq!(
+        (status, error_of(&body).1),
+        (403, "Non-admin users cannot modify 'max_budget' on their own record. Contact your proxy admin.")
+    );
+    let (status, body) = post(&s, &olga, "/user/update", json!({"user_id": "olga", "user_role": "proxy_admin"})).await;
+    assert_eq!((status, error_of(&body).1), (403, "Only proxy admins can modify user roles."));
+    let (status, body) = post(&s, &olga, "/user/update", json!({"user_id": "nia", "user_alias": "N"})).await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(post(&s, &olga, "/user/update", json!({"user_id": "ghost"})).await.0, 404, "no upsert but by admins");
+
+    // Deleted: users all of whose organizations it administers; their memberships go with them.
+    let (status, body) = post(&s, &olga, "/user/delete", json!({"user_ids": ["pat"]})).await;
+    assert_eq!(status, 403, "pat is in no organization: {body}");
+    assert_eq!(
+        error_of(&body).1,
+        "User pat is not within your admin scope. Only PROXY_ADMIN may delete users outside your administered \
+         organizations."
+    );
+    let (status, body) = post(&s, &olga, "/user/delete", json!({"user_ids": ["nia"]})).await;
+    assert_eq!(status, 200, "{body}");
+    let info = admin_get(&s, &info_path(&acme)).await;
+    assert!(!members(&info).iter().any(|(u, _)| u == "nia"), "{info}");
+    admin(&s, "/user/new", json!({"user_id": "nia"})).await;
+    let info = admin_get(&s, &info_path(&acme)).await;
+    assert!(!members(&info).iter().any(|(u, _)| u == "nia"), "a user made again with the id is no member");
 }

@@ -53,6 +53,9 @@ const ORG_ADMIN_ROUTES: &[&str] = &[
     "/team/delete",
     "/team/block",
     "/team/unblock",
+    "/user/new",
+    "/user/update",
+    "/user/delete",
     "/user/list",
 ];
 
@@ -643,7 +646,15 @@ mod tests {
         assert!(check_route(&member, "/organization/member_add", true, &user_in).is_ok());
         assert!(check_route(&member, "/organization/list", false, &user_in).is_ok());
         assert_eq!(check_route(&member, "/organization/list", false, none).unwrap_err().classify().0, 401);
-        for route in ["/team/new", "/team/update", "/team/delete", "/user/list", "/organization/update"] {
+        for route in [
+            "/team/new",
+            "/team/update",
+            "/team/delete",
+            "/user/new",
+            "/user/delete",
+            "/user/list",
+            "/organization/update",
+        ] {
             assert!(check_route(&member, route, true, &admin_of).is_ok(), "{route}");
             assert!(check_route(&member, route, true, &user_in).unwrap_err().to_string().contains("Only proxy admin"));
         }
@@ -655,7 +666,7 @@ mod tests {
                 .to_string()
                 .contains("Only proxy admin")
         );
-        assert!(check_route(&member, "/user/delete", true, &admin_of).is_err(), "not an organization admin's route");
+        assert!(check_route(&member, "/model/new", true, &admin_of).is_err(), "not an organization admin's route");
     }
 
     #[test]

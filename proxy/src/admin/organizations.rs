@@ -441,3 +441,73 @@ pub async fn remove_member(
     refresh_limits(core).await?;
     Ok(removed)
 }
+
+/// The organizations named, each with `user_id` as a member of `role` (those it is in already
+/// are left as they are), for the caller to write with the user. An organization that does not
+/// exist is a 400.
+pub async fn with_member(
+    core: &Core,
+    organization_ids: &[String],
+    user_id: &str,
+    role: &str,
+) -> Result<Vec<OrganizationRecord>, AdminError> {
+    if organization_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let all = core.store.organizations().await?;
+    let stamp = now();
+    let mut changed = Vec::new();
+    for id in organization_ids {
+        let Some(mut organization) = all.iter().find(|o| &o.organization_id == id).cloned() else {
+            return Err(AdminError::invalid(
+                format!("Organization not found for organization_id={id}"),
+                Some("organizations"),
+            ));
+        };
+        if organization.members.iter().any(|m| m.user_id == user_id) {
+            continue;
+        }
+        organization.members.push(OrganizationMembership {
+            user_id: user_id.to_string(),
+            organization_id: id.clone(),
+            user_role: Some(role.to_string()),
+            spend: 0.0,
+            budget_id: None,
+            created_at: stamp.clone(),
+            updated_at: stamp.clone(),
+        });
+        organization.updated_at = stamp.clone();
+        changed.push(organization);
+    }
+    Ok(changed)
+}
+
+/// The organizations a user is a member of.
+pub fn of_user(core: &Core, user_id: &str) -> Vec<String> {
+    core.gateway
+        .registry
+        .organizations
+        .all()
+        .iter()
+        .filter(|o| o.record.member_roles.iter().any(|(member, _)| member == user_id))
+        .map(|o| o.record.organization_id.clone())
+        .collect()
+}
+
+/// The organizations some of `user_ids` are members of, without them, for the caller to write
+/// when it deletes the users.
+pub async fn without_members(core: &Core, user_ids: &[String]) -> Result<Vec<OrganizationRecord>, AdminError> {
+    let stamp = now();
+    Ok(core
+        .store
+        .organizations()
+        .await?
+        .into_iter()
+        .filter(|o| o.members.iter().any(|m| user_ids.contains(&m.user_id)))
+        .map(|mut o| {
+            o.members.retain(|m| !user_ids.contains(&m.user_id));
+            o.updated_at = stamp.clone();
+            o
+        })
+        .collect())
+}

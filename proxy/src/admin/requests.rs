@@ -230,6 +230,9 @@ pub struct NewUserRequest {
     pub tags: Option<Vec<String>>,
     /// The key's clear value; made when absent.
     pub key: Option<String>,
+    /// Organizations the user joins as an `internal_user` (an organization's admin must name
+    /// only its own).
+    pub organizations: Option<Vec<String>>,
     #[serde(flatten)]
     pub fields: UserFields,
 }

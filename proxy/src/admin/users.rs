@@ -7,7 +7,10 @@ use serde_json::{Value, json};
 use utoipa::ToSchema;
 
 use super::keys::{KeyStatus, KeyView, keys_where, prepare_key, save_new_keys};
-use super::{AdminError, Core, Fields, LIMIT_FIELDS, access, check_limits, merge, next_reset, now, page, spend_field};
+use super::{
+    AdminError, Core, Fields, LIMIT_FIELDS, access, check_limits, merge, next_reset, now, organizations, page,
+    spend_field,
+};
 use crate::auth::Principal;
 use crate::auth::registry::UserEntry;
 use crate::store::{Entity, TeamRecord, UserRecord, Write};
@@ -71,11 +74,54 @@ fn check_role(fields: &Fields) -> Result<(), AdminError> {
     }
 }
 
-/// `/user/new`: the user and (unless `auto_create_key` is false) its key, written together: a
-/// refused key leaves no user behind.
+/// The organizations a `/user/new` body names (`organizations`, and LiteLLM's older
+/// `organization_id`).
+fn named_organizations(fields: &Fields) -> Vec<String> {
+    let mut named: Vec<String> = fields
+        .get("organizations")
+        .and_then(Value::as_array)
+        .map(|list| list.iter().filter_map(Value::as_str).map(str::to_string).collect())
+        .unwrap_or_default();
+    if let Some(id) = fields.get("organization_id").and_then(Value::as_str) {
+        named.push(id.to_string());
+    }
+    named.sort();
+    named.dedup();
+    named
+}
+
+/// `/user/new` by an organization's admin (LiteLLM's checks): every organization it names must
+/// be one the caller administers, and the user may not be an admin of the proxy.
+fn check_new_user(
+    core: &Core,
+    caller: &Principal,
+    fields: &Fields,
+    organizations: &[String],
+) -> Result<(), AdminError> {
+    if caller.is_admin() {
+        return Ok(());
+    }
+    if organizations.is_empty() || !organizations.iter().all(|o| access::administers(core, caller, o)) {
+        return Err(access::admin_only(caller, "/user/new"));
+    }
+    match fields.get("user_role").and_then(Value::as_str) {
+        Some(role @ ("proxy_admin" | "proxy_admin_viewer")) => Err(AdminError::Forbidden(format!(
+            "Only proxy admins can create administrative users (proxy_admin, proxy_admin_viewer). Attempted to \
+             create user with role: {role}. Your role: {}",
+            caller.role().litellm_name()
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// `/user/new`: the user and (unless `auto_create_key` is false) its key, written together with
+/// its memberships of the `organizations` named (as `internal_user`): a refused key leaves no
+/// user behind.
 pub async fn create(core: &Core, fields: &Fields, caller: &Principal) -> Result<Value, AdminError> {
     check_limits(fields)?;
     check_role(fields)?;
+    let organization_ids = named_organizations(fields);
+    check_new_user(core, caller, fields, &organization_ids)?;
     let registry = &core.gateway.registry;
     let user_id = match fields.get("user_id").and_then(Value::as_str) {
         Some(id) if registry.users.get(id).is_some() => {
@@ -98,6 +144,9 @@ pub async fn create(core: &Core, fields: &Fields, caller: &Principal) -> Result<
     if let Some(d) = &record.limits.budget_duration {
         record.limits.budget_reset_at = Some(next_reset(d)?);
     }
+    let organizations = organizations::with_member(core, &organization_ids, &user_id, "internal_user").await?;
+    let mut writes = vec![Write::User(&record)];
+    writes.extend(organizations.iter().map(Write::Organization));
 
     let mut response = json!({});
     if fields.get("auto_create_key").and_then(Value::as_bool) != Some(false) {
@@ -110,12 +159,15 @@ pub async fn create(core: &Core, fields: &Fields, caller: &Principal) -> Result<
         }
         key_fields.insert("user_id".into(), json!(user_id));
         let key = prepare_key(core, &key_fields, caller)?;
-        let mut saved = save_new_keys(core, vec![key], &[Write::User(&record)], &key_fields).await?;
+        let mut saved = save_new_keys(core, vec![key], &writes, &key_fields).await?;
         if let Some(generated) = saved.pop() {
             response = serde_json::to_value(generated.answer).unwrap_or_default();
         }
     } else {
-        core.commit(&[Write::User(&record)]).await?;
+        core.commit(&writes).await?;
+    }
+    if !organizations.is_empty() {
+        organizations::refresh_limits(core).await?;
     }
     let entry = registry.users.put(record);
     if let (Some(o), Ok(Value::Object(user))) = (response.as_object_mut(), serde_json::to_value(entry.snapshot())) {
@@ -152,15 +204,46 @@ pub fn info(core: &Core, caller: &Principal, asked: Option<&str>) -> Result<User
     })
 }
 
+/// What a user who is no proxy admin may not change on its own record (LiteLLM's list).
+const SELF_PROTECTED: &[&str] = &["max_budget", "model_max_budget", "soft_budget", "spend", "object_permission"];
+
+/// `/user/update` by a caller that is no proxy admin (an organization's admin, which the route
+/// check lets in): its own record only, without its role or budget, as LiteLLM allows.
+fn check_user_update(core: &Core, caller: &Principal, user_id: &str, fields: &Fields) -> Result<(), AdminError> {
+    if caller.is_admin() {
+        return Ok(());
+    }
+    if fields.get("user_role").is_some_and(|r| !r.is_null()) {
+        return Err(AdminError::Forbidden("Only proxy admins can modify user roles.".into()));
+    }
+    if core.gateway.registry.users.get(user_id).is_none() {
+        return Err(AdminError::NotFound(
+            "User not found. Only PROXY_ADMIN can create users via /user/update; use /user/new instead.".into(),
+        ));
+    }
+    if caller.user_id() != Some(user_id) {
+        return Err(AdminError::Forbidden(
+            "User does not have permission to update this user. Only PROXY_ADMIN can update other users.".into(),
+        ));
+    }
+    match SELF_PROTECTED.iter().find(|f| fields.contains_key(**f)) {
+        Some(f) => Err(AdminError::Forbidden(format!(
+            "Non-admin users cannot modify '{f}' on their own record. Contact your proxy admin."
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// `/user/update`. An unknown `user_id` is created with the fields sent (LiteLLM upserts), and
 /// nothing else: no role unless one is sent, no key.
-pub async fn update(core: &Core, fields: &Fields) -> Result<UserRecord, AdminError> {
+pub async fn update(core: &Core, caller: &Principal, fields: &Fields) -> Result<UserRecord, AdminError> {
     check_limits(fields)?;
     check_role(fields)?;
     let user_id = match fields.get("user_id").and_then(Value::as_str) {
         Some(id) if !id.trim().is_empty() => id,
         _ => return Err(AdminError::required("user_id")),
     };
+    check_user_update(core, caller, user_id, fields)?;
     let current = match core.gateway.registry.users.get(user_id) {
         Some(entry) => entry.snapshot(),
         None => {
@@ -189,12 +272,31 @@ pub async fn update(core: &Core, fields: &Fields) -> Result<UserRecord, AdminErr
     Ok(entry.snapshot())
 }
 
-/// `/user/delete`: the users and their keys.
-pub async fn delete(core: &Core, user_ids: Vec<String>) -> Result<DeletedUsers, AdminError> {
+/// `/user/delete` by an organization's admin: only users every organization of whom it
+/// administers (LiteLLM's scope check; a user in no organization is for proxy admins).
+fn check_user_delete(core: &Core, caller: &Principal, user_id: &str) -> Result<(), AdminError> {
+    if caller.is_admin() {
+        return Ok(());
+    }
+    let theirs = organizations::of_user(core, user_id);
+    if theirs.is_empty() || !theirs.iter().all(|o| access::administers(core, caller, o)) {
+        return Err(AdminError::Forbidden(format!(
+            "User {user_id} is not within your admin scope. Only PROXY_ADMIN may delete users outside your \
+             administered organizations."
+        )));
+    }
+    Ok(())
+}
+
+/// `/user/delete`: the users, their keys and their organization memberships (so that a user
+/// made later with the same id inherits no role).
+pub async fn delete(core: &Core, caller: &Principal, user_ids: Vec<String>) -> Result<DeletedUsers, AdminError> {
     for id in &user_ids {
         user_or_404(core, id)?;
+        check_user_delete(core, caller, id)?;
     }
     let registry = &core.gateway.registry;
+    let left = organizations::without_members(core, &user_ids).await?;
     let keys: Vec<String> = registry
         .keys
         .all()
@@ -204,12 +306,16 @@ pub async fn delete(core: &Core, user_ids: Vec<String>) -> Result<DeletedUsers, 
         .collect();
     let mut writes: Vec<Write> = keys.iter().map(|k| Write::Delete(Entity::Key, k)).collect();
     writes.extend(user_ids.iter().map(|u| Write::Delete(Entity::User, u)));
+    writes.extend(left.iter().map(Write::Organization));
     core.commit(&writes).await?;
     for k in &keys {
         registry.keys.remove(k);
     }
     for u in &user_ids {
         registry.users.remove(u);
+    }
+    if !left.is_empty() {
+        organizations::refresh_limits(core).await?;
     }
     Ok(DeletedUsers { deleted_users: user_ids, deleted_keys: keys.len() })
 }

@@ -876,6 +876,8 @@ export type NewUserRequest = UserFields & {
   key?: string | null;
   /** The key's alias. */
   key_alias?: string | null;
+  /** Organizations the user joins as an `internal_user` (an organization's admin must name only its own). */
+  organizations?: string[] | null;
   /** The key's tags. */
   tags?: string[] | null;
   /** Made when absent. */

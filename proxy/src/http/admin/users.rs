@@ -34,15 +34,23 @@ pub async fn info(
 }
 
 #[utoipa::path(post, path = "/user/update", tag = "users", summary = "Change a user", request_body = UpdateUserRequest, responses((status = 200, body = UserRecord), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
-pub async fn update(State(state): State<AppState>, _: Manager, body: Bytes) -> Result<Json<UserRecord>, AdminError> {
-    Ok(Json(users::update(&state.admin, &object_body(&body)?).await?))
+pub async fn update(
+    State(state): State<AppState>,
+    Manager(caller): Manager,
+    body: Bytes,
+) -> Result<Json<UserRecord>, AdminError> {
+    Ok(Json(users::update(&state.admin, &caller, &object_body(&body)?).await?))
 }
 
 #[utoipa::path(post, path = "/user/delete", tag = "users", summary = "Delete users and their keys", request_body = DeleteUsersRequest, responses((status = 200, body = DeletedUsers), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
 /// Deletes users and their keys.
-pub async fn delete(State(state): State<AppState>, _: Manager, body: Bytes) -> Result<Json<DeletedUsers>, AdminError> {
+pub async fn delete(
+    State(state): State<AppState>,
+    Manager(caller): Manager,
+    body: Bytes,
+) -> Result<Json<DeletedUsers>, AdminError> {
     let req: DeleteUsersRequest = parse_body(&body)?;
-    Ok(Json(users::delete(&state.admin, req.user_ids).await?))
+    Ok(Json(users::delete(&state.admin, &caller, req.user_ids).await?))
 }
 
 #[utoipa::path(get, path = "/user/list", tag = "users", summary = "Users, a page at a time", params(("role" = Option<String>, Query), ("team" = Option<String>, Query), ("organization_ids" = Option<String>, Query, description = "Comma-separated organization ids: their members only"), ("page" = Option<usize>, Query), ("page_size" = Option<usize>, Query)), responses((status = 200, body = UserList), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
