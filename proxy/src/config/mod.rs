@@ -545,7 +545,7 @@ fn parse_model_entry(
         ("cooldown_time", params.cooldown_time),
     ] {
         if let Some(v) = value
-            && !(v.is_finite() && v > 0.0)
+            && positive_duration(v).is_none()
         {
             problems.push(format!("{label}.litellm_params.{name}: must be a positive number of seconds"));
         }
@@ -838,8 +838,13 @@ fn env_list(name: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn positive_duration(secs: f64) -> Option<Duration> {
-    (secs.is_finite() && secs > 0.0).then(|| Duration::from_secs_f64(secs))
+/// The longest time a setting may name, about 31 years: longer is a mistake, and would
+/// overflow the clock arithmetic of timers.
+const LONGEST_SECONDS: f64 = 1e9;
+
+/// A positive number of seconds, at most [`LONGEST_SECONDS`], as a duration.
+pub(crate) fn positive_duration(secs: f64) -> Option<Duration> {
+    if secs > 0.0 && secs <= LONGEST_SECONDS { Duration::try_from_secs_f64(secs).ok() } else { None }
 }
 
 #[cfg(test)]

@@ -256,8 +256,10 @@ pub(super) fn parse_router(
         }
     }
     if let Some(secs) = shared.retry_after {
-        if secs.is_finite() && secs >= 0.0 {
-            r.retry_after = Duration::from_secs_f64(secs);
+        if secs == 0.0 {
+            r.retry_after = Duration::ZERO;
+        } else if let Some(d) = positive_duration(secs) {
+            r.retry_after = d;
         } else {
             problems.push("router_settings.retry_after: must be a number of seconds, 0 or more".into());
         }

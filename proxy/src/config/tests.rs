@@ -371,6 +371,31 @@ router_settings:
     ] {
         assert!(err.contains(expected), "missing '{expected}' in:\n{err}");
     }
+    // Seconds too large for a timer are a mistake named like any other, never a panic (found by
+    // the property test below: 1.4e231).
+    let err = Config::from_yaml(
+        r#"
+model_list:
+  - model_name: a
+    litellm_params: {model: openai/x, timeout: 1e300, stream_timeout: .nan}
+router_settings:
+  timeout: 1.4276769178139235e231
+  retry_after: 1e20
+litellm_settings:
+  request_timeout: 1e10
+"#,
+    )
+    .unwrap_err()
+    .to_string();
+    for expected in [
+        "model_list[0] (a).litellm_params.timeout: must be a positive number of seconds",
+        "model_list[0] (a).litellm_params.stream_timeout: must be a positive number of seconds",
+        "router_settings.timeout: must be a positive number of seconds",
+        "router_settings.retry_after: must be a number of seconds, 0 or more",
+        "litellm_settings.request_timeout: must be a positive number of seconds",
+    ] {
+        assert!(err.contains(expected), "missing '{expected}' in:\n{err}");
+    }
     let warned = Config::from_yaml(
         "model_list:\n  - model_name: a\n    litellm_params: {model: openai/x}\nrouter_settings:\n  fallbacks: [{\"a\": [\"later\"]}]\n  redis_host: localhost\n",
     )

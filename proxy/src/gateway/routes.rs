@@ -10,7 +10,7 @@ use super::GatewayError;
 use super::health::DeploymentHealth;
 use super::wildcard::{self, Pattern};
 use crate::auth::access::ModelFacts;
-use crate::config::{Config, GroupAlias, ModelEntry, infer_provider};
+use crate::config::{Config, GroupAlias, ModelEntry, infer_provider, positive_duration};
 use crate::providers::{Provider, ProviderError, TokenPrices};
 use crate::spend::{Price, models_by_provider, price_for, price_of};
 
@@ -226,7 +226,7 @@ pub(super) fn deployment(
     config: &Config,
     from_db: bool,
 ) -> Deployment {
-    let secs = |s: Option<f64>| s.filter(|v| v.is_finite() && *v > 0.0).map(Duration::from_secs_f64);
+    let secs = |s: Option<f64>| s.and_then(positive_duration);
     let timeout = secs(entry.params.timeout).or(config.router.timeout).unwrap_or(config.litellm.request_timeout);
     let weight = entry
         .params
