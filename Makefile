@@ -100,8 +100,9 @@ $(TAURI_DRIVER):
 	$(CARGO) install tauri-driver --version 2.1.0 --locked --root $(TOOLS_DIR)
 
 ## The desktop app under Xvfb through tauri-driver and WebKitWebDriver.
-desktop-test: app $(TAURI_DRIVER)
-	SWITCHBOARD_APP=$(BIN_DIR)/switchboard-app TAURI_DRIVER=$(TAURI_DRIVER) timeout -k 10 300 $(PYTHON) tests/desktop/smoke.py
+desktop-test: app build $(TAURI_DRIVER)
+	SWITCHBOARD_APP=$(BIN_DIR)/switchboard-app SWITCHBOARD_CLI=$(BIN_DIR)/switchboard TAURI_DRIVER=$(TAURI_DRIVER) \
+		timeout -k 10 300 $(PYTHON) tests/desktop/smoke.py
 
 $(VENV)/.installed: tests/clients/requirements.txt tests/deploy/requirements.txt
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)

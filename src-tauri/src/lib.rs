@@ -2,7 +2,8 @@
 //! It starts, stops and reports; everything else is the gateway's API, used by the panel.
 //!
 //! - The gateway listens on 127.0.0.1:4000, or the next free port (`SWITCHBOARD_PORT` names
-//!   another first port), with its SQLite database in the app data folder and the config.yaml
+//!   another first port), with its SQLite database in the gateway's data folder (the one
+//!   `switchboard serve` uses, so keys made in one work in the other) and the config.yaml
 //!   chosen in the menu (remembered in `settings.json` in the app config folder).
 //! - The master key is generated on first run and kept in the OS keychain, or in a 0600 file
 //!   where no keychain service runs (see [`master_key`]).
@@ -46,6 +47,15 @@ pub fn run() -> ExitCode {
             return ExitCode::FAILURE;
         }
     }
+    match paths.move_legacy_database() {
+        Ok(Some(done)) => tracing::info!("{done}"),
+        Ok(None) => {}
+        Err(e) => {
+            tracing::error!("cannot move the database to {}: {e}", paths.data_dir.display());
+            return ExitCode::FAILURE;
+        }
+    }
+    tracing::info!("database: {} (shared with `switchboard serve`)", paths.database().display());
 
     let settings = Settings::load(&paths.settings_file());
     // `environment_variables` of the remembered config.yaml are set now, while this is the only
@@ -68,7 +78,7 @@ pub fn run() -> ExitCode {
     }
     let config_path = if startup_problem.is_some() { None } else { settings.config_path.clone() };
 
-    let (key, key_storage) = match master_key::load_or_create(&paths.key_file()) {
+    let (key, key_storage) = match master_key::load_or_create(&paths.key_file(), &paths.shared_key_file()) {
         Ok(k) => k,
         Err(e) => {
             tracing::error!("no master key: {e}");

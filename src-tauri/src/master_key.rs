@@ -32,17 +32,27 @@ impl KeyStorage {
 
 /// The master key of this user, created on first use.
 ///
-/// Order: a key file written earlier (so a key, once in a file, stays the same key); else the
-/// keychain entry; else a new key, saved to the keychain, or to the file when the keychain
-/// cannot be reached.
-pub fn load_or_create(key_file: &Path) -> Result<(String, KeyStorage), String> {
-    if let Some(key) = read_key_file(key_file)? {
+/// Order: the app's own key file, written by an earlier version (so a key, once in a file,
+/// stays the same key); else the keychain entry; else the key `switchboard serve` keeps in
+/// `shared_file` (the database is shared, and what it seals needs the same key); else a new
+/// key, saved to the keychain, or to `shared_file` when the keychain cannot be reached (so that
+/// `switchboard serve` then uses it too).
+pub fn load_or_create(own_file: &Path, shared_file: &Path) -> Result<(String, KeyStorage), String> {
+    if let Some(key) = read_key_file(own_file)? {
         let reason = "the key was saved to this file earlier".to_string();
-        return Ok((key, KeyStorage::File { path: key_file.to_path_buf(), reason }));
+        return Ok((key, KeyStorage::File { path: own_file.to_path_buf(), reason }));
     }
-    let reason = match keychain::get() {
+    let keychain = match keychain::get() {
         Ok(Some(key)) => return Ok((key, KeyStorage::Keychain)),
-        Ok(None) => {
+        Ok(None) => Ok(()),
+        Err(e) => Err(e),
+    };
+    if let Some(key) = read_key_file(shared_file)? {
+        let reason = "the key `switchboard serve` made earlier, shared with it".to_string();
+        return Ok((key, KeyStorage::File { path: shared_file.to_path_buf(), reason }));
+    }
+    let reason = match keychain {
+        Ok(()) => {
             let key = generate();
             match keychain::set(&key) {
                 // Read back: some stores accept writes they cannot keep.
@@ -57,9 +67,13 @@ pub fn load_or_create(key_file: &Path) -> Result<(String, KeyStorage), String> {
         Err(e) => e,
     };
     let key = generate();
-    write_key_file(key_file, &key)?;
-    tracing::warn!("no keychain service ({reason}); the master key is stored in {} (mode 0600)", key_file.display());
-    Ok((key, KeyStorage::File { path: key_file.to_path_buf(), reason }))
+    write_key_file(shared_file, &key)?;
+    tracing::warn!(
+        "no keychain service ({reason}); the master key is stored in {} (mode 0600), where `switchboard serve` \
+         finds it too",
+        shared_file.display()
+    );
+    Ok((key, KeyStorage::File { path: shared_file.to_path_buf(), reason }))
 }
 
 #[cfg(any(target_os = "linux", target_os = "macos", target_os = "windows"))]
@@ -112,9 +126,11 @@ mod tests {
         assert_eq!(read_key_file(&file).unwrap().as_deref(), Some("sk-test"));
         // Never overwritten once written.
         assert!(write_key_file(&file, "sk-other").is_err());
-        let (key, storage) = load_or_create(&file).unwrap();
+        let shared = dir.join("data").join("master_key");
+        let (key, storage) = load_or_create(&file, &shared).unwrap();
         assert_eq!(key, "sk-test");
         assert!(matches!(storage, KeyStorage::File { .. }));
+        assert!(!shared.exists(), "the app's own file wins; nothing is written");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

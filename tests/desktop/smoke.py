@@ -6,13 +6,16 @@ Checks: the window opens on the gateway's panel (/ui/) with window.__SWITCHBOARD
 the panel signed in; the gateway answers /health/liveliness and serves the remembered
 config.yaml with the app's master key (kept in a 0600 file: there is no keychain service here);
 the port falls through to the next free one when the first is taken; closing the window quits
-the app gracefully (the spend of a request is in the SQLite database afterwards). Screenshots go
-to target/desktop-screenshots/.
+the app gracefully (the spend of a request is in the SQLite database afterwards). The app moves
+the database of an earlier version to the gateway's data folder, and shares it and the key file
+with `switchboard serve`: a key made in the app works there. Screenshots go to
+target/desktop-screenshots/.
 
 The app runs with a fresh HOME and XDG folders in a temporary directory and no D-Bus session:
 the user's data, keychain and display are never touched.
 
 Environment: SWITCHBOARD_APP (the app binary; default $CARGO_TARGET_DIR/debug/switchboard-app),
+SWITCHBOARD_CLI (the gateway binary; default $CARGO_TARGET_DIR/debug/switchboard),
 TAURI_DRIVER (default: on PATH, else /var/tmp/switchboard-tools/bin/tauri-driver),
 TAURI_DRIVER_PORT (default 4444; the native port is the next one), KEEP_TMP=1 to keep the
 temporary directory. Python 3 standard library only.
@@ -40,6 +43,7 @@ import urllib.request
 REPO = pathlib.Path(__file__).resolve().parents[2]
 TARGET = pathlib.Path(os.environ.get("CARGO_TARGET_DIR") or REPO / "target")
 APP = pathlib.Path(os.environ.get("SWITCHBOARD_APP") or TARGET / "debug" / "switchboard-app")
+CLI = pathlib.Path(os.environ.get("SWITCHBOARD_CLI") or TARGET / "debug" / "switchboard")
 DRIVER = (
     os.environ.get("TAURI_DRIVER")
     or shutil.which("tauri-driver")
@@ -88,6 +92,12 @@ def port_is_free(port):
             return True
         except OSError:
             return False
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def listening(port):
@@ -269,7 +279,14 @@ def main():
         for d in xdg.values():
             d.mkdir(parents=True, mode=0o700)
         config_dir = xdg["XDG_CONFIG_HOME"] / IDENTIFIER
-        data_dir = xdg["XDG_DATA_HOME"] / IDENTIFIER
+        # The gateway's data folder, shared with `switchboard serve`.
+        data_dir = xdg["XDG_DATA_HOME"] / "switchboard"
+        # An earlier version kept its database in the app's own folder: it moves on start.
+        legacy_dir = xdg["XDG_DATA_HOME"] / IDENTIFIER
+        legacy_dir.mkdir(parents=True, mode=0o700)
+        with sqlite3.connect(legacy_dir / "switchboard.db") as db:
+            db.execute("CREATE TABLE earlier_version (note TEXT)")
+            db.execute("INSERT INTO earlier_version VALUES ('kept')")
 
         upstream = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FakeOpenAI)
         threading.Thread(target=upstream.serve_forever, daemon=True).start()
@@ -365,8 +382,8 @@ def main():
         check(injected["url"] == origin and injected["desktop"] is True and injected["frozen"],
               f"window.__SWITCHBOARD__ = {{url: {injected['url']!r}, desktop: true, masterKey: sk-…}} (frozen)")
 
-        key_file = config_dir / "master_key"
-        check(key_file.exists(), f"no keychain service: the master key is in {key_file}")
+        key_file = data_dir / "master_key"
+        check(key_file.exists(), f"no keychain service: the master key is in {key_file}, shared with switchboard serve")
         check(stat.S_IMODE(key_file.stat().st_mode) == 0o600, "the key file's mode is 0600")
         master_key = key_file.read_text().strip()
         check(master_key.startswith("sk-") and len(master_key) == 35, "the master key is sk- and 32 characters")
@@ -382,6 +399,16 @@ def main():
         )
         check(api.get("status") == 200 and "desktop-smoke" in api.get("ids", []),
               f"from the window, GET /v1/models with the master key lists the remembered config's model: {api}")
+
+        check(not (legacy_dir / "switchboard.db").exists(), "the earlier version's database left the app's folder")
+        with sqlite3.connect(data_dir / "switchboard.db") as db:
+            kept = db.execute("SELECT note FROM earlier_version").fetchone()[0]
+        check(kept == "kept", f"and is the database in {data_dir} now, its rows kept")
+
+        status, body = request("POST", f"{origin}/key/generate", {"key_alias": "made-in-the-app"},
+                               headers={"Authorization": f"Bearer {master_key}"})
+        check(status == 200, f"a virtual key made in the app ({status})")
+        app_made_key = json.loads(body)["key"]
 
         status, body = request("GET", f"{origin}/health/liveliness")
         check(status == 200 and "I'm alive!" in body.decode(), f"GET {origin}/health/liveliness: {body.decode().strip()}")
@@ -437,6 +464,29 @@ def main():
         with sqlite3.connect(data_dir / "switchboard.db") as db:
             rows = db.execute("SELECT COUNT(*) FROM spend_logs").fetchone()[0]
         check(rows >= 1, f"the request's spend was flushed to {data_dir / 'switchboard.db'} at shutdown ({rows} row)")
+
+        # `switchboard serve` as the same user: the same database and master key by default.
+        if CLI.exists():
+            cli_port = free_port()
+            cli_env = {k: v for k, v in env.items() if k != "SWITCHBOARD_PORT"}
+            cli_log = open(tmp / "serve.log", "wb")
+            procs["serve"] = subprocess.Popen(
+                [str(CLI), "serve", "--config", str(config), "--host", "127.0.0.1", "--port", str(cli_port)],
+                env=cli_env, stdout=cli_log, stderr=subprocess.STDOUT,
+            )
+            wait_for("switchboard serve", lambda: listening(cli_port), timeout=60)
+            cli = f"http://127.0.0.1:{cli_port}"
+            status, body = request("GET", f"{cli}/v1/models", headers={"Authorization": f"Bearer {app_made_key}"})
+            check(status == 200 and "desktop-smoke" in body.decode(),
+                  f"switchboard serve takes the key made in the app ({status})")
+            status, body = request("GET", f"{cli}/key/list", headers={"Authorization": f"Bearer {master_key}"})
+            check(status == 200, f"and the app's master key ({status})")
+            stop_process(procs.pop("serve"), "switchboard serve")
+            served = (tmp / "serve.log").read_text()
+            check("made one" not in served, "switchboard serve made no master key of its own")
+        else:
+            print(f"NOTE - {CLI} is not built: the shared data folder is not checked against switchboard serve",
+                  flush=True)
         passed = True
     finally:
         if driver and driver.session:
@@ -444,6 +494,7 @@ def main():
                 driver.call("DELETE", f"/session/{driver.session}", timeout=30)
             except Exception:  # noqa: BLE001 - the app may be gone already
                 pass
+        stop_process(procs.get("serve"), "switchboard serve")
         stop_process(procs.get("tauri-driver"), "tauri-driver")
         stop_process(procs.get("xvfb"), "Xvfb")
         if passed and os.environ.get("KEEP_TMP") != "1":
