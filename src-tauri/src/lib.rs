@@ -11,6 +11,9 @@
 //!   so the panel is signed in; while the gateway is stopped it shows a bundled page.
 //! - Quitting (menu, closing the window, SIGTERM/SIGINT) stops the gateway gracefully: in-flight
 //!   requests finish and spend is written to the database before the process exits.
+//! - One instance: a second launch brings the running app's window to the front and exits
+//!   (the single-instance plugin, over the D-Bus session bus on Linux; without a session bus
+//!   each launch runs on its own, on the next free port).
 
 mod commands;
 mod gateway;
@@ -40,7 +43,14 @@ pub fn run() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    logging::init(&paths.log_file());
+    logging::init();
+    let code = run_with(paths.clone());
+    // A start that failed before the window: its lines are still held; keep them in the file.
+    logging::open_file(&paths.log_file());
+    code
+}
+
+fn run_with(paths: Paths) -> ExitCode {
     for dir in [&paths.config_dir, &paths.data_dir] {
         if let Err(e) = paths::create_private_dir(dir) {
             tracing::error!("cannot create {}: {e}", dir.display());
@@ -98,14 +108,19 @@ pub fn run() -> ExitCode {
         Err(_) => gateway::DEFAULT_PORT,
     };
     let gateway = Arc::new(Gateway::new(key.into(), &paths.database(), first_port, config_path, env_applied_for));
+    let log_file = paths.log_file();
     let shell = Shell::new(gateway.clone(), paths, key_storage);
 
     let app = tauri::Builder::default()
+        // First: a second launch exits here, before its gateway would start.
+        .plugin(tauri_plugin_single_instance::init(shell::on_second_launch))
         .plugin(tauri_plugin_dialog::init())
         .manage(shell)
         .invoke_handler(tauri::generate_handler![commands::gateway_status, commands::start_gateway])
         .on_menu_event(menu::on_event)
         .setup(move |app| {
+            // The single-instance plugin has let this launch run: it is the only one.
+            logging::open_file(&log_file);
             let handle = app.handle().clone();
             let shell = handle.state::<Shell>();
             // Started before the window opens, so it opens on the panel.

@@ -123,6 +123,20 @@ fn title(status: &Status) -> String {
     }
 }
 
+/// A second launch of the app (handed over by the single-instance plugin): the running app's
+/// window comes to the front instead of a second gateway starting.
+pub fn on_second_launch(app: &AppHandle, args: Vec<String>, _cwd: String) {
+    tracing::info!(
+        "a second launch ({} argument(s)): the window is brought to the front",
+        args.len().saturating_sub(1)
+    );
+    if let Some(window) = main_window(app) {
+        let _ = window.unminimize();
+        let _ = window.show();
+        let _ = window.set_focus();
+    }
+}
+
 fn main_window(app: &AppHandle) -> Option<WebviewWindow> {
     app.webview_windows().into_values().find(|w| w.label().starts_with(MAIN_WINDOW))
 }

@@ -11,8 +11,12 @@ the database of an earlier version to the gateway's data folder, and shares it a
 with `switchboard serve`: a key made in the app works there. Screenshots go to
 target/desktop-screenshots/.
 
-The app runs with a fresh HOME and XDG folders in a temporary directory and no D-Bus session:
-the user's data, keychain and display are never touched.
+A second launch brings the first one's window forward and exits (single instance, over a
+private D-Bus session bus).
+
+The app runs with a fresh HOME and XDG folders in a temporary directory and a private D-Bus
+session bus that activates no services (so no keychain service: the master key goes to a 0600
+file): the user's data, keychain, session bus and display are never touched.
 
 Environment: SWITCHBOARD_APP (the app binary; default $CARGO_TARGET_DIR/debug/switchboard-app),
 SWITCHBOARD_CLI (the gateway binary; default $CARGO_TARGET_DIR/debug/switchboard),
@@ -216,6 +220,37 @@ def start_xvfb(tmp):
     return proc, f":{number}"
 
 
+# A session bus like a desktop's, but that starts no services (no keychain, no portal).
+SESSION_BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:dir={dir}</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"""
+
+
+def start_session_bus(tmp):
+    """A private D-Bus session bus; returns (process, address)."""
+    config = tmp / "session-bus.conf"
+    (tmp / "bus").mkdir(mode=0o700)
+    config.write_text(SESSION_BUS_CONFIG.format(dir=tmp / "bus"))
+    proc = subprocess.Popen(
+        ["dbus-daemon", f"--config-file={config}", "--nofork", "--print-address=1"],
+        stdout=subprocess.PIPE, stderr=open(tmp / "dbus.log", "wb"), text=True,
+    )
+    address = proc.stdout.readline().strip()
+    if not address:
+        raise Failure(f"dbus-daemon did not start (see {tmp / 'dbus.log'})")
+    return proc, address
+
+
 def descendants(pid):
     """PIDs of the processes below `pid` (Linux /proc)."""
     children = {}
@@ -326,6 +361,12 @@ def main():
         env.pop("LITELLM_MASTER_KEY", None)
         env.pop("DATABASE_URL", None)
 
+        if not shutil.which("dbus-daemon"):
+            raise Failure("no dbus-daemon: apt-get install dbus")
+        procs["dbus"], bus = start_session_bus(tmp)
+        env["DBUS_SESSION_BUS_ADDRESS"] = bus
+        ok(f"private session bus {bus}")
+
         if shutil.which("Xvfb"):
             procs["xvfb"], display = start_xvfb(tmp)
         elif os.environ.get("DISPLAY"):
@@ -409,6 +450,19 @@ def main():
                                headers={"Authorization": f"Bearer {master_key}"})
         check(status == 200, f"a virtual key made in the app ({status})")
         app_made_key = json.loads(body)["key"]
+
+        # One instance: a second launch hands over to this one and exits; no second gateway.
+        app_log = xdg["XDG_DATA_HOME"] / IDENTIFIER / "logs" / "switchboard.log"
+        gateways_started = app_log.read_text().count("gateway listening on")
+        started = time.monotonic()
+        second = subprocess.run([str(APP)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
+        check(second.returncode == 0, f"a second launch exits at once ({second.returncode}, "
+                                      f"{time.monotonic() - started:.1f} s)")
+        wait_for("the first app to hear of the second launch",
+                 lambda: "a second launch" in app_log.read_text(), timeout=15)
+        ok("the running app brought its window to the front")
+        check(app_log.read_text().count("gateway listening on") == gateways_started,
+              "the second launch started no gateway")
 
         status, body = request("GET", f"{origin}/health/liveliness")
         check(status == 200 and "I'm alive!" in body.decode(), f"GET {origin}/health/liveliness: {body.decode().strip()}")
@@ -496,6 +550,7 @@ def main():
                 pass
         stop_process(procs.get("serve"), "switchboard serve")
         stop_process(procs.get("tauri-driver"), "tauri-driver")
+        stop_process(procs.get("dbus"), "dbus-daemon")
         stop_process(procs.get("xvfb"), "Xvfb")
         if passed and os.environ.get("KEEP_TMP") != "1":
             shutil.rmtree(tmp, ignore_errors=True)
