@@ -20,11 +20,13 @@ LITELLM_MASTER_KEY ?= sk-switchboard-dev-$(shell id -u)
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
 # Debian packages: WebKitGTK to build and run the desktop app, Xvfb and the WebDriver for its
 # smoke test, Chromium for the panel's browser tests, PostgreSQL's server binaries for the test
-# that stops its own database under load, Prometheus (and promtool) for the metrics test.
-APT_PACKAGES := libwebkit2gtk-4.1-dev xvfb xauth webkit2gtk-driver x11-utils imagemagick chromium postgresql prometheus
+# that stops its own database under load, Prometheus (and promtool) for the metrics test; dbus,
+# rpm and desktop-file-utils for the desktop packages' test.
+APT_PACKAGES := libwebkit2gtk-4.1-dev xvfb xauth webkit2gtk-driver x11-utils imagemagick chromium postgresql prometheus \
+	dbus-daemon rpm desktop-file-utils
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run app serve build ui deps test test-ui test-rust test-postgres test-clients test-deploy e2e desktop-test \
+.PHONY: run app bundle serve build ui deps test test-ui test-rust test-postgres test-clients test-deploy e2e desktop-test \
 	lint bench api-types refresh-prices clean
 
 ## The desktop app: the gateway in-process with its panel (on Xvfb :99 when there is no display).
@@ -99,10 +101,22 @@ e2e: ui/node_modules/.installed
 $(TAURI_DRIVER):
 	$(CARGO) install tauri-driver --version 2.1.0 --locked --root $(TOOLS_DIR)
 
-## The desktop app under Xvfb through tauri-driver and WebKitWebDriver.
-desktop-test: app build $(TAURI_DRIVER)
-	SWITCHBOARD_APP=$(BIN_DIR)/switchboard-app SWITCHBOARD_CLI=$(BIN_DIR)/switchboard TAURI_DRIVER=$(TAURI_DRIVER) \
-		timeout -k 10 300 $(PYTHON) tests/desktop/smoke.py
+src-tauri/node_modules/.installed: src-tauri/package.json src-tauri/package-lock.json
+	cd src-tauri && npm ci --no-audit --no-fund
+	touch $@
+
+## The desktop app's packages (.deb and .rpm, release build) in $(CARGO_TARGET_DIR)/release/bundle/.
+bundle: deps ui src-tauri/node_modules/.installed
+	rm -rf $(CARGO_TARGET_DIR)/release/bundle
+	cd src-tauri && npx tauri build --bundles deb,rpm
+
+## The desktop app's packages (of the debug build), checked and installed, and the app under
+## Xvfb through tauri-driver and WebKitWebDriver, started from the installed package.
+desktop-test: deps ui build src-tauri/node_modules/.installed $(TAURI_DRIVER)
+	rm -rf $(BIN_DIR)/bundle
+	cd src-tauri && npx tauri build --debug --bundles deb,rpm
+	SWITCHBOARD_CLI=$(BIN_DIR)/switchboard TAURI_DRIVER=$(TAURI_DRIVER) \
+		timeout -k 10 400 $(PYTHON) tests/desktop/package.py $(BIN_DIR)/bundle
 
 $(VENV)/.installed: tests/clients/requirements.txt tests/deploy/requirements.txt
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -128,4 +142,4 @@ lint: deps
 
 clean:
 	$(CARGO) clean
-	rm -rf $(VENV) ui/node_modules ui/dist
+	rm -rf $(VENV) ui/node_modules ui/dist src-tauri/node_modules
