@@ -20,24 +20,12 @@ import sys
 import tempfile
 
 HERE = pathlib.Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from smoke import Failure, check, ok  # noqa: E402 - the smoke test's reporting, shared
 PACKAGE = "switchboard"
 BINARY = "usr/bin/switchboard-app"
 DESKTOP_ENTRY = "usr/share/applications/Switchboard.desktop"
 ICON_SIZES = ("32x32", "128x128", "512x512")
-
-
-class Failure(Exception):
-    pass
-
-
-def ok(message):
-    print(f"ok - {message}", flush=True)
-
-
-def check(condition, message):
-    if not condition:
-        raise Failure(message)
-    ok(message)
 
 
 def run(*args, **kwargs):

@@ -90,28 +90,16 @@ async fn model_group_alias_and_several_deployments_per_group() {
         a.requests().len(),
         b.requests().len()
     );
-    let models: Value = http
-        .get(format!("{}/v1/models", gw.base_url()))
-        .bearer_auth(MASTER_KEY)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let ids: Vec<&str> = models["data"].as_array().unwrap().iter().filter_map(|m| m["id"].as_str()).collect();
-    assert_eq!(ids, ["fast", "pool"]);
+    let listed = |path: &'static str, field: &'static str| {
+        let request = http.get(format!("{}{path}", gw.base_url())).bearer_auth(MASTER_KEY).send();
+        async move {
+            let body: Value = request.await.unwrap().json().await.unwrap();
+            let names: Vec<String> =
+                body["data"].as_array().unwrap().iter().filter_map(|m| m[field].as_str().map(String::from)).collect();
+            names
+        }
+    };
+    assert_eq!(listed("/v1/models", "id").await, ["fast", "pool"]);
     // /model_group/info names an alias's entry by the alias, as LiteLLM's user-facing name.
-    let groups: Value = http
-        .get(format!("{}/model_group/info", gw.base_url()))
-        .bearer_auth(MASTER_KEY)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let names: Vec<&str> =
-        groups["data"].as_array().unwrap().iter().filter_map(|g| g["model_group"].as_str()).collect();
-    assert_eq!(names, ["fast", "pool"]);
+    assert_eq!(listed("/model_group/info", "model_group").await, ["fast", "pool"]);
 }
