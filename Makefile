@@ -20,10 +20,10 @@ LITELLM_MASTER_KEY ?= sk-switchboard-dev-$(shell id -u)
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
 # Debian packages: WebKitGTK to build and run the desktop app, Xvfb and the WebDriver for its
 # smoke test, Chromium for the panel's browser tests, PostgreSQL's server binaries for the test
-# that stops its own database under load, Prometheus (and promtool) for the metrics test; dbus,
-# rpm and desktop-file-utils for the desktop packages' test.
+# that stops its own database under load, Prometheus (and promtool) for the metrics test, the
+# tray icon's library, and dbus, rpm and desktop-file-utils for the desktop packages' test.
 APT_PACKAGES := libwebkit2gtk-4.1-dev xvfb xauth webkit2gtk-driver x11-utils imagemagick chromium postgresql prometheus \
-	dbus-daemon rpm desktop-file-utils
+	libayatana-appindicator3-1 dbus-daemon rpm desktop-file-utils
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run app bundle serve build ui deps test test-ui test-rust test-postgres test-clients test-deploy e2e desktop-test \
@@ -112,15 +112,16 @@ bundle: deps ui src-tauri/node_modules/.installed
 
 ## The desktop app's packages (of the debug build), checked and installed, and the app under
 ## Xvfb through tauri-driver and WebKitWebDriver, started from the installed package.
-desktop-test: deps ui build src-tauri/node_modules/.installed $(TAURI_DRIVER)
+desktop-test: deps $(VENV)/.installed ui build src-tauri/node_modules/.installed $(TAURI_DRIVER)
 	rm -rf $(BIN_DIR)/bundle
 	cd src-tauri && npx tauri build --debug --bundles deb,rpm
 	SWITCHBOARD_CLI=$(BIN_DIR)/switchboard TAURI_DRIVER=$(TAURI_DRIVER) \
-		timeout -k 10 400 $(PYTHON) tests/desktop/package.py $(BIN_DIR)/bundle
+		timeout -k 10 400 $(VENV)/bin/python tests/desktop/package.py $(BIN_DIR)/bundle
 
-$(VENV)/.installed: tests/clients/requirements.txt tests/deploy/requirements.txt
+$(VENV)/.installed: tests/clients/requirements.txt tests/deploy/requirements.txt tests/desktop/requirements.txt
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/clients/requirements.txt -r tests/deploy/requirements.txt
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/clients/requirements.txt \
+		-r tests/deploy/requirements.txt -r tests/desktop/requirements.txt
 	touch $@
 
 ## The admin API's OpenAPI document and the panel's TypeScript types, written anew from the

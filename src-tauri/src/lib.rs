@@ -9,8 +9,11 @@
 //!   where no keychain service runs (see [`master_key`]).
 //! - The window loads the panel from the gateway (`/ui/`) with `window.__SWITCHBOARD__` set,
 //!   so the panel is signed in; while the gateway is stopped it shows a bundled page.
-//! - Quitting (menu, closing the window, SIGTERM/SIGINT) stops the gateway gracefully: in-flight
-//!   requests finish and spend is written to the database before the process exits.
+//! - A tray icon shows the gateway's state and has its own menu (see [`tray`]); with it, closing
+//!   the window keeps the gateway running (`close_to_tray` in `settings.json`, on by default).
+//! - Quitting (menu, tray, closing the window without a tray, SIGTERM/SIGINT) stops the gateway
+//!   gracefully: in-flight requests finish and spend is written to the database before the
+//!   process exits.
 //! - One instance: a second launch brings the running app's window to the front and exits
 //!   (the single-instance plugin, over the D-Bus session bus on Linux; without a session bus
 //!   each launch runs on its own, on the next free port).
@@ -23,6 +26,7 @@ mod menu;
 mod paths;
 mod settings;
 mod shell;
+mod tray;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -109,7 +113,8 @@ fn run_with(paths: Paths) -> ExitCode {
     };
     let gateway = Arc::new(Gateway::new(key.into(), &paths.database(), first_port, config_path, env_applied_for));
     let log_file = paths.log_file();
-    let shell = Shell::new(gateway.clone(), paths, key_storage);
+    let close_to_tray = settings.close_to_tray.unwrap_or(true);
+    let shell = Shell::new(gateway.clone(), paths, key_storage, close_to_tray);
 
     let app = tauri::Builder::default()
         // First: a second launch exits here, before its gateway would start.
@@ -118,6 +123,11 @@ fn run_with(paths: Paths) -> ExitCode {
         .manage(shell)
         .invoke_handler(tauri::generate_handler![commands::gateway_status, commands::start_gateway])
         .on_menu_event(menu::on_event)
+        .on_window_event(|window, event| {
+            if let tauri::WindowEvent::CloseRequested { api, .. } = event {
+                shell::on_close_requested(window, api);
+            }
+        })
         .setup(move |app| {
             // The single-instance plugin has let this launch run: it is the only one.
             logging::open_file(&log_file);
@@ -128,6 +138,17 @@ fn run_with(paths: Paths) -> ExitCode {
             let (menu, handles) = menu::build(&handle, &shell.key_storage.describe())?;
             handles.update(&status);
             let _ = shell.menu.set(handles);
+            // libappindicator panics when its library is missing: no tray then, not no app.
+            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| tray::build(&handle))) {
+                Ok(Ok(tray)) => {
+                    tray.update(&status);
+                    let _ = shell.tray.set(tray);
+                }
+                Ok(Err(e)) => tracing::warn!("no tray icon ({e}); closing the window quits"),
+                Err(_) => {
+                    tracing::warn!("no tray icon (libayatana-appindicator3 is not installed); closing the window quits")
+                }
+            }
             shell::create_window(&handle, &status, menu)?;
             if let Some(problem) = startup_problem {
                 tracing::warn!("the remembered config.yaml is not used: {problem}");

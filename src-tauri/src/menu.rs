@@ -1,7 +1,7 @@
 //! The window's menu bar: Gateway → Start / Stop / Restart, Open panel, Copy base URL,
 //! Choose config.yaml…, Quit, and three lines saying where the gateway listens, which config it
-//! runs and where the master key is kept. (A menu bar, not a tray icon: it works on every
-//! desktop, Xvfb included, where there may be no tray host.)
+//! runs and where the master key is kept. (The menu bar works on every desktop, Xvfb included,
+//! where there may be no tray host; the tray icon's menu, `tray`, uses the same item ids.)
 
 use tauri::menu::{Menu, MenuEvent, MenuItem, PredefinedMenuItem, Submenu};
 use tauri::{AppHandle, Wry};
@@ -112,6 +112,8 @@ pub fn on_event(app: &AppHandle, event: MenuEvent) {
         "restart" => shell::restart(app),
         "open_panel" => shell::open_panel(app),
         "copy_url" => shell::copy_base_url(app),
+        "copy_snippet" => shell::copy_snippet(app),
+        "open_log" => shell::open_log(app),
         "choose_config" => shell::choose_config(app),
         "forget_config" => shell::forget_config(app),
         "quit" => shell::quit(app),

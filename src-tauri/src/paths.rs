@@ -8,8 +8,10 @@ use std::path::{Path, PathBuf};
 /// The bundle identifier in tauri.conf.json; the app's own folders are named after it.
 pub const IDENTIFIER: &str = "dev.switchboard.app";
 
+/// The gateway's SQLite database file.
+const DATABASE: &str = "switchboard.db";
 /// What a SQLite database is made of on disk: the file and its write-ahead log.
-const DATABASE_FILES: &[&str] = &["switchboard.db", "switchboard.db-wal", "switchboard.db-shm"];
+const DATABASE_FILES: &[&str] = &[DATABASE, "switchboard.db-wal", "switchboard.db-shm"];
 
 #[derive(Debug, Clone)]
 pub struct Paths {
@@ -53,7 +55,7 @@ impl Paths {
 
     /// The gateway's SQLite database: keys, teams, users, spend.
     pub fn database(&self) -> PathBuf {
-        self.data_dir.join(DATABASE_FILES[0])
+        self.data_dir.join(DATABASE)
     }
 
     pub fn log_file(&self) -> PathBuf {
@@ -69,8 +71,8 @@ impl Paths {
 }
 
 fn move_database(from: &Path, to: &Path) -> std::io::Result<Option<String>> {
-    let old = from.join(DATABASE_FILES[0]);
-    let new = to.join(DATABASE_FILES[0]);
+    let old = from.join(DATABASE);
+    let new = to.join(DATABASE);
     if !old.exists() {
         return Ok(None);
     }

@@ -10,6 +10,10 @@ pub struct Settings {
     /// The config.yaml the user picked; the gateway runs without one when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub config_path: Option<PathBuf>,
+    /// Whether closing the window keeps the app (and its gateway) running in the tray; on when
+    /// not set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub close_to_tray: Option<bool>,
 }
 
 impl Settings {
@@ -55,7 +59,7 @@ mod tests {
         let file = dir.join("nested").join("settings.json");
         assert_eq!(Settings::load(&file), Settings::default());
 
-        let s = Settings { config_path: Some(PathBuf::from("/tmp/config.yaml")) };
+        let s = Settings { config_path: Some(PathBuf::from("/tmp/config.yaml")), close_to_tray: Some(false) };
         s.save(&file).unwrap();
         assert_eq!(Settings::load(&file), s);
 

@@ -27,6 +27,10 @@ pub struct Shell {
     pub paths: Paths,
     pub key_storage: KeyStorage,
     pub menu: OnceLock<menu::Handles>,
+    /// The tray icon, when the desktop could make one.
+    pub tray: OnceLock<crate::tray::Tray>,
+    /// Closing the window hides it (the gateway keeps running) while there is a tray icon.
+    pub close_to_tray: bool,
     /// The gateway origin the window's session injection was made for (`None`: none yet).
     window_origin: Mutex<Option<String>>,
     windows_made: AtomicU32,
@@ -35,12 +39,14 @@ pub struct Shell {
 }
 
 impl Shell {
-    pub fn new(gateway: Arc<Gateway>, paths: Paths, key_storage: KeyStorage) -> Shell {
+    pub fn new(gateway: Arc<Gateway>, paths: Paths, key_storage: KeyStorage, close_to_tray: bool) -> Shell {
         Shell {
             gateway,
             paths,
             key_storage,
             menu: OnceLock::new(),
+            tray: OnceLock::new(),
+            close_to_tray,
             window_origin: Mutex::new(None),
             windows_made: AtomicU32::new(0),
             #[cfg(not(target_os = "linux"))]
@@ -171,8 +177,12 @@ fn rebuild_for_origin(app: &AppHandle, window: &WebviewWindow, status: &Status) 
 /// Shows `status`: window title, menu, and the page (the panel while the gateway runs, the
 /// stopped page otherwise). `reload` loads the panel again even if it is showing.
 pub fn refresh(app: &AppHandle, status: &Status, reload: bool) {
-    if let Some(handles) = app.state::<Shell>().menu.get() {
+    let shell = app.state::<Shell>();
+    if let Some(handles) = shell.menu.get() {
         handles.update(status);
+    }
+    if let Some(tray) = shell.tray.get() {
+        tray.update(status);
     }
     let Some(window) = main_window(app) else { return };
     if rebuild_for_origin(app, &window, status) {
@@ -255,6 +265,41 @@ pub fn open_panel(app: &AppHandle) {
     });
 }
 
+/// A window close: hidden to the tray (the gateway keeps running) when there is a tray icon
+/// and the settings say so; otherwise the app quits as the last window goes.
+pub fn on_close_requested(window: &tauri::Window, api: &tauri::CloseRequestApi) {
+    let shell = window.app_handle().state::<Shell>();
+    if shell.close_to_tray && shell.tray.get().is_some() {
+        api.prevent_close();
+        let _ = window.hide();
+        tracing::info!("window closed; the gateway keeps running in the tray");
+    }
+}
+
+pub fn copy_snippet(app: &AppHandle) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        if let Some(url) = gateway(&app).origin() {
+            set_clipboard(&app, crate::tray::client_snippet(&url));
+        }
+    });
+}
+
+/// Opens the log file with the desktop's viewer for it.
+pub fn open_log(app: &AppHandle) {
+    let file = app.state::<Shell>().paths.log_file();
+    #[cfg(target_os = "linux")]
+    let opener = "xdg-open";
+    #[cfg(target_os = "macos")]
+    let opener = "open";
+    #[cfg(target_os = "windows")]
+    let opener = "explorer";
+    match std::process::Command::new(opener).arg(&file).spawn() {
+        Ok(_) => tracing::info!("opened the log {}", file.display()),
+        Err(e) => error_dialog(app, "Switchboard", format!("Cannot open {} ({opener}: {e})", file.display())),
+    }
+}
+
 pub fn copy_base_url(app: &AppHandle) {
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
@@ -329,7 +374,9 @@ async fn switch_config(app: &AppHandle, path: Option<PathBuf>, remember: bool) {
         Ok((status, notices)) => {
             if remember {
                 let file = app.state::<Shell>().paths.settings_file();
-                if let Err(e) = (Settings { config_path: path }).save(&file) {
+                let mut settings = Settings::load(&file);
+                settings.config_path = path;
+                if let Err(e) = settings.save(&file) {
                     tracing::warn!("cannot remember the choice in {}: {e}", file.display());
                 }
             }

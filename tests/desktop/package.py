@@ -84,7 +84,7 @@ def check_deb(deb, root):
     check(fields.get("Package") == PACKAGE and fields.get("Architecture") == "amd64",
           f"{deb.name}: package {fields.get('Package')} {fields.get('Version')} for {fields.get('Architecture')}")
     depends = depends_of(fields.get("Depends", ""))
-    for needed in ("libwebkit2gtk-4.1-0", "libgtk-3-0", "libdbus-1-3"):
+    for needed in ("libwebkit2gtk-4.1-0", "libgtk-3-0", "libdbus-1-3", "libayatana-appindicator3-1"):
         check(needed in depends, f"it depends on {needed}")
 
     run("dpkg-deb", "-x", str(deb), str(root))
@@ -116,7 +116,7 @@ def check_rpm(rpm):
     for path in (BINARY, DESKTOP_ENTRY):
         check(f"/{path}" in files, f"it holds /{path}")
     requires = query("--requires")
-    for needed in ("libwebkit2gtk-4.1.so.0", "libgtk-3.so.0", "dbus-libs"):
+    for needed in ("libwebkit2gtk-4.1.so.0", "libgtk-3.so.0", "dbus-libs", "libayatana-appindicator-gtk3"):
         check(needed in requires, f"it requires {needed}")
     ok(f"{rpm.name}: {rpm.stat().st_size / 2**20:.1f} MiB")
 

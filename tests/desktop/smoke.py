@@ -5,14 +5,16 @@ WebKitWebDriver (Debian's webkit2gtk-driver) over plain W3C WebDriver HTTP calls
 Checks: the window opens on the gateway's panel (/ui/) with window.__SWITCHBOARD__ injected and
 the panel signed in; the gateway answers /health/liveliness and serves the remembered
 config.yaml with the app's master key (kept in a 0600 file: there is no keychain service here);
-the port falls through to the next free one when the first is taken; closing the window quits
-the app gracefully (the spend of a request is in the SQLite database afterwards). The app moves
+the port falls through to the next free one when the first is taken; quitting stops the gateway
+gracefully (the spend of a request is in the SQLite database afterwards). The app moves
 the database of an earlier version to the gateway's data folder, and shares it and the key file
 with `switchboard serve`: a key made in the app works there. Screenshots go to
 target/desktop-screenshots/.
 
 A second launch brings the first one's window forward and exits (single instance, over a
-private D-Bus session bus).
+private D-Bus session bus). The tray icon registers with a tray host on that bus (a
+StatusNotifierWatcher run by the test): its state, its menu, and its items work; closing the
+window keeps the gateway running in the tray; Quit in the tray stops the gateway gracefully.
 
 The app runs with a fresh HOME and XDG folders in a temporary directory and a private D-Bus
 session bus that activates no services (so no keychain service: the master key goes to a 0600
@@ -22,7 +24,7 @@ Environment: SWITCHBOARD_APP (the app binary; default $CARGO_TARGET_DIR/debug/sw
 SWITCHBOARD_CLI (the gateway binary; default $CARGO_TARGET_DIR/debug/switchboard),
 TAURI_DRIVER (default: on PATH, else /var/tmp/switchboard-tools/bin/tauri-driver),
 TAURI_DRIVER_PORT (default 4444; the native port is the next one), KEEP_TMP=1 to keep the
-temporary directory. Python 3 standard library only.
+temporary directory. Python 3 with dbus-next and python-xlib (tests/desktop/requirements.txt).
 """
 
 import base64
@@ -43,6 +45,9 @@ import threading
 import time
 import urllib.error
 import urllib.request
+
+from tray import TrayHost, png_pixel
+from x11 import Screen
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 TARGET = pathlib.Path(os.environ.get("CARGO_TARGET_DIR") or REPO / "target")
@@ -299,6 +304,7 @@ def main():
     SHOTS.mkdir(parents=True, exist_ok=True)
     procs = {}
     driver = None
+    tray_host = None
     passed = False
     try:
         # A fresh user: HOME, XDG folders, a private runtime folder, no D-Bus session (so no
@@ -366,6 +372,8 @@ def main():
         procs["dbus"], bus = start_session_bus(tmp)
         env["DBUS_SESSION_BUS_ADDRESS"] = bus
         ok(f"private session bus {bus}")
+        # The desktop's tray host, up before the app as on a desktop.
+        tray_host = TrayHost(bus)
 
         if shutil.which("Xvfb"):
             procs["xvfb"], display = start_xvfb(tmp)
@@ -495,14 +503,59 @@ def main():
                            check=False, timeout=30)
             ok(f"screen screenshot (menu bar included): {SHOTS / 'desktop.png'}")
 
-        # Quitting stops the gateway gracefully. Closing the window through WebDriver cannot show
-        # it (WebKitWebDriver kills its "browser" once the last window is gone), so the app gets
-        # SIGTERM, which takes the same path as the Quit item and closing the window: the event
-        # loop ends, then the gateway drains and flushes spend before the process exits.
+        # The tray icon: registered with the tray host, in the gateway's state, with its menu.
+        item = tray_host.wait_for_item()
+        check(item is not None, f"the tray icon registered with the tray host: {item}")
+        props = tray_host.properties(item)
+        check(props.get("Status") == "Active", f"the icon is shown: Status={props.get('Status')}, "
+                                               f"Title={props.get('Title')}, Id={props.get('Id')}")
+
+        def menu_labels():
+            return [e["label"] for e in tray_host.menu(item) if e["type"] != "separator"]
+
+        def icon_dot():
+            now = tray_host.properties(item)
+            named = pathlib.Path(now["IconName"])
+            icon = named if named.is_absolute() else pathlib.Path(now["IconThemePath"]) / f"{named}.png"
+            return png_pixel(icon.read_bytes(), 27, 27)[:3]
+
+        expected = [f"Gateway: running on {origin}", "Start gateway", "Stop gateway", "Restart gateway",
+                    "Open panel", "Copy base URL", "Copy client snippet (Python)", "Open log", "Quit Switchboard"]
+        check(menu_labels() == expected, f"its menu: {menu_labels()}")
+        enabled = {e["label"]: e["enabled"] for e in tray_host.menu(item)}
+        check(not enabled["Start gateway"] and enabled["Stop gateway"], "Start is off and Stop on while it runs")
+        check(icon_dot() == (0x16, 0xa3, 0x4a), f"the icon's dot is green while it runs {icon_dot()}")
+
+        # Closing the window keeps the app and its gateway running in the tray.
+        screen = Screen(display)
+        windows = wait_for("the app's window on the X server", lambda: screen.windows("Switchboard — "), timeout=10)
+        screen.close(windows[0])
+        wait_for("the window to hide", lambda: not any(screen.shown(w) for w in screen.windows("Switchboard — ")),
+                 timeout=15)
+        status, _ = request("GET", f"{origin}/health/liveliness")
+        check(status == 200, "closing the window hid it; the gateway still answers")
+        tray_host.click(item, "Open panel")
+        wait_for("the window to come back", lambda: any(screen.shown(w) for w in screen.windows("Switchboard — ")),
+                 timeout=15)
+        ok("the tray's Open panel shows the window again")
+
+        # Stop and Start from the tray; the icon and the menu follow.
+        tray_host.click(item, "Stop gateway")
+        wait_for("the gateway to stop", lambda: not listening(port), timeout=30)
+        wait_for("the tray to say so", lambda: "Gateway: stopped" in menu_labels(), timeout=10)
+        check(icon_dot() == (0x8a, 0x8f, 0x98), f"Stop in the tray stopped the gateway; the dot is grey {icon_dot()}")
+        tray_host.click(item, "Start gateway")
+        line = wait_for("the gateway to run again", lambda: next(
+            (label for label in menu_labels() if label.startswith("Gateway: running on ")), None), timeout=30)
+        origin = line.removeprefix("Gateway: running on ")
+        port = int(origin.rsplit(":", 1)[1])
+        check(listening(port) and icon_dot() == (0x16, 0xa3, 0x4a), f"Start in the tray: {line}, the dot green")
+
+        # Quit in the tray stops the gateway gracefully: in-flight requests end, spend is written.
         app_pids = [p for p in descendants(procs["tauri-driver"].pid)
                     if pathlib.Path(f"/proc/{p}/exe").resolve() == APP.resolve()]
         check(len(app_pids) == 1, f"the app runs as pid {app_pids[0] if app_pids else None}")
-        os.kill(app_pids[0], signal.SIGTERM)
+        tray_host.click(item, "Quit Switchboard")
 
         def gone(pid):
             try:
@@ -510,7 +563,7 @@ def main():
             except OSError:
                 return True
         wait_for("the app to quit", lambda: gone(app_pids[0]) and not listening(port), timeout=45)
-        ok("on SIGTERM the app quit and the gateway no longer listens")
+        ok("Quit in the tray ended the app and the gateway no longer listens")
         log = (xdg["XDG_DATA_HOME"] / IDENTIFIER / "logs" / "switchboard.log").read_text()
         check("gateway stopped; spend written to the database" in log, "the app log shows the graceful stop")
         check(master_key not in log, "the master key is not in the log")
@@ -550,6 +603,8 @@ def main():
                 pass
         stop_process(procs.get("serve"), "switchboard serve")
         stop_process(procs.get("tauri-driver"), "tauri-driver")
+        if tray_host is not None:
+            tray_host.close()
         stop_process(procs.get("dbus"), "dbus-daemon")
         stop_process(procs.get("xvfb"), "Xvfb")
         if passed and os.environ.get("KEEP_TMP") != "1":
