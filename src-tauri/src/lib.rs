@@ -18,6 +18,7 @@
 //!   (the single-instance plugin, over the D-Bus session bus on Linux; without a session bus
 //!   each launch runs on its own, on the next free port).
 
+mod autostart;
 mod commands;
 mod gateway;
 mod logging;
@@ -114,7 +115,7 @@ fn run_with(paths: Paths) -> ExitCode {
     let gateway = Arc::new(Gateway::new(key.into(), &paths.database(), first_port, config_path, env_applied_for));
     let log_file = paths.log_file();
     let close_to_tray = settings.close_to_tray.unwrap_or(true);
-    let shell = Shell::new(gateway.clone(), paths, key_storage, close_to_tray);
+    let shell = Shell::new(gateway.clone(), paths, key_storage, close_to_tray, settings.window);
 
     let app = tauri::Builder::default()
         // First: a second launch exits here, before its gateway would start.
@@ -139,7 +140,8 @@ fn run_with(paths: Paths) -> ExitCode {
             handles.update(&status);
             let _ = shell.menu.set(handles);
             // libappindicator panics when its library is missing: no tray then, not no app.
-            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| tray::build(&handle))) {
+            let close_to_tray = shell.close_to_tray.load(std::sync::atomic::Ordering::Relaxed);
+            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| tray::build(&handle, close_to_tray))) {
                 Ok(Ok(tray)) => {
                     tray.update(&status);
                     let _ = shell.tray.set(tray);

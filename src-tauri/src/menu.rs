@@ -114,6 +114,8 @@ pub fn on_event(app: &AppHandle, event: MenuEvent) {
         "copy_url" => shell::copy_base_url(app),
         "copy_snippet" => shell::copy_snippet(app),
         "open_log" => shell::open_log(app),
+        "autostart" => shell::toggle_autostart(app),
+        "close_to_tray" => shell::toggle_close_to_tray(app),
         "choose_config" => shell::choose_config(app),
         "forget_config" => shell::forget_config(app),
         "quit" => shell::quit(app),

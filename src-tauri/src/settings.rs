@@ -14,6 +14,17 @@ pub struct Settings {
     /// not set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub close_to_tray: Option<bool>,
+    /// Where the window was and how large, restored at the next start (logical pixels).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<Placement>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Placement {
+    pub x: f64,
+    pub y: f64,
+    pub width: f64,
+    pub height: f64,
 }
 
 impl Settings {
@@ -59,7 +70,11 @@ mod tests {
         let file = dir.join("nested").join("settings.json");
         assert_eq!(Settings::load(&file), Settings::default());
 
-        let s = Settings { config_path: Some(PathBuf::from("/tmp/config.yaml")), close_to_tray: Some(false) };
+        let s = Settings {
+            config_path: Some(PathBuf::from("/tmp/config.yaml")),
+            close_to_tray: Some(false),
+            window: Some(Placement { x: 10.0, y: 20.0, width: 1000.0, height: 700.0 }),
+        };
         s.save(&file).unwrap();
         assert_eq!(Settings::load(&file), s);
 

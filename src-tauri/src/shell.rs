@@ -2,7 +2,7 @@
 //! controller, then shows the result (title, menu, page). No logic of the gateway's own.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use secrecy::{ExposeSecret, SecretString};
@@ -14,7 +14,7 @@ use crate::gateway::{Gateway, Status};
 use crate::master_key::KeyStorage;
 use crate::menu;
 use crate::paths::Paths;
-use crate::settings::Settings;
+use crate::settings::{Placement, Settings};
 
 /// Labels of the main window: `main`, then `main-2`, ... when it is rebuilt for a new origin.
 const MAIN_WINDOW: &str = "main";
@@ -30,7 +30,9 @@ pub struct Shell {
     /// The tray icon, when the desktop could make one.
     pub tray: OnceLock<crate::tray::Tray>,
     /// Closing the window hides it (the gateway keeps running) while there is a tray icon.
-    pub close_to_tray: bool,
+    pub close_to_tray: AtomicBool,
+    /// Where the first window opens (remembered from the last run).
+    placement: Option<Placement>,
     /// The gateway origin the window's session injection was made for (`None`: none yet).
     window_origin: Mutex<Option<String>>,
     windows_made: AtomicU32,
@@ -39,14 +41,21 @@ pub struct Shell {
 }
 
 impl Shell {
-    pub fn new(gateway: Arc<Gateway>, paths: Paths, key_storage: KeyStorage, close_to_tray: bool) -> Shell {
+    pub fn new(
+        gateway: Arc<Gateway>,
+        paths: Paths,
+        key_storage: KeyStorage,
+        close_to_tray: bool,
+        placement: Option<Placement>,
+    ) -> Shell {
         Shell {
             gateway,
             paths,
             key_storage,
             menu: OnceLock::new(),
             tray: OnceLock::new(),
-            close_to_tray,
+            close_to_tray: AtomicBool::new(close_to_tray),
+            placement,
             window_origin: Mutex::new(None),
             windows_made: AtomicU32::new(0),
             #[cfg(not(target_os = "linux"))]
@@ -100,9 +109,15 @@ pub fn create_window(app: &AppHandle, status: &Status, menu: tauri::menu::Menu<t
     let made = shell.windows_made.fetch_add(1, Ordering::Relaxed);
     let label = if made == 0 { MAIN_WINDOW.to_string() } else { format!("{MAIN_WINDOW}-{}", made + 1) };
     *shell.window_origin.lock().unwrap_or_else(|e| e.into_inner()) = status.url.clone();
-    WebviewWindowBuilder::new(app, label, url)
+    let placement = if made == 0 { shell.placement } else { None };
+    let (width, height) = placement.map_or((1200.0, 760.0), |p| (p.width, p.height));
+    let mut builder = WebviewWindowBuilder::new(app, label, url);
+    if let Some(p) = placement {
+        builder = builder.position(p.x, p.y);
+    }
+    builder
         .title(title(status))
-        .inner_size(1200.0, 760.0)
+        .inner_size(width, height)
         .min_inner_size(640.0, 420.0)
         .menu(menu)
         .initialization_script(init_script(shell.gateway.master_key(), status.url.as_deref()))
@@ -268,12 +283,58 @@ pub fn open_panel(app: &AppHandle) {
 /// A window close: hidden to the tray (the gateway keeps running) when there is a tray icon
 /// and the settings say so; otherwise the app quits as the last window goes.
 pub fn on_close_requested(window: &tauri::Window, api: &tauri::CloseRequestApi) {
-    let shell = window.app_handle().state::<Shell>();
-    if shell.close_to_tray && shell.tray.get().is_some() {
+    let app = window.app_handle();
+    remember_placement(app);
+    let shell = app.state::<Shell>();
+    if shell.close_to_tray.load(Ordering::Relaxed) && shell.tray.get().is_some() {
         api.prevent_close();
         let _ = window.hide();
         tracing::info!("window closed; the gateway keeps running in the tray");
     }
+}
+
+/// Saves where the main window is and how large, for the next start.
+fn remember_placement(app: &AppHandle) {
+    let Some(window) = main_window(app) else { return };
+    let (Ok(scale), Ok(position), Ok(size)) = (window.scale_factor(), window.outer_position(), window.inner_size())
+    else {
+        return;
+    };
+    let (position, size) = (position.to_logical::<f64>(scale), size.to_logical::<f64>(scale));
+    let placement = Placement { x: position.x, y: position.y, width: size.width, height: size.height };
+    update_settings(app, |s| s.window = Some(placement));
+}
+
+/// Changes the remembered settings (read again first: other choices are kept).
+fn update_settings(app: &AppHandle, change: impl FnOnce(&mut Settings)) {
+    let file = app.state::<Shell>().paths.settings_file();
+    let mut settings = Settings::load(&file);
+    change(&mut settings);
+    if let Err(e) = settings.save(&file) {
+        tracing::warn!("cannot save the settings in {}: {e}", file.display());
+    }
+}
+
+pub fn toggle_autostart(app: &AppHandle) {
+    let wanted = !crate::autostart::is_enabled();
+    match crate::autostart::set(wanted) {
+        Ok(()) => tracing::info!("start at login: {}", if wanted { "on" } else { "off" }),
+        Err(e) => error_dialog(app, "Switchboard", format!("Cannot change the start at login: {e}")),
+    }
+    if let Some(tray) = app.state::<Shell>().tray.get() {
+        let _ = tray.autostart.set_checked(crate::autostart::is_enabled());
+    }
+}
+
+pub fn toggle_close_to_tray(app: &AppHandle) {
+    let shell = app.state::<Shell>();
+    let wanted = !shell.close_to_tray.load(Ordering::Relaxed);
+    shell.close_to_tray.store(wanted, Ordering::Relaxed);
+    update_settings(app, |s| s.close_to_tray = Some(wanted));
+    if let Some(tray) = shell.tray.get() {
+        let _ = tray.close_to_tray.set_checked(wanted);
+    }
+    tracing::info!("closing the window {}", if wanted { "keeps the gateway in the tray" } else { "quits" });
 }
 
 pub fn copy_snippet(app: &AppHandle) {
@@ -373,12 +434,7 @@ async fn switch_config(app: &AppHandle, path: Option<PathBuf>, remember: bool) {
     match gateway.use_config(path.clone()).await {
         Ok((status, notices)) => {
             if remember {
-                let file = app.state::<Shell>().paths.settings_file();
-                let mut settings = Settings::load(&file);
-                settings.config_path = path;
-                if let Err(e) = settings.save(&file) {
-                    tracing::warn!("cannot remember the choice in {}: {e}", file.display());
-                }
+                update_settings(app, |s| s.config_path = path);
             }
             refresh(app, &status, true);
             if !notices.is_empty() {
@@ -398,5 +454,6 @@ async fn switch_config(app: &AppHandle, path: Option<PathBuf>, remember: bool) {
 /// (see `run`).
 pub fn quit(app: &AppHandle) {
     tracing::info!("quitting");
+    remember_placement(app);
     app.exit(0);
 }

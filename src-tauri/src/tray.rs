@@ -7,7 +7,7 @@
 //! tray host; the menu's items share their ids with the window's menu (`menu::on_event`).
 
 use tauri::image::Image;
-use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
+use tauri::menu::{CheckMenuItem, Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::{TrayIcon, TrayIconBuilder};
 use tauri::{AppHandle, Wry};
 
@@ -24,9 +24,12 @@ pub struct Tray {
     stop: MenuItem<Wry>,
     copy_url: MenuItem<Wry>,
     copy_snippet: MenuItem<Wry>,
+    pub autostart: CheckMenuItem<Wry>,
+    pub close_to_tray: CheckMenuItem<Wry>,
 }
 
-pub fn build(app: &AppHandle) -> tauri::Result<Tray> {
+/// `close_to_tray`: whether closing the window keeps the app in the tray (the setting).
+pub fn build(app: &AppHandle, close_to_tray: bool) -> tauri::Result<Tray> {
     let item = |id: &str, text: &str| MenuItem::with_id(app, id, text, true, None::<&str>);
     let status_line = MenuItem::with_id(app, "tray_status", "Gateway: starting…", false, None::<&str>)?;
     let start = item("start", "Start gateway")?;
@@ -36,6 +39,16 @@ pub fn build(app: &AppHandle) -> tauri::Result<Tray> {
     let copy_url = item("copy_url", "Copy base URL")?;
     let copy_snippet = item("copy_snippet", "Copy client snippet (Python)")?;
     let open_log = item("open_log", "Open log")?;
+    let autostart =
+        CheckMenuItem::with_id(app, "autostart", "Start at login", true, crate::autostart::is_enabled(), None::<&str>)?;
+    let close_to_tray_item = CheckMenuItem::with_id(
+        app,
+        "close_to_tray",
+        "Keep running when the window closes",
+        true,
+        close_to_tray,
+        None::<&str>,
+    )?;
     let quit = item("quit", "Quit Switchboard")?;
     let separator = || PredefinedMenuItem::separator(app);
     let menu = Menu::with_items(
@@ -52,6 +65,9 @@ pub fn build(app: &AppHandle) -> tauri::Result<Tray> {
             &copy_snippet,
             &open_log,
             &separator()?,
+            &autostart,
+            &close_to_tray_item,
+            &separator()?,
             &quit,
         ],
     )?;
@@ -62,7 +78,7 @@ pub fn build(app: &AppHandle) -> tauri::Result<Tray> {
         .menu(&menu)
         .show_menu_on_left_click(true)
         .build(app)?;
-    Ok(Tray { icon, status_line, start, stop, copy_url, copy_snippet })
+    Ok(Tray { icon, status_line, start, stop, copy_url, copy_snippet, autostart, close_to_tray: close_to_tray_item })
 }
 
 impl Tray {

@@ -116,7 +116,7 @@ def check_rpm(rpm):
     for path in (BINARY, DESKTOP_ENTRY):
         check(f"/{path}" in files, f"it holds /{path}")
     requires = query("--requires")
-    for needed in ("libwebkit2gtk-4.1.so.0", "libgtk-3.so.0", "dbus-libs", "libayatana-appindicator-gtk3"):
+    for needed in ("libwebkit2gtk-4.1.so.0", "libgtk-3.so.0", "dbus-libs", "libayatana-appindicator3.so.1"):
         check(needed in requires, f"it requires {needed}")
     ok(f"{rpm.name}: {rpm.stat().st_size / 2**20:.1f} MiB")
 

@@ -520,11 +520,17 @@ def main():
             return png_pixel(icon.read_bytes(), 27, 27)[:3]
 
         expected = [f"Gateway: running on {origin}", "Start gateway", "Stop gateway", "Restart gateway",
-                    "Open panel", "Copy base URL", "Copy client snippet (Python)", "Open log", "Quit Switchboard"]
+                    "Open panel", "Copy base URL", "Copy client snippet (Python)", "Open log", "Start at login",
+                    "Keep running when the window closes", "Quit Switchboard"]
         check(menu_labels() == expected, f"its menu: {menu_labels()}")
         enabled = {e["label"]: e["enabled"] for e in tray_host.menu(item)}
         check(not enabled["Start gateway"] and enabled["Stop gateway"], "Start is off and Stop on while it runs")
         check(icon_dot() == (0x16, 0xa3, 0x4a), f"the icon's dot is green while it runs {icon_dot()}")
+
+        # The window's place and size, remembered at quit (set here as a user drags it).
+        driver.s("POST", "/window/rect", {"x": 40, "y": 30, "width": 1000, "height": 700})
+        rect = driver.s("GET", "/window/rect")
+        ok(f"the window moved and resized to {rect}")
 
         # Closing the window keeps the app and its gateway running in the tray.
         screen = Screen(display)
@@ -538,6 +544,29 @@ def main():
         wait_for("the window to come back", lambda: any(screen.shown(w) for w in screen.windows("Switchboard — ")),
                  timeout=15)
         ok("the tray's Open panel shows the window again")
+
+        # The tray's two settings: start at login, and whether closing the window keeps it running.
+        def checked(label):
+            return next(e["checked"] for e in tray_host.menu(item) if e["label"] == label)
+        autostart = home / ".config" / "autostart" / "Switchboard.desktop"
+        check(not checked("Start at login") and not autostart.exists(), "Start at login is off at first")
+        tray_host.click(item, "Start at login")
+        wait_for("the autostart entry", autostart.exists, timeout=10)
+        check(f"Exec={APP}" in autostart.read_text() and checked("Start at login"),
+              f"Start at login writes {autostart} naming the app, and is checked")
+        tray_host.click(item, "Start at login")
+        wait_for("the autostart entry to go", lambda: not autostart.exists(), timeout=10)
+        ok("clicked again, it removes the entry")
+        settings_file = config_dir / "settings.json"
+        check(checked("Keep running when the window closes"), "Keep running when the window closes is on by default")
+        tray_host.click(item, "Keep running when the window closes")
+        wait_for("the setting to be saved",
+                 lambda: json.loads(settings_file.read_text()).get("close_to_tray") is False, timeout=10)
+        check(not checked("Keep running when the window closes"), "turned off in the tray, it is saved off")
+        tray_host.click(item, "Keep running when the window closes")
+        wait_for("the setting to be saved", lambda: json.loads(settings_file.read_text())["close_to_tray"], timeout=10)
+        remembered = json.loads(settings_file.read_text())
+        check(remembered.get("config_path") == str(config), "the other settings are kept")
 
         # Stop and Start from the tray; the icon and the menu follow.
         tray_host.click(item, "Stop gateway")
@@ -564,6 +593,9 @@ def main():
                 return True
         wait_for("the app to quit", lambda: gone(app_pids[0]) and not listening(port), timeout=45)
         ok("Quit in the tray ended the app and the gateway no longer listens")
+        placement = json.loads(settings_file.read_text()).get("window") or {}
+        check((placement.get("width"), placement.get("height")) == (rect["width"], rect["height"]),
+              f"the window's size was remembered: {placement}")
         log = (xdg["XDG_DATA_HOME"] / IDENTIFIER / "logs" / "switchboard.log").read_text()
         check("gateway stopped; spend written to the database" in log, "the app log shows the graceful stop")
         check(master_key not in log, "the master key is not in the log")
@@ -571,6 +603,22 @@ def main():
         with sqlite3.connect(data_dir / "switchboard.db") as db:
             rows = db.execute("SELECT COUNT(*) FROM spend_logs").fetchone()[0]
         check(rows >= 1, f"the request's spend was flushed to {data_dir / 'switchboard.db'} at shutdown ({rows} row)")
+
+        # Started again: the window opens where it was left; SIGTERM quits as gracefully.
+        first_log = app_log.stat().st_ino
+        procs["again"] = subprocess.Popen([str(APP)], env=env, stdout=open(tmp / "again.log", "wb"),
+                                          stderr=subprocess.STDOUT)
+        wait_for("the app to start again (in a new log file)", lambda: app_log.exists()
+                 and app_log.stat().st_ino != first_log and "gateway listening on" in app_log.read_text(), timeout=60)
+        window = wait_for("its window", lambda: next(iter(screen.windows("Switchboard — ")), None), timeout=30)
+        geometry = window.get_geometry()
+        check((geometry.width, geometry.height) == (placement["width"], placement["height"]),
+              f"the window opens at its remembered size {geometry.width}x{geometry.height}")
+        procs["again"].send_signal(signal.SIGTERM)
+        procs["again"].wait(timeout=45)
+        check("gateway stopped; spend written to the database" in app_log.read_text(),
+              "on SIGTERM the app stops the gateway gracefully and quits")
+        procs.pop("again")
 
         # `switchboard serve` as the same user: the same database and master key by default.
         if CLI.exists():
@@ -601,6 +649,7 @@ def main():
                 driver.call("DELETE", f"/session/{driver.session}", timeout=30)
             except Exception:  # noqa: BLE001 - the app may be gone already
                 pass
+        stop_process(procs.get("again"), "the app")
         stop_process(procs.get("serve"), "switchboard serve")
         stop_process(procs.get("tauri-driver"), "tauri-driver")
         if tray_host is not None:

@@ -98,6 +98,7 @@ class TrayHost:
                 "label": values.get("label", "").replace("_", ""),
                 "enabled": values.get("enabled", True),
                 "type": values.get("type", "standard"),
+                "checked": values.get("toggle-state") == 1,
             })
         return entries
 
