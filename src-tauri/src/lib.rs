@@ -41,6 +41,7 @@ use crate::shell::Shell;
 
 /// Runs the app until it quits; the exit code of the process.
 pub fn run() -> ExitCode {
+    let _ = shell::STARTED.set(std::time::Instant::now());
     let paths = match Paths::resolve() {
         Ok(p) => p,
         Err(e) => {

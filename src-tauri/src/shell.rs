@@ -18,6 +18,11 @@ use crate::settings::{Placement, Settings};
 
 /// Labels of the main window: `main`, then `main-2`, ... when it is rebuilt for a new origin.
 const MAIN_WINDOW: &str = "main";
+
+/// When `run` began: the start of the app's own timing log.
+pub static STARTED: OnceLock<std::time::Instant> = OnceLock::new();
+/// Whether the first load of the panel was logged.
+static PANEL_TIMED: AtomicBool = AtomicBool::new(false);
 /// The bundled page shown while the gateway is stopped.
 const LOCAL_PAGE: &str = "index.html";
 
@@ -120,6 +125,17 @@ pub fn create_window(app: &AppHandle, status: &Status, menu: tauri::menu::Menu<t
         .inner_size(width, height)
         .min_inner_size(640.0, 420.0)
         .menu(menu)
+        .on_page_load(|_, payload| {
+            // The start's figure: from `run` to the panel's first load (its scripts have run:
+            // the signed-in Overview is on screen, its figures still loading).
+            if payload.event() == tauri::webview::PageLoadEvent::Finished
+                && payload.url().path().starts_with("/ui/")
+                && !PANEL_TIMED.swap(true, Ordering::Relaxed)
+                && let Some(started) = STARTED.get()
+            {
+                tracing::info!("startup: the panel loaded {} ms after the app started", started.elapsed().as_millis());
+            }
+        })
         .initialization_script(init_script(shell.gateway.master_key(), status.url.as_deref()))
         .on_navigation(move |url| {
             // The window shows the gateway's pages and the app's own page, nothing else: the
