@@ -79,11 +79,16 @@ def one_run(app, display, tmp):
             time.sleep(0.02)
         wall = (time.monotonic() - started) * 1000
         time.sleep(10)
-        processes = tree(proc.pid)
-        names = sorted({pathlib.Path(f"/proc/{p}/comm").read_text().strip() for p in processes
-                        if pathlib.Path(f"/proc/{p}/comm").exists()})
-        memory = sum(pss_kib(p) for p in processes) / 1024
-        return loaded, wall, memory, names
+        by_process = {}
+        for p in tree(proc.pid):
+            try:
+                name = pathlib.Path(f"/proc/{p}/comm").read_text().strip()
+            except OSError:
+                continue
+            by_process[name] = by_process.get(name, 0) + pss_kib(p) / 1024
+        memory = sum(by_process.values())
+        parts = [f"{name} {mib:.0f}" for name, mib in sorted(by_process.items(), key=lambda kv: -kv[1])]
+        return loaded, wall, memory, parts
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -110,7 +115,7 @@ def main():
             loads.append(loaded)
             memories.append(memory)
             print(f"run {n}: panel loaded {loaded} ms after start (app's log; {wall:.0f} ms from spawn to "
-                  f"seeing the line), idle PSS {memory:.0f} MiB over {', '.join(names)}", flush=True)
+                  f"seeing the line), idle PSS {memory:.0f} MiB ({', '.join(names)})", flush=True)
         timed = [x for x in loads if x is not None]
         if timed:
             print(f"median: panel loaded {statistics.median(timed):.0f} ms after start; "
