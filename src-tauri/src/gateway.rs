@@ -6,6 +6,7 @@ use secrecy::{ExposeSecret, SecretString};
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::RwLock;
+use std::sync::atomic::{AtomicU16, Ordering};
 
 use serde::Serialize;
 use switchboard::config::{Config, ConfigError};
@@ -35,7 +36,8 @@ pub struct Gateway {
     master_key: SecretString,
     /// The app's SQLite database, used unless the config names a database.
     sqlite_url: String,
-    first_port: u16,
+    /// Tried first when no port was used yet (0: any free port).
+    first_port: AtomicU16,
     /// The config.yaml whose `environment_variables` were applied at startup.
     env_applied_for: Option<PathBuf>,
     state: Mutex<State>,
@@ -62,7 +64,7 @@ impl Gateway {
         Gateway {
             master_key,
             sqlite_url: switchboard::store::sqlite_url(database),
-            first_port,
+            first_port: AtomicU16::new(first_port),
             env_applied_for,
             state: Mutex::new(State { server: None, config_path, error: None, last_port: None }),
             origin: RwLock::new(None),
@@ -76,6 +78,20 @@ impl Gateway {
     /// `http://127.0.0.1:PORT` while the gateway runs.
     pub fn origin(&self) -> Option<String> {
         self.origin.read().ok().and_then(|o| o.clone())
+    }
+
+    /// The port tried first at the next start.
+    pub fn first_port(&self) -> u16 {
+        self.first_port.load(Ordering::Relaxed)
+    }
+
+    /// Moves the gateway to `port` at its next start (restart): that port first, then the next
+    /// free ones. A running gateway stays where it is until then.
+    pub async fn set_first_port(&self, port: u16) {
+        let mut state = self.state.lock().await;
+        if self.first_port.swap(port, Ordering::Relaxed) != port {
+            state.last_port = None;
+        }
     }
 
     pub async fn status(&self) -> Status {
@@ -206,10 +222,11 @@ impl Gateway {
 
     /// The first free port: the last one used, then `first_port`, `first_port + 1`, ...
     async fn bind(&self, last_port: Option<u16>) -> Result<TcpListener, StartError> {
-        let candidates: Vec<u16> = if self.first_port == 0 {
+        let first_port = self.first_port();
+        let candidates: Vec<u16> = if first_port == 0 {
             vec![0]
         } else {
-            last_port.into_iter().chain((0..PORT_ATTEMPTS).filter_map(|i| self.first_port.checked_add(i))).collect()
+            last_port.into_iter().chain((0..PORT_ATTEMPTS).filter_map(|i| first_port.checked_add(i))).collect()
         };
         let mut taken = None;
         for port in candidates {
@@ -301,6 +318,16 @@ mod tests {
         let (status, _) = gateway.use_config(Some(good.clone())).await.unwrap();
         assert_eq!(status.url.as_deref(), Some(url.as_str()), "the address stays the same across restarts");
         assert_eq!(status.config_path.as_deref(), Some(good.as_path()));
+
+        // Another port from the next start on: the running gateway stays until restarted.
+        let wanted = {
+            let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            free.local_addr().unwrap().port()
+        };
+        gateway.set_first_port(wanted).await;
+        assert_eq!(gateway.status().await.url.as_deref(), Some(url.as_str()));
+        let (moved, _) = gateway.use_config(Some(good.clone())).await.unwrap();
+        assert_eq!(moved.url, Some(format!("http://127.0.0.1:{wanted}")), "restarted on the port asked for");
 
         let stopped = gateway.stop().await;
         assert!(!stopped.running);

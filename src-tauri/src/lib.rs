@@ -1,14 +1,15 @@
 //! Switchboard's desktop shell: runs the gateway in-process on 127.0.0.1 and shows its panel.
 //! It starts, stops and reports; everything else is the gateway's API, used by the panel.
 //!
-//! - The gateway listens on 127.0.0.1:4000, or the next free port (`SWITCHBOARD_PORT` names
-//!   another first port), with its SQLite database in the gateway's data folder (the one
+//! - The gateway listens on 127.0.0.1:4000, or the next free port (the Settings page, or
+//!   `SWITCHBOARD_PORT`, names another first port), with its SQLite database in the gateway's data folder (the one
 //!   `switchboard serve` uses, so keys made in one work in the other) and the config.yaml
 //!   chosen in the menu (remembered in `settings.json` in the app config folder).
 //! - The master key is generated on first run and kept in the OS keychain, or in a 0600 file
 //!   where no keychain service runs (see [`master_key`]).
 //! - The window loads the panel from the gateway (`/ui/`) with `window.__SWITCHBOARD__` set,
-//!   so the panel is signed in; while the gateway is stopped it shows a bundled page.
+//!   so the panel is signed in; while the gateway is stopped it shows a bundled page. The
+//!   panel's Settings page reaches the app over IPC ([`commands`], `capabilities/`).
 //! - A tray icon shows the gateway's state and has its own menu (see [`tray`]); with it, closing
 //!   the window keeps the gateway running (`close_to_tray` in `settings.json`, on by default).
 //! - Quitting (menu, tray, closing the window without a tray, SIGTERM/SIGINT) stops the gateway
@@ -49,7 +50,10 @@ pub fn run() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    logging::init();
+    // The level is needed before the first line; `run_with` reads the settings again (and logs
+    // what is wrong with them).
+    let level = Settings::load(&paths.settings_file()).log_level;
+    logging::init(level.as_deref().unwrap_or(logging::DEFAULT_LEVEL));
     let code = run_with(paths.clone());
     // A start that failed before the window: its lines are still held; keep them in the file.
     logging::open_file(&paths.log_file());
@@ -111,7 +115,7 @@ fn run_with(paths: Paths) -> ExitCode {
             };
             p
         }
-        Err(_) => gateway::DEFAULT_PORT,
+        Err(_) => settings.port.unwrap_or(gateway::DEFAULT_PORT),
     };
     let gateway = Arc::new(Gateway::new(key.into(), &paths.database(), first_port, config_path, env_applied_for));
     let log_file = paths.log_file();
@@ -123,7 +127,15 @@ fn run_with(paths: Paths) -> ExitCode {
         .plugin(tauri_plugin_single_instance::init(shell::on_second_launch))
         .plugin(tauri_plugin_dialog::init())
         .manage(shell)
-        .invoke_handler(tauri::generate_handler![commands::gateway_status, commands::start_gateway])
+        .invoke_handler(tauri::generate_handler![
+            commands::gateway_status,
+            commands::start_gateway,
+            commands::app_settings,
+            commands::change_app_settings,
+            commands::restart_gateway,
+            commands::choose_config,
+            commands::open_folder,
+        ])
         .on_menu_event(menu::on_event)
         .on_window_event(|window, event| {
             if let tauri::WindowEvent::CloseRequested { api, .. } = event {

@@ -2,19 +2,61 @@
 //! (the previous run's file is kept as `.1`; opened once the app is the only instance), and to
 //! the gateway's in-memory ring, which the panel reads at `/switchboard/logs`. The master key is
 //! never logged.
+//!
+//! The level is the Settings page's (`log_level` in `settings.json`, changed while the app
+//! runs), unless `SWITCHBOARD_LOG` or `RUST_LOG` names a filter: then that filter rules.
 
 use std::io::Write;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
-use tracing_subscriber::{EnvFilter, Layer};
+use tracing_subscriber::{EnvFilter, Registry, reload};
 
-fn filter() -> EnvFilter {
-    EnvFilter::try_from_env("SWITCHBOARD_LOG")
-        .or_else(|_| EnvFilter::try_from_default_env())
-        .unwrap_or_else(|_| EnvFilter::new("info"))
+/// The levels the Settings page offers, quietest first.
+pub const LEVELS: [&str; 5] = ["error", "warn", "info", "debug", "trace"];
+pub const DEFAULT_LEVEL: &str = "info";
+
+/// The environment variable whose filter overrides the setting, with its value.
+pub fn level_from_environment() -> Option<(&'static str, String)> {
+    ["SWITCHBOARD_LOG", "RUST_LOG"]
+        .into_iter()
+        .find_map(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()).map(|v| (name, v)))
+}
+
+/// The filter for a level of the Settings page. Debug and trace apply to Switchboard's own
+/// lines (targets `switchboard*`): the HTTP and AWS libraries' own at that level would bury
+/// them, and stay at info.
+fn filter_for(level: &str) -> EnvFilter {
+    match level {
+        "debug" | "trace" => EnvFilter::new(format!("info,switchboard={level}")),
+        _ => EnvFilter::new(level),
+    }
+}
+
+fn initial_filter(level: &str) -> EnvFilter {
+    match level_from_environment() {
+        Some((_, directives)) => EnvFilter::try_new(&directives).unwrap_or_else(|e| {
+            eprintln!("warning: ignoring the log filter {directives:?}: {e}");
+            filter_for(DEFAULT_LEVEL)
+        }),
+        None => filter_for(level),
+    }
+}
+
+static FILTER: OnceLock<reload::Handle<EnvFilter, Registry>> = OnceLock::new();
+
+/// Changes the level of every log line from now on (file, stderr, the panel's Logs page).
+pub fn set_level(level: &str) -> Result<(), String> {
+    if !LEVELS.contains(&level) {
+        return Err(format!("unknown log level {level:?}: one of {}", LEVELS.join(", ")));
+    }
+    if let Some((name, value)) = level_from_environment() {
+        return Err(format!("the log filter is set by {name}={value}; unset it to choose the level here"));
+    }
+    let handle = FILTER.get().ok_or("logging is not set up")?;
+    handle.reload(filter_for(level)).map_err(|e| e.to_string())
 }
 
 /// Where file log lines go. Until the app knows it is the only instance they are held in
@@ -52,16 +94,21 @@ impl Write for SinkWriter {
     }
 }
 
-/// Logging to stderr and the gateway's ring from now on; to the file once [`open_file`] names it.
-pub fn init() {
-    let to_file = tracing_subscriber::fmt::layer().with_ansi(false).with_writer(|| SinkWriter).with_filter(filter());
+/// Logging at `level` to stderr and the gateway's ring from now on; to the file once
+/// [`open_file`] names it.
+pub fn init(level: &str) {
+    let (filter, handle) = reload::Layer::new(initial_filter(level));
     let result = tracing_subscriber::registry()
-        .with(switchboard::logs::RingLayer.with_filter(filter()))
-        .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_filter(filter()))
-        .with(to_file)
+        .with(filter)
+        .with(switchboard::logs::RingLayer)
+        .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
+        .with(tracing_subscriber::fmt::layer().with_ansi(false).with_writer(|| SinkWriter))
         .try_init();
-    if let Err(e) = result {
-        eprintln!("warning: logging was already set up: {e}");
+    match result {
+        Ok(()) => {
+            let _ = FILTER.set(handle);
+        }
+        Err(e) => eprintln!("warning: logging was already set up: {e}"),
     }
 }
 
@@ -93,5 +140,32 @@ pub fn open_file(file: &Path) {
             *sink = Sink::File(f);
         }
         Err(e) => eprintln!("warning: cannot write the log file {}: {e}", file.display()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tracing::level_filters::LevelFilter;
+
+    #[test]
+    fn each_level_filters_at_that_level_and_debug_keeps_libraries_at_info() {
+        for (level, most) in LEVELS.into_iter().zip([
+            LevelFilter::ERROR,
+            LevelFilter::WARN,
+            LevelFilter::INFO,
+            LevelFilter::DEBUG,
+            LevelFilter::TRACE,
+        ]) {
+            assert_eq!(filter_for(level).max_level_hint(), Some(most), "{level}");
+        }
+        let debug = filter_for("debug").to_string();
+        assert!(debug.contains("switchboard=debug") && debug.contains("info"), "{debug}");
+    }
+
+    #[test]
+    fn an_unknown_level_is_refused_with_the_choices() {
+        let e = set_level("loud").unwrap_err();
+        assert!(e.contains("error, warn, info, debug, trace"), "{e}");
     }
 }

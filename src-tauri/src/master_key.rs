@@ -22,6 +22,16 @@ pub enum KeyStorage {
 
 impl KeyStorage {
     /// One line for the menu and the status page.
+    /// Where exactly, for the Settings page.
+    pub fn location(&self) -> String {
+        match self {
+            KeyStorage::Keychain => {
+                format!("the OS keychain (service \"{KEYCHAIN_SERVICE}\", account \"{KEYCHAIN_ACCOUNT}\")")
+            }
+            KeyStorage::File { path, .. } => path.display().to_string(),
+        }
+    }
+
     pub fn describe(&self) -> String {
         match self {
             KeyStorage::Keychain => "Master key: in the OS keychain".to_string(),

@@ -17,6 +17,13 @@ pub struct Settings {
     /// Where the window was and how large, restored at the next start (logical pixels).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub window: Option<Placement>,
+    /// The port the gateway tries first (the next free one when taken); `SWITCHBOARD_PORT`
+    /// overrides it. 4000 (LiteLLM's) when not set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    /// One of `logging::LEVELS`; `SWITCHBOARD_LOG` / `RUST_LOG` override it. Info when not set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_level: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -74,6 +81,8 @@ mod tests {
             config_path: Some(PathBuf::from("/tmp/config.yaml")),
             close_to_tray: Some(false),
             window: Some(Placement { x: 10.0, y: 20.0, width: 1000.0, height: 700.0 }),
+            port: Some(4100),
+            log_level: Some("debug".into()),
         };
         s.save(&file).unwrap();
         assert_eq!(Settings::load(&file), s);

@@ -318,39 +318,56 @@ fn remember_placement(app: &AppHandle) {
     };
     let (position, size) = (position.to_logical::<f64>(scale), size.to_logical::<f64>(scale));
     let placement = Placement { x: position.x, y: position.y, width: size.width, height: size.height };
-    update_settings(app, |s| s.window = Some(placement));
+    let _ = update_settings(app, |s| s.window = Some(placement));
 }
 
 /// Changes the remembered settings (read again first: other choices are kept).
-fn update_settings(app: &AppHandle, change: impl FnOnce(&mut Settings)) {
+pub fn update_settings(app: &AppHandle, change: impl FnOnce(&mut Settings)) -> Result<(), String> {
     let file = app.state::<Shell>().paths.settings_file();
     let mut settings = Settings::load(&file);
     change(&mut settings);
-    if let Err(e) = settings.save(&file) {
+    settings.save(&file).map_err(|e| {
         tracing::warn!("cannot save the settings in {}: {e}", file.display());
-    }
+        format!("cannot save the settings in {}: {e}", file.display())
+    })
 }
 
-pub fn toggle_autostart(app: &AppHandle) {
-    let wanted = !crate::autostart::is_enabled();
-    match crate::autostart::set(wanted) {
+/// Start at login on or off (the tray's check follows).
+pub fn set_autostart(app: &AppHandle, wanted: bool) -> Result<(), String> {
+    let result = crate::autostart::set(wanted);
+    match &result {
         Ok(()) => tracing::info!("start at login: {}", if wanted { "on" } else { "off" }),
-        Err(e) => error_dialog(app, "Switchboard", format!("Cannot change the start at login: {e}")),
+        Err(e) => tracing::warn!("cannot change the start at login: {e}"),
     }
     if let Some(tray) = app.state::<Shell>().tray.get() {
         let _ = tray.autostart.set_checked(crate::autostart::is_enabled());
     }
+    result.map_err(|e| format!("cannot change the start at login: {e}"))
 }
 
-pub fn toggle_close_to_tray(app: &AppHandle) {
+pub fn toggle_autostart(app: &AppHandle) {
+    if let Err(e) = set_autostart(app, !crate::autostart::is_enabled()) {
+        error_dialog(app, "Switchboard", e);
+    }
+}
+
+/// Whether closing the window keeps the gateway running in the tray (saved; the tray's check
+/// follows).
+pub fn set_close_to_tray(app: &AppHandle, wanted: bool) -> Result<(), String> {
     let shell = app.state::<Shell>();
-    let wanted = !shell.close_to_tray.load(Ordering::Relaxed);
     shell.close_to_tray.store(wanted, Ordering::Relaxed);
-    update_settings(app, |s| s.close_to_tray = Some(wanted));
     if let Some(tray) = shell.tray.get() {
         let _ = tray.close_to_tray.set_checked(wanted);
     }
     tracing::info!("closing the window {}", if wanted { "keeps the gateway in the tray" } else { "quits" });
+    update_settings(app, |s| s.close_to_tray = Some(wanted))
+}
+
+pub fn toggle_close_to_tray(app: &AppHandle) {
+    let wanted = !app.state::<Shell>().close_to_tray.load(Ordering::Relaxed);
+    if let Err(e) = set_close_to_tray(app, wanted) {
+        error_dialog(app, "Switchboard", e);
+    }
 }
 
 pub fn copy_snippet(app: &AppHandle) {
@@ -362,18 +379,29 @@ pub fn copy_snippet(app: &AppHandle) {
     });
 }
 
-/// Opens the log file with the desktop's viewer for it.
-pub fn open_log(app: &AppHandle) {
-    let file = app.state::<Shell>().paths.log_file();
+/// Opens a file or folder with the desktop's application for it (a folder: the file manager).
+pub fn open_with_desktop(path: &std::path::Path) -> Result<(), String> {
     #[cfg(target_os = "linux")]
     let opener = "xdg-open";
     #[cfg(target_os = "macos")]
     let opener = "open";
     #[cfg(target_os = "windows")]
     let opener = "explorer";
-    match std::process::Command::new(opener).arg(&file).spawn() {
-        Ok(_) => tracing::info!("opened the log {}", file.display()),
-        Err(e) => error_dialog(app, "Switchboard", format!("Cannot open {} ({opener}: {e})", file.display())),
+    match std::process::Command::new(opener).arg(path).spawn() {
+        Ok(mut child) => {
+            // Reaped when it ends: xdg-open returns once the application is launched.
+            std::thread::spawn(move || child.wait());
+            tracing::info!("opened {}", path.display());
+            Ok(())
+        }
+        Err(e) => Err(format!("cannot open {} ({opener}: {e})", path.display())),
+    }
+}
+
+/// Opens the log file with the desktop's viewer for it.
+pub fn open_log(app: &AppHandle) {
+    if let Err(e) = open_with_desktop(&app.state::<Shell>().paths.log_file()) {
+        error_dialog(app, "Switchboard", e);
     }
 }
 
@@ -450,7 +478,7 @@ async fn switch_config(app: &AppHandle, path: Option<PathBuf>, remember: bool) {
     match gateway.use_config(path.clone()).await {
         Ok((status, notices)) => {
             if remember {
-                update_settings(app, |s| s.config_path = path);
+                let _ = update_settings(app, |s| s.config_path = path);
             }
             refresh(app, &status, true);
             if !notices.is_empty() {

@@ -346,26 +346,24 @@ def main():
             "general_settings:\n"
             "  proxy_batch_write_at: 3600\n"
         )
-        config_dir.mkdir(parents=True, mode=0o700)
-        (config_dir / "settings.json").write_text(json.dumps({"config_path": str(config)}))
-
-        # The first port is taken: the gateway must listen on a later one.
+        # The first port (the Settings page's) is taken: the gateway must listen on a later one.
         blocker = socket.socket()
         blocker.bind(("127.0.0.1", 0))
         blocker.listen()
         taken_port = blocker.getsockname()[1]
+        config_dir.mkdir(parents=True, mode=0o700)
+        settings_file = config_dir / "settings.json"
+        settings_file.write_text(json.dumps({"config_path": str(config), "port": taken_port}))
 
         env = {k: v for k, v in os.environ.items() if not k.startswith(("DBUS_", "WAYLAND_"))}
         env.update({k: str(v) for k, v in xdg.items()})
         env.update({
             "HOME": str(home),
-            "SWITCHBOARD_PORT": str(taken_port),
-            "SWITCHBOARD_LOG": "info",
             "NO_AT_BRIDGE": "1",
         })
-        # The gateway would take these over its own defaults.
-        env.pop("LITELLM_MASTER_KEY", None)
-        env.pop("DATABASE_URL", None)
+        # The gateway would take these over its own defaults, and these over the Settings page's.
+        for name in ("LITELLM_MASTER_KEY", "DATABASE_URL", "SWITCHBOARD_PORT", "SWITCHBOARD_LOG", "RUST_LOG"):
+            env.pop(name, None)
 
         if not shutil.which("dbus-daemon"):
             raise Failure("no dbus-daemon: apt-get install dbus")
@@ -438,6 +436,44 @@ def main():
         check(master_key.startswith("sk-") and len(master_key) == 35, "the master key is sk- and 32 characters")
         check(injected["masterKey"] == master_key, "the panel got the stored master key")
 
+        # The panel's Settings page talks to the app over IPC: the gateway's pages may call the
+        # settings commands (a remote capability), and not the app page's own.
+        def invoke(command, args=None):
+            return driver.async_script(
+                "const done = arguments[arguments.length - 1];"
+                "window.__TAURI_INTERNALS__.invoke(arguments[0], arguments[1] || {})"
+                ".then(v => done({ok: v}), e => done({error: String(e)}));", command, args or {})
+        got = invoke("app_settings")
+        check("ok" in got, f"the gateway's page reads the app's settings over IPC ({str(got)[:200]})")
+        app_settings = got["ok"]
+        check(app_settings["gateway"]["url"] == origin and app_settings["port"] == taken_port
+              and app_settings["portFromEnvironment"] is None,
+              f"they say where the gateway runs ({origin}) and the port it tries first ({taken_port})")
+        locations = app_settings["locations"]
+        check(locations["database"] == str(data_dir / "switchboard.db") and locations["masterKey"] == str(key_file)
+              and locations["settingsFile"] == str(settings_file) and locations["dataFolder"] == str(data_dir),
+              f"and where the data and the key live: {locations}")
+        check(app_settings["logLevel"] == "info" and app_settings["trayAvailable"] and app_settings["closeToTray"]
+              and not app_settings["startAtLogin"], "log level info, a tray, close to tray on, no start at login")
+        refused = invoke("start_gateway")
+        check("not allowed" in refused.get("error", ""),
+              f"the app page's command is refused to the gateway's page: {refused.get('error')!r}")
+        refused = invoke("change_app_settings", {"change": {"port": 80}})
+        check("administrator rights" in refused.get("error", ""), f"port 80 is refused: {refused.get('error')!r}")
+        check(json.loads(settings_file.read_text()).get("port") == taken_port, "and not saved")
+        # The level applies at once: the line saying "warn" is itself below it, "info" is not.
+        invoke("change_app_settings", {"change": {"logLevel": "warn"}})
+        new_port = free_port()
+        changed = invoke("change_app_settings", {"change": {"logLevel": "info", "port": new_port}})
+        check(changed.get("ok", {}).get("port") == new_port and changed["ok"]["gateway"]["url"] == origin,
+              f"a new port ({new_port}) is taken; the gateway stays on {origin} until it restarts")
+        saved = json.loads(settings_file.read_text())
+        check(saved.get("port") == new_port and saved.get("log_level") == "info"
+              and saved.get("config_path") == str(config), f"both are saved, the rest kept: {saved}")
+        app_log_text = (xdg["XDG_DATA_HOME"] / IDENTIFIER / "logs" / "switchboard.log").read_text()
+        check("log level: info" in app_log_text and "log level: warn" not in app_log_text,
+              "the log level applied at once (the line at info was dropped while the level was warn)")
+
         # The key works from inside the window, against the gateway's admin API.
         api = driver.async_script(
             "const done = arguments[arguments.length - 1];"
@@ -503,6 +539,18 @@ def main():
                            check=False, timeout=30)
             ok(f"screen screenshot (menu bar included): {SHOTS / 'desktop.png'}")
 
+        # The Settings page (in the app's window only): the settings above, the pending move.
+        driver.navigate(f"{origin}/ui/#/settings")
+        wait_for("the Settings page", lambda: driver.find('[data-testid="settings-gateway"]'), timeout=30)
+        check(driver.find_xpath(f"//code[@data-testid='settings-database' and .='{data_dir / 'switchboard.db'}']")
+              and driver.find_xpath(f"//*[@data-testid='settings-port-pending' and contains(., '{new_port}')]"),
+              "the Settings page shows the database and that the gateway moves to the new port at its restart")
+        if importer and "xvfb" in procs:
+            time.sleep(1.0)
+            subprocess.run([importer, "-display", display, "-window", "root", str(SHOTS / "settings.png")],
+                           check=False, timeout=30)
+            ok(f"screenshot of the Settings page: {SHOTS / 'settings.png'}")
+
         # The tray icon: registered with the tray host, in the gateway's state, with its menu.
         item = tray_host.wait_for_item()
         check(item is not None, f"the tray icon registered with the tray host: {item}")
@@ -557,7 +605,6 @@ def main():
         tray_host.click(item, "Start at login")
         wait_for("the autostart entry to go", lambda: not autostart.exists(), timeout=10)
         ok("clicked again, it removes the entry")
-        settings_file = config_dir / "settings.json"
         check(checked("Keep running when the window closes"), "Keep running when the window closes is on by default")
         tray_host.click(item, "Keep running when the window closes")
         wait_for("the setting to be saved",
@@ -579,6 +626,10 @@ def main():
         origin = line.removeprefix("Gateway: running on ")
         port = int(origin.rsplit(":", 1)[1])
         check(listening(port) and icon_dot() == (0x16, 0xa3, 0x4a), f"Start in the tray: {line}, the dot green")
+        check(port == new_port, f"the gateway started on the port chosen in Settings ({new_port})")
+        wait_for("the window on the new address",
+                 lambda: screen.windows(f"Switchboard — {origin}"), timeout=30)
+        ok("the window shows the panel at the new address")
 
         # Quit in the tray stops the gateway gracefully: in-flight requests end, spend is written.
         app_pids = [p for p in descendants(procs["tauri-driver"].pid)
@@ -614,6 +665,8 @@ def main():
         geometry = window.get_geometry()
         check((geometry.width, geometry.height) == (placement["width"], placement["height"]),
               f"the window opens at its remembered size {geometry.width}x{geometry.height}")
+        check(f"gateway listening on http://127.0.0.1:{new_port}" in app_log.read_text(),
+              f"started again, the gateway listens on the port of the settings ({new_port})")
         procs["again"].send_signal(signal.SIGTERM)
         procs["again"].wait(timeout=45)
         check("gateway stopped; spend written to the database" in app_log.read_text(),

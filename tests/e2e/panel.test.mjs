@@ -436,7 +436,7 @@ test("sign out forgets the key; the desktop app's injected gateway skips sign-in
   const app = await stack.browser.newContext({ viewport: { width: 1440, height: 900 } });
   await app.addInitScript(
     ([url, masterKey]) => {
-      window.__SWITCHBOARD__ = { url, masterKey };
+      window.__SWITCHBOARD__ = { url, masterKey, desktop: true };
     },
     [stack.gatewayUrl, MASTER_KEY],
   );
@@ -444,6 +444,9 @@ test("sign out forgets the key; the desktop app's injected gateway skips sign-in
   await p.goto(`${stack.panelUrl}#/models`);
   await p.getByTestId("signed-in-local").waitFor();
   assert.equal(await p.getByTestId("signin-form").count(), 0);
+  // The app's Settings page needs the app's IPC, which a browser has not: no Settings entry.
+  await p.getByTestId("nav-models").waitFor();
+  assert.equal(await p.getByTestId("nav-settings").count(), 0);
   await p.getByTestId("page-models").waitFor();
   await p.locator('[data-testid=model-group][data-alias="claude-sonnet"]').waitFor();
   await p.screenshot({ path: path.join(screenshotDir, "12-desktop-injected.png") });

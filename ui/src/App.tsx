@@ -2,6 +2,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { AppContext, type AppContextValue, type SessionKey, type ToastKind, useApp } from "./context";
 import { useHashRoute, useInterval } from "./hooks";
 import { Gateway } from "./lib/api";
+import { desktop } from "./lib/desktop";
 import { type Session, SESSION_CHANGED, clearSession, loadSession, previousSession, saveSession, switchBack } from "./lib/session";
 import { AgentCorePage } from "./pages/AgentCore";
 import { AuditPage } from "./pages/Audit";
@@ -14,6 +15,7 @@ import { PerformancePage } from "./pages/Performance";
 import { PlaygroundPage } from "./pages/Playground";
 import { RequestsPage } from "./pages/Requests";
 import { SignIn } from "./pages/SignIn";
+import { SettingsPage } from "./pages/Settings";
 import { SpendPage } from "./pages/Spend";
 import { TeamsPage } from "./pages/Teams";
 
@@ -31,6 +33,9 @@ export const NAV: Array<{ route: string; label: string; key: string }> = [
   { route: "agentcore", label: "AgentCore", key: "a" },
   { route: "deploy", label: "Deploy to AWS", key: "d" },
 ];
+
+/** Inside the desktop app's window, the app's own Settings page comes last. */
+const SETTINGS_NAV = { route: "settings", label: "Settings", key: "e" };
 
 interface Toast {
   id: number;
@@ -72,6 +77,8 @@ export function App() {
 
 function Shell({ session, signOut }: { session: Session; signOut: () => void }) {
   const gw = useMemo(() => new Gateway(session.url, session.masterKey), [session]);
+  const app = useMemo(() => desktop(), []);
+  const nav = useMemo(() => (app ? [...NAV, SETTINGS_NAV] : NAV), [app]);
   const [route, go] = useHashRoute();
   const [toasts, setToasts] = useState<Toast[]>([]);
   const [sessionKeys, setSessionKeys] = useState<SessionKey[]>([]);
@@ -113,7 +120,7 @@ function Shell({ session, signOut }: { session: Session; signOut: () => void }) 
         return;
       }
       if (armed && Date.now() - armed < 1500) {
-        const item = NAV.find((n) => n.key === e.key);
+        const item = nav.find((n) => n.key === e.key);
         if (item) {
           e.preventDefault();
           go(item.route);
@@ -123,14 +130,14 @@ function Shell({ session, signOut }: { session: Session; signOut: () => void }) 
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [go]);
+  }, [go, nav]);
 
-  const known = NAV.some((n) => n.route === route);
+  const known = nav.some((n) => n.route === route);
   const page = known ? route : "overview";
   useEffect(() => {
-    const label = NAV.find((n) => n.route === page)?.label ?? "";
+    const label = nav.find((n) => n.route === page)?.label ?? "";
     document.title = `${label} · Switchboard`;
-  }, [page]);
+  }, [page, nav]);
 
   return (
     <AppContext.Provider value={ctx}>
@@ -144,7 +151,7 @@ function Shell({ session, signOut }: { session: Session; signOut: () => void }) 
             <span>Switchboard</span>
           </div>
           <ul>
-            {NAV.map((n) => (
+            {nav.map((n) => (
               <li key={n.route}>
                 <a href={`#/${n.route}`} className={page === n.route ? "active" : ""} data-testid={`nav-${n.route}`} aria-current={page === n.route ? "page" : undefined} title={`g ${n.key}`}>
                   <span>{n.label}</span>
@@ -168,6 +175,7 @@ function Shell({ session, signOut }: { session: Session; signOut: () => void }) 
           {page === "audit" && <AuditPage />}
           {page === "agentcore" && <AgentCorePage />}
           {page === "deploy" && <DeployPage />}
+          {page === "settings" && app && <SettingsPage app={app} />}
         </main>
         <div className="toasts" aria-live="polite">
           {toasts.map((t) => (
