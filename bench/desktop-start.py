@@ -5,7 +5,7 @@ Each run starts the app with a fresh HOME under a private Xvfb and reads the app
 log: "startup: the panel loaded N ms after the app started" (from `run` to the panel's first
 page load: the signed-in Overview on screen). Ten seconds later it sums the proportional set
 size (PSS, shared pages split between their users) of the app and the WebKit processes it
-started, then quits the app with SIGTERM.
+started, and of that the processes' own (anonymous) memory, then quits the app with SIGTERM.
 
 Usage: bench/desktop-start.py APP_BINARY [RUNS]   (e.g. target/release/switchboard-app 5)
 """
@@ -51,13 +51,16 @@ def tree(pid):
 
 
 def pss_kib(pid):
+    """(PSS, of it the process's own anonymous memory), KiB."""
+    found = {}
     try:
         for line in pathlib.Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
-                return int(line.split()[1])
+            name, _, value = line.partition(":")
+            if name in ("Pss", "Pss_Anon"):
+                found[name] = int(value.split()[0])
     except OSError:
         pass
-    return 0
+    return found.get("Pss", 0), found.get("Pss_Anon", 0)
 
 
 def one_run(app, display, tmp):
@@ -79,15 +82,18 @@ def one_run(app, display, tmp):
             time.sleep(0.02)
         wall = (time.monotonic() - started) * 1000
         time.sleep(10)
-        by_process = {}
+        by_process, anonymous = {}, 0
         for p in tree(proc.pid):
             try:
                 name = pathlib.Path(f"/proc/{p}/comm").read_text().strip()
             except OSError:
                 continue
-            by_process[name] = by_process.get(name, 0) + pss_kib(p) / 1024
+            pss, anon = pss_kib(p)
+            by_process[name] = by_process.get(name, 0) + pss / 1024
+            anonymous += anon / 1024
         memory = sum(by_process.values())
         parts = [f"{name} {mib:.0f}" for name, mib in sorted(by_process.items(), key=lambda kv: -kv[1])]
+        parts.append(f"own (anonymous) {anonymous:.0f}")
         return loaded, wall, memory, parts
     finally:
         proc.send_signal(signal.SIGTERM)
