@@ -24,7 +24,7 @@ TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
 # tray icon's library (the bundler looks for its -dev files), and dbus, rpm and
 # desktop-file-utils for the desktop packages' test.
 APT_PACKAGES := libwebkit2gtk-4.1-dev xvfb xauth webkit2gtk-driver x11-utils imagemagick chromium postgresql prometheus \
-	libayatana-appindicator3-dev dbus-daemon rpm desktop-file-utils
+	libayatana-appindicator3-dev dbus-daemon rpm desktop-file-utils docker-registry
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run app bundle serve build ui deps test test-ui test-rust test-postgres test-clients test-deploy e2e desktop-test \

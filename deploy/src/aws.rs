@@ -56,6 +56,7 @@ pub struct Clients {
     pub cloudformation: aws_sdk_cloudformation::Client,
     pub secrets: aws_sdk_secretsmanager::Client,
     pub sts: aws_sdk_sts::Client,
+    pub ecr: aws_sdk_ecr::Client,
 }
 
 impl Clients {
@@ -88,6 +89,7 @@ impl Clients {
             cloudformation: aws_sdk_cloudformation::Client::new(&config),
             secrets: aws_sdk_secretsmanager::Client::new(&config),
             sts: aws_sdk_sts::Client::new(&config),
+            ecr: aws_sdk_ecr::Client::new(&config),
         }
     }
 }

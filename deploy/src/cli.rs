@@ -32,6 +32,9 @@ pub enum DeployCommand {
     Render(RenderArgs),
     /// Print the CloudFormation template.
     Template,
+    /// Build the gateway's container image (no Docker needed) and push it to a registry; prints
+    /// the pushed reference by digest.
+    Image(crate::image::cli::ImageArgs),
 }
 
 #[derive(Debug, Args)]
@@ -270,6 +273,7 @@ async fn run_inner(cmd: DeployCommand) -> Result<ExitCode, String> {
             print!("{}", crate::TEMPLATE_YAML);
             Ok(ExitCode::SUCCESS)
         }
+        DeployCommand::Image(args) => crate::image::cli::run(args).await,
         DeployCommand::Validate(form) => {
             let p = plan(&form.request()?);
             println!("{}", serde_json::to_string_pretty(&p).unwrap_or_default());

@@ -6,13 +6,16 @@
 //!   what it roughly costs, without any AWS call.
 //! - [`Deployer`] creates or updates the stack through a change set, follows it, destroys it and
 //!   reads the deployed gateway's URL and master key; long operations are [`Progress`] streams.
-//! - [`cli`] is `switchboard deploy up|status|follow|down|connection|validate|render`.
+//! - [`image`] assembles the gateway's container image without a container engine and pushes
+//!   it (to ECR, made when missing, or any registry).
+//! - [`cli`] is `switchboard deploy up|status|follow|down|connection|validate|render|image`.
 
 pub mod aws;
 pub mod cli;
 pub mod cost;
 pub mod flow;
 pub mod health;
+pub mod image;
 pub mod progress;
 pub mod request;
 pub mod template;

@@ -473,3 +473,44 @@ async fn cli_up_status_down() {
     assert!(stdout.contains("Everything the stack created is deleted."), "{stdout}");
     assert!(stdout.contains("DELETE_COMPLETE"), "{stdout}");
 }
+
+/// `switchboard deploy image` to ECR: the repository is made when missing (scan on push, a
+/// lifecycle policy keeping the last images), kept as it is when present, and the registry
+/// login comes from GetAuthorizationToken.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_ecr_repository_is_made_when_missing_and_the_login_comes_from_the_token() {
+    use switchboard_deploy::image::ecr;
+    use switchboard_deploy::image::registry::Reference;
+
+    let moto = Moto::start();
+    let clients = switchboard_deploy::aws::Clients::connect(&moto.target()).await;
+    let reference: Reference = "123456789012.dkr.ecr.us-east-1.amazonaws.com/team/switchboard".parse().unwrap();
+    assert_eq!(ecr::parse_host(&reference.registry), Some(("123456789012".into(), "us-east-1".into())));
+
+    let first = ecr::prepare(&clients.ecr, &reference, 7).await.unwrap();
+    assert!(first.created);
+    assert_eq!(first.login.username, "AWS", "ECR's login is the user AWS with the token's password");
+    assert!(!first.login.password.is_empty());
+
+    let described = clients.ecr.describe_repositories().repository_names("team/switchboard").send().await.unwrap();
+    let repository = &described.repositories()[0];
+    assert_eq!(repository.image_scanning_configuration().map(|c| c.scan_on_push()), Some(true));
+    let policy = clients.ecr.get_lifecycle_policy().repository_name("team/switchboard").send().await.unwrap();
+    let policy: serde_json::Value = serde_json::from_str(policy.lifecycle_policy_text().unwrap()).unwrap();
+    assert_eq!(policy["rules"][0]["selection"]["countNumber"], 7);
+
+    // A repository that exists is used as it is: its own policy stays.
+    let own = r#"{"rules":[{"rulePriority":1,"selection":{"tagStatus":"any","countType":"imageCountMoreThan","countNumber":99},"action":{"type":"expire"}}]}"#;
+    clients
+        .ecr
+        .put_lifecycle_policy()
+        .repository_name("team/switchboard")
+        .lifecycle_policy_text(own)
+        .send()
+        .await
+        .unwrap();
+    let again = ecr::prepare(&clients.ecr, &reference, 7).await.unwrap();
+    assert!(!again.created);
+    let policy = clients.ecr.get_lifecycle_policy().repository_name("team/switchboard").send().await.unwrap();
+    assert!(policy.lifecycle_policy_text().unwrap().contains("99"));
+}

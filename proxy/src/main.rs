@@ -21,6 +21,10 @@ enum Command {
         /// A LiteLLM config.yaml (model_list, general_settings, ...).
         #[arg(long, env = "CONFIG_FILE_PATH")]
         config: Option<PathBuf>,
+        /// The config.yaml itself, base64-encoded (what the CloudFormation template hands a
+        /// container); used instead of --config when set.
+        #[arg(long, env = "SWITCHBOARD_CONFIG_B64", hide_env_values = true, value_name = "BASE64")]
+        config_b64: Option<String>,
         #[arg(long, env = "HOST", default_value = "127.0.0.1")]
         host: IpAddr,
         #[arg(long, env = "PORT", default_value_t = 4000)]
@@ -49,6 +53,24 @@ enum Command {
     },
 }
 
+/// A config.yaml handed over base64-encoded (`SWITCHBOARD_CONFIG_B64`).
+fn inline_config(encoded: &str) -> Result<(Config, Vec<String>), switchboard::config::ConfigError> {
+    use base64::Engine;
+    let source = "SWITCHBOARD_CONFIG_B64";
+    let fail = |problem: String| switchboard::config::ConfigError {
+        source_name: Some(source.into()),
+        problems: vec![problem],
+    };
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .map_err(|e| fail(format!("not base64: {e}")))?;
+    let text = String::from_utf8(bytes).map_err(|_| fail("the decoded config is not UTF-8 text".into()))?;
+    Config::parse(&text).map_err(|mut e| {
+        e.source_name = Some(source.into());
+        e
+    })
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Command::Agentcore(args) = cli.command {
@@ -57,15 +79,22 @@ fn main() -> ExitCode {
     if let Command::Deploy { command } = cli.command {
         return deploy(command);
     }
-    let (config_path, json_logs) = match &cli.command {
-        Command::Serve { config, json_logs, .. } => (config.clone(), *json_logs),
-        Command::CheckConfig { config } => (Some(config.clone()), false),
-        Command::Agentcore(_) | Command::Deploy { .. } => (None, false),
+    let (config_path, config_b64, json_logs) = match &cli.command {
+        Command::Serve { config, config_b64, json_logs, .. } => {
+            (config.clone(), config_b64.as_deref().filter(|b| !b.trim().is_empty()), *json_logs)
+        }
+        Command::CheckConfig { config } => (Some(config.clone()), None, false),
+        Command::Agentcore(_) | Command::Deploy { .. } => (None, None, false),
     };
     init_logging(json_logs);
 
     // Without a file, the environment (LITELLM_MASTER_KEY, DATABASE_URL) still applies.
-    let (mut config, problems) = match config_path.as_deref().map_or_else(|| Config::parse(""), Config::load_report) {
+    let parsed = match (config_b64, config_path.as_deref()) {
+        (Some(encoded), _) => inline_config(encoded),
+        (None, Some(path)) => Config::load_report(path),
+        (None, None) => Config::parse(""),
+    };
+    let (mut config, problems) = match parsed {
         Ok(parsed) => parsed,
         Err(e) => {
             eprintln!("error: {e}");
@@ -73,7 +102,8 @@ fn main() -> ExitCode {
         }
     };
     if !problems.is_empty() {
-        return report_problems(&config, problems, config_path.as_deref());
+        let source = if config_b64.is_some() { Some(PathBuf::from("SWITCHBOARD_CONFIG_B64")) } else { config_path };
+        return report_problems(&config, problems, source.as_deref());
     }
     if let Command::Serve { db: Some(path), .. } = &cli.command {
         config.general.database_url = Some(switchboard::store::sqlite_url(path).into());
