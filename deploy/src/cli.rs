@@ -109,7 +109,18 @@ pub struct UpArgs {
     pub json: bool,
     #[command(flatten)]
     pub polling: PollArgs,
+    /// Without --image (nor image_uri in --form), the gateway's image is built and pushed here
+    /// first, and deployed by digest [default: the account's ECR repository named after
+    /// --name-prefix, created when missing].
+    #[arg(long)]
+    pub repository: Option<String>,
+    #[command(flatten)]
+    pub push: crate::image::cli::PushArgs,
 }
+
+/// Checks a form that has no image yet: the image to be built stands in.
+const IMAGE_TO_BE_BUILT: &str =
+    "registry.invalid/switchboard@sha256:0000000000000000000000000000000000000000000000000000000000000000";
 
 #[derive(Debug, Args)]
 pub struct RenderArgs {
@@ -133,7 +144,7 @@ pub struct FormArgs {
     /// Names the stack and its resources.
     #[arg(long)]
     pub name_prefix: Option<String>,
-    /// The gateway image (built from deploy/Dockerfile).
+    /// The gateway image [default for `up`: built and pushed first, see --repository].
     #[arg(long)]
     pub image: Option<String>,
     /// X86_64 or ARM64 (must match the image).
@@ -297,8 +308,14 @@ async fn run_inner(cmd: DeployCommand) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         DeployCommand::Up(args) => {
-            let req = args.form.request()?;
-            let v = req.validate();
+            let mut req = args.form.request()?;
+            let build_image = req.image_uri.trim().is_empty();
+            // The form is checked before anything is built or pushed.
+            let v = if build_image {
+                DeployRequest { image_uri: IMAGE_TO_BE_BUILT.into(), ..req.clone() }.validate()
+            } else {
+                req.validate()
+            };
             for w in &v.warnings {
                 eprintln!("warning: {}: {}", w.field, w.message);
             }
@@ -308,6 +325,9 @@ async fn run_inner(cmd: DeployCommand) -> Result<ExitCode, String> {
             let deployer = Deployer::connect(&AwsTarget::new(&req.region, req.profile.as_deref()))
                 .await
                 .with_options(args.polling.options());
+            if build_image {
+                req.image_uri = build_and_push(&deployer, &req, &args).await?;
+            }
             let stream = deployer.up(&req).map_err(|e| e.to_string())?;
             Ok(print_stream(stream, args.json).await)
         }
@@ -382,6 +402,26 @@ async fn run_inner(cmd: DeployCommand) -> Result<ExitCode, String> {
             Ok(print_stream(stream, args.stack.json).await)
         }
     }
+}
+
+/// The image for a form without one: built for the form's CPU, pushed to `--repository` or
+/// the account's ECR repository named after the stack; its reference by digest.
+async fn build_and_push(deployer: &Deployer, req: &DeployRequest, args: &UpArgs) -> Result<String, String> {
+    let platform = crate::image::Platform::from_cpu_architecture(req.cpu_architecture.as_str())
+        .ok_or_else(|| format!("no image can be built for {}", req.cpu_architecture.as_str()))?;
+    let repository = match &args.repository {
+        Some(r) => r.clone(),
+        None => {
+            let me = deployer.whoami().await.map_err(|e| e.to_string())?;
+            format!("{}.dkr.ecr.{}.amazonaws.com/{}", me.account, req.region, req.name_prefix.to_ascii_lowercase())
+        }
+    };
+    let job = args.push.job(&repository, None, platform, req.profile.clone())?;
+    let pushed = crate::image::cli::publish_printed(&job, args.json).await?;
+    if !args.json {
+        eprintln!("deploying {}", pushed.reference);
+    }
+    Ok(pushed.reference)
 }
 
 async fn connect(args: &StackArgs) -> Result<Deployer, String> {

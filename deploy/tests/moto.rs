@@ -13,6 +13,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
+
+#[path = "support/registry.rs"]
+mod registry;
 use switchboard_deploy::progress::{Operation, Outcome, Progress};
 use switchboard_deploy::request::{DeployRequest, Network};
 use switchboard_deploy::{AwsTarget, DeployError, Deployer, Done, FlowOptions, StaticCredentials, plan};
@@ -513,4 +516,66 @@ async fn an_ecr_repository_is_made_when_missing_and_the_login_comes_from_the_tok
     assert!(!again.created);
     let policy = clients.ecr.get_lifecycle_policy().repository_name("team/switchboard").send().await.unwrap();
     assert!(policy.lifecycle_policy_text().unwrap().contains("99"));
+}
+
+/// `deploy up` without an image: the gateway's image is built, pushed (here to a local
+/// registry; ECR's repository and login are the test above), and deployed by its digest.
+#[tokio::test(flavor = "multi_thread")]
+async fn cli_up_without_an_image_builds_pushes_and_deploys_it_by_digest() {
+    let moto = Moto::start();
+    let d = moto.deployer().await;
+    let arn = master_key_secret(&d, "gw-img/master-key", "sk-img").await;
+    let Network::Existing { vpc_id, public_subnet_ids, private_subnet_ids } = existing_network(&d).await else {
+        unreachable!()
+    };
+    let dir = std::env::temp_dir().join(format!("switchboard-deploy-image-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let registry = registry::LocalRegistry::start(&dir);
+    // Any Linux x86_64 program makes an image; the gateway's own is `switchboard`'s test.
+    let binary = env!("CARGO_BIN_EXE_switchboard-deploy");
+    let (public, private) = (public_subnet_ids.join(","), private_subnet_ids.join(","));
+    let repository = format!("{}/gw-img", registry.host);
+    let out = Command::new(binary)
+        .args(["up", "--json", "--name-prefix", "gw-img", "--no-rds", "--master-key-secret-arn", &arn])
+        .args(["--vpc-id", &vpc_id, "--public-subnets", &public, "--private-subnets", &private])
+        .args(["--repository", &repository, "--insecure", "--binary", binary])
+        .args(["--poll-seconds", "0.1", "--health-attempts", "1"])
+        .env("AWS_ENDPOINT_URL", &moto.url)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env_remove("AWS_PROFILE")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<serde_json::Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let pushed = lines.iter().find(|l| l["event"] == "pushed").expect("a pushed event");
+    let reference = pushed["reference"].as_str().unwrap();
+    assert!(reference.starts_with(&format!("{repository}@sha256:")), "{reference}");
+    let uploads = lines.iter().filter(|l| l["event"] == "uploaded").count();
+    assert_eq!(uploads, 2, "the layer and the config, before the stack's events");
+    let last = lines.last().unwrap();
+    assert_eq!((last["type"].as_str(), last["outcome"].as_str()), (Some("done"), Some("succeeded")), "{last}");
+
+    // The stack runs the pushed digest, which the registry has.
+    let stacks = d.clients().cloudformation.describe_stacks().stack_name("gw-img").send().await.unwrap();
+    let image = stacks.stacks()[0]
+        .parameters()
+        .iter()
+        .find(|p| p.parameter_key() == Some("ImageUri"))
+        .and_then(|p| p.parameter_value())
+        .unwrap()
+        .to_string();
+    assert_eq!(image, reference);
+    let digest = reference.rsplit_once('@').unwrap().1;
+    let manifest = reqwest::Client::new()
+        .get(format!("http://{}/v2/gw-img/manifests/{digest}", registry.host))
+        .header("Accept", "application/vnd.oci.image.manifest.v1+json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(manifest.status(), 200);
+    drop(registry);
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -7,67 +7,18 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 mod common;
+#[path = "../../deploy/tests/support/registry.rs"]
+mod registry;
 
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output, Stdio};
 
 use base64::Engine;
 use common::{TempDir, free_port};
+use registry::{LocalRegistry, wait_for_port};
 use serde_json::Value;
 
-const REGISTRY_BIN: &str = "/usr/bin/docker-registry";
 const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
-
-/// `docker-registry serve` with its storage in a folder of the test's, stopped on drop.
-struct LocalRegistry {
-    child: Child,
-    host: String,
-}
-
-impl LocalRegistry {
-    fn start(dir: &Path) -> LocalRegistry {
-        assert!(
-            Path::new(REGISTRY_BIN).is_file(),
-            "{REGISTRY_BIN} not found: apt-get install docker-registry (make test installs it)"
-        );
-        let port = free_port();
-        let config = dir.join("registry.yml");
-        std::fs::write(
-            &config,
-            format!(
-                "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n",
-                dir.join("storage").display()
-            ),
-        )
-        .unwrap();
-        let child = Command::new(REGISTRY_BIN)
-            .arg("serve")
-            .arg(&config)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(dir.join("registry.log")).unwrap())
-            .spawn()
-            .expect("start docker-registry");
-        wait_for_port(port, "docker-registry");
-        LocalRegistry { child, host: format!("127.0.0.1:{port}") }
-    }
-}
-
-impl Drop for LocalRegistry {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn wait_for_port(port: u16, what: &str) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "{what} did not listen on {port} within 30 s");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
 
 fn deploy_image(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_switchboard"))

@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod ecr;
 pub mod oci;
+pub mod publish;
 pub mod registry;
 pub mod rootfs;
 
