@@ -51,7 +51,8 @@ pub async fn check(base_url: &str, attempts: u32, interval: Duration) -> Health 
     last
 }
 
-fn error_chain(e: &dyn std::error::Error) -> String {
+/// An error with its causes, `outer: inner: ...` (reqwest hides the useful part in them).
+pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();
     let mut source = e.source();
     while let Some(s) = source {

@@ -2,9 +2,10 @@
 //! It starts, stops and reports; everything else is the gateway's API, used by the panel.
 //!
 //! - The gateway listens on 127.0.0.1:4000, or the next free port (the Settings page, or
-//!   `SWITCHBOARD_PORT`, names another first port), with its SQLite database in the gateway's data folder (the one
-//!   `switchboard serve` uses, so keys made in one work in the other) and the config.yaml
-//!   chosen in the menu (remembered in `settings.json` in the app config folder).
+//!   `SWITCHBOARD_PORT`, names another first port), with its SQLite database in the gateway's
+//!   data folder (the one `switchboard serve` uses, so keys made in one work in the other) and
+//!   the config.yaml chosen in the menu (remembered in `settings.json` in the app config
+//!   folder).
 //! - The master key is generated on first run and kept in the OS keychain, or in a 0600 file
 //!   where no keychain service runs (see [`master_key`]).
 //! - The window loads the panel from the gateway (`/ui/`) with `window.__SWITCHBOARD__` set,

@@ -12,6 +12,7 @@ use bytes::Bytes;
 use reqwest::{Method, RequestBuilder, StatusCode, header};
 
 use super::{Blob, Image, ImageError};
+use crate::health::error_chain;
 
 /// `host[:port]/repository[:tag]` (the registry host is always named: there is no default).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -428,17 +429,6 @@ fn registry_errors(body: &str) -> Option<String> {
         })
         .collect();
     (!said.is_empty()).then(|| said.join("; "))
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
 }
 
 /// `sha256:0123456789ab`.

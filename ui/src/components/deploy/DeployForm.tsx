@@ -78,7 +78,12 @@ export function DeployFormView({
           label="Image URI"
           htmlFor="d-image"
           error={errors.imageUri}
-          hint={hint("imageUri", <>Built from deploy/Dockerfile and pushed to ECR, with a versioned tag (an update with the same URI starts no new tasks)</>)}
+          hint={hint(
+            "imageUri",
+            <>
+              <code>switchboard deploy image --repository &lt;account&gt;.dkr.ecr.&lt;region&gt;.amazonaws.com/switchboard</code> builds it without Docker, pushes it and prints this reference (by digest); or build deploy/Dockerfile and push it with a versioned tag (an update with the same URI starts no new tasks)
+            </>,
+          )}
         >
           <TextInput
             id="d-image"
