@@ -119,6 +119,8 @@ fn run_with(paths: Paths) -> ExitCode {
         }
         Err(_) => settings.port.unwrap_or(gateway::DEFAULT_PORT),
     };
+    // From here on threads run (the async runtime): the environment was set above.
+    let signals = Signals::catch();
     let gateway = Arc::new(Gateway::new(key.into(), &paths.database(), first_port, config_path, env_applied_for));
     let log_file = paths.log_file();
     let close_to_tray = settings.close_to_tray.unwrap_or(true);
@@ -171,7 +173,7 @@ fn run_with(paths: Paths) -> ExitCode {
                 tracing::warn!("the remembered config.yaml is not used: {problem}");
                 shell::error_dialog(&handle, "Switchboard: config.yaml not used", problem);
             }
-            quit_on_signals(&handle);
+            signals.quit_on_any(&handle);
             Ok(())
         })
         .build(tauri::generate_context!());
@@ -209,27 +211,50 @@ fn software_rendering_unless_asked() {
     }
 }
 
-/// SIGTERM, SIGINT and SIGHUP quit like the menu's Quit (the gateway stops gracefully).
-fn quit_on_signals(app: &tauri::AppHandle) {
+/// SIGTERM, SIGINT and SIGHUP, caught from the start of `run_with`: one that comes while the
+/// gateway starts or the window opens waits for the event loop, then quits like the menu's
+/// Quit (without this, it would end the process with the gateway's spend unwritten).
+struct Signals {
     #[cfg(unix)]
-    {
-        let app = app.clone();
-        tauri::async_runtime::spawn(async move {
+    streams: Option<[tokio::signal::unix::Signal; 3]>,
+}
+
+impl Signals {
+    fn catch() -> Signals {
+        #[cfg(unix)]
+        {
             use tokio::signal::unix::{SignalKind, signal};
-            let (Ok(mut term), Ok(mut int), Ok(mut hup)) =
-                (signal(SignalKind::terminate()), signal(SignalKind::interrupt()), signal(SignalKind::hangup()))
-            else {
+            // Registered on the async runtime's driver, which must be running: inside it.
+            let streams = tauri::async_runtime::block_on(async {
+                match (signal(SignalKind::terminate()), signal(SignalKind::interrupt()), signal(SignalKind::hangup())) {
+                    (Ok(term), Ok(int), Ok(hup)) => Some([term, int, hup]),
+                    _ => None,
+                }
+            });
+            if streams.is_none() {
                 tracing::warn!("cannot listen for signals");
-                return;
-            };
-            tokio::select! {
-                _ = term.recv() => tracing::info!("SIGTERM received"),
-                _ = int.recv() => tracing::info!("SIGINT received"),
-                _ = hup.recv() => tracing::info!("SIGHUP received"),
             }
-            shell::quit(&app);
-        });
+            Signals { streams }
+        }
+        #[cfg(not(unix))]
+        Signals {}
     }
-    #[cfg(not(unix))]
-    let _ = app;
+
+    /// Quits the app on the first signal caught (or already caught).
+    fn quit_on_any(self, app: &tauri::AppHandle) {
+        #[cfg(unix)]
+        if let Some([mut term, mut int, mut hup]) = self.streams {
+            let app = app.clone();
+            tauri::async_runtime::spawn(async move {
+                tokio::select! {
+                    _ = term.recv() => tracing::info!("SIGTERM received"),
+                    _ = int.recv() => tracing::info!("SIGINT received"),
+                    _ = hup.recv() => tracing::info!("SIGHUP received"),
+                }
+                shell::quit(&app);
+            });
+        }
+        #[cfg(not(unix))]
+        let _ = app;
+    }
 }
