@@ -168,7 +168,7 @@ fn run_with(paths: Paths) -> ExitCode {
                     tracing::warn!("no tray icon (libayatana-appindicator3 is not installed); closing the window quits")
                 }
             }
-            shell::create_window(&handle, &status, menu)?;
+            shell::create_window(&handle, &status, menu, shell.placement)?;
             if let Some(problem) = startup_problem {
                 tracing::warn!("the remembered config.yaml is not used: {problem}");
                 shell::error_dialog(&handle, "Switchboard: config.yaml not used", problem);

@@ -37,7 +37,7 @@ pub struct Shell {
     /// Closing the window hides it (the gateway keeps running) while there is a tray icon.
     pub close_to_tray: AtomicBool,
     /// Where the first window opens (remembered from the last run).
-    placement: Option<Placement>,
+    pub placement: Option<Placement>,
     /// The gateway origin the window's session injection was made for (`None`: none yet).
     window_origin: Mutex<Option<String>>,
     windows_made: AtomicU32,
@@ -103,8 +103,13 @@ fn init_script(master_key: &SecretString, gateway_origin: Option<&str>) -> Strin
     )
 }
 
-/// Opens the main window on the panel (or on the stopped page).
-pub fn create_window(app: &AppHandle, status: &Status, menu: tauri::menu::Menu<tauri::Wry>) -> tauri::Result<()> {
+/// Opens the main window on the panel (or on the stopped page), at `placement` when given.
+pub fn create_window(
+    app: &AppHandle,
+    status: &Status,
+    menu: tauri::menu::Menu<tauri::Wry>,
+    placement: Option<Placement>,
+) -> tauri::Result<()> {
     let shell = app.state::<Shell>();
     let url = match status.url.as_deref().and_then(panel_url) {
         Some(u) => WebviewUrl::External(u),
@@ -114,7 +119,6 @@ pub fn create_window(app: &AppHandle, status: &Status, menu: tauri::menu::Menu<t
     let made = shell.windows_made.fetch_add(1, Ordering::Relaxed);
     let label = if made == 0 { MAIN_WINDOW.to_string() } else { format!("{MAIN_WINDOW}-{}", made + 1) };
     *shell.window_origin.lock().unwrap_or_else(|e| e.into_inner()) = status.url.clone();
-    let placement = if made == 0 { shell.placement } else { None };
     let (width, height) = placement.map_or((1200.0, 760.0), |p| (p.width, p.height));
     let mut builder = WebviewWindowBuilder::new(app, label, url);
     if let Some(p) = placement {
@@ -188,18 +192,11 @@ fn rebuild_for_origin(app: &AppHandle, window: &WebviewWindow, status: &Status) 
         return false;
     }
     let Some(menu) = window.menu() else { return false };
-    let (size, position) = (window.inner_size().ok(), window.outer_position().ok());
-    if let Err(e) = create_window(app, status, menu) {
+    // The new window opens where the old one is, as large (given to the builder: a size set
+    // after the window is made can be lost before it is shown).
+    if let Err(e) = create_window(app, status, menu, placement_of(window)) {
         tracing::warn!("cannot open the panel for {:?}: {e}", status.url);
         return false;
-    }
-    if let Some(new) = main_window(app).filter(|w| w.label() != window.label()) {
-        if let Some(size) = size {
-            let _ = new.set_size(size);
-        }
-        if let Some(position) = position {
-            let _ = new.set_position(position);
-        }
     }
     let _ = window.destroy();
     true
@@ -311,14 +308,19 @@ pub fn on_close_requested(window: &tauri::Window, api: &tauri::CloseRequestApi) 
 
 /// Saves where the main window is and how large, for the next start.
 fn remember_placement(app: &AppHandle) {
-    let Some(window) = main_window(app) else { return };
+    if let Some(placement) = main_window(app).as_ref().and_then(placement_of) {
+        let _ = update_settings(app, |s| s.window = Some(placement));
+    }
+}
+
+/// Where a window is and how large (logical pixels).
+fn placement_of(window: &WebviewWindow) -> Option<Placement> {
     let (Ok(scale), Ok(position), Ok(size)) = (window.scale_factor(), window.outer_position(), window.inner_size())
     else {
-        return;
+        return None;
     };
     let (position, size) = (position.to_logical::<f64>(scale), size.to_logical::<f64>(scale));
-    let placement = Placement { x: position.x, y: position.y, width: size.width, height: size.height };
-    let _ = update_settings(app, |s| s.window = Some(placement));
+    Some(Placement { x: position.x, y: position.y, width: size.width, height: size.height })
 }
 
 /// Changes the remembered settings (read again first: other choices are kept).
