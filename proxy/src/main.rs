@@ -102,8 +102,11 @@ fn main() -> ExitCode {
         }
     };
     if !problems.is_empty() {
-        let source = if config_b64.is_some() { Some(PathBuf::from("SWITCHBOARD_CONFIG_B64")) } else { config_path };
-        return report_problems(&config, problems, source.as_deref());
+        let source = match config_b64 {
+            Some(_) => Some("SWITCHBOARD_CONFIG_B64".to_string()),
+            None => config_path.map(|p| p.display().to_string()),
+        };
+        return report_problems(&config, problems, source);
     }
     if let Command::Serve { db: Some(path), .. } = &cli.command {
         config.general.database_url = Some(switchboard::store::sqlite_url(path).into());
@@ -177,14 +180,15 @@ fn main() -> ExitCode {
 
 /// One report with every mistake in the file, the providers' included, rather than one per
 /// restart.
-fn report_problems(config: &Config, mut problems: Vec<String>, path: Option<&std::path::Path>) -> ExitCode {
+/// `source`: where the config came from (a file's path, or the environment variable).
+fn report_problems(config: &Config, mut problems: Vec<String>, source: Option<String>) -> ExitCode {
     // SAFETY: no other thread exists yet (the providers read the file's environment_variables).
     unsafe { config.apply_environment() };
     match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(rt) => problems.extend(rt.block_on(switchboard::gateway::Gateway::provider_problems(config))),
         Err(e) => problems.push(format!("(the providers were not checked: cannot start the async runtime: {e})")),
     }
-    let report = switchboard::config::ConfigError { source_name: path.map(|p| p.display().to_string()), problems };
+    let report = switchboard::config::ConfigError { source_name: source, problems };
     eprintln!("error: {report}");
     ExitCode::from(2)
 }

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use clap::Args;
 
 use super::publish::{Publish, PublishEvent, publish};
-use super::registry::{Login, PushEvent, Pushed, Reference, human_size, short};
+use super::registry::{Login, PushEvent, Pushed, Reference, check_tag, human_size, short};
 use super::{ImageSpec, Platform, ecr};
 
 /// Where and what to push (shared by `deploy image` and `deploy up`).
@@ -75,9 +75,7 @@ impl PushArgs {
             spec.ca_bundle = ca.clone();
         }
         let tag = tag.or_else(|| reference.tag.take()).unwrap_or_else(|| spec.version.clone());
-        if let Err(e) = format!("{}/{}:{tag}", reference.registry, reference.repository).parse::<Reference>() {
-            return Err(format!("--tag: {e}"));
-        }
+        check_tag(&tag).map_err(|e| format!("--tag: {e}"))?;
         let login = match (&self.username, &self.password) {
             (Some(username), Some(password)) => Some(Login { username: username.clone(), password: password.clone() }),
             (None, None) => None,

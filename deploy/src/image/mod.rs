@@ -93,12 +93,13 @@ pub struct Blob {
     pub media_type: &'static str,
     /// `sha256:<hex>`.
     pub digest: String,
-    pub bytes: Vec<u8>,
+    /// Shared, not copied, by each request that sends it.
+    pub bytes: bytes::Bytes,
 }
 
 impl Blob {
     pub fn new(media_type: &'static str, bytes: Vec<u8>) -> Blob {
-        Blob { media_type, digest: sha256_digest(&bytes), bytes }
+        Blob { media_type, digest: sha256_digest(&bytes), bytes: bytes.into() }
     }
 
     pub fn size(&self) -> u64 {

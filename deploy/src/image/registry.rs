@@ -8,7 +8,6 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use base64::Engine;
-use bytes::Bytes;
 use reqwest::{Method, RequestBuilder, StatusCode, header};
 
 use super::{Blob, Image, ImageError};
@@ -49,15 +48,18 @@ impl FromStr for Reference {
             ));
         }
         if let Some(tag) = &tag {
-            let valid = tag.len() <= 128
-                && tag.chars().next().is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
-                && tag.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
-            if !valid {
-                return Err(format!("{tag:?} is not a tag: letters, digits, '.', '_', '-', at most 128"));
-            }
+            check_tag(tag)?;
         }
         Ok(Reference { registry: registry.to_string(), repository: repository.to_string(), tag })
     }
+}
+
+/// A tag as the distribution API takes it.
+pub fn check_tag(tag: &str) -> Result<(), String> {
+    let valid = tag.len() <= 128
+        && tag.chars().next().is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+        && tag.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+    if valid { Ok(()) } else { Err(format!("{tag:?} is not a tag: letters, digits, '.', '_', '-', at most 128")) }
 }
 
 impl fmt::Display for Reference {
@@ -320,14 +322,13 @@ impl Registry {
             if location.starts_with('/') { format!("{}{location}", self.base) } else { location.to_string() };
         let separator = if location.contains('?') { '&' } else { '?' };
         let url = format!("{location}{separator}digest={}", blob.digest);
-        let body = Bytes::from(blob.bytes.clone());
         let response = self
             .send(
                 &step,
                 self.request(Method::PUT, &url)
                     .header(header::CONTENT_TYPE, "application/octet-stream")
                     .header(header::CONTENT_LENGTH, blob.size())
-                    .body(body),
+                    .body(blob.bytes.clone()),
             )
             .await?;
         if response.status() != StatusCode::CREATED {
