@@ -53,6 +53,8 @@ impl AwsTarget {
 #[derive(Debug, Clone)]
 pub struct Clients {
     pub region: String,
+    /// The profile the clients' credentials come from (ECR in another region uses it too).
+    pub profile: Option<String>,
     pub cloudformation: aws_sdk_cloudformation::Client,
     pub secrets: aws_sdk_secretsmanager::Client,
     pub sts: aws_sdk_sts::Client,
@@ -86,6 +88,7 @@ impl Clients {
         let config = loader.load().await;
         Clients {
             region: target.region.clone(),
+            profile: target.profile.clone(),
             cloudformation: aws_sdk_cloudformation::Client::new(&config),
             secrets: aws_sdk_secretsmanager::Client::new(&config),
             sts: aws_sdk_sts::Client::new(&config),

@@ -9,7 +9,7 @@ use std::time::Duration;
 use clap::{Args, Subcommand};
 use futures::StreamExt;
 
-use crate::progress::{Done, Outcome, Progress};
+use crate::progress::{Done, ImageStep, Outcome, Progress};
 use crate::request::{DeployRequest, Network};
 use crate::{AwsTarget, DeployError, Deployer, FlowOptions, ProgressStream, Template, plan};
 
@@ -35,6 +35,20 @@ pub enum DeployCommand {
     /// Build the gateway's container image (no Docker needed) and push it to a registry; prints
     /// the pushed reference by digest.
     Image(crate::image::cli::ImageArgs),
+    /// Build this version's image, push it and roll the deployed service to it (every other
+    /// setting as deployed); follows the rollout until the new tasks are healthy.
+    Update(UpdateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    #[command(flatten)]
+    pub stack: StackArgs,
+    /// Where to push [default: the repository of the image running now].
+    #[arg(long)]
+    pub repository: Option<String>,
+    #[command(flatten)]
+    pub push: crate::image::cli::PushArgs,
 }
 
 #[derive(Debug, Args)]
@@ -110,17 +124,13 @@ pub struct UpArgs {
     #[command(flatten)]
     pub polling: PollArgs,
     /// Without --image (nor image_uri in --form), the gateway's image is built and pushed here
-    /// first, and deployed by digest [default: the account's ECR repository named after
-    /// --name-prefix, created when missing].
+    /// first, and deployed by digest [default: the form's image_repository, else the account's
+    /// ECR repository named after --name-prefix, created when missing].
     #[arg(long)]
     pub repository: Option<String>,
     #[command(flatten)]
     pub push: crate::image::cli::PushArgs,
 }
-
-/// Checks a form that has no image yet: the image to be built stands in.
-const IMAGE_TO_BE_BUILT: &str =
-    "registry.invalid/switchboard@sha256:0000000000000000000000000000000000000000000000000000000000000000";
 
 #[derive(Debug, Args)]
 pub struct RenderArgs {
@@ -296,6 +306,12 @@ async fn run_inner(cmd: DeployCommand) -> Result<ExitCode, String> {
             if !v.is_ok() {
                 return Err(format!("the form has errors: {v}"));
             }
+            if req.builds_image() {
+                return Err(
+                    "render needs an image (--image, or image_uri in --form): without one, `deploy up` builds it first"
+                        .into(),
+                );
+            }
             let params = req.parameters();
             let out = if args.resolved {
                 Template::get().and_then(|t| t.resolve(&params)).map_err(|e| e.to_string())?
@@ -309,27 +325,30 @@ async fn run_inner(cmd: DeployCommand) -> Result<ExitCode, String> {
         }
         DeployCommand::Up(args) => {
             let mut req = args.form.request()?;
-            let build_image = req.image_uri.trim().is_empty();
+            if let Some(r) = &args.repository {
+                req.image_repository = Some(r.clone());
+            }
             // The form is checked before anything is built or pushed.
-            let v = if build_image {
-                DeployRequest { image_uri: IMAGE_TO_BE_BUILT.into(), ..req.clone() }.validate()
-            } else {
-                req.validate()
-            };
+            let v = req.validate();
             for w in &v.warnings {
                 eprintln!("warning: {}: {}", w.field, w.message);
             }
             if !v.is_ok() {
                 return Err(format!("the form has errors: {v}"));
             }
+            let build = if req.builds_image() { Some(args.push.build(image_platform(&req)?)?) } else { None };
             let deployer = Deployer::connect(&AwsTarget::new(&req.region, req.profile.as_deref()))
                 .await
                 .with_options(args.polling.options());
-            if build_image {
-                req.image_uri = build_and_push(&deployer, &req, &args).await?;
-            }
-            let stream = deployer.up(&req).map_err(|e| e.to_string())?;
+            let stream = deployer.up(&req, build).map_err(|e| e.to_string())?;
             Ok(print_stream(stream, args.json).await)
+        }
+        DeployCommand::Update(args) => {
+            let deployer = connect(&args.stack).await?;
+            // The stack's own CPU is applied when it is read; the binary must match it.
+            let build = args.push.build(crate::image::Platform::host().unwrap_or(crate::image::Platform::Amd64))?;
+            let stream = deployer.update_image(&args.stack.stack, build, args.repository.clone());
+            Ok(print_stream(stream, args.stack.json).await)
         }
         DeployCommand::Follow(args) => {
             let deployer = connect(&args).await?;
@@ -404,24 +423,10 @@ async fn run_inner(cmd: DeployCommand) -> Result<ExitCode, String> {
     }
 }
 
-/// The image for a form without one: built for the form's CPU, pushed to `--repository` or
-/// the account's ECR repository named after the stack; its reference by digest.
-async fn build_and_push(deployer: &Deployer, req: &DeployRequest, args: &UpArgs) -> Result<String, String> {
-    let platform = crate::image::Platform::from_cpu_architecture(req.cpu_architecture.as_str())
-        .ok_or_else(|| format!("no image can be built for {}", req.cpu_architecture.as_str()))?;
-    let repository = match &args.repository {
-        Some(r) => r.clone(),
-        None => {
-            let me = deployer.whoami().await.map_err(|e| e.to_string())?;
-            format!("{}.dkr.ecr.{}.amazonaws.com/{}", me.account, req.region, req.name_prefix.to_ascii_lowercase())
-        }
-    };
-    let job = args.push.job(&repository, None, platform, req.profile.clone())?;
-    let pushed = crate::image::cli::publish_printed(&job, args.json).await?;
-    if !args.json {
-        eprintln!("deploying {}", pushed.reference);
-    }
-    Ok(pushed.reference)
+/// The CPU of the image a form without one builds.
+fn image_platform(req: &DeployRequest) -> Result<crate::image::Platform, String> {
+    crate::image::Platform::from_cpu_architecture(req.cpu_architecture.as_str())
+        .ok_or_else(|| format!("no image can be built for {}", req.cpu_architecture.as_str()))
 }
 
 async fn connect(args: &StackArgs) -> Result<Deployer, String> {
@@ -457,6 +462,9 @@ fn exit_code(done: &Done) -> ExitCode {
 fn print_item(item: &Progress) {
     match item {
         Progress::Message { text } => println!("{text}"),
+        // A line every half second is noise in a log; the upload's end says how long it took.
+        Progress::Image { step: ImageStep::Uploading, .. } => {}
+        Progress::Image { text, .. } => println!("{text}"),
         Progress::Plan { operation, stack_name, changes, total, .. } => {
             println!("{operation:?} {stack_name}: {} changes, {total} resources to follow", changes.len());
             for c in changes {
@@ -479,6 +487,9 @@ fn print_item(item: &Progress) {
             println!("{}", done.message);
             if let Some(f) = &done.failure {
                 println!("  failed: {} ({}) {}: {}", f.logical_id, f.resource_type, f.status, f.reason);
+            }
+            if let Some(image) = &done.image {
+                println!("  image = {image}");
             }
             for (k, v) in &done.outputs {
                 println!("  {k} = {v}");

@@ -16,6 +16,8 @@ use tokio::sync::mpsc;
 
 use crate::aws::{AwsTarget, Clients, describe_error, is_missing_stack};
 use crate::health::{self, Health};
+use crate::image::Platform;
+use crate::image::publish::{ImageBuild, default_repository, publish};
 use crate::progress::{
     Done, Failure, Operation, Outcome, PlannedChange, Progress, STACK_TYPE, StackEvent, Tracker, is_terminal,
 };
@@ -34,6 +36,9 @@ pub enum DeployError {
     NotFound { stack: String, region: String },
     #[error("{0}")]
     NotReady(String),
+    /// A form without an image, where no image can be built.
+    #[error("the form names no image (image_uri) and this program cannot build one: {0}")]
+    NoImage(String),
     #[error("{0}")]
     Aws(String),
     #[error(transparent)]
@@ -180,18 +185,33 @@ impl Deployer {
         })
     }
 
-    /// Creates or updates the stack for `req` with a change set. Fails at once, before any AWS
-    /// call, when the form has errors.
-    pub fn up(&self, req: &DeployRequest) -> Result<ProgressStream, DeployError> {
+    /// Creates or updates the stack for `req` with a change set. A form without an image builds
+    /// the gateway's with `build` and pushes it first (`image_repository`, or the account's ECR
+    /// repository). Fails at once, before any AWS call, when the form has errors.
+    pub fn up(&self, req: &DeployRequest, build: Option<ImageBuild>) -> Result<ProgressStream, DeployError> {
         let validation = req.validate();
         if !validation.is_ok() {
             return Err(DeployError::Invalid(validation));
         }
-        let params = req.parameters();
-        let resources = Template::get()?.active_resources(&params)?.len();
+        let build = match (req.builds_image(), build) {
+            (true, Some(build)) => Some(build),
+            (true, None) => return Err(DeployError::NoImage("give one".into())),
+            (false, _) => None,
+        };
         let this = self.clone();
-        let stack = req.stack_name().to_string();
-        Ok(spawn(stack, move |run| Box::pin(async move { this.run_up(run, params, resources).await })))
+        let req = req.clone();
+        Ok(spawn(req.stack_name().to_string(), move |run| Box::pin(async move { this.run_up(run, req, build).await })))
+    }
+
+    /// Builds the gateway's image with `build`, pushes it (to `repository`, else where the
+    /// running image came from) and rolls the stack's service to it, every other parameter as
+    /// it is. ECS replaces the tasks (its circuit breaker rolls a failing deployment back) and
+    /// CloudFormation waits until they are healthy.
+    pub fn update_image(&self, stack_name: &str, build: ImageBuild, repository: Option<String>) -> ProgressStream {
+        let this = self.clone();
+        spawn(stack_name.to_string(), move |run| {
+            Box::pin(async move { this.run_update_image(run, build, repository).await })
+        })
     }
 
     /// Deletes the stack. `confirm` must be the stack name.
@@ -296,12 +316,78 @@ impl Deployer {
 
     // ------------------------------------------------------------------ operations
 
-    async fn run_up(&self, run: &mut Run, params: Parameters, template_resources: usize) -> Result<Done, Halt> {
+    async fn run_up(&self, run: &mut Run, mut req: DeployRequest, build: Option<ImageBuild>) -> Result<Done, Halt> {
+        let operation = self.ready_for_change(run).await?;
+        run.operation = Some(operation);
+        if let Some(build) = build {
+            let platform = Platform::from_cpu_architecture(req.cpu_architecture.as_str())
+                .ok_or_else(|| Halt::Error(format!("no image can be built for {}", req.cpu_architecture.as_str())))?;
+            let repository = match req.image_repository() {
+                Some(r) => r.to_string(),
+                None => self.default_repository(&req.name_prefix).await?,
+            };
+            req.image_uri = self.build_image(run, &build, platform, &repository).await?;
+        }
+        let params = req.parameters();
+        let template_resources =
+            Template::get().and_then(|t| t.active_resources(&params)).map_err(|e| Halt::Error(e.to_string()))?.len();
+        let parameters =
+            params.iter().map(|(k, v)| Parameter::builder().parameter_key(k).parameter_value(v).build()).collect();
+        self.change(run, operation, parameters, template_resources).await
+    }
+
+    async fn run_update_image(
+        &self,
+        run: &mut Run,
+        build: ImageBuild,
+        repository: Option<String>,
+    ) -> Result<Done, Halt> {
         let stack_name = run.stack_name.clone();
-        let mut operation = Operation::Update;
+        let Some(info) = self.describe(&stack_name).await? else {
+            return Ok(run.done(
+                Outcome::NotFound,
+                &format!("There is no stack named {stack_name} in {}: deploy it first.", self.clients.region),
+            ));
+        };
+        run.stack_id = Some(info.id.clone());
+        if !matches!(info.status.as_str(), "CREATE_COMPLETE" | "UPDATE_COMPLETE" | "UPDATE_ROLLBACK_COMPLETE") {
+            return Err(Halt::Error(format!(
+                "{stack_name} is {}: only a deployed gateway is updated (wait for it to settle, or deploy it from the form)",
+                info.status
+            )));
+        }
+        run.operation = Some(Operation::Update);
+        let parameter = |k: &str| info.parameters.get(k).map(String::as_str).unwrap_or_default();
+        let platform = Platform::from_cpu_architecture(parameter("CpuArchitecture")).ok_or_else(|| {
+            Halt::Error(format!("{stack_name} has no CpuArchitecture parameter (was it deployed by Switchboard?)"))
+        })?;
+        let repository = match repository.filter(|r| !r.trim().is_empty()) {
+            Some(r) => r,
+            None => match repository_of(parameter("ImageUri")) {
+                Some(r) => r,
+                None => self.default_repository(parameter("NamePrefix")).await?,
+            },
+        };
+        let image = self.build_image(run, &build, platform, &repository).await?;
+        // Every other parameter keeps its value (NoEcho ones too, which read back as `****`).
+        let parameters = info
+            .parameters
+            .keys()
+            .map(|k| match k.as_str() {
+                "ImageUri" => Parameter::builder().parameter_key(k).parameter_value(&image).build(),
+                _ => Parameter::builder().parameter_key(k).use_previous_value(true).build(),
+            })
+            .collect();
+        self.change(run, Operation::Update, parameters, 0).await
+    }
+
+    /// Whether the stack can take a change set now, and which: creates a missing stack (or one
+    /// whose first deploy was rolled back: it is deleted first), updates a settled one.
+    async fn ready_for_change(&self, run: &mut Run) -> Result<Operation, Halt> {
+        let stack_name = run.stack_name.clone();
         match self.describe(&stack_name).await? {
-            None => operation = Operation::Create,
-            Some(s) if s.status == "REVIEW_IN_PROGRESS" => operation = Operation::Create,
+            None => Ok(Operation::Create),
+            Some(s) if s.status == "REVIEW_IN_PROGRESS" => Ok(Operation::Create),
             Some(s) if s.status == "ROLLBACK_COMPLETE" => {
                 run.emit(Progress::Message {
                     text: format!(
@@ -310,25 +396,79 @@ impl Deployer {
                 })
                 .await?;
                 self.delete_and_wait(&s.id).await?;
-                operation = Operation::Create;
+                Ok(Operation::Create)
             }
-            Some(s) if !is_terminal(&s.status) => {
-                return Err(Halt::Error(format!(
-                    "{stack_name} is busy ({}); wait for it to finish (follow it, or look at its status) and deploy again",
-                    s.status
-                )));
-            }
-            Some(s) if s.status.ends_with("_FAILED") => {
-                return Err(Halt::Error(format!(
-                    "{stack_name} is in {} and cannot be updated{}; destroy it (or repair it in the CloudFormation console) first",
-                    s.status,
-                    s.status_reason.map(|r| format!(" ({r})")).unwrap_or_default()
-                )));
-            }
-            Some(_) => {}
+            Some(s) if !is_terminal(&s.status) => Err(Halt::Error(format!(
+                "{stack_name} is busy ({}); wait for it to finish (follow it, or look at its status) and deploy again",
+                s.status
+            ))),
+            Some(s) if s.status.ends_with("_FAILED") => Err(Halt::Error(format!(
+                "{stack_name} is in {} and cannot be updated{}; destroy it (or repair it in the CloudFormation console) first",
+                s.status,
+                s.status_reason.map(|r| format!(" ({r})")).unwrap_or_default()
+            ))),
+            Some(_) => Ok(Operation::Update),
         }
-        run.operation = Some(operation);
+    }
 
+    /// The account's ECR repository named after the stack's prefix (the account from STS).
+    async fn default_repository(&self, name_prefix: &str) -> Result<String, Halt> {
+        let me = self.whoami().await.map_err(|e| Halt::Error(format!("{e}; or name the image repository")))?;
+        Ok(default_repository(&me.account, &self.clients.region, name_prefix))
+    }
+
+    /// Builds and pushes the gateway's image for `platform` to `repository`, each step in the
+    /// progress stream; the image by digest.
+    async fn build_image(
+        &self,
+        run: &mut Run,
+        build: &ImageBuild,
+        platform: Platform,
+        repository: &str,
+    ) -> Result<String, Halt> {
+        let mut build = build.clone();
+        build.spec.platform = platform;
+        let job = build
+            .job(repository, None, self.clients.profile.clone())
+            .map_err(|e| Halt::Error(format!("the image repository {repository:?}: {e}")))?;
+        run.emit(Progress::Message {
+            text: format!(
+                "Building the gateway's image ({} for {}) and pushing it to {repository}.",
+                job.spec.version,
+                platform.cpu()
+            ),
+        })
+        .await?;
+        let binary = job.spec.binary.display().to_string();
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let publishing = async move { publish(&job, move |e| drop(tx.send(e.progress(&binary)))).await };
+        tokio::pin!(publishing);
+        // Dropping the stream drops `publishing` too: the push stops at once.
+        let pushed = loop {
+            tokio::select! {
+                biased;
+                Some(item) = rx.recv() => run.emit(item).await?,
+                pushed = &mut publishing => break pushed,
+            }
+        };
+        while let Ok(item) = rx.try_recv() {
+            run.emit(item).await?;
+        }
+        let pushed = pushed.map_err(|e| Halt::Error(format!("{e}. Nothing was deployed.")))?;
+        run.image = Some(pushed.reference.clone());
+        Ok(pushed.reference)
+    }
+
+    /// Creates the change set of `operation` with `parameters`, shows it, runs it and follows
+    /// it to its end (`template_resources`: what a create counts for its progress).
+    async fn change(
+        &self,
+        run: &mut Run,
+        operation: Operation,
+        parameters: Vec<Parameter>,
+        template_resources: usize,
+    ) -> Result<Done, Halt> {
+        let stack_name = run.stack_name.clone();
         let cfn = &self.clients.cloudformation;
         let change_set_name =
             format!("switchboard-{}", SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs());
@@ -339,9 +479,7 @@ impl Deployer {
             .change_set_type(if operation == Operation::Create { ChangeSetType::Create } else { ChangeSetType::Update })
             .description("Switchboard gateway (switchboard deploy)")
             .template_body(TEMPLATE_YAML)
-            .set_parameters(Some(
-                params.iter().map(|(k, v)| Parameter::builder().parameter_key(k).parameter_value(v).build()).collect(),
-            ))
+            .set_parameters(Some(parameters))
             .capabilities(Capability::CapabilityIam)
             .tags(Tag::builder().key("switchboard:stack").value(&stack_name).build())
             .send()
@@ -474,7 +612,7 @@ impl Deployer {
                 let params: Parameters = info
                     .parameters
                     .iter()
-                    .filter(|(_, v)| v.as_str() != "****")
+                    .filter(|(_, v)| v.as_str() != NO_ECHO_MASK)
                     .map(|(k, v)| (k.clone(), v.clone()))
                     .collect();
                 Template::get().ok().and_then(|t| t.active_resources(&params).ok()).map(|r| r.len())
@@ -797,6 +935,17 @@ fn convert_event(e: &aws_sdk_cloudformation::types::StackEvent) -> StackEvent {
     }
 }
 
+/// The repository an image reference names (`host/name[:tag][@digest]` → `host/name`), when it
+/// names a registry host.
+fn repository_of(image: &str) -> Option<String> {
+    let name = image.split('@').next().unwrap_or_default();
+    let reference: crate::image::registry::Reference = name.parse().ok()?;
+    Some(format!("{}/{}", reference.registry, reference.repository))
+}
+
+/// How DescribeStacks shows the value of a NoEcho parameter.
+const NO_ECHO_MASK: &str = "****";
+
 /// CloudFormation's reasons for a change set that changes nothing.
 fn is_no_change(reason: &str) -> bool {
     reason.contains("didn't contain changes") || reason.contains("No updates are to be performed")
@@ -823,6 +972,8 @@ struct Run {
     stack_name: String,
     operation: Option<Operation>,
     stack_id: Option<String>,
+    /// The image this run built and pushed.
+    image: Option<String>,
 }
 
 impl Run {
@@ -842,6 +993,7 @@ impl Run {
             failures: Vec::new(),
             outputs: BTreeMap::new(),
             health: None,
+            image: self.image.clone(),
         }
     }
 }
@@ -854,7 +1006,7 @@ where
 {
     let (tx, rx) = mpsc::channel(64);
     tokio::spawn(async move {
-        let mut run = Run { tx, stack_name, operation: None, stack_id: None };
+        let mut run = Run { tx, stack_name, operation: None, stack_id: None, image: None };
         let done = match work(&mut run).await {
             Ok(done) => done,
             Err(Halt::Gone) => return,

@@ -51,6 +51,15 @@ pub async fn check(base_url: &str, attempts: u32, interval: Duration) -> Health 
     last
 }
 
+/// The version a Switchboard gateway at `base_url` runs (`switchboard_version` of its public
+/// `/health/readiness`); `None` when it does not say (not Switchboard, or not answering).
+pub async fn running_version(base_url: &str) -> Option<String> {
+    let url = format!("{}/health/readiness", base_url.trim_end_matches('/'));
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().ok()?;
+    let body: serde_json::Value = client.get(url).send().await.ok()?.error_for_status().ok()?.json().await.ok()?;
+    body.get("switchboard_version").and_then(|v| v.as_str()).map(str::to_string)
+}
+
 /// An error with its causes, `outer: inner: ...` (reqwest hides the useful part in them).
 pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();

@@ -25,7 +25,7 @@ use serde::Serialize;
 pub use aws::{AwsTarget, StaticCredentials};
 pub use cost::{CostEstimate, estimate};
 pub use flow::{Connection, DeployError, Deployer, FlowOptions, Identity, ProgressStream, StackStatus};
-pub use progress::{Done, Failure, Operation, Outcome, Progress, StackEvent};
+pub use progress::{Done, Failure, ImageStep, Operation, Outcome, Progress, StackEvent};
 pub use request::{DeployRequest, FieldIssue, Network, Validation};
 pub use template::{Resource, TEMPLATE_YAML, Template};
 
@@ -46,7 +46,11 @@ pub struct Plan {
 
 /// Validates a form and describes what it would create; no AWS call.
 pub fn plan(req: &DeployRequest) -> Plan {
-    let mut validation = req.validate();
+    plan_checked(req, req.validate())
+}
+
+/// [`plan`] with the form's `validation` (which a caller may have added to).
+pub fn plan_checked(req: &DeployRequest, mut validation: Validation) -> Plan {
     let (parameters, resources) = if validation.is_ok() {
         let parameters = req.parameters();
         match Template::get().and_then(|t| t.active_resources(&parameters)) {

@@ -115,14 +115,55 @@ pub struct Done {
     pub outputs: BTreeMap<String, String>,
     /// After a successful deploy: `GET <ServiceUrl>/health/liveliness`, as in the seed article.
     pub health: Option<Health>,
+    /// The image this operation built and pushed (by digest).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
 }
 
-/// An item of a progress stream. Serialized with a `type` member: `message`, `plan`, `event`, `done`.
+/// A step of building and pushing the gateway's image, before the stack's change set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ImageStep {
+    /// The ECR repository did not exist and was created.
+    RepositoryCreated,
+    /// The image is assembled (`digest` is the layer's, `size` its bytes).
+    Assembled,
+    /// A blob the registry has already: not uploaded again.
+    Present,
+    /// Part of a blob is uploaded (`sent` of `size` bytes).
+    Uploading,
+    Uploaded,
+    /// The manifest is in: `reference` names the image by digest.
+    Pushed,
+}
+
+/// An item of a progress stream. Serialized with a `type` member: `message`, `image`, `plan`,
+/// `event`, `done`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Progress {
     Message {
         text: String,
+    },
+    /// Building and pushing the image (a form without `image_uri`).
+    Image {
+        step: ImageStep,
+        /// One sentence for the user.
+        text: String,
+        /// `layer` or `config` (blob steps).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        blob: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        digest: Option<String>,
+        /// Bytes of the blob.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        size: Option<u64>,
+        /// Bytes uploaded so far (`uploading`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sent: Option<u64>,
+        /// `registry/repository@sha256:...` (`pushed`) or the repository (`repository_created`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reference: Option<String>,
     },
     /// The change set, before it runs.
     Plan {

@@ -9,8 +9,8 @@ use crate::template::Parameters;
 /// CloudFormation caps a parameter value at 4,096 bytes.
 pub const MAX_PARAMETER_BYTES: usize = 4096;
 
-/// The deploy form. Field names are the JSON the panel sends; every field but `region` and
-/// `image_uri` has a default.
+/// The deploy form. Field names are the JSON the panel sends; every field but `region` has a
+/// default.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct DeployRequest {
@@ -20,8 +20,12 @@ pub struct DeployRequest {
     pub profile: Option<String>,
     /// Names the stack, the ECS cluster, the log group (`/ecs/<prefix>`) and tags.
     pub name_prefix: String,
-    /// The gateway image (deploy/Dockerfile), e.g. `<account>.dkr.ecr.<region>.amazonaws.com/switchboard:0.1.0`.
+    /// The gateway image, e.g. `<account>.dkr.ecr.<region>.amazonaws.com/switchboard:0.1.0`;
+    /// empty = the deploy builds the gateway's image and pushes it to `image_repository`.
     pub image_uri: String,
+    /// Where a built image goes (`host[:port]/name`); empty = the account's ECR repository named
+    /// after `name_prefix`, created when missing. Only without `image_uri`.
+    pub image_repository: Option<String>,
     pub cpu_architecture: CpuArchitecture,
     /// Fargate CPU units (256, 512, 1024, 2048, 4096).
     pub cpu: u32,
@@ -95,6 +99,7 @@ impl Default for DeployRequest {
             profile: None,
             name_prefix: "switchboard".into(),
             image_uri: String::new(),
+            image_repository: None,
             cpu_architecture: CpuArchitecture::X86_64,
             cpu: 512,
             memory: 1024,
@@ -131,10 +136,10 @@ impl Validation {
     pub fn is_ok(&self) -> bool {
         self.errors.is_empty()
     }
-    fn error(&mut self, field: &str, message: impl Into<String>) {
+    pub fn error(&mut self, field: &str, message: impl Into<String>) {
         self.errors.push(FieldIssue { field: field.into(), message: message.into() });
     }
-    fn warn(&mut self, field: &str, message: impl Into<String>) {
+    pub fn warn(&mut self, field: &str, message: impl Into<String>) {
         self.warnings.push(FieldIssue { field: field.into(), message: message.into() });
     }
 }
@@ -187,14 +192,25 @@ impl DeployRequest {
         if let Err(e) = check_name_prefix(&self.name_prefix) {
             v.error("name_prefix", e);
         }
-        match check_image_uri(&self.image_uri) {
-            Err(e) => v.error("image_uri", e),
-            Ok(ImageRef { tag, digest }) => {
-                if digest.is_none() && matches!(tag.as_deref(), None | Some("latest")) {
-                    v.warn(
-                        "image_uri",
-                        "use a versioned tag (or a digest): an update with the same image URI does not start new tasks",
-                    );
+        if self.builds_image() {
+            if let Some(Err(e)) = self.image_repository().map(str::parse::<crate::image::registry::Reference>) {
+                v.error("image_repository", e);
+            }
+        } else if self.image_repository().is_some() {
+            v.error(
+                "image_repository",
+                "only for an image the deploy builds: leave it empty with image_uri, or leave image_uri empty",
+            );
+        } else {
+            match check_image_uri(&self.image_uri) {
+                Err(e) => v.error("image_uri", e),
+                Ok(ImageRef { tag, digest }) => {
+                    if digest.is_none() && matches!(tag.as_deref(), None | Some("latest")) {
+                        v.warn(
+                            "image_uri",
+                            "use a versioned tag (or a digest): an update with the same image URI does not start new tasks",
+                        );
+                    }
                 }
             }
         }
@@ -331,6 +347,16 @@ impl DeployRequest {
             );
         }
         v
+    }
+
+    /// The form names no image: the deploy builds the gateway's and pushes it.
+    pub fn builds_image(&self) -> bool {
+        self.image_uri.trim().is_empty()
+    }
+
+    /// `image_repository`, when given.
+    pub fn image_repository(&self) -> Option<&str> {
+        self.image_repository.as_deref().map(str::trim).filter(|r| !r.is_empty())
     }
 
     /// The CloudFormation parameters for this form (every parameter is given, so an update
@@ -600,7 +626,22 @@ mod tests {
         let v = form().validate();
         assert!(v.is_ok(), "{v:?}");
         assert_eq!(v.warnings.iter().map(|w| w.field.as_str()).collect::<Vec<_>>(), ["certificate_arn"]);
-        assert_eq!(errors(&DeployRequest::default()), ["region", "image_uri"]);
+        assert_eq!(errors(&DeployRequest::default()), ["region"]);
+    }
+
+    #[test]
+    fn without_an_image_the_deploy_builds_one_for_a_repository_that_must_parse() {
+        let build = DeployRequest { image_uri: " ".into(), ..form() };
+        assert!(build.builds_image());
+        assert!(build.validate().is_ok());
+        let to = |r: &str| DeployRequest { image_repository: Some(r.into()), ..build.clone() };
+        assert!(to("127.0.0.1:5000/switchboard").validate().is_ok());
+        assert!(to("").validate().is_ok(), "empty is the default repository");
+        assert_eq!(errors(&to("switchboard")), ["image_repository"], "no registry host");
+        assert_eq!(errors(&to("ghcr.io/Acme/switchboard")), ["image_repository"]);
+        let both = DeployRequest { image_repository: Some("ghcr.io/acme/switchboard".into()), ..form() };
+        assert!(!both.builds_image());
+        assert_eq!(errors(&both), ["image_repository"], "a repository beside a given image says which one applies");
     }
 
     #[test]

@@ -182,7 +182,7 @@ async fn deploy_update_status_connection_destroy() {
     assert!(!d.status("gw-moto").await.unwrap().exists);
 
     // Create.
-    let (items, done) = collect(d.up(&f).unwrap()).await;
+    let (items, done) = collect(d.up(&f, None).unwrap()).await;
     let Progress::Plan { operation, total, changes, .. } = &items[0] else { panic!("{:?}", items[0]) };
     assert_eq!(*operation, Operation::Create);
     assert_eq!(*total, expected.resources.len());
@@ -222,13 +222,13 @@ async fn deploy_update_status_connection_destroy() {
     assert_eq!((c.url.as_str(), c.master_key.as_str()), (url.as_str(), "sk-moto-master"));
 
     // The same form again changes nothing.
-    let (_, same) = collect(d.up(&f).unwrap()).await;
+    let (_, same) = collect(d.up(&f, None).unwrap()).await;
     assert_eq!(same.outcome, Outcome::NoChanges, "{same:?}");
     assert_eq!(same.outputs["ServiceUrl"], url);
 
     // Update: two tasks.
     let two = DeployRequest { desired_count: 2, ..f.clone() };
-    let (items, done) = collect(d.up(&two).unwrap()).await;
+    let (items, done) = collect(d.up(&two, None).unwrap()).await;
     let Progress::Plan { operation, .. } = &items[0] else { panic!() };
     assert_eq!(*operation, Operation::Update);
     assert_eq!(done.outcome, Outcome::Succeeded, "{done:?}");
@@ -271,7 +271,7 @@ async fn a_failing_resource_is_named_with_its_reason_and_rolled_back() {
         public_subnet_ids: vec!["subnet-00000000000000001".into(), "subnet-00000000000000002".into()],
         private_subnet_ids: vec!["subnet-00000000000000003".into(), "subnet-00000000000000004".into()],
     };
-    let (items, done) = collect(d.up(&f).unwrap()).await;
+    let (items, done) = collect(d.up(&f, None).unwrap()).await;
     assert_eq!(done.outcome, Outcome::RolledBack, "{done:?}");
     assert_eq!(done.stack_status.as_deref(), Some("ROLLBACK_COMPLETE"));
     let failure = done.failure.clone().expect("the failing resource");
@@ -292,7 +292,7 @@ async fn a_failing_resource_is_named_with_its_reason_and_rolled_back() {
 
     // Deploying again (fixed) first removes the rolled-back stack.
     let fixed = form("gw-fail", &arn);
-    let (items, done) = collect(d.up(&fixed).unwrap()).await;
+    let (items, done) = collect(d.up(&fixed, None).unwrap()).await;
     assert!(matches!(&items[0], Progress::Message { text } if text.contains("rolled back")), "{:?}", items[0]);
     assert_eq!(done.outcome, Outcome::Succeeded, "{done:?}");
 }
@@ -302,7 +302,7 @@ async fn an_invalid_form_creates_nothing_and_a_bad_template_value_is_reported() 
     let moto = Moto::start();
     let d = moto.deployer().await;
     let bad = DeployRequest { cpu: 512, memory: 512, image_uri: "Not An Image".into(), ..form("gw-bad", "") };
-    match d.up(&bad) {
+    match d.up(&bad, None) {
         Err(DeployError::Invalid(v)) => {
             let fields: Vec<&str> = v.errors.iter().map(|e| e.field.as_str()).collect();
             assert_eq!(fields, ["image_uri", "memory"]);
@@ -314,7 +314,7 @@ async fn an_invalid_form_creates_nothing_and_a_bad_template_value_is_reported() 
 
     // A secret that is not there: the gateway cannot be managed, and the reason says why.
     let f = form("gw-nosecret", "arn:aws:secretsmanager:us-east-1:123456789012:secret:missing-AbCdEf");
-    let (_, done) = collect(d.up(&f).unwrap()).await;
+    let (_, done) = collect(d.up(&f, None).unwrap()).await;
     assert_eq!(done.outcome, Outcome::Succeeded, "{done:?}");
     match d.connection("gw-nosecret").await {
         Err(DeployError::Aws(m)) => {
@@ -332,7 +332,7 @@ async fn follow_picks_up_a_running_deploy() {
     let d = moto.deployer().await;
     let arn = master_key_secret(&d, "gw-follow/master-key", "sk-f").await;
     let f = form("gw-follow", &arn);
-    let mut stream = d.up(&f).unwrap();
+    let mut stream = d.up(&f, None).unwrap();
     let mut seen = 0;
     while let Some(item) = stream.next().await {
         if matches!(item, Progress::Event { .. }) {
@@ -371,7 +371,7 @@ async fn a_new_vpc_and_a_destroy_that_fails() {
     let f = form("gw-vpc", &arn);
     let p = plan(&f);
     assert!(p.resources.iter().any(|r| r.logical_id == "NatGateway"));
-    let (items, done) = collect(d.up(&f).unwrap()).await;
+    let (items, done) = collect(d.up(&f, None).unwrap()).await;
     assert_eq!(done.outcome, Outcome::Succeeded, "{done:?}");
     let created: Vec<String> =
         events(&items).into_iter().filter(|(_, s, _)| s == "CREATE_COMPLETE").map(|(id, ..)| id).collect();
@@ -391,7 +391,7 @@ async fn a_new_vpc_and_a_destroy_that_fails() {
     let s = d.status("gw-vpc").await.unwrap();
     assert_eq!(s.status.as_deref(), Some("DELETE_FAILED"));
     assert_eq!(s.last_failures.first().map(|f| f.logical_id.as_str()), Some("Vpc"));
-    let (_, again) = collect(d.up(&f).unwrap()).await;
+    let (_, again) = collect(d.up(&f, None).unwrap()).await;
     assert_eq!(again.outcome, Outcome::Error);
     assert!(again.message.contains("DELETE_FAILED") && again.message.contains("destroy it"), "{}", again.message);
 }
@@ -550,24 +550,34 @@ async fn cli_up_without_an_image_builds_pushes_and_deploys_it_by_digest() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
     let lines: Vec<serde_json::Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    let pushed = lines.iter().find(|l| l["event"] == "pushed").expect("a pushed event");
-    let reference = pushed["reference"].as_str().unwrap();
+    let image_steps = |lines: &[serde_json::Value], step: &str| -> Vec<serde_json::Value> {
+        lines.iter().filter(|l| l["type"] == "image" && l["step"] == step).cloned().collect()
+    };
+    let pushed = image_steps(&lines, "pushed");
+    let reference = pushed[0]["reference"].as_str().unwrap().to_string();
     assert!(reference.starts_with(&format!("{repository}@sha256:")), "{reference}");
-    let uploads = lines.iter().filter(|l| l["event"] == "uploaded").count();
-    assert_eq!(uploads, 2, "the layer and the config, before the stack's events");
+    assert_eq!(image_steps(&lines, "uploaded").len(), 2, "the layer and the config");
+    let first_event = lines.iter().position(|l| l["type"] == "event" || l["type"] == "plan").unwrap();
+    let last_image = lines.iter().rposition(|l| l["type"] == "image").unwrap();
+    assert!(last_image < first_event, "the image is pushed before the change set");
     let last = lines.last().unwrap();
     assert_eq!((last["type"].as_str(), last["outcome"].as_str()), (Some("done"), Some("succeeded")), "{last}");
+    assert_eq!(last["image"], reference.as_str());
 
     // The stack runs the pushed digest, which the registry has.
-    let stacks = d.clients().cloudformation.describe_stacks().stack_name("gw-img").send().await.unwrap();
-    let image = stacks.stacks()[0]
-        .parameters()
-        .iter()
-        .find(|p| p.parameter_key() == Some("ImageUri"))
-        .and_then(|p| p.parameter_value())
-        .unwrap()
-        .to_string();
-    assert_eq!(image, reference);
+    let parameters = |d: &switchboard_deploy::Deployer| {
+        let d = d.clone();
+        async move {
+            let stacks = d.clients().cloudformation.describe_stacks().stack_name("gw-img").send().await.unwrap();
+            stacks.stacks()[0]
+                .parameters()
+                .iter()
+                .map(|p| (p.parameter_key().unwrap().to_string(), p.parameter_value().unwrap_or_default().to_string()))
+                .collect::<std::collections::BTreeMap<_, _>>()
+        }
+    };
+    let deployed = parameters(&d).await;
+    assert_eq!(deployed["ImageUri"], reference);
     let digest = reference.rsplit_once('@').unwrap().1;
     let manifest = reqwest::Client::new()
         .get(format!("http://{}/v2/gw-img/manifests/{digest}", registry.host))
@@ -576,6 +586,46 @@ async fn cli_up_without_an_image_builds_pushes_and_deploys_it_by_digest() {
         .await
         .unwrap();
     assert_eq!(manifest.status(), 200);
+
+    // `deploy update`: another build (here: another CA bundle, so another layer) is pushed to the
+    // repository the running image came from, and the service rolls to it; the rest stays.
+    let ca = dir.join("ca.pem");
+    std::fs::write(&ca, "# another bundle\n").unwrap();
+    let update = |extra: &[&str]| {
+        Command::new(binary)
+            .args(["update", "--json", "--region", "us-east-1", "--poll-seconds", "0.1", "--health-attempts", "1"])
+            .args(["--binary", binary, "--ca-bundle", ca.to_str().unwrap()])
+            .args(extra)
+            .env("AWS_ENDPOINT_URL", &moto.url)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env_remove("AWS_PROFILE")
+            .output()
+            .unwrap()
+    };
+    let out = update(&["--stack", "gw-img"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<serde_json::Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let updated = image_steps(&lines, "pushed")[0]["reference"].as_str().unwrap().to_string();
+    assert!(updated.starts_with(&format!("{repository}@sha256:")) && updated != reference, "{updated}");
+    assert_eq!(image_steps(&lines, "uploaded").len(), 2, "a new layer and config");
+    let last = lines.last().unwrap();
+    assert_eq!((last["outcome"].as_str(), last["operation"].as_str()), (Some("succeeded"), Some("update")), "{last}");
+    let after = parameters(&d).await;
+    assert_eq!(after["ImageUri"], updated);
+    for (k, v) in &deployed {
+        if k != "ImageUri" {
+            assert_eq!(&after[k], v, "{k} keeps its value");
+        }
+    }
+
+    // Updating a stack that is not there says so, and builds nothing.
+    let out = update(&["--stack", "gw-missing"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let last: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(last["outcome"], "not_found", "{stdout}");
+    assert!(!stdout.contains("\"image\""), "{stdout}");
     drop(registry);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -154,11 +154,21 @@ def test_admin_only(gateway):
 
 
 def test_invalid_form_is_refused_before_anything(gateway):
-    r = gateway.post("/deploy/up", json=form(image_uri="", desired_count=50))
+    r = gateway.post("/deploy/up", json=form(image_uri="not an image", desired_count=50))
     assert r.status_code == 400
     body = r.json()
     assert body["error"]["type"] == "invalid_request_error"
     assert {e["field"] for e in body["validation"]["errors"]} == {"image_uri", "desired_count"}
+    # Without an image the gateway builds its own, from its x86-64 binary: not for an ARM64 stack,
+    # and not to a repository that names no registry.
+    build = gateway.get("/deploy/options").json()["image_build"]
+    assert build["available"] and build["cpu_architecture"] == "X86_64" and build["binary"].endswith("/switchboard")
+    r = gateway.post("/deploy/up", json=form(image_uri="", cpu_architecture="ARM64", image_repository="gw-routes"))
+    assert r.status_code == 400
+    errors = {e["field"]: e["message"] for e in r.json()["validation"]["errors"]}
+    assert set(errors) == {"cpu_architecture", "image_repository"}
+    assert "builds x86_64 images" in errors["cpu_architecture"]
+    assert "names no registry" in errors["image_repository"]
     s = gateway.get("/deploy/status", params={"stack": "gw-routes", "region": "us-east-1"}).json()
     assert s["exists"] is False
 

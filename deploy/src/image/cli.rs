@@ -2,23 +2,25 @@
 //! reference (by digest) is the last line on stdout, progress goes to stderr (`--json`: one
 //! object per line on stdout).
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
 
-use super::publish::{Publish, PublishEvent, publish};
-use super::registry::{Login, PushEvent, Pushed, Reference, check_tag, human_size, short};
-use super::{ImageSpec, Platform, ecr};
+use super::publish::{ImageBuild, Publish, PublishEvent, publish};
+use super::registry::{Login, PushEvent, Pushed};
+use super::{ImageSpec, Platform, ecr, gateway_binary};
 
 /// Where and what to push (shared by `deploy image` and `deploy up`).
 #[derive(Debug, Args)]
 pub struct PushArgs {
-    /// Plain HTTP: a registry on this machine (e.g. 127.0.0.1:5000).
+    /// Plain HTTP, for a registry without TLS (one on this machine, 127.0.0.1 or localhost, is
+    /// always reached so, as Docker does).
     #[arg(long)]
     pub insecure: bool,
-    /// The Linux `switchboard` binary to put in the image [default: this program, when it is
-    /// `switchboard`].
+    /// The Linux `switchboard` binary to put in the image [default: $SWITCHBOARD_IMAGE_BINARY,
+    /// else this program when it is `switchboard`, else the `switchboard` beside it].
     #[arg(long)]
     pub binary: Option<PathBuf>,
     /// The CA certificates the gateway trusts [default: /etc/ssl/certs/ca-certificates.crt].
@@ -56,80 +58,67 @@ pub struct ImageArgs {
 }
 
 impl PushArgs {
-    /// The job: `repository` (its tag, or the version), for `platform`.
-    pub fn job(
-        &self,
-        repository: &str,
-        tag: Option<String>,
-        platform: Platform,
-        profile: Option<String>,
-    ) -> Result<Publish, String> {
-        let mut reference: Reference = repository.parse()?;
-        let mut spec = ImageSpec::for_this_binary(platform).map_err(|e| e.to_string())?;
-        match &self.binary {
-            Some(binary) => spec.binary = binary.clone(),
-            None if spec.binary.file_stem().is_some_and(|n| n == "switchboard") => {}
-            None => return Err("pass --binary: the path of a Linux `switchboard` binary to put in the image".into()),
-        }
+    /// The image to build for `platform`: `--binary`, or the gateway binary found.
+    pub fn build(&self, platform: Platform) -> Result<ImageBuild, String> {
+        let binary = match &self.binary {
+            Some(binary) => binary.clone(),
+            None => gateway_binary().map_err(|e| format!("{e}; or pass --binary"))?,
+        };
+        let mut spec = ImageSpec::with_binary(binary, platform);
         if let Some(ca) = &self.ca_bundle {
             spec.ca_bundle = ca.clone();
         }
-        let tag = tag.or_else(|| reference.tag.take()).unwrap_or_else(|| spec.version.clone());
-        check_tag(&tag).map_err(|e| format!("--tag: {e}"))?;
         let login = match (&self.username, &self.password) {
             (Some(username), Some(password)) => Some(Login { username: username.clone(), password: password.clone() }),
             (None, None) => None,
             _ => return Err("--username and --password go together".into()),
         };
-        Ok(Publish { spec, reference, tag, insecure: self.insecure, login, keep: self.keep, profile })
+        Ok(ImageBuild { spec, insecure: self.insecure, login, keep: self.keep })
     }
 }
 
-fn say(json: bool, text: String, value: serde_json::Value) {
-    if json {
-        println!("{value}");
-    } else {
-        eprintln!("{text}");
-    }
-}
-
-/// Publishes, printing each step; the pushed image.
+/// Publishes, printing each step (text on stderr, or JSON lines on stdout); the pushed image.
 pub async fn publish_printed(job: &Publish, json: bool) -> Result<Pushed, String> {
     let binary = job.spec.binary.display().to_string();
-    publish(job, |event| match event {
-        PublishEvent::RepositoryCreated { repository, keep } => say(
-            json,
-            format!("created the ECR repository {repository} (scan on push; keeps the last {keep} images)"),
-            serde_json::json!({"event": "repository_created", "repository": repository, "keep": keep}),
-        ),
-        PublishEvent::Assembled { layer, layer_size, manifest, architecture, version } => say(
-            json,
-            format!(
-                "assembled the image: {binary} {version} for {architecture}, layer {} ({})",
-                human_size(layer_size),
-                short(&layer)
-            ),
-            serde_json::json!({"event": "assembled", "layer": layer, "layer_size": layer_size,
-                "manifest": manifest, "architecture": architecture}),
-        ),
-        PublishEvent::Push(PushEvent::Present { what, digest, size }) => say(
-            json,
-            format!("the {what} is in the registry already ({}, {}): not uploaded", short(&digest), human_size(size)),
-            serde_json::json!({"event": "present", "blob": what, "digest": digest, "size": size}),
-        ),
-        PublishEvent::Push(PushEvent::Uploaded { what, digest, size, seconds }) => say(
-            json,
-            format!("uploaded the {what} ({}, {}) in {seconds:.1} s", short(&digest), human_size(size)),
-            serde_json::json!({"event": "uploaded", "blob": what, "digest": digest, "size": size, "seconds": seconds}),
-        ),
-        PublishEvent::Push(PushEvent::Pushed { reference, tag }) => say(
-            json,
-            format!("pushed {}:{tag}", reference.split('@').next().unwrap_or(&reference)),
-            serde_json::json!({"event": "pushed", "reference": reference, "tag": tag}),
-        ),
+    let terminal = std::io::stderr().is_terminal();
+    publish(job, |event| {
+        if json {
+            println!("{}", event_json(&event));
+            return;
+        }
+        match event {
+            // A line every half second is noise in a log; a terminal shows it in place.
+            PublishEvent::Push(PushEvent::Uploading { .. }) if terminal => eprint!("\r{}", event.text(&binary)),
+            PublishEvent::Push(PushEvent::Uploading { .. }) => {}
+            PublishEvent::Push(PushEvent::Uploaded { .. }) if terminal => eprintln!("\r\x1b[K{}", event.text(&binary)),
+            _ => eprintln!("{}", event.text(&binary)),
+        }
     })
     .await
     .map_err(|e| e.to_string())
+}
+
+/// `deploy image --json`'s line for a step.
+fn event_json(event: &PublishEvent) -> serde_json::Value {
+    match event {
+        PublishEvent::RepositoryCreated { repository, keep } => {
+            serde_json::json!({"event": "repository_created", "repository": repository, "keep": keep})
+        }
+        PublishEvent::Assembled { layer, layer_size, manifest, architecture, .. } => serde_json::json!({
+            "event": "assembled", "layer": layer, "layer_size": layer_size, "manifest": manifest,
+            "architecture": architecture}),
+        PublishEvent::Push(PushEvent::Present { what, digest, size }) => {
+            serde_json::json!({"event": "present", "blob": what, "digest": digest, "size": size})
+        }
+        PublishEvent::Push(PushEvent::Uploading { what, digest, size, sent }) => {
+            serde_json::json!({"event": "uploading", "blob": what, "digest": digest, "size": size, "sent": sent})
+        }
+        PublishEvent::Push(PushEvent::Uploaded { what, digest, size, seconds }) => serde_json::json!({
+            "event": "uploaded", "blob": what, "digest": digest, "size": size, "seconds": seconds}),
+        PublishEvent::Push(PushEvent::Pushed { reference, tag }) => {
+            serde_json::json!({"event": "pushed", "reference": reference, "tag": tag})
+        }
+    }
 }
 
 pub async fn run(args: ImageArgs) -> Result<ExitCode, String> {
@@ -137,7 +126,7 @@ pub async fn run(args: ImageArgs) -> Result<ExitCode, String> {
         Some(arch) => Platform::from_cpu_architecture(arch).ok_or_else(|| format!("--arch {arch}: X86_64 or ARM64"))?,
         None => Platform::host().ok_or("this machine's CPU is neither x86_64 nor arm64: pass --arch")?,
     };
-    let job = args.push.job(&args.repository, args.tag, platform, args.profile)?;
+    let job = args.push.build(platform)?.job(&args.repository, args.tag, args.profile)?;
     let pushed = publish_printed(&job, args.json).await?;
     if args.json {
         println!(

@@ -10,6 +10,9 @@ pub mod publish;
 pub mod registry;
 pub mod rootfs;
 
+pub use publish::{ImageBuild, PublishEvent};
+pub use rootfs::binary_platform;
+
 use std::path::PathBuf;
 
 use sha2::{Digest, Sha256};
@@ -72,19 +75,51 @@ pub struct ImageSpec {
 }
 
 impl ImageSpec {
-    /// This very program as the image's gateway (it is `switchboard`, or `switchboard-deploy`
-    /// when told `--binary`).
-    pub fn for_this_binary(platform: Platform) -> Result<ImageSpec, ImageError> {
-        let binary = std::env::current_exe()
-            .map_err(|e| ImageError::Binary(format!("cannot tell where this program is: {e}")))?;
-        Ok(ImageSpec {
+    /// The gateway binary that goes into the image, found by [`gateway_binary`], for `platform`.
+    pub fn for_gateway(platform: Platform) -> Result<ImageSpec, ImageError> {
+        Ok(ImageSpec::with_binary(gateway_binary()?, platform))
+    }
+
+    pub fn with_binary(binary: PathBuf, platform: Platform) -> ImageSpec {
+        ImageSpec {
             binary,
             platform,
             version: env!("CARGO_PKG_VERSION").to_string(),
             revision: option_env!("SWITCHBOARD_SOURCE_COMMIT").map(str::to_string),
             ca_bundle: PathBuf::from(rootfs::CA_BUNDLE),
-        })
+        }
     }
+}
+
+/// Names the Linux gateway binary to put in images instead of the ones found beside the program.
+pub const IMAGE_BINARY_ENV: &str = "SWITCHBOARD_IMAGE_BINARY";
+
+/// The Linux `switchboard` binary for images: `SWITCHBOARD_IMAGE_BINARY`; else this program
+/// when it is `switchboard`; else the `switchboard` beside it (the desktop packages install the
+/// gateway's command beside the app, so the app builds images of its own version).
+pub fn gateway_binary() -> Result<PathBuf, ImageError> {
+    if let Some(path) = std::env::var_os(IMAGE_BINARY_ENV).filter(|p| !p.is_empty()) {
+        let path = PathBuf::from(path);
+        return if path.is_file() {
+            Ok(path)
+        } else {
+            Err(ImageError::Binary(format!("{IMAGE_BINARY_ENV} names {}, which is not a file", path.display())))
+        };
+    }
+    let this =
+        std::env::current_exe().map_err(|e| ImageError::Binary(format!("cannot tell where this program is: {e}")))?;
+    if this.file_stem().is_some_and(|n| n == "switchboard") {
+        return Ok(this);
+    }
+    let beside = this.with_file_name("switchboard");
+    if beside.is_file() {
+        return Ok(beside);
+    }
+    Err(ImageError::Binary(format!(
+        "no Linux `switchboard` binary to put in the image: none beside {} and {IMAGE_BINARY_ENV} is not set \
+         (or give an image you built)",
+        this.display()
+    )))
 }
 
 /// Content and its address.

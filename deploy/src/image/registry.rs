@@ -5,6 +5,8 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use base64::Engine;
@@ -54,6 +56,17 @@ impl FromStr for Reference {
     }
 }
 
+impl Reference {
+    /// A registry on this machine, which Docker too reaches over plain HTTP.
+    pub fn is_loopback(&self) -> bool {
+        let host = match self.registry.strip_prefix('[') {
+            Some(v6) => v6.split(']').next().unwrap_or_default(),
+            None => self.registry.rsplit_once(':').map_or(self.registry.as_str(), |(host, _)| host),
+        };
+        host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    }
+}
+
 /// A tag as the distribution API takes it.
 pub fn check_tag(tag: &str) -> Result<(), String> {
     let valid = tag.len() <= 128
@@ -95,6 +108,13 @@ pub enum PushEvent {
         digest: String,
         size: u64,
     },
+    /// Part of a blob is on its way (every half second while it uploads).
+    Uploading {
+        what: &'static str,
+        digest: String,
+        size: u64,
+        sent: u64,
+    },
     Uploaded {
         what: &'static str,
         digest: String,
@@ -131,14 +151,15 @@ pub struct Registry {
 }
 
 impl Registry {
-    /// `insecure`: plain HTTP (a registry on the local machine).
+    /// `insecure`: plain HTTP. A registry on this machine (`localhost`, `127.0.0.0/8`, `[::1]`)
+    /// is always reached over plain HTTP, as Docker does.
     pub fn new(reference: Reference, login: Option<Login>, insecure: bool) -> Result<Registry, ImageError> {
         let client = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
             .user_agent(concat!("switchboard/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| ImageError::Registry { step: "starting the HTTP client".into(), message: e.to_string() })?;
-        let scheme = if insecure { "http" } else { "https" };
+        let scheme = if insecure || reference.is_loopback() { "http" } else { "https" };
         Ok(Registry {
             client,
             base: format!("{scheme}://{}", reference.registry),
@@ -177,7 +198,7 @@ impl Registry {
                 continue;
             }
             let started = std::time::Instant::now();
-            self.upload(what, blob).await?;
+            self.upload(what, blob, &mut on_event).await?;
             report.blobs_uploaded += 1;
             report.uploaded_bytes += blob.size();
             on_event(PushEvent::Uploaded {
@@ -309,7 +330,12 @@ impl Registry {
         }
     }
 
-    async fn upload(&self, what: &str, blob: &Blob) -> Result<(), ImageError> {
+    async fn upload(
+        &self,
+        what: &'static str,
+        blob: &Blob,
+        on_event: &mut impl FnMut(PushEvent),
+    ) -> Result<(), ImageError> {
         let step = format!("uploading the {what} ({}, {})", short(&blob.digest), human_size(blob.size()));
         let response = self.send(&step, self.request(Method::POST, &self.url("blobs/uploads/"))).await?;
         if response.status() != StatusCode::ACCEPTED {
@@ -322,15 +348,31 @@ impl Registry {
             if location.starts_with('/') { format!("{}{location}", self.base) } else { location.to_string() };
         let separator = if location.contains('?') { '&' } else { '?' };
         let url = format!("{location}{separator}digest={}", blob.digest);
-        let response = self
-            .send(
-                &step,
-                self.request(Method::PUT, &url)
-                    .header(header::CONTENT_TYPE, "application/octet-stream")
-                    .header(header::CONTENT_LENGTH, blob.size())
-                    .body(blob.bytes.clone()),
-            )
-            .await?;
+        let (body, sent) = counted_body(blob.bytes.clone());
+        let request = self.send(
+            &step,
+            self.request(Method::PUT, &url)
+                .header(header::CONTENT_TYPE, "application/octet-stream")
+                .header(header::CONTENT_LENGTH, blob.size())
+                .body(body),
+        );
+        tokio::pin!(request);
+        let mut ticker = tokio::time::interval(UPLOAD_REPORT_INTERVAL);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        ticker.tick().await;
+        let mut reported = 0;
+        let response = loop {
+            tokio::select! {
+                response = &mut request => break response?,
+                _ = ticker.tick() => {
+                    let now = sent.load(Ordering::Relaxed);
+                    if now != reported && now < blob.size() {
+                        reported = now;
+                        on_event(PushEvent::Uploading { what, digest: blob.digest.clone(), size: blob.size(), sent: now });
+                    }
+                }
+            }
+        };
         if response.status() != StatusCode::CREATED {
             return Err(refusal(&step, response).await);
         }
@@ -432,6 +474,24 @@ fn registry_errors(body: &str) -> Option<String> {
     (!said.is_empty()).then(|| said.join("; "))
 }
 
+/// How often a blob's upload reports how far it got.
+const UPLOAD_REPORT_INTERVAL: Duration = Duration::from_millis(500);
+/// The pieces a blob is handed to the connection in (slices of the shared buffer, not copies).
+const UPLOAD_CHUNK: usize = 256 * 1024;
+
+/// A request body of `bytes` that counts what the connection has taken.
+fn counted_body(bytes: bytes::Bytes) -> (reqwest::Body, Arc<AtomicU64>) {
+    let sent = Arc::new(AtomicU64::new(0));
+    let counter = sent.clone();
+    let len = bytes.len();
+    let chunks = (0..len).step_by(UPLOAD_CHUNK).map(move |start| {
+        let chunk = bytes.slice(start..(start + UPLOAD_CHUNK).min(len));
+        counter.fetch_add(chunk.len() as u64, Ordering::Relaxed);
+        Ok::<_, std::convert::Infallible>(chunk)
+    });
+    (reqwest::Body::wrap_stream(futures::stream::iter(chunks)), sent)
+}
+
 /// `sha256:0123456789ab`.
 pub fn short(digest: &str) -> &str {
     digest.get(..19).unwrap_or(digest)
@@ -466,6 +526,36 @@ mod tests {
         for bad in ["switchboard", "switchboard/gateway", "127.0.0.1:5000/", "127.0.0.1:5000/Upper", "r.io/a:b c"] {
             assert!(bad.parse::<Reference>().is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_registry_on_this_machine_is_reached_over_plain_http() {
+        for (reference, local) in [
+            ("127.0.0.1:5000/switchboard", true),
+            ("127.0.0.2:5000/switchboard", true),
+            ("localhost:5000/switchboard", true),
+            ("localhost/switchboard", true),
+            ("[::1]:5000/switchboard", true),
+            ("192.0.2.2:5000/switchboard", false),
+            ("localhost.example.com/switchboard", false),
+            ("123456789012.dkr.ecr.us-east-1.amazonaws.com/switchboard", false),
+        ] {
+            let r: Reference = reference.parse().unwrap();
+            assert_eq!(r.is_loopback(), local, "{reference}");
+            let registry = Registry::new(r, None, false).unwrap();
+            assert_eq!(registry.base.starts_with("http://"), local, "{reference}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_counted_body_hands_over_every_byte_once() {
+        use http_body_util::BodyExt;
+        let data: Vec<u8> = (0..UPLOAD_CHUNK * 2 + 17).map(|i| (i % 251) as u8).collect();
+        let (body, sent) = counted_body(bytes::Bytes::from(data.clone()));
+        assert_eq!(sent.load(Ordering::Relaxed), 0, "nothing counts before the connection takes it");
+        let collected = body.collect().await.unwrap().to_bytes();
+        assert_eq!(collected.as_ref(), data.as_slice());
+        assert_eq!(sent.load(Ordering::Relaxed), data.len() as u64);
     }
 
     #[test]

@@ -138,6 +138,17 @@ pub fn collect(binary: &Path, platform: Platform, ca_bundle: &Path) -> Result<Ro
     Ok(fs)
 }
 
+/// The CPU the Linux executable at `binary` is for (from its first bytes only).
+pub fn binary_platform(binary: &Path) -> Result<Platform, ImageError> {
+    use std::io::Read;
+    let mut header = Vec::with_capacity(64);
+    std::fs::File::open(binary)
+        .and_then(|f| f.take(64).read_to_end(&mut header))
+        .map_err(|e| ImageError::Binary(format!("cannot read {}: {e}", binary.display())))?;
+    elf_platform(&header)
+        .ok_or_else(|| ImageError::Binary(format!("{} is not a Linux executable (ELF)", binary.display())))
+}
+
 /// The CPU an ELF executable is for (its `e_machine`).
 fn elf_platform(bytes: &[u8]) -> Option<Platform> {
     if bytes.get(..4)? != b"\x7fELF" {

@@ -16,16 +16,21 @@ pub struct LocalRegistry {
 
 impl LocalRegistry {
     pub fn start(dir: &Path) -> LocalRegistry {
+        LocalRegistry::start_on(dir, std::net::Ipv4Addr::LOCALHOST)
+    }
+
+    /// On `ip` (an address of this machine).
+    pub fn start_on(dir: &Path, ip: std::net::Ipv4Addr) -> LocalRegistry {
         assert!(
             Path::new(REGISTRY_BIN).is_file(),
             "{REGISTRY_BIN} not found: apt-get install docker-registry (make test installs it)"
         );
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = std::net::TcpListener::bind((ip, 0)).unwrap().local_addr().unwrap().port();
         let config = dir.join("registry.yml");
         std::fs::write(
             &config,
             format!(
-                "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n",
+                "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: {ip}:{port}\n",
                 dir.join("storage").display()
             ),
         )
@@ -38,8 +43,8 @@ impl LocalRegistry {
             .stderr(std::fs::File::create(dir.join("registry.log")).unwrap())
             .spawn()
             .expect("start docker-registry");
-        wait_for_port(port, "docker-registry");
-        LocalRegistry { child, host: format!("127.0.0.1:{port}") }
+        wait_for_port(ip, port, "docker-registry");
+        LocalRegistry { child, host: format!("{ip}:{port}") }
     }
 }
 
@@ -50,9 +55,9 @@ impl Drop for LocalRegistry {
     }
 }
 
-pub fn wait_for_port(port: u16, what: &str) {
+pub fn wait_for_port(ip: std::net::Ipv4Addr, port: u16, what: &str) {
     let deadline = Instant::now() + Duration::from_secs(30);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+    while std::net::TcpStream::connect((ip, port)).is_err() {
         assert!(Instant::now() < deadline, "{what} did not listen on {port} within 30 s");
         std::thread::sleep(Duration::from_millis(50));
     }

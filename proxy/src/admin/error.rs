@@ -68,6 +68,7 @@ impl AdminError {
             AdminError::Deploy(e) => match e.as_ref() {
                 DeployError::Invalid(_) => (400, "invalid_request_error", None),
                 DeployError::Confirmation { .. } => (400, "invalid_request_error", Some("confirm")),
+                DeployError::NoImage(_) => (400, "invalid_request_error", Some("image_uri")),
                 DeployError::NotFound { .. } => (404, "not_found_error", Some("stack")),
                 DeployError::NotReady(_) => (409, "conflict_error", Some("stack")),
                 DeployError::Aws(_) => (502, "aws_error", None),

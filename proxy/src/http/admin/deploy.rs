@@ -20,7 +20,7 @@ use crate::http::{AppState, sse};
 
 /// The deploy routes in the OpenAPI document.
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(options, validate, up, follow, down, status, connection))]
+#[openapi(paths(options, validate, up, update, follow, down, status, connection))]
 pub struct DeployApi;
 
 pub fn routes() -> Router<AppState> {
@@ -28,6 +28,7 @@ pub fn routes() -> Router<AppState> {
         .route("/deploy/options", get(options))
         .route("/deploy/validate", post(validate))
         .route("/deploy/up", post(up))
+        .route("/deploy/update", post(update))
         .route("/deploy/status", get(status))
         .route("/deploy/follow", get(follow))
         .route("/deploy/down", post(down))
@@ -61,6 +62,16 @@ struct DownBody {
     confirm: String,
 }
 
+#[derive(Deserialize, utoipa::ToSchema)]
+struct UpdateBody {
+    #[serde(default = "default_stack")]
+    stack: String,
+    region: String,
+    profile: Option<String>,
+    /// Where to push the image [default: the repository of the image running now].
+    image_repository: Option<String>,
+}
+
 #[derive(Deserialize, Default)]
 struct ValidateQuery {
     /// Also check the credentials (STS GetCallerIdentity).
@@ -88,12 +99,21 @@ async fn validate(
 /// Creates or updates the stack: 400 with `validation` when the form has errors, else events.
 async fn up(State(state): State<AppState>, Admin(_): Admin, body: Bytes) -> Result<Response, AdminError> {
     let req: DeployRequest = parse_body(&body)?;
-    let validation = req.validate();
+    let validation = core::validate(&req);
     if !validation.is_ok() {
         return Err(DeployError::Invalid(validation).into());
     }
     let d = deployer(&req.region, req.profile.as_deref()).await?;
     Ok(progress(core::up(&state.admin, &d, &req).await?))
+}
+
+#[utoipa::path(post, path = "/deploy/update", tag = "deploy", summary = "Build this gateway's image, push it and roll the stack to it: its progress as events", request_body = UpdateBody, responses((status = 200, description = "Server-sent events: `data: <json>` each", content_type = "text/event-stream", body = Progress), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
+/// Every parameter but the image stays as deployed; CloudFormation waits for the new tasks to be
+/// healthy (ECS's circuit breaker rolls a failing rollout back).
+async fn update(State(state): State<AppState>, Admin(_): Admin, body: Bytes) -> Result<Response, AdminError> {
+    let b: UpdateBody = parse_body(&body)?;
+    let d = deployer(&b.region, b.profile.as_deref()).await?;
+    Ok(progress(core::update(&state.admin, &d, &b.stack, b.image_repository).await?))
 }
 
 #[utoipa::path(get, path = "/deploy/follow", tag = "deploy", summary = "Follow an operation under way: its progress as events", params(("stack" = Option<String>, Query, description = "Default switchboard"), ("region" = String, Query), ("profile" = Option<String>, Query)), responses((status = 200, description = "Server-sent events: `data: <json>` each", content_type = "text/event-stream", body = Progress), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
