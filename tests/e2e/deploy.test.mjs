@@ -2,11 +2,13 @@
 // sent to moto (tests/deploy/moto_server.py, which gives moto CloudFormation's asynchronous
 // events). moto cannot create secrets, RDS or Redis inside a stack, nor delete a new VPC's NAT
 // gateway (deploy/README.md): the form uses RDS, Redis and HTTPS off, an existing VPC and a master
-// key secret made beforehand. Screenshots: target/e2e-screenshots/20-deploy-*.png.
+// key secret made beforehand. The successful deploy takes the default image path: the gateway
+// builds its own image and pushes it to Debian's docker-registry on 127.0.0.1 (ECR's repository and
+// login are deploy/tests/moto.rs's). Screenshots: target/e2e-screenshots/20-deploy-*.png.
 
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import net from "node:net";
 import path from "node:path";
@@ -23,6 +25,9 @@ const EVENT_DELAY = "0.12";
 
 let moto;
 let motoUrl;
+let registry;
+let registryHost;
+let registryTmp;
 let bare;
 let bareTmp;
 let seed;
@@ -101,7 +106,21 @@ print(json.dumps({"arn": arn, "vpc": out["Vpc"], "public": out["Public"], "priva
   return JSON.parse(r.stdout.trim().split("\n").pop());
 }
 
+/** Debian's docker-registry (the reference OCI distribution server) on a free port. */
+async function startRegistry() {
+  const bin = "/usr/bin/docker-registry";
+  if (!existsSync(bin)) throw new Error(`${bin} is missing: apt-get install docker-registry (make test installs it)`);
+  registryTmp = mkdtempSync(path.join(tmpdir(), "switchboard-e2e-registry-"));
+  const port = await freePort();
+  const config = path.join(registryTmp, "registry.yml");
+  writeFileSync(config, `version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: ${registryTmp}/storage\nhttp:\n  addr: 127.0.0.1:${port}\n`);
+  registry = spawn(bin, ["serve", config], { stdio: "ignore" });
+  await waitPort(port, registry, "docker-registry");
+  registryHost = `127.0.0.1:${port}`;
+}
+
 before(async () => {
+  await startRegistry();
   if (!existsSync(python)) throw new Error(`${python} is missing: python3 -m venv .venv && .venv/bin/pip install -r tests/deploy/requirements.txt`);
   const port = await freePort();
   moto = spawn(python, [path.join(repo, "tests/deploy/moto_server.py"), "-H", "127.0.0.1", "-p", String(port)], {
@@ -144,6 +163,8 @@ after(async () => {
     });
   }
   if (bareTmp) rmSync(bareTmp, { recursive: true, force: true });
+  if (registry && registry.exitCode === null) registry.kill("SIGTERM");
+  if (registryTmp) rmSync(registryTmp, { recursive: true, force: true });
   if (moto && moto.exitCode === null) {
     moto.kill("SIGTERM");
     await new Promise((r) => {
@@ -182,7 +203,17 @@ test("deploy form: options, live validation of a bad name prefix, identity, cost
   assert.equal(await page.getByTestId("deploy-memory").inputValue(), "1024");
   await page.getByTestId("deploy-cpu").selectOption("512");
 
-  // A bad name prefix and no image: the gateway's errors appear next to the fields.
+  // By default the gateway builds and pushes its own image (this gateway's version, no Docker).
+  const source = page.getByTestId("deploy-image-source");
+  assert.equal(await source.getAttribute("data-value"), "build");
+  assert.match(await page.getByTestId("deploy-image-build-note").innerText(), /assembles Switchboard \d+\.\d+\.\d+.*no Docker/);
+  assert.equal(await page.getByTestId("deploy-image").count(), 0);
+  await page.getByTestId("deploy-image-repository").fill("Not A Repository");
+  await page.locator(".field.has-error", { has: page.getByTestId("deploy-image-repository") }).getByText(/registry/).waitFor();
+  await page.getByTestId("deploy-image-repository").fill("");
+
+  // A bad name prefix and a bad image of one's own: the gateway's errors appear next to the fields.
+  await source.locator("[data-value=own]").click();
   await page.getByTestId("deploy-name-prefix").fill("Bad_Prefix!");
   await page.getByTestId("deploy-image").fill("not an image");
   await page.locator(".field.has-error", { has: page.getByTestId("deploy-name-prefix") }).getByText(/lower-case letters, digits and hyphens/).waitFor();
@@ -254,12 +285,29 @@ test("deploy: live progress, a reload re-attaches, done with outputs and the see
   await page.getByTestId("deploy-public-subnets").fill(seed.public);
   await page.getByTestId("deploy-private-subnets").fill(seed.private);
   await page.getByTestId("deploy-vpc-id").fill(seed.vpc);
+  // The default path: the gateway builds its image and pushes it to the registry on this machine.
+  await page.getByTestId("deploy-image-source").locator("[data-value=build]").click();
+  await page.getByTestId("deploy-image-repository").fill(`${registryHost}/${STACK}`);
   await page.locator("[data-testid=deploy-validation][data-ok=true]").waitFor();
   await settled();
+  await page.getByTestId("deploy-image-source").scrollIntoViewIfNeeded();
+  await shot("21b-deploy-form-build-image");
   // The rolled-back stack is still there: deploying deletes it first.
   await page.getByTestId("deploy-submit").getByText(`Deploy ${STACK} again`).waitFor();
   await page.getByTestId("deploy-submit").click();
   await page.getByTestId("deploy-message").getByText(/rolled back; deleting the empty stack/).waitFor({ timeout: 30_000 });
+  // The image is built and pushed before the change set, each step in the same stream.
+  await page.getByTestId("deploy-message").getByText(/Building the gateway's image .* pushing it to 127\.0\.0\.1/).waitFor({ timeout: 30_000 });
+  const steps = page.getByTestId("deploy-image-steps");
+  await steps.and(page.locator("[data-pushed=true]")).waitFor({ timeout: 120_000 });
+  const stepNames = await steps.getByTestId("deploy-image-step").evaluateAll((l) => l.map((x) => x.getAttribute("data-step")));
+  assert.deepEqual(stepNames, ["assembled", "uploaded", "uploaded", "pushed"], "a new repository gets the layer and the config");
+  assert.match(await steps.getByTestId("deploy-image-step").first().innerText(), /Assembled the image: .*switchboard .* for amd64, layer \d+\.\d MiB/);
+  const reference = (await page.getByTestId("deploy-image-reference").locator(".mono").innerText()).trim();
+  assert.match(reference, new RegExp(`^${registryHost.replace(/[.]/g, "\\.")}/${STACK}@sha256:[0-9a-f]{64}$`));
+  // The registry has it.
+  const manifest = await fetch(`http://${registryHost}/v2/${STACK}/manifests/${reference.split("@")[1]}`, { headers: { Accept: "application/vnd.oci.image.manifest.v1+json" } });
+  assert.equal(manifest.status, 200);
   // Progress as events arrive.
   const bar = page.getByTestId("deploy-progress");
   await page.waitForFunction(() => Number(document.querySelector("[data-testid=deploy-progress]")?.getAttribute("aria-valuenow")) >= 25, null, { timeout: 60_000 });
@@ -361,7 +409,32 @@ test("status of the deployed stack, then an update", async () => {
   assert.match(params, /EnableRds\s+false/);
   assert.match(params, new RegExp(`NamePrefix\\s+${STACK}`));
   await page.getByTestId("status-health").waitFor();
+  // The task runs the pushed image by digest. (moto's load balancer has no address, so the
+  // running version is unknown and the panel offers to update to its own.)
+  const deployed = await page.getByTestId("status-image").innerText();
+  assert.match(deployed, new RegExp(`^${registryHost.replace(/[.]/g, "\\.")}/${STACK}@sha256:`));
+  assert.match(await page.getByTestId("status-running-version").innerText(), /unknown/);
+  assert.match(await page.getByTestId("status-update").innerText(), /^Update to \d+\.\d+\.\d+$/);
   await shot("26-deploy-status");
+
+  // Update: the same version builds the same image, which the registry has; every other
+  // parameter stays as deployed.
+  await page.getByTestId("status-update").click();
+  await page.getByTestId("deploy-run").waitFor();
+  await page.getByTestId("deploy-image-steps").and(page.locator("[data-pushed=true]")).waitFor({ timeout: 120_000 });
+  const again = await page.getByTestId("deploy-image-step").evaluateAll((l) => l.map((x) => x.getAttribute("data-step")));
+  assert.deepEqual(again, ["assembled", "present", "present", "pushed"], "nothing is uploaded twice");
+  assert.equal((await page.getByTestId("deploy-image-reference").locator(".mono").innerText()).trim(), deployed.trim());
+  await page.getByTestId("deploy-outcome").waitFor({ timeout: 60_000 });
+  const updated = await page.getByTestId("deploy-outcome").getAttribute("data-outcome");
+  // Reproducible: the same version is the same digest. (CloudFormation answers "no changes";
+  // moto's diff counts the template's defaults as changed and runs an update of the same values.)
+  assert.ok(["no_changes", "succeeded"].includes(updated), `${updated}: ${await page.getByTestId("deploy-outcome").innerText()}`);
+  await shot("26a-deploy-update-image");
+  await page.getByTestId("deploy-open-status").click();
+  await page.getByTestId("status-stack-status").waitFor();
+  assert.equal((await page.getByTestId("status-image").innerText()).trim(), deployed.trim());
+  assert.match(await page.getByTestId("status-parameters").innerText(), new RegExp(`NamePrefix\\s+${STACK}`));
 
   // The stack exists: the button updates it; one task more.
   await page.getByTestId("deploy-tab-form").click();

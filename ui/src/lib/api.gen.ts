@@ -215,7 +215,7 @@ export type DeletedUsers = {
   deleted_users: string[];
 };
 
-/** The deploy form. Field names are the JSON the panel sends; every field but `region` and `image_uri` has a default. */
+/** The deploy form. Field names are the JSON the panel sends; every field but `region` has a default. */
 export type DeployRequest = {
   cache_node_type?: string;
   /** An ACM certificate ARN in `region`: HTTPS on 443, and 80 redirects to it. */
@@ -229,7 +229,9 @@ export type DeployRequest = {
   domain_name?: string | null;
   enable_rds?: boolean;
   enable_redis?: boolean;
-  /** The gateway image (deploy/Dockerfile), e.g. `<account>.dkr.ecr.<region>.amazonaws.com/switchboard:0.1.0`. */
+  /** Where a built image goes (`host[:port]/name`); empty = the account's ECR repository named after `name_prefix`, created when missing. Only without `image_uri`. */
+  image_repository?: string | null;
+  /** The gateway image, e.g. `<account>.dkr.ecr.<region>.amazonaws.com/switchboard:0.1.0`; empty = the deploy builds the gateway's image and pushes it to `image_repository`. */
   image_uri?: string;
   log_retention_days?: number;
   /** An existing secret holding the master key; empty = generate `sk-` + 48 characters. */
@@ -280,6 +282,8 @@ export type Done = {
   /** Every failed event of the operation, in order. */
   failures: Failure[];
   health?: null | Health;
+  /** The image this operation built and pushed (by digest). */
+  image?: string | null;
   /** One sentence for the user. */
   message: string;
   operation?: null | Operation;
@@ -510,6 +514,22 @@ export type Identity = {
   arn: string;
   region: string;
 };
+
+/** What a deploy without an image would build: this gateway's version, from its Linux binary. */
+export type ImageBuildInfo = {
+  available: boolean;
+  /** The binary that goes into the image. */
+  binary?: string | null;
+  /** X86_64 or ARM64: the only CPU it builds for. */
+  cpu_architecture?: string | null;
+  /** Why it cannot build one. */
+  reason?: string | null;
+  /** The gateway's version: the image's tag, and what an update rolls out. */
+  version: string;
+};
+
+/** A step of building and pushing the gateway's image, before the stack's change set. */
+export type ImageStep = "repository_created" | "assembled" | "present" | "uploading" | "uploaded" | "pushed";
 
 export type InvokeBody = Target & {
   message: string;
@@ -893,6 +913,8 @@ export type Options = {
   cpu_architectures: string[];
   defaults: DeployRequest;
   fargate_sizes: FargateSize[];
+  /** Whether this gateway can build its own image for a form without one. */
+  image_build: ImageBuildInfo;
   log_retention_days: number[];
   max_desired_count: number;
 };
@@ -1007,10 +1029,24 @@ export type PlannedChange = {
   resource_type: string;
 };
 
-/** An item of a progress stream. Serialized with a `type` member: `message`, `plan`, `event`, `done`. */
+/** An item of a progress stream. Serialized with a `type` member: `message`, `image`, `plan`, `event`, `done`. */
 export type Progress = {
   text: string;
   type: "message";
+} | {
+  /** `layer` or `config` (blob steps). */
+  blob?: string | null;
+  digest?: string | null;
+  /** `registry/repository@sha256:...` (`pushed`) or the repository (`repository_created`). */
+  reference?: string | null;
+  /** Bytes uploaded so far (`uploading`). */
+  sent?: number | null;
+  /** Bytes of the blob. */
+  size?: number | null;
+  step: ImageStep;
+  /** One sentence for the user. */
+  text: string;
+  type: "image";
 } | {
   change_set_id?: string | null;
   changes: PlannedChange[];
@@ -1177,6 +1213,8 @@ export type StackEvent = {
 /** A stack's state, with one call to its `/health/liveliness` when asked. */
 export type StackReport = StackStatus & {
   health?: null | Health;
+  /** The deployed gateway's version (its `/health/readiness`), with `health`. */
+  running_version?: string | null;
 };
 
 /** What is deployed under a stack name. */
@@ -1327,6 +1365,14 @@ export type TeamsOfDay = {
   /** Midnight UTC of the day (`2024-05-10T00:00:00+00:00`). */
   group_by_day: string;
   teams: TeamOfDay[];
+};
+
+export type UpdateBody = {
+  /** Where to push the image [default: the repository of the image running now]. */
+  image_repository?: string | null;
+  profile?: string | null;
+  region: string;
+  stack?: string;
 };
 
 /** `/key/update`: the key named by `key` (clear or hash) or `key_alias`; members sent change. */

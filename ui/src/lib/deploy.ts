@@ -12,6 +12,7 @@ import type { CpuArchitecture, DeployRequest, FieldIssue, Options as DeployOptio
 export type PlanItem = Extract<Progress, { type: "plan" }>;
 export type EventItem = Extract<Progress, { type: "event" }>;
 export type DoneItem = Extract<Progress, { type: "done" }>;
+export type ImageItem = Extract<Progress, { type: "image" }>;
 
 /** The architectures the options offer that the deploy request takes (the options list strings). */
 export function cpuArchitectures(options: Pick<DeployOptions, "cpu_architectures">): CpuArchitecture[] {
@@ -32,7 +33,7 @@ export function parseProgressItem(data: string): Progress | null {
   }
   if (!v || typeof v !== "object") return null;
   const t = (v as { type?: unknown }).type;
-  if (t === "message" || t === "plan" || t === "event" || t === "done") return v as Progress;
+  if (t === "message" || t === "image" || t === "plan" || t === "event" || t === "done") return v as Progress;
   return null;
 }
 
@@ -42,7 +43,11 @@ export interface DeployForm {
   region: string;
   profile: string;
   namePrefix: string;
+  /** "build": the gateway builds its own image and pushes it; "own": the image URI below. */
+  imageSource: "build" | "own";
   imageUri: string;
+  /** Where a built image goes; empty: the account's ECR repository named after the prefix. */
+  imageRepository: string;
   arch: CpuArchitecture;
   cpu: number;
   memory: number;
@@ -69,13 +74,16 @@ export type FormKey = keyof DeployForm;
 /** The seed article deploys to us-east-1; the gateway's defaults leave the region empty. */
 export const DEFAULT_REGION = "us-east-1";
 
-export function formFromDefaults(d: DeployRequest = {}): DeployForm {
+/** The form from the gateway's defaults; it builds the image unless the gateway cannot. */
+export function formFromDefaults(d: DeployRequest = {}, canBuild = true): DeployForm {
   const net = d.network;
   return {
     region: d.region || DEFAULT_REGION,
     profile: d.profile ?? "",
     namePrefix: d.name_prefix ?? "switchboard",
+    imageSource: d.image_uri || !canBuild ? "own" : "build",
     imageUri: d.image_uri ?? "",
+    imageRepository: d.image_repository ?? "",
     arch: d.cpu_architecture ?? "X86_64",
     cpu: d.cpu ?? 512,
     memory: d.memory ?? 1024,
@@ -115,6 +123,7 @@ export function localErrors(f: DeployForm, maxDesired = 10): Partial<Record<Form
   if (n === "") errors.desiredCount = "How many tasks: 0 to " + maxDesired;
   else if (!/^\d+$/.test(n)) errors.desiredCount = `A whole number of tasks, 0 to ${maxDesired}`;
   if (f.https && f.certificateArn.trim() === "") errors.certificateArn = "HTTPS needs an ACM certificate ARN in the region (or switch HTTPS off)";
+  if (f.imageSource === "own" && f.imageUri.trim() === "") errors.imageUri = "The image to deploy (or let the gateway build and push it)";
   return errors;
 }
 
@@ -125,7 +134,8 @@ export function requestBody(f: DeployForm): DeployRequest {
     region: f.region.trim(),
     profile: blankToNull(f.profile),
     name_prefix: f.namePrefix.trim(),
-    image_uri: f.imageUri.trim(),
+    image_uri: f.imageSource === "own" ? f.imageUri.trim() : "",
+    image_repository: f.imageSource === "build" ? blankToNull(f.imageRepository) : null,
     cpu_architecture: f.arch,
     cpu: f.cpu,
     memory: f.memory,
@@ -174,6 +184,7 @@ const FIELD_OF: Record<string, FormKey> = {
   profile: "profile",
   name_prefix: "namePrefix",
   image_uri: "imageUri",
+  image_repository: "imageRepository",
   cpu_architecture: "arch",
   cpu: "cpu",
   memory: "memory",
@@ -198,7 +209,9 @@ export const FIELD_LABELS: Record<FormKey, string> = {
   region: "Region",
   profile: "AWS profile",
   namePrefix: "Name prefix",
+  imageSource: "Image",
   imageUri: "Image URI",
+  imageRepository: "Image repository",
   arch: "Architecture",
   cpu: "CPU",
   memory: "Memory",
@@ -293,7 +306,17 @@ export function formatMonthly(usd: number | null | undefined): string {
 
 // ---------------------------------------------------------------- progress
 
-export type RunKind = "up" | "down" | "follow";
+export type RunKind = "up" | "update" | "down" | "follow";
+
+/** Building and pushing the image, before the change set. */
+export interface ImageProgress {
+  /** The steps so far, but the uploads' intermediate counts. */
+  steps: ImageItem[];
+  /** The blob being uploaded, with how much is sent. */
+  uploading: ImageItem | null;
+  /** The pushed image, by digest. */
+  reference: string | null;
+}
 
 export interface RunState {
   kind: RunKind;
@@ -305,6 +328,7 @@ export interface RunState {
   /** Date.now() when the page started or re-attached. */
   startedAt: number;
   plan: PlanItem | null;
+  image: ImageProgress | null;
   messages: string[];
   events: EventItem[];
   /** 0..1: from the events; 1 once it succeeded or everything is deleted. */
@@ -325,8 +349,8 @@ export function startRun(
   target: { region: string; stack: string; profile: string | null; intent?: "up" | "down" | null },
   at = Date.now(),
 ): RunState {
-  const intent = target.intent ?? (kind === "follow" ? null : kind);
-  return { kind, intent, region: target.region, stack: target.stack, profile: target.profile, startedAt: at, plan: null, messages: [], events: [], progress: 0, done: null, lost: null };
+  const intent = target.intent ?? (kind === "follow" ? null : kind === "down" ? "down" : "up");
+  return { kind, intent, region: target.region, stack: target.stack, profile: target.profile, startedAt: at, plan: null, image: null, messages: [], events: [], progress: 0, done: null, lost: null };
 }
 
 /** Takes one SSE item (or the end of the stream) into the state. */
@@ -339,6 +363,8 @@ export function runReducer(state: RunState | null, action: RunAction): RunState 
   switch (item.type) {
     case "message":
       return { ...state, messages: [...state.messages, item.text] };
+    case "image":
+      return { ...state, image: imageReducer(state.image, item) };
     case "plan":
       // A follow replays the operation from its start: a new plan starts a new list.
       return { ...state, plan: item, events: [], progress: 0, done: null, lost: null };
@@ -354,6 +380,22 @@ export function runReducer(state: RunState | null, action: RunAction): RunState 
     default:
       return state;
   }
+}
+
+function imageReducer(image: ImageProgress | null, item: ImageItem): ImageProgress {
+  const now = image ?? { steps: [], uploading: null, reference: null };
+  if (item.step === "uploading") return { ...now, uploading: item };
+  const blobDone = (item.step === "uploaded" || item.step === "present") && now.uploading?.digest === item.digest;
+  return {
+    steps: [...now.steps, item],
+    uploading: blobDone ? null : now.uploading,
+    reference: item.step === "pushed" ? (item.reference ?? null) : now.reference,
+  };
+}
+
+/** 0..1 of the blob being uploaded. */
+export function uploadFraction(item: ImageItem): number {
+  return item.size && item.sent != null ? Math.max(0, Math.min(1, item.sent / item.size)) : 0;
 }
 
 /** The latest status of each resource, in the order they first appeared (the stack's own last). */
@@ -458,6 +500,8 @@ export function runTitle(state: RunState): string {
   if (op === "delete" || state.intent === "down") return `Destroying ${state.stack}…`;
   if (op === "update") return `Updating ${state.stack}…`;
   if (op === "create") return `Deploying ${state.stack}…`;
+  if (state.image && !state.image.reference) return state.image.steps.some((s) => s.step === "assembled") ? "Pushing the image…" : "Building the image…";
+  if (state.kind === "update") return `Updating ${state.stack}…`;
   return state.kind === "follow" ? `Following ${state.stack}…` : `Preparing ${state.stack}…`;
 }
 

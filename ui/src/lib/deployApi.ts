@@ -4,7 +4,7 @@
 
 import type { Gateway, Query } from "./api";
 import { queryString } from "./api";
-import type { CheckedPlan, Connection, DeployRequest, DownBody, ErrorResponse, FieldIssue, Options, Progress, StackReport } from "./api.gen";
+import type { CheckedPlan, Connection, DeployRequest, DownBody, ErrorResponse, FieldIssue, Options, Progress, StackReport, UpdateBody } from "./api.gen";
 import { parseProgressItem } from "./deploy";
 import { ApiError, apiErrorFrom, networkError } from "./errors";
 import { readSSE } from "./sse";
@@ -74,6 +74,7 @@ export function stackConnection(gw: Gateway, t: StackTarget): Promise<Connection
 
 export type DeployCall =
   | { kind: "up"; body: DeployRequest }
+  | { kind: "update"; target: StackTarget; imageRepository?: string | null }
   | { kind: "down"; target: StackTarget; confirm: string }
   | { kind: "follow"; target: StackTarget };
 
@@ -90,9 +91,14 @@ export async function streamDeploy(gw: Gateway, call: DeployCall, onItem: (item:
     path = `/deploy/follow${queryString(target(call.target))}`;
     init = { method: "GET", headers };
   } else {
-    path = call.kind === "up" ? "/deploy/up" : "/deploy/down";
+    path = `/deploy/${call.kind}`;
+    const where = (t: StackTarget) => ({ region: t.region, stack: t.stack, profile: t.profile || undefined });
     const body =
-      call.kind === "up" ? call.body : ({ region: call.target.region, stack: call.target.stack, profile: call.target.profile || undefined, confirm: call.confirm } satisfies DownBody);
+      call.kind === "up"
+        ? call.body
+        : call.kind === "update"
+          ? ({ ...where(call.target), image_repository: call.imageRepository || undefined } satisfies UpdateBody)
+          : ({ ...where(call.target), confirm: call.confirm } satisfies DownBody);
     init = { method: "POST", headers: { ...headers, "Content-Type": "application/json" }, body: JSON.stringify(body) };
   }
   let response: Response;

@@ -114,6 +114,11 @@ export function DeployPage() {
           onDestroy={() => setDestroying(target)}
           onFollow={() => op.follow(target)}
           onDeploy={() => setTab("form")}
+          onUpdate={() => {
+            op.update(target, form?.imageSource === "build" ? form.imageRepository.trim() || null : null);
+            toast(`Updating ${target.stack}…`, "info");
+          }}
+          imageBuild={options.data?.image_build}
           tick={op.tick}
         />
       )}

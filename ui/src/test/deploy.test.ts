@@ -6,6 +6,7 @@ import {
   type DoneItem,
   type EventItem,
   type PlanItem,
+  type ImageItem,
   type RunState,
   clearRunning,
   cpuArchitectures,
@@ -36,6 +37,7 @@ import {
   shortType,
   splitIds,
   startRun,
+  uploadFraction,
   statusTone,
   visibleErrors,
   withCpu,
@@ -63,6 +65,7 @@ const DEFAULTS = {
   enable_rds: true,
   enable_redis: false,
   image_uri: "",
+  image_repository: null,
   log_retention_days: 30,
   master_key_secret_arn: null,
   memory: 1024,
@@ -86,12 +89,27 @@ describe("deploy form → request body", () => {
     expect(f.region).toBe("us-east-1");
     expect(f.networkMode).toBe("new");
     expect(f.https).toBe(false);
-    const body = requestBody({ ...f, imageUri: " 123.dkr.ecr.us-east-1.amazonaws.com/switchboard:0.1.0 " });
+    // The gateway builds and pushes its own image unless told otherwise.
+    expect(f.imageSource).toBe("build");
+    expect(requestBody(f)).toEqual({ ...DEFAULTS, region: "us-east-1" });
+    const body = requestBody({ ...f, imageSource: "own", imageUri: " 123.dkr.ecr.us-east-1.amazonaws.com/switchboard:0.1.0 " });
     expect(body).toEqual({
       ...DEFAULTS,
       region: "us-east-1",
       image_uri: "123.dkr.ecr.us-east-1.amazonaws.com/switchboard:0.1.0",
     });
+  });
+
+  it("sends the image or the repository for the built one, never both", () => {
+    const f = { ...formFromDefaults(DEFAULTS), imageUri: "ghcr.io/acme/switchboard:0.1.0", imageRepository: " 127.0.0.1:5000/gw " };
+    expect(requestBody(f)).toMatchObject({ image_uri: "", image_repository: "127.0.0.1:5000/gw" });
+    expect(requestBody({ ...f, imageRepository: " " })).toMatchObject({ image_uri: "", image_repository: null });
+    expect(requestBody({ ...f, imageSource: "own" })).toMatchObject({ image_uri: "ghcr.io/acme/switchboard:0.1.0", image_repository: null });
+    // A gateway that cannot build starts on "Use my image"; a form that names an image keeps it.
+    expect(formFromDefaults(DEFAULTS, false).imageSource).toBe("own");
+    expect(formFromDefaults({ ...DEFAULTS, image_uri: "ghcr.io/acme/switchboard:0.1.0" }).imageSource).toBe("own");
+    expect(localErrors({ ...f, imageSource: "own", imageUri: " " }).imageUri).toMatch(/image to deploy/);
+    expect(localErrors(f).imageUri).toBeUndefined();
   });
 
   it("sends an existing VPC with its subnets, RDS and HTTPS off", () => {
@@ -352,8 +370,41 @@ describe("progress over the SSE items", () => {
     expect(startRun("follow", { region: "r", stack: "s", profile: null }).intent).toBeNull();
     expect(startRun("up", { region: "r", stack: "s", profile: null }).intent).toBe("up");
     expect(startRun("up", { region: "r", stack: "s", profile: null }, 5).startedAt).toBe(5);
+    expect(startRun("update", { region: "r", stack: "s", profile: null }).intent).toBe("up");
+    expect(runTitle(startRun("update", { region: "r", stack: "s", profile: null }))).toBe("Updating s…");
     expect(elapsed(65_000)).toBe("1 min 05 s");
     expect(elapsed(4_200)).toBe("4 s");
+  });
+});
+
+describe("building and pushing the image before the change set", () => {
+  const image = (step: ImageItem["step"], over: Partial<ImageItem> = {}): ImageItem => ({ type: "image", step, text: `${step}.`, ...over });
+
+  it("lists the steps, shows the blob on its way and keeps the pushed reference", () => {
+    let s = feed([image("assembled", { blob: "layer", digest: "sha256:l", size: 1000 })]);
+    expect(runTitle(s)).toBe("Pushing the image…");
+    s = runReducer(s, { type: "item", item: image("uploading", { blob: "layer", digest: "sha256:l", size: 1000, sent: 250 }) })!;
+    s = runReducer(s, { type: "item", item: image("uploading", { blob: "layer", digest: "sha256:l", size: 1000, sent: 750 }) })!;
+    expect(s.image!.steps.map((x) => x.step)).toEqual(["assembled"]);
+    expect(uploadFraction(s.image!.uploading!)).toBe(0.75);
+    s = runReducer(s, { type: "item", item: image("uploaded", { blob: "layer", digest: "sha256:l", size: 1000 }) })!;
+    expect(s.image!.uploading).toBeNull();
+    s = runReducer(s, { type: "item", item: image("present", { blob: "config", digest: "sha256:c", size: 10 }) })!;
+    s = runReducer(s, { type: "item", item: image("pushed", { reference: "127.0.0.1:5000/gw@sha256:m" }) })!;
+    expect(s.image!.steps.map((x) => x.step)).toEqual(["assembled", "uploaded", "present", "pushed"]);
+    expect(s.image!.reference).toBe("127.0.0.1:5000/gw@sha256:m");
+    expect(runTitle(s)).toBe("Preparing gw…");
+    // The stack's plan follows; the image stays in view.
+    s = runReducer(s, { type: "item", item: plan("update", 2) })!;
+    expect(runTitle(s)).toBe("Updating gw…");
+    expect(s.image!.reference).toBe("127.0.0.1:5000/gw@sha256:m");
+    expect(runTitle(feed([]))).toBe("Preparing gw…");
+    expect(runTitle(feed([image("repository_created", { reference: "123.dkr.ecr.us-east-1.amazonaws.com/gw" })]))).toBe("Building the image…");
+    expect(uploadFraction(image("uploading", { size: 0, sent: 0 }))).toBe(0);
+  });
+
+  it("parses image items from the stream", () => {
+    expect(parseProgressItem('{"type":"image","step":"pushed","text":"Pushed.","reference":"r@sha256:1"}')).toMatchObject({ type: "image", step: "pushed" });
   });
 });
 

@@ -8,6 +8,100 @@ import { Field, TextInput } from "../ui";
 import { AwsErrorNotice } from "./parts";
 import type { IdentityCheck } from "./useDeploy";
 
+/** Where the gateway's image comes from: built and pushed by the gateway itself (the default), or given. */
+function ImageFields({
+  form,
+  options,
+  set,
+  errors,
+  hint,
+}: {
+  form: DeployForm;
+  options: DeployOptions;
+  set: <K extends FormKey>(k: K, v: DeployForm[K]) => void;
+  errors: Partial<Record<FormKey, string>>;
+  hint: (k: FormKey, text: ReactNode) => ReactNode;
+}) {
+  const build = options.image_build;
+  const prefix = form.namePrefix.trim() || "<prefix>";
+  return (
+    <div className="image-source" data-testid="deploy-image-source" data-value={form.imageSource}>
+      <div className="segmented" role="group" aria-label="Image">
+        <button
+          type="button"
+          className={form.imageSource === "build" ? "on" : ""}
+          aria-pressed={form.imageSource === "build"}
+          onClick={() => set("imageSource", "build")}
+          disabled={!build.available}
+          title={build.available ? undefined : (build.reason ?? undefined)}
+          data-value="build"
+        >
+          Build and push automatically
+        </button>
+        <button type="button" className={form.imageSource === "own" ? "on" : ""} aria-pressed={form.imageSource === "own"} onClick={() => set("imageSource", "own")} data-value="own">
+          Use my image
+        </button>
+      </div>
+      {form.imageSource === "build" ? (
+        <>
+          <p className="muted small image-build-note" data-testid="deploy-image-build-note">
+            The gateway assembles Switchboard <span className="mono">{build.version}</span>&apos;s image itself (no Docker), for{" "}
+            {build.cpu_architecture === "ARM64" ? "ARM64" : "x86-64"}, pushes it and deploys it by digest. An ECR repository is created when missing, with scan on push and a
+            policy keeping the last 10 images.
+          </p>
+          <Field
+            label="Image repository"
+            htmlFor="d-image-repo"
+            optional
+            error={errors.imageRepository}
+            hint={hint("imageRepository", <>Empty: ECR in this account, <span className="mono">&lt;account&gt;.dkr.ecr.{form.region.trim() || "<region>"}.amazonaws.com/{prefix}</span></>)}
+          >
+            <TextInput
+              id="d-image-repo"
+              value={form.imageRepository}
+              onChange={(v) => set("imageRepository", v)}
+              testid="deploy-image-repository"
+              mono
+              placeholder={`123456789012.dkr.ecr.${form.region.trim() || "us-east-1"}.amazonaws.com/${prefix}`}
+              invalid={!!errors.imageRepository}
+            />
+          </Field>
+        </>
+      ) : (
+        <>
+          {!build.available && build.reason && (
+            <p className="muted small" data-testid="deploy-image-build-unavailable">
+              This gateway cannot build its image: {build.reason}
+            </p>
+          )}
+          <Field
+            label="Image URI"
+            htmlFor="d-image"
+            error={errors.imageUri}
+            hint={hint(
+              "imageUri",
+              <>
+                A versioned tag or a digest (an update with the same URI starts no new tasks). <code>switchboard deploy image --repository …</code> builds one without Docker and prints
+                its reference.
+              </>,
+            )}
+          >
+            <TextInput
+              id="d-image"
+              value={form.imageUri}
+              onChange={(v) => set("imageUri", v)}
+              testid="deploy-image"
+              mono
+              placeholder="123456789012.dkr.ecr.us-east-1.amazonaws.com/switchboard:0.1.0"
+              invalid={!!errors.imageUri}
+            />
+          </Field>
+        </>
+      )}
+    </div>
+  );
+}
+
 const REGIONS = ["us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-central-1", "eu-west-3", "ap-northeast-1", "ap-southeast-2"];
 
 export function DeployFormView({
@@ -74,27 +168,7 @@ export function DeployFormView({
 
       <fieldset className="card fieldset-card">
         <legend>Gateway</legend>
-        <Field
-          label="Image URI"
-          htmlFor="d-image"
-          error={errors.imageUri}
-          hint={hint(
-            "imageUri",
-            <>
-              <code>switchboard deploy image --repository &lt;account&gt;.dkr.ecr.&lt;region&gt;.amazonaws.com/switchboard</code> builds it without Docker, pushes it and prints this reference (by digest); or build deploy/Dockerfile and push it with a versioned tag (an update with the same URI starts no new tasks)
-            </>,
-          )}
-        >
-          <TextInput
-            id="d-image"
-            value={form.imageUri}
-            onChange={(v) => set("imageUri", v)}
-            testid="deploy-image"
-            mono
-            placeholder="123456789012.dkr.ecr.us-east-1.amazonaws.com/switchboard:0.1.0"
-            invalid={!!errors.imageUri}
-          />
-        </Field>
+        <ImageFields form={form} options={options} set={set} errors={errors} hint={hint} />
         <div className="form-row form-row-4">
           <Field label="CPU" htmlFor="d-cpu" error={errors.cpu}>
             <select id="d-cpu" className="input" value={form.cpu} onChange={(e) => setForm((f) => (f ? withCpu(f, Number(e.target.value), options) : f))} data-testid="deploy-cpu">
@@ -285,6 +359,7 @@ const FIELD_IDS: Partial<Record<FormKey, string>> = {
   profile: "d-profile",
   namePrefix: "d-prefix",
   imageUri: "d-image",
+  imageRepository: "d-image-repo",
   cpu: "d-cpu",
   memory: "d-memory",
   desiredCount: "d-count",

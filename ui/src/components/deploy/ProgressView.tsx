@@ -5,6 +5,7 @@ import { useEffect, useState } from "react";
 import { useInterval } from "../../hooks";
 import {
   type DoneItem,
+  type ImageProgress,
   type RunState,
   elapsed,
   eventTime,
@@ -15,6 +16,7 @@ import {
   runCounts,
   runTitle,
   shortType,
+  uploadFraction,
 } from "../../lib/deploy";
 import type { StackTarget } from "../../lib/deployApi";
 import { ApiError } from "../../lib/errors";
@@ -47,6 +49,34 @@ function OutcomeBox({ done, intent }: { done: DoneItem; intent: "up" | "down" | 
             <FailureBox key={`${f.logical_id}-${f.status}-${i}`} failure={f} title="Also failed" testid="deploy-other-failure" />
           ))}
         </details>
+      )}
+    </div>
+  );
+}
+
+/** Building and pushing the image: each step, and the blob on its way with how much is sent. */
+function ImageSteps({ image }: { image: ImageProgress }) {
+  const up = image.uploading;
+  return (
+    <div className="image-steps" data-testid="deploy-image-steps" data-pushed={image.reference ? "true" : "false"}>
+      <h3 className="section-title">Image</h3>
+      <ol className="image-step-list">
+        {image.steps.map((s, i) => (
+          <li key={i} data-testid="deploy-image-step" data-step={s.step} className="wrap small">
+            <span className={`dot ${s.step === "pushed" ? "dot-green" : "dot-grey"}`} aria-hidden="true" /> {s.text}
+          </li>
+        ))}
+      </ol>
+      {up && (
+        <div className="image-upload" data-testid="deploy-image-upload">
+          <ProgressBar value={uploadFraction(up)} tone="accent" label={`Uploading the ${up.blob ?? "blob"}`} testid="deploy-image-upload-bar" />
+          <span className="muted small">{up.text}</span>
+        </div>
+      )}
+      {image.reference && (
+        <div className="small" data-testid="deploy-image-reference">
+          Deploying <span className="mono wrap">{image.reference}</span>
+        </div>
       )}
     </div>
   );
@@ -107,6 +137,7 @@ export function ProgressView({
             {m}
           </div>
         ))}
+        {run.image && <ImageSteps image={run.image} />}
         {run.lost != null && !run.done && (
           <div className="lost">
             {refused ? (

@@ -3,6 +3,7 @@
 
 import { useApp } from "../../context";
 import { useAsync } from "../../hooks";
+import type { ImageBuildInfo } from "../../lib/api.gen";
 import { type StackTarget, stackStatus } from "../../lib/deployApi";
 import { formatRelative } from "../../lib/format";
 import { Badge, EmptyState, Spinner } from "../ui";
@@ -16,6 +17,8 @@ export function StatusView({
   onDestroy,
   onFollow,
   onDeploy,
+  onUpdate,
+  imageBuild,
   tick,
 }: {
   target: StackTarget;
@@ -25,6 +28,9 @@ export function StatusView({
   onDestroy: () => void;
   onFollow: () => void;
   onDeploy: () => void;
+  /** Build this gateway's image and roll the stack to it. */
+  onUpdate: () => void;
+  imageBuild: ImageBuildInfo | undefined;
   tick: number;
 }) {
   const { gw } = useApp();
@@ -33,6 +39,9 @@ export function StatusView({
   const s = status.data;
   const manageable = !!s?.exists && !!s.status && ["CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE"].includes(s.status);
   const params = s ? Object.entries(s.parameters).filter(([k]) => k !== "ModelsConfig" || s.parameters[k] !== "") : [];
+  const running = s?.running_version ?? null;
+  const canUpdate = manageable && !!imageBuild?.available;
+  const outdated = canUpdate && running !== imageBuild?.version;
   return (
     <div className="deploy-status" data-testid="deploy-status">
       <div className="card">
@@ -50,6 +59,18 @@ export function StatusView({
             <button type="button" className="btn btn-sm" onClick={() => void status.reload()} disabled={status.loading} data-testid="deploy-status-refresh">
               {status.loading ? "Checking…" : "Refresh"}
             </button>
+            {canUpdate && (
+              <button
+                type="button"
+                className={`btn btn-sm${outdated ? " btn-primary" : ""}`}
+                onClick={onUpdate}
+                disabled={busy}
+                title="Builds this gateway's image, pushes it and rolls the service to it; every other setting stays"
+                data-testid="status-update"
+              >
+                {running === imageBuild?.version ? `Rebuild ${imageBuild?.version}` : `Update to ${imageBuild?.version}`}
+              </button>
+            )}
             {manageable && (
               <button type="button" className="btn btn-sm btn-primary" onClick={onManage} data-testid="status-manage">
                 Manage the deployed gateway
@@ -105,6 +126,21 @@ export function StatusView({
               <dd>{s.last_updated ? `${new Date(s.last_updated).toLocaleString()} (${formatRelative(s.last_updated)})` : "never"}</dd>
               <dt>Stack id</dt>
               <dd className="mono small wrap">{s.stack_id}</dd>
+              <dt>Running version</dt>
+              <dd data-testid="status-running-version" data-version={running ?? ""}>
+                {running ? (
+                  <>
+                    <span className="mono">Switchboard {running}</span>
+                    {imageBuild && running !== imageBuild.version && <span className="muted"> · this app is {imageBuild.version}</span>}
+                  </>
+                ) : (
+                  <span className="muted">unknown: the gateway did not answer /health/readiness</span>
+                )}
+              </dd>
+              <dt>Image</dt>
+              <dd className="mono small wrap" data-testid="status-image">
+                {s.parameters.ImageUri || "—"}
+              </dd>
             </dl>
             {s.health && <HealthLine health={s.health} testid="status-health" again="press Refresh to check again" />}
             {s.last_failures.length > 0 && (

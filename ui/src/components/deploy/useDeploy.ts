@@ -53,7 +53,10 @@ export function useDeployDraft(options: DeployOptions | undefined) {
   // Every error is shown once the user tried to deploy; before, only those of touched fields.
   const [showAll, setShowAll] = useState(false);
   useEffect(() => {
-    if (options && !form) setForm(loadForm(sessionStorage, formFromDefaults(options.defaults)));
+    if (!options || form) return;
+    const canBuild = options.image_build.available;
+    const loaded = loadForm(sessionStorage, formFromDefaults(options.defaults, canBuild));
+    setForm(canBuild || loaded.imageSource === "own" ? loaded : { ...loaded, imageSource: "own" });
   }, [options, form]);
   useEffect(() => {
     if (form) saveForm(sessionStorage, form);
@@ -173,7 +176,7 @@ export function useDeployRun(gw: Gateway, on: { start: () => void; refused: () =
       abortRef.current = ctl;
       lastTarget.current = t;
       markRunning(sessionStorage, t);
-      dispatch({ type: "start", kind, intent: t.kind === "follow" ? null : t.kind, region: t.region, stack: t.stack, profile: t.profile, at: Date.now() });
+      dispatch({ type: "start", kind, intent: t.kind === "follow" ? null : t.kind === "down" ? "down" : "up", region: t.region, stack: t.stack, profile: t.profile, at: Date.now() });
       setRefused(null);
       onRef.current.start();
       let finished = false;
@@ -224,8 +227,10 @@ export function useDeployRun(gw: Gateway, on: { start: () => void; refused: () =
     begin({ kind: "follow", target: rt }, rt, "follow");
   };
   const deploy = (body: DeployRequest, t: StackTarget) => begin({ kind: "up", body }, { kind: "up", region: t.region, stack: t.stack, profile: t.profile ?? null }, "up");
+  const update = (t: StackTarget, imageRepository?: string | null) =>
+    begin({ kind: "update", target: t, imageRepository }, { kind: "update", region: t.region, stack: t.stack, profile: t.profile ?? null }, "update");
   const destroy = (t: StackTarget, typed: string) => begin({ kind: "down", target: t, confirm: typed }, { kind: "down", region: t.region, stack: t.stack, profile: t.profile ?? null }, "down");
   const reattach = () => lastTarget.current && follow(lastTarget.current, lastTarget.current.kind);
 
-  return { run, busy: !!run && !run.done && !run.lost, refused, tick, follow, deploy, destroy, reattach };
+  return { run, busy: !!run && !run.done && !run.lost, refused, tick, follow, deploy, update, destroy, reattach };
 }
