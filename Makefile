@@ -31,7 +31,8 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 	lint bench api-types refresh-prices clean
 
 ## The desktop app: the gateway in-process with its panel (on Xvfb :99 when there is no display).
-run: deps ui app
+## `switchboard` beside it is what the Deploy page builds the gateway's image from.
+run: deps ui app build
 	src-tauri/scripts/run-desktop.sh $(BIN_DIR)/switchboard-app
 
 app:
@@ -106,16 +107,25 @@ src-tauri/node_modules/.installed: src-tauri/package.json src-tauri/package-lock
 	cd src-tauri && npm ci --no-audit --no-fund
 	touch $@
 
+# The packages carry the gateway's own command, /usr/bin/switchboard, beside the app: `switchboard
+# serve|deploy|...` for the terminal, and the Linux binary the Deploy page puts in the gateway's
+# image (the app's own links WebKitGTK). Tauri's externalBin takes it named by the target triple.
+HOST_TRIPLE = $(shell rustc -vV | sed -n 's/^host: //p')
+WITH_GATEWAY_COMMAND := --config '{"bundle":{"externalBin":["binaries/switchboard"]}}'
+
 ## The desktop app's packages (.deb and .rpm, release build) in $(CARGO_TARGET_DIR)/release/bundle/.
 bundle: deps ui src-tauri/node_modules/.installed
 	rm -rf $(CARGO_TARGET_DIR)/release/bundle
-	cd src-tauri && npx tauri build --bundles deb,rpm
+	$(CARGO) build --release -p switchboard --bin switchboard
+	mkdir -p src-tauri/binaries && cp $(CARGO_TARGET_DIR)/release/switchboard src-tauri/binaries/switchboard-$(HOST_TRIPLE)
+	cd src-tauri && npx tauri build --bundles deb,rpm $(WITH_GATEWAY_COMMAND)
 
 ## The desktop app's packages (of the debug build), checked and installed, and the app under
 ## Xvfb through tauri-driver and WebKitWebDriver, started from the installed package.
 desktop-test: deps $(VENV)/.installed ui build src-tauri/node_modules/.installed $(TAURI_DRIVER)
 	rm -rf $(BIN_DIR)/bundle
-	cd src-tauri && npx tauri build --debug --bundles deb,rpm
+	mkdir -p src-tauri/binaries && cp $(BIN_DIR)/switchboard src-tauri/binaries/switchboard-$(HOST_TRIPLE)
+	cd src-tauri && npx tauri build --debug --bundles deb,rpm $(WITH_GATEWAY_COMMAND)
 	SWITCHBOARD_CLI=$(BIN_DIR)/switchboard TAURI_DRIVER=$(TAURI_DRIVER) \
 		timeout -k 10 400 $(VENV)/bin/python tests/desktop/package.py $(BIN_DIR)/bundle
 

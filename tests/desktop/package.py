@@ -24,6 +24,8 @@ sys.path.insert(0, str(HERE))
 from smoke import Failure, check, ok  # noqa: E402 - the smoke test's reporting, shared
 PACKAGE = "switchboard"
 BINARY = "usr/bin/switchboard-app"
+# The gateway's own command, beside the app (the Deploy page builds images from it).
+GATEWAY_COMMAND = "usr/bin/switchboard"
 DESKTOP_ENTRY = "usr/share/applications/Switchboard.desktop"
 ICON_SIZES = ("32x32", "128x128", "512x512")
 
@@ -90,6 +92,10 @@ def check_deb(deb, root):
     run("dpkg-deb", "-x", str(deb), str(root))
     binary = root / BINARY
     check(binary.is_file() and os.access(binary, os.X_OK), f"it holds /{BINARY}")
+    command = root / GATEWAY_COMMAND
+    check(command.is_file() and os.access(command, os.X_OK), f"and /{GATEWAY_COMMAND}")
+    version = subprocess.run([str(command), "--version"], capture_output=True, text=True, timeout=30)
+    check(version.returncode == 0 and version.stdout.startswith("switchboard "), f"which runs: {version.stdout.strip()}")
     for size in ICON_SIZES:
         icon = root / f"usr/share/icons/hicolor/{size}/apps/switchboard-app.png"
         check(icon.is_file() and icon.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", f"and a {size} icon")
@@ -102,7 +108,7 @@ def check_deb(deb, root):
     check(problems.returncode == 0 and "error" not in problems.stdout.lower(),
           f"desktop-file-validate finds nothing wrong {problems.stdout.strip()}")
 
-    missing = needed_packages(binary) - dependency_closure(depends)
+    missing = (needed_packages(binary) | needed_packages(command)) - dependency_closure(depends)
     check(not missing, f"every library the binary links comes with its dependencies (missing: {sorted(missing)})")
     size = deb.stat().st_size / 2**20
     ok(f"{deb.name}: {size:.1f} MiB")
@@ -113,7 +119,7 @@ def check_rpm(rpm):
     name = query("--queryformat", "%{NAME} %{VERSION} %{ARCH}").split()
     check(name[0] == PACKAGE and name[2] == "x86_64", f"{rpm.name}: package {' '.join(name)}")
     files = query("-l").split()
-    for path in (BINARY, DESKTOP_ENTRY):
+    for path in (BINARY, GATEWAY_COMMAND, DESKTOP_ENTRY):
         check(f"/{path}" in files, f"it holds /{path}")
     requires = query("--requires")
     for needed in ("libwebkit2gtk-4.1.so.0", "libgtk-3.so.0", "dbus-libs", "libayatana-appindicator3.so.1"):

@@ -495,6 +495,21 @@ def main():
         check(status == 200, f"a virtual key made in the app ({status})")
         app_made_key = json.loads(body)["key"]
 
+        # The packages carry the gateway's own Linux binary beside the app: the Deploy page builds
+        # the image from it (the app's binary links WebKitGTK and cannot go into an image).
+        status, body = request("GET", f"{origin}/deploy/options", headers={"Authorization": f"Bearer {master_key}"})
+        build = json.loads(body)["image_build"] if status == 200 else {}
+        beside = APP.parent / "switchboard"
+        if beside.is_file():
+            check(build.get("available") and build.get("binary") == str(beside) and build.get("cpu_architecture") == "X86_64",
+                  f"the app builds deploy images from {beside} ({build})")
+            version = subprocess.run([str(beside), "--version"], capture_output=True, text=True, timeout=30)
+            check(version.returncode == 0 and version.stdout.startswith("switchboard "),
+                  f"which runs: {version.stdout.strip()}")
+        else:
+            check(not build.get("available") and "beside" in (build.get("reason") or ""),
+                  f"without a switchboard beside the app, the Deploy page says why it cannot build: {build}")
+
         # One instance: a second launch hands over to this one and exits; no second gateway.
         app_log = xdg["XDG_DATA_HOME"] / IDENTIFIER / "logs" / "switchboard.log"
         gateways_started = app_log.read_text().count("gateway listening on")
