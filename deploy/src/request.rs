@@ -343,7 +343,7 @@ impl DeployRequest {
         if self.enable_redis {
             v.warn(
                 "enable_redis",
-                "the gateway does not share limits through Redis yet (each task counts its own); Redis is created and passed as REDIS_URL for when it does",
+                "the gateway does not share rate limits through Redis yet (each task counts its own requests per minute; keys, changes and budgets are shared through RDS); Redis is created and passed as REDIS_URL for when it does",
             );
         }
         v

@@ -17,6 +17,7 @@ pub mod master_key;
 pub mod messages;
 pub mod providers;
 pub mod redact;
+pub mod replicas;
 pub mod responses;
 pub mod schema;
 pub mod server;

@@ -97,6 +97,9 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningServe
     };
     let sealing_key = config.general.salt_key.as_ref().unwrap_or(&master_key);
     let store = Store::connect(&database_url(&config)).await?.with_sealing_key(sealing_key)?;
+    // Other replicas on the same PostgreSQL database: listening before the snapshot is read,
+    // their changes since apply here too.
+    let listening = crate::replicas::listen(&database_url(&config), &store).await;
     let snapshot = store.load().await?;
     let registry = Arc::new(Registry::from_snapshot(&snapshot));
     let writer =
@@ -113,6 +116,7 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningServe
         })
         .collect();
     let gateway = Arc::new(Gateway::build(&config, registry.clone(), Some(writer.sink()), db_models).await?);
+
     let auth = Authenticator::new(&master_key, config.general.key_header_name.as_deref(), registry.clone())
         .map_err(StartError::Other)?;
 
@@ -129,6 +133,9 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningServe
     };
 
     let config = Arc::new(config);
+    let follower = crate::replicas::shared(&store).then(|| {
+        crate::replicas::spawn(listening, database_url(&config), store.clone(), gateway.clone(), config.clone())
+    });
     let telemetry = gateway.telemetry.clone();
     let responses = Arc::new(crate::responses::SavedResponses::new(store.clone()));
     let state = AppState {
@@ -169,6 +176,9 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningServe
             () = drain_deadline => tracing::warn!("shutdown: requests still running after {DRAIN_TIMEOUT:?} were cut off"),
         }
         roller.abort();
+        if let Some(follower) = follower {
+            follower.abort();
+        }
         // Every spend row of the requests served is written before the process goes.
         writer.shutdown().await;
         // Responses answered but not yet written are written before the database closes.

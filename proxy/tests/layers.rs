@@ -15,7 +15,7 @@ const LAYERS: &[&[&str]] = &[
     &["config"],
     &["auth", "providers", "spend", "telemetry"],
     &["gateway"],
-    &["aws", "messages", "responses"],
+    &["aws", "messages", "responses", "replicas"],
     &["admin"],
     &["http"],
     &["server"],

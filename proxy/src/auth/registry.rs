@@ -42,10 +42,14 @@ pub trait Governed: Clone {
     fn expires(&self) -> Option<&str> {
         None
     }
+    /// When an admin last changed the record (RFC 3339, milliseconds), for those that say.
+    fn updated_at(&self) -> Option<&str> {
+        None
+    }
 }
 
 macro_rules! governed {
-    ($t:ty, $id:ident $(, expires: $expires:ident)?) => {
+    ($t:ty, $id:ident $(, expires: $expires:ident)? $(, updated: $updated:ident)?) => {
         impl Governed for $t {
             fn id(&self) -> &str {
                 &self.$id
@@ -65,14 +69,17 @@ macro_rules! governed {
             $(fn expires(&self) -> Option<&str> {
                 self.$expires.as_deref()
             })?
+            $(fn updated_at(&self) -> Option<&str> {
+                Some(self.$updated.as_str())
+            })?
         }
     };
 }
 
-governed!(KeyRecord, token, expires: expires);
-governed!(TeamRecord, team_id);
-governed!(UserRecord, user_id);
-governed!(EndUserRecord, user_id);
+governed!(KeyRecord, token, expires: expires, updated: updated_at);
+governed!(TeamRecord, team_id, updated: updated_at);
+governed!(UserRecord, user_id, updated: updated_at);
+governed!(EndUserRecord, user_id, updated: updated_at);
 governed!(OrganizationLimits, organization_id);
 governed!(TeamMemberLimits, id);
 
@@ -128,6 +135,18 @@ impl<R: Governed> Table<R> {
         let entry = Arc::new(Tracked { record, counters, budget_duration, expires_at });
         rows.insert(entry.record.id().to_string(), entry.clone());
         entry
+    }
+
+    /// [`Table::put`], unless the entry here was changed after `record` (read from the database
+    /// before a change made here): the newer one stays. Whether `record` was put.
+    pub fn put_unless_newer(&self, record: R) -> bool {
+        let newer_here = self.get(record.id()).is_some_and(
+            |here| matches!((here.record.updated_at(), record.updated_at()), (Some(here), Some(read)) if here > read),
+        );
+        if !newer_here {
+            self.put(record);
+        }
+        !newer_here
     }
 
     /// Replaces the record `old_id` with `record` under its own id (a regenerated key), keeping

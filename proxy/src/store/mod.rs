@@ -6,6 +6,7 @@
 
 pub mod agentcore;
 pub mod audit;
+pub mod changes;
 mod latency;
 pub mod records;
 pub mod responses;
@@ -51,6 +52,9 @@ pub struct Store {
     kind: DbKind,
     /// Encrypts provider secrets of stored models; without one they cannot be stored.
     sealer: Option<std::sync::Arc<sealed::Sealer>>,
+    /// PostgreSQL: the channel this schema's replicas tell each other of their writes on
+    /// ([`changes`]); one per schema, so that gateways in other schemas hear nothing of them.
+    channel: Option<std::sync::Arc<str>>,
 }
 
 const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -133,11 +137,21 @@ impl Store {
             .acquire_timeout(Duration::from_secs(3))
             .connect(url)
             .await?;
+        let mut channel = None;
         if kind == DbKind::Sqlite {
             // WAL lets the admin API read while the spend writer writes.
             sqlx::query("PRAGMA journal_mode=WAL").execute(&pool).await?;
+        } else {
+            let schema: String =
+                sqlx::query("SELECT current_schema()::text AS s").fetch_one(&pool).await?.try_get("s")?;
+            channel = Some(changes::channel(&schema).into());
         }
-        Ok(Store { pool, kind, sealer: None })
+        Ok(Store { pool, kind, sealer: None, channel })
+    }
+
+    /// PostgreSQL: the channel of [`changes`] notices for this database schema.
+    pub fn changes_channel(&self) -> Option<&str> {
+        self.channel.as_deref()
     }
 
     pub fn kind(&self) -> DbKind {
@@ -352,6 +366,9 @@ impl Store {
                 audit::insert(&mut tx, change, &at).await?;
             }
         }
+        if let Some(channel) = self.changes_channel() {
+            changes::send(&mut tx, channel, &changes::written(writes)).await?;
+        }
         tx.commit().await.map_err(conflict_or_database)?;
         Ok(())
     }
@@ -375,8 +392,29 @@ impl Store {
             }
         };
         let sql = format!("UPDATE {table} SET spend = $1, data = {patch} WHERE {column} = $3");
-        sqlx::query(AssertSqlSafe(sql)).bind(spend).bind(reset_at).bind(id).execute(&self.pool).await?;
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(AssertSqlSafe(sql)).bind(spend).bind(reset_at).bind(id).execute(&mut *tx).await?;
+        if let Some(channel) = self.changes_channel() {
+            changes::send(&mut tx, channel, &changes::spend_set(entity, id, spend, reset_at)).await?;
+        }
+        tx.commit().await?;
         Ok(())
+    }
+
+    /// One record with its spend, as [`Store::load`] reads them all (`None`: there is none).
+    pub async fn record<T: DeserializeOwned>(&self, entity: Entity, id: &str) -> Result<Option<(T, f64)>, StoreError> {
+        let (table, column) = entity.table();
+        let spend =
+            if matches!(entity, Entity::Model | Entity::Budget) { "CAST(0 AS DOUBLE PRECISION)" } else { "spend" };
+        let sql = format!("SELECT data, {spend} AS spend FROM {table} WHERE {column} = $1");
+        let row = sqlx::query(AssertSqlSafe(sql)).bind(id).fetch_optional(&self.pool).await?;
+        row.map(|r| {
+            let data: String = r.try_get("data")?;
+            let record =
+                serde_json::from_str(&data).map_err(|e| StoreError::Corrupt { table, error: e.to_string() })?;
+            Ok((record, r.try_get::<f64, _>("spend")?))
+        })
+        .transpose()
     }
 
     /// Writes spend rows and adds to the running totals, in one transaction. `retried`: this batch
@@ -462,6 +500,9 @@ impl Store {
                 .bind(user)
                 .execute(&mut *tx)
                 .await?;
+        }
+        if let Some(channel) = self.changes_channel() {
+            changes::send(&mut tx, channel, &changes::spend_added(&totals)).await?;
         }
         // A customer is recorded the first time a request names it, as LiteLLM upserts it.
         for (end_user, (spend, seen)) in &totals.end_users {
@@ -780,7 +821,8 @@ fn spend_log_from_row(r: &AnyRow) -> Result<SpendLog, StoreError> {
 #[cfg(test)]
 mod tests;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Entity {
     Key,
     Team,
