@@ -27,7 +27,7 @@ APT_PACKAGES := libwebkit2gtk-4.1-dev xvfb xauth webkit2gtk-driver x11-utils ima
 	libayatana-appindicator3-dev dbus-daemon rpm desktop-file-utils docker-registry
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run app bundle serve build ui deps test test-ui test-rust test-postgres test-clients test-deploy e2e desktop-test \
+.PHONY: run app bundle gateway-static serve build ui deps test test-ui test-rust test-postgres test-clients test-deploy e2e desktop-test \
 	lint bench api-types refresh-prices clean
 
 ## The desktop app: the gateway in-process with its panel (on Xvfb :99 when there is no display).
@@ -112,12 +112,19 @@ src-tauri/node_modules/.installed: src-tauri/package.json src-tauri/package-lock
 # image (the app's own links WebKitGTK). Tauri's externalBin takes it named by the target triple.
 HOST_TRIPLE = $(shell rustc -vV | sed -n 's/^host: //p')
 WITH_GATEWAY_COMMAND := --config '{"bundle":{"externalBin":["binaries/switchboard"]}}'
+STATIC_GATEWAY = $(CARGO_TARGET_DIR)/$(HOST_TRIPLE)/release/switchboard
 
-## The desktop app's packages (.deb and .rpm, release build) in $(CARGO_TARGET_DIR)/release/bundle/.
-bundle: deps ui src-tauri/node_modules/.installed
+## The gateway as one static Linux binary (glibc's crt-static; glibc >= 2.34 resolves names with
+## files and DNS without loading a library): runs on any Linux, and its image is one file.
+gateway-static: ui
+	RUSTFLAGS="-C target-feature=+crt-static" $(CARGO) build --release --target $(HOST_TRIPLE) -p switchboard --bin switchboard
+	@ldd $(STATIC_GATEWAY) 2>&1 | grep -q "statically linked\|not a dynamic executable" && echo "static: $(STATIC_GATEWAY)"
+
+## The desktop app's packages (.deb and .rpm, release build) in $(CARGO_TARGET_DIR)/release/bundle/,
+## with the static gateway beside the app.
+bundle: deps gateway-static src-tauri/node_modules/.installed
 	rm -rf $(CARGO_TARGET_DIR)/release/bundle
-	$(CARGO) build --release -p switchboard --bin switchboard
-	mkdir -p src-tauri/binaries && cp $(CARGO_TARGET_DIR)/release/switchboard src-tauri/binaries/switchboard-$(HOST_TRIPLE)
+	mkdir -p src-tauri/binaries && cp $(STATIC_GATEWAY) src-tauri/binaries/switchboard-$(HOST_TRIPLE)
 	cd src-tauri && npx tauri build --bundles deb,rpm $(WITH_GATEWAY_COMMAND)
 
 ## The desktop app's packages (of the debug build), checked and installed, and the app under
