@@ -244,6 +244,10 @@ impl FormArgs {
         }
         if self.redis {
             r.enable_redis = true;
+            // With shared limits, two tasks (one per AZ) unless told otherwise.
+            if self.desired_count.is_none() && r.desired_count == 1 {
+                r.desired_count = 2;
+            }
         }
         if let Some(v) = &self.cache_node_type {
             r.cache_node_type = v.clone();

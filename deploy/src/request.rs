@@ -340,10 +340,10 @@ impl DeployRequest {
                 );
             }
         }
-        if self.enable_redis {
+        if self.enable_rds && !self.enable_redis && self.desired_count > 1 {
             v.warn(
                 "enable_redis",
-                "the gateway does not share rate limits through Redis yet (each task counts its own requests per minute; keys, changes and budgets are shared through RDS); Redis is created and passed as REDIS_URL for when it does",
+                "without Redis each task counts rate limits (rpm, tpm, parallel requests) on its own, so a key can make its limit once per task; keys, changes and budgets are shared through RDS either way",
             );
         }
         v
@@ -824,6 +824,12 @@ mod tests {
         let f = DeployRequest { enable_rds: false, desired_count: 2, ..form() };
         let fields: Vec<String> = f.validate().warnings.into_iter().map(|w| w.field).collect();
         assert!(fields.contains(&"enable_rds".to_string()) && fields.contains(&"desired_count".to_string()));
+        let shared = |redis| {
+            let f = DeployRequest { desired_count: 2, enable_redis: redis, ..form() };
+            f.validate().warnings.into_iter().any(|w| w.field == "enable_redis")
+        };
+        assert!(shared(false), "two tasks without Redis: their rate limits are per task");
+        assert!(!shared(true));
         let f = DeployRequest { enable_redis: true, cache_node_type: "t4g.micro".into(), ..form() };
         assert_eq!(errors(&f), ["cache_node_type"]);
         let f = DeployRequest { db_instance_class: "db.t4g".into(), ..form() };

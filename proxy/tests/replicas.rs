@@ -209,3 +209,193 @@ async fn three_replicas_on_one_database_see_each_other_s_changes_and_spend() {
     }
     println!("{} calls on three replicas: {row_total} spent, as every replica counts it", rows.len());
 }
+
+/// Debian's `redis-server` of this test's own on a free port, stopped and started again at will.
+struct LocalRedis {
+    child: Option<std::process::Child>,
+    port: u16,
+    dir: std::path::PathBuf,
+}
+
+impl LocalRedis {
+    fn start(dir: &std::path::Path) -> LocalRedis {
+        let mut redis = LocalRedis { child: None, port: common::free_port(), dir: dir.to_path_buf() };
+        redis.run();
+        redis
+    }
+
+    fn run(&mut self) {
+        let child = std::process::Command::new("redis-server")
+            .args(["--bind", "127.0.0.1", "--port", &self.port.to_string(), "--save", "", "--appendonly", "no"])
+            .arg("--dir")
+            .arg(&self.dir)
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("redis-server (make test installs Debian's redis-server)");
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            assert!(Instant::now() < deadline, "redis-server did not listen on {}", self.port);
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for LocalRedis {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Waits for a new minute when this one is nearly over: a burst must fall in one window.
+async fn within_one_minute() {
+    let second = chrono::Utc::now().timestamp().rem_euclid(60);
+    if second >= 50 {
+        tokio::time::sleep(Duration::from_secs((61 - second) as u64)).await;
+    }
+}
+
+/// `calls` chat calls at once, spread over `replicas` in turn; the statuses in order.
+async fn burst(replicas: &[&Gateway], key: &str, model: &str, calls: usize) -> Vec<u16> {
+    let tasks: Vec<_> = (0..calls)
+        .map(|i| {
+            let url = format!("{}/v1/chat/completions", replicas[i % replicas.len()].url);
+            let (key, model) = (key.to_string(), model.to_string());
+            tokio::spawn(async move {
+                let body = json!({"model": model, "messages": [{"role": "user", "content": "hello"}]});
+                let r = reqwest::Client::new().post(url).bearer_auth(key).json(&body).send().await.unwrap();
+                r.status().as_u16()
+            })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.unwrap());
+    }
+    statuses
+}
+
+fn count(statuses: &[u16], status: u16) -> usize {
+    statuses.iter().filter(|s| **s == status).count()
+}
+
+/// A key made on `made_on`, once every replica knows it (asked without using it up).
+async fn shared_key(made_on: &Gateway, all: &[&Gateway], limits: Value) -> String {
+    let made = made_on.admin("/key/generate", limits).await;
+    let key = made["key"].as_str().unwrap().to_string();
+    for replica in all {
+        until("the key on every replica", WITHIN, || async {
+            reqwest::Client::new()
+                .get(format!("{}/key/info?key={key}", replica.url))
+                .bearer_auth(MASTER_KEY)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                == 200
+        })
+        .await;
+    }
+    key
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_limits_hold_across_replicas_through_redis_and_calls_go_on_without_it() {
+    let upstream = FakeOpenAi::start().await.unwrap();
+    let schema = Schema::new().await;
+    let dir = TempDir::new("shared-limits");
+    let mut redis = LocalRedis::start(dir.path());
+    let config = dir.path().join("config.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "model_list:\n  - model_name: gpt-4o-mini\n    litellm_params: {{model: openai/gpt-4o-mini, api_base: '{0}', api_key: sk-upstream-test}}\n  - model_name: slow\n    litellm_params: {{model: openai/fake-slow, api_base: '{0}', api_key: sk-upstream-test, max_retries: 0}}\ngeneral_settings:\n  master_key: {MASTER_KEY}\n",
+            upstream.base_url()
+        ),
+    )
+    .unwrap();
+    let (url, redis_url) = (schema.url(), redis.url());
+    let mut replicas = Vec::new();
+    for name in ["a", "b", "c"] {
+        let env = [("DATABASE_URL", url.as_str()), ("REDIS_URL", redis_url.as_str())];
+        replicas.push(Gateway::start(&config, &dir.path().join(format!("{name}.log")), &env).await);
+    }
+    let [a, b, c] = &replicas[..] else { unreachable!() };
+    let all = [a, b, c];
+
+    // rpm_limit 5: fifteen calls at once over the three replicas, five answered.
+    let key = shared_key(a, &all, json!({"rpm_limit": 5})).await;
+    within_one_minute().await;
+    let statuses = burst(&all, &key, "gpt-4o-mini", 15).await;
+    assert_eq!((count(&statuses, 200), count(&statuses, 429)), (5, 10), "{statuses:?}");
+
+    // max_parallel_requests 2: six slow calls at once over the three, two answered.
+    let key = shared_key(b, &all, json!({"max_parallel_requests": 2})).await;
+    let statuses = burst(&all, &key, "slow", 6).await;
+    assert_eq!((count(&statuses, 200), count(&statuses, 429)), (2, 4), "{statuses:?}");
+    // Ended, they free their places everywhere.
+    let statuses = burst(&[c, a], &key, "gpt-4o-mini", 2).await;
+    assert_eq!(statuses, [200, 200]);
+    // tpm_limit 1: one call's tokens, counted when it ended on A, stop the key on B and C.
+    let key = shared_key(c, &all, json!({"tpm_limit": 1})).await;
+    within_one_minute().await;
+    assert_eq!(chat(a, &key, "gpt-4o-mini").await, 200);
+    for replica in [b, c] {
+        until("the tokens counted on A refuse the key elsewhere", WITHIN, || async {
+            chat(replica, &key, "gpt-4o-mini").await.as_u16() == 429
+        })
+        .await;
+    }
+    let info = a.get("/switchboard/info").await;
+    assert_eq!(
+        (info["shared_limits"]["redis_up"].as_bool(), info["shared_limits"]["fallbacks"].as_u64()),
+        (Some(true), Some(0)),
+        "{info}"
+    );
+
+    // Redis goes away: calls go on, each replica limiting them alone, and it says so.
+    redis.stop();
+    let key = shared_key(a, &all, json!({"rpm_limit": 2})).await;
+    within_one_minute().await;
+    let on_b = burst(&[b], &key, "gpt-4o-mini", 3).await;
+    let on_c = burst(&[c], &key, "gpt-4o-mini", 3).await;
+    for statuses in [&on_b, &on_c] {
+        assert_eq!((count(statuses, 200), count(statuses, 429)), (2, 1), "each replica's own count: {on_b:?} {on_c:?}");
+    }
+    let info = b.get("/switchboard/info").await;
+    assert_eq!(info["shared_limits"]["redis_up"], false, "{info}");
+    assert!(info["shared_limits"]["fallbacks"].as_u64().unwrap() >= 1, "{info}");
+    let metrics = reqwest::Client::new().get(format!("{}/metrics", b.url)).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("switchboard_redis_up 0"), "{metrics}");
+    assert!(b.log_text().contains("Redis is away"), "{}", b.log_text());
+
+    // Back: the replicas share their limits again.
+    redis.run();
+    for replica in all {
+        until("Redis back on every replica", Duration::from_secs(5), || async {
+            replica.get("/switchboard/info").await["shared_limits"]["redis_up"] == true
+        })
+        .await;
+    }
+    let key = shared_key(c, &all, json!({"rpm_limit": 3})).await;
+    within_one_minute().await;
+    let statuses = burst(&all, &key, "gpt-4o-mini", 9).await;
+    assert_eq!(
+        (count(&statuses, 200), count(&statuses, 429)),
+        (3, 6),
+        "{statuses:?} {}",
+        b.log_text().lines().filter(|l| l.contains("Redis") || l.contains("WARN")).collect::<Vec<_>>().join("\n")
+    );
+    assert!(b.log_text().contains("Redis is back"), "{}", b.log_text());
+}

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use secrecy::SecretString;
 use serde::Deserialize;
 use serde_yaml::Value;
 
@@ -39,6 +40,10 @@ pub struct RouterSettings {
     /// `retry_after`: the shortest wait before a retry.
     pub retry_after: Duration,
     pub max_fallbacks: usize,
+    /// Where the replicas share their rate limits (`redis_url`, else `redis_host` with
+    /// `redis_port` and `redis_password`; else `REDIS_URL`, else `REDIS_HOST`, `REDIS_PORT`,
+    /// `REDIS_PASSWORD`), as a `redis://` URL.
+    pub redis: Option<SecretString>,
 }
 
 impl Default for RouterSettings {
@@ -55,6 +60,7 @@ impl Default for RouterSettings {
             disable_cooldowns: false,
             retry_after: Duration::ZERO,
             max_fallbacks: DEFAULT_MAX_FALLBACKS,
+            redis: None,
         }
     }
 }
@@ -311,13 +317,39 @@ pub(super) fn parse_router(
     for key in ["enable_pre_call_checks", "set_verbose", "debug_level", "cache_responses"] {
         s.map.remove(key);
     }
-    for key in ["redis_host", "redis_port", "redis_password", "redis_url"] {
-        if s.map.remove(key).is_some() {
-            warnings.push(format!(
-                "router_settings.{key}: Redis is not used yet; each replica routes and limits on its own"
-            ));
-        }
-    }
+    let text = |s: &mut Section, key: &str, problems: &mut Vec<String>| {
+        s.take::<Value>(key, problems).and_then(|v| match v {
+            Value::String(t) => Some(t),
+            Value::Number(n) => Some(n.to_string()),
+            _ => {
+                problems.push(format!("router_settings.{key}: must be a string"));
+                None
+            }
+        })
+    };
+    let url = text(&mut s, "redis_url", problems);
+    let host = text(&mut s, "redis_host", problems);
+    let port = text(&mut s, "redis_port", problems);
+    let password = text(&mut s, "redis_password", problems);
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    r.redis = url
+        .or_else(|| host.map(|h| redis_url(&h, port.as_deref(), password.as_deref())))
+        .or_else(|| env("REDIS_URL"))
+        .or_else(|| {
+            env("REDIS_HOST").map(|h| redis_url(&h, env("REDIS_PORT").as_deref(), env("REDIS_PASSWORD").as_deref()))
+        })
+        .map(SecretString::from);
     s.finish(warnings);
     r
+}
+
+/// `redis://[:password@]host:port` (the password escaped as a URL needs it).
+fn redis_url(host: &str, port: Option<&str>, password: Option<&str>) -> String {
+    let base = format!("redis://{host}:{}", port.unwrap_or("6379"));
+    let Some(password) = password.filter(|p| !p.is_empty()) else { return base };
+    let Ok(mut url) = reqwest::Url::parse(&base) else { return base };
+    if url.set_password(Some(password)).is_err() {
+        return base;
+    }
+    url.to_string()
 }

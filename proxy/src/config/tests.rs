@@ -401,5 +401,43 @@ litellm_settings:
     )
     .unwrap();
     assert!(warned.warnings.iter().any(|w| w.contains("'later' is not in model_list")), "{:?}", warned.warnings);
-    assert!(warned.warnings.iter().any(|w| w.contains("redis_host")), "{:?}", warned.warnings);
+    assert!(!warned.warnings.iter().any(|w| w.contains("redis")), "{:?}", warned.warnings);
+    assert_eq!(
+        warned.router.redis.as_ref().map(|u| u.expose_secret().to_string()).as_deref(),
+        Some("redis://localhost:6379")
+    );
+}
+
+#[test]
+fn redis_comes_from_router_settings_as_litellm_names_it() {
+    let config = |router: &str| {
+        Config::from_yaml(&format!(
+            "model_list: []
+router_settings:
+{router}"
+        ))
+        .unwrap()
+        .router
+        .redis
+        .map(|u| u.expose_secret().to_string())
+    };
+    assert_eq!(
+        config(
+            "  redis_host: cache.internal
+  redis_port: 6380
+  redis_password: 'p@ss:w/rd'
+"
+        )
+        .as_deref(),
+        Some("redis://:p%40ss%3Aw%2Frd@cache.internal:6380")
+    );
+    assert_eq!(
+        config(
+            "  redis_url: redis://10.0.0.5:6379/2
+  redis_host: ignored
+"
+        )
+        .as_deref(),
+        Some("redis://10.0.0.5:6379/2")
+    );
 }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use super::GatewayError;
+use super::shared_limits::{Held, Limited, Refusal};
 use crate::auth::Principal;
 use crate::auth::access::{self, Denied, ModelFacts};
 use crate::auth::registry::{Governed, Registry, TeamEntry, Tracked};
@@ -41,6 +42,13 @@ pub fn check_access(registry: &Registry, principal: &Principal, facts: &ModelFac
 pub struct Admission {
     charged: Vec<Arc<Counters>>,
     slots: Vec<Arc<Counters>>,
+    /// The counters this replica counted the request in (taken back if Redis refuses it).
+    requests: Vec<Arc<Counters>>,
+    /// What the call counts against that has a rate or concurrency limit, for the limits the
+    /// replicas share.
+    pub limited: Vec<Limited>,
+    /// The shared limits this call holds (in flight, tokens to count) until it ends.
+    pub held: Option<Held>,
     pub key_token: Option<String>,
     pub key_alias: Option<String>,
     pub team_id: Option<String>,
@@ -79,6 +87,25 @@ impl Admission {
             }
             c.add_tokens(tokens, now);
         }
+        if let Some(held) = &self.held {
+            held.add_tokens(tokens);
+        }
+    }
+
+    /// Refuses the call after this replica admitted it: the request it counted is taken back
+    /// (its slots are freed when it drops).
+    pub fn refused_elsewhere(&self, refusal: Refusal, index: usize, now: DateTime<Utc>) -> GatewayError {
+        for c in &self.requests {
+            c.undo_request(now);
+        }
+        let Some(l) = self.limited.get(index) else {
+            return GatewayError::RateLimited { message: "Rate limit exceeded.".into(), retry_after: 1 };
+        };
+        match refusal {
+            Refusal::Parallel => parallel_limited(&l.label, l.max_parallel.unwrap_or_default()),
+            Refusal::Requests => rate_limited(&l.label, "requests", l.rpm.unwrap_or_default(), now),
+            Refusal::Tokens => rate_limited(&l.label, "tokens", l.tpm.unwrap_or_default(), now),
+        }
     }
 }
 
@@ -102,9 +129,25 @@ enum Kind {
     TeamMember,
 }
 
+impl Kind {
+    /// As shared rate limits name it.
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Key => "key",
+            Kind::Team => "team",
+            Kind::User => "user",
+            Kind::Organization => "organization",
+            Kind::EndUser => "end_user",
+            Kind::TeamMember => "team_member",
+        }
+    }
+}
+
 /// One entity the call counts against.
 struct Subject<'a> {
     kind: Kind,
+    /// The record's id (its kind tells it from another kind's).
+    record_id: &'a str,
     label: String,
     counters: &'a Arc<Counters>,
     limits: &'a crate::store::Limits,
@@ -115,7 +158,14 @@ struct Subject<'a> {
 impl<'a> Subject<'a> {
     fn of<R: Governed>(entry: &'a Tracked<R>, kind: Kind, label: String) -> Subject<'a> {
         let limits = entry.record.limits();
-        Subject { kind, label, counters: &entry.counters, limits, max_budget: limits.max_budget }
+        Subject {
+            kind,
+            record_id: entry.record.id(),
+            label,
+            counters: &entry.counters,
+            limits,
+            max_budget: limits.max_budget,
+        }
     }
 }
 
@@ -130,13 +180,15 @@ pub struct Customer<'a> {
 /// Checks budgets, then token and request rates and concurrency, for the key, its team and
 /// user, and the customer the call is for. Admission counts the request; a refusal leaves every
 /// counter as it was. (The master key is not limited, as in LiteLLM; its calls still add to
-/// their customer's spend.)
+/// their customer's spend.) `shared`: the replicas share rate limits, so the admission lists
+/// what the call counts against that has one (`limited`).
 pub fn admit(
     registry: &Registry,
     sink: Option<&SpendSink>,
     principal: &Principal,
     customer: Option<Customer<'_>>,
     now: DateTime<Utc>,
+    shared: bool,
 ) -> Result<Admission, GatewayError> {
     let customer_entry =
         customer.map(|c| registry.end_users.get_or_put(c.id, || EndUserRecord::first_seen(c.id, &format_time(now))));
@@ -218,7 +270,7 @@ pub fn admit(
         if let Some(tpm) = s.limits.tpm_limit
             && s.counters.tokens_exhausted(tpm, now)
         {
-            return Err(rate_limited(s, "tokens", tpm, now));
+            return Err(rate_limited(&s.label, "tokens", tpm, now));
         }
     }
 
@@ -236,6 +288,9 @@ pub fn admit(
             tpm_limit: key.record.limits.tpm_limit,
             counters: key.counters.clone(),
         }),
+        requests: Vec::new(),
+        limited: Vec::new(),
+        held: None,
     };
     let mut counted_requests: Vec<&Arc<Counters>> = Vec::new();
     let undo = |counted: &[&Arc<Counters>]| counted.iter().for_each(|c| c.undo_request(now));
@@ -243,35 +298,43 @@ pub fn admit(
         if let Some(max) = s.limits.max_parallel_requests {
             if !s.counters.try_enter(max) {
                 undo(&counted_requests);
-                return Err(GatewayError::RateLimited {
-                    message: format!(
-                        "Max parallel request limit reached for {}. Current limit: {max}",
-                        s.label.to_lowercase()
-                    ),
-                    retry_after: 1,
-                });
+                return Err(parallel_limited(&s.label, max));
             }
             admission.slots.push(s.counters.clone());
         }
         if let Some(rpm) = s.limits.rpm_limit {
             if !s.counters.try_request(rpm, now) {
                 undo(&counted_requests);
-                return Err(rate_limited(s, "requests", rpm, now));
+                return Err(rate_limited(&s.label, "requests", rpm, now));
             }
             counted_requests.push(s.counters);
         }
         admission.charged.push(s.counters.clone());
+        let (rpm, max_parallel, tpm) = (s.limits.rpm_limit, s.limits.max_parallel_requests, s.limits.tpm_limit);
+        if shared && (rpm.is_some() || max_parallel.is_some() || tpm.is_some()) {
+            let subject = format!("{}:{}", s.kind.name(), s.record_id);
+            admission.limited.push(Limited { subject, label: s.label.clone(), rpm, max_parallel, tpm });
+        }
+    }
+    if shared {
+        admission.requests = counted_requests.into_iter().cloned().collect();
     }
     Ok(admission)
 }
 
-fn rate_limited(s: &Subject<'_>, kind: &str, limit: u64, now: DateTime<Utc>) -> GatewayError {
+fn parallel_limited(label: &str, max: u64) -> GatewayError {
+    GatewayError::RateLimited {
+        message: format!("Max parallel request limit reached for {}. Current limit: {max}", label.to_lowercase()),
+        retry_after: 1,
+    }
+}
+
+fn rate_limited(label: &str, kind: &str, limit: u64, now: DateTime<Utc>) -> GatewayError {
     let retry_after = seconds_to_next_minute(now);
     let resets = format_time(now + chrono::Duration::seconds(retry_after as i64));
     GatewayError::RateLimited {
         message: format!(
-            "Rate limit exceeded for {}. Limit type: {kind}. Current limit: {limit}, Remaining: 0. Limit resets at: {resets}",
-            s.label
+            "Rate limit exceeded for {label}. Limit type: {kind}. Current limit: {limit}, Remaining: 0. Limit resets at: {resets}"
         ),
         retry_after,
     }

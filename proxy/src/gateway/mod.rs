@@ -13,6 +13,7 @@ mod operation;
 mod reliability;
 mod routes;
 mod scrape;
+pub mod shared_limits;
 mod strategy;
 mod wildcard;
 
@@ -52,6 +53,8 @@ pub struct Gateway {
     clients: SharedClients,
     pub registry: Arc<Registry>,
     spend: Option<SpendSink>,
+    /// Rate limits shared with the other replicas through Redis, when one is configured.
+    shared_limits: Option<Arc<shared_limits::SharedLimits>>,
     /// Serializes model additions and removals.
     model_changes: tokio::sync::Mutex<()>,
     /// Every finished call, for live views (the panel's request log).
@@ -230,7 +233,15 @@ impl Gateway {
             }
             None => None,
         };
+        let shared_limits = match &config.router.redis {
+            Some(url) => Some(
+                shared_limits::SharedLimits::new(url)
+                    .map_err(|e| ConfigError { source_name: None, problems: vec![e] })?,
+            ),
+            None => None,
+        };
         Ok(Gateway {
+            shared_limits,
             telemetry: Arc::new(Telemetry { metrics, tracing }),
             routes: ArcSwap::from_pointee(routes),
             config: config.clone(),
@@ -306,6 +317,11 @@ impl Gateway {
             })
             .cloned()
             .collect()
+    }
+
+    /// The rate limits shared through Redis, when configured.
+    pub fn shared_limits(&self) -> Option<&shared_limits::SharedLimits> {
+        self.shared_limits.as_deref()
     }
 
     pub fn spend_sink(&self) -> Option<&SpendSink> {
@@ -413,13 +429,25 @@ impl Gateway {
         let customer = end_user
             .as_deref()
             .map(|id| governance::Customer { id, default_budget: self.config.litellm.max_end_user_budget });
-        let admitted = self
-            .check_route_access(principal, &route, model)
-            .and_then(|()| governance::admit(&self.registry, self.spend.as_ref(), principal, customer, start_time));
-        let admission = match admitted {
+        let admitted = self.check_route_access(principal, &route, model).and_then(|()| {
+            let shared = self.shared_limits.is_some();
+            governance::admit(&self.registry, self.spend.as_ref(), principal, customer, start_time, shared)
+        });
+        let mut admission = match admitted {
             Ok(a) => a,
             Err(error) => return Err(self.refused(principal, &route.alias, start_time, op, error, span.take())),
         };
+        // The limits the replicas share: one Redis call, for calls that have such limits only.
+        if let Some(shared) = self.shared_limits.as_ref().filter(|_| !admission.limited.is_empty()) {
+            match shared.admit(&admission.limited, start_time).await {
+                Ok(held) => admission.held = held,
+                Err((index, refusal)) => {
+                    let error = admission.refused_elsewhere(refusal, index, start_time);
+                    drop(admission);
+                    return Err(self.refused(principal, &route.alias, start_time, op, error, span.take()));
+                }
+            }
+        }
 
         let stream = op.stream();
         let settings = &self.config.router;

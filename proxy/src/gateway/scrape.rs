@@ -8,7 +8,7 @@ use chrono::Utc;
 
 use super::Gateway;
 use crate::auth::registry::{Governed, Tracked};
-use crate::telemetry::metrics::{BudgetGauge, DeploymentGauge, Snapshot};
+use crate::telemetry::metrics::{BudgetGauge, DeploymentGauge, RedisGauge, Snapshot};
 
 impl Gateway {
     /// LiteLLM's metrics in Prometheus's text format.
@@ -38,6 +38,7 @@ impl Gateway {
             keys: budgets(&registry.keys.all(), |k| k.key_alias.clone()),
             users: budgets(&registry.users.all(), |_| None),
             deployments,
+            redis: self.shared_limits().map(|l| RedisGauge { up: l.is_up(), fallbacks: l.fallbacks() }),
         }
     }
 }

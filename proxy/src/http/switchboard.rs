@@ -39,6 +39,16 @@ pub struct GatewayInfo {
     pub spend_writer: Option<WriterStatus>,
     /// Where monitoring systems read the gateway.
     pub monitoring: Option<Monitoring>,
+    /// Rate limits shared with the other replicas through Redis (absent: not configured).
+    pub shared_limits: Option<SharedLimitsStatus>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SharedLimitsStatus {
+    /// Redis answers; while it does not, each replica limits its own calls.
+    pub redis_up: bool,
+    /// Calls this replica limited alone because Redis was away.
+    pub fallbacks: u64,
 }
 
 /// `/metrics` and traces, as this gateway serves them.
@@ -78,6 +88,10 @@ pub async fn info(State(state): State<AppState>, _: Reader) -> Json<GatewayInfo>
         models: state.gateway.model_names().len(),
         deployments: state.gateway.deployments().len(),
         spend_writer: state.gateway.spend_sink().map(|s| s.status()),
+        shared_limits: state
+            .gateway
+            .shared_limits()
+            .map(|l| SharedLimitsStatus { redis_up: l.is_up(), fallbacks: l.fallbacks() }),
         monitoring: Some(Monitoring {
             metrics_open: super::metrics::is_open(&state),
             metrics_token_set: state.config.telemetry.metrics_token.is_some(),

@@ -160,6 +160,15 @@ pub struct Snapshot {
     pub keys: Vec<BudgetGauge>,
     pub users: Vec<BudgetGauge>,
     pub deployments: Vec<DeploymentGauge>,
+    /// With rate limits shared through Redis: whether it answers, and the calls limited by this
+    /// replica alone while it did not.
+    pub redis: Option<RedisGauge>,
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+pub struct RedisGauge {
+    pub up: bool,
+    pub fallbacks: u64,
 }
 
 /// One entity's budget: labels (`team`/`team_alias`, `hashed_api_key`/`api_key_alias`, `user`).
@@ -761,6 +770,17 @@ fn snapshot_families(s: &Snapshot) -> Result<Vec<MetricFamily>, prometheus::Erro
     )?;
     let rpm = gauge(&r, "litellm_deployment_rpm_limit", "Deployment RPM limit found in config", DEPLOYMENT)?;
     let tpm = gauge(&r, "litellm_deployment_tpm_limit", "Deployment TPM limit found in config", DEPLOYMENT)?;
+    if let Some(redis) = s.redis {
+        let up = Gauge::new("switchboard_redis_up", "1 while the Redis that shares rate limits answers, else 0")?;
+        up.set(if redis.up { 1.0 } else { 0.0 });
+        r.register(Box::new(up))?;
+        let fallbacks = IntCounter::new(
+            "switchboard_redis_fallbacks_total",
+            "Calls whose rate limits this replica decided alone because Redis was away",
+        )?;
+        fallbacks.inc_by(redis.fallbacks);
+        r.register(Box::new(fallbacks))?;
+    }
     for d in &s.deployments {
         let labels = [d.litellm_model_name.as_str(), d.model_id.as_str(), d.api_base.as_str(), d.api_provider.as_str()];
         state.get_metric_with_label_values(&labels)?.set(f64::from(d.state));
@@ -890,9 +910,14 @@ mod tests {
                     hours_to_reset: Some(3.0),
                 }],
                 deployments: vec![DeploymentGauge { state: 2, model_id: "m1".into(), ..Default::default() }],
+                redis: Some(RedisGauge { up: false, fallbacks: 3 }),
                 ..Default::default()
             })
             .unwrap();
+        assert!(
+            text.contains("switchboard_redis_up 0\n") && text.contains("switchboard_redis_fallbacks_total 3\n"),
+            "{text}"
+        );
         assert!(text.contains(r#"litellm_proxy_total_requests_metric_total{api_key_alias="ci",end_user="",hashed_api_key="88dc28",requested_model="claude",route="/chat/completions",status_code="429",team="t1",team_alias="platform",user=""} 1"#), "{text}");
         assert!(text.contains(r#"exception_class="RateLimitError",exception_status="429""#), "{text}");
         assert!(text.contains(r#"litellm_deployment_failure_responses_total{api_base="",api_key_alias="ci",api_provider="bedrock",exception_class="ServiceUnavailableError",exception_status="503""#), "{text}");

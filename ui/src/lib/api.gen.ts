@@ -396,6 +396,7 @@ export type GatewayInfo = {
   /** Model groups served. */
   models: number;
   monitoring?: null | Monitoring;
+  shared_limits?: null | SharedLimitsStatus;
   spend_writer?: null | WriterStatus;
   uptime_seconds: number;
   version: string;
@@ -1150,6 +1151,13 @@ export type Settings = {
 };
 
 export type Severity = "error" | "warning";
+
+export type SharedLimitsStatus = {
+  /** Calls this replica limited alone because Redis was away. */
+  fallbacks: number;
+  /** Redis answers; while it does not, each replica limits its own calls. */
+  redis_up: boolean;
+};
 
 /** One request, as `/spend/logs` returns it. */
 export type SpendLog = {
