@@ -18,8 +18,11 @@ use crate::store::changes::{self, Notice, What};
 use crate::store::records::{EndUserRecord, KeyRecord, ModelRecord, TeamRecord, UserRecord};
 use crate::store::{Entity, Store, StoreError, team_member_id};
 
-/// How long to wait before connecting again after the database went away.
+/// How long to wait before connecting again after the database went away; doubled after each
+/// failed attempt up to [`MAX_RECONNECT_DELAY`] (a database that refuses LISTEN, behind a
+/// transaction-mode pooler, is not asked every second).
 const RECONNECT_DELAY: Duration = Duration::from_secs(1);
+const MAX_RECONNECT_DELAY: Duration = Duration::from_secs(30);
 
 /// Starts listening (before the boot snapshot is read, so that no change falls between the two):
 /// the notices wait in the connection until [`spawn`] takes them. `None` when the store is not
@@ -63,6 +66,7 @@ struct Follower {
 impl Follower {
     async fn run(&self, mut listening: Option<PgListener>, url: &str) {
         let Some(channel) = self.store.changes_channel().map(str::to_string) else { return };
+        let mut delay = RECONNECT_DELAY;
         loop {
             let mut listener = match listening.take() {
                 // Listening since before the boot snapshot: nothing was missed.
@@ -71,17 +75,22 @@ impl Follower {
                     let listener = match connect(url, &channel).await {
                         Ok(listener) => listener,
                         Err(e) => {
-                            tracing::warn!("replicas: cannot listen for other replicas' changes ({e}); trying again");
-                            tokio::time::sleep(RECONNECT_DELAY).await;
+                            tracing::warn!(
+                                "replicas: cannot listen for other replicas' changes ({e}); trying again in {delay:?}"
+                            );
+                            tokio::time::sleep(delay).await;
+                            delay = (delay * 2).min(MAX_RECONNECT_DELAY);
                             continue;
                         }
                     };
                     // What changed while nobody listened.
                     if let Err(e) = self.resync().await {
-                        tracing::warn!("replicas: reading the database again failed ({e}); trying again");
-                        tokio::time::sleep(RECONNECT_DELAY).await;
+                        tracing::warn!("replicas: reading the database again failed ({e}); trying again in {delay:?}");
+                        tokio::time::sleep(delay).await;
+                        delay = (delay * 2).min(MAX_RECONNECT_DELAY);
                         continue;
                     }
+                    delay = RECONNECT_DELAY;
                     listener
                 }
             };
