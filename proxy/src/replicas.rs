@@ -5,9 +5,12 @@
 //! added to the counters here, so budgets count every replica's calls (to within one flush
 //! interval). After the listening connection was lost, everything is read again, as at boot.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
+
+use parking_lot::Mutex;
+use serde::Serialize;
 
 use sqlx::postgres::PgListener;
 
@@ -23,6 +26,75 @@ use crate::store::{Entity, Store, StoreError, team_member_id};
 /// transaction-mode pooler, is not asked every second).
 const RECONNECT_DELAY: Duration = Duration::from_secs(1);
 const MAX_RECONNECT_DELAY: Duration = Duration::from_secs(30);
+
+/// How often a replica says it is up, and how long one that stopped saying so is still listed.
+const HEARTBEAT_INTERVAL: Duration = Duration::from_secs(5);
+const HEARTBEAT_TIMEOUT: Duration = Duration::from_secs(16);
+
+/// A replica on the same database, as the panel's Overview lists it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ReplicaInfo {
+    pub id: String,
+    /// The machine (a task's host name in ECS).
+    pub host: String,
+    pub version: String,
+    pub started_at: String,
+    /// When it last said it was up (RFC 3339); this replica: now.
+    pub last_seen: String,
+    /// The replica answering this request.
+    pub this_one: bool,
+}
+
+/// The replicas this one has heard from (itself included).
+pub struct Peers {
+    me: ReplicaInfo,
+    seen: Mutex<HashMap<String, (ReplicaInfo, std::time::Instant)>>,
+}
+
+impl Peers {
+    pub fn new(started_at: &str) -> Peers {
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .ok()
+            .or_else(|| std::env::var("HOSTNAME").ok())
+            .map(|h| h.trim().to_string())
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| "unknown".into());
+        Peers {
+            me: ReplicaInfo {
+                id: changes::replica_id().chars().take(12).collect(),
+                host,
+                version: crate::VERSION.to_string(),
+                started_at: started_at.to_string(),
+                last_seen: started_at.to_string(),
+                this_one: true,
+            },
+            seen: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// This replica, then the others heard from lately, oldest first.
+    pub fn list(&self) -> Vec<ReplicaInfo> {
+        let mut me = self.me.clone();
+        me.last_seen = crate::time::format_time(chrono::Utc::now());
+        let mut seen = self.seen.lock();
+        seen.retain(|_, (_, at)| at.elapsed() < HEARTBEAT_TIMEOUT);
+        let mut others: Vec<ReplicaInfo> = seen.values().map(|(info, _)| info.clone()).collect();
+        others.sort_by(|a, b| a.started_at.cmp(&b.started_at).then(a.id.cmp(&b.id)));
+        std::iter::once(me).chain(others).collect()
+    }
+
+    fn heard(&self, from: &str, host: String, version: String, started_at: String) {
+        let info = ReplicaInfo {
+            id: from.chars().take(12).collect(),
+            host,
+            version,
+            started_at,
+            last_seen: crate::time::format_time(chrono::Utc::now()),
+            this_one: false,
+        };
+        self.seen.lock().insert(from.to_string(), (info, std::time::Instant::now()));
+    }
+}
 
 /// Starts listening (before the boot snapshot is read, so that no change falls between the two):
 /// the notices wait in the connection until [`spawn`] takes them. `None` when the store is not
@@ -52,18 +124,35 @@ pub fn spawn(
     store: Store,
     gateway: Arc<Gateway>,
     config: Arc<Config>,
+    peers: Arc<Peers>,
 ) -> tokio::task::JoinHandle<()> {
-    let follower = Follower { store, gateway, config };
-    tokio::spawn(async move { follower.run(listening, &url).await })
+    let follower = Follower { store, gateway, config, peers };
+    tokio::spawn(async move {
+        let heartbeat = follower.heartbeat();
+        let follow = follower.run(listening, &url);
+        tokio::join!(heartbeat, follow);
+    })
 }
 
 struct Follower {
     store: Store,
     gateway: Arc<Gateway>,
     config: Arc<Config>,
+    peers: Arc<Peers>,
 }
 
 impl Follower {
+    /// Tells the other replicas this one is up, every few seconds.
+    async fn heartbeat(&self) {
+        let payloads = changes::heartbeat(&self.peers.me.host, &self.peers.me.started_at);
+        loop {
+            if let Err(e) = self.store.notify(&payloads).await {
+                tracing::debug!("replicas: heartbeat not sent ({e})");
+            }
+            tokio::time::sleep(HEARTBEAT_INTERVAL).await;
+        }
+    }
+
     async fn run(&self, mut listening: Option<PgListener>, url: &str) {
         let Some(channel) = self.store.changes_channel().map(str::to_string) else { return };
         let mut delay = RECONNECT_DELAY;
@@ -121,6 +210,7 @@ impl Follower {
         }
         let registry = &self.gateway.registry;
         match notice.what {
+            What::Heartbeat { host, version, started_at } => self.peers.heard(&notice.from, host, version, started_at),
             What::Changed { records } => {
                 for (entity, id) in records {
                     if let Err(e) = self.reload(entity, &id).await {

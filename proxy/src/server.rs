@@ -133,8 +133,10 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningServe
     };
 
     let config = Arc::new(config);
-    let follower = crate::replicas::shared(&store).then(|| {
-        crate::replicas::spawn(listening, database_url(&config), store.clone(), gateway.clone(), config.clone())
+    let replicas = crate::replicas::shared(&store)
+        .then(|| Arc::new(crate::replicas::Peers::new(&crate::time::format_time(chrono::Utc::now()))));
+    let follower = replicas.clone().map(|peers| {
+        crate::replicas::spawn(listening, database_url(&config), store.clone(), gateway.clone(), config.clone(), peers)
     });
     let telemetry = gateway.telemetry.clone();
     let responses = Arc::new(crate::responses::SavedResponses::new(store.clone()));
@@ -147,6 +149,7 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningServe
         started: Instant::now(),
         responses: responses.clone(),
         listen: local_addr,
+        replicas,
     };
     let app = router(state, local_addr).map_err(StartError::Other)?;
     let (tx, rx) = oneshot::channel::<()>();

@@ -208,6 +208,19 @@ async fn three_replicas_on_one_database_see_each_other_s_changes_and_spend() {
         .await;
     }
     println!("{} calls on three replicas: {row_total} spent, as every replica counts it", rows.len());
+
+    // Each replica lists the three (itself first), as the panel's Overview shows them.
+    for (name, replica) in [("A", a), ("B", b), ("C", c)] {
+        let took = until(&format!("the three replicas listed on {name}"), Duration::from_secs(6), || async {
+            replica.get("/switchboard/info").await["replicas"].as_array().is_some_and(|r| r.len() == 3)
+        })
+        .await;
+        let listed = replica.get("/switchboard/info").await["replicas"].clone();
+        assert_eq!(listed[0]["this_one"], true, "{listed}");
+        assert_eq!(listed.as_array().unwrap().iter().filter(|r| r["this_one"] == true).count(), 1, "{listed}");
+        assert!(listed.as_array().unwrap().iter().all(|r| r["version"] == env!("CARGO_PKG_VERSION")), "{listed}");
+        println!("{name} lists the three replicas after {took:?}");
+    }
 }
 
 /// Debian's `redis-server` of this test's own on a free port, stopped and started again at will.

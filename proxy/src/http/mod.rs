@@ -63,6 +63,8 @@ pub struct AppState {
     pub responses: Arc<crate::responses::SavedResponses>,
     /// The address the gateway listens on (who may scrape `/metrics` depends on it).
     pub listen: SocketAddr,
+    /// The replicas on the same PostgreSQL database (none with SQLite).
+    pub replicas: Option<Arc<crate::replicas::Peers>>,
 }
 
 /// The authenticated caller of a protected route.

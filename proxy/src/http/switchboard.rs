@@ -41,6 +41,8 @@ pub struct GatewayInfo {
     pub monitoring: Option<Monitoring>,
     /// Rate limits shared with the other replicas through Redis (absent: not configured).
     pub shared_limits: Option<SharedLimitsStatus>,
+    /// With PostgreSQL: this replica, then the others on the same database heard from lately.
+    pub replicas: Option<Vec<crate::replicas::ReplicaInfo>>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -88,6 +90,7 @@ pub async fn info(State(state): State<AppState>, _: Reader) -> Json<GatewayInfo>
         models: state.gateway.model_names().len(),
         deployments: state.gateway.deployments().len(),
         spend_writer: state.gateway.spend_sink().map(|s| s.status()),
+        replicas: state.replicas.as_ref().map(|r| r.list()),
         shared_limits: state
             .gateway
             .shared_limits()

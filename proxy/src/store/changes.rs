@@ -38,6 +38,8 @@ pub enum What {
     Changed { records: Vec<(Entity, String)> },
     /// An entity's spend and next reset, set rather than added.
     SpendSet { entity: Entity, id: String, spend: f64, reset_at: Option<String> },
+    /// A replica says it is up (every few seconds), for the list of replicas.
+    Heartbeat { host: String, version: String, started_at: String },
     /// Spend a flush added: per entity, and per (team, user) membership.
     SpendAdded {
         #[serde(default)]
@@ -57,6 +59,16 @@ pub fn written(writes: &[Write<'_>]) -> Vec<String> {
         })
         .collect();
     payloads(records, |records| What::Changed { records })
+}
+
+/// The payload of this replica's heartbeat.
+pub fn heartbeat(host: &str, started_at: &str) -> Vec<String> {
+    let what = What::Heartbeat {
+        host: host.to_string(),
+        version: crate::VERSION.to_string(),
+        started_at: started_at.to_string(),
+    };
+    serde_json::to_string(&Notice { from: replica_id().to_string(), what }).into_iter().collect()
 }
 
 /// The payload of a spend set anew.

@@ -149,6 +149,14 @@ impl Store {
         Ok(Store { pool, kind, sealer: None, channel })
     }
 
+    /// Sends `payloads` on this schema's channel, outside any write (PostgreSQL only).
+    pub async fn notify(&self, payloads: &[String]) -> Result<(), StoreError> {
+        let Some(channel) = self.changes_channel() else { return Ok(()) };
+        let mut conn = self.pool.acquire().await?;
+        changes::send(&mut conn, channel, payloads).await?;
+        Ok(())
+    }
+
     /// PostgreSQL: the channel of [`changes`] notices for this database schema.
     pub fn changes_channel(&self) -> Option<&str> {
         self.channel.as_deref()

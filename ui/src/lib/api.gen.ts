@@ -396,6 +396,8 @@ export type GatewayInfo = {
   /** Model groups served. */
   models: number;
   monitoring?: null | Monitoring;
+  /** With PostgreSQL: this replica, then the others on the same database heard from lately. */
+  replicas?: ReplicaInfo[] | null;
   shared_limits?: null | SharedLimitsStatus;
   spend_writer?: null | WriterStatus;
   uptime_seconds: number;
@@ -1103,6 +1105,19 @@ export type RegenerateKeyRequest = LimitFields & {
   models?: string[] | null;
   /** The new clear key; made when absent. */
   new_key?: string | null;
+};
+
+/** A replica on the same database, as the panel's Overview lists it. */
+export type ReplicaInfo = {
+  /** The machine (a task's host name in ECS). */
+  host: string;
+  id: string;
+  /** When it last said it was up (RFC 3339); this replica: now. */
+  last_seen: string;
+  started_at: string;
+  /** The replica answering this request. */
+  this_one: boolean;
+  version: string;
 };
 
 export type Report = {

@@ -3,8 +3,8 @@ import { CopyButton, CopyField, ErrorNotice, PageHeader, StatusBadge } from "../
 import { useApp } from "../context";
 import { useAsync, useInterval } from "../hooks";
 import { isMissingRoute } from "../lib/api";
-import type { GatewayInfo, Monitoring, SpendLog, SpendStats } from "../lib/api.gen";
-import { formatCost, formatMs, formatTime, formatTokens, formatUptime } from "../lib/format";
+import type { GatewayInfo, Monitoring, ReplicaInfo, SpendLog, SpendStats } from "../lib/api.gen";
+import { formatCost, formatMs, formatTime, formatTokens, formatUptime, formatRelative } from "../lib/format";
 import { todayTotals } from "../lib/requests";
 import { KEY_PLACEHOLDER, SNIPPET_KEY_ENV, SNIPPET_LABELS, type SnippetKind, openaiBaseUrl, prometheusScrapeConfig, snippet } from "../lib/snippets";
 
@@ -108,7 +108,45 @@ export function OverviewPage() {
           )}
         </div>
       </div>
+      {d?.info?.replicas && d.info.replicas.length > 1 && <ReplicasCard replicas={d.info.replicas} sharedLimits={d.info.shared_limits} />}
       {d?.info?.monitoring && <MonitoringCard monitoring={d.info.monitoring} />}
+    </div>
+  );
+}
+
+/** The replicas on the gateway's PostgreSQL database (a deployment with several tasks). */
+function ReplicasCard({ replicas, sharedLimits }: { replicas: ReplicaInfo[]; sharedLimits: GatewayInfo["shared_limits"] }) {
+  return (
+    <div className="card card-flush" data-testid="replicas-card">
+      <div className="card-head pad">
+        <h2>Replicas</h2>
+        <span className="muted small" data-testid="replicas-sharing">
+          {plural(replicas.length, "replica")} on one database: keys, changes and spend shared
+          {sharedLimits ? (sharedLimits.redis_up ? "; rate limits shared through Redis" : "; Redis is away, each limits its own calls") : "; rate limits per replica (no Redis)"}
+        </span>
+      </div>
+      <table className="table table-compact" data-testid="replicas">
+        <thead>
+          <tr>
+            <th>Host</th>
+            <th>Version</th>
+            <th>Started</th>
+            <th>Last heard</th>
+          </tr>
+        </thead>
+        <tbody>
+          {replicas.map((r) => (
+            <tr key={r.id} data-testid="replica" data-this-one={r.this_one ? "true" : "false"}>
+              <td className="mono ellipsis" title={`${r.host} · ${r.id}`}>
+                {r.host} <span className="muted small">{r.id.slice(0, 8)}</span> {r.this_one && <span className="muted small">(this one)</span>}
+              </td>
+              <td className="mono">{r.version}</td>
+              <td>{formatRelative(r.started_at)}</td>
+              <td>{r.this_one ? "now" : formatRelative(r.last_seen)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
     </div>
   );
 }
