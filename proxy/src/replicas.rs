@@ -265,7 +265,7 @@ impl Follower {
             Entity::Team => match self.store.record::<TeamRecord>(entity, id).await? {
                 Some((mut team, spend)) => {
                     team.spend = spend;
-                    if !newer_here(&registry.teams, &team) {
+                    if !registry.teams.newer_than(&team) {
                         registry.put_team(team);
                     }
                 }
@@ -339,7 +339,7 @@ impl Follower {
         self.reload_organizations().await?;
         let teams: HashSet<String> = snapshot.teams.iter().map(|t| t.team_id.clone()).collect();
         for team in snapshot.teams {
-            if newer_here(&registry.teams, &team) {
+            if registry.teams.newer_than(&team) {
                 continue;
             }
             let spend = team.spend;
@@ -384,13 +384,6 @@ fn reload_into<R: Governed>(table: &Table<R>, found: Option<(R, f64)>, id: &str)
             table.remove(id);
         }
     }
-}
-
-/// Whether the entry for `record` here was changed after `record` was read.
-fn newer_here<R: Governed>(table: &Table<R>, record: &R) -> bool {
-    table.get(record.id()).is_some_and(
-        |here| matches!((here.record.updated_at(), record.updated_at()), (Some(here), Some(read)) if here > read),
-    )
 }
 
 fn raise_spend(counters: &crate::limits::Counters, stored: f64) {

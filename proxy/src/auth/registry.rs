@@ -140,13 +140,18 @@ impl<R: Governed> Table<R> {
     /// [`Table::put`], unless the entry here was changed after `record` (read from the database
     /// before a change made here): the newer one stays. Whether `record` was put.
     pub fn put_unless_newer(&self, record: R) -> bool {
-        let newer_here = self.get(record.id()).is_some_and(
-            |here| matches!((here.record.updated_at(), record.updated_at()), (Some(here), Some(read)) if here > read),
-        );
+        let newer_here = self.newer_than(&record);
         if !newer_here {
             self.put(record);
         }
         !newer_here
+    }
+
+    /// Whether the entry for `record` here was changed after `record` (both say when).
+    pub fn newer_than(&self, record: &R) -> bool {
+        self.get(record.id()).is_some_and(
+            |here| matches!((here.record.updated_at(), record.updated_at()), (Some(here), Some(read)) if here > read),
+        )
     }
 
     /// Replaces the record `old_id` with `record` under its own id (a regenerated key), keeping

@@ -409,12 +409,11 @@ impl Store {
         Ok(())
     }
 
-    /// One record with its spend, as [`Store::load`] reads them all (`None`: there is none).
+    /// One key, team, user or customer with its spend, as [`Store::load`] reads them all
+    /// (`None`: there is none). Models are read with [`Store::model`].
     pub async fn record<T: DeserializeOwned>(&self, entity: Entity, id: &str) -> Result<Option<(T, f64)>, StoreError> {
         let (table, column) = entity.table();
-        let spend =
-            if matches!(entity, Entity::Model | Entity::Budget) { "CAST(0 AS DOUBLE PRECISION)" } else { "spend" };
-        let sql = format!("SELECT data, {spend} AS spend FROM {table} WHERE {column} = $1");
+        let sql = format!("SELECT data, spend FROM {table} WHERE {column} = $1");
         let row = sqlx::query(AssertSqlSafe(sql)).bind(id).fetch_optional(&self.pool).await?;
         row.map(|r| {
             let data: String = r.try_get("data")?;
