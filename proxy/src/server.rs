@@ -138,6 +138,7 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningServe
     let follower = replicas.clone().map(|peers| {
         crate::replicas::spawn(listening, database_url(&config), store.clone(), gateway.clone(), config.clone(), peers)
     });
+    let router_sync = gateway.share_router_state();
     let telemetry = gateway.telemetry.clone();
     let responses = Arc::new(crate::responses::SavedResponses::new(store.clone()));
     let state = AppState {
@@ -179,6 +180,9 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningServe
             () = drain_deadline => tracing::warn!("shutdown: requests still running after {DRAIN_TIMEOUT:?} were cut off"),
         }
         roller.abort();
+        if let Some(sync) = router_sync {
+            sync.abort();
+        }
         if let Some(follower) = follower {
             follower.abort();
         }

@@ -370,6 +370,39 @@ async fn rate_limits_hold_across_replicas_through_redis_and_calls_go_on_without_
         })
         .await;
     }
+
+    // A budget of five calls: sixty calls, six at a time over the three replicas, pass five
+    // plus at most the six in flight when the fifth ended; the spend adds up to what passed.
+    let probe = shared_key(a, &all, json!({})).await;
+    assert_eq!(chat(b, &probe, "gpt-4o-mini").await, 200);
+    until("one call's spend", Duration::from_secs(5), || async {
+        key_info(a, &probe).await["info"]["spend"].as_f64().is_some_and(|s| s > 0.0)
+    })
+    .await;
+    let per_call = key_info(a, &probe).await["info"]["spend"].as_f64().unwrap();
+    let key = shared_key(b, &all, json!({"max_budget": per_call * 4.5})).await;
+    let mut statuses = Vec::new();
+    for _ in 0..10 {
+        statuses.extend(burst(&all, &key, "gpt-4o-mini", 6).await);
+    }
+    let passed = count(&statuses, 200);
+    eprintln!("budget burst: {passed} passed");
+    assert!((5..=11).contains(&passed), "{passed} passed a five-call budget: {statuses:?}");
+    assert_eq!(count(&statuses, 400), 60 - passed, "the rest refused over budget: {statuses:?}");
+    for replica in all {
+        until("every call's spend on every replica", Duration::from_secs(5), || async {
+            let spend = key_info(replica, &key).await["info"]["spend"].as_f64().unwrap_or(0.0);
+            (spend - per_call * passed as f64).abs() < per_call / 1000.0
+        })
+        .await;
+    }
+    // Its spend set back to zero on C: the key answers on A again.
+    c.admin("/key/update", json!({"key": key, "spend": 0.0})).await;
+    until("a spend set on C lets the key through on A", WITHIN, || async {
+        chat(a, &key, "gpt-4o-mini").await.as_u16() == 200
+    })
+    .await;
+
     let info = a.get("/switchboard/info").await;
     assert_eq!(
         (info["shared_limits"]["redis_up"].as_bool(), info["shared_limits"]["fallbacks"].as_u64()),
@@ -412,3 +445,92 @@ async fn rate_limits_hold_across_replicas_through_redis_and_calls_go_on_without_
     );
     assert!(b.log_text().contains("Redis is back"), "{}", b.log_text());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_router_s_cooldowns_and_calls_in_flight_are_shared_through_redis() {
+    let (flaky, first, second) =
+        (FakeOpenAi::start().await.unwrap(), FakeOpenAi::start().await.unwrap(), FakeOpenAi::start().await.unwrap());
+    let schema = Schema::new().await;
+    let dir = TempDir::new("shared-router");
+    let redis = LocalRedis::start(dir.path());
+    let config = dir.path().join("config.yaml");
+    let deployment = |name: &str, model: &str, base: &str, id: &str| {
+        format!(
+            "  - model_name: {name}\n    litellm_params: {{model: openai/{model}, api_base: '{base}', api_key: sk-upstream-test}}\n    model_info: {{id: {id}}}\n"
+        )
+    };
+    std::fs::write(
+        &config,
+        format!(
+            "model_list:\n{}{}{}{}general_settings:\n  master_key: {MASTER_KEY}\nrouter_settings:\n  routing_strategy: least-busy\n  allowed_fails: 0\n  cooldown_time: 60\n  num_retries: 1\n",
+            deployment("pair", "fake-500", &flaky.base_url(), "flaky"),
+            deployment("pair", "gpt-4o-mini", &flaky.base_url(), "sound"),
+            deployment("slow", "fake-slow", &first.base_url(), "slow-first"),
+            deployment("slow", "fake-slow", &second.base_url(), "slow-second"),
+        ),
+    )
+    .unwrap();
+    let (url, redis_url) = (schema.url(), redis.url());
+    let env = [("DATABASE_URL", url.as_str()), ("REDIS_URL", redis_url.as_str())];
+    let a = Gateway::start(&config, &dir.path().join("a.log"), &env).await;
+    let b = Gateway::start(&config, &dir.path().join("b.log"), &env).await;
+    let failed_upstream = || flaky.requests().iter().filter(|r| r.body["model"] == "fake-500").count();
+
+    // A deployment that fails on A rests on B too: B never calls it.
+    until("the failing deployment cooled down on A", Duration::from_secs(10), || async {
+        assert_eq!(chat(&a, MASTER_KEY, "pair").await, 200, "the sound deployment answers");
+        failed_upstream() > 0
+    })
+    .await;
+    let state = |gateway: &Gateway| {
+        let url = format!("{}/metrics", gateway.url);
+        async move {
+            let metrics = reqwest::Client::new().get(url).send().await.unwrap().text().await.unwrap();
+            metrics.lines().any(|l| {
+                l.starts_with("litellm_deployment_state{") && l.contains("model_id=\"flaky\"") && l.ends_with(" 2")
+            })
+        }
+    };
+    let rested = until("B rests the deployment A cooled down", WITHIN * 2, || state(&b)).await;
+    eprintln!("a cooldown on A reached B after {rested:?}");
+    let before = failed_upstream();
+    for _ in 0..10 {
+        assert_eq!(chat(&b, MASTER_KEY, "pair").await, 200);
+    }
+    assert_eq!(failed_upstream(), before, "B called a deployment that rests");
+
+    // Least busy: with a slow call in flight on A, B's next call goes to the other deployment.
+    for round in 0..3 {
+        first.clear();
+        second.clear();
+        let on_a = tokio::spawn({
+            let url = a.url.clone();
+            async move {
+                let body = json!({"model": "slow", "messages": [{"role": "user", "content": "hello"}]});
+                reqwest::Client::new()
+                    .post(format!("{url}/v1/chat/completions"))
+                    .bearer_auth(MASTER_KEY)
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+            }
+        });
+        until("A's slow call upstream", WITHIN, || async { first.requests().len() + second.requests().len() == 1 })
+            .await;
+        let (busy, idle) = if first.requests().is_empty() { (&second, &first) } else { (&first, &second) };
+        tokio::time::sleep(SYNC_WAIT).await;
+        assert_eq!(chat(&b, MASTER_KEY, "slow").await, 200);
+        assert_eq!(
+            (busy.requests().len(), idle.requests().len()),
+            (1, 1),
+            "round {round}: B's call went to the deployment busy on A"
+        );
+        assert_eq!(on_a.await.unwrap(), 200);
+    }
+}
+
+/// Longer than a report's way from A to B: A tells its load every 0.5 s, and B reads the
+/// reports every 0.5 s.
+const SYNC_WAIT: Duration = Duration::from_millis(1200);

@@ -82,6 +82,11 @@ impl Core {
     /// writer, after the rows of calls that ended before.
     pub async fn set_spend(&self, entity: Entity, id: &str, counters: &Counters, spend: f64) {
         counters.set_spend(spend, counters.reset_at());
+        if let (Some(shared), Some((subject, period))) =
+            (self.gateway.shared_limits(), crate::gateway::governance::shared_spend(entity, id, counters))
+        {
+            shared.set_spend(&subject, period, spend).await;
+        }
         let reset_at = counters.reset_at().map(format_time);
         if let Some(sink) = self.gateway.spend_sink()
             && !sink.set_spend(entity, id, spend, reset_at).await

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use super::GatewayError;
-use super::shared_limits::{Held, Limited, Refusal};
+use super::shared_limits::{Budget, Held, Limited, Refusal};
 use crate::auth::Principal;
 use crate::auth::access::{self, Denied, ModelFacts};
 use crate::auth::registry::{Governed, Registry, TeamEntry, Tracked};
@@ -88,7 +88,7 @@ impl Admission {
             c.add_tokens(tokens, now);
         }
         if let Some(held) = &self.held {
-            held.add_tokens(tokens);
+            held.count(tokens, cost);
         }
     }
 
@@ -105,6 +105,9 @@ impl Admission {
             Refusal::Parallel => parallel_limited(&l.label, l.max_parallel.unwrap_or_default()),
             Refusal::Requests => rate_limited(&l.label, "requests", l.rpm.unwrap_or_default(), now),
             Refusal::Tokens => rate_limited(&l.label, "tokens", l.tpm.unwrap_or_default(), now),
+            Refusal::Budget(spend) => {
+                budget_exceeded(l.kind, &l.label, spend, l.budget.as_ref().map_or(0.0, |b| b.max))
+            }
         }
     }
 }
@@ -130,7 +133,18 @@ enum Kind {
 }
 
 impl Kind {
-    /// As shared rate limits name it.
+    fn of(entity: Entity) -> Option<Kind> {
+        match entity {
+            Entity::Key => Some(Kind::Key),
+            Entity::Team => Some(Kind::Team),
+            Entity::User => Some(Kind::User),
+            Entity::Organization => Some(Kind::Organization),
+            Entity::EndUser => Some(Kind::EndUser),
+            Entity::Model | Entity::Budget => None,
+        }
+    }
+
+    /// As shared limits name it.
     fn name(self) -> &'static str {
         match self {
             Kind::Key => "key",
@@ -141,6 +155,22 @@ impl Kind {
             Kind::TeamMember => "team_member",
         }
     }
+}
+
+/// How the limits the replicas share name an entity (`key:<hash>`, `team:<id>`, ...).
+fn shared_subject(kind: Kind, record_id: &str) -> String {
+    format!("{}:{record_id}", kind.name())
+}
+
+/// Where an admin's new spend for an entity goes for the replicas: its shared subject and
+/// budget period (`None`: a kind without budgets).
+pub fn shared_spend(entity: Entity, id: &str, counters: &Counters) -> Option<(String, i64)> {
+    Kind::of(entity).map(|kind| (shared_subject(kind, id), budget_period(counters)))
+}
+
+/// The end of the budget period the counters are in (0: no periods).
+fn budget_period(counters: &Counters) -> i64 {
+    counters.reset_at().map_or(0, |at| at.timestamp())
 }
 
 /// One entity the call counts against.
@@ -258,13 +288,7 @@ pub fn admit(
             // LiteLLM refuses a customer only once it is over its budget, everyone else once at it.
             let over = if s.kind == Kind::EndUser { spend > max } else { spend >= max };
             if over {
-                let message = match s.kind {
-                    Kind::User | Kind::EndUser => {
-                        format!("ExceededBudget: {} over budget. Spend={spend}, Budget={max}", s.label)
-                    }
-                    _ => format!("Budget has been exceeded! {} Current cost: {spend}, Max budget: {max}", s.label),
-                };
-                return Err(GatewayError::BudgetExceeded(message));
+                return Err(budget_exceeded(s.kind.name(), &s.label, spend, max));
             }
         }
         if let Some(tpm) = s.limits.tpm_limit
@@ -311,15 +335,35 @@ pub fn admit(
         }
         admission.charged.push(s.counters.clone());
         let (rpm, max_parallel, tpm) = (s.limits.rpm_limit, s.limits.max_parallel_requests, s.limits.tpm_limit);
-        if shared && (rpm.is_some() || max_parallel.is_some() || tpm.is_some()) {
-            let subject = format!("{}:{}", s.kind.name(), s.record_id);
-            admission.limited.push(Limited { subject, label: s.label.clone(), rpm, max_parallel, tpm });
+        if shared && (rpm.is_some() || max_parallel.is_some() || tpm.is_some() || s.max_budget.is_some()) {
+            admission.limited.push(Limited {
+                subject: shared_subject(s.kind, s.record_id),
+                kind: s.kind.name(),
+                label: s.label.clone(),
+                rpm,
+                max_parallel,
+                tpm,
+                budget: s.max_budget.map(|max| Budget {
+                    max,
+                    above_only: s.kind == Kind::EndUser,
+                    spend: s.counters.spend(),
+                    period: budget_period(s.counters),
+                }),
+            });
         }
     }
     if shared {
         admission.requests = counted_requests.into_iter().cloned().collect();
     }
     Ok(admission)
+}
+
+/// LiteLLM's words for a budget that is used up (users and customers have their own).
+fn budget_exceeded(kind: &str, label: &str, spend: f64, max: f64) -> GatewayError {
+    GatewayError::BudgetExceeded(match kind {
+        "user" | "end_user" => format!("ExceededBudget: {label} over budget. Spend={spend}, Budget={max}"),
+        _ => format!("Budget has been exceeded! {label} Current cost: {spend}, Max budget: {max}"),
+    })
 }
 
 fn parallel_limited(label: &str, max: u64) -> GatewayError {

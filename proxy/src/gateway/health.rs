@@ -30,6 +30,27 @@ struct State {
     cooldown_until: Option<Instant>,
     /// The latest call failed (LiteLLM's "partial outage").
     last_failed: bool,
+    /// What the other replicas' calls carry on this deployment, as they last said.
+    peers: PeerLoad,
+}
+
+/// The other replicas' load on a deployment (see `shared_routing`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PeerLoad {
+    pub in_flight: u32,
+    /// The minute `requests` and `tokens` count in.
+    pub minute: u64,
+    pub requests: u64,
+    pub tokens: u64,
+}
+
+/// What this replica's calls carry on a deployment, for the others.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OwnLoad {
+    pub in_flight: u32,
+    pub minute: u64,
+    pub requests: u64,
+    pub tokens: u64,
 }
 
 impl State {
@@ -42,6 +63,7 @@ impl State {
                 time_to_first_token: self.time_to_first_token,
                 cooldown_until: self.cooldown_until,
                 last_failed: self.last_failed,
+                peers: self.peers,
                 ..State::default()
             };
         }
@@ -51,7 +73,7 @@ impl State {
 /// How much a new latency sample moves the average.
 const LATENCY_WEIGHT: f64 = 0.3;
 
-fn current_minute() -> u64 {
+pub fn current_minute() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() / 60).unwrap_or(0)
 }
 
@@ -99,15 +121,37 @@ impl DeploymentHealth {
         }
     }
 
+    /// This replica's load and, with Redis, the other replicas'.
     pub fn load(&self) -> Load {
         let mut s = self.state.lock();
         s.roll(current_minute());
+        let (peer_requests, peer_tokens) =
+            if s.peers.minute == s.minute { (s.peers.requests, s.peers.tokens) } else { (0, 0) };
         Load {
-            in_flight: s.in_flight,
-            requests: s.requests,
-            tokens: s.tokens,
+            in_flight: s.in_flight.saturating_add(s.peers.in_flight),
+            requests: s.requests + peer_requests,
+            tokens: s.tokens + peer_tokens,
             latency_per_token: s.latency_per_token,
             time_to_first_token: s.time_to_first_token,
+        }
+    }
+
+    /// This replica's own load, to tell the others.
+    pub fn own_load(&self) -> OwnLoad {
+        let mut s = self.state.lock();
+        s.roll(current_minute());
+        OwnLoad { in_flight: s.in_flight, minute: s.minute, requests: s.requests, tokens: s.tokens }
+    }
+
+    pub fn set_peers(&self, peers: PeerLoad) {
+        self.state.lock().peers = peers;
+    }
+
+    /// Another replica cooled the deployment down until `until`.
+    pub fn rest_until(&self, until: Instant) {
+        let mut s = self.state.lock();
+        if s.cooldown_until.is_none_or(|own| own < until) {
+            s.cooldown_until = Some(until);
         }
     }
 
@@ -195,6 +239,28 @@ impl Drop for InFlight {
 mod tests {
     use super::*;
     use std::sync::Arc;
+
+    #[test]
+    fn the_other_replicas_load_adds_to_this_one_s_in_their_minute_only() {
+        let h = Arc::new(DeploymentHealth::default());
+        let _call = h.start();
+        h.add_tokens(10);
+        let minute = current_minute();
+        h.set_peers(PeerLoad { in_flight: 2, minute, requests: 5, tokens: 100 });
+        let load = h.load();
+        assert_eq!((load.in_flight, load.requests, load.tokens), (3, 6, 110));
+        assert_eq!(h.own_load(), OwnLoad { in_flight: 1, minute, requests: 1, tokens: 10 });
+        // Counts of another minute are over; calls in flight still are.
+        h.set_peers(PeerLoad { in_flight: 2, minute: minute.saturating_sub(1), requests: 5, tokens: 100 });
+        let load = h.load();
+        assert_eq!((load.in_flight, load.requests, load.tokens), (3, 1, 10));
+        let until = Instant::now() + Duration::from_secs(30);
+        h.rest_until(until);
+        assert!(h.cooling_down(Instant::now()));
+        // An earlier end does not shorten a rest.
+        h.rest_until(Instant::now());
+        assert!(h.cooling_down(Instant::now() + Duration::from_secs(29)));
+    }
 
     fn settings() -> RouterSettings {
         RouterSettings::default()

@@ -14,6 +14,7 @@ mod reliability;
 mod routes;
 mod scrape;
 pub mod shared_limits;
+mod shared_routing;
 mod strategy;
 mod wildcard;
 
@@ -324,6 +325,13 @@ impl Gateway {
         self.shared_limits.as_deref()
     }
 
+    /// With Redis, keeps the router's cooldowns and load in step with the other replicas'
+    /// (until the task is aborted).
+    pub fn share_router_state(self: &Arc<Self>) -> Option<tokio::task::JoinHandle<()>> {
+        let limits = self.shared_limits.clone()?;
+        Some(shared_routing::spawn(self.clone(), limits))
+    }
+
     pub fn spend_sink(&self) -> Option<&SpendSink> {
         self.spend.as_ref()
     }
@@ -518,6 +526,10 @@ impl Gateway {
                             settings,
                             deployment.cooldown,
                         );
+                        if let (true, Some(limits)) = (cooled, &self.shared_limits) {
+                            let rest = deployment.cooldown.unwrap_or(settings.cooldown_time);
+                            shared_routing::cooled(limits, &deployment.entry.id, rest);
+                        }
                         log.attempt_failed(&error, cooled);
                         if retries < allowed && reliability::retryable(&error, others) {
                             let now = Instant::now();

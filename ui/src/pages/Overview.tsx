@@ -122,7 +122,7 @@ function ReplicasCard({ replicas, sharedLimits }: { replicas: ReplicaInfo[]; sha
         <h2>Replicas</h2>
         <span className="muted small" data-testid="replicas-sharing">
           {plural(replicas.length, "replica")} on one database: keys, changes and spend shared
-          {sharedLimits ? (sharedLimits.redis_up ? "; rate limits shared through Redis" : "; Redis is away, each limits its own calls") : "; rate limits per replica (no Redis)"}
+          {sharedLimits ? (sharedLimits.redis_up ? "; limits, budgets and routing shared through Redis" : "; Redis is away, each limits its own calls") : "; rate limits per replica (no Redis)"}
         </span>
       </div>
       <table className="table table-compact" data-testid="replicas">

@@ -225,7 +225,7 @@ export function DeployFormView({
             // Shared limits are what let a second task in: two tasks spread over two AZs.
             if (v && form.desiredCount.trim() === "1") set("desiredCount", "2");
           }}
-          testid="deploy-redis" label="Redis on ElastiCache" detail="Passed to the tasks as REDIS_URL: the tasks share rate limits (rpm, tpm, parallel requests) through it. Keys, changes and budgets are shared through RDS." />
+          testid="deploy-redis" label="Redis on ElastiCache" detail="Passed to the tasks as REDIS_URL: the tasks share rate limits, budgets to the call and the router's cooldowns and load through it. Keys and changes are shared through RDS." />
         {form.enableRedis && (
           <div className="switch-body">
             <Field label="Node type" htmlFor="d-cache" error={errors.cacheNodeType}>
