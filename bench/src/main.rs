@@ -102,6 +102,13 @@ struct Args {
     /// Length of the soak, in minutes of load.
     #[arg(long, default_value_t = 30, requires = "soak", value_parser = clap::value_parser!(u64).range(1..))]
     soak_minutes: u64,
+    /// PostgreSQL of the replica scenarios (each run makes a schema of its own there and drops
+    /// it).
+    #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/test")]
+    database_url: String,
+    /// Redis of the replica scenarios (a database number of the bench's own: it is emptied).
+    #[arg(long, default_value = "redis://127.0.0.1:6379/9")]
+    redis_url: String,
     /// Fixed rate of the soak, req/s.
     #[arg(long, default_value_t = 1000, requires = "soak", value_parser = clap::value_parser!(u32).range(1..))]
     soak_rate: u32,
@@ -211,13 +218,65 @@ struct Ctx {
     db_counter: u32,
 }
 
-/// The gateway under test for one scenario.
+/// The gateway under test for one scenario (one of its replicas).
 struct Gateway {
     proc: Proc,
     port: u16,
     log: PathBuf,
     /// Switchboard's SQLite file.
     db: Option<PathBuf>,
+}
+
+/// What the replicas of a scenario share: a PostgreSQL schema of the run's own (dropped when
+/// done) and Redis.
+struct Shared {
+    database_url: String,
+    server: String,
+    schema: String,
+    redis_url: String,
+}
+
+impl Shared {
+    fn new(args: &Args, scenario: &Scenario) -> anyhow::Result<Shared> {
+        let schema = format!("bench_{}_{}", scenario.name.replace('-', "_"), std::process::id());
+        psql(&args.database_url, &format!("CREATE SCHEMA {schema}"))?;
+        let (host, db) = args
+            .redis_url
+            .strip_prefix("redis://")
+            .and_then(|rest| rest.rsplit_once('/'))
+            .ok_or_else(|| anyhow!("--redis-url {} is not redis://HOST:PORT/DB", args.redis_url))?;
+        let (host, port) = host.rsplit_once(':').unwrap_or((host, "6379"));
+        let flushed = command_output("redis-cli", &["-h", host, "-p", port, "-n", db, "FLUSHDB"]);
+        if flushed.as_deref() != Some("OK") {
+            bail!("Redis at {} did not answer redis-cli FLUSHDB (is redis-server running?)", args.redis_url);
+        }
+        let sep = if args.database_url.contains('?') { '&' } else { '?' };
+        Ok(Shared {
+            database_url: format!("{}{sep}options=-c%20search_path%3D{schema}", args.database_url),
+            server: args.database_url.clone(),
+            schema,
+            redis_url: args.redis_url.clone(),
+        })
+    }
+
+    fn spend_rows(&self) -> Option<u64> {
+        let query = format!("SELECT count(*) FROM {}.spend_logs", self.schema);
+        command_output("psql", &[&self.server, "-XAtc", &query]).and_then(|n| n.parse().ok())
+    }
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        let _ = psql(&self.server, &format!("DROP SCHEMA {} CASCADE", self.schema));
+    }
+}
+
+fn psql(server: &str, statement: &str) -> anyhow::Result<()> {
+    let out = Command::new("psql").args([server, "-Xqc", statement]).output().context("cannot run psql")?;
+    if !out.status.success() {
+        bail!("psql {statement}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    Ok(())
 }
 
 fn gateway_config(upstream_port: u16) -> String {
@@ -282,9 +341,15 @@ fn wait_ready(proc: &mut Proc, port: u16, timeout: Duration, what: &str, log: &P
 }
 
 impl Ctx {
-    fn start_switchboard(&mut self, scenario: &Scenario) -> anyhow::Result<Gateway> {
+    fn start_switchboard(
+        &mut self,
+        scenario: &Scenario,
+        shared: Option<&Shared>,
+        replica: u8,
+    ) -> anyhow::Result<Gateway> {
         let port = free_port()?;
-        let log = self.log_dir.join(format!("{}.log", scenario.name));
+        let suffix = if shared.is_some() { format!("-{}", char::from(b'a' + replica)) } else { String::new() };
+        let log = self.log_dir.join(format!("{}{suffix}.log", scenario.name));
         let (out, err) = log_file(&log)?;
         let mut command = pinned(&self.args.gateway_core, &self.switchboard);
         command
@@ -300,15 +365,23 @@ impl Ctx {
             .stderr(err);
         // Switchboard always keeps spend rows (without DATABASE_URL in a SQLite file in the
         // user's data folder, which a benchmark must not fill): a fresh file per scenario.
-        self.db_counter += 1;
-        let db = self.run_dir.join(format!("{:02}-{}.db", self.db_counter, scenario.name));
-        command
-            .env("DATABASE_URL", format!("sqlite://{}?mode=rwc", db.display()))
-            .env("XDG_DATA_HOME", self.run_dir.join("data"));
+        command.env("XDG_DATA_HOME", self.run_dir.join("data"));
+        let db = match shared {
+            Some(shared) => {
+                command.env("DATABASE_URL", &shared.database_url).env("REDIS_URL", &shared.redis_url);
+                None
+            }
+            None => {
+                self.db_counter += 1;
+                let db = self.run_dir.join(format!("{:02}-{}.db", self.db_counter, scenario.name));
+                command.env("DATABASE_URL", format!("sqlite://{}?mode=rwc", db.display()));
+                Some(db)
+            }
+        };
         let child = command.spawn().with_context(|| format!("cannot start {}", self.switchboard.display()))?;
         let mut proc = Proc { child };
         wait_ready(&mut proc, port, Duration::from_secs(30), "switchboard", &log)?;
-        Ok(Gateway { proc, port, log, db: Some(db) })
+        Ok(Gateway { proc, port, log, db })
     }
 
     fn start_litellm(&mut self, scenario: &Scenario) -> anyhow::Result<Gateway> {
@@ -442,6 +515,8 @@ fn probe(port: u16, path: &str, body: &str, key: Option<&str>, scenario: &Scenar
 /// What the load generator sends, and where.
 struct LoadSpec<'a> {
     port: u16,
+    /// More gateways that share the load (replicas): each connection goes to one of them.
+    more_ports: &'a [u16],
     path: &'a str,
     body: &'a str,
     key: Option<&'a str>,
@@ -450,7 +525,7 @@ struct LoadSpec<'a> {
 
 /// Runs oha for `seconds`; its report when `measure`.
 fn run_oha(ctx: &Ctx, spec: &LoadSpec, seconds: u64, measure: bool) -> anyhow::Result<Option<LoadRun>> {
-    let LoadSpec { port, path, body, key, rate } = *spec;
+    let LoadSpec { port, more_ports, path, body, key, rate } = *spec;
     let mut command = Command::new("taskset");
     command
         .arg("-c")
@@ -469,7 +544,19 @@ fn run_oha(ctx: &Ctx, spec: &LoadSpec, seconds: u64, measure: bool) -> anyhow::R
         // Latency from the scheduled send time: queueing behind a slow answer counts.
         command.args(["-q", &rate.to_string(), "--latency-correction"]);
     }
-    command.arg(format!("http://127.0.0.1:{port}{path}"));
+    if more_ports.is_empty() {
+        command.arg(format!("http://127.0.0.1:{port}{path}"));
+    } else {
+        // oha picks a URL at random for each new connection and keeps it (keep-alive): the
+        // connections spread over the replicas, as a load balancer's would.
+        let urls = ctx.run_dir.join("replica-urls.txt");
+        let lines: String = std::iter::once(port)
+            .chain(more_ports.iter().copied())
+            .map(|p| format!("http://127.0.0.1:{p}{path}\n"))
+            .collect();
+        std::fs::write(&urls, lines)?;
+        command.arg("--urls-from-file").arg(&urls);
+    }
     for name in SCRUBBED_ENV {
         command.env_remove(name);
     }
@@ -495,6 +582,9 @@ const SETTLE: Duration = Duration::from_millis(1500);
 
 /// Other processes' CPU during a run above which its figures are marked noisy (% of one core).
 const NOISE_PERCENT: f64 = 5.0;
+
+/// The servers replicas share, by process name.
+const SHARED_SERVICES: &[&str] = &["redis-server", "postgres"];
 
 const NOISE: &[&str] = &["rustc", "cc1", "cc1plus", "ld", "ld.lld", "lld"];
 
@@ -545,11 +635,19 @@ fn try_scenario(ctx: &mut Ctx, scenario: &Scenario, done: &HashMap<String, Outco
         return Ok(Outcome::empty(scenario.clone(), why.clone()));
     }
     let noise_before = procfs::running_named(NOISE);
+    // Declared first, dropped last: the schema goes once the replicas have stopped.
+    let shared = if scenario.replicas > 1 { Some(Shared::new(&ctx.args, scenario)?) } else { None };
     let mut gateway = match scenario.target {
         Target::Direct => None,
-        Target::Switchboard => Some(ctx.start_switchboard(scenario)?),
+        Target::Switchboard => Some(ctx.start_switchboard(scenario, shared.as_ref(), 0)?),
         Target::Litellm => Some(ctx.start_litellm(scenario)?),
     };
+    let mut others = Vec::new();
+    for replica in 1..scenario.replicas {
+        others.push(ctx.start_switchboard(scenario, shared.as_ref(), replica)?);
+    }
+    let other_ports: Vec<u16> = others.iter().map(|g| g.port).collect();
+    let other_pids: Vec<u32> = others.iter().map(|g| g.proc.pid()).collect();
     let port = gateway.as_ref().map_or(ctx.upstream_port, |g| g.port);
 
     let gateway_pid = gateway.as_ref().map(|g| g.proc.pid());
@@ -574,8 +672,19 @@ fn try_scenario(ctx: &mut Ctx, scenario: &Scenario, done: &HashMap<String, Outco
     }
     let (path, body) = request_for(scenario);
     probe(port, &path, &body, key.as_deref(), scenario)?;
+    for other in &other_ports {
+        // The key made on the first replica reaches the others within milliseconds.
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while let Err(e) = probe(*other, &path, &body, key.as_deref(), scenario) {
+            if Instant::now() > deadline {
+                return Err(e.context("the key made on the first replica did not work on another"));
+            }
+            sleep(Duration::from_millis(50));
+        }
+    }
 
-    let spec = LoadSpec { port, path: &path, body: &body, key: key.as_deref(), rate: scenario.rate };
+    let spec =
+        LoadSpec { port, more_ports: &other_ports, path: &path, body: &body, key: key.as_deref(), rate: scenario.rate };
     let (warmup, duration) = if ctx.args.quick { (1, 3) } else { (ctx.args.warmup, ctx.args.duration) };
     if warmup > 0 {
         run_oha(ctx, &spec, warmup, false)?;
@@ -587,6 +696,7 @@ fn try_scenario(ctx: &mut Ctx, scenario: &Scenario, done: &HashMap<String, Outco
     let up_pid = ctx.upstream.pid();
     let sample = |pid: Option<u32>| pid.and_then(CpuSample::take);
     let gw_before = sample(gateway_pid);
+    let others_before: Vec<Option<CpuSample>> = other_pids.iter().map(|p| sample(Some(*p))).collect();
     let up_before = sample(Some(up_pid));
     let cores_before = procfs::core_times();
     let table_before = procfs::process_table();
@@ -607,23 +717,38 @@ fn try_scenario(ctx: &mut Ctx, scenario: &Scenario, done: &HashMap<String, Outco
             break;
         }
     }
+    let others_after: Vec<Option<CpuSample>> = other_pids.iter().map(|p| sample(Some(*p))).collect();
     let cores_after = procfs::core_times();
     let table_after = procfs::process_table();
     let mut ours = procfs::process_tree(std::process::id());
     ours.extend(gateway_pid.map(procfs::process_tree).unwrap_or_default());
-    let foreign = procfs::foreign_ticks(&table_before, &table_after, &ours);
+    ours.extend(other_pids.iter().flat_map(|p| procfs::process_tree(*p)));
+    let mut foreign = procfs::foreign_ticks(&table_before, &table_after, &ours);
+    // The replicas' Redis and PostgreSQL work for them: counted apart, not as noise.
+    let services_ticks: u64 = if shared.is_some() {
+        let (services, rest): (Vec<_>, Vec<_>) =
+            foreign.into_iter().partition(|(name, _)| SHARED_SERVICES.contains(&name.as_str()));
+        foreign = rest;
+        services.iter().map(|(_, t)| t).sum()
+    } else {
+        0
+    };
     let rss_peak = gateway_pid.and_then(|pid| procfs::status_kb(pid, "VmHWM"));
     let noise_after = procfs::running_named(NOISE);
 
-    if let Some(g) = gateway.as_mut()
-        && let Some(status) = g.proc.exited()
-    {
-        bail!("the gateway exited during the run ({status}):\n{}", tail(&g.log, 20));
+    for g in gateway.iter_mut().chain(others.iter_mut()) {
+        if let Some(status) = g.proc.exited() {
+            bail!("the gateway exited during the run ({status}):\n{}", tail(&g.log, 20));
+        }
     }
     // Stopping flushes the spend writer; then its rows can be counted.
     let db = gateway.as_mut().and_then(|g| g.db.take());
     drop(gateway);
-    let spend_rows = db.as_deref().and_then(count_spend_rows);
+    drop(others);
+    let spend_rows = match &shared {
+        Some(shared) => shared.spend_rows(),
+        None => db.as_deref().and_then(count_spend_rows),
+    };
 
     let tps = ctx.ticks_per_second;
     let cpu_of = |before: &Option<CpuSample>, after: &Option<CpuSample>| match (before, after) {
@@ -633,8 +758,23 @@ fn try_scenario(ctx: &mut Ctx, scenario: &Scenario, done: &HashMap<String, Outco
         }
         _ => None,
     };
-    let gateway_cpu = cpu_of(&gw_before, &gw_after);
+    // Every replica's CPU, over every replica's requests.
+    let mut gateway_seconds = gw_before.as_ref().zip(gw_after.as_ref()).map(|(b, a)| b.seconds_until(a, tps));
+    for (b, a) in others_before.iter().zip(&others_after) {
+        gateway_seconds = match (gateway_seconds, b.as_ref().zip(a.as_ref())) {
+            (Some((total, precise)), Some((b, a))) => {
+                let (seconds, also_precise) = b.seconds_until(a, tps);
+                Some((total + seconds, precise && also_precise))
+            }
+            _ => None,
+        };
+    }
+    let gateway_cpu =
+        gateway_seconds.and_then(|(seconds, precise)| report::cpu(seconds, precise, load.responses, load.seconds));
     let upstream_cpu = cpu_of(&up_before, &up_after);
+    let services_cpu = shared
+        .as_ref()
+        .and_then(|_| report::cpu(services_ticks as f64 / tps as f64, false, load.responses, load.seconds));
     let baseline_name = (scenario.target != Target::Direct).then(|| scenario.baseline().name);
     let added = baseline_name
         .as_ref()
@@ -648,6 +788,7 @@ fn try_scenario(ctx: &mut Ctx, scenario: &Scenario, done: &HashMap<String, Outco
     };
     outcome.gateway_cpu = gateway_cpu;
     outcome.upstream_cpu = upstream_cpu;
+    outcome.services_cpu = services_cpu;
     outcome.added = added;
     outcome.baseline = baseline_name;
     outcome.rss_idle_mb = rss_idle.map(|kb| kb as f64 / 1024.0);
@@ -686,6 +827,8 @@ fn scenarios(litellm: bool, litellm_rate: u32) -> Vec<Scenario> {
         vk(Openai, false, Some(1000)),
         vk(Openai, false, Some(2000)),
         vk(Openai, true, Some(1000)),
+        // Two replicas on PostgreSQL, sharing the key's limits and budget through Redis.
+        vk(Openai, false, Some(2000)).replicas(2),
     ];
     if litellm {
         list.push(sb(Openai, false, Some(litellm_rate)));
@@ -904,6 +1047,7 @@ fn run() -> anyhow::Result<ExitCode> {
 
     let table = report::text_table(&outcomes);
     println!("\n{table}");
+    print!("{}", report::service_lines(&outcomes));
     println!(
         "rate: fixed req/s or max (saturation, {} connections); p50-p99: latency seen by oha; +pNN: minus the direct \
          run at the same rate; gw/up µs/req: CPU time per request of the gateway and of the fake upstream; \
@@ -1022,6 +1166,10 @@ fn markdown(
         s(&meta["load_average_after"]),
     );
     md.push_str(&report::markdown_table(outcomes));
+    let services = report::service_lines(outcomes);
+    if !services.is_empty() {
+        let _ = write!(md, "\n{services}");
+    }
     let _ = writeln!(md, "\n## Targets\n");
     for c in checks {
         let verdict = match c.met {
@@ -1074,7 +1222,7 @@ fn run_soak(ctx: &mut Ctx, mut meta: serde_json::Value, out: &Path) -> anyhow::R
         ctx.args.connections
     );
     wait_quiet(ctx, Duration::from_secs(ctx.args.wait_quiet));
-    let mut gateway = ctx.start_switchboard(&scenario)?;
+    let mut gateway = ctx.start_switchboard(&scenario, None, 0)?;
     let key = match create_virtual_key(gateway.port)? {
         Ok(key) => key,
         Err(skip) => bail!("the soak needs a virtual key: {skip}"),
@@ -1082,7 +1230,8 @@ fn run_soak(ctx: &mut Ctx, mut meta: serde_json::Value, out: &Path) -> anyhow::R
     let (path, body) = request_for(&scenario);
     probe(gateway.port, &path, &body, Some(&key), &scenario)?;
 
-    let spec = LoadSpec { port: gateway.port, path: &path, body: &body, key: Some(&key), rate: Some(rate) };
+    let spec =
+        LoadSpec { port: gateway.port, more_ports: &[], path: &path, body: &body, key: Some(&key), rate: Some(rate) };
     let mut samples = Vec::new();
     // A soak that breaks off still reports the minutes it had: how memory went until then is
     // what one wants to see.

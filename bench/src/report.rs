@@ -55,6 +55,8 @@ pub struct Scenario {
     /// The gateway's log level (`SWITCHBOARD_LOG`).
     pub log_level: &'static str,
     pub api: Api,
+    /// Gateways behind the load generator: more than one share PostgreSQL and Redis.
+    pub replicas: u8,
 }
 
 impl Scenario {
@@ -68,6 +70,7 @@ impl Scenario {
             auth,
             log_level: "warn",
             api: Api::ChatCompletions,
+            replicas: 1,
         };
         s.name = s.make_name();
         s
@@ -75,6 +78,13 @@ impl Scenario {
 
     pub fn with_log_level(mut self, level: &'static str) -> Scenario {
         self.log_level = level;
+        self.name = self.make_name();
+        self
+    }
+
+    /// The same load spread over `n` gateways sharing PostgreSQL and Redis.
+    pub fn replicas(mut self, n: u8) -> Scenario {
+        self.replicas = n;
         self.name = self.make_name();
         self
     }
@@ -103,6 +113,9 @@ impl Scenario {
         });
         if self.stream {
             name.push_str("-stream");
+        }
+        if self.replicas > 1 {
+            write!(name, "-{}replicas", self.replicas).unwrap();
         }
         match self.rate {
             Some(rate) => write!(name, "-{rate}").unwrap(),
@@ -180,6 +193,8 @@ pub struct Outcome {
     pub upstream_cpu: Option<Cpu>,
     /// Gateway CPU per request over the upstream's.
     pub cpu_ratio: Option<f64>,
+    /// Replicas: what Redis and PostgreSQL spent for them (not in `gateway_cpu`).
+    pub services_cpu: Option<Cpu>,
     pub rss_idle_mb: Option<f64>,
     /// The idle RSS split: heap and other anonymous memory, and file-backed pages (the binary
     /// and libraries).
@@ -209,6 +224,7 @@ impl Outcome {
             baseline: None,
             gateway_cpu: None,
             upstream_cpu: None,
+            services_cpu: None,
             cpu_ratio: None,
             rss_idle_mb: None,
             rss_idle_anon_mb: None,
@@ -327,6 +343,24 @@ pub fn text_table(outcomes: &[Outcome]) -> String {
             let _ = writeln!(out, "{:w$}  {:>rw$}  {}", r[0], r[1], r[2], w = widths[0], rw = widths[1]);
         } else {
             line(r, &mut out);
+        }
+    }
+    out
+}
+
+/// What the shared servers spent for the replica scenarios, a line each.
+pub fn service_lines(outcomes: &[Outcome]) -> String {
+    let mut out = String::new();
+    for o in outcomes.iter().filter(|o| o.ok()) {
+        if let Some(c) = o.services_cpu {
+            let _ = writeln!(
+                out,
+                "{}: Redis and PostgreSQL used {:.1} µs of CPU per request ({:.0}% of a core) beside the replicas' {}.",
+                o.scenario.name,
+                c.us_per_request,
+                c.core_percent,
+                o.gateway_cpu.map_or_else(|| "-".to_owned(), |g| format!("{:.1} µs", g.us_per_request))
+            );
         }
     }
     out
