@@ -7,4 +7,5 @@ pub mod http;
 pub mod oha;
 pub mod procfs;
 pub mod report;
+pub mod scale;
 pub mod soak;

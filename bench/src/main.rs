@@ -21,6 +21,9 @@ use switchboard_bench::procfs::{self, CpuSample};
 use switchboard_bench::report::{self, Api, Auth, Outcome, Scenario, Target, Upstream};
 use switchboard_bench::soak;
 
+mod scale_run;
+use scale_run::run_scale;
+
 const MASTER_KEY: &str = "sk-bench-master";
 const BEDROCK_MODEL: &str = "anthropic.claude-3-haiku-20240307-v1:0";
 const PROMPT: &str = "Say hello in ten words.";
@@ -31,6 +34,12 @@ enum LitellmMode {
     Auto,
     Always,
     Never,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ScaleDb {
+    Sqlite,
+    Postgres,
 }
 
 #[derive(Parser)]
@@ -109,6 +118,21 @@ struct Args {
     /// Redis of the replica scenarios (a database number of the bench's own: it is emptied).
     #[arg(long, default_value = "redis://127.0.0.1:6379/9")]
     redis_url: String,
+    /// Instead of the scenarios: seed a database with `--scale-keys` keys and `--scale-rows`
+    /// spend rows, and measure the gateway on it (start, memory, admin lists, spend charts, a
+    /// call). Results in target/bench/scale.{json,md}.
+    #[arg(long, conflicts_with_all = ["only", "list", "soak"])]
+    scale: bool,
+    #[arg(long, default_value_t = 1_000_000, requires = "scale")]
+    scale_keys: u64,
+    #[arg(long, default_value_t = 10_000_000, requires = "scale")]
+    scale_rows: u64,
+    /// The spend rows spread over this many days up to today.
+    #[arg(long, default_value_t = 30, requires = "scale", value_parser = clap::value_parser!(u64).range(1..=366))]
+    scale_days: u64,
+    /// The databases of the scale run.
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "sqlite,postgres", requires = "scale")]
+    scale_db: Vec<ScaleDb>,
     /// Fixed rate of the soak, req/s.
     #[arg(long, default_value_t = 1000, requires = "soak", value_parser = clap::value_parser!(u32).range(1..))]
     soak_rate: u32,
@@ -259,6 +283,10 @@ impl Shared {
         })
     }
 
+    fn urls(&self) -> (&str, Option<&str>) {
+        (&self.database_url, Some(&self.redis_url))
+    }
+
     fn spend_rows(&self) -> Option<u64> {
         let query = format!("SELECT count(*) FROM {}.spend_logs", self.schema);
         command_output("psql", &[&self.server, "-XAtc", &query]).and_then(|n| n.parse().ok())
@@ -341,14 +369,16 @@ fn wait_ready(proc: &mut Proc, port: u16, timeout: Duration, what: &str, log: &P
 }
 
 impl Ctx {
+    /// `database`: the database URL and Redis URL of replicas (or of the scale run); else a
+    /// fresh SQLite file.
     fn start_switchboard(
         &mut self,
         scenario: &Scenario,
-        shared: Option<&Shared>,
+        database: Option<(&str, Option<&str>)>,
         replica: u8,
     ) -> anyhow::Result<Gateway> {
         let port = free_port()?;
-        let suffix = if shared.is_some() { format!("-{}", char::from(b'a' + replica)) } else { String::new() };
+        let suffix = if database.is_some() { format!("-{}", char::from(b'a' + replica)) } else { String::new() };
         let log = self.log_dir.join(format!("{}{suffix}.log", scenario.name));
         let (out, err) = log_file(&log)?;
         let mut command = pinned(&self.args.gateway_core, &self.switchboard);
@@ -366,9 +396,12 @@ impl Ctx {
         // Switchboard always keeps spend rows (without DATABASE_URL in a SQLite file in the
         // user's data folder, which a benchmark must not fill): a fresh file per scenario.
         command.env("XDG_DATA_HOME", self.run_dir.join("data"));
-        let db = match shared {
-            Some(shared) => {
-                command.env("DATABASE_URL", &shared.database_url).env("REDIS_URL", &shared.redis_url);
+        let db = match database {
+            Some((database_url, redis_url)) => {
+                command.env("DATABASE_URL", database_url);
+                if let Some(redis_url) = redis_url {
+                    command.env("REDIS_URL", redis_url);
+                }
                 None
             }
             None => {
@@ -639,12 +672,12 @@ fn try_scenario(ctx: &mut Ctx, scenario: &Scenario, done: &HashMap<String, Outco
     let shared = if scenario.replicas > 1 { Some(Shared::new(&ctx.args, scenario)?) } else { None };
     let mut gateway = match scenario.target {
         Target::Direct => None,
-        Target::Switchboard => Some(ctx.start_switchboard(scenario, shared.as_ref(), 0)?),
+        Target::Switchboard => Some(ctx.start_switchboard(scenario, shared.as_ref().map(Shared::urls), 0)?),
         Target::Litellm => Some(ctx.start_litellm(scenario)?),
     };
     let mut others = Vec::new();
     for replica in 1..scenario.replicas {
-        others.push(ctx.start_switchboard(scenario, shared.as_ref(), replica)?);
+        others.push(ctx.start_switchboard(scenario, shared.as_ref().map(Shared::urls), replica)?);
     }
     let other_ports: Vec<u16> = others.iter().map(|g| g.port).collect();
     let other_pids: Vec<u32> = others.iter().map(|g| g.proc.pid()).collect();
@@ -1002,6 +1035,9 @@ fn run() -> anyhow::Result<ExitCode> {
     };
     if ctx.args.soak {
         return run_soak(&mut ctx, meta, &out);
+    }
+    if ctx.args.scale {
+        return run_scale(&mut ctx, meta, &out);
     }
 
     let mut outcomes: Vec<Outcome> = Vec::new();

@@ -51,13 +51,33 @@ pub async fn check(base_url: &str, attempts: u32, interval: Duration) -> Health 
     last
 }
 
-/// The version a Switchboard gateway at `base_url` runs (`switchboard_version` of its public
-/// `/health/readiness`); `None` when it does not say (not Switchboard, or not answering).
-pub async fn running_version(base_url: &str) -> Option<String> {
+/// What a deployed Switchboard gateway says of itself on its public `/health/readiness`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Running {
+    /// `switchboard_version`.
+    pub version: Option<String>,
+    /// The replicas that share its database, as the one that answered hears them.
+    pub replicas: Option<u32>,
+    /// `connected` or `away`: the Redis the replicas share limits through.
+    pub redis: Option<String>,
+}
+
+/// Asks the gateway at `base_url`; `None` when it does not answer as Switchboard does.
+pub async fn running(base_url: &str) -> Option<Running> {
     let url = format!("{}/health/readiness", base_url.trim_end_matches('/'));
     let client = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().ok()?;
     let body: serde_json::Value = client.get(url).send().await.ok()?.error_for_status().ok()?.json().await.ok()?;
-    body.get("switchboard_version").and_then(|v| v.as_str()).map(str::to_string)
+    let text = |field: &str| body.get(field).and_then(|v| v.as_str()).map(str::to_string);
+    Some(Running {
+        version: Some(text("switchboard_version")?),
+        replicas: body.get("switchboard_replicas").and_then(|v| v.as_u64()).and_then(|n| u32::try_from(n).ok()),
+        redis: text("switchboard_redis"),
+    })
+}
+
+/// The version a Switchboard gateway at `base_url` runs; `None` when it does not say.
+pub async fn running_version(base_url: &str) -> Option<String> {
+    running(base_url).await.and_then(|r| r.version)
 }
 
 /// An error with its causes, `outer: inner: ...` (reqwest hides the useful part in them).

@@ -117,6 +117,14 @@ async fn three_replicas_on_one_database_see_each_other_s_changes_and_spend() {
     }
     let [a, b, c] = &replicas[..] else { unreachable!() };
 
+    // What the Deploy page's Status tab reads from a deployed gateway: the replicas it hears.
+    until("three replicas on A's readiness", Duration::from_secs(12), || async {
+        let running = switchboard_deploy::health::running(&a.url).await.unwrap();
+        assert_eq!(running.redis, None, "no Redis configured");
+        running.replicas == Some(3)
+    })
+    .await;
+
     // A key made on A works on B and C.
     let made = a.admin("/key/generate", json!({"key_alias": "across", "max_budget": 1.0})).await;
     let key = made["key"].as_str().unwrap().to_string();
@@ -403,6 +411,8 @@ async fn rate_limits_hold_across_replicas_through_redis_and_calls_go_on_without_
     })
     .await;
 
+    let running = switchboard_deploy::health::running(&a.url).await.unwrap();
+    assert_eq!(running.redis.as_deref(), Some("connected"), "{running:?}");
     let info = a.get("/switchboard/info").await;
     assert_eq!(
         (info["shared_limits"]["redis_up"].as_bool(), info["shared_limits"]["fallbacks"].as_u64()),
@@ -421,6 +431,8 @@ async fn rate_limits_hold_across_replicas_through_redis_and_calls_go_on_without_
     }
     let info = b.get("/switchboard/info").await;
     assert_eq!(info["shared_limits"]["redis_up"], false, "{info}");
+    let running = switchboard_deploy::health::running(&b.url).await.unwrap();
+    assert_eq!(running.redis.as_deref(), Some("away"), "{running:?}");
     assert!(info["shared_limits"]["fallbacks"].as_u64().unwrap() >= 1, "{info}");
     let metrics = reqwest::Client::new().get(format!("{}/metrics", b.url)).send().await.unwrap().text().await.unwrap();
     assert!(metrics.contains("switchboard_redis_up 0"), "{metrics}");

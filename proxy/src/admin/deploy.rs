@@ -124,6 +124,12 @@ pub struct StackReport {
     /// The deployed gateway's version (its `/health/readiness`), with `health`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub running_version: Option<String>,
+    /// The replicas the deployed gateway hears (itself included), with `health`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub running_replicas: Option<u32>,
+    /// Whether the deployed replicas reach their Redis (`connected`, `away`), with `health`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub running_redis: Option<String>,
 }
 
 pub fn options() -> Options {
@@ -161,15 +167,21 @@ pub async fn plan(req: &DeployRequest, whoami: bool) -> Result<CheckedPlan, Admi
 /// A stack's state (and its health when `health`).
 pub async fn status(d: &Deployer, stack: &str, health: bool) -> Result<StackReport, AdminError> {
     let status = d.status(stack).await?;
-    let (health, running_version) = match status.outputs.get("ServiceUrl") {
+    let (health, running) = match status.outputs.get("ServiceUrl") {
         Some(url) if health => {
             let checked = switchboard_deploy::health::check(url, 1, std::time::Duration::ZERO).await;
-            let version = if checked.ok { switchboard_deploy::health::running_version(url).await } else { None };
-            (Some(checked), version)
+            let running = if checked.ok { switchboard_deploy::health::running(url).await } else { None };
+            (Some(checked), running.unwrap_or_default())
         }
-        _ => (None, None),
+        _ => (None, Default::default()),
     };
-    Ok(StackReport { status, health, running_version })
+    Ok(StackReport {
+        status,
+        health,
+        running_version: running.version,
+        running_replicas: running.replicas,
+        running_redis: running.redis,
+    })
 }
 
 /// Starts creating or updating the stack of `req`, and records it in the audit log (`created`

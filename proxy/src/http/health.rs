@@ -69,6 +69,10 @@ fn readiness_facts(state: &AppState) -> Value {
         "success_callbacks": [],
         "uptime_seconds": state.started.elapsed().as_secs(),
         "models": state.gateway.model_names().len(),
+        // How many replicas share this gateway's database (null: SQLite, one process), and
+        // whether the Redis they share limits through answers (null: none configured).
+        "switchboard_replicas": state.replicas.as_ref().map(|r| r.list().len()),
+        "switchboard_redis": state.gateway.shared_limits().map(|l| if l.is_up() { "connected" } else { "away" }),
     })
 }
 

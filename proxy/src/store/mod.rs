@@ -7,6 +7,7 @@
 pub mod agentcore;
 pub mod audit;
 pub mod changes;
+mod daily;
 mod latency;
 pub mod records;
 pub mod responses;
@@ -68,6 +69,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (8, "audit_log", include_str!("../../migrations/sqlite/0008_audit_log.sql")),
     (9, "completion_start_time", include_str!("../../migrations/sqlite/0009_completion_start_time.sql")),
     (10, "team_memberships", include_str!("../../migrations/sqlite/0010_team_memberships.sql")),
+    (11, "spend_daily", include_str!("../../migrations/sqlite/0011_spend_daily.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "governance", include_str!("../../migrations/postgres/0001_governance.sql")),
@@ -80,6 +82,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (8, "audit_log", include_str!("../../migrations/postgres/0008_audit_log.sql")),
     (9, "completion_start_time", include_str!("../../migrations/postgres/0009_completion_start_time.sql")),
     (10, "team_memberships", include_str!("../../migrations/postgres/0010_team_memberships.sql")),
+    (11, "spend_daily", include_str!("../../migrations/postgres/0011_spend_daily.sql")),
 ];
 
 /// The gateway's data folder: `switchboard` in the user's data folder (`XDG_DATA_HOME`, else
@@ -466,6 +469,7 @@ impl Store {
             }
             query.execute(&mut *tx).await?;
         }
+        daily::add(&mut tx, self.kind, &rows).await?;
         let mut totals = carried.clone();
         for log in &rows {
             totals.add(log);
@@ -583,25 +587,27 @@ impl Store {
         rows.iter().map(spend_log_from_row).collect()
     }
 
-    /// Total spend and request count grouped by a column of the spend logs.
+    /// Total spend and request count grouped by key, team, model or day, since a day (the first
+    /// 10 characters of `since`), from the daily table.
     pub async fn spend_by(&self, group: SpendGroup, since: Option<&str>) -> Result<Vec<SpendTotal>, StoreError> {
         let column = match group {
             SpendGroup::Key => "api_key",
-            SpendGroup::Team => "team_id",
+            SpendGroup::Team => "NULLIF(team_id, '')",
             SpendGroup::Model => "model_group",
-            SpendGroup::Day => "substr(start_time, 1, 10)",
+            SpendGroup::Day => "day",
         };
         let mut sql = format!(
-            "SELECT {column} AS grp, MAX(key_alias) AS alias, COALESCE(SUM(spend), 0.0) AS spend, COUNT(*) AS requests, \
-             CAST(COALESCE(SUM(total_tokens), 0) AS BIGINT) AS tokens FROM spend_logs"
+            "SELECT {column} AS grp, MAX(key_alias) AS alias, COALESCE(SUM(spend), 0.0) AS spend, \
+             CAST(COALESCE(SUM(requests), 0) AS BIGINT) AS requests, \
+             CAST(COALESCE(SUM(total_tokens), 0) AS BIGINT) AS tokens FROM spend_daily"
         );
         if since.is_some() {
-            sql.push_str(" WHERE start_time >= $1");
+            sql.push_str(" WHERE day >= $1");
         }
         sql.push_str(&format!(" GROUP BY {column} ORDER BY spend DESC"));
         let mut query = sqlx::query(AssertSqlSafe(sql));
         if let Some(s) = since {
-            query = query.bind(s);
+            query = query.bind(day_of(s));
         }
         let rows = query.fetch_all(&self.pool).await?;
         rows.iter()
@@ -618,10 +624,15 @@ impl Store {
     }
 }
 
+/// The day (`YYYY-MM-DD`) of an ISO 8601 time: the daily table's key.
+fn day_of(time: &str) -> &str {
+    time.get(..10).unwrap_or(time)
+}
+
 impl Store {
-    /// Spend and tokens per day, team, customer, key and model between `start` (inclusive) and
-    /// `end` (exclusive), both ISO 8601: what `/global/spend/report` arranges by team, customer
-    /// or key. `user_id` and `api_key` narrow it down.
+    /// Spend and tokens per day, team, customer, key and model from the day of `start`
+    /// (inclusive) to the day of `end` (exclusive), both ISO 8601: what `/global/spend/report`
+    /// arranges by team, customer or key. `user_id` and `api_key` narrow it down.
     pub async fn spend_report(
         &self,
         start: &str,
@@ -630,13 +641,13 @@ impl Store {
         api_key: Option<&str>,
     ) -> Result<Vec<SpendReportRow>, StoreError> {
         let mut sql = String::from(
-            "SELECT substr(start_time, 1, 10) AS day, team_id, end_user, api_key, model, \
+            "SELECT day, NULLIF(team_id, '') AS team, NULLIF(end_user, '') AS customer, api_key, model, \
              COALESCE(SUM(spend), 0.0) AS spend, CAST(COALESCE(SUM(prompt_tokens), 0) AS BIGINT) AS prompt_tokens, \
              CAST(COALESCE(SUM(completion_tokens), 0) AS BIGINT) AS completion_tokens, \
              CAST(COALESCE(SUM(total_tokens), 0) AS BIGINT) AS total_tokens \
-             FROM spend_logs WHERE start_time >= $1 AND start_time < $2",
+             FROM spend_daily WHERE day >= $1 AND day < $2",
         );
-        let mut args = vec![start, end];
+        let mut args = vec![day_of(start), day_of(end)];
         for (column, value) in [("user_id", user_id), ("api_key", api_key)] {
             if let Some(v) = value {
                 args.push(v);
@@ -644,8 +655,7 @@ impl Store {
             }
         }
         sql.push_str(
-            " GROUP BY substr(start_time, 1, 10), team_id, end_user, api_key, model \
-             ORDER BY day, team_id, end_user, api_key, model",
+            " GROUP BY day, team_id, end_user, api_key, model ORDER BY day, team_id, end_user, api_key, model",
         );
         let mut query = sqlx::query(AssertSqlSafe(sql));
         for a in args {
@@ -657,8 +667,8 @@ impl Store {
             .map(|r| {
                 Ok(SpendReportRow {
                     day: r.try_get("day")?,
-                    team_id: r.try_get("team_id")?,
-                    end_user: r.try_get("end_user")?,
+                    team_id: r.try_get("team")?,
+                    end_user: r.try_get("customer")?,
                     api_key: r.try_get("api_key")?,
                     model: r.try_get("model")?,
                     spend: r.try_get("spend")?,
@@ -670,19 +680,22 @@ impl Store {
             .collect()
     }
 
-    /// Requests, errors and spend since `since` (ISO 8601), and in all.
+    /// Requests, errors and spend since the day of `since` (ISO 8601), and in all.
     pub async fn stats(&self, since: &str) -> Result<SpendStats, StoreError> {
         let row = sqlx::query(
-            "SELECT COUNT(*) AS requests, \
-             CAST(COALESCE(SUM(CASE WHEN status = 'failure' THEN 1 ELSE 0 END), 0) AS BIGINT) AS errors, \
-             COALESCE(SUM(spend), 0.0) AS spend FROM spend_logs WHERE start_time >= $1",
+            "SELECT CAST(COALESCE(SUM(requests), 0) AS BIGINT) AS requests, \
+             CAST(COALESCE(SUM(failures), 0) AS BIGINT) AS errors, \
+             COALESCE(SUM(spend), 0.0) AS spend FROM spend_daily WHERE day >= $1",
         )
-        .bind(since)
+        .bind(day_of(since))
         .fetch_one(&self.pool)
         .await?;
-        let all = sqlx::query("SELECT COUNT(*) AS requests, COALESCE(SUM(spend), 0.0) AS spend FROM spend_logs")
-            .fetch_one(&self.pool)
-            .await?;
+        let all = sqlx::query(
+            "SELECT CAST(COALESCE(SUM(requests), 0) AS BIGINT) AS requests, COALESCE(SUM(spend), 0.0) AS spend \
+             FROM spend_daily",
+        )
+        .fetch_one(&self.pool)
+        .await?;
         Ok(SpendStats {
             requests_today: row.try_get::<i64, _>("requests")?.max(0) as u64,
             errors_today: row.try_get::<i64, _>("errors")?.max(0) as u64,
@@ -692,19 +705,20 @@ impl Store {
         })
     }
 
-    /// Spend per day and per key, team or model since `since` (ISO 8601).
+    /// Spend per day and per key, team or model since the day of `since` (ISO 8601).
     pub async fn spend_daily(&self, group: SpendGroup, since: &str) -> Result<Vec<DailySpend>, StoreError> {
         let column = match group {
             SpendGroup::Key => "api_key",
-            SpendGroup::Team => "team_id",
+            SpendGroup::Team => "NULLIF(team_id, '')",
             SpendGroup::Model | SpendGroup::Day => "model_group",
         };
         let sql = format!(
-            "SELECT substr(start_time, 1, 10) AS day, {column} AS grp, MAX(key_alias) AS alias, \
-             COALESCE(SUM(spend), 0.0) AS spend, COUNT(*) AS requests, CAST(COALESCE(SUM(total_tokens), 0) AS BIGINT) AS tokens \
-             FROM spend_logs WHERE start_time >= $1 GROUP BY substr(start_time, 1, 10), {column} ORDER BY day, grp"
+            "SELECT day, {column} AS grp, MAX(key_alias) AS alias, COALESCE(SUM(spend), 0.0) AS spend, \
+             CAST(COALESCE(SUM(requests), 0) AS BIGINT) AS requests, \
+             CAST(COALESCE(SUM(total_tokens), 0) AS BIGINT) AS tokens \
+             FROM spend_daily WHERE day >= $1 GROUP BY day, {column} ORDER BY day, grp"
         );
-        let rows = sqlx::query(AssertSqlSafe(sql)).bind(since).fetch_all(&self.pool).await?;
+        let rows = sqlx::query(AssertSqlSafe(sql)).bind(day_of(since)).fetch_all(&self.pool).await?;
         rows.iter()
             .map(|r| {
                 Ok(DailySpend {

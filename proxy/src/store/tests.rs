@@ -134,6 +134,9 @@ async fn migration_from_the_previous_schema_keeps_every_row() {
     let found =
         store.spend_logs(&SpendFilter { request_id: Some("chatcmpl-2".into()), limit: 10, ..Default::default() }).await;
     assert_eq!(found.unwrap().first().map(|r| r.request_id.clone()).as_deref(), Some("call-2"));
+    // The daily table starts with the rows already in the log.
+    let stats = store.stats("2026-12-01T00:00:00.000Z").await.unwrap();
+    assert_eq!((stats.requests_total, stats.spend_total, stats.requests_today), (3, 1.5, 3));
 
     let snapshot = store.load().await.unwrap();
     assert_eq!(snapshot.keys.len(), 4, "no key lost");
@@ -295,6 +298,64 @@ async fn a_retried_batch_counts_each_call_once() {
     carried.add(&row("c4", "k", 4.0));
     store.write_spend(&[], &carried, false).await.unwrap();
     assert_eq!(store.load().await.unwrap().keys[0].spend, 7.5);
+    store.close().await;
+    db.cleanup().await;
+}
+
+/// The daily table the charts read adds up what the log has, per day, key, team, customer and
+/// model, however the rows came in batches; a retried batch adds nothing twice.
+#[tokio::test]
+async fn the_daily_table_adds_up_the_log() {
+    let db = TestDatabase::new().await;
+    let store = Store::connect(&db.url).await.unwrap();
+    let at = |r: SpendLog, day: &str, status: &str, end_user: Option<&str>| SpendLog {
+        start_time: format!("{day}T10:00:00.000Z"),
+        status: status.into(),
+        end_user: end_user.map(str::to_string),
+        key_alias: Some(format!("alias-{}", r.api_key)),
+        ..r
+    };
+    let first = [
+        at(row("c1", "k1", 1.0), "2026-12-01", "success", None),
+        at(row("c2", "k1", 2.0), "2026-12-01", "failure", Some("acme")),
+        at(row("c3", "k2", 4.0), "2026-12-02", "success", None),
+    ];
+    let second = [
+        at(row("c4", "k1", 8.0), "2026-12-01", "success", None),
+        at(SpendLog { team_id: None, ..row("c5", "k2", 16.0) }, "2026-12-02", "success", None),
+    ];
+    for batch in [&first[..], &second[..]] {
+        let refs: Vec<&SpendLog> = batch.iter().collect();
+        store.write_spend(&refs, &Totals::default(), false).await.unwrap();
+    }
+    let refs: Vec<&SpendLog> = second.iter().collect();
+    assert_eq!(store.write_spend(&refs, &Totals::default(), true).await.unwrap(), 0, "a retry");
+
+    let by_key: Vec<(Option<String>, f64, u64)> = store
+        .spend_by(SpendGroup::Key, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| (t.group, t.spend, t.requests))
+        .collect();
+    assert_eq!(by_key, [(Some("k2".into()), 20.0, 2), (Some("k1".into()), 11.0, 3)]);
+    let by_team: Vec<(Option<String>, f64)> =
+        store.spend_by(SpendGroup::Team, None).await.unwrap().into_iter().map(|t| (t.group, t.spend)).collect();
+    assert_eq!(by_team, [(None, 16.0), (Some("team-1".into()), 15.0)], "a row without a team is under none");
+    let days = store.spend_by(SpendGroup::Day, Some("2026-12-02T00:00:00.000Z")).await.unwrap();
+    assert_eq!(days.iter().map(|d| (d.group.as_deref(), d.spend)).collect::<Vec<_>>(), [(Some("2026-12-02"), 20.0)]);
+    let stats = store.stats("2026-12-01T00:00:00.000Z").await.unwrap();
+    assert_eq!((stats.requests_today, stats.errors_today, stats.spend_today), (5, 1, 31.0));
+    let daily = store.spend_daily(SpendGroup::Key, "2026-12-01T00:00:00.000Z").await.unwrap();
+    let daily: Vec<String> =
+        daily.iter().map(|d| format!("{} {:?} {:?} {} {}", d.date, d.group, d.label, d.spend, d.tokens)).collect();
+    assert_eq!(
+        daily,
+        [r#"2026-12-01 Some("k1") Some("alias-k1") 11 6"#, r#"2026-12-02 Some("k2") Some("alias-k2") 20 4"#]
+    );
+    let report = store.spend_report("2026-12-01", "2026-12-02", None, None).await.unwrap();
+    let report: Vec<(Option<&str>, f64)> = report.iter().map(|r| (r.end_user.as_deref(), r.spend)).collect();
+    assert_eq!(report, [(None, 9.0), (Some("acme"), 2.0)], "one day, the customer apart");
     store.close().await;
     db.cleanup().await;
 }

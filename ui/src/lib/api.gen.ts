@@ -1236,6 +1236,10 @@ export type StackEvent = {
 /** A stack's state, with one call to its `/health/liveliness` when asked. */
 export type StackReport = StackStatus & {
   health?: null | Health;
+  /** Whether the deployed replicas reach their Redis (`connected`, `away`), with `health`. */
+  running_redis?: string | null;
+  /** The replicas the deployed gateway hears (itself included), with `health`. */
+  running_replicas?: number | null;
   /** The deployed gateway's version (its `/health/readiness`), with `health`. */
   running_version?: string | null;
 };

@@ -137,6 +137,15 @@ export function StatusView({
                   <span className="muted">unknown: the gateway did not answer /health/readiness</span>
                 )}
               </dd>
+              <dt>Replicas</dt>
+              <dd data-testid="status-replicas">
+                <ReplicasLine
+                  desired={s.parameters.DesiredCount}
+                  answering={running ? (s.running_replicas ?? null) : undefined}
+                  redisOn={s.parameters.EnableRedis === "true"}
+                  redis={s.running_redis ?? null}
+                />
+              </dd>
               <dt>Image</dt>
               <dd className="mono small wrap" data-testid="status-image">
                 {s.parameters.ImageUri || "—"}
@@ -187,5 +196,45 @@ export function StatusView({
         </div>
       )}
     </div>
+  );
+}
+
+/** The tasks the stack asks for, the replicas the deployed gateway hears, and their Redis. */
+function ReplicasLine({
+  desired,
+  answering,
+  redisOn,
+  redis,
+}: {
+  desired: string | undefined;
+  /** `undefined`: the gateway did not answer; `null`: it does not say (one process on SQLite). */
+  answering: number | null | undefined;
+  redisOn: boolean;
+  redis: string | null;
+}) {
+  const want = desired ? Number(desired) : null;
+  const short = answering != null && want != null && answering < want;
+  return (
+    <>
+      {want != null && (
+        <span>
+          {want} {want === 1 ? "task" : "tasks"} desired
+        </span>
+      )}
+      {answering != null && (
+        <span className={short ? "warn-text" : undefined} data-testid="status-replicas-answering">
+          {want != null ? " · " : ""}
+          {answering} {answering === 1 ? "replica answers" : "replicas answer"} together
+          {short ? " (the others are starting or stopped)" : ""}
+        </span>
+      )}
+      {answering === undefined && <span className="muted">{want != null ? " · " : ""}unknown how many answer</span>}
+      {redisOn && (
+        <span className={redis === "away" ? "warn-text" : undefined} data-testid="status-replicas-redis">
+          {" · "}
+          {redis === "connected" ? "limits shared through Redis" : redis === "away" ? "Redis is away: each limits its own calls" : "Redis on"}
+        </span>
+      )}
+    </>
   );
 }

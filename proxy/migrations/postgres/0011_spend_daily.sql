@@ -1,0 +1,29 @@
+-- Spend per day (UTC, of the call's start), key, team, user, customer and model: what the
+-- spend charts and reports read instead of scanning the log (LiteLLM keeps such daily tables
+-- too). The spend writer adds each batch's rows here in the transaction that inserts them.
+-- Ids a row does not have are '' (a primary key column cannot be NULL).
+CREATE TABLE spend_daily (
+    day TEXT NOT NULL,
+    api_key TEXT NOT NULL,
+    team_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    end_user TEXT NOT NULL,
+    model TEXT NOT NULL,
+    model_group TEXT NOT NULL,
+    key_alias TEXT,
+    spend DOUBLE PRECISION NOT NULL,
+    requests BIGINT NOT NULL,
+    failures BIGINT NOT NULL,
+    prompt_tokens BIGINT NOT NULL,
+    completion_tokens BIGINT NOT NULL,
+    total_tokens BIGINT NOT NULL,
+    PRIMARY KEY (day, api_key, team_id, user_id, end_user, model, model_group)
+);
+INSERT INTO spend_daily
+SELECT substr(start_time, 1, 10), api_key, COALESCE(team_id, ''), COALESCE(user_id, ''), COALESCE(end_user, ''),
+       model, model_group, MAX(key_alias), SUM(spend), COUNT(*),
+       SUM(CASE WHEN status = 'failure' THEN 1 ELSE 0 END), SUM(prompt_tokens), SUM(completion_tokens),
+       SUM(total_tokens)
+FROM spend_logs
+GROUP BY substr(start_time, 1, 10), api_key, COALESCE(team_id, ''), COALESCE(user_id, ''), COALESCE(end_user, ''),
+         model, model_group;
