@@ -12,8 +12,20 @@ use super::{Entity, Totals, Write};
 
 /// The channel of the replicas using `schema` (NOTIFY reaches every session of the database).
 pub fn channel(schema: &str) -> String {
-    format!("switchboard_changes:{schema}")
+    let channel = format!("switchboard_changes:{schema}");
+    if channel.len() <= MAX_CHANNEL {
+        return channel;
+    }
+    // PostgreSQL refuses a longer channel name (and LISTEN would cut it short): a long schema
+    // name is named by its hash instead, the same on every replica.
+    use sha2::Digest;
+    let hash = sha2::Sha256::digest(schema.as_bytes());
+    let hex: String = hash.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    format!("switchboard_changes:{hex}")
 }
+
+/// PostgreSQL's longest identifier (NAMEDATALEN - 1), in bytes.
+const MAX_CHANNEL: usize = 63;
 
 /// PostgreSQL refuses a payload of 8000 bytes or more.
 const MAX_PAYLOAD: usize = 7000;
@@ -128,6 +140,16 @@ pub async fn send(conn: &mut sqlx::AnyConnection, channel: &str, payloads: &[Str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_long_schema_gets_a_channel_postgres_takes() {
+        assert_eq!(channel("public"), "switchboard_changes:public");
+        let long = "bench_switchboard_vkey_openai_2replicas_2000_123456789";
+        let named = channel(long);
+        assert!(named.len() <= MAX_CHANNEL, "{named}");
+        assert_eq!(named, channel(long), "the same on every replica");
+        assert_ne!(named, channel(&format!("{long}0")));
+    }
     use crate::store::records::KeyRecord;
 
     #[test]

@@ -14,10 +14,15 @@ struct TestDatabase {
 
 impl TestDatabase {
     async fn new() -> TestDatabase {
+        TestDatabase::in_schema("sbunit").await
+    }
+
+    /// On PostgreSQL, in a schema named `<prefix>_<16 hex digits>`.
+    async fn in_schema(prefix: &str) -> TestDatabase {
         let id = uuid::Uuid::new_v4().simple().to_string();
         match std::env::var("SWITCHBOARD_TEST_DATABASE_URL") {
             Ok(server) if server.starts_with("postgres") => {
-                let schema = format!("sbunit_{}", id.get(..16).unwrap_or(&id));
+                let schema = format!("{prefix}_{}", id.get(..16).unwrap_or(&id));
                 sqlx::any::install_default_drivers();
                 let pool = AnyPool::connect(&server).await.unwrap();
                 sqlx::query(AssertSqlSafe(format!("CREATE SCHEMA {schema}"))).execute(&pool).await.unwrap();
@@ -208,6 +213,18 @@ async fn team_memberships_follow_the_members_and_take_their_spend() {
 }
 
 /// Every write of one change lands, or none does.
+/// A schema whose name makes the change channel longer than PostgreSQL takes still commits
+/// (the channel is then named by the schema's hash).
+#[tokio::test]
+async fn a_long_schema_name_commits() {
+    let db = TestDatabase::in_schema("a_schema_whose_name_is_long_enough_to_pass_the_limit").await;
+    let store = Store::connect(&db.url).await.unwrap();
+    store.commit(&[Write::Key(&key("k", Some("long"), "2026-01-01T00:00:00.000Z"))]).await.unwrap();
+    assert_eq!(store.load().await.unwrap().keys.len(), 1);
+    store.close().await;
+    db.cleanup().await;
+}
+
 #[tokio::test]
 async fn a_commit_is_all_or_nothing() {
     let db = TestDatabase::new().await;
