@@ -1007,7 +1007,7 @@ fn run() -> anyhow::Result<ExitCode> {
     let (upstream, upstream_port) = start_upstream(&args, &log_dir)?;
     let config = run_dir.join("config.yaml");
     std::fs::write(&config, gateway_config(upstream_port))?;
-    if !args.soak {
+    if !args.soak && !args.scale {
         println!(
             "bench: {} scenarios; gateway on core {}, bench-upstream on core {} (port {upstream_port}), oha on core \
              {}; {} s warm-up + {} s measured each{}",

@@ -9,7 +9,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::{
-    AdminError, Core, Fields, LIMIT_FIELDS, access, check_limits, ends_after, merge, next_reset, now, page, spend_field,
+    AdminError, Core, Fields, LIMIT_FIELDS, access, check_limits, ends_after, merge, next_reset, now, page_by, spend_field,
 };
 use crate::auth::registry::{KeyEntry, Registry};
 use crate::auth::{Principal, generate_key, hash_key, key_name, token_of};
@@ -408,7 +408,7 @@ pub fn list(core: &Core, caller: &Principal, q: &KeyQuery) -> Result<KeyList, Ad
     let scope =
         access::key_list_scope(core, caller, q.user_id.as_deref(), q.team_id.as_deref(), q.key_hash.as_deref())?;
     let matches = |want: &Option<String>, have: Option<&String>| want.as_ref().is_none_or(|w| have == Some(w));
-    let mut keys: Vec<Arc<KeyEntry>> = core
+    let keys: Vec<Arc<KeyEntry>> = core
         .gateway
         .registry
         .keys
@@ -425,16 +425,16 @@ pub fn list(core: &Core, caller: &Principal, q: &KeyQuery) -> Result<KeyList, Ad
             })
         })
         .collect();
-    keys.sort_by(|a, b| a.record.created_at.cmp(&b.record.created_at).then(a.record.token.cmp(&b.record.token)));
-    if !q.ascending {
-        keys.reverse();
-    }
-    let (current, total_pages) = page(&keys, q.page, q.size);
+    let total_count = keys.len();
+    let (current, total_pages) = page_by(keys, q.page, q.size, |a, b| {
+        let order = a.record.created_at.cmp(&b.record.created_at).then(a.record.token.cmp(&b.record.token));
+        if q.ascending { order } else { order.reverse() }
+    });
     let keys_on_page = current
         .iter()
         .map(|k| if q.full { ListedKey::Key(Box::new(key_view(k))) } else { ListedKey::Hash(k.record.token.clone()) })
         .collect();
-    Ok(KeyList { keys: keys_on_page, total_count: keys.len(), current_page: q.page.max(1), total_pages })
+    Ok(KeyList { keys: keys_on_page, total_count, current_page: q.page.max(1), total_pages })
 }
 
 /// `/key/regenerate`: a new clear key (given, or made) replaces `key`, keeping its spend and

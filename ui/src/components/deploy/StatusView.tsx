@@ -221,17 +221,17 @@ function ReplicasLine({
           {want} {want === 1 ? "task" : "tasks"} desired
         </span>
       )}
+      {answering != null && want != null && " · "}
       {answering != null && (
         <span className={short ? "warn-text" : undefined} data-testid="status-replicas-answering">
-          {want != null ? " · " : ""}
           {answering} {answering === 1 ? "replica answers" : "replicas answer"} together
           {short ? " (the others are starting or stopped)" : ""}
         </span>
       )}
       {answering === undefined && <span className="muted">{want != null ? " · " : ""}unknown how many answer</span>}
+      {redisOn && " · "}
       {redisOn && (
         <span className={redis === "away" ? "warn-text" : undefined} data-testid="status-replicas-redis">
-          {" · "}
           {redis === "connected" ? "limits shared through Redis" : redis === "away" ? "Redis is away: each limits its own calls" : "Redis on"}
         </span>
       )}
