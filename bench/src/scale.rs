@@ -23,6 +23,10 @@ pub fn token(n: u64) -> String {
 
 const CREATED: &str = "2026-11-01T00:00:00.000Z";
 
+/// In the kept seeds' names: a new seed is made when this changes (when what the seed holds
+/// or the gateway's migrations it ran do).
+pub const SEED_VERSION: u32 = 2;
+
 impl Seed {
     fn seconds_per_row(&self) -> f64 {
         (self.days * 86_400) as f64 / self.spend_rows.max(1) as f64
@@ -85,13 +89,15 @@ impl Seed {
     }
 }
 
-/// The daily table from the log, as the migration that made it fills it.
+/// The daily tables from the log, as the migration that made them fills them.
 const DAILY: &str = "INSERT INTO spend_daily \
      SELECT substr(start_time, 1, 10), api_key, COALESCE(team_id, ''), COALESCE(user_id, ''), COALESCE(end_user, ''), \
      model, model_group, MAX(key_alias), SUM(spend), COUNT(*), SUM(CASE WHEN status = 'failure' THEN 1 ELSE 0 END), \
      SUM(prompt_tokens), SUM(completion_tokens), SUM(total_tokens) FROM spend_logs \
      GROUP BY substr(start_time, 1, 10), api_key, COALESCE(team_id, ''), COALESCE(user_id, ''), COALESCE(end_user, ''), \
-     model, model_group";
+     model, model_group;\n\
+     INSERT INTO spend_days SELECT day, model_group, team_id, SUM(spend), SUM(requests), SUM(failures), \
+     SUM(prompt_tokens), SUM(completion_tokens), SUM(total_tokens) FROM spend_daily GROUP BY day, model_group, team_id";
 
 /// Latencies of one kind of admin request, asked one after the other.
 #[derive(Debug, Clone, Serialize)]

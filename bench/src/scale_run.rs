@@ -68,7 +68,8 @@ pub(super) fn run_scale(ctx: &mut Ctx, mut meta: serde_json::Value, out: &Path) 
 const SCALE_CALL_RATE: u32 = 2000;
 
 fn scale_sqlite(ctx: &mut Ctx, seed: &scale::Seed, first_day: &str, seeds: &Path) -> anyhow::Result<scale::Run> {
-    let seeded = seeds.join(format!("seed-{}-{}-{}.sqlite", seed.keys, seed.spend_rows, seed.days));
+    let seeded =
+        seeds.join(format!("seed-v{}-{}-{}-{}.sqlite", scale::SEED_VERSION, seed.keys, seed.spend_rows, seed.days));
     let mut seed_seconds = None;
     if !seeded.exists() {
         let making = seeds.join("making.sqlite");
@@ -94,7 +95,7 @@ fn scale_sqlite(ctx: &mut Ctx, seed: &scale::Seed, first_day: &str, seeds: &Path
 
 fn scale_postgres(ctx: &mut Ctx, seed: &scale::Seed, first_day: &str) -> anyhow::Result<scale::Run> {
     let server = ctx.args.database_url.clone();
-    let schema = format!("bench_scale_{}_{}_{}", seed.keys, seed.spend_rows, seed.days);
+    let schema = format!("bench_scale_v{}_{}_{}_{}", scale::SEED_VERSION, seed.keys, seed.spend_rows, seed.days);
     let sep = if server.contains('?') { '&' } else { '?' };
     let url = format!("{server}{sep}options=-c%20search_path%3D{schema}");
     let exists = command_output(

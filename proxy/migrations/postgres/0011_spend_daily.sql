@@ -27,3 +27,23 @@ SELECT substr(start_time, 1, 10), api_key, COALESCE(team_id, ''), COALESCE(user_
 FROM spend_logs
 GROUP BY substr(start_time, 1, 10), api_key, COALESCE(team_id, ''), COALESCE(user_id, ''), COALESCE(end_user, ''),
          model, model_group;
+
+-- The same per day, model group and team only: a few rows a day however many keys there are,
+-- for the overview's figures and the charts by day, model and team.
+CREATE TABLE spend_days (
+    day TEXT NOT NULL,
+    model_group TEXT NOT NULL,
+    team_id TEXT NOT NULL,
+    spend DOUBLE PRECISION NOT NULL,
+    requests BIGINT NOT NULL,
+    failures BIGINT NOT NULL,
+    prompt_tokens BIGINT NOT NULL,
+    completion_tokens BIGINT NOT NULL,
+    total_tokens BIGINT NOT NULL,
+    PRIMARY KEY (day, model_group, team_id)
+);
+INSERT INTO spend_days
+SELECT day, model_group, team_id, SUM(spend), SUM(requests), SUM(failures), SUM(prompt_tokens),
+       SUM(completion_tokens), SUM(total_tokens)
+FROM spend_daily
+GROUP BY day, model_group, team_id;

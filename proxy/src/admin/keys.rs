@@ -9,7 +9,8 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::{
-    AdminError, Core, Fields, LIMIT_FIELDS, access, check_limits, ends_after, merge, next_reset, now, page_by, spend_field,
+    AdminError, Core, Fields, LIMIT_FIELDS, access, check_limits, ends_after, merge, next_reset, now, page_by,
+    spend_field,
 };
 use crate::auth::registry::{KeyEntry, Registry};
 use crate::auth::{Principal, generate_key, hash_key, key_name, token_of};

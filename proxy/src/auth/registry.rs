@@ -199,6 +199,11 @@ impl<R: Governed> Table<R> {
         self.rows.write().remove(id)
     }
 
+    /// Room for `n` more rows (a boot with a million keys grows the table once).
+    pub fn reserve(&self, n: usize) {
+        self.rows.write().reserve(n);
+    }
+
     pub fn all(&self) -> Vec<Arc<Tracked<R>>> {
         self.rows.read().values().cloned().collect()
     }
@@ -261,10 +266,12 @@ impl Registry {
         }
     }
 
-    pub fn from_snapshot(snapshot: &Snapshot) -> Registry {
+    /// Takes the snapshot's keys, teams, users, customers and organizations (its models stay).
+    pub fn from_snapshot(snapshot: &mut Snapshot) -> Registry {
         let registry = Registry::default();
-        for k in &snapshot.keys {
-            registry.keys.put(k.clone());
+        registry.keys.reserve(snapshot.keys.len());
+        for k in std::mem::take(&mut snapshot.keys) {
+            registry.keys.put(k);
         }
         for t in &snapshot.teams {
             registry.put_team_with(t.clone(), |id| snapshot.team_member_spend.get(id).copied().unwrap_or(0.0));
@@ -272,8 +279,9 @@ impl Registry {
         for u in &snapshot.users {
             registry.users.put(u.clone());
         }
-        for e in &snapshot.end_users {
-            registry.end_users.put(e.clone());
+        registry.end_users.reserve(snapshot.end_users.len());
+        for e in std::mem::take(&mut snapshot.end_users) {
+            registry.end_users.put(e);
         }
         for o in &snapshot.organizations {
             registry.organizations.put(o.clone());

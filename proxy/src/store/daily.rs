@@ -1,6 +1,8 @@
-//! The daily spend table (`spend_daily`): each batch of spend rows is added to it, grouped by
-//! day, key, team, user, customer and model, in the transaction that inserts the rows. Charts
-//! and reports read it: a few rows per key and day instead of every call.
+//! The daily spend tables, which each batch of spend rows is added to in the transaction that
+//! inserts the rows. Charts and reports read them instead of every call:
+//! - `spend_daily`: per day, key, team, user, customer and model (reports, charts by key);
+//! - `spend_days`: per day, model group and team only (the overview, charts by day, model and
+//!   team): a few rows a day however many keys there are.
 
 use std::collections::HashMap;
 
@@ -9,9 +11,9 @@ use sqlx::AssertSqlSafe;
 use super::records::SpendLog;
 use super::{DbKind, StoreError};
 
-/// One day's calls of one key, team, user, customer and model.
+/// What a group of calls adds up to.
 #[derive(Debug, Default)]
-struct Day<'a> {
+struct Sums<'a> {
     key_alias: Option<&'a str>,
     spend: f64,
     requests: i64,
@@ -21,69 +23,92 @@ struct Day<'a> {
     total_tokens: i64,
 }
 
-/// What a row is grouped by: day, api_key, team_id, user_id, end_user, model, model_group.
-type Group<'a> = (&'a str, &'a str, &'a str, &'a str, &'a str, &'a str, &'a str);
+impl<'a> Sums<'a> {
+    fn add(&mut self, log: &'a SpendLog) {
+        let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+        self.key_alias = log.key_alias.as_deref().or(self.key_alias);
+        self.spend += log.spend;
+        self.requests += 1;
+        self.failures += i64::from(log.status == "failure");
+        self.prompt_tokens = self.prompt_tokens.saturating_add(count(log.prompt_tokens));
+        self.completion_tokens = self.completion_tokens.saturating_add(count(log.completion_tokens));
+        self.total_tokens = self.total_tokens.saturating_add(count(log.total_tokens));
+    }
+}
 
-const COLUMNS: usize = 14;
+/// One daily table: its name, what it groups by, and whether it keeps the key's alias.
+struct Table {
+    name: &'static str,
+    groups: &'static [&'static str],
+    alias: bool,
+}
+
+const DETAILED: Table = Table {
+    name: "spend_daily",
+    groups: &["day", "api_key", "team_id", "user_id", "end_user", "model", "model_group"],
+    alias: true,
+};
+const COARSE: Table = Table { name: "spend_days", groups: &["day", "model_group", "team_id"], alias: false };
+
+const SUMS: [&str; 6] = ["spend", "requests", "failures", "prompt_tokens", "completion_tokens", "total_tokens"];
+
 /// Rows per statement (PostgreSQL takes at most 65,535 parameters, SQLite 32,766).
 const ROWS_PER_STATEMENT: usize = 100;
 
-/// Adds `rows` to the daily table.
+/// Adds `rows` to both daily tables. Ids a row does not have are ''.
 pub(super) async fn add(conn: &mut sqlx::AnyConnection, kind: DbKind, rows: &[&SpendLog]) -> Result<(), StoreError> {
-    let mut days: HashMap<Group<'_>, Day<'_>> = HashMap::new();
+    let mut detailed: HashMap<[&str; 7], Sums<'_>> = HashMap::new();
+    let mut coarse: HashMap<[&str; 3], Sums<'_>> = HashMap::new();
     for log in rows {
         let day = log.start_time.get(..10).unwrap_or(&log.start_time);
-        let group = (
-            day,
-            log.api_key.as_str(),
-            log.team_id.as_deref().unwrap_or(""),
-            log.user.as_deref().unwrap_or(""),
-            log.end_user.as_deref().unwrap_or(""),
-            log.model.as_str(),
-            log.model_group.as_str(),
-        );
-        let d = days.entry(group).or_default();
-        d.key_alias = log.key_alias.as_deref().or(d.key_alias);
-        d.spend += log.spend;
-        d.requests += 1;
-        d.failures += i64::from(log.status == "failure");
-        d.prompt_tokens += i64::try_from(log.prompt_tokens).unwrap_or(i64::MAX);
-        d.completion_tokens += i64::try_from(log.completion_tokens).unwrap_or(i64::MAX);
-        d.total_tokens += i64::try_from(log.total_tokens).unwrap_or(i64::MAX);
+        let team = log.team_id.as_deref().unwrap_or("");
+        let user = log.user.as_deref().unwrap_or("");
+        let end_user = log.end_user.as_deref().unwrap_or("");
+        detailed.entry([day, &log.api_key, team, user, end_user, &log.model, &log.model_group]).or_default().add(log);
+        coarse.entry([day, &log.model_group, team]).or_default().add(log);
     }
-    let days: Vec<(Group<'_>, Day<'_>)> = days.into_iter().collect();
-    for chunk in days.chunks(ROWS_PER_STATEMENT) {
-        let mut query = sqlx::query(AssertSqlSafe(upsert_sql(kind, chunk.len())));
-        for ((day, api_key, team_id, user_id, end_user, model, model_group), d) in chunk {
+    upsert(conn, kind, &DETAILED, detailed.into_iter().collect()).await?;
+    upsert(conn, kind, &COARSE, coarse.into_iter().collect()).await
+}
+
+async fn upsert<const N: usize>(
+    conn: &mut sqlx::AnyConnection,
+    kind: DbKind,
+    table: &Table,
+    groups: Vec<([&str; N], Sums<'_>)>,
+) -> Result<(), StoreError> {
+    for chunk in groups.chunks(ROWS_PER_STATEMENT) {
+        let mut query = sqlx::query(AssertSqlSafe(upsert_sql(kind, table, chunk.len())));
+        for (ids, s) in chunk {
+            for id in ids {
+                query = query.bind(*id);
+            }
+            if table.alias {
+                query = query.bind(s.key_alias);
+            }
             query = query
-                .bind(*day)
-                .bind(*api_key)
-                .bind(*team_id)
-                .bind(*user_id)
-                .bind(*end_user)
-                .bind(*model)
-                .bind(*model_group)
-                .bind(d.key_alias)
-                .bind(d.spend)
-                .bind(d.requests)
-                .bind(d.failures)
-                .bind(d.prompt_tokens)
-                .bind(d.completion_tokens)
-                .bind(d.total_tokens);
+                .bind(s.spend)
+                .bind(s.requests)
+                .bind(s.failures)
+                .bind(s.prompt_tokens)
+                .bind(s.completion_tokens)
+                .bind(s.total_tokens);
         }
         query.execute(&mut *conn).await?;
     }
     Ok(())
 }
 
-fn upsert_sql(kind: DbKind, rows: usize) -> String {
-    let mut sql = String::from(
-        "INSERT INTO spend_daily (day, api_key, team_id, user_id, end_user, model, model_group, key_alias, spend, \
-         requests, failures, prompt_tokens, completion_tokens, total_tokens) VALUES ",
-    );
+fn upsert_sql(kind: DbKind, table: &Table, rows: usize) -> String {
+    let mut columns: Vec<&str> = table.groups.to_vec();
+    if table.alias {
+        columns.push("key_alias");
+    }
+    columns.extend(SUMS);
+    let mut sql = format!("INSERT INTO {} ({}) VALUES ", table.name, columns.join(", "));
     for row in 0..rows {
         sql.push_str(if row > 0 { ", (" } else { "(" });
-        for col in 0..COLUMNS {
+        for col in 0..columns.len() {
             if col > 0 {
                 sql.push_str(", ");
             }
@@ -91,21 +116,36 @@ fn upsert_sql(kind: DbKind, rows: usize) -> String {
                 DbKind::Sqlite => sql.push('?'),
                 DbKind::Postgres => {
                     sql.push('$');
-                    sql.push_str(&(row * COLUMNS + col + 1).to_string());
+                    sql.push_str(&(row * columns.len() + col + 1).to_string());
                 }
             }
         }
         sql.push(')');
     }
-    sql.push_str(
-        " ON CONFLICT (day, api_key, team_id, user_id, end_user, model, model_group) DO UPDATE SET \
-         key_alias = COALESCE(excluded.key_alias, spend_daily.key_alias), \
-         spend = spend_daily.spend + excluded.spend, \
-         requests = spend_daily.requests + excluded.requests, \
-         failures = spend_daily.failures + excluded.failures, \
-         prompt_tokens = spend_daily.prompt_tokens + excluded.prompt_tokens, \
-         completion_tokens = spend_daily.completion_tokens + excluded.completion_tokens, \
-         total_tokens = spend_daily.total_tokens + excluded.total_tokens",
-    );
+    let mut updates: Vec<String> = SUMS.iter().map(|c| format!("{c} = {0}.{c} + excluded.{c}", table.name)).collect();
+    if table.alias {
+        updates.push(format!("key_alias = COALESCE(excluded.key_alias, {}.key_alias)", table.name));
+    }
+    sql.push_str(&format!(" ON CONFLICT ({}) DO UPDATE SET {}", table.groups.join(", "), updates.join(", ")));
     sql
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upserts_add_to_what_is_there() {
+        let sql = upsert_sql(DbKind::Postgres, &COARSE, 2);
+        assert!(sql.starts_with("INSERT INTO spend_days (day, model_group, team_id, spend, requests,"), "{sql}");
+        assert!(
+            sql.contains("($10, $11, $12,")
+                && sql.ends_with("total_tokens = spend_days.total_tokens + excluded.total_tokens"),
+            "{sql}"
+        );
+        let sql = upsert_sql(DbKind::Sqlite, &DETAILED, 1);
+        assert_eq!(sql.matches('?').count(), 14);
+        assert!(sql.contains("ON CONFLICT (day, api_key, team_id, user_id, end_user, model, model_group)"), "{sql}");
+        assert!(sql.contains("key_alias = COALESCE(excluded.key_alias, spend_daily.key_alias)"), "{sql}");
+    }
 }

@@ -220,7 +220,9 @@ impl Store {
 
     /// Everything the gateway keeps in memory.
     pub async fn load(&self) -> Result<Snapshot, StoreError> {
-        let mut keys: Vec<KeyRecord> = self.documents("virtual_keys", "token").await?;
+        // Spend lives in its column (the writer increments it), not in the document.
+        let keys: Vec<KeyRecord> =
+            self.documents_with_spend("virtual_keys", |k: &mut KeyRecord, s| k.spend = s).await?;
         let mut teams: Vec<TeamRecord> = self.documents("teams", "team_id").await?;
         let mut users: Vec<UserRecord> = self.documents("users", "user_id").await?;
         let stored_models: Vec<ModelRecord> = self.documents("models", "model_id").await?;
@@ -235,11 +237,6 @@ impl Store {
                 Err(e) => tracing::error!("database model {} ({}) left out: {e}", model.model_id, model.model_name),
             }
         }
-        // Spend lives in its column (the writer increments it), not in the document.
-        let key_spend = self.spend_column("virtual_keys", "token").await?;
-        for k in &mut keys {
-            k.spend = key_spend.get(&k.token).copied().unwrap_or(0.0);
-        }
         let team_spend = self.spend_column("teams", "team_id").await?;
         for t in &mut teams {
             t.spend = team_spend.get(&t.team_id).copied().unwrap_or(0.0);
@@ -248,11 +245,8 @@ impl Store {
         for u in &mut users {
             u.spend = user_spend.get(&u.user_id).copied().unwrap_or(0.0);
         }
-        let mut end_users: Vec<EndUserRecord> = self.documents("end_users", "user_id").await?;
-        let end_user_spend = self.spend_column("end_users", "user_id").await?;
-        for e in &mut end_users {
-            e.spend = end_user_spend.get(&e.user_id).copied().unwrap_or(0.0);
-        }
+        let end_users: Vec<EndUserRecord> =
+            self.documents_with_spend("end_users", |e: &mut EndUserRecord, s| e.spend = s).await?;
         let organizations = self.organization_limits().await?;
         let team_member_spend = sqlx::query("SELECT team_id, user_id, spend FROM team_memberships")
             .fetch_all(&self.pool)
@@ -279,6 +273,32 @@ impl Store {
                 serde_json::from_str(&data).map_err(|e| StoreError::Corrupt { table, error: e.to_string() })
             })
             .collect()
+    }
+
+    /// Every document of a table that may hold very many (keys, customers) with its spend, read
+    /// as the rows arrive: neither all the rows nor a map of their spends are held at once.
+    /// In no particular order.
+    async fn documents_with_spend<T: DeserializeOwned>(
+        &self,
+        table: &'static str,
+        set_spend: impl Fn(&mut T, f64),
+    ) -> Result<Vec<T>, StoreError> {
+        use futures::TryStreamExt;
+        let count: i64 = sqlx::query(AssertSqlSafe(format!("SELECT COUNT(*) AS n FROM {table}")))
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("n")?;
+        let mut out = Vec::with_capacity(usize::try_from(count).unwrap_or(0));
+        let sql = format!("SELECT data, spend FROM {table}");
+        let mut rows = sqlx::query(AssertSqlSafe(sql)).fetch(&self.pool);
+        while let Some(row) = rows.try_next().await? {
+            let data: &str = row.try_get("data")?;
+            let mut document: T =
+                serde_json::from_str(data).map_err(|e| StoreError::Corrupt { table, error: e.to_string() })?;
+            set_spend(&mut document, row.try_get("spend")?);
+            out.push(document);
+        }
+        Ok(out)
     }
 
     /// Every budget (`/budget/*`), oldest first.
@@ -590,16 +610,17 @@ impl Store {
     /// Total spend and request count grouped by key, team, model or day, since a day (the first
     /// 10 characters of `since`), from the daily table.
     pub async fn spend_by(&self, group: SpendGroup, since: Option<&str>) -> Result<Vec<SpendTotal>, StoreError> {
-        let column = match group {
-            SpendGroup::Key => "api_key",
-            SpendGroup::Team => "NULLIF(team_id, '')",
-            SpendGroup::Model => "model_group",
-            SpendGroup::Day => "day",
+        // Keys from the detailed table; the rest from the one with a few rows a day.
+        let (column, alias, table) = match group {
+            SpendGroup::Key => ("api_key", "MAX(key_alias)", "spend_daily"),
+            SpendGroup::Team => ("NULLIF(team_id, '')", "NULL", "spend_days"),
+            SpendGroup::Model => ("model_group", "NULL", "spend_days"),
+            SpendGroup::Day => ("day", "NULL", "spend_days"),
         };
         let mut sql = format!(
-            "SELECT {column} AS grp, MAX(key_alias) AS alias, COALESCE(SUM(spend), 0.0) AS spend, \
+            "SELECT {column} AS grp, {alias} AS alias, COALESCE(SUM(spend), 0.0) AS spend, \
              CAST(COALESCE(SUM(requests), 0) AS BIGINT) AS requests, \
-             CAST(COALESCE(SUM(total_tokens), 0) AS BIGINT) AS tokens FROM spend_daily"
+             CAST(COALESCE(SUM(total_tokens), 0) AS BIGINT) AS tokens FROM {table}"
         );
         if since.is_some() {
             sql.push_str(" WHERE day >= $1");
@@ -685,14 +706,14 @@ impl Store {
         let row = sqlx::query(
             "SELECT CAST(COALESCE(SUM(requests), 0) AS BIGINT) AS requests, \
              CAST(COALESCE(SUM(failures), 0) AS BIGINT) AS errors, \
-             COALESCE(SUM(spend), 0.0) AS spend FROM spend_daily WHERE day >= $1",
+             COALESCE(SUM(spend), 0.0) AS spend FROM spend_days WHERE day >= $1",
         )
         .bind(day_of(since))
         .fetch_one(&self.pool)
         .await?;
         let all = sqlx::query(
             "SELECT CAST(COALESCE(SUM(requests), 0) AS BIGINT) AS requests, COALESCE(SUM(spend), 0.0) AS spend \
-             FROM spend_daily",
+             FROM spend_days",
         )
         .fetch_one(&self.pool)
         .await?;
@@ -707,16 +728,16 @@ impl Store {
 
     /// Spend per day and per key, team or model since the day of `since` (ISO 8601).
     pub async fn spend_daily(&self, group: SpendGroup, since: &str) -> Result<Vec<DailySpend>, StoreError> {
-        let column = match group {
-            SpendGroup::Key => "api_key",
-            SpendGroup::Team => "NULLIF(team_id, '')",
-            SpendGroup::Model | SpendGroup::Day => "model_group",
+        let (column, alias, table) = match group {
+            SpendGroup::Key => ("api_key", "MAX(key_alias)", "spend_daily"),
+            SpendGroup::Team => ("NULLIF(team_id, '')", "NULL", "spend_days"),
+            SpendGroup::Model | SpendGroup::Day => ("model_group", "NULL", "spend_days"),
         };
         let sql = format!(
-            "SELECT day, {column} AS grp, MAX(key_alias) AS alias, COALESCE(SUM(spend), 0.0) AS spend, \
+            "SELECT day, {column} AS grp, {alias} AS alias, COALESCE(SUM(spend), 0.0) AS spend, \
              CAST(COALESCE(SUM(requests), 0) AS BIGINT) AS requests, \
              CAST(COALESCE(SUM(total_tokens), 0) AS BIGINT) AS tokens \
-             FROM spend_daily WHERE day >= $1 GROUP BY day, {column} ORDER BY day, grp"
+             FROM {table} WHERE day >= $1 GROUP BY day, {column} ORDER BY day, grp"
         );
         let rows = sqlx::query(AssertSqlSafe(sql)).bind(day_of(since)).fetch_all(&self.pool).await?;
         rows.iter()

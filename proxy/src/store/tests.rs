@@ -319,10 +319,11 @@ async fn a_retried_batch_counts_each_call_once() {
     db.cleanup().await;
 }
 
-/// The daily table the charts read adds up what the log has, per day, key, team, customer and
-/// model, however the rows came in batches; a retried batch adds nothing twice.
+/// The daily tables the charts read add up what the log has (per day, key, team, customer and
+/// model; per day, model and team), however the rows came in batches; a retried batch adds
+/// nothing twice.
 #[tokio::test]
-async fn the_daily_table_adds_up_the_log() {
+async fn the_daily_tables_add_up_the_log() {
     let db = TestDatabase::new().await;
     let store = Store::connect(&db.url).await.unwrap();
     let at = |r: SpendLog, day: &str, status: &str, end_user: Option<&str>| SpendLog {
