@@ -25,7 +25,7 @@ const CREATED: &str = "2026-11-01T00:00:00.000Z";
 
 /// In the kept seeds' names: a new seed is made when this changes (when what the seed holds
 /// or the gateway's migrations it ran do).
-pub const SEED_VERSION: u32 = 2;
+pub const SEED_VERSION: u32 = 3;
 
 impl Seed {
     fn seconds_per_row(&self) -> f64 {
@@ -97,7 +97,9 @@ const DAILY: &str = "INSERT INTO spend_daily \
      GROUP BY substr(start_time, 1, 10), api_key, COALESCE(team_id, ''), COALESCE(user_id, ''), COALESCE(end_user, ''), \
      model, model_group;\n\
      INSERT INTO spend_days SELECT day, model_group, team_id, SUM(spend), SUM(requests), SUM(failures), \
-     SUM(prompt_tokens), SUM(completion_tokens), SUM(total_tokens) FROM spend_daily GROUP BY day, model_group, team_id";
+     SUM(prompt_tokens), SUM(completion_tokens), SUM(total_tokens) FROM spend_daily GROUP BY day, model_group, team_id;\n\
+     INSERT INTO spend_keys SELECT api_key, MAX(key_alias), SUM(spend), SUM(requests), SUM(total_tokens) \
+     FROM spend_daily GROUP BY api_key";
 
 /// Latencies of one kind of admin request, asked one after the other.
 #[derive(Debug, Clone, Serialize)]

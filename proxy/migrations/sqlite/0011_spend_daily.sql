@@ -47,3 +47,18 @@ SELECT day, model_group, team_id, SUM(spend), SUM(requests), SUM(failures), SUM(
        SUM(completion_tokens), SUM(total_tokens)
 FROM spend_daily
 GROUP BY day, model_group, team_id;
+
+-- Per key, all time: one row a key, for the keys that spent most (`/global/spend/keys`, the
+-- Spend page) without adding up every day of every key.
+CREATE TABLE spend_keys (
+    api_key TEXT PRIMARY KEY,
+    key_alias TEXT,
+    spend REAL NOT NULL,
+    requests INTEGER NOT NULL,
+    total_tokens INTEGER NOT NULL
+);
+CREATE INDEX spend_keys_spend ON spend_keys (spend);
+INSERT INTO spend_keys
+SELECT api_key, MAX(key_alias), SUM(spend), SUM(requests), SUM(total_tokens)
+FROM spend_daily
+GROUP BY api_key;

@@ -126,18 +126,21 @@ async fn totals(core: &Core, group: SpendGroup) -> Result<Vec<SpendTotal>, Admin
     Ok(core.store.spend_by(group, None).await?)
 }
 
-/// `/global/spend`.
+/// `/global/spend`: everything spent (from the table with a few rows a day).
 pub async fn global(core: &Core) -> Result<GlobalSpend, AdminError> {
-    let spend: f64 = totals(core, SpendGroup::Key).await?.iter().map(|t| t.spend).sum();
+    flushed(core).await;
+    let spend: f64 = core.store.spend_by(SpendGroup::Day, None).await?.iter().map(|t| t.spend).sum();
     Ok(GlobalSpend { spend, max_budget: None })
 }
 
 /// `/global/spend/keys`: the `limit` keys that spent most.
 pub async fn by_key(core: &Core, limit: usize) -> Result<Vec<KeySpend>, AdminError> {
-    Ok(totals(core, SpendGroup::Key)
+    flushed(core).await;
+    Ok(core
+        .store
+        .top_keys(limit)
         .await?
         .into_iter()
-        .take(limit)
         .map(|t| KeySpend {
             api_key: t.group,
             key_alias: t.alias,

@@ -2,7 +2,8 @@
 //! inserts the rows. Charts and reports read them instead of every call:
 //! - `spend_daily`: per day, key, team, user, customer and model (reports, charts by key);
 //! - `spend_days`: per day, model group and team only (the overview, charts by day, model and
-//!   team): a few rows a day however many keys there are.
+//!   team): a few rows a day however many keys there are;
+//! - `spend_keys`: per key, all time (the keys that spent most).
 
 use std::collections::HashMap;
 
@@ -41,16 +42,22 @@ struct Table {
     name: &'static str,
     groups: &'static [&'static str],
     alias: bool,
+    /// The sums it keeps, of [`SUMS`], in that order.
+    sums: &'static [&'static str],
 }
 
 const DETAILED: Table = Table {
     name: "spend_daily",
     groups: &["day", "api_key", "team_id", "user_id", "end_user", "model", "model_group"],
     alias: true,
+    sums: &SUMS,
 };
-const COARSE: Table = Table { name: "spend_days", groups: &["day", "model_group", "team_id"], alias: false };
+const COARSE: Table =
+    Table { name: "spend_days", groups: &["day", "model_group", "team_id"], alias: false, sums: &SUMS };
+const KEYS: Table = Table { name: "spend_keys", groups: &["api_key"], alias: true, sums: &KEY_SUMS };
 
 const SUMS: [&str; 6] = ["spend", "requests", "failures", "prompt_tokens", "completion_tokens", "total_tokens"];
+const KEY_SUMS: [&str; 3] = ["spend", "requests", "total_tokens"];
 
 /// Rows per statement (PostgreSQL takes at most 65,535 parameters, SQLite 32,766).
 const ROWS_PER_STATEMENT: usize = 100;
@@ -59,6 +66,7 @@ const ROWS_PER_STATEMENT: usize = 100;
 pub(super) async fn add(conn: &mut sqlx::AnyConnection, kind: DbKind, rows: &[&SpendLog]) -> Result<(), StoreError> {
     let mut detailed: HashMap<[&str; 7], Sums<'_>> = HashMap::new();
     let mut coarse: HashMap<[&str; 3], Sums<'_>> = HashMap::new();
+    let mut keys: HashMap<[&str; 1], Sums<'_>> = HashMap::new();
     for log in rows {
         let day = log.start_time.get(..10).unwrap_or(&log.start_time);
         let team = log.team_id.as_deref().unwrap_or("");
@@ -66,9 +74,11 @@ pub(super) async fn add(conn: &mut sqlx::AnyConnection, kind: DbKind, rows: &[&S
         let end_user = log.end_user.as_deref().unwrap_or("");
         detailed.entry([day, &log.api_key, team, user, end_user, &log.model, &log.model_group]).or_default().add(log);
         coarse.entry([day, &log.model_group, team]).or_default().add(log);
+        keys.entry([&log.api_key]).or_default().add(log);
     }
     upsert(conn, kind, &DETAILED, detailed.into_iter().collect()).await?;
-    upsert(conn, kind, &COARSE, coarse.into_iter().collect()).await
+    upsert(conn, kind, &COARSE, coarse.into_iter().collect()).await?;
+    upsert(conn, kind, &KEYS, keys.into_iter().collect()).await
 }
 
 async fn upsert<const N: usize>(
@@ -86,13 +96,16 @@ async fn upsert<const N: usize>(
             if table.alias {
                 query = query.bind(s.key_alias);
             }
-            query = query
-                .bind(s.spend)
-                .bind(s.requests)
-                .bind(s.failures)
-                .bind(s.prompt_tokens)
-                .bind(s.completion_tokens)
-                .bind(s.total_tokens);
+            for sum in table.sums {
+                query = match *sum {
+                    "spend" => query.bind(s.spend),
+                    "requests" => query.bind(s.requests),
+                    "failures" => query.bind(s.failures),
+                    "prompt_tokens" => query.bind(s.prompt_tokens),
+                    "completion_tokens" => query.bind(s.completion_tokens),
+                    _ => query.bind(s.total_tokens),
+                };
+            }
         }
         query.execute(&mut *conn).await?;
     }
@@ -104,7 +117,7 @@ fn upsert_sql(kind: DbKind, table: &Table, rows: usize) -> String {
     if table.alias {
         columns.push("key_alias");
     }
-    columns.extend(SUMS);
+    columns.extend(table.sums);
     let mut sql = format!("INSERT INTO {} ({}) VALUES ", table.name, columns.join(", "));
     for row in 0..rows {
         sql.push_str(if row > 0 { ", (" } else { "(" });
@@ -122,7 +135,8 @@ fn upsert_sql(kind: DbKind, table: &Table, rows: usize) -> String {
         }
         sql.push(')');
     }
-    let mut updates: Vec<String> = SUMS.iter().map(|c| format!("{c} = {0}.{c} + excluded.{c}", table.name)).collect();
+    let mut updates: Vec<String> =
+        table.sums.iter().map(|c| format!("{c} = {0}.{c} + excluded.{c}", table.name)).collect();
     if table.alias {
         updates.push(format!("key_alias = COALESCE(excluded.key_alias, {}.key_alias)", table.name));
     }
@@ -147,5 +161,8 @@ mod tests {
         assert_eq!(sql.matches('?').count(), 14);
         assert!(sql.contains("ON CONFLICT (day, api_key, team_id, user_id, end_user, model, model_group)"), "{sql}");
         assert!(sql.contains("key_alias = COALESCE(excluded.key_alias, spend_daily.key_alias)"), "{sql}");
+        let sql = upsert_sql(DbKind::Sqlite, &KEYS, 1);
+        assert!(sql.starts_with("INSERT INTO spend_keys (api_key, key_alias, spend, requests, total_tokens)"), "{sql}");
+        assert!(sql.contains("ON CONFLICT (api_key) DO UPDATE SET spend = spend_keys.spend + excluded.spend"), "{sql}");
     }
 }

@@ -607,6 +607,29 @@ impl Store {
         rows.iter().map(spend_log_from_row).collect()
     }
 
+    /// The `limit` keys that spent most, all time.
+    pub async fn top_keys(&self, limit: usize) -> Result<Vec<SpendTotal>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = sqlx::query(
+            "SELECT api_key AS grp, key_alias AS alias, spend, requests, total_tokens AS tokens FROM spend_keys \
+             ORDER BY spend DESC LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(SpendTotal {
+                    group: r.try_get::<Option<String>, _>("grp")?,
+                    alias: r.try_get::<Option<String>, _>("alias")?,
+                    spend: r.try_get::<f64, _>("spend")?,
+                    requests: r.try_get::<i64, _>("requests")?.max(0) as u64,
+                    tokens: r.try_get::<i64, _>("tokens")?.max(0) as u64,
+                })
+            })
+            .collect()
+    }
+
     /// Total spend and request count grouped by key, team, model or day, since a day (the first
     /// 10 characters of `since`), from the daily table.
     pub async fn spend_by(&self, group: SpendGroup, since: Option<&str>) -> Result<Vec<SpendTotal>, StoreError> {

@@ -357,6 +357,9 @@ async fn the_daily_tables_add_up_the_log() {
         .map(|t| (t.group, t.spend, t.requests))
         .collect();
     assert_eq!(by_key, [(Some("k2".into()), 20.0, 2), (Some("k1".into()), 11.0, 3)]);
+    let top: Vec<(Option<String>, Option<String>, f64, u64)> =
+        store.top_keys(1).await.unwrap().into_iter().map(|t| (t.group, t.alias, t.spend, t.tokens)).collect();
+    assert_eq!(top, [(Some("k2".into()), Some("alias-k2".into()), 20.0, 4)]);
     let by_team: Vec<(Option<String>, f64)> =
         store.spend_by(SpendGroup::Team, None).await.unwrap().into_iter().map(|t| (t.group, t.spend)).collect();
     assert_eq!(by_team, [(None, 16.0), (Some("team-1".into()), 15.0)], "a row without a team is under none");
