@@ -220,15 +220,25 @@ impl Follower {
             }
             What::SpendSet { entity, id, spend, reset_at } => {
                 let reset_at = reset_at.as_deref().and_then(crate::time::parse_time);
-                let set = |counters: &crate::limits::Counters| counters.set_spend(spend, reset_at);
+                fn set<R: Governed>(
+                    table: &Table<R>,
+                    id: &str,
+                    spend: f64,
+                    reset_at: Option<chrono::DateTime<chrono::Utc>>,
+                ) {
+                    if let Some(entry) = table.get(id) {
+                        entry.counters.set_spend(spend, reset_at);
+                        table.schedule(&entry);
+                    }
+                }
                 match entity {
-                    Entity::Key => registry.keys.get(&id).map(|e| set(&e.counters)),
-                    Entity::Team => registry.teams.get(&id).map(|e| set(&e.counters)),
-                    Entity::User => registry.users.get(&id).map(|e| set(&e.counters)),
-                    Entity::EndUser => registry.end_users.get(&id).map(|e| set(&e.counters)),
-                    Entity::Organization => registry.organizations.get(&id).map(|e| set(&e.counters)),
-                    Entity::Model | Entity::Budget => None,
-                };
+                    Entity::Key => set(&registry.keys, &id, spend, reset_at),
+                    Entity::Team => set(&registry.teams, &id, spend, reset_at),
+                    Entity::User => set(&registry.users, &id, spend, reset_at),
+                    Entity::EndUser => set(&registry.end_users, &id, spend, reset_at),
+                    Entity::Organization => set(&registry.organizations, &id, spend, reset_at),
+                    Entity::Model | Entity::Budget => {}
+                }
             }
             What::SpendAdded { entities, members } => {
                 for (entity, id, spend) in entities {

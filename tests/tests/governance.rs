@@ -421,6 +421,18 @@ async fn budget_duration_resets_spend() {
     assert_eq!(chat().await.unwrap().status(), 400, "2 USD spent of 1");
     tokio::time::sleep(Duration::from_millis(2100)).await;
     assert_eq!(chat().await.unwrap().status(), 200, "a new budget period started");
+    // Idle, the key's next period starts too (the gateway ends due periods every second).
+    tokio::time::sleep(Duration::from_millis(3100)).await;
+    let info: Value = http
+        .get(format!("{}/key/info?key={key}", gw.base_url()))
+        .bearer_auth(MASTER_KEY)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(info["info"]["spend"], 0.0, "{info}");
 }
 
 #[tokio::test]

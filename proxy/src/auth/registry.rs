@@ -2,10 +2,11 @@
 //! The admin API writes the database first, then replaces the entry here, so a change (a
 //! blocked key, a new budget) applies to the very next request.
 
-use std::collections::HashMap;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 use std::sync::Arc;
 
-use parking_lot::RwLock;
+use parking_lot::{Mutex, RwLock};
 
 use chrono::{DateTime, Utc};
 
@@ -100,11 +101,15 @@ impl<R: Governed> Tracked<R> {
 /// One kind of record, by id.
 pub struct Table<R> {
     rows: RwLock<HashMap<String, Arc<Tracked<R>>>>,
+    /// When budget periods end, soonest first, so that ending them visits only the due ones
+    /// (not a million keys a second). An id may be there more than once, or for a period since
+    /// changed: [`Table::due`] hands out entries, whose counters say whether they are due.
+    resets: Mutex<BinaryHeap<Reverse<(i64, String)>>>,
 }
 
 impl<R: Governed> Default for Table<R> {
     fn default() -> Self {
-        Self { rows: RwLock::new(HashMap::new()) }
+        Self { rows: RwLock::new(HashMap::new()), resets: Mutex::new(BinaryHeap::new()) }
     }
 }
 
@@ -134,6 +139,8 @@ impl<R: Governed> Table<R> {
         };
         let entry = Arc::new(Tracked { record, counters, budget_duration, expires_at });
         rows.insert(entry.record.id().to_string(), entry.clone());
+        drop(rows);
+        self.schedule(&entry);
         entry
     }
 
@@ -171,6 +178,8 @@ impl<R: Governed> Table<R> {
             counters,
         });
         rows.insert(entry.record.id().to_string(), entry.clone());
+        drop(rows);
+        self.schedule(&entry);
         entry
     }
 
@@ -192,11 +201,38 @@ impl<R: Governed> Table<R> {
             record,
         });
         rows.insert(id.to_string(), entry.clone());
+        drop(rows);
+        self.schedule(&entry);
         entry
     }
 
     pub fn remove(&self, id: &str) -> Option<Arc<Tracked<R>>> {
         self.rows.write().remove(id)
+    }
+
+    /// Notes when the entry's budget period ends (its counters say), for [`Table::due`]. Call
+    /// it when something sets a period's end other than [`Table::put`].
+    pub fn schedule(&self, entry: &Tracked<R>) {
+        if let Some(at) = entry.counters.reset_at() {
+            self.resets.lock().push(Reverse((at.timestamp(), entry.record.id().to_string())));
+        }
+    }
+
+    /// The entries whose budget period may have ended by `now` (each once). Those still in a
+    /// period are scheduled again by whoever rolls them ([`Table::schedule`]).
+    pub fn due(&self, now: DateTime<Utc>) -> Vec<Arc<Tracked<R>>> {
+        let mut ids = Vec::new();
+        {
+            let mut resets = self.resets.lock();
+            while resets.peek().is_some_and(|Reverse((at, _))| *at <= now.timestamp()) {
+                if let Some(Reverse((_, id))) = resets.pop() {
+                    ids.push(id);
+                }
+            }
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        ids.iter().filter_map(|id| self.get(id)).collect()
     }
 
     /// Room for `n` more rows (a boot with a million keys grows the table once).
@@ -266,7 +302,8 @@ impl Registry {
         }
     }
 
-    /// Takes the snapshot's keys, teams, users, customers and organizations (its models stay).
+    /// Takes the snapshot's keys and customers (the tables that may hold millions: moved, not
+    /// copied); copies the rest.
     pub fn from_snapshot(snapshot: &mut Snapshot) -> Registry {
         let registry = Registry::default();
         registry.keys.reserve(snapshot.keys.len());
@@ -298,6 +335,36 @@ impl Registry {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_entries_whose_period_ended_are_due() {
+        let table: Table<KeyRecord> = Table::default();
+        let key = |token: &str, reset: Option<&str>| KeyRecord {
+            token: token.into(),
+            limits: crate::store::Limits {
+                budget_duration: reset.map(|_| "1d".into()),
+                budget_reset_at: reset.map(str::to_string),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        table.put(key("ended", Some("2026-12-01T00:00:00.000Z")));
+        table.put(key("later", Some("2026-12-09T00:00:00.000Z")));
+        table.put(key("none", None));
+        // Put twice: still handed out once.
+        table.put(key("ended", Some("2026-12-01T00:00:00.000Z")));
+        let now = parse_time("2026-12-05T12:00:00.000Z").unwrap();
+        let due: Vec<String> = table.due(now).iter().map(|e| e.record.token.clone()).collect();
+        assert_eq!(due, ["ended"]);
+        assert!(table.due(now).is_empty(), "handed out; scheduled again by whoever rolls it");
+        let ended = table.get("ended").unwrap();
+        ended.counters.roll_budget(ended.budget_duration.as_ref(), now);
+        table.schedule(&ended);
+        assert!(table.due(now).is_empty(), "its next period ends tomorrow");
+        let later = parse_time("2026-12-09T00:00:01.000Z").unwrap();
+        let due: Vec<String> = table.due(later).iter().map(|e| e.record.token.clone()).collect();
+        assert_eq!(due, ["ended", "later"]);
+    }
 
     /// A panic while the table's lock is held (a bug anywhere) must not lock every key out.
     #[test]

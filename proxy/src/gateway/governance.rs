@@ -10,7 +10,7 @@ use super::GatewayError;
 use super::shared_limits::{Budget, Held, Limited, Refusal};
 use crate::auth::Principal;
 use crate::auth::access::{self, Denied, ModelFacts};
-use crate::auth::registry::{Governed, Registry, TeamEntry, Tracked};
+use crate::auth::registry::{Governed, Registry, Table, TeamEntry, Tracked};
 use crate::limits::{Counters, seconds_to_next_minute};
 use crate::spend::{SpendSink, WriterMessage};
 use crate::store::{EndUserRecord, Entity, team_member_id};
@@ -400,23 +400,20 @@ fn roll<R: Governed>(entry: &Tracked<R>, kind: Entity, sink: Option<&SpendSink>,
     }
 }
 
-/// Budget periods of every entity, so idle ones reset too (run periodically).
+/// Budget periods that have ended, so idle entities reset too (run periodically): only the
+/// entities whose period is due are visited.
 pub fn roll_all(registry: &Registry, sink: &SpendSink, now: DateTime<Utc>) {
-    for k in registry.keys.all() {
-        roll(&k, Entity::Key, Some(sink), now);
+    fn roll_due<R: Governed>(table: &Table<R>, kind: Entity, sink: &SpendSink, now: DateTime<Utc>) {
+        for entry in table.due(now) {
+            roll(&entry, kind, Some(sink), now);
+            table.schedule(&entry);
+        }
     }
-    for t in registry.teams.all() {
-        roll(&t, Entity::Team, Some(sink), now);
-    }
-    for u in registry.users.all() {
-        roll(&u, Entity::User, Some(sink), now);
-    }
-    for e in registry.end_users.all() {
-        roll(&e, Entity::EndUser, Some(sink), now);
-    }
-    for o in registry.organizations.all() {
-        roll(&o, Entity::Organization, Some(sink), now);
-    }
+    roll_due(&registry.keys, Entity::Key, sink, now);
+    roll_due(&registry.teams, Entity::Team, sink, now);
+    roll_due(&registry.users, Entity::User, sink, now);
+    roll_due(&registry.end_users, Entity::EndUser, sink, now);
+    roll_due(&registry.organizations, Entity::Organization, sink, now);
 }
 
 impl From<Denied> for &'static str {

@@ -31,23 +31,15 @@ struct State {
     /// The latest call failed (LiteLLM's "partial outage").
     last_failed: bool,
     /// What the other replicas' calls carry on this deployment, as they last said.
-    peers: PeerLoad,
+    peers: ReplicaLoad,
 }
 
-/// The other replicas' load on a deployment (see `shared_routing`).
+/// What one replica's calls (this one's, or the others' together) carry on a deployment, as
+/// the replicas tell each other (see `shared_routing`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct PeerLoad {
+pub struct ReplicaLoad {
     pub in_flight: u32,
     /// The minute `requests` and `tokens` count in.
-    pub minute: u64,
-    pub requests: u64,
-    pub tokens: u64,
-}
-
-/// What this replica's calls carry on a deployment, for the others.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct OwnLoad {
-    pub in_flight: u32,
     pub minute: u64,
     pub requests: u64,
     pub tokens: u64,
@@ -137,13 +129,13 @@ impl DeploymentHealth {
     }
 
     /// This replica's own load, to tell the others.
-    pub fn own_load(&self) -> OwnLoad {
+    pub fn own_load(&self) -> ReplicaLoad {
         let mut s = self.state.lock();
         s.roll(current_minute());
-        OwnLoad { in_flight: s.in_flight, minute: s.minute, requests: s.requests, tokens: s.tokens }
+        ReplicaLoad { in_flight: s.in_flight, minute: s.minute, requests: s.requests, tokens: s.tokens }
     }
 
-    pub fn set_peers(&self, peers: PeerLoad) {
+    pub fn set_peers(&self, peers: ReplicaLoad) {
         self.state.lock().peers = peers;
     }
 
@@ -246,12 +238,12 @@ mod tests {
         let _call = h.start();
         h.add_tokens(10);
         let minute = current_minute();
-        h.set_peers(PeerLoad { in_flight: 2, minute, requests: 5, tokens: 100 });
+        h.set_peers(ReplicaLoad { in_flight: 2, minute, requests: 5, tokens: 100 });
         let load = h.load();
         assert_eq!((load.in_flight, load.requests, load.tokens), (3, 6, 110));
-        assert_eq!(h.own_load(), OwnLoad { in_flight: 1, minute, requests: 1, tokens: 10 });
+        assert_eq!(h.own_load(), ReplicaLoad { in_flight: 1, minute, requests: 1, tokens: 10 });
         // Counts of another minute are over; calls in flight still are.
-        h.set_peers(PeerLoad { in_flight: 2, minute: minute.saturating_sub(1), requests: 5, tokens: 100 });
+        h.set_peers(ReplicaLoad { in_flight: 2, minute: minute.saturating_sub(1), requests: 5, tokens: 100 });
         let load = h.load();
         assert_eq!((load.in_flight, load.requests, load.tokens), (3, 1, 10));
         let until = Instant::now() + Duration::from_secs(30);

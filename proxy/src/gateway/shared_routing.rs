@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use super::Gateway;
-use super::health::{PeerLoad, current_minute};
+use super::health::{ReplicaLoad, current_minute};
 use super::shared_limits::SharedLimits;
 use crate::store::changes::replica_id;
 
@@ -62,7 +62,7 @@ pub fn spawn(gateway: Arc<Gateway>, limits: Arc<SharedLimits>) -> tokio::task::J
             if !limits.is_up() {
                 // What the others said is getting old; each replica weighs its own calls.
                 for d in gateway.deployments() {
-                    d.health.set_peers(PeerLoad::default());
+                    d.health.set_peers(ReplicaLoad::default());
                 }
                 continue;
             }
@@ -100,7 +100,7 @@ async fn sync(gateway: &Gateway, limits: &SharedLimits, gone: &[String]) -> Resu
     let mut redis = limits.connection();
     let (reports, rests): (HashMap<String, String>, Vec<(String, f64)>) = pipe.query_async(&mut redis).await?;
 
-    let mut peers: HashMap<&str, PeerLoad> = HashMap::new();
+    let mut peers: HashMap<&str, ReplicaLoad> = HashMap::new();
     let mut stale = Vec::new();
     let mut others: Vec<Report> = Vec::new();
     for (replica, text) in &reports {
@@ -116,7 +116,7 @@ async fn sync(gateway: &Gateway, limits: &SharedLimits, gone: &[String]) -> Resu
     }
     for r in &others {
         for (id, (in_flight, requests, tokens)) in &r.deployments {
-            let p = peers.entry(id.as_str()).or_insert(PeerLoad { minute, ..PeerLoad::default() });
+            let p = peers.entry(id.as_str()).or_insert(ReplicaLoad { minute, ..ReplicaLoad::default() });
             p.in_flight = p.in_flight.saturating_add(*in_flight);
             if r.minute == minute {
                 p.requests += requests;

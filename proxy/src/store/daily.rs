@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use sqlx::AssertSqlSafe;
 
 use super::records::SpendLog;
-use super::{DbKind, StoreError};
+use super::{DbKind, StoreError, push_placeholders};
 
 /// What a group of calls adds up to.
 #[derive(Debug, Default)]
@@ -119,22 +119,7 @@ fn upsert_sql(kind: DbKind, table: &Table, rows: usize) -> String {
     }
     columns.extend(table.sums);
     let mut sql = format!("INSERT INTO {} ({}) VALUES ", table.name, columns.join(", "));
-    for row in 0..rows {
-        sql.push_str(if row > 0 { ", (" } else { "(" });
-        for col in 0..columns.len() {
-            if col > 0 {
-                sql.push_str(", ");
-            }
-            match kind {
-                DbKind::Sqlite => sql.push('?'),
-                DbKind::Postgres => {
-                    sql.push('$');
-                    sql.push_str(&(row * columns.len() + col + 1).to_string());
-                }
-            }
-        }
-        sql.push(')');
-    }
+    push_placeholders(&mut sql, kind, rows, columns.len());
     let mut updates: Vec<String> =
         table.sums.iter().map(|c| format!("{c} = {0}.{c} + excluded.{c}", table.name)).collect();
     if table.alias {

@@ -617,17 +617,7 @@ impl Store {
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(SpendTotal {
-                    group: r.try_get::<Option<String>, _>("grp")?,
-                    alias: r.try_get::<Option<String>, _>("alias")?,
-                    spend: r.try_get::<f64, _>("spend")?,
-                    requests: r.try_get::<i64, _>("requests")?.max(0) as u64,
-                    tokens: r.try_get::<i64, _>("tokens")?.max(0) as u64,
-                })
-            })
-            .collect()
+        rows.iter().map(spend_total_from_row).collect()
     }
 
     /// Total spend and request count grouped by key, team, model or day, since a day (the first
@@ -654,18 +644,19 @@ impl Store {
             query = query.bind(day_of(s));
         }
         let rows = query.fetch_all(&self.pool).await?;
-        rows.iter()
-            .map(|r| {
-                Ok(SpendTotal {
-                    group: r.try_get::<Option<String>, _>("grp")?,
-                    alias: r.try_get::<Option<String>, _>("alias")?,
-                    spend: r.try_get::<f64, _>("spend")?,
-                    requests: r.try_get::<i64, _>("requests")?.max(0) as u64,
-                    tokens: r.try_get::<i64, _>("tokens")?.max(0) as u64,
-                })
-            })
-            .collect()
+        rows.iter().map(spend_total_from_row).collect()
     }
+}
+
+/// A row of `grp`, `alias`, `spend`, `requests` and `tokens`.
+fn spend_total_from_row(r: &AnyRow) -> Result<SpendTotal, StoreError> {
+    Ok(SpendTotal {
+        group: r.try_get::<Option<String>, _>("grp")?,
+        alias: r.try_get::<Option<String>, _>("alias")?,
+        spend: r.try_get::<f64, _>("spend")?,
+        requests: r.try_get::<i64, _>("requests")?.max(0) as u64,
+        tokens: r.try_get::<i64, _>("tokens")?.max(0) as u64,
+    })
 }
 
 /// The day (`YYYY-MM-DD`) of an ISO 8601 time: the daily table's key.
@@ -809,12 +800,17 @@ fn spend_insert_sql(kind: DbKind, rows: usize) -> String {
          model_id, model_group, custom_llm_provider, api_base, spend, prompt_tokens, completion_tokens, total_tokens, \
          start_time, end_time, completion_start_time, request_duration_ms, status, metadata) VALUES ",
     );
+    push_placeholders(&mut sql, kind, rows, SPEND_LOG_COLUMNS);
+    sql.push_str(" ON CONFLICT (request_id) DO NOTHING");
+    sql
+}
+
+/// `(?, ?), (?, ?)` (SQLite) or `($1, $2), ($3, $4)` (PostgreSQL): `rows` rows of `columns`
+/// values.
+fn push_placeholders(sql: &mut String, kind: DbKind, rows: usize, columns: usize) {
     for row in 0..rows {
-        if row > 0 {
-            sql.push_str(", ");
-        }
-        sql.push('(');
-        for col in 0..SPEND_LOG_COLUMNS {
+        sql.push_str(if row > 0 { ", (" } else { "(" });
+        for col in 0..columns {
             if col > 0 {
                 sql.push_str(", ");
             }
@@ -822,14 +818,12 @@ fn spend_insert_sql(kind: DbKind, rows: usize) -> String {
                 DbKind::Sqlite => sql.push('?'),
                 DbKind::Postgres => {
                     sql.push('$');
-                    sql.push_str(&(row * SPEND_LOG_COLUMNS + col + 1).to_string());
+                    sql.push_str(&(row * columns + col + 1).to_string());
                 }
             }
         }
         sql.push(')');
     }
-    sql.push_str(" ON CONFLICT (request_id) DO NOTHING");
-    sql
 }
 
 /// Which of `rows` are in the spend log already.
