@@ -19,6 +19,18 @@ async fn post_as(s: &Stack, key: &str, path: &str, body: &Value) -> (u16, Value,
     (status, r.json().await.unwrap_or(Value::Null), headers)
 }
 
+/// `/key/info` of `key`, asked with the master key.
+async fn key_info(http: &reqwest::Client, base_url: &str, key: &str) -> Value {
+    http.get(format!("{base_url}/key/info?key={key}"))
+        .bearer_auth(MASTER_KEY)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 async fn admin(s: &Stack, path: &str, body: Value) -> Value {
     let r = s.post(path, &body).await;
     let status = r.status();
@@ -194,15 +206,7 @@ async fn concurrent_requests_never_overspend_more_than_what_is_in_flight() {
     assert!(ok >= 5, "the budget allows 5 calls: {ok}");
     assert!(ok <= 5 + IN_FLIGHT, "{ok} calls passed a 5-call budget with at most {IN_FLIGHT} in flight");
 
-    let info: Value = http
-        .get(format!("{}/key/info?key={key}", gw.base_url()))
-        .bearer_auth(MASTER_KEY)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let info = key_info(&http, &gw.base_url(), &key).await;
     let spend = info["info"]["spend"].as_f64().unwrap();
     assert!((spend - ok as f64 * per_call).abs() < 1e-9, "spend {spend} for {ok} calls");
     assert!(spend <= 0.45 + IN_FLIGHT as f64 * per_call);
@@ -354,15 +358,7 @@ async fn keys_spend_and_models_survive_a_restart() {
     let gw = start_gateway_on(&yaml, db).await;
     let (status, body) = call(gw.base_url(), "/v1/chat/completions", key.clone(), chat_body("db-model")).await;
     assert_eq!(status, 200, "{body}");
-    let info: Value = http
-        .get(format!("{}/key/info?key={key}", gw.base_url()))
-        .bearer_auth(MASTER_KEY)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let info = key_info(&http, &gw.base_url(), &key).await;
     let spend = info["info"]["spend"].as_f64().unwrap();
     assert!((spend - 2.0 * 0.002).abs() < 1e-9, "two calls of 2 prompt tokens at 0.001: {spend}");
     let model_info: Value = http
@@ -423,15 +419,7 @@ async fn budget_duration_resets_spend() {
     assert_eq!(chat().await.unwrap().status(), 200, "a new budget period started");
     // Idle, the key's next period starts too (the gateway ends due periods every second).
     tokio::time::sleep(Duration::from_millis(3100)).await;
-    let info: Value = http
-        .get(format!("{}/key/info?key={key}", gw.base_url()))
-        .bearer_auth(MASTER_KEY)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let info = key_info(&http, &gw.base_url(), &key).await;
     assert_eq!(info["info"]["spend"], 0.0, "{info}");
 }
 
