@@ -494,6 +494,66 @@ async fn regenerate_update_list_and_delete_keys() {
     assert_eq!(s.post("/key/delete", &json!({"keys": [new]})).await.status(), 404);
 }
 
+/// `/key/list` as LiteLLM's UI asks it: pages newest first (or oldest), a search on the alias
+/// (`substring_matching`), a team's keys, and another order (`sort_by`). The gateway reads them
+/// from its indexes; this checks they answer what a sort of every key would.
+#[tokio::test]
+async fn key_list_pages_searches_and_sorts() {
+    let s = Stack::start().await;
+    let team = admin(&s, "/team/new", json!({"team_alias": "listing"})).await;
+    let team_id = team["team_id"].as_str().unwrap();
+    for n in 0..25 {
+        let mut body = json!({"key_alias": format!("svc-{n}"), "max_budget": 100 - n});
+        if n % 5 == 0 {
+            body["team_id"] = json!(team_id);
+        }
+        admin(&s, "/key/generate", body).await;
+    }
+    let aliases = |list: &Value| -> Vec<String> {
+        list["keys"].as_array().unwrap().iter().map(|k| k["key_alias"].as_str().unwrap().to_string()).collect()
+    };
+    let names = |range: &[u32]| -> Vec<String> { range.iter().map(|n| format!("svc-{n}")).collect() };
+    let s = &s;
+    let list = |query: &str| {
+        let url = format!("/key/list?return_full_object=true&{query}");
+        async move {
+            let r = s.get(&url).await;
+            assert_eq!(r.status(), 200, "{url}");
+            r.json::<Value>().await.unwrap()
+        }
+    };
+
+    let first = list("size=10").await;
+    assert_eq!(aliases(&first), names(&(15..25).rev().collect::<Vec<_>>()), "newest first");
+    assert_eq!((first["total_count"].as_u64(), first["total_pages"].as_u64()), (Some(25), Some(3)));
+    let last = list("size=10&page=3").await;
+    assert_eq!(aliases(&last), names(&[4, 3, 2, 1, 0]));
+    assert_eq!(last["current_page"], 3);
+    assert!(list("size=10&page=4").await["keys"].as_array().unwrap().is_empty());
+    assert_eq!(aliases(&list("size=3&sort_order=asc").await), names(&[0, 1, 2]));
+
+    let found = list("key_alias=SVC-1&substring_matching=true&size=50").await;
+    assert_eq!(found["total_count"], 11, "svc-1 and svc-10..19, whatever the case");
+    assert_eq!(aliases(&found)[0], "svc-19");
+    assert_eq!(aliases(&list("key_alias=svc-1").await), ["svc-1"], "without substring_matching: the exact alias");
+    assert!(list("key_alias=SVC-1").await["keys"].as_array().unwrap().is_empty());
+    let of_team = list(&format!("team_id={team_id}")).await;
+    assert_eq!(aliases(&of_team), names(&[20, 15, 10, 5, 0]));
+    let searched_team = list(&format!("team_id={team_id}&key_alias=svc-2&substring_matching=true")).await;
+    assert_eq!(aliases(&searched_team), ["svc-20"]);
+
+    let cheapest = list("sort_by=max_budget&sort_order=asc&size=2").await;
+    assert_eq!(aliases(&cheapest), names(&[24, 23]));
+    let second_page = list("sort_by=max_budget&sort_order=asc&size=2&page=2").await;
+    assert_eq!(aliases(&second_page), names(&[22, 21]));
+    assert_eq!(aliases(&list("sort_by=key_alias&size=2").await), names(&[9, 8]), "descending text order");
+    let r = s.get("/key/list?sort_by=password").await;
+    assert_eq!(r.status(), 400);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["param"], "sort_by", "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("created_at"), "names the valid ones: {body}");
+}
+
 #[tokio::test]
 async fn only_admins_manage_and_keys_read_only_themselves() {
     let s = Stack::start().await;

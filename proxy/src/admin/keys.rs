@@ -12,7 +12,7 @@ use super::{
     AdminError, Core, Fields, LIMIT_FIELDS, access, check_limits, ends_after, merge, next_reset, now, page_by,
     spend_field,
 };
-use crate::auth::registry::{KeyEntry, Registry};
+use crate::auth::registry::{Field, Keep, KeyEntry, Registry};
 use crate::auth::{Principal, generate_key, hash_key, key_name, token_of};
 use crate::store::{Entity, KeyRecord, StoreError, UserRecord, Write};
 
@@ -114,11 +114,7 @@ fn alias_taken(alias: &str) -> AdminError {
 
 /// Whether a key other than `except` has `alias`.
 pub fn alias_in_use(registry: &Registry, alias: &str, except: Option<&str>) -> bool {
-    registry
-        .keys
-        .all()
-        .iter()
-        .any(|k| k.record.key_alias.as_deref() == Some(alias) && Some(k.record.token.as_str()) != except)
+    registry.keys.with(Field::Alias, alias).iter().any(|k| Some(k.record.token.as_str()) != except)
 }
 
 /// A quick answer from memory; the database's unique index decides races (`key_write_error`).
@@ -278,9 +274,9 @@ fn named_key(core: &Core, fields: &Fields) -> Result<Arc<KeyEntry>, AdminError> 
             .gateway
             .registry
             .keys
-            .all()
+            .with(Field::Alias, alias)
             .into_iter()
-            .find(|k| k.record.key_alias.as_deref() == Some(alias))
+            .next()
             .ok_or_else(|| AdminError::NotFound(format!("no key with alias '{alias}'")));
     }
     Err(AdminError::invalid("name the key: `key` (sk-... or its hash) or `key_alias`", Some("key")))
@@ -347,7 +343,7 @@ pub async fn delete(
         }
     }
     for alias in key_aliases {
-        for e in registry.keys.all().iter().filter(|e| e.record.key_alias.as_deref() == Some(alias.as_str())) {
+        for e in registry.keys.with(Field::Alias, alias) {
             tokens.push(e.record.token.clone());
             deleted.push(alias.clone());
         }
@@ -394,6 +390,10 @@ pub struct KeyQuery {
     pub user_id: Option<String>,
     pub key_alias: Option<String>,
     pub key_hash: Option<String>,
+    /// `key_alias` and `user_id` match any key whose own contains them, ignoring case (LiteLLM's
+    /// `substring_matching`): the panel's search box.
+    pub substring: bool,
+    pub sort: KeySort,
     pub ascending: bool,
     pub page: usize,
     pub size: usize,
@@ -403,39 +403,142 @@ pub struct KeyQuery {
     pub include_team_keys: bool,
 }
 
+/// What `/key/list` sorts by (`sort_by`): when keys were made, unless asked otherwise.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub enum KeySort {
+    #[default]
+    CreatedAt,
+    UpdatedAt,
+    Spend,
+    MaxBudget,
+    KeyAlias,
+    Expires,
+    LastActive,
+}
+
+impl KeySort {
+    const NAMES: [(&str, KeySort); 7] = [
+        ("created_at", KeySort::CreatedAt),
+        ("updated_at", KeySort::UpdatedAt),
+        ("spend", KeySort::Spend),
+        ("max_budget", KeySort::MaxBudget),
+        ("key_alias", KeySort::KeyAlias),
+        ("expires", KeySort::Expires),
+        ("last_active", KeySort::LastActive),
+    ];
+
+    pub fn parse(name: &str) -> Result<KeySort, AdminError> {
+        Self::NAMES.iter().find(|(n, _)| *n == name).map(|(_, sort)| *sort).ok_or_else(|| {
+            let valid: Vec<&str> = Self::NAMES.iter().map(|(n, _)| *n).collect();
+            AdminError::invalid(format!("Invalid sort_by: {name}. Valid: {}", valid.join(", ")), Some("sort_by"))
+        })
+    }
+
+    /// Two keys in this order; keys that tie keep the order they were made in.
+    fn compare(self, a: &KeyEntry, b: &KeyEntry) -> std::cmp::Ordering {
+        let (x, y) = (&a.record, &b.record);
+        let by = match self {
+            KeySort::CreatedAt => std::cmp::Ordering::Equal,
+            KeySort::UpdatedAt => x.updated_at.cmp(&y.updated_at),
+            KeySort::Spend => a.counters.spend().total_cmp(&b.counters.spend()),
+            KeySort::MaxBudget => {
+                x.limits.max_budget.unwrap_or(f64::INFINITY).total_cmp(&y.limits.max_budget.unwrap_or(f64::INFINITY))
+            }
+            KeySort::KeyAlias => x.key_alias.cmp(&y.key_alias),
+            KeySort::Expires => x.expires.cmp(&y.expires),
+            KeySort::LastActive => x.last_active.cmp(&y.last_active),
+        };
+        by.then(a.listed.cmp(&b.listed))
+    }
+}
+
+/// Whether `haystack` holds `needle`, ignoring case.
+fn contains_folded(haystack: &str, needle: &str) -> bool {
+    if haystack.is_ascii() && needle.is_ascii() {
+        let (h, n) = (haystack.as_bytes(), needle.as_bytes());
+        return n.is_empty() || h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n));
+    }
+    haystack.to_lowercase().contains(&needle.to_lowercase())
+}
+
 /// `/key/list`: every key for readers of everything; for others, as LiteLLM: their user's keys
-/// (and with `include_team_keys`, the keys of teams they administer).
+/// (and with `include_team_keys`, the keys of teams they administer). Keys are read from the
+/// registry's indexes: a page of a million keys, or of a team's, without sorting them all.
 pub fn list(core: &Core, caller: &Principal, q: &KeyQuery) -> Result<KeyList, AdminError> {
     let scope =
         access::key_list_scope(core, caller, q.user_id.as_deref(), q.team_id.as_deref(), q.key_hash.as_deref())?;
-    let matches = |want: &Option<String>, have: Option<&String>| want.as_ref().is_none_or(|w| have == Some(w));
-    let keys: Vec<Arc<KeyEntry>> = core
-        .gateway
-        .registry
-        .keys
-        .all()
-        .into_iter()
-        .filter(|k| matches(&q.team_id, k.record.team_id.as_ref()))
-        .filter(|k| matches(&q.user_id, k.record.user_id.as_ref()))
-        .filter(|k| matches(&q.key_alias, k.record.key_alias.as_ref()))
-        .filter(|k| matches(&q.key_hash, Some(&k.record.token)))
-        .filter(|k| {
-            scope.as_ref().is_none_or(|s| {
+    let table = &core.gateway.registry.keys;
+    let exact = |want: &Option<String>, have: Option<&String>| want.as_ref().is_none_or(|w| have == Some(w));
+    let text = |want: &Option<String>, have: Option<&String>| match want {
+        Some(w) if q.substring => have.is_some_and(|h| contains_folded(h, w)),
+        _ => exact(want, have),
+    };
+    let keep = |k: &KeyEntry| {
+        exact(&q.team_id, k.record.team_id.as_ref())
+            && text(&q.user_id, k.record.user_id.as_ref())
+            && text(&q.key_alias, k.record.key_alias.as_ref())
+            && exact(&q.key_hash, Some(&k.record.token))
+            && scope.as_ref().is_none_or(|s| {
                 k.record.user_id.as_deref() == Some(s.user_id.as_str())
                     || (q.include_team_keys && k.record.team_id.as_ref().is_some_and(|t| s.admin_teams.contains(t)))
             })
-        })
-        .collect();
-    let total_count = keys.len();
-    let (current, total_pages) = page_by(keys, q.page, q.size, |a, b| {
-        let order = a.record.created_at.cmp(&b.record.created_at).then(a.record.token.cmp(&b.record.token));
-        if q.ascending { order } else { order.reverse() }
-    });
+    };
+    // The fewest keys that hold every match, oldest first; `None`: all of them.
+    let candidates: Option<Vec<Arc<KeyEntry>>> = if let Some(hash) = &q.key_hash {
+        Some(table.get(hash).into_iter().collect())
+    } else if let Some(alias) = q.key_alias.as_ref().filter(|_| !q.substring) {
+        Some(table.with(Field::Alias, alias))
+    } else if let Some(user) = q.user_id.as_ref().filter(|_| !q.substring) {
+        Some(table.with(Field::User, user))
+    } else if let Some(team) = &q.team_id {
+        Some(table.with(Field::Team, team))
+    } else if let Some(s) = &scope {
+        let mut own = table.with(Field::User, &s.user_id);
+        if q.include_team_keys {
+            own.extend(s.admin_teams.iter().flat_map(|t| table.with(Field::Team, t)));
+        }
+        own.sort_unstable_by_key(|k| k.listed);
+        own.dedup_by_key(|k| k.listed);
+        Some(own)
+    } else {
+        None
+    };
+    let size = q.size.clamp(1, 1000);
+    let skip = (q.page.max(1) - 1).saturating_mul(size);
+    let unfiltered = q.key_alias.is_none() && q.user_id.is_none();
+    let (total_count, current) = match (q.sort, candidates) {
+        (KeySort::CreatedAt, None) => {
+            let keep: Keep<'_, KeyRecord> = &keep;
+            table.page(!q.ascending, skip, size, (!unfiltered).then_some(keep))
+        }
+        (KeySort::CreatedAt, Some(mut found)) => {
+            found.retain(|k| keep(k));
+            if !q.ascending {
+                found.reverse();
+            }
+            (found.len(), found.into_iter().skip(skip).take(size).collect())
+        }
+        (sort, found) => {
+            let mut found = found.unwrap_or_else(|| table.all());
+            found.retain(|k| keep(k));
+            let count = found.len();
+            let (on_page, _) = page_by(found, q.page, size, |a, b| {
+                let order = sort.compare(a, b);
+                if q.ascending { order } else { order.reverse() }
+            });
+            (count, on_page)
+        }
+    };
     let keys_on_page = current
         .iter()
         .map(|k| if q.full { ListedKey::Key(Box::new(key_view(k))) } else { ListedKey::Hash(k.record.token.clone()) })
         .collect();
-    Ok(KeyList { keys: keys_on_page, total_count, current_page: q.page.max(1), total_pages })
+    Ok(KeyList {
+        keys: keys_on_page,
+        total_count,
+        current_page: q.page.max(1),
+        total_pages: total_count.div_ceil(size).max(1),
+    })
 }
 
 /// `/key/regenerate`: a new clear key (given, or made) replaces `key`, keeping its spend and
@@ -496,7 +599,8 @@ pub async fn delete_token(core: &Core, token: &str) -> Result<(), AdminError> {
     Ok(())
 }
 
-/// Keys that belong to a team or a user, as their views show them.
-pub(super) fn keys_where(core: &Core, belongs: impl Fn(&KeyRecord) -> bool) -> Vec<KeyView> {
-    core.gateway.registry.keys.all().iter().filter(|k| belongs(&k.record)).map(|k| key_view(k)).collect()
+/// The keys of a team or a user (`field`: [`Field::Team`], [`Field::User`]), oldest first, as
+/// their views show them.
+pub(super) fn keys_of(core: &Core, field: Field, id: &str) -> Vec<KeyView> {
+    core.gateway.registry.keys.with(field, id).iter().map(|k| key_view(k)).collect()
 }

@@ -6,10 +6,10 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::keys::{KeyView, keys_where, user_to_ensure};
+use super::keys::{KeyView, keys_of, user_to_ensure};
 use super::{AdminError, Core, Fields, LIMIT_FIELDS, access, check_limits, merge, next_reset, now, spend_field};
 use crate::auth::Principal;
-use crate::auth::registry::TeamEntry;
+use crate::auth::registry::{Field, TeamEntry};
 use crate::config::TeamDefaults;
 use crate::store::{Entity, Member, TeamRecord, UserRecord, Write, team_member_id};
 
@@ -256,13 +256,8 @@ pub async fn delete(core: &Core, caller: &Principal, team_ids: Vec<String>) -> R
     for id in &team_ids {
         access::check_team_change(core, caller, &team_or_404(core, id)?.record, None, "/team/delete")?;
     }
-    let keys: Vec<String> = registry
-        .keys
-        .all()
-        .iter()
-        .filter(|k| k.record.team_id.as_ref().is_some_and(|t| team_ids.contains(t)))
-        .map(|k| k.record.token.clone())
-        .collect();
+    let keys: Vec<String> =
+        team_ids.iter().flat_map(|t| registry.keys.with(Field::Team, t)).map(|k| k.record.token.clone()).collect();
     let mut writes: Vec<Write> = keys.iter().map(|k| Write::Delete(Entity::Key, k)).collect();
     writes.extend(team_ids.iter().map(|t| Write::Delete(Entity::Team, t)));
     core.commit(&writes).await?;
@@ -304,7 +299,7 @@ pub fn info(core: &Core, caller: &Principal, team_id: &str) -> Result<TeamInfo, 
     Ok(TeamInfo {
         team_id: team_id.to_string(),
         team_info: entry.snapshot(),
-        keys: keys_where(core, |k| k.team_id.as_deref() == Some(team_id)),
+        keys: keys_of(core, Field::Team, team_id),
         team_memberships: memberships(core, &entry),
     })
 }
@@ -333,7 +328,7 @@ pub fn list(core: &Core, caller: &Principal, user_id: Option<&str>) -> Result<Ve
         .iter()
         .map(|t| ListedTeam {
             team: t.snapshot(),
-            keys: keys_where(core, |k| k.team_id.as_deref() == Some(t.record.team_id.as_str())),
+            keys: keys_of(core, Field::Team, &t.record.team_id),
             team_memberships: memberships(core, t),
         })
         .collect())

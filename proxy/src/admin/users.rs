@@ -6,13 +6,13 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
-use super::keys::{KeyStatus, KeyView, keys_where, prepare_key, save_new_keys};
+use super::keys::{KeyStatus, KeyView, keys_of, prepare_key, save_new_keys};
 use super::{
     AdminError, Core, Fields, LIMIT_FIELDS, access, check_limits, merge, next_reset, now, organizations, page,
     spend_field,
 };
 use crate::auth::Principal;
-use crate::auth::registry::UserEntry;
+use crate::auth::registry::{Field, UserEntry};
 use crate::store::{Entity, TeamRecord, UserRecord, Write};
 
 /// `/user/new`'s answer, as LiteLLM gives it: the user's record merged with its new key's (when
@@ -196,12 +196,7 @@ pub fn info(core: &Core, caller: &Principal, asked: Option<&str>) -> Result<User
     let entry = user_or_404(core, &user_id)?;
     let teams =
         entry.record.teams.iter().filter_map(|t| core.gateway.registry.teams.get(t)).map(|t| t.snapshot()).collect();
-    Ok(UserInfo {
-        keys: keys_where(core, |k| k.user_id.as_deref() == Some(user_id.as_str())),
-        user_info: entry.snapshot(),
-        user_id,
-        teams,
-    })
+    Ok(UserInfo { keys: keys_of(core, Field::User, &user_id), user_info: entry.snapshot(), user_id, teams })
 }
 
 /// What a user who is no proxy admin may not change on its own record (LiteLLM's list).
@@ -297,13 +292,8 @@ pub async fn delete(core: &Core, caller: &Principal, user_ids: Vec<String>) -> R
     }
     let registry = &core.gateway.registry;
     let left = organizations::without_members(core, &user_ids).await?;
-    let keys: Vec<String> = registry
-        .keys
-        .all()
-        .iter()
-        .filter(|k| k.record.user_id.as_ref().is_some_and(|u| user_ids.contains(u)))
-        .map(|k| k.record.token.clone())
-        .collect();
+    let keys: Vec<String> =
+        user_ids.iter().flat_map(|u| registry.keys.with(Field::User, u)).map(|k| k.record.token.clone()).collect();
     let mut writes: Vec<Write> = keys.iter().map(|k| Write::Delete(Entity::Key, k)).collect();
     writes.extend(user_ids.iter().map(|u| Write::Delete(Entity::User, u)));
     writes.extend(left.iter().map(Write::Organization));

@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod registry;
+mod table;
 
 use std::sync::Arc;
 

@@ -11,6 +11,7 @@ use serde_json::{Map, Value, json};
 use super::manage::{Env, Failure, Governance, HarnessForm, Preflight};
 use crate::admin::AdminError;
 use crate::auth::access::{ModelFacts, list_allows};
+use crate::auth::registry::Field;
 use crate::aws::agentcore::{self, DEFAULT_PROVIDER_NAME, HarnessView, KeyRef, ProviderView};
 use crate::aws::doctor::{self, Draft, Report};
 use crate::aws::{AwsError, AwsErrorKind, Target};
@@ -408,7 +409,7 @@ pub async fn run<G: Governance>(
             key: Some(key),
         });
     } else {
-        if registry.keys.all().iter().any(|k| k.record.key_alias.as_deref() == Some(key_alias.as_str())) {
+        if !registry.keys.with(Field::Alias, &key_alias).is_empty() {
             run.failed_with(
                 "key",
                 format!(

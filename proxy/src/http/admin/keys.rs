@@ -54,7 +54,7 @@ pub async fn info(
     Ok(Json(keys::info(&state.admin, &caller, query.get("key").map(String::as_str))?))
 }
 
-#[utoipa::path(get, path = "/key/list", tag = "keys", summary = "Keys, a page at a time", params(("team_id" = Option<String>, Query), ("user_id" = Option<String>, Query), ("key_alias" = Option<String>, Query), ("key_hash" = Option<String>, Query), ("sort_order" = Option<String>, Query, description = "asc or desc (default)"), ("page" = Option<usize>, Query), ("size" = Option<usize>, Query), ("return_full_object" = Option<bool>, Query, description = "Whole keys instead of hashes"), ("include_team_keys" = Option<bool>, Query, description = "A non-admin: also the keys of teams it administers")), responses((status = 200, body = KeyList), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
+#[utoipa::path(get, path = "/key/list", tag = "keys", summary = "Keys, a page at a time", params(("team_id" = Option<String>, Query), ("user_id" = Option<String>, Query), ("key_alias" = Option<String>, Query), ("key_hash" = Option<String>, Query), ("substring_matching" = Option<bool>, Query, description = "key_alias and user_id match keys whose own contain them, ignoring case"), ("sort_by" = Option<String>, Query, description = "created_at (default), updated_at, spend, max_budget, key_alias, expires or last_active"), ("sort_order" = Option<String>, Query, description = "asc or desc (default)"), ("page" = Option<usize>, Query), ("size" = Option<usize>, Query), ("return_full_object" = Option<bool>, Query, description = "Whole keys instead of hashes"), ("include_team_keys" = Option<bool>, Query, description = "A non-admin: also the keys of teams it administers")), responses((status = 200, body = KeyList), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
 pub async fn list(
     State(state): State<AppState>,
     Manager(caller): Manager,
@@ -66,6 +66,8 @@ pub async fn list(
         user_id: p.text("user_id"),
         key_alias: p.text("key_alias"),
         key_hash: p.text("key_hash"),
+        substring: p.is("substring_matching", "true"),
+        sort: p.text("sort_by").map_or(Ok(keys::KeySort::default()), |s| keys::KeySort::parse(&s))?,
         ascending: p.is("sort_order", "asc"),
         page: p.number("page", 1),
         size: p.number("size", 10),
