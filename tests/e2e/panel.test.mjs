@@ -428,6 +428,43 @@ test("teams: deleting a team says it deletes its keys", async () => {
   assert.ok(!keys.some((k) => k.key_alias === "doomed-key"));
 });
 
+test("keys: a long list is paged and searched by the gateway", async () => {
+  for (let n = 0; n < 120; n++) {
+    const made = await api(stack.gatewayUrl, "POST", "/key/generate", { key_alias: `paged-${String(n).padStart(3, "0")}` });
+    assert.equal(made.status, 200, JSON.stringify(made.json));
+  }
+  const total = (await api(stack.gatewayUrl, "GET", "/key/list?size=1")).json.total_count;
+  assert.ok(total >= 120);
+  await open("keys");
+  const aliases = () => page.locator("[data-testid=key-row]").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-alias")));
+  await page.getByTestId("keys-pager").waitFor();
+  assert.equal((await aliases()).length, 50, "one page of 50");
+  assert.equal((await aliases())[0], "paged-119", "newest first");
+  assert.equal(await page.getByTestId("keys-pager-range").innerText(), `1–50 of ${total}`);
+  assert.ok(await page.getByTestId("keys-pager-prev").isDisabled());
+  await shot("11b-keys-paged");
+  await page.getByTestId("keys-pager-bottom").scrollIntoViewIfNeeded();
+  await shot("11b2-keys-paged-bottom");
+  await page.getByTestId("keys-pager-bottom-next").click();
+  await page.getByTestId("keys-pager-range").getByText(`51–100 of ${total}`).waitFor();
+  assert.equal((await aliases())[0], "paged-069");
+
+  // The search asks the gateway (every key, not this page) and starts again from page 1.
+  await page.getByTestId("key-search").fill("PAGED-1");
+  await page.getByTestId("keys-pager").waitFor({ state: "detached" });
+  const found = await aliases();
+  assert.equal(found.length, 20, found.join(" "));
+  assert.ok(found.every((a) => a.startsWith("paged-1")));
+  assert.equal(await page.locator("[data-testid^=keys-pager]").count(), 0, "one page: no pager");
+  await shot("11c-keys-searched");
+  await page.getByTestId("key-search").fill("no-such-key-anywhere");
+  await page.getByTestId("keys-none").waitFor();
+  assert.match(await page.getByTestId("keys-none").innerText(), /No key’s name contains “no-such-key-anywhere”/);
+  await shot("11d-keys-no-match");
+  await page.getByTestId("key-search").fill("");
+  await page.getByTestId("keys-pager").waitFor();
+});
+
 test("sign out forgets the key; the desktop app's injected gateway skips sign-in", async () => {
   await page.getByTestId("sign-out").click();
   await page.getByTestId("signin-form").waitFor();

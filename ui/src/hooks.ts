@@ -46,6 +46,16 @@ export function useAsync<T>(fn: (signal: AbortSignal) => Promise<T>, deps: unkno
   return { data, error, loading, reload: run, setData };
 }
 
+/** `value`, once it has stayed the same for `ms` (a search box asks the gateway once typing pauses). */
+export function useDebounced<T>(value: T, ms: number): T {
+  const [settled, setSettled] = useState(value);
+  useEffect(() => {
+    const id = window.setTimeout(() => setSettled(value), ms);
+    return () => window.clearTimeout(id);
+  }, [value, ms]);
+  return settled;
+}
+
 /** Calls `fn` every `ms` while the page is visible. */
 export function useInterval(fn: () => void, ms: number | null): void {
   const ref = useRef(fn);

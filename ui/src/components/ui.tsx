@@ -409,6 +409,28 @@ export function PageHeader({ title, subtitle, actions }: { title: string; subtit
   );
 }
 
+/** Where a page stands in a long list, and buttons to the pages beside it. */
+export function Pager({ page, pages, size, total, onPage, testid = "pager", top }: { page: number; pages: number; size: number; total: number; onPage: (page: number) => void; testid?: string; top?: boolean }) {
+  const first = total === 0 ? 0 : (page - 1) * size + 1;
+  const last = Math.min(page * size, total);
+  return (
+    <div className={top ? "pager pager-top" : "pager"} data-testid={testid}>
+      <span className="muted small" data-testid={`${testid}-range`}>
+        {first.toLocaleString()}–{last.toLocaleString()} of {total.toLocaleString()}
+      </span>
+      <button type="button" className="btn btn-sm btn-ghost" disabled={page <= 1} onClick={() => onPage(page - 1)} data-testid={`${testid}-prev`}>
+        ‹ Newer
+      </button>
+      <span className="small">
+        Page {page.toLocaleString()} of {pages.toLocaleString()}
+      </span>
+      <button type="button" className="btn btn-sm btn-ghost" disabled={page >= pages} onClick={() => onPage(page + 1)} data-testid={`${testid}-next`}>
+        Older ›
+      </button>
+    </div>
+  );
+}
+
 /** Chips of model names; a long list is cut with "+N". */
 export function ModelChips({ models, max = 4, allLabel = "all models" }: { models: string[]; max?: number; allLabel?: string }) {
   if (models.length === 0) return <span className="muted">{allLabel}</span>;

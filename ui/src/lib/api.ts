@@ -84,6 +84,9 @@ export interface Readiness {
 
 export type Query = Record<string, string | number | boolean | null | undefined>;
 
+/** One page of `/key/list`. */
+export type KeyPage = { keys: KeyView[]; total: number; pages: number; page: number };
+
 export function queryString(q: Query = {}): string {
   const parts = Object.entries(q)
     .filter(([, v]) => v !== undefined && v !== null && v !== "")
@@ -217,6 +220,16 @@ export class Gateway {
     const size = 1000;
     const r = await this.get<KeyList>("/key/list", { return_full_object: true, size });
     return r.keys.filter(isKeyView);
+  }
+  /** A page of keys, whole, newest first; `search`: those whose alias holds it (any case). */
+  async keyPage(q: { page: number; size: number; search?: string }, signal?: AbortSignal): Promise<KeyPage> {
+    const search = q.search?.trim();
+    const r = await this.get<KeyList>(
+      "/key/list",
+      { return_full_object: true, page: q.page, size: q.size, ...(search ? { key_alias: search, substring_matching: true } : {}) },
+      signal,
+    );
+    return { keys: r.keys.filter(isKeyView), total: r.total_count, pages: r.total_pages, page: r.current_page };
   }
   generateKey(body: GenerateKeyRequest): Promise<GeneratedKey> {
     return this.post<GeneratedKey>("/key/generate", body);

@@ -1,38 +1,53 @@
-import { useMemo, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { FormDialog } from "../components/FormDialog";
-import { BudgetBar, ConfirmDialog, CopyField, EmptyState, ErrorNotice, Field, ModelChips, Modal, MultiSelect, PageHeader, Spinner, StatusBadge, TextInput } from "../components/ui";
+import { BudgetBar, ConfirmDialog, CopyField, EmptyState, ErrorNotice, Field, ModelChips, Modal, MultiSelect, PageHeader, Pager, Spinner, StatusBadge, TextInput } from "../components/ui";
 import { useApp } from "../context";
-import { useAsync } from "../hooks";
+import { useAsync, useDebounced } from "../hooks";
 import type { ChangedKey, GeneratedKey, KeyView, ListedTeam } from "../lib/api.gen";
 import { type KeyForm, emptyKeyForm, keyPayload, modelsForTeam, validateKeyForm } from "../lib/forms";
 import { formatRelative } from "../lib/format";
 import { LimitsFields } from "./shared";
 
 type Confirm = { kind: "delete" | "regenerate" | "block"; key: KeyView };
+/** Keys per page: the gateway pages them, so a million keys load as fast as fifty. */
+const PAGE_SIZE = 50;
 /** A key with its clear value, shown once: generated, or regenerated. */
 type ClearKey = GeneratedKey | ChangedKey;
 
 export function KeysPage() {
   const { gw, toast, session, sessionKeys, rememberKey, forgetKey, setPlaygroundKey, go } = useApp();
-  const data = useAsync(async () => {
-    const [keys, teams, aliases] = await Promise.all([gw.keys(), gw.teams(), gw.modelNames()]);
-    return { keys, teams, aliases };
+  const [filter, setFilter] = useState("");
+  const search = useDebounced(filter.trim(), 250);
+  // The page belongs to a search: a new search starts from its first page.
+  const [paging, setPaging] = useState({ search: "", page: 1 });
+  const page = paging.search === search ? paging.page : 1;
+  const setPage = (p: number) => setPaging({ search, page: p });
+  const context = useAsync(async () => {
+    const [teams, aliases] = await Promise.all([gw.teams(), gw.modelNames()]);
+    return { teams, aliases };
   }, [gw]);
+  const data = useAsync((signal) => gw.keyPage({ page, size: PAGE_SIZE, search }, signal), [gw, page, search]);
   const [generating, setGenerating] = useState(false);
   const [created, setCreated] = useState<{ key: ClearKey; regenerated: boolean } | null>(null);
   const [confirm, setConfirm] = useState<Confirm | null>(null);
-  const [filter, setFilter] = useState("");
   const keys = data.data?.keys ?? [];
-  const teams = data.data?.teams ?? [];
+  const total = data.data?.total ?? 0;
+  const teams = context.data?.teams ?? [];
   const teamName = useMemo(() => {
     const m = new Map(teams.map((t) => [t.team_id, t.team_alias ?? t.team_id]));
     return (id: string | null | undefined) => (id ? (m.get(id) ?? id) : null);
   }, [teams]);
-  const shown = keys.filter((k) => {
-    const f = filter.trim().toLowerCase();
-    if (!f) return true;
-    return [k.key_alias, k.key_name, teamName(k.team_id), k.status].some((v) => v?.toLowerCase().includes(f));
-  });
+  // No key at all (not: none on this page or for this search): the empty state.
+  const none = data.data != null && total === 0 && !search;
+  // Above the table (where the eye starts) and below it (where a scroll through 50 ends).
+  const pager = (where: "top" | "bottom") =>
+    data.data && data.data.pages > 1 ? (
+      <Pager page={data.data.page} pages={data.data.pages} size={PAGE_SIZE} total={total} onPage={setPage} testid={where === "top" ? "keys-pager" : "keys-pager-bottom"} top={where === "top"} />
+    ) : null;
+  // The last key of the last page deleted: show the page before.
+  useEffect(() => {
+    if (data.data && data.data.page > data.data.pages) setPaging({ search, page: data.data.pages });
+  }, [data.data, search]);
 
   const showCreated = (key: ClearKey, regenerated: boolean) => {
     rememberKey({ token: key.token_id, alias: key.key_alias ?? null, key: key.key });
@@ -56,16 +71,16 @@ export function KeysPage() {
         subtitle="Virtual keys for clients. The clear key is shown once, when it is generated."
         actions={
           <>
-            {keys.length > 0 && <input className="input input-sm search" placeholder="Filter keys…" value={filter} onChange={(e) => setFilter(e.target.value)} aria-label="Filter keys" />}
+            {!none && <input className="input input-sm search" placeholder="Search by key name…" value={filter} onChange={(e) => setFilter(e.target.value)} aria-label="Search keys by name" data-testid="key-search" />}
             <button type="button" className="btn btn-primary" onClick={() => setGenerating(true)} data-testid="generate-key">
               Generate key
             </button>
           </>
         }
       />
-      {data.error != null && <ErrorNotice error={data.error} ctx={{ admin: true, gatewayUrl: session.url }} />}
+      {(data.error ?? context.error) != null && <ErrorNotice error={data.error ?? context.error} ctx={{ admin: true, gatewayUrl: session.url }} />}
       {data.loading && !data.data && <Spinner label="Loading keys…" />}
-      {data.data && keys.length === 0 && (
+      {none && (
         <EmptyState
           title="No keys yet"
           action={
@@ -83,8 +98,9 @@ export function KeysPage() {
           )}
         </EmptyState>
       )}
-      {keys.length > 0 && (
+      {data.data && !none && (
         <div className="card card-flush">
+          {pager("top")}
           <table className="table" data-testid="keys-table">
             <colgroup>
               <col style={{ width: "19%" }} />
@@ -109,7 +125,7 @@ export function KeysPage() {
               </tr>
             </thead>
             <tbody>
-              {shown.map((k) => {
+              {keys.map((k) => {
                 const clear = sessionKeys.find((s) => s.token === k.token_id);
                 const status = k.status ?? (k.blocked ? "blocked" : "active");
                 return (
@@ -170,22 +186,23 @@ export function KeysPage() {
                   </tr>
                 );
               })}
-              {shown.length === 0 && (
+              {keys.length === 0 && (
                 <tr>
-                  <td colSpan={8} className="muted center">
-                    No key matches “{filter}”.
+                  <td colSpan={8} className="muted center" data-testid="keys-none">
+                    {search ? <>No key’s name contains “{search}”.</> : <>No keys on this page.</>}
                   </td>
                 </tr>
               )}
             </tbody>
           </table>
+          {pager("bottom")}
         </div>
       )}
       {generating && (
         <GenerateDialog
           keys={keys}
           teams={teams}
-          aliases={data.data?.aliases ?? []}
+          aliases={context.data?.aliases ?? []}
           onClose={() => setGenerating(false)}
           onCreated={(k) => {
             setGenerating(false);

@@ -148,6 +148,18 @@ describe("gateway client", () => {
     expect(await new Gateway("http://gw", "sk-master").keys()).toEqual([key]);
     expect(fetchMock.mock.calls[0][0]).toBe("http://gw/key/list?return_full_object=true&size=1000");
   });
+
+  it("asks the gateway for one page of keys, searching names as LiteLLM's UI does", async () => {
+    const key: KeyView = { token_id: "h1", key_name: "sk-...abcd", status: "active", created_at: "", updated_at: "" };
+    const answer = () => new Response(JSON.stringify({ keys: [key], total_count: 51, current_page: 2, total_pages: 2 }));
+    const fetchMock = vi.fn().mockImplementation(async () => answer());
+    vi.stubGlobal("fetch", fetchMock);
+    const gw = new Gateway("http://gw", "sk-master");
+    expect(await gw.keyPage({ page: 2, size: 50, search: " Svc 1 " })).toEqual({ keys: [key], total: 51, pages: 2, page: 2 });
+    expect(fetchMock.mock.calls[0][0]).toBe("http://gw/key/list?return_full_object=true&page=2&size=50&key_alias=Svc%201&substring_matching=true");
+    await gw.keyPage({ page: 1, size: 50, search: "  " });
+    expect(fetchMock.mock.calls[1][0]).toBe("http://gw/key/list?return_full_object=true&page=1&size=50");
+  });
 });
 
 describe("request log", () => {
