@@ -44,8 +44,6 @@ pub enum Field {
     Alias,
 }
 
-const FIELDS: [Field; 3] = [Field::Team, Field::User, Field::Alias];
-
 /// What the registry needs to know about a record.
 pub trait Governed: Clone {
     fn id(&self) -> &str;
@@ -182,7 +180,7 @@ impl<R: Governed> Default for Table<R> {
             rows: RwLock::new(Rows {
                 by_id: HashTable::new(),
                 by_listed: BTreeMap::new(),
-                by_field: ByField { team: HashTable::new(), user: HashTable::new(), alias: HashTable::new() },
+                by_field: ByField { team: BTreeMap::new(), user: BTreeMap::new(), alias: HashTable::new() },
                 arrivals: 0,
             }),
             hasher: DefaultHashBuilder::default(),
@@ -195,26 +193,26 @@ impl<R: Governed> Default for Table<R> {
 /// the lock) wait at most for one chunk, not for a million rows.
 const CHUNK: usize = 4096;
 
+/// Rows by the value of a field, in list order within a value. Ordered by the value's hash,
+/// then the row's place: a team's hundred thousand keys are a range, added and removed in
+/// O(log n) (a hash table would probe past all the keys of one value on every insert).
+/// Several values may share a hash: readers compare the value.
+type ByValue<R> = BTreeMap<(u64, Listed), Row<R>>;
+
 struct ByField<R> {
-    team: HashTable<Row<R>>,
-    user: HashTable<Row<R>>,
+    team: ByValue<R>,
+    user: ByValue<R>,
+    /// Aliases are unique (the database's unique index): a hash table, cheaper to fill when a
+    /// million keys load.
     alias: HashTable<Row<R>>,
 }
 
 impl<R> ByField<R> {
-    fn of(&self, field: Field) -> &HashTable<Row<R>> {
+    /// The ordered index of the team or the user.
+    fn ordered_mut(&mut self, field: Field) -> &mut ByValue<R> {
         match field {
-            Field::Team => &self.team,
-            Field::User => &self.user,
-            Field::Alias => &self.alias,
-        }
-    }
-
-    fn of_mut(&mut self, field: Field) -> &mut HashTable<Row<R>> {
-        match field {
-            Field::Team => &mut self.team,
             Field::User => &mut self.user,
-            Field::Alias => &mut self.alias,
+            Field::Team | Field::Alias => &mut self.team,
         }
     }
 }
@@ -230,13 +228,15 @@ impl<R: Governed> Rows<R> {
         if row.record.created_at().is_some() {
             self.by_listed.insert(row.listed, row.clone());
         }
-        for field in FIELDS {
+        for field in [Field::Team, Field::User] {
             if let Some(value) = row.record.field(field) {
-                let table = self.by_field.of_mut(field);
-                table.insert_unique(hasher.hash_one(value), row.clone(), |r| {
-                    hasher.hash_one(r.record.field(field).unwrap_or_default())
-                });
+                self.by_field.ordered_mut(field).insert((hasher.hash_one(value), row.listed), row.clone());
             }
+        }
+        if let Some(alias) = row.record.field(Field::Alias) {
+            self.by_field.alias.insert_unique(hasher.hash_one(alias), row.clone(), |r| {
+                hasher.hash_one(r.record.field(Field::Alias).unwrap_or_default())
+            });
         }
     }
 
@@ -246,13 +246,15 @@ impl<R: Governed> Rows<R> {
         if row.record.created_at().is_some() {
             self.by_listed.remove(&row.listed);
         }
-        for field in FIELDS {
+        for field in [Field::Team, Field::User] {
             if let Some(value) = row.record.field(field) {
-                let table = self.by_field.of_mut(field);
-                if let Ok(found) = table.find_entry(hasher.hash_one(value), |r| Arc::ptr_eq(r, &row)) {
-                    found.remove();
-                }
+                self.by_field.ordered_mut(field).remove(&(hasher.hash_one(value), row.listed));
             }
+        }
+        if let Some(alias) = row.record.field(Field::Alias)
+            && let Ok(found) = self.by_field.alias.find_entry(hasher.hash_one(alias), |r| Arc::ptr_eq(r, &row))
+        {
+            found.remove();
         }
         Some(row)
     }
@@ -426,11 +428,19 @@ impl<R: Governed> Table<R> {
     pub fn with(&self, field: Field, value: &str) -> Vec<Arc<Tracked<R>>> {
         let hash = self.hasher.hash_one(value);
         let rows = self.rows.read();
-        let mut found: Vec<Row<R>> =
-            rows.by_field.of(field).iter_hash(hash).filter(|r| r.record.field(field) == Some(value)).cloned().collect();
-        drop(rows);
-        found.sort_unstable_by_key(|r| r.listed);
-        found
+        let is_match = |r: &&Row<R>| r.record.field(field) == Some(value);
+        let ordered = match field {
+            Field::Team => &rows.by_field.team,
+            Field::User => &rows.by_field.user,
+            Field::Alias => {
+                let mut found: Vec<Row<R>> = rows.by_field.alias.iter_hash(hash).filter(is_match).cloned().collect();
+                drop(rows);
+                found.sort_unstable_by_key(|r| r.listed);
+                return found;
+            }
+        };
+        let (first, last) = (Listed { made_ms: i64::MIN, arrival: 0 }, Listed { made_ms: i64::MAX, arrival: u64::MAX });
+        ordered.range((hash, first)..=(hash, last)).map(|(_, row)| row).filter(is_match).cloned().collect()
     }
 
     /// A page of the rows `keep` accepts (every row without it), in list order (newest first
@@ -510,6 +520,30 @@ mod tests {
         let later = parse_time("2026-12-09T00:00:01.000Z").unwrap();
         let due: Vec<String> = table.due(later).iter().map(|e| e.record.token.clone()).collect();
         assert_eq!(due, ["ended", "later"]);
+    }
+
+    /// A team of twenty thousand keys (all one value in the team index) next to keys of other
+    /// teams: its keys come back in list order, and removing half leaves the other half.
+    #[test]
+    fn a_big_team_is_a_range_of_its_index() {
+        let table: Table<KeyRecord> = Table::default();
+        for n in 0..20_000u32 {
+            let team = if n % 4 == 3 { format!("small-{n}") } else { "big".to_string() };
+            let mut key = made(&format!("k{n:05}"), "2026-11-01T00:00:00.000Z", Some(&team), None);
+            key.user_id = Some(format!("user-{}", n % 7));
+            table.put(key);
+        }
+        let big = table.with(Field::Team, "big");
+        assert_eq!(big.len(), 15_000);
+        assert!(big.windows(2).all(|w| w[0].listed < w[1].listed), "in the order they came");
+        assert_eq!(tokens(&table.with(Field::Team, "small-3")), ["k00003"]);
+        assert_eq!(table.with(Field::User, "user-0").len(), 2858);
+        for row in big.iter().step_by(2) {
+            table.remove(&row.record.token);
+        }
+        assert_eq!(table.with(Field::Team, "big").len(), 7_500);
+        assert!(table.with(Field::Team, "big").iter().all(|r| table.get(&r.record.token).is_some()));
+        assert_eq!(table.with(Field::User, "user-0").len() + table.with(Field::User, "user-1").len(), 3572);
     }
 
     /// A panic while the table's lock is held (a bug anywhere) must not lock every key out.
