@@ -554,6 +554,68 @@ async fn key_list_pages_searches_and_sorts() {
     assert!(body["error"]["message"].as_str().unwrap().contains("created_at"), "names the valid ones: {body}");
 }
 
+/// `/v2/team/list`, LiteLLM's paged team list (its UI, Terraform provider and tools read teams
+/// there): pages newest first, a partial alias, another order, a user's teams, and a non-admin
+/// kept to its own.
+#[tokio::test]
+async fn team_list_v2_pages_teams_without_their_keys() {
+    let s = Stack::start().await;
+    for n in 0..12 {
+        let team = admin(&s, "/team/new", json!({"team_alias": format!("Squad-{n}")})).await;
+        admin(&s, "/key/generate", json!({"team_id": team["team_id"]})).await;
+        // Each team made in a millisecond of its own: "newest first" has one answer.
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let s = &s;
+    let page = |query: &str| {
+        let url = format!("/v2/team/list?{query}");
+        async move {
+            let r = s.get(&url).await;
+            let status = r.status().as_u16();
+            (status, r.json::<Value>().await.unwrap())
+        }
+    };
+    let aliases = |body: &Value| -> Vec<String> {
+        body["teams"].as_array().unwrap().iter().map(|t| t["team_alias"].as_str().unwrap().to_string()).collect()
+    };
+    let (status, first) = page("").await;
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(
+        (&first["total"], &first["page"], &first["page_size"], &first["total_pages"]),
+        (&json!(12), &json!(1), &json!(10), &json!(2))
+    );
+    assert_eq!(aliases(&first)[0], "Squad-11", "newest first");
+    assert!(first["teams"][0].get("keys").is_none(), "teams without their keys: {}", first["teams"][0]);
+    assert_eq!(aliases(&page("page=2").await.1), ["Squad-1", "Squad-0"]);
+    let found = page("team_alias=squad-1").await.1;
+    assert_eq!(
+        (found["total"].as_u64(), aliases(&found)),
+        (Some(3), vec!["Squad-11".into(), "Squad-10".into(), "Squad-1".into()])
+    );
+    assert_eq!(aliases(&page("sort_by=team_alias&page_size=3").await.1), ["Squad-0", "Squad-1", "Squad-10"]);
+    assert_eq!(aliases(&page("sort_by=team_alias&sort_order=desc&page_size=2").await.1), ["Squad-9", "Squad-8"]);
+    let (status, body) = page("page_size=101").await;
+    assert_eq!((status, &body["error"]["param"]), (400, &json!("page_size")), "{body}");
+
+    let ana = admin(s, "/user/new", json!({"user_id": "ana"})).await;
+    let ana_key = ana["key"].as_str().unwrap();
+    let squad_3 = first["teams"].as_array().unwrap().iter().find(|t| t["team_alias"] == "Squad-3").unwrap();
+    let squad_3 = squad_3["team_id"].as_str().unwrap();
+    admin(s, "/team/member_add", json!({"team_id": squad_3, "member": {"role": "user", "user_id": "ana"}})).await;
+    assert_eq!(aliases(&page("user_id=ana").await.1), ["Squad-3"]);
+    let (status, body) = page("user_id=nobody").await;
+    assert_eq!(status, 404, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("User not found, passed user_id=nobody"), "{body}");
+
+    let as_ana = |query: &'static str| async move {
+        let r = s.http.get(s.url(&format!("/v2/team/list?{query}"))).bearer_auth(ana_key).send().await.unwrap();
+        (r.status().as_u16(), r.json::<Value>().await.unwrap())
+    };
+    let (status, own) = as_ana("").await;
+    assert_eq!((status, aliases(&own)), (200, vec!["Squad-3".to_string()]), "a user lists its own teams");
+    assert_eq!(as_ana("user_id=admin").await.0, 401, "and not another user's");
+}
+
 #[tokio::test]
 async fn only_admins_manage_and_keys_read_only_themselves() {
     let s = Stack::start().await;

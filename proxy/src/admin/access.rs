@@ -24,7 +24,8 @@ use crate::auth::{Principal, Role};
 use crate::store::{KeyRecord, TeamRecord};
 
 /// Routes every key may call; each answers with what the caller may see.
-const INFO_ROUTES: &[&str] = &["/key/info", "/key/list", "/team/info", "/team/list", "/user/info", "/model_group/info"];
+const INFO_ROUTES: &[&str] =
+    &["/key/info", "/key/list", "/team/info", "/team/list", "/v2/team/list", "/user/info", "/model_group/info"];
 /// What an `internal_user` may do to its own keys.
 const KEY_ROUTES: &[&str] = &[
     "/key/generate",

@@ -7,7 +7,9 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::keys::{KeyView, keys_of, user_to_ensure};
-use super::{AdminError, Core, Fields, LIMIT_FIELDS, access, check_limits, merge, next_reset, now, spend_field};
+use super::{
+    AdminError, Core, Fields, LIMIT_FIELDS, access, check_limits, merge, next_reset, now, page_by, spend_field,
+};
 use crate::auth::Principal;
 use crate::auth::registry::{Field, TeamEntry};
 use crate::config::TeamDefaults;
@@ -67,6 +69,31 @@ pub struct ListedTeam {
     pub team: TeamRecord,
     pub keys: Vec<KeyView>,
     pub team_memberships: Vec<Membership>,
+}
+
+/// A page of `/v2/team/list`: teams without their keys (a team may have a hundred thousand).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TeamPage {
+    pub teams: Vec<TeamRecord>,
+    pub total: usize,
+    pub page: usize,
+    pub page_size: usize,
+    pub total_pages: usize,
+}
+
+/// `/v2/team/list`'s filters, order and page.
+#[derive(Debug, Default)]
+pub struct TeamQuery {
+    pub user_id: Option<String>,
+    pub organization_id: Option<String>,
+    pub team_id: Option<String>,
+    /// Teams whose alias contains it, ignoring case.
+    pub team_alias: Option<String>,
+    /// `team_id`, `team_alias` or `created_at`; another (or none) is newest first.
+    pub sort_by: Option<String>,
+    pub descending: bool,
+    pub page: usize,
+    pub page_size: usize,
 }
 
 /// `/team/member_add`'s answer: the team, and its members' user records.
@@ -332,6 +359,71 @@ pub fn list(core: &Core, caller: &Principal, user_id: Option<&str>) -> Result<Ve
             team_memberships: memberships(core, t),
         })
         .collect())
+}
+
+/// `/v2/team/list`: LiteLLM's paged team list, as its UI and tools read teams. A key that may
+/// not read everything lists its own user's teams (another user's is refused, as `/team/list`
+/// does); `user_id` lists the teams of that user's record (404 for an unknown user, as LiteLLM).
+pub fn list_page(core: &Core, caller: &Principal, q: &TeamQuery) -> Result<TeamPage, AdminError> {
+    if q.page == 0 || !(1..=100).contains(&q.page_size) {
+        return Err(AdminError::invalid(
+            "page must be 1 or more, page_size from 1 to 100",
+            Some(if q.page == 0 { "page" } else { "page_size" }),
+        ));
+    }
+    let user_id = match (&q.user_id, caller.may_read_all()) {
+        (Some(asked), false) if Some(asked.as_str()) != caller.user_id() => {
+            return Err(AdminError::Unauthorized(format!(
+                "Only admin users can query all teams/other teams. Your user role={}",
+                caller.role().litellm_name()
+            )));
+        }
+        (asked, true) => asked.clone(),
+        (_, false) => Some(caller.user_id().map(str::to_string).ok_or_else(|| {
+            AdminError::Forbidden("No 'user_id' is associated with your API key: it has no teams to list.".into())
+        })?),
+    };
+    let registry = &core.gateway.registry;
+    let mut teams: Vec<Arc<TeamEntry>> = match &user_id {
+        Some(user) => {
+            let record = registry
+                .users
+                .get(user)
+                .ok_or_else(|| AdminError::NotFound(format!("User not found, passed user_id={user}")))?;
+            if let Some(team) = q.team_id.as_ref().filter(|t| !record.record.teams.contains(t)) {
+                return Err(AdminError::NotFound(format!("User is not a member of team_id={team}")));
+            }
+            record.record.teams.iter().filter_map(|t| registry.teams.get(t)).collect()
+        }
+        None => registry.teams.all(),
+    };
+    let alias = q.team_alias.as_deref().map(str::to_lowercase);
+    teams.retain(|t| {
+        let r = &t.record;
+        q.team_id.as_ref().is_none_or(|id| &r.team_id == id)
+            && q.organization_id.as_ref().is_none_or(|o| r.organization_id.as_ref() == Some(o))
+            && alias.as_ref().is_none_or(|a| r.team_alias.as_ref().is_some_and(|x| x.to_lowercase().contains(a)))
+    });
+    let total = teams.len();
+    let (on_page, _) = page_by(teams, q.page, q.page_size, |a, b| {
+        let (x, y) = (&a.record, &b.record);
+        let order = match q.sort_by.as_deref() {
+            Some("team_id") => x.team_id.cmp(&y.team_id),
+            Some("team_alias") => x.team_alias.cmp(&y.team_alias),
+            Some("created_at") => x.created_at.cmp(&y.created_at),
+            // LiteLLM's default: newest first.
+            _ => return y.created_at.cmp(&x.created_at).then(x.team_id.cmp(&y.team_id)),
+        }
+        .then(x.team_id.cmp(&y.team_id));
+        if q.descending { order.reverse() } else { order }
+    });
+    Ok(TeamPage {
+        teams: on_page.iter().map(|t| t.snapshot()).collect(),
+        total,
+        page: q.page,
+        page_size: q.page_size,
+        total_pages: total.div_ceil(q.page_size),
+    })
 }
 
 /// `/team/member_add` (for admins and the team's admins): adds members, or changes the role of

@@ -1344,6 +1344,15 @@ export type TeamOfDay = {
   total_spend: number;
 };
 
+/** A page of `/v2/team/list`: teams without their keys (a team may have a hundred thousand). */
+export type TeamPage = {
+  page: number;
+  page_size: number;
+  teams: TeamRecord[];
+  total: number;
+  total_pages: number;
+};
+
 export type TeamRecord = Limits & {
   blocked?: boolean;
   created_at: string;

@@ -46,6 +46,7 @@ pub fn routes() -> Router<AppState> {
         .route("/team/delete", post(teams::delete))
         .route("/team/info", get(teams::info))
         .route("/team/list", get(teams::list))
+        .route("/v2/team/list", get(teams::list_page))
         .route("/team/member_add", post(teams::member_add))
         .route("/team/member_delete", post(teams::member_delete))
         .route("/team/member_update", post(teams::member_update))
@@ -103,6 +104,7 @@ pub fn routes() -> Router<AppState> {
     teams::delete,
     teams::info,
     teams::list,
+    teams::list_page,
     teams::member_add,
     teams::member_delete,
     teams::member_update,

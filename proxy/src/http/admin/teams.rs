@@ -6,13 +6,15 @@ use axum::Json;
 use axum::extract::{Query, State};
 use bytes::Bytes;
 
-use super::{Manager, object_body, parse_body};
+use super::{Manager, Params, object_body, parse_body};
 use crate::admin::AdminError;
 use crate::admin::requests::{
     DeleteTeamsRequest, MemberAddRequest, MemberDeleteRequest, MemberUpdateRequest, Members, NewTeamRequest,
     TeamIdRequest, UpdateTeamRequest,
 };
-use crate::admin::teams::{self, DeletedTeams, ListedTeam, TeamInfo, TeamWithMembers, UpdatedMember, UpdatedTeam};
+use crate::admin::teams::{
+    self, DeletedTeams, ListedTeam, TeamInfo, TeamPage, TeamWithMembers, UpdatedMember, UpdatedTeam,
+};
 use crate::http::AppState;
 use crate::http::error::ErrorBody as ErrorResponse;
 use crate::store::TeamRecord;
@@ -63,6 +65,26 @@ pub async fn list(
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<Vec<ListedTeam>>, AdminError> {
     Ok(Json(teams::list(&state.admin, &caller, query.get("user_id").map(String::as_str))?))
+}
+
+#[utoipa::path(get, path = "/v2/team/list", tag = "teams", summary = "Teams, a page at a time (without their keys)", params(("user_id" = Option<String>, Query, description = "That user's teams (a non-admin: its own)"), ("organization_id" = Option<String>, Query), ("team_id" = Option<String>, Query), ("team_alias" = Option<String>, Query, description = "Teams whose alias contains it, ignoring case"), ("sort_by" = Option<String>, Query, description = "team_id, team_alias or created_at; otherwise newest first"), ("sort_order" = Option<String>, Query, description = "asc (default) or desc"), ("page" = Option<usize>, Query), ("page_size" = Option<usize>, Query, description = "1 to 100, default 10")), responses((status = 200, body = TeamPage), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
+pub async fn list_page(
+    State(state): State<AppState>,
+    Manager(caller): Manager,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Json<TeamPage>, AdminError> {
+    let p = Params(query);
+    let q = teams::TeamQuery {
+        user_id: p.text("user_id"),
+        organization_id: p.text("organization_id"),
+        team_id: p.text("team_id"),
+        team_alias: p.text("team_alias"),
+        sort_by: p.text("sort_by"),
+        descending: p.is("sort_order", "desc"),
+        page: p.number("page", 1),
+        page_size: p.number("page_size", 10),
+    };
+    Ok(Json(teams::list_page(&state.admin, &caller, &q)?))
 }
 
 #[utoipa::path(post, path = "/team/member_add", tag = "teams", summary = "Add members (or change their role)", request_body = MemberAddRequest, responses((status = 200, body = TeamWithMembers), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
