@@ -25,6 +25,7 @@ import type {
   LatencyReport,
   ListedKey,
   ListedTeam,
+  TeamPage,
   LogLine,
   Member,
   MemberAddRequest,
@@ -189,8 +190,25 @@ export class Gateway {
   }
 
   // Teams
+  /** Every team with its keys and memberships (the Teams page). */
   teams(): Promise<ListedTeam[]> {
     return this.get<ListedTeam[]>("/team/list");
+  }
+  /** Every team, without its keys (`/v2/team/list`, a hundred at a time): what the other pages
+   * need of teams (names, models), however many keys the teams hold. */
+  async teamList(): Promise<TeamRecord[]> {
+    const size = 100;
+    const first = await this.get<TeamPage>("/v2/team/list", { page: 1, page_size: size, sort_by: "created_at" });
+    const rest = await Promise.all(
+      Array.from({ length: Math.max(0, first.total_pages - 1) }, (_, i) =>
+        this.get<TeamPage>("/v2/team/list", { page: i + 2, page_size: size, sort_by: "created_at" }),
+      ),
+    );
+    return [first, ...rest].flatMap((p) => p.teams);
+  }
+  /** How many teams there are. */
+  async teamCount(): Promise<number> {
+    return (await this.get<TeamPage>("/v2/team/list", { page: 1, page_size: 1 })).total;
   }
   newTeam(body: NewTeamRequest): Promise<TeamRecord> {
     return this.post<TeamRecord>("/team/new", body);

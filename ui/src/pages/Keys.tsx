@@ -3,7 +3,7 @@ import { FormDialog } from "../components/FormDialog";
 import { BudgetBar, ConfirmDialog, CopyField, EmptyState, ErrorNotice, Field, ModelChips, Modal, MultiSelect, PageHeader, Pager, Spinner, StatusBadge, TextInput } from "../components/ui";
 import { useApp } from "../context";
 import { useAsync, useDebounced } from "../hooks";
-import type { ChangedKey, GeneratedKey, KeyView, ListedTeam } from "../lib/api.gen";
+import type { ChangedKey, GeneratedKey, KeyView, TeamRecord } from "../lib/api.gen";
 import { type KeyForm, emptyKeyForm, keyPayload, modelsForTeam, validateKeyForm } from "../lib/forms";
 import { formatRelative } from "../lib/format";
 import { LimitsFields } from "./shared";
@@ -23,7 +23,7 @@ export function KeysPage() {
   const page = paging.search === search ? paging.page : 1;
   const setPage = (p: number) => setPaging({ search, page: p });
   const context = useAsync(async () => {
-    const [teams, aliases] = await Promise.all([gw.teams(), gw.modelNames()]);
+    const [teams, aliases] = await Promise.all([gw.teamList(), gw.modelNames()]);
     return { teams, aliases };
   }, [gw]);
   const data = useAsync((signal) => gw.keyPage({ page, size: PAGE_SIZE, search }, signal), [gw, page, search]);
@@ -257,7 +257,7 @@ export function KeysPage() {
   );
 }
 
-function GenerateDialog({ keys, teams, aliases, onClose, onCreated }: { keys: KeyView[]; teams: ListedTeam[]; aliases: string[]; onClose: () => void; onCreated: (k: GeneratedKey) => void }) {
+function GenerateDialog({ keys, teams, aliases, onClose, onCreated }: { keys: KeyView[]; teams: TeamRecord[]; aliases: string[]; onClose: () => void; onCreated: (k: GeneratedKey) => void }) {
   const { gw } = useApp();
   const [form, setForm] = useState<KeyForm>(() => ({ ...emptyKeyForm(), teamId: teams.length === 1 ? teams[0].team_id : "" }));
   const set = <K extends keyof KeyForm>(k: K) => (v: KeyForm[K]) => setForm((f) => ({ ...f, [k]: v }));

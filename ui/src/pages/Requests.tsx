@@ -23,7 +23,7 @@ export function RequestsPage() {
   pausedRef.current = paused;
 
   const lists = useAsync(async () => {
-    const [keys, teams, aliases] = await Promise.all([gw.keys(), gw.teams(), gw.modelNames()]);
+    const [keys, teams, aliases] = await Promise.all([gw.keys(), gw.teamList(), gw.modelNames()]);
     return { keys, teams, aliases };
   }, [gw]);
   const initial = useAsync(() => gw.spendLogs({ limit: 200, ...filterQuery(filter) }), [gw, filter.key, filter.team, filter.model, filter.status]);

@@ -21,7 +21,7 @@ export function SpendPage() {
       return { rows: await gw.dailySpend(group, days), exact: true };
     } catch (e) {
       if (!isMissingRoute(e)) throw e;
-      const [logs, teams] = await Promise.all([gw.spendLogs({ limit: 1000 }), gw.teams()]);
+      const [logs, teams] = await Promise.all([gw.spendLogs({ limit: 1000 }), gw.teamList()]);
       const alias = new Map(teams.map((t) => [t.team_id, t.team_alias]));
       return { rows: dailyFromLogs(logs, group, (id) => alias.get(id) ?? null), exact: false };
     }

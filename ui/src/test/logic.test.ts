@@ -149,6 +149,19 @@ describe("gateway client", () => {
     expect(fetchMock.mock.calls[0][0]).toBe("http://gw/key/list?return_full_object=true&size=1000");
   });
 
+  it("reads every team a hundred at a time, without their keys", async () => {
+    const team = (n: number) => ({ team_id: `t${n}`, team_alias: `team ${n}`, models: [], spend: 0, blocked: false, metadata: {}, members_with_roles: [], created_at: "", updated_at: "" });
+    const fetchMock = vi.fn().mockImplementation(async (url: string) => {
+      const page = Number(new URL(url).searchParams.get("page"));
+      const teams = page < 3 ? Array.from({ length: 100 }, (_, i) => team((page - 1) * 100 + i)) : [team(200)];
+      return new Response(JSON.stringify({ teams, total: 201, page, page_size: 100, total_pages: 3 }));
+    });
+    vi.stubGlobal("fetch", fetchMock);
+    const teams = await new Gateway("http://gw", "sk-master").teamList();
+    expect(teams.map((t) => t.team_id)).toEqual(Array.from({ length: 201 }, (_, i) => `t${i}`));
+    expect(fetchMock.mock.calls.map((c) => c[0])).toEqual([1, 2, 3].map((p) => `http://gw/v2/team/list?page=${p}&page_size=100&sort_by=created_at`));
+  });
+
   it("asks the gateway for one page of keys, searching names as LiteLLM's UI does", async () => {
     const key: KeyView = { token_id: "h1", key_name: "sk-...abcd", status: "active", created_at: "", updated_at: "" };
     const answer = () => new Response(JSON.stringify({ keys: [key], total_count: 51, current_page: 2, total_pages: 2 }));

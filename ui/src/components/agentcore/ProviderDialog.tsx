@@ -4,7 +4,7 @@
 
 import { useState } from "react";
 import type { SessionKey } from "../../context";
-import type { ListedTeam } from "../../lib/api.gen";
+import type { TeamRecord } from "../../lib/api.gen";
 import type { AgentCoreApi } from "../../lib/agentcore";
 import type { ProviderView, StoredKey } from "../../lib/api.gen";
 import { type KeySourceChoice, nextKeyAlias, providerBody, validateProviderName } from "../../lib/agentcoreLogic";
@@ -27,7 +27,7 @@ export function ProviderDialog({
   api: AgentCoreApi;
   /** Rotating this provider's key; else creating a provider. */
   provider: ProviderView | null;
-  teams: ListedTeam[];
+  teams: TeamRecord[];
   sessionKeys: SessionKey[];
   defaults: { name: string; keyAlias: string; teamAlias: string };
   onClose: () => void;

@@ -4,7 +4,7 @@
 
 import { type FormEvent, useEffect, useRef, useState } from "react";
 import { flushSync } from "react-dom";
-import type { ListedTeam } from "../../lib/api.gen";
+import type { TeamRecord } from "../../lib/api.gen";
 import type { AgentCoreApi } from "../../lib/agentcore";
 import type { HarnessView, ProviderView, WireResult } from "../../lib/api.gen";
 import {
@@ -38,7 +38,7 @@ export function WirePanel({
   aliases: string[];
   harnesses: HarnessView[];
   providers: ProviderView[];
-  teams: ListedTeam[];
+  teams: TeamRecord[];
   defaults: { alias: string; provider: string; apiBase: string; teamAlias: string; keyAlias: string };
   deployedUrl: string | null;
   onWired: (r: WireResult) => void;

@@ -43,7 +43,7 @@ export function useAgentCore() {
   const settings = useAsync(() => new AgentCoreApi(gw).settings(), [gw]);
   const providers = useAsync(() => api.providers(), [api]);
   const harnesses = useAsync(() => api.harnesses(), [api]);
-  const teams = useAsync(() => gw.teams(), [gw]);
+  const teams = useAsync(() => gw.teamList(), [gw]);
   const [deployedUrl] = useState(readDeployedUrl);
   // An API base picked on this page (the deployed gateway's URL) instead of the gateway's own.
   const [apiBaseOverride, setApiBaseOverride] = useState<string | null>(null);
