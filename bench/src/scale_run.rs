@@ -181,6 +181,16 @@ fn scale_measure(ctx: &mut Ctx, database: &str, url: &str, seed: &scale::Seed) -
         (0..100).map(|i| format!("/key/list?page={}&size=50", pick(i, pages))).collect(),
     )?;
     measure(
+        "/key/list, the panel's page of 50 (whole keys)",
+        (0..100).map(|i| format!("/key/list?page={}&size=50&return_full_object=true", pick(i, pages))).collect(),
+    )?;
+    measure(
+        "/key/list, the panel's search (name contains, any case)",
+        (0..20)
+            .map(|i| format!("/key/list?key_alias=SCALE-{}&substring_matching=true&size=50", pick(i, seed.keys)))
+            .collect(),
+    )?;
+    measure(
         "/key/list, one alias",
         (0..100).map(|i| format!("/key/list?key_alias=scale-{}", pick(i, seed.keys))).collect(),
     )?;
