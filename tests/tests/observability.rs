@@ -17,7 +17,7 @@ use opentelemetry_proto::tonic::trace::v1::Span;
 use prost::Message;
 use serde_json::{Value, json};
 use switchboard_tests::{
-    FakeBedrock, FakeOpenAi, MASTER_KEY, UPSTREAM_KEY, client, eventually, standard_config, start_gateway,
+    FakeBedrock, FakeOpenAi, MASTER_KEY, Stack, UPSTREAM_KEY, client, eventually, standard_config, start_gateway,
 };
 
 const SCRAPE_TOKEN: &str = "scrape-token-5d1c8e";
@@ -145,6 +145,9 @@ async fn prometheus_scrapes_litellm_metrics() {
         .await
         .unwrap();
     let key = key["key"].as_str().expect("key").to_string();
+    // A key with a budget that never calls: no budget gauges (LiteLLM sets them on a call).
+    let idle = http.post(format!("{base}/key/generate")).bearer_auth(MASTER_KEY);
+    assert_eq!(idle.json(&json!({"key_alias": "idle-budget", "max_budget": 3.0})).send().await.unwrap().status(), 200);
     let denied = http.get(format!("{base}/metrics")).bearer_auth(&key).send().await.unwrap();
     assert_eq!(denied.status(), 403, "a plain virtual key may not scrape");
 
@@ -198,6 +201,15 @@ async fn prometheus_scrapes_litellm_metrics() {
         String::from_utf8_lossy(&check.stderr)
     );
     assert!(!text.contains(&key), "the clear key never appears");
+    let budget_lines = |alias: &str| {
+        text.lines()
+            .filter(|l| {
+                l.starts_with("litellm_api_key_max_budget_metric{") && l.contains(&format!("api_key_alias=\"{alias}\""))
+            })
+            .count()
+    };
+    assert_eq!(budget_lines("dashboards"), 1, "a key that called has its budget gauges");
+    assert_eq!(budget_lines("idle-budget"), 0, "a key that never called has none");
 
     let prometheus = Prometheus::start(base.trim_start_matches("http://"));
     let by_key =
@@ -262,6 +274,21 @@ async fn prometheus_scrapes_litellm_metrics() {
         .expect("remaining team budget");
     assert!(spend > 0.0, "spend is counted");
     assert!((5.0 - spend - remaining).abs() < 1e-9, "remaining team budget {remaining} = 5 - {spend}");
+}
+
+/// `prometheus_initialize_budget_metrics: true` (LiteLLM's setting) reports every key with a
+/// budget from the start, called or not.
+#[tokio::test]
+async fn every_key_budget_is_reported_when_the_config_asks() {
+    let s = Stack::start_with("litellm_settings:\n  prometheus_initialize_budget_metrics: true\n").await;
+    let made = s.post("/key/generate", &json!({"key_alias": "idle-budget", "max_budget": 3.0})).await;
+    assert_eq!(made.status(), 200);
+    let text = s.get("/metrics").await.text().await.unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("litellm_api_key_max_budget_metric{") && l.contains("api_key_alias=\"idle-budget\""))
+        .unwrap_or_else(|| panic!("no budget gauge for the idle key:\n{text}"));
+    assert!(line.ends_with(" 3"), "{line}");
 }
 
 /// Each request is a SERVER span continuing the client's trace, with a CLIENT span per upstream

@@ -195,6 +195,7 @@ pub struct LitellmSettings {
     /// would load (`otel` and `prometheus` mean something here; others are reported).
     pub callbacks: Vec<String>,
     pub require_auth_for_metrics_endpoint: bool,
+    pub prometheus_initialize_budget_metrics: bool,
     /// `store_audit_logs`: record admin changes in the audit log (`GET /audit`). On unless
     /// set to false: it costs one row per change, and LiteLLM's reason to default it off (an
     /// enterprise feature) does not apply.
@@ -225,6 +226,7 @@ impl Default for LitellmSettings {
             max_end_user_budget: None,
             callbacks: Vec::new(),
             require_auth_for_metrics_endpoint: false,
+            prometheus_initialize_budget_metrics: false,
             store_audit_logs: true,
             team_defaults: TeamDefaults::default(),
         }
@@ -352,6 +354,7 @@ impl Config {
             otel: telemetry::otel(&litellm.callbacks, &env, &mut warnings),
             metrics_token: general.metrics_token.clone(),
             require_auth_for_metrics: litellm.require_auth_for_metrics_endpoint,
+            all_key_budgets: litellm.prometheus_initialize_budget_metrics,
         };
 
         for (key, _) in doc {
@@ -784,6 +787,8 @@ fn parse_litellm(
     }
     l.require_auth_for_metrics_endpoint =
         s.take::<bool>("require_auth_for_metrics_endpoint", problems).unwrap_or(false);
+    l.prometheus_initialize_budget_metrics =
+        s.take::<bool>("prometheus_initialize_budget_metrics", problems).unwrap_or(false);
     if let Some(on) = s.take::<bool>("store_audit_logs", problems) {
         l.store_audit_logs = on;
     }

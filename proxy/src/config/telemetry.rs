@@ -21,6 +21,10 @@ pub struct TelemetrySettings {
     /// `litellm_settings.require_auth_for_metrics_endpoint`: a gateway on loopback asks for
     /// credentials too.
     pub require_auth_for_metrics: bool,
+    /// `litellm_settings.prometheus_initialize_budget_metrics`: every key with a budget has its
+    /// budget gauges from the start; otherwise (LiteLLM's default) a key's appear once it made a
+    /// call, so a million idle keys are not three million series.
+    pub all_key_budgets: bool,
 }
 
 #[derive(Debug, Clone)]

@@ -8,6 +8,7 @@ use chrono::Utc;
 
 use super::Gateway;
 use crate::auth::registry::{Governed, Tracked};
+use crate::store::KeyRecord;
 use crate::telemetry::metrics::{BudgetGauge, DeploymentGauge, RedisGauge, Snapshot};
 
 impl Gateway {
@@ -35,11 +36,24 @@ impl Gateway {
             .collect();
         Snapshot {
             teams: budgets(&registry.teams.all(), |t| t.team_alias.clone()),
-            keys: budgets(&registry.keys.all(), |k| k.key_alias.clone()),
+            keys: budgets(&self.keys_with_budget_gauges(), |k| k.key_alias.clone()),
             users: budgets(&registry.users.all(), |_| None),
             deployments,
             redis: self.shared_limits().map(|l| RedisGauge { up: l.is_up(), fallbacks: l.fallbacks() }),
         }
+    }
+}
+
+impl Gateway {
+    /// The keys `/metrics` reports budgets of: those that made a call since the gateway started,
+    /// as LiteLLM sets a key's gauges when it calls, or every key with
+    /// `prometheus_initialize_budget_metrics`.
+    fn keys_with_budget_gauges(&self) -> Vec<Arc<Tracked<KeyRecord>>> {
+        let mut keys = self.registry.keys.all();
+        if !self.config.telemetry.all_key_budgets {
+            keys.retain(|k| k.counters.called_since_start());
+        }
+        keys
     }
 }
 

@@ -73,9 +73,13 @@ pub async fn scrape(state: AppState, access: Arc<MetricsAccess>, headers: Header
     if let Err(e) = access.admits(&state, &headers) {
         return e.into_response();
     }
-    match state.gateway.render_metrics() {
-        Ok(text) => ([(CONTENT_TYPE, HeaderValue::from_static(TEXT_FORMAT))], text).into_response(),
-        Err(e) => GatewayError::Internal(e).into_response(),
+    // Off the runtime's threads: with many budgets, a scrape is seconds of formatting that
+    // would stall the calls sharing a thread with it.
+    let gateway = state.gateway.clone();
+    match tokio::task::spawn_blocking(move || gateway.render_metrics()).await {
+        Ok(Ok(text)) => ([(CONTENT_TYPE, HeaderValue::from_static(TEXT_FORMAT))], text).into_response(),
+        Ok(Err(e)) => GatewayError::Internal(e).into_response(),
+        Err(e) => GatewayError::Internal(format!("the metrics could not be rendered: {e}")).into_response(),
     }
 }
 

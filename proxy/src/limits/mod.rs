@@ -129,6 +129,12 @@ impl Counters {
         *self.tokens.lock().current(minute_of(now)) += tokens;
     }
 
+    /// Whether a call was charged here since the gateway started (every finished call adds its
+    /// tokens, none or some, which dates the token window).
+    pub fn called_since_start(&self) -> bool {
+        self.tokens.lock().minute != 0
+    }
+
     /// Enters one call unless `limit` calls are already in flight.
     pub fn try_enter(&self, limit: u64) -> bool {
         let before = self.in_flight.fetch_add(1, Ordering::AcqRel);
@@ -156,6 +162,14 @@ mod tests {
 
     fn at(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn a_call_charged_dates_the_counters() {
+        let c = Counters::default();
+        assert!(!c.called_since_start());
+        c.add_tokens(0, at("2026-01-01T00:00:10Z"));
+        assert!(c.called_since_start(), "a call without tokens counts too");
     }
 
     #[test]
