@@ -420,12 +420,55 @@ test("teams: deleting a team says it deletes its keys", async () => {
   await shot("04c-teams-long-name");
   await row.getByTestId("delete-team").click();
   await page.getByTestId("confirm-dialog").getByText(/all its keys/).waitFor();
-  assert.match(await page.getByTestId("confirm-dialog").innerText(), /doomed-key/);
+  // The team's keys are read when the dialog opens.
+  await page.getByTestId("confirm-dialog").getByText(/doomed-key/).waitFor();
   await shot("11-confirm-delete-team");
   await page.getByTestId("confirm-button").click();
   await row.waitFor({ state: "detached" });
   const keys = (await api(stack.gatewayUrl, "GET", "/key/list?return_full_object=true")).json.keys;
   assert.ok(!keys.some((k) => k.key_alias === "doomed-key"));
+});
+
+test("teams: a long list is paged and searched by the gateway, with each team's key count", async () => {
+  const ids = {};
+  for (let n = 0; n < 30; n++) {
+    const alias = `paged-team-${String(n).padStart(2, "0")}`;
+    const made = await api(stack.gatewayUrl, "POST", "/team/new", { team_alias: alias });
+    assert.equal(made.status, 200, JSON.stringify(made.json));
+    ids[alias] = made.json.team_id;
+  }
+  for (let n = 0; n < 3; n++) {
+    const key = await api(stack.gatewayUrl, "POST", "/key/generate", { team_id: ids["paged-team-07"], key_alias: `team-seven-${n}` });
+    assert.equal(key.status, 200, JSON.stringify(key.json));
+  }
+  const total = (await api(stack.gatewayUrl, "GET", "/v2/team/list?page_size=1")).json.total;
+  assert.ok(total >= 30);
+  // From another page: the Teams page reads its first page when it opens.
+  await open("overview");
+  await open("teams");
+  const aliases = () => page.locator("[data-testid=team-row]").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-alias")));
+  await page.getByTestId("teams-pager").waitFor();
+  assert.equal((await aliases()).length, 25, "one page of 25");
+  assert.equal(await page.getByTestId("teams-pager-range").innerText(), `1–25 of ${total}`);
+  await shot("04d-teams-paged");
+  await page.getByTestId("teams-pager-next").click();
+  await page.getByTestId("teams-pager-range").getByText(`26–${total} of ${total}`).waitFor();
+
+  await page.getByTestId("team-search").fill("PAGED-TEAM-0");
+  await page.getByTestId("teams-pager").waitFor({ state: "detached" });
+  const found = (await aliases()).sort();
+  assert.deepEqual(found, Array.from({ length: 10 }, (_, n) => `paged-team-0${n}`));
+  const seven = page.locator('[data-testid=team-row][data-alias="paged-team-07"]');
+  assert.equal(await seven.locator("td").nth(5).innerText(), "3", "its keys are counted");
+  await shot("04e-teams-searched");
+  await seven.getByTestId("delete-team").click();
+  await page.getByTestId("confirm-dialog").getByText(/team-seven-0/).waitFor();
+  assert.match(await page.getByTestId("confirm-button").innerText(), /Delete team and 3 keys/);
+  await page.getByTestId("confirm-cancel").click();
+  await page.getByTestId("team-search").fill("nothing-like-it");
+  await page.getByTestId("teams-none").waitFor();
+  await page.getByTestId("team-search").fill("");
+  await page.getByTestId("teams-pager").waitFor();
 });
 
 test("keys: a long list is paged and searched by the gateway", async () => {

@@ -174,7 +174,7 @@ export function ConfirmDialog({
       testid="confirm-dialog"
       footer={
         <>
-          <button type="button" className="btn" onClick={onClose} disabled={busy}>
+          <button type="button" className="btn" onClick={onClose} disabled={busy} data-testid="confirm-cancel">
             Cancel
           </button>
           <button type="button" className={`btn ${danger ? "btn-danger" : "btn-primary"}`} onClick={run} disabled={busy} data-testid="confirm-button" autoFocus>

@@ -24,7 +24,6 @@ import type {
   LatencyBucket,
   LatencyReport,
   ListedKey,
-  ListedTeam,
   TeamPage,
   LogLine,
   Member,
@@ -190,10 +189,6 @@ export class Gateway {
   }
 
   // Teams
-  /** Every team with its keys and memberships (the Teams page). */
-  teams(): Promise<ListedTeam[]> {
-    return this.get<ListedTeam[]>("/team/list");
-  }
   /** Every team, without its keys (`/v2/team/list`, a hundred at a time): what the other pages
    * need of teams (names, models), however many keys the teams hold. */
   async teamList(): Promise<TeamRecord[]> {
@@ -205,6 +200,11 @@ export class Gateway {
       ),
     );
     return [first, ...rest].flatMap((p) => p.teams);
+  }
+  /** A page of teams (without their keys), newest first; `search`: those whose alias holds it. */
+  teamPage(q: { page: number; size: number; search?: string }, signal?: AbortSignal): Promise<TeamPage> {
+    const search = q.search?.trim();
+    return this.get<TeamPage>("/v2/team/list", { page: q.page, page_size: q.size, team_alias: search || undefined }, signal);
   }
   /** How many teams there are. */
   async teamCount(): Promise<number> {
@@ -239,12 +239,13 @@ export class Gateway {
     const r = await this.get<KeyList>("/key/list", { return_full_object: true, size });
     return r.keys.filter(isKeyView);
   }
-  /** A page of keys, whole, newest first; `search`: those whose alias holds it (any case). */
-  async keyPage(q: { page: number; size: number; search?: string }, signal?: AbortSignal): Promise<KeyPage> {
+  /** A page of keys, whole, newest first; `search`: those whose alias holds it (any case);
+   * `teamId`: that team's. */
+  async keyPage(q: { page: number; size: number; search?: string; teamId?: string }, signal?: AbortSignal): Promise<KeyPage> {
     const search = q.search?.trim();
     const r = await this.get<KeyList>(
       "/key/list",
-      { return_full_object: true, page: q.page, size: q.size, ...(search ? { key_alias: search, substring_matching: true } : {}) },
+      { return_full_object: true, page: q.page, size: q.size, team_id: q.teamId, ...(search ? { key_alias: search, substring_matching: true } : {}) },
       signal,
     );
     return { keys: r.keys.filter(isKeyView), total: r.total_count, pages: r.total_pages, page: r.current_page };

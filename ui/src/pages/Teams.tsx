@@ -1,27 +1,53 @@
-import { type FormEvent, useState } from "react";
+import { type FormEvent, useEffect, useState } from "react";
 import { FormDialog } from "../components/FormDialog";
-import { Badge, BudgetBar, ConfirmDialog, EmptyState, ErrorNotice, Field, ModelChips, Modal, MultiSelect, PageHeader, Spinner, TextInput } from "../components/ui";
+import { Badge, BudgetBar, ConfirmDialog, EmptyState, ErrorNotice, Field, ModelChips, Modal, MultiSelect, PageHeader, Pager, Spinner, TextInput } from "../components/ui";
 import { useApp } from "../context";
-import { useAsync } from "../hooks";
-import type { ListedTeam, Member } from "../lib/api.gen";
+import { useAsync, useDebounced } from "../hooks";
+import type { Member, TeamRecord } from "../lib/api.gen";
 import { type TeamForm, emptyTeamForm, teamFormOf, teamPayload, teamUpdatePayload, validateTeamForm } from "../lib/forms";
 import { shortId } from "../lib/format";
 import { LimitsFields, limitsSummary } from "./shared";
 
+/** Teams per page: the gateway pages them (`/v2/team/list`), and counts each one's keys. */
+const PAGE_SIZE = 25;
+
 export function TeamsPage() {
   const { gw, toast, session } = useApp();
-  const data = useAsync(async () => {
-    const [teams, aliases] = await Promise.all([gw.teams(), gw.modelNames()]);
-    return { teams, aliases };
-  }, [gw]);
-  const [editing, setEditing] = useState<ListedTeam | "new" | null>(null);
+  const [filter, setFilter] = useState("");
+  const search = useDebounced(filter.trim(), 250);
+  // The page belongs to a search: a new search starts from its first page.
+  const [paging, setPaging] = useState({ search: "", page: 1 });
+  const page = paging.search === search ? paging.page : 1;
+  const setPage = (p: number) => setPaging({ search, page: p });
+  const models = useAsync(() => gw.modelNames(), [gw]);
+  const data = useAsync(
+    async (signal) => {
+      const found = await gw.teamPage({ page, size: PAGE_SIZE, search }, signal);
+      // A team's keys are counted, not loaded: a team may hold a hundred thousand.
+      const counts = await Promise.all(found.teams.map((t) => gw.keyPage({ page: 1, size: 1, teamId: t.team_id }, signal).then((k) => k.total)));
+      return { ...found, keyCounts: new Map(found.teams.map((t, i) => [t.team_id, counts[i]])) };
+    },
+    [gw, page, search],
+  );
+  const [editing, setEditing] = useState<TeamRecord | "new" | null>(null);
   const [members, setMembers] = useState<string | null>(null);
-  const [confirm, setConfirm] = useState<{ kind: "delete" | "block"; team: ListedTeam } | null>(null);
+  const [confirm, setConfirm] = useState<{ kind: "delete" | "block"; team: TeamRecord } | null>(null);
   const teams = data.data?.teams ?? [];
-  const aliases = data.data?.aliases ?? [];
+  const aliases = models.data ?? [];
   const membersTeam = teams.find((t) => t.team_id === members);
+  const keyCount = (t: TeamRecord) => data.data?.keyCounts.get(t.team_id) ?? 0;
+  // No team at all (not: none on this page or for this search): the empty state.
+  const none = data.data != null && data.data.total === 0 && !search;
+  // The last team of the last page deleted: show the page before.
+  useEffect(() => {
+    if (data.data && data.data.total > 0 && data.data.page > data.data.total_pages) setPaging({ search, page: data.data.total_pages });
+  }, [data.data, search]);
+  const pager = (where: "top" | "bottom") =>
+    data.data && data.data.total_pages > 1 ? (
+      <Pager page={data.data.page} pages={data.data.total_pages} size={PAGE_SIZE} total={data.data.total} onPage={setPage} testid={where === "top" ? "teams-pager" : "teams-pager-bottom"} top={where === "top"} />
+    ) : null;
 
-  const unblock = async (t: ListedTeam) => {
+  const unblock = async (t: TeamRecord) => {
     try {
       await gw.blockTeam(t.team_id, false);
       toast(`Team ${t.team_alias ?? t.team_id} unblocked`);
@@ -37,14 +63,17 @@ export function TeamsPage() {
         title="Teams"
         subtitle="A team groups keys: the models they may call, a shared budget and limits."
         actions={
-          <button type="button" className="btn btn-primary" onClick={() => setEditing("new")} data-testid="add-team">
-            Create team
-          </button>
+          <>
+            {!none && <input className="input input-sm search" placeholder="Search by team name…" value={filter} onChange={(e) => setFilter(e.target.value)} aria-label="Search teams by name" data-testid="team-search" />}
+            <button type="button" className="btn btn-primary" onClick={() => setEditing("new")} data-testid="add-team">
+              Create team
+            </button>
+          </>
         }
       />
-      {data.error != null && <ErrorNotice error={data.error} ctx={{ admin: true, gatewayUrl: session.url }} />}
+      {(data.error ?? models.error) != null && <ErrorNotice error={data.error ?? models.error} ctx={{ admin: true, gatewayUrl: session.url }} />}
       {data.loading && !data.data && <Spinner label="Loading teams…" />}
-      {data.data && teams.length === 0 && (
+      {none && (
         <EmptyState
           title="No teams yet"
           action={
@@ -56,8 +85,9 @@ export function TeamsPage() {
           Create a team for each project or agent (the seed article's is <code>agentcore-harness</code> with <code>claude-sonnet</code> and <code>claude-haiku</code>), then generate its keys on the Keys page.
         </EmptyState>
       )}
-      {teams.length > 0 && (
+      {data.data && !none && (
         <div className="card card-flush">
+          {pager("top")}
           <table className="table" data-testid="teams-table">
             <colgroup>
               <col style={{ width: "21%" }} />
@@ -96,7 +126,7 @@ export function TeamsPage() {
                   </td>
                   <td className="small">{limitsSummary(t)}</td>
                   <td className="num">{t.members_with_roles?.length ?? 0}</td>
-                  <td className="num">{t.keys.length}</td>
+                  <td className="num">{keyCount(t)}</td>
                   <td className="right nowrap">
                     <button type="button" className="btn btn-sm btn-ghost" onClick={() => setEditing(t)} data-testid="edit-team">
                       Edit
@@ -119,8 +149,16 @@ export function TeamsPage() {
                   </td>
                 </tr>
               ))}
+              {teams.length === 0 && (
+                <tr>
+                  <td colSpan={7} className="muted center" data-testid="teams-none">
+                    {search ? <>No team’s name contains “{search}”.</> : <>No teams on this page.</>}
+                  </td>
+                </tr>
+              )}
             </tbody>
           </table>
+          {pager("bottom")}
         </div>
       )}
       {editing && (
@@ -140,26 +178,11 @@ export function TeamsPage() {
       {confirm?.kind === "delete" && (
         <ConfirmDialog
           title={`Delete team ${confirm.team.team_alias ?? confirm.team.team_id}?`}
-          confirmLabel={confirm.team.keys.length ? `Delete team and ${confirm.team.keys.length} key${confirm.team.keys.length > 1 ? "s" : ""}` : "Delete team"}
-          body={
-            <>
-              <p>
-                The team and <strong>all its keys</strong> are deleted
-                {confirm.team.keys.length ? (
-                  <>
-                    {" "}
-                    — {confirm.team.keys.length} key{confirm.team.keys.length > 1 ? "s" : ""}:{" "}
-                    {confirm.team.keys.map((k) => k.key_alias ?? k.key_name).join(", ")}
-                  </>
-                ) : null}
-                . Clients using those keys are refused from the next request.
-              </p>
-              <p className="muted">Its spend stays in the request log.</p>
-            </>
-          }
+          confirmLabel={keyCount(confirm.team) ? `Delete team and ${keyCount(confirm.team).toLocaleString()} key${keyCount(confirm.team) > 1 ? "s" : ""}` : "Delete team"}
+          body={<DeleteTeamNotice team={confirm.team} />}
           onConfirm={async () => {
             const r = await gw.deleteTeams([confirm.team.team_id]);
-            toast(`Team deleted${r.deleted_keys ? ` with ${r.deleted_keys} keys` : ""}`);
+            toast(`Team deleted${r.deleted_keys ? ` with ${r.deleted_keys} key${r.deleted_keys > 1 ? "s" : ""}` : ""}`);
             await data.reload();
           }}
           onClose={() => setConfirm(null)}
@@ -182,7 +205,31 @@ export function TeamsPage() {
   );
 }
 
-function TeamDialog({ team, teams, aliases, onClose, onSaved }: { team: ListedTeam | null; teams: ListedTeam[]; aliases: string[]; onClose: () => void; onSaved: (name: string) => void }) {
+/** What deleting a team takes with it: its keys, the first twenty by name and how many more. */
+function DeleteTeamNotice({ team }: { team: TeamRecord }) {
+  const { gw } = useApp();
+  const keys = useAsync((signal) => gw.keyPage({ page: 1, size: 20, teamId: team.team_id }, signal), [gw, team.team_id]);
+  const shown = keys.data?.keys ?? [];
+  const more = (keys.data?.total ?? 0) - shown.length;
+  return (
+    <>
+      <p>
+        The team and <strong>all its keys</strong> are deleted
+        {shown.length > 0 && (
+          <>
+            {" "}
+            — {keys.data?.total.toLocaleString()} key{(keys.data?.total ?? 0) > 1 ? "s" : ""}: {shown.map((k) => k.key_alias ?? k.key_name).join(", ")}
+            {more > 0 && <> and {more.toLocaleString()} more</>}
+          </>
+        )}
+        . Clients using those keys are refused from the next request.
+      </p>
+      <p className="muted">Its spend stays in the request log.</p>
+    </>
+  );
+}
+
+function TeamDialog({ team, teams, aliases, onClose, onSaved }: { team: TeamRecord | null; teams: TeamRecord[]; aliases: string[]; onClose: () => void; onSaved: (name: string) => void }) {
   const { gw } = useApp();
   const [form, setForm] = useState<TeamForm>(() => (team ? teamFormOf(team) : emptyTeamForm()));
   const set = <K extends keyof TeamForm>(k: K) => (v: TeamForm[K]) => setForm((f) => ({ ...f, [k]: v }));
@@ -219,7 +266,7 @@ function TeamDialog({ team, teams, aliases, onClose, onSaved }: { team: ListedTe
   );
 }
 
-function MembersDialog({ team, onClose, onChanged }: { team: ListedTeam; onClose: () => void; onChanged: () => void }) {
+function MembersDialog({ team, onClose, onChanged }: { team: TeamRecord; onClose: () => void; onChanged: () => void }) {
   const { gw, toast } = useApp();
   const [who, setWho] = useState("");
   const [role, setRole] = useState<"user" | "admin">("user");
