@@ -69,7 +69,7 @@ pub trait Governed: Clone {
 }
 
 macro_rules! governed {
-    ($t:ty, $id:ident $(, updated: $updated:ident)?) => {
+    ($t:ty, $id:ident $(, updated: $updated:ident)? $(, { $($more:tt)* })?) => {
         impl Governed for $t {
             fn id(&self) -> &str {
                 &self.$id
@@ -89,6 +89,7 @@ macro_rules! governed {
             $(fn updated_at(&self) -> Option<&str> {
                 Some(self.$updated.as_str())
             })?
+            $($($more)*)?
         }
     };
 }
@@ -99,29 +100,11 @@ governed!(EndUserRecord, user_id, updated: updated_at);
 governed!(OrganizationLimits, organization_id);
 governed!(TeamMemberLimits, id);
 
-/// Keys are the records that come by the million: listed by when they were made, and found by
-/// team, user and alias without a pass over all of them.
-impl Governed for KeyRecord {
-    fn id(&self) -> &str {
-        &self.token
-    }
-    fn limits(&self) -> &Limits {
-        &self.limits
-    }
-    fn limits_mut(&mut self) -> &mut Limits {
-        &mut self.limits
-    }
-    fn spend(&self) -> f64 {
-        self.spend
-    }
-    fn set_spend(&mut self, spend: f64) {
-        self.spend = spend;
-    }
+// Keys are the records that come by the million: listed by when they were made, and found by
+// team, user and alias without a pass over all of them.
+governed!(KeyRecord, token, updated: updated_at, {
     fn expires(&self) -> Option<&str> {
         self.expires.as_deref()
-    }
-    fn updated_at(&self) -> Option<&str> {
-        Some(&self.updated_at)
     }
     fn created_at(&self) -> Option<&str> {
         Some(&self.created_at)
@@ -133,7 +116,7 @@ impl Governed for KeyRecord {
             Field::Alias => self.key_alias.as_deref(),
         }
     }
-}
+});
 
 impl<R: Governed> Tracked<R> {
     /// The record as the admin API shows it: live spend and next reset.

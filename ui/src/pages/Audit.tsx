@@ -1,7 +1,7 @@
-import { Fragment, useEffect, useMemo, useState } from "react";
+import { Fragment, useMemo, useState } from "react";
 import { Badge, EmptyState, ErrorNotice, PageHeader, Spinner } from "../components/ui";
 import { useApp } from "../context";
-import { useAsync } from "../hooks";
+import { useAsync, useDebounced } from "../hooks";
 import type { AuditEntry } from "../lib/api.gen";
 import { ACTIONS, OBJECT_TYPES, actionTone, actorLabel, callerKey, changeSummary, diffRecords, formatValue, objectName, objectType } from "../lib/audit";
 import { formatTime, shortId } from "../lib/format";
@@ -15,22 +15,12 @@ interface Filter {
   object_id?: string;
 }
 
-/** `value`, once it has stopped changing for `ms` (typing in a filter box asks the gateway once). */
-function useSettled<T>(value: T, ms: number): T {
-  const [settled, setSettled] = useState(value);
-  useEffect(() => {
-    const id = window.setTimeout(() => setSettled(value), ms);
-    return () => window.clearTimeout(id);
-  }, [value, ms]);
-  return settled;
-}
-
 export function AuditPage() {
   const { gw, session } = useApp();
   const [filter, setFilter] = useState<Filter>({});
   const [page, setPage] = useState(1);
   const [open, setOpen] = useState<Set<string>>(new Set());
-  const settled = useSettled(filter, 300);
+  const settled = useDebounced(filter, 300);
   const log = useAsync(() => gw.auditLog({ ...settled, page, page_size: PAGE_SIZE }), [gw, settled, page]);
 
   const setF = (k: keyof Filter) => (v: string) => {
