@@ -5,7 +5,7 @@
 //!   team): a few rows a day however many keys there are;
 //! - `spend_keys`: per key, all time (the keys that spent most).
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use sqlx::AssertSqlSafe;
 
@@ -64,9 +64,11 @@ const ROWS_PER_STATEMENT: usize = 100;
 
 /// Adds `rows` to both daily tables. Ids a row does not have are ''.
 pub(super) async fn add(conn: &mut sqlx::AnyConnection, kind: DbKind, rows: &[&SpendLog]) -> Result<(), StoreError> {
-    let mut detailed: HashMap<[&str; 7], Sums<'_>> = HashMap::new();
-    let mut coarse: HashMap<[&str; 3], Sums<'_>> = HashMap::new();
-    let mut keys: HashMap<[&str; 1], Sums<'_>> = HashMap::new();
+    // Ordered: every replica upserts the same rows in the same order, so concurrent batches
+    // wait for each other rather than deadlock.
+    let mut detailed: BTreeMap<[&str; 7], Sums<'_>> = BTreeMap::new();
+    let mut coarse: BTreeMap<[&str; 3], Sums<'_>> = BTreeMap::new();
+    let mut keys: BTreeMap<[&str; 1], Sums<'_>> = BTreeMap::new();
     for log in rows {
         let day = log.start_time.get(..10).unwrap_or(&log.start_time);
         let team = log.team_id.as_deref().unwrap_or("");

@@ -13,7 +13,7 @@ pub mod records;
 pub mod responses;
 pub mod sealed;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -1077,18 +1077,20 @@ impl Entity {
     }
 }
 
-/// Spend to add to keys, teams and users.
+/// Spend to add to keys, teams and users. Ordered maps: every replica's writer updates the rows
+/// in the same order, so two batches that charge the same keys wait for each other instead of
+/// deadlocking (which PostgreSQL breaks after a second, failing one batch).
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Totals {
     /// Key hash → (spend to add, last active time).
-    pub keys: HashMap<String, (f64, String)>,
-    pub teams: HashMap<String, f64>,
-    pub users: HashMap<String, f64>,
+    pub keys: BTreeMap<String, (f64, String)>,
+    pub teams: BTreeMap<String, f64>,
+    pub users: BTreeMap<String, f64>,
     /// Customer → (spend to add, first time seen in these rows).
-    pub end_users: HashMap<String, (f64, String)>,
-    pub organizations: HashMap<String, f64>,
+    pub end_users: BTreeMap<String, (f64, String)>,
+    pub organizations: BTreeMap<String, f64>,
     /// (team, user) → spend to add to the user's membership of the team, if it is a member.
-    pub team_members: HashMap<(String, String), f64>,
+    pub team_members: BTreeMap<(String, String), f64>,
 }
 
 impl Totals {

@@ -381,6 +381,61 @@ async fn the_daily_tables_add_up_the_log() {
     db.cleanup().await;
 }
 
+/// Two replicas' writers flushing batches that charge the same keys at the same moment both
+/// commit: they take the daily rows' locks in the same order, so one waits for the other. (In
+/// an order of their own, each would hold rows the other needs: PostgreSQL breaks the deadlock
+/// after a second by failing one batch: with the upserts in hash order this test saw "deadlock
+/// detected" in its first round.) A third transaction holds one of the rows, so that both
+/// batches are halfway through their upserts when it lets go. PostgreSQL only: SQLite has one
+/// writer at a time.
+#[tokio::test]
+async fn two_writers_charging_the_same_keys_both_commit() {
+    let db = TestDatabase::new().await;
+    if db.drop_schema.is_none() {
+        return db.cleanup().await;
+    }
+    let (a, b) = (Store::connect(&db.url).await.unwrap(), Store::connect(&db.url).await.unwrap());
+    let tokens: Vec<String> = (0..30).map(|n| format!("k{n:02}")).collect();
+    let keys: Vec<KeyRecord> = tokens.iter().map(|t| key(t, None, "2026-01-01T00:00:00.000Z")).collect();
+    a.commit(&keys.iter().map(Write::Key).collect::<Vec<_>>()).await.unwrap();
+    let batch = |prefix: &str, round: usize| -> Vec<SpendLog> {
+        tokens.iter().map(|t| row(&format!("{prefix}-{round}-{t}"), t, 1.0)).collect()
+    };
+    let none = Totals::default();
+    let first = batch("seed", 0);
+    a.write_spend(&first.iter().collect::<Vec<_>>(), &none, false).await.unwrap();
+    let a = std::sync::Arc::new(a);
+    let b = std::sync::Arc::new(b);
+    let rounds: u32 = 8;
+    for round in 0..rounds as usize {
+        let holder = AnyPool::connect(&db.url).await.unwrap();
+        let mut held = holder.begin().await.unwrap();
+        sqlx::query("SELECT spend FROM spend_daily WHERE api_key = 'k15' FOR UPDATE")
+            .execute(&mut *held)
+            .await
+            .unwrap();
+        let write = |store: std::sync::Arc<Store>, prefix: &'static str| {
+            let rows = batch(prefix, round);
+            tokio::spawn(
+                async move { store.write_spend(&rows.iter().collect::<Vec<_>>(), &Totals::default(), false).await },
+            )
+        };
+        let (wa, wb) = (write(a.clone(), "a"), write(b.clone(), "b"));
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        held.commit().await.unwrap();
+        let (ra, rb) = (wa.await.unwrap(), wb.await.unwrap());
+        assert_eq!((ra.unwrap(), rb.unwrap()), (30, 30), "round {round}");
+        holder.close().await;
+    }
+    let by_key = a.spend_by(SpendGroup::Key, None).await.unwrap();
+    let want = f64::from(1 + 2 * rounds);
+    assert!(by_key.len() == 30 && by_key.iter().all(|t| t.spend == want), "{by_key:?}");
+    assert!(a.load().await.unwrap().keys.iter().all(|k| k.spend == want));
+    a.close().await;
+    b.close().await;
+    db.cleanup().await;
+}
+
 /// Setting spend patches the reset time in the document and leaves the rest of the record.
 #[tokio::test]
 async fn set_spend_touches_only_spend_and_the_reset_time() {
