@@ -150,6 +150,9 @@ async fn three_replicas_on_one_database_see_each_other_s_changes_and_spend() {
 
     // Spend made on B and C lands once in the database and is counted on every replica.
     let token = made["token"].as_str().unwrap().to_string();
+    // The rows of the calls above (the probes' too) are flushed within a write interval (0.1 s):
+    // counted from before they all landed, six new calls would look like seven.
+    tokio::time::sleep(Duration::from_millis(500)).await;
     let (rows_before, total_before, _) = common::spend_rows(&url, &token).await;
     for _ in 0..3 {
         assert_eq!(chat(b, &key, "gpt-4o-mini").await, 200);
