@@ -30,7 +30,7 @@ use futures::stream::BoxStream;
 use crate::auth::registry::Registry;
 use crate::auth::{MASTER_KEY_SPEND_ID, Principal};
 use crate::config::{Config, ConfigError, DEFAULT_NUM_RETRIES, ModelEntry};
-use crate::providers::{self, CallOptions, ChatOutput, ProviderError, SharedClients, TokenPrices, UsageSlot};
+use crate::providers::{self, CallOptions, ChatOutput, ProviderError, SharedClients, UsageSlot};
 use crate::schema::completions::CompletionRequest;
 use crate::schema::embeddings::EmbeddingRequest;
 use crate::schema::{ChatRequest, Usage};
@@ -512,7 +512,15 @@ impl Gateway {
                 let prices = current.token_prices(&deployment);
                 log.attempt_on(deployment.clone(), current.alias.clone(), prices);
                 let attempt_started = Instant::now();
-                let result = self.attempt(&deployment, &current, op, &controls, call_id, prices).await;
+                let options = CallOptions {
+                    alias: current.alias.clone(),
+                    include_usage: op.wants_stream_usage(),
+                    call_id,
+                    token_prices: prices,
+                    upstream_model: current.upstream_model(&deployment),
+                    caller: principal.clone(),
+                };
+                let result = self.attempt(&deployment, op, &controls, options).await;
                 waited += attempt_started.elapsed();
                 match result {
                     Ok(answer) => {
@@ -649,19 +657,10 @@ impl Gateway {
     async fn attempt(
         &self,
         deployment: &Arc<Deployment>,
-        route: &Route,
         op: &dyn Operation,
         controls: &Controls,
-        call_id: uuid::Uuid,
-        token_prices: Option<TokenPrices>,
+        options: CallOptions,
     ) -> Result<Answer, GatewayError> {
-        let options = CallOptions {
-            alias: route.alias.clone(),
-            include_usage: op.wants_stream_usage(),
-            call_id,
-            token_prices,
-            upstream_model: route.upstream_model(deployment),
-        };
         let limit = attempt_limit(controls, deployment, op.stream());
         let output = match tokio::time::timeout(limit, op.call(deployment, controls, options, limit)).await {
             Ok(Ok(output)) => output,
@@ -722,6 +721,7 @@ impl Gateway {
             call_id: uuid::Uuid::now_v7(),
             token_prices: None,
             upstream_model: route.upstream_model(deployment),
+            caller: principal.clone(),
         };
         match tokio::time::timeout(deployment.timeout, deployment.provider.count_tokens(request, options)).await {
             Ok(Ok(count)) => Ok(count),
@@ -855,6 +855,7 @@ impl Gateway {
             call_id: uuid::Uuid::new_v4(),
             token_prices: None,
             upstream_model,
+            caller: Principal::Master,
         };
         let limit = deployment.timeout.min(HEALTH_CHECK_TIMEOUT);
         // An embedding model cannot chat: it is checked with what it serves, as LiteLLM does.

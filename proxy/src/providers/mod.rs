@@ -1,6 +1,7 @@
 //! Upstream providers. Each module owns its translation; this file is only the contract and the
 //! registry that maps a `litellm_params.model` prefix to a module.
 
+pub mod agentcore;
 pub mod anthropic;
 pub mod azure;
 pub mod bedrock;
@@ -18,12 +19,13 @@ use bytes::Bytes;
 use futures::future::BoxFuture;
 use futures::stream::BoxStream;
 
+use crate::auth::Principal;
 use crate::config::ModelEntry;
 use crate::schema::completions::CompletionRequest;
 use crate::schema::embeddings::EmbeddingRequest;
 use crate::schema::{ChatRequest, Usage};
 
-pub use sse::{ChunkWriter, DONE_EVENT, EventSplitter, ToChunks, data_event, translated};
+pub use sse::{ChunkWriter, DONE_EVENT, EventSplitter, ToChunks, data_event, joined, translated};
 
 /// What a provider is given with each call, besides the request.
 #[derive(Debug, Clone)]
@@ -41,6 +43,8 @@ pub struct CallOptions {
     /// The upstream model id when the call decides it (a wildcard route), instead of the
     /// deployment's own.
     pub upstream_model: Option<Arc<str>>,
+    /// Who is calling: a provider that keeps state per conversation keeps each caller's apart.
+    pub caller: Principal,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -245,6 +249,9 @@ impl SharedClients {
 /// one arm here.
 pub async fn build(entry: &ModelEntry, clients: &SharedClients) -> Result<Arc<dyn Provider>, String> {
     match entry.provider.as_str() {
+        "bedrock" if agentcore::is_route(&entry.provider_model) => {
+            Ok(Arc::new(agentcore::AgentCoreProvider::build(entry, clients).await?))
+        }
         "bedrock" => Ok(Arc::new(bedrock::BedrockProvider::build(entry, clients).await?)),
         "anthropic" => Ok(Arc::new(anthropic::AnthropicProvider::build(entry, clients)?)),
         "azure" => Ok(Arc::new(azure::build(entry, clients)?)),

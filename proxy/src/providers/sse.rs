@@ -164,7 +164,7 @@ pub fn translated<T: ToChunks>(
                 Err(e) => return Some((Err(e), (upstream, splitter, chunks, true))),
                 Ok(()) if out.is_empty() && !ends => continue,
                 Ok(()) if out.is_empty() => return None,
-                Ok(()) => return Some((Ok(join(out)), (upstream, splitter, chunks, ends))),
+                Ok(()) => return Some((Ok(joined(out)), (upstream, splitter, chunks, ends))),
             }
         }
     });
@@ -172,7 +172,7 @@ pub fn translated<T: ToChunks>(
 }
 
 /// Frames as one body chunk.
-fn join(frames: Vec<Bytes>) -> Bytes {
+pub fn joined(frames: Vec<Bytes>) -> Bytes {
     if frames.len() == 1 {
         return frames.into_iter().next().unwrap_or_default();
     }

@@ -26,7 +26,7 @@ use futures::future::BoxFuture;
 use secrecy::ExposeSecret;
 
 use super::{CallOptions, ChatOutput, ChatStream, Provider, ProviderError, SharedClients, UsageSlot};
-use crate::config::ModelEntry;
+use crate::config::{LitellmParams, ModelEntry};
 use crate::providers::DONE_EVENT;
 use crate::schema::ChatRequest;
 
@@ -47,33 +47,12 @@ impl BedrockProvider {
 
         let region = match &params.aws_region_name {
             Some(r) => Some(r.clone()),
-            None => match std::env::var("AWS_REGION").or_else(|_| std::env::var("AWS_DEFAULT_REGION")) {
-                Ok(r) if !r.is_empty() => Some(r),
-                _ => profile_region(params.aws_profile_name.as_deref()).await,
-            },
+            None => configured_region(params).await,
         };
         let region = region.ok_or_else(|| {
             format!("{label}.litellm_params.aws_region_name: no AWS region; set aws_region_name, AWS_REGION, or a region in the AWS profile")
         })?;
-
-        let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .http_client(clients.aws_http.clone())
-            .region(Region::new(region.clone()))
-            // Our own timeouts bound a stream; a model that thinks for a while is not stalled.
-            .stalled_stream_protection(StalledStreamProtectionConfig::disabled());
-        if let Some(profile) = &params.aws_profile_name {
-            loader = loader.profile_name(profile);
-        }
-        if let (Some(id), Some(secret)) = (&params.aws_access_key_id, &params.aws_secret_access_key) {
-            loader = loader.credentials_provider(Credentials::new(
-                id,
-                secret.expose_secret(),
-                params.aws_session_token.as_ref().map(|t| t.expose_secret().to_string()),
-                None,
-                "litellm_params",
-            ));
-        }
-        let sdk_config = loader.load().await;
+        let sdk_config = sdk_config(params, clients, &region).await;
 
         // The gateway's router retries every provider alike (and counts the retries it reports).
         let mut builder =
@@ -230,6 +209,38 @@ fn strip_api_prefix(model: &str) -> &str {
     ROUTING_PREFIXES.iter().fold(model, |m, prefix| m.strip_prefix(prefix).unwrap_or(m))
 }
 
+/// The region of the environment (`AWS_REGION`, `AWS_DEFAULT_REGION`) or of the deployment's AWS
+/// profile, for a deployment that names none.
+pub(crate) async fn configured_region(params: &LitellmParams) -> Option<String> {
+    match std::env::var("AWS_REGION").or_else(|_| std::env::var("AWS_DEFAULT_REGION")) {
+        Ok(r) if !r.is_empty() => Some(r),
+        _ => profile_region(params.aws_profile_name.as_deref()).await,
+    }
+}
+
+/// The AWS configuration of a deployment: the standard chain (environment, profiles, SSO, roles),
+/// or the profile and keys its `litellm_params` name, on the process's one AWS HTTP client.
+pub(crate) async fn sdk_config(params: &LitellmParams, clients: &SharedClients, region: &str) -> aws_config::SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(clients.aws_http.clone())
+        .region(Region::new(region.to_string()))
+        // Our own timeouts bound a stream; a model that thinks for a while is not stalled.
+        .stalled_stream_protection(StalledStreamProtectionConfig::disabled());
+    if let Some(profile) = &params.aws_profile_name {
+        loader = loader.profile_name(profile);
+    }
+    if let (Some(id), Some(secret)) = (&params.aws_access_key_id, &params.aws_secret_access_key) {
+        loader = loader.credentials_provider(Credentials::new(
+            id,
+            secret.expose_secret(),
+            params.aws_session_token.as_ref().map(|t| t.expose_secret().to_string()),
+            None,
+            "litellm_params",
+        ));
+    }
+    loader.load().await
+}
+
 /// The region a profile names in the shared AWS config files.
 pub(crate) async fn profile_region(profile: Option<&str>) -> Option<String> {
     let mut provider = aws_config::profile::ProfileFileRegionProvider::builder();
@@ -241,7 +252,7 @@ pub(crate) async fn profile_region(profile: Option<&str>) -> Option<String> {
 
 /// Maps an SDK failure to a provider error. `status_of` reads the HTTP status when the failure
 /// came with an HTTP response (stream events have none; their status comes from the code).
-fn sdk_error<E, R>(error: SdkError<E, R>, status_of: impl Fn(&R) -> Option<u16>) -> ProviderError
+pub(crate) fn sdk_error<E, R>(error: SdkError<E, R>, status_of: impl Fn(&R) -> Option<u16>) -> ProviderError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,
