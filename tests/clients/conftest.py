@@ -218,6 +218,9 @@ class Fakes:
     bedrock_url: str
     stderr_path: Path
     anthropic_url: str = ""
+    # The AgentCore fake: control plane and data plane (InvokeHarness).
+    agentcore_control_url: str = ""
+    agentcore_runtime_url: str = ""
     stdout_lines: list[str] = field(default_factory=list)
 
     @property
@@ -230,7 +233,11 @@ class Fakes:
         return self.bedrock_url.rstrip("/")
 
     def _log_url(self, which: str) -> str:
-        base = {"openai": self.openai_base, "anthropic": self.anthropic_url}.get(which, self.bedrock_base)
+        base = {
+            "openai": self.openai_base,
+            "anthropic": self.anthropic_url,
+            "agentcore_runtime": self.agentcore_runtime_url,
+        }.get(which, self.bedrock_base)
         return f"{base}/_fake/requests"
 
     def requests(self, which: str) -> list[FakeRequest]:
@@ -315,7 +322,8 @@ def fakes(tmp_path_factory) -> Fakes:
         )
 
     f = Fakes(proc=proc, openai_url=openai_url, bedrock_url=bedrock_url, stderr_path=stderr_path,
-              stdout_lines=stdout_lines, anthropic_url=anthropic_url)
+              stdout_lines=stdout_lines, anthropic_url=anthropic_url,
+              agentcore_control_url=urls["agentcore_control"], agentcore_runtime_url=urls["agentcore_runtime"])
     try:
         yield f
     finally:
@@ -388,6 +396,10 @@ model_list:
       api_key: sk-ant-fake-upstream
 general_settings:
   master_key: {master}
+  agentcore:
+    aws_region_name: us-east-1
+    control_endpoint_url: {agentcore_control}
+    runtime_endpoint_url: {agentcore_runtime}
 """
 
 
@@ -431,6 +443,8 @@ def gateway(fakes: Fakes, tmp_path_factory) -> Gateway:
             openai=fakes.openai_url,
             anthropic=fakes.anthropic_url,
             master=MASTER_KEY,
+            agentcore_control=fakes.agentcore_control_url,
+            agentcore_runtime=fakes.agentcore_runtime_url,
         )
     )
     port = _free_port()

@@ -17,6 +17,9 @@
 //! failure reason; an execution role whose name contains `denied` makes Create/UpdateHarness
 //! fail with `AccessDeniedException` (iam:PassRole). [`FakeAgentCore::fail`] injects any error.
 //! Harnesses are `CREATING`/`UPDATING` until they are next looked at (Get or List).
+//!
+//! `InvokeAgentRuntime` serves the agent runtimes added with [`FakeAgentCore::add_runtime`] (see
+//! `runtime`).
 
 // Checks return the service's error response itself; their size does not matter in a fake.
 #![allow(clippy::result_large_err)]
@@ -36,6 +39,8 @@ use axum::routing::{get, post};
 use bytes::Bytes;
 use futures::StreamExt;
 use serde_json::{Map, Value, json};
+
+mod runtime;
 
 use crate::RecordedRequest;
 use crate::server::{Server, Shared, json_response, percent_decode};
@@ -96,6 +101,9 @@ struct Data {
     sessions: HashMap<(String, String), Vec<Value>>,
     faults: Vec<Fault>,
     model_calls: Vec<ModelCall>,
+    runtimes: Vec<runtime::RuntimeRec>,
+    /// The prompts each agent runtime session received: (runtime ARN, session id).
+    runtime_sessions: HashMap<(String, String), Vec<String>>,
 }
 
 struct FakeState {
@@ -140,6 +148,7 @@ impl FakeAgentCore {
             .with_state(state.clone());
         let runtime_app = Router::new()
             .route("/harnesses/invoke", post(invoke_harness))
+            .route("/runtimes/{arn}/invocations", post(runtime::invoke_agent_runtime))
             .fallback(unknown_operation)
             .with_state(state.clone());
         let local = SocketAddr::from(([127, 0, 0, 1], 0));
@@ -209,6 +218,14 @@ impl FakeAgentCore {
     /// Forgets injected errors not used up yet.
     pub fn clear_faults(&self) {
         self.state.data().faults.clear();
+    }
+
+    /// Adds an agent runtime (as if deployed with `agentcore launch`) and returns its ARN; it
+    /// answers in JSON when `replies_json`, else in server-sent events.
+    pub fn add_runtime(&self, name: &str, replies_json: bool) -> String {
+        let arn = format!("arn:aws:bedrock-agentcore:us-east-1:{ACCOUNT}:runtime/{name}-{}", random_suffix());
+        self.state.data().runtimes.push(runtime::RuntimeRec { arn: arn.clone(), replies_json });
+        arn
     }
 
     /// The model calls the harness runtime made.
