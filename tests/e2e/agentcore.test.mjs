@@ -3,7 +3,8 @@
 // gateway, which calls the fake Bedrock): the seed article's story as buttons — empty lists, the
 // doctor (loopback API base, the bare `claude-haiku`), "Wire everything" step by step, the
 // provider holding agentcore-harness-key, the harness READY, the harness playground (two turns
-// in one session, a tool), the model switch, the harness's calls in the request log, providers
+// in one session, a tool), the model switch, the harness's calls in the request log, the harness
+// as a model (`bedrock/agentcore/<ARN>`) in the Models page and the Playground, providers
 // created/rotated, and a wiring that fails at CreateHarness (AccessDenied).
 // Screenshots go to target/e2e-screenshots/30-agentcore-*.png.
 
@@ -376,6 +377,49 @@ test("the harness's calls are in the request log under its key", async () => {
   await page.waitForFunction((n) => document.querySelectorAll("[data-testid=request-row]").length > n, before);
   assert.match(await rows.first().innerText(), /agentcore-harness-key/);
   await shot("14-requests-under-the-harness-key");
+  await page.getByTestId("nav-agentcore").click();
+  await page.getByTestId("page-agentcore").waitFor();
+  await settle();
+});
+
+test("the harness as a model: the Models page lists it, the Playground talks to it in one session", async () => {
+  const harness = (await api(stack.gatewayUrl, "GET", "/agentcore/harnesses")).json.harnesses[0];
+  const added = await api(stack.gatewayUrl, "POST", "/model/new", {
+    model_name: "desk-harness",
+    litellm_params: { model: `bedrock/agentcore/${harness.arn}`, aws_bedrock_runtime_endpoint: stack.upstreams.agentcore_runtime },
+  });
+  assert.equal(added.status, 200, JSON.stringify(added.json));
+  await page.getByTestId("nav-models").click();
+  const group = page.locator("[data-testid=model-group][data-alias=desk-harness]");
+  await group.waitFor();
+  const row = await group.innerText();
+  assert.match(row, /agentcore/);
+  assert.match(row, /harness\/seed_harness-/);
+  assert.match(row, /us-east-1/);
+  await shot("15-models-harness-as-model");
+
+  const invocations = async () => {
+    const r = await fetch(`${stack.upstreams.agentcore_runtime}/_fake/requests`);
+    return (await r.json()).filter((q) => q.method === "POST" && q.path.startsWith("/harnesses/invoke"));
+  };
+  const before = (await invocations()).length;
+  await page.getByTestId("nav-playground").click();
+  await page.getByTestId("page-playground").waitFor();
+  await page.getByTestId("pg-model-0").selectOption("desk-harness");
+  assert.match(await page.getByTestId("pg-agent-note").innerText(), /desk-harness is an AgentCore harness \(seed_harness-\w+, us-east-1\)/);
+  for (const [i, said] of ["My name is Ada", "What is my name?"].entries()) {
+    await page.getByTestId("pg-input").fill(said);
+    await page.getByTestId("pg-input").press("Enter");
+    const turn = page.locator("[data-testid=msg-assistant][data-streaming=false]").nth(i);
+    await turn.waitFor();
+    assert.equal(await turn.getByTestId("msg-content").innerText(), `Hello from fake-bedrock! You said: ${said}`);
+  }
+  const calls = (await invocations()).slice(before);
+  assert.equal(calls.length, 2);
+  const session = (q) => (Array.isArray(q.headers) ? Object.fromEntries(q.headers) : q.headers)["x-amzn-bedrock-agentcore-runtime-session-id"];
+  assert.equal(session(calls[0]), session(calls[1]), "one runtime session for the Playground's conversation");
+  assert.deepEqual(calls[1].body.messages.map((m) => m.content[0].text), ["What is my name?"], "the session holds the first turn");
+  await shot("15b-playground-harness-as-model");
   await page.getByTestId("nav-agentcore").click();
   await page.getByTestId("page-agentcore").waitFor();
   await settle();

@@ -66,6 +66,12 @@ export function emptyModelForm(): ModelForm {
 }
 
 /** Splits "bedrock/us.anthropic..." into provider and id; bedrock/converse/ and bedrock/invoke/ stay bedrock. */
+/** The AgentCore agent a `bedrock/agentcore/<ARN>` model serves (LiteLLM's route), else null. */
+export function agentCoreAgent(model: string): { kind: "harness" | "runtime"; name: string; region: string } | null {
+  const m = /^bedrock\/agentcore\/arn:aws[a-z-]*:bedrock-agentcore:([a-z0-9-]+):\d{12}:(harness|runtime)\/([^/]+)$/.exec(model);
+  return m ? { region: m[1], kind: m[2] as "harness" | "runtime", name: m[3] } : null;
+}
+
 export function splitModel(model: string): { provider: string; id: string } {
   const slash = model.indexOf("/");
   if (slash === -1) return { provider: "", id: model };
@@ -162,6 +168,8 @@ export function groupByAlias(rows: Deployment[]): AliasGroup[] {
 /** Where a deployment is served from, for display: region, endpoint or base URL. */
 export function deploymentWhere(d: Deployment): string {
   const p = d.litellm_params;
+  const agent = agentCoreAgent(p.model);
+  if (agent) return agent.region;
   if (providerKind(splitModel(p.model).provider) === "bedrock") {
     return [p.aws_region_name, p.aws_profile_name ? `profile ${p.aws_profile_name}` : null].filter(Boolean).join(" · ") || "default region";
   }

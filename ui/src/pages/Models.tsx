@@ -13,6 +13,7 @@ import {
   modelFormOf,
   modelPayload,
   providerKind,
+  agentCoreAgent,
   splitModel,
   validateModelForm,
 } from "../lib/forms";
@@ -89,6 +90,7 @@ export function ModelsPage() {
               <tbody key={g.alias} className="group" data-testid="model-group" data-alias={g.alias}>
                 {g.deployments.map((d, i) => {
                   const { provider, id } = splitModel(d.litellm_params.model);
+                  const agent = agentCoreAgent(d.litellm_params.model);
                   const fromDb = d.model_info.db_model === true;
                   return (
                     <tr key={d.model_info.id} data-testid="model-row">
@@ -97,10 +99,10 @@ export function ModelsPage() {
                         {i === 0 && g.deployments.length > 1 && <span className="muted small"> · {g.deployments.length} deployments</span>}
                       </td>
                       <td>
-                        <Badge tone={providerKind(provider) === "bedrock" ? "amber" : "blue"}>{d.model_info.litellm_provider ?? provider}</Badge>
+                        <Badge tone={providerKind(provider) === "bedrock" ? "amber" : "blue"}>{agent ? "agentcore" : (d.model_info.litellm_provider ?? provider)}</Badge>
                       </td>
                       <td className="mono wrap" title={d.litellm_params.model}>
-                        {id}
+                        {agent ? `${agent.kind}/${agent.name}` : id}
                       </td>
                       <td className="ellipsis" title={deploymentWhere(d)}>
                         {deploymentWhere(d)}

@@ -7,6 +7,7 @@ import { CODE_LABELS, type CodeKind, KEY_ENV, codeKindsFor, codeSnippet, default
 import { ENDPOINTS, ENDPOINT_IDS, type EndpointId, type RawExchange, type TurnSettings, runTurn } from "../lib/endpoints";
 import type { ApiError } from "../lib/errors";
 import { formatCost, formatMs, formatRate, formatTokens } from "../lib/format";
+import { agentCoreAgent } from "../lib/forms";
 import { renderMarkdown } from "../lib/markdown";
 import { validateNumber } from "../lib/validate";
 
@@ -81,6 +82,15 @@ export function PlaygroundPage() {
   const modes = useMemo(() => {
     const m = new Map<string, string>();
     for (const d of info.data ?? []) if (d.model_info?.mode && !m.has(d.model_name)) m.set(d.model_name, d.model_info.mode);
+    return m;
+  }, [info.data]);
+  // Aliases served by an AgentCore agent (`bedrock/agentcore/<ARN>`), which brings its own prompt.
+  const agents = useMemo(() => {
+    const m = new Map<string, NonNullable<ReturnType<typeof agentCoreAgent>>>();
+    for (const d of info.data ?? []) {
+      const agent = agentCoreAgent(String(d.litellm_params?.model ?? ""));
+      if (agent) m.set(d.model_name, agent);
+    }
     return m;
   }, [info.data]);
 
@@ -296,6 +306,18 @@ export function PlaygroundPage() {
           </p>
         ) : (
           <>
+          {panes
+            .filter((p) => agents.has(p.model))
+            .slice(0, 1)
+            .map((p) => {
+              const agent = agents.get(p.model);
+              return (
+                <p key={p.id} className="muted small" data-testid="pg-agent-note">
+                  <strong>{p.model}</strong> is an AgentCore {agent?.kind} ({agent?.name}, {agent?.region}): the conversation stays in one runtime session, and the {agent?.kind} brings its own system
+                  prompt, tools and sampling: the system prompt, temperature and tool set here are not sent to it.
+                </p>
+              );
+            })}
           <Field label="System prompt" htmlFor="pg-system" optional>
             <textarea id="pg-system" className="input textarea" rows={4} value={system} onChange={(e) => setSystem(e.target.value)} placeholder="You are a helpful assistant." data-testid="pg-system" />
           </Field>

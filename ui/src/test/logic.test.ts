@@ -3,6 +3,8 @@ import type { Deployment } from "../lib/api";
 import { Gateway, queryString } from "../lib/api";
 import type { KeyView, SpendLog, TeamRecord } from "../lib/api.gen";
 import {
+  agentCoreAgent,
+  deploymentWhere,
   emptyKeyForm,
   emptyModelForm,
   emptyTeamForm,
@@ -48,6 +50,15 @@ const row = (over: Partial<SpendLog>): SpendLog => ({
 });
 
 describe("model forms", () => {
+  it("tells AgentCore agents (bedrock/agentcore/<ARN>) from Bedrock models", () => {
+    const harness = "bedrock/agentcore/arn:aws:bedrock-agentcore:us-west-2:123456789012:harness/desk_harness-a1b2c3d4e5";
+    expect(agentCoreAgent(harness)).toEqual({ kind: "harness", name: "desk_harness-a1b2c3d4e5", region: "us-west-2" });
+    expect(agentCoreAgent("bedrock/agentcore/arn:aws:bedrock-agentcore:eu-west-1:123456789012:runtime/agent-x")?.kind).toBe("runtime");
+    expect(agentCoreAgent("bedrock/us.anthropic.claude-haiku-4-5-20251001-v1:0")).toBeNull();
+    expect(agentCoreAgent("bedrock/agentcore/my_harness")).toBeNull();
+    const deployment = { model_name: "desk", litellm_params: { model: harness }, model_info: { id: "1" } } as unknown as Deployment;
+    expect(deploymentWhere(deployment)).toBe("us-west-2");
+  });
   it("builds a Bedrock model", () => {
     const f = { ...emptyModelForm(), alias: "claude-haiku", modelId: "us.anthropic.claude-haiku-4-5-20251001-v1:0", region: "us-east-1", profile: "dev" };
     expect(validateModelForm(f)).toEqual(expect.not.objectContaining({ alias: expect.any(String) }));
