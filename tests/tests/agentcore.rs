@@ -509,10 +509,16 @@ async fn wire_end_to_end_then_play_and_see_the_calls_under_the_harness_key() {
     assert_eq!(events[0]["type"], "session");
     let session = events[0]["session_id"].as_str().unwrap().to_string();
     assert_eq!(text_of(&events), "Hello from fake-bedrock! You said: Hello");
+    // The harness's events in order; its model call is reported beside them as it ends (where,
+    // among the harness's events, depends on which arrives first).
+    let harness_events: Vec<Value> = events.iter().filter(|e| e["type"] != "gateway_call").cloned().collect();
     assert_eq!(
-        types_of(&events),
+        types_of(&harness_events),
         ["session", "message_start", "text", "content_block_stop", "message_stop", "metadata", "done"]
     );
+    let calls: Vec<&Value> = events.iter().filter(|e| e["type"] == "gateway_call").collect();
+    assert_eq!(calls.len(), 1, "{events:#?}");
+    assert_eq!(calls[0]["call"]["model_group"], "claude-haiku");
     let stop = events.iter().find(|e| e["type"] == "message_stop").unwrap();
     assert_eq!(stop["stop_reason"], "end_turn");
     let usage = events.iter().find(|e| e["type"] == "metadata").unwrap();

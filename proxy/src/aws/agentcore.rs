@@ -83,25 +83,8 @@ pub fn check_execution_role(arn: &str) -> Result<(), String> {
     }
 }
 
-/// The runtime session id InvokeHarness takes: 33–100 characters, `[a-zA-Z0-9][a-zA-Z0-9-_]*`.
-pub fn check_session_id(id: &str) -> Result<(), String> {
-    let ok = (33..=100).contains(&id.len())
-        && id.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
-        && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if ok {
-        Ok(())
-    } else {
-        Err(format!(
-            "session id '{id}' must be 33 to 100 letters, digits, '-' or '_', starting with a letter or digit \
-             (leave it out to start a new session)"
-        ))
-    }
-}
-
-/// A fresh runtime session id.
-pub fn new_session_id() -> String {
-    format!("switchboard-{}", uuid::Uuid::new_v4().simple())
-}
+// The session ids InvokeHarness takes, shared with the `bedrock/agentcore/` provider.
+pub use crate::providers::agentcore::{check_session_id, new_session_id};
 
 /// The name of a credential provider from its ARN (`.../apikeycredentialprovider/<name>`).
 pub fn provider_name_from_arn(arn: &str) -> Option<&str> {
@@ -555,12 +538,14 @@ pub async fn delete_harness(c: &Clients, id: &str) -> Result<(), AwsError> {
 // ---------------------------------------------------------------------------
 // InvokeHarness
 
-/// Sends one user message to a harness in a session. The answer is the harness's event stream,
-/// as JSON events (see [`event_json`]); an error inside it is the stream's last item.
+/// Sends one user message to a harness in a session, in a trace (W3C `traceparent`) the harness
+/// continues. The answer is the harness's event stream, as JSON events (see [`event_json`]); an
+/// error inside it is the stream's last item.
 pub async fn invoke(
     c: &Clients,
     harness_arn: &str,
     session_id: &str,
+    trace_parent: &str,
     text: &str,
 ) -> Result<impl Stream<Item = Result<Value, AwsError>> + Send + 'static + use<>, AwsError> {
     let message = HarnessMessage::builder()
@@ -573,6 +558,7 @@ pub async fn invoke(
         .invoke_harness()
         .harness_arn(harness_arn)
         .runtime_session_id(session_id)
+        .trace_parent(trace_parent)
         .messages(message)
         .send()
         .await

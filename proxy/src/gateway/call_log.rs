@@ -89,6 +89,7 @@ pub(super) struct CallLog {
     pub(super) attempted_fallbacks: u32,
     tags: Vec<String>,
     requester_metadata: Option<Map<String, Value>>,
+    trace_id: Option<String>,
     call_type: &'static str,
     /// The route the call came in through (`/chat/completions`, ...), for metrics.
     route: &'static str,
@@ -117,6 +118,9 @@ pub(super) struct CallStart<'a> {
     /// LiteLLM's name for the kind of call (`acompletion`, `aembedding`, ...).
     pub call_type: &'static str,
     pub route: &'static str,
+    /// The trace the client's call belongs to (its `traceparent`), recorded with the call: a
+    /// harness turn finds its model calls by it.
+    pub trace_id: Option<String>,
 }
 
 impl CallLog {
@@ -163,6 +167,7 @@ impl CallLog {
             attempted_fallbacks: 0,
             tags: call.controls.tags.clone(),
             requester_metadata: call.controls.metadata.clone(),
+            trace_id: call.trace_id.clone(),
             call_type: call.call_type,
             route: call.route,
             telemetry: gateway.telemetry.clone(),
@@ -352,6 +357,9 @@ impl Drop for CallLog {
         }
         if let Some(m) = self.requester_metadata.take() {
             metadata.insert("requester_metadata".into(), Value::Object(m));
+        }
+        if let Some(trace) = self.trace_id.take() {
+            metadata.insert("trace_id".into(), trace.into());
         }
         if let Some(e) = &self.error {
             metadata

@@ -499,6 +499,7 @@ impl Gateway {
                         end_user: end_user.clone(),
                         call_type,
                         route: route_name,
+                        trace_id: hints.trace_parent.as_ref().map(TraceParent::trace_id),
                     };
                     CallLog::new(
                         self,
@@ -518,7 +519,7 @@ impl Gateway {
                     call_id,
                     token_prices: prices,
                     upstream_model: current.upstream_model(&deployment),
-                    caller: principal.clone(),
+                    caller: principal.key().map(|k| Arc::from(k.record.token.as_str())),
                 };
                 let result = self.attempt(&deployment, op, &controls, options).await;
                 waited += attempt_started.elapsed();
@@ -721,7 +722,7 @@ impl Gateway {
             call_id: uuid::Uuid::now_v7(),
             token_prices: None,
             upstream_model: route.upstream_model(deployment),
-            caller: principal.clone(),
+            caller: principal.key().map(|k| Arc::from(k.record.token.as_str())),
         };
         match tokio::time::timeout(deployment.timeout, deployment.provider.count_tokens(request, options)).await {
             Ok(Ok(count)) => Ok(count),
@@ -855,7 +856,7 @@ impl Gateway {
             call_id: uuid::Uuid::new_v4(),
             token_prices: None,
             upstream_model,
-            caller: Principal::Master,
+            caller: None,
         };
         let limit = deployment.timeout.min(HEALTH_CHECK_TIMEOUT);
         // An embedding model cannot chat: it is checked with what it serves, as LiteLLM does.

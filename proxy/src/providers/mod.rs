@@ -19,7 +19,6 @@ use bytes::Bytes;
 use futures::future::BoxFuture;
 use futures::stream::BoxStream;
 
-use crate::auth::Principal;
 use crate::config::ModelEntry;
 use crate::schema::completions::CompletionRequest;
 use crate::schema::embeddings::EmbeddingRequest;
@@ -43,8 +42,9 @@ pub struct CallOptions {
     /// The upstream model id when the call decides it (a wildcard route), instead of the
     /// deployment's own.
     pub upstream_model: Option<Arc<str>>,
-    /// Who is calling: a provider that keeps state per conversation keeps each caller's apart.
-    pub caller: Principal,
+    /// Who is calling (the virtual key's hash; `None` for the master key): a provider that keeps
+    /// state per conversation keeps each caller's apart.
+    pub caller: Option<Arc<str>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Default)]

@@ -85,3 +85,114 @@ impl Store {
         Ok(())
     }
 }
+
+/// One turn of a harness session played through the gateway (the harness playground).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct TurnRecord {
+    pub turn_id: String,
+    pub harness_id: String,
+    pub harness_arn: String,
+    pub region: String,
+    pub session_id: String,
+    /// The W3C trace the turn was sent in (32 hex digits); a harness that propagates it marks its
+    /// model calls with it.
+    pub trace_id: String,
+    /// SHA-256 hex of the key the harness calls this gateway with, when the gateway knows it.
+    pub key_token: Option<String>,
+    /// The user's message (its first 500 characters).
+    pub message: String,
+    pub started_at: String,
+    pub ended_at: Option<String>,
+    /// `running`, `done` or `error`.
+    pub status: String,
+    pub error: Option<String>,
+    /// What the harness reported for the turn.
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+}
+
+const TURN_COLUMNS: &str = "turn_id, harness_id, harness_arn, region, session_id, trace_id, key_token, message, \
+                            started_at, ended_at, status, error, input_tokens, output_tokens";
+
+fn turn_from_row(r: &AnyRow) -> Result<TurnRecord, StoreError> {
+    Ok(TurnRecord {
+        turn_id: r.try_get("turn_id")?,
+        harness_id: r.try_get("harness_id")?,
+        harness_arn: r.try_get("harness_arn")?,
+        region: r.try_get("region")?,
+        session_id: r.try_get("session_id")?,
+        trace_id: r.try_get("trace_id")?,
+        key_token: r.try_get("key_token")?,
+        message: r.try_get("message")?,
+        started_at: r.try_get("started_at")?,
+        ended_at: r.try_get("ended_at")?,
+        status: r.try_get("status")?,
+        error: r.try_get("error")?,
+        input_tokens: r.try_get("input_tokens")?,
+        output_tokens: r.try_get("output_tokens")?,
+    })
+}
+
+impl Store {
+    /// Records a turn, or its outcome once it ended.
+    pub async fn put_turn(&self, t: &TurnRecord) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO agentcore_turns (turn_id, harness_id, harness_arn, region, session_id, trace_id, key_token, \
+             message, started_at, ended_at, status, error, input_tokens, output_tokens) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+             ON CONFLICT (turn_id) DO UPDATE SET ended_at = excluded.ended_at, status = excluded.status, \
+             error = excluded.error, input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens",
+        )
+        .bind(&t.turn_id)
+        .bind(&t.harness_id)
+        .bind(&t.harness_arn)
+        .bind(&t.region)
+        .bind(&t.session_id)
+        .bind(&t.trace_id)
+        .bind(&t.key_token)
+        .bind(&t.message)
+        .bind(&t.started_at)
+        .bind(&t.ended_at)
+        .bind(&t.status)
+        .bind(&t.error)
+        .bind(t.input_tokens)
+        .bind(t.output_tokens)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// A harness's turns, oldest first: the latest `limit`, or those of one session.
+    pub async fn harness_turns(
+        &self,
+        harness_id: &str,
+        session_id: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<TurnRecord>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = match session_id {
+            Some(session) => {
+                let sql = format!(
+                    "SELECT {TURN_COLUMNS} FROM agentcore_turns WHERE harness_id = $1 AND session_id = $2 \
+                     ORDER BY started_at DESC, turn_id DESC LIMIT $3"
+                );
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(harness_id)
+                    .bind(session)
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+            None => {
+                let sql = format!(
+                    "SELECT {TURN_COLUMNS} FROM agentcore_turns WHERE harness_id = $1 \
+                     ORDER BY started_at DESC, turn_id DESC LIMIT $2"
+                );
+                sqlx::query(sqlx::AssertSqlSafe(sql)).bind(harness_id).bind(limit).fetch_all(&self.pool).await?
+            }
+        };
+        let mut turns = rows.iter().map(turn_from_row).collect::<Result<Vec<_>, _>>()?;
+        turns.reverse();
+        Ok(turns)
+    }
+}

@@ -70,6 +70,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (9, "completion_start_time", include_str!("../../migrations/sqlite/0009_completion_start_time.sql")),
     (10, "team_memberships", include_str!("../../migrations/sqlite/0010_team_memberships.sql")),
     (11, "spend_daily", include_str!("../../migrations/sqlite/0011_spend_daily.sql")),
+    (12, "agentcore_turns", include_str!("../../migrations/shared/0012_agentcore_turns.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "governance", include_str!("../../migrations/postgres/0001_governance.sql")),
@@ -83,6 +84,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (9, "completion_start_time", include_str!("../../migrations/postgres/0009_completion_start_time.sql")),
     (10, "team_memberships", include_str!("../../migrations/postgres/0010_team_memberships.sql")),
     (11, "spend_daily", include_str!("../../migrations/postgres/0011_spend_daily.sql")),
+    (12, "agentcore_turns", include_str!("../../migrations/shared/0012_agentcore_turns.sql")),
 ];
 
 /// The gateway's data folder: `switchboard` in the user's data folder (`XDG_DATA_HOME`, else

@@ -482,3 +482,52 @@ async fn responses_are_kept_and_deleted() {
     store.close().await;
     db.cleanup().await;
 }
+
+#[tokio::test]
+async fn harness_turns_are_recorded_then_their_outcome() {
+    let db = TestDatabase::new().await;
+    let store = Store::connect(&db.url).await.unwrap();
+    let turn = |n: u32, session: &str| agentcore::TurnRecord {
+        turn_id: format!("turn-{n}"),
+        harness_id: "h-1".into(),
+        harness_arn: "arn:aws:bedrock-agentcore:us-east-1:123456789012:harness/h-1".into(),
+        region: "us-east-1".into(),
+        session_id: session.into(),
+        trace_id: format!("{n:032x}"),
+        key_token: Some("hash-1".into()),
+        message: format!("message {n}"),
+        started_at: format!("2026-12-06T10:00:0{n}.000Z"),
+        ended_at: None,
+        status: "running".into(),
+        error: None,
+        input_tokens: 0,
+        output_tokens: 0,
+    };
+    for (n, session) in [(1, "s-a"), (2, "s-b"), (3, "s-a")] {
+        store.put_turn(&turn(n, session)).await.unwrap();
+    }
+    let ended = agentcore::TurnRecord {
+        ended_at: Some("2026-12-06T10:00:09.000Z".into()),
+        status: "done".into(),
+        input_tokens: 12,
+        output_tokens: 7,
+        // What a turn is cannot change once recorded.
+        message: "changed".into(),
+        ..turn(1, "s-a")
+    };
+    store.put_turn(&ended).await.unwrap();
+    let all = store.harness_turns("h-1", None, 10).await.unwrap();
+    assert_eq!(all.iter().map(|t| t.turn_id.as_str()).collect::<Vec<_>>(), ["turn-1", "turn-2", "turn-3"]);
+    assert_eq!(all[0], agentcore::TurnRecord { message: "message 1".into(), ..ended });
+    let latest = store.harness_turns("h-1", None, 2).await.unwrap();
+    assert_eq!(
+        latest.iter().map(|t| t.turn_id.as_str()).collect::<Vec<_>>(),
+        ["turn-2", "turn-3"],
+        "the latest, oldest first"
+    );
+    let session = store.harness_turns("h-1", Some("s-a"), 10).await.unwrap();
+    assert_eq!(session.iter().map(|t| t.turn_id.as_str()).collect::<Vec<_>>(), ["turn-1", "turn-3"]);
+    assert!(store.harness_turns("h-2", None, 10).await.unwrap().is_empty());
+    store.close().await;
+    db.cleanup().await;
+}

@@ -38,6 +38,11 @@ impl TraceParent {
         let span = cx.span().span_context().clone();
         span.is_valid().then_some(TraceParent(span))
     }
+
+    /// The trace id, 32 lowercase hex digits.
+    pub fn trace_id(&self) -> String {
+        self.0.trace_id().to_string()
+    }
 }
 
 /// The trace exporter, for the gateway's lifetime.

@@ -11,7 +11,8 @@
 //! without that prefix fails like LiteLLM does ("LLM Provider NOT provided"). The answer streams
 //! back as harness events. A user message containing "tool" makes the agent offer a
 //! `current_time` tool: tool use, a hook event and the tool result appear in the stream, and the
-//! model is called a second time.
+//! model is called a second time. The caller's W3C `traceparent` goes on with the harness's
+//! model calls (as a runtime instrumented with OpenTelemetry propagates it).
 //!
 //! Special inputs: a harness name starting with `failing` ends up `CREATE_FAILED` with a
 //! failure reason; an execution role whose name contains `denied` makes Create/UpdateHarness
@@ -102,6 +103,8 @@ struct Data {
     faults: Vec<Fault>,
     model_calls: Vec<ModelCall>,
     runtimes: Vec<runtime::RuntimeRec>,
+    /// Whether harnesses carry the caller's trace on to their model calls (they do by default).
+    drops_traces: bool,
     /// The prompts each agent runtime session received: (runtime ARN, session id).
     runtime_sessions: HashMap<(String, String), Vec<String>>,
 }
@@ -218,6 +221,11 @@ impl FakeAgentCore {
     /// Forgets injected errors not used up yet.
     pub fn clear_faults(&self) {
         self.state.data().faults.clear();
+    }
+
+    /// Makes harnesses drop the caller's trace (a runtime without OpenTelemetry), or carry it on.
+    pub fn drop_traces(&self, drop: bool) {
+        self.state.data().drops_traces = drop;
     }
 
     /// Adds an agent runtime (as if deployed with `agentcore launch`) and returns its ARN; it
@@ -1050,8 +1058,14 @@ async fn invoke_harness(State(state): State<Arc<FakeState>>, headers: HeaderMap,
     let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(64);
     let events = Events { tx };
     let run_state = state.clone();
+    let trace_parent = headers
+        .get("traceparent")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .filter(|_| !state.data().drops_traces);
     tokio::spawn(async move {
-        run_agent(&run_state, &events, (arn, session), model, system, api_key, new_messages).await;
+        let call = Agent { state: &run_state, events: &events, trace_parent };
+        run_agent(&call, (arn, session), model, system, api_key, new_messages).await;
     });
     let stream = futures::stream::unfold(rx, |mut rx| async move {
         let chunk = rx.recv().await?;
@@ -1104,15 +1118,22 @@ struct Turn {
 }
 
 /// The harness's agent loop, with the LiteLLM model source.
+/// One harness run: where its events go, and the trace its model calls continue.
+struct Agent<'a> {
+    state: &'a FakeState,
+    events: &'a Events,
+    trace_parent: Option<String>,
+}
+
 async fn run_agent(
-    state: &FakeState,
-    events: &Events,
+    agent: &Agent<'_>,
     session_key: (String, String),
     model: Value,
     system: String,
     api_key: Option<Option<String>>,
     new_messages: Vec<Value>,
 ) {
+    let (state, events) = (agent.state, agent.events);
     let started = std::time::Instant::now();
     let Some(config) = model.get("liteLlmModelConfig") else {
         events
@@ -1183,7 +1204,7 @@ async fn run_agent(
                 "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
             }}]);
         }
-        let turn = match call_model(state, events, &url, api_key.as_deref(), &request).await {
+        let turn = match call_model(agent, &url, api_key.as_deref(), &request).await {
             Ok(t) => t,
             Err(message) => {
                 events.exception("runtimeClientError", &message).await;
@@ -1255,13 +1276,8 @@ async fn run_agent(
 
 /// One streamed chat completion against the LiteLLM API base; text deltas are relayed as they
 /// arrive. An error is LiteLLM's exception text.
-async fn call_model(
-    state: &FakeState,
-    events: &Events,
-    url: &str,
-    api_key: Option<&str>,
-    request: &Value,
-) -> Result<Turn, String> {
+async fn call_model(agent: &Agent<'_>, url: &str, api_key: Option<&str>, request: &Value) -> Result<Turn, String> {
+    let (state, events) = (agent.state, agent.events);
     let authorization = api_key.map(|k| format!("Bearer {k}"));
     state.data().model_calls.push(ModelCall {
         url: url.to_string(),
@@ -1269,6 +1285,9 @@ async fn call_model(
         body: request.clone(),
     });
     let mut builder = state.http.post(url).json(request);
+    if let Some(trace) = &agent.trace_parent {
+        builder = builder.header("traceparent", trace);
+    }
     if let Some(a) = &authorization {
         builder = builder.header(header::AUTHORIZATION, a);
     }

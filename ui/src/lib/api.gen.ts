@@ -70,6 +70,15 @@ export type BudgetRequest = {
   tpm_limit?: number | null;
 };
 
+/** What a set of gateway calls adds up to. */
+export type CallTotals = {
+  calls: number;
+  completion_tokens: number;
+  failed: number;
+  prompt_tokens: number;
+  spend: number;
+};
+
 /** A changed key: `key` is its hash (`/key/update`) or its new clear value (`/key/regenerate`). */
 export type ChangedKey = KeyView & {
   key: string;
@@ -709,6 +718,9 @@ export type LogLine = {
   ts: string;
 };
 
+/** How a gateway call was matched to a turn. */
+export type MatchedBy = "trace" | "key_and_time";
+
 export type Member = {
   /** The member's budget in this team (USD), set by `/team/member_update` (LiteLLM keeps it in a team membership; it is shown there, in `team_memberships`). */
   max_budget_in_team?: number | null;
@@ -1151,6 +1163,39 @@ export type Saved = {
   harness: HarnessView;
 };
 
+export type SessionList = {
+  harness_id: string;
+  /** Newest first. */
+  sessions: SessionSummary[];
+};
+
+/** A past session, in a harness's session list. */
+export type SessionSummary = {
+  /** Turns that ended in an error. */
+  failed_turns: number;
+  /** The session's first message. */
+  first_message: string;
+  input_tokens: number;
+  last_at: string;
+  output_tokens: number;
+  session_id: string;
+  started_at: string;
+  totals: CallTotals;
+  turns: number;
+};
+
+/** One session of a harness, turn by turn. */
+export type SessionView = {
+  harness_id: string;
+  /** The harness's own usage report, over the turns. */
+  input_tokens: number;
+  output_tokens: number;
+  session_id: string;
+  /** The gateway calls of every turn. */
+  totals: CallTotals;
+  turns: TurnView[];
+};
+
 /** The AgentCore page's defaults and choices. */
 export type Settings = {
   /** The gateway's URL a harness should call: `public_url`, else the URL the panel reached. */
@@ -1401,6 +1446,53 @@ export type TeamsOfDay = {
   /** Midnight UTC of the day (`2024-05-10T00:00:00+00:00`). */
   group_by_day: string;
   teams: TeamOfDay[];
+};
+
+/** A gateway call a harness made during a turn. */
+export type TurnCall = {
+  /** SHA-256 hex of the key. */
+  api_key: string;
+  completion_tokens: number;
+  duration_ms: number;
+  end_time: string;
+  key_alias?: string | null;
+  matched_by: MatchedBy;
+  model_group: string;
+  prompt_tokens: number;
+  request_id: string;
+  spend: number;
+  start_time: string;
+  /** `success` or `failure`. */
+  status: string;
+};
+
+/** One turn of a harness session played through the gateway (the harness playground). */
+export type TurnRecord = {
+  ended_at?: string | null;
+  error?: string | null;
+  harness_arn: string;
+  harness_id: string;
+  /** What the harness reported for the turn. */
+  input_tokens: number;
+  /** SHA-256 hex of the key the harness calls this gateway with, when the gateway knows it. */
+  key_token?: string | null;
+  /** The user's message (its first 500 characters). */
+  message: string;
+  output_tokens: number;
+  region: string;
+  session_id: string;
+  started_at: string;
+  /** `running`, `done` or `error`. */
+  status: string;
+  /** The W3C trace the turn was sent in (32 hex digits); a harness that propagates it marks its model calls with it. */
+  trace_id: string;
+  turn_id: string;
+};
+
+/** A turn and the gateway calls the harness made for it. */
+export type TurnView = TurnRecord & {
+  calls: TurnCall[];
+  totals: CallTotals;
 };
 
 export type UpdateBody = {

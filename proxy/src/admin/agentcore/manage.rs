@@ -19,7 +19,7 @@ use crate::aws::doctor::{self, Draft, Report};
 use crate::aws::{AgentCore, AwsError, ClearKey, Clients, Target};
 use crate::config::Config;
 use crate::gateway::Gateway;
-use crate::store::agentcore::ProviderKeyRecord;
+use crate::store::agentcore::{ProviderKeyRecord, TurnRecord};
 use crate::store::{Store, TeamRecord};
 
 /// The gateway-side operations AgentCore work needs (implemented by the admin API, which owns
@@ -550,14 +550,16 @@ impl<G: Governance> Env<G> {
         }
     }
 
-    /// Starts a turn of a harness session; the stream ends with the harness's answer or an error.
+    /// Starts a turn of a harness session, in a trace of its own, and records the turn; the
+    /// stream ends with the harness's answer or an error.
     pub async fn invoke(
         &self,
         target: &Target,
         id: &str,
         session_id: Option<&str>,
         message: &str,
-    ) -> Result<(Value, impl Stream<Item = Result<Value, AwsError>> + Send + 'static + use<G>), AdminError> {
+    ) -> Result<(Value, TurnRecord, impl Stream<Item = Result<Value, AwsError>> + Send + 'static + use<G>), AdminError>
+    {
         if message.trim().is_empty() {
             return Err(AdminError::invalid("message is empty", Some("message")));
         }
@@ -570,7 +572,40 @@ impl<G: Governance> Env<G> {
         };
         let clients = self.clients(target).await?;
         let harness = agentcore::get_harness(&clients, id).await?;
-        let stream = agentcore::invoke(&clients, harness.arn(), &session, message).await?;
+        // The key the harness calls this gateway with: its calls in the request log are filed
+        // under it.
+        let key_token = match agentcore::LiteLlmModel::of(harness.model()).and_then(|m| m.api_key_arn) {
+            Some(arn) => self.store.provider_key(&arn).await?.map(|r| r.key_token),
+            None => None,
+        };
+        let (trace_id, trace_parent) = new_trace();
+        let mut turn = TurnRecord {
+            turn_id: uuid::Uuid::now_v7().to_string(),
+            harness_id: harness.harness_id().to_string(),
+            harness_arn: harness.arn().to_string(),
+            region: clients.region.clone(),
+            session_id: session.clone(),
+            trace_id,
+            key_token,
+            message: message.chars().take(500).collect(),
+            started_at: crate::time::format_time(chrono::Utc::now()),
+            ended_at: None,
+            status: "running".into(),
+            error: None,
+            input_tokens: 0,
+            output_tokens: 0,
+        };
+        self.store.put_turn(&turn).await?;
+        let stream = match agentcore::invoke(&clients, harness.arn(), &session, &trace_parent, message).await {
+            Ok(s) => s,
+            Err(e) => {
+                turn.ended_at = Some(crate::time::format_time(chrono::Utc::now()));
+                turn.status = "error".into();
+                turn.error = Some(e.message.clone());
+                self.store.put_turn(&turn).await?;
+                return Err(e.into());
+            }
+        };
         let model = harness.model().map(agentcore::model_view);
         let head = json!({
             "type": "session",
@@ -579,9 +614,22 @@ impl<G: Governance> Env<G> {
             "harness_arn": harness.arn(),
             "model_id": model.as_ref().map(|m| m.model_id.clone()),
             "region": clients.region,
+            "turn_id": turn.turn_id,
+            "trace_id": turn.trace_id,
+            "key_token": turn.key_token,
         });
-        Ok((head, stream))
+        Ok((head, turn, stream))
     }
+}
+
+/// A new W3C trace for a turn: its id, and the `traceparent` that starts it.
+fn new_trace() -> (String, String) {
+    use rand::RngCore;
+    let mut bytes = [0u8; 24];
+    rand::rng().fill_bytes(&mut bytes);
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let (trace, span) = hex.split_at(32);
+    (trace.to_string(), format!("00-{trace}-{span}-01"))
 }
 
 /// Whether the doctor runs before a save, and whether its errors stop it.

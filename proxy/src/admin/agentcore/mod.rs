@@ -3,6 +3,7 @@
 //! and records. Keys and teams are made by the admin core's own functions.
 
 pub mod manage;
+pub mod runs;
 pub mod wiring;
 
 use std::sync::{Arc, OnceLock};
@@ -213,8 +214,9 @@ pub fn key_source(key: Option<&str>, generate: Option<&Value>) -> Result<KeySour
 }
 
 /// One turn of the harness playground as events `{"type": ...}`: `session` first (its
-/// session_id continues the conversation), then the harness's events, then `done` — or an
-/// `error` event (with the fix) that ends it.
+/// session_id continues the conversation), then the harness's events interleaved with the
+/// gateway calls the harness makes (`gateway_call`, as each ends), then `done` — or an `error`
+/// event (with the fix) that ends it. The turn is recorded with its outcome (see `runs`).
 pub async fn invoke(
     env: &Env<CoreGovernance>,
     target: &Target,
@@ -222,27 +224,116 @@ pub async fn invoke(
     session_id: Option<&str>,
     message: &str,
 ) -> Result<impl Stream<Item = Value> + Send + 'static, AdminError> {
-    let (head, events) = env.invoke(target, harness_id, session_id, message).await?;
-    let mut failed = false;
-    let events = events
-        .map(|item| match item {
-            Ok(v) => v,
-            Err(e) => json!({
-                "type": "error", "kind": e.kind, "code": e.code, "message": e.message, "fix": e.fix, "status": e.status,
-                "detail": e.detail,
-            }),
-        })
-        .chain(futures::stream::once(async { Value::Null }))
-        .filter_map(move |v| {
-            let out = match &v {
-                Value::Null if failed => None,
-                Value::Null => Some(json!({"type": "done"})),
-                v => {
-                    failed |= v["type"] == "error";
-                    Some(v.clone())
-                }
-            };
-            futures::future::ready(out)
-        });
+    // Listening before the harness is called: none of its calls can be missed.
+    let calls = env.gateway.subscribe();
+    let (head, turn, events) = env.invoke(target, harness_id, session_id, message).await?;
+    let run = Run {
+        harness: Box::pin(events),
+        calls,
+        turn,
+        store: env.store.clone(),
+        stage: Stage::Running,
+        failed: false,
+        traced: false,
+    };
+    let events = futures::stream::unfold(run, |mut run| async move { run.next().await.map(|v| (v, run)) });
     Ok(futures::stream::once(async move { head }).chain(events))
+}
+
+/// How long calls that ended with the harness's last event may still be reported.
+const STRAGGLERS: std::time::Duration = std::time::Duration::from_millis(300);
+
+enum Stage {
+    Running,
+    /// The harness is done; its last calls are awaited until then.
+    Ending(tokio::time::Instant),
+    Over,
+}
+
+/// A playground turn on its way: the harness's events and the gateway calls of the turn.
+struct Run {
+    harness: futures::stream::BoxStream<'static, Result<Value, crate::aws::AwsError>>,
+    calls: tokio::sync::broadcast::Receiver<Arc<crate::store::records::SpendLog>>,
+    turn: crate::store::agentcore::TurnRecord,
+    store: crate::store::Store,
+    stage: Stage,
+    failed: bool,
+    /// A call in the turn's trace was seen: the harness carries it on, so calls without it are
+    /// someone else's.
+    traced: bool,
+}
+
+impl Run {
+    async fn next(&mut self) -> Option<Value> {
+        use tokio::sync::broadcast::error::RecvError;
+        loop {
+            match self.stage {
+                Stage::Over => return None,
+                Stage::Running => tokio::select! {
+                    event = self.harness.next() => match event {
+                        Some(Ok(v)) => {
+                            self.observe(&v);
+                            return Some(v);
+                        }
+                        Some(Err(e)) => {
+                            self.failed = true;
+                            self.turn.error = Some(e.message.clone());
+                            return Some(json!({
+                                "type": "error", "kind": e.kind, "code": e.code, "message": e.message, "fix": e.fix,
+                                "status": e.status, "detail": e.detail,
+                            }));
+                        }
+                        None => self.stage = Stage::Ending(tokio::time::Instant::now() + STRAGGLERS),
+                    },
+                    row = self.calls.recv() => match row {
+                        Ok(row) => if let Some(call) = self.call_event(&row) { return Some(call) },
+                        Err(RecvError::Lagged(_)) => {}
+                        // The gateway is going away; the harness's events still count.
+                        Err(RecvError::Closed) => self.calls = self.calls.resubscribe(),
+                    },
+                },
+                Stage::Ending(deadline) => match tokio::time::timeout_at(deadline, self.calls.recv()).await {
+                    Ok(Ok(row)) => {
+                        if let Some(call) = self.call_event(&row) {
+                            return Some(call);
+                        }
+                    }
+                    Ok(Err(RecvError::Lagged(_))) => {}
+                    Ok(Err(RecvError::Closed)) | Err(_) => {
+                        self.stage = Stage::Over;
+                        self.finish().await;
+                        return (!self.failed).then(|| json!({"type": "done", "turn_id": self.turn.turn_id}));
+                    }
+                },
+            }
+        }
+    }
+
+    /// Usage the harness reports for the turn.
+    fn observe(&mut self, event: &Value) {
+        if event["type"] == "metadata" {
+            let count = |name: &str| event.pointer(&format!("/usage/{name}")).and_then(Value::as_i64).unwrap_or(0);
+            self.turn.input_tokens += count("input_tokens");
+            self.turn.output_tokens += count("output_tokens");
+        }
+    }
+
+    fn call_event(&mut self, row: &crate::store::records::SpendLog) -> Option<Value> {
+        let how = runs::matched(&self.turn, row, chrono::Utc::now())?;
+        match how {
+            runs::MatchedBy::Trace => self.traced = true,
+            runs::MatchedBy::KeyAndTime if self.traced => return None,
+            runs::MatchedBy::KeyAndTime => {}
+        }
+        Some(json!({"type": "gateway_call", "call": runs::call_of(row, how)}))
+    }
+
+    /// Records how the turn ended. A failure to record is logged: the turn itself went through.
+    async fn finish(&mut self) {
+        self.turn.ended_at = Some(crate::time::format_time(chrono::Utc::now()));
+        self.turn.status = if self.failed { "error" } else { "done" }.into();
+        if let Err(e) = self.store.put_turn(&self.turn).await {
+            tracing::warn!(turn = %self.turn.turn_id, error = %e, "could not record the end of a harness turn");
+        }
+    }
 }

@@ -16,6 +16,7 @@ use serde_json::Value;
 use super::{Admin, parse_body};
 use crate::admin::agentcore::manage::{Deleted, Saved, StoredKey};
 use crate::admin::agentcore::manage::{DoctorRequest, Env, HarnessForm, Preflight};
+use crate::admin::agentcore::runs::{SessionList, SessionView};
 use crate::admin::agentcore::wiring::{self, WireRequest};
 use crate::admin::agentcore::wiring::{WireEvent, WireResult};
 use crate::admin::agentcore::{self, CoreGovernance, HarnessList, ProviderList, Settings};
@@ -43,6 +44,8 @@ use crate::http::{AppState, sse};
     delete_harness,
     doctor,
     invoke,
+    sessions,
+    session,
     wire
 ))]
 pub struct AgentCoreApi;
@@ -56,6 +59,8 @@ pub fn routes() -> Router<AppState> {
         .route("/agentcore/harnesses", get(list_harnesses).post(create_harness))
         .route("/agentcore/harnesses/{id}", get(get_harness).patch(update_harness).delete(delete_harness))
         .route("/agentcore/harnesses/{id}/invoke", post(invoke))
+        .route("/agentcore/harnesses/{id}/sessions", get(sessions))
+        .route("/agentcore/harnesses/{id}/sessions/{session_id}", get(session))
         .route("/agentcore/doctor", post(doctor))
         .route("/agentcore/wire", post(wire))
 }
@@ -256,6 +261,28 @@ async fn invoke(
     let env = env(&state.admin, caller, &headers)?;
     let events = agentcore::invoke(&env, &body.target, &id, body.session_id.as_deref(), &body.message).await?;
     Ok(sse::feed(events, "waiting for the harness"))
+}
+
+#[utoipa::path(get, path = "/agentcore/harnesses/{id}/sessions", tag = "agentcore", summary = "The harness's sessions played through this gateway, newest first, with their turns' and gateway calls' totals", params(("id" = String, Path)), responses((status = 200, body = SessionList), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
+/// A harness's past sessions, from the recorded turns and the request log.
+async fn sessions(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<SessionList>, AdminError> {
+    Ok(Json(env(&state.admin, caller, &headers)?.harness_sessions(&id).await?))
+}
+
+#[utoipa::path(get, path = "/agentcore/harnesses/{id}/sessions/{session_id}", tag = "agentcore", summary = "One session, turn by turn, each with the gateway calls the harness made for it", params(("id" = String, Path), ("session_id" = String, Path)), responses((status = 200, body = SessionView), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
+/// One session of a harness: its turns and the gateway calls of each.
+async fn session(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    headers: HeaderMap,
+    Path((id, session_id)): Path<(String, String)>,
+) -> Result<Json<SessionView>, AdminError> {
+    Ok(Json(env(&state.admin, caller, &headers)?.harness_session(&id, &session_id).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -32,6 +32,26 @@ const SESSION_FIELDS: &[&str] = &["session_id", "runtimeSessionId", "litellm_ses
 
 type ConversationKey = [u8; 32];
 
+/// The runtime session id AgentCore takes: 33–100 characters, `[a-zA-Z0-9][a-zA-Z0-9-_]*`.
+pub fn check_session_id(id: &str) -> Result<(), String> {
+    let ok = (33..=100).contains(&id.len())
+        && id.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "session id '{id}' must be 33 to 100 letters, digits, '-' or '_', starting with a letter or digit \
+             (leave it out to start a new session)"
+        ))
+    }
+}
+
+/// A fresh runtime session id.
+pub fn new_session_id() -> String {
+    format!("switchboard-{}", uuid::Uuid::new_v4().simple())
+}
+
 /// One message to send: who said it and its text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Said {
@@ -112,7 +132,7 @@ impl SessionBook {
             }
             None => match until_answer.and_then(|key: ConversationKey| book.conversations.get(&key)) {
                 Some((id, at)) if fresh(at) => (id.clone(), true),
-                _ => (crate::aws::agentcore::new_session_id(), false),
+                _ => (new_session_id(), false),
             },
         };
         drop(book);
@@ -159,7 +179,7 @@ fn explicit_session(request: &ChatRequest, caller: &str, end_user: &str) -> Opti
     if named.is_empty() {
         return None;
     }
-    if crate::aws::agentcore::check_session_id(named).is_ok() {
+    if check_session_id(named).is_ok() {
         return Some(named.to_string());
     }
     let mut digest = Sha256::new();
@@ -237,7 +257,7 @@ mod tests {
         assert!(!first.continues);
         assert_eq!(texts(&first), ["I am Ada"], "system messages are the harness's own");
         let session = first.session_id.clone();
-        assert!(crate::aws::agentcore::check_session_id(&session).is_ok());
+        assert!(check_session_id(&session).is_ok());
         book.answered(first, "Hello Ada");
 
         let history = serde_json::json!([
@@ -299,7 +319,7 @@ mod tests {
         short.extra.insert("litellm_session_id".into(), "chat-1".into());
         let a = book.turn("k", &short).unwrap().session_id;
         let b = book.turn("k2", &short).unwrap().session_id;
-        assert!(crate::aws::agentcore::check_session_id(&a).is_ok(), "{a}");
+        assert!(check_session_id(&a).is_ok(), "{a}");
         assert_eq!(a, book.turn("k", &short).unwrap().session_id, "the same name gives the same session");
         assert_ne!(a, b, "for the same caller only");
     }

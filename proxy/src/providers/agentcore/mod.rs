@@ -22,6 +22,7 @@ use super::{CallOptions, ChatOutput, Provider, ProviderError, SharedClients};
 use crate::config::ModelEntry;
 use crate::schema::ChatRequest;
 use conversation::SessionBook;
+pub use conversation::{check_session_id, new_session_id};
 
 /// The model prefix (after `bedrock/`) of LiteLLM's AgentCore route.
 const ROUTE: &str = "agentcore/";
@@ -87,7 +88,7 @@ impl AgentCoreProvider {
                 options.alias
             )));
         }
-        let caller = options.caller.key().map(|k| k.record.token.as_str()).unwrap_or("");
+        let caller = options.caller.as_deref().unwrap_or("");
         let turn = self.sessions.turn(caller, request)?;
         tracing::debug!(model = %options.alias, session = %turn.session_id, continues = turn.continues, "invoking the agent");
         match self.agent {
