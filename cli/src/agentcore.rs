@@ -129,6 +129,12 @@ pub enum HarnessCommand {
     Delete {
         id: String,
     },
+    /// The harness's sessions played through this gateway, newest first, with their totals;
+    /// with a session id, that session turn by turn with the gateway calls of each turn.
+    Sessions {
+        id: String,
+        session_id: Option<String>,
+    },
 }
 
 #[derive(Args, Debug, Clone, Default)]
@@ -551,6 +557,92 @@ pub async fn run(cli: AgentCoreCli, out: &mut (dyn Write + Send)) -> Result<(), 
                 let v = api.delete(&format!("/agentcore/harnesses/{id}")).await?;
                 if json_out { print_json(out, &v) } else { w(out, format!("Deleted harness {id}")) }
             }
+            HarnessCommand::Sessions { id, session_id: None } => {
+                let v = api.get(&format!("/agentcore/harnesses/{id}/sessions")).await?;
+                if json_out {
+                    return print_json(out, &v);
+                }
+                let sessions = v["sessions"].as_array().cloned().unwrap_or_default();
+                if sessions.is_empty() {
+                    return w(out, format!("No session of {id} was played through this gateway"));
+                }
+                w(
+                    out,
+                    format!(
+                        "{:<46} {:>5} {:>6} {:>12} {:>10}  first message",
+                        "session", "turns", "calls", "tokens", "cost"
+                    ),
+                )?;
+                for s in &sessions {
+                    let t = &s["totals"];
+                    let tokens =
+                        t["prompt_tokens"].as_u64().unwrap_or(0) + t["completion_tokens"].as_u64().unwrap_or(0);
+                    w(
+                        out,
+                        format!(
+                            "{:<46} {:>5} {:>6} {:>12} {:>10}  {}",
+                            s["session_id"].as_str().unwrap_or(""),
+                            s["turns"],
+                            t["calls"],
+                            tokens,
+                            format!("${:.6}", t["spend"].as_f64().unwrap_or(0.0)),
+                            s["first_message"].as_str().unwrap_or("")
+                        ),
+                    )?;
+                }
+                Ok(())
+            }
+            HarnessCommand::Sessions { id, session_id: Some(session) } => {
+                let v = api.get(&format!("/agentcore/harnesses/{id}/sessions/{}", url_encode(&session))).await?;
+                if json_out {
+                    return print_json(out, &v);
+                }
+                w(out, format!("Session {session}"))?;
+                for t in v["turns"].as_array().into_iter().flatten() {
+                    w(
+                        out,
+                        format!(
+                            "\n> {}  [{} {}]",
+                            t["message"].as_str().unwrap_or(""),
+                            t["status"].as_str().unwrap_or(""),
+                            t["started_at"].as_str().unwrap_or("")
+                        ),
+                    )?;
+                    for c in t["calls"].as_array().into_iter().flatten() {
+                        w(
+                            out,
+                            format!(
+                                "  gateway call {:<20} {:<24} {} in / {} out  ${:.6}  {} ms  {}  (by {})",
+                                c["model_group"].as_str().unwrap_or(""),
+                                c["key_alias"].as_str().unwrap_or(""),
+                                c["prompt_tokens"],
+                                c["completion_tokens"],
+                                c["spend"].as_f64().unwrap_or(0.0),
+                                c["duration_ms"],
+                                c["status"].as_str().unwrap_or(""),
+                                c["matched_by"].as_str().unwrap_or("").replace('_', " ")
+                            ),
+                        )?;
+                    }
+                    if let Some(e) = t["error"].as_str() {
+                        w(out, format!("  error: {e}"))?;
+                    }
+                }
+                let t = &v["totals"];
+                w(
+                    out,
+                    format!(
+                        "\n{} turns · harness {} in / {} out · {} gateway calls, {} in / {} out, ${:.6}",
+                        v["turns"].as_array().map_or(0, Vec::len),
+                        v["input_tokens"],
+                        v["output_tokens"],
+                        t["calls"],
+                        t["prompt_tokens"],
+                        t["completion_tokens"],
+                        t["spend"].as_f64().unwrap_or(0.0)
+                    ),
+                )
+            }
         },
         Command::Doctor(d) => {
             let mut body = Map::new();
@@ -629,6 +721,18 @@ pub async fn run(cli: AgentCoreCli, out: &mut (dyn Write + Send)) -> Result<(), 
                     "message_stop" => Some(format!("\n[stop: {}]", text("stop_reason"))),
                     "metadata" => {
                         Some(format!("[usage: {} in, {} out]", e["usage"]["input_tokens"], e["usage"]["output_tokens"]))
+                    }
+                    "gateway_call" => {
+                        let c = &e["call"];
+                        Some(format!(
+                            "\n[gateway call {} {}: {} in, {} out, {} ms, {}]",
+                            c["model_group"].as_str().unwrap_or(""),
+                            c["key_alias"].as_str().unwrap_or(""),
+                            c["prompt_tokens"],
+                            c["completion_tokens"],
+                            c["duration_ms"],
+                            c["status"].as_str().unwrap_or("")
+                        ))
                     }
                     "error" => {
                         failed = Some(format!("{}: {}\nfix: {}", text("code"), text("message"), text("fix")));

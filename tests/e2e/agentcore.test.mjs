@@ -319,7 +319,30 @@ test("harness playground: a streamed answer, a second turn in the same session w
   assert.match(await second.getByTestId("hp-text").last().innerText(), /The tool said: It is 12:00 in Paris\./);
   assert.deepEqual(await second.getByTestId("hp-stop-marker").allInnerTexts(), ["message stop: tool_use", "message stop: tool_result", "message stop: end_turn"]);
   assert.equal(await page.getByTestId("hp-session").locator("code").innerText(), sessionId);
+  // Each turn shows the calls the harness made to this gateway, under its key, in its trace.
+  const firstCalls = first.getByTestId("hp-call");
+  assert.equal(await firstCalls.count(), 1);
+  assert.match(await firstCalls.innerText(), /claude-haiku[\s\S]*agentcore-harness-key[\s\S]*success[\s\S]*by trace/);
+  assert.equal(await second.getByTestId("hp-call").count(), 2);
+  assert.match(await second.getByTestId("hp-calls-summary").innerText(), /^2 gateway calls · \d+ in · \d+ out · \$/);
   await shot("11-playground-two-turns");
+});
+
+test("past sessions: the session with its turns, their gateway calls and totals; continue it", async () => {
+  await page.getByTestId("hp-past-sessions").click();
+  const row = page.locator(`[data-testid=hs-row][data-session="${sessionId}"]`);
+  await row.waitFor();
+  assert.match(await row.innerText(), /Hello\s+2\s+3\s/);
+  await row.click();
+  const view = page.getByTestId("hs-session");
+  await view.waitFor();
+  assert.equal(await view.getByTestId("hs-turn").count(), 2);
+  assert.equal(await view.getByTestId("hp-call").count(), 3);
+  assert.match(await view.getByTestId("hs-totals").innerText(), /2 turns[\s\S]*gateway: 3 calls/);
+  await shot("12-past-sessions");
+  await view.getByTestId("hs-continue").click();
+  await page.getByTestId("hp-transcript").waitFor();
+  assert.equal(await page.getByTestId("hp-session").locator("code").innerText(), sessionId);
 });
 
 test("switch the model to claude-sonnet in one click; the next turn goes to it", async () => {

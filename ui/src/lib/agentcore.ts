@@ -15,6 +15,8 @@ import type {
   ProviderList,
   Report,
   Saved,
+  SessionList,
+  SessionView,
   Settings,
   Step,
   StoredKey,
@@ -240,6 +242,14 @@ export class AgentCoreApi {
   }
   updateHarness(id: string, body: HarnessBody): Promise<Saved> {
     return this.send<Saved>("PATCH", `/agentcore/harnesses/${encodeURIComponent(id)}`, body);
+  }
+  /** The harness's sessions played through this gateway, newest first, with their totals. */
+  sessions(id: string): Promise<SessionList> {
+    return this.send<SessionList>("GET", `/agentcore/harnesses/${encodeURIComponent(id)}/sessions`);
+  }
+  /** One session, turn by turn, each with the gateway calls the harness made for it. */
+  session(id: string, sessionId: string): Promise<SessionView> {
+    return this.send<SessionView>("GET", `/agentcore/harnesses/${encodeURIComponent(id)}/sessions/${encodeURIComponent(sessionId)}`);
   }
   deleteHarness(id: string): Promise<Deleted> {
     return this.send<Deleted>("DELETE", `/agentcore/harnesses/${encodeURIComponent(id)}`);

@@ -3,7 +3,7 @@
 // reducers for the wiring's and the playground's event streams.
 
 import type { InvokeEvent, WireEvent } from "./agentcore";
-import type { DoctorRequest, GenerateKeyRequest, HarnessBody, HarnessForm, HarnessView, ProviderBody, ProviderView, Report, Step, WireRequest, WireResult } from "./api.gen";
+import type { DoctorRequest, GenerateKeyRequest, HarnessBody, HarnessForm, HarnessView, ProviderBody, ProviderView, Report, Step, TurnCall, WireRequest, WireResult } from "./api.gen";
 
 export const LITELLM_PREFIX = "litellm_proxy/";
 
@@ -443,7 +443,9 @@ export type Block =
   | { kind: "tool_use"; message: number; index: number; toolUseId: string; name: string; toolType: string | null; serverName: string | null; input: string }
   | { kind: "tool_result"; message: number; index: number; toolUseId: string; status: string | null; content: string[]; metadata: unknown }
   | { kind: "hook"; name: string; hookType: string; decision: string | null; reason: string | null }
-  | { kind: "stop"; reason: string };
+  | { kind: "stop"; reason: string }
+  /** A call the harness made to this gateway, as it ended. */
+  | { kind: "call"; call: TurnCall };
 
 export interface Usage {
   input_tokens?: number | null;
@@ -562,6 +564,9 @@ export function applyInvokeEvent(turn: HarnessTurn, e: InvokeEvent): HarnessTurn
       t.stopReason = str(e.stop_reason);
       t.blocks = [...t.blocks, { kind: "stop", reason: t.stopReason ?? "" }];
       break;
+    case "gateway_call":
+      if (e.call && typeof e.call === "object") t.blocks = [...t.blocks, { kind: "call", call: e.call as TurnCall }];
+      break;
     case "metadata":
       t.usage = (e.usage as Usage | null) ?? null;
       t.latencyMs = typeof e.latency_ms === "number" ? e.latency_ms : null;
@@ -577,6 +582,25 @@ export function applyInvokeEvent(turn: HarnessTurn, e: InvokeEvent): HarnessTurn
       break; // content_block_start/stop and events this panel does not know
   }
   return t;
+}
+
+/** What a turn's gateway calls add up to. */
+export function callTotals(calls: TurnCall[]): { calls: number; failed: number; promptTokens: number; completionTokens: number; spend: number } {
+  return calls.reduce(
+    (t, c) => ({
+      calls: t.calls + 1,
+      failed: t.failed + (c.status === "success" ? 0 : 1),
+      promptTokens: t.promptTokens + c.prompt_tokens,
+      completionTokens: t.completionTokens + c.completion_tokens,
+      spend: t.spend + c.spend,
+    }),
+    { calls: 0, failed: 0, promptTokens: 0, completionTokens: 0, spend: 0 },
+  );
+}
+
+/** The gateway calls among a turn's blocks. */
+export function turnCalls(turn: HarnessTurn): TurnCall[] {
+  return turn.blocks.flatMap((b) => (b.kind === "call" ? [b.call] : []));
 }
 
 /** The answer's text (assistant text blocks). */

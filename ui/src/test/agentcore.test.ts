@@ -5,6 +5,7 @@ import {
   aliasOf,
   applyInvokeEvent,
   applyWireEvent,
+  callTotals,
   classifyApiBase,
   doctorBodyOfForm,
   emptyHarnessForm,
@@ -20,6 +21,7 @@ import {
   providerKeyLabel,
   suggestHarnessName,
   switchTarget,
+  turnCalls,
   turnText,
   validateHarnessForm,
   validateHarnessName,
@@ -378,6 +380,25 @@ describe("the playground's stream", () => {
     ]);
     expect(t.done).toBe(true);
     expect(t.error).toEqual({ kind: "runtime_client", code: "RuntimeClientError", message: "litellm.BadRequestError: LLM Provider NOT provided", fix: "Use litellm_proxy/<alias>", detail: null });
+  });
+
+  it("puts the harness's gateway calls among its events, and adds them up", () => {
+    const call = (model: string, status: string, spend: number) => ({
+      request_id: model + status, model_group: model, key_alias: "agentcore-harness-key", api_key: "hash", prompt_tokens: 10, completion_tokens: 4,
+      spend, duration_ms: 12, status, start_time: "2026-12-06T10:00:00.000Z", end_time: "2026-12-06T10:00:00.012Z", matched_by: "trace" as const,
+    });
+    const t = play([
+      { type: "message_start", role: "assistant" },
+      { type: "gateway_call", call: call("claude-haiku", "success", 0.001) },
+      { type: "text", index: 0, text: "Hi" },
+      { type: "message_stop", stop_reason: "end_turn" },
+      { type: "gateway_call", call: call("claude-sonnet", "failure", 0) },
+      { type: "gateway_call" },
+    ]);
+    expect(t.blocks.map((b) => b.kind)).toEqual(["call", "text", "stop", "call"]);
+    expect(turnCalls(t).map((c) => c.model_group)).toEqual(["claude-haiku", "claude-sonnet"]);
+    expect(callTotals(turnCalls(t))).toEqual({ calls: 2, failed: 1, promptTokens: 20, completionTokens: 8, spend: 0.001 });
+    expect(turnText(t)).toBe("Hi");
   });
 
   it("does not mutate the turn it is given", () => {

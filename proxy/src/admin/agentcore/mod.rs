@@ -269,7 +269,10 @@ impl Run {
         loop {
             match self.stage {
                 Stage::Over => return None,
+                // The harness's events first when both are ready: a call it makes after an event
+                // is then shown after it.
                 Stage::Running => tokio::select! {
+                    biased;
                     event = self.harness.next() => match event {
                         Some(Ok(v)) => {
                             self.observe(&v);

@@ -5,10 +5,11 @@
 import { type KeyboardEvent, useEffect, useLayoutEffect, useRef, useState } from "react";
 import type { AgentCoreApi } from "../../lib/agentcore";
 import type { HarnessView } from "../../lib/api.gen";
-import { type Block, type HarnessTurn, LITELLM_PREFIX, applyInvokeEvent, emptyTurn, lacksPrefix, settling, switchTarget } from "../../lib/agentcoreLogic";
+import { type Block, type HarnessTurn, LITELLM_PREFIX, applyInvokeEvent, emptyTurn, lacksPrefix, settling, switchTarget, turnCalls } from "../../lib/agentcoreLogic";
 import { formatMs, formatTokens } from "../../lib/format";
 import { renderMarkdown } from "../../lib/markdown";
 import { Badge, CopyButton, ErrorDetails } from "../ui";
+import { CallsSummary, GatewayCall, HarnessSessions } from "./HarnessSessions";
 import { AwsErrorNotice, FixText, HarnessStatusBadge } from "./parts";
 
 interface PlayTurn {
@@ -51,6 +52,7 @@ export function HarnessPlayground({
 }) {
   const [conversations, setConversations] = useState<Record<string, Conversation>>({});
   const [input, setInput] = useState("");
+  const [pastSessions, setPastSessions] = useState(false);
   const controller = useRef<AbortController | null>(null);
   const scroller = useRef<HTMLDivElement>(null);
   const harness = harnesses.find((h) => h.harness_id === selected) ?? null;
@@ -164,6 +166,9 @@ export function HarnessPlayground({
             New session
           </button>
           <span className="ac-play-spacer" />
+          <button type="button" className={`btn btn-sm${pastSessions ? " btn-primary" : " btn-ghost"}`} onClick={() => setPastSessions(!pastSessions)} disabled={busy} data-testid="hp-past-sessions" aria-pressed={pastSessions}>
+            Past sessions
+          </button>
           {keyToken && (
             <button type="button" className="btn btn-sm btn-ghost" onClick={() => onRequests(keyToken)} data-testid="hp-requests" title="The gateway's requests made with the key this harness's credential provider holds">
               Requests under {harness?.credential_provider?.key?.key_alias ?? "its key"} →
@@ -182,10 +187,21 @@ export function HarnessPlayground({
         )}
       </div>
 
-      <div className="card ac-transcript" ref={scroller} data-testid="hp-transcript">
+      {pastSessions && harness && (
+        <HarnessSessions
+          api={api}
+          harnessId={harness.harness_id}
+          onContinue={(sessionId) => {
+            update(harness.harness_id, () => ({ sessionId, turns: [] }));
+            setPastSessions(false);
+          }}
+        />
+      )}
+
+      <div className="card ac-transcript" ref={scroller} data-testid="hp-transcript" hidden={pastSessions}>
         {conv.turns.length === 0 ? (
           <div className="ac-transcript-empty muted">
-            <p>Send a message: the harness runs its agent loop and calls this gateway with the key its credential provider holds.</p>
+            <p>Send a message: the harness runs its agent loop and calls this gateway with the key its credential provider holds. Each call it makes shows up in the turn as it ends.</p>
             <div className="ac-suggestions">
               {SUGGESTIONS.map((s) => (
                 <button key={s} type="button" className="btn btn-sm" onClick={() => setInput(s)} data-testid="hp-suggestion">
@@ -199,28 +215,30 @@ export function HarnessPlayground({
         )}
       </div>
 
-      <div className="composer">
-        <textarea
-          className="input textarea"
-          rows={2}
-          value={input}
-          onChange={(e) => setInput(e.target.value)}
-          onKeyDown={onKey}
-          placeholder={harness ? `Message ${harness.harness_name}…` : "Pick a harness"}
-          data-testid="hp-input"
-          aria-label="Message to the harness"
-          disabled={!harness}
-        />
-        {busy ? (
-          <button type="button" className="btn" onClick={() => controller.current?.abort()} data-testid="hp-stop">
-            Stop
-          </button>
-        ) : (
-          <button type="button" className="btn btn-primary" onClick={() => send(input)} disabled={!harness || !input.trim()} data-testid="hp-send">
-            Send
-          </button>
-        )}
-      </div>
+      {!pastSessions && (
+        <div className="composer">
+          <textarea
+            className="input textarea"
+            rows={2}
+            value={input}
+            onChange={(e) => setInput(e.target.value)}
+            onKeyDown={onKey}
+            placeholder={harness ? `Message ${harness.harness_name}…` : "Pick a harness"}
+            data-testid="hp-input"
+            aria-label="Message to the harness"
+            disabled={!harness}
+          />
+          {busy ? (
+            <button type="button" className="btn" onClick={() => controller.current?.abort()} data-testid="hp-stop">
+              Stop
+            </button>
+          ) : (
+            <button type="button" className="btn btn-primary" onClick={() => send(input)} disabled={!harness || !input.trim()} data-testid="hp-send">
+              Send
+            </button>
+          )}
+        </div>
+      )}
     </div>
   );
 }
@@ -268,6 +286,7 @@ function TurnView({ t }: { t: PlayTurn }) {
             )}
             {u?.cache_read_input_tokens ? <span>{formatTokens(u.cache_read_input_tokens)} cache read</span> : null}
             {turn.latencyMs != null && <span>latency {formatMs(turn.latencyMs)}</span>}
+            <CallsSummary calls={turnCalls(turn)} testid="hp-calls-summary" />
             {turn.modelId && <span className="mono">{turn.modelId}</span>}
           </div>
         )}
@@ -331,5 +350,7 @@ function BlockView({ b }: { b: Block }) {
           message stop: {b.reason}
         </div>
       );
+    case "call":
+      return <GatewayCall call={b.call} />;
   }
 }
