@@ -135,6 +135,39 @@ pub enum HarnessCommand {
         id: String,
         session_id: Option<String>,
     },
+    /// The harness's versions, newest first; `--diff FROM TO` says what changed between two.
+    Versions {
+        id: String,
+        #[arg(long, num_args = 2, value_names = ["FROM", "TO"])]
+        diff: Option<Vec<String>>,
+    },
+    /// The harness's endpoints and the versions they serve; create, point at a version, delete.
+    Endpoints {
+        id: String,
+        #[command(subcommand)]
+        action: Option<EndpointCommand>,
+    },
+}
+
+#[derive(Subcommand, Debug, Clone)]
+pub enum EndpointCommand {
+    List,
+    /// A named endpoint serving a version (the latest when --version is left out).
+    Create {
+        name: String,
+        #[arg(long)]
+        version: Option<String>,
+        #[arg(long)]
+        description: Option<String>,
+    },
+    /// Point an endpoint at another version.
+    Point {
+        name: String,
+        version: String,
+    },
+    Delete {
+        name: String,
+    },
 }
 
 #[derive(Args, Debug, Clone, Default)]
@@ -219,6 +252,9 @@ pub struct InvokeArgs {
     /// Continue this session (printed by the previous turn).
     #[arg(long)]
     pub session: Option<String>,
+    /// The harness endpoint to call (DEFAULT when left out).
+    #[arg(long)]
+    pub endpoint: Option<String>,
 }
 
 struct Api<'a> {
@@ -557,6 +593,95 @@ pub async fn run(cli: AgentCoreCli, out: &mut (dyn Write + Send)) -> Result<(), 
                 let v = api.delete(&format!("/agentcore/harnesses/{id}")).await?;
                 if json_out { print_json(out, &v) } else { w(out, format!("Deleted harness {id}")) }
             }
+            HarnessCommand::Versions { id, diff: Some(pair) } => {
+                let (from, to) = match pair.as_slice() {
+                    [from, to] => (from, to),
+                    _ => return Err("--diff takes two versions".into()),
+                };
+                let v = api
+                    .get(&format!(
+                        "/agentcore/harnesses/{id}/versions/diff?from={}&to={}",
+                        url_encode(from),
+                        url_encode(to)
+                    ))
+                    .await?;
+                if json_out {
+                    return print_json(out, &v);
+                }
+                let changes = v["changes"].as_array().cloned().unwrap_or_default();
+                if changes.is_empty() {
+                    return w(out, format!("Versions {from} and {to} of {id} are the same"));
+                }
+                w(out, format!("From version {from} to {to}:"))?;
+                for c in &changes {
+                    w(out, format!("  {}: {} -> {}", c["field"].as_str().unwrap_or(""), c["from"], c["to"]))?;
+                }
+                Ok(())
+            }
+            HarnessCommand::Versions { id, diff: None } => {
+                let v = api.get(&format!("/agentcore/harnesses/{id}/versions")).await?;
+                if json_out {
+                    return print_json(out, &v);
+                }
+                w(out, format!("Versions of {id}:"))?;
+                for r in v["versions"].as_array().into_iter().flatten() {
+                    w(
+                        out,
+                        format!(
+                            "  {:>4}  {:<14} {}",
+                            r["version"].as_str().unwrap_or(""),
+                            r["status"].as_str().unwrap_or(""),
+                            r["created_at"].as_str().unwrap_or("")
+                        ),
+                    )?;
+                }
+                Ok(())
+            }
+            HarnessCommand::Endpoints { id, action } => {
+                let base = format!("/agentcore/harnesses/{id}/endpoints");
+                let v = match action.unwrap_or(EndpointCommand::List) {
+                    EndpointCommand::List => api.get(&base).await?,
+                    EndpointCommand::Create { name, version, description } => {
+                        let mut body = Map::new();
+                        body.insert("name".into(), json!(name));
+                        put(&mut body, "version", version.map(Value::from));
+                        put(&mut body, "description", description.map(Value::from));
+                        api.post(reqwest::Method::POST, &base, body).await?
+                    }
+                    EndpointCommand::Point { name, version } => {
+                        let mut body = Map::new();
+                        body.insert("version".into(), json!(version));
+                        api.post(reqwest::Method::PATCH, &format!("{base}/{}", url_encode(&name)), body).await?
+                    }
+                    EndpointCommand::Delete { name } => {
+                        let v = api.delete(&format!("{base}/{}", url_encode(&name))).await?;
+                        if json_out {
+                            return print_json(out, &v);
+                        }
+                        return w(out, format!("Deleted endpoint {name} of {id}"));
+                    }
+                };
+                if json_out {
+                    return print_json(out, &v);
+                }
+                let list = match v.get("endpoints").and_then(Value::as_array) {
+                    Some(list) => list.clone(),
+                    None => vec![v.clone()],
+                };
+                for e in &list {
+                    w(
+                        out,
+                        format!(
+                            "  {:<24} version {:<5} {:<10} {}",
+                            e["name"].as_str().unwrap_or(""),
+                            e["live_version"].as_str().unwrap_or("-"),
+                            e["status"].as_str().unwrap_or(""),
+                            e["description"].as_str().unwrap_or("")
+                        ),
+                    )?;
+                }
+                Ok(())
+            }
             HarnessCommand::Sessions { id, session_id: None } => {
                 let v = api.get(&format!("/agentcore/harnesses/{id}/sessions")).await?;
                 if json_out {
@@ -702,6 +827,7 @@ pub async fn run(cli: AgentCoreCli, out: &mut (dyn Write + Send)) -> Result<(), 
             let mut body = Map::new();
             body.insert("message".into(), json!(a.message));
             put(&mut body, "session_id", a.session.clone().map(Value::from));
+            put(&mut body, "endpoint", a.endpoint.clone().map(Value::from));
             let mut failed = None;
             api.stream(&format!("/agentcore/harnesses/{}/invoke", a.harness_id), body, |e| {
                 if json_out {

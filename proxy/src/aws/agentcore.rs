@@ -213,7 +213,7 @@ pub struct ProviderRef {
     pub key: Option<KeyRef>,
 }
 
-fn iso(t: &aws_smithy_types::DateTime) -> Option<String> {
+pub(crate) fn iso(t: &aws_smithy_types::DateTime) -> Option<String> {
     (t.secs() != 0 || t.subsec_nanos() != 0).then(|| t.fmt(Format::DateTime).ok()).flatten()
 }
 
@@ -538,14 +538,21 @@ pub async fn delete_harness(c: &Clients, id: &str) -> Result<(), AwsError> {
 // ---------------------------------------------------------------------------
 // InvokeHarness
 
-/// Sends one user message to a harness in a session, in a trace (W3C `traceparent`) the harness
-/// continues. The answer is the harness's event stream, as JSON events (see [`event_json`]); an
-/// error inside it is the stream's last item.
+/// Where a playground turn goes: a harness (at an endpoint), a session, and the trace (W3C
+/// `traceparent`) the harness continues.
+pub struct Invocation<'a> {
+    pub harness_arn: &'a str,
+    pub session_id: &'a str,
+    pub trace_parent: &'a str,
+    /// The endpoint (`qualifier`); `DEFAULT` when `None`.
+    pub endpoint: Option<&'a str>,
+}
+
+/// Sends one user message to a harness. The answer is the harness's event stream, as JSON events
+/// (see [`event_json`]); an error inside it is the stream's last item.
 pub async fn invoke(
     c: &Clients,
-    harness_arn: &str,
-    session_id: &str,
-    trace_parent: &str,
+    call: &Invocation<'_>,
     text: &str,
 ) -> Result<impl Stream<Item = Result<Value, AwsError>> + Send + 'static + use<>, AwsError> {
     let message = HarnessMessage::builder()
@@ -556,9 +563,10 @@ pub async fn invoke(
     let output = c
         .runtime
         .invoke_harness()
-        .harness_arn(harness_arn)
-        .runtime_session_id(session_id)
-        .trace_parent(trace_parent)
+        .harness_arn(call.harness_arn)
+        .runtime_session_id(call.session_id)
+        .trace_parent(call.trace_parent)
+        .set_qualifier(call.endpoint.map(str::to_string))
         .messages(message)
         .send()
         .await

@@ -9,6 +9,7 @@
 pub mod agentcore;
 pub mod doctor;
 mod error;
+pub mod harness_versions;
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -42,6 +42,7 @@ use futures::StreamExt;
 use serde_json::{Map, Value, json};
 
 mod runtime;
+mod versions;
 
 use crate::RecordedRequest;
 use crate::server::{Server, Shared, json_response, percent_decode};
@@ -85,6 +86,8 @@ struct HarnessRec {
     version: u64,
     failure_reason: Option<String>,
     extra: Map<String, Value>,
+    versions: Vec<versions::VersionRec>,
+    endpoints: BTreeMap<String, versions::EndpointRec>,
 }
 
 struct Fault {
@@ -147,6 +150,12 @@ impl FakeAgentCore {
             .route("/identities/{operation}", post(identities))
             .route("/harnesses", post(create_harness).get(list_harnesses))
             .route("/harnesses/{id}", get(get_harness).patch(update_harness).delete(delete_harness))
+            .route("/harnesses/{id}/versions", get(versions::list_versions))
+            .route("/harnesses/{id}/endpoints", get(versions::list_endpoints).post(versions::create_endpoint))
+            .route(
+                "/harnesses/{id}/endpoints/{name}",
+                get(versions::get_endpoint).patch(versions::update_endpoint).delete(versions::delete_endpoint),
+            )
             .fallback(unknown_operation)
             .with_state(state.clone());
         let runtime_app = Router::new()
@@ -744,7 +753,12 @@ async fn create_harness(State(state): State<Arc<FakeState>>, headers: HeaderMap,
         system_prompt,
         version: 1,
         extra: KEPT.iter().filter_map(|k| body.get(*k).map(|v| (k.to_string(), v.clone()))).collect(),
+        versions: Vec::new(),
+        endpoints: BTreeMap::new(),
     };
+    let mut h = h;
+    let first = harness_json(&h);
+    versions::record_version(&mut h, first);
     let out = json!({ "harness": harness_json(&h) });
     data.harnesses.insert(id, h);
     ok(StatusCode::CREATED, &out)
@@ -764,7 +778,12 @@ fn settle(h: &mut HarnessRec) {
     }
 }
 
-async fn get_harness(State(state): State<Arc<FakeState>>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+async fn get_harness(
+    State(state): State<Arc<FakeState>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    uri: Uri,
+) -> Response {
     let region = match signed_region(&headers) {
         Ok(r) => r,
         Err(r) => return r,
@@ -772,11 +791,16 @@ async fn get_harness(State(state): State<Arc<FakeState>>, headers: HeaderMap, Pa
     if let Some(r) = state.fault("GetHarness") {
         return r;
     }
+    let query = query_of(&uri);
     let mut data = state.data();
     match data.harnesses.get_mut(&id).filter(|h| h.region == region) {
         Some(h) => {
             settle(h);
-            ok(StatusCode::OK, &json!({ "harness": harness_json(h) }))
+            match versions::version_json(h, &query) {
+                Some(Ok(v)) => ok(StatusCode::OK, &json!({ "harness": v })),
+                Some(Err(r)) => r,
+                None => ok(StatusCode::OK, &json!({ "harness": harness_json(h) })),
+            }
         }
         None => not_found(&format!("Harness not found: {id}")),
     }
@@ -790,13 +814,7 @@ async fn list_harnesses(State(state): State<Arc<FakeState>>, headers: HeaderMap,
     if let Some(r) = state.fault("ListHarnesses") {
         return r;
     }
-    let query: HashMap<String, String> = uri
-        .query()
-        .unwrap_or("")
-        .split('&')
-        .filter_map(|kv| kv.split_once('='))
-        .map(|(k, v)| (k.to_string(), percent_decode(v)))
-        .collect();
+    let query = query_of(&uri);
     let max: usize = match query.get("maxResults").map(|m| m.parse::<usize>()) {
         None => 10,
         Some(Ok(m)) if (1..=100).contains(&m) => m,
@@ -895,7 +913,9 @@ async fn update_harness(
     h.status = "UPDATING";
     h.failure_reason = None;
     h.settles_to = Some("READY");
-    ok(StatusCode::OK, &json!({ "harness": harness_json(h) }))
+    let now = harness_json(h);
+    versions::record_version(h, now.clone());
+    ok(StatusCode::OK, &json!({ "harness": now }))
 }
 
 async fn delete_harness(State(state): State<Arc<FakeState>>, headers: HeaderMap, Path(id): Path<String>) -> Response {
@@ -917,6 +937,16 @@ async fn delete_harness(State(state): State<Arc<FakeState>>, headers: HeaderMap,
 
 // ---------------------------------------------------------------------------
 // InvokeHarness
+
+/// A request's query parameters, percent-decoded.
+fn query_of(uri: &Uri) -> HashMap<String, String> {
+    uri.query()
+        .unwrap_or("")
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (k.to_string(), percent_decode(v)))
+        .collect()
+}
 
 fn string_header(name: &'static str, value: &str) -> Header {
     Header::new(name, EventHeaderValue::String(value.to_owned().into()))
@@ -1015,13 +1045,7 @@ async fn invoke_harness(State(state): State<Arc<FakeState>>, headers: HeaderMap,
     if let Some(r) = state.fault("InvokeHarness") {
         return r;
     }
-    let query: HashMap<String, String> = uri
-        .query()
-        .unwrap_or("")
-        .split('&')
-        .filter_map(|kv| kv.split_once('='))
-        .map(|(k, v)| (k.to_string(), percent_decode(v)))
-        .collect();
+    let query = query_of(&uri);
     let Some(arn) = query.get("harnessArn").cloned() else { return missing("harnessArn") };
     let session = match check_session(&headers) {
         Ok(s) => s,
@@ -1043,9 +1067,16 @@ async fn invoke_harness(State(state): State<Arc<FakeState>>, headers: HeaderMap,
         if h.status != "READY" {
             return validation(&format!("Harness {} is {}; it can be invoked when it is READY", h.id, h.status));
         }
-        let model = body.get("model").filter(|m| !m.is_null()).cloned().unwrap_or_else(|| h.model.clone());
-        let system: Vec<String> = h
-            .system_prompt
+        // An endpoint serves its version's configuration; no qualifier is DEFAULT, the latest.
+        let (served_model, served_prompt) = match query.get("qualifier") {
+            Some(endpoint) => match versions::endpoint_config(h, endpoint) {
+                Ok(c) => c,
+                Err(r) => return r,
+            },
+            None => (h.model.clone(), h.system_prompt.clone()),
+        };
+        let model = body.get("model").filter(|m| !m.is_null()).cloned().unwrap_or(served_model);
+        let system: Vec<String> = served_prompt
             .as_array()
             .into_iter()
             .flatten()

@@ -79,6 +79,13 @@ export type CallTotals = {
   spend: number;
 };
 
+/** One member that differs between two versions (`model.model_id`, `system_prompt`, ...). */
+export type Change = {
+  field: string;
+  from: Record<string, unknown>;
+  to: Record<string, unknown>;
+};
+
 /** A changed key: `key` is its hash (`/key/update`) or its new clear value (`/key/regenerate`). */
 export type ChangedKey = KeyView & {
   key: string;
@@ -349,6 +356,44 @@ export type EndUserView = {
   user_id: string;
 };
 
+export type EndpointBody = Target & EndpointForm;
+
+/** An endpoint pointed at another version, or described anew. */
+export type EndpointChange = {
+  description?: string | null;
+  version?: string | null;
+};
+
+export type EndpointChangeBody = Target & EndpointChange;
+
+/** A new endpoint: its name, and the version it serves (the latest when left out). */
+export type EndpointForm = {
+  description?: string | null;
+  name: string;
+  version?: string | null;
+};
+
+export type EndpointList = {
+  endpoints: EndpointView[];
+  harness_id: string;
+  region: string;
+};
+
+/** A harness endpoint: a name InvokeHarness takes as `qualifier`, serving one version. */
+export type EndpointView = {
+  arn: string;
+  created_at?: string | null;
+  description?: string | null;
+  failure_reason?: string | null;
+  /** The version it serves now. */
+  live_version?: string | null;
+  name: string;
+  status: string;
+  /** The version it was pointed at (`DEFAULT` has none: it follows the latest). */
+  target_version?: string | null;
+  updated_at?: string | null;
+};
+
 export type ErrorDetail = {
   /** The HTTP status, as a string. */
   code: string;
@@ -544,6 +589,8 @@ export type ImageBuildInfo = {
 export type ImageStep = "repository_created" | "assembled" | "present" | "uploading" | "uploaded" | "pushed";
 
 export type InvokeBody = Target & {
+  /** The harness endpoint to call (`DEFAULT` when left out). */
+  endpoint?: string | null;
   message: string;
   session_id?: string | null;
 };
@@ -1587,6 +1634,29 @@ export type UserRecord = Limits & {
 export type Validation = {
   errors: FieldIssue[];
   warnings: FieldIssue[];
+};
+
+export type VersionDiff = {
+  /** The members that differ, by name (`model.model_id`, `system_prompt`, ...). */
+  changes: Change[];
+  from: string;
+  harness_id: string;
+  to: string;
+};
+
+export type VersionList = {
+  harness_id: string;
+  region: string;
+  /** Newest first. */
+  versions: VersionView[];
+};
+
+/** One version of a harness. */
+export type VersionView = {
+  created_at?: string | null;
+  failure_reason?: string | null;
+  status: string;
+  version: string;
 };
 
 export type WireBody = Target & WireRequest;

@@ -555,11 +555,15 @@ impl<G: Governance> Env<G> {
     pub async fn invoke(
         &self,
         target: &Target,
-        id: &str,
-        session_id: Option<&str>,
-        message: &str,
+        request: &super::TurnRequest<'_>,
     ) -> Result<(Value, TurnRecord, impl Stream<Item = Result<Value, AwsError>> + Send + 'static + use<G>), AdminError>
     {
+        let (id, session_id, message) = (request.harness_id, request.session_id, request.message);
+        let endpoint = request.endpoint.map(str::trim).filter(|e| !e.is_empty());
+        if let Some(e) = endpoint {
+            crate::aws::harness_versions::check_endpoint_name(e)
+                .map_err(|m| AdminError::invalid(m, Some("endpoint")))?;
+        }
         if message.trim().is_empty() {
             return Err(AdminError::invalid("message is empty", Some("message")));
         }
@@ -596,7 +600,13 @@ impl<G: Governance> Env<G> {
             output_tokens: 0,
         };
         self.store.put_turn(&turn).await?;
-        let stream = match agentcore::invoke(&clients, harness.arn(), &session, &trace_parent, message).await {
+        let call = agentcore::Invocation {
+            harness_arn: harness.arn(),
+            session_id: &session,
+            trace_parent: &trace_parent,
+            endpoint,
+        };
+        let stream = match agentcore::invoke(&clients, &call, message).await {
             Ok(s) => s,
             Err(e) => {
                 turn.ended_at = Some(crate::time::format_time(chrono::Utc::now()));
@@ -617,6 +627,7 @@ impl<G: Governance> Env<G> {
             "turn_id": turn.turn_id,
             "trace_id": turn.trace_id,
             "key_token": turn.key_token,
+            "endpoint": endpoint.unwrap_or("DEFAULT"),
         });
         Ok((head, turn, stream))
     }

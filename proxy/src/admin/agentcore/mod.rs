@@ -4,6 +4,7 @@
 
 pub mod manage;
 pub mod runs;
+pub mod versions;
 pub mod wiring;
 
 use std::sync::{Arc, OnceLock};
@@ -220,13 +221,11 @@ pub fn key_source(key: Option<&str>, generate: Option<&Value>) -> Result<KeySour
 pub async fn invoke(
     env: &Env<CoreGovernance>,
     target: &Target,
-    harness_id: &str,
-    session_id: Option<&str>,
-    message: &str,
+    request: TurnRequest<'_>,
 ) -> Result<impl Stream<Item = Value> + Send + 'static, AdminError> {
     // Listening before the harness is called: none of its calls can be missed.
     let calls = env.gateway.subscribe();
-    let (head, turn, events) = env.invoke(target, harness_id, session_id, message).await?;
+    let (head, turn, events) = env.invoke(target, &request).await?;
     let run = Run {
         harness: Box::pin(events),
         calls,
@@ -238,6 +237,16 @@ pub async fn invoke(
     };
     let events = futures::stream::unfold(run, |mut run| async move { run.next().await.map(|v| (v, run)) });
     Ok(futures::stream::once(async move { head }).chain(events))
+}
+
+/// One playground turn asked for.
+pub struct TurnRequest<'a> {
+    pub harness_id: &'a str,
+    /// The session to continue; a new one when `None`.
+    pub session_id: Option<&'a str>,
+    /// The harness endpoint to call (`DEFAULT` when `None`).
+    pub endpoint: Option<&'a str>,
+    pub message: &'a str,
 }
 
 /// How long calls that ended with the harness's last event may still be reported.

@@ -17,6 +17,7 @@ use super::{Admin, parse_body};
 use crate::admin::agentcore::manage::{Deleted, Saved, StoredKey};
 use crate::admin::agentcore::manage::{DoctorRequest, Env, HarnessForm, Preflight};
 use crate::admin::agentcore::runs::{SessionList, SessionView};
+use crate::admin::agentcore::versions::{EndpointChange, EndpointForm, EndpointList, VersionDiff, VersionList};
 use crate::admin::agentcore::wiring::{self, WireRequest};
 use crate::admin::agentcore::wiring::{WireEvent, WireResult};
 use crate::admin::agentcore::{self, CoreGovernance, HarnessList, ProviderList, Settings};
@@ -26,6 +27,7 @@ use crate::aws::Target;
 use crate::aws::agentcore::DEFAULT_PROVIDER_NAME;
 use crate::aws::agentcore::HarnessView;
 use crate::aws::doctor::Report;
+use crate::aws::harness_versions::EndpointView;
 use crate::http::error::ErrorBody as ErrorResponse;
 use crate::http::{AppState, sse};
 
@@ -46,6 +48,12 @@ use crate::http::{AppState, sse};
     invoke,
     sessions,
     session,
+    versions,
+    version_diff,
+    endpoints,
+    create_endpoint,
+    update_endpoint,
+    delete_endpoint,
     wire
 ))]
 pub struct AgentCoreApi;
@@ -61,6 +69,13 @@ pub fn routes() -> Router<AppState> {
         .route("/agentcore/harnesses/{id}/invoke", post(invoke))
         .route("/agentcore/harnesses/{id}/sessions", get(sessions))
         .route("/agentcore/harnesses/{id}/sessions/{session_id}", get(session))
+        .route("/agentcore/harnesses/{id}/versions", get(versions))
+        .route("/agentcore/harnesses/{id}/versions/diff", get(version_diff))
+        .route("/agentcore/harnesses/{id}/endpoints", get(endpoints).post(create_endpoint))
+        .route(
+            "/agentcore/harnesses/{id}/endpoints/{name}",
+            axum::routing::patch(update_endpoint).delete(delete_endpoint),
+        )
         .route("/agentcore/doctor", post(doctor))
         .route("/agentcore/wire", post(wire))
 }
@@ -245,6 +260,8 @@ struct InvokeBody {
     #[serde(flatten)]
     target: Target,
     session_id: Option<String>,
+    /// The harness endpoint to call (`DEFAULT` when left out).
+    endpoint: Option<String>,
     message: String,
 }
 
@@ -259,7 +276,13 @@ async fn invoke(
 ) -> Result<Response, AdminError> {
     let body: InvokeBody = parse_body(&body)?;
     let env = env(&state.admin, caller, &headers)?;
-    let events = agentcore::invoke(&env, &body.target, &id, body.session_id.as_deref(), &body.message).await?;
+    let turn = agentcore::TurnRequest {
+        harness_id: &id,
+        session_id: body.session_id.as_deref(),
+        endpoint: body.endpoint.as_deref(),
+        message: &body.message,
+    };
+    let events = agentcore::invoke(&env, &body.target, turn).await?;
     Ok(sse::feed(events, "waiting for the harness"))
 }
 
@@ -283,6 +306,98 @@ async fn session(
     Path((id, session_id)): Path<(String, String)>,
 ) -> Result<Json<SessionView>, AdminError> {
     Ok(Json(env(&state.admin, caller, &headers)?.harness_session(&id, &session_id).await?))
+}
+
+#[utoipa::path(get, path = "/agentcore/harnesses/{id}/versions", tag = "agentcore", summary = "The harness's versions, newest first", params(("id" = String, Path), ("region" = Option<String>, Query), ("profile" = Option<String>, Query)), responses((status = 200, body = VersionList), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
+async fn versions(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(target): Query<Target>,
+) -> Result<Json<VersionList>, AdminError> {
+    Ok(Json(env(&state.admin, caller, &headers)?.harness_versions(&target, &id).await?))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+struct DiffQuery {
+    from: String,
+    to: String,
+    #[serde(flatten)]
+    target: Target,
+}
+
+#[utoipa::path(get, path = "/agentcore/harnesses/{id}/versions/diff", tag = "agentcore", summary = "What changed from one version of the harness to another", params(("id" = String, Path), ("from" = String, Query), ("to" = String, Query), ("region" = Option<String>, Query), ("profile" = Option<String>, Query)), responses((status = 200, body = VersionDiff), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
+async fn version_diff(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<DiffQuery>,
+) -> Result<Json<VersionDiff>, AdminError> {
+    Ok(Json(env(&state.admin, caller, &headers)?.version_diff(&q.target, &id, &q.from, &q.to).await?))
+}
+
+#[utoipa::path(get, path = "/agentcore/harnesses/{id}/endpoints", tag = "agentcore", summary = "The harness's endpoints (DEFAULT and named ones) and the versions they serve", params(("id" = String, Path), ("region" = Option<String>, Query), ("profile" = Option<String>, Query)), responses((status = 200, body = EndpointList), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
+async fn endpoints(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(target): Query<Target>,
+) -> Result<Json<EndpointList>, AdminError> {
+    Ok(Json(env(&state.admin, caller, &headers)?.harness_endpoints(&target, &id).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+struct EndpointBody {
+    #[serde(flatten)]
+    target: Target,
+    #[serde(flatten)]
+    form: EndpointForm,
+}
+
+#[utoipa::path(post, path = "/agentcore/harnesses/{id}/endpoints", tag = "agentcore", summary = "A named endpoint serving a version (the latest when none is given)", request_body = EndpointBody, params(("id" = String, Path)), responses((status = 200, body = EndpointView), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
+async fn create_endpoint(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<EndpointView>, AdminError> {
+    let body: EndpointBody = parse_body(&body)?;
+    Ok(Json(env(&state.admin, caller, &headers)?.create_endpoint(&body.target, &id, &body.form).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+struct EndpointChangeBody {
+    #[serde(flatten)]
+    target: Target,
+    #[serde(flatten)]
+    change: EndpointChange,
+}
+
+#[utoipa::path(patch, path = "/agentcore/harnesses/{id}/endpoints/{name}", tag = "agentcore", summary = "Point an endpoint at another version (or describe it anew)", request_body = EndpointChangeBody, params(("id" = String, Path), ("name" = String, Path)), responses((status = 200, body = EndpointView), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
+async fn update_endpoint(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    headers: HeaderMap,
+    Path((id, name)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Json<EndpointView>, AdminError> {
+    let body: EndpointChangeBody = parse_body(&body)?;
+    Ok(Json(env(&state.admin, caller, &headers)?.update_endpoint(&body.target, &id, &name, &body.change).await?))
+}
+
+#[utoipa::path(delete, path = "/agentcore/harnesses/{id}/endpoints/{name}", tag = "agentcore", summary = "Delete a named endpoint (DEFAULT stays)", params(("id" = String, Path), ("name" = String, Path), ("region" = Option<String>, Query), ("profile" = Option<String>, Query)), responses((status = 200, body = Deleted), (status = "default", description = "An error, in LiteLLM's shape", body = ErrorResponse)))]
+async fn delete_endpoint(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    headers: HeaderMap,
+    Path((id, name)): Path<(String, String)>,
+    Query(target): Query<Target>,
+) -> Result<Json<Deleted>, AdminError> {
+    Ok(Json(env(&state.admin, caller, &headers)?.delete_endpoint(&target, &id, &name).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
