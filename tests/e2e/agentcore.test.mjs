@@ -4,7 +4,8 @@
 // doctor (loopback API base, the bare `claude-haiku`), "Wire everything" step by step, the
 // provider holding agentcore-harness-key, the harness READY, the harness playground (two turns
 // in one session, a tool), the model switch, the harness's calls in the request log, the harness
-// as a model (`bedrock/agentcore/<ARN>`) in the Models page and the Playground, providers
+// as a model (`bedrock/agentcore/<ARN>`) in the Models page and the Playground, the harness's
+// versions compared and an endpoint kept at an older one, providers
 // created/rotated, and a wiring that fails at CreateHarness (AccessDenied).
 // Screenshots go to target/e2e-screenshots/30-agentcore-*.png.
 
@@ -369,6 +370,48 @@ test("switch the model to claude-sonnet in one click; the next turn goes to it",
   assert.match(await turn.getByTestId("hp-usage").innerText(), /litellm_proxy\/claude-sonnet/);
   assert.notEqual(await page.getByTestId("hp-session").locator("code").innerText(), sessionId);
   await shot("13-playground-switched-to-sonnet");
+});
+
+test("versions and endpoints in the harness's details: what changed, an endpoint kept at an older version", async () => {
+  await tab("resources");
+  const h = harnessRow("seed_harness");
+  await h.locator("td").first().click();
+  const d = page.getByTestId("harness-details");
+  await d.waitFor();
+  await d.getByTestId("harness-versions").waitFor();
+  // Created, its system prompt edited, switched to claude-sonnet: three versions.
+  assert.deepEqual(await d.getByTestId("hv-version").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-version"))), ["3", "2", "1"]);
+  await d.getByTestId("hv-from").selectOption("1");
+  await d.getByTestId("hv-to").selectOption("3");
+  await d.getByTestId("hv-compare").click();
+  const change = d.locator("[data-testid=hv-change][data-field='model.model_id']");
+  await change.waitFor();
+  assert.match(await change.innerText(), /litellm_proxy\/claude-haiku[\s\S]*→[\s\S]*litellm_proxy\/claude-sonnet/);
+  assert.equal(await d.locator("[data-testid=hv-change][data-field=system_prompt]").count(), 1);
+  // A named endpoint serving version 1 (claude-haiku) while DEFAULT serves the latest.
+  await d.getByTestId("hv-new-name").fill("bad-name");
+  assert.equal(await d.getByTestId("hv-create").isDisabled(), true, "the name is checked before AWS is asked");
+  await d.getByTestId("hv-new-name").fill("stable");
+  await d.getByTestId("hv-new-version").selectOption("1");
+  await d.getByTestId("hv-create").click();
+  const stable = d.locator("[data-testid=hv-endpoint][data-name=stable]");
+  await stable.waitFor();
+  assert.equal(await stable.getByTestId("hv-point").inputValue(), "1");
+  assert.match(await d.locator("[data-testid=hv-endpoint][data-name=DEFAULT]").innerText(), /v3 · follows the latest/);
+  await shot("13b-versions-and-endpoints");
+  const harnessId = (await api(stack.gatewayUrl, "GET", "/agentcore/harnesses")).json.harnesses[0].harness_id;
+  const r = await fetch(`${stack.gatewayUrl}/agentcore/harnesses/${harnessId}/invoke`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${MASTER_KEY}`, "content-type": "application/json", accept: "text/event-stream" },
+    body: JSON.stringify({ message: "Which version?", endpoint: "stable" }),
+  });
+  assert.equal(r.status, 200);
+  const text = await r.text();
+  assert.match(text, /"model_group":"claude-haiku"/, "the stable endpoint's turn went to version 1's model");
+  await stable.getByTestId("hv-delete").click();
+  await stable.waitFor({ state: "detached" });
+  await page.keyboard.press("Escape");
+  await d.waitFor({ state: "detached" });
 });
 
 test("the harness's calls are in the request log under its key", async () => {

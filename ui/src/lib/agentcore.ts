@@ -14,6 +14,10 @@ import type {
   ProviderBody,
   ProviderList,
   Report,
+  EndpointBody,
+  EndpointChangeBody,
+  EndpointList,
+  EndpointView,
   Saved,
   SessionList,
   SessionView,
@@ -21,6 +25,8 @@ import type {
   Step,
   StoredKey,
   Target,
+  VersionDiff,
+  VersionList,
   WireBody,
   WireResult,
 } from "./api.gen";
@@ -161,7 +167,9 @@ export class AgentCoreApi {
   ) {}
 
   private async send<T>(method: Method, path: string, body?: Target, signal?: AbortSignal): Promise<T> {
-    const url = method === "GET" || method === "DELETE" ? path + query(this.target) : path;
+    // The target goes in the query of reads and deletes, after the path's own parameters.
+    const target = query(this.target);
+    const url = method === "GET" || method === "DELETE" ? path + (path.includes("?") ? target.replace("?", "&") : target) : path;
     let response: Response;
     try {
       response = await fetch(this.gw.url + url, {
@@ -250,6 +258,27 @@ export class AgentCoreApi {
   /** One session, turn by turn, each with the gateway calls the harness made for it. */
   session(id: string, sessionId: string): Promise<SessionView> {
     return this.send<SessionView>("GET", `/agentcore/harnesses/${encodeURIComponent(id)}/sessions/${encodeURIComponent(sessionId)}`);
+  }
+  /** The harness's versions, newest first. */
+  versions(id: string): Promise<VersionList> {
+    return this.send<VersionList>("GET", `/agentcore/harnesses/${encodeURIComponent(id)}/versions`);
+  }
+  /** What changed from one version to another. */
+  versionDiff(id: string, from: string, to: string): Promise<VersionDiff> {
+    const q = `from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`;
+    return this.send<VersionDiff>("GET", `/agentcore/harnesses/${encodeURIComponent(id)}/versions/diff?${q}`);
+  }
+  endpoints(id: string): Promise<EndpointList> {
+    return this.send<EndpointList>("GET", `/agentcore/harnesses/${encodeURIComponent(id)}/endpoints`);
+  }
+  createEndpoint(id: string, body: EndpointBody): Promise<EndpointView> {
+    return this.send<EndpointView>("POST", `/agentcore/harnesses/${encodeURIComponent(id)}/endpoints`, body);
+  }
+  updateEndpoint(id: string, name: string, body: EndpointChangeBody): Promise<EndpointView> {
+    return this.send<EndpointView>("PATCH", `/agentcore/harnesses/${encodeURIComponent(id)}/endpoints/${encodeURIComponent(name)}`, body);
+  }
+  deleteEndpoint(id: string, name: string): Promise<Deleted> {
+    return this.send<Deleted>("DELETE", `/agentcore/harnesses/${encodeURIComponent(id)}/endpoints/${encodeURIComponent(name)}`);
   }
   deleteHarness(id: string): Promise<Deleted> {
     return this.send<Deleted>("DELETE", `/agentcore/harnesses/${encodeURIComponent(id)}`);

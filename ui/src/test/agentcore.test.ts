@@ -1,5 +1,6 @@
-import { describe, expect, it } from "vitest";
-import { AgentCoreError, agentCoreErrorFrom, explainAgentCoreError, type InvokeEvent } from "../lib/agentcore";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { AgentCoreApi, AgentCoreError, agentCoreErrorFrom, explainAgentCoreError, type InvokeEvent } from "../lib/agentcore";
+import { Gateway } from "../lib/api";
 import type { HarnessView, Step, WireResult } from "../lib/api.gen";
 import {
   aliasOf,
@@ -406,6 +407,24 @@ describe("the playground's stream", () => {
     const b = applyInvokeEvent(a, { type: "text", index: 0, text: "b" });
     expect(turnText(a)).toBe("a");
     expect(turnText(b)).toBe("ab");
+  });
+});
+
+describe("the AgentCore API client", () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  it("puts the region and profile after a path's own query", async () => {
+    const fetchMock = vi.fn().mockImplementation(async () => new Response('{"harness_id":"h","from":"1","to":"2","changes":[]}', { status: 200 }));
+    vi.stubGlobal("fetch", fetchMock);
+    const api = new AgentCoreApi(new Gateway("http://gw", "sk-master"), { region: "us-west-2", profile: "dev" });
+    await api.versionDiff("h 1", "1", "2");
+    await api.versions("h");
+    await api.deleteEndpoint("h", "stable");
+    expect(fetchMock.mock.calls.map((c) => c[0])).toEqual([
+      "http://gw/agentcore/harnesses/h%201/versions/diff?from=1&to=2&region=us-west-2&profile=dev",
+      "http://gw/agentcore/harnesses/h/versions?region=us-west-2&profile=dev",
+      "http://gw/agentcore/harnesses/h/endpoints/stable?region=us-west-2&profile=dev",
+    ]);
   });
 });
 

@@ -6,6 +6,7 @@ import type { HarnessView, Report } from "../../lib/api.gen";
 import { LITELLM_PREFIX, lacksPrefix } from "../../lib/agentcoreLogic";
 import { formatRelative } from "../../lib/format";
 import { Badge, Modal } from "../ui";
+import { HarnessVersions } from "./HarnessVersions";
 import { AwsErrorNotice, DoctorReportView, HarnessStatusBadge, KeyHeld, LongId } from "./parts";
 
 export function HarnessDetails({
@@ -147,6 +148,7 @@ export function HarnessDetails({
           {h.updated_at ? formatRelative(h.updated_at) : dash} {h.created_at && <span className="muted">· created {formatRelative(h.created_at)}</span>}
         </dd>
       </dl>
+      <HarnessVersions api={api} harnessId={h.harness_id} />
       {error != null && <AwsErrorNotice error={error} />}
       {report && <DoctorReportView report={report} testid="details-doctor-report" />}
     </Modal>
