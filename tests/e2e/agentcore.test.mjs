@@ -408,10 +408,23 @@ test("versions and endpoints in the harness's details: what changed, an endpoint
   assert.equal(r.status, 200);
   const text = await r.text();
   assert.match(text, /"model_group":"claude-haiku"/, "the stable endpoint's turn went to version 1's model");
-  await stable.getByTestId("hv-delete").click();
-  await stable.waitFor({ state: "detached" });
   await page.keyboard.press("Escape");
   await d.waitFor({ state: "detached" });
+
+  // The playground can send a turn to the endpoint: version 1's model answers.
+  await tab("playground");
+  await page.getByTestId("hp-endpoint").selectOption("stable");
+  await page.getByTestId("hp-new-session").click().catch(() => {});
+  await page.getByTestId("hp-input").fill("At the stable endpoint");
+  await page.getByTestId("hp-send").click();
+  const turn = page.locator("[data-testid=hp-turn][data-streaming=false]").last();
+  await turn.getByTestId("hp-turn-endpoint").waitFor({ timeout: 30_000 });
+  assert.equal(await turn.getByTestId("hp-turn-endpoint").innerText(), "endpoint stable (v1)");
+  assert.match(await turn.getByTestId("hp-usage").innerText(), /litellm_proxy\/claude-haiku/);
+  assert.match(await turn.getByTestId("hp-call").first().innerText(), /claude-haiku/);
+  await shot("13c-playground-at-an-endpoint");
+  await page.getByTestId("hp-endpoint").selectOption("");
+  await api(stack.gatewayUrl, "DELETE", `/agentcore/harnesses/${harnessId}/endpoints/stable`);
 });
 
 test("the harness's calls are in the request log under its key", async () => {

@@ -69,6 +69,14 @@ async fn versions_are_compared_and_an_endpoint_serves_the_version_it_points_at()
     assert_eq!(stable["live_version"], "1");
     assert_eq!(model_at(&a, &id, None).await, "claude-sonnet");
     assert_eq!(model_at(&a, &id, Some("stable")).await, "claude-haiku", "the endpoint serves version 1's model");
+    let (status, events) =
+        a.sse(&format!("/agentcore/harnesses/{id}/invoke"), json!({"message": "hi", "endpoint": "stable"})).await;
+    assert_eq!(status, 200);
+    assert_eq!(events[0]["version"], "1");
+    assert_eq!(events[0]["model_id"], "litellm_proxy/claude-haiku", "the model of the endpoint's version");
+    let (status, e) =
+        a.sse(&format!("/agentcore/harnesses/{id}/invoke"), json!({"message": "hi", "endpoint": "nowhere"})).await;
+    assert_eq!(status, 404, "{e:?}");
 
     // Pointed at version 2, it serves claude-sonnet.
     let (status, moved) =

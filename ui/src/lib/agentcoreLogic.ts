@@ -458,6 +458,8 @@ export interface Usage {
 export interface HarnessTurn {
   sessionId: string | null;
   modelId: string | null;
+  /** The named endpoint the turn went to, with its version (`stable (v1)`); null for DEFAULT. */
+  endpoint: string | null;
   blocks: Block[];
   stopReason: string | null;
   usage: Usage | null;
@@ -470,7 +472,7 @@ export interface HarnessTurn {
 }
 
 export function emptyTurn(): HarnessTurn {
-  return { sessionId: null, modelId: null, blocks: [], stopReason: null, usage: null, latencyMs: null, error: null, done: false, messages: 0, role: "assistant" };
+  return { sessionId: null, modelId: null, endpoint: null, blocks: [], stopReason: null, usage: null, latencyMs: null, error: null, done: false, messages: 0, role: "assistant" };
 }
 
 const str = (v: unknown): string | null => (typeof v === "string" ? v : v == null ? null : String(v));
@@ -500,6 +502,7 @@ export function applyInvokeEvent(turn: HarnessTurn, e: InvokeEvent): HarnessTurn
     case "session":
       t.sessionId = str(e.session_id);
       t.modelId = str(e.model_id);
+      t.endpoint = e.endpoint && e.endpoint !== "DEFAULT" ? `${str(e.endpoint)}${e.version ? ` (v${str(e.version)})` : ""}` : null;
       break;
     case "message_start":
       t.messages = turn.messages + 1;

@@ -575,7 +575,20 @@ impl<G: Governance> Env<G> {
             None => agentcore::new_session_id(),
         };
         let clients = self.clients(target).await?;
-        let harness = agentcore::get_harness(&clients, id).await?;
+        let latest = agentcore::get_harness(&clients, id).await?;
+        // An endpoint serves its version: the model (and key) the turn goes to are that version's.
+        let (harness, version) = match endpoint {
+            None => (latest, None),
+            Some(name) => {
+                let endpoints = crate::aws::harness_versions::list_endpoints(&clients, id).await?;
+                let Some(live) = endpoints.into_iter().find(|e| e.name == name).and_then(|e| e.live_version) else {
+                    return Err(AdminError::NotFound(format!(
+                        "harness {id} has no endpoint {name} serving a version; see GET /agentcore/harnesses/{id}/endpoints"
+                    )));
+                };
+                (crate::aws::harness_versions::get_version(&clients, id, &live).await?, Some(live))
+            }
+        };
         // The key the harness calls this gateway with: its calls in the request log are filed
         // under it.
         let key_token = match agentcore::LiteLlmModel::of(harness.model()).and_then(|m| m.api_key_arn) {
@@ -628,6 +641,7 @@ impl<G: Governance> Env<G> {
             "trace_id": turn.trace_id,
             "key_token": turn.key_token,
             "endpoint": endpoint.unwrap_or("DEFAULT"),
+            "version": version,
         });
         Ok((head, turn, stream))
     }

@@ -89,6 +89,7 @@ export function AgentCoreDialogs({
           onSwitch={(a) => switchModel(detailsHarness, a)}
           switching={switching != null}
           onDelete={() => setDialog({ kind: "delete-harness", harness: detailsHarness })}
+          onChanged={reloadAll}
         />
       )}
       {dialog?.kind === "switch" && (

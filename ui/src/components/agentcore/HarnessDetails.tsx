@@ -21,8 +21,11 @@ export function HarnessDetails({
   switching,
   autoDoctor,
   onDelete,
+  onChanged,
 }: {
   onDelete: () => void;
+  /** An endpoint changed: what shows the harness's endpoints elsewhere reads them again. */
+  onChanged?: () => void;
   api: AgentCoreApi;
   harness: HarnessView;
   /** Run the doctor as soon as the details open. */
@@ -148,7 +151,7 @@ export function HarnessDetails({
           {h.updated_at ? formatRelative(h.updated_at) : dash} {h.created_at && <span className="muted">· created {formatRelative(h.created_at)}</span>}
         </dd>
       </dl>
-      <HarnessVersions api={api} harnessId={h.harness_id} />
+      <HarnessVersions api={api} harnessId={h.harness_id} onChanged={onChanged} />
       {error != null && <AwsErrorNotice error={error} />}
       {report && <DoctorReportView report={report} testid="details-doctor-report" />}
     </Modal>

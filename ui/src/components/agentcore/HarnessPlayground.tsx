@@ -53,6 +53,9 @@ export function HarnessPlayground({
   const [conversations, setConversations] = useState<Record<string, Conversation>>({});
   const [input, setInput] = useState("");
   const [pastSessions, setPastSessions] = useState(false);
+  // The harness's named endpoints (DEFAULT, the latest version, when none is chosen).
+  const [endpoints, setEndpoints] = useState<string[]>([]);
+  const [endpoint, setEndpoint] = useState("");
   const controller = useRef<AbortController | null>(null);
   const scroller = useRef<HTMLDivElement>(null);
   const harness = harnesses.find((h) => h.harness_id === selected) ?? null;
@@ -65,6 +68,21 @@ export function HarnessPlayground({
   useEffect(() => {
     if (!harness && harnesses.length) onSelect((harnesses.find((h) => h.status === "READY") ?? harnesses[0]).harness_id);
   }, [harness, harnesses, onSelect]);
+
+  // Read again when the harness list is (after an endpoint changed in the harness's details).
+  useEffect(() => {
+    setEndpoint("");
+    setEndpoints([]);
+    if (!selected || !harnesses.some((h) => h.harness_id === selected)) return;
+    let live = true;
+    api.endpoints(selected).then(
+      (l) => live && setEndpoints(l.endpoints.map((e) => e.name).filter((n) => n !== "DEFAULT")),
+      () => live && setEndpoints([]),
+    );
+    return () => {
+      live = false;
+    };
+  }, [api, selected, harnesses]);
 
   useLayoutEffect(() => {
     const el = scroller.current;
@@ -88,7 +106,7 @@ export function HarnessPlayground({
     try {
       await api.invoke(
         hid,
-        { message, ...(sessionId ? { session_id: sessionId } : {}) },
+        { message, ...(sessionId ? { session_id: sessionId } : {}), ...(endpoint ? { endpoint } : {}) },
         (e) => {
           if (e.type === "session" && typeof e.session_id === "string") update(hid, (c) => ({ ...c, sessionId: e.session_id as string }));
           updateTurn(hid, id, (t) => ({ ...t, turn: applyInvokeEvent(t.turn, e) }));
@@ -148,6 +166,19 @@ export function HarnessPlayground({
             <button type="button" className="btn btn-sm" disabled={switching || busy || settling(harness.status)} onClick={() => onSwitch(harness, target)} data-testid="hp-switch" data-target={target}>
               {switching ? "Switching…" : lacksPrefix(harness) ? `Fix: use ${LITELLM_PREFIX}${target}` : `Switch to ${target}`}
             </button>
+          )}
+          {endpoints.length > 0 && (
+            <label className="ac-inline-form">
+              Endpoint
+              <select className="input input-sm" value={endpoint} onChange={(e) => setEndpoint(e.target.value)} disabled={busy} data-testid="hp-endpoint">
+                <option value="">DEFAULT (latest version)</option>
+                {endpoints.map((n) => (
+                  <option key={n} value={n}>
+                    {n}
+                  </option>
+                ))}
+              </select>
+            </label>
           )}
         </div>
         <div className="ac-play-row">
@@ -287,6 +318,7 @@ function TurnView({ t }: { t: PlayTurn }) {
             {u?.cache_read_input_tokens ? <span>{formatTokens(u.cache_read_input_tokens)} cache read</span> : null}
             {turn.latencyMs != null && <span>latency {formatMs(turn.latencyMs)}</span>}
             <CallsSummary calls={turnCalls(turn)} testid="hp-calls-summary" />
+            {turn.endpoint && <span data-testid="hp-turn-endpoint">endpoint {turn.endpoint}</span>}
             {turn.modelId && <span className="mono">{turn.modelId}</span>}
           </div>
         )}

@@ -15,7 +15,7 @@ function show(v: unknown): string {
   return typeof v === "string" ? v : JSON.stringify(v);
 }
 
-export function HarnessVersions({ api, harnessId }: { api: AgentCoreApi; harnessId: string }) {
+export function HarnessVersions({ api, harnessId, onChanged }: { api: AgentCoreApi; harnessId: string; onChanged?: () => void }) {
   const [versions, setVersions] = useState<VersionView[] | null>(null);
   const [endpoints, setEndpoints] = useState<EndpointView[] | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -45,12 +45,13 @@ export function HarnessVersions({ api, harnessId }: { api: AgentCoreApi; harness
     void load();
   }, [load]);
 
-  const act = async (work: () => Promise<unknown>) => {
+  const act = async (work: () => Promise<unknown>, changes = true) => {
     setBusy(true);
     setError(null);
     try {
       await work();
       await load();
+      if (changes) onChanged?.();
     } catch (e) {
       setError(e);
     } finally {
@@ -58,7 +59,7 @@ export function HarnessVersions({ api, harnessId }: { api: AgentCoreApi; harness
     }
   };
 
-  const compare = () => act(async () => setDiff(await api.versionDiff(harnessId, from, to)));
+  const compare = () => act(async () => setDiff(await api.versionDiff(harnessId, from, to)), false);
   const nameError = name && !ENDPOINT_NAME.test(name) ? "Letters, digits and underscores, starting with a letter" : null;
 
   if (!versions || !endpoints) return error ? <AwsErrorNotice error={error} compact testid="hv-error" /> : <Spinner label="Reading versions and endpoints" />;
