@@ -14,7 +14,7 @@ use bytes::Bytes;
 use super::answer::{Answer, Said};
 use super::conversation::{SessionBook, Turn};
 use super::{AgentCoreProvider, qualifier};
-use crate::providers::{CallOptions, ChatOutput, ChatStream, ChunkWriter, ProviderError, UsageSlot};
+use crate::providers::{CallOptions, ChatOutput, ChatStream, ChunkWriter, ProviderError};
 use crate::schema::{AnswerParts, ChatRequest, Delta};
 
 pub(super) async fn chat(
@@ -51,16 +51,7 @@ pub(super) async fn chat(
     let id = format!("chatcmpl-{}", options.call_id.simple());
     let created = crate::time::unix_now();
     if request.is_stream() {
-        let usage = Arc::new(UsageSlot::default());
-        usage.set_response_id(id.clone());
-        let writer = ChunkWriter::new(
-            id,
-            created,
-            options.alias.clone(),
-            options.include_usage,
-            usage.clone(),
-            options.token_prices,
-        );
+        let (usage, writer) = super::stream_writer(&options, id, created);
         let relay = Relay {
             writer,
             answer: Answer::default(),

@@ -18,7 +18,7 @@ use aws_sdk_bedrockagentcore::Client;
 use futures::future::BoxFuture;
 use serde_json::Value;
 
-use super::{CallOptions, ChatOutput, Provider, ProviderError, SharedClients};
+use super::{CallOptions, ChatOutput, ChunkWriter, Provider, ProviderError, SharedClients, UsageSlot};
 use crate::config::ModelEntry;
 use crate::schema::ChatRequest;
 use conversation::SessionBook;
@@ -96,6 +96,21 @@ impl AgentCoreProvider {
             Agent::Runtime => runtime::chat(self, request, options, turn).await,
         }
     }
+}
+
+/// A streamed answer's chunk writer, and the slot the gateway reads its usage and id from.
+fn stream_writer(options: &CallOptions, id: String, created: u64) -> (Arc<UsageSlot>, ChunkWriter) {
+    let usage = Arc::new(UsageSlot::default());
+    usage.set_response_id(id.clone());
+    let writer = ChunkWriter::new(
+        id,
+        created,
+        options.alias.clone(),
+        options.include_usage,
+        usage.clone(),
+        options.token_prices,
+    );
+    (usage, writer)
 }
 
 /// `qualifier` (the name of the endpoint to call, `DEFAULT` when absent), as LiteLLM's AgentCore

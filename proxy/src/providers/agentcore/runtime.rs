@@ -19,7 +19,7 @@ use super::conversation::{SessionBook, Turn};
 use super::{AgentCoreProvider, qualifier};
 use crate::providers::{
     CallOptions, ChatOutput, ChatStream, ChunkWriter, EventSplitter, MAX_RESPONSE_BYTES, ProviderError, ToChunks,
-    UsageSlot, translated,
+    translated,
 };
 use crate::schema::{AnswerParts, ChatRequest, Delta, Usage};
 
@@ -57,16 +57,7 @@ pub(super) async fn chat(
     let mut body = output.response;
 
     if request.is_stream() {
-        let usage = Arc::new(UsageSlot::default());
-        usage.set_response_id(id.clone());
-        let writer = ChunkWriter::new(
-            id,
-            created,
-            options.alias.clone(),
-            options.include_usage,
-            usage.clone(),
-            options.token_prices,
-        );
+        let (usage, writer) = super::stream_writer(&options, id, created);
         let relay = Relay {
             writer,
             answer: RuntimeAnswer::default(),

@@ -80,9 +80,9 @@ export function HarnessVersions({ api, harnessId, onChanged }: { api: AgentCoreA
                   {endpoints
                     .filter((e) => e.live_version === v.version)
                     .map((e) => (
-                      <Badge key={e.name} tone="violet">
-                        {e.name}
-                      </Badge>
+                      <span key={e.name} className="ac-endpoint-badge" title={e.name}>
+                        <Badge tone="violet">{e.name}</Badge>
+                      </span>
                     ))}
                 </td>
               </tr>
@@ -141,9 +141,13 @@ export function HarnessVersions({ api, harnessId, onChanged }: { api: AgentCoreA
           <tbody>
             {endpoints.map((e) => (
               <tr key={e.name} data-testid="hv-endpoint" data-name={e.name}>
-                <td>
-                  <strong>{e.name}</strong>
-                  {e.description && <div className="muted small">{e.description}</div>}
+                <td className="ac-endpoint-cell">
+                  <strong className="ac-break">{e.name}</strong>
+                  {e.description && (
+                    <div className="muted small ac-clamp" title={e.description}>
+                      {e.description}
+                    </div>
+                  )}
                 </td>
                 <td className="nowrap">
                   {e.name === "DEFAULT" ? (
