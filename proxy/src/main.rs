@@ -135,6 +135,12 @@ fn main() -> ExitCode {
             }
         }
     }
+    // A network address without a key is refused before the port is taken: a configuration
+    // error says so whatever else holds the port.
+    if matches!(cli.command, Command::Serve { .. }) && config.general.master_key.is_none() {
+        eprintln!("error: {}", switchboard::server::StartError::NoMasterKey);
+        return ExitCode::from(2);
+    }
     // SAFETY: no other thread exists yet; the runtime is built below.
     unsafe { config.apply_environment() };
 
