@@ -109,6 +109,13 @@ pub struct KeyArgs {
     /// Alias of the generated key.
     #[arg(long)]
     pub key_alias: Option<String>,
+    /// Take the key from this Secrets Manager secret (name or ARN) instead: the provider reads it
+    /// from there; the secret must hold a key of this gateway.
+    #[arg(long)]
+    pub secret_id: Option<String>,
+    /// The member of the secret's JSON that holds the key.
+    #[arg(long, default_value = "api_key")]
+    pub json_key: String,
 }
 
 #[derive(Subcommand, Debug, Clone)]
@@ -121,7 +128,10 @@ pub enum HarnessCommand {
         #[command(flatten)]
         form: HarnessArgs,
     },
-    Update {
+    /// Change a harness: its model, prompt, tools, skills, memory, truncation, limits or
+    /// environment (what is left out stays as it is).
+    #[command(alias = "update")]
+    Edit {
         id: String,
         #[command(flatten)]
         form: HarnessArgs,
@@ -199,6 +209,29 @@ pub struct HarnessArgs {
     /// 0 to 1.
     #[arg(long)]
     pub top_p: Option<f32>,
+    /// A JSON file (`-`: standard input) with any of the harness form's members: tools,
+    /// allowed_tools, skills, memory, truncation, environment_variables, ... (AgentCore's
+    /// camelCase names are taken too). The flags below override it.
+    #[arg(long, value_name = "FILE")]
+    pub settings: Option<String>,
+    /// Agent-loop iterations per invocation.
+    #[arg(long)]
+    pub max_iterations: Option<i32>,
+    /// Output tokens across all model calls of one invocation.
+    #[arg(long)]
+    pub invocation_max_tokens: Option<i32>,
+    /// The longest an invocation may run.
+    #[arg(long)]
+    pub timeout_seconds: Option<i32>,
+    /// Tool names the agent may use, comma-separated (`*`: all).
+    #[arg(long, value_delimiter = ',')]
+    pub allowed_tools: Option<Vec<String>>,
+    /// Set an environment variable (repeatable); other variables keep their values.
+    #[arg(long = "env", value_name = "NAME=VALUE")]
+    pub env: Vec<String>,
+    /// Remove an environment variable (repeatable).
+    #[arg(long = "unset-env", value_name = "NAME")]
+    pub unset_env: Vec<String>,
     /// Save despite the doctor's errors.
     #[arg(long)]
     pub force: bool,
@@ -383,8 +416,45 @@ fn put(map: &mut Map<String, Value>, key: &str, value: Option<Value>) {
     }
 }
 
-fn form_fields(f: &HarnessArgs) -> Map<String, Value> {
-    let mut m = Map::new();
+fn settings_file(path: &str) -> Result<Map<String, Value>, String> {
+    let text = if path == "-" {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+            .map_err(|e| format!("cannot read the settings from stdin: {e}"))?;
+        text
+    } else {
+        std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?
+    };
+    match serde_json::from_str(&text) {
+        Ok(Value::Object(m)) => Ok(m),
+        Ok(_) => Err(format!("{path}: expected a JSON object of harness members")),
+        Err(e) => Err(format!("{path} is not JSON: {e}")),
+    }
+}
+
+fn env_changes(f: &HarnessArgs, fields: &mut Map<String, Value>) -> Result<(), String> {
+    if f.env.is_empty() && f.unset_env.is_empty() {
+        return Ok(());
+    }
+    let env = fields.entry("environment_variables").or_insert_with(|| json!({}));
+    let Value::Object(env) = env else { return Err("environment_variables must be an object".into()) };
+    for pair in &f.env {
+        let Some((name, value)) = pair.split_once('=') else {
+            return Err(format!("--env {pair}: expected NAME=VALUE"));
+        };
+        env.insert(name.to_string(), json!(value));
+    }
+    for name in &f.unset_env {
+        env.insert(name.clone(), Value::Null);
+    }
+    Ok(())
+}
+
+fn form_fields(f: &HarnessArgs) -> Result<Map<String, Value>, String> {
+    let mut m = match &f.settings {
+        Some(path) => settings_file(path)?,
+        None => Map::new(),
+    };
     put(&mut m, "harness_name", f.name.clone().map(Value::from));
     put(&mut m, "execution_role_arn", f.role_arn.clone().map(Value::from));
     put(&mut m, "model", f.model.clone().map(Value::from));
@@ -394,14 +464,26 @@ fn form_fields(f: &HarnessArgs) -> Map<String, Value> {
     put(&mut m, "max_tokens", f.max_tokens.map(Value::from));
     put(&mut m, "temperature", f.temperature.map(|t| json!(t)));
     put(&mut m, "top_p", f.top_p.map(|t| json!(t)));
+    put(&mut m, "max_iterations", f.max_iterations.map(Value::from));
+    put(&mut m, "invocation_max_tokens", f.invocation_max_tokens.map(Value::from));
+    put(&mut m, "timeout_seconds", f.timeout_seconds.map(Value::from));
+    put(&mut m, "allowed_tools", f.allowed_tools.clone().map(|t| json!(t)));
+    env_changes(f, &mut m)?;
     if f.force {
         m.insert("force".into(), json!(true));
     }
-    m
+    Ok(m)
 }
 
 fn key_fields(k: &KeyArgs) -> Result<Map<String, Value>, String> {
     let mut m = Map::new();
+    if let Some(secret_id) = &k.secret_id {
+        if k.key_env.is_some() || k.key_stdin || k.generate {
+            return Err("pass one of --secret-id, --key-env/--key-stdin or --generate".into());
+        }
+        m.insert("secret".into(), json!({"secret_id": secret_id, "json_key": k.json_key}));
+        return Ok(m);
+    }
     let clear = match (&k.key_env, k.key_stdin) {
         (Some(var), _) => Some(std::env::var(var).map_err(|_| format!("environment variable {var} is not set"))?),
         (None, true) => {
@@ -423,7 +505,11 @@ fn key_fields(k: &KeyArgs) -> Result<Map<String, Value>, String> {
             m.insert("generate".into(), Value::Object(g));
         }
         (None, false) => {
-            return Err("name the key: --key-env VAR or --key-stdin (a key of the gateway), or --generate".into());
+            return Err(
+                "name the key: --key-env VAR or --key-stdin (a key of the gateway), --generate, or --secret-id \
+                 (a Secrets Manager secret holding one)"
+                    .into(),
+            );
         }
     }
     Ok(m)
@@ -445,6 +531,12 @@ fn key_text(key: &Value) -> String {
     )
 }
 
+/// `secret <arn> ('<json key>')` for a provider whose key is in a secret of yours.
+fn secret_text(secret: &Value) -> Option<String> {
+    let arn = secret["secret_arn"].as_str()?;
+    Some(format!("secret {arn} ('{}')", secret["json_key"].as_str().unwrap_or("?")))
+}
+
 fn print_harness(out: &mut dyn Write, h: &Value) -> Result<(), String> {
     let s = |v: &Value| {
         v.as_str().map(str::to_string).unwrap_or_else(|| if v.is_null() { "-".into() } else { v.to_string() })
@@ -461,6 +553,30 @@ fn print_harness(out: &mut dyn Write, h: &Value) -> Result<(), String> {
     if !p.is_null() {
         w(out, format!("  provider:      {} holds {}", s(&p["name"]), key_text(&p["key"])))?;
     }
+    let names = |list: &Value, name: &dyn Fn(&Value) -> String| {
+        let items: Vec<String> = list.as_array().into_iter().flatten().map(name).collect();
+        if items.is_empty() { "-".to_string() } else { items.join(", ") }
+    };
+    let tool = |t: &Value| format!("{} ({})", t["name"].as_str().unwrap_or("unnamed"), s(&t["type"]));
+    w(out, format!("  tools:         {}", names(&h["tools"], &tool)))?;
+    w(out, format!("  allowed tools: {}", names(&h["allowed_tools"], &|t| s(t))))?;
+    let skill = |k: &Value| k.as_object().and_then(|o| o.keys().next().cloned()).unwrap_or_default();
+    w(out, format!("  skills:        {}", names(&h["skills"], &skill)))?;
+    w(out, format!("  memory:        {}", if h["memory"].is_null() { "-".to_string() } else { skill(&h["memory"]) }))?;
+    w(out, format!("  truncation:    {}", s(&h["truncation"]["strategy"])))?;
+    w(
+        out,
+        format!(
+            "  limits:        max iterations {} · max tokens per invocation {} · timeout {} s",
+            s(&h["max_iterations"]),
+            s(&h["invocation_max_tokens"]),
+            s(&h["timeout_seconds"])
+        ),
+    )?;
+    let env: Vec<&String> = h["environment_variables"].as_object().map(|e| e.keys().collect()).unwrap_or_default();
+    let env =
+        if env.is_empty() { "-".to_string() } else { env.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ") };
+    w(out, format!("  environment:   {env} (values hidden)"))?;
     w(out, format!("  arn:           {}", s(&h["arn"])))?;
     Ok(())
 }
@@ -503,9 +619,10 @@ pub async fn run(cli: AgentCoreCli, out: &mut (dyn Write + Send)) -> Result<(), 
                     w(
                         out,
                         format!(
-                            "  {:<24} holds {}\n  {:<24} {}",
+                            "  {:<24} holds {}{}\n  {:<24} {}",
                             p["name"].as_str().unwrap_or(""),
                             key_text(&p["key"]),
+                            secret_text(&p["key_secret"]).map(|s| format!(", read from {s}")).unwrap_or_default(),
                             "",
                             p["credential_provider_arn"].as_str().unwrap_or("")
                         ),
@@ -536,6 +653,9 @@ pub async fn run(cli: AgentCoreCli, out: &mut (dyn Write + Send)) -> Result<(), 
                         if v["key_generated"] == true { " (generated; its value went to AgentCore only)" } else { "" }
                     ),
                 )?;
+                if let Some(secret) = secret_text(&p["key_secret"]) {
+                    w(out, format!("It reads the key from {secret}."))?;
+                }
                 if !v["previous_key"].is_null() {
                     w(out, format!("It held {} before.", key_text(&v["previous_key"])))?;
                 }
@@ -571,14 +691,14 @@ pub async fn run(cli: AgentCoreCli, out: &mut (dyn Write + Send)) -> Result<(), 
                 let v = api.get(&format!("/agentcore/harnesses/{id}")).await?;
                 if json_out { print_json(out, &v) } else { print_harness(out, &v) }
             }
-            HarnessCommand::Create { form } | HarnessCommand::Update { form, .. } => {
+            HarnessCommand::Create { form } | HarnessCommand::Edit { form, .. } => {
                 let (method, path) = match &action {
-                    Some(HarnessCommand::Update { id, .. }) => {
+                    Some(HarnessCommand::Edit { id, .. }) => {
                         (reqwest::Method::PATCH, format!("/agentcore/harnesses/{id}"))
                     }
                     _ => (reqwest::Method::POST, "/agentcore/harnesses".to_string()),
                 };
-                let v = api.post(method, &path, form_fields(&form)).await?;
+                let v = api.post(method, &path, form_fields(&form)?).await?;
                 if json_out {
                     return print_json(out, &v);
                 }
@@ -785,7 +905,7 @@ pub async fn run(cli: AgentCoreCli, out: &mut (dyn Write + Send)) -> Result<(), 
             if v["ok"] == true { Ok(()) } else { Err(format!("the doctor found {} error(s)", v["errors"])) }
         }
         Command::Wire(a) => {
-            let mut body = form_fields(&a.form);
+            let mut body = form_fields(&a.form)?;
             put(&mut body, "harness_id", a.harness_id.clone().map(Value::from));
             put(&mut body, "team_id", a.team_id.clone().map(Value::from));
             put(&mut body, "team_alias", a.team_alias.clone().map(Value::from));

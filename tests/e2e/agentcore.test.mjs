@@ -5,7 +5,8 @@
 // provider holding agentcore-harness-key, the harness READY, the harness playground (two turns
 // in one session, a tool), the model switch, the harness's calls in the request log, the harness
 // as a model (`bedrock/agentcore/<ARN>`) in the Models page and the Playground, the harness's
-// versions compared and an endpoint kept at an older one, providers
+// versions compared and an endpoint kept at an older one, the whole harness edited (tools, skills,
+// memory, limits, environment; hidden values), providers
 // created/rotated, and a wiring that fails at CreateHarness (AccessDenied).
 // Screenshots go to target/e2e-screenshots/30-agentcore-*.png.
 
@@ -425,6 +426,90 @@ test("versions and endpoints in the harness's details: what changed, an endpoint
   await shot("13c-playground-at-an-endpoint");
   await page.getByTestId("hp-endpoint").selectOption("");
   await api(stack.gatewayUrl, "DELETE", `/agentcore/harnesses/${harnessId}/endpoints/stable`);
+});
+
+test("the whole harness in the form: tools, skills, memory, limits, environment; the doctor reads them; values stay hidden", async () => {
+  await tab("resources");
+  const h = harnessRow("seed_harness");
+  await h.getByTestId("harness-edit").click();
+  const dialog = page.getByTestId("harness-dialog");
+  await dialog.getByTestId("harness-settings").waitFor();
+  assert.match(await dialog.getByTestId("hs-tools").innerText(), /No tools/);
+  await shot("13d-editor-empty");
+
+  // An MCP server on this machine, a function, a skill, managed memory, limits, a variable.
+  await dialog.getByTestId("hs-add-tool").click();
+  await dialog.getByTestId("hs-tool-0-name").fill("docs");
+  await dialog.getByTestId("hs-tool-0-url").fill("http://localhost:8931/mcp");
+  await dialog.getByTestId("hs-tool-0-headers").fill("Authorization: Bearer mcp-token-0123456789");
+  await dialog.getByTestId("hs-add-tool").click();
+  await dialog.getByTestId("hs-tool-1-type").selectOption("inline_function");
+  await dialog.getByTestId("hs-tool-1-name").fill("lookup_order");
+  await dialog.getByTestId("hs-tool-1-description").fill("Finds an order by its id");
+  await dialog.getByTestId("hs-tool-1-schema").fill('{"type": "object", "properties": {"id": {"type": "string"}}');
+  await dialog.getByTestId("hs-allowed-tools").fill("docs, lookup_order");
+  await dialog.getByTestId("hs-add-skill").click();
+  await dialog.getByTestId("hs-skill-0-kind").selectOption("s3");
+  await dialog.getByTestId("hs-skill-0-value").fill("acme-skills/triage");
+  await dialog.getByTestId("hs-memory-kind").selectOption("managed");
+  await dialog.getByTestId("hs-memory-strategies").getByText("semantic").click();
+  await dialog.getByTestId("hs-truncation").selectOption("summarization");
+  await dialog.getByTestId("hs-summary-ratio").fill("0.3");
+  await dialog.getByTestId("hs-max-iterations").fill("0");
+  await dialog.getByTestId("hs-timeout").fill("300");
+  await dialog.getByTestId("hs-add-env").click();
+  await dialog.getByTestId("hs-env-0-name").fill("ORDERS_TOKEN");
+  await dialog.getByTestId("hs-env-0-value").fill("orders-secret-0123456789");
+  clearKeys.push("orders-secret-0123456789", "mcp-token-0123456789");
+  // Checked before anything is sent: the schema's JSON, the S3 URI, the iterations.
+  await dialog.getByTestId("harness-save").click();
+  await dialog.getByText("A JSON Schema object").waitFor();
+  await dialog.getByText("Must be an s3:// URI").waitFor();
+  await dialog.getByText("Max iterations must be at least 1").waitFor();
+  await shot("13e-editor-checked");
+  await dialog.getByTestId("hs-tool-1-schema").fill('{"type": "object", "properties": {"id": {"type": "string"}}}');
+  await dialog.getByTestId("hs-skill-0-value").fill("s3://acme-skills/triage");
+  await dialog.getByTestId("hs-max-iterations").fill("20");
+  // The doctor refuses the MCP server AWS cannot reach.
+  await dialog.getByTestId("harness-save").click();
+  await page.getByTestId("harness-refused").waitFor();
+  await page.getByTestId("harness-doctor-report").locator("[data-testid=finding][data-check=tool_unreachable]").waitFor();
+  await shot("13f-editor-doctor");
+  await dialog.getByTestId("hs-tool-0-url").fill("https://mcp.example.com/mcp");
+  await dialog.getByTestId("harness-save").click();
+  await dialog.waitFor({ state: "detached" });
+
+  const harnessId = (await api(stack.gatewayUrl, "GET", "/agentcore/harnesses")).json.harnesses[0].harness_id;
+  const wire = (await api(stack.gatewayUrl, "GET", `/agentcore/harnesses/${harnessId}`)).json;
+  assert.deepEqual(wire.tools.map((t) => t.name), ["docs", "lookup_order"]);
+  assert.deepEqual(wire.allowed_tools, ["docs", "lookup_order"]);
+  assert.deepEqual(wire.skills, [{ s3: { uri: "s3://acme-skills/triage" } }]);
+  assert.deepEqual(wire.memory.managed.strategies, ["SEMANTIC"]);
+  assert.deepEqual(wire.truncation, { strategy: "summarization", config: { summarization: { summary_ratio: 0.3 } } });
+  assert.equal(wire.max_iterations, 20);
+  assert.equal(wire.timeout_seconds, 300);
+  assert.match(wire.environment_variables.ORDERS_TOKEN, /^<hidden:[0-9a-f]{8}>$/);
+
+  // The details sum it up; the form shows it back with the values hidden, and saves it unchanged.
+  await h.locator("td").first().click();
+  const d = page.getByTestId("harness-details");
+  assert.match(await d.getByTestId("details-settings").innerText(), /2 tools: docs, lookup_order · allowed: docs, lookup_order · 1 skill · managed memory · truncation: summarization · env: ORDERS_TOKEN/);
+  await page.keyboard.press("Escape");
+  await d.waitFor({ state: "detached" });
+  await h.getByTestId("harness-edit").click();
+  await dialog.getByTestId("hs-tool-0-url").waitFor();
+  assert.match(await dialog.getByTestId("hs-tool-0-headers").inputValue(), /^Authorization: <hidden:[0-9a-f]{8}>$/);
+  assert.equal(await dialog.getByTestId("hs-env-0-value").inputValue(), "");
+  assert.equal(await dialog.getByTestId("hs-env-0-value").getAttribute("placeholder"), "hidden: type to replace");
+  await assertNoSecretsShown();
+  await shot("13g-editor-saved");
+  await dialog.getByTestId("hs-timeout").fill("600");
+  await dialog.getByTestId("harness-save").click();
+  await dialog.waitFor({ state: "detached" });
+  const after = (await api(stack.gatewayUrl, "GET", `/agentcore/harnesses/${harnessId}`)).json;
+  assert.equal(after.timeout_seconds, 600);
+  assert.equal(after.environment_variables.ORDERS_TOKEN, wire.environment_variables.ORDERS_TOKEN, "the hidden value was kept");
+  assert.deepEqual(after.tools, wire.tools, "the hidden header was kept");
 });
 
 test("the harness's calls are in the request log under its key", async () => {

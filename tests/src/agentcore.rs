@@ -33,6 +33,15 @@ impl AgentCoreStack {
         AgentCoreStack { s, fake }
     }
 
+    /// With Secrets Manager at `secrets_manager` (moto's), for the gateway and for AgentCore.
+    pub async fn start_with_secrets_manager(secrets_manager: &str) -> AgentCoreStack {
+        let fake = FakeAgentCore::start().await.expect("fake agentcore");
+        fake.use_secrets_manager(secrets_manager);
+        let settings = format!("{}    secrets_manager_endpoint_url: {secrets_manager}\n", agentcore_settings(&fake));
+        let s = Stack::start_with(&settings).await;
+        AgentCoreStack { s, fake }
+    }
+
     /// The gateway's own URL: what a harness gets as its API base here.
     pub fn gateway_url(&self) -> String {
         self.s.gateway.base_url()

@@ -2,6 +2,7 @@
 //! behind it, and a plain HTTP client in front.
 
 pub mod agentcore;
+pub mod moto;
 
 use std::time::Duration;
 

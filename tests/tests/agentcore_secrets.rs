@@ -1,4 +1,5 @@
-//! AWS credentials and clear keys never leave through the AgentCore work: not in responses, the
+//! AWS credentials, clear keys and a harness's secret settings (environment values, MCP headers)
+//! never leave through the AgentCore work: not in responses, the
 //! panel's log view, the log output (even at trace level, where the AWS SDK traces every
 //! request), or the database file. Alone in its binary because it installs the log capture.
 
@@ -65,12 +66,24 @@ async fn clear_keys_and_aws_secrets_stay_out_of_responses_logs_and_the_database(
     assert_eq!(wired["ok"], true, "{wired}");
     let wired_key = a.fake.provider_api_key("litellm-proxy").unwrap();
     let id = wired["harness"]["harness_id"].as_str().unwrap().to_string();
+    // Secret values of the harness's settings: an environment variable and an MCP header.
+    let (env_secret, mcp_secret) = ("env-secret-value-0123456789", "mcp-secret-0123456789");
+    let settings = json!({
+        "environment_variables": {"API_TOKEN": env_secret},
+        "tools": [{"type": "remote_mcp", "name": "docs", "config": {"remote_mcp": {"url": "https://mcp.example.com/mcp", "headers": {"Authorization": format!("Bearer {mcp_secret}")}}}}],
+        "force": true,
+    });
+    let (status, edited) = keep(a.patch(&format!("/agentcore/harnesses/{id}"), settings).await);
+    assert_eq!(status, 200, "{edited}");
+    assert_eq!(a.fake.harness(&id).unwrap()["environmentVariables"]["API_TOKEN"], env_secret);
     let (_, events) = a.sse(&format!("/agentcore/harnesses/{id}/invoke"), json!({"message": "Hello"})).await;
     seen.push(serde_json::to_string(&events).unwrap());
     for path in [
         "/agentcore/providers",
         "/agentcore/harnesses",
         &format!("/agentcore/harnesses/{id}"),
+        &format!("/agentcore/harnesses/{id}/versions/diff?from=1&to=2"),
+        "/audit?table_name=Switchboard_AgentCoreHarness&page_size=100",
         "/agentcore/settings",
         "/spend/logs",
         "/key/list?return_full_object=true",
@@ -92,7 +105,15 @@ async fn clear_keys_and_aws_secrets_stay_out_of_responses_logs_and_the_database(
     let (_, ring) = a.get("/switchboard/logs?limit=1000").await;
     let ring = ring.to_string();
 
-    let secrets = [key.as_str(), generated_first.as_str(), generated.as_str(), wired_key.as_str(), AWS_SECRET];
+    let secrets = [
+        key.as_str(),
+        generated_first.as_str(),
+        generated.as_str(),
+        wired_key.as_str(),
+        AWS_SECRET,
+        env_secret,
+        mcp_secret,
+    ];
     for (i, text) in seen.iter().enumerate() {
         for secret in secrets {
             assert!(!text.contains(secret), "a secret leaked into response #{i}: {text}");

@@ -10,12 +10,15 @@ use aws_sdk_bedrockagentcore::types::{
 };
 use aws_sdk_bedrockagentcorecontrol::types::{
     Harness, HarnessLiteLlmModelConfig, HarnessModelConfiguration, HarnessSummary, HarnessSystemContentBlock,
+    SecretReference, SecretSourceType, UpdatedHarnessMemoryConfiguration,
 };
 use aws_smithy_types::date_time::Format;
 use futures::Stream;
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use super::harness_settings::{HarnessSettings, SettingsChange, settings_of};
+use super::provider_secrets::{KeySecret, SecretRef};
 use super::{AwsError, ClearKey, Clients, INVOKE_IDLE_TIMEOUT};
 use crate::auth::registry::Registry;
 use crate::store::agentcore::ProviderKeyRecord;
@@ -167,6 +170,9 @@ pub struct ProviderView {
     pub last_updated_time: Option<String>,
     /// The key the gateway stored in it; `null` when it was not stored through this gateway.
     pub key: Option<KeyRef>,
+    /// The Secrets Manager secret the key is read from, when it is a secret of yours (source
+    /// `EXTERNAL`); `null` when AgentCore holds the key itself.
+    pub key_secret: Option<KeySecret>,
 }
 
 /// A harness's model configuration, whatever its source.
@@ -199,9 +205,9 @@ pub struct HarnessView {
     pub updated_at: Option<String>,
     pub model: Option<ModelView>,
     pub system_prompt: Option<String>,
-    pub max_iterations: Option<i32>,
-    pub max_tokens: Option<i32>,
-    pub timeout_seconds: Option<i32>,
+    /// Tools, skills, memory, truncation, limits and environment (secret values hidden).
+    #[serde(flatten)]
+    pub settings: HarnessSettings,
     /// The credential provider the model uses, with the key the gateway stored in it.
     pub credential_provider: Option<ProviderRef>,
 }
@@ -273,9 +279,7 @@ pub fn harness_view(h: &Harness) -> HarnessView {
         updated_at: iso(h.updated_at()),
         model: h.model().map(model_view),
         system_prompt: (!prompt.is_empty()).then(|| prompt.join("\n\n")),
-        max_iterations: h.max_iterations(),
-        max_tokens: h.max_tokens(),
-        timeout_seconds: h.timeout_seconds(),
+        settings: settings_of(h).hidden(),
         credential_provider: None,
     }
 }
@@ -303,6 +307,27 @@ pub struct ProviderInfo {
     pub arn: String,
     pub created_time: Option<String>,
     pub last_updated_time: Option<String>,
+    /// Where its key is kept (`None` in lists, which do not say).
+    pub key_secret: Option<KeySecret>,
+}
+
+/// What a credential provider is given: the key itself, or the secret of yours that holds it.
+pub enum ProviderKey {
+    Clear(ClearKey),
+    Secret(SecretRef),
+}
+
+fn key_secret(
+    arn: Option<&aws_sdk_bedrockagentcorecontrol::types::Secret>,
+    json_key: Option<&str>,
+    source: Option<&aws_sdk_bedrockagentcorecontrol::types::SecretSourceType>,
+) -> Option<KeySecret> {
+    let arn = arn?.secret_arn().to_string();
+    Some(KeySecret {
+        secret_arn: arn,
+        json_key: json_key.map(str::to_string),
+        source: source.map(|s| s.as_str().to_string()).unwrap_or_else(|| "MANAGED".into()),
+    })
 }
 
 pub async fn list_providers(c: &Clients) -> Result<Vec<ProviderInfo>, AwsError> {
@@ -322,6 +347,7 @@ pub async fn list_providers(c: &Clients) -> Result<Vec<ProviderInfo>, AwsError> 
             arn: p.credential_provider_arn().to_string(),
             created_time: iso(p.created_time()),
             last_updated_time: iso(p.last_updated_time()),
+            key_secret: None,
         }));
         match page.next_token() {
             Some(t) if !t.is_empty() => token = Some(t.to_string()),
@@ -339,24 +365,42 @@ pub async fn get_provider(c: &Clients, name: &str) -> Result<Option<ProviderInfo
             arn: p.credential_provider_arn().to_string(),
             created_time: iso(p.created_time()),
             last_updated_time: iso(p.last_updated_time()),
+            key_secret: key_secret(p.api_key_secret_arn(), p.api_key_secret_json_key(), p.api_key_secret_source()),
         })),
         Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => Ok(None),
         Err(e) => Err(AwsError::from_sdk("GetApiKeyCredentialProvider", e, &c.secrets)),
     }
 }
 
-fn secrets_with(c: &Clients, key: &ClearKey) -> Vec<String> {
+fn secrets_with(c: &Clients, key: &ProviderKey) -> Vec<String> {
     let mut s = c.secrets.clone();
-    s.push(key.expose().to_string());
+    if let ProviderKey::Clear(key) = key {
+        s.push(key.expose().to_string());
+    }
     s
 }
 
-pub async fn create_provider(c: &Clients, name: &str, key: &ClearKey) -> Result<ProviderInfo, AwsError> {
+/// The members that say where the key is: `apiKey`, or `apiKeySecretConfig` with source
+/// `EXTERNAL`.
+fn key_members(key: &ProviderKey) -> (Option<String>, Option<SecretReference>, Option<SecretSourceType>) {
+    match key {
+        ProviderKey::Clear(k) => (Some(k.expose().to_string()), None, None),
+        ProviderKey::Secret(r) => {
+            let reference = SecretReference::builder().secret_id(&r.secret_id).json_key(&r.json_key).build().ok();
+            (None, reference, Some(SecretSourceType::External))
+        }
+    }
+}
+
+pub async fn create_provider(c: &Clients, name: &str, key: &ProviderKey) -> Result<ProviderInfo, AwsError> {
+    let (api_key, secret, source) = key_members(key);
     let out = c
         .control
         .create_api_key_credential_provider()
         .name(name)
-        .api_key(key.expose())
+        .set_api_key(api_key)
+        .set_api_key_secret_config(secret)
+        .set_api_key_secret_source(source)
         .send()
         .await
         .map_err(|e| AwsError::from_sdk("CreateApiKeyCredentialProvider", e, &secrets_with(c, key)))?;
@@ -365,15 +409,19 @@ pub async fn create_provider(c: &Clients, name: &str, key: &ClearKey) -> Result<
         arn: out.credential_provider_arn().to_string(),
         created_time: None,
         last_updated_time: None,
+        key_secret: key_secret(out.api_key_secret_arn(), out.api_key_secret_json_key(), out.api_key_secret_source()),
     })
 }
 
-pub async fn update_provider(c: &Clients, name: &str, key: &ClearKey) -> Result<ProviderInfo, AwsError> {
+pub async fn update_provider(c: &Clients, name: &str, key: &ProviderKey) -> Result<ProviderInfo, AwsError> {
+    let (api_key, secret, source) = key_members(key);
     let out = c
         .control
         .update_api_key_credential_provider()
         .name(name)
-        .api_key(key.expose())
+        .set_api_key(api_key)
+        .set_api_key_secret_config(secret)
+        .set_api_key_secret_source(source)
         .send()
         .await
         .map_err(|e| AwsError::from_sdk("UpdateApiKeyCredentialProvider", e, &secrets_with(c, key)))?;
@@ -382,6 +430,7 @@ pub async fn update_provider(c: &Clients, name: &str, key: &ClearKey) -> Result<
         arn: out.credential_provider_arn().to_string(),
         created_time: iso(out.created_time()),
         last_updated_time: iso(out.last_updated_time()),
+        key_secret: key_secret(out.api_key_secret_arn(), out.api_key_secret_json_key(), out.api_key_secret_source()),
     })
 }
 
@@ -446,6 +495,7 @@ pub struct HarnessSpec {
     pub execution_role_arn: String,
     pub model: LiteLlmModel,
     pub system_prompt: Option<String>,
+    pub settings: SettingsChange,
 }
 
 /// Changes to a harness; `None` leaves a field as it is.
@@ -454,6 +504,7 @@ pub struct HarnessChange {
     pub model: Option<LiteLlmModel>,
     pub system_prompt: Option<String>,
     pub execution_role_arn: Option<String>,
+    pub settings: SettingsChange,
 }
 
 fn prompt_blocks(text: &str) -> Vec<HarnessSystemContentBlock> {
@@ -496,7 +547,14 @@ pub async fn get_harness(c: &Clients, id: &str) -> Result<Harness, AwsError> {
     out.harness().cloned().ok_or_else(|| missing_harness("GetHarness"))
 }
 
+fn sdk_settings(operation: &str, change: &SettingsChange) -> Result<super::harness_settings::SdkSettings, AwsError> {
+    change
+        .to_sdk()
+        .map_err(|e| AwsError::configuration(operation, "InvalidRequest", e.0, "Check the harness's settings."))
+}
+
 pub async fn create_harness(c: &Clients, spec: &HarnessSpec) -> Result<Harness, AwsError> {
+    let settings = sdk_settings("CreateHarness", &spec.settings)?;
     let out = c
         .control
         .create_harness()
@@ -504,6 +562,15 @@ pub async fn create_harness(c: &Clients, spec: &HarnessSpec) -> Result<Harness, 
         .execution_role_arn(&spec.execution_role_arn)
         .model(spec.model.to_sdk("CreateHarness")?)
         .set_system_prompt(spec.system_prompt.as_deref().filter(|p| !p.is_empty()).map(prompt_blocks))
+        .set_tools(settings.tools)
+        .set_allowed_tools(settings.allowed_tools)
+        .set_skills(settings.skills)
+        .set_memory(settings.memory.flatten())
+        .set_truncation(settings.truncation)
+        .set_environment_variables(settings.environment_variables.filter(|e| !e.is_empty()))
+        .set_max_iterations(spec.settings.max_iterations)
+        .set_max_tokens(spec.settings.invocation_max_tokens)
+        .set_timeout_seconds(spec.settings.timeout_seconds)
         .send()
         .await
         .map_err(|e| AwsError::from_sdk("CreateHarness", e, &c.secrets))?;
@@ -512,6 +579,9 @@ pub async fn create_harness(c: &Clients, spec: &HarnessSpec) -> Result<Harness, 
 
 pub async fn update_harness(c: &Clients, id: &str, change: &HarnessChange) -> Result<Harness, AwsError> {
     let model = change.model.as_ref().map(|m| m.to_sdk("UpdateHarness")).transpose()?;
+    let settings = sdk_settings("UpdateHarness", &change.settings)?;
+    // Memory is wrapped so that it can be cleared: an empty wrapper removes it.
+    let memory = settings.memory.map(|m| UpdatedHarnessMemoryConfiguration::builder().set_optional_value(m).build());
     let out = c
         .control
         .update_harness()
@@ -519,6 +589,15 @@ pub async fn update_harness(c: &Clients, id: &str, change: &HarnessChange) -> Re
         .set_model(model)
         .set_system_prompt(change.system_prompt.as_deref().map(prompt_blocks))
         .set_execution_role_arn(change.execution_role_arn.clone())
+        .set_tools(settings.tools)
+        .set_allowed_tools(settings.allowed_tools)
+        .set_skills(settings.skills)
+        .set_memory(memory)
+        .set_truncation(settings.truncation)
+        .set_environment_variables(settings.environment_variables)
+        .set_max_iterations(change.settings.max_iterations)
+        .set_max_tokens(change.settings.invocation_max_tokens)
+        .set_timeout_seconds(change.settings.timeout_seconds)
         .send()
         .await
         .map_err(|e| AwsError::from_sdk("UpdateHarness", e, &c.secrets))?;
@@ -651,7 +730,9 @@ pub fn event_json(event: &InvokeHarnessStreamOutput) -> Option<Value> {
                         .iter()
                         .map(|p| match p {
                             HarnessToolResultBlockDelta::Text(t) => json!({"text": t}),
-                            HarnessToolResultBlockDelta::Json(d) => json!({"json": document_json(d)}),
+                            HarnessToolResultBlockDelta::Json(d) => {
+                                json!({"json": crate::providers::bedrock::document::to_json(d)})
+                            }
                             _ => json!({}),
                         })
                         .collect();
@@ -691,20 +772,6 @@ pub fn event_json(event: &InvokeHarnessStreamOutput) -> Option<Value> {
         }),
         _ => return None,
     })
-}
-
-fn document_json(d: &aws_smithy_types::Document) -> Value {
-    use aws_smithy_types::{Document, Number};
-    match d {
-        Document::Null => Value::Null,
-        Document::Bool(b) => Value::Bool(*b),
-        Document::Number(Number::PosInt(n)) => json!(n),
-        Document::Number(Number::NegInt(n)) => json!(n),
-        Document::Number(Number::Float(f)) => json!(f),
-        Document::String(s) => Value::String(s.clone()),
-        Document::Array(items) => Value::Array(items.iter().map(document_json).collect()),
-        Document::Object(map) => Value::Object(map.iter().map(|(k, v)| (k.clone(), document_json(v))).collect()),
-    }
 }
 
 #[cfg(test)]

@@ -9,7 +9,9 @@
 pub mod agentcore;
 pub mod doctor;
 mod error;
+pub mod harness_settings;
 pub mod harness_versions;
+pub mod provider_secrets;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -38,6 +40,8 @@ pub struct Target {
 pub struct Clients {
     pub control: aws_sdk_bedrockagentcorecontrol::Client,
     pub runtime: aws_sdk_bedrockagentcore::Client,
+    /// Reads the secret a credential provider takes its key from.
+    pub secrets_manager: aws_sdk_secretsmanager::Client,
     pub region: String,
     pub profile: Option<String>,
     /// Secrets to mask in anything shown (the configured AWS secret, if any).
@@ -151,9 +155,14 @@ impl AgentCore {
         if let Some(url) = &s.runtime_endpoint_url {
             runtime = runtime.endpoint_url(url);
         }
+        let mut secrets_manager = aws_sdk_secretsmanager::config::Builder::from(&sdk);
+        if let Some(url) = &s.secrets_manager_endpoint_url {
+            secrets_manager = secrets_manager.endpoint_url(url);
+        }
         Clients {
             control: aws_sdk_bedrockagentcorecontrol::Client::from_conf(control.build()),
             runtime: aws_sdk_bedrockagentcore::Client::from_conf(runtime.build()),
+            secrets_manager: aws_sdk_secretsmanager::Client::from_conf(secrets_manager.build()),
             region,
             profile,
             secrets,

@@ -159,6 +159,9 @@ pub struct AgentCoreSettings {
     pub control_endpoint_url: Option<String>,
     /// Endpoint of the AgentCore data plane, for InvokeHarness (else `AWS_ENDPOINT_URL_BEDROCK_AGENTCORE`).
     pub runtime_endpoint_url: Option<String>,
+    /// Endpoint of Secrets Manager, where credential providers' secrets are read (else
+    /// `AWS_ENDPOINT_URL_SECRETS_MANAGER`).
+    pub secrets_manager_endpoint_url: Option<String>,
 }
 
 impl Default for GeneralSettings {

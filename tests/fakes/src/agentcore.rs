@@ -42,6 +42,8 @@ use futures::StreamExt;
 use serde_json::{Map, Value, json};
 
 mod runtime;
+mod secrets;
+mod settings;
 mod versions;
 
 use crate::RecordedRequest;
@@ -65,7 +67,7 @@ struct Provider {
     name: String,
     region: String,
     arn: String,
-    api_key: String,
+    key: secrets::ProviderKey,
     created: f64,
     updated: f64,
 }
@@ -110,6 +112,8 @@ struct Data {
     drops_traces: bool,
     /// The prompts each agent runtime session received: (runtime ARN, session id).
     runtime_sessions: HashMap<(String, String), Vec<String>>,
+    /// Where secrets of the user's are read (credential providers with source EXTERNAL).
+    secrets_manager_url: Option<String>,
 }
 
 struct FakeState {
@@ -198,7 +202,23 @@ impl FakeAgentCore {
 
     /// The API key stored in a credential provider (what only AgentCore knows).
     pub fn provider_api_key(&self, name: &str) -> Option<String> {
-        self.state.data().providers.iter().find(|p| p.name == name).map(|p| p.api_key.clone())
+        self.state.data().providers.iter().find(|p| p.name == name).and_then(|p| match &p.key {
+            secrets::ProviderKey::Stored(k) => Some(k.clone()),
+            secrets::ProviderKey::Secret { .. } => None,
+        })
+    }
+
+    /// The secret a credential provider reads its key from: `(secret id, JSON key)`.
+    pub fn provider_secret(&self, name: &str) -> Option<(String, String)> {
+        self.state.data().providers.iter().find(|p| p.name == name).and_then(|p| match &p.key {
+            secrets::ProviderKey::Secret { secret_id, json_key, .. } => Some((secret_id.clone(), json_key.clone())),
+            secrets::ProviderKey::Stored(_) => None,
+        })
+    }
+
+    /// The Secrets Manager endpoint where secrets of the user's are read (moto's, in the tests).
+    pub fn use_secrets_manager(&self, url: &str) {
+        self.state.data().secrets_manager_url = Some(url.to_string());
     }
 
     /// A harness as GetHarness would show it (without settling its status).
@@ -388,14 +408,11 @@ fn matches_api_key_arn(arn: &str) -> bool {
 // AgentCore Identity: API-key credential providers
 
 fn provider_json(p: &Provider, times: bool) -> Value {
-    let mut v = json!({
-        "name": p.name,
-        "credentialProviderArn": p.arn,
-        "apiKeySecretArn": {
-            "secretArn": format!("arn:aws:secretsmanager:{}:{ACCOUNT}:secret:bedrock-agentcore-identity!default/apikey/{}-{}", p.region, p.name, &p.arn.len()),
-        },
-        "apiKeySecretSource": "MANAGED",
-    });
+    let mut members = Map::new();
+    members.insert("name".into(), json!(p.name));
+    members.insert("credentialProviderArn".into(), json!(p.arn));
+    p.key.describe(&p.region, &p.name, &mut members);
+    let mut v = Value::Object(members);
     if times {
         v["createdTime"] = json!(p.created);
         v["lastUpdatedTime"] = json!(p.updated);
@@ -471,6 +488,28 @@ async fn identities(
         Ok(k) => k.map(str::to_string),
         Err(r) => return r,
     };
+    // A secret of the user's is read before anything is stored: one that cannot be read is refused.
+    let secret = match secrets::reference(&body) {
+        Ok(None) => None,
+        Ok(Some((secret_id, json_key))) => {
+            let endpoint = state.data().secrets_manager_url.clone();
+            match secrets::read(&state.http, endpoint.as_deref(), &region, &secret_id, &json_key).await {
+                Ok((secret_arn, _)) => Some(secrets::ProviderKey::Secret { secret_id, json_key, secret_arn }),
+                Err(m) => return validation(&m),
+            }
+        }
+        Err(m) => return validation(&m),
+    };
+    let key = match (secret, api_key) {
+        (Some(s), _) => Some(s),
+        (None, Some(k)) if k.is_empty() || k.len() > 65536 => {
+            return validation(
+                "1 validation error detected: Value at 'apiKey' failed to satisfy constraint: Member must have length between 1 and 65536",
+            );
+        }
+        (None, Some(k)) => Some(secrets::ProviderKey::Stored(k)),
+        (None, None) => None,
+    };
     let mut data = state.data();
     let index = data.providers.iter().position(|p| p.name == name && p.region == region);
     match operation.as_str() {
@@ -482,12 +521,7 @@ async fn identities(
                     &format!("Credential provider with name: {name} already exists"),
                 );
             }
-            let Some(api_key) = api_key else { return missing("apiKey") };
-            if api_key.is_empty() || api_key.len() > 65536 {
-                return validation(
-                    "1 validation error detected: Value at 'apiKey' failed to satisfy constraint: Member must have length between 1 and 65536",
-                );
-            }
+            let Some(key) = key else { return missing("apiKey") };
             let now = now_epoch();
             let p = Provider {
                 arn: format!(
@@ -495,7 +529,7 @@ async fn identities(
                 ),
                 name,
                 region,
-                api_key,
+                key,
                 created: now,
                 updated: now,
             };
@@ -509,14 +543,9 @@ async fn identities(
         },
         "UpdateApiKeyCredentialProvider" => {
             let Some(i) = index else { return not_found(&format!("Credential provider {name} not found")) };
-            let Some(api_key) = api_key else { return missing("apiKey") };
-            if api_key.is_empty() {
-                return validation(
-                    "1 validation error detected: Value at 'apiKey' failed to satisfy constraint: Member must have length between 1 and 65536",
-                );
-            }
+            let Some(key) = key else { return missing("apiKey") };
             let p = &mut data.providers[i];
-            p.api_key = api_key;
+            p.key = key;
             p.updated = now_epoch().max(p.updated + 0.001);
             ok(StatusCode::OK, &provider_json(p, true))
         }
@@ -562,8 +591,10 @@ fn harness_json(h: &HarnessRec) -> Value {
         "maxIterations": h.extra.get("maxIterations").cloned().unwrap_or(json!(75)),
         "timeoutSeconds": h.extra.get("timeoutSeconds").cloned().unwrap_or(json!(3600)),
     });
-    if let Some(t) = h.extra.get("maxTokens") {
-        v["maxTokens"] = t.clone();
+    for member in ["maxTokens", "memory", "environmentVariables"] {
+        if let Some(value) = h.extra.get(member) {
+            v[member] = value.clone();
+        }
     }
     if let Some(r) = &h.failure_reason {
         v["failureReason"] = json!(r);
@@ -678,10 +709,6 @@ fn check_role(role: &str) -> Result<(), Response> {
     Ok(())
 }
 
-/// Members kept as sent and shown back.
-const KEPT: &[&str] =
-    &["tools", "skills", "allowedTools", "truncation", "maxIterations", "maxTokens", "timeoutSeconds"];
-
 async fn create_harness(State(state): State<Arc<FakeState>>, headers: HeaderMap, body: Bytes) -> Response {
     let region = match signed_region(&headers) {
         Ok(r) => r,
@@ -727,6 +754,9 @@ async fn create_harness(State(state): State<Arc<FakeState>>, headers: HeaderMap,
     if let Err(r) = check_system_prompt(&system_prompt) {
         return r;
     }
+    if let Err(r) = settings::check(&body, false) {
+        return r;
+    }
     let mut data = state.data();
     if data.harnesses.values().any(|h| h.name == name && h.region == region) {
         return aws_error(
@@ -752,11 +782,12 @@ async fn create_harness(State(state): State<Arc<FakeState>>, headers: HeaderMap,
         model,
         system_prompt,
         version: 1,
-        extra: KEPT.iter().filter_map(|k| body.get(*k).map(|v| (k.to_string(), v.clone()))).collect(),
+        extra: Map::new(),
         versions: Vec::new(),
         endpoints: BTreeMap::new(),
     };
     let mut h = h;
+    settings::apply(&mut h.extra, &body, false, &h.region, &h.name);
     let first = harness_json(&h);
     versions::record_version(&mut h, first);
     let out = json!({ "harness": harness_json(&h) });
@@ -883,6 +914,9 @@ async fn update_harness(
     {
         return r;
     }
+    if let Err(r) = settings::check(&body, true) {
+        return r;
+    }
     let mut data = state.data();
     let Some(h) = data.harnesses.get_mut(&id).filter(|h| h.region == region) else {
         return not_found(&format!("Harness not found: {id}"));
@@ -903,11 +937,7 @@ async fn update_harness(
     if let Some(r) = role {
         h.execution_role_arn = r;
     }
-    for k in KEPT {
-        if let Some(v) = body.get(*k).filter(|v| !v.is_null()) {
-            h.extra.insert(k.to_string(), v.clone());
-        }
-    }
+    settings::apply(&mut h.extra, &body, true, &h.region, &h.name);
     h.version += 1;
     h.updated_at = now_iso();
     h.status = "UPDATING";
@@ -1083,8 +1113,23 @@ async fn invoke_harness(State(state): State<Arc<FakeState>>, headers: HeaderMap,
             .filter_map(|b| b.get("text").and_then(Value::as_str).map(str::to_string))
             .collect();
         let key_arn = model.pointer("/liteLlmModelConfig/apiKeyArn").and_then(Value::as_str);
-        let api_key = key_arn.map(|a| data.providers.iter().find(|p| p.arn == a).map(|p| p.api_key.clone()));
-        (model, system.join("\n\n"), api_key)
+        let key = key_arn.map(|a| data.providers.iter().find(|p| p.arn == a).map(|p| p.key.clone()));
+        (model, system.join("\n\n"), key)
+    };
+    // A key in a secret of the user's is read at each invocation, as AgentCore Identity does.
+    let api_key = match api_key {
+        Some(Some(secrets::ProviderKey::Secret { secret_id, json_key, .. })) => {
+            let endpoint = state.data().secrets_manager_url.clone();
+            let region = arn.split(':').nth(3).unwrap_or("us-east-1").to_string();
+            Some(Some(
+                secrets::read(&state.http, endpoint.as_deref(), &region, &secret_id, &json_key)
+                    .await
+                    .map(|(_, key)| key),
+            ))
+        }
+        Some(Some(secrets::ProviderKey::Stored(k))) => Some(Some(Ok(k))),
+        Some(None) => Some(None),
+        None => None,
     };
     let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(64);
     let events = Events { tx };
@@ -1161,7 +1206,7 @@ async fn run_agent(
     session_key: (String, String),
     model: Value,
     system: String,
-    api_key: Option<Option<String>>,
+    api_key: Option<Option<Result<String, String>>>,
     new_messages: Vec<Value>,
 ) {
     let (state, events) = (agent.state, agent.events);
@@ -1191,7 +1236,11 @@ async fn run_agent(
         return;
     };
     let api_key = match api_key {
-        Some(Some(k)) => Some(k),
+        Some(Some(Ok(k))) => Some(k),
+        Some(Some(Err(m))) => {
+            events.exception("runtimeClientError", &format!("Failed to fetch the API key: {m}")).await;
+            return;
+        }
         Some(None) => {
             events
                 .exception(

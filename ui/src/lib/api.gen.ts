@@ -1,6 +1,15 @@
 // Generated from docs/openapi.json by proxy/tests/openapi.rs (`make api-types`): do not edit.
 // The admin API's request and response types, as the gateway's Rust types declare them.
 
+export type AgentCoreMemory = {
+  actor_id?: string | null;
+  arn: string;
+  /** Recent messages loaded from memory. */
+  messages_count?: number | null;
+  /** Long-term memory: namespace path template → retrieval settings. */
+  retrieval_config?: Record<string, MemoryRetrieval>;
+};
+
 /** A row of the audit log, as `GET /audit` answers it. */
 export type AuditEntry = {
   /** `created`, `updated`, `deleted`, or what the change was: `rotated`, `blocked`, ... */
@@ -27,8 +36,17 @@ export type AuditPage = {
   total_pages: number;
 };
 
+export type AwsSkills = {
+  paths?: string[];
+};
+
 export type BlockedEndUsers = {
   blocked_users: EndUserView[];
+};
+
+export type BrowserTool = {
+  /** A custom browser; AgentCore's own when left out. */
+  browser_arn?: string | null;
 };
 
 /** `/budget/info`: the budgets by id. */
@@ -96,6 +114,11 @@ export type CheckedPlan = Plan & {
   identity?: null | Identity;
   /** Why the credentials could not be checked. */
   identity_error?: string | null;
+};
+
+export type CodeInterpreterTool = {
+  /** A custom code interpreter; AgentCore's own when left out. */
+  code_interpreter_arn?: string | null;
 };
 
 /** How to manage the deployed gateway: its URL and master key (sent to the panel, which needs it to manage that gateway; never printed by `Debug`). */
@@ -282,7 +305,7 @@ export type DeploymentLatency = {
 export type DoctorBody = Target & DoctorRequest;
 
 /** `POST /agentcore/doctor`: a harness (with fields overridden), or a draft. */
-export type DoctorRequest = {
+export type DoctorRequest = SettingsForm & {
   api_base?: string | null;
   credential_provider?: string | null;
   harness_id?: string | null;
@@ -318,6 +341,8 @@ export type DownBody = {
   region: string;
   stack?: string;
 };
+
+export type Empty = Record<string, unknown>;
 
 /** `/end_user/delete`, `/end_user/block`, `/end_user/unblock`. */
 export type EndUserIds = {
@@ -458,6 +483,11 @@ export type GatewayInfo = {
   version: string;
 };
 
+export type GatewayTool = {
+  gateway_arn: string;
+  outbound_auth?: null | OutboundAuth;
+};
+
 /** `/key/generate`. */
 export type GenerateKeyRequest = KeyFields & {
   /** The clear key to use (`sk-...`, 16 characters at least); made when absent. */
@@ -474,6 +504,17 @@ export type GeneratedKey = KeyView & {
   litellm_budget_table?: Record<string, unknown> | null;
 };
 
+export type GitAuth = {
+  credential_arn: string;
+  username?: string | null;
+};
+
+export type GitSkill = {
+  auth?: null | GitAuth;
+  path?: string | null;
+  url: string;
+};
+
 export type GlobalSpend = {
   /** Always null: the gateway has no global budget. */
   max_budget?: number | null;
@@ -486,7 +527,7 @@ export type HarnessBody = Target & HarnessForm & {
 };
 
 /** The harness form: create (`harness_name`, `execution_role_arn`, `model` required) or edit. */
-export type HarnessForm = {
+export type HarnessForm = SettingsForm & {
   api_base?: string | null;
   /** Credential provider name (default `litellm-proxy`); its ARN comes from AgentCore. */
   credential_provider?: string | null;
@@ -528,8 +569,25 @@ export type HarnessModelConfig = {
   top_p?: number | null;
 };
 
+/** A harness's settings as AgentCore holds them (secret values hidden in views). */
+export type HarnessSettings = {
+  /** Tool names the agent may use (`*`: all, AgentCore's default). */
+  allowed_tools: string[];
+  /** Values hidden (`<hidden:…>`). */
+  environment_variables: Record<string, string>;
+  /** Output tokens across all model calls of one invocation (AgentCore's harness `maxTokens`; the model's own `max_tokens` is per call). */
+  invocation_max_tokens?: number | null;
+  /** Agent-loop iterations per invocation. */
+  max_iterations?: number | null;
+  memory?: null | MemorySpec;
+  skills: SkillSpec[];
+  timeout_seconds?: number | null;
+  tools: ToolSpec[];
+  truncation?: null | TruncationSpec;
+};
+
 /** A harness, as listed or as shown in full. */
-export type HarnessView = {
+export type HarnessView = HarnessSettings & {
   arn: string;
   created_at?: string | null;
   credential_provider?: null | ProviderRef;
@@ -538,12 +596,9 @@ export type HarnessView = {
   harness_id: string;
   harness_name: string;
   harness_version?: string | null;
-  max_iterations?: number | null;
-  max_tokens?: number | null;
   model?: null | HarnessModelConfig;
   status: string;
   system_prompt?: string | null;
-  timeout_seconds?: number | null;
   updated_at?: string | null;
 };
 
@@ -587,6 +642,13 @@ export type ImageBuildInfo = {
 
 /** A step of building and pushing the gateway's image, before the stack's change set. */
 export type ImageStep = "repository_created" | "assembled" | "present" | "uploading" | "uploaded" | "pushed";
+
+export type InlineFunctionTool = {
+  /** Told to the model. */
+  description: string;
+  /** The JSON Schema of the tool's input (an object). */
+  input_schema: Record<string, unknown>;
+};
 
 export type InvokeBody = Target & {
   /** The harness endpoint to call (`DEFAULT` when left out). */
@@ -765,6 +827,17 @@ export type LogLine = {
   ts: string;
 };
 
+export type ManagedMemory = {
+  /** The memory AgentCore made (shown; ignored when sent). */
+  arn?: string | null;
+  /** A customer-managed KMS key; cannot be changed after creation. */
+  encryption_key_arn?: string | null;
+  /** Days events are kept (default 30). */
+  event_expiry_duration?: number | null;
+  /** Default SEMANTIC and SUMMARIZATION. */
+  strategies?: MemoryStrategy[] | null;
+};
+
 /** How a gateway call was matched to a turn. */
 export type MatchedBy = "trace" | "key_and_time";
 
@@ -816,6 +889,24 @@ export type Membership = {
   team_id: string;
   user_id: string;
 };
+
+export type MemoryRetrieval = {
+  /** 0 to 1. */
+  relevance_score?: number | null;
+  strategy_id?: string | null;
+  top_k?: number | null;
+};
+
+/** Memory: `{"disabled": {}}`, an AgentCore Memory of yours (`agentcore_memory`), or one AgentCore manages for the harness (`managed`). */
+export type MemorySpec = {
+  disabled: Empty;
+} | {
+  agentcore_memory: AgentCoreMemory;
+} | {
+  managed: ManagedMemory;
+};
+
+export type MemoryStrategy = "SEMANTIC" | "SUMMARIZATION" | "USER_PREFERENCE" | "EPISODIC";
 
 export type ModelDeleted = {
   message: string;
@@ -966,6 +1057,15 @@ export type NewUserRequest = UserFields & {
   user_id?: string | null;
 };
 
+export type OAuthProvider = {
+  custom_parameters?: Record<string, string>;
+  default_return_url?: string | null;
+  /** `CLIENT_CREDENTIALS`, `AUTHORIZATION_CODE` or `TOKEN_EXCHANGE`. */
+  grant_type: string;
+  provider_arn: string;
+  scopes?: string[];
+};
+
 export type Operation = "create" | "update" | "delete";
 
 /** The deploy form's defaults and choices. */
@@ -1058,6 +1158,15 @@ export type OrganizationRecord = {
   spend?: number;
   updated_at: string;
   updated_by?: string | null;
+};
+
+/** How the harness authenticates to an AgentCore gateway: `{"aws_iam": {}}`, `{"none": {}}` or `{"oauth": {...}}`. */
+export type OutboundAuth = {
+  aws_iam: Empty;
+} | {
+  none: Empty;
+} | {
+  oauth: OAuthProvider;
 };
 
 export type Outcome = "succeeded" | "no_changes" | "rolled_back" | "failed" | "deleted" | "not_found" | "error";
@@ -1166,6 +1275,12 @@ export type RegenerateKeyRequest = LimitFields & {
   new_key?: string | null;
 };
 
+export type RemoteMcpTool = {
+  /** Sent to the MCP server; values are hidden once saved. */
+  headers?: Record<string, string>;
+  url: string;
+};
+
 /** A replica on the same database, as the panel's Overview lists it. */
 export type ReplicaInfo = {
   /** The machine (a task's host name in ECS). */
@@ -1202,6 +1317,10 @@ export type ReportEntry = {
 export type Resource = {
   logical_id: string;
   resource_type: string;
+};
+
+export type S3Skill = {
+  uri: string;
 };
 
 /** A saved harness and the doctor's report made before saving. */
@@ -1257,6 +1376,21 @@ export type Settings = {
   regions: string[];
 };
 
+/** The settings members of the harness form. */
+export type SettingsForm = {
+  allowed_tools?: string[] | null;
+  /** Changes to the environment: a value sets a variable, `null` removes it, names left out keep theirs. */
+  environment_variables?: Record<string, string | null> | null;
+  invocation_max_tokens?: number | null;
+  max_iterations?: number | null;
+  memory?: null | MemorySpec;
+  skills?: SkillSpec[] | null;
+  timeout_seconds?: number | null;
+  /** Replaces the tools (`[]` removes them all). */
+  tools?: ToolSpec[] | null;
+  truncation?: null | TruncationSpec;
+};
+
 export type Severity = "error" | "warning";
 
 export type SharedLimitsStatus = {
@@ -1264,6 +1398,22 @@ export type SharedLimitsStatus = {
   fallbacks: number;
   /** Redis answers; while it does not, each replica limits its own calls. */
   redis_up: boolean;
+};
+
+/** A skill: `{"path": "..."}`, `{"git": {...}}`, `{"s3": {"uri": ...}}` or `{"aws_skills": {"paths": [...]}}`. */
+export type SkillSpec = {
+  path: string;
+} | {
+  git: GitSkill;
+} | {
+  s3: S3Skill;
+} | {
+  aws_skills: AwsSkills;
+};
+
+export type SlidingWindow = {
+  /** Recent messages kept. */
+  messages_count?: number | null;
 };
 
 /** One request, as `/spend/logs` returns it. */
@@ -1397,6 +1547,13 @@ export type Subject = {
   model_id?: string | null;
 };
 
+export type Summarization = {
+  preserve_recent_messages?: number | null;
+  summarization_system_prompt?: string | null;
+  /** The share of the conversation summarized (above 0, at most 1). */
+  summary_ratio?: number | null;
+};
+
 /** The account and region a request is about (chosen in the panel). */
 export type Target = {
   profile?: string | null;
@@ -1494,6 +1651,42 @@ export type TeamsOfDay = {
   group_by_day: string;
   teams: TeamOfDay[];
 };
+
+export type ToolConfig = {
+  remote_mcp: RemoteMcpTool;
+} | {
+  agentcore_browser: BrowserTool;
+} | {
+  agentcore_gateway: GatewayTool;
+} | {
+  inline_function: InlineFunctionTool;
+} | {
+  agentcore_code_interpreter: CodeInterpreterTool;
+};
+
+/** A tool of the harness: `{"type": "remote_mcp", "name": "docs", "config": {"remote_mcp": {"url": ...}}}`. */
+export type ToolSpec = {
+  config?: null | ToolConfig;
+  /** Unique among the harness's tools; AgentCore infers one when left out. */
+  name?: string | null;
+  type: ToolType;
+};
+
+export type ToolType = "remote_mcp" | "agentcore_browser" | "agentcore_gateway" | "inline_function" | "agentcore_code_interpreter";
+
+export type TruncationConfig = {
+  sliding_window: SlidingWindow;
+} | {
+  summarization: Summarization;
+};
+
+/** How the conversation is cut to fit the model's context. */
+export type TruncationSpec = {
+  config?: null | TruncationConfig;
+  strategy: TruncationStrategy;
+};
+
+export type TruncationStrategy = "none" | "sliding_window" | "summarization";
 
 /** A gateway call a harness made during a turn. */
 export type TurnCall = {

@@ -62,8 +62,12 @@ function harness(over: Partial<HarnessView> = {}, model: Partial<NonNullable<Har
           },
     system_prompt: "Be brief.",
     max_iterations: 75,
-    max_tokens: null,
+    invocation_max_tokens: null,
     timeout_seconds: 3600,
+    tools: [],
+    allowed_tools: ["*"],
+    skills: [],
+    environment_variables: {},
     credential_provider: { name: "litellm-proxy", credential_provider_arn: "arn:...", key: null },
     ...over,
   };
@@ -115,7 +119,17 @@ describe("models", () => {
     expect(switchTarget(harness({}, null), aliases)).toBeNull();
   });
   it("reads a harness with only the members the schema requires", () => {
-    const bare: HarnessView = { arn: "arn:h", harness_id: "h-1", harness_name: "h", status: "READY", model: { model_id: "litellm_proxy/claude-haiku", source: "litellm" } };
+    const bare: HarnessView = {
+      arn: "arn:h",
+      harness_id: "h-1",
+      harness_name: "h",
+      status: "READY",
+      model: { model_id: "litellm_proxy/claude-haiku", source: "litellm" },
+      tools: [],
+      allowed_tools: [],
+      skills: [],
+      environment_variables: {},
+    };
     expect(aliasOf(bare)).toBe("claude-haiku");
     expect(lacksPrefix(bare)).toBe(false);
     expect(switchTarget(bare, ["claude-haiku", "claude-sonnet"])).toBe("claude-sonnet");

@@ -16,6 +16,9 @@ use crate::aws::agentcore::{
     ProviderRef, ProviderView,
 };
 use crate::aws::doctor::{self, Draft, Report};
+use crate::aws::agentcore::ProviderKey;
+use crate::aws::harness_settings::{HarnessSettings, Invalid, SettingsForm, settings_of};
+use crate::aws::provider_secrets::{self, KeySecret, ReadError, SecretRef, check_secret_ref};
 use crate::aws::{AgentCore, AwsError, ClearKey, Clients, Target};
 use crate::config::Config;
 use crate::gateway::Gateway;
@@ -89,7 +92,17 @@ impl<G: Governance> Env<G> {
     }
 
     fn doctor_ctx(&self, clients: Result<Arc<Clients>, AwsError>) -> doctor::Ctx<'_> {
-        doctor::Ctx { gateway: &self.gateway, store: &self.store, service: &self.service, clients }
+        doctor::Ctx {
+            gateway: &self.gateway,
+            store: &self.store,
+            service: &self.service,
+            clients,
+            master_key_hash: self.master_key_hash(),
+        }
+    }
+
+    pub fn master_key_hash(&self) -> Option<String> {
+        self.config.general.master_key.as_ref().map(|k| crate::auth::hash_key(k.expose_secret()))
     }
 
     /// The records of which key is in which provider, by ARN.
@@ -104,6 +117,7 @@ impl<G: Governance> Env<G> {
             created_time: info.created_time.clone(),
             last_updated_time: info.last_updated_time.clone(),
             key: record.map(|r| KeyRef::of_record(r, &self.gateway.registry)),
+            key_secret: info.key_secret.clone().filter(KeySecret::is_external),
         }
     }
 
@@ -112,7 +126,24 @@ impl<G: Governance> Env<G> {
 
     pub async fn list_providers(&self, target: &Target) -> Result<(String, Vec<ProviderView>), AdminError> {
         let clients = self.clients(target).await?;
-        let providers = agentcore::list_providers(&clients).await?;
+        let listed = agentcore::list_providers(&clients).await?;
+        // The list does not say where each key is kept: details for the first 50 (a failure
+        // leaves the summary).
+        let providers: Vec<agentcore::ProviderInfo> = futures::stream::iter(listed.into_iter().enumerate())
+            .map(|(i, p)| {
+                let clients = clients.clone();
+                async move {
+                    if i < 50
+                        && let Ok(Some(full)) = agentcore::get_provider(&clients, &p.name).await
+                    {
+                        return full;
+                    }
+                    p
+                }
+            })
+            .buffered(4)
+            .collect()
+            .await;
         let records = self.records().await?;
         let views = providers
             .iter()
@@ -130,31 +161,52 @@ impl<G: Governance> Env<G> {
         (2..1000).map(|n| format!("{base}-{n}")).find(|a| !taken(a)).unwrap_or_else(|| base.to_string())
     }
 
-    /// The key to store: an existing key given in clear, or a new one.
+    /// Which key of this gateway a clear key is; the master key is refused.
+    fn gateway_key(&self, key: &ClearKey, field: &'static str, what: &str) -> Result<Arc<KeyEntry>, AdminError> {
+        let token = crate::auth::hash_key(key.expose());
+        if self.master_key_hash().as_deref() == Some(token.as_str()) {
+            return Err(AdminError::invalid(
+                format!(
+                    "{what} is the master key, which must not be stored in AgentCore: give the harness a virtual key \
+                     (generate one for a team here)"
+                ),
+                Some(field),
+            ));
+        }
+        self.gateway.registry.keys.get(&token).ok_or_else(|| {
+            AdminError::invalid(
+                format!(
+                    "{what} is not a key of this gateway: it must be the sk-... value of one of its virtual keys, or \
+                     generate one"
+                ),
+                Some(field),
+            )
+        })
+    }
+
+    /// The key to store: an existing key given in clear, a new one, or the one a secret of
+    /// yours holds (read to learn which key it is; the provider is given the secret).
     pub async fn obtain_key(
         &self,
+        clients: &Clients,
         name: &str,
         source: KeySource,
-    ) -> Result<(ClearKey, Arc<KeyEntry>, bool), AdminError> {
+    ) -> Result<(ProviderKey, Arc<KeyEntry>, bool), AdminError> {
         match source {
             KeySource::Existing(key) => {
-                let token = crate::auth::hash_key(key.expose());
-                let master = self.config.general.master_key.as_ref().map(|k| crate::auth::hash_key(k.expose_secret()));
-                if master.as_deref() == Some(token.as_str()) {
-                    return Err(AdminError::invalid(
-                        "the master key must not be stored in AgentCore: give the harness a virtual key (generate \
-                         one for a team here)",
-                        Some("key"),
-                    ));
-                }
-                let entry = self.gateway.registry.keys.get(&token).ok_or_else(|| {
-                    AdminError::invalid(
-                        "this is not a key of this gateway: pass the sk-... value of one of its virtual keys, or \
-                         generate one",
-                        Some("key"),
-                    )
-                })?;
-                Ok((key, entry, false))
+                let entry = self.gateway_key(&key, "key", "this key")?;
+                Ok((ProviderKey::Clear(key), entry, false))
+            }
+            KeySource::Secret(reference) => {
+                check_secret_ref(&reference).map_err(|m| AdminError::invalid(m, Some("secret")))?;
+                let key = match provider_secrets::read_key(clients, &reference).await {
+                    Ok(key) => key,
+                    Err(ReadError::Aws(e)) => return Err(e.into()),
+                    Err(e) => return Err(AdminError::invalid(e.message(&reference), Some("secret"))),
+                };
+                let what = format!("the '{}' of secret {}", reference.json_key, reference.secret_id);
+                let entry = self.gateway_key(&key, "secret", &what)?;
+                Ok((ProviderKey::Secret(reference), entry, false))
             }
             KeySource::Generate(mut fields) => {
                 if !fields.get("key_alias").is_some_and(|a| a.is_string()) {
@@ -162,7 +214,7 @@ impl<G: Governance> Env<G> {
                     fields.insert("key_alias".into(), json!(alias));
                 }
                 let (clear, entry) = self.governance.generate_key(fields).await?;
-                Ok((clear, entry, true))
+                Ok((ProviderKey::Clear(clear), entry, true))
             }
         }
     }
@@ -178,7 +230,7 @@ impl<G: Governance> Env<G> {
     ) -> Result<StoredKey, AdminError> {
         agentcore::check_provider_name(name).map_err(|m| AdminError::invalid(m, Some("name")))?;
         let clients = self.clients(target).await?;
-        let (key, entry, generated) = self.obtain_key(name, source).await?;
+        let (key, entry, generated) = self.obtain_key(&clients, name, source).await?;
         self.put_key(&clients, name, key, &entry, generated, rotate).await.map_err(|(e, _)| e)
     }
 
@@ -189,7 +241,7 @@ impl<G: Governance> Env<G> {
         &self,
         clients: &Clients,
         name: &str,
-        key: ClearKey,
+        key: ProviderKey,
         entry: &KeyEntry,
         generated: bool,
         rotate: bool,
@@ -379,24 +431,36 @@ impl<G: Governance> Env<G> {
             .or_else(|| self.default_api_base.clone())
     }
 
-    /// Runs the doctor on a draft model; its errors stop the save unless forced.
+    /// Runs the doctor on a draft (a model, or only settings); its errors stop the save unless
+    /// forced.
     async fn preflight(
         &self,
         clients: &Arc<Clients>,
-        model: &LiteLlmModel,
-        expected_key: Option<&str>,
+        draft: Option<Draft>,
+        settings: HarnessSettings,
         mode: Preflight,
     ) -> Result<Option<Report>, Failure> {
         if mode == Preflight::Skip {
             return Ok(None);
         }
-        let mut draft = Draft::of_model(model);
-        draft.expected_key = expected_key.map(str::to_string);
-        let report = doctor::check_draft(&self.doctor_ctx(Ok(clients.clone())), &draft).await;
+        let ctx = self.doctor_ctx(Ok(clients.clone()));
+        let report = match draft {
+            Some(mut draft) => {
+                draft.settings = Some(settings);
+                doctor::check_draft(&ctx, &draft).await
+            }
+            None => doctor::check_settings(&ctx, &settings),
+        };
         if !report.ok && mode == Preflight::Block {
             return Err(Failure::Doctor(Box::new(report)));
         }
         Ok(Some(report))
+    }
+
+    fn draft(model: &LiteLlmModel, expected_key: Option<&str>) -> Draft {
+        let mut draft = Draft::of_model(model);
+        draft.expected_key = expected_key.map(str::to_string);
+        draft
     }
 
     pub async fn create_harness(&self, target: &Target, form: &HarnessForm, mode: Preflight) -> Result<Saved, Failure> {
@@ -416,12 +480,16 @@ impl<G: Governance> Env<G> {
             temperature: form.temperature,
             top_p: form.top_p,
         };
-        let doctor = self.preflight(&clients, &model, form.expected_key.as_deref(), mode).await?;
+        let settings = form.settings.resolve(None).map_err(settings_error)?;
+        let draft = Self::draft(&model, form.expected_key.as_deref());
+        let will_hold = HarnessSettings::default().with(&settings);
+        let doctor = self.preflight(&clients, Some(draft), will_hold, mode).await?;
         let spec = HarnessSpec {
             harness_name: name,
             execution_role_arn: role,
             model,
             system_prompt: form.system_prompt.clone(),
+            settings,
         };
         let h = agentcore::create_harness(&clients, &spec).await?;
         tracing::info!(target: "switchboard::agentcore", harness = %h.harness_id(), region = %clients.region, "created harness");
@@ -445,13 +513,18 @@ impl<G: Governance> Env<G> {
         }
         let clients = self.clients(target).await?;
         let current = agentcore::get_harness(&clients, id).await?;
+        let held = settings_of(&current);
         let mut change = HarnessChange {
             system_prompt: form.system_prompt.clone(),
             execution_role_arn: form.execution_role_arn.clone(),
+            settings: form.settings.resolve(Some(&held)).map_err(settings_error)?,
             ..Default::default()
         };
+        let will_hold = held.with(&change.settings);
         let mut doctor = None;
-        if form.touches_model() {
+        if !form.touches_model() && !form.settings.is_empty() {
+            doctor = self.preflight(&clients, None, will_hold, mode).await?;
+        } else if form.touches_model() {
             let existing = LiteLlmModel::of(current.model());
             let model_id = match (&form.model, &existing) {
                 (Some(m), _) => self.model_id(m)?,
@@ -491,7 +564,8 @@ impl<G: Governance> Env<G> {
                 temperature: form.temperature.or(keep.temperature),
                 top_p: form.top_p.or(keep.top_p),
             };
-            doctor = self.preflight(&clients, &model, form.expected_key.as_deref(), mode).await?;
+            let draft = Self::draft(&model, form.expected_key.as_deref());
+            doctor = self.preflight(&clients, Some(draft), will_hold, mode).await?;
             change.model = Some(model);
         }
         let h = agentcore::update_harness(&clients, id, &change).await?;
@@ -527,12 +601,25 @@ impl<G: Governance> Env<G> {
 
     pub async fn doctor(&self, target: &Target, request: &DoctorRequest) -> Report {
         let clients = self.clients(target).await;
+        let settings = if request.settings.is_empty() {
+            None
+        } else {
+            let held = match (&request.harness_id, &clients) {
+                (Some(id), Ok(c)) => agentcore::get_harness(c, id).await.ok().map(|h| settings_of(&h)),
+                _ => None,
+            };
+            match request.settings.check().and_then(|()| request.settings.resolve(held.as_ref())) {
+                Ok(change) => Some(held.unwrap_or_default().with(&change)),
+                Err(e) => return doctor::invalid_settings(e.field, &e.message),
+            }
+        };
         let draft = Draft {
             model_id: request.model.clone(),
             api_base: request.api_base.clone(),
             provider_name: request.credential_provider.clone(),
             provider_arn: None,
             expected_key: request.key.clone(),
+            settings,
         };
         let ctx = self.doctor_ctx(clients);
         match &request.harness_id {
@@ -680,6 +767,8 @@ pub enum KeySource {
     Existing(ClearKey),
     /// A new key, generated with these `/key/generate` fields (team_id, key_alias, ...).
     Generate(Map<String, Value>),
+    /// The key of this gateway a Secrets Manager secret of yours holds.
+    Secret(SecretRef),
 }
 
 /// A credential provider that now holds a key.
@@ -717,6 +806,13 @@ pub struct HarnessForm {
     /// The key the provider should hold (alias or hash), for the doctor.
     #[serde(alias = "key_alias")]
     pub expected_key: Option<String>,
+    /// Tools, skills, memory, truncation, limits, environment.
+    #[serde(flatten)]
+    pub settings: SettingsForm,
+}
+
+fn settings_error(e: Invalid) -> AdminError {
+    AdminError::invalid(e.message, Some(e.field))
 }
 
 impl HarnessForm {
@@ -754,7 +850,7 @@ impl HarnessForm {
         if let Some(p) = &self.credential_provider {
             agentcore::check_provider_name(p).map_err(|m| AdminError::invalid(m, Some("credential_provider")))?;
         }
-        Ok(())
+        self.settings.check().map_err(settings_error)
     }
 
     fn touches_model(&self) -> bool {
@@ -778,4 +874,7 @@ pub struct DoctorRequest {
     /// The key the provider should hold: alias, or hash.
     #[serde(alias = "key_alias")]
     pub key: Option<String>,
+    /// Settings being edited (over the harness's own when `harness_id` is given).
+    #[serde(flatten)]
+    pub settings: SettingsForm,
 }

@@ -19,6 +19,7 @@ use super::{AdminError, Core, Fields, keys, teams};
 use crate::auth::Principal;
 use crate::auth::registry::KeyEntry;
 use crate::aws::agentcore::{DEFAULT_PROVIDER_NAME, HarnessView, LITELLM_PREFIX, ProviderView};
+use crate::aws::provider_secrets::SecretRef;
 use crate::aws::{AgentCore, ClearKey, Target};
 use crate::store::TeamRecord;
 
@@ -188,9 +189,20 @@ fn aws_profiles() -> Vec<String> {
     names
 }
 
-/// Where a credential provider's key comes from: `key` (a key of this gateway, in clear) or
-/// `generate` (`true`, or `/key/generate` fields).
-pub fn key_source(key: Option<&str>, generate: Option<&Value>) -> Result<KeySource, AdminError> {
+/// Where a credential provider's key comes from: `key` (a key of this gateway, in clear),
+/// `generate` (`true`, or `/key/generate` fields), or `secret` (a Secrets Manager secret of yours
+/// holding a key of this gateway).
+pub fn key_source(
+    key: Option<&str>,
+    generate: Option<&Value>,
+    secret: Option<SecretRef>,
+) -> Result<KeySource, AdminError> {
+    if let Some(secret) = secret {
+        if key.is_some() || generate.is_some_and(|g| !g.is_null() && g != &Value::Bool(false)) {
+            return Err(AdminError::invalid("pass one of key, generate or secret", Some("secret")));
+        }
+        return Ok(KeySource::Secret(secret));
+    }
     let generate = match generate {
         None | Some(Value::Null) | Some(Value::Bool(false)) => None,
         Some(Value::Bool(true)) => Some(Map::new()),
@@ -207,8 +219,9 @@ pub fn key_source(key: Option<&str>, generate: Option<&Value>) -> Result<KeySour
         (Some(k), None) => Ok(KeySource::Existing(ClearKey::new(k.trim().to_string()))),
         (None, Some(fields)) => Ok(KeySource::Generate(fields)),
         (None, None) => Err(AdminError::invalid(
-            "name the key to store: `key` (the sk-... value of a key of this gateway) or `generate` (a new key, \
-             optionally with team_id and key_alias)",
+            "name the key to store: `key` (the sk-... value of a key of this gateway), `generate` (a new key, \
+             optionally with team_id and key_alias), or `secret` ({secret_id, json_key}: a Secrets Manager secret \
+             holding a key of this gateway)",
             Some("key"),
         )),
     }

@@ -12,8 +12,9 @@ use super::manage::{Env, Failure, Governance, HarnessForm, Preflight};
 use crate::admin::AdminError;
 use crate::auth::access::{ModelFacts, list_allows};
 use crate::auth::registry::Field;
-use crate::aws::agentcore::{self, DEFAULT_PROVIDER_NAME, HarnessView, KeyRef, ProviderView};
+use crate::aws::agentcore::{self, DEFAULT_PROVIDER_NAME, HarnessView, KeyRef, ProviderKey, ProviderView};
 use crate::aws::doctor::{self, Draft, Report};
+use crate::aws::provider_secrets::KeySecret;
 use crate::aws::{AwsError, AwsErrorKind, Target};
 
 /// What a streamed wiring sends: each step as it changes, then the result.
@@ -299,8 +300,13 @@ pub async fn run<G: Governance>(
     let api_base =
         req.harness.api_base.clone().map(|b| b.trim_end_matches('/').to_string()).or(env.default_api_base.clone());
     let draft = Draft { model_id: Some(model_id.clone()), api_base: api_base.clone(), ..Default::default() };
-    let ctx =
-        doctor::Ctx { gateway: &env.gateway, store: &env.store, service: &env.service, clients: Ok(clients.clone()) };
+    let ctx = doctor::Ctx {
+        gateway: &env.gateway,
+        store: &env.store,
+        service: &env.service,
+        clients: Ok(clients.clone()),
+        master_key_hash: env.master_key_hash(),
+    };
     let report = doctor::check_draft(&ctx, &draft).await;
     let report_json = serde_json::to_value(&report).ok();
     if !report.ok && !req.force {
@@ -407,6 +413,7 @@ pub async fn run<G: Governance>(
             created_time: p.created_time.clone(),
             last_updated_time: p.last_updated_time.clone(),
             key: Some(key),
+            key_secret: p.key_secret.clone().filter(KeySecret::is_external),
         });
     } else {
         if !registry.keys.with(Field::Alias, &key_alias).is_empty() {
@@ -441,7 +448,7 @@ pub async fn run<G: Governance>(
         );
         run.start("provider");
         let rotate = current.is_some();
-        match env.put_key(&clients, &provider_name, clear, &entry, true, rotate).await {
+        match env.put_key(&clients, &provider_name, ProviderKey::Clear(clear), &entry, true, rotate).await {
             Ok(stored) => {
                 let what = if rotate {
                     match &stored.previous_key {

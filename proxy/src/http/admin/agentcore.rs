@@ -28,6 +28,7 @@ use crate::aws::agentcore::DEFAULT_PROVIDER_NAME;
 use crate::aws::agentcore::HarnessView;
 use crate::aws::doctor::Report;
 use crate::aws::harness_versions::EndpointView;
+use crate::aws::provider_secrets::SecretRef;
 use crate::http::error::ErrorBody as ErrorResponse;
 use crate::http::{AppState, sse};
 
@@ -117,6 +118,9 @@ struct ProviderBody {
     key: Option<String>,
     /// `true`, or `/key/generate` fields (`team_id`, `key_alias`, `max_budget`, ...).
     generate: Option<Value>,
+    /// A Secrets Manager secret of yours holding a key of this gateway: the provider reads it from
+    /// there (source `EXTERNAL`).
+    secret: Option<SecretRef>,
 }
 
 async fn store_provider_key(
@@ -128,7 +132,7 @@ async fn store_provider_key(
     rotate: bool,
 ) -> Result<Json<StoredKey>, AdminError> {
     let body: ProviderBody = parse_body(body)?;
-    let source = agentcore::key_source(body.key.as_deref(), body.generate.as_ref())?;
+    let source = agentcore::key_source(body.key.as_deref(), body.generate.as_ref(), body.secret)?;
     let env = env(&state.admin, caller, headers)?;
     let name = name.or(body.name).unwrap_or_else(|| DEFAULT_PROVIDER_NAME.to_string());
     let stored = env.store_key(&body.target, &name, source, rotate).await?;

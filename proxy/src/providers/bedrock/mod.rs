@@ -4,7 +4,7 @@
 //! through Converse, which speaks one format for every model family; embeddings, which Converse
 //! does not serve, go through InvokeModel (see `embeddings`).
 
-mod document;
+pub(crate) mod document;
 mod embeddings;
 mod request;
 mod response;

@@ -5,6 +5,7 @@ import type { AgentCoreApi } from "../../lib/agentcore";
 import type { HarnessView, Report } from "../../lib/api.gen";
 import { LITELLM_PREFIX, lacksPrefix } from "../../lib/agentcoreLogic";
 import { formatRelative } from "../../lib/format";
+import { settingsSummary } from "../../lib/harnessSettings";
 import { Badge, Modal } from "../ui";
 import { HarnessVersions } from "./HarnessVersions";
 import { AwsErrorNotice, DoctorReportView, HarnessStatusBadge, KeyHeld, LongId } from "./parts";
@@ -140,9 +141,14 @@ export function HarnessDetails({
         </dd>
         <dt>Parameters</dt>
         <dd className="small">
-          max tokens {m?.max_tokens ?? "default"} · temperature {m?.temperature ?? "default"} · top P {m?.top_p ?? "default"}
+          max tokens per call {m?.max_tokens ?? "default"} · temperature {m?.temperature ?? "default"} · top P {m?.top_p ?? "default"}
           {h.max_iterations != null && ` · max iterations ${h.max_iterations}`}
+          {h.invocation_max_tokens != null && ` · max tokens per invocation ${h.invocation_max_tokens}`}
           {h.timeout_seconds != null && ` · timeout ${h.timeout_seconds} s`}
+        </dd>
+        <dt>Tools and memory</dt>
+        <dd className="small" data-testid="details-settings">
+          {settingsSummary(h).join(" · ")}
         </dd>
         <dt>System prompt</dt>
         <dd className="ac-prompt">{h.system_prompt ?? dash}</dd>

@@ -19,7 +19,9 @@ import {
   validateHarnessForm,
   validateHarnessName,
 } from "../../lib/agentcoreLogic";
+import { type SettingsState, settingsBody, settingsStateOf, validateSettings } from "../../lib/harnessSettings";
 import { Field, Modal, TextInput } from "../ui";
+import { HarnessSettingsFields } from "./HarnessSettingsFields";
 import { AwsErrorNotice, DoctorReportView, KeyHeld, LongId } from "./parts";
 
 export function HarnessFields({
@@ -170,7 +172,7 @@ export function HarnessFields({
         <textarea id={`${prefix}-system`} className="input textarea" rows={2} value={form.systemPrompt} onChange={(e) => set("systemPrompt", e.target.value)} placeholder="You are a helpful assistant." data-testid={`${prefix}-system`} />
       </Field>
       <div className="form-row form-row-3">
-        <Field label="Max tokens" htmlFor={`${prefix}-max-tokens`} error={errors.maxTokens} optional>
+        <Field label="Max tokens per model call" htmlFor={`${prefix}-max-tokens`} error={errors.maxTokens} optional>
           <TextInput id={`${prefix}-max-tokens`} value={form.maxTokens} onChange={(v) => set("maxTokens", v)} inputMode="numeric" placeholder="model default" testid={`${prefix}-max-tokens`} invalid={!!errors.maxTokens} />
         </Field>
         <Field label="Temperature (0–2)" htmlFor={`${prefix}-temperature`} error={errors.temperature} optional>
@@ -211,12 +213,14 @@ export function HarnessDialog({
       ? harnessFormOf(harness)
       : emptyHarnessForm({ alias: defaults.alias, provider: providers.some((p) => p.name === defaults.provider) ? defaults.provider : (providers[0]?.name ?? defaults.provider), apiBase: defaults.apiBase }),
   );
+  const [settings, setSettings] = useState<SettingsState>(() => settingsStateOf(harness));
   const [submitted, setSubmitted] = useState(false);
   const [busy, setBusy] = useState<"doctor" | "save" | null>(null);
   const [report, setReport] = useState<Report | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [refused, setRefused] = useState<AgentCoreError | null>(null);
   const errors = submitted ? validateHarnessForm(form, mode, { aliases }) : {};
+  const settingsErrors = submitted ? validateSettings(settings) : {};
   // A new answer (the doctor's report, a refusal, an error) is scrolled into view: it is below the form.
   const results = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -226,13 +230,17 @@ export function HarnessDialog({
     setForm((f) => ({ ...f, [k]: v }));
     setRefused(null);
   };
+  const setSetting = <K extends keyof SettingsState>(k: K, v: SettingsState[K]) => {
+    setSettings((s) => ({ ...s, [k]: v }));
+    setRefused(null);
+  };
 
   const runDoctor = async () => {
     setSubmitted(true);
     setBusy("doctor");
     setError(null);
     try {
-      setReport(await api.doctor(doctorBodyOfForm(form, harness?.harness_id)));
+      setReport(await api.doctor({ ...doctorBodyOfForm(form, harness?.harness_id), ...settingsBody(settings, harness) }));
     } catch (e) {
       setError(e);
     } finally {
@@ -242,12 +250,14 @@ export function HarnessDialog({
 
   const save = async (force: boolean) => {
     setSubmitted(true);
-    if (Object.keys(validateHarnessForm(form, mode, { aliases })).length) return;
+    if (Object.keys(validateHarnessForm(form, mode, { aliases })).length || Object.keys(validateSettings(settings)).length) return;
     setBusy("save");
     setError(null);
     setRefused(null);
     try {
-      const saved = harness ? await api.updateHarness(harness.harness_id, harnessPatchBody(form, harness, force)) : await api.createHarness(harnessCreateBody(form, force));
+      const body = harness ? harnessPatchBody(form, harness, force) : harnessCreateBody(form, force);
+      const withSettings = { ...body, ...settingsBody(settings, harness) };
+      const saved = harness ? await api.updateHarness(harness.harness_id, withSettings) : await api.createHarness(withSettings);
       onSaved(saved, !harness);
     } catch (e) {
       if (e instanceof AgentCoreError && e.refusedByDoctor) {
@@ -297,6 +307,7 @@ export function HarnessDialog({
           </div>
         )}
         <HarnessFields form={form} set={set} errors={errors} mode={mode} aliases={aliases} providers={providers} apiBaseDefault={defaults.apiBase} deployedUrl={deployedUrl} prefix="hf" />
+        <HarnessSettingsFields s={settings} set={setSetting} errors={settingsErrors} />
       </form>
       <div ref={results} className="ac-results">
         {error != null && <AwsErrorNotice error={error} testid="harness-error" />}

@@ -6,7 +6,10 @@
 //! `key_expired`, `key_budget`, `api_base_missing`, `api_base_invalid`, `api_base_unreachable`,
 //! `api_base_insecure`, `api_base_liveliness`, `provider_missing`, `provider_key_unknown`,
 //! `provider_key_deleted`, `provider_other_key`, `harness_missing`, `harness_status`,
-//! `harness_failure`, `aws`.
+//! `harness_failure`, `settings_invalid`, `provider_secret_unreadable`, `provider_secret_changed`, `aws`, and
+//! those of the harness's settings (`settings.rs`).
+
+mod settings;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
@@ -15,6 +18,9 @@ use aws_sdk_bedrockagentcorecontrol::types::Harness;
 use serde::Serialize;
 
 use super::agentcore::{self, KeyRef, LITELLM_PREFIX, LiteLlmModel};
+use super::harness_settings::{HarnessSettings, settings_of};
+use super::provider_secrets::{self, SecretRef};
+use crate::store::agentcore::ProviderKeyRecord;
 use super::{AgentCore, AwsError, AwsErrorKind, Clients};
 use crate::auth::Principal;
 use crate::auth::registry::KeyEntry;
@@ -114,6 +120,8 @@ pub struct Ctx<'a> {
     pub service: &'a AgentCore,
     /// `None` when AWS could not be configured (the error is a finding then).
     pub clients: Result<Arc<Clients>, AwsError>,
+    /// SHA-256 hex of the master key, to find it where it must not be.
+    pub master_key_hash: Option<String>,
 }
 
 /// A harness configuration to check (a draft in a form, or what a harness has).
@@ -128,6 +136,8 @@ pub struct Draft {
     pub provider_arn: Option<String>,
     /// The key the user expects in the provider: alias, `sk-...` or its hash.
     pub expected_key: Option<String>,
+    /// Tools, memory, environment... in clear (a harness's own when checking a harness).
+    pub settings: Option<HarnessSettings>,
 }
 
 impl Draft {
@@ -178,6 +188,9 @@ pub async fn check_harness(ctx: &Ctx<'_>, harness_id: &str, overrides: &Draft) -
     };
     harness_status(&harness, &mut report);
     let mut draft = overrides.clone();
+    if draft.settings.is_none() {
+        draft.settings = Some(settings_of(&harness));
+    }
     match LiteLlmModel::of(harness.model()) {
         Some(m) => {
             draft.model_id = draft.model_id.or(Some(m.model_id));
@@ -240,7 +253,24 @@ fn harness_status(h: &Harness, report: &mut Report) {
     }
 }
 
+/// The report on settings that do not pass the form's checks.
+pub fn invalid_settings(field: &str, message: &str) -> Report {
+    let mut report = Report::default();
+    report.error("settings_invalid", format!("{field}: {message}"), "Correct the field; AgentCore would refuse it.");
+    report.finish()
+}
+
+/// Checks only a harness's settings (an edit that leaves the model alone).
+pub fn check_settings(ctx: &Ctx<'_>, settings: &HarnessSettings) -> Report {
+    let mut report = Report::default();
+    settings::check_settings(ctx, settings, &mut report);
+    report.finish()
+}
+
 async fn check_all(ctx: &Ctx<'_>, draft: &Draft, report: &mut Report) {
+    if let Some(s) = &draft.settings {
+        settings::check_settings(ctx, s, report);
+    }
     let alias = check_model(ctx.gateway, draft.model_id.as_deref(), report);
     let key = check_provider(ctx, draft, report).await;
     if let Some(key) = &key {
@@ -334,6 +364,14 @@ async fn check_provider(ctx: &Ctx<'_>, draft: &Draft, report: &mut Report) -> Op
         }
     };
     let rotate = format!("Rotate it to a key of this gateway: POST /agentcore/providers/{name}/rotate.");
+    // A key in a secret of the user's may have been changed there: the secret says which key it is now.
+    let record = match info.key_secret.as_ref().filter(|s| s.is_external()).and_then(|s| s.reference()) {
+        Some(secret) => match secret_record(ctx, clients, &info, &secret, record, report).await {
+            Some(r) => Some(r),
+            None => return None,
+        },
+        None => record,
+    };
     let Some(record) = record else {
         report.warning(
             "provider_key_unknown",
@@ -377,6 +415,67 @@ async fn check_provider(ctx: &Ctx<'_>, draft: &Draft, report: &mut Report) -> Op
     };
     report.pass("provider_key_deleted", format!("credential provider '{name}' holds key {shown} of this gateway"));
     Some(entry)
+}
+
+/// The key a provider's secret holds now, as a record; `None` (with the finding) when it cannot
+/// be told or is no key of this gateway.
+async fn secret_record(
+    ctx: &Ctx<'_>,
+    clients: &Clients,
+    info: &agentcore::ProviderInfo,
+    secret: &SecretRef,
+    recorded: Option<ProviderKeyRecord>,
+    report: &mut Report,
+) -> Option<ProviderKeyRecord> {
+    let where_ = format!("secret {} ('{}')", secret.secret_id, secret.json_key);
+    let token = match provider_secrets::read_key(clients, secret).await {
+        Ok(key) => crate::auth::hash_key(key.expose()),
+        Err(e) => {
+            report.warning(
+                "provider_secret_unreadable",
+                format!("credential provider '{}' reads its key from {where_}, which the gateway cannot read: {}", info.name, e.message(secret)),
+                "Allow secretsmanager:GetSecretValue on the secret to the gateway's AWS identity, so that it can check \
+                 the key the harness will use.",
+            );
+            return recorded;
+        }
+    };
+    if recorded.as_ref().is_some_and(|r| r.key_token == token) {
+        report.pass("provider_secret_changed", format!("{where_} still holds the key the gateway recorded"));
+        return recorded;
+    }
+    let Some(entry) = ctx.gateway.registry.keys.get(&token) else {
+        report.error(
+            "provider_key_deleted",
+            format!("{where_} of credential provider '{}' holds a value that is not a key of this gateway: the harness's calls are refused", info.name),
+            "Put the sk-... value of a key of this gateway in the secret (or rotate the provider to another secret).",
+        );
+        return None;
+    };
+    let shown = entry.record.key_alias.clone().unwrap_or_else(|| entry.record.key_name.clone());
+    if recorded.is_some() {
+        report.warning(
+            "provider_secret_changed",
+            format!("{where_} now holds key {shown}, not the key the gateway recorded for '{}'", info.name),
+            format!(
+                "Nothing to fix if it was rotated on purpose; rotate the provider to the secret again (POST \
+                 /agentcore/providers/{}/rotate with the secret) so that the gateway's views follow.",
+                info.name
+            ),
+        );
+    }
+    let now = crate::time::format_time(chrono::Utc::now());
+    Some(ProviderKeyRecord {
+        credential_provider_arn: info.arn.clone(),
+        name: info.name.clone(),
+        region: clients.region.clone(),
+        key_token: token,
+        key_alias: entry.record.key_alias.clone(),
+        key_name: entry.record.key_name.clone(),
+        team_id: entry.record.team_id.clone(),
+        created_at: recorded.as_ref().map(|r| r.created_at.clone()).unwrap_or_else(|| now.clone()),
+        updated_at: now,
+    })
 }
 
 fn check_key(gateway: &Gateway, key: &Arc<KeyEntry>, alias: Option<&str>, report: &mut Report) {
