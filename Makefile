@@ -97,7 +97,8 @@ test-deploy: $(VENV)/.installed
 	SWITCHBOARD_BIN_DIR=$(BIN_DIR) $(VENV)/bin/pytest -c tests/deploy/pytest.ini tests/deploy
 
 ## The panel in headless Chromium against a gateway with the fakes behind it.
-e2e: ui/node_modules/.installed
+# The AgentCore page reads Secrets Manager secrets from moto_server (the venv).
+e2e: ui/node_modules/.installed $(VENV)/.installed
 	$(CARGO) build -p switchboard -p switchboard-fakes --bins
 	cd ui && SWITCHBOARD_BIN_DIR=$(BIN_DIR) npm run e2e
 

@@ -6,7 +6,8 @@
 // in one session, a tool), the model switch, the harness's calls in the request log, the harness
 // as a model (`bedrock/agentcore/<ARN>`) in the Models page and the Playground, the harness's
 // versions compared and an endpoint kept at an older one, the whole harness edited (tools, skills,
-// memory, limits, environment; hidden values), providers
+// memory, limits, environment; hidden values), providers (one reading its key from a Secrets
+// Manager secret, moto's)
 // created/rotated, and a wiring that fails at CreateHarness (AccessDenied).
 // Screenshots go to target/e2e-screenshots/30-agentcore-*.png.
 
@@ -37,6 +38,17 @@ async function shot(name, { toasts = false } = {}) {
   await page.setViewportSize({ width: 1440, height: 900 });
 }
 
+/** A screenshot of an open dialog with all of its body (it scrolls inside the page otherwise). */
+async function modalShot(name) {
+  const height = await page.evaluate(() => (document.querySelector(".modal-body")?.scrollHeight ?? 0) + 320);
+  await page.setViewportSize({ width: 1440, height: Math.min(Math.max(height, 900), 8000) });
+  await page.screenshot({
+    path: path.join(screenshotDir, `30-agentcore-${name}.png`),
+    style: ".toasts { display: none; } .modal { max-height: none !important; } .modal-body { overflow: visible !important; }",
+  });
+  await page.setViewportSize({ width: 1440, height: 900 });
+}
+
 async function settle() {
   await page.locator(".spinner").first().waitFor({ state: "detached", timeout: 10_000 }).catch(() => {});
 }
@@ -62,6 +74,20 @@ async function consoleCall(p, body) {
   return { status: r.status, json: await r.json().catch(() => null) };
 }
 
+/** One Secrets Manager call to moto (awsJson1.1), as the AWS CLI would make it. */
+async function secretsManager(operation, body) {
+  const r = await fetch(stack.secretsManagerUrl, {
+    method: "POST",
+    headers: {
+      "content-type": "application/x-amz-json-1.1",
+      "x-amz-target": `secretsmanager.${operation}`,
+      authorization: "AWS4-HMAC-SHA256 Credential=testing/20260610/us-east-1/secretsmanager/aws4_request, SignedHeaders=host, Signature=0",
+    },
+    body: JSON.stringify(body),
+  });
+  return { status: r.status, json: await r.json().catch(() => null) };
+}
+
 /** Nothing secret in the page's DOM. */
 async function assertNoSecretsShown() {
   const html = await page.content();
@@ -70,7 +96,7 @@ async function assertNoSecretsShown() {
 }
 
 before(async () => {
-  stack = await startStack({ agentcore: true });
+  stack = await startStack({ agentcore: true, secretsManager: true });
   ({ context, page } = await signedInPage(stack, { timeout: 15_000 }));
 });
 
@@ -331,6 +357,14 @@ test("harness playground: a streamed answer, a second turn in the same session w
 });
 
 test("past sessions: the session with its turns, their gateway calls and totals; continue it", async () => {
+  // Past sessions come from the request log, which the gateway writes within a second of each
+  // call: wait until the last turn's calls are in it.
+  const harnessId = (await api(stack.gatewayUrl, "GET", "/agentcore/harnesses")).json.harnesses[0].harness_id;
+  for (let i = 0; i < 50; i++) {
+    const listed = (await api(stack.gatewayUrl, "GET", `/agentcore/harnesses/${harnessId}/sessions`)).json;
+    if (listed.sessions?.find((x) => x.session_id === sessionId)?.totals?.calls === 3) break;
+    await page.waitForTimeout(200);
+  }
   await page.getByTestId("hp-past-sessions").click();
   const row = page.locator(`[data-testid=hs-row][data-session="${sessionId}"]`);
   await row.waitFor();
@@ -435,7 +469,7 @@ test("the whole harness in the form: tools, skills, memory, limits, environment;
   const dialog = page.getByTestId("harness-dialog");
   await dialog.getByTestId("harness-settings").waitFor();
   assert.match(await dialog.getByTestId("hs-tools").innerText(), /No tools/);
-  await shot("13d-editor-empty");
+  await modalShot("13d-editor-empty");
 
   // An MCP server on this machine, a function, a skill, managed memory, limits, a variable.
   await dialog.getByTestId("hs-add-tool").click();
@@ -466,7 +500,7 @@ test("the whole harness in the form: tools, skills, memory, limits, environment;
   await dialog.getByText("A JSON Schema object").waitFor();
   await dialog.getByText("Must be an s3:// URI").waitFor();
   await dialog.getByText("Max iterations must be at least 1").waitFor();
-  await shot("13e-editor-checked");
+  await modalShot("13e-editor-checked");
   await dialog.getByTestId("hs-tool-1-schema").fill('{"type": "object", "properties": {"id": {"type": "string"}}}');
   await dialog.getByTestId("hs-skill-0-value").fill("s3://acme-skills/triage");
   await dialog.getByTestId("hs-max-iterations").fill("20");
@@ -474,7 +508,7 @@ test("the whole harness in the form: tools, skills, memory, limits, environment;
   await dialog.getByTestId("harness-save").click();
   await page.getByTestId("harness-refused").waitFor();
   await page.getByTestId("harness-doctor-report").locator("[data-testid=finding][data-check=tool_unreachable]").waitFor();
-  await shot("13f-editor-doctor");
+  await modalShot("13f-editor-doctor");
   await dialog.getByTestId("hs-tool-0-url").fill("https://mcp.example.com/mcp");
   await dialog.getByTestId("harness-save").click();
   await dialog.waitFor({ state: "detached" });
@@ -502,7 +536,7 @@ test("the whole harness in the form: tools, skills, memory, limits, environment;
   assert.equal(await dialog.getByTestId("hs-env-0-value").inputValue(), "");
   assert.equal(await dialog.getByTestId("hs-env-0-value").getAttribute("placeholder"), "hidden: type to replace");
   await assertNoSecretsShown();
-  await shot("13g-editor-saved");
+  await modalShot("13g-editor-saved");
   await dialog.getByTestId("hs-timeout").fill("600");
   await dialog.getByTestId("harness-save").click();
   await dialog.waitFor({ state: "detached" });
@@ -640,7 +674,7 @@ test("a harness made in the console with the seed's bare claude-haiku: found, ex
   });
 });
 
-test("credential providers: from a pasted key (never shown back), rotated to a generated key, AWS's refusal explained", async () => {
+test("credential providers: from a pasted key (never shown back), rotated to a generated key, AWS's refusal explained, from a secret of yours", async () => {
   const teamId = (await api(stack.gatewayUrl, "GET", "/team/list")).json.find((t) => t.team_alias === "agentcore-harness").team_id;
   const gen = await api(stack.gatewayUrl, "POST", "/key/generate", { team_id: teamId, key_alias: "pasted-key" });
   assert.equal(gen.status, 200);
@@ -678,6 +712,29 @@ test("credential providers: from a pasted key (never shown back), rotated to a g
   assert.match(await page.getByTestId("provider-error-fix").innerText(), /another name/);
   await shot("19-provider-conflict");
   await page.keyboard.press("Escape");
+
+  // From a Secrets Manager secret of yours holding a key of this gateway: the provider reads it there.
+  const vault = await api(stack.gatewayUrl, "POST", "/key/generate", { team_id: teamId, key_alias: "vault-key" });
+  clearKeys.push(vault.json.key);
+  const created = await secretsManager("CreateSecret", { Name: "harness/gateway-key", SecretString: JSON.stringify({ api_key: vault.json.key }) });
+  assert.equal(created.status, 200, JSON.stringify(created.json));
+  await page.getByTestId("provider-new").click();
+  await page.getByTestId("provider-name").fill("vault-proxy");
+  await page.getByTestId("provider-source-secret").check();
+  await page.getByTestId("provider-secret-id").fill("harness/missing-key");
+  await page.getByTestId("provider-save").click();
+  await page.getByTestId("provider-error").waitFor();
+  assert.match(await page.getByTestId("provider-error-message").innerText(), /ResourceNotFound|can.t find|not found/i);
+  assert.match(await page.getByTestId("provider-error").innerText(), /Not found in Secrets Manager/);
+  assert.match(await page.getByTestId("provider-error-fix").innerText(), /us-east-1/);
+  await modalShot("19b-provider-secret-missing");
+  await page.getByTestId("provider-secret-id").fill("harness/gateway-key");
+  await modalShot("19c-provider-secret");
+  await page.getByTestId("provider-save").click();
+  await page.getByTestId("provider-dialog").waitFor({ state: "detached" });
+  await providerRow("vault-proxy").getByTestId("provider-key-secret").getByText("harness/gateway-key").waitFor();
+  assert.match(await providerRow("vault-proxy").getByTestId("provider-key").innerText(), /holds key vault-key/);
+  await assertNoSecretsShown();
 
   // A provider created in the console holds a key this gateway never stored.
   const c = await consoleCall("/identities/CreateApiKeyCredentialProvider", { name: "from-console", apiKey: "sk-typed-in-the-console" });

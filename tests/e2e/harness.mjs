@@ -77,9 +77,34 @@ async function serveDist() {
  * rebuilding the gateway); `agentcore`, point `general_settings.agentcore` at the fake AgentCore
  * of fake-upstreams (static credentials) and set `public_url` to the gateway's own URL, so a
  * harness of the fake calls this gateway (as tests/src/agentcore.rs does); `openaiModels`, also
- * route gpt-4o-mini (chat) and embed-small (`model_info.mode: embedding`) to the fake OpenAI.
+ * route gpt-4o-mini (chat) and embed-small (`model_info.mode: embedding`) to the fake OpenAI;
+ * `secretsManager`, run moto_server (the venv's) as Secrets Manager for the gateway and the fake
+ * AgentCore (`stack.secretsManagerUrl`).
  */
-export async function startStack({ gatewayEnv = {}, serveDist: forceDist = !!process.env.SWITCHBOARD_E2E_SERVE_DIST, agentcore = false, openaiModels = false } = {}) {
+/** moto_server from the venv on a free port: Secrets Manager for the AgentCore page. */
+async function startMoto() {
+  const venv = process.env.SWITCHBOARD_VENV ?? path.join(repo, ".venv");
+  const bin = path.join(venv, "bin", "moto_server");
+  if (!existsSync(bin)) throw new Error(`${bin} is missing: make test installs moto[server] (tests/deploy/requirements.txt)`);
+  const port = await freePort();
+  const child = spawn(bin, ["-H", "127.0.0.1", "-p", String(port)], { stdio: "ignore" });
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`moto_server exited with ${child.exitCode}`);
+    const up = await new Promise((resolve) => {
+      const s = net.connect(port, "127.0.0.1", () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.on("error", () => resolve(false));
+    });
+    if (up) return { child, url: `http://127.0.0.1:${port}` };
+    if (Date.now() > deadline) throw new Error("moto_server did not listen within 60 s");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export async function startStack({ gatewayEnv = {}, serveDist: forceDist = !!process.env.SWITCHBOARD_E2E_SERVE_DIST, agentcore = false, openaiModels = false, secretsManager = false } = {}) {
   for (const bin of ["fake-upstreams", "switchboard"]) {
     if (!existsSync(path.join(binDir, bin))) {
       throw new Error(`${path.join(binDir, bin)} is missing: cargo build -p switchboard -p switchboard-fakes --bins (SWITCHBOARD_BIN_DIR=${binDir})`);
@@ -91,7 +116,9 @@ export async function startStack({ gatewayEnv = {}, serveDist: forceDist = !!pro
   const children = [];
   const logs = { gateway: "" };
 
-  const fakes = spawn(path.join(binDir, "fake-upstreams"), [], { stdio: ["pipe", "pipe", "inherit"] });
+  const moto = secretsManager ? await startMoto() : null;
+  if (moto) children.push(moto.child);
+  const fakes = spawn(path.join(binDir, "fake-upstreams"), moto ? ["--secrets-manager", moto.url] : [], { stdio: ["pipe", "pipe", "inherit"] });
   children.push(fakes);
   const [line] = await Promise.race([
     once(readline.createInterface({ input: fakes.stdout }), "line"),
@@ -110,7 +137,7 @@ export async function startStack({ gatewayEnv = {}, serveDist: forceDist = !!pro
     aws_secret_access_key: agentcore-e2e-secret-0123456789abcdef
     control_endpoint_url: ${upstreams.agentcore_control}
     runtime_endpoint_url: ${upstreams.agentcore_runtime}
-`
+${moto ? `    secrets_manager_endpoint_url: ${moto.url}\n` : ""}`
     : "";
   const openaiList = openaiModels
     ? `  - model_name: gpt-4o-mini
@@ -206,7 +233,7 @@ ${agentcoreSettings}`;
     rmSync(tmp, { recursive: true, force: true });
   };
 
-  return { gatewayUrl, panelUrl, upstreams, browser, stop, logs };
+  return { gatewayUrl, panelUrl, upstreams, browser, stop, logs, secretsManagerUrl: moto?.url ?? null };
 }
 
 /** A call to the gateway from the test itself (not the browser). */

@@ -28,7 +28,8 @@ impl Moto {
             "{} not found: these tests need moto[server] (tests/deploy/requirements.txt): run `make test`",
             moto_server.display()
         );
-        let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port");
+        let port =
+            TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port");
         let child = Command::new(moto_server)
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdin(Stdio::null())
@@ -73,8 +74,9 @@ impl Moto {
 
     /// A new value for a secret (a rotation).
     pub async fn put_secret(&self, name: &str, members: Value) {
-        let (status, out) =
-            self.secrets_manager("PutSecretValue", json!({"SecretId": name, "SecretString": members.to_string()})).await;
+        let (status, out) = self
+            .secrets_manager("PutSecretValue", json!({"SecretId": name, "SecretString": members.to_string()}))
+            .await;
         assert_eq!(status, 200, "PutSecretValue: {out}");
     }
 }

@@ -13,7 +13,11 @@ use switchboard_tests::moto::Moto;
 const SECRET: &str = "harness/gateway-key";
 
 fn creates(a: &AgentCoreStack) -> usize {
-    a.fake.control_requests().iter().filter(|r| r.path.contains("ApiKeyCredentialProvider") && r.method == "POST" && !r.path.contains("Get")).count()
+    a.fake
+        .control_requests()
+        .iter()
+        .filter(|r| r.path.contains("ApiKeyCredentialProvider") && r.method == "POST" && !r.path.contains("Get"))
+        .count()
 }
 
 #[tokio::test]
@@ -23,8 +27,12 @@ async fn a_provider_reads_its_key_from_a_secret_of_yours() {
     let (_, key) = a.team_and_key("vault-team", "vault-key", &[]).await;
     let arn = moto.create_secret(SECRET, json!({"api_key": key, "owner": "platform"})).await;
 
-    let (status, stored) =
-        a.post("/agentcore/providers", json!({"name": "litellm-proxy", "secret": {"secret_id": SECRET, "json_key": "api_key"}})).await;
+    let (status, stored) = a
+        .post(
+            "/agentcore/providers",
+            json!({"name": "litellm-proxy", "secret": {"secret_id": SECRET, "json_key": "api_key"}}),
+        )
+        .await;
     assert_eq!(status, 200, "{stored}");
     let provider = &stored["provider"];
     assert_eq!(provider["key"]["key_alias"], "vault-key", "the gateway knows which key the secret holds");
@@ -32,7 +40,8 @@ async fn a_provider_reads_its_key_from_a_secret_of_yours() {
     assert_eq!(stored["key_generated"], false);
     assert!(!stored.to_string().contains(&key));
     // AgentCore was given the secret, never the key.
-    let create = a.fake.control_requests().into_iter().find(|r| r.path == "/identities/CreateApiKeyCredentialProvider").unwrap();
+    let create =
+        a.fake.control_requests().into_iter().find(|r| r.path == "/identities/CreateApiKeyCredentialProvider").unwrap();
     assert!(create.body.get("apiKey").is_none(), "{}", create.body);
     assert_eq!(create.body["apiKeySecretConfig"], json!({"secretId": SECRET, "jsonKey": "api_key"}));
     assert_eq!(create.body["apiKeySecretSource"], "EXTERNAL");
@@ -47,15 +56,23 @@ async fn a_provider_reads_its_key_from_a_secret_of_yours() {
         (json!({"secret_id": "harness/other", "json_key": "api_key"}), 400, "is not a key of this gateway"),
         (json!({"secret_id": "harness/other", "json_key": "admin"}), 400, "is the master key"),
         (json!({"secret_id": "harness/other", "json_key": "token"}), 400, "its members: admin, api_key"),
-        (json!({"secret_id": "harness/missing", "json_key": "api_key"}), 404, "secret"),
+        (json!({"secret_id": "harness/missing", "json_key": "api_key"}), 404, "Secrets Manager GetSecretValue failed"),
         (json!({"secret_id": "", "json_key": "api_key"}), 400, "secret_id"),
     ] {
         let (s, e) = a.post("/agentcore/providers", json!({"name": "other", "secret": secret.clone()})).await;
         assert_eq!(s, status, "{secret} → {e}");
         assert!(e["error"]["message"].as_str().unwrap().contains(words), "{secret} → {e}");
-        assert!(!e.to_string().contains("sk-not-a-key") && !e.to_string().contains(MASTER_KEY), "no value is echoed: {e}");
+        assert!(
+            !e.to_string().contains("sk-not-a-key") && !e.to_string().contains(MASTER_KEY),
+            "no value is echoed: {e}"
+        );
     }
-    let (s, e) = a.post("/agentcore/providers", json!({"name": "other", "key": key, "secret": {"secret_id": SECRET, "json_key": "api_key"}})).await;
+    let (s, e) = a
+        .post(
+            "/agentcore/providers",
+            json!({"name": "other", "key": key, "secret": {"secret_id": SECRET, "json_key": "api_key"}}),
+        )
+        .await;
     assert_eq!(s, 400, "{e}");
     assert_eq!(creates(&a), before, "AgentCore was not asked");
 
@@ -73,7 +90,8 @@ async fn a_provider_reads_its_key_from_a_secret_of_yours() {
     let invoke = |message: &'static str| {
         let (a, id) = (&a, id.clone());
         async move {
-            let (status, events) = a.sse(&format!("/agentcore/harnesses/{id}/invoke"), json!({"message": message})).await;
+            let (status, events) =
+                a.sse(&format!("/agentcore/harnesses/{id}/invoke"), json!({"message": message})).await;
             assert_eq!(status, 200, "{events:?}");
             assert_eq!(events.last().unwrap()["type"], "done", "{events:#?}");
             events
@@ -89,7 +107,10 @@ async fn a_provider_reads_its_key_from_a_secret_of_yours() {
     let (_, rotated_key) = a.team_and_key("vault-team-2", "vault-key-2", &[]).await;
     moto.put_secret(SECRET, json!({"api_key": rotated_key})).await;
     invoke("After the rotation").await;
-    assert_eq!(a.fake.model_calls().last().unwrap().authorization.as_deref(), Some(format!("Bearer {rotated_key}").as_str()));
+    assert_eq!(
+        a.fake.model_calls().last().unwrap().authorization.as_deref(),
+        Some(format!("Bearer {rotated_key}").as_str())
+    );
     let (_, report) = a.post("/agentcore/doctor", json!({"harness_id": id})).await;
     let changed = finding(&report, "provider_secret_changed").expect("the doctor sees the new key");
     assert!(changed["message"].as_str().unwrap().contains("vault-key-2"), "{changed}");
@@ -116,7 +137,10 @@ async fn a_provider_reads_its_key_from_a_secret_of_yours() {
     let (result, printed) =
         a.cli(&["providers", "create", "--name", "cli-vault", "--secret-id", SECRET, "--json-key", "api_key"]).await;
     assert!(result.is_ok(), "{result:?} {printed}");
-    assert!(printed.contains("vault-key") && printed.contains(&format!("It reads the key from secret {arn} ('api_key')")), "{printed}");
+    assert!(
+        printed.contains("vault-key") && printed.contains(&format!("It reads the key from secret {arn} ('api_key')")),
+        "{printed}"
+    );
     let (result, printed) = a.cli(&["providers"]).await;
     assert!(result.is_ok());
     assert!(printed.contains(", read from secret"), "{printed}");

@@ -49,7 +49,17 @@ pub struct AwsError {
 
 impl std::fmt::Display for AwsError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "AgentCore {} failed: {}: {}", self.operation, self.code, self.message)
+        write!(f, "{} {} failed: {}: {}", self.service(), self.operation, self.code, self.message)
+    }
+}
+
+impl AwsError {
+    /// The service that failed: AgentCore, but for the secret a credential provider names.
+    pub fn service(&self) -> &'static str {
+        match self.operation.as_str() {
+            "GetSecretValue" => "Secrets Manager",
+            _ => "AgentCore",
+        }
     }
 }
 

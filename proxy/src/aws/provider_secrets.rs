@@ -46,9 +46,7 @@ pub fn check_secret_ref(r: &SecretRef) -> Result<(), String> {
         return Err("secret.secret_id must be the secret's name or ARN (1 to 2048 characters)".into());
     }
     if r.json_key.trim().is_empty() {
-        return Err(
-            "secret.json_key must name the member of the secret's JSON that holds the key, like api_key".into()
-        );
+        return Err("secret.json_key must name the member of the secret's JSON that holds the key, like api_key".into());
     }
     Ok(())
 }

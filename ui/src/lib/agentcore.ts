@@ -118,8 +118,10 @@ export interface AwsExplanation {
 export function explainAgentCoreError(e: unknown): AwsExplanation {
   if (e instanceof ApiError && (AWS_TITLES[e.type] || e.type.startsWith("aws_"))) {
     const { summary, detail } = awsMessageParts(e.message, e.detail);
+    // The gateway names the service first ("Secrets Manager GetSecretValue failed: …").
+    const service = e.message.startsWith("Secrets Manager") ? "Secrets Manager" : "AgentCore";
     return {
-      title: AWS_TITLES[e.type] ?? "AgentCore failed.",
+      title: (AWS_TITLES[e.type] ?? "AgentCore failed.").replace("AgentCore", service),
       message: summary,
       fix: e.fix ?? "",
       code: e.status ? `${e.status} ${e.type}` : e.type,

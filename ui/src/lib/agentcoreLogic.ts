@@ -623,7 +623,11 @@ export function nextKeyAlias(alias: string | null | undefined, fallback = "agent
   return m ? `${m[1]}-${Number(m[2]) + 1}` : `${a}-2`;
 }
 
-export type KeySourceChoice = { kind: "paste"; key: string } | { kind: "tab"; key: string } | { kind: "generate"; teamId: string; keyAlias: string; maxBudget: string };
+export type KeySourceChoice =
+  | { kind: "paste"; key: string }
+  | { kind: "tab"; key: string }
+  | { kind: "generate"; teamId: string; keyAlias: string; maxBudget: string }
+  | { kind: "secret"; secretId: string; jsonKey: string };
 
 /** The body of `POST /agentcore/providers` (or `/rotate`, without the name). */
 export function providerBody(name: string | null, source: KeySourceChoice): ProviderBody {
@@ -635,6 +639,8 @@ export function providerBody(name: string | null, source: KeySourceChoice): Prov
     if (source.keyAlias.trim()) gen.key_alias = source.keyAlias.trim();
     if (source.maxBudget.trim() !== "") gen.max_budget = Number(source.maxBudget.trim());
     body.generate = Object.keys(gen).length ? gen : true;
+  } else if (source.kind === "secret") {
+    body.secret = { secret_id: source.secretId.trim(), json_key: source.jsonKey.trim() };
   } else {
     body.key = source.key.trim();
   }

@@ -737,6 +737,14 @@ export type KeyReport = {
   total_output_tokens: number;
 };
 
+/** Where a credential provider's key is kept, as AgentCore describes it. */
+export type KeySecret = {
+  json_key?: string | null;
+  secret_arn: string;
+  /** `MANAGED` (AgentCore's own secret, holding the key it was given) or `EXTERNAL` (a secret of yours). */
+  source: string;
+};
+
 export type KeySpend = {
   /** The key's hash. */
   api_key?: string | null;
@@ -1242,6 +1250,7 @@ export type ProviderBody = Target & {
   /** A key of this gateway, in clear (the gateway keeps only hashes). */
   key?: string | null;
   name?: string | null;
+  secret?: null | SecretRef;
 };
 
 export type ProviderList = {
@@ -1260,6 +1269,7 @@ export type ProviderView = {
   created_time?: string | null;
   credential_provider_arn: string;
   key?: null | KeyRef;
+  key_secret?: null | KeySecret;
   last_updated_time?: string | null;
   name: string;
 };
@@ -1327,6 +1337,14 @@ export type S3Skill = {
 export type Saved = {
   doctor?: null | Report;
   harness: HarnessView;
+};
+
+/** The secret and the JSON key in it that hold the API key. */
+export type SecretRef = {
+  /** The member of the secret's JSON that holds the key (`{"api_key": "sk-..."}` → `api_key`). */
+  json_key: string;
+  /** The secret's name or ARN. */
+  secret_id: string;
 };
 
 export type SessionList = {

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { AgentCoreApi, AgentCoreError, agentCoreErrorFrom, explainAgentCoreError, type InvokeEvent } from "../lib/agentcore";
+import { secretName } from "../components/agentcore/ProvidersCard";
 import { Gateway } from "../lib/api";
 import type { HarnessView, Step, WireResult } from "../lib/api.gen";
 import {
@@ -239,6 +240,9 @@ describe("credential providers", () => {
     expect(providerBody(null, { kind: "generate", teamId: "t1", keyAlias: "k-2", maxBudget: "" })).toEqual({ generate: { team_id: "t1", key_alias: "k-2" } });
     expect(providerBody("p", { kind: "generate", teamId: "", keyAlias: "", maxBudget: "" })).toEqual({ name: "p", generate: true });
     expect(providerBody("p", { kind: "generate", teamId: "", keyAlias: "k", maxBudget: "5" })).toEqual({ name: "p", generate: { key_alias: "k", max_budget: 5 } });
+    expect(providerBody("p", { kind: "secret", secretId: " harness/gateway-key ", jsonKey: "api_key" })).toEqual({ name: "p", secret: { secret_id: "harness/gateway-key", json_key: "api_key" } });
+    expect(secretName("arn:aws:secretsmanager:us-east-1:123456789012:secret:harness/gateway-key-AbC123")).toBe("harness/gateway-key");
+    expect(secretName("harness/gateway-key")).toBe("harness/gateway-key");
   });
   it("names the rotated key", () => {
     expect(nextKeyAlias("agentcore-harness-key")).toBe("agentcore-harness-key-2");
@@ -283,6 +287,12 @@ describe("AWS errors", () => {
     expect(x.title).toBe("AgentCore is throttling requests.");
     expect(x.message).toMatch(/ThrottlingException: Rate exceeded/);
     expect(x.fix).toMatch(/wait a few seconds/);
+  });
+  it("names Secrets Manager when the secret a provider names is the problem", () => {
+    const text = JSON.stringify({
+      error: { message: "Secrets Manager GetSecretValue failed: ResourceNotFoundException: Secrets Manager can't find the specified secret.", type: "aws_not_found", param: null, code: "404", fix: "Check the secret's name" },
+    });
+    expect(explainAgentCoreError(agentCoreErrorFrom(404, text, null, "/agentcore/providers")).title).toBe("Not found in Secrets Manager.");
   });
   it("carries the doctor's report of a refused save, and whether force is offered", () => {
     const report = { ok: false, errors: 1, warnings: 0, findings: [{ check: "api_base_unreachable", severity: "error", message: "loopback", fix: "Deploy" }], passed: [], subject: {} };

@@ -11,12 +11,12 @@ use serde_json::{Map, Value, json};
 
 use crate::admin::{AdminError, audit};
 use crate::auth::registry::KeyEntry;
+use crate::aws::agentcore::ProviderKey;
 use crate::aws::agentcore::{
     self, DEFAULT_PROVIDER_NAME, HarnessChange, HarnessSpec, HarnessView, KeyRef, LITELLM_PREFIX, LiteLlmModel,
     ProviderRef, ProviderView,
 };
 use crate::aws::doctor::{self, Draft, Report};
-use crate::aws::agentcore::ProviderKey;
 use crate::aws::harness_settings::{HarnessSettings, Invalid, SettingsForm, settings_of};
 use crate::aws::provider_secrets::{self, KeySecret, ReadError, SecretRef, check_secret_ref};
 use crate::aws::{AgentCore, AwsError, ClearKey, Clients, Target};

@@ -20,12 +20,12 @@ use serde::Serialize;
 use super::agentcore::{self, KeyRef, LITELLM_PREFIX, LiteLlmModel};
 use super::harness_settings::{HarnessSettings, settings_of};
 use super::provider_secrets::{self, SecretRef};
-use crate::store::agentcore::ProviderKeyRecord;
 use super::{AgentCore, AwsError, AwsErrorKind, Clients};
 use crate::auth::Principal;
 use crate::auth::registry::KeyEntry;
 use crate::gateway::{Gateway, governance};
 use crate::store::Store;
+use crate::store::agentcore::ProviderKeyRecord;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -433,7 +433,11 @@ async fn secret_record(
         Err(e) => {
             report.warning(
                 "provider_secret_unreadable",
-                format!("credential provider '{}' reads its key from {where_}, which the gateway cannot read: {}", info.name, e.message(secret)),
+                format!(
+                    "credential provider '{}' reads its key from {where_}, which the gateway cannot read: {}",
+                    info.name,
+                    e.message(secret)
+                ),
                 "Allow secretsmanager:GetSecretValue on the secret to the gateway's AWS identity, so that it can check \
                  the key the harness will use.",
             );

@@ -103,7 +103,10 @@ pub(super) async fn read(
     let body: Value = response.json().await.unwrap_or(Value::Null);
     if !status.is_success() {
         let code = body["__type"].as_str().unwrap_or("Error");
-        return Err(format!("Unable to retrieve secret {secret_id}: {code}: {}", body["message"].as_str().unwrap_or("")));
+        return Err(format!(
+            "Unable to retrieve secret {secret_id}: {code}: {}",
+            body["message"].as_str().unwrap_or("")
+        ));
     }
     let arn = body["ARN"].as_str().unwrap_or(secret_id).to_string();
     let text = body["SecretString"].as_str().unwrap_or_default();

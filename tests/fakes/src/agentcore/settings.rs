@@ -142,7 +142,7 @@ fn check_skill(skill: &Value, i: usize) -> Result<(), Response> {
     let path = format!("skills[{i}]");
     let (member, value) = union_member(skill, &["path", "git", "s3", "awsSkills"], &path)?;
     match member {
-        "path" if !value.as_str().is_some_and(|p| !p.is_empty()) => {
+        "path" if value.as_str().is_none_or(str::is_empty) => {
             Err(constraint(&value.to_string(), &format!("{path}.path"), "have length greater than or equal to 1"))
         }
         "git" => {
@@ -253,7 +253,7 @@ pub(super) fn check(body: &Map<String, Value>, update: bool) -> Result<(), Respo
     }
     if let Some(allowed) = present("allowedTools") {
         for (i, a) in list(allowed, "allowedTools")?.iter().enumerate() {
-            if !a.as_str().is_some_and(|s| !s.is_empty()) {
+            if a.as_str().is_none_or(str::is_empty) {
                 return Err(constraint(
                     &a.to_string(),
                     &format!("allowedTools[{i}]"),

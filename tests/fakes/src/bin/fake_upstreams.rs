@@ -27,6 +27,10 @@ struct Args {
     /// Keep running when stdin reaches EOF (stop only on SIGTERM/SIGINT).
     #[arg(long)]
     ignore_stdin: bool,
+    /// Secrets Manager endpoint where AgentCore reads the secrets credential providers name
+    /// (moto_server's, in the tests).
+    #[arg(long)]
+    secrets_manager: Option<String>,
 }
 
 #[tokio::main]
@@ -42,6 +46,9 @@ async fn main() -> anyhow::Result<()> {
     let openai = FakeOpenAi::start_on(SocketAddr::from(([127, 0, 0, 1], args.openai_port))).await?;
     let bedrock = FakeBedrock::start_on(SocketAddr::from(([127, 0, 0, 1], args.bedrock_port))).await?;
     let agentcore = FakeAgentCore::start().await?;
+    if let Some(url) = &args.secrets_manager {
+        agentcore.use_secrets_manager(url);
+    }
     let anthropic = FakeAnthropic::start().await?;
 
     {

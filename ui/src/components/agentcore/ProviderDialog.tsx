@@ -1,6 +1,7 @@
 // Create an API-key credential provider in AgentCore Identity, or rotate the key it holds: a key
-// of this gateway pasted (never shown back), one generated in this tab, or a new key generated
-// for a team in the same step (its value goes to AgentCore only).
+// of this gateway pasted (never shown back), one generated in this tab, a new key generated for a
+// team in the same step (its value goes to AgentCore only), or a Secrets Manager secret of yours
+// holding a key of this gateway (the provider reads it from there).
 
 import { useState } from "react";
 import type { SessionKey } from "../../context";
@@ -13,7 +14,7 @@ import { FormDialog } from "../FormDialog";
 import { Field, TextInput } from "../ui";
 import { AwsErrorNotice, KeyHeld } from "./parts";
 
-type Source = "generate" | "paste" | "tab";
+type Source = "generate" | "paste" | "tab" | "secret";
 
 export function ProviderDialog({
   api,
@@ -35,7 +36,8 @@ export function ProviderDialog({
 }) {
   const rotating = provider != null;
   const [name, setName] = useState(defaults.name);
-  const [source, setSource] = useState<Source>("generate");
+  // A provider that reads a secret of yours is rotated to a secret again by default.
+  const [source, setSource] = useState<Source>(provider?.key_secret ? "secret" : "generate");
   const [pasted, setPasted] = useState("");
   const [tabKey, setTabKey] = useState(sessionKeys[0]?.token ?? "");
   const [teamId, setTeamId] = useState(() => {
@@ -45,6 +47,8 @@ export function ProviderDialog({
   });
   const [keyAlias, setKeyAlias] = useState(() => (rotating ? nextKeyAlias(provider?.key?.key_alias, defaults.keyAlias) : defaults.keyAlias));
   const [maxBudget, setMaxBudget] = useState("");
+  const [secretId, setSecretId] = useState(provider?.key_secret?.secret_arn ?? "");
+  const [jsonKey, setJsonKey] = useState(provider?.key_secret?.json_key ?? "api_key");
 
   const validate = () => ({
     name: rotating ? null : validateProviderName(name),
@@ -52,11 +56,14 @@ export function ProviderDialog({
     tabKey: source === "tab" && !tabKey ? "Pick a key" : null,
     keyAlias: source === "generate" ? validateName(keyAlias, "Key alias") : null,
     maxBudget: source === "generate" ? validateNumber(maxBudget, { label: "Max budget" }) : null,
+    secretId: source === "secret" && !secretId.trim() ? "The secret's name or ARN" : null,
+    jsonKey: source === "secret" && !jsonKey.trim() ? "The member of the secret's JSON that holds the key" : null,
   });
 
   const choice = (): KeySourceChoice => {
     if (source === "paste") return { kind: "paste", key: pasted };
     if (source === "tab") return { kind: "tab", key: sessionKeys.find((k) => k.token === tabKey)?.key ?? "" };
+    if (source === "secret") return { kind: "secret", secretId, jsonKey };
     return { kind: "generate", teamId, keyAlias, maxBudget };
   };
 
@@ -102,6 +109,9 @@ export function ProviderDialog({
             <label className="check">
               <input type="radio" name="pv-source" checked={source === "paste"} onChange={() => setSource("paste")} data-testid="provider-source-paste" /> Paste an existing key of this gateway
             </label>
+            <label className="check">
+              <input type="radio" name="pv-source" checked={source === "secret"} onChange={() => setSource("secret")} data-testid="provider-source-secret" /> Read it from a Secrets Manager secret of yours
+            </label>
             {source === "generate" && (
               <div className="ac-indent">
                 <div className="form-row">
@@ -135,6 +145,19 @@ export function ProviderDialog({
                     ))}
                   </select>
                 </Field>
+              </div>
+            )}
+            {source === "secret" && (
+              <div className="ac-indent">
+                <div className="form-row">
+                  <Field label="Secret name or ARN" htmlFor="pv-secret" error={errors.secretId} hint="In this region. AgentCore reads the key from it at each call, so rotating it there is enough.">
+                    <TextInput id="pv-secret" value={secretId} onChange={setSecretId} placeholder="harness/gateway-key" testid="provider-secret-id" mono invalid={!!errors.secretId} />
+                  </Field>
+                  <Field label="JSON key" htmlFor="pv-json-key" error={errors.jsonKey} hint={`The secret is JSON: {"${jsonKey || "api_key"}": "sk-…"}.`}>
+                    <TextInput id="pv-json-key" value={jsonKey} onChange={setJsonKey} testid="provider-secret-json-key" mono invalid={!!errors.jsonKey} />
+                  </Field>
+                </div>
+                <p className="muted small">The gateway reads the secret once to learn which of its keys is in it (it keeps only the key&apos;s hash); the key itself is never sent by the gateway.</p>
               </div>
             )}
             {source === "paste" && (

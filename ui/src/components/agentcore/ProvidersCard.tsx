@@ -69,6 +69,11 @@ export function ProvidersCard({
                 </td>
                 <td>
                   <KeyHeld provider={p} teamName={teamName} />
+                  {p.key_secret && (
+                    <div className="muted small ac-key-secret" data-testid="provider-key-secret" title={p.key_secret.secret_arn}>
+                      read from secret <span className="mono">{secretName(p.key_secret.secret_arn)}</span> ({p.key_secret.json_key ?? "?"})
+                    </div>
+                  )}
                 </td>
                 <td className="ac-arn-cell">
                   <LongId value={p.credential_provider_arn} />
@@ -91,4 +96,11 @@ export function ProvidersCard({
       )}
     </div>
   );
+}
+
+/** `harness/gateway-key` of `arn:aws:secretsmanager:…:secret:harness/gateway-key-AbCdEf`. */
+export function secretName(arn: string): string {
+  const at = arn.indexOf(":secret:");
+  // Secrets Manager ends every ARN with a hyphen and six random characters.
+  return at < 0 ? arn : arn.slice(at + 8).replace(/-[A-Za-z0-9]{6}$/, "");
 }
