@@ -53,11 +53,13 @@ impl AgentCoreCli {
 #[derive(Subcommand, Debug, Clone)]
 pub enum Command {
     /// API-key credential providers (list, create, rotate, delete).
+    #[command(alias = "provider")]
     Providers {
         #[command(subcommand)]
         action: Option<ProviderCommand>,
     },
-    /// Harnesses (list, show, create, update, delete).
+    /// Harnesses (list, show, create, edit, delete, sessions, versions, endpoints).
+    #[command(alias = "harness")]
     Harnesses {
         #[command(subcommand)]
         action: Option<HarnessCommand>,

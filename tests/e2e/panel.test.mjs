@@ -351,6 +351,17 @@ test("requests: the log is live and filters; spend shows the cost", async () => 
   await page.waitForFunction(() => [...document.querySelectorAll("[data-testid=request-row]")].every((r) => r.getAttribute("data-status") === "failure"));
   await shot("07b-requests-failures");
   await page.getByTestId("filter-status").selectOption("");
+  // The key filter searches every key on the server, by alias.
+  await page.getByTestId("filter-key-input").click();
+  await page.getByTestId("filter-key-input").fill("HARNESS");
+  const option = page.getByTestId("filter-key-option").filter({ hasText: "agentcore-harness-key" });
+  await option.waitFor();
+  await shot("07b2-requests-key-search");
+  await option.click();
+  await page.waitForFunction(() => [...document.querySelectorAll("[data-testid=request-row]")].every((r) => r.innerText.includes("agentcore-harness-key")));
+  assert.equal(await page.getByTestId("filter-key-input").inputValue(), "agentcore-harness-key");
+  await page.getByTestId("filter-key-clear").click();
+  assert.equal(await page.getByTestId("filter-key").getAttribute("data-value"), "");
   await rows.first().click();
   await page.getByTestId("request-detail").waitFor();
   await shot("07c-request-detail");

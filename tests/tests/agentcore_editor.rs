@@ -177,7 +177,7 @@ async fn each_member_is_edited_and_read_back_from_agentcore() {
     std::fs::write(&settings, json!({"allowed_tools": ["*"], "truncation": {"strategy": "sliding_window", "config": {"sliding_window": {"messages_count": 40}}}}).to_string()).unwrap();
     let (result, printed) = a
         .cli(&[
-            "harnesses",
+            "harness",
             "edit",
             &id,
             "--settings",

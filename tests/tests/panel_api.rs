@@ -43,6 +43,26 @@ async fn cors_lets_a_panel_on_another_origin_call_the_api() {
     assert_eq!(r.headers()["access-control-allow-origin"], "*", "the inference API is open to pages with a key");
 }
 
+/// With origins named in the config (`public_url` here), the inference API answers those, the
+/// desktop app and pages on this machine — not any page.
+#[tokio::test]
+async fn named_origins_keep_the_desktop_app_and_local_pages_reading_the_inference_api() {
+    let s = Stack::start_with("  public_url: https://gw.example.com\n").await;
+    for (origin, allowed) in [
+        ("https://gw.example.com", true),
+        ("tauri://localhost", true),
+        ("http://127.0.0.1:5173", true),
+        ("https://evil.example", false),
+    ] {
+        for path in ["/v1/models", "/model/info"] {
+            let r = s.http.get(s.url(path)).bearer_auth(MASTER_KEY).header("origin", origin).send().await.unwrap();
+            assert_eq!(r.status(), 200, "{path} from {origin}");
+            let granted = r.headers().get("access-control-allow-origin").map(|v| v.to_str().unwrap().to_string());
+            assert_eq!(granted.as_deref(), allowed.then_some(origin), "{path} from {origin}");
+        }
+    }
+}
+
 #[tokio::test]
 async fn info_stats_and_daily_spend() {
     let s = Stack::start().await;

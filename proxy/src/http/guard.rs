@@ -144,10 +144,10 @@ impl Guard {
         })
     }
 
-    /// Whether cross-origin reads of the inference API are open to any page (they need a key).
-    pub fn inference_origins(&self) -> Option<&[String]> {
-        (!self.any_origin && !self.origins.is_empty() && self.origins.iter().all(|o| o != "*"))
-            .then_some(self.origins.as_slice())
+    /// Whether the config names the origins that may read the inference API; otherwise any page
+    /// may (it needs a key).
+    pub fn inference_origins_named(&self) -> bool {
+        !self.any_origin && !self.origins.is_empty()
     }
 }
 
@@ -200,10 +200,9 @@ fn json_body_only(method: &Method, headers: &HeaderMap) -> Result<(), GatewayErr
     )))
 }
 
-/// CORS predicate for the admin API: the same rule as the origin check.
-pub fn admin_cors_predicate(
-    guard: Arc<Guard>,
-) -> impl Fn(&HeaderValue, &Parts) -> bool + Clone + Send + Sync + 'static {
+/// CORS predicate for the admin API (and the inference API when origins are configured): the
+/// same rule as the admin origin check.
+pub fn cors_predicate(guard: Arc<Guard>) -> impl Fn(&HeaderValue, &Parts) -> bool + Clone + Send + Sync + 'static {
     move |origin: &HeaderValue, parts: &Parts| guard.origin_allowed(origin, parts.headers.get(HOST))
 }
 

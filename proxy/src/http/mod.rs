@@ -36,7 +36,6 @@ use axum::http::request::Parts;
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
-use http::HeaderValue;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, CorsLayer, ExposeHeaders};
 
@@ -132,9 +131,13 @@ pub fn router(state: AppState, listen: SocketAddr) -> Result<App, String> {
             .route(&format!("{prefix}/models/{{*model}}"), get(openai::get_model))
             .route(&format!("{prefix}/model/info"), get(openai::model_info));
     }
-    let inference_origins = match guard.inference_origins() {
-        Some(list) => AllowOrigin::list(list.iter().filter_map(|o| HeaderValue::from_str(o).ok())),
-        None => AllowOrigin::any(),
+    // Origins named in the config narrow the inference API to them and to the pages the admin API
+    // trusts too (the desktop app, pages on this machine): the desktop app's Models page and
+    // Playground must keep working once `public_url` is set.
+    let inference_origins = if guard.inference_origins_named() {
+        AllowOrigin::predicate(guard::cors_predicate(guard.clone()))
+    } else {
+        AllowOrigin::any()
     };
     let inference = inference.layer(cors(inference_origins));
     let access = Arc::new(metrics::MetricsAccess::new(&state));
@@ -157,7 +160,7 @@ pub fn router(state: AppState, listen: SocketAddr) -> Result<App, String> {
         .merge(admin::routes())
         .layer(middleware::from_fn(admin::audit_scope))
         .layer(middleware::from_fn_with_state(guard.clone(), guard::check_admin_request))
-        .layer(cors(AllowOrigin::predicate(guard::admin_cors_predicate(guard.clone()))));
+        .layer(cors(AllowOrigin::predicate(guard::cors_predicate(guard.clone()))));
 
     let app = public
         .merge(inference)

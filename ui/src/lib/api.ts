@@ -17,6 +17,7 @@ import type {
   GeneratedKey,
   GlobalSpend,
   HealthReport,
+  KeyInfo,
   KeyList,
   KeyNameRequest,
   KeySpend,
@@ -233,12 +234,6 @@ export class Gateway {
   }
 
   // Keys
-  /** Every key, whole (`return_full_object=true`: no bare hashes in the list). */
-  async keys(): Promise<KeyView[]> {
-    const size = 1000;
-    const r = await this.get<KeyList>("/key/list", { return_full_object: true, size });
-    return r.keys.filter(isKeyView);
-  }
   /** A page of keys, whole, newest first; `search`: those whose alias holds it (any case);
    * `teamId`: that team's. */
   async keyPage(q: { page: number; size: number; search?: string; teamId?: string }, signal?: AbortSignal): Promise<KeyPage> {
@@ -249,6 +244,11 @@ export class Gateway {
       signal,
     );
     return { keys: r.keys.filter(isKeyView), total: r.total_count, pages: r.total_pages, page: r.current_page };
+  }
+  /** One key by its hash (`/key/info`). */
+  async keyInfo(token: string, signal?: AbortSignal): Promise<KeyView> {
+    const r = await this.get<KeyInfo>("/key/info", { key: token }, signal);
+    return r.info;
   }
   generateKey(body: GenerateKeyRequest): Promise<GeneratedKey> {
     return this.post<GeneratedKey>("/key/generate", body);

@@ -1,4 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from "react";
+import { KeyFilter } from "../components/KeyFilter";
 import { Badge, CopyButton, EmptyState, ErrorNotice, Modal, PageHeader, StatusBadge } from "../components/ui";
 import { useApp } from "../context";
 import { useAsync } from "../hooks";
@@ -23,8 +24,8 @@ export function RequestsPage() {
   pausedRef.current = paused;
 
   const lists = useAsync(async () => {
-    const [keys, teams, aliases] = await Promise.all([gw.keys(), gw.teamList(), gw.modelNames()]);
-    return { keys, teams, aliases };
+    const [teams, aliases] = await Promise.all([gw.teamList(), gw.modelNames()]);
+    return { teams, aliases };
   }, [gw]);
   const initial = useAsync(() => gw.spendLogs({ limit: 200, ...filterQuery(filter) }), [gw, filter.key, filter.team, filter.model, filter.status]);
   useEffect(() => {
@@ -104,15 +105,7 @@ export function RequestsPage() {
         }
       />
       <div className="filters" data-testid="requests-filters">
-        <select className="input input-sm" value={filter.key ?? ""} onChange={(e) => setF("key")(e.target.value)} aria-label="Key" data-testid="filter-key">
-          <option value="">All keys</option>
-          <option value="litellm-proxy-master-key">master key</option>
-          {(lists.data?.keys ?? []).map((k) => (
-            <option key={k.token_id} value={k.token_id}>
-              {k.key_alias ?? k.key_name}
-            </option>
-          ))}
-        </select>
+        <KeyFilter gw={gw} value={filter.key} onChange={(token) => setF("key")(token ?? "")} />
         <select className="input input-sm" value={filter.team ?? ""} onChange={(e) => setF("team")(e.target.value)} aria-label="Team" data-testid="filter-team">
           <option value="">All teams</option>
           {(lists.data?.teams ?? []).map((t) => (

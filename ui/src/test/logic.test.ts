@@ -152,12 +152,20 @@ describe("team and key forms", () => {
 describe("gateway client", () => {
   afterEach(() => vi.unstubAllGlobals());
 
-  it("lists whole keys, without bare hashes", async () => {
+  it("pages whole keys, without bare hashes, searching aliases on the server", async () => {
     const key: KeyView = { token_id: "h1", key_name: "sk-...abcd", status: "active", created_at: "", updated_at: "" };
     const fetchMock = vi.fn().mockResolvedValue(new Response(JSON.stringify({ keys: ["h0", key], total_count: 2, current_page: 1, total_pages: 1 })));
     vi.stubGlobal("fetch", fetchMock);
-    expect(await new Gateway("http://gw", "sk-master").keys()).toEqual([key]);
-    expect(fetchMock.mock.calls[0][0]).toBe("http://gw/key/list?return_full_object=true&size=1000");
+    const page = await new Gateway("http://gw", "sk-master").keyPage({ page: 1, size: 20, search: " agent " });
+    expect(page).toEqual({ keys: [key], total: 2, pages: 1, page: 1 });
+    expect(fetchMock.mock.calls[0][0]).toBe("http://gw/key/list?return_full_object=true&page=1&size=20&key_alias=agent&substring_matching=true");
+  });
+  it("reads one key by its hash", async () => {
+    const key: KeyView = { token_id: "h1", key_alias: "ci", key_name: "sk-...abcd", status: "active", created_at: "", updated_at: "" };
+    const fetchMock = vi.fn().mockResolvedValue(new Response(JSON.stringify({ key: "h1", info: key })));
+    vi.stubGlobal("fetch", fetchMock);
+    expect(await new Gateway("http://gw", "sk-master").keyInfo("h1")).toEqual(key);
+    expect(fetchMock.mock.calls[0][0]).toBe("http://gw/key/info?key=h1");
   });
 
   it("reads every team a hundred at a time, without their keys", async () => {
