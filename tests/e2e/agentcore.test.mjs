@@ -462,7 +462,7 @@ test("versions and endpoints in the harness's details: what changed, an endpoint
   await api(stack.gatewayUrl, "DELETE", `/agentcore/harnesses/${harnessId}/endpoints/stable`);
 });
 
-test("the whole harness in the form: tools, skills, memory, limits, environment; the doctor reads them; values stay hidden", async () => {
+test("the whole harness in the form: tools, skills, memory, hooks, limits, environment; the doctor reads them; values stay hidden", async () => {
   await tab("resources");
   const h = harnessRow("seed_harness");
   await h.getByTestId("harness-edit").click();
@@ -491,6 +491,10 @@ test("the whole harness in the form: tools, skills, memory, limits, environment;
   await dialog.getByTestId("hs-summary-ratio").fill("0.3");
   await dialog.getByTestId("hs-max-iterations").fill("0");
   await dialog.getByTestId("hs-timeout").fill("300");
+  await dialog.getByTestId("hs-add-hook").click();
+  await dialog.getByTestId("hs-hook-0-name").fill("guard");
+  await dialog.getByTestId("hs-hook-0-arn").fill("arn:aws:lambda:us-east-1:123456789012:function:guard");
+  await dialog.getByTestId("hs-hook-0-failure").selectOption("allow");
   await dialog.getByTestId("hs-add-env").click();
   await dialog.getByTestId("hs-env-0-name").fill("ORDERS_TOKEN");
   await dialog.getByTestId("hs-env-0-value").fill("orders-secret-0123456789");
@@ -522,12 +526,13 @@ test("the whole harness in the form: tools, skills, memory, limits, environment;
   assert.deepEqual(wire.truncation, { strategy: "summarization", config: { summarization: { summary_ratio: 0.3 } } });
   assert.equal(wire.max_iterations, 20);
   assert.equal(wire.timeout_seconds, 300);
+  assert.deepEqual(wire.hooks, [{ before_tool_call: { name: "guard", target: { lambda: { arn: "arn:aws:lambda:us-east-1:123456789012:function:guard", timeout_seconds: 60, failure_mode: "allow" } } } }]);
   assert.match(wire.environment_variables.ORDERS_TOKEN, /^<hidden:[0-9a-f]{8}>$/);
 
   // The details sum it up; the form shows it back with the values hidden, and saves it unchanged.
   await h.locator("td").first().click();
   const d = page.getByTestId("harness-details");
-  assert.match(await d.getByTestId("details-settings").innerText(), /2 tools: docs, lookup_order · allowed: docs, lookup_order · 1 skill · managed memory · truncation: summarization · env: ORDERS_TOKEN/);
+  assert.match(await d.getByTestId("details-settings").innerText(), /2 tools: docs, lookup_order · allowed: docs, lookup_order · 1 skill · managed memory · truncation: summarization · 1 hook · env: ORDERS_TOKEN/);
   await page.keyboard.press("Escape");
   await d.waitFor({ state: "detached" });
   await h.getByTestId("harness-edit").click();

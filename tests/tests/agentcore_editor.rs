@@ -105,6 +105,21 @@ async fn each_member_is_edited_and_read_back_from_agentcore() {
     assert_eq!(a.fake.harness(&id).unwrap()["truncation"]["config"]["summarization"]["preserveRecentMessages"], 6);
     assert_eq!(view["truncation"], truncation);
 
+    let hooks = json!([
+        {"before_tool_call": {"name": "guard", "target": {"lambda": {"arn": "arn:aws:lambda:us-east-1:123456789012:function:guard", "timeout_seconds": 10, "failure_mode": "allow"}}}},
+        {"after_invocation": {"name": "audit", "target": {"event_bridge": {"arn": "arn:aws:events:us-east-1:123456789012:event-bus/default"}}}},
+        {"before_invocation": {"name": "notify", "target": {"sns": {"arn": "arn:aws:sns:us-east-1:123456789012:harness-runs"}}}}
+    ]);
+    let view = edit(&a, &id, json!({"hooks": hooks})).await;
+    assert_eq!(
+        a.fake.harness(&id).unwrap()["hooks"][0],
+        json!({"beforeToolCall": {"name": "guard", "target": {"lambda": {"arn": "arn:aws:lambda:us-east-1:123456789012:function:guard", "timeoutSeconds": 10, "failureMode": "allow"}}}})
+    );
+    assert_eq!(
+        a.fake.harness(&id).unwrap()["hooks"][1]["afterInvocation"]["target"],
+        json!({"eventBridge": {"arn": "arn:aws:events:us-east-1:123456789012:event-bus/default"}})
+    );
+    assert_eq!(view["hooks"], hooks);
     let view =
         edit(&a, &id, json!({"max_iterations": 12, "invocation_max_tokens": 20000, "timeout_seconds": 300})).await;
     let wire = a.fake.harness(&id).unwrap();
@@ -229,6 +244,11 @@ async fn bad_settings_are_refused_before_agentcore_is_called() {
             "strategy sliding_window",
         ),
         (json!({"max_iterations": 0}), "max_iterations", "at least 1"),
+        (
+            json!({"hooks": [{"before_tool_call": {"name": "guard", "target": {"lambda": {"arn": "guard"}}}}]}),
+            "hooks",
+            "not an ARN of lambda",
+        ),
         (json!({"environment_variables": {"MY-VAR": "x"}}), "environment_variables", "letters, digits"),
         (
             json!({"environment_variables": {"TOKEN": "<hidden:0badc0de>"}}),

@@ -1,5 +1,5 @@
 //! What a harness holds beside its model, system prompt and role: tools and `allowedTools`,
-//! skills, memory, truncation, its limits and environment variables.
+//! skills, memory, truncation, lifecycle hooks, its limits and environment variables.
 //!
 //! The admin API shows and takes them in AgentCore's own structure with snake_case names (the rest
 //! of the API's style); AgentCore's camelCase names are accepted too, so a `get-harness` answer
@@ -257,6 +257,72 @@ pub enum MemoryStrategy {
     Episodic,
 }
 
+/// A lifecycle hook: `{"before_tool_call": {"name": "guard", "target": {"lambda": {"arn": ...}}}}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum HookSpec {
+    #[serde(alias = "beforeInvocation")]
+    BeforeInvocation(Hook),
+    #[serde(alias = "afterInvocation")]
+    AfterInvocation(Hook),
+    #[serde(alias = "beforeToolCall")]
+    BeforeToolCall(Hook),
+    #[serde(alias = "afterToolCall")]
+    AfterToolCall(Hook),
+}
+
+impl HookSpec {
+    pub fn hook(&self) -> &Hook {
+        match self {
+            HookSpec::BeforeInvocation(h)
+            | HookSpec::AfterInvocation(h)
+            | HookSpec::BeforeToolCall(h)
+            | HookSpec::AfterToolCall(h) => h,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Hook {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<HookTarget>,
+}
+
+/// Where a hook event goes: a Lambda function (called, its answer awaited), an SNS topic or an
+/// EventBridge bus (sent, not awaited).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum HookTarget {
+    Lambda(LambdaHook),
+    Sns(ArnTarget),
+    #[serde(alias = "eventBridge")]
+    EventBridge(ArnTarget),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct LambdaHook {
+    pub arn: String,
+    /// Seconds to wait for the function (AgentCore's default 60).
+    #[serde(default, alias = "timeoutSeconds", skip_serializing_if = "Option::is_none")]
+    pub timeout_seconds: Option<i32>,
+    /// What happens when the function fails or times out (AgentCore's default `deny`).
+    #[serde(default, alias = "failureMode", skip_serializing_if = "Option::is_none")]
+    pub failure_mode: Option<HookFailureMode>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum HookFailureMode {
+    Allow,
+    Deny,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ArnTarget {
+    pub arn: String,
+}
+
 /// How the conversation is cut to fit the model's context.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct TruncationSpec {
@@ -309,6 +375,7 @@ pub struct HarnessSettings {
     pub skills: Vec<SkillSpec>,
     pub memory: Option<MemorySpec>,
     pub truncation: Option<TruncationSpec>,
+    pub hooks: Vec<HookSpec>,
     /// Agent-loop iterations per invocation.
     pub max_iterations: Option<i32>,
     /// Output tokens across all model calls of one invocation (AgentCore's harness `maxTokens`;
@@ -328,6 +395,7 @@ pub struct SettingsChange {
     /// `Some(None)` removes the memory configuration.
     pub memory: Option<Option<MemorySpec>>,
     pub truncation: Option<TruncationSpec>,
+    pub hooks: Option<Vec<HookSpec>>,
     pub max_iterations: Option<i32>,
     pub invocation_max_tokens: Option<i32>,
     pub timeout_seconds: Option<i32>,
@@ -351,6 +419,9 @@ pub struct SettingsForm {
     pub memory: Option<Option<MemorySpec>>,
     #[serde(default)]
     pub truncation: Option<TruncationSpec>,
+    /// Replaces the hooks (`[]` removes them all).
+    #[serde(default)]
+    pub hooks: Option<Vec<HookSpec>>,
     #[serde(default, alias = "maxIterations")]
     pub max_iterations: Option<i32>,
     #[serde(default)]
@@ -428,6 +499,9 @@ impl HarnessSettings {
         }
         if let Some(t) = &change.truncation {
             out.truncation = Some(t.clone());
+        }
+        if let Some(h) = &change.hooks {
+            out.hooks = h.clone();
         }
         out.max_iterations = change.max_iterations.or(out.max_iterations);
         out.invocation_max_tokens = change.invocation_max_tokens.or(out.invocation_max_tokens);
@@ -658,6 +732,24 @@ fn check_truncation(t: &TruncationSpec) -> Result<(), Invalid> {
     }
 }
 
+fn check_hook(hook: &Hook) -> Result<(), Invalid> {
+    if hook.name.trim().is_empty() {
+        return Err(invalid("hooks", "a hook needs a name"));
+    }
+    let what = format!("hook '{}'", hook.name);
+    match &hook.target {
+        None => Ok(()),
+        Some(HookTarget::Lambda(l)) => {
+            check_arn("hooks", &format!("{what}: Lambda function"), &l.arn, &["lambda"])?;
+            at_least_one("hooks", &format!("{what}: timeout_seconds"), l.timeout_seconds)
+        }
+        Some(HookTarget::Sns(t)) => check_arn("hooks", &format!("{what}: SNS topic"), &t.arn, &["sns"]),
+        Some(HookTarget::EventBridge(t)) => {
+            check_arn("hooks", &format!("{what}: EventBridge bus"), &t.arn, &["events"])
+        }
+    }
+}
+
 /// Environment variable names: a letter or `_`, then letters, digits and `_`.
 fn check_env_name(name: &str) -> Result<(), Invalid> {
     let mut chars = name.chars();
@@ -679,6 +771,7 @@ impl SettingsForm {
             && self.skills.is_none()
             && self.memory.is_none()
             && self.truncation.is_none()
+            && self.hooks.is_none()
             && self.max_iterations.is_none()
             && self.invocation_max_tokens.is_none()
             && self.timeout_seconds.is_none()
@@ -715,6 +808,15 @@ impl SettingsForm {
         }
         if let Some(t) = &self.truncation {
             check_truncation(t)?;
+        }
+        if let Some(hooks) = &self.hooks {
+            let mut names = std::collections::HashSet::new();
+            for hook in hooks {
+                check_hook(hook.hook())?;
+                if !names.insert(hook.hook().name.as_str()) {
+                    return Err(invalid("hooks", format!("two hooks are named '{}'", hook.hook().name)));
+                }
+            }
         }
         at_least_one("max_iterations", "max_iterations", self.max_iterations)?;
         at_least_one("invocation_max_tokens", "invocation_max_tokens", self.invocation_max_tokens)?;
@@ -765,6 +867,7 @@ impl SettingsForm {
             skills: self.skills.clone(),
             memory: self.memory.clone(),
             truncation: self.truncation.clone(),
+            hooks: self.hooks.clone(),
             max_iterations: self.max_iterations,
             invocation_max_tokens: self.invocation_max_tokens,
             timeout_seconds: self.timeout_seconds,
@@ -961,6 +1064,37 @@ fn truncation_of(t: &sdk::HarnessTruncationConfiguration) -> Option<TruncationSp
     Some(TruncationSpec { strategy, config })
 }
 
+fn hook_of(h: &sdk::HarnessHook) -> Option<HookSpec> {
+    let (name, target) = match h {
+        sdk::HarnessHook::BeforeInvocation(x) => (x.name(), x.target()),
+        sdk::HarnessHook::AfterInvocation(x) => (x.name(), x.target()),
+        sdk::HarnessHook::BeforeToolCall(x) => (x.name(), x.target()),
+        sdk::HarnessHook::AfterToolCall(x) => (x.name(), x.target()),
+        _ => return None,
+    };
+    let target = target.and_then(|t| match t {
+        sdk::HarnessHookTarget::Lambda(l) => Some(HookTarget::Lambda(LambdaHook {
+            arn: l.arn().to_string(),
+            timeout_seconds: Some(l.timeout_seconds()),
+            failure_mode: match l.failure_mode() {
+                sdk::HarnessHookFailureMode::Allow => Some(HookFailureMode::Allow),
+                sdk::HarnessHookFailureMode::Deny => Some(HookFailureMode::Deny),
+                _ => None,
+            },
+        })),
+        sdk::HarnessHookTarget::Sns(t) => Some(HookTarget::Sns(ArnTarget { arn: t.arn().to_string() })),
+        sdk::HarnessHookTarget::EventBridge(t) => Some(HookTarget::EventBridge(ArnTarget { arn: t.arn().to_string() })),
+        _ => None,
+    });
+    let hook = Hook { name: name.to_string(), target };
+    Some(match h {
+        sdk::HarnessHook::BeforeInvocation(_) => HookSpec::BeforeInvocation(hook),
+        sdk::HarnessHook::AfterInvocation(_) => HookSpec::AfterInvocation(hook),
+        sdk::HarnessHook::BeforeToolCall(_) => HookSpec::BeforeToolCall(hook),
+        _ => HookSpec::AfterToolCall(hook),
+    })
+}
+
 /// A harness's settings, values in clear (hide them before showing: [`HarnessSettings::hidden`]).
 pub fn settings_of(h: &sdk::Harness) -> HarnessSettings {
     HarnessSettings {
@@ -969,6 +1103,7 @@ pub fn settings_of(h: &sdk::Harness) -> HarnessSettings {
         skills: h.skills().iter().filter_map(skill_of).collect(),
         memory: h.memory().and_then(memory_of),
         truncation: h.truncation().and_then(truncation_of),
+        hooks: h.hooks().iter().filter_map(hook_of).collect(),
         max_iterations: h.max_iterations(),
         invocation_max_tokens: h.max_tokens(),
         timeout_seconds: h.timeout_seconds(),
@@ -1139,13 +1274,51 @@ fn truncation_to_sdk(t: &TruncationSpec) -> Result<sdk::HarnessTruncationConfigu
     built(sdk::HarnessTruncationConfiguration::builder().strategy(strategy).set_config(config).build())
 }
 
-/// A change as the SDK's members (tools, skills, memory, truncation, environment).
+fn hook_to_sdk(h: &HookSpec) -> Result<sdk::HarnessHook, Unbuildable> {
+    let hook = h.hook();
+    let target = match &hook.target {
+        None => None,
+        Some(HookTarget::Lambda(l)) => Some(sdk::HarnessHookTarget::Lambda(built(
+            sdk::HarnessHookLambdaTarget::builder()
+                .arn(&l.arn)
+                .set_timeout_seconds(l.timeout_seconds)
+                .set_failure_mode(l.failure_mode.map(|m| match m {
+                    HookFailureMode::Allow => sdk::HarnessHookFailureMode::Allow,
+                    HookFailureMode::Deny => sdk::HarnessHookFailureMode::Deny,
+                }))
+                .build(),
+        )?)),
+        Some(HookTarget::Sns(t)) => {
+            Some(sdk::HarnessHookTarget::Sns(built(sdk::HarnessHookSnsTarget::builder().arn(&t.arn).build())?))
+        }
+        Some(HookTarget::EventBridge(t)) => Some(sdk::HarnessHookTarget::EventBridge(built(
+            sdk::HarnessHookEventBridgeTarget::builder().arn(&t.arn).build(),
+        )?)),
+    };
+    Ok(match h {
+        HookSpec::BeforeInvocation(_) => sdk::HarnessHook::BeforeInvocation(built(
+            sdk::HarnessBeforeInvocationHook::builder().name(&hook.name).set_target(target).build(),
+        )?),
+        HookSpec::AfterInvocation(_) => sdk::HarnessHook::AfterInvocation(built(
+            sdk::HarnessAfterInvocationHook::builder().name(&hook.name).set_target(target).build(),
+        )?),
+        HookSpec::BeforeToolCall(_) => sdk::HarnessHook::BeforeToolCall(built(
+            sdk::HarnessBeforeToolCallHook::builder().name(&hook.name).set_target(target).build(),
+        )?),
+        HookSpec::AfterToolCall(_) => sdk::HarnessHook::AfterToolCall(built(
+            sdk::HarnessAfterToolCallHook::builder().name(&hook.name).set_target(target).build(),
+        )?),
+    })
+}
+
+/// A change as the SDK's members (tools, skills, memory, truncation, hooks, environment).
 pub struct SdkSettings {
     pub tools: Option<Vec<sdk::HarnessTool>>,
     pub allowed_tools: Option<Vec<String>>,
     pub skills: Option<Vec<sdk::HarnessSkill>>,
     pub memory: Option<Option<sdk::HarnessMemoryConfiguration>>,
     pub truncation: Option<sdk::HarnessTruncationConfiguration>,
+    pub hooks: Option<Vec<sdk::HarnessHook>>,
     pub environment_variables: Option<HashMap<String, String>>,
 }
 
@@ -1157,6 +1330,7 @@ impl SettingsChange {
             skills: self.skills.as_ref().map(|s| s.iter().map(skill_to_sdk).collect()).transpose()?,
             memory: self.memory.as_ref().map(|m| m.as_ref().map(memory_to_sdk).transpose()).transpose()?,
             truncation: self.truncation.as_ref().map(truncation_to_sdk).transpose()?,
+            hooks: self.hooks.as_ref().map(|h| h.iter().map(hook_to_sdk).collect()).transpose()?,
             environment_variables: self
                 .environment_variables
                 .as_ref()
@@ -1249,6 +1423,16 @@ mod tests {
             "above 0",
         );
         bad(json!({"max_iterations": 0}), "max_iterations", "at least 1");
+        bad(
+            json!({"hooks": [{"before_invocation": {"name": "g", "target": {"lambda": {"arn": "arn:aws:sns:us-east-1:123456789012:t"}}}}]}),
+            "hooks",
+            "not an ARN of lambda",
+        );
+        bad(
+            json!({"hooks": [{"before_invocation": {"name": "g"}}, {"after_invocation": {"name": "g"}}]}),
+            "hooks",
+            "two hooks",
+        );
         bad(json!({"timeout_seconds": -5}), "timeout_seconds", "at least 1");
         bad(json!({"environment_variables": {"1BAD": "x"}}), "environment_variables", "not starting with a digit");
         assert!(serde_json::from_value::<SettingsForm>(json!({"tools": [{"type": "shell"}]})).is_err());
@@ -1299,6 +1483,10 @@ mod tests {
             "skills": [{"path": "skills/pdf"}, {"git": {"url": "https://github.com/o/r", "path": "s"}}, {"s3": {"uri": "s3://b/k"}}, {"aws_skills": {"paths": ["x"]}}],
             "memory": {"managed": {"strategies": ["SEMANTIC", "EPISODIC"], "event_expiry_duration": 30}},
             "truncation": {"strategy": "summarization", "config": {"summarization": {"summary_ratio": 0.3, "preserve_recent_messages": 4}}},
+            "hooks": [
+                {"before_tool_call": {"name": "guard", "target": {"lambda": {"arn": "arn:aws:lambda:us-east-1:123456789012:function:guard", "timeout_seconds": 10, "failure_mode": "allow"}}}},
+                {"afterInvocation": {"name": "audit", "target": {"eventBridge": {"arn": "arn:aws:events:us-east-1:123456789012:event-bus/default"}}}},
+            ],
         }));
         f.check().unwrap();
         let change = f.resolve(None).unwrap();
@@ -1318,6 +1506,7 @@ mod tests {
             .set_allowed_tools(Some(vec![]))
             .set_memory(s.memory.unwrap())
             .set_truncation(s.truncation)
+            .set_hooks(s.hooks)
             .build()
             .unwrap();
         let back = settings_of(&h);
@@ -1325,5 +1514,6 @@ mod tests {
         assert_eq!(Some(back.skills), change.skills);
         assert_eq!(Some(back.memory), change.memory);
         assert_eq!(back.truncation, change.truncation);
+        assert_eq!(Some(back.hooks), change.hooks);
     }
 }

@@ -591,7 +591,7 @@ fn harness_json(h: &HarnessRec) -> Value {
         "maxIterations": h.extra.get("maxIterations").cloned().unwrap_or(json!(75)),
         "timeoutSeconds": h.extra.get("timeoutSeconds").cloned().unwrap_or(json!(3600)),
     });
-    for member in ["maxTokens", "memory", "environmentVariables"] {
+    for member in ["maxTokens", "memory", "environmentVariables", "hooks"] {
         if let Some(value) = h.extra.get(member) {
             v[member] = value.clone();
         }

@@ -10,6 +10,10 @@ export type AgentCoreMemory = {
   retrieval_config?: Record<string, MemoryRetrieval>;
 };
 
+export type ArnTarget = {
+  arn: string;
+};
+
 /** A row of the audit log, as `GET /audit` answers it. */
 export type AuditEntry = {
   /** `created`, `updated`, `deleted`, or what the change was: `rotated`, `blocked`, ... */
@@ -575,6 +579,7 @@ export type HarnessSettings = {
   allowed_tools: string[];
   /** Values hidden (`<hidden:…>`). */
   environment_variables: Record<string, string>;
+  hooks: HookSpec[];
   /** Output tokens across all model calls of one invocation (AgentCore's harness `maxTokens`; the model's own `max_tokens` is per call). */
   invocation_max_tokens?: number | null;
   /** Agent-loop iterations per invocation. */
@@ -618,6 +623,33 @@ export type HealthReport = {
   healthy_endpoints: Array<Record<string, unknown>>;
   unhealthy_count: number;
   unhealthy_endpoints: Array<Record<string, unknown>>;
+};
+
+export type Hook = {
+  name: string;
+  target?: null | HookTarget;
+};
+
+export type HookFailureMode = "allow" | "deny";
+
+/** A lifecycle hook: `{"before_tool_call": {"name": "guard", "target": {"lambda": {"arn": ...}}}}`. */
+export type HookSpec = {
+  before_invocation: Hook;
+} | {
+  after_invocation: Hook;
+} | {
+  before_tool_call: Hook;
+} | {
+  after_tool_call: Hook;
+};
+
+/** Where a hook event goes: a Lambda function (called, its answer awaited), an SNS topic or an EventBridge bus (sent, not awaited). */
+export type HookTarget = {
+  lambda: LambdaHook;
+} | {
+  sns: ArnTarget;
+} | {
+  event_bridge: ArnTarget;
 };
 
 /** Who the credentials belong to (STS GetCallerIdentity). */
@@ -761,6 +793,13 @@ export type KeyView = KeyRecord & {
   status: KeyStatus;
   /** The key's hash (LiteLLM's name for it in lists). */
   token_id: string;
+};
+
+export type LambdaHook = {
+  arn: string;
+  failure_mode?: null | HookFailureMode;
+  /** Seconds to wait for the function (AgentCore's default 60). */
+  timeout_seconds?: number | null;
 };
 
 /** The width of the report's time buckets. */
@@ -1399,6 +1438,8 @@ export type SettingsForm = {
   allowed_tools?: string[] | null;
   /** Changes to the environment: a value sets a variable, `null` removes it, names left out keep theirs. */
   environment_variables?: Record<string, string | null> | null;
+  /** Replaces the hooks (`[]` removes them all). */
+  hooks?: HookSpec[] | null;
   invocation_max_tokens?: number | null;
   max_iterations?: number | null;
   memory?: null | MemorySpec;

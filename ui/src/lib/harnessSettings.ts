@@ -1,9 +1,9 @@
 // The harness's settings beside its model — tools, allowed tools, skills, memory, truncation,
-// limits, environment — as form state, checked before sending, and turned into the members of
+// hooks, limits, environment — as form state, checked before sending, and turned into the members of
 // the harness form (on an edit, only what changed). Secret values come from the gateway hidden
 // (`<hidden:…>`); sent back unchanged, the gateway keeps what they stand for.
 
-import type { HarnessForm, HarnessView, MemorySpec, MemoryStrategy, SkillSpec, ToolSpec, ToolType, TruncationSpec } from "./api.gen";
+import type { HarnessForm, HarnessView, HookSpec, HookTarget, MemorySpec, MemoryStrategy, SkillSpec, ToolSpec, ToolType, TruncationSpec } from "./api.gen";
 
 export const TOOL_TYPES: { value: ToolType; label: string }[] = [
   { value: "remote_mcp", label: "Remote MCP server" },
@@ -16,6 +16,34 @@ export const TOOL_TYPES: { value: ToolType; label: string }[] = [
 export const MEMORY_STRATEGIES: MemoryStrategy[] = ["SEMANTIC", "SUMMARIZATION", "USER_PREFERENCE", "EPISODIC"];
 
 export type SkillKind = "path" | "git" | "s3" | "aws_skills";
+export type HookEvent = "before_invocation" | "after_invocation" | "before_tool_call" | "after_tool_call";
+export type HookTargetKind = "lambda" | "sns" | "event_bridge";
+
+export const HOOK_EVENTS: { value: HookEvent; label: string }[] = [
+  { value: "before_invocation", label: "Before an invocation" },
+  { value: "after_invocation", label: "After an invocation" },
+  { value: "before_tool_call", label: "Before a tool call" },
+  { value: "after_tool_call", label: "After a tool call" },
+];
+
+/** The service each hook target's ARN names. */
+const HOOK_SERVICES: Record<HookTargetKind, { service: string; label: string; example: string }> = {
+  lambda: { service: "lambda", label: "Lambda function", example: "arn:aws:lambda:us-east-1:123456789012:function:guard" },
+  sns: { service: "sns", label: "SNS topic", example: "arn:aws:sns:us-east-1:123456789012:harness-events" },
+  event_bridge: { service: "events", label: "EventBridge bus", example: "arn:aws:events:us-east-1:123456789012:event-bus/default" },
+};
+export const HOOK_TARGETS = (Object.keys(HOOK_SERVICES) as HookTargetKind[]).map((value) => ({ value, ...HOOK_SERVICES[value] }));
+
+export interface HookRow {
+  id: number;
+  event: HookEvent;
+  name: string;
+  target: HookTargetKind;
+  arn: string;
+  /** Lambda only: seconds to wait, and what a failure does. */
+  timeout: string;
+  failureMode: "" | "allow" | "deny";
+}
 export type MemoryKind = "" | "disabled" | "managed" | "agentcore_memory";
 export type TruncationKind = "" | "none" | "sliding_window" | "summarization";
 
@@ -79,6 +107,7 @@ export interface SettingsState {
   invocationMaxTokens: string;
   timeoutSeconds: string;
   env: EnvRow[];
+  hooks: HookRow[];
   /** The memory the harness had (retrieval settings the form does not edit). */
   originalMemory?: MemorySpec | null;
 }
@@ -116,6 +145,32 @@ function toolRowOf(t: ToolSpec): ToolRow {
   return row;
 }
 
+export function emptyHookRow(): HookRow {
+  return { id: rowId(), event: "before_tool_call", name: "", target: "lambda", arn: "", timeout: "", failureMode: "" };
+}
+
+function hookRowOf(h: HookSpec): HookRow {
+  const event = Object.keys(h)[0] as HookEvent;
+  const hook = (h as Record<HookEvent, { name: string; target?: HookTarget | null }>)[event];
+  const row: HookRow = { ...emptyHookRow(), event, name: hook.name };
+  const t = hook.target;
+  if (t && "lambda" in t) Object.assign(row, { target: "lambda", arn: t.lambda.arn, timeout: num(t.lambda.timeout_seconds), failureMode: t.lambda.failure_mode ?? "" });
+  else if (t && "sns" in t) Object.assign(row, { target: "sns", arn: t.sns.arn });
+  else if (t && "event_bridge" in t) Object.assign(row, { target: "event_bridge", arn: t.event_bridge.arn });
+  return row;
+}
+
+function hookOf(r: HookRow): HookSpec {
+  const arn = r.arn.trim();
+  const target: HookTarget =
+    r.target === "lambda"
+      ? { lambda: dropUndefined({ arn, timeout_seconds: intOrUndefined(r.timeout), failure_mode: r.failureMode || undefined }) }
+      : r.target === "sns"
+        ? { sns: { arn } }
+        : { event_bridge: { arn } };
+  return { [r.event]: { name: r.name.trim(), target } } as HookSpec;
+}
+
 function skillRowOf(s: SkillSpec): SkillRow {
   const row: SkillRow = { id: rowId(), kind: "path", value: "", path: "", original: s };
   if ("path" in s) row.value = s.path;
@@ -149,6 +204,7 @@ export function settingsStateOf(h?: HarnessView | null): SettingsState {
     invocationMaxTokens: num(h?.invocation_max_tokens),
     timeoutSeconds: num(h?.timeout_seconds),
     env: Object.entries(h?.environment_variables ?? {}).map(([name, hidden]) => ({ id: rowId(), name, value: "", hidden, heldName: name })),
+    hooks: (h?.hooks ?? []).map(hookRowOf),
     originalMemory: memory,
   };
   if (memory && "disabled" in memory) s.memory = "disabled";
@@ -237,6 +293,19 @@ export function validateSettings(s: SettingsState): SettingsErrors {
     const r = Number(s.summaryRatio.trim());
     if (!(r > 0 && r <= 1)) e.summaryRatio = "Above 0, at most 1";
   }
+  const hookNames = new Set<string>();
+  s.hooks.forEach((h, i) => {
+    const name = h.name.trim();
+    if (!name) e[`hooks.${i}.name`] = "Name the hook";
+    else if (hookNames.has(name)) e[`hooks.${i}.name`] = "Another hook has this name";
+    hookNames.add(name);
+    const { service, label } = HOOK_SERVICES[h.target];
+    if (!new RegExp(`^arn:aws[^:]*:${service}:[^:]*:[^:]*:.+`).test(h.arn.trim())) e[`hooks.${i}.arn`] = `A ${label} ARN (arn:aws:${service}:…)`;
+    if (h.target === "lambda") {
+      const t = wholeNumber(h.timeout, "Timeout", 1);
+      if (t) e[`hooks.${i}.timeout`] = t;
+    }
+  });
   const envNames = new Set<string>();
   s.env.forEach((v, i) => {
     const name = v.name.trim();
@@ -396,7 +465,7 @@ function canonical(v: unknown): string {
 
 type SettingsMembers = Pick<
   HarnessForm,
-  "tools" | "allowed_tools" | "skills" | "memory" | "truncation" | "max_iterations" | "invocation_max_tokens" | "timeout_seconds" | "environment_variables"
+  "tools" | "allowed_tools" | "skills" | "memory" | "truncation" | "hooks" | "max_iterations" | "invocation_max_tokens" | "timeout_seconds" | "environment_variables"
 >;
 
 /**
@@ -411,7 +480,9 @@ export function settingsBody(s: SettingsState, original?: HarnessView | null): S
   const skills = s.skills.map(skillOf);
   const memory = memoryOf(s);
   const truncation = truncationOf(s);
+  const hooks = s.hooks.map(hookOf);
   if (!original) {
+    if (hooks.length) out.hooks = hooks;
     if (tools.length) out.tools = tools;
     if (allowed.length) out.allowed_tools = allowed;
     if (skills.length) out.skills = skills;
@@ -423,6 +494,7 @@ export function settingsBody(s: SettingsState, original?: HarnessView | null): S
     if (canonical(skills) !== canonical(original.skills ?? [])) out.skills = skills;
     if (canonical(memory) !== canonical(original.memory ?? null)) out.memory = memory;
     if (truncation && canonical(truncation) !== canonical(original.truncation ?? null)) out.truncation = truncation;
+    if (canonical(hooks) !== canonical(original.hooks ?? [])) out.hooks = hooks;
   }
   for (const [k, member, was] of [
     ["maxIterations", "max_iterations", original?.max_iterations],
@@ -459,6 +531,8 @@ export function settingsSummary(h: HarnessView): string[] {
   const m = h.memory;
   out.push(!m ? "memory: AgentCore's default" : "disabled" in m ? "memory off" : "managed" in m ? "managed memory" : "memory: your AgentCore Memory");
   if (h.truncation) out.push(`truncation: ${h.truncation.strategy.replace("_", " ")}`);
+  const hooks = h.hooks ?? [];
+  if (hooks.length) out.push(`${hooks.length} hook${hooks.length > 1 ? "s" : ""}`);
   const env = Object.keys(h.environment_variables ?? {});
   if (env.length) out.push(`env: ${env.join(", ")}`);
   return out;

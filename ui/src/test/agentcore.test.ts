@@ -68,6 +68,7 @@ function harness(over: Partial<HarnessView> = {}, model: Partial<NonNullable<Har
     tools: [],
     allowed_tools: ["*"],
     skills: [],
+    hooks: [],
     environment_variables: {},
     credential_provider: { name: "litellm-proxy", credential_provider_arn: "arn:...", key: null },
     ...over,
@@ -129,6 +130,7 @@ describe("models", () => {
       tools: [],
       allowed_tools: [],
       skills: [],
+      hooks: [],
       environment_variables: {},
     };
     expect(aliasOf(bare)).toBe("claude-haiku");

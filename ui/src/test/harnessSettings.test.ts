@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { HarnessView } from "../lib/api.gen";
-import { emptyToolRow, rowId, settingsBody, settingsStateOf, settingsSummary, validateSettings } from "../lib/harnessSettings";
+import { emptyHookRow, emptyToolRow, rowId, settingsBody, settingsStateOf, settingsSummary, validateSettings } from "../lib/harnessSettings";
 
 const HIDDEN = "<hidden:1a2b3c4d>";
 
@@ -29,6 +29,7 @@ function harness(over: Partial<HarnessView> = {}): HarnessView {
       agentcore_memory: { arn: "arn:aws:bedrock-agentcore:us-east-1:123456789012:memory/m", actor_id: "support", retrieval_config: { "/facts": { top_k: 5 } } },
     },
     truncation: { strategy: "sliding_window", config: { sliding_window: { messages_count: 20 } } },
+    hooks: [{ before_tool_call: { name: "guard", target: { lambda: { arn: "arn:aws:lambda:us-east-1:123456789012:function:guard", timeout_seconds: 60, failure_mode: "deny" } } } }],
     max_iterations: 75,
     invocation_max_tokens: null,
     timeout_seconds: 3600,
@@ -123,7 +124,24 @@ describe("harness settings form", () => {
   });
 
   it("summarizes the settings", () => {
-    expect(settingsSummary(harness())).toEqual(["2 tools: docs, gw", "1 skill", "memory: your AgentCore Memory", "truncation: sliding window", "env: TOKEN, LOG_LEVEL"]);
-    expect(settingsSummary(harness({ tools: [], memory: { disabled: {} }, truncation: null, environment_variables: {}, skills: [] }))).toEqual(["no tools", "memory off"]);
+    expect(settingsSummary(harness())).toEqual(["2 tools: docs, gw", "1 skill", "memory: your AgentCore Memory", "truncation: sliding window", "1 hook", "env: TOKEN, LOG_LEVEL"]);
+    expect(settingsSummary(harness({ tools: [], memory: { disabled: {} }, truncation: null, environment_variables: {}, skills: [], hooks: [] }))).toEqual(["no tools", "memory off"]);
+  });
+
+  it("edits hooks: event, name, target", () => {
+    const h = harness();
+    const s = settingsStateOf(h);
+    expect(s.hooks[0]).toMatchObject({ event: "before_tool_call", name: "guard", target: "lambda", timeout: "60", failureMode: "deny" });
+    s.hooks[0].failureMode = "allow";
+    s.hooks.push({ ...emptyHookRow(), event: "after_invocation", name: "audit", target: "event_bridge", arn: "arn:aws:events:us-east-1:123456789012:event-bus/default" });
+    expect(settingsBody(s, h).hooks).toEqual([
+      { before_tool_call: { name: "guard", target: { lambda: { arn: "arn:aws:lambda:us-east-1:123456789012:function:guard", timeout_seconds: 60, failure_mode: "allow" } } } },
+      { after_invocation: { name: "audit", target: { event_bridge: { arn: "arn:aws:events:us-east-1:123456789012:event-bus/default" } } } },
+    ]);
+    s.hooks.push({ ...emptyHookRow(), name: "guard", target: "sns", arn: "arn:aws:lambda:us-east-1:123456789012:function:x", timeout: "0" });
+    const e = validateSettings(s);
+    expect(e["hooks.2.name"]).toMatch(/Another hook/);
+    expect(e["hooks.2.arn"]).toMatch(/SNS topic ARN/);
+    expect(e["hooks.2.timeout"]).toBeUndefined();
   });
 });

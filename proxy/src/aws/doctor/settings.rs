@@ -1,6 +1,6 @@
 //! The doctor's checks of what a harness holds beside its model: tools AWS cannot reach, allowed
-//! tools that name no tool, AgentCore resources in another region, and gateway keys written into
-//! environment variables or MCP headers instead of a credential provider.
+//! tools that name no tool, AgentCore resources and hook targets in another region, and gateway
+//! keys written into environment variables or MCP headers instead of a credential provider.
 //!
 //! Check ids: `tool_unreachable`, `tool_insecure`, `allowed_tools_unknown`, `resource_region`,
 //! `gateway_key_exposed`.
@@ -8,7 +8,7 @@
 use super::{Ctx, Report, unreachable_reason};
 use crate::auth::hash_key;
 use crate::aws::harness_settings::{
-    BrowserTool, CodeInterpreterTool, HarnessSettings, MemorySpec, ToolConfig, ToolSpec,
+    BrowserTool, CodeInterpreterTool, HarnessSettings, HookTarget, MemorySpec, ToolConfig, ToolSpec,
 };
 
 pub(super) fn check_settings(ctx: &Ctx<'_>, settings: &HarnessSettings, report: &mut Report) {
@@ -113,6 +113,15 @@ fn check_regions(settings: &HarnessSettings, region: &str, report: &mut Report) 
     }
     if let Some(MemorySpec::AgentcoreMemory(m)) = &settings.memory {
         arns.push(("memory".to_string(), &m.arn));
+    }
+    for hook in &settings.hooks {
+        let h = hook.hook();
+        let arn = match &h.target {
+            Some(HookTarget::Lambda(l)) => &l.arn,
+            Some(HookTarget::Sns(t) | HookTarget::EventBridge(t)) => &t.arn,
+            None => continue,
+        };
+        arns.push((format!("hook '{}'", h.name), arn));
     }
     for (what, arn) in arns {
         if let Some(other) = region_of(arn).filter(|r| *r != region) {

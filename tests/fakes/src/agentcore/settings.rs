@@ -1,6 +1,7 @@
 //! A harness's members beside its model and prompt, as Create/UpdateHarness take them: `tools`,
 //! `allowedTools`, `skills`, `memory` (wrapped in `{optionalValue}` on update, so that it can be
-//! cleared), `truncation`, `environmentVariables`, `maxIterations`, `maxTokens`, `timeoutSeconds`.
+//! cleared), `truncation`, `hooks`, `environmentVariables`, `maxIterations`, `maxTokens`,
+//! `timeoutSeconds`.
 //! Checked like the service checks its model: required members, unions with exactly one member,
 //! enum values, a tool's configuration matching its type, positive counts. Kept as sent and
 //! shown back by GetHarness (a managed memory gets the ARN AgentCore would give it).
@@ -24,6 +25,7 @@ const KEPT: &[&str] = &[
     "skills",
     "allowedTools",
     "truncation",
+    "hooks",
     "environmentVariables",
     "maxIterations",
     "maxTokens",
@@ -243,6 +245,33 @@ fn check_truncation(t: &Value) -> Result<(), Response> {
     Ok(())
 }
 
+fn check_hook(hook: &Value, i: usize) -> Result<(), Response> {
+    let path = format!("hooks[{i}]");
+    let (member, value) =
+        union_member(hook, &["beforeInvocation", "afterInvocation", "beforeToolCall", "afterToolCall"], &path)?;
+    let hpath = format!("{path}.{member}");
+    let h = object(value, &hpath)?;
+    required_string(h, "name", &hpath)?;
+    let Some(target) = h.get("target").filter(|t| !t.is_null()) else { return Ok(()) };
+    let tpath = format!("{hpath}.target");
+    let (kind, t) = union_member(target, &["lambda", "sns", "eventBridge"], &tpath)?;
+    let t = object(t, &format!("{tpath}.{kind}"))?;
+    required_string(t, "arn", &format!("{tpath}.{kind}"))?;
+    if kind == "lambda" {
+        positive(t, "timeoutSeconds", &format!("{tpath}.lambda."))?;
+        if let Some(mode) = t.get("failureMode").filter(|m| !m.is_null())
+            && !mode.as_str().is_some_and(|m| m == "allow" || m == "deny")
+        {
+            return Err(constraint(
+                &mode.to_string(),
+                &format!("{tpath}.lambda.failureMode"),
+                "satisfy enum value set: [allow, deny]",
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Checks the members of a Create (`update: false`) or UpdateHarness body.
 pub(super) fn check(body: &Map<String, Value>, update: bool) -> Result<(), Response> {
     let present = |m: &str| body.get(m).filter(|v| !v.is_null());
@@ -279,6 +308,11 @@ pub(super) fn check(body: &Map<String, Value>, update: bool) -> Result<(), Respo
     }
     if let Some(t) = present("truncation") {
         check_truncation(t)?;
+    }
+    if let Some(hooks) = present("hooks") {
+        for (i, h) in list(hooks, "hooks")?.iter().enumerate() {
+            check_hook(h, i)?;
+        }
     }
     if let Some(env) = present("environmentVariables") {
         string_map(env, "environmentVariables")?;

@@ -1,9 +1,14 @@
 // The harness form's second half: everything UpdateHarness takes beside the model — tools and
-// allowed tools, skills, memory, truncation, limits and environment variables.
+// allowed tools, skills, memory, truncation, lifecycle hooks, limits and environment variables.
 
 import type { ReactNode } from "react";
 import type { MemoryStrategy, ToolType } from "../../lib/api.gen";
 import {
+  HOOK_EVENTS,
+  HOOK_TARGETS,
+  type HookEvent,
+  type HookRow,
+  type HookTargetKind,
   MEMORY_STRATEGIES,
   type MemoryKind,
   type SettingsErrors,
@@ -13,6 +18,7 @@ import {
   TOOL_TYPES,
   type ToolRow,
   type TruncationKind,
+  emptyHookRow,
   emptyToolRow,
   rowId,
 } from "../../lib/harnessSettings";
@@ -122,6 +128,60 @@ function SkillEditor({ skill, i, errors, update, remove }: { skill: SkillRow; i:
       {skill.kind === "git" && <TextInput value={skill.path} onChange={(v) => update({ ...skill, path: v })} placeholder="path in the repo" testid={`hs-skill-${i}-path`} mono />}
       <button type="button" className="btn btn-xs btn-ghost" onClick={remove} aria-label="Remove skill" data-testid={`hs-skill-${i}-remove`}>
         Remove
+      </button>
+    </div>
+  );
+}
+
+function HookEditor({ hook, i, errors, update, remove }: { hook: HookRow; i: number; errors: SettingsErrors; update: (h: HookRow) => void; remove: () => void }) {
+  const err = (k: string) => errors[`hooks.${i}.${k}`];
+  const set = <K extends keyof HookRow>(k: K, v: HookRow[K]) => update({ ...hook, [k]: v });
+  const target = HOOK_TARGETS.find((t) => t.value === hook.target) ?? HOOK_TARGETS[0];
+  const id = `hs-hook-${hook.id}`;
+  return (
+    <div className="ac-settings-row" data-testid={`hs-hook-${i}`}>
+      <div className="form-row form-row-3">
+        <Field label="When" htmlFor={`${id}-event`}>
+          <select id={`${id}-event`} className="input" value={hook.event} onChange={(e) => set("event", e.target.value as HookEvent)} data-testid={`hs-hook-${i}-event`}>
+            {HOOK_EVENTS.map((e) => (
+              <option key={e.value} value={e.value}>
+                {e.label}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <Field label="Name" htmlFor={`${id}-name`} error={err("name")}>
+          <TextInput id={`${id}-name`} value={hook.name} onChange={(v) => set("name", v)} testid={`hs-hook-${i}-name`} invalid={!!err("name")} mono />
+        </Field>
+        <Field label="Sent to" htmlFor={`${id}-target`}>
+          <select id={`${id}-target`} className="input" value={hook.target} onChange={(e) => set("target", e.target.value as HookTargetKind)} data-testid={`hs-hook-${i}-target`}>
+            {HOOK_TARGETS.map((t) => (
+              <option key={t.value} value={t.value}>
+                {t.label}
+              </option>
+            ))}
+          </select>
+        </Field>
+      </div>
+      <Field label={`${target.label} ARN`} htmlFor={`${id}-arn`} error={err("arn")} hint={hook.target === "lambda" ? "Called with the event; its answer can deny the action." : "Sent the event; nothing waits for it."}>
+        <TextInput id={`${id}-arn`} value={hook.arn} onChange={(v) => set("arn", v)} placeholder={target.example} testid={`hs-hook-${i}-arn`} invalid={!!err("arn")} mono />
+      </Field>
+      {hook.target === "lambda" && (
+        <div className="form-row">
+          <Field label="Timeout (seconds)" htmlFor={`${id}-timeout`} error={err("timeout")} optional>
+            <TextInput id={`${id}-timeout`} value={hook.timeout} onChange={(v) => set("timeout", v)} inputMode="numeric" placeholder="60" testid={`hs-hook-${i}-timeout`} invalid={!!err("timeout")} />
+          </Field>
+          <Field label="When the function fails" htmlFor={`${id}-failure`}>
+            <select id={`${id}-failure`} className="input" value={hook.failureMode} onChange={(e) => set("failureMode", e.target.value as HookRow["failureMode"])} data-testid={`hs-hook-${i}-failure`}>
+              <option value="">Deny the action (AgentCore's default)</option>
+              <option value="deny">Deny the action</option>
+              <option value="allow">Allow the action</option>
+            </select>
+          </Field>
+        </div>
+      )}
+      <button type="button" className="btn btn-xs btn-ghost ac-settings-remove" onClick={remove} data-testid={`hs-hook-${i}-remove`}>
+        Remove hook
       </button>
     </div>
   );
@@ -241,6 +301,22 @@ export function HarnessSettingsFields({ s, set, errors }: { s: SettingsState; se
             </Field>
           </>
         )}
+      </Section>
+
+      <Section title="Hooks" testid="hs-hooks" hint={s.hooks.length === 0 ? "No hooks. A hook sends the agent's lifecycle events (before and after an invocation or a tool call) to a Lambda function, an SNS topic or an EventBridge bus." : undefined}>
+        {s.hooks.map((h, i) => (
+          <HookEditor
+            key={h.id}
+            hook={h}
+            i={i}
+            errors={errors}
+            update={(nh) => set("hooks", s.hooks.map((x) => (x.id === h.id ? nh : x)))}
+            remove={() => set("hooks", s.hooks.filter((x) => x.id !== h.id))}
+          />
+        ))}
+        <button type="button" className="btn btn-sm" onClick={() => set("hooks", [...s.hooks, emptyHookRow()])} data-testid="hs-add-hook">
+          Add a hook
+        </button>
       </Section>
 
       <Section title="Limits per invocation" testid="hs-limits">
