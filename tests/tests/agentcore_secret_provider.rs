@@ -145,4 +145,11 @@ async fn a_provider_reads_its_key_from_a_secret_of_yours() {
     assert!(result.is_ok());
     assert!(printed.contains(", read from secret"), "{printed}");
     assert!(!printed.contains(&key) && !printed.contains(&rotated_key));
+
+    // Given a key again, the provider keeps the key itself.
+    let (status, back) = a.post("/agentcore/providers/cli-vault/rotate", json!({"key": key})).await;
+    assert_eq!(status, 200, "{back}");
+    assert!(back["provider"]["key_secret"].is_null(), "{back}");
+    assert_eq!(a.fake.provider_api_key("cli-vault").as_deref(), Some(key.as_str()));
+    assert_eq!(a.fake.provider_secret("cli-vault"), None);
 }

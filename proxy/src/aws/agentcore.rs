@@ -380,20 +380,25 @@ fn secrets_with(c: &Clients, key: &ProviderKey) -> Vec<String> {
     s
 }
 
-/// The members that say where the key is: `apiKey`, or `apiKeySecretConfig` with source
-/// `EXTERNAL`.
-fn key_members(key: &ProviderKey) -> (Option<String>, Option<SecretReference>, Option<SecretSourceType>) {
-    match key {
-        ProviderKey::Clear(k) => (Some(k.expose().to_string()), None, None),
+type KeyMembers = (Option<String>, Option<SecretReference>, Option<SecretSourceType>);
+
+/// The members that say where the key is: `apiKey` with source `MANAGED` (also when a provider
+/// that read a secret is given a key), or `apiKeySecretConfig` with source `EXTERNAL`.
+fn key_members(operation: &str, key: &ProviderKey) -> Result<KeyMembers, AwsError> {
+    Ok(match key {
+        ProviderKey::Clear(k) => (Some(k.expose().to_string()), None, Some(SecretSourceType::Managed)),
         ProviderKey::Secret(r) => {
-            let reference = SecretReference::builder().secret_id(&r.secret_id).json_key(&r.json_key).build().ok();
-            (None, reference, Some(SecretSourceType::External))
+            let reference =
+                SecretReference::builder().secret_id(&r.secret_id).json_key(&r.json_key).build().map_err(|e| {
+                    AwsError::configuration(operation, "InvalidRequest", e.to_string(), "Name the secret.")
+                })?;
+            (None, Some(reference), Some(SecretSourceType::External))
         }
-    }
+    })
 }
 
 pub async fn create_provider(c: &Clients, name: &str, key: &ProviderKey) -> Result<ProviderInfo, AwsError> {
-    let (api_key, secret, source) = key_members(key);
+    let (api_key, secret, source) = key_members("CreateApiKeyCredentialProvider", key)?;
     let out = c
         .control
         .create_api_key_credential_provider()
@@ -414,7 +419,7 @@ pub async fn create_provider(c: &Clients, name: &str, key: &ProviderKey) -> Resu
 }
 
 pub async fn update_provider(c: &Clients, name: &str, key: &ProviderKey) -> Result<ProviderInfo, AwsError> {
-    let (api_key, secret, source) = key_members(key);
+    let (api_key, secret, source) = key_members("UpdateApiKeyCredentialProvider", key)?;
     let out = c
         .control
         .update_api_key_credential_provider()

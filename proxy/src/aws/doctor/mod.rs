@@ -5,9 +5,9 @@
 //! `model_missing`, `model_prefix`, `model_alias`, `model_source`, `key_model_access`, `key_blocked`,
 //! `key_expired`, `key_budget`, `api_base_missing`, `api_base_invalid`, `api_base_unreachable`,
 //! `api_base_insecure`, `api_base_liveliness`, `provider_missing`, `provider_key_unknown`,
-//! `provider_key_deleted`, `provider_other_key`, `harness_missing`, `harness_status`,
-//! `harness_failure`, `settings_invalid`, `provider_secret_unreadable`, `provider_secret_changed`, `aws`, and
-//! those of the harness's settings (`settings.rs`).
+//! `provider_key_deleted`, `provider_other_key`, `provider_secret_unreadable`,
+//! `provider_secret_changed`, `harness_missing`, `harness_status`, `harness_failure`,
+//! `settings_invalid`, `aws`, and those of the harness's settings (`settings.rs`).
 
 mod settings;
 
