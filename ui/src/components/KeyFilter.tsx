@@ -83,6 +83,7 @@ export function KeyFilter({ gw, value, onChange }: { gw: Gateway; value: string 
         onFocus={() => setOpen(true)}
         onChange={(e) => setText(e.target.value)}
         onKeyDown={(e) => e.key === "Escape" && setOpen(false)}
+        title={open ? undefined : (label ?? undefined)}
         aria-label="Key"
         aria-expanded={open}
         role="combobox"

@@ -93,23 +93,11 @@ export function HarnessVersions({ api, harnessId, onChanged }: { api: AgentCoreA
           <div className="ac-inline-form">
             <label>
               Compare v
-              <select className="input input-sm" value={from} onChange={(e) => setFrom(e.target.value)} data-testid="hv-from">
-                {versions.map((v) => (
-                  <option key={v.version} value={v.version}>
-                    {v.version}
-                  </option>
-                ))}
-              </select>
+              <VersionSelect versions={versions} value={from} onChange={setFrom} testid="hv-from" />
             </label>
             <label>
               with v
-              <select className="input input-sm" value={to} onChange={(e) => setTo(e.target.value)} data-testid="hv-to">
-                {versions.map((v) => (
-                  <option key={v.version} value={v.version}>
-                    {v.version}
-                  </option>
-                ))}
-              </select>
+              <VersionSelect versions={versions} value={to} onChange={setTo} testid="hv-to" />
             </label>
             <button type="button" className="btn btn-sm" onClick={compare} disabled={busy} data-testid="hv-compare">
               Compare
@@ -210,5 +198,17 @@ export function HarnessVersions({ api, harnessId, onChanged }: { api: AgentCoreA
       </div>
       {error != null && <AwsErrorNotice error={error} compact testid="hv-error" />}
     </div>
+  );
+}
+
+function VersionSelect({ versions, value, onChange, testid }: { versions: VersionView[]; value: string; onChange: (v: string) => void; testid: string }) {
+  return (
+    <select className="input input-sm" value={value} onChange={(e) => onChange(e.target.value)} data-testid={testid}>
+      {versions.map((v) => (
+        <option key={v.version} value={v.version}>
+          {v.version}
+        </option>
+      ))}
+    </select>
   );
 }
