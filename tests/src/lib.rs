@@ -80,15 +80,31 @@ impl Drop for TestDb {
             }
             Cleanup::Schema { server, schema } => {
                 let (server, schema) = (server.clone(), schema.clone());
-                // Dropped from sync code: a short-lived thread with its own runtime.
+                // Dropped from sync code: a short-lived thread with its own runtime. The test's own
+                // runtime is blocked in this drop, so a gateway task of it that was inside a
+                // transaction (a spend flush) can never finish it: its connection is ended first,
+                // or the DROP would wait for that transaction forever.
                 let _ = std::thread::spawn(move || {
                     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
                     rt.block_on(async {
                         let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&server).await.ok()?;
-                        sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+                        sqlx::query("SET lock_timeout = '5s'").execute(&mut conn).await.ok()?;
+                        for _ in 0..3 {
+                            sqlx::query(
+                                "SELECT pg_terminate_backend(l.pid) FROM pg_locks l \
+                                 JOIN pg_class c ON c.oid = l.relation JOIN pg_namespace n ON n.oid = c.relnamespace \
+                                 WHERE n.nspname = $1 AND l.pid <> pg_backend_pid()",
+                            )
+                            .bind(&schema)
                             .execute(&mut conn)
                             .await
-                            .ok()
+                            .ok()?;
+                            let drop = format!("DROP SCHEMA {schema} CASCADE");
+                            if sqlx::query(sqlx::AssertSqlSafe(drop)).execute(&mut conn).await.is_ok() {
+                                return Some(());
+                            }
+                        }
+                        None
                     })
                 })
                 .join();
