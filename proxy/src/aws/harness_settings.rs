@@ -1449,11 +1449,13 @@ mod tests {
             name: Some("docs".into()),
             config: Some(ToolConfig::RemoteMcp(RemoteMcpTool {
                 url: "https://mcp.example.com".into(),
-                headers: BTreeMap::from([("Authorization".into(), "Bearer abc".into())]),
+                headers: BTreeMap::from([("Authorization".into(), "Bearer xyz-token".into())]),
             })),
         });
         let shown = current.clone().hidden();
-        assert!(!serde_json::to_string(&shown).unwrap().contains("s3cret") && !format!("{shown:?}").contains("abc"));
+        assert!(
+            !serde_json::to_string(&shown).unwrap().contains("s3cret") && !format!("{shown:?}").contains("xyz-token")
+        );
         let token_hint = shown.environment_variables["API_TOKEN"].clone();
         assert!(is_hidden(&token_hint), "{token_hint}");
         assert_ne!(token_hint, shown.environment_variables["LOG_LEVEL"]);
