@@ -14,7 +14,7 @@ use std::time::Duration;
 use aws_smithy_types::event_stream::{Header, HeaderValue as EventHeaderValue, Message};
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::Response;
 use axum::routing::post;
 use bytes::Bytes;
@@ -124,20 +124,24 @@ enum Operation {
     CountTokens,
 }
 
-fn authorized(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("AWS4-HMAC-SHA256 Credential=") && v.contains("/bedrock/aws4_request"))
-}
-
 async fn model_operation(State(shared): State<Arc<Shared>>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
-    if !authorized(&headers) {
-        return aws_error(
-            StatusCode::FORBIDDEN,
-            "UnrecognizedClientException",
-            "The security token included in the request is invalid.",
-        );
+    match crate::sigv4::check("bedrock", &Method::POST, &uri, &headers, &body) {
+        Ok(()) => {}
+        Err(crate::sigv4::Refusal::Missing) => {
+            return aws_error(
+                StatusCode::FORBIDDEN,
+                "UnrecognizedClientException",
+                "The security token included in the request is invalid.",
+            );
+        }
+        Err(crate::sigv4::Refusal::Mismatch) => {
+            return aws_error(
+                StatusCode::FORBIDDEN,
+                "InvalidSignatureException",
+                "The request signature we calculated does not match the signature you provided. Check your AWS \
+                 Secret Access Key and signing method. Consult the service documentation for details.",
+            );
+        }
     }
     // Parse the raw path ourselves: the model id label may contain an encoded
     // (or even a literal) `/`.

@@ -52,6 +52,7 @@ pub mod vectors;
 
 mod script;
 mod server;
+pub mod sigv4;
 
 use std::collections::BTreeMap;
 

@@ -404,7 +404,7 @@ pub(crate) async fn read_capped(mut response: reqwest::Response, limit: usize) -
     Ok(buf.freeze())
 }
 
-async fn read_limited(mut response: reqwest::Response, limit: usize) -> Bytes {
+pub(crate) async fn read_limited(mut response: reqwest::Response, limit: usize) -> Bytes {
     let mut buf = Vec::new();
     while let Ok(Some(chunk)) = response.chunk().await {
         let room = limit.saturating_sub(buf.len());

@@ -1,37 +1,46 @@
+use serde_json::json;
+
 use super::*;
 
-fn req(body: serde_json::Value) -> ChatRequest {
+fn req(body: Value) -> ChatRequest {
     serde_json::from_value(body).unwrap()
 }
 
-fn roles(input: &ConverseInput) -> Vec<&str> {
-    input.messages.iter().map(|m| m.role().as_str()).collect()
+/// The request as it goes on the wire.
+fn wire(request: &ChatRequest) -> Value {
+    serde_json::to_value(translate(request).unwrap()).unwrap()
+}
+
+fn roles(wire: &Value) -> Vec<&str> {
+    wire["messages"].as_array().unwrap().iter().map(|m| m["role"].as_str().unwrap()).collect()
 }
 
 #[test]
 fn system_prompts_parts_and_parameters() {
-    let input = translate(&req(serde_json::json!({
+    let request = req(json!({
         "model": "m",
         "messages": [
-            {"role": "system", "content": "be brief"},
+            {"role": "system", "content": "be brief", "cache_control": {"type": "ephemeral", "ttl": "1h"}},
             {"role": "developer", "content": [{"type": "text", "text": "and kind"}]},
             {"role": "user", "content": [{"type": "text", "text": "hi"}, {"type": "text", "text": "  "}]}
         ],
-        "max_tokens": 100, "temperature": 0.2, "top_p": 0.9, "stop": "END"
-    })))
-    .unwrap();
-    assert_eq!(input.system.len(), 2);
-    assert_eq!(roles(&input), ["user"]);
-    assert_eq!(input.messages[0].content().len(), 1, "blank text parts are dropped");
-    let inf = input.inference.unwrap();
-    assert_eq!(inf.max_tokens(), Some(100));
-    assert_eq!(inf.stop_sequences(), ["END"]);
-    assert!(input.tool_config.is_none());
+        "max_tokens": 100, "temperature": 0.2, "top_p": 0.9, "stop": "END", "top_k": 5
+    }));
+    assert_eq!(
+        wire(&request),
+        json!({
+            "messages": [{"role": "user", "content": [{"text": "hi"}]}],
+            "system": [{"text": "be brief"}, {"cachePoint": {"type": "default", "ttl": "1h"}}, {"text": "and kind"}],
+            "inferenceConfig": {"maxTokens": 100, "temperature": 0.2, "topP": 0.9, "stopSequences": ["END"]},
+            "additionalModelRequestFields": {"top_k": 5}
+        }),
+        "blank text parts are dropped; no toolConfig without tools"
+    );
 }
 
 #[test]
 fn tool_round_trip_strands_style() {
-    let input = translate(&req(serde_json::json!({
+    let request = req(json!({
         "model": "m",
         "messages": [
             {"role": "user", "content": [{"type": "text", "text": "weather in Paris?"}]},
@@ -44,108 +53,188 @@ fn tool_round_trip_strands_style() {
             {"role": "user", "content": "thanks"}
         ],
         "tools": [{"type": "function", "function": {"name": "get_weather", "description": "", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}},
-                  {"type": "function", "function": {"name": "get_time"}}],
+                  {"type": "function", "function": {"name": "get_time"}, "cache_control": {"type": "ephemeral"}}],
         "tool_choice": "required"
-    })))
-    .unwrap();
-    assert_eq!(roles(&input), ["user", "assistant", "user"]);
-    let uses = input.messages[1].content();
-    let ContentBlock::ToolUse(first) = &uses[0] else { panic!("{uses:?}") };
-    assert_eq!(first.tool_use_id(), "c1");
-    assert_eq!(document::to_json(first.input()), serde_json::json!({"city": "Paris"}));
-    let ContentBlock::ToolUse(second) = &uses[1] else { panic!() };
-    assert_eq!(document::to_json(second.input()), serde_json::json!({}));
-    let results = input.messages[2].content();
-    assert_eq!(results.len(), 3, "both results and the follow-up text share one user turn");
-    assert!(matches!(&results[0], ContentBlock::ToolResult(r) if r.tool_use_id() == "c1"));
-    assert!(matches!(&results[1], ContentBlock::ToolResult(r) if r.tool_use_id() == "c2"
-        && matches!(&r.content()[0], ToolResultContentBlock::Text(t) if t == "(no output)")));
-    assert!(matches!(&results[2], ContentBlock::Text(t) if t == "thanks"));
-    let tc = input.tool_config.unwrap();
-    assert_eq!(tc.tools().len(), 2);
-    let Tool::ToolSpec(spec) = &tc.tools()[0] else { panic!() };
-    assert_eq!(spec.description(), None, "empty descriptions are not sent (Bedrock rejects them)");
-    assert!(matches!(tc.tool_choice(), Some(BedrockToolChoice::Any(_))));
+    }));
+    let wire = wire(&request);
+    assert_eq!(roles(&wire), ["user", "assistant", "user"]);
+    assert_eq!(
+        wire["messages"][1]["content"],
+        json!([
+            {"toolUse": {"toolUseId": "c1", "name": "get_weather", "input": {"city": "Paris"}}},
+            {"toolUse": {"toolUseId": "c2", "name": "get_time", "input": {}}}
+        ])
+    );
+    assert_eq!(
+        wire["messages"][2]["content"],
+        json!([
+            {"toolResult": {"toolUseId": "c1", "content": [{"text": "sunny"}], "status": "success"}},
+            {"toolResult": {"toolUseId": "c2", "content": [{"text": "(no output)"}], "status": "success"}},
+            {"text": "thanks"}
+        ]),
+        "both results and the follow-up text share one user turn"
+    );
+    assert_eq!(
+        wire["toolConfig"],
+        json!({
+            "tools": [
+                // Empty descriptions are not sent (Bedrock rejects them).
+                {"toolSpec": {"name": "get_weather", "inputSchema": {"json": {"type": "object", "properties": {"city": {"type": "string"}}}}}},
+                {"toolSpec": {"name": "get_time", "inputSchema": {"json": {"type": "object", "properties": {}}}}},
+                {"cachePoint": {"type": "default"}}
+            ],
+            "toolChoice": {"any": {}}
+        })
+    );
 }
 
 #[test]
 fn tool_history_without_tools_still_declares_them() {
-    let input = translate(&req(serde_json::json!({
+    let request = req(json!({
         "model": "m",
         "messages": [
             {"role": "user", "content": "q"},
             {"role": "assistant", "content": null, "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "lookup", "arguments": "not json"}}]},
-            {"role": "tool", "tool_call_id": "c1", "content": "r"}
-        ]
-    })))
-    .unwrap();
-    let tc = input.tool_config.expect("toolConfig is required when tool blocks are present");
-    let Tool::ToolSpec(spec) = &tc.tools()[0] else { panic!() };
-    assert_eq!(spec.name(), "lookup");
-    let ContentBlock::ToolUse(u) = &input.messages[1].content()[0] else { panic!() };
-    assert_eq!(document::to_json(u.input()), serde_json::json!({"arguments": "not json"}));
+            {"role": "tool", "tool_call_id": "c1", "content": [{"type": "text", "text": "r1"}, {"type": "text", "text": "r2"}]}
+        ],
+        "tool_choice": {"type": "function", "function": {"name": "lookup"}}
+    }));
+    let wire = wire(&request);
+    assert_eq!(
+        wire["toolConfig"],
+        json!({"tools": [{"toolSpec": {"name": "lookup", "inputSchema": {"json": {"type": "object"}}}}], "toolChoice": {"tool": {"name": "lookup"}}}),
+        "toolConfig is required when tool blocks are present"
+    );
+    assert_eq!(wire["messages"][1]["content"][0]["toolUse"]["input"], json!({"arguments": "not json"}));
+    assert_eq!(wire["messages"][2]["content"][0]["toolResult"]["content"], json!([{"text": "r1\nr2"}]));
 }
 
 #[test]
 fn conversation_opening_with_assistant_gets_a_user_turn() {
-    let input = translate(&req(serde_json::json!({
+    let request = req(json!({
         "model": "m",
         "messages": [{"role": "assistant", "content": "Hi! How can I help?"}, {"role": "user", "content": "hello"}]
-    })))
-    .unwrap();
-    assert_eq!(roles(&input), ["user", "assistant", "user"]);
+    }));
+    let wire = wire(&request);
+    assert_eq!(roles(&wire), ["user", "assistant", "user"]);
+    assert_eq!(wire["messages"][0]["content"], json!([{"text": "."}]));
+}
+
+#[test]
+fn earlier_reasoning_goes_back_with_its_signature() {
+    let request = req(json!({
+        "model": "m",
+        "messages": [
+            {"role": "user", "content": "q"},
+            {"role": "assistant", "content": "a", "thinking_blocks": [
+                {"type": "thinking", "thinking": "hmm", "signature": "sig"},
+                {"type": "redacted_thinking", "data": "AAEC"}
+            ]},
+            {"role": "user", "content": "more"}
+        ],
+        "thinking": {"type": "enabled", "budget_tokens": 1024}
+    }));
+    let wire = wire(&request);
+    assert_eq!(
+        wire["messages"][1]["content"],
+        json!([
+            {"reasoningContent": {"reasoningText": {"text": "hmm", "signature": "sig"}}},
+            {"reasoningContent": {"redactedContent": "AAEC"}},
+            {"text": "a"}
+        ])
+    );
+    assert_eq!(wire["additionalModelRequestFields"], json!({"thinking": {"type": "enabled", "budget_tokens": 1024}}));
+    let bad = req(json!({
+        "model": "m",
+        "messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a", "thinking_blocks": [{"type": "redacted_thinking", "data": "%%"}]}]
+    }));
+    let err = translate(&bad).err().unwrap();
+    assert!(err.to_string().contains("messages[1].thinking_blocks[0].data: invalid base64"), "{err}");
 }
 
 #[test]
 fn images_from_data_urls_and_clear_errors_otherwise() {
     let png = base64::engine::general_purpose::STANDARD.encode([0x89, b'P', b'N', b'G']);
-    let input = translate(&req(serde_json::json!({
+    let request = req(json!({
         "model": "m",
         "messages": [{"role": "user", "content": [
             {"type": "text", "text": "what is this?"},
-            {"type": "image_url", "image_url": {"url": format!("data:image/png;base64,{png}")}}
+            {"type": "image_url", "image_url": {"url": format!("data:image/png;base64,{png}")}, "cache_control": {"type": "ephemeral"}}
         ]}]
-    })))
-    .unwrap();
-    let ContentBlock::Image(img) = &input.messages[0].content()[1] else { panic!() };
-    assert_eq!(img.format(), &ImageFormat::Png);
+    }));
+    assert_eq!(
+        wire(&request)["messages"][0]["content"],
+        json!([
+            {"text": "what is this?"},
+            {"image": {"format": "png", "source": {"bytes": png}}},
+            {"cachePoint": {"type": "default"}}
+        ]),
+        "the data URL's base64 is sent as it came"
+    );
 
-    let err = translate(&req(serde_json::json!({
+    let err = translate(&req(json!({
         "model": "m",
         "messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "https://example.com/cat.png"}}]}]
     })))
     .err()
     .unwrap();
     assert!(err.to_string().contains("messages[0].content[0].image_url: Bedrock takes images inline"), "{err}");
+    let err = translate(&req(json!({
+        "model": "m",
+        "messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "data:image/png;base64,not base64!"}}]}]
+    })))
+    .err()
+    .unwrap();
+    assert!(err.to_string().contains("messages[0].content[0].image_url: invalid base64"), "{err}");
 }
 
 #[test]
 fn bad_tool_names_and_missing_ids_are_rejected_before_sending() {
-    let err = translate(&req(serde_json::json!({
+    let err = translate(&req(json!({
         "model": "m", "messages": [{"role": "user", "content": "x"}],
         "tools": [{"type": "function", "function": {"name": "has space"}}]
     })))
     .err()
     .unwrap();
     assert!(err.to_string().contains("tools[0].function.name"), "{err}");
-    let err = translate(&req(serde_json::json!({
+    let err = translate(&req(json!({
         "model": "m", "messages": [{"role": "user", "content": "x"}, {"role": "tool", "content": "y"}]
     })))
     .err()
     .unwrap();
     assert!(err.to_string().contains("messages[1]: a tool message needs the tool_call_id"), "{err}");
-    let err = translate(&req(serde_json::json!({"model": "m", "messages": [{"role": "system", "content": "s"}]})))
-        .err()
-        .unwrap();
+    let err = translate(&req(json!({"model": "m", "messages": [{"role": "system", "content": "s"}]}))).err().unwrap();
     assert!(err.to_string().contains("at least one user message"), "{err}");
+    let err = translate(&req(json!({
+        "model": "m", "messages": [{"role": "user", "content": "x", "cache_control": {"type": "ephemeral", "ttl": "2d"}}]
+    })))
+    .err()
+    .unwrap();
+    assert!(err.to_string().contains("messages[0].cache_control.ttl: '2d' is not 5m or 1h"), "{err}");
 }
 
 #[test]
 fn tool_choice_none_without_history_sends_no_tools() {
-    let input = translate(&req(serde_json::json!({
+    let request = req(json!({
         "model": "m", "messages": [{"role": "user", "content": "x"}],
         "tools": [{"type": "function", "function": {"name": "t"}}], "tool_choice": "none"
-    })))
-    .unwrap();
-    assert!(input.tool_config.is_none());
+    }));
+    assert!(wire(&request).get("toolConfig").is_none());
+}
+
+#[test]
+fn count_tokens_wraps_the_prompt_without_inference_settings() {
+    let request = req(json!({
+        "model": "m", "messages": [{"role": "system", "content": "s"}, {"role": "user", "content": "x"}],
+        "max_tokens": 10, "top_k": 3
+    }));
+    let converse = translate(&request).unwrap();
+    assert_eq!(
+        serde_json::to_value(super::super::wire::CountTokensRequest::of(&converse)).unwrap(),
+        json!({"input": {"converse": {
+            "messages": [{"role": "user", "content": [{"text": "x"}]}],
+            "system": [{"text": "s"}],
+            "additionalModelRequestFields": {"top_k": 3}
+        }}})
+    );
 }
