@@ -74,3 +74,58 @@ async fn an_upstream_that_repeats_its_ids_still_gets_one_row_per_call() {
     let key_info: Value = s.get(&format!("/key/info?key={key}")).await.json().await.unwrap();
     assert!((key_info["info"]["spend"].as_f64().unwrap() - total).abs() < 1e-9, "{key_info}");
 }
+
+/// A NUL character is valid JSON but no PostgreSQL text can hold it. A client that sends one in
+/// `user` or its metadata still gets its row (the NUL replaced by U+FFFD), and the rows after
+/// it are not held back; an admin body that holds one is refused with a 400, on both databases.
+#[tokio::test]
+async fn nul_characters_from_clients_cannot_hold_the_spend_log_up() {
+    let s = Stack::start().await;
+    let key = admin(&s, "/key/generate", json!({"key_alias": "nul-key"})).await;
+    let key = key["key"].as_str().unwrap();
+    for (n, user) in ["a\u{0}b", "plain"].into_iter().enumerate() {
+        let r = s
+            .http
+            .post(s.url("/v1/chat/completions"))
+            .bearer_auth(key)
+            .json(&json!({
+                "model": "gpt-4o-mini", "user": user,
+                "metadata": {"tags": [format!("tag\u{0}{n}")], "note\u{0}key": {"deep": "x\u{0}y"}},
+                "messages": [{"role": "user", "content": "hello\u{0}"}]
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    }
+    let rows: Value = s.get(&format!("/spend/logs?api_key={key}")).await.json().await.unwrap();
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 2, "both rows are written: {rows:?}");
+    let users: HashSet<&str> = rows.iter().filter_map(|r| r["end_user"].as_str().or(r["user"].as_str())).collect();
+    assert!(users.contains("a\u{FFFD}b"), "{rows:?}");
+    assert!(!serde_json::to_string(rows).unwrap().contains("\\u0000"), "{rows:?}");
+    let latency = s.get("/switchboard/latency?hours=1").await;
+    assert!(latency.status().is_success(), "the latency report reads the rows' metadata: {}", latency.status());
+
+    for (path, body) in [
+        ("/team/new", r#"{"team_alias":"\u0000"}"#),
+        ("/user/new", r#"{"user_id":"u\u0000"}"#),
+        ("/key/generate", r#"{"metadata":{"k":["\u0000"]}}"#),
+    ] {
+        let r = s
+            .http
+            .post(s.url(path))
+            .bearer_auth(MASTER_KEY)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400, "{path}");
+        let error: Value = r.json().await.unwrap();
+        assert!(error["error"]["message"].as_str().unwrap().contains("NUL character"), "{error}");
+    }
+    // An escaped backslash before `u0000` is text, not a NUL.
+    let team = admin(&s, "/team/new", json!({"team_alias": "back\\u0000slash"})).await;
+    assert_eq!(team["team_alias"], "back\\u0000slash");
+}

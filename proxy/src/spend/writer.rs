@@ -83,7 +83,8 @@ impl SpendSink {
     pub fn send(&self, message: WriterMessage) {
         match self.tx.try_send(message) {
             Ok(()) => {}
-            Err(mpsc::error::TrySendError::Full(WriterMessage::Log(log))) => {
+            Err(mpsc::error::TrySendError::Full(WriterMessage::Log(mut log))) => {
+                log.scrub_nul();
                 self.shared.overflow.lock().add(&log);
                 self.shared.rows_folded.fetch_add(1, Ordering::Relaxed);
             }
@@ -268,7 +269,10 @@ impl Writer {
 
     fn accept(&mut self, message: WriterMessage) {
         match message {
-            WriterMessage::Log(log) => self.push_row(log),
+            WriterMessage::Log(mut log) => {
+                log.scrub_nul();
+                self.push_row(log)
+            }
             WriterMessage::SetSpend { entity, id, spend, reset_at, done } => {
                 self.waiters += usize::from(done.is_some());
                 self.queue.push_back(Item::Set { entity, id, spend, reset_at, done })

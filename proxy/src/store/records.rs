@@ -276,6 +276,104 @@ pub struct SpendLog {
     pub metadata: Map<String, Value>,
 }
 
+impl SpendLog {
+    /// The row with every NUL character (which a client may send in `user`, tags or metadata)
+    /// replaced by U+FFFD: PostgreSQL's text and JSON cannot hold NUL, and a row the database
+    /// refuses would hold back every row queued behind it.
+    pub fn scrub_nul(&mut self) {
+        let SpendLog {
+            request_id,
+            response_id,
+            call_type,
+            api_key,
+            key_alias,
+            team_id,
+            user,
+            end_user,
+            model,
+            model_id,
+            model_group,
+            custom_llm_provider,
+            api_base,
+            start_time,
+            end_time,
+            completion_start_time,
+            status,
+            metadata,
+            spend: _,
+            prompt_tokens: _,
+            completion_tokens: _,
+            total_tokens: _,
+            request_duration_ms: _,
+        } = self;
+        for text in [
+            request_id,
+            call_type,
+            api_key,
+            model,
+            model_id,
+            model_group,
+            custom_llm_provider,
+            start_time,
+            end_time,
+            status,
+        ] {
+            replace_nul(text);
+        }
+        for text in
+            [response_id, key_alias, team_id, user, end_user, api_base, completion_start_time].into_iter().flatten()
+        {
+            replace_nul(text);
+        }
+        if metadata.iter().any(|(k, v)| k.contains('\0') || value_holds_nul(v)) {
+            let taken = std::mem::take(metadata);
+            *metadata = taken
+                .into_iter()
+                .map(|(mut k, mut v)| {
+                    replace_nul(&mut k);
+                    replace_nul_in_value(&mut v);
+                    (k, v)
+                })
+                .collect();
+        }
+    }
+}
+
+fn replace_nul(text: &mut String) {
+    if text.contains('\0') {
+        *text = text.replace('\0', "\u{FFFD}");
+    }
+}
+
+fn value_holds_nul(value: &Value) -> bool {
+    match value {
+        Value::String(s) => s.contains('\0'),
+        Value::Array(items) => items.iter().any(value_holds_nul),
+        Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || value_holds_nul(v)),
+        _ => false,
+    }
+}
+
+fn replace_nul_in_value(value: &mut Value) {
+    match value {
+        Value::String(s) => replace_nul(s),
+        Value::Array(items) => items.iter_mut().for_each(replace_nul_in_value),
+        Value::Object(map) if map.keys().any(|k| k.contains('\0')) => {
+            let taken = std::mem::take(map);
+            *map = taken
+                .into_iter()
+                .map(|(mut k, mut v)| {
+                    replace_nul(&mut k);
+                    replace_nul_in_value(&mut v);
+                    (k, v)
+                })
+                .collect();
+        }
+        Value::Object(map) => map.values_mut().for_each(replace_nul_in_value),
+        _ => {}
+    }
+}
+
 /// Everything the gateway keeps in memory, as loaded at start.
 #[derive(Debug, Default)]
 pub struct Snapshot {
