@@ -77,7 +77,8 @@ async fn an_upstream_that_repeats_its_ids_still_gets_one_row_per_call() {
 
 /// A NUL character is valid JSON but no PostgreSQL text can hold it. A client that sends one in
 /// `user` or its metadata still gets its row (the NUL replaced by U+FFFD), and the rows after
-/// it are not held back; an admin body that holds one is refused with a 400, on both databases.
+/// it are not held back; an admin body that holds one is refused with a 400, on both databases,
+/// as is an id longer than PostgreSQL can index.
 #[tokio::test]
 async fn nul_characters_from_clients_cannot_hold_the_spend_log_up() {
     let s = Stack::start().await;
@@ -125,6 +126,12 @@ async fn nul_characters_from_clients_cannot_hold_the_spend_log_up() {
         let error: Value = r.json().await.unwrap();
         assert!(error["error"]["message"].as_str().unwrap().contains("NUL character"), "{error}");
     }
+    // An id too long to index or to tell the other replicas of is refused, on both databases.
+    let r = s.post("/user/new", &json!({"user_id": "u".repeat(3000)})).await;
+    assert_eq!(r.status(), 400);
+    let error: Value = r.json().await.unwrap();
+    assert_eq!(error["error"]["param"], "user_id", "{error}");
+    assert!(error["error"]["message"].as_str().unwrap().contains("at most 2048 bytes"), "{error}");
     // An escaped backslash before `u0000` is text, not a NUL.
     let team = admin(&s, "/team/new", json!({"team_alias": "back\\u0000slash"})).await;
     assert_eq!(team["team_alias"], "back\\u0000slash");

@@ -112,6 +112,9 @@ impl From<DeployError> for AdminError {
 /// A database failure: logged in full, answered as LiteLLM does (500).
 impl From<StoreError> for AdminError {
     fn from(e: StoreError) -> Self {
+        if let StoreError::IdTooLong { column, .. } = e {
+            return AdminError::invalid(e.to_string(), Some(column));
+        }
         tracing::error!("admin: {e}");
         AdminError::Internal(format!("database error: {e}"))
     }

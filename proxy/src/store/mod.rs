@@ -39,7 +39,14 @@ pub enum StoreError {
     /// A unique constraint refused the write.
     #[error("already exists: {0}")]
     Conflict(String),
+    /// An id longer than [`MAX_ID_BYTES`]: past it PostgreSQL can neither index it nor tell
+    /// the other replicas of its change.
+    #[error("{column}: {len} bytes long; an id is at most {MAX_ID_BYTES} bytes")]
+    IdTooLong { column: &'static str, len: usize },
 }
+
+/// The longest id a record may have, on either database (so that a write works on both).
+pub const MAX_ID_BYTES: usize = 2048;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DbKind {
@@ -371,6 +378,12 @@ impl Store {
             DbKind::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             DbKind::Postgres => self.pool.begin().await?,
         };
+        for write in writes {
+            let (entity, id) = write.target();
+            if id.len() > MAX_ID_BYTES {
+                return Err(StoreError::IdTooLong { column: entity.table().1, len: id.len() });
+            }
+        }
         let at = crate::time::format_time(chrono::Utc::now());
         let named = writes.first().map(|w| w.target().0);
         for write in writes {
@@ -487,7 +500,9 @@ impl Store {
                     .bind(&log.completion_start_time)
                     .bind(log.request_duration_ms as i64)
                     .bind(&log.status)
-                    .bind(serde_json::to_string(&log.metadata).unwrap_or_else(|_| "{}".into()));
+                    .bind(records::json_without_nul(
+                        serde_json::to_string(&log.metadata).unwrap_or_else(|_| "{}".into()),
+                    ));
             }
             query.execute(&mut *tx).await?;
         }

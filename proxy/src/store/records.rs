@@ -277,9 +277,10 @@ pub struct SpendLog {
 }
 
 impl SpendLog {
-    /// The row with every NUL character (which a client may send in `user`, tags or metadata)
-    /// replaced by U+FFFD: PostgreSQL's text and JSON cannot hold NUL, and a row the database
-    /// refuses would hold back every row queued behind it.
+    /// The row's text with any NUL character (which a client may send as `user`, or in a
+    /// model name that a failed call is recorded under) replaced by U+FFFD: PostgreSQL's text
+    /// cannot hold NUL, and a row the database refuses would hold back every row queued behind
+    /// it. The metadata's JSON is cleaned where it is written ([`json_without_nul`]).
     pub fn scrub_nul(&mut self) {
         let SpendLog {
             request_id,
@@ -299,79 +300,46 @@ impl SpendLog {
             end_time,
             completion_start_time,
             status,
-            metadata,
+            metadata: _,
             spend: _,
             prompt_tokens: _,
             completion_tokens: _,
             total_tokens: _,
             request_duration_ms: _,
         } = self;
-        for text in [
-            request_id,
-            call_type,
-            api_key,
-            model,
-            model_id,
-            model_group,
-            custom_llm_provider,
-            start_time,
-            end_time,
-            status,
-        ] {
-            replace_nul(text);
-        }
-        for text in
-            [response_id, key_alias, team_id, user, end_user, api_base, completion_start_time].into_iter().flatten()
-        {
-            replace_nul(text);
-        }
-        if metadata.iter().any(|(k, v)| k.contains('\0') || value_holds_nul(v)) {
-            let taken = std::mem::take(metadata);
-            *metadata = taken
-                .into_iter()
-                .map(|(mut k, mut v)| {
-                    replace_nul(&mut k);
-                    replace_nul_in_value(&mut v);
-                    (k, v)
-                })
-                .collect();
+        let required = [request_id, call_type, api_key, model, model_id, model_group, custom_llm_provider];
+        let optional = [response_id, key_alias, team_id, user, end_user, api_base, completion_start_time];
+        for text in required.into_iter().chain([start_time, end_time, status]).chain(optional.into_iter().flatten()) {
+            if text.contains('\0') {
+                *text = text.replace('\0', "\u{FFFD}");
+            }
         }
     }
 }
 
-fn replace_nul(text: &mut String) {
-    if text.contains('\0') {
-        *text = text.replace('\0', "\u{FFFD}");
-    }
+/// Where JSON text escapes a NUL character (`\u0000`, the only way JSON can carry one): the
+/// offsets of the `u`, leaving out an escaped backslash followed by `u0000`.
+pub fn json_nul_escapes(text: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    memchr::memmem::find_iter(text, b"u0000").filter(move |&at| {
+        let backslashes = text.get(..at).unwrap_or_default().iter().rev().take_while(|b| **b == b'\\').count();
+        backslashes % 2 == 1
+    })
 }
 
-fn value_holds_nul(value: &Value) -> bool {
-    match value {
-        Value::String(s) => s.contains('\0'),
-        Value::Array(items) => items.iter().any(value_holds_nul),
-        Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || value_holds_nul(v)),
-        _ => false,
+/// JSON text with its NUL escapes turned into U+FFFD's, which PostgreSQL's `jsonb` can read.
+pub fn json_without_nul(text: String) -> String {
+    let escapes: Vec<usize> = json_nul_escapes(text.as_bytes()).collect();
+    if escapes.is_empty() {
+        return text;
     }
-}
-
-fn replace_nul_in_value(value: &mut Value) {
-    match value {
-        Value::String(s) => replace_nul(s),
-        Value::Array(items) => items.iter_mut().for_each(replace_nul_in_value),
-        Value::Object(map) if map.keys().any(|k| k.contains('\0')) => {
-            let taken = std::mem::take(map);
-            *map = taken
-                .into_iter()
-                .map(|(mut k, mut v)| {
-                    replace_nul(&mut k);
-                    replace_nul_in_value(&mut v);
-                    (k, v)
-                })
-                .collect();
+    let mut bytes = text.into_bytes();
+    for at in escapes {
+        if let Some(digits) = bytes.get_mut(at + 1..at + 5) {
+            digits.copy_from_slice(b"fffd");
         }
-        Value::Object(map) => map.values_mut().for_each(replace_nul_in_value),
-        _ => {}
     }
+    // Only ASCII digits were replaced by ASCII letters.
+    String::from_utf8(bytes).unwrap_or_default()
 }
 
 /// Everything the gateway keeps in memory, as loaded at start.

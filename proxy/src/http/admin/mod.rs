@@ -205,7 +205,7 @@ impl FromRequestParts<AppState> for Admin {
 /// Parses a JSON body, naming the field that does not fit.
 pub fn parse_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, AdminError> {
     let text: &[u8] = if body.is_empty() { b"{}" } else { body };
-    if holds_nul(text) {
+    if crate::store::json_nul_escapes(text).next().is_some() {
         // PostgreSQL's text cannot hold it; refused alike on SQLite, so that a body does not
         // work on one database and fail on the other.
         return Err(AdminError::invalid(
@@ -224,15 +224,6 @@ pub fn parse_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, AdminError> {
         } else {
             AdminError::invalid(format!("{path}: {inner}"), Some(path.split(['.', '[']).next().unwrap_or("")))
         }
-    })
-}
-
-/// Whether JSON text holds `\u0000` (the only way JSON can carry NUL): the escape, not an
-/// escaped backslash followed by `u0000`.
-fn holds_nul(text: &[u8]) -> bool {
-    memchr::memmem::find_iter(text, b"u0000").any(|at| {
-        let backslashes = text.get(..at).unwrap_or_default().iter().rev().take_while(|b| **b == b'\\').count();
-        backslashes % 2 == 1
     })
 }
 

@@ -14,6 +14,7 @@
 
 pub(crate) mod document;
 mod embeddings;
+mod event_stream;
 mod request;
 mod response;
 mod sigv4;

@@ -1,19 +1,18 @@
 //! ConverseStream's answer → OpenAI chat completion chunks: event-stream frames are cut from the
-//! body as it arrives (the SDK's frame decoder), and each event's JSON payload becomes one chunk,
-//! written from the borrowed payload without an intermediate value.
+//! body as it arrives (`event_stream`), and each event's JSON payload becomes one chunk, written
+//! from the borrowed payload without an intermediate value.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use aws_smithy_eventstream::frame::{DecodedFrame, MessageFrameDecoder};
-use aws_smithy_types::event_stream::Message;
 use bytes::{Bytes, BytesMut};
 use futures::stream::BoxStream;
 use futures::{Stream, StreamExt};
 
+use super::event_stream::{Frame, FrameReader};
 use super::response::{finish_reason, usage};
 use super::wire::{ContentBlockDelta, ContentBlockStart, ErrorBody, MessageStop, Metadata};
-use crate::providers::{DONE_EVENT, MAX_EVENT_BYTES, ProviderError, TokenPrices, UsageSlot, data_event};
+use crate::providers::{DONE_EVENT, ProviderError, TokenPrices, UsageSlot, data_event};
 use crate::schema::{ChatChunk, ChunkChoice, ChunkUsage, Delta, FunctionDelta, ThinkingBlock, ToolCallDelta};
 
 pub struct Translator {
@@ -39,24 +38,17 @@ impl Translator {
         Self { id, created, alias, include_usage, usage, prices, tool_index_of_block: HashMap::new() }
     }
 
-    /// The chunk for one event-stream message; `None` for events the client does not see. An
+    /// The chunk for one event-stream frame; `None` for events the client does not see. An
     /// exception from Bedrock (a throttle, a model error mid-stream) is its error.
-    pub fn message(&mut self, message: &Message) -> Result<Option<Bytes>, ProviderError> {
-        let header = |name: &str| {
-            message
-                .headers()
-                .iter()
-                .find(|h| h.name().as_str() == name)
-                .and_then(|h| h.value().as_string().ok())
-                .map(|s| s.as_str())
-        };
-        match header(":message-type") {
-            Some("event") => self.event(header(":event-type").unwrap_or_default(), message.payload()),
-            Some("exception") => Err(exception(header(":exception-type").unwrap_or("unknown"), message.payload())),
+    pub fn frame_chunk(&mut self, frame: &Frame) -> Result<Option<Bytes>, ProviderError> {
+        match frame.header(":message-type") {
+            Some("event") => self.event(frame.header(":event-type").unwrap_or_default(), frame.payload()),
+            Some("exception") => Err(exception(frame.header(":exception-type").unwrap_or("unknown"), frame.payload())),
             _ => Err(ProviderError::Protocol(format!(
                 "the stream failed: {}",
-                header(":error-message")
-                    .or(header(":error-code"))
+                frame
+                    .header(":error-message")
+                    .or(frame.header(":error-code"))
                     .unwrap_or("an event-stream message of no known type")
             ))),
         }
@@ -177,33 +169,21 @@ pub fn chunks<S>(body: S, mut translator: Translator) -> BoxStream<'static, Resu
 where
     S: Stream<Item = Result<Bytes, ProviderError>> + Send + 'static,
 {
-    let mut decoder = MessageFrameDecoder::new();
-    let mut buffer = BytesMut::new();
+    let mut reader = FrameReader::default();
     let mut failed = false;
     let translated = body.map(move |chunk| {
         if failed {
             return Ok(Bytes::new());
         }
         let out = (|| {
-            buffer.extend_from_slice(&chunk?);
-            if buffer.len() > MAX_EVENT_BYTES {
-                return Err(ProviderError::Protocol(format!(
-                    "an event of the stream is larger than {} MB",
-                    MAX_EVENT_BYTES / (1024 * 1024)
-                )));
-            }
+            reader.push(&chunk?);
             let mut out = BytesMut::new();
-            loop {
-                match decoder.decode_frame(&mut buffer) {
-                    Ok(DecodedFrame::Complete(message)) => {
-                        if let Some(bytes) = translator.message(&message)? {
-                            out.extend_from_slice(&bytes);
-                        }
-                    }
-                    Ok(DecodedFrame::Incomplete) => return Ok(out.freeze()),
-                    Err(e) => return Err(ProviderError::Protocol(format!("the event stream is malformed ({e})"))),
+            while let Some(frame) = reader.next_frame()? {
+                if let Some(bytes) = translator.frame_chunk(&frame)? {
+                    out.extend_from_slice(&bytes);
                 }
             }
+            Ok(out.freeze())
         })();
         failed = out.is_err();
         out
@@ -224,7 +204,7 @@ where
 
 #[cfg(test)]
 mod tests {
-    use aws_smithy_types::event_stream::{Header, HeaderValue};
+    use aws_smithy_types::event_stream::{Header, HeaderValue, Message};
     use serde_json::{Value, json};
 
     use super::*;
@@ -357,16 +337,13 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn garbage_and_oversized_frames_are_protocol_errors() {
+    async fn garbage_frames_and_payloads_are_protocol_errors() {
         let t = || Translator::new("x".into(), 7, "a".into(), false, Arc::new(UsageSlot::default()), None);
-        // A prelude whose CRC does not match.
+        // A prelude whose CRC does not match (the frame reader's own tests cover the rest).
         let out = run(vec![Bytes::from_static(&[0, 0, 0, 16, 0, 0, 0, 0, 1, 2, 3, 4, 0, 0, 0, 0])], 16, t()).await;
         assert!(
             matches!(out.last().unwrap(), Err(ProviderError::Protocol(m)) if m.contains("event stream is malformed"))
         );
-        let huge = vec![Bytes::from(vec![0x7f; MAX_EVENT_BYTES + 1])];
-        let out = run(huge, MAX_EVENT_BYTES + 1, t()).await;
-        assert!(matches!(out.last().unwrap(), Err(ProviderError::Protocol(m)) if m.contains("larger than")), "{out:?}");
         let bad_json = vec![event("contentBlockDelta", json!("not an object"))];
         let out = run(bad_json, 4096, t()).await;
         assert!(
