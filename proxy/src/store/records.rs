@@ -320,7 +320,10 @@ impl SpendLog {
 /// Where JSON text escapes a NUL character (`\u0000`, the only way JSON can carry one): the
 /// offsets of the `u`, leaving out an escaped backslash followed by `u0000`.
 pub fn json_nul_escapes(text: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    memchr::memmem::find_iter(text, b"u0000").filter(move |&at| {
+    // Built once: a spend row's metadata is searched on every call.
+    static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"u0000"));
+    FINDER.find_iter(text).filter(move |&at| {
         let backslashes = text.get(..at).unwrap_or_default().iter().rev().take_while(|b| **b == b'\\').count();
         backslashes % 2 == 1
     })
