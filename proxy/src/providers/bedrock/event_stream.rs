@@ -40,6 +40,11 @@ pub struct FrameReader {
 }
 
 impl FrameReader {
+    /// Whether nothing of a next frame has come.
+    pub fn is_empty(&self) -> bool {
+        self.buffer.is_empty()
+    }
+
     pub fn push(&mut self, chunk: &[u8]) {
         self.buffer.extend_from_slice(chunk);
     }

@@ -171,27 +171,30 @@ where
 {
     let mut reader = FrameReader::default();
     let mut failed = false;
-    let translated = body.map(move |chunk| {
+    // `None` marks the end of the body.
+    let translated = body.map(Some).chain(futures::stream::once(async { None })).map(move |chunk| {
         if failed {
             return Ok(Bytes::new());
         }
-        let out = (|| {
-            reader.push(&chunk?);
-            let mut out = BytesMut::new();
-            while let Some(frame) = reader.next_frame()? {
-                if let Some(bytes) = translator.frame_chunk(&frame)? {
-                    out.extend_from_slice(&bytes);
+        let out = match chunk {
+            None if reader.is_empty() => Ok(Bytes::from_static(DONE_EVENT)),
+            None => Err(ProviderError::Protocol("the stream ended inside an event".into())),
+            Some(chunk) => (|| {
+                reader.push(&chunk?);
+                let mut out = BytesMut::new();
+                while let Some(frame) = reader.next_frame()? {
+                    if let Some(bytes) = translator.frame_chunk(&frame)? {
+                        out.extend_from_slice(&bytes);
+                    }
                 }
-            }
-            Ok(out.freeze())
-        })();
+                Ok(out.freeze())
+            })(),
+        };
         failed = out.is_err();
         out
     });
-    let done = futures::stream::once(async { Ok(Bytes::from_static(DONE_EVENT)) });
     let mut ended_by_error = false;
     translated
-        .chain(done)
         // Nothing after an error, not even [DONE].
         .take_while(move |item| {
             let go = !ended_by_error;
@@ -343,6 +346,13 @@ mod tests {
         let out = run(vec![Bytes::from_static(&[0, 0, 0, 16, 0, 0, 0, 0, 1, 2, 3, 4, 0, 0, 0, 0])], 16, t()).await;
         assert!(
             matches!(out.last().unwrap(), Err(ProviderError::Protocol(m)) if m.contains("event stream is malformed"))
+        );
+        // A body that ends inside a frame.
+        let whole = event("messageStart", json!({"role": "assistant"}));
+        let out = run(vec![whole.slice(..whole.len() - 1)], 4096, t()).await;
+        assert!(
+            matches!(out.last().unwrap(), Err(ProviderError::Protocol(m)) if m.contains("ended inside an event")),
+            "{out:?}"
         );
         let bad_json = vec![event("contentBlockDelta", json!("not an object"))];
         let out = run(bad_json, 4096, t()).await;
