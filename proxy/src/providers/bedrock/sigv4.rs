@@ -21,6 +21,9 @@ use crate::providers::ProviderError;
 
 /// Credentials this close to their expiry are fetched again before the next call.
 const REFRESH_BEFORE_EXPIRY: Duration = Duration::from_secs(5 * 60);
+/// After a refresh failed while the old credentials still worked, the wait before the next try
+/// (rather than one try per call).
+const RETRY_REFRESH_AFTER: Duration = Duration::from_secs(10);
 
 /// What SigV4's canonical URI leaves alone; everything else is encoded once more, so that an
 /// already encoded `%3A` in a path label becomes `%253A` (every service but S3 signs so).
@@ -50,6 +53,8 @@ struct SigningState {
     key: hmac::Key,
     /// `AKID/YYYYMMDD/region/service/aws4_request`.
     credential: String,
+    /// Set when a refresh failed and these (expiring) credentials were kept: no new try before.
+    retry_refresh_at: Option<SystemTime>,
 }
 
 impl Signer {
@@ -141,14 +146,20 @@ impl Signer {
         if let Some(state) = current.clone().filter(|s| s.usable(now, date)) {
             return Ok(state);
         }
-        let credentials = match current.as_ref().filter(|s| !expiring(&s.credentials, now)) {
+        let (credentials, retry_refresh_at) = match current.as_ref().filter(|s| s.fresh_enough(now)) {
             // Only the day changed.
-            Some(state) => state.credentials.clone(),
+            Some(state) => (state.credentials.clone(), state.retry_refresh_at),
             None => match self.provider.provide_credentials().await {
-                Ok(credentials) => credentials,
+                Ok(credentials) => (credentials, None),
                 // A refresh that fails while the old credentials still work keeps them.
                 Err(e) => match current.as_ref().filter(|s| !expired(&s.credentials, now)) {
-                    Some(state) => state.credentials.clone(),
+                    Some(state) => {
+                        tracing::warn!(
+                            "the AWS credentials could not be refreshed; the current ones, which expire soon, are kept: {}",
+                            aws_smithy_types::error::display::DisplayErrorContext(&e)
+                        );
+                        (state.credentials.clone(), Some(now + RETRY_REFRESH_AFTER))
+                    }
                     None => {
                         return Err(ProviderError::Connect(format!(
                             "no AWS credentials to sign the Bedrock call: {}",
@@ -162,7 +173,7 @@ impl Signer {
         let key = signing_key(credentials.secret_access_key(), date.day(), &self.region, self.service);
         let credential =
             format!("{}/{}/{}/{}/aws4_request", credentials.access_key_id(), date.day(), self.region, self.service);
-        let state = Arc::new(SigningState { credentials, day, key, credential });
+        let state = Arc::new(SigningState { credentials, day, key, credential, retry_refresh_at });
         self.state.store(Some(state.clone()));
         Ok(state)
     }
@@ -170,7 +181,13 @@ impl Signer {
 
 impl SigningState {
     fn usable(&self, now: SystemTime, date: &AmzDate) -> bool {
-        self.day == date.day_bytes() && !expiring(&self.credentials, now)
+        self.day == date.day_bytes() && self.fresh_enough(now)
+    }
+
+    /// Not about to expire, or kept after a failed refresh until the next try is due.
+    fn fresh_enough(&self, now: SystemTime) -> bool {
+        !expired(&self.credentials, now)
+            && (!expiring(&self.credentials, now) || self.retry_refresh_at.is_some_and(|at| now < at))
     }
 }
 
@@ -354,6 +371,46 @@ mod tests {
         let later = expiring.sign_post_at(day + Duration::from_secs(301), "h", "/p", b"").await.unwrap();
         assert_eq!(calls.load(Ordering::SeqCst), 2, "refreshed within five minutes of the expiry");
         assert!(later.authorization.to_str().unwrap().contains("Credential=AKIDEXAMPLE1/"));
+    }
+
+    #[tokio::test]
+    async fn a_failed_refresh_keeps_working_credentials_and_waits_before_trying_again() {
+        /// Credentials the first time, errors after.
+        #[derive(Debug)]
+        struct OnceOnly {
+            calls: Arc<AtomicUsize>,
+            expiry: SystemTime,
+        }
+        impl ProvideCredentials for OnceOnly {
+            fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
+            where
+                Self: 'a,
+            {
+                if self.calls.fetch_add(1, Ordering::SeqCst) == 0 {
+                    future::ProvideCredentials::ready(Ok(Credentials::new("AKID", "s", None, Some(self.expiry), "t")))
+                } else {
+                    future::ProvideCredentials::ready(Err(
+                        aws_credential_types::provider::error::CredentialsError::provider_timed_out(
+                            Duration::from_secs(1),
+                        ),
+                    ))
+                }
+            }
+        }
+        let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_765_000_000);
+        let calls = Arc::new(AtomicUsize::new(0));
+        let provider = OnceOnly { calls: calls.clone(), expiry: t0 + Duration::from_secs(600) };
+        let signer = Signer::new("us-east-1", "bedrock", SharedCredentialsProvider::new(provider));
+        let at = |seconds: u64| t0 + Duration::from_secs(seconds);
+        signer.sign_post_at(at(0), "h", "/p", b"").await.unwrap();
+        signer.sign_post_at(at(301), "h", "/p", b"").await.expect("kept while they still work");
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+        signer.sign_post_at(at(305), "h", "/p", b"").await.unwrap();
+        assert_eq!(calls.load(Ordering::SeqCst), 2, "no new try within ten seconds of the failed one");
+        signer.sign_post_at(at(312), "h", "/p", b"").await.unwrap();
+        assert_eq!(calls.load(Ordering::SeqCst), 3);
+        let err = signer.sign_post_at(at(601), "h", "/p", b"").await.err().unwrap();
+        assert!(err.to_string().contains("no AWS credentials"), "expired and not refreshed: {err}");
     }
 
     #[tokio::test]
