@@ -371,6 +371,12 @@ impl Store {
         writes: &[Write<'_>],
         audited: Option<(&audit::Actor, Option<&str>)>,
     ) -> Result<(), StoreError> {
+        for write in writes {
+            let (entity, id) = write.target();
+            if id.len() > MAX_ID_BYTES {
+                return Err(StoreError::IdTooLong { column: entity.table().1, len: id.len() });
+            }
+        }
         // SQLite: take the write lock up front. The audit reads each row before writing it, and
         // a transaction that reads first cannot wait for another writer when it comes to write
         // (SQLITE_BUSY at once, whatever the busy timeout); `BEGIN IMMEDIATE` waits at the start.
@@ -378,12 +384,6 @@ impl Store {
             DbKind::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             DbKind::Postgres => self.pool.begin().await?,
         };
-        for write in writes {
-            let (entity, id) = write.target();
-            if id.len() > MAX_ID_BYTES {
-                return Err(StoreError::IdTooLong { column: entity.table().1, len: id.len() });
-            }
-        }
         let at = crate::time::format_time(chrono::Utc::now());
         let named = writes.first().map(|w| w.target().0);
         for write in writes {
