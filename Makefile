@@ -78,7 +78,7 @@ test-rust: $(VENV)/.installed
 test-postgres:
 	SWITCHBOARD_TEST_DATABASE_URL=$(TEST_POSTGRES_URL) $(CARGO) test -p switchboard-tests --test governance --test secrets \
 		--test panel_api --test agentcore --test security --test spend_rows --test end_users --test admin_compat --test messages \
-		--test embeddings --test responses --test latency --test audit
+		--test embeddings --test responses --test latency --test audit --test fuzz
 	SWITCHBOARD_TEST_DATABASE_URL=$(TEST_POSTGRES_URL) $(CARGO) test -p switchboard --lib store::
 
 # Claude Code, which the suite drives too, comes from npm.

@@ -4,6 +4,8 @@
 //! may only pass an upstream's failure on); the gateway serves normally afterwards.
 //!
 //! Seeded: a failure names the seed and the input, and `SWITCHBOARD_FUZZ_SEED` replays it.
+//! Runs on SQLite, and on PostgreSQL in `make test-postgres` (where NUL characters, ids past
+//! what PostgreSQL indexes and the largest floats once made 500s).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -430,16 +430,32 @@ impl Store {
         reset_at: Option<&str>,
     ) -> Result<(), StoreError> {
         let (table, column) = entity.table();
-        // The reset time lives in the JSON document; patch that field only.
-        let patch = match self.kind {
-            DbKind::Sqlite => "json_set(data, '$.budget_reset_at', $2)",
-            DbKind::Postgres => {
-                "jsonb_set(data::jsonb, '{budget_reset_at}', COALESCE(to_jsonb(CAST($2 AS TEXT)), 'null'::jsonb))::text"
-            }
-        };
-        let sql = format!("UPDATE {table} SET spend = $1, data = {patch} WHERE {column} = $3");
         let mut tx = self.pool.begin().await?;
-        sqlx::query(AssertSqlSafe(sql)).bind(spend).bind(reset_at).bind(id).execute(&mut *tx).await?;
+        // The reset time lives in the JSON document; patch that field only.
+        match self.kind {
+            DbKind::Sqlite => {
+                let sql = format!(
+                    "UPDATE {table} SET spend = $1, data = json_set(data, '$.budget_reset_at', $2) WHERE {column} = $3"
+                );
+                sqlx::query(AssertSqlSafe(sql)).bind(spend).bind(reset_at).bind(id).execute(&mut *tx).await?;
+            }
+            // Not with `jsonb_set`: a round trip through `jsonb` writes every number of the
+            // document anew, and a budget of 1.8e308 comes back as 309 digits that no JSON
+            // reader turns into a float again.
+            DbKind::Postgres => {
+                let sql = format!("SELECT data FROM {table} WHERE {column} = $1 FOR UPDATE");
+                let row = sqlx::query(AssertSqlSafe(sql)).bind(id).fetch_optional(&mut *tx).await?;
+                let Some(row) = row else { return Ok(()) };
+                let data: String = row.try_get("data")?;
+                let mut document: serde_json::Map<String, serde_json::Value> =
+                    serde_json::from_str(&data).map_err(|e| StoreError::Corrupt { table, error: e.to_string() })?;
+                document.insert("budget_reset_at".into(), reset_at.map_or(serde_json::Value::Null, |at| at.into()));
+                let data = serde_json::to_string(&document)
+                    .map_err(|e| StoreError::Corrupt { table, error: e.to_string() })?;
+                let sql = format!("UPDATE {table} SET spend = $1, data = $2 WHERE {column} = $3");
+                sqlx::query(AssertSqlSafe(sql)).bind(spend).bind(data).bind(id).execute(&mut *tx).await?;
+            }
+        }
         if let Some(channel) = self.changes_channel() {
             changes::send(&mut tx, channel, &changes::spend_set(entity, id, spend, reset_at)).await?;
         }

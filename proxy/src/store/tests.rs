@@ -443,6 +443,9 @@ async fn set_spend_touches_only_spend_and_the_reset_time() {
     let store = Store::connect(&db.url).await.unwrap();
     let mut k = key("k", Some("keep-me"), "2026-01-01T00:00:00.000Z");
     k.limits.budget_reset_at = Some("2026-01-02T00:00:00.000Z".into());
+    // The largest float: PostgreSQL's `jsonb` would write it back as 309 digits that no JSON
+    // reader turns into a float again.
+    k.limits.max_budget = Some(f64::MAX);
     store.commit(&[Write::Key(&k)]).await.unwrap();
     store.write_spend(&[&row("c1", "k", 5.0)], &Totals::default(), false).await.unwrap();
     store.set_spend(Entity::Key, "k", 0.0, Some("2026-02-01T00:00:00.000Z")).await.unwrap();
@@ -450,6 +453,7 @@ async fn set_spend_touches_only_spend_and_the_reset_time() {
     assert_eq!(loaded.spend, 0.0);
     assert_eq!(loaded.limits.budget_reset_at.as_deref(), Some("2026-02-01T00:00:00.000Z"));
     assert_eq!(loaded.key_alias.as_deref(), Some("keep-me"));
+    assert_eq!(loaded.limits.max_budget, Some(f64::MAX));
     store.set_spend(Entity::Key, "k", 1.5, None).await.unwrap();
     let loaded = store.load().await.unwrap().keys.remove(0);
     assert_eq!((loaded.spend, loaded.limits.budget_reset_at), (1.5, None));
