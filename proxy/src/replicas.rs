@@ -376,11 +376,12 @@ impl Follower {
             let spend = record.spend();
             let id = record.id().to_string();
             table.put_unless_newer(record);
-            if let Some(entry) = table.get(&id) {
+            // A frozen entry took the database's spend with the record.
+            if let Some(entry) = table.in_use(&id) {
                 raise_spend(&entry.counters, spend);
             }
         }
-        table.all().into_iter().map(|e| e.record.id().to_string()).filter(|id| !kept.contains(id)).collect()
+        table.ids().into_iter().filter(|id| !kept.contains(id)).collect()
     }
 }
 

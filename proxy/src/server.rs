@@ -100,8 +100,8 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningServe
     // Other replicas on the same PostgreSQL database: listening before the snapshot is read,
     // their changes since apply here too.
     let listening = crate::replicas::listen(&database_url(&config), &store).await;
-    let mut snapshot = store.load().await?;
-    let registry = Arc::new(Registry::from_snapshot(&mut snapshot));
+    let (registry, snapshot) = Registry::load(&store).await?;
+    let registry = Arc::new(registry);
     let writer =
         SpendWriter::spawn(store.clone(), config.general.spend_flush_interval, config.general.spend_backlog_rows);
     let db_models = snapshot

@@ -12,7 +12,7 @@ use super::{
     AdminError, Core, Fields, LIMIT_FIELDS, access, check_limits, ends_after, merge, next_reset, now, page_by,
     spend_field,
 };
-use crate::auth::registry::{Field, Keep, KeyEntry, Registry};
+use crate::auth::registry::{Field, Keep, KeyEntry, Listed, Registry, RowRef};
 use crate::auth::{Principal, generate_key, hash_key, key_name, token_of};
 use crate::store::{Entity, KeyRecord, StoreError, UserRecord, Write};
 
@@ -434,23 +434,54 @@ impl KeySort {
         })
     }
 
-    /// Two keys in this order; keys that tie keep the order they were made in.
-    fn compare(self, a: &KeyEntry, b: &KeyEntry) -> std::cmp::Ordering {
-        let (x, y) = (&a.record, &b.record);
-        let by = match self {
-            KeySort::CreatedAt => std::cmp::Ordering::Equal,
-            KeySort::UpdatedAt => x.updated_at.cmp(&y.updated_at),
-            KeySort::Spend => a.counters.spend().total_cmp(&b.counters.spend()),
-            KeySort::MaxBudget => {
-                x.limits.max_budget.unwrap_or(f64::INFINITY).total_cmp(&y.limits.max_budget.unwrap_or(f64::INFINITY))
-            }
-            KeySort::KeyAlias => x.key_alias.cmp(&y.key_alias),
-            KeySort::Expires => x.expires.cmp(&y.expires),
-            KeySort::LastActive => x.last_active.cmp(&y.last_active),
-        };
-        by.then(a.listed.cmp(&b.listed))
+    /// What a key sorts by (keys that tie keep the order they were made in).
+    fn value(self, key: &KeyEntry) -> SortValue {
+        let k = &key.record;
+        let text = |t: &Option<String>| SortValue::Text(t.clone());
+        match self {
+            KeySort::CreatedAt => SortValue::Number(0.0),
+            KeySort::UpdatedAt => SortValue::Text(Some(k.updated_at.clone())),
+            KeySort::Spend => SortValue::Number(key.counters.spend()),
+            KeySort::MaxBudget => SortValue::Number(k.limits.max_budget.unwrap_or(f64::INFINITY)),
+            KeySort::KeyAlias => text(&k.key_alias),
+            KeySort::Expires => text(&k.expires),
+            KeySort::LastActive => text(&k.last_active),
+        }
     }
 }
+
+/// A key's value in a [`KeySort`]: numbers in their total order, texts with none first.
+#[derive(Debug, Clone)]
+enum SortValue {
+    Number(f64),
+    Text(Option<String>),
+}
+
+impl Ord for SortValue {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        use std::cmp::Ordering;
+        match (self, other) {
+            (SortValue::Number(a), SortValue::Number(b)) => a.total_cmp(b),
+            (SortValue::Text(a), SortValue::Text(b)) => a.cmp(b),
+            (SortValue::Number(_), SortValue::Text(_)) => Ordering::Less,
+            (SortValue::Text(_), SortValue::Number(_)) => Ordering::Greater,
+        }
+    }
+}
+
+impl PartialOrd for SortValue {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for SortValue {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other).is_eq()
+    }
+}
+
+impl Eq for SortValue {}
 
 /// Whether `haystack` holds `needle`, ignoring case.
 fn contains_folded(haystack: &str, needle: &str) -> bool {
@@ -468,19 +499,22 @@ pub fn list(core: &Core, caller: &Principal, q: &KeyQuery) -> Result<KeyList, Ad
     let scope =
         access::key_list_scope(core, caller, q.user_id.as_deref(), q.team_id.as_deref(), q.key_hash.as_deref())?;
     let table = &core.gateway.registry.keys;
-    let exact = |want: &Option<String>, have: Option<&String>| want.as_ref().is_none_or(|w| have == Some(w));
-    let text = |want: &Option<String>, have: Option<&String>| match want {
+    let exact = |want: &Option<String>, have: Option<&str>| want.as_deref().is_none_or(|w| have == Some(w));
+    let text = |want: &Option<String>, have: Option<&str>| match want {
         Some(w) if q.substring => have.is_some_and(|h| contains_folded(h, w)),
         _ => exact(want, have),
     };
-    let keep = |k: &KeyEntry| {
-        exact(&q.team_id, k.record.team_id.as_ref())
-            && text(&q.user_id, k.record.user_id.as_ref())
-            && text(&q.key_alias, k.record.key_alias.as_ref())
-            && exact(&q.key_hash, Some(&k.record.token))
+    // Reads only what a frozen key shows without thawing: the panel's search passes over a
+    // million keys.
+    let keep = |k: RowRef<'_, KeyRecord>| {
+        let (team, user) = (k.field(Field::Team), k.field(Field::User));
+        exact(&q.team_id, team)
+            && text(&q.user_id, user)
+            && text(&q.key_alias, k.field(Field::Alias))
+            && q.key_hash.as_deref().is_none_or(|h| k.id_is(h))
             && scope.as_ref().is_none_or(|s| {
-                k.record.user_id.as_deref() == Some(s.user_id.as_str())
-                    || (q.include_team_keys && k.record.team_id.as_ref().is_some_and(|t| s.admin_teams.contains(t)))
+                user == Some(s.user_id.as_str())
+                    || (q.include_team_keys && team.is_some_and(|t| s.admin_teams.iter().any(|a| a == t)))
             })
     };
     // The fewest keys that hold every match, oldest first; `None`: all of them.
@@ -512,21 +546,38 @@ pub fn list(core: &Core, caller: &Principal, q: &KeyQuery) -> Result<KeyList, Ad
             table.page(!q.ascending, skip, size, (!unfiltered).then_some(keep))
         }
         (KeySort::CreatedAt, Some(mut found)) => {
-            found.retain(|k| keep(k));
+            found.retain(|k| keep(RowRef::Whole(k)));
             if !q.ascending {
                 found.reverse();
             }
             (found.len(), found.into_iter().skip(skip).take(size).collect())
         }
-        (sort, found) => {
-            let mut found = found.unwrap_or_else(|| table.all());
-            found.retain(|k| keep(k));
+        (sort, Some(mut found)) => {
+            found.retain(|k| keep(RowRef::Whole(k)));
             let count = found.len();
-            let (on_page, _) = page_by(found, q.page, size, |a, b| {
-                let order = sort.compare(a, b);
+            let valued: Vec<_> = found.into_iter().map(|k| ((sort.value(&k), k.listed), k)).collect();
+            let (on_page, _) = page_by(valued, q.page, size, |(a, _), (b, _)| {
+                let order = a.cmp(b);
                 if q.ascending { order } else { order.reverse() }
             });
-            (count, on_page)
+            (count, on_page.into_iter().map(|(_, k)| k).collect())
+        }
+        (sort, None) => {
+            // Every key: sorted by its value and place alone (frozen keys thawed one at a time),
+            // then the page's keys read.
+            let mut found: Vec<(SortValue, Listed)> = Vec::new();
+            table.each(|k| {
+                if keep(RowRef::Whole(k)) {
+                    found.push((sort.value(k), k.listed));
+                }
+            });
+            let count = found.len();
+            let (on_page, _) = page_by(found, q.page, size, |a, b| {
+                let order = a.cmp(b);
+                if q.ascending { order } else { order.reverse() }
+            });
+            let places: Vec<Listed> = on_page.into_iter().map(|(_, place)| place).collect();
+            (count, table.at_places(&places))
         }
     };
     let keys_on_page = current

@@ -5,6 +5,7 @@
 //! [`registry::Registry`].
 
 pub mod access;
+mod frozen;
 pub mod registry;
 mod table;
 

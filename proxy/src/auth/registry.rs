@@ -5,10 +5,11 @@
 use std::sync::Arc;
 
 use crate::store::{
-    EndUserRecord, KeyRecord, OrganizationLimits, Snapshot, TeamMemberLimits, TeamRecord, UserRecord, team_member_id,
+    EndUserRecord, KeyRecord, OrganizationLimits, Snapshot, Store, StoreError, TeamMemberLimits, TeamRecord, UserRecord,
+    team_member_id,
 };
 
-pub use super::table::{Field, Governed, Keep, Listed, Table, Tracked};
+pub use super::table::{Field, Governed, Keep, Listed, RowRef, Table, Tracked};
 
 pub type KeyEntry = Tracked<KeyRecord>;
 pub type TeamEntry = Tracked<TeamRecord>;
@@ -73,14 +74,18 @@ impl Registry {
         }
     }
 
-    /// Takes the snapshot's keys and customers (the tables that may hold millions: moved, not
-    /// copied); copies the rest.
-    pub fn from_snapshot(snapshot: &mut Snapshot) -> Registry {
+    /// Reads the store into a new registry, keys as they arrive (never all whole at once).
+    pub async fn load(store: &Store) -> Result<(Registry, Snapshot), StoreError> {
         let registry = Registry::default();
-        registry.keys.reserve(snapshot.keys.len());
-        for k in std::mem::take(&mut snapshot.keys) {
-            registry.keys.put(k);
-        }
+        let mut snapshot = store.load_with(|n| registry.keys.reserve(n), |key| registry.keys.load(key)).await?;
+        registry.fill(&mut snapshot);
+        Ok((registry, snapshot))
+    }
+
+    /// Everything but the keys, from the snapshot (customers moved, not copied: there may be
+    /// millions).
+    fn fill(&self, snapshot: &mut Snapshot) {
+        let registry = self;
         for t in &snapshot.teams {
             registry.put_team_with(t.clone(), |id| snapshot.team_member_spend.get(id).copied().unwrap_or(0.0));
         }
@@ -89,12 +94,11 @@ impl Registry {
         }
         registry.end_users.reserve(snapshot.end_users.len());
         for e in std::mem::take(&mut snapshot.end_users) {
-            registry.end_users.put(e);
+            registry.end_users.load(e);
         }
         for o in &snapshot.organizations {
             registry.organizations.put(o.clone());
         }
-        registry
     }
 
     /// The key with this SHA-256 hex.

@@ -49,10 +49,12 @@ impl Gateway {
     /// as LiteLLM sets a key's gauges when it calls, or every key with
     /// `prometheus_initialize_budget_metrics`.
     fn keys_with_budget_gauges(&self) -> Vec<Arc<Tracked<KeyRecord>>> {
-        let mut keys = self.registry.keys.all();
-        if !self.config.telemetry.all_key_budgets {
-            keys.retain(|k| k.counters.called_since_start());
+        if self.config.telemetry.all_key_budgets {
+            return self.registry.keys.all();
         }
+        // A key that called was thawed by its call: only keys in use can have.
+        let mut keys = self.registry.keys.in_use_all();
+        keys.retain(|k| k.counters.called_since_start());
         keys
     }
 }

@@ -229,9 +229,21 @@ impl Store {
 
     /// Everything the gateway keeps in memory.
     pub async fn load(&self) -> Result<Snapshot, StoreError> {
+        let mut keys = Vec::new();
+        let mut snapshot = self.load_with(|_| {}, |key| keys.push(key)).await?;
+        snapshot.keys = keys;
+        Ok(snapshot)
+    }
+
+    /// [`Store::load`], each key handed to `on_key` as it is read (the snapshot has none), after
+    /// `on_count` was told how many there are: a million keys are never all in one vector.
+    pub async fn load_with(
+        &self,
+        on_count: impl FnOnce(usize),
+        on_key: impl FnMut(KeyRecord),
+    ) -> Result<Snapshot, StoreError> {
         // Spend lives in its column (the writer increments it), not in the document.
-        let keys: Vec<KeyRecord> =
-            self.documents_with_spend("virtual_keys", |k: &mut KeyRecord, s| k.spend = s).await?;
+        self.documents_with_spend("virtual_keys", |k: &mut KeyRecord, s| k.spend = s, on_count, on_key).await?;
         let mut teams: Vec<TeamRecord> = self.documents("teams", "team_id").await?;
         let mut users: Vec<UserRecord> = self.documents("users", "user_id").await?;
         let stored_models: Vec<ModelRecord> = self.documents("models", "model_id").await?;
@@ -254,8 +266,9 @@ impl Store {
         for u in &mut users {
             u.spend = user_spend.get(&u.user_id).copied().unwrap_or(0.0);
         }
-        let end_users: Vec<EndUserRecord> =
-            self.documents_with_spend("end_users", |e: &mut EndUserRecord, s| e.spend = s).await?;
+        let mut end_users: Vec<EndUserRecord> = Vec::new();
+        self.documents_with_spend("end_users", |e: &mut EndUserRecord, s| e.spend = s, |_| {}, |e| end_users.push(e))
+            .await?;
         let organizations = self.organization_limits().await?;
         let team_member_spend = sqlx::query("SELECT team_id, user_id, spend FROM team_memberships")
             .fetch_all(&self.pool)
@@ -266,7 +279,7 @@ impl Store {
                 Ok((team_member_id(&team, &user), r.try_get::<f64, _>("spend")?))
             })
             .collect::<Result<_, StoreError>>()?;
-        Ok(Snapshot { keys, teams, users, models, end_users, organizations, team_member_spend })
+        Ok(Snapshot { keys: Vec::new(), teams, users, models, end_users, organizations, team_member_spend })
     }
 
     async fn documents<T: DeserializeOwned>(
@@ -284,20 +297,22 @@ impl Store {
             .collect()
     }
 
-    /// Every document of a table that may hold very many (keys, customers) with its spend, read
-    /// as the rows arrive: neither all the rows nor a map of their spends are held at once.
-    /// In no particular order.
+    /// Every document of a table that may hold very many (keys, customers) with its spend, each
+    /// handed to `on_document` as the rows arrive (after `on_count` was told how many): neither
+    /// all the rows nor a map of their spends are held here. In no particular order.
     async fn documents_with_spend<T: DeserializeOwned>(
         &self,
         table: &'static str,
         set_spend: impl Fn(&mut T, f64),
-    ) -> Result<Vec<T>, StoreError> {
+        on_count: impl FnOnce(usize),
+        mut on_document: impl FnMut(T),
+    ) -> Result<(), StoreError> {
         use futures::TryStreamExt;
         let count: i64 = sqlx::query(AssertSqlSafe(format!("SELECT COUNT(*) AS n FROM {table}")))
             .fetch_one(&self.pool)
             .await?
             .try_get("n")?;
-        let mut out = Vec::with_capacity(usize::try_from(count).unwrap_or(0));
+        on_count(usize::try_from(count).unwrap_or(0));
         let sql = format!("SELECT data, spend FROM {table}");
         let mut rows = sqlx::query(AssertSqlSafe(sql)).fetch(&self.pool);
         while let Some(row) = rows.try_next().await? {
@@ -305,9 +320,9 @@ impl Store {
             let mut document: T =
                 serde_json::from_str(data).map_err(|e| StoreError::Corrupt { table, error: e.to_string() })?;
             set_spend(&mut document, row.try_get("spend")?);
-            out.push(document);
+            on_document(document);
         }
-        Ok(out)
+        Ok(())
     }
 
     /// Every budget (`/budget/*`), oldest first.
