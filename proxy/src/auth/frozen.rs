@@ -97,13 +97,19 @@ impl Frozen {
 
     /// The value of an indexed field.
     pub fn field(&self, field: Field) -> Option<&str> {
-        let mut reader = self.past_id();
-        let [team, user, alias] = [reader.opt_str()?, reader.opt_str()?, reader.opt_str()?];
+        let [team, user, alias] = self.fields();
         match field {
             Field::Team => team,
             Field::User => user,
             Field::Alias => alias,
         }
+    }
+
+    /// The team, user and alias.
+    pub fn fields(&self) -> [Option<&str>; 3] {
+        let mut reader = self.past_id();
+        let mut next = || reader.opt_str().flatten();
+        [next(), next(), next()]
     }
 
     fn past_id(&self) -> Reader<'_> {
@@ -228,7 +234,8 @@ impl Writer {
 }
 
 /// Where `YYYY-MM-DDTHH:MM:SS.mmmZ` has its separators; the other 17 places are digits.
-const TIME_SEPARATORS: [(usize, u8); 7] = [(4, b'-'), (7, b'-'), (10, b'T'), (13, b':'), (16, b':'), (19, b'.'), (23, b'Z')];
+const TIME_SEPARATORS: [(usize, u8); 7] =
+    [(4, b'-'), (7, b'-'), (10, b'T'), (13, b':'), (16, b':'), (19, b'.'), (23, b'Z')];
 
 fn time_digits(s: &str) -> Option<u64> {
     let bytes = s.as_bytes();

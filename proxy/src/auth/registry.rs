@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use crate::store::{
-    EndUserRecord, KeyRecord, OrganizationLimits, Snapshot, Store, StoreError, TeamMemberLimits, TeamRecord, UserRecord,
-    team_member_id,
+    EndUserRecord, KeyRecord, OrganizationLimits, Snapshot, Store, StoreError, TeamMemberLimits, TeamRecord,
+    UserRecord, team_member_id,
 };
 
 pub use super::table::{Field, Governed, Keep, Listed, RowRef, Table, Tracked};

@@ -204,6 +204,15 @@ impl<R: Governed> Slot<R> {
         self.peek().and_then(|row| row.field(field))
     }
 
+    /// The team, user and alias (read once from a frozen row).
+    fn fields(&self) -> [Option<&str>; 3] {
+        match self {
+            Slot::Whole(row) => [Field::Team, Field::User, Field::Alias].map(|f| row.record.field(f)),
+            Slot::Frozen(frozen) => frozen.fields(),
+            Slot::Free => [None; 3],
+        }
+    }
+
     fn listed(&self) -> Listed {
         match self {
             Slot::Whole(row) => row.listed,
@@ -370,12 +379,13 @@ impl<R: Governed> Rows<R> {
         if slot.in_list_order() {
             by_listed.insert(listed, at);
         }
-        for field in [Field::Team, Field::User] {
-            if let Some(value) = slot.field(field) {
+        let [team, user, alias] = slot.fields();
+        for (field, value) in [(Field::Team, team), (Field::User, user)] {
+            if let Some(value) = value {
                 by_field.ordered_mut(field).insert((hasher.hash_one(value), listed), at);
             }
         }
-        if let Some(alias) = slot.field(Field::Alias) {
+        if let Some(alias) = alias {
             by_field.alias.insert_unique(hasher.hash_one(alias), at, |&a| {
                 hasher.hash_one(slot_at(slots, a).and_then(|s| s.field(Field::Alias)).unwrap_or_default())
             });
@@ -392,12 +402,13 @@ impl<R: Governed> Rows<R> {
         if slot.in_list_order() {
             by_listed.remove(&listed);
         }
-        for field in [Field::Team, Field::User] {
-            if let Some(value) = slot.field(field) {
+        let [team, user, alias] = slot.fields();
+        for (field, value) in [(Field::Team, team), (Field::User, user)] {
+            if let Some(value) = value {
                 by_field.ordered_mut(field).remove(&(hasher.hash_one(value), listed));
             }
         }
-        if let Some(alias) = slot.field(Field::Alias)
+        if let Some(alias) = alias
             && let Ok(found) = by_field.alias.find_entry(hasher.hash_one(alias), |&a| a == at)
         {
             found.remove();
@@ -420,6 +431,30 @@ impl<R: Governed> Rows<R> {
                 row
             }
         }
+    }
+
+    /// `record` in the place in lists of `old`, the row it replaces (if any): whole, with the
+    /// counters `counters` keeps of it, when `old` was whole; else as a new record is placed.
+    fn succeed(
+        &mut self,
+        hasher: &DefaultHashBuilder,
+        old: Option<Slot<R>>,
+        record: R,
+        counters: impl FnOnce(&Tracked<R>, &R) -> Arc<Counters>,
+    ) -> Row<R> {
+        let arrival = match &old {
+            Some(Slot::Whole(old)) => {
+                let listed = listed_at(&record, old.listed.arrival);
+                let kept = counters(old, &record);
+                let entry = Arc::new(Tracked::new(record, kept, listed));
+                self.insert(hasher, Slot::Whole(entry.clone()));
+                return entry;
+            }
+            Some(Slot::Frozen(frozen)) => frozen.listed().arrival,
+            Some(Slot::Free) | None => self.next_arrival(),
+        };
+        let listed = listed_at(&record, arrival);
+        self.place(hasher, record, listed)
     }
 
     /// The row at `at`, thawed in place if it was frozen: from now on the table's own.
@@ -483,28 +518,16 @@ impl<R: Governed> Table<R> {
     /// what comes back is a copy with counters of its own: to change counters, [`Table::get`].
     pub fn put(&self, record: R) -> Arc<Tracked<R>> {
         let mut rows = self.rows.write();
-        let entry = match rows.remove(&self.hasher, record.id()) {
-            Some(Slot::Whole(old)) => {
-                let c = old.counters.clone();
-                if old.record.limits().budget_duration != record.limits().budget_duration
-                    || old.record.limits().budget_reset_at != record.limits().budget_reset_at
-                {
-                    c.set_spend(c.spend(), record.limits().budget_reset_at.as_deref().and_then(parse_time));
-                }
-                let listed = listed_at(&record, old.listed.arrival);
-                let entry = Arc::new(Tracked::new(record, c, listed));
-                rows.insert(&self.hasher, Slot::Whole(entry.clone()));
-                entry
+        let old = rows.remove(&self.hasher, record.id());
+        let entry = rows.succeed(&self.hasher, old, record, |old, record| {
+            let c = old.counters.clone();
+            if old.record.limits().budget_duration != record.limits().budget_duration
+                || old.record.limits().budget_reset_at != record.limits().budget_reset_at
+            {
+                c.set_spend(c.spend(), record.limits().budget_reset_at.as_deref().and_then(parse_time));
             }
-            old => {
-                let arrival = match old {
-                    Some(Slot::Frozen(frozen)) => frozen.listed().arrival,
-                    _ => rows.next_arrival(),
-                };
-                let listed = listed_at(&record, arrival);
-                rows.place(&self.hasher, record, listed)
-            }
-        };
+            c
+        });
         drop(rows);
         self.schedule(&entry);
         entry
@@ -564,22 +587,7 @@ impl<R: Governed> Table<R> {
         let old = rows.remove(&self.hasher, old_id);
         // The new id may have been here already (a replica told of it first).
         rows.remove(&self.hasher, record.id());
-        let entry = match old {
-            Some(Slot::Whole(old)) => {
-                let listed = listed_at(&record, old.listed.arrival);
-                let entry = Arc::new(Tracked::new(record, old.counters.clone(), listed));
-                rows.insert(&self.hasher, Slot::Whole(entry.clone()));
-                entry
-            }
-            old => {
-                let arrival = match old {
-                    Some(Slot::Frozen(frozen)) => frozen.listed().arrival,
-                    _ => rows.next_arrival(),
-                };
-                let listed = listed_at(&record, arrival);
-                rows.place(&self.hasher, record, listed)
-            }
-        };
+        let entry = rows.succeed(&self.hasher, old, record, |old, _| old.counters.clone());
         drop(rows);
         self.schedule(&entry);
         entry
@@ -637,10 +645,14 @@ impl<R: Governed> Table<R> {
     /// Room for `n` more rows (a boot with a million keys grows the table once).
     pub fn reserve(&self, n: usize) {
         let mut rows = self.rows.write();
-        let Rows { slots, by_id, .. } = &mut *rows;
+        let Rows { slots, by_id, by_field, .. } = &mut *rows;
         slots.reserve(n);
         let hasher = &self.hasher;
         by_id.reserve(n, |&at| slot_at(slots, at).map_or(0, |s| s.hash_id(hasher)));
+        // Most keys have an alias; growing this table rehashes every alias read from its row.
+        by_field.alias.reserve(n, |&at| {
+            hasher.hash_one(slot_at(slots, at).and_then(|s| s.field(Field::Alias)).unwrap_or_default())
+        });
     }
 
     pub fn len(&self) -> usize {

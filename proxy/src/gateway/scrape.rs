@@ -52,7 +52,7 @@ impl Gateway {
         if self.config.telemetry.all_key_budgets {
             return self.registry.keys.all();
         }
-        // A key that called was thawed by its call: only keys in use can have.
+        // A call thaws its key: a key still frozen has not called.
         let mut keys = self.registry.keys.in_use_all();
         keys.retain(|k| k.counters.called_since_start());
         keys
