@@ -334,10 +334,23 @@ impl Follower {
     /// and the database's (this replica's unwritten spend is not in the database yet; the
     /// others' flushes while nobody listened are only there).
     async fn resync(&self) -> Result<(), StoreError> {
-        let snapshot = self.store.load().await?;
         let registry = &self.gateway.registry;
+        // Keys as they are read: a million are never whole at once, only their ids are kept.
+        let mut read_keys = HashSet::new();
+        let snapshot = self
+            .store
+            .load_with(
+                |_| {},
+                |key| {
+                    read_keys.insert(key.token.clone());
+                    sync_record(&registry.keys, key);
+                },
+            )
+            .await?;
+        let gone_keys = registry.keys.ids().into_iter().filter(|id| !read_keys.contains(id)).collect();
+        drop(read_keys);
         let gone = [
-            (Entity::Key, self.sync_table(&registry.keys, snapshot.keys)),
+            (Entity::Key, gone_keys),
             (Entity::User, self.sync_table(&registry.users, snapshot.users)),
             (Entity::EndUser, self.sync_table(&registry.end_users, snapshot.end_users)),
         ];
@@ -373,15 +386,20 @@ impl Follower {
     fn sync_table<R: Governed>(&self, table: &Table<R>, records: Vec<R>) -> Vec<String> {
         let kept: HashSet<String> = records.iter().map(|r| r.id().to_string()).collect();
         for record in records {
-            let spend = record.spend();
-            let id = record.id().to_string();
-            table.put_unless_newer(record);
-            // A frozen entry took the database's spend with the record.
-            if let Some(entry) = table.in_use(&id) {
-                raise_spend(&entry.counters, spend);
-            }
+            sync_record(table, record);
         }
         table.ids().into_iter().filter(|id| !kept.contains(id)).collect()
+    }
+}
+
+/// Puts a record read again from the database, unless changed here since; an entry in use
+/// keeps its counters, with the larger of the two spends (a frozen one took the database's).
+fn sync_record<R: Governed>(table: &Table<R>, record: R) {
+    let spend = record.spend();
+    let id = record.id().to_string();
+    table.put_unless_newer(record);
+    if let Some(entry) = table.in_use(&id) {
+        raise_spend(&entry.counters, spend);
     }
 }
 

@@ -31,12 +31,12 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use aws_smithy_types::event_stream::{Header, HeaderValue as EventHeaderValue, Message};
-use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use axum::{Router, middleware};
 use bytes::Bytes;
 use futures::StreamExt;
 use serde_json::{Map, Value, json};
@@ -167,6 +167,11 @@ impl FakeAgentCore {
             .route("/runtimes/{arn}/invocations", post(runtime::invoke_agent_runtime))
             .fallback(unknown_operation)
             .with_state(state.clone());
+        // Both planes sign as `bedrock-agentcore`.
+        let signed = || {
+            middleware::from_fn(|request, next| crate::sigv4::refuse_bad_signatures("bedrock-agentcore", request, next))
+        };
+        let (control_app, runtime_app) = (control_app.layer(signed()), runtime_app.layer(signed()));
         let local = SocketAddr::from(([127, 0, 0, 1], 0));
         let control = Server::start(local, Shared::new(None), control_app).await?;
         let runtime = Server::start(local, Shared::new(None), runtime_app).await?;

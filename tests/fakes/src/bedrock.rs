@@ -125,23 +125,8 @@ enum Operation {
 }
 
 async fn model_operation(State(shared): State<Arc<Shared>>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
-    match crate::sigv4::check("bedrock", &Method::POST, &uri, &headers, &body) {
-        Ok(()) => {}
-        Err(crate::sigv4::Refusal::Missing) => {
-            return aws_error(
-                StatusCode::FORBIDDEN,
-                "UnrecognizedClientException",
-                "The security token included in the request is invalid.",
-            );
-        }
-        Err(crate::sigv4::Refusal::Mismatch) => {
-            return aws_error(
-                StatusCode::FORBIDDEN,
-                "InvalidSignatureException",
-                "The request signature we calculated does not match the signature you provided. Check your AWS \
-                 Secret Access Key and signing method. Consult the service documentation for details.",
-            );
-        }
+    if let Err(refusal) = crate::sigv4::check("bedrock", &Method::POST, &uri, &headers, &body) {
+        return crate::sigv4::refused(refusal);
     }
     // Parse the raw path ourselves: the model id label may contain an encoded
     // (or even a literal) `/`.

@@ -8,11 +8,18 @@ use std::time::SystemTime;
 use aws_credential_types::Credentials;
 use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
 use aws_sigv4::sign::v4;
-use axum::http::{HeaderMap, Method, Uri};
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::middleware::Next;
+use axum::response::Response;
 
 /// The test suite's access keys and their secrets.
-pub const KNOWN_SECRETS: &[(&str, &str)] =
-    &[("AKIDTESTGATEWAY", "gateway-test-secret"), ("AKIDFROMENVIRONMENT", "env-secret")];
+pub const KNOWN_SECRETS: &[(&str, &str)] = &[
+    ("AKIDTESTGATEWAY", "gateway-test-secret"),
+    ("AKIDFROMENVIRONMENT", "env-secret"),
+    ("AKIDAGENTCORETEST", "agentcore-test-secret-0123456789abcdef"),
+];
 
 /// Why a request's authorization is refused.
 #[derive(Debug, PartialEq, Eq)]
@@ -21,6 +28,34 @@ pub enum Refusal {
     Missing,
     /// SigV4 whose signature is not the one the secret gives.
     Mismatch,
+}
+
+/// A layer for a restJson1 service signed as `service`: a request signed with an access key the
+/// fake knows, whose signature is not the one its secret gives, is refused as AWS refuses it.
+/// An authorization that is missing or scoped elsewhere goes on to the service's handlers,
+/// which say what is wrong with it in the service's own words.
+pub async fn refuse_bad_signatures(service: &'static str, request: Request, next: Next) -> Response {
+    let (parts, body) = request.into_parts();
+    let Ok(body) = axum::body::to_bytes(body, usize::MAX).await else {
+        return crate::bedrock::aws_error(StatusCode::BAD_REQUEST, "ValidationException", "The body could not be read");
+    };
+    match check(service, &parts.method, &parts.uri, &parts.headers, &body) {
+        Err(Refusal::Mismatch) => refused(Refusal::Mismatch),
+        Ok(()) | Err(Refusal::Missing) => next.run(Request::from_parts(parts, Body::from(body))).await,
+    }
+}
+
+/// AWS's answer to a refused authorization.
+pub fn refused(refusal: Refusal) -> Response {
+    let (code, message) = match refusal {
+        Refusal::Missing => ("UnrecognizedClientException", "The security token included in the request is invalid."),
+        Refusal::Mismatch => (
+            "InvalidSignatureException",
+            "The request signature we calculated does not match the signature you provided. Check your AWS Secret \
+             Access Key and signing method. Consult the service documentation for details.",
+        ),
+    };
+    crate::bedrock::aws_error(StatusCode::FORBIDDEN, code, message)
 }
 
 /// Checks a request's `Authorization`: SigV4 for `service`, or a bearer token (a Bedrock API

@@ -28,17 +28,75 @@ async fn sdk_config(region: &str) -> aws_config::SdkConfig {
 }
 
 async fn control(fake: &FakeAgentCore, region: &str) -> aws_sdk_bedrockagentcorecontrol::Client {
-    let conf = aws_sdk_bedrockagentcorecontrol::config::Builder::from(&sdk_config(region).await)
-        .endpoint_url(fake.control_endpoint_url())
-        .build();
-    aws_sdk_bedrockagentcorecontrol::Client::from_conf(conf)
+    control_signed_by(fake, region, None).await
+}
+
+/// A control-plane client; with `key`, signing with that access key and secret.
+async fn control_signed_by(
+    fake: &FakeAgentCore,
+    region: &str,
+    key: Option<(&str, &str)>,
+) -> aws_sdk_bedrockagentcorecontrol::Client {
+    let mut conf = aws_sdk_bedrockagentcorecontrol::config::Builder::from(&sdk_config(region).await)
+        .endpoint_url(fake.control_endpoint_url());
+    if let Some((id, secret)) = key {
+        conf = conf.credentials_provider(Credentials::new(id, secret, None, None, "test"));
+    }
+    aws_sdk_bedrockagentcorecontrol::Client::from_conf(conf.build())
 }
 
 async fn runtime(fake: &FakeAgentCore) -> aws_sdk_bedrockagentcore::Client {
-    let conf = aws_sdk_bedrockagentcore::config::Builder::from(&sdk_config("us-east-1").await)
-        .endpoint_url(fake.runtime_endpoint_url())
-        .build();
-    aws_sdk_bedrockagentcore::Client::from_conf(conf)
+    runtime_signed_by(fake, None).await
+}
+
+async fn runtime_signed_by(fake: &FakeAgentCore, key: Option<(&str, &str)>) -> aws_sdk_bedrockagentcore::Client {
+    let mut conf = aws_sdk_bedrockagentcore::config::Builder::from(&sdk_config("us-east-1").await)
+        .endpoint_url(fake.runtime_endpoint_url());
+    if let Some((id, secret)) = key {
+        conf = conf.credentials_provider(Credentials::new(id, secret, None, None, "test"));
+    }
+    aws_sdk_bedrockagentcore::Client::from_conf(conf.build())
+}
+
+/// Both planes check the signatures of the access keys whose secrets the fake knows, as AWS
+/// does: the SDK's own signing passes (a query string, a path with an ARN, an event-stream
+/// answer), a wrong secret is refused before the service looks at the request.
+#[tokio::test]
+async fn signatures_are_checked() {
+    let fake = FakeAgentCore::start().await.unwrap();
+    let upstream = FakeOpenAi::start().await.unwrap();
+    upstream.set_expected_api_key(Some("sk-signed-0123456789".into()));
+    let (id, secret) = switchboard_fakes::sigv4::KNOWN_SECRETS[0];
+    let c = control_signed_by(&fake, "us-east-1", Some((id, secret))).await;
+    let provider = c.create_api_key_credential_provider().name("signed").api_key("sk-signed-0123456789").send();
+    let provider = provider.await.unwrap().credential_provider_arn().to_string();
+    let h = c
+        .create_harness()
+        .harness_name("signed")
+        .execution_role_arn(ROLE)
+        .model(litellm("litellm_proxy/gpt-4o-mini", Some(&provider), &upstream.base_url()))
+        .send()
+        .await
+        .unwrap();
+    let arn = h.harness().unwrap().arn().to_string();
+    assert_eq!(c.list_harnesses().max_results(5).send().await.unwrap().harnesses().len(), 1);
+    let r = runtime_signed_by(&fake, Some((id, secret))).await;
+    let (answer, _) = collect(&r, &arn, "Hello").await.unwrap();
+    assert!(answer.contains("You said: Hello"), "{answer}");
+
+    let before = fake.control_requests().len();
+    let wrong = control_signed_by(&fake, "us-east-1", Some((id, "not-the-secret"))).await;
+    let e = wrong.create_harness().harness_name("unsigned").execution_role_arn(ROLE).send().await.unwrap_err();
+    let e = e.into_service_error();
+    assert_eq!(e.code(), Some("InvalidSignatureException"), "{e:?}");
+    assert!(e.message().unwrap().contains("signature we calculated does not match"));
+    let e = wrong.list_harnesses().send().await.unwrap_err();
+    assert_eq!(e.into_service_error().code(), Some("InvalidSignatureException"));
+    assert_eq!(c.list_harnesses().send().await.unwrap().harnesses().len(), 1, "nothing was made");
+    assert_eq!(fake.control_requests().len(), before + 3, "refusals are recorded like any request");
+    let e = collect(&runtime_signed_by(&fake, Some((id, "not-the-secret"))).await, &arn, "Hello").await.unwrap_err();
+    assert!(e.contains("InvalidSignatureException"), "{e}");
+    assert_eq!(fake.model_calls().len(), 1, "the refused invocation called no model");
 }
 
 fn litellm(model_id: &str, arn: Option<&str>, api_base: &str) -> HarnessModelConfiguration {
