@@ -137,6 +137,14 @@ class Container:
                 time.sleep(0.1)
         pytest.fail(f"no answer on {self.base}:\n{self.log.read_text()}")
 
+    def log_matching(self, pattern: str, timeout: float = 10.0) -> str:
+        """The log once it holds `pattern` (the gateway may answer before its start line is
+        written: it accepts as soon as it listens), or as it is after `timeout`."""
+        deadline = time.time() + timeout
+        while not re.search(pattern, text := self.log.read_text()) and time.time() < deadline:
+            time.sleep(0.1)
+        return text
+
     def get(self, path: str, key: str | None = None) -> tuple[int, str]:
         req = urllib.request.Request(self.base + path, headers={"Authorization": f"Bearer {key}"} if key else {})
         try:
@@ -173,7 +181,9 @@ def test_entrypoint_serves_the_template_config_on_all_interfaces(tmp_path, docke
         assert regions == {"eu-west-1"}, body
         assert c.get("/v1/models")[0] == 401, "the master key protects the API"
         # It listens on every interface, as in a task behind the load balancer.
-        assert re.search(r"0\.0\.0\.0:%d" % c.port, c.log.read_text()), c.log.read_text()
+        listening = r"0\.0\.0\.0:%d" % c.port
+        log = c.log_matching(listening)
+        assert re.search(listening, log), log
         # The decoded config is private to the gateway's user.
         (written,) = list(tmp_path.glob("switchboard-config.*"))
         assert oct(written.stat().st_mode & 0o777) == "0o600"
