@@ -6,6 +6,8 @@ pub use switchboard_fakes::agentcore::FakeAgentCore;
 
 use crate::{MASTER_KEY, Stack, sse_data};
 
+/// The fakes know this key's secret (`switchboard_fakes::sigv4::KNOWN_SECRETS`): they check the
+/// signature of every AgentCore call the gateway makes with it.
 pub const AWS_ACCESS_KEY: &str = "AKIDAGENTCORETEST";
 pub const AWS_SECRET: &str = "agentcore-test-secret-0123456789abcdef";
 pub const ROLE: &str = "arn:aws:iam::123456789012:role/AgentCoreHarnessRole";

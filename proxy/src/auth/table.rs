@@ -1,6 +1,7 @@
 //! One kind of record in memory, by id, with what the admin lists read: the records in the order
 //! they were made, and (for keys) by team, user and alias. A million keys page in milliseconds
 //! without a pass over every key, and the request path still finds a key with one lookup.
+//! Keys no caller has used yet are kept frozen ([`super::frozen`]) until one needs them.
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};

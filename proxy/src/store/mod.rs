@@ -328,9 +328,8 @@ impl Store {
             Ok::<(), StoreError>(())
         };
         if let Some(url) = &self.sqlite_url {
-            // SQLite's own rows, handed over a thousand at a time: through the pool, each row
-            // would be converted to the driver-neutral kind and wake this task on its own (a
-            // million keys took seconds longer).
+            // SQLite's own rows, a thousand buffered: through the pool, each row would be
+            // converted to the driver-neutral kind, and this task woken for it on its own.
             use sqlx::ConnectOptions;
             let options =
                 <sqlx::sqlite::SqliteConnectOptions as std::str::FromStr>::from_str(url)?.row_buffer_size(1024);
