@@ -47,6 +47,30 @@ fn chat_body(model: &str) -> Value {
     json!({"model": model, "messages": [{"role": "user", "content": "hello there"}]})
 }
 
+/// A key named by its alias, never used since it was made (so not yet whole in the registry),
+/// takes a new spend and a block: `/key/info` and the next call see both, at once.
+#[tokio::test]
+async fn a_key_named_by_its_alias_takes_a_new_spend_and_a_block() {
+    let s = Stack::start().await;
+    let key = admin(&s, "/key/generate", json!({"key_alias": "by-alias", "max_budget": 10.0})).await["key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    admin(&s, "/key/update", json!({"key_alias": "by-alias", "spend": 10.5})).await;
+    let (_, info) = get(&s, MASTER_KEY, &format!("/key/info?key={key}")).await;
+    assert_eq!(info["info"]["spend"], 10.5, "{info}");
+    let (status, body) = post(&s, &key, "/v1/chat/completions", chat_body("claude-haiku")).await;
+    assert_eq!((status, body["error"]["type"].as_str()), (400, Some("budget_exceeded")), "{body}");
+
+    let other =
+        admin(&s, "/key/generate", json!({"key_alias": "blocked-by-alias"})).await["key"].as_str().unwrap().to_string();
+    admin(&s, "/key/block", json!({"key_alias": "blocked-by-alias"})).await;
+    let (status, _) = post(&s, &other, "/v1/chat/completions", chat_body("claude-haiku")).await;
+    assert_eq!(status, 401);
+    admin(&s, "/key/unblock", json!({"key_alias": "blocked-by-alias"})).await;
+    assert_eq!(post(&s, &other, "/v1/chat/completions", chat_body("claude-haiku")).await.0, 200);
+}
+
 /// An `internal_user` manages its own keys: made for itself, never for another user, with no
 /// models beyond its own; it reads, changes and deletes its own keys only.
 #[tokio::test]

@@ -270,13 +270,13 @@ fn named_key(core: &Core, fields: &Fields) -> Result<Arc<KeyEntry>, AdminError> 
         return entry_or_404(core, k);
     }
     if let Some(alias) = fields.get("key_alias").and_then(Value::as_str) {
-        return core
-            .gateway
-            .registry
-            .keys
+        let keys = &core.gateway.registry.keys;
+        // The table's own entry (a frozen key thawed), whose counters a change of spend sets:
+        // a list hands out copies.
+        return keys
             .with(Field::Alias, alias)
             .into_iter()
-            .next()
+            .find_map(|k| keys.get(&k.record.token))
             .ok_or_else(|| AdminError::NotFound(format!("no key with alias '{alias}'")));
     }
     Err(AdminError::invalid("name the key: `key` (sk-... or its hash) or `key_alias`", Some("key")))
