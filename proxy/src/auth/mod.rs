@@ -176,14 +176,21 @@ impl Authenticator {
 
     pub fn authenticate(&self, headers: &HeaderMap) -> Result<Principal, AuthError> {
         let key = presented_key(headers, self.extra_header.as_ref())?.ok_or(AuthError::NoKey)?;
-        if bool::from(digest(key).ct_eq(&self.master_key_digest)) {
+        // One digest serves both checks: the master key's, then the stored keys' hex form.
+        let digest = digest(key);
+        if bool::from(digest.ct_eq(&self.master_key_digest)) {
             return Ok(Principal::Master);
         }
-        self.virtual_key(key)
+        self.virtual_key(&digest)
     }
 
-    fn virtual_key(&self, key: &str) -> Result<Principal, AuthError> {
-        let entry = self.registry.key(&hash_key(key)).ok_or(AuthError::InvalidKey)?;
+    fn virtual_key(&self, digest: &[u8; 32]) -> Result<Principal, AuthError> {
+        let mut hex = [0u8; 64];
+        let token = hex::encode_to_slice(digest, &mut hex)
+            .ok()
+            .and_then(|()| std::str::from_utf8(&hex).ok())
+            .ok_or(AuthError::InvalidKey)?;
+        let entry = self.registry.key(token).ok_or(AuthError::InvalidKey)?;
         if entry.record.blocked {
             return Err(AuthError::KeyBlocked);
         }
