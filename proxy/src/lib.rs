@@ -11,6 +11,7 @@ pub mod aws;
 pub mod config;
 pub mod gateway;
 pub mod http;
+pub mod http_client;
 pub mod limits;
 pub mod logs;
 pub mod master_key;

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 /// Layers from the bottom up. Modules of one layer do not use each other either.
 const LAYERS: &[&[&str]] = &[
-    &["time", "redact", "limits", "schema"],
+    &["time", "redact", "limits", "schema", "http_client"],
     &["store"],
     &["master_key", "logs"],
     &["config"],

@@ -17,6 +17,7 @@ use secrecy::ExposeSecret;
 use super::SharedClients;
 use super::openai::{ModelUrl, OpenAiProvider, Operation, Upstream, Urls, secret_header};
 use crate::config::ModelEntry;
+use crate::http_client::uri_of;
 
 fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
@@ -73,6 +74,7 @@ pub fn build(entry: &ModelEntry, clients: &SharedClients) -> Result<OpenAiProvid
     let deployment = entry.provider_model.as_str();
     let own = |op| {
         deployment_url(&base, &api_version, deployment, op)
+            .and_then(|url| uri_of(&url))
             .map_err(|e| format!("{}: '{api_base}': {e}", field("api_base")))
     };
     let urls = Urls {

@@ -20,6 +20,7 @@ use futures::future::BoxFuture;
 use futures::stream::BoxStream;
 
 use crate::config::ModelEntry;
+use crate::http_client::HttpClient;
 use crate::schema::completions::CompletionRequest;
 use crate::schema::embeddings::EmbeddingRequest;
 use crate::schema::{ChatRequest, Usage};
@@ -222,20 +223,13 @@ pub const MAX_EVENT_BYTES: usize = 16 * 1024 * 1024;
 /// What providers share: one HTTP client and one AWS HTTP client for the whole process.
 #[derive(Clone)]
 pub struct SharedClients {
-    pub http: reqwest::Client,
+    pub http: HttpClient,
     pub aws_http: aws_smithy_runtime_api::client::http::SharedHttpClient,
 }
 
 impl SharedClients {
     pub fn new() -> Result<Self, String> {
-        let http = reqwest::Client::builder()
-            .pool_idle_timeout(Duration::from_secs(90))
-            // A host that never answers the handshake fails fast; the deployment's `timeout`
-            // bounds the rest of the call.
-            .connect_timeout(CONNECT_TIMEOUT)
-            .tcp_nodelay(true)
-            .build()
-            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        let http = HttpClient::new(CONNECT_TIMEOUT)?;
         let aws_http = aws_smithy_http_client::Builder::new()
             .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
                 aws_smithy_http_client::tls::rustls_provider::CryptoMode::AwsLc,

@@ -18,6 +18,7 @@ use opentelemetry_sdk::trace::{BatchConfigBuilder, BatchSpanProcessor, SdkTracer
 use secrecy::ExposeSecret;
 
 use crate::config::OtelSettings;
+use crate::http_client::{HttpClient, TransportError};
 
 /// The trace a request continues (from its `traceparent`), if any.
 #[derive(Debug, Clone)]
@@ -57,14 +58,22 @@ impl std::fmt::Debug for Tracing {
     }
 }
 
-/// Sends the exporter's requests with the gateway's reqwest client. The batch processor runs
-/// on a thread of its own, outside tokio, so each request is spawned onto the runtime that
-/// started the gateway.
-#[derive(Debug)]
+/// Sends the exporter's requests with the gateway's HTTP client. The batch processor runs on a
+/// thread of its own, outside tokio, so each request is spawned onto the runtime that started
+/// the gateway.
 struct Exporter {
-    http: reqwest::Client,
+    http: HttpClient,
     runtime: tokio::runtime::Handle,
 }
+
+impl std::fmt::Debug for Exporter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Exporter")
+    }
+}
+
+/// How long one export may take.
+const EXPORT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 #[async_trait::async_trait]
 impl opentelemetry_http::HttpClient for Exporter {
@@ -75,14 +84,25 @@ impl opentelemetry_http::HttpClient for Exporter {
         let http = self.http.clone();
         let (parts, body) = request.into_parts();
         let sent = self.runtime.spawn(async move {
-            let mut builder = http.request(parts.method, parts.uri.to_string()).body(body);
-            for (name, value) in &parts.headers {
-                builder = builder.header(name, value);
+            let mut builder = http.request(parts.method, parts.uri).body(body);
+            for (name, value) in parts.headers {
+                if let Some(name) = name {
+                    builder = builder.header(name, value);
+                }
             }
-            let response = builder.timeout(std::time::Duration::from_secs(10)).send().await?;
-            let status = response.status();
-            let bytes = response.bytes().await?;
-            Ok::<_, reqwest::Error>((status, bytes))
+            let exchange = async {
+                let mut response = builder.send().await?;
+                let status = response.status();
+                let mut bytes = Vec::new();
+                while let Some(chunk) = response.chunk().await? {
+                    bytes.extend_from_slice(&chunk);
+                }
+                Ok::<_, TransportError>((status, Bytes::from(bytes)))
+            };
+            match tokio::time::timeout(EXPORT_TIMEOUT, exchange).await {
+                Ok(done) => done.map_err(opentelemetry_http::HttpError::from),
+                Err(_) => Err(format!("no answer within {} s", EXPORT_TIMEOUT.as_secs()).into()),
+            }
         });
         let (status, bytes) = sent.await??;
         let mut response = http::Response::new(bytes);
@@ -93,7 +113,7 @@ impl opentelemetry_http::HttpClient for Exporter {
 
 impl Tracing {
     /// Starts the exporter; needs a tokio runtime.
-    pub fn start(settings: &OtelSettings, http: reqwest::Client) -> Result<Tracing, String> {
+    pub fn start(settings: &OtelSettings, http: HttpClient) -> Result<Tracing, String> {
         let runtime = tokio::runtime::Handle::try_current().map_err(|e| format!("OpenTelemetry: {e}"))?;
         let headers: HashMap<String, String> =
             settings.headers.iter().map(|(k, v)| (k.clone(), v.expose_secret().to_string())).collect();

@@ -20,16 +20,17 @@ use serde_json::Value;
 use super::openai::{read_capped, secret_header, transport_error, upstream_error};
 use super::{CallOptions, ChatOutput, ChatStream, Provider, ProviderError, SharedClients, UsageSlot};
 use crate::config::ModelEntry;
+use crate::http_client::{HttpClient, UpstreamResponse, uri_of};
 use crate::schema::{ChatRequest, NativeRequest};
 
 const DEFAULT_API_BASE: &str = "https://api.anthropic.com";
 const API_VERSION: &str = "2023-06-01";
 
 pub struct AnthropicProvider {
-    http: reqwest::Client,
+    http: HttpClient,
     api_base: String,
-    messages_url: reqwest::Url,
-    count_tokens_url: reqwest::Url,
+    messages_url: http::Uri,
+    count_tokens_url: http::Uri,
     api_key: Option<HeaderValue>,
     upstream_model: Arc<str>,
 }
@@ -48,6 +49,8 @@ impl AnthropicProvider {
         let api_base = api_base.trim_end_matches('/').trim_end_matches("/v1").to_string();
         let url = |path: &str| {
             reqwest::Url::parse(&format!("{api_base}{path}"))
+                .map_err(|e| e.to_string())
+                .and_then(|url| uri_of(&url))
                 .map_err(|e| format!("{label}.litellm_params.api_base: '{api_base}' is not a valid URL ({e})"))
         };
         let api_key = entry
@@ -73,10 +76,10 @@ impl AnthropicProvider {
 
     async fn post(
         &self,
-        url: &reqwest::Url,
+        url: &http::Uri,
         body: Vec<u8>,
         beta: Option<&str>,
-    ) -> Result<reqwest::Response, ProviderError> {
+    ) -> Result<UpstreamResponse, ProviderError> {
         let mut builder = self
             .http
             .post(url.clone())

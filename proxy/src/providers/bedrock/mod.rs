@@ -43,6 +43,7 @@ use secrecy::ExposeSecret;
 use super::openai::{read_capped, read_limited, transport_error};
 use super::{CallOptions, ChatOutput, ChatStream, Provider, ProviderError, SharedClients, UsageSlot};
 use crate::config::{LitellmParams, ModelEntry};
+use crate::http_client::{HttpClient, UpstreamResponse};
 use crate::schema::ChatRequest;
 
 /// What an SDK path label leaves alone (`aws_smithy_http::label`, `EncodingStrategy::Default`):
@@ -56,7 +57,7 @@ const ERROR_BODY_LIMIT: usize = 64 * 1024;
 pub struct BedrockProvider {
     /// InvokeModel (embeddings).
     client: Client,
-    http: reqwest::Client,
+    http: HttpClient,
     auth: Auth,
     model_id: String,
     /// The resolved endpoint, without a trailing `/`.
@@ -152,14 +153,15 @@ impl BedrockProvider {
 
     /// `POST`s a JSON body to `/model/{model}/{operation}`, signed; an error status is Bedrock's
     /// error.
-    async fn post(&self, model: &str, operation: &str, body: Vec<u8>) -> Result<reqwest::Response, ProviderError> {
+    async fn post(&self, model: &str, operation: &str, body: Vec<u8>) -> Result<UpstreamResponse, ProviderError> {
         let mut path = String::with_capacity(self.base_path.len() + model.len() + 32);
         path.push_str(&self.base_path);
         path.push_str("/model/");
         path.extend(percent_encoding::utf8_percent_encode(model, PATH_LABEL));
         path.push('/');
         path.push_str(operation);
-        let url = format!("{}{path}", self.origin);
+        let url = http::Uri::try_from(format!("{}{path}", self.origin))
+            .map_err(|e| ProviderError::InvalidRequest(format!("the model id makes no valid URL ({e})")))?;
 
         let mut builder = self
             .http
@@ -246,7 +248,7 @@ fn service_setting(config: &aws_config::SdkConfig, service_id: &str, env: &str, 
 
 /// Bedrock's error answer (restJson1): the code from `x-amzn-ErrorType` (or the body's
 /// `__type`), without the namespace or URI either may carry.
-async fn bedrock_error(response: reqwest::Response) -> ProviderError {
+async fn bedrock_error(response: UpstreamResponse) -> ProviderError {
     let status = response.status().as_u16();
     let header_code = response
         .headers()

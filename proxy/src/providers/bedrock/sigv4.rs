@@ -131,7 +131,15 @@ impl Signer {
         Ok(SignedHeaders {
             amz_date: header(amz_date.full())?,
             authorization: header(&authorization)?,
-            security_token: token.map(header).transpose()?,
+            // Sensitive: kept out of debug output, and not sent on if the endpoint redirects.
+            security_token: token
+                .map(|t| {
+                    header(t).map(|mut v| {
+                        v.set_sensitive(true);
+                        v
+                    })
+                })
+                .transpose()?,
         })
     }
 

@@ -20,6 +20,7 @@ use serde_json::{Value, json};
 use super::openai::{read_capped, secret_header, transport_error, upstream_error};
 use super::{CallOptions, ChatOutput, ChatStream, Provider, ProviderError, SharedClients, UsageSlot};
 use crate::config::ModelEntry;
+use crate::http_client::{HttpClient, UpstreamResponse, uri_of};
 use crate::schema::embeddings::{EmbeddingRequest, embedding_list};
 use crate::schema::{ChatRequest, Usage};
 
@@ -60,7 +61,7 @@ fn method_url(base: &reqwest::Url, model: &str, method: Method) -> Result<reqwes
 }
 
 pub struct GeminiProvider {
-    http: reqwest::Client,
+    http: HttpClient,
     api_base: String,
     base: reqwest::Url,
     api_key: Option<HeaderValue>,
@@ -103,8 +104,10 @@ impl GeminiProvider {
         options.upstream_model.as_deref().map(|m| m.trim_start_matches("models/")).unwrap_or(&self.upstream_model)
     }
 
-    async fn post(&self, model: &str, method: Method, body: &Value) -> Result<reqwest::Response, ProviderError> {
-        let url = method_url(&self.base, model, method).map_err(ProviderError::InvalidRequest)?;
+    async fn post(&self, model: &str, method: Method, body: &Value) -> Result<UpstreamResponse, ProviderError> {
+        let url = method_url(&self.base, model, method)
+            .and_then(|url| uri_of(&url))
+            .map_err(ProviderError::InvalidRequest)?;
         let body = serde_json::to_vec(body).map_err(|e| ProviderError::InvalidRequest(e.to_string()))?;
         let mut builder =
             self.http.post(url).header(CONTENT_TYPE, HeaderValue::from_static("application/json")).body(body);

@@ -12,7 +12,7 @@ impl OpenAiProvider {
         options: CallOptions,
     ) -> Result<ChatOutput, ProviderError> {
         let (model, url) = self.target(&options, Operation::Completions)?;
-        let response = self.send(&url, &request.upstream(model)).await?;
+        let response = self.send(url, &request.upstream(model)).await?;
         if request.is_stream() {
             return Ok(self.pass_stream(response, &options));
         }

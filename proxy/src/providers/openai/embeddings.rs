@@ -13,7 +13,7 @@ impl OpenAiProvider {
         options: CallOptions,
     ) -> Result<ChatOutput, ProviderError> {
         let (model, url) = self.target(&options, Operation::Embeddings)?;
-        let response = self.send(&url, &request.upstream(model)).await?;
+        let response = self.send(url, &request.upstream(model)).await?;
         complete_answer(response, &options.alias, "embeddings list").await
     }
 }

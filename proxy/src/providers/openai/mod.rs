@@ -19,6 +19,7 @@ use serde_json::Value;
 
 use super::{CallOptions, ChatOutput, ChatStream, Provider, ProviderError, SharedClients, UsageSlot};
 use crate::config::ModelEntry;
+use crate::http_client::{HttpClient, TransportError, UpstreamResponse, uri_of};
 use crate::schema::completions::CompletionRequest;
 use crate::schema::embeddings::EmbeddingRequest;
 use crate::schema::{ChatRequest, Usage};
@@ -144,13 +145,12 @@ struct AnswerHead {
     usage: Option<Usage>,
 }
 
-/// The three URLs of an upstream, parsed once: reqwest would parse (and IDNA-check) a string
-/// URL on every request.
+/// The three URLs of an upstream, parsed once.
 #[derive(Clone)]
 pub(crate) struct Urls {
-    pub chat: reqwest::Url,
-    pub embeddings: reqwest::Url,
-    pub completions: reqwest::Url,
+    pub chat: http::Uri,
+    pub embeddings: http::Uri,
+    pub completions: http::Uri,
 }
 
 /// Which operation a URL is for.
@@ -162,7 +162,7 @@ pub(crate) enum Operation {
 }
 
 impl Urls {
-    fn of(&self, op: Operation) -> &reqwest::Url {
+    fn of(&self, op: Operation) -> &http::Uri {
         match op {
             Operation::Chat => &self.chat,
             Operation::Embeddings => &self.embeddings,
@@ -199,7 +199,7 @@ pub(crate) fn secret_header(value: &str, field: &str) -> Result<HeaderValue, Str
 }
 
 pub struct OpenAiProvider {
-    http: reqwest::Client,
+    http: HttpClient,
     upstream: Upstream,
     upstream_model: Arc<str>,
 }
@@ -235,6 +235,8 @@ impl OpenAiProvider {
         }
         let url = |path: &str| {
             reqwest::Url::parse(&format!("{api_base}/{path}"))
+                .map_err(|e| e.to_string())
+                .and_then(|url| uri_of(&url))
                 .map_err(|e| format!("{label}.litellm_params.api_base: '{api_base}' is not a valid URL ({e})"))
         };
         let urls =
@@ -249,30 +251,21 @@ impl OpenAiProvider {
     }
 
     /// The model this call asks for, and the URL of `op` for it.
-    fn target<'a>(
-        &'a self,
-        options: &'a CallOptions,
-        op: Operation,
-    ) -> Result<(&'a str, std::borrow::Cow<'a, reqwest::Url>), ProviderError> {
+    fn target<'a>(&'a self, options: &'a CallOptions, op: Operation) -> Result<(&'a str, http::Uri), ProviderError> {
         match (options.upstream_model.as_deref(), &self.upstream.model_url) {
             (Some(model), Some(model_url)) if model != &*self.upstream_model => {
-                let url = model_url(model, op).map_err(ProviderError::InvalidRequest)?;
-                Ok((model, std::borrow::Cow::Owned(url)))
+                let url = model_url(model, op).and_then(|url| uri_of(&url)).map_err(ProviderError::InvalidRequest)?;
+                Ok((model, url))
             }
-            (model, _) => {
-                Ok((model.unwrap_or(&self.upstream_model), std::borrow::Cow::Borrowed(self.upstream.urls.of(op))))
-            }
+            // A `Uri` clone shares its bytes.
+            (model, _) => Ok((model.unwrap_or(&self.upstream_model), self.upstream.urls.of(op).clone())),
         }
     }
 
-    async fn send(
-        &self,
-        url: &reqwest::Url,
-        request: &impl serde::Serialize,
-    ) -> Result<reqwest::Response, ProviderError> {
+    async fn send(&self, url: http::Uri, request: &impl serde::Serialize) -> Result<UpstreamResponse, ProviderError> {
         let body = serde_json::to_vec(request).map_err(|e| ProviderError::InvalidRequest(e.to_string()))?;
         let mut builder =
-            self.http.post(url.clone()).header(CONTENT_TYPE, HeaderValue::from_static("application/json")).body(body);
+            self.http.post(url).header(CONTENT_TYPE, HeaderValue::from_static("application/json")).body(body);
         if let Some((name, value)) = &self.upstream.auth {
             builder = builder.header(name.clone(), value.clone());
         }
@@ -288,7 +281,7 @@ impl OpenAiProvider {
         // Usage is always requested upstream for streams (it is what spend is computed from); the
         // client sees the usage chunk only if it asked for it.
         let upstream = request.upstream(model);
-        let response = self.send(&url, &upstream).await?;
+        let response = self.send(url, &upstream).await?;
         if request.is_stream() {
             return Ok(self.pass_stream(response, &options));
         }
@@ -297,7 +290,7 @@ impl OpenAiProvider {
 
     /// A streamed answer passed through with `model` rewritten and usage recorded (chat and
     /// text completion chunks alike).
-    fn pass_stream(&self, response: reqwest::Response, options: &CallOptions) -> ChatOutput {
+    fn pass_stream(&self, response: UpstreamResponse, options: &CallOptions) -> ChatOutput {
         let usage = Arc::new(UsageSlot::default());
         let rewriter =
             stream::Rewriter::new(options.alias.clone(), options.include_usage, usage.clone(), options.token_prices);
@@ -308,7 +301,7 @@ impl OpenAiProvider {
 
 /// A whole answer, passed on with only `model` changed (as streams are), once what the gateway
 /// needs is read from it and it is known to be a JSON object.
-async fn complete_answer(response: reqwest::Response, alias: &str, what: &str) -> Result<ChatOutput, ProviderError> {
+async fn complete_answer(response: UpstreamResponse, alias: &str, what: &str) -> Result<ChatOutput, ProviderError> {
     let bytes = read_capped(response, super::MAX_RESPONSE_BYTES).await?;
     let head: AnswerHead = serde_json::from_slice(&bytes)
         .map_err(|e| ProviderError::Protocol(format!("the answer is not a {what} object ({e})")))?;
@@ -353,35 +346,22 @@ impl Provider for OpenAiProvider {
     }
 }
 
-pub(crate) fn transport_error(e: reqwest::Error) -> ProviderError {
-    let (timeout, connect) = (e.is_timeout(), e.is_connect());
-    // The URL is the deployment's api_base, which the client has no business seeing.
-    let text = error_chain(&e.without_url());
-    if timeout {
+/// A call that failed below HTTP. The message never holds the URL (the deployment's api_base,
+/// which the client has no business seeing): hyper's errors do not carry it.
+pub(crate) fn transport_error(e: TransportError) -> ProviderError {
+    if e.is_timeout() {
         ProviderError::Timeout(std::time::Duration::ZERO)
-    } else if connect {
-        ProviderError::Connect(text)
+    } else if e.is_connect() {
+        ProviderError::Connect(e.to_string())
     } else {
-        ProviderError::Protocol(text)
+        ProviderError::Protocol(e.to_string())
     }
-}
-
-/// An error with its causes, which is where reqwest keeps the useful part ("connection refused").
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 /// Maximum error-body size read from an upstream.
 const ERROR_BODY_LIMIT: usize = 64 * 1024;
 
-pub(crate) async fn upstream_error(response: reqwest::Response) -> ProviderError {
+pub(crate) async fn upstream_error(response: UpstreamResponse) -> ProviderError {
     let status = response.status().as_u16();
     let retry_after = response.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_string);
     let body = read_limited(response, ERROR_BODY_LIMIT).await;
@@ -390,7 +370,7 @@ pub(crate) async fn upstream_error(response: reqwest::Response) -> ProviderError
 }
 
 /// The whole body, refused past `limit` bytes (a broken or hostile upstream could send forever).
-pub(crate) async fn read_capped(mut response: reqwest::Response, limit: usize) -> Result<Bytes, ProviderError> {
+pub(crate) async fn read_capped(mut response: UpstreamResponse, limit: usize) -> Result<Bytes, ProviderError> {
     if response.content_length().is_some_and(|n| n > limit as u64) {
         return Err(ProviderError::Protocol(format!("the answer is larger than {} MB", limit / (1024 * 1024))));
     }
@@ -404,7 +384,7 @@ pub(crate) async fn read_capped(mut response: reqwest::Response, limit: usize) -
     Ok(buf.freeze())
 }
 
-pub(crate) async fn read_limited(mut response: reqwest::Response, limit: usize) -> Bytes {
+pub(crate) async fn read_limited(mut response: UpstreamResponse, limit: usize) -> Bytes {
     let mut buf = Vec::new();
     while let Ok(Some(chunk)) = response.chunk().await {
         let room = limit.saturating_sub(buf.len());
