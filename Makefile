@@ -22,10 +22,11 @@ TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
 # smoke test, Chromium for the panel's browser tests, PostgreSQL's server binaries for the test
 # that stops its own database under load, Prometheus (and promtool) for the metrics test, the
 # tray icon's library (the bundler looks for its -dev files), and dbus, rpm and
-# desktop-file-utils for the desktop packages' test, Debian's registry for the image tests, and
-# redis-server for the replicas' shared rate limits (the test starts and stops its own).
+# desktop-file-utils for the desktop packages' test, Debian's registry for the image tests,
+# redis-server for the replicas' shared rate limits (the test starts and stops its own), and
+# openssl for the certificates of the HTTPS upstream test.
 APT_PACKAGES := libwebkit2gtk-4.1-dev xvfb xauth webkit2gtk-driver x11-utils imagemagick chromium postgresql prometheus \
-	libayatana-appindicator3-dev dbus-daemon rpm desktop-file-utils docker-registry redis-server
+	libayatana-appindicator3-dev dbus-daemon rpm desktop-file-utils docker-registry redis-server openssl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run app bundle gateway-static serve build ui deps test test-ui test-rust test-postgres test-clients test-deploy e2e desktop-test \
