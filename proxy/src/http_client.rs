@@ -1,5 +1,6 @@
-//! The providers' one HTTP client: hyper's pooled HTTP/1.1 client over rustls, with the
-//! platform's certificate roots, and nothing per call beyond the call itself.
+//! The gateway's one HTTP client for upstreams (the providers, the trace exporter): hyper's
+//! pooled HTTP/1.1 client over rustls, with the platform's certificate roots, and nothing per
+//! call beyond the call itself.
 //!
 //! reqwest, which this replaced on the request path, runs every call through a redirect layer
 //! that prints the URI and parses it back into a URL twice (IDNA included), and a retry layer
@@ -106,9 +107,10 @@ where
     }
 }
 
-/// A URL the configuration gave, as the client takes it.
+/// A URL the configuration gave, as the client takes it. The error leaves the URL out: it may
+/// reach a caller, and the upstream's address is not theirs to see.
 pub fn uri_of(url: &Url) -> Result<Uri, String> {
-    Uri::try_from(url.as_str()).map_err(|e| format!("'{url}' is not a URL an HTTP client can call ({e})"))
+    Uri::try_from(url.as_str()).map_err(|e| format!("not a URL an HTTP client can call ({e})"))
 }
 
 pub struct UpstreamRequest<'a> {
