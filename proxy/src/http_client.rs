@@ -7,6 +7,11 @@
 //! that clones the request: about 30,000 instructions a call, a seventh of the gateway's own.
 //! Redirects are still followed, as LiteLLM's clients follow them, but a URL is only parsed when
 //! an upstream actually redirects.
+//!
+//! Behind a proxy (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, with `NO_PROXY`, read at start as
+//! httpx reads them for LiteLLM), calls go through reqwest, which speaks to proxies (CONNECT
+//! tunnels, forward requests, their credentials); the per-call cost matters less than reaching
+//! the upstream at all there.
 
 use std::error::Error as StdError;
 use std::sync::Arc;
@@ -33,13 +38,37 @@ type Connector = Timed<HttpsConnector<HttpConnector>>;
 
 #[derive(Clone)]
 pub struct HttpClient {
-    inner: Client<Connector, Full<Bytes>>,
+    inner: Inner,
+}
+
+// One value per process, cloned at boot: a box would only add a hop to every call.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone)]
+enum Inner {
+    Direct(Client<Connector, Full<Bytes>>),
+    Proxied(reqwest::Client),
+}
+
+/// The variables that send calls through a proxy (curl's and httpx's names).
+const PROXY_VARIABLES: &[&str] = &["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"];
+
+fn proxy_configured() -> bool {
+    PROXY_VARIABLES.iter().any(|name| std::env::var_os(name).is_some_and(|v| !v.is_empty()))
 }
 
 impl HttpClient {
     /// `connect_timeout`: a host that never answers the handshake fails after it; the
     /// deployment's `timeout` bounds the rest of the call.
     pub fn new(connect_timeout: Duration) -> Result<Self, String> {
+        if proxy_configured() {
+            let proxied = reqwest::Client::builder()
+                .pool_idle_timeout(POOL_IDLE_TIMEOUT)
+                .connect_timeout(connect_timeout)
+                .tcp_nodelay(true)
+                .build()
+                .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+            return Ok(Self { inner: Inner::Proxied(proxied) });
+        }
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
         let tls = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
@@ -59,7 +88,7 @@ impl HttpClient {
             .pool_idle_timeout(POOL_IDLE_TIMEOUT)
             .pool_timer(TokioTimer::new())
             .build(Timed { inner: https, limit: connect_timeout });
-        Ok(Self { inner })
+        Ok(Self { inner: Inner::Direct(inner) })
     }
 
     pub fn post(&self, uri: Uri) -> UpstreamRequest<'_> {
@@ -137,19 +166,33 @@ impl UpstreamRequest<'_> {
     /// `GET` without a body. The credentials do not follow a redirect to another origin.
     pub async fn send(self) -> Result<UpstreamResponse, TransportError> {
         let Self { client, mut method, mut uri, mut headers, mut body } = self;
+        let client = match &client.inner {
+            Inner::Direct(client) => client,
+            // reqwest follows redirects the same way (its default policy).
+            Inner::Proxied(client) => {
+                let response = client
+                    .request(method, uri.to_string())
+                    .headers(headers)
+                    .body(body)
+                    .send()
+                    .await
+                    .map_err(TransportError::from_reqwest)?;
+                return Ok(UpstreamResponse { inner: Answer::Proxied(response) });
+            }
+        };
         for _ in 0..=MAX_REDIRECTS {
             let mut request = http::Request::new(Full::new(body.clone()));
             *request.method_mut() = method.clone();
             *request.uri_mut() = uri.clone();
             // The headers are kept for a redirect; a clone of a few shared values.
             *request.headers_mut() = headers.clone();
-            let response = client.inner.request(request).await.map_err(|e| {
+            let response = client.request(request).await.map_err(|e| {
                 let connect = e.is_connect();
                 TransportError::new(Box::new(e), connect)
             })?;
             let status = response.status();
             let Some(next) = redirect_target(&uri, status, response.headers()) else {
-                return Ok(UpstreamResponse { inner: response });
+                return Ok(UpstreamResponse { inner: Answer::Direct(response) });
             };
             let next = next.map_err(|e| TransportError::new(e.into(), false))?;
             if !same_origin(&uri, &next) {
@@ -200,27 +243,45 @@ fn same_origin(a: &Uri, b: &Uri) -> bool {
 }
 
 pub struct UpstreamResponse {
-    inner: http::Response<Incoming>,
+    inner: Answer,
+}
+
+enum Answer {
+    Direct(http::Response<Incoming>),
+    Proxied(reqwest::Response),
 }
 
 impl UpstreamResponse {
     pub fn status(&self) -> StatusCode {
-        self.inner.status()
+        match &self.inner {
+            Answer::Direct(r) => r.status(),
+            Answer::Proxied(r) => r.status(),
+        }
     }
 
     pub fn headers(&self) -> &HeaderMap {
-        self.inner.headers()
+        match &self.inner {
+            Answer::Direct(r) => r.headers(),
+            Answer::Proxied(r) => r.headers(),
+        }
     }
 
     /// The body's length when the upstream announced it.
     pub fn content_length(&self) -> Option<u64> {
-        hyper::body::Body::size_hint(self.inner.body()).exact()
+        match &self.inner {
+            Answer::Direct(r) => hyper::body::Body::size_hint(r.body()).exact(),
+            Answer::Proxied(r) => r.content_length(),
+        }
     }
 
     /// The body's next piece; `None` at its end (trailers are skipped).
     pub async fn chunk(&mut self) -> Result<Option<Bytes>, TransportError> {
+        let response = match &mut self.inner {
+            Answer::Direct(response) => response,
+            Answer::Proxied(response) => return response.chunk().await.map_err(TransportError::from_reqwest),
+        };
         loop {
-            match self.inner.body_mut().frame().await {
+            match response.body_mut().frame().await {
                 None => return Ok(None),
                 Some(Ok(frame)) => {
                     if let Ok(data) = frame.into_data() {
@@ -235,7 +296,12 @@ impl UpstreamResponse {
     /// The body as it arrives.
     pub fn bytes_stream(self) -> impl Stream<Item = Result<Bytes, TransportError>> + Send + 'static {
         use futures::StreamExt;
-        BodyDataStream::new(self.inner.into_body()).map(|r| r.map_err(|e| TransportError::new(Box::new(e), false)))
+        match self.inner {
+            Answer::Direct(r) => BodyDataStream::new(r.into_body())
+                .map(|r| r.map_err(|e| TransportError::new(Box::new(e), false)))
+                .left_stream(),
+            Answer::Proxied(r) => r.bytes_stream().map(|r| r.map_err(TransportError::from_reqwest)).right_stream(),
+        }
     }
 }
 
@@ -244,11 +310,19 @@ impl UpstreamResponse {
 pub struct TransportError {
     source: Box<dyn StdError + Send + Sync>,
     connect: bool,
+    timeout: bool,
 }
 
 impl TransportError {
     fn new(source: Box<dyn StdError + Send + Sync>, connect: bool) -> Self {
-        Self { source, connect }
+        let timeout = timed_out(source.as_ref());
+        Self { source, connect, timeout }
+    }
+
+    fn from_reqwest(e: reqwest::Error) -> Self {
+        let (connect, timeout) = (e.is_connect(), e.is_timeout());
+        // Without the URL: the message may reach a caller.
+        Self { source: Box::new(e.without_url()), connect, timeout }
     }
 
     /// The connection could not be made (refused, unresolved, TLS handshake).
@@ -258,15 +332,19 @@ impl TransportError {
 
     /// Something in the chain timed out (the connect timeout).
     pub fn is_timeout(&self) -> bool {
-        let mut cause: Option<&(dyn StdError + 'static)> = Some(self.source.as_ref());
-        while let Some(e) = cause {
-            if e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut) {
-                return true;
-            }
-            cause = e.source();
-        }
-        false
+        self.timeout
     }
+}
+
+fn timed_out(error: &(dyn StdError + 'static)) -> bool {
+    let mut cause = Some(error);
+    while let Some(e) = cause {
+        if e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut) {
+            return true;
+        }
+        cause = e.source();
+    }
+    false
 }
 
 /// The error with its causes: the useful part ("Connection refused") is the innermost.

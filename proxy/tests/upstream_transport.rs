@@ -1,7 +1,8 @@
-//! Upstreams over HTTPS: the gateway checks their certificates against the platform's roots
-//! (`SSL_CERT_FILE` here, as an operator with a private CA would set it) and refuses one it
-//! cannot trust with LiteLLM's connection error. The certificates are made by `openssl` for the
-//! test; the upstream is a TLS server of the test's own.
+//! How calls reach upstreams. Over HTTPS, the gateway checks certificates against the
+//! platform's roots (`SSL_CERT_FILE` here, as an operator with a private CA would set it) and
+//! refuses one it cannot trust with LiteLLM's connection error; the certificates are made by
+//! `openssl` for the test, the upstream is a TLS server of the test's own. Behind a proxy
+//! (`HTTP_PROXY`), calls go through it, as LiteLLM's do.
 
 // clippy.toml lets #[test] functions unwrap and index; the helpers beside them may too.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
@@ -153,5 +154,80 @@ async fn an_upstream_the_gateway_cannot_trust_is_a_connection_error() {
     let message = body["error"]["message"].as_str().unwrap_or_default().to_lowercase();
     assert!(message.contains("certificate"), "the message says what failed: {body}");
     assert!(seen.lock().is_empty(), "no request reached an upstream the gateway does not trust");
+    assert!(gateway.stop().success());
+}
+
+/// A forward proxy that answers every call itself, and keeps each request's head.
+async fn forward_proxy() -> (String, Arc<Mutex<Vec<String>>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let heads: Arc<Mutex<Vec<String>>> = Arc::default();
+    let log = heads.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut socket, _)) = listener.accept().await else { return };
+            let log = log.clone();
+            tokio::spawn(async move {
+                let mut request = Vec::new();
+                let mut buf = [0u8; 4096];
+                // The head, then as much body as it announced.
+                loop {
+                    let Ok(n) = socket.read(&mut buf).await else { return };
+                    if n == 0 {
+                        return;
+                    }
+                    request.extend_from_slice(&buf[..n]);
+                    let text = String::from_utf8_lossy(&request).to_string();
+                    if let Some(end) = text.find("\r\n\r\n") {
+                        let length = text[..end]
+                            .lines()
+                            .find_map(|l| {
+                                l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().to_string())
+                            })
+                            .and_then(|v| v.parse::<usize>().ok())
+                            .unwrap_or(0);
+                        if request.len() >= end + 4 + length {
+                            log.lock().push(text[..end].to_string());
+                            break;
+                        }
+                    }
+                }
+                let answer = json!({
+                    "id": "chatcmpl-proxy", "object": "chat.completion", "created": 1, "model": "gpt-4o-mini",
+                    "choices": [{"index": 0, "message": {"role": "assistant", "content": "through the proxy"}, "finish_reason": "stop"}],
+                    "usage": {"prompt_tokens": 3, "completion_tokens": 3, "total_tokens": 6}
+                })
+                .to_string();
+                let response = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{answer}",
+                    answer.len()
+                );
+                let _ = socket.write_all(response.as_bytes()).await;
+                let _ = socket.shutdown().await;
+            });
+        }
+    });
+    (url, heads)
+}
+
+#[tokio::test]
+async fn calls_go_through_the_proxy_the_environment_names() {
+    let dir = TempDir::new("upstream-proxy");
+    let (proxy, heads) = forward_proxy().await;
+    // A host only the proxy could reach.
+    let config = config(dir.path(), "http://upstream.invalid/v1", &format!("  master_key: {MASTER_KEY}\n"));
+    let data = dir.path().join("data");
+    let env = [("HTTP_PROXY", proxy.as_str()), ("NO_PROXY", "localhost"), ("XDG_DATA_HOME", data.to_str().unwrap())];
+    let gateway = Gateway::start(&config, &dir.path().join("gateway.log"), &env).await;
+
+    let (status, body) = chat(&gateway).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["choices"][0]["message"]["content"], "through the proxy");
+    let heads = heads.lock().clone();
+    assert_eq!(heads.len(), 1, "{heads:?}");
+    let head = heads[0].to_ascii_lowercase();
+    assert!(head.starts_with("post http://upstream.invalid/v1/chat/completions http/1.1"), "{head}");
+    assert!(head.contains("authorization: bearer sk-upstream-test"), "{head}");
     assert!(gateway.stop().success());
 }
