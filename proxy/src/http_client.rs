@@ -233,7 +233,7 @@ fn redirect_target(from: &Uri, status: StatusCode, headers: &HeaderMap) -> Optio
     Some(base.join(location).map_err(|e| format!("the upstream redirected to an invalid place ({e})")).and_then(
         |next| match next.scheme() {
             "http" | "https" => uri_of(&next),
-            other => Err(format!("the upstream redirected to an {other}: URL")),
+            other => Err(format!("the upstream redirected to a URL of another scheme ({other}:)")),
         },
     ))
 }

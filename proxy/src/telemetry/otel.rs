@@ -85,10 +85,8 @@ impl opentelemetry_http::HttpClient for Exporter {
         let (parts, body) = request.into_parts();
         let sent = self.runtime.spawn(async move {
             let mut builder = http.request(parts.method, parts.uri).body(body);
-            for (name, value) in parts.headers {
-                if let Some(name) = name {
-                    builder = builder.header(name, value);
-                }
+            for (name, value) in &parts.headers {
+                builder = builder.header(name.clone(), value.clone());
             }
             let exchange = async {
                 let mut response = builder.send().await?;
