@@ -25,6 +25,7 @@ mod switchboard;
 mod ui;
 
 use std::any::Any;
+use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
@@ -80,10 +81,19 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
-/// The app as served: the router, with the requests to LLM routes counted.
-pub type App = metrics::CountRequests<Router>;
-
-pub fn router(state: AppState, listen: SocketAddr) -> Result<App, String> {
+/// The app as served: the router inside the layers every request passes, with the requests to
+/// LLM routes counted.
+pub fn router(
+    state: AppState,
+    listen: SocketAddr,
+) -> Result<
+    impl tower_service::Service<axum::extract::Request, Response = Response, Error = Infallible, Future: Send + 'static>
+    + Clone
+    + Send
+    + Sync
+    + 'static,
+    String,
+> {
     let telemetry = state.gateway.telemetry.clone();
     let max_body_bytes = state.config.general.max_request_size_bytes;
     let guard = Arc::new(Guard::new(&state.config, listen));
@@ -162,14 +172,15 @@ pub fn router(state: AppState, listen: SocketAddr) -> Result<App, String> {
         .layer(middleware::from_fn_with_state(guard.clone(), guard::check_admin_request))
         .layer(cors(AllowOrigin::predicate(guard::cors_predicate(guard.clone()))));
 
-    let app = public
-        .merge(inference)
-        .merge(admin)
-        .fallback(not_found)
-        .layer(DefaultBodyLimit::max(max_body_bytes))
-        .layer(middleware::from_fn_with_state(guard, guard::check_host))
+    let routes = public.merge(inference).merge(admin).fallback(not_found).with_state(state);
+    // Around the router once, not on each route: axum clones a route's layered service, a boxed
+    // clone per layer, for every request.
+    let app = tower::ServiceBuilder::new()
+        .map_response(IntoResponse::into_response)
         .layer(CatchPanicLayer::custom(panic_response))
-        .with_state(state);
+        .layer(middleware::from_fn_with_state(guard, guard::check_host))
+        .layer(DefaultBodyLimit::max(max_body_bytes))
+        .service(routes);
     metrics::CountRequests::new(app, telemetry, &llm_paths)
 }
 
