@@ -332,22 +332,28 @@ fn start_upstream(args: &Args, log_dir: &Path) -> anyhow::Result<(Proc, u16)> {
     let bin = args.bin_dir.join("bench-upstream");
     let log = log_dir.join("bench-upstream.log");
     let (_, err) = log_file(&log)?;
-    let mut child = pinned(&args.upstream_core, &bin)
+    let child = pinned(&args.upstream_core, &bin)
         .args(["--port", "0", "--chunks", &args.chunks.to_string(), "--delay-ms", &args.upstream_delay_ms.to_string()])
         .stdout(Stdio::piped())
         .stderr(err)
         .spawn()
         .with_context(|| format!("cannot start {}", bin.display()))?;
-    let stdout = child.stdout.take().ok_or_else(|| anyhow!("no stdout"))?;
-    let proc = Proc { child };
+    let mut proc = Proc { child };
+    let port = listening_port(&mut proc, "bench-upstream", &log)?;
+    Ok((proc, port))
+}
+
+/// The port a helper of ours prints (`listening on <addr>`) once it accepts connections.
+fn listening_port(proc: &mut Proc, what: &str, log: &Path) -> anyhow::Result<u16> {
+    let stdout = proc.child.stdout.take().ok_or_else(|| anyhow!("no stdout"))?;
     let mut line = String::new();
     BufReader::new(stdout).read_line(&mut line)?;
     let addr: SocketAddr = line
         .trim()
         .strip_prefix("listening on ")
         .and_then(|a| a.parse().ok())
-        .ok_or_else(|| anyhow!("bench-upstream did not say where it listens ({line:?}); see {}", log.display()))?;
-    Ok((proc, addr.port()))
+        .ok_or_else(|| anyhow!("{what} did not say where it listens ({line:?}); see {}", log.display()))?;
+    Ok(addr.port())
 }
 
 fn wait_ready(proc: &mut Proc, port: u16, timeout: Duration, what: &str, log: &Path) -> anyhow::Result<()> {
@@ -415,6 +421,22 @@ impl Ctx {
         let mut proc = Proc { child };
         wait_ready(&mut proc, port, Duration::from_secs(30), "switchboard", &log)?;
         Ok(Gateway { proc, port, log, db })
+    }
+
+    fn start_forward(&mut self, scenario: &Scenario) -> anyhow::Result<Gateway> {
+        let bin = self.args.bin_dir.join("bench-forward");
+        let log = self.log_dir.join(format!("{}.log", scenario.name));
+        let (_, err) = log_file(&log)?;
+        let child = pinned(&self.args.gateway_core, &bin)
+            .args(["--port", "0", "--upstream-port", &self.upstream_port.to_string()])
+            .stdout(Stdio::piped())
+            .stderr(err)
+            .spawn()
+            .with_context(|| format!("cannot start {}", bin.display()))?;
+        let mut proc = Proc { child };
+        let port = listening_port(&mut proc, "bench-forward", &log)?;
+        wait_ready(&mut proc, port, Duration::from_secs(10), "bench-forward", &log)?;
+        Ok(Gateway { proc, port, log, db: None })
     }
 
     fn start_litellm(&mut self, scenario: &Scenario) -> anyhow::Result<Gateway> {
@@ -485,13 +507,14 @@ fn create_virtual_key(port: u16) -> anyhow::Result<Result<String, String>> {
 fn request_for(scenario: &Scenario) -> (String, String) {
     let stream = if scenario.stream { r#","stream":true,"stream_options":{"include_usage":true}"# } else { "" };
     match (scenario.target, scenario.upstream) {
-        (Target::Direct, Upstream::Openai) => (
+        // The forwarder passes the fake's own protocol through.
+        (Target::Direct | Target::Forward, Upstream::Openai) => (
             "/v1/chat/completions".into(),
             format!(
                 r#"{{"model":"bench","messages":[{{"role":"user","content":"{PROMPT}"}}],"max_tokens":32{stream}}}"#
             ),
         ),
-        (Target::Direct, Upstream::Bedrock) => (
+        (Target::Direct | Target::Forward, Upstream::Bedrock) => (
             format!("/model/{BEDROCK_MODEL}/{}", if scenario.stream { "converse-stream" } else { "converse" }),
             format!(
                 r#"{{"messages":[{{"role":"user","content":[{{"text":"{PROMPT}"}}]}}],"inferenceConfig":{{"maxTokens":32}}}}"#
@@ -535,7 +558,8 @@ fn probe(port: u16, path: &str, body: &str, key: Option<&str>, scenario: &Scenar
         }
         return Ok(());
     }
-    let openai_out = scenario.target != Target::Direct || scenario.upstream == Upstream::Openai;
+    let openai_out =
+        !matches!(scenario.target, Target::Direct | Target::Forward) || scenario.upstream == Upstream::Openai;
     if scenario.stream && openai_out && !r.text().contains("data: [DONE]") {
         bail!("probe stream did not end with data: [DONE]: {}", r.text().chars().take(400).collect::<String>());
     }
@@ -674,6 +698,7 @@ fn try_scenario(ctx: &mut Ctx, scenario: &Scenario, done: &HashMap<String, Outco
         Target::Direct => None,
         Target::Switchboard => Some(ctx.start_switchboard(scenario, shared.as_ref().map(Shared::urls), 0)?),
         Target::Litellm => Some(ctx.start_litellm(scenario)?),
+        Target::Forward => Some(ctx.start_forward(scenario)?),
     };
     let mut others = Vec::new();
     for replica in 1..scenario.replicas {
@@ -691,7 +716,7 @@ fn try_scenario(ctx: &mut Ctx, scenario: &Scenario, done: &HashMap<String, Outco
     let rss_idle_file = gateway_pid.and_then(|pid| procfs::status_kb(pid, "RssFile"));
 
     let mut key = match scenario.target {
-        Target::Direct => None,
+        Target::Direct | Target::Forward => None,
         _ => Some(MASTER_KEY.to_owned()),
     };
     if scenario.auth == Auth::VirtualKey {
@@ -862,6 +887,9 @@ fn scenarios(litellm: bool, litellm_rate: u32) -> Vec<Scenario> {
         vk(Openai, true, Some(1000)),
         // Two replicas on PostgreSQL, sharing the key's limits and budget through Redis.
         vk(Openai, false, Some(2000)).replicas(2),
+        // The floor: a proxy that only forwards, on the gateway's core.
+        Scenario::new(Forward, Openai, false, None, MasterKey),
+        Scenario::new(Forward, Openai, false, Some(2000), MasterKey),
     ];
     if litellm {
         list.push(sb(Openai, false, Some(litellm_rate)));
@@ -930,7 +958,7 @@ fn run() -> anyhow::Result<ExitCode> {
         bail!("no scenario matches --only {}", args.only.join(","));
     }
     let switchboard = args.bin_dir.join("switchboard");
-    for bin in [&switchboard, &args.bin_dir.join("bench-upstream"), &args.oha] {
+    for bin in [&switchboard, &args.bin_dir.join("bench-upstream"), &args.bin_dir.join("bench-forward"), &args.oha] {
         if !bin.exists() {
             bail!("{} is missing (bench/run builds and installs what is needed)", bin.display());
         }
@@ -1530,5 +1558,15 @@ mod tests {
         let body: serde_json::Value = serde_json::from_str(&body).unwrap();
         assert_eq!(body["stream"], true);
         assert!(switchboard_bench::fake::wants_stream(serde_json::to_string(&body).unwrap().as_bytes()));
+        let forward = Scenario::new(Target::Forward, Upstream::Openai, false, Some(2000), Auth::MasterKey);
+        assert_eq!(forward.name, "forward-openai-2000");
+        assert_eq!(
+            request_for(&forward),
+            request_for(&forward.baseline()),
+            "the forwarder passes the fake's request on"
+        );
+        let only = with_baselines(scenarios(false, 50), &["forward".to_owned()]);
+        let names: Vec<&str> = only.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["direct-openai-max", "forward-openai-max", "direct-openai-2000", "forward-openai-2000"]);
     }
 }

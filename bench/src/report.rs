@@ -14,6 +14,8 @@ pub enum Target {
     Direct,
     Switchboard,
     Litellm,
+    /// `bench-forward`, a proxy that only forwards: the floor of what a proxy costs here.
+    Forward,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -103,6 +105,7 @@ impl Scenario {
             (Target::Switchboard, Auth::VirtualKey) => "switchboard-vkey",
             (Target::Litellm, Auth::MasterKey) => "litellm",
             (Target::Litellm, Auth::VirtualKey) => "litellm-vkey",
+            (Target::Forward, _) => "forward",
         });
         if self.target != Target::Direct && self.api == Api::Messages {
             name.push_str("-messages");
