@@ -62,7 +62,7 @@ async fn forward(
     };
     *request.uri_mut() = uri;
     match client.request(request).await {
-        Ok(response) => Ok(response.map(|body| UnsyncBoxBody::new(body))),
+        Ok(response) => Ok(response.map(UnsyncBoxBody::new)),
         Err(_) => Ok(plain(StatusCode::BAD_GATEWAY, "upstream unreachable")),
     }
 }
