@@ -173,12 +173,38 @@ fn budget_period(counters: &Counters) -> i64 {
     counters.reset_at().map_or(0, |at| at.timestamp())
 }
 
+/// How a refusal names the entity (`Key=alias (sk-...abcd)`, `Team=t1`, ...): written out only
+/// when a call is refused, not for every call admitted.
+#[derive(Clone, Copy)]
+enum Label<'a> {
+    Key { alias: Option<&'a str>, name: &'a str },
+    Team(&'a str),
+    User(&'a str),
+    Organization(&'a str),
+    TeamMember { user: &'a str, team: &'a str },
+    EndUser(&'a str),
+}
+
+impl std::fmt::Display for Label<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Label::Key { alias: Some(alias), name } => write!(f, "Key={alias} ({name})"),
+            Label::Key { alias: None, name } => write!(f, "Key={name}"),
+            Label::Team(id) => write!(f, "Team={id}"),
+            Label::User(id) => write!(f, "User={id}"),
+            Label::Organization(id) => write!(f, "Organization={id}"),
+            Label::TeamMember { user, team } => write!(f, "User={user} in Team={team}"),
+            Label::EndUser(id) => write!(f, "End User={id}"),
+        }
+    }
+}
+
 /// One entity the call counts against.
 struct Subject<'a> {
     kind: Kind,
     /// The record's id (its kind tells it from another kind's).
     record_id: &'a str,
-    label: String,
+    label: Label<'a>,
     counters: &'a Arc<Counters>,
     limits: &'a crate::store::Limits,
     /// `limits.max_budget`, or a default that applies to this kind (customers).
@@ -186,7 +212,7 @@ struct Subject<'a> {
 }
 
 impl<'a> Subject<'a> {
-    fn of<R: Governed>(entry: &'a Tracked<R>, kind: Kind, label: String) -> Subject<'a> {
+    fn of<R: Governed>(entry: &'a Tracked<R>, kind: Kind, label: Label<'a>) -> Subject<'a> {
         let limits = entry.record.limits();
         Subject {
             kind,
@@ -258,26 +284,22 @@ pub fn admit(
         roll(u, Entity::User, sink, now);
     }
 
-    let key_label = match &key.record.key_alias {
-        Some(alias) => format!("Key={alias} ({})", key.record.key_name),
-        None => format!("Key={}", key.record.key_name),
-    };
+    let key_label = Label::Key { alias: key.record.key_alias.as_deref(), name: &key.record.key_name };
     let mut subjects = vec![Subject::of(key, Kind::Key, key_label)];
-    subjects.extend(team.as_ref().map(|t| Subject::of(t, Kind::Team, format!("Team={}", t.record.team_id))));
-    subjects.extend(user.as_ref().map(|u| Subject::of(u, Kind::User, format!("User={}", u.record.user_id))));
+    subjects.extend(team.as_ref().map(|t| Subject::of(t, Kind::Team, Label::Team(&t.record.team_id))));
+    subjects.extend(user.as_ref().map(|u| Subject::of(u, Kind::User, Label::User(&u.record.user_id))));
     subjects.extend(
         organization
             .as_ref()
-            .map(|o| Subject::of(o, Kind::Organization, format!("Organization={}", o.record.organization_id))),
+            .map(|o| Subject::of(o, Kind::Organization, Label::Organization(&o.record.organization_id))),
     );
-    subjects.extend(
-        team_member.as_ref().map(|m| {
-            Subject::of(m, Kind::TeamMember, format!("User={} in Team={}", m.record.user_id, m.record.team_id))
-        }),
-    );
+    subjects.extend(team_member.as_ref().map(|m| {
+        let label = Label::TeamMember { user: &m.record.user_id, team: &m.record.team_id };
+        Subject::of(m, Kind::TeamMember, label)
+    }));
     if let (Some(c), Some(customer)) = (&customer_entry, customer) {
         roll(c, Entity::EndUser, sink, now);
-        let mut subject = Subject::of(c, Kind::EndUser, format!("End User={}", c.record.user_id));
+        let mut subject = Subject::of(c, Kind::EndUser, Label::EndUser(&c.record.user_id));
         subject.max_budget = subject.max_budget.or(customer.default_budget);
         subjects.push(subject);
     }
@@ -288,13 +310,13 @@ pub fn admit(
             // LiteLLM refuses a customer only once it is over its budget, everyone else once at it.
             let over = if s.kind == Kind::EndUser { spend > max } else { spend >= max };
             if over {
-                return Err(budget_exceeded(s.kind.name(), &s.label, spend, max));
+                return Err(budget_exceeded(s.kind.name(), s.label, spend, max));
             }
         }
         if let Some(tpm) = s.limits.tpm_limit
             && s.counters.tokens_exhausted(tpm, now)
         {
-            return Err(rate_limited(&s.label, "tokens", tpm, now));
+            return Err(rate_limited(s.label, "tokens", tpm, now));
         }
     }
 
@@ -322,14 +344,14 @@ pub fn admit(
         if let Some(max) = s.limits.max_parallel_requests {
             if !s.counters.try_enter(max) {
                 undo(&counted_requests);
-                return Err(parallel_limited(&s.label, max));
+                return Err(parallel_limited(s.label, max));
             }
             admission.slots.push(s.counters.clone());
         }
         if let Some(rpm) = s.limits.rpm_limit {
             if !s.counters.try_request(rpm, now) {
                 undo(&counted_requests);
-                return Err(rate_limited(&s.label, "requests", rpm, now));
+                return Err(rate_limited(s.label, "requests", rpm, now));
             }
             counted_requests.push(s.counters);
         }
@@ -339,7 +361,7 @@ pub fn admit(
             admission.limited.push(Limited {
                 subject: shared_subject(s.kind, s.record_id),
                 kind: s.kind.name(),
-                label: s.label.clone(),
+                label: s.label.to_string(),
                 rpm,
                 max_parallel,
                 tpm,
@@ -359,21 +381,24 @@ pub fn admit(
 }
 
 /// LiteLLM's words for a budget that is used up (users and customers have their own).
-fn budget_exceeded(kind: &str, label: &str, spend: f64, max: f64) -> GatewayError {
+fn budget_exceeded(kind: &str, label: impl std::fmt::Display, spend: f64, max: f64) -> GatewayError {
     GatewayError::BudgetExceeded(match kind {
         "user" | "end_user" => format!("ExceededBudget: {label} over budget. Spend={spend}, Budget={max}"),
         _ => format!("Budget has been exceeded! {label} Current cost: {spend}, Max budget: {max}"),
     })
 }
 
-fn parallel_limited(label: &str, max: u64) -> GatewayError {
+fn parallel_limited(label: impl std::fmt::Display, max: u64) -> GatewayError {
     GatewayError::RateLimited {
-        message: format!("Max parallel request limit reached for {}. Current limit: {max}", label.to_lowercase()),
+        message: format!(
+            "Max parallel request limit reached for {}. Current limit: {max}",
+            label.to_string().to_lowercase()
+        ),
         retry_after: 1,
     }
 }
 
-fn rate_limited(label: &str, kind: &str, limit: u64, now: DateTime<Utc>) -> GatewayError {
+fn rate_limited(label: impl std::fmt::Display, kind: &str, limit: u64, now: DateTime<Utc>) -> GatewayError {
     let retry_after = seconds_to_next_minute(now);
     let resets = format_time(now + chrono::Duration::seconds(retry_after as i64));
     GatewayError::RateLimited {
@@ -423,6 +448,45 @@ impl From<Denied> for &'static str {
             Denied::Team => "team_model_access_denied",
             Denied::User => "user_model_access_denied",
             Denied::Organization => "org_model_access_denied",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_name_the_subject_as_litellm_does() {
+        let now = DateTime::parse_from_rfc3339("2026-12-07T10:00:30Z").unwrap().with_timezone(&Utc);
+        let message = |e: GatewayError| match e {
+            GatewayError::BudgetExceeded(m) | GatewayError::RateLimited { message: m, .. } => m,
+            other => panic!("not a refusal: {other:?}"),
+        };
+        let key = Label::Key { alias: Some("ci"), name: "sk-...abcd" };
+        assert_eq!(
+            message(budget_exceeded("key", key, 2.5, 2.0)),
+            "Budget has been exceeded! Key=ci (sk-...abcd) Current cost: 2.5, Max budget: 2"
+        );
+        assert_eq!(
+            message(budget_exceeded("end_user", Label::EndUser("bob"), 3.0, 1.0)),
+            "ExceededBudget: End User=bob over budget. Spend=3, Budget=1"
+        );
+        assert_eq!(
+            message(parallel_limited(Label::Key { alias: None, name: "sk-...abcd" }, 2)),
+            "Max parallel request limit reached for key=sk-...abcd. Current limit: 2"
+        );
+        assert_eq!(
+            message(rate_limited(Label::TeamMember { user: "dee", team: "t1" }, "requests", 5, now)),
+            "Rate limit exceeded for User=dee in Team=t1. Limit type: requests. Current limit: 5, Remaining: 0. \
+             Limit resets at: 2026-12-07T10:01:00.000Z"
+        );
+        for (label, text) in [
+            (Label::Team("t1"), "Team=t1"),
+            (Label::User("u1"), "User=u1"),
+            (Label::Organization("o1"), "Organization=o1"),
+        ] {
+            assert_eq!(label.to_string(), text);
         }
     }
 }
