@@ -8,4 +8,5 @@ pub mod oha;
 pub mod procfs;
 pub mod report;
 pub mod scale;
+pub mod serve;
 pub mod soak;

@@ -11,7 +11,6 @@
 //! `GET /health/liveliness` itself.
 
 use std::convert::Infallible;
-use std::io::Write;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -24,7 +23,7 @@ use hyper::{Request, Response, StatusCode, Uri};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use tokio::net::TcpListener;
+use switchboard_bench::serve;
 
 #[derive(Parser)]
 #[command(name = "bench-forward", about = "A bare forwarding proxy: the floor of a proxy's cost in the benchmark")]
@@ -77,24 +76,14 @@ fn main() -> anyhow::Result<()> {
         let client: &'static Client<HttpConnector, Incoming> = Box::leak(Box::new(
             Client::builder(TokioExecutor::new()).pool_idle_timeout(Duration::from_secs(90)).build(connector),
         ));
-        let listener = TcpListener::bind(SocketAddr::new(args.host, args.port)).await?;
-        let mut stdout = std::io::stdout();
-        writeln!(stdout, "listening on {}", listener.local_addr()?)?;
-        stdout.flush()?;
-        loop {
-            let (stream, _) = match listener.accept().await {
-                Ok(accepted) => accepted,
-                Err(_) => {
-                    tokio::time::sleep(Duration::from_millis(10)).await;
-                    continue;
-                }
-            };
-            let _ = stream.set_nodelay(true);
+        let listener = serve::listen(SocketAddr::new(args.host, args.port)).await?;
+        serve::accept_each(listener, |stream| {
             tokio::spawn(async move {
                 let service = service_fn(move |request| forward(client, upstream, request));
                 let _ =
                     hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
             });
-        }
+        })
+        .await
     })
 }

@@ -8,7 +8,6 @@
 //! Prints `listening on <addr>` on stdout once it accepts connections.
 
 use std::convert::Infallible;
-use std::io::Write;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -24,7 +23,7 @@ use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use switchboard_bench::fake::{Answer, Responses, Route, route, wants_stream};
-use tokio::net::TcpListener;
+use switchboard_bench::serve;
 
 #[derive(Parser)]
 #[command(name = "bench-upstream", about = "A fast fake OpenAI-compatible and Bedrock Runtime upstream for benchmarks")]
@@ -135,25 +134,14 @@ fn main() -> anyhow::Result<()> {
     let delay = (args.delay_ms > 0).then(|| Duration::from_millis(args.delay_ms));
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async move {
-        let listener = TcpListener::bind(SocketAddr::new(args.host, args.port)).await?;
-        let mut stdout = std::io::stdout();
-        writeln!(stdout, "listening on {}", listener.local_addr()?)?;
-        stdout.flush()?;
-        loop {
-            let (stream, _) = match listener.accept().await {
-                Ok(accepted) => accepted,
-                Err(_) => {
-                    // Out of file descriptors or similar: back off briefly.
-                    tokio::time::sleep(Duration::from_millis(10)).await;
-                    continue;
-                }
-            };
-            let _ = stream.set_nodelay(true);
+        let listener = serve::listen(SocketAddr::new(args.host, args.port)).await?;
+        serve::accept_each(listener, |stream| {
             tokio::spawn(async move {
                 let service = service_fn(move |request| handle(responses, delay, request));
                 let _ =
                     hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
             });
-        }
+        })
+        .await
     })
 }
