@@ -119,15 +119,20 @@ async fn chat(gateway: &Gateway) -> (u16, Value) {
     (r.status().as_u16(), r.json().await.unwrap())
 }
 
+/// A gateway in front of `upstream` that trusts only the authority in `dir/<trusted>.pem`.
+async fn gateway_trusting(dir: &Path, upstream: &str, trusted: &str) -> Gateway {
+    let config = config(dir, upstream, &format!("  master_key: {MASTER_KEY}\n"));
+    let (ca, data) = (dir.join(format!("{trusted}.pem")), dir.join("data"));
+    let env = [("SSL_CERT_FILE", ca.to_str().unwrap()), ("XDG_DATA_HOME", data.to_str().unwrap())];
+    Gateway::start(&config, &dir.join("gateway.log"), &env).await
+}
+
 #[tokio::test]
 async fn an_upstream_signed_by_a_trusted_authority_answers_over_tls() {
     let dir = TempDir::new("tls-trusted");
     make_ca(dir.path(), "ca", true);
     let (upstream, seen) = https_upstream(dir.path()).await;
-    let config = config(dir.path(), &upstream, &format!("  master_key: {MASTER_KEY}\n"));
-    let (ca, data) = (dir.path().join("ca.pem"), dir.path().join("data"));
-    let env = [("SSL_CERT_FILE", ca.to_str().unwrap()), ("XDG_DATA_HOME", data.to_str().unwrap())];
-    let gateway = Gateway::start(&config, &dir.path().join("gateway.log"), &env).await;
+    let gateway = gateway_trusting(dir.path(), &upstream, "ca").await;
 
     let (status, body) = chat(&gateway).await;
     assert_eq!(status, 200, "{body}");
@@ -143,10 +148,7 @@ async fn an_upstream_the_gateway_cannot_trust_is_a_connection_error() {
     // The gateway trusts another authority only.
     make_ca(dir.path(), "other", false);
     let (upstream, seen) = https_upstream(dir.path()).await;
-    let config = config(dir.path(), &upstream, &format!("  master_key: {MASTER_KEY}\n"));
-    let (other, data) = (dir.path().join("other.pem"), dir.path().join("data"));
-    let env = [("SSL_CERT_FILE", other.to_str().unwrap()), ("XDG_DATA_HOME", data.to_str().unwrap())];
-    let gateway = Gateway::start(&config, &dir.path().join("gateway.log"), &env).await;
+    let gateway = gateway_trusting(dir.path(), &upstream, "other").await;
 
     let (status, body) = chat(&gateway).await;
     assert_eq!(status, 502, "{body}");
